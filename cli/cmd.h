@@ -1,0 +1,41 @@
+/*
+ * cmd.h - the front end's command table.
+ *
+ * Each subcommand is a thin main (shared/style.md, habit 1): it parses its
+ * options into a struct, calls one library function, and maps the result to
+ * an exit code with tc_log_fail().  Its help text lives in the table in
+ * tongchou.c, the one source for `tongchou CMD --help`, `tongchou help CMD`
+ * and, later, the man page.
+ */
+#ifndef TC_CLI_CMD_H
+#define TC_CLI_CMD_H
+
+typedef struct tc_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *synopsis;   /* after "usage: tongchou NAME " */
+    const char *summary;    /* one line */
+    const char *help;       /* options and details, may be "" */
+} tc_command;
+
+/* Find a command by name (NULL when unknown). */
+const tc_command *tc_cli_find(const char *name);
+
+/* Print the command's help to stdout. */
+void tc_cli_help(const tc_command *c);
+
+/*
+ * When argv holds -h or --help, print the help of `name` and return 1;
+ * cmd_* functions start with `if (tc_cli_wants_help(...)) return 0;`.
+ */
+int tc_cli_wants_help(const char *name, int argc, char **argv);
+
+/* Report a usage error for `name` and return the usage exit code. */
+int tc_cli_usage_error(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int cmd_batch(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * tongchou.c - the front end: a table of subcommands, git-style.
+ *
+ *   tongchou [--version] [--help] COMMAND [ARGS]
+ *
+ * main() finds the command, names it to the log module (so every message
+ * reads "tongchou: COMMAND: ..."), and hands over argc/argv from the command
+ * name on, getopt-style.  The exit codes are those of core/err.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/version.h"
+
+static const tc_command commands[] = {
+    {"generate", cmd_generate, "[OPTIONS] DIR",
+     "generate the example city: county exports, legacy dumps, answer key",
+     "Writes an example city modelled on Changchun into DIR: seven pools, each\n"
+     "exported as handover XML (UTF-8, GB18030, gzipped) or as a YB2008 legacy\n"
+     "database dumped with pg_dump (plain gzipped, custom format), and\n"
+     "answer-key.json, the figures and findings the reconciliation must produce,\n"
+     "derived from how the data was built.  The same seed gives the same bytes.\n"
+     "\n"
+     "  -n, --records N    contribution records per county (default 2000)\n"
+     "  -s, --seed N       seed of the pseudo-random data (default 1)\n"
+     "      --cutover D    cutover date YYYY-MM-DD (default 2021-06-30)\n"
+     "      --unmapped     also inject one code the example mapping set lacks\n"
+     "      --xml-only     write every county as handover XML (no PostgreSQL)\n"
+     "      --db DIR       reuse the PostgreSQL server running in DIR for dumps\n"
+     "  -q, --quiet        say nothing but errors\n"},
+    {"db", cmd_db, "start|stop|status|env DIR",
+     "start or stop a private PostgreSQL server in a folder",
+     "  start DIR    create (initdb) and start a server in DIR, Unix socket only,\n"
+     "               and print its connection string on stdout\n"
+     "  stop DIR     stop the server running in DIR\n"
+     "  status DIR   say whether a server runs in DIR (exit 0) or not (exit 4)\n"
+     "  env DIR      print PGHOST, PGPORT and PGUSER as shell assignments\n"
+     "\n"
+     "  --fast       fsync=off and friends: for tests and throwaway data only\n"},
+    {"batch", cmd_batch, "show|verify BATCH...",
+     "look inside batch files",
+     "  show BATCH     print the header, the records as tab-separated text and\n"
+     "                 the trailer (identity numbers masked unless --raw)\n"
+     "  verify BATCH   read every batch to the end and check its trailer:\n"
+     "                 count, control totals, digest; exit 5 on any mismatch\n"},
+};
+
+const tc_command *tc_cli_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+void tc_cli_help(const tc_command *c)
+{
+    printf("usage: tongchou %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+    if (c->help && c->help[0])
+        printf("\n%s", c->help);
+}
+
+int tc_cli_wants_help(const char *name, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            tc_cli_help(tc_cli_find(name));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tc_cli_usage_error(const char *name, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tc_log_error("%s", msg);
+    fprintf(stderr, "usage: tongchou %s %s\n", name, tc_cli_find(name)->synopsis);
+    return TC_EXIT_USAGE;
+}
+
+static void usage_all(FILE *f)
+{
+    fprintf(f, "usage: tongchou [--version] [--help] COMMAND [ARGS]\n\n"
+               "The handover of county medical-insurance funds to city-level pooling.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'tongchou COMMAND --help' tells more about one command.\n"
+               "exit codes: 0 done, 1 findings, 2 usage, 3 bad input, 4 database or i/o\n"
+               "failure, 5 integrity failure\n");
+}
+
+int main(int argc, char **argv)
+{
+    tc_log_init("tongchou");
+    if (argc < 2) {
+        usage_all(stderr);
+        return TC_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("tongchou %s\n", TC_VERSION);
+        return TC_EXIT_OK;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage_all(stdout);
+        return TC_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0) {
+        const tc_command *c = argc > 2 ? tc_cli_find(argv[2]) : NULL;
+        if (argc > 2 && !c) {
+            tc_log_error("unknown command '%s'", argv[2]);
+            return TC_EXIT_USAGE;
+        }
+        if (c)
+            tc_cli_help(c);
+        else
+            usage_all(stdout);
+        return TC_EXIT_OK;
+    }
+    const tc_command *c = tc_cli_find(name);
+    if (!c) {
+        tc_log_error("'%s' is not a tongchou command (see 'tongchou --help')", name);
+        return TC_EXIT_USAGE;
+    }
+    tc_log_set_command(c->name);
+    return c->fn(argc - 1, argv + 1);
+}

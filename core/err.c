@@ -1,0 +1,161 @@
+/*
+ * err.c - the error value and its one formatter.  See err.h.
+ */
+#include "core/err.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void tc_err_clear(tc_err *e)
+{
+    if (e)
+        memset(e, 0, sizeof(*e));
+}
+
+static void vset(char *dst, size_t n, const char *fmt, va_list ap)
+{
+    vsnprintf(dst, n, fmt, ap);
+}
+
+int tc_fail(tc_err *e, int code, const char *fmt, ...)
+{
+    if (!e)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    e->code = code;
+    return code;
+}
+
+void tc_err_at(tc_err *e, const char *file, long line, long column)
+{
+    if (!e)
+        return;
+    if (file)
+        snprintf(e->file, sizeof(e->file), "%s", file);
+    e->line = line;
+    e->column = column;
+}
+
+void tc_err_record(tc_err *e, const char *file, long long record)
+{
+    if (!e)
+        return;
+    if (file)
+        snprintf(e->file, sizeof(e->file), "%s", file);
+    e->record = record;
+}
+
+int tc_err_hint(tc_err *e, const char *fmt, ...)
+{
+    if (!e)
+        return TC_EINTERNAL;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(e->hint, sizeof(e->hint), fmt, ap);
+    va_end(ap);
+    return e->code;
+}
+
+void tc_err_prefix(tc_err *e, const char *fmt, ...)
+{
+    if (!e)
+        return;
+    char both[sizeof(e->msg) * 2];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(both, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    size_t off = k < 0 ? 0 : (size_t)k < sizeof(e->msg) ? (size_t)k : sizeof(e->msg) - 1;
+    memcpy(both + off, e->msg, sizeof(e->msg));
+    both[off + sizeof(e->msg) - 1] = '\0';
+    memcpy(e->msg, both, sizeof(e->msg) - 1);
+    e->msg[sizeof(e->msg) - 1] = '\0';
+}
+
+char *tc_err_format(const tc_err *e, char *buf, size_t n)
+{
+    size_t off = 0;
+#define PUT(...)                                                          \
+    do {                                                                  \
+        int k_ = snprintf(buf + off, off < n ? n - off : 0, __VA_ARGS__); \
+        if (k_ > 0)                                                       \
+            off += (size_t)k_;                                            \
+    } while (0)
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    if (e->file[0]) {
+        if (e->line > 0 && e->column > 0)
+            PUT("%s:%ld:%ld: ", e->file, e->line, e->column);
+        else if (e->line > 0)
+            PUT("%s:%ld: ", e->file, e->line);
+        else if (e->record > 0)
+            PUT("%s: record %lld: ", e->file, e->record);
+        else
+            PUT("%s: ", e->file);
+    } else if (e->record > 0) {
+        PUT("record %lld: ", e->record);
+    }
+    PUT("%s", e->msg[0] ? e->msg : tc_code_name(e->code));
+    if (e->hint[0])
+        PUT(" (%s)", e->hint);
+#undef PUT
+    tc_mask_ids_inplace(buf);
+    return buf;
+}
+
+int tc_exit_code(int code)
+{
+    switch (code) {
+    case TC_OK: return TC_EXIT_OK;
+    case TC_EUSAGE: return TC_EXIT_USAGE;
+    case TC_EINPUT: return TC_EXIT_INPUT;
+    case TC_EINTEGRITY: return TC_EXIT_INTEGRITY;
+    case TC_EIO:
+    case TC_EDB:
+    case TC_ENOMEM:
+    case TC_EINTERNAL:
+    default: return TC_EXIT_IO;
+    }
+}
+
+const char *tc_code_name(int code)
+{
+    switch (code) {
+    case TC_OK: return "ok";
+    case TC_EUSAGE: return "usage error";
+    case TC_EINPUT: return "bad input";
+    case TC_EIO: return "i/o failure";
+    case TC_EDB: return "database failure";
+    case TC_EINTEGRITY: return "integrity failure";
+    case TC_ENOMEM: return "out of memory";
+    case TC_EINTERNAL: return "internal error";
+    default: return "unknown error";
+    }
+}
+
+void tc_mask_ids_inplace(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + 18 <= n; i++) {
+        if (i > 0 && isalnum((unsigned char)s[i - 1]))
+            continue;
+        size_t k = 0;
+        while (k < 17 && isdigit((unsigned char)s[i + k]))
+            k++;
+        if (k < 17)
+            continue;
+        char last = s[i + 17];
+        if (!isdigit((unsigned char)last) && last != 'X' && last != 'x')
+            continue;
+        if (i + 18 < n && isalnum((unsigned char)s[i + 18]))
+            continue;
+        memset(s + i + 6, '*', 8);
+        i += 17;
+    }
+}

@@ -1,0 +1,1 @@
+typedef int tc_stub_pgtest;
