@@ -1,2 +1,881 @@
-/* core/batch.c: to be written */
-typedef int tc_stub_batch;
+/*
+ * batch.c - batch writer and streaming reader.  See batch.h for the
+ * guarantees and docs/batch-format.md for the bytes.
+ *
+ * Record encoding (inside member 1, after the header's blank line):
+ *
+ *   record  = varint(length) payload        length > 0
+ *   end     = 0x00
+ *   payload = one field per header column, in order:
+ *     text            varint(byte length) bytes
+ *     amount, int     zigzag varint
+ *     rate, date,     varint
+ *     period
+ *
+ * Varints are LEB128, at most 10 bytes, and must be minimal (no trailing
+ * 0x80 0x00 padding), so every value has exactly one encoding.
+ */
+#include "core/batch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "core/atomic.h"
+#include "core/gz.h"
+
+#define MAGIC "tongchou-batch"
+#define GZ_LEVEL 1 /* batches are written on the hot path: speed over size */
+
+/* ================================================================ header */
+
+static int valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n >= 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || (i > 0 && s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int valid_digits(const char *s, size_t n, size_t want)
+{
+    if (n != want)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int valid_date_text(const char *s, size_t n)
+{
+    return n == 10 && valid_digits(s, 4, 4) && s[4] == '-' && valid_digits(s + 5, 2, 2) &&
+           s[7] == '-' && valid_digits(s + 8, 2, 2);
+}
+
+static int valid_digest_text(const char *s, size_t n)
+{
+    const char *c = memchr(s, ':', n);
+    if (!c)
+        return 0;
+    size_t k = (size_t)(c - s), hex = n - k - 1;
+    if (!((k == 6 && memcmp(s, "sha256", 6) == 0) || (k == 3 && memcmp(s, "sm3", 3) == 0)))
+        return 0;
+    if (hex != 64)
+        return 0;
+    for (size_t i = k + 1; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+int tc_batch_header_init(tc_batch_header *h, const tc_rectype *t, const char *county,
+                         const char *coding, tc_err *e)
+{
+    memset(h, 0, sizeof(*h));
+    if (!valid_name(t->name, strlen(t->name)))
+        return tc_fail(e, TC_EINTERNAL, "bad record type name '%s'", t->name);
+    if (!valid_digits(county, strlen(county), 6))
+        return tc_fail(e, TC_EINPUT, "bad county code '%s': expected 6 digits", county);
+    if (strcmp(coding, "county") != 0 && strcmp(coding, "city") != 0)
+        return tc_fail(e, TC_EINTERNAL, "bad coding '%s'", coding);
+    snprintf(h->type, sizeof(h->type), "%s", t->name);
+    memcpy(h->county, county, 7);
+    snprintf(h->coding, sizeof(h->coding), "%s", coding);
+    for (int i = 0; i < t->ncols; i++) {
+        int rc = tc_batch_header_add_column(h, t->cols[i].name, t->cols[i].type, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int tc_batch_header_add_column(tc_batch_header *h, const char *name, tc_coltype type, tc_err *e)
+{
+    if (h->ncols >= TC_MAX_COLUMNS)
+        return tc_fail(e, TC_EINTERNAL, "too many columns in a %s batch", h->type);
+    if (!valid_name(name, strlen(name)))
+        return tc_fail(e, TC_EINTERNAL, "bad column name '%s'", name);
+    snprintf(h->colname[h->ncols], sizeof(h->colname[0]), "%s", name);
+    h->cols[h->ncols].name = h->colname[h->ncols];
+    h->cols[h->ncols].type = type;
+    h->ncols++;
+    return 0;
+}
+
+int tc_batch_header_col(const tc_batch_header *h, const char *name)
+{
+    for (int i = 0; i < h->ncols; i++)
+        if (strcmp(h->colname[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The header as text; the writer writes it and the reader compares with it. */
+static size_t header_text(const tc_batch_header *h, char *buf, size_t cap)
+{
+    size_t off = 0;
+#define PUT(...) off += (size_t)snprintf(off < cap ? buf + off : NULL, off < cap ? cap - off : 0, __VA_ARGS__)
+    PUT("%s %d\n", MAGIC, TC_BATCH_VERSION);
+    PUT("type %s\n", h->type);
+    PUT("county %s\n", h->county);
+    PUT("coding %s\n", h->coding);
+    PUT("cutover %s\n", h->cutover[0] ? h->cutover : "-");
+    PUT("source %s\n", h->source[0] ? h->source : "-");
+    PUT("mappings %s\n", h->mappings[0] ? h->mappings : "-");
+    PUT("columns");
+    for (int i = 0; i < h->ncols; i++)
+        PUT(" %s:%s", h->colname[i], tc_coltype_name(h->cols[i].type));
+    PUT("\n\n");
+#undef PUT
+    return off;
+}
+
+static size_t trailer_text(const tc_batch_header *h, const tc_batch_summary *s, char *buf,
+                           size_t cap)
+{
+    size_t off = 0;
+#define PUT(...) off += (size_t)snprintf(off < cap ? buf + off : NULL, off < cap ? cap - off : 0, __VA_ARGS__)
+    PUT("count %" PRIu64 "\n", s->count);
+    for (int i = 0; i < h->ncols; i++)
+        if (h->cols[i].type == TC_COL_AMOUNT)
+            PUT("total %s %" PRId64 "\n", h->colname[i], s->totals[i]);
+    PUT("body %s\n", s->body);
+#undef PUT
+    return off;
+}
+
+/* ================================================================ varints */
+
+static inline size_t put_varint(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+static inline uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Decode a minimal varint from [*p, end); 0 or -1 when malformed. */
+static inline int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const unsigned char *q = *p;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (q >= end)
+            return -1;
+        unsigned char b = *q++;
+        if (shift == 63 && b > 1)
+            return -1;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            if (b == 0 && shift > 0)
+                return -1; /* not minimal */
+            *p = q;
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int valid_date(int64_t d)
+{
+    int64_t m = d / 100 % 100, day = d % 100;
+    return d >= 10000101 && d <= 99991231 && m >= 1 && m <= 12 && day >= 1 && day <= 31;
+}
+
+static int valid_period(int64_t p)
+{
+    int64_t m = p % 100;
+    return p >= 100001 && p <= 999912 && m >= 1 && m <= 12;
+}
+
+/* Is value v acceptable for a column of type t?  Returns a reason or NULL. */
+static const char *check_value(tc_coltype t, const tc_value *v)
+{
+    switch (t) {
+    case TC_COL_RATE:
+        return v->i >= 0 && v->i <= 10000 ? NULL : "rate outside 0..1";
+    case TC_COL_DATE:
+        return valid_date(v->i) ? NULL : "not a date";
+    case TC_COL_PERIOD:
+        return valid_period(v->i) ? NULL : "not a period";
+    default:
+        return NULL;
+    }
+}
+
+/* ================================================================ writer */
+
+struct tc_batch_writer {
+    tc_atomic *out;
+    tc_gzw *gz;
+    tc_digest *body;
+    tc_batch_header h;
+    tc_batch_summary sum;
+    char path[512];
+    unsigned char rec[TC_BATCH_MAX_RECORD + 16];
+};
+
+/* Member 1's bytes go to the file and into the body digest. */
+static int body_sink(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    tc_batch_writer *w = ctx;
+    tc_digest_update(w->body, p, n);
+    return tc_gz_sink_file(tc_atomic_file(w->out), p, n, e);
+}
+
+int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h, tc_err *e)
+{
+    tc_batch_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    w->h = *h;
+    for (int i = 0; i < w->h.ncols; i++)
+        w->h.cols[i].name = w->h.colname[i];
+    snprintf(w->path, sizeof(w->path), "%s", path);
+    char text[4096];
+    size_t n = header_text(&w->h, text, sizeof(text));
+    int rc = n >= sizeof(text) ? tc_fail(e, TC_EINTERNAL, "batch header too long") : 0;
+    if (!rc)
+        rc = tc_digest_new(&w->body, TC_DIGEST_SHA256, e);
+    if (!rc)
+        rc = tc_atomic_open(&w->out, path, e);
+    if (!rc)
+        rc = tc_gzw_open(&w->gz, GZ_LEVEL, body_sink, w, e);
+    if (!rc)
+        rc = tc_gzw_write(w->gz, text, n, e);
+    if (rc) {
+        tc_batch_abort(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
+{
+    unsigned char *p = w->rec + 4; /* room for the length prefix */
+    const unsigned char *end = w->rec + sizeof(w->rec) - 10;
+    for (int i = 0; i < w->h.ncols; i++) {
+        const tc_value *v = &vals[i];
+        tc_coltype t = w->h.cols[i].type;
+        const char *why = check_value(t, v);
+        if (why)
+            return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 ": column %s: %s (%" PRId64 ")",
+                           w->path, w->sum.count + 1, w->h.colname[i], why, v->i);
+        if (t == TC_COL_TEXT) {
+            if ((size_t)(end - p) < (size_t)v->n + 10)
+                return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes",
+                               w->path, w->sum.count + 1, TC_BATCH_MAX_RECORD);
+            p += put_varint(p, v->n);
+            memcpy(p, v->s, v->n);
+            p += v->n;
+        } else {
+            if (p > end)
+                return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is too long", w->path,
+                               w->sum.count + 1);
+            if (t == TC_COL_AMOUNT || t == TC_COL_INT)
+                p += put_varint(p, zigzag(v->i));
+            else
+                p += put_varint(p, (uint64_t)v->i);
+            if (t == TC_COL_AMOUNT &&
+                __builtin_add_overflow(w->sum.totals[i], v->i, &w->sum.totals[i]))
+                return tc_fail(e, TC_EINPUT,
+                               "%s: the control total of column %s overflows at record %" PRIu64,
+                               w->path, w->h.colname[i], w->sum.count + 1);
+        }
+    }
+    size_t len = (size_t)(p - (w->rec + 4));
+    if (len > TC_BATCH_MAX_RECORD)
+        return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes", w->path,
+                       w->sum.count + 1, TC_BATCH_MAX_RECORD);
+    unsigned char pre[4];
+    size_t k = put_varint(pre, len);
+    unsigned char *start = w->rec + 4 - k;
+    memcpy(start, pre, k);
+    w->sum.count++;
+    return tc_gzw_write(w->gz, start, len + k, e);
+}
+
+uint64_t tc_batch_written(const tc_batch_writer *w) { return w->sum.count; }
+
+/* Member 2: a fixed gzip header and one stored deflate block. */
+static size_t stored_member(const char *text, size_t n, unsigned char *out)
+{
+    size_t o = 0;
+    memcpy(out, tc_gz_header, sizeof(tc_gz_header));
+    o += sizeof(tc_gz_header);
+    out[o++] = 0x01; /* BFINAL=1, BTYPE=00 (stored), padding bits zero */
+    out[o++] = (unsigned char)(n & 0xff);
+    out[o++] = (unsigned char)(n >> 8);
+    out[o++] = (unsigned char)(~n & 0xff);
+    out[o++] = (unsigned char)((~n >> 8) & 0xff);
+    memcpy(out + o, text, n);
+    o += n;
+    uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)text, (uInt)n);
+    for (int i = 0; i < 4; i++)
+        out[o++] = (unsigned char)(crc >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        out[o++] = (unsigned char)((uint32_t)n >> (8 * i));
+    return o;
+}
+
+#define TRAILER_CAP 8192 /* count + 32 totals + body line fit easily */
+
+int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
+{
+    unsigned char zero = 0;
+    int rc = tc_gzw_write(w->gz, &zero, 1, e);
+    if (!rc) {
+        rc = tc_gzw_close(w->gz, e);
+        w->gz = NULL;
+    }
+    if (!rc) {
+        tc_digest_final_text(w->body, w->sum.body);
+        char text[TRAILER_CAP];
+        unsigned char member[TRAILER_CAP + 32];
+        size_t n = trailer_text(&w->h, &w->sum, text, sizeof(text));
+        size_t m = stored_member(text, n, member);
+        if (fwrite(member, 1, m, tc_atomic_file(w->out)) != m)
+            rc = tc_fail(e, TC_EIO, "cannot write %s: %s", w->path, strerror(errno));
+    }
+    if (!rc) {
+        rc = tc_atomic_commit(w->out, e);
+        w->out = NULL;
+    }
+    if (!rc && sum)
+        *sum = w->sum;
+    tc_batch_abort(w);
+    return rc;
+}
+
+void tc_batch_abort(tc_batch_writer *w)
+{
+    if (!w)
+        return;
+    tc_gzw_free(w->gz);
+    tc_atomic_abort(w->out);
+    tc_digest_free(w->body);
+    free(w);
+}
+
+/* ================================================================ reader */
+
+enum { IN_CAP = 1 << 17, OUT_CAP = 1 << 18 };
+
+struct tc_batch_reader {
+    int fd;
+    unsigned flags;
+    char path[512];
+    z_stream zs;
+    int zinit;
+    int zend;                  /* inflate reached the end of member 1 */
+    int done;                  /* verified end returned */
+    int failed;
+    uLong crc;
+    uint64_t isize;
+    tc_digest *body;
+    tc_batch_header h;
+    tc_batch_summary sum;      /* as counted while reading */
+    uint64_t recno;
+    /* compressed input */
+    unsigned char *in;
+    size_t in_pos, in_len;
+    int in_eof;
+    /* decompressed output */
+    unsigned char *out;
+    size_t out_pos, out_len;
+    tc_value vals[TC_MAX_COLUMNS];
+};
+
+static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const char *detail)
+{
+    r->failed = 1;
+    tc_err_at(e, r->path, 0, 0);
+    if (r->recno && !r->zend)
+        tc_err_record(e, r->path, (long long)r->recno);
+    tc_fail(e, code, fmt, detail);
+    if (code == TC_EINTEGRITY && !e->hint[0])
+        tc_err_hint(e, "the batch is truncated or altered: make it again from its source");
+    return code;
+}
+
+#define CORRUPT(r, e, what) rfail(r, e, TC_EINTEGRITY, "not a whole batch: %s", what)
+
+/* Make more compressed input available; returns bytes now available. */
+static int fill_in(tc_batch_reader *r, tc_err *e)
+{
+    if (r->in_pos > 0) {
+        memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+        r->in_len -= r->in_pos;
+        r->in_pos = 0;
+    }
+    while (!r->in_eof && r->in_len < IN_CAP) {
+        ssize_t k = read(r->fd, r->in + r->in_len, IN_CAP - r->in_len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return rfail(r, e, TC_EIO, "cannot read: %s", strerror(errno));
+        if (k == 0)
+            r->in_eof = 1;
+        r->in_len += (size_t)k;
+        if (k > 0)
+            break;
+    }
+    return 0;
+}
+
+/* Take exactly n raw bytes (n <= IN_CAP) from the input; -1 at EOF. */
+static int take_raw(tc_batch_reader *r, unsigned char *dst, size_t n, tc_err *e)
+{
+    while (r->in_len - r->in_pos < n) {
+        if (r->in_eof)
+            return -1;
+        int rc = fill_in(r, e);
+        if (rc)
+            return rc;
+    }
+    memcpy(dst, r->in + r->in_pos, n);
+    r->in_pos += n;
+    return 0;
+}
+
+/* Inflate more output into out[out_len..]; sets zend at the end of member 1. */
+static int inflate_more(tc_batch_reader *r, tc_err *e)
+{
+    if (r->zend)
+        return 0;
+    if (r->out_pos > 0) {
+        memmove(r->out, r->out + r->out_pos, r->out_len - r->out_pos);
+        r->out_len -= r->out_pos;
+        r->out_pos = 0;
+    }
+    if (r->out_len == OUT_CAP)
+        return CORRUPT(r, e, "a record runs past the reader's buffer");
+    for (;;) {
+        if (r->in_pos == r->in_len) {
+            if (r->in_eof)
+                return CORRUPT(r, e, "the file ends inside its compressed records");
+            int rc = fill_in(r, e);
+            if (rc)
+                return rc;
+            if (r->in_pos == r->in_len && r->in_eof)
+                return CORRUPT(r, e, "the file ends inside its compressed records");
+        }
+        r->zs.next_in = r->in + r->in_pos;
+        r->zs.avail_in = (uInt)(r->in_len - r->in_pos);
+        r->zs.next_out = r->out + r->out_len;
+        r->zs.avail_out = (uInt)(OUT_CAP - r->out_len);
+        int zr = inflate(&r->zs, Z_NO_FLUSH);
+        size_t used = (r->in_len - r->in_pos) - r->zs.avail_in;
+        size_t made = (OUT_CAP - r->out_len) - r->zs.avail_out;
+        tc_digest_update(r->body, r->in + r->in_pos, used);
+        r->crc = crc32_z(r->crc, r->out + r->out_len, made);
+        r->isize += made;
+        r->in_pos += used;
+        r->out_len += made;
+        if (zr == Z_STREAM_END) {
+            r->zend = 1;
+            return 0;
+        }
+        if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return CORRUPT(r, e, "its compressed records are damaged");
+        if (made > 0)
+            return 0;
+    }
+}
+
+/* Ensure at least n output bytes are available (or the stream ended). */
+static int need_out(tc_batch_reader *r, size_t n, tc_err *e)
+{
+    while (r->out_len - r->out_pos < n && !r->zend) {
+        int rc = inflate_more(r, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * Member 2 differs from the one the records call for: say how, as precisely
+ * as the damage allows - the first trailer line that disagrees, quoted both
+ * ways, when the framing is intact enough to read the stored text.
+ */
+static int trailer_mismatch(tc_batch_reader *r, const unsigned char *got, size_t have,
+                            const char *text, size_t n, tc_err *e)
+{
+    char why[512];
+    size_t len = have >= 15 ? (size_t)got[11] | (size_t)got[12] << 8 : 0;
+    size_t nlen = have >= 15 ? (size_t)got[13] | (size_t)got[14] << 8 : 0;
+    if (have < 15 || memcmp(got, tc_gz_header, 10) != 0 || got[10] != 0x01 ||
+        (len ^ 0xffff) != nlen)
+        snprintf(why, sizeof(why), "%s",
+                 have == 0 ? "the trailer is missing" : "the trailer's framing is damaged");
+    else if (15 + len + 8 > have)
+        snprintf(why, sizeof(why), "the trailer is cut short");
+    else {
+        const char *st = (const char *)got + 15;
+        size_t i = 0;
+        while (i < len && i < n && st[i] == text[i])
+            i++;
+        if (i == len && i == n)
+            snprintf(why, sizeof(why), "%s",
+                     15 + len + 8 < have ? "bytes follow the trailer"
+                                         : "the trailer's gzip checksum is damaged");
+        else {
+            size_t a = i, b;
+            while (a > 0 && text[a - 1] != '\n')
+                a--;
+            const char *se = memchr(st + a, '\n', len - a);
+            const char *te = memchr(text + a, '\n', n - a);
+            int sl = (int)((se ? se : st + len) - (st + a));
+            int tl = (int)((te ? te : text + n) - (text + a));
+            b = a;
+            snprintf(why, sizeof(why), "the trailer says '%.*s' where the records give '%.*s'",
+                     sl > 120 ? 120 : sl, st + b, tl > 120 ? 120 : tl, text + b);
+            for (char *c = why; *c; c++)
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+                    *c = '?';
+        }
+    }
+    return rfail(r, e, TC_EINTEGRITY, "not a whole batch: %s", why);
+}
+
+/* After member 1's deflate stream: its CRC-32/ISIZE, then member 2. */
+static int finish(tc_batch_reader *r, tc_err *e)
+{
+    unsigned char t8[8];
+    if (take_raw(r, t8, 8, e))
+        return CORRUPT(r, e, "the file ends before the records' gzip trailer");
+    tc_digest_update(r->body, t8, 8);
+    uint32_t crc = 0, isz = 0;
+    for (int i = 0; i < 4; i++) {
+        crc |= (uint32_t)t8[i] << (8 * i);
+        isz |= (uint32_t)t8[4 + i] << (8 * i);
+    }
+    if (crc != (uint32_t)r->crc || isz != (uint32_t)r->isize)
+        return CORRUPT(r, e, "the records' gzip checksum does not match");
+    tc_digest_final_text(r->body, r->sum.body);
+
+    /* Member 2 must be exactly the member we would write for this trailer. */
+    char text[TRAILER_CAP];
+    unsigned char want[TRAILER_CAP + 32], got[TRAILER_CAP + 33];
+    size_t n = trailer_text(&r->h, &r->sum, text, sizeof(text));
+    size_t m = stored_member(text, n, want);
+    size_t have = 0;
+    for (;;) {
+        size_t avail = r->in_len - r->in_pos;
+        size_t k = avail < sizeof(got) - have ? avail : sizeof(got) - have;
+        memcpy(got + have, r->in + r->in_pos, k);
+        have += k;
+        r->in_pos += k;
+        if (have == sizeof(got) || r->in_eof)
+            break;
+        int rc = fill_in(r, e);
+        if (rc)
+            return rc;
+    }
+    if (have == m && memcmp(got, want, m) == 0)
+        return 0;
+    return trailer_mismatch(r, got, have, text, n, e);
+}
+
+/* Parse "key value\n" at *p; value must be non-empty, no spaces. */
+static int header_line(const char **p, const char *end, const char *key, const char **val,
+                       size_t *vn)
+{
+    size_t k = strlen(key);
+    const char *q = *p;
+    if ((size_t)(end - q) < k + 2 || memcmp(q, key, k) != 0 || q[k] != ' ')
+        return -1;
+    q += k + 1;
+    const char *nl = memchr(q, '\n', (size_t)(end - q));
+    if (!nl || nl == q)
+        return -1;
+    *val = q;
+    *vn = (size_t)(nl - q);
+    *p = nl + 1;
+    return 0;
+}
+
+static int read_header(tc_batch_reader *r, tc_err *e)
+{
+    unsigned char g[10];
+    if (take_raw(r, g, 10, e) || memcmp(g, tc_gz_header, 10) != 0) {
+        if (r->in_len == 0)
+            return CORRUPT(r, e, "the file is empty");
+        return CORRUPT(r, e, "it does not start with a batch's gzip header");
+    }
+    tc_digest_update(r->body, g, 10);
+    /* The header text is short; pull output until its blank line shows. */
+    const char *blank = NULL;
+    while (!blank) {
+        size_t have = r->out_len;
+        blank = have >= 2 ? memmem(r->out, have, "\n\n", 2) : NULL;
+        if (blank)
+            break;
+        if (have > 8192 || r->zend)
+            return CORRUPT(r, e, "its header is damaged");
+        int rc = inflate_more(r, e);
+        if (rc)
+            return rc;
+    }
+    const char *p = (const char *)r->out, *end = blank + 1, *v;
+    size_t vn;
+    tc_batch_header *h = &r->h;
+    char magic[32];
+    snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, TC_BATCH_VERSION);
+    if (strncmp(p, MAGIC " ", strlen(MAGIC) + 1) != 0)
+        return CORRUPT(r, e, "it is not a tongchou batch");
+    if (strncmp(p, magic, strlen(magic)) != 0)
+        return rfail(r, e, TC_EINPUT, "unsupported batch format version (%s)",
+                     "this tongchou reads version 1");
+    p += strlen(magic);
+    if (header_line(&p, end, "type", &v, &vn) || !valid_name(v, vn))
+        return CORRUPT(r, e, "bad 'type' line in its header");
+    memcpy(h->type, v, vn);
+    if (header_line(&p, end, "county", &v, &vn) || !valid_digits(v, vn, 6))
+        return CORRUPT(r, e, "bad 'county' line in its header");
+    memcpy(h->county, v, vn);
+    if (header_line(&p, end, "coding", &v, &vn) ||
+        !((vn == 6 && memcmp(v, "county", 6) == 0) || (vn == 4 && memcmp(v, "city", 4) == 0)))
+        return CORRUPT(r, e, "bad 'coding' line in its header");
+    memcpy(h->coding, v, vn);
+    if (header_line(&p, end, "cutover", &v, &vn) ||
+        !((vn == 1 && v[0] == '-') || valid_date_text(v, vn)))
+        return CORRUPT(r, e, "bad 'cutover' line in its header");
+    if (v[0] != '-')
+        memcpy(h->cutover, v, vn);
+    if (header_line(&p, end, "source", &v, &vn) ||
+        !((vn == 1 && v[0] == '-') || valid_digest_text(v, vn)))
+        return CORRUPT(r, e, "bad 'source' line in its header");
+    if (v[0] != '-')
+        memcpy(h->source, v, vn);
+    if (header_line(&p, end, "mappings", &v, &vn) ||
+        !((vn == 1 && v[0] == '-') || valid_digest_text(v, vn)))
+        return CORRUPT(r, e, "bad 'mappings' line in its header");
+    if (v[0] != '-')
+        memcpy(h->mappings, v, vn);
+    if (header_line(&p, end, "columns", &v, &vn))
+        return CORRUPT(r, e, "bad 'columns' line in its header");
+    for (const char *c = v, *ce = v + vn; c < ce;) {
+        const char *sp = memchr(c, ' ', (size_t)(ce - c));
+        const char *fe = sp ? sp : ce;
+        const char *colon = memchr(c, ':', (size_t)(fe - c));
+        if (!colon || h->ncols >= TC_MAX_COLUMNS || !valid_name(c, (size_t)(colon - c)))
+            return CORRUPT(r, e, "bad 'columns' line in its header");
+        tc_coltype t = tc_coltype_parse(colon + 1, (size_t)(fe - colon - 1));
+        if (!t)
+            return CORRUPT(r, e, "unknown column type in its header");
+        memcpy(h->colname[h->ncols], c, (size_t)(colon - c));
+        h->cols[h->ncols].name = h->colname[h->ncols];
+        h->cols[h->ncols].type = t;
+        h->ncols++;
+        c = sp ? sp + 1 : ce;
+        if (sp && c == ce)
+            return CORRUPT(r, e, "bad 'columns' line in its header");
+    }
+    if (h->ncols == 0 || p != end)
+        return CORRUPT(r, e, "bad 'columns' line in its header");
+    /* Canonical form: what we would write must be exactly what is there. */
+    char text[4096];
+    size_t n = header_text(h, text, sizeof(text));
+    if (n != (size_t)(blank + 2 - (const char *)r->out) || memcmp(text, r->out, n) != 0)
+        return CORRUPT(r, e, "its header is not in canonical form");
+    r->out_pos = n;
+    return 0;
+}
+
+static int reader_open(tc_batch_reader **out, const char *path, unsigned flags, tc_err *e)
+{
+    tc_batch_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    r->fd = -1;
+    r->flags = flags;
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    r->in = malloc(IN_CAP);
+    r->out = malloc(OUT_CAP);
+    int rc = (!r->in || !r->out) ? tc_fail(e, TC_ENOMEM, "out of memory") : 0;
+    if (!rc)
+        rc = tc_digest_new(&r->body, TC_DIGEST_SHA256, e);
+    if (!rc) {
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            tc_err_at(e, path, 0, 0);
+            rc = tc_fail(e, TC_EIO, "cannot open batch: %s", strerror(errno));
+        }
+    }
+    if (!rc) {
+        if (inflateInit2(&r->zs, -15) != Z_OK)
+            rc = tc_fail(e, TC_EINTERNAL, "cannot start zlib inflate");
+        else
+            r->zinit = 1;
+        r->crc = crc32(0L, Z_NULL, 0);
+    }
+    if (!rc)
+        rc = read_header(r, e);
+    if (rc) {
+        tc_batch_close(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int tc_batch_open(tc_batch_reader **out, const char *path, unsigned flags, tc_err *e)
+{
+    if (flags & TC_BATCH_VERIFY_FIRST) {
+        int rc = tc_batch_verify(path, NULL, NULL, e);
+        if (rc)
+            return rc;
+    }
+    return reader_open(out, path, flags, e);
+}
+
+const tc_batch_header *tc_batch_header_of(const tc_batch_reader *r) { return &r->h; }
+uint64_t tc_batch_record_no(const tc_batch_reader *r) { return r->recno; }
+const tc_batch_summary *tc_batch_summary_of(const tc_batch_reader *r) { return &r->sum; }
+
+static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned char *end,
+                  tc_err *e)
+{
+    for (int i = 0; i < r->h.ncols; i++) {
+        tc_value *v = &r->vals[i];
+        tc_coltype t = r->h.cols[i].type;
+        uint64_t u;
+        if (get_varint(&p, end, &u))
+            return CORRUPT(r, e, "a record is malformed");
+        if (t == TC_COL_TEXT) {
+            if (u > (uint64_t)(end - p))
+                return CORRUPT(r, e, "a record is malformed");
+            v->s = (const char *)p;
+            v->n = (uint32_t)u;
+            v->i = 0;
+            p += u;
+            continue;
+        }
+        v->s = NULL;
+        v->n = 0;
+        v->i = (t == TC_COL_AMOUNT || t == TC_COL_INT) ? unzigzag(u) : (int64_t)u;
+        if (u > INT64_MAX && t != TC_COL_AMOUNT && t != TC_COL_INT)
+            return CORRUPT(r, e, "a record holds an impossible value");
+        if (check_value(t, v))
+            return CORRUPT(r, e, "a record holds an impossible value");
+        if (t == TC_COL_AMOUNT &&
+            __builtin_add_overflow(r->sum.totals[i], v->i, &r->sum.totals[i]))
+            return CORRUPT(r, e, "a control total overflows");
+    }
+    if (p != end)
+        return CORRUPT(r, e, "a record is malformed");
+    return 0;
+}
+
+int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e)
+{
+    if (r->failed)
+        return tc_fail(e, TC_EINTERNAL, "reading a batch after it failed");
+    if (r->done)
+        return 0;
+    int rc = need_out(r, 10, e);
+    if (rc)
+        return rc;
+    const unsigned char *p = r->out + r->out_pos, *lim = r->out + r->out_len;
+    uint64_t len;
+    if (get_varint(&p, lim, &len))
+        return CORRUPT(r, e, r->zend ? "the records end without their end marker"
+                                     : "a record's length is malformed");
+    if (len == 0) {
+        /* End marker: it must be the last byte of member 1. */
+        r->out_pos = (size_t)(p - r->out);
+        if (r->out_pos != r->out_len)
+            return CORRUPT(r, e, "bytes follow the records' end marker");
+        if (!r->zend) {
+            rc = inflate_more(r, e);
+            if (rc)
+                return rc;
+            if (r->out_len != r->out_pos || !r->zend)
+                return CORRUPT(r, e, "bytes follow the records' end marker");
+        }
+        rc = finish(r, e);
+        if (rc)
+            return rc;
+        r->done = 1;
+        return 0;
+    }
+    if (len > TC_BATCH_MAX_RECORD)
+        return CORRUPT(r, e, "a record's length is impossible");
+    size_t hdr = (size_t)(p - (r->out + r->out_pos));
+    rc = need_out(r, hdr + (size_t)len, e);
+    if (rc)
+        return rc;
+    if (r->out_len - r->out_pos < hdr + len)
+        return CORRUPT(r, e, "the records end in the middle of a record");
+    p = r->out + r->out_pos + hdr;
+    r->recno++;
+    r->sum.count++;
+    rc = decode(r, p, p + len, e);
+    if (rc)
+        return rc;
+    r->out_pos += hdr + (size_t)len;
+    *vals = r->vals;
+    return 1;
+}
+
+void tc_batch_close(tc_batch_reader *r)
+{
+    if (!r)
+        return;
+    if (r->zinit)
+        inflateEnd(&r->zs);
+    if (r->fd >= 0)
+        close(r->fd);
+    tc_digest_free(r->body);
+    free(r->in);
+    free(r->out);
+    free(r);
+}
+
+int tc_batch_verify(const char *path, tc_batch_header *h, tc_batch_summary *sum, tc_err *e)
+{
+    tc_batch_reader *r;
+    int rc = reader_open(&r, path, 0, e);
+    if (rc)
+        return rc;
+    const tc_value *v;
+    while ((rc = tc_batch_next(r, &v, e)) == 1)
+        ;
+    if (rc == 0) {
+        if (h)
+            *h = r->h;
+        if (h)
+            for (int i = 0; i < h->ncols; i++)
+                h->cols[i].name = h->colname[i];
+        if (sum)
+            *sum = r->sum;
+    }
+    tc_batch_close(r);
+    return rc;
+}

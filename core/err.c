@@ -82,7 +82,7 @@ char *tc_err_format(const tc_err *e, char *buf, size_t n)
     size_t off = 0;
 #define PUT(...)                                                          \
     do {                                                                  \
-        int k_ = snprintf(buf + off, off < n ? n - off : 0, __VA_ARGS__); \
+        int k_ = snprintf(off < n ? buf + off : NULL, off < n ? n - off : 0, __VA_ARGS__); \
         if (k_ > 0)                                                       \
             off += (size_t)k_;                                            \
     } while (0)

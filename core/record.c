@@ -1,2 +1,82 @@
-/* core/record.c: to be written */
-typedef int tc_stub_record;
+/*
+ * record.c - the table of canonical record types.  See record.h.
+ */
+#include "core/record.h"
+
+#include <string.h>
+
+#define T TC_COL_TEXT
+#define A TC_COL_AMOUNT
+#define R TC_COL_RATE
+#define D TC_COL_DATE
+#define P TC_COL_PERIOD
+#define I TC_COL_INT
+
+static const tc_column c_account[] = {{"code", T}, {"name", T}, {"class", T}};
+static const tc_column c_bank_account[] = {
+    {"no", T}, {"fund", T}, {"role", T}, {"account", T}, {"bank", T}};
+static const tc_column c_balance[] = {{"fund", T},    {"account", T}, {"period", P},
+                                      {"opening", A}, {"debit", A},   {"credit", A},
+                                      {"closing", A}};
+static const tc_column c_voucher_line[] = {
+    {"voucher", T}, {"date", D},  {"fund", T},   {"voucher_memo", T}, {"line", I},
+    {"account", T}, {"debit", A}, {"credit", A}, {"bank_ref", T},     {"memo", T}};
+static const tc_column c_contribution[] = {{"payer", T}, {"kind", T}, {"fund", T},
+                                           {"period", P}, {"base", A}, {"rate", R},
+                                           {"due", A},   {"paid", A}};
+static const tc_column c_subsidy[] = {
+    {"level", T}, {"fund", T}, {"year", I}, {"due", A}, {"received", A}};
+static const tc_column c_payable[] = {{"institution", T}, {"name", T},    {"fund", T},
+                                      {"period", P},      {"settled", A}, {"paid", A}};
+static const tc_column c_bank_statement[] = {
+    {"account", T}, {"from", D}, {"to", D}, {"opening", A}, {"closing", A}};
+static const tc_column c_bank_entry[] = {{"account", T}, {"date", D}, {"ref", T}, {"amount", A}};
+static const tc_column c_personal_account[] = {{"person", T}, {"fund", T}, {"balance", A}};
+
+#define N(a) (int)(sizeof(a) / sizeof(a[0]))
+
+const tc_rectype tc_rectypes[] = {
+    {"account", "Accounts", c_account, N(c_account)},
+    {"bank_account", "BankAccounts", c_bank_account, N(c_bank_account)},
+    {"balance", "Balances", c_balance, N(c_balance)},
+    {"voucher_line", "Vouchers", c_voucher_line, N(c_voucher_line)},
+    {"contribution", "Contributions", c_contribution, N(c_contribution)},
+    {"subsidy", "Subsidies", c_subsidy, N(c_subsidy)},
+    {"payable", "Payables", c_payable, N(c_payable)},
+    {"bank_statement", "BankStatements", c_bank_statement, N(c_bank_statement)},
+    {"bank_entry", "BankStatements", c_bank_entry, N(c_bank_entry)},
+    {"personal_account", "PersonalAccounts", c_personal_account, N(c_personal_account)},
+};
+const int tc_nrectypes = N(tc_rectypes);
+
+const tc_rectype *tc_rectype_find(const char *name)
+{
+    for (int i = 0; i < tc_nrectypes; i++)
+        if (strcmp(tc_rectypes[i].name, name) == 0)
+            return &tc_rectypes[i];
+    return NULL;
+}
+
+int tc_rectype_col(const tc_rectype *t, const char *name)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (strcmp(t->cols[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *const coltype_names[] = {NULL,   "text",   "amount", "rate",
+                                            "date", "period", "int"};
+
+const char *tc_coltype_name(tc_coltype t)
+{
+    return t >= TC_COL_TEXT && t <= TC_COL_INT ? coltype_names[t] : "?";
+}
+
+tc_coltype tc_coltype_parse(const char *s, size_t n)
+{
+    for (int t = TC_COL_TEXT; t <= TC_COL_INT; t++)
+        if (strlen(coltype_names[t]) == n && memcmp(coltype_names[t], s, n) == 0)
+            return (tc_coltype)t;
+    return (tc_coltype)0;
+}

@@ -1,0 +1,41 @@
+/*
+ * atomic.h - outputs that appear whole or not at all.
+ *
+ * tc_atomic_open() creates ".NAME.tmp.XXXXXX" in the folder of the final
+ * path; the caller writes through the FILE it returns; tc_atomic_commit()
+ * flushes, fsyncs, closes, renames over the final name and fsyncs the
+ * folder, so after a crash there is either the old file or the whole new
+ * one.  On any failure - and on tc_atomic_abort() - the temporary file is
+ * removed.  A reader never sees a half-written output.
+ */
+#ifndef TC_ATOMIC_H
+#define TC_ATOMIC_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+
+typedef struct tc_atomic tc_atomic;
+
+/* Create the temporary file for path, mode 0644 (the umask is not applied). */
+int tc_atomic_open(tc_atomic **out, const char *path, tc_err *e);
+/* The same with an explicit mode (0600 for private keys). */
+int tc_atomic_open_mode(tc_atomic **out, const char *path, mode_t mode, tc_err *e);
+
+/* The stream to write to (buffered; errors are caught at commit). */
+FILE *tc_atomic_file(tc_atomic *a);
+/* The temporary file's path, for messages and tests. */
+const char *tc_atomic_temp_path(const tc_atomic *a);
+
+/* Make the file appear under its final name.  Frees a, success or not;
+ * on failure the temporary file is gone and e says why (TC_EIO). */
+int tc_atomic_commit(tc_atomic *a, tc_err *e);
+
+/* Give up: close and remove the temporary file, free a.  NULL is a no-op. */
+void tc_atomic_abort(tc_atomic *a);
+
+/* fsync the folder holding path, so a rename or unlink in it is durable. */
+int tc_fsync_parent(const char *path, tc_err *e);
+
+#endif

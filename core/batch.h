@@ -1,0 +1,117 @@
+/*
+ * batch.h - batch files: one record type of one county, self-describing,
+ * with control totals, deterministic to the byte.
+ *
+ * Every stage reads and writes batches (shared/spec/interfaces.md,
+ * "Batches"); docs/batch-format.md describes the bytes.  In short, a batch
+ * is two gzip members, so `zcat` shows it:
+ *
+ *   member 1 (deflate)   the header text, a blank line, the records
+ *                        (binary, length-prefixed), a zero byte
+ *   member 2 (stored)    the trailer text: record count, one control total
+ *                        per amount column, and "body", the SHA-256 of every
+ *                        byte of member 1 as it stands in the file
+ *
+ * Both gzip headers are fixed bytes (no time stamp), and the same records in
+ * the same order give the same file.
+ *
+ * What the reader guarantees.  tc_batch_next() hands out records as it
+ * decompresses them, before it has seen the trailer; it checks each
+ * record's structure before handing it out, but it can vouch for the batch
+ * as a whole - nothing truncated, nothing altered, count and totals right -
+ * only at the end: tc_batch_next() returns 0 ("end") only after every byte
+ * of the file has been checked against the trailer.  A truncated or altered
+ * batch always ends in a negative return (TC_EINTEGRITY), never in 0.
+ * Callers therefore treat what they computed from a batch as provisional
+ * until the end (load: inside one transaction; reconcile: reports written
+ * after every batch ended cleanly).  Callers that must act on each record
+ * as it comes open with TC_BATCH_VERIFY_FIRST, which reads and checks the
+ * whole file once before handing out the first record.
+ *
+ * Any single changed, missing or added byte anywhere in the file is caught:
+ * member 1 by its digest in the trailer (which covers the gzip header and
+ * padding bits that gzip's own CRC ignores), member 2 by being compared
+ * byte for byte with the trailer the reader rebuilds from what it read.
+ */
+#ifndef TC_BATCH_H
+#define TC_BATCH_H
+
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/record.h"
+
+#define TC_BATCH_VERSION 1
+#define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
+
+typedef struct tc_batch_header {
+    char type[32];                      /* record type name, [a-z_]+ */
+    char county[7];                     /* 6-digit region code */
+    char coding[7];                     /* "county" or "city" */
+    char cutover[11];                   /* YYYY-MM-DD, or "" when unknown */
+    char source[TC_DIGEST_TEXT_MAX];    /* digest of the source, or "" */
+    char mappings[TC_DIGEST_TEXT_MAX];  /* digest of the mapping set, or "" */
+    int ncols;
+    tc_column cols[TC_MAX_COLUMNS];     /* names point into colname */
+    char colname[TC_MAX_COLUMNS][32];
+} tc_batch_header;
+
+/* What a batch holds: filled by tc_batch_commit() and by a reader at end. */
+typedef struct tc_batch_summary {
+    uint64_t count;
+    int64_t totals[TC_MAX_COLUMNS];     /* per column; 0 for non-amount columns */
+    char body[TC_DIGEST_TEXT_MAX];      /* "sha256:..." of member 1 */
+} tc_batch_summary;
+
+/* Fill h for record type t; coding "county" or "city".  Other fields "". */
+int tc_batch_header_init(tc_batch_header *h, const tc_rectype *t, const char *county,
+                         const char *coding, tc_err *e);
+/* Append a column to h (for city-coded batches with lineage columns). */
+int tc_batch_header_add_column(tc_batch_header *h, const char *name, tc_coltype type,
+                               tc_err *e);
+/* Index of column name in h, or -1. */
+int tc_batch_header_col(const tc_batch_header *h, const char *name);
+
+/* ---------------------------------------------------------------- writer */
+
+typedef struct tc_batch_writer tc_batch_writer;
+
+/* Start writing path (atomically: nothing appears there before commit). */
+int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h,
+                    tc_err *e);
+/* Append one record: vals[i] for column i of the header. */
+int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e);
+/* Records written so far. */
+uint64_t tc_batch_written(const tc_batch_writer *w);
+/* Finish the file and make it appear; frees w.  sum may be NULL. */
+int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e);
+/* Throw the file away; frees w.  NULL is a no-op. */
+void tc_batch_abort(tc_batch_writer *w);
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct tc_batch_reader tc_batch_reader;
+
+enum { TC_BATCH_VERIFY_FIRST = 1 << 0 };
+
+/* Open path and read its header.  TC_EIO when it cannot be read,
+ * TC_EINTEGRITY when it is not a whole batch. */
+int tc_batch_open(tc_batch_reader **out, const char *path, unsigned flags, tc_err *e);
+const tc_batch_header *tc_batch_header_of(const tc_batch_reader *r);
+/*
+ * Next record: returns 1 and points *vals at ncols values (text values
+ * point into the reader's buffer, valid until the next call); 0 at the end,
+ * once the whole file has been verified; negative on error.
+ */
+int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e);
+/* Number of the record last handed out (1-based). */
+uint64_t tc_batch_record_no(const tc_batch_reader *r);
+/* Count, totals and body digest; complete once tc_batch_next returned 0. */
+const tc_batch_summary *tc_batch_summary_of(const tc_batch_reader *r);
+void tc_batch_close(tc_batch_reader *r);
+
+/* Read a whole batch and check it; fills sum (may be NULL) and h (may be NULL). */
+int tc_batch_verify(const char *path, tc_batch_header *h, tc_batch_summary *sum, tc_err *e);
+
+#endif

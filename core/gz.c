@@ -1,0 +1,123 @@
+/*
+ * gz.c - see gz.h.
+ */
+#include "core/gz.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+const unsigned char tc_gz_header[10] = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff};
+
+enum { IN_CAP = 1 << 16, OUT_CAP = 1 << 16 };
+
+struct tc_gzw {
+    z_stream zs;
+    uLong crc;
+    uint32_t isize;
+    tc_gz_sink sink;
+    void *ctx;
+    size_t in_len;
+    unsigned char in[IN_CAP];
+    unsigned char out[OUT_CAP];
+};
+
+int tc_gz_sink_file(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    if (fwrite(p, 1, n, (FILE *)ctx) != n)
+        return tc_fail(e, TC_EIO, "cannot write: %s", strerror(errno));
+    return 0;
+}
+
+int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+{
+    tc_gzw *z = calloc(1, sizeof(*z));
+    if (!z)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    /* Raw deflate (-15): we write the gzip framing ourselves. */
+    if (deflateInit2(&z->zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(z);
+        return tc_fail(e, TC_EINTERNAL, "cannot start zlib deflate");
+    }
+    z->crc = crc32(0L, Z_NULL, 0);
+    z->sink = sink;
+    z->ctx = ctx;
+    int rc = sink(ctx, tc_gz_header, sizeof(tc_gz_header), e);
+    if (rc) {
+        tc_gzw_free(z);
+        return rc;
+    }
+    *out = z;
+    return 0;
+}
+
+static int pump(tc_gzw *z, int flush, tc_err *e)
+{
+    z->zs.next_in = z->in;
+    z->zs.avail_in = (uInt)z->in_len;
+    int zr;
+    do {
+        z->zs.next_out = z->out;
+        z->zs.avail_out = OUT_CAP;
+        zr = deflate(&z->zs, flush);
+        if (zr == Z_STREAM_ERROR)
+            return tc_fail(e, TC_EINTERNAL, "zlib deflate failed");
+        size_t have = OUT_CAP - z->zs.avail_out;
+        if (have) {
+            int rc = z->sink(z->ctx, z->out, have, e);
+            if (rc)
+                return rc;
+        }
+    } while (z->zs.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+    z->in_len = 0;
+    return 0;
+}
+
+int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e)
+{
+    const unsigned char *s = p;
+    z->crc = crc32_z(z->crc, s, n);
+    z->isize += (uint32_t)n;
+    while (n) {
+        size_t k = IN_CAP - z->in_len;
+        if (k > n)
+            k = n;
+        memcpy(z->in + z->in_len, s, k);
+        z->in_len += k;
+        s += k;
+        n -= k;
+        if (z->in_len == IN_CAP) {
+            int rc = pump(z, Z_NO_FLUSH, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int tc_gzw_close(tc_gzw *z, tc_err *e)
+{
+    int rc = pump(z, Z_FINISH, e);
+    if (rc == 0) {
+        unsigned char t[8];
+        uint32_t c = (uint32_t)z->crc;
+        for (int i = 0; i < 4; i++) {
+            t[i] = (unsigned char)(c >> (8 * i));
+            t[4 + i] = (unsigned char)(z->isize >> (8 * i));
+        }
+        rc = z->sink(z->ctx, t, sizeof(t), e);
+    }
+    tc_gzw_free(z);
+    return rc;
+}
+
+void tc_gzw_free(tc_gzw *z)
+{
+    if (!z)
+        return;
+    deflateEnd(&z->zs);
+    free(z);
+}

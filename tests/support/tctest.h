@@ -1,0 +1,78 @@
+/*
+ * tctest.h - small helpers shared by the cmocka tests: a scratch folder per
+ * test binary, reading files whole (tests only: fixtures are small), and
+ * running the tongchou binary.
+ */
+#ifndef TC_TCTEST_H
+#define TC_TCTEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A new empty folder under $TMPDIR, removed by tctest_rmtree(). */
+static inline char *tctest_tmpdir(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *p = malloc(512);
+    snprintf(p, 512, "%s/tongchou-test-XXXXXX", t && t[0] ? t : "/tmp");
+    if (!mkdtemp(p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static inline void tctest_rmtree(const char *dir)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+/* Read a whole file; *n gets its size.  NULL when it cannot be read. */
+static inline unsigned char *tctest_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long sz = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)sz + 1);
+    if (b && fread(b, 1, (size_t)sz, f) != (size_t)sz) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[sz] = 0;
+        *n = (size_t)sz;
+    }
+    return b;
+}
+
+static inline int tctest_spit(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(p, 1, n, f) == n;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Path of the tongchou binary under test ($TONGCHOU, set by CTest). */
+static inline const char *tctest_tongchou(void)
+{
+    const char *t = getenv("TONGCHOU");
+    return t && t[0] ? t : "tongchou";
+}
+
+#endif
