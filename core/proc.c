@@ -1,0 +1,121 @@
+/*
+ * proc.c - fork, exec, wait; stderr captured through a pipe.
+ */
+#include "core/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Keep the tail of what the child wrote on stderr: that is where the
+ * reason of a failure is. */
+static void keep_tail(char *tail, size_t cap, size_t *len, const char *p, size_t n)
+{
+    if (n >= cap - 1) {
+        memcpy(tail, p + n - (cap - 1), cap - 1);
+        *len = cap - 1;
+    } else {
+        if (*len + n > cap - 1) {
+            size_t drop = *len + n - (cap - 1);
+            memmove(tail, tail + drop, *len - drop);
+            *len -= drop;
+        }
+        memcpy(tail + *len, p, n);
+        *len += n;
+    }
+    tail[*len] = '\0';
+}
+
+static void child(const char *path, const char *const *argv, const tc_proc_opts *o, int errfd)
+{
+    if (dup2(errfd, 2) < 0)
+        _exit(127);
+    close(errfd);
+    if (o && o->stdout_path) {
+        int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || dup2(fd, 1) < 0) {
+            fprintf(stderr, "cannot open %s: %s\n", o->stdout_path, strerror(errno));
+            _exit(127);
+        }
+    } else if (o && o->stdout_devnull) {
+        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (fd >= 0)
+            dup2(fd, 1);
+    }
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (nul >= 0)
+        dup2(nul, 0);
+    if (o && o->unset)
+        for (const char *const *u = o->unset; *u; u++)
+            unsetenv(*u);
+    if (o && o->env)
+        for (const char *const *v = o->env; *v; v++)
+            putenv((char *)*v);
+    if (o && o->as_user) {
+        if (setgroups(0, NULL) != 0 || setgid(o->gid) != 0 || setuid(o->uid) != 0) {
+            fprintf(stderr, "cannot switch to uid %ld: %s\n", (long)o->uid, strerror(errno));
+            _exit(127);
+        }
+    }
+    if (o && o->cwd && chdir(o->cwd) != 0) {
+        fprintf(stderr, "cannot enter %s: %s\n", o->cwd, strerror(errno));
+        _exit(127);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    execv(path, (char *const *)argv);
+    fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
+    _exit(127);
+}
+
+int tc_proc_run(const char *path, const char *const *argv, const tc_proc_opts *o, tc_err *e)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return tc_fail(e, TC_EIO, "cannot create a pipe: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return tc_fail(e, TC_EIO, "cannot fork to run %s: %s", argv[0], strerror(errno));
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child(path, argv, o, p[1]);
+    }
+    close(p[1]);
+    char tail[480];
+    size_t len = 0;
+    tail[0] = '\0';
+    char buf[4096];
+    for (;;) {
+        ssize_t r = read(p[0], buf, sizeof(buf));
+        if (r > 0)
+            keep_tail(tail, sizeof(tail), &len, buf, (size_t)r);
+        else if (r == 0 || errno != EINTR)
+            break;
+    }
+    close(p[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return tc_fail(e, TC_EIO, "cannot wait for %s: %s", argv[0], strerror(errno));
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    /* trim the trailing newline for the hint */
+    while (len && (tail[len - 1] == '\n' || tail[len - 1] == '\r'))
+        tail[--len] = '\0';
+    if (WIFEXITED(st))
+        tc_fail(e, TC_EIO, "%s failed (exit status %d)", argv[0], WEXITSTATUS(st));
+    else
+        tc_fail(e, TC_EIO, "%s was killed by signal %d", argv[0], WTERMSIG(st));
+    if (e)
+        tc_err_hint(e, "%s", tail);
+    return TC_EIO;
+}

@@ -1,0 +1,36 @@
+/*
+ * proc.h - run a program and wait for it, without a shell.
+ *
+ * argv is passed to execv as it is: no word splitting, no quoting to get
+ * wrong.  The child can run as another account (the PostgreSQL server
+ * must not run as root), with extra environment variables, stdout sent to
+ * a file, and stderr captured so the caller can put it into an error.
+ */
+#ifndef TC_PROC_H
+#define TC_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+
+typedef struct tc_proc_opts {
+    uid_t uid;                /* run as this uid/gid when as_user is set */
+    gid_t gid;
+    int as_user;
+    const char *const *env;   /* "NAME=value" to add, NULL-terminated, or NULL */
+    const char *const *unset; /* names to remove from the environment, or NULL */
+    const char *stdout_path;  /* stdout to this file (0644, truncated); NULL: inherit */
+    int stdout_devnull;       /* stdout to /dev/null (when stdout_path is NULL) */
+    const char *cwd;          /* working folder of the child, or NULL */
+} tc_proc_opts;
+
+/*
+ * Run path (absolute) with argv and wait.  Returns 0 when it exited 0;
+ * otherwise TC_EIO with e->msg naming the program and its exit status and
+ * the last lines it wrote on stderr in e->hint.  stderr is captured (not
+ * shown) in every case.
+ */
+int tc_proc_run(const char *path, const char *const *argv, const tc_proc_opts *o, tc_err *e);
+
+#endif
