@@ -1,2 +1,85 @@
+/*
+ * cmd_db.c - `tongchou db start|stop|status|env DIR`: the private server.
+ *
+ * The same server `run` embeds and the tests use, for a human or a shell
+ * script (scripts/lib/pg.sh) to start by hand.  start prints the libpq
+ * connection string on stdout; env prints shell assignments for psql.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli/cmd.h"
-int cmd_db(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "core/log.h"
+#include "load/pgserver.h"
+
+/* Single-quote a value for a POSIX shell. */
+static void shell_quote(const char *s)
+{
+    putchar('\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*s);
+    }
+    putchar('\'');
+}
+
+int cmd_db(int argc, char **argv)
+{
+    if (tc_cli_wants_help("db", argc, argv))
+        return 0;
+    static const struct option opts[] = {{"fast", no_argument, NULL, 'f'}, {0, 0, 0, 0}};
+    unsigned flags = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (c == 'f')
+            flags |= TC_PGSERVER_FAST;
+        else
+            return tc_cli_usage_error("db", "unknown option");
+    }
+    if (argc - optind != 2)
+        return tc_cli_usage_error("db", "expected an action (start, stop, status, env) and a folder");
+    const char *act = argv[optind], *dir = argv[optind + 1];
+    tc_err e;
+    tc_err_clear(&e);
+    tc_pgserver *s = NULL;
+    int rc;
+
+    if (strcmp(act, "start") == 0) {
+        if ((rc = tc_pgserver_start(&s, dir, flags, &e)))
+            return tc_log_fail(&e);
+        tc_log_info("PostgreSQL runs in %s (socket %s, port %d)", tc_pgserver_dir(s),
+                    tc_pgserver_socket_dir(s), tc_pgserver_port(s));
+        printf("%s\n", tc_pgserver_conninfo(s, NULL));
+        tc_pgserver_detach(s);
+        return 0;
+    }
+    if (strcmp(act, "stop") == 0) {
+        if ((rc = tc_pgserver_attach(&s, dir, &e)))
+            return tc_log_fail(&e);
+        if ((rc = tc_pgserver_stop(s, &e)))
+            return tc_log_fail(&e);
+        tc_log_info("stopped the server in %s", dir);
+        return 0;
+    }
+    if (strcmp(act, "status") == 0 || strcmp(act, "env") == 0) {
+        if ((rc = tc_pgserver_attach(&s, dir, &e))) {
+            if (strcmp(act, "status") == 0)
+                printf("stopped\n");
+            return tc_log_fail(&e);
+        }
+        if (strcmp(act, "status") == 0) {
+            printf("running %s\n", tc_pgserver_conninfo(s, NULL));
+        } else {
+            fputs("PGHOST=", stdout);
+            shell_quote(tc_pgserver_socket_dir(s));
+            printf("; PGPORT=%d; PGUSER=%s; export PGHOST PGPORT PGUSER\n", tc_pgserver_port(s),
+                   tc_pgserver_user(s));
+        }
+        tc_pgserver_detach(s);
+        return 0;
+    }
+    return tc_cli_usage_error("db", "unknown action '%s' (start, stop, status, env)", act);
+}
