@@ -1,2 +1,81 @@
+/*
+ * cmd_generate.c - `tongchou generate [OPTIONS] DIR`: the example city.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cmd.h"
-int cmd_generate(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "core/log.h"
+#include "generate/gen.h"
+
+static void on_source(void *arg, const char *path, uint64_t records)
+{
+    (void)arg;
+    tc_log_info("wrote %s (%" PRIu64 " contribution records)", path, records);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s[0] || s[0] == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+    if (tc_cli_wants_help("generate", argc, argv))
+        return 0;
+    static const struct option opts[] = {
+        {"records", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
+        {"cutover", required_argument, NULL, 'c'}, {"unmapped", no_argument, NULL, 'u'},
+        {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
+        {"write-mappings", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    tc_gen_options o;
+    tc_gen_defaults(&o);
+    int mappings_only = 0, c;
+    while ((c = getopt_long(argc, argv, "n:s:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (parse_u64(optarg, &o.records))
+                return tc_cli_usage_error("generate", "bad --records '%s'", optarg);
+            break;
+        case 's':
+            if (parse_u64(optarg, &o.seed))
+                return tc_cli_usage_error("generate", "bad --seed '%s'", optarg);
+            break;
+        case 'c': snprintf(o.cutover, sizeof(o.cutover), "%s", optarg); break;
+        case 'u': o.unmapped = 1; break;
+        case 'x': o.xml_only = 1; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        case 'm': mappings_only = 1; break;
+        default: return tc_cli_usage_error("generate", "unknown option");
+        }
+    }
+    if (optind != argc - 1)
+        return tc_cli_usage_error("generate", "name one output folder");
+    tc_err e;
+    tc_err_clear(&e);
+    int rc;
+    if (mappings_only) {
+        rc = tc_gen_write_mappings(argv[optind], &e);
+    } else {
+        o.dir = argv[optind];
+        o.on_source = on_source;
+        rc = tc_gen_city(&o, &e);
+        if (!rc) {
+            char key[1024];
+            snprintf(key, sizeof(key), "%s/answer-key.json", o.dir);
+            tc_log_info("wrote %s", key);
+            rc = tc_gen_summary(key, stdout, &e);
+        }
+    }
+    return rc ? tc_log_fail(&e) : 0;
+}

@@ -30,7 +30,7 @@ static const tc_command commands[] = {
      "      --cutover D    cutover date YYYY-MM-DD (default 2021-06-30)\n"
      "      --unmapped     also inject one code the example mapping set lacks\n"
      "      --xml-only     write every county as handover XML (no PostgreSQL)\n"
-     "      --db DIR       reuse the PostgreSQL server running in DIR for dumps\n"
+     "      --write-mappings  write only the example mapping set into DIR\n"
      "  -q, --quiet        say nothing but errors\n"},
     {"db", cmd_db, "start|stop|status|env DIR",
      "start or stop a private PostgreSQL server in a folder",
@@ -41,7 +41,7 @@ static const tc_command commands[] = {
      "  env DIR      print PGHOST, PGPORT and PGUSER as shell assignments\n"
      "\n"
      "  --fast       fsync=off and friends: for tests and throwaway data only\n"},
-    {"batch", cmd_batch, "show|verify BATCH...",
+    {"batch", cmd_batch, "[--raw] show|verify BATCH...",
      "look inside batch files",
      "  show BATCH     print the header, the records as tab-separated text and\n"
      "                 the trailer (identity numbers masked unless --raw)\n"

@@ -1,2 +1,163 @@
-/* generate/gen.c: to be written */
-typedef int tc_stub_gen;
+/*
+ * gen.c - tc_gen_city(): run the construction for each county into the
+ * sink its format calls for, then write the answer key.  See gen.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/money.h"
+#include "generate/gen_model.h"
+#include "load/pgserver.h"
+
+void tc_gen_defaults(tc_gen_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->records = 2000;
+    o->seed = 1;
+    snprintf(o->cutover, sizeof(o->cutover), "2021-06-30");
+}
+
+char *gen_yuan(int64_t fen, int minimal, char *buf)
+{
+    tc_money_format(fen, buf);
+    if (minimal) {
+        size_t n = strlen(buf);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (buf[n - 1] == '.')
+            buf[--n] = '\0';
+        if (strcmp(buf, "-0") == 0)
+            strcpy(buf, "0");
+    }
+    return buf;
+}
+
+char *gen_rate_text(int32_t rate, int minimal, char *buf)
+{
+    /* rate is 0..10000 (core/money.h), so this fits "1.0000". */
+    unsigned r = rate < 0 ? 0u : rate > 10000 ? 10000u : (unsigned)rate;
+    snprintf(buf, 8, "%u.%04u", r / 10000 % 10, r % 10000);
+    if (minimal) {
+        size_t n = strlen(buf);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+    return buf;
+}
+
+static int parse_cutover(gen_city *g, const char *s, tc_err *e)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 ||
+        y > 2100 || m < 4 || m > 12 || d < 1 || d > 31)
+        return tc_fail(e, TC_EUSAGE, "bad cutover '%s': expected YYYY-MM-DD in April or later", s);
+    g->year = y;
+    g->np = m;
+    g->cut_day = d;
+    g->cutover = y * 10000 + m * 100 + d;
+    return 0;
+}
+
+int gen_city_new(gen_city **out, const tc_gen_options *o, tc_err *e)
+{
+    if (o->records < 100)
+        return tc_fail(e, TC_EUSAGE, "at least 100 records per county are needed, not %llu",
+                       (unsigned long long)o->records);
+    gen_city *g = calloc(1, sizeof(*g));
+    if (!g)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    g->o = *o;
+    g->seed = o->seed;
+    g->records = o->records;
+    int rc = parse_cutover(g, o->cutover, e);
+    if (rc) {
+        free(g);
+        return rc;
+    }
+    for (int i = 0; i < GEN_NCOUNTIES; i++) {
+        g->defs[i] = gen_counties[i];
+        if (o->xml_only && g->defs[i].format != FMT_XML) {
+            snprintf(g->files[i], sizeof(g->files[i]), "%s.xml", g->defs[i].code);
+            g->defs[i].file = g->files[i];
+            g->defs[i].format = FMT_XML;
+            g->defs[i].gz = 0;
+        }
+        if (o->unmapped && strcmp(g->defs[i].code, "220122") == 0)
+            g->defs[i].inject |= INJ_UNMAPPED;
+        g->counties[i].c = &g->defs[i];
+        g->counties[i].ci = i;
+    }
+    *out = g;
+    return 0;
+}
+
+void gen_city_free(gen_city *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < GEN_NCOUNTIES; i++) {
+        county_state *s = &g->counties[i];
+        free(s->lines);
+        free(s->v);
+        free(s->entries);
+        free(s->findings);
+    }
+    free(g);
+}
+
+static int mkdir_p1(const char *path, tc_err *e)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return tc_fail(e, TC_EIO, "cannot create %s: %s", path, strerror(errno));
+    return 0;
+}
+
+int tc_gen_city(const tc_gen_options *o, tc_err *e)
+{
+    gen_city *g;
+    int rc = gen_city_new(&g, o, e);
+    if (rc)
+        return rc;
+    char sources[1024], path[1200];
+    snprintf(sources, sizeof(sources), "%s/sources", o->dir);
+    rc = mkdir_p1(o->dir, e);
+    if (!rc)
+        rc = mkdir_p1(sources, e);
+    tc_pgserver *srv = NULL;
+    if (!rc && !o->xml_only)
+        rc = tc_pgserver_start(&srv, NULL, TC_PGSERVER_EPHEMERAL | TC_PGSERVER_FAST, e);
+    for (int ci = 0; ci < GEN_NCOUNTIES && !rc; ci++) {
+        const gen_county *c = g->counties[ci].c;
+        snprintf(path, sizeof(path), "%s/%s", sources, c->file);
+        gen_sink *sink;
+        if (c->format == FMT_XML)
+            rc = gen_xml_sink(&sink, c, path, o->cutover, e);
+        else
+            rc = gen_yb2008_sink(&sink, c, srv, path, o->cutover, e);
+        if (rc)
+            break;
+        rc = gen_county_emit(g, ci, sink, e);
+        if (rc) {
+            sink->abort(sink);
+            break;
+        }
+        rc = sink->commit(sink, e);
+        if (!rc && o->on_source)
+            o->on_source(o->arg, path, g->counties[ci].tally.count[RT_CONTRIBUTION]);
+    }
+    if (!rc) {
+        snprintf(path, sizeof(path), "%s/answer-key.json", o->dir);
+        rc = gen_key_write(g, path, e);
+    }
+    tc_err e2;
+    if (srv && tc_pgserver_stop(srv, &e2) && !rc)
+        rc = tc_fail(e, e2.code, "%s", e2.msg);
+    gen_city_free(g);
+    return rc;
+}
