@@ -33,7 +33,7 @@ int cmd_db(int argc, char **argv)
     static const struct option opts[] = {{"fast", no_argument, NULL, 'f'}, {0, 0, 0, 0}};
     unsigned flags = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'f')
             flags |= TC_PGSERVER_FAST;
         else

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# cli_test.sh TONGCHOU - the front end: --version, --help for every command,
+# exit code 2 for usage errors, messages in the one style on stderr.
+set -u
+tc=$1
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_test-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out err=$tmp/err
+pass=0 fail=0
+check() { # check NAME EXPECTED-STATUS COMMAND...
+  local name=$1 want=$2; shift 2
+  "$@" >$out 2>$err
+  local got=$?
+  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $name: exit $got, wanted $want"; cat $err; fi
+}
+grep_err() { # grep_err NAME PATTERN
+  if grep -q -- "$2" $err; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $1: stderr lacks '$2'"; cat $err; fi
+}
+grep_out() {
+  if grep -q -- "$2" $out; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $1: stdout lacks '$2'"; cat $out; fi
+}
+
+check version 0 "$tc" --version;            grep_out version '^tongchou [0-9]'
+check help 0 "$tc" --help;                  grep_out help 'generate'
+check no-args 2 "$tc"
+check unknown 2 "$tc" frobnicate;           grep_err unknown "^tongchou: error: 'frobnicate' is not a tongchou command"
+for c in generate db batch; do
+  check "help-$c" 0 "$tc" "$c" --help;      grep_out "help-$c" "^usage: tongchou $c "
+  check "help2-$c" 0 "$tc" help "$c";       grep_out "help2-$c" "^usage: tongchou $c "
+done
+check gen-noargs 2 "$tc" generate;          grep_err gen-noargs '^tongchou: generate: error: name one output folder'
+check gen-badn 2 "$tc" generate -n x /tmp/x; grep_err gen-badn "bad --records 'x'"
+check gen-few 2 "$tc" generate -n 5 /tmp/x; grep_err gen-few 'at least 100 records'
+check gen-cutover 2 "$tc" generate --cutover 2021-02-30x /tmp/x; grep_err gen-cutover "bad cutover"
+check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'frob'"
+check batch-missing 4 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
+printf 'not a batch' > $tmp/x.tcb
+check batch-bad 5 "$tc" batch verify $tmp/x.tcb; grep_err batch-bad 'not a whole batch'
+
+# the private server through `tongchou db` and scripts/lib/pg.sh
+check db-status-none 4 "$tc" db status "$tmp/nodb"; grep_out db-status-none '^stopped'
+check db-badverb 2 "$tc" db frob "$tmp/nodb";        grep_err db-badverb "unknown action 'frob'"
+. "$here/../../scripts/lib/pg.sh"
+if tc_pg_start "$tc"; then
+  pass=$((pass + 1))
+  check db-psql 0 psql -X -A -t -c "SELECT 40 + 2"; grep_out db-psql '^42$'
+  check db-status 0 "$tc" db status "$TC_PG_DIR";   grep_out db-status '^running host='
+  check db-start-again 0 "$tc" db start "$TC_PG_DIR"
+  check db-env 0 "$tc" db env "$TC_PG_DIR";          grep_out db-env "^PGHOST='.*'; PGPORT=$PGPORT; PGUSER=postgres"
+  check db-stop 0 "$tc" db stop "$TC_PG_DIR"
+  check db-status-stopped 4 "$tc" db status "$TC_PG_DIR"
+  tc_pg_stop
+else
+  fail=$((fail + 1)); echo "FAIL tc_pg_start"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
