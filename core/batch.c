@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "core/atomic.h"
+#include "core/bgw.h"
 #include "core/gz.h"
 
 #define MAGIC "tongchou-batch"
@@ -228,9 +229,22 @@ static const char *check_value(tc_coltype t, const tc_value *v)
 
 /* ================================================================ writer */
 
+/*
+ * The records are compressed as they come - on a worker thread once there
+ * is more than a block of them (core/bgw.h) - into a spool file beside the
+ * batch, as the last part of member 1's deflate data (core/gz.h, "parts").
+ * The header text is compressed at commit, when every header field is
+ * known (a dump names its county in its last table), as the first part;
+ * then the file is written: gzip header, header part, spool, CRC/ISIZE,
+ * member 2.  Memory: two blocks and two zlib streams per writer.
+ */
+#define SPOOL_BLOCK (1u << 20)
+
 struct tc_batch_writer {
-    tc_atomic *out;
-    tc_gzw *gz;
+    FILE *spool;             /* compressed records part, unlinked temp file */
+    tc_gzw *part;            /* deflate of the records part */
+    tc_bgw *bg;              /* encoded records on their way to `part` */
+    tc_atomic *out;          /* the batch, at commit */
     tc_digest *body;
     tc_batch_header h;
     tc_batch_summary sum;
@@ -238,12 +252,44 @@ struct tc_batch_writer {
     unsigned char rec[TC_BATCH_MAX_RECORD + 16];
 };
 
+static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    return tc_gzw_write(((tc_batch_writer *)ctx)->part, p, n, e);
+}
+
+static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    tc_batch_writer *w = ctx;
+    if (fwrite(p, 1, n, w->spool) != n)
+        return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
+    return 0;
+}
+
 /* Member 1's bytes go to the file and into the body digest. */
 static int body_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
     tc_digest_update(w->body, p, n);
     return tc_gz_sink_file(tc_atomic_file(w->out), p, n, e);
+}
+
+static int open_spool(tc_batch_writer *w, tc_err *e)
+{
+    char tmpl[600];
+    const char *slash = strrchr(w->path, '/');
+    int dl = slash ? (int)(slash - w->path) : 1;
+    snprintf(tmpl, sizeof(tmpl), "%.*s/.tcb-spool.XXXXXX", dl, slash ? w->path : ".");
+    int fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd < 0)
+        return tc_fail(e, TC_EIO, "cannot create a spool file beside %s: %s", w->path,
+                       strerror(errno));
+    unlink(tmpl);
+    w->spool = fdopen(fd, "w+b");
+    if (!w->spool) {
+        close(fd);
+        return tc_fail(e, TC_EIO, "cannot open a spool file: %s", strerror(errno));
+    }
+    return 0;
 }
 
 int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h, tc_err *e)
@@ -255,17 +301,11 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
     snprintf(w->path, sizeof(w->path), "%s", path);
-    char text[4096];
-    size_t n = header_text(&w->h, text, sizeof(text));
-    int rc = n >= sizeof(text) ? tc_fail(e, TC_EINTERNAL, "batch header too long") : 0;
+    int rc = open_spool(w, e);
     if (!rc)
-        rc = tc_digest_new(&w->body, TC_DIGEST_SHA256, e);
+        rc = tc_gzw_open_part(&w->part, GZ_LEVEL, spool_sink, w, e);
     if (!rc)
-        rc = tc_atomic_open(&w->out, path, e);
-    if (!rc)
-        rc = tc_gzw_open(&w->gz, GZ_LEVEL, body_sink, w, e);
-    if (!rc)
-        rc = tc_gzw_write(w->gz, text, n, e);
+        rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
     if (rc) {
         tc_batch_abort(w);
         return rc;
@@ -273,6 +313,26 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     *out = w;
     return 0;
 }
+
+int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
+{
+    if (strcmp(h->type, w->h.type) != 0 || h->ncols != w->h.ncols)
+        return tc_fail(e, TC_EINTERNAL, "%s: a header's type and columns cannot change", w->path);
+    for (int i = 0; i < h->ncols; i++)
+        if (strcmp(h->colname[i], w->h.colname[i]) != 0 || h->cols[i].type != w->h.cols[i].type)
+            return tc_fail(e, TC_EINTERNAL, "%s: a header's columns cannot change", w->path);
+    if (!valid_digits(h->county, strlen(h->county), 6))
+        return tc_fail(e, TC_EINPUT, "bad county code '%s': expected 6 digits", h->county);
+    memcpy(w->h.county, h->county, sizeof(h->county));
+    memcpy(w->h.coding, h->coding, sizeof(h->coding));
+    memcpy(w->h.cutover, h->cutover, sizeof(h->cutover));
+    memcpy(w->h.source, h->source, sizeof(h->source));
+    memcpy(w->h.mappings, h->mappings, sizeof(h->mappings));
+    return 0;
+}
+
+const tc_batch_header *tc_batch_writer_header(const tc_batch_writer *w) { return &w->h; }
+const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w) { return &w->sum; }
 
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 {
@@ -316,7 +376,7 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
     unsigned char *start = w->rec + 4 - k;
     memcpy(start, pre, k);
     w->sum.count++;
-    return tc_gzw_write(w->gz, start, len + k, e);
+    return tc_bgw_write(w->bg, start, len + k, e);
 }
 
 uint64_t tc_batch_written(const tc_batch_writer *w) { return w->sum.count; }
@@ -346,18 +406,65 @@ static size_t stored_member(const char *text, size_t n, unsigned char *out)
 
 int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
 {
+    char text[4096];
+    size_t tn = header_text(&w->h, text, sizeof(text));
+    if (tn >= sizeof(text)) {
+        tc_batch_abort(w);
+        return tc_fail(e, TC_EINTERNAL, "batch header too long");
+    }
+    /* the records part: end byte, then finish it on this thread */
     unsigned char zero = 0;
-    int rc = tc_gzw_write(w->gz, &zero, 1, e);
+    int rc = tc_bgw_write(w->bg, &zero, 1, e);
     if (!rc) {
-        rc = tc_gzw_close(w->gz, e);
-        w->gz = NULL;
+        rc = tc_bgw_close(w->bg, e);
+        w->bg = NULL;
+    }
+    uint32_t crc1 = 0, crc2 = 0;
+    uint64_t len1 = 0, len2 = 0;
+    if (!rc) {
+        rc = tc_gzw_close_part(w->part, 1, &crc2, &len2, e);
+        w->part = NULL;
+    }
+    if (!rc && (fflush(w->spool) != 0 || fseek(w->spool, 0, SEEK_SET) != 0))
+        rc = tc_fail(e, TC_EIO, "cannot reread the spool of %s: %s", w->path, strerror(errno));
+    if (!rc)
+        rc = tc_digest_new(&w->body, TC_DIGEST_SHA256, e);
+    if (!rc)
+        rc = tc_atomic_open(&w->out, w->path, e);
+    if (!rc)
+        rc = body_sink(w, tc_gz_header, sizeof(tc_gz_header), e);
+    tc_gzw *hz = NULL;
+    if (!rc)
+        rc = tc_gzw_open_part(&hz, GZ_LEVEL, body_sink, w, e);
+    if (!rc)
+        rc = tc_gzw_write(hz, text, tn, e);
+    if (!rc)
+        rc = tc_gzw_close_part(hz, 0, &crc1, &len1, e);
+    else
+        tc_gzw_free(hz);
+    unsigned char buf[1 << 16];
+    while (!rc) {
+        size_t n = fread(buf, 1, sizeof(buf), w->spool);
+        if (n)
+            rc = body_sink(w, buf, n, e);
+        if (n < sizeof(buf)) {
+            if (ferror(w->spool))
+                rc = tc_fail(e, TC_EIO, "cannot reread the spool of %s", w->path);
+            break;
+        }
+    }
+    if (!rc) {
+        unsigned char t[8];
+        uLong crc = crc32_combine(crc1, crc2, (z_off_t)len2);
+        tc_gz_member_trailer((uint32_t)crc, len1 + len2, t);
+        rc = body_sink(w, t, sizeof(t), e);
     }
     if (!rc) {
         tc_digest_final_text(w->body, w->sum.body);
-        char text[TRAILER_CAP];
+        char ttext[TRAILER_CAP];
         unsigned char member[TRAILER_CAP + 32];
-        size_t n = trailer_text(&w->h, &w->sum, text, sizeof(text));
-        size_t m = stored_member(text, n, member);
+        size_t n = trailer_text(&w->h, &w->sum, ttext, sizeof(ttext));
+        size_t m = stored_member(ttext, n, member);
         if (fwrite(member, 1, m, tc_atomic_file(w->out)) != m)
             rc = tc_fail(e, TC_EIO, "cannot write %s: %s", w->path, strerror(errno));
     }
@@ -375,7 +482,10 @@ void tc_batch_abort(tc_batch_writer *w)
 {
     if (!w)
         return;
-    tc_gzw_free(w->gz);
+    tc_bgw_abort(w->bg);
+    tc_gzw_free(w->part);
+    if (w->spool)
+        fclose(w->spool);
     tc_atomic_abort(w->out);
     tc_digest_free(w->body);
     free(w);

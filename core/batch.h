@@ -80,6 +80,15 @@ typedef struct tc_batch_writer tc_batch_writer;
 /* Start writing path (atomically: nothing appears there before commit). */
 int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h,
                     tc_err *e);
+/*
+ * Complete the header before commit: county, coding, cutover, source and
+ * mappings may change (a reader learns a dump's county at its end); type
+ * and columns may not.
+ */
+int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e);
+const tc_batch_header *tc_batch_writer_header(const tc_batch_writer *w);
+/* Count and totals of the records written so far (body is "" until commit). */
+const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w);
 /* Append one record: vals[i] for column i of the header. */
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e);
 /* Records written so far. */

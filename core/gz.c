@@ -17,7 +17,7 @@ enum { IN_CAP = 1 << 16, OUT_CAP = 1 << 16 };
 struct tc_gzw {
     z_stream zs;
     uLong crc;
-    uint32_t isize;
+    uint64_t isize;           /* bytes in; gzip keeps them mod 2^32 */
     tc_gz_sink sink;
     void *ctx;
     size_t in_len;
@@ -32,7 +32,7 @@ int tc_gz_sink_file(void *ctx, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+static int gzw_new(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
 {
     tc_gzw *z = calloc(1, sizeof(*z));
     if (!z)
@@ -45,7 +45,22 @@ int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
     z->crc = crc32(0L, Z_NULL, 0);
     z->sink = sink;
     z->ctx = ctx;
-    int rc = sink(ctx, tc_gz_header, sizeof(tc_gz_header), e);
+    *out = z;
+    return 0;
+}
+
+int tc_gzw_open_part(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+{
+    return gzw_new(out, level, sink, ctx, e);
+}
+
+int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+{
+    tc_gzw *z;
+    int rc = gzw_new(&z, level, sink, ctx, e);
+    if (rc)
+        return rc;
+    rc = sink(ctx, tc_gz_header, sizeof(tc_gz_header), e);
     if (rc) {
         tc_gzw_free(z);
         return rc;
@@ -80,7 +95,7 @@ int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e)
 {
     const unsigned char *s = p;
     z->crc = crc32_z(z->crc, s, n);
-    z->isize += (uint32_t)n;
+    z->isize += (uint64_t)n;
     while (n) {
         size_t k = IN_CAP - z->in_len;
         if (k > n)
@@ -98,18 +113,31 @@ int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
+void tc_gz_member_trailer(uint32_t crc, uint64_t len, unsigned char t[8])
+{
+    for (int i = 0; i < 4; i++) {
+        t[i] = (unsigned char)(crc >> (8 * i));
+        t[4 + i] = (unsigned char)((uint32_t)len >> (8 * i));
+    }
+}
+
 int tc_gzw_close(tc_gzw *z, tc_err *e)
 {
     int rc = pump(z, Z_FINISH, e);
     if (rc == 0) {
         unsigned char t[8];
-        uint32_t c = (uint32_t)z->crc;
-        for (int i = 0; i < 4; i++) {
-            t[i] = (unsigned char)(c >> (8 * i));
-            t[4 + i] = (unsigned char)(z->isize >> (8 * i));
-        }
+        tc_gz_member_trailer((uint32_t)z->crc, z->isize, t);
         rc = z->sink(z->ctx, t, sizeof(t), e);
     }
+    tc_gzw_free(z);
+    return rc;
+}
+
+int tc_gzw_close_part(tc_gzw *z, int final, uint32_t *crc, uint64_t *len, tc_err *e)
+{
+    int rc = pump(z, final ? Z_FINISH : Z_SYNC_FLUSH, e);
+    *crc = (uint32_t)z->crc;
+    *len = z->isize;
     tc_gzw_free(z);
     return rc;
 }

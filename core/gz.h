@@ -37,6 +37,23 @@ int tc_gzw_close(tc_gzw *z, tc_err *e);
 /* Free z without finishing (after an error elsewhere).  NULL is a no-op. */
 void tc_gzw_free(tc_gzw *z);
 
+/*
+ * Parts of a member.  A gzip member's deflate data may be made of several
+ * independently compressed raw deflate streams laid end to end, when every
+ * part but the last ends on a byte boundary with a non-final block (zlib's
+ * Z_SYNC_FLUSH) - the same trick pigz uses to compress in parallel.  The
+ * batch writer uses it to compress records while the header text is not
+ * yet known, and to do so on another thread.
+ *
+ * tc_gzw_open_part() starts a raw part (no gzip header);
+ * tc_gzw_close_part() ends it (final: the last part of the member) and
+ * gives its CRC-32 and length; tc_gz_member_trailer() writes the 8-byte
+ * CRC/ISIZE trailer for parts combined with crc32_combine().
+ */
+int tc_gzw_open_part(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e);
+int tc_gzw_close_part(tc_gzw *z, int final, uint32_t *crc, uint64_t *len, tc_err *e);
+void tc_gz_member_trailer(uint32_t crc, uint64_t len, unsigned char out[8]);
+
 /* A sink writing to a stdio FILE (ctx is the FILE *). */
 int tc_gz_sink_file(void *ctx, const void *p, size_t n, tc_err *e);
 

@@ -49,6 +49,31 @@ const tc_rectype tc_rectypes[] = {
 };
 const int tc_nrectypes = N(tc_rectypes);
 
+/* Natural keys (handover-xml.md, "Rules a reader enforces"), by column name. */
+static const char *const natural_keys[][5] = {
+    {"code"},                                   /* account */
+    {"no"},                                     /* bank_account */
+    {"fund", "account", "period"},              /* balance */
+    {"voucher", "line"},                        /* voucher_line */
+    {"payer", "kind", "fund", "period"},        /* contribution */
+    {"level", "fund", "year"},                  /* subsidy */
+    {"institution", "fund", "period"},          /* payable */
+    {"account"},                                /* bank_statement */
+    {"account", "ref"},                         /* bank_entry */
+    {"person", "fund"},                         /* personal_account */
+};
+
+int tc_rectype_key(const tc_rectype *t, int cols[5])
+{
+    int ti = (int)(t - tc_rectypes);
+    if (ti < 0 || ti >= tc_nrectypes)
+        return 0;
+    int n = 0;
+    for (; n < 5 && natural_keys[ti][n]; n++)
+        cols[n] = tc_rectype_col(t, natural_keys[ti][n]);
+    return n;
+}
+
 const tc_rectype *tc_rectype_find(const char *name)
 {
     for (int i = 0; i < tc_nrectypes; i++)

@@ -63,6 +63,10 @@ const tc_rectype *tc_rectype_find(const char *name);
 /* Index of column `name` in t, or -1. */
 int tc_rectype_col(const tc_rectype *t, const char *name);
 
+/* The natural key of a canonical type t (a member of tc_rectypes[]): the
+ * indexes of its columns into cols; returns how many (at most 5). */
+int tc_rectype_key(const tc_rectype *t, int cols[5]);
+
 /* "text", "amount", ...; and back (0 when unknown). */
 const char *tc_coltype_name(tc_coltype t);
 tc_coltype tc_coltype_parse(const char *s, size_t n);
