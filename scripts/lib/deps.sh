@@ -1,0 +1,44 @@
+# deps.sh - the Debian packages tongchou needs, installed when missing.
+#
+#   . scripts/lib/deps.sh && tc_ensure_deps
+#
+# Idempotent and quiet when everything is present.  Installs with apt-get
+# as root, through sudo otherwise; says exactly what is missing when it
+# can do neither.
+
+TC_DEPS=(
+  cmake make gcc pkg-config
+  libpq-dev libxml2-dev zlib1g-dev libssl-dev
+  libcmocka-dev libjansson-dev libcsv-dev libinih-dev libxlsxwriter-dev
+  postgresql-15 postgresql-client-15
+  libxml2-utils gzip
+)
+
+tc_ensure_deps() {
+  local missing=() p
+  for p in "${TC_DEPS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "tongchou: installing ${missing[*]}" >&2
+  local sudo=
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=sudo
+    else
+      echo "tongchou: missing Debian packages: ${missing[*]} (install them as root)" >&2
+      return 1
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Configure and build one build type into a folder: tc_build DIR TYPE
+tc_build() {
+  local dir=$1 type=$2
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" >/dev/null
+}
