@@ -1,0 +1,2 @@
+/* extract/dump.c: being written */
+typedef int tc_stub_dump;

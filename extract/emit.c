@@ -1,0 +1,257 @@
+/*
+ * emit.c - see emit.h.
+ *
+ * Batches are written under hidden staging names in the output folder
+ * (".<pid>-<seq>.<type>.tcb") and renamed to "<county>.<type>.tcb" at
+ * commit, after every one of them is complete; if a rename fails, the ones
+ * already renamed are removed again.  The source digest is computed by a
+ * thread of its own reading the file while the reader parses it (the page
+ * cache serves both), so hashing costs the parser nothing.
+ */
+#include "extract/emit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "extract/keys.h"
+
+#define NREC 10
+
+struct tc_emit {
+    char outdir[512];
+    char source[512];
+    char county[7];
+    char cutover[11];
+    char digest[TC_DIGEST_TEXT_MAX];
+    char stage[NREC][700];
+    tc_batch_writer *w[NREC];
+    tc_keys *keys;
+    /* the source digest thread */
+    pthread_t th;
+    int hashing;
+    int hash_rc;
+    tc_err hash_err;
+    atomic_int stop;
+};
+
+static atomic_uint seq;
+
+void tc_emit_batch_path(char *buf, size_t n, const char *dir, const char *county, const char *type)
+{
+    snprintf(buf, n, "%s/%s.%s.tcb", dir, county, type);
+}
+
+static void *hash_main(void *arg)
+{
+    tc_emit *em = arg;
+    tc_err_clear(&em->hash_err);
+    FILE *f = fopen(em->source, "rb");
+    if (!f) {
+        em->hash_rc = tc_fail(&em->hash_err, TC_EIO, "cannot read %s: %s", em->source,
+                              strerror(errno));
+        return NULL;
+    }
+    tc_digest *d;
+    if ((em->hash_rc = tc_digest_new(&d, TC_DIGEST_SHA256, &em->hash_err))) {
+        fclose(f);
+        return NULL;
+    }
+    static const size_t CAP = 1 << 18;
+    unsigned char *buf = malloc(CAP);
+    size_t n = 0;
+    while (buf && !atomic_load(&em->stop) && (n = fread(buf, 1, CAP, f)) > 0)
+        tc_digest_update(d, buf, n);
+    if (!buf)
+        em->hash_rc = tc_fail(&em->hash_err, TC_ENOMEM, "out of memory");
+    else if (ferror(f))
+        em->hash_rc = tc_fail(&em->hash_err, TC_EIO, "cannot read %s", em->source);
+    tc_digest_final_text(d, em->digest);
+    tc_digest_free(d);
+    free(buf);
+    fclose(f);
+    return NULL;
+}
+
+int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
+{
+    if (tc_nrectypes != NREC)
+        return tc_fail(e, TC_EINTERNAL, "emit.c knows %d record types, record.c %d", NREC,
+                       tc_nrectypes);
+    tc_emit *em = calloc(1, sizeof(*em));
+    if (!em)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    snprintf(em->outdir, sizeof(em->outdir), "%s", o->outdir);
+    snprintf(em->source, sizeof(em->source), "%s", o->source ? o->source : "");
+    unsigned s = atomic_fetch_add(&seq, 1);
+    int rc = 0;
+    for (int t = 0; t < NREC && !rc; t++) {
+        tc_batch_header h;
+        /* the county is not known yet: a placeholder until commit */
+        rc = tc_batch_header_init(&h, &tc_rectypes[t], "000000", "county", e);
+        snprintf(em->stage[t], sizeof(em->stage[t]), "%s/.%ld-%u.%s.tcb", em->outdir,
+                 (long)getpid(), s, tc_rectypes[t].name);
+        if (!rc)
+            rc = tc_batch_create(&em->w[t], em->stage[t], &h, e);
+    }
+    if (!rc && o->check_keys)
+        rc = tc_keys_open(&em->keys, em->outdir, e);
+    if (!rc && o->hash_source) {
+        if (pthread_create(&em->th, NULL, hash_main, em) != 0)
+            rc = tc_fail(e, TC_EINTERNAL, "cannot start the digest thread");
+        else
+            em->hashing = 1;
+    }
+    if (rc) {
+        tc_emit_abort(em);
+        return rc;
+    }
+    *out = em;
+    return 0;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_err *e)
+{
+    if (em->county[0])
+        return tc_fail(e, TC_EINPUT, "%s names its county twice", em->source);
+    if (!all_digits(county, 6))
+        return tc_fail(e, TC_EINPUT, "bad county code '%s': expected 6 digits", county);
+    memcpy(em->county, county, 7);
+    snprintf(em->cutover, sizeof(em->cutover), "%s", cutover ? cutover : "");
+    return 0;
+}
+
+void tc_emit_set_source_digest(tc_emit *em, const char *digest_text)
+{
+    snprintf(em->digest, sizeof(em->digest), "%s", digest_text);
+}
+
+int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e)
+{
+    int rc = tc_batch_write(em->w[t], vals, e);
+    if (!rc && em->keys)
+        rc = tc_keys_add(em->keys, t, vals, where, e);
+    return rc;
+}
+
+const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t)
+{
+    return tc_batch_writer_summary(em->w[t]);
+}
+
+static int join_hash(tc_emit *em, tc_err *e)
+{
+    if (!em->hashing)
+        return 0;
+    pthread_join(em->th, NULL);
+    em->hashing = 0;
+    if (em->hash_rc && e)
+        *e = em->hash_err;
+    return em->hash_rc;
+}
+
+/* The XML element a record type comes from, for messages. */
+static const char *element_of(int t)
+{
+    static const char *const el[NREC] = {"Account", "BankAccount", "Balance", "Line",
+                                         "Contribution", "Subsidy", "Payable", "BankStatement",
+                                         "Entry", "PersonalAccount"};
+    return el[t];
+}
+
+int tc_emit_commit(tc_emit *em, tc_err *e)
+{
+    int rc = join_hash(em, e);
+    if (!rc && !em->county[0])
+        rc = tc_fail(e, TC_EINPUT, "%s does not say which county it is", em->source);
+    if (!rc && em->keys) {
+        tc_keys_dup d;
+        int found = tc_keys_check(em->keys, &d, e);
+        if (found < 0)
+            rc = found;
+        else if (found) {
+            const tc_rectype *rt = &tc_rectypes[d.type];
+            int cols[5];
+            int nk = tc_rectype_key(rt, cols);
+            char names[200] = "";
+            for (int i = 0; i < nk; i++)
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                         i ? ", " : "", rt->cols[cols[i]].name);
+            rc = tc_fail(e, TC_EINPUT,
+                         "duplicate natural key: the %s records at lines %lld and %lld have "
+                         "the same (%s)",
+                         element_of(d.type), d.first, d.second, names);
+            tc_err_at(e, em->source, d.second, 0);
+            tc_err_hint(e, "a record's natural key must be unique in the file; ask the "
+                           "county's vendor for a corrected export");
+        }
+    }
+    for (int t = 0; t < NREC && !rc; t++) {
+        tc_batch_header h = *tc_batch_writer_header(em->w[t]);
+        memcpy(h.county, em->county, 7);
+        snprintf(h.cutover, sizeof(h.cutover), "%s", em->cutover);
+        snprintf(h.source, sizeof(h.source), "%s", em->digest);
+        rc = tc_batch_set_header(em->w[t], &h, e);
+        if (!rc) {
+            rc = tc_batch_commit(em->w[t], NULL, e);
+            em->w[t] = NULL;
+        }
+    }
+    int renamed = 0;
+    char final[NREC][700];
+    for (int t = 0; t < NREC && !rc; t++) {
+        tc_emit_batch_path(final[t], sizeof(final[t]), em->outdir, em->county,
+                           tc_rectypes[t].name);
+        if (rename(em->stage[t], final[t]) != 0)
+            rc = tc_fail(e, TC_EIO, "cannot rename %s to %s: %s", em->stage[t], final[t],
+                         strerror(errno));
+        else
+            renamed = t + 1;
+    }
+    if (rc)
+        for (int t = 0; t < renamed; t++)
+            unlink(final[t]);
+    else
+        memset(em->stage, 0, sizeof(em->stage));
+    tc_emit_abort(em);
+    return rc;
+}
+
+int tc_emit_commit_county(tc_emit *em, char county[7], tc_err *e)
+{
+    memcpy(county, em->county, 7);
+    int rc = tc_emit_commit(em, e);
+    if (rc)
+        county[0] = '\0';
+    return rc;
+}
+
+void tc_emit_abort(tc_emit *em)
+{
+    if (!em)
+        return;
+    atomic_store(&em->stop, 1);
+    join_hash(em, NULL);
+    for (int t = 0; t < NREC; t++) {
+        tc_batch_abort(em->w[t]);
+        if (em->stage[t][0])
+            unlink(em->stage[t]);
+    }
+    tc_keys_free(em->keys);
+    free(em);
+}

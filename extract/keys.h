@@ -1,0 +1,32 @@
+/*
+ * keys.h - natural-key duplicates found in bounded memory.
+ *
+ * Each record's key is reduced to a 128-bit hash and kept with where it
+ * was (a line number).  Entries fill a 12 MiB buffer; a full buffer is
+ * sorted and spilled to an unlinked temp file as a run; at the end the runs
+ * are merged and equal hashes side by side are duplicates.  Memory is the
+ * buffer plus 64 KiB per run whatever the record count.  With 128-bit
+ * hashes a false duplicate needs ~2^64 keys: none will ever be reported.
+ */
+#ifndef TC_KEYS_H
+#define TC_KEYS_H
+
+#include "core/err.h"
+#include "core/record.h"
+
+typedef struct tc_keys tc_keys;
+
+typedef struct tc_keys_dup {
+    int type;              /* index into tc_rectypes */
+    long long first, second;   /* the two `where`s, first < second */
+} tc_keys_dup;
+
+int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e);
+/* Add the key of a record of type t (index into tc_rectypes). */
+int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e);
+/* Look for duplicates: 0 none, 1 found (*dup filled, the earliest pair by
+ * second occurrence), negative on error. */
+int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e);
+void tc_keys_free(tc_keys *k);
+
+#endif

@@ -1,0 +1,2 @@
+/* extract/live.c: being written */
+typedef int tc_stub_live;

@@ -1,0 +1,2 @@
+/* extract/profile.c: being written */
+typedef int tc_stub_profile;
