@@ -37,7 +37,8 @@ int cmd_generate(int argc, char **argv)
         {"records", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
         {"cutover", required_argument, NULL, 'c'}, {"unmapped", no_argument, NULL, 'u'},
         {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
-        {"write-mappings", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+        {"write-mappings", no_argument, NULL, 'm'}, {"county", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0}};
     tc_gen_options o;
     tc_gen_defaults(&o);
     int mappings_only = 0, c;
@@ -56,6 +57,7 @@ int cmd_generate(int argc, char **argv)
         case 'x': o.xml_only = 1; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'm': mappings_only = 1; break;
+        case 'C': o.only = optarg; break;
         default: return tc_cli_usage_error("generate", "unknown option");
         }
     }
@@ -70,7 +72,7 @@ int cmd_generate(int argc, char **argv)
         o.dir = argv[optind];
         o.on_source = on_source;
         rc = tc_gen_city(&o, &e);
-        if (!rc) {
+        if (!rc && !o.only) {
             char key[1024];
             snprintf(key, sizeof(key), "%s/answer-key.json", o.dir);
             tc_log_info("wrote %s", key);

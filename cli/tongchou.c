@@ -31,6 +31,8 @@ static const tc_command commands[] = {
      "      --unmapped     also inject one code the example mapping set lacks\n"
      "      --xml-only     write every county as handover XML (no PostgreSQL)\n"
      "      --write-mappings  write only the example mapping set into DIR\n"
+     "      --county CODE  write only this county's source, no answer key\n"
+     "                     (for benchmarks: one big file)\n"
      "  -q, --quiet        say nothing but errors\n"},
     {"db", cmd_db, "start|stop|status|env DIR",
      "start or stop a private PostgreSQL server in a folder",

@@ -129,11 +129,23 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
     rc = mkdir_p1(o->dir, e);
     if (!rc)
         rc = mkdir_p1(sources, e);
+    int wanted[GEN_NCOUNTIES], nwanted = 0, need_pg = 0;
+    for (int ci = 0; ci < GEN_NCOUNTIES; ci++) {
+        const gen_county *c = g->counties[ci].c;
+        wanted[ci] = !o->only || strcmp(o->only, c->code) == 0 || strcmp(o->only, c->file) == 0 ||
+                     strcmp(o->only, c->city) == 0;
+        nwanted += wanted[ci];
+        need_pg |= wanted[ci] && c->format != FMT_XML;
+    }
+    if (!rc && !nwanted)
+        rc = tc_fail(e, TC_EUSAGE, "the example city has no county '%s'", o->only);
     tc_pgserver *srv = NULL;
-    if (!rc && !o->xml_only)
+    if (!rc && need_pg)
         rc = tc_pgserver_start(&srv, NULL, TC_PGSERVER_EPHEMERAL | TC_PGSERVER_FAST, e);
     for (int ci = 0; ci < GEN_NCOUNTIES && !rc; ci++) {
         const gen_county *c = g->counties[ci].c;
+        if (!wanted[ci])
+            continue;
         snprintf(path, sizeof(path), "%s/%s", sources, c->file);
         gen_sink *sink;
         if (c->format == FMT_XML)
@@ -151,7 +163,7 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
         if (!rc && o->on_source)
             o->on_source(o->arg, path, g->counties[ci].tally.count[RT_CONTRIBUTION]);
     }
-    if (!rc) {
+    if (!rc && !o->only) {
         snprintf(path, sizeof(path), "%s/answer-key.json", o->dir);
         rc = gen_key_write(g, path, e);
     }

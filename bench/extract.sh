@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench/extract.sh [RECORDS] - extraction against its floors (shared/bench.md).
+#
+#   1. handover XML: `tongchou extract` vs the bare libxml2 SAX2 push parse
+#      (bench/sax_floor.c) of the same file, run alternately, median of
+#      RUNS (default 3) each; target ratio <= 1.25;
+#   2. peak RSS of extraction for 1 million and 10 million contribution
+#      records (one county's XML); target < 64 MiB, and flat;
+#   3. a plain GBK dump (.sql.gz): `tongchou extract` vs `zcat | wc -l`;
+#      target ratio <= 1.5.
+#
+# RECORDS is the size of the XML of part 1 (default 2,000,000, as in
+# shared/bench.md).  Needs about 3 GB of scratch space under $TMPDIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/deps.sh
+TC_DEPS+=(time)
+tc_ensure_deps
+tc_build build Release
+tc=$PWD/build/cli/tongchou
+floor=$PWD/build/bench/sax_floor
+runs=${RUNS:-3}
+records=${1:-2000000}
+work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-extract-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# secs CMD...: wall seconds of one run (stdout discarded)
+secs() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null
+  t1=$(date +%s.%N)
+  awk "BEGIN{printf \"%.3f\", $t1 - $t0}"
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+peak_mib() { # peak RSS of a command, MiB
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+  awk '{printf "%.1f", $1/1024}' "$work/rss"
+}
+
+echo "== generating ($records contribution records, county 220100, UTF-8 XML)"
+"$tc" generate -q --xml-only --county 220100 -n "$records" "$work/big"
+xml=$work/big/sources/220100.xml
+mb=$(du -m "$xml" | cut -f1)
+mkdir -p "$work/out"
+
+f=() x=()
+"$floor" "$xml" >/dev/null; "$tc" extract -q -o "$work/out" "$xml" >/dev/null   # warm-up
+for i in $(seq "$runs"); do
+  f+=("$(secs "$floor" "$xml")")
+  rm -f "$work/out"/*.tcb
+  x+=("$(secs "$tc" extract -q -o "$work/out" "$xml")")
+done
+fm=$(median "${f[@]}") xm=$(median "${x[@]}")
+
+echo
+printf '%-44s %10s %10s %8s %8s\n' measure toolkit floor ratio target
+printf '%-44s %9ss %9ss %8.3f %8s\n' "XML extract vs SAX2 parse ($records rec, ${mb} MB)" \
+  "$xm" "$fm" "$(awk "BEGIN{print $xm/$fm}")" "<=1.25"
+
+for n in 1000000 10000000; do
+  rm -rf "$work/rss-city" "$work/out"/*.tcb
+  "$tc" generate -q --xml-only --county 220100 -n "$n" "$work/rss-city"
+  m=$(peak_mib "$tc" extract -q -o "$work/out" "$work/rss-city/sources/220100.xml")
+  printf '%-44s %9sM %10s %8.3f %8s\n' "peak RSS, XML extract of $n records" "$m" "64M" \
+    "$(awk "BEGIN{print $m/64}")" "<1"
+  rm -rf "$work/rss-city"
+done
+
+rm -f "$work/out"/*.tcb
+"$tc" generate -q --county 220182 -n "$records" "$work/dump"
+dump=$work/dump/sources/220182.sql.gz
+z=() d=()
+for i in $(seq "$runs"); do
+  z+=("$(secs bash -c "zcat '$dump' | wc -l")")
+  rm -f "$work/out"/*.tcb
+  d+=("$(secs "$tc" extract -q -o "$work/out" "$dump")")
+done
+zm=$(median "${z[@]}") dm=$(median "${d[@]}")
+printf '%-44s %9ss %9ss %8.3f %8s\n' "dump extract vs zcat|wc -l ($records rec)" "$dm" "$zm" \
+  "$(awk "BEGIN{print $dm/$zm}")" "<=1.5"
