@@ -34,6 +34,19 @@ static const tc_command commands[] = {
      "      --county CODE  write only this county's source, no answer key\n"
      "                     (for benchmarks: one big file)\n"
      "  -q, --quiet        say nothing but errors\n"},
+    {"extract", cmd_extract, "[--profile P] -o DIR SOURCE...",
+     "read county sources into batches, one per record type per county",
+     "  -o, --output DIR   folder for the batches (must exist)\n"
+     "  -p, --profile P    profile for legacy databases: a file, or the name of a\n"
+     "                     shipped one (default yb2008; see docs/profiles.md)\n"
+     "  -q, --quiet        say nothing but errors\n"
+     "\n"
+     "A SOURCE is a handover XML file (.xml, .xml.gz; UTF-8 or GB18030), a pg_dump\n"
+     "dump (plain .sql or .sql.gz, or custom format), told apart by content.\n"
+     "Each source's batches (DIR/<county>.<type>.tcb) appear together or not at\n"
+     "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
+     "and what was expected, and leaves nothing behind.  The paths of the batches\n"
+     "written go to stdout, one per line.\n"},
     {"db", cmd_db, "start|stop|status|env DIR",
      "start or stop a private PostgreSQL server in a folder",
      "  start DIR    create (initdb) and start a server in DIR, Unix socket only,\n"

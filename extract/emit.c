@@ -94,7 +94,7 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
         tc_batch_header h;
         /* the county is not known yet: a placeholder until commit */
         rc = tc_batch_header_init(&h, &tc_rectypes[t], "000000", "county", e);
-        snprintf(em->stage[t], sizeof(em->stage[t]), "%s/.%ld-%u.%s.tcb", em->outdir,
+        snprintf(em->stage[t], sizeof(em->stage[t]), "%s/.%ld-%u.%s.tcb", o->outdir,
                  (long)getpid(), s, tc_rectypes[t].name);
         if (!rc)
             rc = tc_batch_create(&em->w[t], em->stage[t], &h, e);

@@ -1,2 +1,888 @@
-/* extract/xml.c: being written */
-typedef int tc_stub_xml;
+/*
+ * xml.c - see xml.h.
+ *
+ * The grammar is data: a table of elements (name, parent, attributes, the
+ * record type they become) and per element a table of attributes (name,
+ * value type, column, required).  Element and attribute names are looked
+ * up by pointer: libxml2 interns every name in the parser's dictionary, and
+ * so do we, once, when the parser is made; a string comparison backs the
+ * pointer comparison up so correctness never rests on the interning.
+ *
+ * Values are parsed in place from the attribute slices libxml2 hands the
+ * SAX2 callback (no copies), converted to the column's type and passed to
+ * the emitter while the callback runs.  Only a Voucher's fields (its Lines
+ * come later) and a BankStatement's account (its Entries come later) are
+ * copied.
+ */
+#include "extract/xml.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <zlib.h>
+
+#include "core/ident.h"
+#include "core/money.h"
+
+#define NS "urn:tongchou:handover:1"
+#define CHUNK (1 << 18)
+
+/* ---------------------------------------------------------------- grammar */
+
+typedef enum {
+    V_CODE = 1, V_REGION, V_TEXT, V_AMOUNT, V_RATE, V_DATE, V_PERIOD, V_YEAR, V_PERSON,
+    V_PAYER, V_CLASS, V_DATETIME, V_COUNT, V_SECTION, V_SUMATTR, V_VERSION
+} vtype;
+
+typedef struct attr {
+    const char *name;
+    vtype type;
+    signed char col;       /* column of the record, or -1 */
+    unsigned char required;
+} attr;
+
+enum {
+    E_HANDOVER, E_HEADER,
+    /* sections, in their required order */
+    E_ACCOUNTS, E_BANKACCOUNTS, E_BALANCES, E_VOUCHERS, E_CONTRIBUTIONS, E_SUBSIDIES,
+    E_PAYABLES, E_BANKSTATEMENTS, E_PERSONALACCOUNTS, E_TRAILER,
+    /* records */
+    E_ACCOUNT, E_BANKACCOUNT, E_BALANCE, E_VOUCHER, E_LINE, E_CONTRIBUTION, E_SUBSIDY,
+    E_PAYABLE, E_BANKSTATEMENT, E_ENTRY, E_PERSONALACCOUNT, E_COUNT, E_SUM,
+    E_N
+};
+
+#define MAXATTR 8
+
+typedef struct element {
+    const char *name;
+    int parent;            /* the element it must be in */
+    int rectype;           /* index into tc_rectypes, or -1 */
+    attr attrs[MAXATTR];
+} element;
+
+/* Record type indexes of core/record.c's tc_rectypes[]. */
+enum { R_ACCOUNT, R_BANK_ACCOUNT, R_BALANCE, R_VOUCHER_LINE, R_CONTRIBUTION, R_SUBSIDY,
+       R_PAYABLE, R_BANK_STATEMENT, R_BANK_ENTRY, R_PERSONAL_ACCOUNT, R_N };
+
+static const element EL[E_N] = {
+    [E_HANDOVER] = {"Handover", -1, -1, {{"version", V_VERSION, -1, 1}}},
+    [E_HEADER] = {"Header", E_HANDOVER, -1,
+                  {{"county", V_REGION, -1, 1}, {"countyName", V_TEXT, -1, 1},
+                   {"cutover", V_DATE, -1, 1}, {"system", V_TEXT, -1, 1},
+                   {"exportedAt", V_DATETIME, -1, 1}}},
+    [E_ACCOUNTS] = {"Accounts", E_HANDOVER, -1, {{0}}},
+    [E_BANKACCOUNTS] = {"BankAccounts", E_HANDOVER, -1, {{0}}},
+    [E_BALANCES] = {"Balances", E_HANDOVER, -1, {{0}}},
+    [E_VOUCHERS] = {"Vouchers", E_HANDOVER, -1, {{0}}},
+    [E_CONTRIBUTIONS] = {"Contributions", E_HANDOVER, -1, {{0}}},
+    [E_SUBSIDIES] = {"Subsidies", E_HANDOVER, -1, {{0}}},
+    [E_PAYABLES] = {"Payables", E_HANDOVER, -1, {{0}}},
+    [E_BANKSTATEMENTS] = {"BankStatements", E_HANDOVER, -1, {{0}}},
+    [E_PERSONALACCOUNTS] = {"PersonalAccounts", E_HANDOVER, -1, {{0}}},
+    [E_TRAILER] = {"Trailer", E_HANDOVER, -1, {{0}}},
+    [E_ACCOUNT] = {"Account", E_ACCOUNTS, R_ACCOUNT,
+                   {{"code", V_CODE, 0, 1}, {"name", V_TEXT, 1, 1}, {"class", V_CLASS, 2, 1}}},
+    [E_BANKACCOUNT] = {"BankAccount", E_BANKACCOUNTS, R_BANK_ACCOUNT,
+                       {{"no", V_CODE, 0, 1}, {"fund", V_CODE, 1, 1}, {"role", V_CODE, 2, 1},
+                        {"account", V_CODE, 3, 1}, {"bank", V_TEXT, 4, 1}}},
+    [E_BALANCE] = {"Balance", E_BALANCES, R_BALANCE,
+                   {{"fund", V_CODE, 0, 1}, {"account", V_CODE, 1, 1}, {"period", V_PERIOD, 2, 1},
+                    {"opening", V_AMOUNT, 3, 1}, {"debit", V_AMOUNT, 4, 1},
+                    {"credit", V_AMOUNT, 5, 1}, {"closing", V_AMOUNT, 6, 1}}},
+    /* a Voucher's own fields go to its Lines' columns 0-3 */
+    [E_VOUCHER] = {"Voucher", E_VOUCHERS, -1,
+                   {{"no", V_CODE, 0, 1}, {"date", V_DATE, 1, 1}, {"fund", V_CODE, 2, 1},
+                    {"memo", V_TEXT, 3, 0}}},
+    [E_LINE] = {"Line", E_VOUCHER, R_VOUCHER_LINE,
+                {{"account", V_CODE, 5, 1}, {"debit", V_AMOUNT, 6, 0}, {"credit", V_AMOUNT, 7, 0},
+                 {"bankRef", V_CODE, 8, 0}, {"memo", V_TEXT, 9, 0}}},
+    [E_CONTRIBUTION] = {"Contribution", E_CONTRIBUTIONS, R_CONTRIBUTION,
+                        {{"payer", V_PAYER, 0, 1}, {"kind", V_CODE, 1, 1}, {"fund", V_CODE, 2, 1},
+                         {"period", V_PERIOD, 3, 1}, {"base", V_AMOUNT, 4, 1},
+                         {"rate", V_RATE, 5, 1}, {"due", V_AMOUNT, 6, 1},
+                         {"paid", V_AMOUNT, 7, 1}}},
+    [E_SUBSIDY] = {"Subsidy", E_SUBSIDIES, R_SUBSIDY,
+                   {{"level", V_CODE, 0, 1}, {"fund", V_CODE, 1, 1}, {"year", V_YEAR, 2, 1},
+                    {"due", V_AMOUNT, 3, 1}, {"received", V_AMOUNT, 4, 1}}},
+    [E_PAYABLE] = {"Payable", E_PAYABLES, R_PAYABLE,
+                   {{"institution", V_CODE, 0, 1}, {"name", V_TEXT, 1, 1}, {"fund", V_CODE, 2, 1},
+                    {"period", V_PERIOD, 3, 1}, {"settled", V_AMOUNT, 4, 1},
+                    {"paid", V_AMOUNT, 5, 1}}},
+    [E_BANKSTATEMENT] = {"BankStatement", E_BANKSTATEMENTS, R_BANK_STATEMENT,
+                         {{"account", V_CODE, 0, 1}, {"from", V_DATE, 1, 1}, {"to", V_DATE, 2, 1},
+                          {"opening", V_AMOUNT, 3, 1}, {"closing", V_AMOUNT, 4, 1}}},
+    [E_ENTRY] = {"Entry", E_BANKSTATEMENT, R_BANK_ENTRY,
+                 {{"date", V_DATE, 1, 1}, {"ref", V_CODE, 2, 1}, {"amount", V_AMOUNT, 3, 1}}},
+    [E_PERSONALACCOUNT] = {"PersonalAccount", E_PERSONALACCOUNTS, R_PERSONAL_ACCOUNT,
+                           {{"person", V_PERSON, 0, 1}, {"fund", V_CODE, 1, 1},
+                            {"balance", V_AMOUNT, 2, 1}}},
+    [E_COUNT] = {"Count", E_TRAILER, -1,
+                 {{"section", V_SECTION, 0, 1}, {"records", V_COUNT, 1, 1},
+                  {"lines", V_COUNT, 2, 0}, {"entries", V_COUNT, 3, 0}}},
+    [E_SUM] = {"Sum", E_TRAILER, -1,
+               {{"section", V_SECTION, 0, 1}, {"attribute", V_SUMATTR, 1, 1},
+                {"value", V_AMOUNT, 2, 1}}},
+};
+
+/* The record element each section holds. */
+static const int CHILD_OF[E_N] = {
+    [E_ACCOUNTS] = E_ACCOUNT, [E_BANKACCOUNTS] = E_BANKACCOUNT, [E_BALANCES] = E_BALANCE,
+    [E_VOUCHERS] = E_VOUCHER, [E_CONTRIBUTIONS] = E_CONTRIBUTION, [E_SUBSIDIES] = E_SUBSIDY,
+    [E_PAYABLES] = E_PAYABLE, [E_BANKSTATEMENTS] = E_BANKSTATEMENT,
+    [E_PERSONALACCOUNTS] = E_PERSONALACCOUNT, [E_VOUCHER] = E_LINE, [E_BANKSTATEMENT] = E_ENTRY,
+};
+
+/* The Trailer's control totals (handover-xml.md): per section, the amount
+ * attributes summed and where their totals are (record type, column). */
+typedef struct sumdef {
+    int section;
+    const char *attribute;
+    int rectype, col;
+} sumdef;
+
+static const sumdef SUMS[] = {
+    {E_BALANCES, "opening", R_BALANCE, 3},      {E_BALANCES, "debit", R_BALANCE, 4},
+    {E_BALANCES, "credit", R_BALANCE, 5},       {E_BALANCES, "closing", R_BALANCE, 6},
+    {E_VOUCHERS, "debit", R_VOUCHER_LINE, 6},   {E_VOUCHERS, "credit", R_VOUCHER_LINE, 7},
+    {E_CONTRIBUTIONS, "base", R_CONTRIBUTION, 4}, {E_CONTRIBUTIONS, "due", R_CONTRIBUTION, 6},
+    {E_CONTRIBUTIONS, "paid", R_CONTRIBUTION, 7}, {E_SUBSIDIES, "due", R_SUBSIDY, 3},
+    {E_SUBSIDIES, "received", R_SUBSIDY, 4},    {E_PAYABLES, "settled", R_PAYABLE, 4},
+    {E_PAYABLES, "paid", R_PAYABLE, 5},         {E_BANKSTATEMENTS, "opening", R_BANK_STATEMENT, 3},
+    {E_BANKSTATEMENTS, "closing", R_BANK_STATEMENT, 4},
+    {E_BANKSTATEMENTS, "amount", R_BANK_ENTRY, 3},
+    {E_PERSONALACCOUNTS, "balance", R_PERSONAL_ACCOUNT, 2},
+};
+#define NSUMS ((int)(sizeof(SUMS) / sizeof(SUMS[0])))
+
+/* ------------------------------------------------------------------ state */
+
+typedef struct trailer_count {
+    int seen;
+    long long records, lines, entries;
+    int has_lines, has_entries;
+    long line;             /* where the Count was, for messages */
+} trailer_count;
+
+typedef struct state {
+    xmlParserCtxtPtr ctxt;
+    const char *path;
+    tc_emit *em;
+    tc_xml_stats *st;
+    tc_err *e;
+    int failed;
+    const xmlChar *iname[E_N];            /* interned element names */
+    const xmlChar *iattr[E_N][MAXATTR];   /* interned attribute names */
+    int stack[8];                         /* open elements */
+    int depth;
+    int last_section;                     /* highest section index seen */
+    int header_seen, trailer_done;
+    /* the open Voucher */
+    char v_no[160], v_fund[160], v_memo[2048];
+    size_t v_no_n, v_fund_n, v_memo_n;
+    int64_t v_date;
+    int v_lines;
+    long long vouchers;
+    char h_county[7], h_cutover[11];
+    /* the open BankStatement */
+    char s_account[160];
+    size_t s_account_n;
+    long long counts[E_N];                /* records per section element */
+    trailer_count tc[E_N];
+    int sum_seen[NSUMS];
+    int64_t sum_value[NSUMS];
+    long sum_line[NSUMS];
+} state;
+
+static long line_no(state *s) { return (long)xmlSAX2GetLineNumber(s->ctxt); }
+static long col_no(state *s) { return (long)xmlSAX2GetColumnNumber(s->ctxt); }
+
+/* Record the first violation and stop the parser. */
+static void fail(state *s, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(state *s, const char *hint, const char *fmt, ...)
+{
+    if (s->failed)
+        return;
+    s->failed = 1;
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tc_fail(s->e, TC_EINPUT, "%s", msg);
+    tc_err_at(s->e, s->path, line_no(s), col_no(s));
+    if (hint)
+        tc_err_hint(s->e, "%s", hint);
+    xmlStopParser(s->ctxt);
+}
+
+static const char HINT_FIX[] =
+    "the export breaks the handover format (shared/spec/handover-xml.md); ask the county's "
+    "vendor for a corrected file - nothing was written";
+
+/* ------------------------------------------------------------ value types */
+
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static int digits(const xmlChar *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(p[i]))
+            return 0;
+    return 1;
+}
+
+static int num(const xmlChar *p, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (p[i] - '0');
+    return v;
+}
+
+static int days_in(int y, int m)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return d[m - 1];
+}
+
+/* YYYY-MM-DD, a real calendar date, to YYYYMMDD. */
+static int parse_date(const xmlChar *p, size_t n, int64_t *out)
+{
+    if (n != 10 || p[4] != '-' || p[7] != '-' || !digits(p, 4) || !digits(p + 5, 2) ||
+        !digits(p + 8, 2))
+        return -1;
+    int y = num(p, 4), m = num(p + 5, 2), d = num(p + 8, 2);
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in(y, m))
+        return -1;
+    *out = (int64_t)y * 10000 + m * 100 + d;
+    return 0;
+}
+
+static int parse_period(const xmlChar *p, size_t n, int64_t *out)
+{
+    if (n != 7 || p[4] != '-' || !digits(p, 4) || !digits(p + 5, 2))
+        return -1;
+    int y = num(p, 4), m = num(p + 5, 2);
+    if (y < 1900 || m < 1 || m > 12)
+        return -1;
+    *out = (int64_t)y * 100 + m;
+    return 0;
+}
+
+/* xs:dateTime as exports write it: YYYY-MM-DDThh:mm:ss[.f+][Z|(+|-)hh:mm] */
+static int valid_datetime(const xmlChar *p, size_t n)
+{
+    int64_t d;
+    if (n < 19 || parse_date(p, 10, &d) || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
+        !digits(p + 11, 2) || !digits(p + 14, 2) || !digits(p + 17, 2) ||
+        num(p + 11, 2) > 23 || num(p + 14, 2) > 59 || num(p + 17, 2) > 59)
+        return 0;
+    size_t i = 19;
+    if (i < n && p[i] == '.') {
+        size_t f = ++i;
+        while (i < n && is_digit(p[i]))
+            i++;
+        if (i == f)
+            return 0;
+    }
+    if (i == n)
+        return 1;
+    if (p[i] == 'Z')
+        return i + 1 == n;
+    return (p[i] == '+' || p[i] == '-') && n - i == 6 && digits(p + i + 1, 2) &&
+           p[i + 3] == ':' && digits(p + i + 4, 2);
+}
+
+/* 1-32 characters (UTF-8), no whitespace. */
+static int valid_code(const xmlChar *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            return 0;
+        /* U+3000 ideographic space: E3 80 80 */
+        if (c == 0xE3 && i + 2 < n && p[i + 1] == 0x80 && p[i + 2] == 0x80)
+            return 0;
+        if ((c & 0xC0) != 0x80)
+            chars++;
+    }
+    return chars <= 32;
+}
+
+static const char *const CLASSES[] = {"asset", "liability", "fund", "income", "expense"};
+
+static int eq(const xmlChar *p, size_t n, const char *s)
+{
+    return strlen(s) == n && memcmp(p, s, n) == 0;
+}
+
+/* Quote a value for a message: identity numbers masked, long ones cut. */
+static const char *quote(vtype t, const xmlChar *p, size_t n, char *buf, size_t cap)
+{
+    if ((t == V_PERSON || t == V_PAYER) || tc_ident_looks_like_id((const char *)p, n))
+        return tc_ident_mask((const char *)p, n, buf, cap);
+    size_t k = n < 60 ? n : 60;
+    snprintf(buf, cap, "%.*s%s", (int)k, (const char *)p, n > k ? "..." : "");
+    return buf;
+}
+
+static int section_of(const xmlChar *p, size_t n)
+{
+    for (int i = E_ACCOUNTS; i <= E_PERSONALACCOUNTS; i++)
+        if (eq(p, n, EL[i].name))
+            return i;
+    return -1;
+}
+
+/*
+ * Check and convert one attribute value into v.  Returns 0, or fails the
+ * parse with a message naming the element, the attribute, the value and
+ * what was expected.
+ */
+static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, tc_value *v)
+{
+    char q[96];
+    const char *want = NULL;
+    tc_err me;
+    switch (a->type) {
+    case V_CODE:
+        if (!valid_code(p, n))
+            want = "a code of 1 to 32 characters without spaces";
+        *v = tc_v_text((const char *)p, n);
+        break;
+    case V_TEXT:
+        *v = tc_v_text((const char *)p, n);
+        break;
+    case V_REGION:
+        if (n != 6 || !digits(p, 6))
+            want = "a region code of 6 ASCII digits";
+        *v = tc_v_text((const char *)p, n);
+        break;
+    case V_AMOUNT:
+        if (tc_money_parse_yuan((const char *)p, n, &v->i, &me)) {
+            fail(s, HINT_FIX, "%s attribute '%s': %s; an amount is yuan like 1234.50 "
+                 "(-?[0-9]{1,15}(.[0-9]{1,2})?)", EL[el].name, a->name, me.msg);
+            return -1;
+        }
+        break;
+    case V_RATE: {
+        int32_t r;
+        if (tc_rate_parse((const char *)p, n, &r, &me)) {
+            fail(s, HINT_FIX, "%s attribute '%s': %s", EL[el].name, a->name, me.msg);
+            return -1;
+        }
+        v->i = r;
+        break;
+    }
+    case V_DATE:
+        if (parse_date(p, n, &v->i))
+            want = "a calendar date YYYY-MM-DD";
+        break;
+    case V_PERIOD:
+        if (parse_period(p, n, &v->i))
+            want = "a period YYYY-MM with a month from 01 to 12";
+        break;
+    case V_YEAR:
+        if (n != 4 || !digits(p, 4) || num(p, 4) < 1900)
+            want = "a year of 4 ASCII digits";
+        else
+            v->i = num(p, 4);
+        break;
+    case V_PERSON:
+        if (!tc_ident_looks_like_id((const char *)p, n) || p[17] == 'x')
+            want = "a resident identity number: 17 digits and a digit or X";
+        else if (!tc_ident_id_valid((const char *)p, n))
+            s->st->bad_id_check++;
+        *v = tc_v_text((const char *)p, n);
+        break;
+    case V_PAYER: {
+        int ok = n == 18;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = is_digit(p[i]) || (p[i] >= 'A' && p[i] <= 'Z');
+        if (!ok)
+            want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
+        else if (tc_ident_looks_like_id((const char *)p, n)) {
+            if (!tc_ident_id_valid((const char *)p, n))
+                s->st->bad_id_check++;
+        } else if (!tc_ident_uscc_valid((const char *)p, n))
+            s->st->bad_uscc_check++;
+        *v = tc_v_text((const char *)p, n);
+        break;
+    }
+    case V_CLASS: {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof(CLASSES) / sizeof(CLASSES[0]); i++)
+            ok |= eq(p, n, CLASSES[i]);
+        if (!ok)
+            want = "one of asset, liability, fund, income, expense";
+        *v = tc_v_text((const char *)p, n);
+        break;
+    }
+    case V_DATETIME:
+        if (!valid_datetime(p, n))
+            want = "a date and time like 2021-06-30T18:00:00+08:00";
+        break;
+    case V_COUNT:
+        if (n == 0 || n > 18 || !digits(p, n) || (n > 1 && p[0] == '0'))
+            want = "a count: digits, no leading zero";
+        else {
+            v->i = 0;
+            for (size_t i = 0; i < n; i++)
+                v->i = v->i * 10 + (p[i] - '0');
+        }
+        break;
+    case V_SECTION:
+        if ((v->i = section_of(p, n)) < 0)
+            want = "a section name: Accounts, BankAccounts, Balances, Vouchers, Contributions, "
+                   "Subsidies, Payables, BankStatements or PersonalAccounts";
+        break;
+    case V_SUMATTR:
+        *v = tc_v_text((const char *)p, n);
+        break;
+    case V_VERSION:
+        if (!eq(p, n, "1"))
+            want = "version=\"1\" (this toolkit reads version 1 of the format)";
+        break;
+    }
+    if (want) {
+        fail(s, HINT_FIX, "%s attribute '%s': bad value '%s': expected %s", EL[el].name, a->name,
+             quote(a->type, p, n, q, sizeof(q)), want);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- element handlers */
+
+static void copy_field(char *dst, size_t cap, size_t *len, const tc_value *v)
+{
+    size_t n = v->n < cap ? v->n : cap;
+    memcpy(dst, v->s, n);
+    *len = n;
+}
+
+static int el_lookup(state *s, const xmlChar *name)
+{
+    for (int i = 0; i < E_N; i++)
+        if (name == s->iname[i] || strcmp((const char *)name, EL[i].name) == 0)
+            return i;
+    return -1;
+}
+
+static void record_element(state *s, int el, tc_value *vals)
+{
+    switch (el) {
+    case E_VOUCHER:
+        copy_field(s->v_no, sizeof(s->v_no), &s->v_no_n, &vals[0]);
+        s->v_date = vals[1].i;
+        copy_field(s->v_fund, sizeof(s->v_fund), &s->v_fund_n, &vals[2]);
+        copy_field(s->v_memo, sizeof(s->v_memo), &s->v_memo_n, &vals[3]);
+        s->v_lines = 0;
+        s->vouchers++;
+        return;
+    case E_LINE:
+        vals[0] = tc_v_text(s->v_no, s->v_no_n);
+        vals[1] = tc_v_int(s->v_date);
+        vals[2] = tc_v_text(s->v_fund, s->v_fund_n);
+        vals[3] = tc_v_text(s->v_memo, s->v_memo_n);
+        vals[4] = tc_v_int(++s->v_lines);
+        break;
+    case E_BANKSTATEMENT:
+        copy_field(s->s_account, sizeof(s->s_account), &s->s_account_n, &vals[0]);
+        break;
+    case E_ENTRY:
+        vals[0] = tc_v_text(s->s_account, s->s_account_n);
+        break;
+    case E_COUNT: {
+        int sec = (int)vals[0].i;
+        trailer_count *c = &s->tc[sec];
+        if (c->seen) {
+            fail(s, HINT_FIX, "Trailer has two Counts of section %s (lines %ld and %ld)",
+                 EL[sec].name, c->line, line_no(s));
+            return;
+        }
+        c->seen = 1;
+        c->line = line_no(s);
+        c->records = vals[1].i;
+        c->lines = vals[2].i;
+        c->entries = vals[3].i;
+        c->has_lines = vals[2].n == 1;     /* set by the caller when present */
+        c->has_entries = vals[3].n == 1;
+        if ((c->has_lines && sec != E_VOUCHERS) || (c->has_entries && sec != E_BANKSTATEMENTS))
+            fail(s, HINT_FIX, "Count of section %s: '%s' belongs to %s only", EL[sec].name,
+                 c->has_lines ? "lines" : "entries",
+                 c->has_lines ? "Vouchers" : "BankStatements");
+        return;
+    }
+    case E_SUM: {
+        int sec = (int)vals[0].i, k = -1;
+        for (int i = 0; i < NSUMS; i++)
+            if (SUMS[i].section == sec && eq((const xmlChar *)vals[1].s, vals[1].n,
+                                             SUMS[i].attribute))
+                k = i;
+        if (k < 0) {
+            fail(s, HINT_FIX, "Sum: section %s has no amount attribute '%.*s' to sum",
+                 EL[sec].name, (int)vals[1].n, vals[1].s);
+            return;
+        }
+        if (s->sum_seen[k]) {
+            fail(s, HINT_FIX, "Trailer has two Sums of %s/%s (lines %ld and %ld)", EL[sec].name,
+                 SUMS[k].attribute, s->sum_line[k], line_no(s));
+            return;
+        }
+        s->sum_seen[k] = 1;
+        s->sum_value[k] = vals[2].i;
+        s->sum_line[k] = line_no(s);
+        return;
+    }
+    default:
+        break;
+    }
+    int t = EL[el].rectype;
+    if (t >= 0 && tc_emit_record(s->em, t, vals, line_no(s), s->e)) {
+        s->failed = 1;
+        tc_err_at(s->e, s->path, line_no(s), 0);
+        xmlStopParser(s->ctxt);
+    }
+}
+
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+                     const xmlChar *uri, int nns, const xmlChar **nss, int nattr, int ndef,
+                     const xmlChar **attrs)
+{
+    (void)prefix, (void)nns, (void)nss, (void)ndef;
+    state *s = ctx;
+    if (s->failed)
+        return;
+    s->st->elements++;
+    int parent = s->depth ? s->stack[s->depth - 1] : -1;
+    int el;
+    /* fast path: the one record element the open section holds */
+    if (parent >= 0 && CHILD_OF[parent] && localname == s->iname[CHILD_OF[parent]])
+        el = CHILD_OF[parent];
+    else
+        el = el_lookup(s, localname);
+    if (!uri || strcmp((const char *)uri, NS) != 0) {
+        fail(s, HINT_FIX, "element %s%s%s is not in the handover namespace %s", localname,
+             uri ? " of namespace " : " without a namespace", uri ? (const char *)uri : "", NS);
+        return;
+    }
+    if (el < 0) {
+        fail(s, HINT_FIX, "unknown element %s%s%s", localname, parent >= 0 ? " in " : "",
+             parent >= 0 ? EL[parent].name : "");
+        return;
+    }
+    if (EL[el].parent != parent) {
+        if (parent < 0)
+            fail(s, HINT_FIX, "the root element is %s; expected Handover", EL[el].name);
+        else
+            fail(s, HINT_FIX, "element %s is not allowed in %s", EL[el].name, EL[parent].name);
+        return;
+    }
+    if (s->depth >= (int)(sizeof(s->stack) / sizeof(s->stack[0]))) {
+        fail(s, HINT_FIX, "elements nested too deep");
+        return;
+    }
+    /* section order */
+    if (parent == E_HANDOVER) {
+        if (el != E_HEADER && !s->header_seen) {
+            fail(s, HINT_FIX, "section %s before the Header; the Header comes first", EL[el].name);
+            return;
+        }
+        if (el <= s->last_section) {
+            fail(s, HINT_FIX, el == s->last_section ? "section %s appears twice"
+                 : "section %s is out of order: sections come in the order Header, Accounts, "
+                   "BankAccounts, Balances, Vouchers, Contributions, Subsidies, Payables, "
+                   "BankStatements, PersonalAccounts, Trailer", EL[el].name);
+            return;
+        }
+        s->last_section = el;
+    }
+    s->stack[s->depth++] = el;
+
+    /* attributes */
+    tc_value vals[TC_MAX_COLUMNS];
+    memset(vals, 0, sizeof(vals));
+    unsigned seen = 0;
+    const element *E = &EL[el];
+    for (int i = 0; i < nattr; i++) {
+        const xmlChar *an = attrs[5 * i], *aprefix = attrs[5 * i + 1];
+        const xmlChar *av = attrs[5 * i + 3], *aend = attrs[5 * i + 4];
+        int k = -1;
+        for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
+            if (an == s->iattr[el][j] || strcmp((const char *)an, E->attrs[j].name) == 0) {
+                k = j;
+                break;
+            }
+        if (k < 0 || aprefix) {
+            fail(s, HINT_FIX, "%s has an unknown attribute '%s%s%s'", E->name,
+                 aprefix ? (const char *)aprefix : "", aprefix ? ":" : "", an);
+            return;
+        }
+        if (seen & (1u << k))
+            continue;   /* libxml2 refuses duplicate attributes itself */
+        seen |= 1u << k;
+        const attr *a = &E->attrs[k];
+        tc_value v = {0, NULL, 0};
+        if (convert(s, el, a, av, (size_t)(aend - av), &v))
+            return;
+        if (el == E_COUNT && k >= 2)
+            v.n = 1;   /* mark lines/entries present */
+        if (el == E_HEADER) {
+            if (k == 0)
+                memcpy(s->h_county, av, 6);     /* checked: 6 digits */
+            else if (k == 2)
+                memcpy(s->h_cutover, av, 10);   /* checked: YYYY-MM-DD */
+        }
+        if (a->col >= 0)
+            vals[(int)a->col] = v;
+    }
+    for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
+        if (E->attrs[j].required && !(seen & (1u << j))) {
+            fail(s, HINT_FIX, "%s lacks the required attribute '%s'", E->name, E->attrs[j].name);
+            return;
+        }
+    /* absent optional text is "", absent optional amounts 0 (already) */
+    for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
+        if (!(seen & (1u << j)) && E->attrs[j].col >= 0 &&
+            (E->attrs[j].type == V_TEXT || E->attrs[j].type == V_CODE))
+            vals[(int)E->attrs[j].col] = tc_v_text("", 0);
+
+    if (el == E_HEADER) {
+        s->header_seen = 1;
+        if (tc_emit_set_county(s->em, s->h_county, s->h_cutover, s->e)) {
+            s->failed = 1;
+            tc_err_at(s->e, s->path, line_no(s), col_no(s));
+            xmlStopParser(s->ctxt);
+        }
+        return;
+    }
+    if (parent >= 0 && CHILD_OF[parent] == el)
+        s->counts[parent]++;
+    if (E->rectype >= 0 || el == E_VOUCHER || el == E_COUNT || el == E_SUM)
+        record_element(s, el, vals);
+}
+
+static void check_trailer(state *s);
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+    (void)localname, (void)prefix, (void)uri;
+    state *s = ctx;
+    if (s->failed || s->depth == 0)
+        return;
+    int el = s->stack[--s->depth];
+    if (el == E_VOUCHER && s->v_lines == 0)
+        fail(s, HINT_FIX, "Voucher %.*s has no Line", (int)s->v_no_n, s->v_no);
+    else if (el == E_HANDOVER) {
+        if (s->last_section != E_TRAILER)
+            fail(s, HINT_FIX, "the Trailer is missing: the file ends its sections without one");
+        else
+            check_trailer(s);
+    }
+}
+
+static void on_chars(void *ctx, const xmlChar *ch, int len)
+{
+    state *s = ctx;
+    if (s->failed)
+        return;
+    for (int i = 0; i < len; i++)
+        if (ch[i] != ' ' && ch[i] != '\t' && ch[i] != '\r' && ch[i] != '\n') {
+            fail(s, HINT_FIX, "text content in %s; the format carries everything in "
+                 "attributes", s->depth ? EL[s->stack[s->depth - 1]].name : "the document");
+            return;
+        }
+}
+
+static void on_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+    (void)name, (void)ext, (void)sys;
+    fail(ctx, "a handover export has no DOCTYPE; entities and DTDs are refused for safety",
+         "DOCTYPE declarations are not allowed");
+}
+
+static void on_entity(void *ctx, const xmlChar *name, int type, const xmlChar *pub,
+                      const xmlChar *sys, xmlChar *content)
+{
+    (void)type, (void)pub, (void)sys, (void)content;
+    fail(ctx, NULL, "entity declarations are not allowed (%s)", name);
+}
+
+static void on_error(void *ctx, xmlErrorPtr err)
+{
+    state *s = ctx;
+    if (!err || err->level < XML_ERR_ERROR || s->failed)
+        return;
+    s->failed = 1;
+    char msg[600];
+    snprintf(msg, sizeof(msg), "%s", err->message ? err->message : "malformed XML");
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    const char *hint = HINT_FIX;
+    if (strstr(msg, "encoding") || strstr(msg, "UTF-8") || strstr(msg, "conversion"))
+        hint = "the bytes do not match the encoding the XML declaration names (UTF-8 or "
+               "GB18030); ask for a file whose declaration tells the truth";
+    tc_fail(s->e, TC_EINPUT, "malformed XML: %s", msg);
+    tc_err_at(s->e, s->path, err->line, err->int2);
+    tc_err_hint(s->e, "%s", hint);
+    xmlStopParser(s->ctxt);
+}
+
+/* ------------------------------------------------------------ the Trailer */
+
+static void check_trailer(state *s)
+{
+    static const int rt_of[E_N] = {
+        [E_ACCOUNTS] = R_ACCOUNT, [E_BANKACCOUNTS] = R_BANK_ACCOUNT, [E_BALANCES] = R_BALANCE,
+        [E_CONTRIBUTIONS] = R_CONTRIBUTION, [E_SUBSIDIES] = R_SUBSIDY, [E_PAYABLES] = R_PAYABLE,
+        [E_BANKSTATEMENTS] = R_BANK_STATEMENT, [E_PERSONALACCOUNTS] = R_PERSONAL_ACCOUNT};
+    static const char HINT_TRAILER[] =
+        "the Trailer's control totals disagree with the records: the export is truncated or "
+        "altered; ask the county for a complete, unaltered file";
+    for (int sec = E_ACCOUNTS; sec <= E_PERSONALACCOUNTS && !s->failed; sec++) {
+        long long have = sec == E_VOUCHERS ? s->vouchers : s->counts[sec];
+        const trailer_count *c = &s->tc[sec];
+        if (!c->seen) {
+            if (have)
+                fail(s, HINT_TRAILER, "the Trailer has no Count of section %s, which holds %lld "
+                     "records", EL[sec].name, have);
+            continue;
+        }
+        if (c->records != have) {
+            fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) says records=\"%lld\"; the file "
+                 "holds %lld", EL[sec].name, c->line, c->records, have);
+            break;
+        }
+        if (sec == E_VOUCHERS || sec == E_BANKSTATEMENTS) {
+            int rt = sec == E_VOUCHERS ? R_VOUCHER_LINE : R_BANK_ENTRY;
+            const char *what = sec == E_VOUCHERS ? "lines" : "entries";
+            long long got = (long long)tc_emit_tally(s->em, rt)->count;
+            int has = sec == E_VOUCHERS ? c->has_lines : c->has_entries;
+            long long said = sec == E_VOUCHERS ? c->lines : c->entries;
+            if (!has && have)
+                fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) lacks '%s'", EL[sec].name,
+                     c->line, what);
+            else if (has && said != got)
+                fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) says %s=\"%lld\"; the "
+                     "file holds %lld", EL[sec].name, c->line, what, said, got);
+        } else if (rt_of[sec] >= 0 && (long long)tc_emit_tally(s->em, rt_of[sec])->count != have) {
+            fail(s, NULL, "internal: %s count and emitted records differ", EL[sec].name);
+        }
+    }
+    for (int k = 0; k < NSUMS && !s->failed; k++) {
+        const sumdef *d = &SUMS[k];
+        long long have = d->section == E_VOUCHERS ? s->vouchers : s->counts[d->section];
+        int64_t total = tc_emit_tally(s->em, d->rectype)->totals[d->col];
+        char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
+        if (!s->sum_seen[k]) {
+            if (have)
+                fail(s, HINT_TRAILER, "the Trailer has no Sum of %s/%s (the file's total is %s)",
+                     EL[d->section].name, d->attribute, tc_money_format(total, a));
+        } else if (s->sum_value[k] != total) {
+            fail(s, HINT_TRAILER, "Trailer Sum of %s/%s (line %ld) says %s; the file's total is %s",
+                 EL[d->section].name, d->attribute, s->sum_line[k],
+                 tc_money_format(s->sum_value[k], a), tc_money_format(total, b));
+        }
+    }
+    if (!s->failed)
+        s->trailer_done = 1;
+}
+
+/* ------------------------------------------------------------------ driver */
+
+int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
+{
+    tc_xml_stats dummy;
+    if (!st)
+        st = &dummy;
+    memset(st, 0, sizeof(*st));
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
+    gzbuffer(f, CHUNK);
+    char *buf = malloc(CHUNK);
+    state *s = calloc(1, sizeof(*s));
+    if (!buf || !s) {
+        gzclose(f);
+        free(buf);
+        free(s);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    s->path = path;
+    s->em = em;
+    s->st = st;
+    s->e = e;
+    s->last_section = E_HANDOVER;
+
+    xmlSAXHandler sax;
+    memset(&sax, 0, sizeof(sax));
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = on_start;
+    sax.endElementNs = on_end;
+    sax.characters = on_chars;
+    sax.cdataBlock = on_chars;
+    sax.internalSubset = on_dtd;
+    sax.externalSubset = on_dtd;
+    sax.entityDecl = on_entity;
+    sax.serror = on_error;
+
+    int rc = 0;
+    int n = gzread(f, buf, 4);
+    if (n < 0) {
+        int zerr;
+        const char *m = gzerror(f, &zerr);
+        rc = tc_fail(e, TC_EINPUT, "cannot read %s: %s", path, m);
+    }
+    if (!rc) {
+        s->ctxt = xmlCreatePushParserCtxt(&sax, s, buf, n, path);
+        if (!s->ctxt)
+            rc = tc_fail(e, TC_ENOMEM, "cannot create an XML parser");
+    }
+    if (!rc) {
+        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+        for (int i = 0; i < E_N; i++) {
+            s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
+            for (int j = 0; j < MAXATTR && EL[i].attrs[j].name; j++)
+                s->iattr[i][j] =
+                    xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
+        }
+        while (!s->failed) {
+            n = gzread(f, buf, CHUNK);
+            int zerr = Z_OK;
+            if (n <= 0)
+                gzerror(f, &zerr);
+            if (n < 0 || zerr != Z_OK) {
+                tc_fail(e, TC_EINPUT, "the gzip data is %s",
+                        zerr == Z_BUF_ERROR ? "cut short" : "damaged");
+                tc_err_at(e, path, line_no(s), 0);
+                tc_err_hint(e, "the file is truncated or corrupt; copy it again from the county");
+                s->failed = 1;
+                break;
+            }
+            xmlParseChunk(s->ctxt, buf, n, n == 0);
+            if (n == 0)
+                break;
+        }
+        if (!s->failed && !s->trailer_done) {
+            /* the parser ended without </Handover> and without an error */
+            fail(s, HINT_FIX, "the file ends before </Handover>: truncated?");
+        }
+        rc = s->failed ? (e && e->code ? e->code : TC_EINPUT) : 0;
+        xmlFreeParserCtxt(s->ctxt);
+    }
+    gzclose(f);
+    free(buf);
+    free(s);
+    return rc;
+}

@@ -87,6 +87,9 @@ int gen_city_new(gen_city **out, const tc_gen_options *o, tc_err *e)
             g->defs[i].file = g->files[i];
             g->defs[i].format = FMT_XML;
             g->defs[i].gz = 0;
+            /* handover XML cannot carry a duplicate record: its reader
+             * refuses the file, as handover-xml.md says */
+            g->defs[i].inject &= ~INJ_DUPLICATE;
         }
         if (o->unmapped && strcmp(g->defs[i].code, "220122") == 0)
             g->defs[i].inject |= INJ_UNMAPPED;

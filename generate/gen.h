@@ -40,7 +40,8 @@ typedef struct tc_gen_options {
     uint64_t seed;
     char cutover[11];         /* YYYY-MM-DD; its year must hold >= 4 months */
     int unmapped;             /* inject one code the example mapping set lacks */
-    int xml_only;             /* write the legacy counties as XML too */
+    int xml_only;             /* write the legacy counties as XML too (without
+                               * the duplicate record, which XML cannot carry) */
     const char *only;         /* write only this county's source (its code or
                                * file name), and no answer key: benchmarks */
     /* Told after each county's source is written (may be NULL). */

@@ -1,0 +1,137 @@
+/*
+ * extract.c - see extract.h.
+ */
+#include "extract/extract.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "extract/dump.h"
+#include "extract/emit.h"
+#include "extract/live.h"
+#include "extract/profile.h"
+#include "extract/xml.h"
+
+static int is_live(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0 ||
+           strstr(s, "dbname=") != NULL;
+}
+
+int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e)
+{
+    if (is_live(source)) {
+        *kind = TC_SRC_LIVE;
+        return 0;
+    }
+    gzFile f = gzopen(source, "rb");
+    if (!f) {
+        tc_fail(e, errno == ENOENT ? TC_EUSAGE : TC_EIO, "cannot open %s: %s", source,
+                strerror(errno));
+        return e ? e->code : TC_EIO;
+    }
+    unsigned char b[64];
+    int n = gzread(f, b, sizeof(b));
+    gzclose(f);
+    if (n < 0)
+        return tc_fail(e, TC_EINPUT, "%s: cannot read: a damaged gzip file?", source);
+    int i = 0;
+    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+        *kind = TC_SRC_XML;
+        return 0;
+    }
+    if (n >= 5 && memcmp(b, "PGDMP", 5) == 0) {
+        *kind = TC_SRC_DUMP;
+        return 0;
+    }
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    if (i < n && b[i] == '<') {
+        *kind = TC_SRC_XML;
+        return 0;
+    }
+    if (n == 0)
+        return tc_fail(e, TC_EINPUT, "%s is empty", source);
+    *kind = TC_SRC_DUMP;
+    return 0;
+}
+
+int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e)
+{
+    if (!name)
+        name = "yb2008";
+    if (strchr(name, '/') || strstr(name, ".ini")) {
+        snprintf(buf, n, "%s", name);
+        if (access(buf, R_OK) != 0)
+            return tc_fail(e, TC_EUSAGE, "cannot read profile %s: %s", name, strerror(errno));
+        return 0;
+    }
+    const char *dirs[3] = {getenv("TONGCHOU_PROFILES"), TC_PROFILE_DIR, TC_PROFILE_INSTALL_DIR};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        snprintf(buf, n, "%s/%s.ini", dirs[i], name);
+        if (access(buf, R_OK) == 0)
+            return 0;
+    }
+    tc_fail(e, TC_EUSAGE, "no profile named '%s'", name);
+    tc_err_hint(e, "give a profile file with --profile FILE, or one of the names in %s",
+                TC_PROFILE_DIR);
+    return TC_EUSAGE;
+}
+
+int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
+                      tc_err *e)
+{
+    memset(r, 0, sizeof(*r));
+    int rc = tc_extract_sniff(source, &r->kind, e);
+    if (rc)
+        return rc;
+    tc_profile *prof = NULL;
+    if (r->kind != TC_SRC_XML) {
+        char path[1024];
+        if ((rc = tc_extract_profile_path(o->profile, path, sizeof(path), e)) ||
+            (rc = tc_profile_load(&prof, path, e)))
+            return rc;
+    }
+    tc_emit *em;
+    tc_emit_opts eo = {.outdir = o->outdir,
+                       .source = source,
+                       .check_keys = r->kind == TC_SRC_XML,
+                       .hash_source = r->kind != TC_SRC_LIVE};
+    if ((rc = tc_emit_open(&em, &eo, e))) {
+        tc_profile_free(prof);
+        return rc;
+    }
+    if (r->kind == TC_SRC_XML) {
+        tc_xml_stats st;
+        memset(&st, 0, sizeof(st));
+        rc = tc_xml_extract(source, em, &st, e);
+        r->bad_check_digits = st.bad_id_check + st.bad_uscc_check;
+    } else if (r->kind == TC_SRC_DUMP) {
+        tc_dump_stats st;
+        memset(&st, 0, sizeof(st));
+        rc = tc_dump_extract(source, prof, em, &st, e);
+    } else {
+        tc_dump_stats st;
+        memset(&st, 0, sizeof(st));
+        rc = tc_live_extract(source, prof, em, &st, e);
+    }
+    for (int t = 0; t < 10 && !rc; t++)
+        r->records[t] = (long long)tc_emit_tally(em, t)->count;
+    if (!rc) {
+        /* the county, for the caller: read back from the emitter's batch names later */
+        rc = tc_emit_commit_county(em, r->county, e);
+    } else {
+        tc_emit_abort(em);
+    }
+    tc_profile_free(prof);
+    if (rc && e && !e->file[0] && r->kind != TC_SRC_LIVE)
+        snprintf(e->file, sizeof(e->file), "%s", source);
+    return rc;
+}

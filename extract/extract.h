@@ -1,0 +1,44 @@
+/*
+ * extract.h - one source into batches: what kind it is, which reader,
+ * the emitter around it.
+ *
+ * A source is a handover XML file (.xml, .xml.gz), a pg_dump dump (plain
+ * .sql or .sql.gz, or custom format) or a live database (a postgresql://
+ * URI or a libpq conninfo).  The kind is told by content, not by name:
+ * gzip is unwrapped, then "PGDMP" is a custom dump, a byte-order mark or
+ * '<' is XML, anything else a plain dump.  Dumps and live databases are
+ * read through a profile (docs/profiles.md); the default is the shipped
+ * YB2008 profile.
+ *
+ * Either every batch of a source appears in the output folder, or none:
+ * a refused source (TC_EINPUT, exit 3) leaves nothing behind.
+ */
+#ifndef TC_EXTRACT_H
+#define TC_EXTRACT_H
+
+#include "core/err.h"
+
+typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE } tc_source_kind;
+
+typedef struct tc_extract_opts {
+    const char *outdir;
+    const char *profile;   /* path or name of a profile; NULL: yb2008 */
+} tc_extract_opts;
+
+typedef struct tc_extract_result {
+    tc_source_kind kind;
+    char county[7];
+    long long records[10];   /* per tc_rectypes[] index */
+    long long bad_check_digits;
+} tc_extract_result;
+
+/* What kind of source this is (reads its first bytes). */
+int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e);
+
+/* Resolve a profile name ("yb2008") or path to a readable file path. */
+int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e);
+
+int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
+                      tc_err *e);
+
+#endif

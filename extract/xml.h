@@ -1,0 +1,35 @@
+/*
+ * xml.h - the streaming reader of the city handover XML format.
+ *
+ * shared/spec/handover-xml.md is the contract; extract/schema/handover-1.xsd
+ * says the same in XML Schema.  The reader is a libxml2 SAX2 push parser
+ * fed 256 KiB at a time (plain or gzip, told by the magic bytes), never a
+ * document tree, so memory is flat whatever the file's size.  It enforces
+ * every rule of the spec as it goes - well-formedness, encoding (UTF-8 or
+ * GB18030, BOM or not), root and namespace, section order, every element
+ * and attribute, the value grammars, no DOCTYPE or entities - and at the
+ * end the Trailer's counts and sums against what the file held.  Natural
+ * keys are checked by the emitter (opened with check_keys).  The first
+ * violation stops the parse: TC_EINPUT with the file, line and column, the
+ * element and attribute, the value (identity numbers masked) and what was
+ * expected.
+ *
+ * A bad check digit (GB 11643 identity number, GB 32100 credit code) is not
+ * a violation: it is counted here and reported by the reconciliation.
+ */
+#ifndef TC_XML_H
+#define TC_XML_H
+
+#include "core/err.h"
+#include "extract/emit.h"
+
+typedef struct tc_xml_stats {
+    long long elements;        /* elements read */
+    long long bad_id_check;    /* identity numbers failing GB 11643 */
+    long long bad_uscc_check;  /* credit codes failing GB 32100 */
+} tc_xml_stats;
+
+/* Read path into em (which the caller then commits or aborts). */
+int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e);
+
+#endif
