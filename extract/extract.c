@@ -39,7 +39,7 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e)
     int n = gzread(f, b, sizeof(b));
     gzclose(f);
     if (n < 0)
-        return tc_fail(e, TC_EINPUT, "%s: cannot read: a damaged gzip file?", source);
+        return tc_fail(e, TC_EINPUT, "%s: the gzip data is damaged", source);
     int i = 0;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
         *kind = TC_SRC_XML;

@@ -17,6 +17,9 @@
 #include "extract/xml.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/SAX2.h>
@@ -729,6 +732,9 @@ static void on_error(void *ctx, xmlErrorPtr err)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    for (char *c = msg; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
     const char *hint = HINT_FIX;
     if (strstr(msg, "encoding") || strstr(msg, "UTF-8") || strstr(msg, "conversion"))
         hint = "the bytes do not match the encoding the XML declaration names (UTF-8 or "
@@ -737,6 +743,21 @@ static void on_error(void *ctx, xmlErrorPtr err)
     tc_err_at(s->e, s->path, err->line, err->int2);
     tc_err_hint(s->e, "%s", hint);
     xmlStopParser(s->ctxt);
+}
+
+/* libxml2 reports encoding trouble through its generic error function, not
+ * the structured one: keep the first message for the refusal, print none. */
+static char generic_msg[300];
+
+static void on_generic(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    if (generic_msg[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(generic_msg, sizeof(generic_msg), fmt, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------ the Trailer */
@@ -838,6 +859,8 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     sax.serror = on_error;
 
     int rc = 0;
+    generic_msg[0] = '\0';
+    xmlSetGenericErrorFunc(NULL, on_generic);
     int n = gzread(f, buf, 4);
     if (n < 0) {
         int zerr;
@@ -870,7 +893,19 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
                 s->failed = 1;
                 break;
             }
-            xmlParseChunk(s->ctxt, buf, n, n == 0);
+            int perr = xmlParseChunk(s->ctxt, buf, n, n == 0);
+            if (perr && !s->failed) {
+                /* an error no callback reported: encoding, most often */
+                xmlErrorPtr le = xmlCtxtGetLastError(s->ctxt);
+                char m[400];
+                snprintf(m, sizeof(m), "%s", generic_msg[0] ? generic_msg
+                         : le && le->message ? le->message : "the parser stopped");
+                m[strcspn(m, "\n")] = '\0';
+                int enc = strstr(m, "encod") || strstr(m, "conversion");
+                fail(s, enc ? "the bytes do not match the encoding the XML declaration names "
+                              "(UTF-8 or GB18030); ask for a file whose declaration tells the truth"
+                            : HINT_FIX, "malformed XML: %s", m);
+            }
             if (n == 0)
                 break;
         }

@@ -1,0 +1,178 @@
+/*
+ * test_catalogue.c - the bad-input catalogue: every file under
+ * tests/extract/bad/ must be refused with exit code 3 (TC_EINPUT), a
+ * message holding the text its NAME.expect file gives (and the line, when
+ * the .expect names one), and nothing left in the output folder.  And the
+ * valid fixtures of tests/extract/xsd/valid/ extract with the right counts
+ * and fen totals.
+ */
+#include "tests/support/tctest.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "core/batch.h"
+#include "extract/emit.h"
+#include "extract/extract.h"
+
+#define BAD TC_TEST_SOURCE_DIR "/tests/extract/bad"
+#define VALID TC_TEST_SOURCE_DIR "/tests/extract/xsd/valid"
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_catalogue(void **state)
+{
+    (void)state;
+    DIR *d = opendir(BAD);
+    assert_non_null(d);
+    char *names[256];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 256)
+        if (de->d_name[0] != '.' && !strstr(de->d_name, ".expect"))
+            names[n++] = strdup(de->d_name);
+    closedir(d);
+    qsort(names, (size_t)n, sizeof(char *), cmp_str);
+    assert_true(n >= 30);
+    int failures = 0;
+    for (int i = 0; i < n; i++) {
+        char src[1024], exp[1024];
+        snprintf(src, sizeof(src), "%s/%s", BAD, names[i]);
+        snprintf(exp, sizeof(exp), "%s/%.*s.expect", BAD, (int)strcspn(names[i], "."), names[i]);
+        size_t len;
+        char *want = (char *)tctest_slurp(exp, &len);
+        if (!want)
+            fail_msg("%s has no .expect file", names[i]);
+        char *nl = strchr(want, '\n');
+        long want_line = 0;
+        if (nl) {
+            *nl = '\0';
+            if (strncmp(nl + 1, "line ", 5) == 0)
+                want_line = atol(nl + 6);
+        }
+        char *out = tctest_tmpdir();
+        tc_extract_opts o = {.outdir = out, .profile = NULL};
+        tc_extract_result r;
+        tc_err e;
+        tc_err_clear(&e);
+        int rc = tc_extract_source(src, &o, &r, &e);
+        char msg[4096];
+        tc_err_format(&e, msg, sizeof(msg));
+        if (rc != TC_EINPUT) {
+            printf("FAIL %s: returned %d, wanted TC_EINPUT: %s\n", names[i], rc, msg);
+            failures++;
+        } else if (!strstr(msg, want)) {
+            printf("FAIL %s: message\n  %s\nlacks\n  %s\n", names[i], msg, want);
+            failures++;
+        } else if (want_line && e.line != want_line) {
+            printf("FAIL %s: line %ld, wanted %ld (%s)\n", names[i], e.line, want_line, msg);
+            failures++;
+        } else if (!strstr(msg, names[i])) {
+            printf("FAIL %s: the message does not name the file: %s\n", names[i], msg);
+            failures++;
+        } else if (count_files(out) != 0) {
+            printf("FAIL %s: %d files left in the output folder\n", names[i], count_files(out));
+            failures++;
+        } else {
+            printf("ok   %s: %s\n", names[i], msg);
+        }
+        tctest_rmtree(out);
+        free(out);
+        free(want);
+        free(names[i]);
+    }
+    assert_int_equal(failures, 0);
+}
+
+static void expect_batch(const char *dir, const char *county, const char *type, uint64_t count,
+                         const char *col, int64_t total)
+{
+    char path[1024];
+    tc_emit_batch_path(path, sizeof(path), dir, county, type);
+    tc_batch_header h;
+    tc_batch_summary s;
+    tc_err e;
+    if (tc_batch_verify(path, &h, &s, &e))
+        fail_msg("%s: %s", path, e.msg);
+    assert_int_equal(s.count, count);
+    if (col)
+        assert_int_equal(s.totals[tc_batch_header_col(&h, col)], total);
+}
+
+static void test_valid_fixtures(void **state)
+{
+    (void)state;
+    const char *files[] = {"full.xml", "gb18030.xml"};
+    for (int i = 0; i < 2; i++) {
+        char src[1024];
+        snprintf(src, sizeof(src), "%s/%s", VALID, files[i]);
+        char *out = tctest_tmpdir();
+        tc_extract_opts o = {.outdir = out};
+        tc_extract_result r;
+        tc_err e;
+        if (tc_extract_source(src, &o, &r, &e))
+            fail_msg("%s: %s", files[i], e.msg);
+        assert_string_equal(r.county, "220113");
+        assert_int_equal(r.kind, TC_SRC_XML);
+        assert_int_equal(count_files(out), 10);
+        expect_batch(out, "220113", "account", 2, NULL, 0);
+        expect_batch(out, "220113", "balance", 1, "closing", 45000);
+        expect_batch(out, "220113", "voucher_line", 2, "debit", 35000);
+        expect_batch(out, "220113", "contribution", 2, "due", 45000);
+        expect_batch(out, "220113", "subsidy", 1, "received", 80000000);
+        expect_batch(out, "220113", "payable", 1, "settled", 56000000);
+        expect_batch(out, "220113", "bank_statement", 1, "closing", 45000);
+        expect_batch(out, "220113", "bank_entry", 1, "amount", 35000);
+        expect_batch(out, "220113", "personal_account", 1, "balance", 123456);
+        /* GB18030 text arrives as UTF-8: the bank's name */
+        char path[1024];
+        tc_emit_batch_path(path, sizeof(path), out, "220113", "bank_account");
+        tc_batch_reader *br;
+        assert_int_equal(tc_batch_open(&br, path, 0, &e), 0);
+        const tc_value *v;
+        assert_int_equal(tc_batch_next(br, &v, &e), 1);
+        assert_int_equal(v[4].n, strlen("某银行九台支行"));
+        assert_memory_equal(v[4].s, "某银行九台支行", v[4].n);
+        assert_int_equal(tc_batch_next(br, &v, &e), 0);
+        tc_batch_close(br);
+        /* the voucher's fields are on each line; lines are numbered */
+        tc_emit_batch_path(path, sizeof(path), out, "220113", "voucher_line");
+        assert_int_equal(tc_batch_open(&br, path, 0, &e), 0);
+        assert_int_equal(tc_batch_next(br, &v, &e), 1);
+        assert_int_equal(tc_batch_next(br, &v, &e), 1);
+        assert_memory_equal(v[0].s, "2021-01-0007", 12);
+        assert_int_equal(v[1].i, 20210115);
+        assert_int_equal(v[4].i, 2);
+        assert_int_equal(v[7].i, 35000);
+        assert_memory_equal(v[3].s, "收1月单位缴费", v[3].n);
+        tc_batch_close(br);
+        tctest_rmtree(out);
+        free(out);
+    }
+    /* a bad check digit is counted, not refused */
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_catalogue),
+        cmocka_unit_test(test_valid_fixtures),
+    };
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
