@@ -105,3 +105,48 @@ tc_coltype tc_coltype_parse(const char *s, size_t n)
             return (tc_coltype)t;
     return (tc_coltype)0;
 }
+
+/* ---------------------------------------------------------------- dates */
+
+static int digits_at(const char *s, size_t n, int *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        *v = *v * 10 + (s[i] - '0');
+    }
+    return 1;
+}
+
+static int days_in(int y, int m)
+{
+    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return d[m - 1];
+}
+
+int tc_date_parse(const char *s, size_t n, int64_t *out)
+{
+    int y, m, d;
+    if (n != 10 || s[4] != '-' || s[7] != '-' || !digits_at(s, 4, &y) ||
+        !digits_at(s + 5, 2, &m) || !digits_at(s + 8, 2, &d))
+        return -1;
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in(y, m))
+        return -1;
+    *out = (int64_t)y * 10000 + m * 100 + d;
+    return 0;
+}
+
+int tc_period_parse(const char *s, size_t n, char sep, int64_t *out)
+{
+    int y, m;
+    size_t mo = sep ? 5 : 4;
+    if (n != mo + 2 || (sep && s[4] != sep) || !digits_at(s, 4, &y) || !digits_at(s + mo, 2, &m))
+        return -1;
+    if (y < 1900 || m < 1 || m > 12)
+        return -1;
+    *out = (int64_t)y * 100 + m;
+    return 0;
+}

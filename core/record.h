@@ -67,6 +67,11 @@ int tc_rectype_col(const tc_rectype *t, const char *name);
  * indexes of its columns into cols; returns how many (at most 5). */
 int tc_rectype_key(const tc_rectype *t, int cols[5]);
 
+/* "YYYY-MM-DD", a real calendar date from 1900 on, into YYYYMMDD: 0 or -1. */
+int tc_date_parse(const char *s, size_t n, int64_t *out);
+/* "YYYY-MM" (sep '-') or "YYYYMM" (sep 0), month 01-12, into YYYYMM: 0 or -1. */
+int tc_period_parse(const char *s, size_t n, char sep, int64_t *out);
+
 /* "text", "amount", ...; and back (0 when unknown). */
 const char *tc_coltype_name(tc_coltype t);
 tc_coltype tc_coltype_parse(const char *s, size_t n);

@@ -347,28 +347,12 @@ int tc_profile_load(tc_profile **out, const char *path, tc_err *e)
 
 void tc_profile_free(tc_profile *p) { free(p); }
 
-static int days_in(int y, int m)
-{
-    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return d[m - 1];
-}
-
 static int ndig(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9')
             return 0;
     return 1;
-}
-
-static int num(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
 }
 
 int tc_profile_convert(const tc_profile *p, const pfield *f, tc_coltype want, const char *raw,
@@ -402,25 +386,16 @@ int tc_profile_convert(const tc_profile *p, const pfield *f, tc_coltype want, co
         v->i = r;
         return rc;
     }
-    case CV_DATE: {
-        if (n != 10 || raw[4] != '-' || raw[7] != '-' || !ndig(raw, 4) || !ndig(raw + 5, 2) ||
-            !ndig(raw + 8, 2))
-            return tc_fail(e, TC_EINPUT, "bad date '%.*s': expected YYYY-MM-DD",
+    case CV_DATE:
+        if (tc_date_parse(raw, n, &v->i))
+            return tc_fail(e, TC_EINPUT, "bad date '%.*s': expected a calendar date YYYY-MM-DD",
                            (int)(n < 40 ? n : 40), raw);
-        int y = num(raw, 4), m = num(raw + 5, 2), d = num(raw + 8, 2);
-        if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in(y, m))
-            return tc_fail(e, TC_EINPUT, "bad date '%.*s': no such day", (int)n, raw);
-        v->i = (int64_t)y * 10000 + m * 100 + d;
         return 0;
-    }
-    case CV_YYYYMM: {
-        if (n != 6 || !ndig(raw, 6) || num(raw + 4, 2) < 1 || num(raw + 4, 2) > 12 ||
-            num(raw, 4) < 1900)
+    case CV_YYYYMM:
+        if (tc_period_parse(raw, n, 0, &v->i))
             return tc_fail(e, TC_EINPUT, "bad period '%.*s': expected YYYYMM with a month "
                            "from 01 to 12", (int)(n < 40 ? n : 40), raw);
-        v->i = num(raw, 6);
         return 0;
-    }
     case CV_INT: {
         size_t i = raw[0] == '-' ? 1 : 0;
         if (n == i || n - i > 18 || !ndig(raw + i, n - i))

@@ -246,36 +246,14 @@ static int num(const xmlChar *p, size_t n)
     return v;
 }
 
-static int days_in(int y, int m)
-{
-    static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return d[m - 1];
-}
-
-/* YYYY-MM-DD, a real calendar date, to YYYYMMDD. */
 static int parse_date(const xmlChar *p, size_t n, int64_t *out)
 {
-    if (n != 10 || p[4] != '-' || p[7] != '-' || !digits(p, 4) || !digits(p + 5, 2) ||
-        !digits(p + 8, 2))
-        return -1;
-    int y = num(p, 4), m = num(p + 5, 2), d = num(p + 8, 2);
-    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in(y, m))
-        return -1;
-    *out = (int64_t)y * 10000 + m * 100 + d;
-    return 0;
+    return tc_date_parse((const char *)p, n, out);
 }
 
 static int parse_period(const xmlChar *p, size_t n, int64_t *out)
 {
-    if (n != 7 || p[4] != '-' || !digits(p, 4) || !digits(p + 5, 2))
-        return -1;
-    int y = num(p, 4), m = num(p + 5, 2);
-    if (y < 1900 || m < 1 || m > 12)
-        return -1;
-    *out = (int64_t)y * 100 + m;
-    return 0;
+    return tc_period_parse((const char *)p, n, '-', out);
 }
 
 /* xs:dateTime as exports write it: YYYY-MM-DDThh:mm:ss[.f+][Z|(+|-)hh:mm] */

@@ -18,19 +18,6 @@
 #define BAD TC_TEST_SOURCE_DIR "/tests/extract/bad"
 #define VALID TC_TEST_SOURCE_DIR "/tests/extract/xsd/valid"
 
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -86,8 +73,8 @@ static void test_catalogue(void **state)
         } else if (!strstr(msg, names[i])) {
             printf("FAIL %s: the message does not name the file: %s\n", names[i], msg);
             failures++;
-        } else if (count_files(out) != 0) {
-            printf("FAIL %s: %d files left in the output folder\n", names[i], count_files(out));
+        } else if (tctest_count_files(out) != 0) {
+            printf("FAIL %s: %d files left in the output folder\n", names[i], tctest_count_files(out));
             failures++;
         } else {
             printf("ok   %s: %s\n", names[i], msg);
@@ -130,7 +117,7 @@ static void test_valid_fixtures(void **state)
             fail_msg("%s: %s", files[i], e.msg);
         assert_string_equal(r.county, "220113");
         assert_int_equal(r.kind, TC_SRC_XML);
-        assert_int_equal(count_files(out), 10);
+        assert_int_equal(tctest_count_files(out), 10);
         expect_batch(out, "220113", "account", 2, NULL, 0);
         expect_batch(out, "220113", "balance", 1, "closing", 45000);
         expect_batch(out, "220113", "voucher_line", 2, "debit", 35000);

@@ -96,19 +96,6 @@ static int teardown(void **state)
     return pgtest_teardown(state);
 }
 
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    while (d && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 /* Extract src into a new folder; returns it. */
 static char *extract_ok(const char *src)
 {
@@ -253,7 +240,7 @@ static void refused(const char *src, const char *profile, const char *want)
     tc_err_format(&e, b, sizeof(b));
     if (rc != TC_EINPUT || !strstr(b, want))
         fail_msg("%s: rc %d, message '%s' lacks '%s'", src, rc, b, want);
-    assert_int_equal(count_files(out), 0);
+    assert_int_equal(tctest_count_files(out), 0);
     tctest_rmtree(out);
     free(out);
 }

@@ -13,18 +13,6 @@
 #include "extract/emit.h"
 #include "extract/keys.h"
 
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
 enum { T_CONTRIB = 4 };
 
 static void contribution(tc_value v[8], const char *payer, int period, int64_t due)
@@ -63,7 +51,7 @@ static void test_commit_and_digest(void **state)
     /* staged batches are hidden until commit */
     assert_int_equal(tc_emit_set_county(em, "220113", "2021-06-30", &e), 0);
     assert_int_equal(tc_emit_commit(em, &e), 0);
-    assert_int_equal(count_files(out), 10);
+    assert_int_equal(tctest_count_files(out), 10);
     char path[700];
     tc_emit_batch_path(path, sizeof(path), out, "220113", "contribution");
     tc_batch_header h;
@@ -110,17 +98,17 @@ static void test_duplicate_refused_nothing_left(void **state)
     assert_non_null(strstr(e.msg, "Contribution records at lines 7 and 31"));
     assert_non_null(strstr(e.msg, "(payer, kind, fund, period)"));
     assert_int_equal(e.line, 31);
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(tctest_count_files(dir), 0);
     /* abort also leaves nothing */
     assert_int_equal(tc_emit_open(&em, &o, &e), 0);
     tc_emit_record(em, T_CONTRIB, v, 1, &e);
     tc_emit_abort(em);
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(tctest_count_files(dir), 0);
     /* a source that never names its county is refused */
     assert_int_equal(tc_emit_open(&em, &o, &e), 0);
     assert_int_equal(tc_emit_commit(em, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "does not say which county"));
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(tctest_count_files(dir), 0);
     tctest_rmtree(dir);
     free(dir);
 }
@@ -155,7 +143,7 @@ static void test_keys_spill(void **state)
     tc_keys_add(k, T_CONTRIB, v, 2, &e);
     assert_int_equal(tc_keys_check(k, &d, &e), 0);
     tc_keys_free(k);
-    assert_int_equal(count_files(dir), 0);   /* spill files are unlinked */
+    assert_int_equal(tctest_count_files(dir), 0);   /* spill files are unlinked */
     tctest_rmtree(dir);
     free(dir);
 }

@@ -30,14 +30,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     tc_dump_stats st;
     int rc = tc_dump_extract(path, prof, em, &st, &e);
-    if (rc) {
-        tc_emit_abort(em);
-        if ((rc != TC_EINPUT && rc != TC_EUSAGE) || !e.msg[0])
-            abort();
-    } else if (tc_emit_commit(em, &e) == 0) {
-        fuzz_verify_and_clean(dir);
-    } else if (e.code != TC_EINPUT) {
-        abort();
-    }
+    fuzz_finish(rc, em, &e, TC_EINPUT, TC_EUSAGE);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "extract/emit.h"
 
 static char fuzz_dir_path[128], fuzz_in_path[256];
 
@@ -65,6 +66,21 @@ static inline void fuzz_verify_and_clean(const char *dir)
     closedir(d);
     if (n != 10)
         abort();
+}
+
+/* After a reader ran: a refusal must be a message of kind `ok1`/`ok2`;
+ * an acceptance must commit ten batches that verify. */
+static inline void fuzz_finish(int rc, tc_emit *em, tc_err *e, int ok1, int ok2)
+{
+    if (rc) {
+        tc_emit_abort(em);
+        if ((rc != ok1 && rc != ok2) || !e->msg[0])
+            abort();
+    } else if (tc_emit_commit(em, e) == 0) {
+        fuzz_verify_and_clean(fuzz_dir());
+    } else if (e->code != TC_EINPUT) {
+        abort();
+    }
 }
 
 #endif

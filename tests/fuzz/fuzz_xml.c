@@ -25,14 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     tc_xml_stats st;
     int rc = tc_xml_extract(path, em, &st, &e);
-    if (rc) {
-        tc_emit_abort(em);
-        if (rc != TC_EINPUT || !e.msg[0])
-            abort();
-    } else if (tc_emit_commit(em, &e) == 0) {
-        fuzz_verify_and_clean(dir);
-    } else if (e.code != TC_EINPUT) {
-        abort();
-    }
+    fuzz_finish(rc, em, &e, TC_EINPUT, TC_EINPUT);
     return 0;
 }

@@ -68,6 +68,21 @@ static inline int tctest_spit(const char *path, const void *p, size_t n)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+/* Entries of a folder, hidden ones included, "." and ".." not. */
+static inline int tctest_count_files(const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    int n = -1;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
 /* Path of the tongchou binary under test ($TONGCHOU, set by CTest). */
 static inline const char *tctest_tongchou(void)
 {
