@@ -53,14 +53,11 @@ static void *worker(void *arg)
 
 int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
 {
+    /* the blocks are allocated when the first bytes come: a stream that
+     * stays empty (a record type a source does not have) costs nothing */
     tc_bgw *b = calloc(1, sizeof(*b));
-    if (!b || !(b->fill = malloc(block)) || !(b->work = malloc(block))) {
-        if (b) {
-            free(b->fill);
-            free(b);
-        }
+    if (!b)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    }
     b->fn = fn;
     b->ctx = ctx;
     b->cap = block;
@@ -73,6 +70,8 @@ int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
 /* Give the full block to the worker (starting it if need be). */
 static int hand_over(tc_bgw *b, tc_err *e)
 {
+    if (!b->work && !(b->work = malloc(b->cap)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
     if (!b->started) {
         if (pthread_create(&b->th, NULL, worker, b) != 0)
             return tc_fail(e, TC_EINTERNAL, "cannot start a worker thread");
@@ -100,6 +99,8 @@ static int hand_over(tc_bgw *b, tc_err *e)
 int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e)
 {
     const unsigned char *s = p;
+    if (!b->fill && !(b->fill = malloc(b->cap)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
     while (n) {
         size_t k = b->cap - b->fill_len;
         if (k > n)

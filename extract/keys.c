@@ -24,7 +24,7 @@ typedef struct run {
 
 struct tc_keys {
     entry *buf;
-    size_t len;
+    size_t len, cap;        /* cap grows to BUF_ENTRIES, then runs spill */
     FILE *spill;
     run *runs;
     int nruns, caprun;
@@ -96,10 +96,8 @@ static int cmp_entry(const void *x, const void *y)
 int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e)
 {
     tc_keys *k = calloc(1, sizeof(*k));
-    if (!k || !(k->buf = malloc(BUF_ENTRIES * sizeof(entry)))) {
-        free(k);
+    if (!k)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    }
     snprintf(k->tmpdir, sizeof(k->tmpdir), "%s", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     *out = k;
     return 0;
@@ -107,7 +105,8 @@ int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e)
 
 static int spill(tc_keys *k, tc_err *e)
 {
-    qsort(k->buf, k->len, sizeof(entry), cmp_entry);
+    if (k->len)
+        qsort(k->buf, k->len, sizeof(entry), cmp_entry);
     if (!k->spill) {
         char tmpl[600];
         snprintf(tmpl, sizeof(tmpl), "%s/.tc-keys.XXXXXX", k->tmpdir);
@@ -140,10 +139,21 @@ static int spill(tc_keys *k, tc_err *e)
 
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e)
 {
-    if (k->len == BUF_ENTRIES) {
-        int rc = spill(k, e);
-        if (rc)
-            return rc;
+    if (k->len == k->cap) {
+        if (k->cap < BUF_ENTRIES) {
+            size_t cap = k->cap ? k->cap * 4 : 4096;
+            if (cap > BUF_ENTRIES)
+                cap = BUF_ENTRIES;
+            entry *b = realloc(k->buf, cap * sizeof(entry));
+            if (!b)
+                return tc_fail(e, TC_ENOMEM, "out of memory");
+            k->buf = b;
+            k->cap = cap;
+        } else {
+            int rc = spill(k, e);
+            if (rc)
+                return rc;
+        }
     }
     entry *x = &k->buf[k->len++];
     hash_key(t, vals, &x->h1, &x->h2);
@@ -209,7 +219,8 @@ int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
 {
     int found = 0;
     if (!k->nruns) {   /* everything fit in memory */
-        qsort(k->buf, k->len, sizeof(entry), cmp_entry);
+        if (k->len)
+            qsort(k->buf, k->len, sizeof(entry), cmp_entry);
         for (size_t i = 1; i < k->len; i++)
             note(dup, &found, &k->buf[i - 1], &k->buf[i]);
         return found;
