@@ -53,12 +53,14 @@ int cmd_extract(int argc, char **argv)
     char seen[64][7];
     int nseen = 0;
     for (int i = optind; i < argc; i++) {
-        const char *src = argv[i];
+        const char *src_arg = argv[i];
+        char src[1024];
+        tc_extract_display_name(src_arg, src, sizeof(src));
         tc_err e;
         tc_err_clear(&e);
         tc_extract_result r;
         int64_t t0 = tc_now_ns();
-        int rc = tc_extract_source(src, &o, &r, &e);
+        int rc = tc_extract_source(src_arg, &o, &r, &e);
         if (rc) {
             int code = tc_log_fail(&e);
             if (code > worst)
