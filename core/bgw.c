@@ -118,6 +118,22 @@ int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
+int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e)
+{
+    if (n > b->cap)
+        return tc_fail(e, TC_EINTERNAL, "a record of %zu bytes does not fit a block", n);
+    if (!b->fill && !(b->fill = malloc(b->cap)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (b->fill_len + n > b->cap) {
+        int rc = hand_over(b, e);
+        if (rc)
+            return rc;
+    }
+    memcpy(b->fill + b->fill_len, p, n);
+    b->fill_len += n;
+    return 0;
+}
+
 static void stop(tc_bgw *b)
 {
     if (b->started) {

@@ -24,6 +24,9 @@ typedef struct tc_bgw tc_bgw;
 
 int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e);
 int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e);
+/* Append n bytes that must reach fn within one block (n <= block size):
+ * the current block is handed over first if they would not fit. */
+int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e);
 /* Pass on what is left, wait for the worker, free b; fn's first error. */
 int tc_bgw_close(tc_bgw *b, tc_err *e);
 /* Stop the worker and free b, discarding what is left.  NULL is a no-op. */

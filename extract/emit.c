@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/digest.h"
+#include "core/bgw.h"
 #include "extract/keys.h"
 
 #define NREC 10
@@ -32,6 +33,7 @@ struct tc_emit {
     char stage[NREC][700];
     tc_batch_writer *w[NREC];
     tc_keys *keys;
+    tc_bgw *keybg;          /* key fields on their way to the keys thread */
     /* the source digest thread */
     pthread_t th;
     int hashing;
@@ -78,6 +80,72 @@ static void *hash_main(void *arg)
     return NULL;
 }
 
+/*
+ * Natural keys are hashed and partitioned on a worker thread: the parser
+ * only copies each record's key fields into a stream
+ *   type(1) where(8) then per key column: int(8) | len(4) bytes
+ * which keys_worker() decodes into values for tc_keys_add().
+ */
+static int keys_worker(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    tc_emit *em = ctx;
+    const unsigned char *c = p, *end = c + n;
+    while (c < end) {
+        int t = *c++;
+        int64_t where;
+        memcpy(&where, c, 8);
+        c += 8;
+        const tc_rectype *rt = &tc_rectypes[t];
+        int cols[5];
+        int nk = tc_rectype_key(rt, cols);
+        tc_value vals[TC_MAX_COLUMNS];
+        for (int i = 0; i < nk; i++) {
+            tc_value *v = &vals[cols[i]];
+            if (rt->cols[cols[i]].type == TC_COL_TEXT) {
+                uint32_t len;
+                memcpy(&len, c, 4);
+                c += 4;
+                *v = tc_v_text((const char *)c, len);
+                c += len;
+            } else {
+                memcpy(&v->i, c, 8);
+                c += 8;
+            }
+        }
+        int rc = tc_keys_add(em->keys, t, vals, where, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* One record's key fields into the stream, as a whole (a record never
+ * straddles two blocks: the worker decodes block by block). */
+static int keys_send(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e)
+{
+    unsigned char rec[9 + 5 * 12 + 4096], *c = rec;
+    const tc_rectype *rt = &tc_rectypes[t];
+    int cols[5];
+    int nk = tc_rectype_key(rt, cols);
+    *c++ = (unsigned char)t;
+    int64_t w = where;
+    memcpy(c, &w, 8);
+    c += 8;
+    for (int i = 0; i < nk; i++) {
+        const tc_value *v = &vals[cols[i]];
+        if (rt->cols[cols[i]].type == TC_COL_TEXT) {
+            uint32_t len = v->n < 800 ? v->n : 800;   /* keys are codes: short */
+            memcpy(c, &len, 4);
+            memcpy(c + 4, v->s, len);
+            c += 4 + len;
+        } else {
+            memcpy(c, &v->i, 8);
+            c += 8;
+        }
+    }
+    return tc_bgw_write_record(em->keybg, rec, (size_t)(c - rec), e);
+}
+
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
 {
     if (tc_nrectypes != NREC)
@@ -101,6 +169,8 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
     }
     if (!rc && o->check_keys)
         rc = tc_keys_open(&em->keys, em->outdir, e);
+    if (!rc && o->check_keys)
+        rc = tc_bgw_open(&em->keybg, 1 << 18, keys_worker, em, e);
     if (!rc && o->hash_source) {
         if (pthread_create(&em->th, NULL, hash_main, em) != 0)
             rc = tc_fail(e, TC_EINTERNAL, "cannot start the digest thread");
@@ -144,8 +214,8 @@ void tc_emit_set_source_digest(tc_emit *em, const char *digest_text)
 int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e)
 {
     int rc = tc_batch_write(em->w[t], vals, e);
-    if (!rc && em->keys)
-        rc = tc_keys_add(em->keys, t, vals, where, e);
+    if (!rc && em->keybg)
+        rc = keys_send(em, t, vals, where, e);
     return rc;
 }
 
@@ -179,6 +249,10 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     int rc = join_hash(em, e);
     if (!rc && !em->county[0])
         rc = tc_fail(e, TC_EINPUT, "%s does not say which county it is", em->source);
+    if (!rc && em->keybg) {
+        rc = tc_bgw_close(em->keybg, e);
+        em->keybg = NULL;
+    }
     if (!rc && em->keys) {
         tc_keys_dup d;
         int found = tc_keys_check(em->keys, &d, e);
@@ -252,6 +326,7 @@ void tc_emit_abort(tc_emit *em)
         if (em->stage[t][0])
             unlink(em->stage[t]);
     }
+    tc_bgw_abort(em->keybg);
     tc_keys_free(em->keys);
     free(em);
 }

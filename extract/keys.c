@@ -1,5 +1,15 @@
 /*
- * keys.c - see keys.h.  Sort, spill, merge.
+ * keys.c - see keys.h.  Partition, spill, hash.
+ *
+ * A record's key becomes a 128-bit hash and goes, with where it was, into
+ * one of 256 partitions by the hash's top byte.  A partition's entries are
+ * buffered (8 KiB) and its full buffers appended, as chunks, to one
+ * unlinked spill file.  At the end each partition in turn is read back and
+ * put into an open-addressing hash set: an entry that finds its hash
+ * already there is a duplicate.  Adding a key costs a hash and a copy;
+ * checking costs one pass.  Memory: the buffers (2 MiB when all are in
+ * use), the chunk index (16 bytes per 8 KiB spilled) and, while checking,
+ * one partition - 1/256 of the keys - and its hash set.
  */
 #include "extract/keys.h"
 
@@ -12,22 +22,25 @@
 
 typedef struct entry {
     uint64_t h1, h2;
-    int64_t where;     /* where << 8 | type: one sort key, type kept */
+    int64_t where;     /* where << 8 | type */
 } entry;
 
-#define BUF_ENTRIES ((12u << 20) / sizeof(entry))
-#define RUN_READ 2048  /* entries read at a time per run (48 KiB) */
+#define NPART 256
+#define PBUF 340       /* entries per partition buffer (~8 KiB) */
 
-typedef struct run {
-    long off, n;       /* first entry in the spill file, entry count */
-} run;
+typedef struct chunk {
+    long off;          /* entry offset in the spill file */
+    int part, n;
+} chunk;
 
 struct tc_keys {
-    entry *buf;
-    size_t len, cap;        /* cap grows to BUF_ENTRIES, then runs spill */
+    entry *buf[NPART];
+    int len[NPART];
+    long total[NPART];
     FILE *spill;
-    run *runs;
-    int nruns, caprun;
+    long spilled;      /* entries in the spill file */
+    chunk *chunks;
+    long nchunks, capchunks;
     char tmpdir[512];
 };
 
@@ -81,17 +94,7 @@ static void hash_key(int t, const tc_value *vals, uint64_t *o1, uint64_t *o2)
     *o2 = fmix(b ^ a);
 }
 
-/* ---- runs --------------------------------------------------------------- */
-
-static int cmp_entry(const void *x, const void *y)
-{
-    const entry *p = x, *q = y;
-    if (p->h1 != q->h1)
-        return p->h1 < q->h1 ? -1 : 1;
-    if (p->h2 != q->h2)
-        return p->h2 < q->h2 ? -1 : 1;
-    return p->where < q->where ? -1 : p->where > q->where;
-}
+/* ---- adding -------------------------------------------------------------- */
 
 int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e)
 {
@@ -103,10 +106,8 @@ int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e)
     return 0;
 }
 
-static int spill(tc_keys *k, tc_err *e)
+static int flush_part(tc_keys *k, int p, tc_err *e)
 {
-    if (k->len)
-        qsort(k->buf, k->len, sizeof(entry), cmp_entry);
     if (!k->spill) {
         char tmpl[600];
         snprintf(tmpl, sizeof(tmpl), "%s/.tc-keys.XXXXXX", k->tmpdir);
@@ -120,73 +121,50 @@ static int spill(tc_keys *k, tc_err *e)
             return tc_fail(e, TC_EIO, "cannot open the key spill file: %s", strerror(errno));
         }
     }
-    if (k->nruns == k->caprun) {
-        int cap = k->caprun ? k->caprun * 2 : 16;
-        run *r = realloc(k->runs, (size_t)cap * sizeof(run));
-        if (!r)
+    if (k->nchunks == k->capchunks) {
+        long cap = k->capchunks ? k->capchunks * 2 : 256;
+        chunk *c = realloc(k->chunks, (size_t)cap * sizeof(chunk));
+        if (!c)
             return tc_fail(e, TC_ENOMEM, "out of memory");
-        k->runs = r;
-        k->caprun = cap;
+        k->chunks = c;
+        k->capchunks = cap;
     }
-    long off = ftell(k->spill) / (long)sizeof(entry);
-    if (fwrite(k->buf, sizeof(entry), k->len, k->spill) != k->len)
+    if (fwrite(k->buf[p], sizeof(entry), (size_t)k->len[p], k->spill) != (size_t)k->len[p])
         return tc_fail(e, TC_EIO, "cannot write the key spill file (disk full?): %s",
                        strerror(errno));
-    k->runs[k->nruns++] = (run){off, (long)k->len};
-    k->len = 0;
+    k->chunks[k->nchunks++] = (chunk){k->spilled, p, k->len[p]};
+    k->spilled += k->len[p];
+    k->len[p] = 0;
     return 0;
 }
 
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e)
 {
-    if (k->len == k->cap) {
-        if (k->cap < BUF_ENTRIES) {
-            size_t cap = k->cap ? k->cap * 4 : 4096;
-            if (cap > BUF_ENTRIES)
-                cap = BUF_ENTRIES;
-            entry *b = realloc(k->buf, cap * sizeof(entry));
-            if (!b)
-                return tc_fail(e, TC_ENOMEM, "out of memory");
-            k->buf = b;
-            k->cap = cap;
-        } else {
-            int rc = spill(k, e);
-            if (rc)
-                return rc;
-        }
+    uint64_t h1, h2;
+    hash_key(t, vals, &h1, &h2);
+    int p = (int)(h1 >> 56);
+    if (!k->buf[p] && !(k->buf[p] = malloc(PBUF * sizeof(entry))))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (k->len[p] == PBUF) {
+        int rc = flush_part(k, p, e);
+        if (rc)
+            return rc;
     }
-    entry *x = &k->buf[k->len++];
-    hash_key(t, vals, &x->h1, &x->h2);
-    x->where = (int64_t)where << 8 | t;
+    k->buf[p][k->len[p]++] = (entry){h1, h2, (int64_t)where << 8 | t};
+    k->total[p]++;
     return 0;
 }
 
-/* ---- merge -------------------------------------------------------------- */
-
-typedef struct cursor {
-    entry *b;
-    long pos, left;    /* next entry in file, entries not yet read */
-    int i, n;          /* position in b, entries in b */
-} cursor;
-
-static int cur_fill(tc_keys *k, cursor *c, tc_err *e)
-{
-    long take = c->left < RUN_READ ? c->left : RUN_READ;
-    if (fseek(k->spill, c->pos * (long)sizeof(entry), SEEK_SET) != 0 ||
-        fread(c->b, sizeof(entry), (size_t)take, k->spill) != (size_t)take)
-        return tc_fail(e, TC_EIO, "cannot read the key spill file: %s", strerror(errno));
-    c->pos += take;
-    c->left -= take;
-    c->i = 0;
-    c->n = (int)take;
-    return 0;
-}
+/* ---- checking ------------------------------------------------------------ */
 
 static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
 {
-    if (p->h1 != q->h1 || p->h2 != q->h2)
-        return;
     long long first = p->where >> 8, second = q->where >> 8;
+    if (first > second) {
+        long long t = first;
+        first = second;
+        second = t;
+    }
     if (!*found || second < best->second) {
         best->type = (int)(q->where & 0xff);
         best->first = first;
@@ -195,85 +173,61 @@ static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
     }
 }
 
-/* Restore the min-heap of run cursors (by their current entry) below p. */
-static void sift_down(const cursor *c, int *heap, int hn, int p)
-{
-#define AT(x) (&c[heap[x]].b[c[heap[x]].i])
-    for (;;) {
-        int l = 2 * p + 1, m = p;
-        if (l < hn && cmp_entry(AT(l), AT(m)) < 0)
-            m = l;
-        if (l + 1 < hn && cmp_entry(AT(l + 1), AT(m)) < 0)
-            m = l + 1;
-        if (m == p)
-            return;
-        int t = heap[p];
-        heap[p] = heap[m];
-        heap[m] = t;
-        p = m;
-    }
-#undef AT
-}
-
 int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
 {
-    int found = 0;
-    if (!k->nruns) {   /* everything fit in memory */
-        if (k->len)
-            qsort(k->buf, k->len, sizeof(entry), cmp_entry);
-        for (size_t i = 1; i < k->len; i++)
-            note(dup, &found, &k->buf[i - 1], &k->buf[i]);
-        return found;
+    int found = 0, rc = 0;
+    long most = 0;
+    for (int p = 0; p < NPART; p++)
+        if (k->total[p] > most)
+            most = k->total[p];
+    if (!most)
+        return 0;
+    size_t cap = 16;
+    while (cap < (size_t)most * 2)
+        cap <<= 1;
+    entry *part = malloc((size_t)most * sizeof(entry));
+    entry **set = malloc(cap * sizeof(entry *));
+    if (!part || !set) {
+        free(part);
+        free(set);
+        return tc_fail(e, TC_ENOMEM, "out of memory checking natural keys");
     }
-    int rc = k->len ? spill(k, e) : 0;
-    if (rc)
-        return rc;
-    int n = k->nruns;
-    cursor *c = calloc((size_t)n, sizeof(cursor));
-    int *heap = calloc((size_t)n, sizeof(int));
-    entry *mem = malloc((size_t)n * RUN_READ * sizeof(entry));
-    if (!c || !heap || !mem) {
-        free(c);
-        free(heap);
-        free(mem);
-        return tc_fail(e, TC_ENOMEM, "out of memory merging %d key runs", n);
-    }
-    int hn = 0;
-    for (int r = 0; r < n && !rc; r++) {
-        c[r].b = mem + (size_t)r * RUN_READ;
-        c[r].pos = k->runs[r].off;
-        c[r].left = k->runs[r].n;
-        rc = cur_fill(k, &c[r], e);
-        if (!rc && c[r].n)
-            heap[hn++] = r;
-    }
-#define TOP(r) (&c[r].b[c[r].i])
-    /* heapify */
-    for (int s = hn / 2 - 1; s >= 0 && !rc; s--)
-        sift_down(c, heap, hn, s);
-    entry prev;
-    int have_prev = 0;
-    while (hn && !rc) {
-        int r = heap[0];
-        entry cur = *TOP(r);
-        if (have_prev)
-            note(dup, &found, &prev, &cur);
-        prev = cur;
-        have_prev = 1;
-        if (++c[r].i == c[r].n) {
-            if (c[r].left)
-                rc = cur_fill(k, &c[r], e);
-            else
-                c[r].n = 0;
+    if (k->spill && fflush(k->spill) != 0)
+        rc = tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
+    for (int p = 0; p < NPART && !rc; p++) {
+        if (!k->total[p])
+            continue;
+        /* the partition in the order its keys came: spilled chunks, then the buffer */
+        long n = 0;
+        for (long c = 0; c < k->nchunks && !rc; c++) {
+            if (k->chunks[c].part != p)
+                continue;
+            if (fseek(k->spill, k->chunks[c].off * (long)sizeof(entry), SEEK_SET) != 0 ||
+                fread(part + n, sizeof(entry), (size_t)k->chunks[c].n, k->spill) !=
+                    (size_t)k->chunks[c].n)
+                rc = tc_fail(e, TC_EIO, "cannot read the key spill file: %s", strerror(errno));
+            n += k->chunks[c].n;
         }
-        if (!c[r].n || c[r].i == c[r].n)
-            heap[0] = heap[--hn];
-        sift_down(c, heap, hn, 0);
+        memcpy(part + n, k->buf[p], (size_t)k->len[p] * sizeof(entry));
+        n += k->len[p];
+        size_t mask = cap - 1;
+        memset(set, 0, cap * sizeof(entry *));
+        for (long i = 0; i < n && !rc; i++) {
+            const entry *x = &part[i];
+            for (size_t s = (size_t)x->h2 & mask;; s = (s + 1) & mask) {
+                if (!set[s]) {
+                    set[s] = &part[i];
+                    break;
+                }
+                if (set[s]->h1 == x->h1 && set[s]->h2 == x->h2) {
+                    note(dup, &found, set[s], x);
+                    break;
+                }
+            }
+        }
     }
-#undef TOP
-    free(c);
-    free(heap);
-    free(mem);
+    free(part);
+    free(set);
     return rc ? rc : found;
 }
 
@@ -283,7 +237,8 @@ void tc_keys_free(tc_keys *k)
         return;
     if (k->spill)
         fclose(k->spill);
-    free(k->runs);
-    free(k->buf);
+    for (int p = 0; p < NPART; p++)
+        free(k->buf[p]);
+    free(k->chunks);
     free(k);
 }

@@ -2,11 +2,10 @@
  * keys.h - natural-key duplicates found in bounded memory.
  *
  * Each record's key is reduced to a 128-bit hash and kept with where it
- * was (a line number).  Entries fill a 12 MiB buffer; a full buffer is
- * sorted and spilled to an unlinked temp file as a run; at the end the runs
- * are merged and equal hashes side by side are duplicates.  Memory is the
- * buffer plus 64 KiB per run whatever the record count.  With 128-bit
- * hashes a false duplicate needs ~2^64 keys: none will ever be reported.
+ * was (a line number), partitioned by hash and spilled to an unlinked temp
+ * file; at the end each partition is checked with a hash set (keys.c tells
+ * the sizes).  With 128-bit hashes a false duplicate needs ~2^64 keys:
+ * none will ever be reported.
  */
 #ifndef TC_KEYS_H
 #define TC_KEYS_H

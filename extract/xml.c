@@ -17,6 +17,8 @@
 #include "extract/xml.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,7 @@ typedef struct state {
     tc_err *e;
     int failed;
     const xmlChar *iname[E_N];            /* interned element names */
+    const xmlChar *ins;                   /* the namespace, interned */
     const xmlChar *iattr[E_N][MAXATTR];   /* interned attribute names */
     int stack[8];                         /* open elements */
     int depth;
@@ -552,7 +555,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         el = CHILD_OF[parent];
     else
         el = el_lookup(s, localname);
-    if (!uri || strcmp((const char *)uri, NS) != 0) {
+    if (!uri || (uri != s->ins && strcmp((const char *)uri, NS) != 0)) {
         fail(s, HINT_FIX, "element %s%s%s is not in the handover namespace %s", localname,
              uri ? " of namespace " : " without a namespace", uri ? (const char *)uri : "", NS);
         return;
@@ -598,12 +601,14 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     for (int i = 0; i < nattr; i++) {
         const xmlChar *an = attrs[5 * i], *aprefix = attrs[5 * i + 1];
         const xmlChar *av = attrs[5 * i + 3], *aend = attrs[5 * i + 4];
-        int k = -1;
-        for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
-            if (an == s->iattr[el][j] || strcmp((const char *)an, E->attrs[j].name) == 0) {
+        /* attributes mostly come in the spec's order: try that place first */
+        int k = i < MAXATTR && an == s->iattr[el][i] ? i : -1;
+        for (int j = 0; k < 0 && j < MAXATTR && E->attrs[j].name; j++)
+            if (an == s->iattr[el][j])
                 k = j;
-                break;
-            }
+        for (int j = 0; k < 0 && j < MAXATTR && E->attrs[j].name; j++)
+            if (strcmp((const char *)an, E->attrs[j].name) == 0)
+                k = j;
         if (k < 0 || aprefix) {
             fail(s, HINT_FIX, "%s has an unknown attribute '%s%s%s'", E->name,
                  aprefix ? (const char *)aprefix : "", aprefix ? ":" : "", an);
@@ -800,20 +805,72 @@ static void check_trailer(state *s)
 
 /* ------------------------------------------------------------------ driver */
 
+/* The file's bytes: read() for plain files (no copy through zlib), zlib for
+ * gzip, told by the magic bytes. */
+typedef struct input {
+    int fd;
+    gzFile gz;
+} input;
+
+static int in_open(input *in, const char *path)
+{
+    in->gz = NULL;
+    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (in->fd < 0)
+        return -1;
+    unsigned char m[2];
+    ssize_t k = pread(in->fd, m, 2, 0);
+    if (k == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        in->gz = gzdopen(in->fd, "rb");
+        if (!in->gz) {
+            close(in->fd);
+            return -1;
+        }
+        gzbuffer(in->gz, CHUNK);
+    }
+    return 0;
+}
+
+/* Bytes read, 0 at the end, -1 damaged gzip, -2 cut-short gzip, -3 I/O. */
+static int in_read(input *in, char *buf, int n)
+{
+    if (!in->gz) {
+        ssize_t r;
+        do
+            r = read(in->fd, buf, (size_t)n);
+        while (r < 0 && errno == EINTR);
+        return r < 0 ? -3 : (int)r;
+    }
+    int r = gzread(in->gz, buf, (unsigned)n);
+    int zerr = Z_OK;
+    if (r <= 0)
+        gzerror(in->gz, &zerr);
+    if (r < 0 || zerr != Z_OK)
+        return zerr == Z_BUF_ERROR ? -2 : -1;
+    return r;
+}
+
+static void in_close(input *in)
+{
+    if (in->gz)
+        gzclose(in->gz);
+    else if (in->fd >= 0)
+        close(in->fd);
+}
+
 int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
 {
     tc_xml_stats dummy;
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof(*st));
-    gzFile f = gzopen(path, "rb");
-    if (!f)
+    input f;
+    if (in_open(&f, path) != 0)
         return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
-    gzbuffer(f, CHUNK);
     char *buf = malloc(CHUNK);
     state *s = calloc(1, sizeof(*s));
     if (!buf || !s) {
-        gzclose(f);
+        in_close(&f);
         free(buf);
         free(s);
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -839,12 +896,10 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     int rc = 0;
     generic_msg[0] = '\0';
     xmlSetGenericErrorFunc(NULL, on_generic);
-    int n = gzread(f, buf, 4);
-    if (n < 0) {
-        int zerr;
-        const char *m = gzerror(f, &zerr);
-        rc = tc_fail(e, TC_EINPUT, "cannot read %s: %s", path, m);
-    }
+    int n = in_read(&f, buf, 4);
+    if (n < 0)
+        rc = tc_fail(e, n == -3 ? TC_EIO : TC_EINPUT, "cannot read %s: %s", path,
+                     n == -3 ? strerror(errno) : "the gzip data is damaged");
     if (!rc) {
         s->ctxt = xmlCreatePushParserCtxt(&sax, s, buf, n, path);
         if (!s->ctxt)
@@ -852,6 +907,7 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     }
     if (!rc) {
         xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+        s->ins = xmlDictLookup(s->ctxt->dict, (const xmlChar *)NS, -1);
         for (int i = 0; i < E_N; i++) {
             s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
             for (int j = 0; j < MAXATTR && EL[i].attrs[j].name; j++)
@@ -859,13 +915,13 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
                     xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
         }
         while (!s->failed) {
-            n = gzread(f, buf, CHUNK);
-            int zerr = Z_OK;
-            if (n <= 0)
-                gzerror(f, &zerr);
-            if (n < 0 || zerr != Z_OK) {
-                tc_fail(e, TC_EINPUT, "the gzip data is %s",
-                        zerr == Z_BUF_ERROR ? "cut short" : "damaged");
+            n = in_read(&f, buf, CHUNK);
+            if (n < 0) {
+                if (n == -3)
+                    tc_fail(e, TC_EIO, "cannot read %s: %s", path, strerror(errno));
+                else
+                    tc_fail(e, TC_EINPUT, "the gzip data is %s",
+                            n == -2 ? "cut short" : "damaged");
                 tc_err_at(e, path, line_no(s), 0);
                 tc_err_hint(e, "the file is truncated or corrupt; copy it again from the county");
                 s->failed = 1;
@@ -894,7 +950,7 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
         rc = s->failed ? (e && e->code ? e->code : TC_EINPUT) : 0;
         xmlFreeParserCtxt(s->ctxt);
     }
-    gzclose(f);
+    in_close(&f);
     free(buf);
     free(s);
     return rc;
