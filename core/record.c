@@ -3,6 +3,7 @@
  */
 #include "core/record.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define T TC_COL_TEXT
@@ -63,15 +64,26 @@ static const char *const natural_keys[][5] = {
     {"person", "fund"},                         /* personal_account */
 };
 
+/* The key column indexes, resolved from the names once. */
+static int key_cols[sizeof(natural_keys) / sizeof(natural_keys[0])][5];
+static int key_n[sizeof(natural_keys) / sizeof(natural_keys[0])];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void resolve_keys(void)
+{
+    for (int ti = 0; ti < tc_nrectypes; ti++)
+        for (int n = 0; n < 5 && natural_keys[ti][n]; n++)
+            key_cols[ti][key_n[ti]++] = tc_rectype_col(&tc_rectypes[ti], natural_keys[ti][n]);
+}
+
 int tc_rectype_key(const tc_rectype *t, int cols[5])
 {
     int ti = (int)(t - tc_rectypes);
     if (ti < 0 || ti >= tc_nrectypes)
         return 0;
-    int n = 0;
-    for (; n < 5 && natural_keys[ti][n]; n++)
-        cols[n] = tc_rectype_col(t, natural_keys[ti][n]);
-    return n;
+    pthread_once(&key_once, resolve_keys);
+    memcpy(cols, key_cols[ti], sizeof(key_cols[ti]));
+    return key_n[ti];
 }
 
 const tc_rectype *tc_rectype_find(const char *name)
