@@ -362,6 +362,14 @@ static int to_utf8(rows *R, char **s, size_t *n, const char *col, long line)
 {
     if (R->cd == (iconv_t)-1)
         return 0;
+    /* ASCII is the same bytes in every encoding we read: most fields (codes,
+     * identity numbers, references) need no conversion at all */
+    size_t i = 0;
+    const unsigned char *u = (const unsigned char *)*s;
+    while (i < *n && u[i] < 0x80)
+        i++;
+    if (i == *n)
+        return 0;
     size_t need = *n * 2 + 8;
     if (R->convused + need > R->convcap) {
         /* pointers into conv from earlier fields of this row must stay valid:
