@@ -595,7 +595,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 
     /* attributes */
     tc_value vals[TC_MAX_COLUMNS];
-    memset(vals, 0, sizeof(vals));
+    memset(vals, 0, 12 * sizeof(tc_value));   /* the widest record has 10 columns */
     unsigned seen = 0;
     const element *E = &EL[el];
     for (int i = 0; i < nattr; i++) {
@@ -906,7 +906,7 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
             rc = tc_fail(e, TC_ENOMEM, "cannot create an XML parser");
     }
     if (!rc) {
-        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS);
         s->ins = xmlDictLookup(s->ctxt->dict, (const xmlChar *)NS, -1);
         for (int i = 0; i < E_N; i++) {
             s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
