@@ -207,25 +207,36 @@ static void test_figures_and_formats(void **state)
     free(a);
 }
 
-/* Write a damaged copy of the GBK dump: replace the first `from` with `to`. */
-static void damaged(const char *name, const char *from, const char *to, char *out, size_t cap)
+/*
+ * Copy file src to work/name with the first `from` replaced by `to`; a `to`
+ * of "\x01" alone cuts the copy there instead.
+ */
+static void copy_replacing(const char *src, const char *name, const char *from, const char *to,
+                           char *out, size_t cap)
 {
-    char src[1024];
-    snprintf(src, sizeof(src), "%s/gbk.sql", work);
     size_t n = 0;
     char *d = (char *)tctest_slurp(src, &n);
+    assert_non_null(d);
     char *at = strstr(d, from);
     if (!at)
-        fail_msg("'%s' is not in the dump", from);
+        fail_msg("'%s' is not in %s", from, src);
     snprintf(out, cap, "%s/%s", work, name);
     FILE *f = fopen(out, "wb");
     fwrite(d, 1, (size_t)(at - d), f);
-    if (to[0] != '\x01') {   /* \x01 alone: cut the file here */
+    if (to[0] != '\x01') {
         fwrite(to, 1, strlen(to), f);
         fwrite(at + strlen(from), 1, n - (size_t)(at - d) - strlen(from), f);
     }
     fclose(f);
     free(d);
+}
+
+/* A damaged copy of the GBK dump. */
+static void damaged(const char *name, const char *from, const char *to, char *out, size_t cap)
+{
+    char src[1024];
+    snprintf(src, sizeof(src), "%s/gbk.sql", work);
+    copy_replacing(src, name, from, to, out, cap);
 }
 
 static void refused(const char *src, const char *profile, const char *want)
@@ -423,19 +434,10 @@ static void test_live_recount(void **state)
     free(b);
 }
 
+/* A changed copy of the shipped YB2008 profile. */
 static void write_profile(const char *name, const char *from, const char *to, char *out, size_t cap)
 {
-    size_t n = 0;
-    char *d = (char *)tctest_slurp(TC_TEST_SOURCE_DIR "/extract/profiles/yb2008.ini", &n);
-    char *at = strstr(d, from);
-    assert_non_null(at);
-    snprintf(out, cap, "%s/%s", work, name);
-    FILE *f = fopen(out, "w");
-    fwrite(d, 1, (size_t)(at - d), f);
-    fputs(to, f);
-    fputs(at + strlen(from), f);
-    fclose(f);
-    free(d);
+    copy_replacing(TC_TEST_SOURCE_DIR "/extract/profiles/yb2008.ini", name, from, to, out, cap);
 }
 
 static void test_bad_profiles(void **state)
