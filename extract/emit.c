@@ -34,6 +34,8 @@ struct tc_emit {
     tc_batch_writer *w[NREC];
     tc_keys *keys;
     tc_bgw *keybg;          /* key fields on their way to the keys thread */
+    tc_bgw *srcbg;          /* TC_EMIT_HASH_FED: source bytes to srcdig */
+    tc_digest *srcdig;
     /* the source digest thread */
     pthread_t th;
     int hashing;
@@ -146,6 +148,18 @@ static int keys_send(tc_emit *em, int t, const tc_value *vals, long long where, 
     return tc_bgw_write_record(em->keybg, rec, (size_t)(c - rec), e);
 }
 
+static int digest_block(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    (void)e;
+    tc_digest_update(((tc_emit *)ctx)->srcdig, p, n);
+    return 0;
+}
+
+int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e)
+{
+    return em->srcbg ? tc_bgw_write(em->srcbg, p, n, e) : 0;
+}
+
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
 {
     if (tc_nrectypes != NREC)
@@ -171,7 +185,11 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
         rc = tc_keys_open(&em->keys, em->outdir, e);
     if (!rc && o->check_keys)
         rc = tc_bgw_open(&em->keybg, 1 << 18, keys_worker, em, e);
-    if (!rc && o->hash_source) {
+    if (!rc && o->hash_source == TC_EMIT_HASH_FED) {
+        rc = tc_digest_new(&em->srcdig, TC_DIGEST_SHA256, e);
+        if (!rc)
+            rc = tc_bgw_open(&em->srcbg, 1 << 20, digest_block, em, e);
+    } else if (!rc && o->hash_source) {
         if (pthread_create(&em->th, NULL, hash_main, em) != 0)
             rc = tc_fail(e, TC_EINTERNAL, "cannot start the digest thread");
         else
@@ -226,6 +244,13 @@ const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t)
 
 static int join_hash(tc_emit *em, tc_err *e)
 {
+    if (em->srcbg) {
+        int rc = tc_bgw_close(em->srcbg, e);
+        em->srcbg = NULL;
+        if (!rc)
+            tc_digest_final_text(em->srcdig, em->digest);
+        return rc;
+    }
     if (!em->hashing)
         return 0;
     pthread_join(em->th, NULL);
@@ -327,6 +352,8 @@ void tc_emit_abort(tc_emit *em)
             unlink(em->stage[t]);
     }
     tc_bgw_abort(em->keybg);
+    tc_bgw_abort(em->srcbg);
+    tc_digest_free(em->srcdig);
     tc_keys_free(em->keys);
     free(em);
 }

@@ -33,17 +33,25 @@
 
 typedef struct tc_emit tc_emit;
 
+enum { TC_EMIT_HASH_READ = 1, TC_EMIT_HASH_FED = 2 };
+
 typedef struct tc_emit_opts {
     const char *outdir;   /* existing folder for the batches */
     const char *source;   /* the source's path (or a URI, for messages) */
     int check_keys;       /* refuse natural-key duplicates (handover XML) */
-    int hash_source;      /* compute the source digest from the file at `source` */
+    int hash_source;      /* compute the source digest from the file at `source`
+                           * (TC_EMIT_HASH_READ), or from the bytes the reader
+                           * passes to tc_emit_source_bytes (TC_EMIT_HASH_FED) */
 } tc_emit_opts;
 
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e);
 
 /* county: 6 ASCII digits; cutover: "YYYY-MM-DD" or "".  Once, before commit. */
 int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_err *e);
+
+/* With TC_EMIT_HASH_FED: the source file's bytes, in order, as the reader
+ * reads them (hashed on a worker thread).  A no-op otherwise. */
+int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e);
 
 /* For sources that are not a file (a live database): the digest to record. */
 void tc_emit_set_source_digest(tc_emit *em, const char *digest_text);

@@ -23,6 +23,17 @@ static int is_live(const char *s)
            strstr(s, "dbname=") != NULL;
 }
 
+static int is_gzip(const char *path)
+{
+    unsigned char m[2] = {0, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t k = fread(m, 1, 2, f);
+    fclose(f);
+    return k == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e)
 {
     if (is_live(source)) {
@@ -141,10 +152,15 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     tc_emit *em;
     char shown[1024];
     tc_extract_display_name(source, shown, sizeof(shown));
+    /* a plain XML file is hashed from the bytes its reader reads; others
+     * (gzip, dumps) by a thread reading the file beside the reader */
+    int hash = r->kind == TC_SRC_LIVE ? 0 : TC_EMIT_HASH_READ;
+    if (r->kind == TC_SRC_XML && !is_gzip(source))
+        hash = TC_EMIT_HASH_FED;
     tc_emit_opts eo = {.outdir = o->outdir,
                        .source = r->kind == TC_SRC_LIVE ? shown : source,
                        .check_keys = r->kind == TC_SRC_XML,
-                       .hash_source = r->kind != TC_SRC_LIVE};
+                       .hash_source = hash};
     if ((rc = tc_emit_open(&em, &eo, e))) {
         tc_profile_free(prof);
         return rc;

@@ -831,14 +831,17 @@ static int in_open(input *in, const char *path)
     return 0;
 }
 
-/* Bytes read, 0 at the end, -1 damaged gzip, -2 cut-short gzip, -3 I/O. */
-static int in_read(input *in, char *buf, int n)
+/* Bytes read, 0 at the end, -1 damaged gzip, -2 cut-short gzip, -3 I/O.
+ * A plain file's bytes also go to the emitter's source digest. */
+static int in_read(input *in, char *buf, int n, tc_emit *em)
 {
     if (!in->gz) {
         ssize_t r;
         do
             r = read(in->fd, buf, (size_t)n);
         while (r < 0 && errno == EINTR);
+        if (r > 0 && tc_emit_source_bytes(em, buf, (size_t)r, NULL) != 0)
+            return -3;
         return r < 0 ? -3 : (int)r;
     }
     int r = gzread(in->gz, buf, (unsigned)n);
@@ -896,7 +899,7 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     int rc = 0;
     generic_msg[0] = '\0';
     xmlSetGenericErrorFunc(NULL, on_generic);
-    int n = in_read(&f, buf, 4);
+    int n = in_read(&f, buf, 4, em);
     if (n < 0)
         rc = tc_fail(e, n == -3 ? TC_EIO : TC_EINPUT, "cannot read %s: %s", path,
                      n == -3 ? strerror(errno) : "the gzip data is damaged");
@@ -915,7 +918,7 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
                     xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
         }
         while (!s->failed) {
-            n = in_read(&f, buf, CHUNK);
+            n = in_read(&f, buf, CHUNK, em);
             if (n < 0) {
                 if (n == -3)
                     tc_fail(e, TC_EIO, "cannot read %s: %s", path, strerror(errno));
