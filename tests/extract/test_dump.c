@@ -172,16 +172,17 @@ static void test_figures_and_formats(void **state)
     tc_batch_close(r);
     tc_emit_batch_path(path, sizeof(path), a, "220182", "contribution");
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
-    int employers = 0;
+    /* kind is a county code: copied as it is, for the mapping set */
+    int ones = 0;
     while (tc_batch_next(r, &v, &e) == 1)
-        employers += v[1].n == 8 && memcmp(v[1].s, "employer", 8) == 0;
+        ones += v[1].n == 1 && v[1].s[0] == '1';
     tc_batch_close(r);
-    assert_int_equal(employers, 1);
+    assert_int_equal(ones, 1);
     tc_emit_batch_path(path, sizeof(path), a, "220182", "bank_account");
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
     assert_int_equal(tc_batch_next(r, &v, &e), 1);
     assert_memory_equal(v[4].s, "中国银行榆树支行", v[4].n);
-    assert_memory_equal(v[2].s, "income", v[2].n);
+    assert_memory_equal(v[2].s, "1", v[2].n);
     tc_batch_close(r);
 
     /* the same database dumped two other ways gives the same records */
