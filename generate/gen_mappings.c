@@ -39,9 +39,28 @@ static int csv_close(csv *c, int rc, tc_err *e)
     return tc_atomic_commit(c->a, e);
 }
 
+/* One field, quoted as RFC 4180 says when it holds a comma, a quote or a
+ * line break (the notes do: "...划归长春,区划代码..."). */
+static void field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static void row(csv *c, const char *county, const char *src, const char *dst, const char *note)
 {
-    fprintf(c->f, "%s,%s,%s,,,%s\r\n", county, src, dst, note);
+    fprintf(c->f, "%s,%s,%s,,,", county, src, dst);
+    field(c->f, note);
+    fputs("\r\n", c->f);
 }
 
 #define MAPHDR "county,source,target,valid_from,valid_to,note"
