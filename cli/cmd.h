@@ -37,6 +37,7 @@ int tc_cli_usage_error(const char *name, const char *fmt, ...)
 int cmd_batch(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_mappings(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 
 #endif

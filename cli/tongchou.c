@@ -49,6 +49,16 @@ static const tc_command commands[] = {
      "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
      "and what was expected, and leaves nothing behind.  The paths of the batches\n"
      "written go to stdout, one per line.\n"},
+    {"mappings", cmd_mappings, "check MAPPINGS [BATCH...]",
+     "check a mapping set, and the codes batches use that it does not cover",
+     "  check MAPPINGS   read and check the set (shared/spec/mappings.md): a\n"
+     "                   malformed row, an overlapping or duplicate rule, a\n"
+     "                   target missing from the city lists or a '*' rule that\n"
+     "                   can never apply is refused with its file and line\n"
+     "                   (exit 3); prints the set's digest and rule counts\n"
+     "  BATCH...         county-coded batches (from extract): prints each code in\n"
+     "                   use that no rule covers, per county and dimension, with\n"
+     "                   its records and amount; exit 1 when there is any\n"},
     {"db", cmd_db, "start|stop|status|env DIR",
      "start or stop a private PostgreSQL server in a folder",
      "  start DIR    create (initdb) and start a server in DIR, Unix socket only,\n"

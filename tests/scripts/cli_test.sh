@@ -28,7 +28,7 @@ check version 0 "$tc" --version;            grep_out version '^tongchou [0-9]'
 check help 0 "$tc" --help;                  grep_out help 'generate'
 check no-args 2 "$tc"
 check unknown 2 "$tc" frobnicate;           grep_err unknown "^tongchou: error: 'frobnicate' is not a tongchou command"
-for c in generate db batch; do
+for c in generate extract mappings db batch; do
   check "help-$c" 0 "$tc" "$c" --help;      grep_out "help-$c" "^usage: tongchou $c "
   check "help2-$c" 0 "$tc" help "$c";       grep_out "help2-$c" "^usage: tongchou $c "
 done
@@ -40,6 +40,16 @@ check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'f
 check batch-missing 4 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
 printf 'not a batch' > $tmp/x.tcb
 check batch-bad 5 "$tc" batch verify $tmp/x.tcb; grep_err batch-bad 'not a whole batch'
+
+# mappings check: the example set, and a broken copy of it
+set_dir=$here/../../mappings/changchun
+check map-ok 0 "$tc" mappings check "$set_dir";   grep_out map-ok '^digest sha256:'
+grep_out map-ok '^rules fund *16$'
+cp -r "$set_dir" "$tmp/set"
+printf '220100,310,310,,,\r\n' >> "$tmp/set/fund.csv"
+check map-bad 3 "$tc" mappings check "$tmp/set";  grep_err map-bad 'fund.csv:18: the rule for county 220100, source 310 overlaps the one at line 2'
+check map-usage 2 "$tc" mappings frob x
+check extract-noout 2 "$tc" extract x.xml;        grep_err extract-noout 'name the output folder with -o DIR'
 
 # the private server through `tongchou db` and scripts/lib/pg.sh
 check db-status-none 4 "$tc" db status "$tmp/nodb"; grep_out db-status-none '^stopped'

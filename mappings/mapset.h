@@ -1,0 +1,103 @@
+/*
+ * mapset.h - a mapping set: county codes to the unified city coding.
+ *
+ * shared/spec/mappings.md is the contract.  A set is a folder of CSV files
+ * (UTF-8, byte-order mark allowed, RFC 4180, a header row): the city lists
+ * under city/ and one rules file per dimension.  tc_mapset_load() reads and
+ * checks the whole set and refuses it, naming the file and line, when:
+ *
+ *   - a row is malformed (column count, empty source or target, a county
+ *     that is neither '*' nor 6 digits, a bad date, valid_from > valid_to);
+ *   - two rules for the same county and source overlap in validity (the
+ *     same target or not: a duplicate is an overlap);
+ *   - a target is not in its city list (kind, level and bank role have no
+ *     list file: their targets are the closed lists of the format);
+ *   - a '*' rule is shadowed entirely: every county the set knows (the
+ *     sources of region.csv) has its own rules for that source, covering
+ *     all of the '*' rule's validity, so the '*' rule can never apply.
+ *
+ * The digest is the SHA-256 over the bytes of every .csv file of the set,
+ * in the bytewise order of their paths relative to the folder
+ * ("account.csv" < "bank_role.csv" < "city/accounts.csv" < ...), each file
+ * preceded by its path and a NUL, so a renamed file changes it too.
+ *
+ * Lookups pick the county's rule before a '*' rule, and a rule only when
+ * the record's date lies in its validity.
+ */
+#ifndef TC_MAPSET_H
+#define TC_MAPSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/err.h"
+
+typedef enum {
+    TC_DIM_REGION, TC_DIM_FUND, TC_DIM_ACCOUNT, TC_DIM_INSTITUTION, TC_DIM_KIND, TC_DIM_LEVEL,
+    TC_DIM_BANK_ROLE, TC_NDIM
+} tc_dim;
+
+typedef struct tc_mapset tc_mapset;
+
+int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e);
+void tc_mapset_free(tc_mapset *m);
+
+/* "sha256:..." of the set (see above). */
+const char *tc_mapset_digest(const tc_mapset *m);
+
+/* "region", "fund", ... (also the rules file's name without .csv). */
+const char *tc_dim_name(tc_dim d);
+
+/*
+ * The city code for county-local code (s, n) of dimension d in county
+ * (6 digits, as exported) for a record dated date (YYYYMMDD), or NULL
+ * when no rule covers it.  *tn gets the target's length.
+ */
+const char *tc_mapset_lookup(const tc_mapset *m, tc_dim d, const char *county, const char *s,
+                             size_t n, int64_t date, size_t *tn);
+
+/* Number of rules of dimension d (for reports and tests). */
+int tc_mapset_rules(const tc_mapset *m, tc_dim d);
+
+/* The account's role in the city chart ("cash", "receivable", ... or ""),
+ * NULL when the code is not in city/accounts.csv. */
+const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t n);
+
+/* ------------------------------------------------- records and batches */
+
+#include "core/batch.h"
+
+/* A county-coded column of a record type, and the dimension it maps in. */
+typedef struct tc_mapcol {
+    int col;
+    tc_dim dim;
+} tc_mapcol;
+
+/* The mapped columns of the record type named by h (the region is the
+ * batch's county, for every record, and is not listed).  Returns how many. */
+int tc_mapset_columns(const tc_batch_header *h, tc_mapcol out[4]);
+
+/* The date a record is mapped at: its period's first day, else its date,
+ * else 1 January of its year, else dflt (the batch's cutover). */
+int64_t tc_record_map_date(const tc_batch_header *h, const tc_value *vals, int64_t dflt);
+
+/* A code in use that no rule covers, with what it carries. */
+typedef struct tc_uncovered {
+    char county[7];
+    tc_dim dim;
+    char code[64];
+    char type[32];           /* record type */
+    long long records;
+    int64_t amount;          /* of the type's principal amount column, fen */
+    char amount_col[32];     /* its name, or "" */
+} tc_uncovered;
+
+/*
+ * Read a county-coded batch and add to *list (*n entries, grown with
+ * realloc) every code no rule covers.  The batch is verified to its end.
+ */
+int tc_mapset_uncovered(const tc_mapset *m, const char *batch, tc_uncovered **list, int *n,
+                        tc_err *e);
+
+#endif

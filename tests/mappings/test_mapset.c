@@ -1,0 +1,242 @@
+/*
+ * test_mapset.c - the mapping-set loader: the example set loads with its
+ * rule counts and the lookups the example city needs (220381 -> 220184,
+ * maternity 05 -> 310, three-digit 104 -> 1002, county rules before '*',
+ * validity boundaries); every kind of bad set is refused with its file and
+ * line; and the codes an example city with one unmapped code uses are
+ * reported exactly as the answer key says.
+ */
+#include "tests/support/tctest.h"
+
+#include <sys/stat.h>
+
+#include "extract/extract.h"
+#include "generate/gen.h"
+#include "mappings/mapset.h"
+
+#define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
+
+static tc_mapset *load_ok(const char *dir)
+{
+    tc_mapset *m;
+    tc_err e;
+    if (tc_mapset_load(&m, dir, &e)) {
+        char b[2048];
+        fail_msg("%s", tc_err_format(&e, b, sizeof(b)));
+    }
+    return m;
+}
+
+static const char *look(tc_mapset *m, tc_dim d, const char *county, const char *code, int64_t date)
+{
+    static char out[64];
+    size_t n = 0;
+    const char *t = tc_mapset_lookup(m, d, county, code, strlen(code), date, &n);
+    if (!t)
+        return "(none)";
+    snprintf(out, sizeof(out), "%.*s", (int)n, t);
+    return out;
+}
+
+static void test_example_set(void **state)
+{
+    (void)state;
+    tc_mapset *m = load_ok(SET);
+    assert_int_equal(tc_mapset_rules(m, TC_DIM_REGION), 7);
+    assert_int_equal(tc_mapset_rules(m, TC_DIM_FUND), 16);
+    assert_int_equal(tc_mapset_rules(m, TC_DIM_INSTITUTION), 70);
+    assert_string_equal(look(m, TC_DIM_REGION, "220381", "220381", 20210630), "220184");
+    assert_string_equal(look(m, TC_DIM_FUND, "220113", "05", 20210115), "310");   /* maternity */
+    assert_string_equal(look(m, TC_DIM_FUND, "220113", "02", 20210115), "390");
+    assert_string_equal(look(m, TC_DIM_ACCOUNT, "220112", "104", 20210115), "1002");
+    assert_string_equal(look(m, TC_DIM_KIND, "220182", "1", 20210115), "employer");
+    assert_string_equal(look(m, TC_DIM_KIND, "220100", "employer", 20210115), "employer");
+    assert_string_equal(look(m, TC_DIM_KIND, "220100", "1", 20210115), "(none)");
+    assert_string_equal(look(m, TC_DIM_FUND, "220113", "07", 20210115), "(none)");
+    assert_string_equal(tc_mapset_account_role(m, "1003", 4), "cash");
+    assert_null(tc_mapset_account_role(m, "104", 3));
+    char d1[TC_DIGEST_TEXT_MAX];
+    snprintf(d1, sizeof(d1), "%s", tc_mapset_digest(m));
+    assert_int_equal(strncmp(d1, "sha256:", 7), 0);
+    tc_mapset_free(m);
+    m = load_ok(SET);
+    assert_string_equal(tc_mapset_digest(m), d1);   /* the same bytes, the same digest */
+    tc_mapset_free(m);
+}
+
+/* A copy of the example set in a temp folder, one file changed. */
+static char *variant(const char *file, const char *from, const char *to)
+{
+    char *dir = tctest_tmpdir();
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s/'", SET, dir);
+    assert_int_equal(system(cmd), 0);
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    size_t n = 0;
+    char *d = (char *)tctest_slurp(path, &n);
+    assert_non_null(d);
+    FILE *f = fopen(path, "wb");
+    if (from) {
+        char *at = strstr(d, from);
+        if (!at)
+            fail_msg("'%s' not in %s", from, file);
+        fwrite(d, 1, (size_t)(at - d), f);
+        fputs(to, f);
+        fputs(at + strlen(from), f);
+    } else {
+        fputs(to, f);   /* prepend */
+        fwrite(d, 1, n, f);
+    }
+    fclose(f);
+    free(d);
+    return dir;
+}
+
+static void refused(const char *file, const char *from, const char *to, const char *want,
+                    long line)
+{
+    char *dir = variant(file, from, to);
+    tc_mapset *m = NULL;
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_mapset_load(&m, dir, &e);
+    char b[2048];
+    tc_err_format(&e, b, sizeof(b));
+    if (rc != TC_EINPUT || !strstr(b, want) || !strstr(e.file, file))
+        fail_msg("%s: rc %d, '%s' lacks '%s'", file, rc, b, want);
+    if (line && e.line != line)
+        fail_msg("%s: line %ld, wanted %ld (%s)", file, e.line, line, b);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    /* fund.csv line 2 is "220100,310,310,,,"; line 9 is 220113's 05 -> 310 */
+    refused("fund.csv", "220100,390,390,,,\r\n", "220100,390,390,,,\r\n220100,310,310,,,\r\n",
+            "overlaps the one at line 2 (a duplicate)", 4);
+    refused("fund.csv", "220100,390,390,,,\r\n",
+            "220100,390,390,,,\r\n220100,310,390,2021-01-01,,\r\n",
+            "overlaps the one at line 2 with another target", 4);
+    refused("fund.csv", "220113,05,310,,,", "220113,05,777,,,", "target 777 of source 05 is not "
+            "in city/funds.csv", 9);
+    refused("account.csv", "*,104,1002,,,", "*,104,1002,,", "5 columns; expected 6", 2);
+    refused("fund.csv", "220100,310,310,,,", "22010,310,310,,,",
+            "county '22010' is neither '*' nor a 6-digit region code", 2);
+    refused("fund.csv", "220100,310,310,,,", "220100,310,310,2021-02-30,,", "bad validity", 2);
+    refused("fund.csv", "220100,310,310,,,", "220100,310,310,2021-06-01,2021-01-01,",
+            "bad validity", 2);
+    refused("kind.csv", "*,employer,employer,,,", "*,employer,boss,,,",
+            "target boss of source employer is not in the kinds", 2);
+    refused("fund.csv", "county,source", "county,src", "the header row is", 1);
+    refused("city/accounts.csv", "1001,库存现金,asset,cash", "1001,库存现金,assets,cash",
+            "class 'assets'", 2);
+    refused("fund.csv", "220100,310,310,,,", "220100,\"310,310,,,", "malformed CSV", 0);
+    /* a '*' rule every county overrides: all seven counties get their own 999 */
+    refused("fund.csv", "220100,310,310,,,",
+            "*,999,310,,,\r\n220100,999,310,,,\r\n220112,999,310,,,\r\n220113,999,310,,,\r\n"
+            "220381,999,310,,,\r\n220182,999,310,,,\r\n220183,999,310,,,\r\n220122,999,310,,,\r\n"
+            "220100,310,310,,,",
+            "the '*' rule for source 999 can never apply", 2);
+    /* ...but one county without its own rule keeps the '*' rule alive */
+    char *dir = variant("fund.csv", "220100,310,310,,,",
+                        "*,999,310,,,\r\n220100,999,310,,,\r\n220100,310,310,,,");
+    tc_mapset *m = load_ok(dir);
+    assert_string_equal(look(m, TC_DIM_FUND, "220112", "999", 20210101), "310");
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+    /* a byte-order mark is fine, and changes the digest */
+    dir = variant("fund.csv", NULL, "\xEF\xBB\xBF");
+    m = load_ok(dir);
+    tc_mapset *ref = load_ok(SET);
+    assert_string_not_equal(tc_mapset_digest(m), tc_mapset_digest(ref));
+    assert_string_equal(look(m, TC_DIM_FUND, "220113", "05", 20210101), "310");
+    tc_mapset_free(m);
+    tc_mapset_free(ref);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+static void test_validity(void **state)
+{
+    (void)state;
+    /* 220100's fund 330 maps to 330 until 2020-12-31, then to 310 */
+    char *dir = variant("fund.csv", "220100,330,330,,,",
+                        "220100,330,330,,2020-12-31,\r\n220100,330,310,2021-01-01,,");
+    tc_mapset *m = load_ok(dir);
+    assert_string_equal(look(m, TC_DIM_FUND, "220100", "330", 20201231), "330");
+    assert_string_equal(look(m, TC_DIM_FUND, "220100", "330", 20210101), "310");
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+    /* a gap in validity leaves records of that time uncovered */
+    dir = variant("fund.csv", "220100,330,330,,,", "220100,330,330,,2020-06-30,");
+    m = load_ok(dir);
+    assert_string_equal(look(m, TC_DIM_FUND, "220100", "330", 20200630), "330");
+    assert_string_equal(look(m, TC_DIM_FUND, "220100", "330", 20200701), "(none)");
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+/* The example city with --unmapped: exactly the key's one reject. */
+static void test_uncovered_city(void **state)
+{
+    (void)state;
+    char *dir = tctest_tmpdir();
+    char city[1024], out[1024];
+    snprintf(city, sizeof(city), "%s/city", dir);
+    snprintf(out, sizeof(out), "%s/b", dir);
+    mkdir(out, 0755);
+    tc_gen_options o;
+    tc_gen_defaults(&o);
+    o.dir = city;
+    o.records = 200;
+    o.xml_only = 1;
+    o.unmapped = 1;
+    tc_err e;
+    assert_int_equal(tc_gen_city(&o, &e), 0);
+    tc_mapset *m = load_ok(SET);
+    tc_uncovered *list = NULL;
+    int n = 0;
+    const char *files[] = {"220100.xml", "220112.xml", "220113.xml.gz", "220381.xml.gz",
+                           "220182.xml", "220183.xml", "220122.xml"};
+    for (int i = 0; i < 7; i++) {
+        char src[1200];
+        snprintf(src, sizeof(src), "%s/sources/%s", city, files[i]);
+        tc_extract_opts eo = {.outdir = out};
+        tc_extract_result r;
+        if (tc_extract_source(src, &eo, &r, &e))
+            fail_msg("%s: %s", files[i], e.msg);
+        for (int t = 0; t < tc_nrectypes; t++) {
+            char b[1400];
+            snprintf(b, sizeof(b), "%s/%s.%s.tcb", out, r.county, tc_rectypes[t].name);
+            assert_int_equal(tc_mapset_uncovered(m, b, &list, &n, &e), 0);
+        }
+    }
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].county, "220122");
+    assert_int_equal(list[0].dim, TC_DIM_INSTITUTION);
+    assert_string_equal(list[0].code, "NA9999");
+    assert_string_equal(list[0].type, "payable");
+    assert_int_equal(list[0].records, 1);
+    assert_int_equal(list[0].amount, 100000);   /* settled 1000.00, as the key says */
+    free(list);
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_example_set),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_validity),
+        cmocka_unit_test(test_uncovered_city),
+    };
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
