@@ -38,6 +38,7 @@ int cmd_batch(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_mappings(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 
 #endif

@@ -49,6 +49,19 @@ static const tc_command commands[] = {
      "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
      "and what was expected, and leaves nothing behind.  The paths of the batches\n"
      "written go to stdout, one per line.\n"},
+    {"map", cmd_map, "-m MAPPINGS -o DIR BATCH...",
+     "turn county codes into the city coding; unmapped records go to rejects",
+     "  -m, --mappings DIR  the mapping set (shared/spec/mappings.md)\n"
+     "  -o, --output DIR    folder for the city batches (must exist)\n"
+     "  -q, --quiet         say nothing but errors\n"
+     "\n"
+     "Each county-coded batch (from extract) becomes DIR/<region>.<type>.tcb,\n"
+     "with the county's codes kept beside the city's (src_* columns), and the\n"
+     "records no rule covers DIR/<county>.<type>.rejects.tcb, with the dimension,\n"
+     "code and date that failed (exit 1).  Once the set is fixed, map the\n"
+     "rejects batch into the same folder: its records rejoin the city batch in\n"
+     "their original order, byte for byte as a clean run.  Records and amounts\n"
+     "in must equal out plus rejected, or nothing is written (exit 5).\n"},
     {"mappings", cmd_mappings, "check MAPPINGS [BATCH...]",
      "check a mapping set, and the codes batches use that it does not cover",
      "  check MAPPINGS   read and check the set (shared/spec/mappings.md): a\n"

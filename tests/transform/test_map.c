@@ -1,0 +1,258 @@
+/*
+ * test_map.c - map on the example city: zero rejects with the full set,
+ * 220381 coming out as 220184, the maternity fund 05 of 220113 as 310, the
+ * three-digit account 104 as 1002, the county codes kept as lineage;
+ * removing one rule rejects exactly the records that use it (counted and
+ * summed here from the county batches), and restoring it and re-feeding the
+ * rejects gives the bytes of a clean run; the same inputs give the same
+ * bytes; records and amounts are conserved.
+ */
+#include "tests/support/tctest.h"
+
+#include <sys/stat.h>
+
+#include "core/batch.h"
+#include "core/digest.h"
+#include "extract/extract.h"
+#include "generate/gen.h"
+#include "mappings/mapset.h"
+#include "transform/map.h"
+
+#define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
+
+static char *work, county_dir[1024];
+
+static int setup(void **state)
+{
+    (void)state;
+    work = tctest_tmpdir();
+    char city[1100];
+    snprintf(city, sizeof(city), "%s/city", work);
+    snprintf(county_dir, sizeof(county_dir), "%s/county", work);
+    mkdir(county_dir, 0755);
+    tc_gen_options o;
+    tc_gen_defaults(&o);
+    o.dir = city;
+    o.records = 300;
+    o.xml_only = 1;
+    tc_err e;
+    if (tc_gen_city(&o, &e))
+        return fprintf(stderr, "%s\n", e.msg), -1;
+    const char *files[] = {"220100.xml", "220112.xml", "220113.xml.gz", "220381.xml.gz",
+                           "220182.xml", "220183.xml", "220122.xml"};
+    for (int i = 0; i < 7; i++) {
+        char src[1300];
+        snprintf(src, sizeof(src), "%s/sources/%s", city, files[i]);
+        tc_extract_opts eo = {.outdir = county_dir};
+        tc_extract_result r;
+        if (tc_extract_source(src, &eo, &r, &e))
+            return fprintf(stderr, "%s\n", e.msg), -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tctest_rmtree(work);
+    free(work);
+    return 0;
+}
+
+/* All county batches (70), in a static array. */
+static int county_batches(const char **out)
+{
+    static char paths[70][1200];
+    const char *c[] = {"220100", "220112", "220113", "220381", "220182", "220183", "220122"};
+    int n = 0;
+    for (int i = 0; i < 7; i++)
+        for (int t = 0; t < tc_nrectypes; t++) {
+            snprintf(paths[n], sizeof(paths[n]), "%s/%s.%s.tcb", county_dir, c[i],
+                     tc_rectypes[t].name);
+            out[n] = paths[n];
+            n++;
+        }
+    return n;
+}
+
+static long long map_into(const char *set, const char *dir, const char **in, int n)
+{
+    tc_mapset *m;
+    tc_err e;
+    if (tc_mapset_load(&m, set, &e))
+        fail_msg("%s", e.msg);
+    mkdir(dir, 0755);
+    long long rej = -1;
+    if (tc_map_run(m, in, n, dir, NULL, NULL, &rej, &e)) {
+        char b[2048];
+        fail_msg("map: %s", tc_err_format(&e, b, sizeof(b)));
+    }
+    tc_mapset_free(m);
+    return rej;
+}
+
+static void digest_of(const char *path, char *out)
+{
+    tc_err e;
+    if (tc_digest_file(TC_DIGEST_SHA256, path, out, &e))
+        fail_msg("%s: %s", path, e.msg);
+}
+
+static void test_full_set(void **state)
+{
+    (void)state;
+    const char *in[70];
+    int n = county_batches(in);
+    char out[1200], out2[1200];
+    snprintf(out, sizeof(out), "%s/city1", work);
+    snprintf(out2, sizeof(out2), "%s/city2", work);
+    assert_int_equal(map_into(SET, out, in, n), 0);
+    assert_int_equal(map_into(SET, out2, in, n), 0);
+    /* 70 city batches, byte-identical across runs */
+    assert_int_equal(tctest_count_files(out), 70);
+    const char *types[] = {"contribution", "balance", "voucher_line", "payable"};
+    const char *regions[] = {"220100", "220112", "220113", "220184", "220182", "220183", "220122"};
+    for (int r = 0; r < 7; r++)
+        for (int t = 0; t < 4; t++) {
+            char a[1400], b[1400], da[TC_DIGEST_TEXT_MAX], db[TC_DIGEST_TEXT_MAX];
+            snprintf(a, sizeof(a), "%s/%s.%s.tcb", out, regions[r], types[t]);
+            snprintf(b, sizeof(b), "%s/%s.%s.tcb", out2, regions[r], types[t]);
+            digest_of(a, da);
+            digest_of(b, db);
+            assert_string_equal(da, db);
+        }
+    /* 220381 came out as 220184, its lineage says 220381 */
+    char p[1400];
+    snprintf(p, sizeof(p), "%s/220184.contribution.tcb", out);
+    tc_batch_reader *br;
+    tc_err e;
+    assert_int_equal(tc_batch_open(&br, p, 0, &e), 0);
+    const tc_batch_header *h = tc_batch_header_of(br);
+    assert_string_equal(h->county, "220184");
+    assert_string_equal(h->coding, "city");
+    int sc = tc_batch_header_col(h, "src_county");
+    assert_true(sc >= 0);
+    const tc_value *v;
+    assert_int_equal(tc_batch_next(br, &v, &e), 1);
+    assert_memory_equal(v[sc].s, "220381", 6);
+    tc_batch_close(br);
+    /* 220113's maternity fund 05 became 310, lineage 05 */
+    snprintf(p, sizeof(p), "%s/220113.contribution.tcb", out);
+    assert_int_equal(tc_batch_open(&br, p, 0, &e), 0);
+    h = tc_batch_header_of(br);
+    int fc = tc_batch_header_col(h, "fund"), sf = tc_batch_header_col(h, "src_fund");
+    int maternity = 0, k;
+    while ((k = tc_batch_next(br, &v, &e)) == 1)
+        if (v[sf].n == 2 && memcmp(v[sf].s, "05", 2) == 0) {
+            assert_int_equal(v[fc].n, 3);
+            assert_memory_equal(v[fc].s, "310", 3);
+            maternity++;
+        }
+    assert_int_equal(k, 0);
+    tc_batch_close(br);
+    assert_true(maternity > 0);
+    /* 220112's three-digit 104 became 1002 */
+    snprintf(p, sizeof(p), "%s/220112.balance.tcb", out);
+    assert_int_equal(tc_batch_open(&br, p, 0, &e), 0);
+    h = tc_batch_header_of(br);
+    int ac = tc_batch_header_col(h, "account"), sa = tc_batch_header_col(h, "src_account");
+    int seen104 = 0;
+    while ((k = tc_batch_next(br, &v, &e)) == 1) {
+        assert_true(v[ac].n >= 4);   /* the city chart: four digits or more */
+        if (v[sa].n == 3 && memcmp(v[sa].s, "104", 3) == 0) {
+            assert_memory_equal(v[ac].s, "1002", 4);
+            seen104++;
+        }
+    }
+    tc_batch_close(br);
+    assert_true(seen104 > 0);
+}
+
+/* Records of a county batch whose column col equals code, and their total. */
+static long long count_code(const char *path, const char *col, const char *code,
+                            const char *amount, int64_t *total)
+{
+    tc_batch_reader *br;
+    tc_err e;
+    assert_int_equal(tc_batch_open(&br, path, 0, &e), 0);
+    const tc_batch_header *h = tc_batch_header_of(br);
+    int c = tc_batch_header_col(h, col), a = amount ? tc_batch_header_col(h, amount) : -1;
+    const tc_value *v;
+    long long n = 0;
+    *total = 0;
+    while (tc_batch_next(br, &v, &e) == 1)
+        if (v[c].n == strlen(code) && memcmp(v[c].s, code, v[c].n) == 0) {
+            n++;
+            *total += a >= 0 ? v[a].i : 0;
+        }
+    tc_batch_close(br);
+    return n;
+}
+
+static void test_remove_restore_rule(void **state)
+{
+    (void)state;
+    /* a set without 220113's 05 -> 310 */
+    char set[1200], cmd[2600];
+    snprintf(set, sizeof(set), "%s/set-less", work);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && sed -i '/^220113,05,310/d' '%s/fund.csv'", SET,
+             set, set);
+    assert_int_equal(system(cmd), 0);
+    const char *in[70];
+    int n = county_batches(in);
+    char out[1200], clean[1200];
+    snprintf(out, sizeof(out), "%s/city-less", work);
+    snprintf(clean, sizeof(clean), "%s/city-clean", work);
+    long long rej = map_into(set, out, in, n);
+    /* exactly the records that use fund 05, per type, with their amounts */
+    const char *types[] = {"contribution", "balance", "voucher_line", "personal_account",
+                           "subsidy", "payable", "bank_account"};
+    const char *amount[] = {"due", "closing", "debit", "balance", "due", "settled", NULL};
+    long long want = 0;
+    for (int t = 0; t < 7; t++) {
+        char cp[1400], rp[1400];
+        snprintf(cp, sizeof(cp), "%s/220113.%s.tcb", county_dir, types[t]);
+        snprintf(rp, sizeof(rp), "%s/220113.%s.rejects.tcb", out, types[t]);
+        int64_t total;
+        long long k = count_code(cp, "fund", "05", amount[t], &total);
+        want += k;
+        if (!k)
+            continue;
+        tc_batch_header h;
+        tc_batch_summary s;
+        tc_err e;
+        assert_int_equal(tc_batch_verify(rp, &h, &s, &e), 0);
+        assert_int_equal(s.count, k);
+        if (amount[t])
+            assert_int_equal(s.totals[tc_batch_header_col(&h, amount[t])], total);
+    }
+    assert_true(want > 0);
+    assert_int_equal(rej, want);
+    /* restore the rule, re-feed each reject batch: the bytes of a clean run */
+    map_into(SET, clean, in, n);
+    for (int t = 0; t < 7; t++) {
+        char rp[1400];
+        snprintf(rp, sizeof(rp), "%s/220113.%s.rejects.tcb", out, types[t]);
+        struct stat st;
+        if (stat(rp, &st) != 0)
+            continue;
+        const char *one[1] = {rp};
+        assert_int_equal(map_into(SET, out, one, 1), 0);
+        assert_int_not_equal(stat(rp, &st), 0);   /* the rejects are gone */
+        char a[1400], b[1400], da[TC_DIGEST_TEXT_MAX], db[TC_DIGEST_TEXT_MAX];
+        snprintf(a, sizeof(a), "%s/220113.%s.tcb", out, types[t]);
+        snprintf(b, sizeof(b), "%s/220113.%s.tcb", clean, types[t]);
+        digest_of(a, da);
+        digest_of(b, db);
+        assert_string_equal(da, db);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_full_set),
+        cmocka_unit_test(test_remove_restore_rule),
+    };
+    return cmocka_run_group_tests(t, setup, teardown);
+}

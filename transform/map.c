@@ -1,0 +1,424 @@
+/*
+ * map.c - see map.h.
+ *
+ * Each group (county, record type) is a merge of at most two streams of
+ * county-coded records ordered by their number in the county batch: the
+ * original batch alone, or a reject batch and the earlier city output
+ * taken back to county codes through its lineage.  Each record is mapped
+ * and written to the city batch or to the rejects; both are committed only
+ * after every input was read to its verified end and the group conserves
+ * its records and amounts.
+ */
+#include "transform/map.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/batch.h"
+#include "core/record.h"
+
+enum { K_COUNTY = 1, K_REJECT, K_CITY };
+
+typedef struct cursor {
+    tc_batch_reader *r;
+    int kind;
+    int nc;                        /* columns of the county record */
+    int rec_col;                   /* src_record (rejects, city), or -1 */
+    int src[TC_MAX_COLUMNS];       /* city: src_<name> column of county column i, or -1 */
+    long long pos;
+    int have;                      /* a record is loaded */
+    long long recno;
+    tc_value v[TC_MAX_COLUMNS];
+    char buf[TC_BATCH_MAX_RECORD + 64];
+} cursor;
+
+static int cursor_open(cursor *c, const char *path, int kind, const tc_batch_header *county_h,
+                       tc_err *e)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->rec_col = -1;
+    int rc = tc_batch_open(&c->r, path, 0, e);
+    if (rc)
+        return rc;
+    const tc_batch_header *h = tc_batch_header_of(c->r);
+    c->nc = county_h->ncols;
+    for (int i = 0; i < c->nc; i++) {
+        c->src[i] = -1;
+        if (i >= h->ncols || strcmp(h->colname[i], county_h->colname[i]) != 0 ||
+            h->cols[i].type != county_h->cols[i].type) {
+            tc_batch_close(c->r);
+            c->r = NULL;
+            return tc_fail(e, TC_EINPUT, "%s: its columns are not those of a %s batch", path,
+                           county_h->type);
+        }
+    }
+    if (kind != K_COUNTY)
+        c->rec_col = tc_batch_header_col(h, "src_record");
+    if (kind == K_CITY) {
+        tc_mapcol mc[4];
+        int n = tc_mapset_columns(county_h, mc);
+        for (int i = 0; i < n; i++) {
+            char name[40];
+            snprintf(name, sizeof(name), "src_%s", county_h->colname[mc[i].col]);
+            c->src[mc[i].col] = tc_batch_header_col(h, name);
+        }
+    }
+    if (kind != K_COUNTY && c->rec_col < 0) {
+        tc_batch_close(c->r);
+        c->r = NULL;
+        return tc_fail(e, TC_EINPUT, "%s has no src_record column", path);
+    }
+    return 0;
+}
+
+/* Load the next record; 1, 0 at the verified end, <0. */
+static int cursor_next(cursor *c, tc_err *e)
+{
+    const tc_value *v;
+    int k = tc_batch_next(c->r, &v, e);
+    c->have = k == 1;
+    if (k != 1)
+        return k;
+    char *p = c->buf;
+    for (int i = 0; i < c->nc; i++) {
+        const tc_value *s = c->src[i] >= 0 ? &v[c->src[i]] : &v[i];
+        c->v[i] = *s;
+        if (s->n) {
+            memcpy(p, s->s, s->n);
+            c->v[i].s = p;
+            p += s->n;
+        } else if (c->v[i].s) {
+            c->v[i].s = "";
+        }
+    }
+    c->recno = c->kind == K_COUNTY ? ++c->pos : v[c->rec_col].i;
+    return 1;
+}
+
+static void cursor_close(cursor *c)
+{
+    tc_batch_close(c->r);
+    c->r = NULL;
+}
+
+/* ------------------------------------------------------------------ groups */
+
+typedef struct group {
+    char county[7];
+    char type[32];
+    char county_path[1024];   /* the original batch, or "" */
+    char reject_path[1024];   /* a reject batch, or "" */
+    char source[TC_DIGEST_TEXT_MAX], reject_source[TC_DIGEST_TEXT_MAX];
+    char cutover[11];
+} group;
+
+static int classify(const char *path, group **gs, int *ng, tc_err *e)
+{
+    tc_batch_reader *r;
+    int rc = tc_batch_open(&r, path, 0, e);
+    if (rc)
+        return rc;
+    tc_batch_header h = *tc_batch_header_of(r);
+    tc_batch_close(r);
+    if (strcmp(h.coding, "county") != 0) {
+        tc_fail(e, TC_EUSAGE, "%s is coded for the city already", path);
+        tc_err_hint(e, "map county-coded batches (from extract) or reject batches");
+        return TC_EUSAGE;
+    }
+    if (!tc_rectype_find(h.type))
+        return tc_fail(e, TC_EINPUT, "%s: unknown record type %s", path, h.type);
+    int is_reject = tc_batch_header_col(&h, "reject_dimension") >= 0;
+    group *g = NULL;
+    for (int i = 0; i < *ng; i++)
+        if (strcmp((*gs)[i].county, h.county) == 0 && strcmp((*gs)[i].type, h.type) == 0)
+            g = &(*gs)[i];
+    if (!g) {
+        group *n = realloc(*gs, (size_t)(*ng + 1) * sizeof(group));
+        if (!n)
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        *gs = n;
+        g = &n[(*ng)++];
+        memset(g, 0, sizeof(*g));
+        memcpy(g->county, h.county, 7);
+        snprintf(g->type, sizeof(g->type), "%s", h.type);
+    }
+    char *slot = is_reject ? g->reject_path : g->county_path;
+    if (slot[0])
+        return tc_fail(e, TC_EUSAGE, "%s and %s are both %s batches of county %s %s", slot, path,
+                       is_reject ? "reject" : "county", h.county, h.type);
+    snprintf(slot, sizeof(g->county_path), "%s", path);
+    snprintf(is_reject ? g->reject_source : g->source, sizeof(g->source), "%s", h.source);
+    if (!g->cutover[0] || !is_reject)
+        snprintf(g->cutover, sizeof(g->cutover), "%s", h.cutover);
+    return 0;
+}
+
+static int sum_add(int64_t *t, int64_t v, tc_err *e)
+{
+    if (__builtin_add_overflow(*t, v, t))
+        return tc_fail(e, TC_EINPUT, "a control total overflows");
+    return 0;
+}
+
+static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_map_group *res,
+                     tc_err *e)
+{
+    const tc_rectype *rt = tc_rectype_find(g->type);
+    tc_batch_header hc;   /* the county record's own columns */
+    int rc = tc_batch_header_init(&hc, rt, g->county, "county", e);
+    if (rc)
+        return rc;
+    memset(res, 0, sizeof(*res));
+    memcpy(res->county, g->county, 7);
+    snprintf(res->type, sizeof(res->type), "%s", g->type);
+    int64_t cutover = 0;
+    if (g->cutover[0])
+        tc_date_parse(g->cutover, strlen(g->cutover), &cutover);
+    size_t rn;
+    const char *region = tc_mapset_lookup(m, TC_DIM_REGION, g->county, g->county, 6,
+                                          cutover ? cutover : 99991231, &rn);
+    if (region && rn == 6)
+        memcpy(res->region, region, 6);
+    else
+        region = NULL;
+
+    /* the streams */
+    cursor *cs = calloc(2, sizeof(cursor));
+    if (!cs)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int ncs = 0;
+    char city_path[1024];
+    if (region)
+        snprintf(city_path, sizeof(city_path), "%s/%s.%s.tcb", outdir, res->region, g->type);
+    if (g->county_path[0]) {
+        if (g->reject_path[0] && strcmp(g->source, g->reject_source) != 0)
+            rc = tc_fail(e, TC_EINPUT, "%s holds the rejects of another extraction than %s "
+                         "(source digests differ)", g->reject_path, g->county_path);
+        if (!rc && !(rc = cursor_open(&cs[0], g->county_path, K_COUNTY, &hc, e)))
+            ncs = 1;
+    } else {
+        if (!region) {
+            free(cs);
+            return tc_fail(e, TC_EINPUT, "county %s still has no region rule: its rejects "
+                           "cannot rejoin", g->county);
+        }
+        struct stat st;
+        if (stat(city_path, &st) != 0) {
+            free(cs);
+            tc_fail(e, TC_EUSAGE, "%s: the rejects rejoin the city batch %s, which is not there",
+                    g->reject_path, city_path);
+            tc_err_hint(e, "map the original batch %s.%s.tcb instead, or give -o the folder of "
+                        "the earlier map", g->county, g->type);
+            return TC_EUSAGE;
+        }
+        if (!(rc = cursor_open(&cs[0], g->reject_path, K_REJECT, &hc, e))) {
+            ncs = 1;
+            if (!(rc = cursor_open(&cs[1], city_path, K_CITY, &hc, e)))
+                ncs = 2;
+        }
+    }
+
+    /* the outputs */
+    tc_batch_header ho = hc, hr = hc;
+    tc_mapcol mc[4];
+    int nm = tc_mapset_columns(&hc, mc);
+    if (!rc && region) {
+        memcpy(ho.county, res->region, 7);
+        snprintf(ho.coding, sizeof(ho.coding), "city");
+        rc = tc_batch_header_add_column(&ho, "src_county", TC_COL_TEXT, e);
+        if (!rc)
+            rc = tc_batch_header_add_column(&ho, "src_record", TC_COL_INT, e);
+        for (int i = 0; i < nm && !rc; i++) {
+            char name[40];
+            snprintf(name, sizeof(name), "src_%s", hc.colname[mc[i].col]);
+            rc = tc_batch_header_add_column(&ho, name, TC_COL_TEXT, e);
+        }
+    }
+    if (!rc) {
+        rc = tc_batch_header_add_column(&hr, "src_record", TC_COL_INT, e);
+        if (!rc)
+            rc = tc_batch_header_add_column(&hr, "reject_dimension", TC_COL_TEXT, e);
+        if (!rc)
+            rc = tc_batch_header_add_column(&hr, "reject_code", TC_COL_TEXT, e);
+        if (!rc)
+            rc = tc_batch_header_add_column(&hr, "reject_date", TC_COL_DATE, e);
+    }
+    const char *src = g->county_path[0] ? g->source : g->reject_source;
+    snprintf(ho.cutover, sizeof(ho.cutover), "%s", g->cutover);
+    snprintf(hr.cutover, sizeof(hr.cutover), "%s", g->cutover);
+    snprintf(ho.source, sizeof(ho.source), "%s", src);
+    snprintf(hr.source, sizeof(hr.source), "%s", src);
+    snprintf(ho.mappings, sizeof(ho.mappings), "%s", tc_mapset_digest(m));
+    snprintf(hr.mappings, sizeof(hr.mappings), "%s", tc_mapset_digest(m));
+    char rej_path[1024];
+    snprintf(rej_path, sizeof(rej_path), "%s/%s.%s.rejects.tcb", outdir, g->county, g->type);
+    tc_batch_writer *wo = NULL, *wr = NULL;
+    if (!rc && region)
+        rc = tc_batch_create(&wo, city_path, &ho, e);
+    if (!rc)
+        rc = tc_batch_create(&wr, rej_path, &hr, e);
+
+    /* the merge */
+    int64_t in_tot[TC_MAX_COLUMNS] = {0};
+    long long in = 0, last = 0;
+    for (int i = 0; i < ncs && !rc; i++) {
+        int k = cursor_next(&cs[i], e);
+        if (k < 0)
+            rc = k;
+    }
+    while (!rc) {
+        cursor *c = NULL;
+        for (int i = 0; i < ncs; i++)
+            if (cs[i].have && (!c || cs[i].recno < c->recno))
+                c = &cs[i];
+        if (!c)
+            break;
+        if (c->recno <= last) {
+            rc = tc_fail(e, TC_EINTEGRITY, "county %s %s: record %lld comes twice or out of "
+                         "order in the inputs", g->county, g->type, c->recno);
+            break;
+        }
+        last = c->recno;
+        in++;
+        for (int i = 0; i < hc.ncols && !rc; i++)
+            if (hc.cols[i].type == TC_COL_AMOUNT)
+                rc = sum_add(&in_tot[i], c->v[i].i, e);
+        int64_t date = tc_record_map_date(&hc, c->v, cutover);
+        tc_value out[TC_MAX_COLUMNS];
+        memcpy(out, c->v, (size_t)hc.ncols * sizeof(tc_value));
+        int bad = -1;
+        tc_dim bad_dim = TC_DIM_REGION;
+        const tc_value *bad_code = NULL;
+        tc_value county_code = tc_v_text(g->county, 6);
+        if (!region) {
+            bad_code = &county_code;
+            bad = 0;
+        }
+        for (int i = 0; i < nm && bad < 0; i++) {
+            const tc_value *v = &c->v[mc[i].col];
+            size_t tn;
+            const char *t = tc_mapset_lookup(m, mc[i].dim, g->county, v->s, v->n, date, &tn);
+            if (!t) {
+                bad = i;
+                bad_dim = mc[i].dim;
+                bad_code = v;
+            } else {
+                out[mc[i].col] = tc_v_text(t, tn);
+            }
+        }
+        if (bad < 0) {
+            int k = hc.ncols;
+            out[k++] = county_code;
+            out[k++] = tc_v_int(c->recno);
+            for (int i = 0; i < nm; i++)
+                out[k++] = c->v[mc[i].col];
+            rc = tc_batch_write(wo, out, e);
+        } else {
+            tc_value rj[TC_MAX_COLUMNS];
+            memcpy(rj, c->v, (size_t)hc.ncols * sizeof(tc_value));
+            int k = hc.ncols;
+            const char *dn = tc_dim_name(bad_dim);
+            rj[k++] = tc_v_int(c->recno);
+            rj[k++] = tc_v_text(dn, strlen(dn));
+            rj[k++] = *bad_code;
+            rj[k++] = tc_v_int(date);
+            rc = tc_batch_write(wr, rj, e);
+        }
+        if (!rc) {
+            int k = cursor_next(c, e);
+            if (k < 0)
+                rc = k;
+        }
+    }
+    /* a reject batch given with its original is checked, not used */
+    if (!rc && g->county_path[0] && g->reject_path[0]) {
+        cursor chk;
+        if (!(rc = cursor_open(&chk, g->reject_path, K_REJECT, &hc, e))) {
+            int k;
+            while ((k = cursor_next(&chk, e)) == 1)
+                if (chk.recno > in) {
+                    rc = tc_fail(e, TC_EINPUT, "%s: record %lld is not in %s", g->reject_path,
+                                 chk.recno, g->county_path);
+                    break;
+                }
+            if (!rc && k < 0)
+                rc = k;
+            cursor_close(&chk);
+        }
+    }
+    /* conservation */
+    long long out_n = wo ? (long long)tc_batch_writer_summary(wo)->count : 0;
+    long long rej_n = (long long)(wr ? tc_batch_writer_summary(wr)->count : 0);
+    if (!rc && in != out_n + rej_n)
+        rc = tc_fail(e, TC_EINTEGRITY, "county %s %s: %lld records in, %lld out and %lld "
+                     "rejected", g->county, g->type, in, out_n, rej_n);
+    for (int i = 0; i < hc.ncols && !rc; i++) {
+        if (hc.cols[i].type != TC_COL_AMOUNT)
+            continue;
+        int64_t o = wo ? tc_batch_writer_summary(wo)->totals[i] : 0;
+        int64_t r = tc_batch_writer_summary(wr)->totals[i];
+        int64_t both;
+        if (__builtin_add_overflow(o, r, &both) || both != in_tot[i])
+            rc = tc_fail(e, TC_EINTEGRITY, "county %s %s column %s: %lld fen in, %lld out and "
+                         "%lld rejected", g->county, g->type, hc.colname[i],
+                         (long long)in_tot[i], (long long)o, (long long)r);
+    }
+    for (int i = 0; i < ncs; i++)
+        cursor_close(&cs[i]);
+    free(cs);
+    if (!rc && wo) {
+        rc = tc_batch_commit(wo, NULL, e);
+        wo = NULL;
+        snprintf(res->out_path, sizeof(res->out_path), "%s", city_path);
+    }
+    if (!rc && rej_n) {
+        rc = tc_batch_commit(wr, NULL, e);
+        wr = NULL;
+        snprintf(res->reject_path, sizeof(res->reject_path), "%s", rej_path);
+    } else if (!rc) {
+        unlink(rej_path);   /* none now: an earlier run's rejects are stale */
+    }
+    tc_batch_abort(wo);
+    tc_batch_abort(wr);
+    res->in = in;
+    res->out = out_n;
+    res->rejected = rej_n;
+    return rc;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const group *x = a, *y = b;
+    int c = strcmp(x->county, y->county);
+    return c ? c : strcmp(x->type, y->type);
+}
+
+int tc_map_run(const tc_mapset *m, const char *const *inputs, int n, const char *outdir,
+               tc_map_report on_group, void *arg, long long *rejected, tc_err *e)
+{
+    group *gs = NULL;
+    int ng = 0, rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = classify(inputs[i], &gs, &ng, e);
+    if (!rc)
+        qsort(gs, (size_t)ng, sizeof(group), cmp_group);
+    long long rej = 0;
+    for (int i = 0; i < ng && !rc; i++) {
+        tc_map_group res;
+        rc = map_group(m, &gs[i], outdir, &res, e);
+        if (!rc) {
+            rej += res.rejected;
+            if (on_group)
+                on_group(arg, &res);
+        }
+    }
+    free(gs);
+    if (rejected)
+        *rejected = rej;
+    return rc;
+}
