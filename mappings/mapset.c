@@ -645,19 +645,48 @@ static const rule *find(const dimset *ds, const char *county, const char *s, siz
     return NULL;
 }
 
-const char *tc_mapset_lookup(const tc_mapset *m, tc_dim d, const char *county, const char *s,
-                             size_t n, int64_t date, size_t *tn)
+/* Does the county have any rule at all for this code? */
+static int county_has(const dimset *ds, const char *county, const char *s, size_t n)
 {
+    char key[600];
+    size_t cl = strlen(county);
+    if (cl + 1 + n >= sizeof(key))
+        return 0;
+    memcpy(key, county, cl);
+    key[cl] = '\t';
+    memcpy(key + cl + 1, s, n);
+    return sset_get(&ds->index, key, cl + 1 + n) != NULL;
+}
+
+const char *tc_mapset_lookup_range(const tc_mapset *m, tc_dim d, const char *county,
+                                   const char *s, size_t n, int64_t date, size_t *tn,
+                                   int64_t *from, int64_t *to)
+{
+    *from = 1, *to = 0;   /* an empty range: nothing to cache */
     if (d >= TC_NDIM)
         return NULL;
     const rule *r = find(&m->d[d], county, s, n, date);
-    if (!r)
+    if (r) {
+        *from = r->from, *to = r->to;
+    } else {
         r = find(&m->d[d], "*", s, n, date);
+        /* a '*' answer holds over its range only where the county has no
+         * rules of its own for the code; keep it simple: only then */
+        if (r && !county_has(&m->d[d], county, s, n))
+            *from = r->from, *to = r->to;
+    }
     if (!r)
         return NULL;
     if (tn)
         *tn = r->tlen;
     return r->target;
+}
+
+const char *tc_mapset_lookup(const tc_mapset *m, tc_dim d, const char *county, const char *s,
+                             size_t n, int64_t date, size_t *tn)
+{
+    int64_t from, to;
+    return tc_mapset_lookup_range(m, d, county, s, n, date, tn, &from, &to);
 }
 
 /* ------------------------------------------------- records and batches */

@@ -57,6 +57,12 @@ const char *tc_dim_name(tc_dim d);
 const char *tc_mapset_lookup(const tc_mapset *m, tc_dim d, const char *county, const char *s,
                              size_t n, int64_t date, size_t *tn);
 
+/* The same, and [*from, *to]: the dates for which this answer holds for
+ * this county and code (callers may cache it for records in that range). */
+const char *tc_mapset_lookup_range(const tc_mapset *m, tc_dim d, const char *county,
+                                   const char *s, size_t n, int64_t date, size_t *tn,
+                                   int64_t *from, int64_t *to);
+
 /* Number of rules of dimension d (for reports and tests). */
 int tc_mapset_rules(const tc_mapset *m, tc_dim d);
 

@@ -263,7 +263,17 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     if (!rc)
         rc = tc_batch_create(&wr, rej_path, &hr, e);
 
-    /* the merge */
+    /* the merge; each mapped column remembers its last answer and the dates
+     * it holds for, so a run of the same code costs a comparison */
+    struct memo {
+        char code[64];
+        size_t n, tn;
+        const char *target;
+        int64_t from, to;
+    } memo[4];
+    memset(memo, 0, sizeof(memo));
+    for (int i = 0; i < 4; i++)
+        memo[i].from = 1, memo[i].to = 0;
     int64_t in_tot[TC_MAX_COLUMNS] = {0};
     long long in = 0, last = 0;
     for (int i = 0; i < ncs && !rc; i++) {
@@ -301,8 +311,25 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
         }
         for (int i = 0; i < nm && bad < 0; i++) {
             const tc_value *v = &c->v[mc[i].col];
+            struct memo *mm = &memo[i];
             size_t tn;
-            const char *t = tc_mapset_lookup(m, mc[i].dim, g->county, v->s, v->n, date, &tn);
+            const char *t;
+            if (v->n == mm->n && date >= mm->from && date <= mm->to &&
+                memcmp(v->s, mm->code, v->n) == 0) {
+                t = mm->target;
+                tn = mm->tn;
+            } else {
+                int64_t f, to;
+                t = tc_mapset_lookup_range(m, mc[i].dim, g->county, v->s, v->n, date, &tn, &f, &to);
+                if (t && v->n <= sizeof(mm->code)) {
+                    memcpy(mm->code, v->s, v->n);
+                    mm->n = v->n;
+                    mm->target = t;
+                    mm->tn = tn;
+                    mm->from = f;
+                    mm->to = to;
+                }
+            }
             if (!t) {
                 bad = i;
                 bad_dim = mc[i].dim;
