@@ -24,6 +24,7 @@
 
 #include <zlib.h>
 
+#include "core/hash.h"
 #include "core/ident.h"
 #include "extract/dump_int.h"
 #include "load/pgserver.h"
@@ -46,14 +47,6 @@ typedef struct jmap {
     char **arena;                 /* blocks of 1 MiB */
     size_t narena, used;
 } jmap;
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
 
 static char *arena_copy(jmap *m, const char *s, size_t n)
 {
@@ -78,7 +71,7 @@ static char *arena_copy(jmap *m, const char *s, size_t n)
 
 static jrow *jmap_slot(jmap *m, const char *key, size_t n)
 {
-    size_t i = (size_t)hash_bytes(key, n) & (m->cap - 1);
+    size_t i = (size_t)tc_fnv1a(key, n) & (m->cap - 1);
     for (;; i = (i + 1) & (m->cap - 1)) {
         jrow *r = &m->rows[i];
         if (!r->key || (r->keyn == n && memcmp(r->key, key, n) == 0))

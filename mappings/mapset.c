@@ -19,6 +19,7 @@
 
 #include <csv.h>
 
+#include "core/hash.h"
 #include "core/money.h"
 #include "core/record.h"
 
@@ -45,17 +46,9 @@ typedef struct sset {
     size_t cap, n;
 } sset;
 
-static uint64_t fnv(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
 static size_t sset_slot(const sset *t, const char *k, size_t n)
 {
-    size_t i = (size_t)fnv(k, n) & (t->cap - 1);
+    size_t i = (size_t)tc_fnv1a(k, n) & (t->cap - 1);
     while (t->key[i] && !(strlen(t->key[i]) == n && memcmp(t->key[i], k, n) == 0))
         i = (i + 1) & (t->cap - 1);
     return i;

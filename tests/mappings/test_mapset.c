@@ -10,8 +10,7 @@
 
 #include <sys/stat.h>
 
-#include "extract/extract.h"
-#include "generate/gen.h"
+#include "tests/support/cityfix.h"
 #include "mappings/mapset.h"
 
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
@@ -187,36 +186,20 @@ static void test_uncovered_city(void **state)
 {
     (void)state;
     char *dir = tctest_tmpdir();
-    char city[1024], out[1024];
-    snprintf(city, sizeof(city), "%s/city", dir);
-    snprintf(out, sizeof(out), "%s/b", dir);
-    mkdir(out, 0755);
-    tc_gen_options o;
-    tc_gen_defaults(&o);
-    o.dir = city;
-    o.records = 200;
-    o.xml_only = 1;
-    o.unmapped = 1;
-    tc_err e;
-    assert_int_equal(tc_gen_city(&o, &e), 0);
+    char out[1024];
+    assert_int_equal(cityfix_build(dir, 200, 1, out, sizeof(out)), 0);
     tc_mapset *m = load_ok(SET);
     tc_uncovered *list = NULL;
     int n = 0;
-    const char *files[] = {"220100.xml", "220112.xml", "220113.xml.gz", "220381.xml.gz",
-                           "220182.xml", "220183.xml", "220122.xml"};
-    for (int i = 0; i < 7; i++) {
-        char src[1200];
-        snprintf(src, sizeof(src), "%s/sources/%s", city, files[i]);
-        tc_extract_opts eo = {.outdir = out};
-        tc_extract_result r;
-        if (tc_extract_source(src, &eo, &r, &e))
-            fail_msg("%s: %s", files[i], e.msg);
+    const char *counties[] = {"220100", "220112", "220113", "220381", "220182", "220183",
+                              "220122"};
+    tc_err e;
+    for (int i = 0; i < 7; i++)
         for (int t = 0; t < tc_nrectypes; t++) {
             char b[1400];
-            snprintf(b, sizeof(b), "%s/%s.%s.tcb", out, r.county, tc_rectypes[t].name);
+            snprintf(b, sizeof(b), "%s/%s.%s.tcb", out, counties[i], tc_rectypes[t].name);
             assert_int_equal(tc_mapset_uncovered(m, b, &list, &n, &e), 0);
         }
-    }
     assert_int_equal(n, 1);
     assert_string_equal(list[0].county, "220122");
     assert_int_equal(list[0].dim, TC_DIM_INSTITUTION);

@@ -13,10 +13,9 @@
 
 #include "core/batch.h"
 #include "core/digest.h"
-#include "extract/extract.h"
-#include "generate/gen.h"
 #include "mappings/mapset.h"
 #include "transform/map.h"
+#include "tests/support/cityfix.h"
 
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
 
@@ -26,29 +25,7 @@ static int setup(void **state)
 {
     (void)state;
     work = tctest_tmpdir();
-    char city[1100];
-    snprintf(city, sizeof(city), "%s/city", work);
-    snprintf(county_dir, sizeof(county_dir), "%s/county", work);
-    mkdir(county_dir, 0755);
-    tc_gen_options o;
-    tc_gen_defaults(&o);
-    o.dir = city;
-    o.records = 300;
-    o.xml_only = 1;
-    tc_err e;
-    if (tc_gen_city(&o, &e))
-        return fprintf(stderr, "%s\n", e.msg), -1;
-    const char *files[] = {"220100.xml", "220112.xml", "220113.xml.gz", "220381.xml.gz",
-                           "220182.xml", "220183.xml", "220122.xml"};
-    for (int i = 0; i < 7; i++) {
-        char src[1300];
-        snprintf(src, sizeof(src), "%s/sources/%s", city, files[i]);
-        tc_extract_opts eo = {.outdir = county_dir};
-        tc_extract_result r;
-        if (tc_extract_source(src, &eo, &r, &e))
-            return fprintf(stderr, "%s\n", e.msg), -1;
-    }
-    return 0;
+    return cityfix_build(work, 300, 0, county_dir, sizeof(county_dir));
 }
 
 static int teardown(void **state)
