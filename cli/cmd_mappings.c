@@ -52,7 +52,8 @@ int cmd_mappings(int argc, char **argv)
         tc_mapset_free(m);
         return tc_log_fail(&e);
     }
-    qsort(list, (size_t)n, sizeof(*list), cmp_unc);
+    if (n)
+        qsort(list, (size_t)n, sizeof(*list), cmp_unc);
     if (argc > 3)
         printf("uncovered %d\n", n);
     for (int i = 0; i < n; i++) {

@@ -514,7 +514,8 @@ static int set_digest(tc_mapset *m, tc_err *e)
         free(names);
         return tc_fail(e, TC_EIO, "cannot list %s", m->dir);
     }
-    qsort(names, (size_t)n, sizeof(char *), cmp_str);
+    if (n)
+        qsort(names, (size_t)n, sizeof(char *), cmp_str);
     tc_digest *d = NULL;
     int rc = tc_digest_new(&d, TC_DIGEST_SHA256, e);
     for (int i = 0; i < n && !rc; i++) {

@@ -432,7 +432,7 @@ int tc_map_run(const tc_mapset *m, const char *const *inputs, int n, const char 
     int ng = 0, rc = 0;
     for (int i = 0; i < n && !rc; i++)
         rc = classify(inputs[i], &gs, &ng, e);
-    if (!rc)
+    if (!rc && ng)
         qsort(gs, (size_t)ng, sizeof(group), cmp_group);
     long long rej = 0;
     for (int i = 0; i < ng && !rc; i++) {
