@@ -42,6 +42,9 @@ echo "== generating ($records contribution records, county 220100, UTF-8 XML)"
 "$tc" generate -q --xml-only --county 220100 -n "$records" "$work/big"
 xml=$work/big/sources/220100.xml
 mb=$(du -m "$xml" | cut -f1)
+# write the fresh file back to disk first: reading pages still under
+# writeback slowed the floor's runs (and only them) by half
+sync
 mkdir -p "$work/out"
 
 f=() x=()
@@ -49,7 +52,9 @@ f=() x=()
 for i in $(seq "$runs"); do
   f+=("$(secs "$floor" "$xml")")
   rm -f "$work/out"/*.tcb
+  sync
   x+=("$(secs "$tc" extract -q -o "$work/out" "$xml")")
+  sync
 done
 fm=$(median "${f[@]}") xm=$(median "${x[@]}")
 
@@ -70,6 +75,7 @@ done
 rm -f "$work/out"/*.tcb
 "$tc" generate -q --county 220182 -n "$records" "$work/dump"
 dump=$work/dump/sources/220182.sql.gz
+sync
 z=() d=()
 for i in $(seq "$runs"); do
   z+=("$(secs bash -c "zcat '$dump' | wc -l")")
