@@ -24,6 +24,7 @@
 
 #include <zlib.h>
 
+#include "core/bgr.h"
 #include "core/hash.h"
 #include "core/ident.h"
 #include "extract/dump_int.h"
@@ -796,7 +797,22 @@ int rows_finish(rows *R)
 
 /* ------------------------------------------------------- the dump itself */
 
+/* gzread with its errors told apart: bytes, 0 at the end, -1 damaged,
+ * -2 cut short.  Runs on the read-ahead thread (core/bgr.h). */
+static int gz_block(void *ctx, char *buf, int cap)
+{
+    gzFile f = ctx;
+    int r = gzread(f, buf, (unsigned)cap);
+    int zerr = Z_OK;
+    if (r <= 0)
+        gzerror(f, &zerr);
+    if (r < 0 || zerr != Z_OK)
+        return zerr == Z_BUF_ERROR ? -2 : -1;
+    return r;
+}
+
 typedef struct lines {
+    tc_bgr *bg;            /* the reader thread, or NULL: read on this one */
     gzFile f;
     char *buf;
     size_t cap, len, pos;   /* buf[pos..len) not yet returned */
@@ -843,13 +859,10 @@ static int next_line(lines *L, char **line, size_t *n, tc_err *e, const char *wh
             L->buf = b;
             L->cap *= 2;
         }
-        int r = gzread(L->f, L->buf + L->len, (unsigned)(L->cap - L->len - 1));
-        int zerr = Z_OK;
-        if (r <= 0)
-            gzerror(L->f, &zerr);
-        if (r < 0 || zerr != Z_OK) {
-            tc_fail(e, TC_EINPUT, "the gzip data is %s", zerr == Z_BUF_ERROR ? "cut short"
-                                                                            : "damaged");
+        int r = L->bg ? tc_bgr_read(L->bg, L->buf + L->len, (int)(L->cap - L->len - 1))
+                      : gz_block(L->f, L->buf + L->len, (int)(L->cap - L->len - 1));
+        if (r < 0) {
+            tc_fail(e, TC_EINPUT, "the gzip data is %s", r == -2 ? "cut short" : "damaged");
             tc_err_at(e, where, L->lineno + 1, 0);
             tc_err_hint(e, "the file is truncated or corrupt; copy it again");
             return TC_EINPUT;
@@ -904,10 +917,14 @@ static int parse_copy(const char *s, char *table, char cols[][PNAME], int *ncols
 
 static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
 {
-    lines L = {f, malloc(1 << 18), 1 << 18, 0, 0, 0, 0};
-    if (!L.buf)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
     gzbuffer(f, 1 << 18);
+    /* decompression on the second core, parsing on this one */
+    lines L = {tc_bgr_open(1 << 18, gz_block, f), f, malloc(1 << 18), 1 << 18, 0, 0, 0,
+               0};
+    if (!L.buf) {
+        tc_bgr_close(L.bg);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
     int rc = 0, in_copy = 0;
     long copy_line = 0;
     char table[PNAME], cols[MAXFIELDS][PNAME];
@@ -962,6 +979,7 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
         tc_err_at(e, where, L.lineno, 0);
         tc_err_hint(e, "the dump is truncated; make it again with pg_dump");
     }
+    tc_bgr_close(L.bg);
     free(L.buf);
     return rc;
 }
