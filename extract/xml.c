@@ -279,8 +279,12 @@ static int valid_datetime(const xmlChar *p, size_t n)
         return 1;
     if (p[i] == 'Z')
         return i + 1 == n;
-    return (p[i] == '+' || p[i] == '-') && n - i == 6 && digits(p + i + 1, 2) &&
-           p[i + 3] == ':' && digits(p + i + 4, 2);
+    /* a zone of at most +-14:00, as xs:dateTime allows */
+    if (!((p[i] == '+' || p[i] == '-') && n - i == 6 && digits(p + i + 1, 2) && p[i + 3] == ':' &&
+          digits(p + i + 4, 2)))
+        return 0;
+    int zh = num(p + i + 1, 2), zm = num(p + i + 4, 2);
+    return zm <= 59 && (zh < 14 || (zh == 14 && zm == 0));
 }
 
 /* 1-32 characters (UTF-8), no whitespace. */
@@ -293,9 +297,17 @@ static int valid_code(const xmlChar *p, size_t n)
         unsigned char c = p[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             return 0;
-        /* U+3000 ideographic space: E3 80 80 */
-        if (c == 0xE3 && i + 2 < n && p[i + 1] == 0x80 && p[i + 2] == 0x80)
+        /* Unicode space separators (\p{Z}), as the schema has it: U+00A0,
+         * U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F, U+3000 */
+        if (c == 0xC2 && i + 1 < n && p[i + 1] == 0xA0)
             return 0;
+        if (i + 2 < n) {
+            unsigned char c1 = p[i + 1], c2 = p[i + 2];
+            if ((c == 0xE1 && c1 == 0x9A && c2 == 0x80) ||
+                (c == 0xE2 && c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF)) ||
+                (c == 0xE2 && c1 == 0x81 && c2 == 0x9F) || (c == 0xE3 && c1 == 0x80 && c2 == 0x80))
+                return 0;
+        }
         if ((c & 0xC0) != 0x80)
             chars++;
     }
