@@ -23,19 +23,10 @@ static int is_live(const char *s)
            strstr(s, "dbname=") != NULL;
 }
 
-static int is_gzip(const char *path)
+int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err *e)
 {
-    unsigned char m[2] = {0, 0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t k = fread(m, 1, 2, f);
-    fclose(f);
-    return k == 2 && m[0] == 0x1f && m[1] == 0x8b;
-}
-
-int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e)
-{
+    if (gzip)
+        *gzip = 0;
     if (is_live(source)) {
         *kind = TC_SRC_LIVE;
         return 0;
@@ -48,6 +39,8 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e)
     }
     unsigned char b[64];
     int n = gzread(f, b, sizeof(b));
+    if (gzip)
+        *gzip = n >= 0 && !gzdirect(f);
     gzclose(f);
     if (n < 0)
         return tc_fail(e, TC_EINPUT, "%s: the gzip data is damaged", source);
@@ -139,7 +132,8 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
                       tc_err *e)
 {
     memset(r, 0, sizeof(*r));
-    int rc = tc_extract_sniff(source, &r->kind, e);
+    int gz;
+    int rc = tc_extract_sniff(source, &r->kind, &gz, e);
     if (rc)
         return rc;
     tc_profile *prof = NULL;
@@ -155,7 +149,7 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     /* a plain XML file is hashed from the bytes its reader reads; others
      * (gzip, dumps) by a thread reading the file beside the reader */
     int hash = r->kind == TC_SRC_LIVE ? 0 : TC_EMIT_HASH_READ;
-    if (r->kind == TC_SRC_XML && !is_gzip(source))
+    if (r->kind == TC_SRC_XML && !gz)
         hash = TC_EMIT_HASH_FED;
     tc_emit_opts eo = {.outdir = o->outdir,
                        .source = r->kind == TC_SRC_LIVE ? shown : source,

@@ -32,8 +32,9 @@ typedef struct tc_extract_result {
     long long bad_check_digits;
 } tc_extract_result;
 
-/* What kind of source this is (reads its first bytes). */
-int tc_extract_sniff(const char *source, tc_source_kind *kind, tc_err *e);
+/* What kind of source this is (reads its first bytes); *gzip (may be NULL)
+ * says whether the file is gzip-compressed. */
+int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err *e);
 
 /* Resolve a profile name ("yb2008") or path to a readable file path. */
 int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e);

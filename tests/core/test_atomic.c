@@ -8,40 +8,12 @@
 
 #include "core/atomic.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tctest_tmpdir();
-    return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tctest_rmtree(dir);
-    free(dir);
-    return 0;
-}
-
-static int count_entries(void)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
-    FILE *p = popen(cmd, "r");
-    int n = -1;
-    if (fscanf(p, "%d", &n) != 1)
-        n = -1;
-    pclose(p);
-    return n;
-}
 
 static void test_commit_replaces_whole(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/out.txt", dir);
+    snprintf(path, sizeof(path), "%s/out.txt", tctest_dir);
     assert_int_equal(tctest_spit(path, "old\n", 4), 0);
     tc_err e;
     tc_err_clear(&e);
@@ -55,12 +27,12 @@ static void test_commit_replaces_whole(void **state)
     unsigned char *b = tctest_slurp(path, &n);
     assert_string_equal((char *)b, "old\n");
     free(b);
-    assert_int_equal(count_entries(), 2);
+    assert_int_equal(tctest_count_files(tctest_dir), 2);
     assert_int_equal(tc_atomic_commit(a, &e), 0);
     b = tctest_slurp(path, &n);
     assert_string_equal((char *)b, "new contents\n");
     free(b);
-    assert_int_equal(count_entries(), 1);
+    assert_int_equal(tctest_count_files(tctest_dir), 1);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
@@ -70,21 +42,21 @@ static void test_abort_leaves_nothing(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/never.txt", dir);
+    snprintf(path, sizeof(path), "%s/never.txt", tctest_dir);
     tc_err e;
     tc_atomic *a;
     assert_int_equal(tc_atomic_open_mode(&a, path, 0600, &e), 0);
     fputs("half", tc_atomic_file(a));
     tc_atomic_abort(a);
     assert_int_equal(access(path, F_OK), -1);
-    assert_int_equal(count_entries(), 1); /* only out.txt from before */
+    assert_int_equal(tctest_count_files(tctest_dir), 1); /* only out.txt from before */
 }
 
 static void test_mode_and_failure(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/key.pem", dir);
+    snprintf(path, sizeof(path), "%s/key.pem", tctest_dir);
     tc_err e;
     tc_atomic *a;
     assert_int_equal(tc_atomic_open_mode(&a, path, 0600, &e), 0);
@@ -95,12 +67,12 @@ static void test_mode_and_failure(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     unlink(path);
     /* A folder that does not exist: a clear I/O error. */
-    snprintf(path, sizeof(path), "%s/no/such/folder/x", dir);
+    snprintf(path, sizeof(path), "%s/no/such/folder/x", tctest_dir);
     tc_err_clear(&e);
     assert_int_equal(tc_atomic_open(&a, path, &e), TC_EIO);
     assert_non_null(strstr(e.msg, "cannot create a file beside"));
     /* Rename onto a folder fails at commit and leaves no temporary file. */
-    snprintf(path, sizeof(path), "%s/adir", dir);
+    snprintf(path, sizeof(path), "%s/adir", tctest_dir);
     assert_int_equal(mkdir(path, 0755), 0);
     char inner[700];
     snprintf(inner, sizeof(inner), "%s/x", path);
@@ -110,7 +82,7 @@ static void test_mode_and_failure(void **state)
     tc_err_clear(&e);
     assert_int_equal(tc_atomic_commit(a, &e), TC_EIO);
     assert_non_null(strstr(e.msg, "cannot rename"));
-    assert_int_equal(count_entries(), 2); /* out.txt and adir */
+    assert_int_equal(tctest_count_files(tctest_dir), 2); /* out.txt and adir */
 }
 
 int main(void)
@@ -120,5 +92,5 @@ int main(void)
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_mode_and_failure),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
 }

@@ -10,22 +10,6 @@
 #include "core/batch.h"
 #include "core/digest.h"
 
-static char *dir;
-
-static int setup(void **state)
-{
-    (void)state;
-    dir = tctest_tmpdir();
-    return dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    tctest_rmtree(dir);
-    free(dir);
-    return 0;
-}
 
 static const tc_rectype *contrib(void) { return tc_rectype_find("contribution"); }
 
@@ -62,7 +46,7 @@ static void test_round_trip(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/rt.tcb", dir);
+    snprintf(path, sizeof(path), "%s/rt.tcb", tctest_dir);
     tc_batch_summary ws;
     write_contrib(path, 1000, &ws);
     assert_int_equal(ws.count, 1000);
@@ -110,7 +94,7 @@ static void test_empty_batch(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/empty.tcb", dir);
+    snprintf(path, sizeof(path), "%s/empty.tcb", tctest_dir);
     tc_batch_summary ws;
     write_contrib(path, 0, &ws);
     tc_err e;
@@ -125,8 +109,8 @@ static void test_deterministic(void **state)
 {
     (void)state;
     char a[600], b[600], da[80], db[80];
-    snprintf(a, sizeof(a), "%s/a.tcb", dir);
-    snprintf(b, sizeof(b), "%s/b.tcb", dir);
+    snprintf(a, sizeof(a), "%s/a.tcb", tctest_dir);
+    snprintf(b, sizeof(b), "%s/b.tcb", tctest_dir);
     write_contrib(a, 5000, NULL);
     write_contrib(b, 5000, NULL);
     tc_err e;
@@ -146,8 +130,8 @@ static void test_truncated_or_flipped_never_whole(void **state)
 {
     (void)state;
     char path[600], bad[600];
-    snprintf(path, sizeof(path), "%s/small.tcb", dir);
-    snprintf(bad, sizeof(bad), "%s/bad.tcb", dir);
+    snprintf(path, sizeof(path), "%s/small.tcb", tctest_dir);
+    snprintf(bad, sizeof(bad), "%s/bad.tcb", tctest_dir);
     write_contrib(path, 40, NULL);
     size_t n = 0;
     unsigned char *buf = tctest_slurp(path, &n);
@@ -192,8 +176,8 @@ static void test_messages(void **state)
 {
     (void)state;
     char path[600], bad[600];
-    snprintf(path, sizeof(path), "%s/msg.tcb", dir);
-    snprintf(bad, sizeof(bad), "%s/msgbad.tcb", dir);
+    snprintf(path, sizeof(path), "%s/msg.tcb", tctest_dir);
+    snprintf(bad, sizeof(bad), "%s/msgbad.tcb", tctest_dir);
     write_contrib(path, 100, NULL);
     size_t n = 0;
     unsigned char *buf = tctest_slurp(path, &n);
@@ -244,7 +228,7 @@ static void test_messages(void **state)
     assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "gzip header"));
     tc_err_clear(&e);
-    snprintf(bad, sizeof(bad), "%s/nonexistent.tcb", dir);
+    snprintf(bad, sizeof(bad), "%s/nonexistent.tcb", tctest_dir);
     assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EIO);
     assert_non_null(strstr(e.msg, "cannot open batch"));
 }
@@ -254,7 +238,7 @@ static void test_abort_and_overflow(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/ovf.tcb", dir);
+    snprintf(path, sizeof(path), "%s/ovf.tcb", tctest_dir);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_header h;
@@ -272,7 +256,7 @@ static void test_abort_and_overflow(void **state)
     assert_int_equal(access(path, F_OK), -1);
     /* No temporary file is left in the folder either. */
     char cmd[700];
-    snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -q tmp", dir);
+    snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -q tmp", tctest_dir);
     assert_int_not_equal(system(cmd), 0);
 
     /* Bad header values are refused. */
@@ -285,7 +269,7 @@ static void test_extremes(void **state)
 {
     (void)state;
     char path[600];
-    snprintf(path, sizeof(path), "%s/ext.tcb", dir);
+    snprintf(path, sizeof(path), "%s/ext.tcb", tctest_dir);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_header h;
@@ -341,5 +325,5 @@ int main(void)
         cmocka_unit_test(test_abort_and_overflow),
         cmocka_unit_test(test_extremes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
 }

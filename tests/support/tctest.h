@@ -68,6 +68,25 @@ static inline int tctest_spit(const char *path, const void *p, size_t n)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+/* One scratch folder for a whole test binary, as cmocka group setup and
+ * teardown: cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown). */
+static char *tctest_dir;
+
+static inline int tctest_dir_setup(void **state)
+{
+    (void)state;
+    tctest_dir = tctest_tmpdir();
+    return tctest_dir ? 0 : -1;
+}
+
+static inline int tctest_dir_teardown(void **state)
+{
+    (void)state;
+    tctest_rmtree(tctest_dir);
+    free(tctest_dir);
+    return 0;
+}
+
 /* Entries of a folder, hidden ones included, "." and ".." not. */
 static inline int tctest_count_files(const char *dir)
 {
