@@ -1,0 +1,188 @@
+/*
+ * audit.h - the signed, hash-chained, Merkle-checkpointed audit trail.
+ *
+ * Every command that reads inputs or changes state appends one entry to a
+ * trail file (default ./audit.trail, or $TONGCHOU_AUDIT): one line per
+ * entry, each a canonical JSON object (keys sorted, no blanks, no floats):
+ *
+ *   {"args":[...],"command":"extract","format":"tongchou-audit/1",
+ *    "inputs":[{"digest":"sha256:...","file":"..."}],"key":"ed25519:...",
+ *    "mappings":null,"outputs":[...],"prev":"<hex>","records":{...},
+ *    "seq":1,"sig":"<base64>","time":"2026-11-24T10:00:00Z","totals":{...}}
+ *
+ *   seq   1, 2, 3 ... with no gap;
+ *   prev  hex of the RFC 6962 leaf hash of the previous line's bytes (the
+ *         first entry: hex of SHA-256(""), the empty tree's root);
+ *   sig   base64 of the signature (sign.h) over the canonical JSON of the
+ *         object without "sig", by the key named in "key".
+ *
+ * The entries (each line's bytes without its newline) are the leaves of an
+ * RFC 6962 Merkle tree (merkle.h).  A checkpoint (c2sp.org/tlog-checkpoint,
+ * a signed note: origin, tree size, base64 root, then one signature line per
+ * key) commits to the first N entries; an inclusion proof
+ * (c2sp.org/tlog-proof@v1) shows one entry is among them.  Verification
+ * needs only public keys: every signature, the chain, the checkpoint, the
+ * proofs and, given the files, their digests.  It collects every problem
+ * before deciding, and names the first bad entry (seq and line).
+ *
+ * Appending takes an exclusive flock on the trail, reads its last line for
+ * the next seq and prev, writes the new line with one write(2) on an
+ * O_APPEND descriptor, fsyncs, and unlocks; a failed write is cut off again
+ * under the lock.  A crash mid-write can still leave a torn last line (no
+ * newline): appending then refuses, verify reports it, and only
+ * tc_audit_repair (`tongchou audit repair`) removes it, keeping its bytes in
+ * TRAIL.torn.  docs/audit.md describes the formats.
+ */
+#ifndef TC_AUDIT_H
+#define TC_AUDIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "core/sign.h"
+
+typedef struct tc_audit tc_audit;
+
+/* A file an entry read or wrote, and its digest text ("sha256:..."); a
+ * digest of NULL records a source that is not a file (a live database). */
+typedef struct tc_audit_file {
+    const char *file;
+    const char *digest;
+} tc_audit_file;
+
+/* What one entry says.  The trail adds seq, time, key, prev and sig. */
+typedef struct tc_audit_entry {
+    const char *command;                    /* "extract", "map", ... */
+    const char *const *args;                /* the command's arguments, */
+    size_t nargs;                           /* already free of passwords */
+    const tc_audit_file *inputs;
+    size_t ninputs;
+    const tc_audit_file *outputs;
+    size_t noutputs;
+    const char *mappings;                   /* mapping set digest, or NULL */
+    const char *records;                    /* JSON object text, or NULL ({}) */
+    const char *totals;                     /* JSON object text, or NULL ({}) */
+} tc_audit_entry;
+
+/* The trail path when none is named: $TONGCHOU_AUDIT, else "audit.trail". */
+const char *tc_audit_default_path(void);
+
+/* Open (creating, mode 0644) the trail at path for appending. */
+int tc_audit_open(tc_audit **out, const char *path, tc_err *e);
+void tc_audit_close(tc_audit *t);
+
+/*
+ * Append one entry signed by s; *seq (may be NULL) receives its number.
+ * The time is $TONGCHOU_TIME when set (RFC 3339, for reproducible tests),
+ * else now, UTC.  TC_EINTEGRITY when the last line is torn or not an entry
+ * (nothing written; hint: tongchou audit repair / verify); TC_EUSAGE when
+ * records or totals are not JSON objects or hold a float; TC_EIO when the
+ * line cannot be written (the file is left as it was).
+ */
+int tc_audit_append(tc_audit *t, const tc_audit_entry *en, const tc_signer *s, long long *seq,
+                    tc_err *e);
+
+/* ------------------------------------------------ one call per command */
+
+/* Rewrite one argument for the record, e.g. tc_extract_display_name. */
+typedef void (*tc_audit_redact_fn)(const char *arg, char *buf, size_t n);
+
+typedef struct tc_audit_command {
+    const char *trail;                      /* NULL: tc_audit_default_path() */
+    const tc_signer *signer;
+    int argc;                               /* argv[0] is the command name */
+    char *const *argv;
+    tc_audit_redact_fn redact;              /* NULL: the built-in rule below */
+    const char *const *inputs;              /* paths, digested here */
+    size_t ninputs;
+    const char *const *outputs;
+    size_t noutputs;
+    const char *mappings;                   /* digest text, or NULL */
+    const char *records;                    /* JSON object text, or NULL */
+    const char *totals;                     /* JSON object text, or NULL */
+} tc_audit_command;
+
+/*
+ * Append the entry of one command run: argv with passwords removed (the
+ * value after --password/--passwd, "--password=..."; every argument through
+ * c->redact when given, else any argument holding "password" or a URI
+ * user:secret@ is replaced by "[redacted]"), the digest of each input and
+ * output file (SM3 when the signer is SM2, else SHA-256; an input holding
+ * "://" or "dbname=" is a live database, recorded without a digest).
+ */
+int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e);
+
+/* ------------------------------------------------------ verification */
+
+typedef struct tc_audit_problem {
+    long line;              /* trail line, 0 when not about a line */
+    long long seq;          /* entry concerned, 0 when none */
+    const char *where;      /* trail, checkpoint, proof or file path */
+    const char *msg;
+} tc_audit_problem;
+
+typedef struct tc_audit_verify_opts {
+    const tc_pubkey *const *keys;           /* trusted public keys */
+    size_t nkeys;
+    const char *checkpoint;                 /* a checkpoint file, or NULL */
+    const char *const *required;            /* key ids that must sign it */
+    size_t nrequired;
+    const char *origin;                     /* the origin it must name, or NULL */
+    const char *const *proofs;              /* tlog-proof files */
+    size_t nproofs;
+    const char *const *files;               /* files to check against the trail */
+    size_t nfiles;
+    void (*problem)(void *arg, const tc_audit_problem *p);  /* each problem, or NULL */
+    void *arg;
+} tc_audit_verify_opts;
+
+typedef struct tc_audit_report {
+    long long entries;      /* complete lines read */
+    long long problems;
+    long long first_seq;    /* first bad entry's seq (0: none, or not an entry) */
+    long first_line;        /* its line */
+    long long checkpoint_size;  /* entries the checkpoint covers, when given */
+} tc_audit_report;
+
+/*
+ * Verify the trail at path and whatever o names.  0 when everything holds;
+ * TC_EINTEGRITY when anything does not, e naming the first problem and the
+ * count of the others; TC_EIO / TC_EINPUT when a file cannot be read or a
+ * checkpoint or proof is not in its format.  Entries signed by a key not in
+ * o->keys are problems; checkpoint signatures by unknown keys are ignored,
+ * as c2sp.org/signed-note says, but at least one known key must have signed.
+ * Truncating the trail is only visible against a checkpoint.
+ */
+int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_report *r,
+                    tc_err *e);
+
+/* ------------------------------------------------ checkpoints, proofs */
+
+/*
+ * Write a checkpoint of the whole trail to out (whole or not at all),
+ * signed by each of the n signers.  The trail's chain (seq, prev) must
+ * hold; entry signatures are not checked here (verify does that).
+ */
+int tc_audit_checkpoint(const char *path, const char *origin, const tc_signer *const *signers,
+                        size_t n, const char *out, tc_err *e);
+
+/* Add s's signature to an existing checkpoint, after checking that its root
+ * is the trail's for its size. */
+int tc_audit_cosign(const char *path, const char *checkpoint, const tc_signer *s, tc_err *e);
+
+/* Write the inclusion proof of entry seq (1-based) in the tree the
+ * checkpoint commits to, in the c2sp.org/tlog-proof@v1 form, to out. */
+int tc_audit_prove(const char *path, const char *checkpoint, long long seq, const char *out,
+                   tc_err *e);
+
+/* Print the trail readably to f, identity numbers masked.  Not a check. */
+int tc_audit_show(const char *path, FILE *f, tc_err *e);
+
+/*
+ * Cut a torn last line (bytes after the last newline) off the trail, after
+ * saving them in PATH.torn; *cut receives their count (0: nothing torn).
+ */
+int tc_audit_repair(const char *path, long long *cut, tc_err *e);
+
+#endif
