@@ -1,5 +1,6 @@
 /*
- * cmd_db.c - `tongchou db start|stop|status|env DIR`: the private server.
+ * cmd_db.c - `tongchou db start|stop|status|env DIR`: the private server;
+ * `tongchou db init|upgrade [--db DB]`: the city database's schema.
  *
  * The same server `run` embeds and the tests use, for a human or a shell
  * script (scripts/lib/pg.sh) to start by hand.  start prints the libpq
@@ -12,6 +13,7 @@
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "load/pgserver.h"
+#include "load/schema.h"
 
 /* Single-quote a value for a POSIX shell. */
 static void shell_quote(const char *s)
@@ -30,20 +32,32 @@ int cmd_db(int argc, char **argv)
 {
     if (tc_cli_wants_help("db", argc, argv))
         return 0;
-    static const struct option opts[] = {{"fast", no_argument, NULL, 'f'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"fast", no_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'}, {0, 0, 0, 0}};
     unsigned flags = 0;
+    const char *db = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'f')
             flags |= TC_PGSERVER_FAST;
+        else if (c == 'd')
+            db = optarg;
         else
             return tc_cli_usage_error("db", "unknown option");
     }
-    if (argc - optind != 2)
-        return tc_cli_usage_error("db", "expected an action (start, stop, status, env) and a folder");
-    const char *act = argv[optind], *dir = argv[optind + 1];
     tc_err e;
     tc_err_clear(&e);
+    if (argc - optind == 1 && (!strcmp(argv[optind], "init") || !strcmp(argv[optind], "upgrade"))) {
+        int from, to;
+        if (tc_schema_install(db, argv[optind][0] == 'i', &from, &to, &e))
+            return tc_log_fail(&e);
+        tc_log_info("schema tongchou at version %d (was %d)", to, from);
+        return 0;
+    }
+    if (argc - optind != 2)
+        return tc_cli_usage_error("db", "expected init, upgrade, or an action (start, stop, "
+                                        "status, env) and a folder");
+    const char *act = argv[optind], *dir = argv[optind + 1];
     tc_pgserver *s = NULL;
     int rc;
 

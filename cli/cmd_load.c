@@ -1,0 +1,99 @@
+/*
+ * cmd_load.c - `tongchou load [--db DB] [--replace] BATCH...`, and
+ * `load --retry-failed`, `load --status`, `load --verify` (load/load.h).
+ * stdout: one tab-separated line per batch (outcome, county, type, records,
+ * path) or per failure or check; stderr: progress and messages.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/log.h"
+#include "load/load.h"
+
+static tc_progress prog;
+static const char *prog_path;
+
+static void on_progress(void *arg, const char *path, uint64_t done, uint64_t total)
+{
+    (void)arg;
+    if (path != prog_path)
+        tc_progress_init(&prog, (prog_path = path), total);
+    tc_progress_update(&prog, done);
+}
+
+static void on_result(void *arg, const tc_load_result *r)
+{
+    static const char *word[] = {"", "loaded", "replaced", "skipped", "failed"};
+    (void)arg;
+    tc_progress_done(&prog);
+    prog_path = NULL;
+    printf("%s\t%s\t%s\t%llu\t%s\n", word[r->outcome], r->county, r->type, r->records, r->path);
+    if (r->outcome == TC_LOAD_FAILED) {
+        tc_log_fail(&r->err);
+        if (!r->recorded)
+            tc_log_warning("%s: the failure could not be recorded in the database", r->path);
+    } else if (r->outcome == TC_LOAD_SKIPPED)
+        tc_log_info("%s: already loaded (%s), skipped", r->path, r->id);
+    else
+        tc_log_info("%s: %s %s %s, %llu records in %.1f s%s%s", r->path, word[r->outcome],
+                    r->county, r->type, r->records, (double)r->ns / 1e9,
+                    r->replaced[0] ? ", replacing " : "", r->replaced);
+}
+
+static void on_failure(void *arg, const tc_load_failure *f)
+{
+    (void)arg;
+    printf("%s\t%s\t%s\t%d\t%s\t%s\n", f->path, f->county, f->type, f->attempts, f->failed_at,
+           f->error);
+}
+
+static void on_check(void *arg, const tc_load_check *k)
+{
+    (void)arg;
+    printf("%s\t%s\t%s\t%llu\t%s\n", k->ok ? "ok" : "DIFFERS", k->county, k->type, k->records,
+           k->ok ? k->id : k->problem);
+}
+
+int cmd_load(int argc, char **argv)
+{
+    if (tc_cli_wants_help("load", argc, argv))
+        return 0;
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"replace", no_argument, NULL, 'r'},
+        {"retry-failed", no_argument, NULL, 'R'}, {"status", no_argument, NULL, 's'},
+        {"verify", no_argument, NULL, 'v'}, {"quiet", no_argument, NULL, 'q'}, {0, 0, 0, 0}};
+    tc_load_opts o = {.on_result = on_result, .on_progress = on_progress};
+    int c, mode = 0, n = 0, rc;
+    while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+        if (c == 'd') o.db = optarg;
+        else if (c == 'r') o.replace = 1;
+        else if (c == 'R' || c == 's' || c == 'v') mode = c;
+        else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
+        else return tc_cli_usage_error("load", "unknown option");
+    }
+    if ((mode != 0) != (optind == argc))
+        return tc_cli_usage_error("load", "name batches, or give --retry-failed, --status or --verify");
+    tc_err e;
+    tc_err_clear(&e);
+    tc_load_stats st;
+    if (mode == 's')
+        rc = tc_load_failures(o.db, on_failure, NULL, &n, &e);
+    else if (mode == 'v')
+        rc = tc_load_verify(o.db, on_check, NULL, &n, &e);
+    else if (mode == 'R')
+        rc = tc_load_retry(&o, &st, &e);
+    else
+        rc = tc_load_run(&o, (const char *const *)argv + optind, argc - optind, &st, &e);
+    fflush(stdout);
+    if (rc)
+        return tc_log_fail(&e);
+    if (mode == 's')
+        tc_log_info("%d batches with an open failure", n);
+    else if (mode == 'v')
+        tc_log_info("%d loaded batches checked, all agree with their trailers", n);
+    else
+        tc_log_info("%d loaded, %d replaced, %d already loaded", st.loaded, st.replaced, st.skipped);
+    return mode == 's' && n ? TC_EXIT_FINDINGS : 0;
+}
