@@ -46,21 +46,31 @@ struct tc_keys {
 
 /* ---- hashing: two 64-bit lanes over the key fields --------------------- */
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
+/*
+ * Each lane folds 16 bytes a step with one 64 x 64 -> 128-bit multiply
+ * (the wyhash mixer); the lanes differ in their constants, so together
+ * they make a 128-bit hash.  Every field is framed by its length, so
+ * ("ab", "c") and ("a", "bc") differ.
+ */
+static inline uint64_t wymix(uint64_t a, uint64_t b)
 {
-    h ^= v * 0x9E3779B97F4A7C15ull;
-    h = (h << 31) | (h >> 33);
-    return h * 0xC2B2AE3D27D4EB4Full;
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-static inline uint64_t fmix(uint64_t k)
+#define K0 0xa0761d6478bd642full
+#define K1 0xe7037ed1a0b428dbull
+#define K2 0x8ebc6af09c88c6e3ull
+#define K3 0x589965cc75374cc3ull
+
+typedef struct lanes {
+    uint64_t a, b;
+} lanes;
+
+static inline void step(lanes *l, uint64_t w0, uint64_t w1)
 {
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k;
+    l->a = wymix(w0 ^ K0 ^ l->a, w1 ^ K1);
+    l->b = wymix(w0 ^ K2 ^ l->b, w1 ^ K3 ^ (l->b >> 29));
 }
 
 static void hash_key(int t, const tc_value *vals, uint64_t *o1, uint64_t *o2)
@@ -68,30 +78,30 @@ static void hash_key(int t, const tc_value *vals, uint64_t *o1, uint64_t *o2)
     const tc_rectype *rt = &tc_rectypes[t];
     int cols[5];
     int nk = tc_rectype_key(rt, cols);
-    uint64_t a = 0x243F6A8885A308D3ull ^ (uint64_t)t, b = 0x13198A2E03707344ull + (uint64_t)t;
+    lanes l = {0x243F6A8885A308D3ull ^ (uint64_t)t, 0x13198A2E03707344ull + (uint64_t)t};
     for (int i = 0; i < nk; i++) {
         const tc_value *v = &vals[cols[i]];
         if (rt->cols[cols[i]].type != TC_COL_TEXT) {
-            a = mix(a, (uint64_t)v->i);
-            b = mix(b ^ 0xA5, (uint64_t)v->i + 1);
+            step(&l, (uint64_t)v->i, 0xA5A5A5A5A5A5A5A5ull);
             continue;
         }
-        a = mix(a, v->n);
-        b = mix(b, (uint64_t)v->n << 1);
-        size_t j = 0;
-        for (; j + 8 <= v->n; j += 8) {
-            uint64_t w;
-            memcpy(&w, v->s + j, 8);
-            a = mix(a, w);
-            b = mix(b, w ^ 0x5bd1e995ull);
+        const unsigned char *s = (const unsigned char *)v->s;
+        size_t n = v->n, j = 0;
+        for (; j + 16 <= n; j += 16) {
+            uint64_t w0, w1;
+            memcpy(&w0, s + j, 8);
+            memcpy(&w1, s + j + 8, 8);
+            step(&l, w0, w1);
         }
-        uint64_t w = 0;
-        memcpy(&w, v->s + j, v->n - j);
-        a = mix(a, w);
-        b = mix(b, w + 0x165667b19e3779f9ull);
+        unsigned char tail[16] = {0};
+        memcpy(tail, s + j, n - j);
+        uint64_t w0, w1;
+        memcpy(&w0, tail, 8);
+        memcpy(&w1, tail + 8, 8);
+        step(&l, w0, w1 ^ ((uint64_t)n << 40));
     }
-    *o1 = fmix(a);
-    *o2 = fmix(b ^ a);
+    *o1 = wymix(l.a ^ K2, l.b ^ K1);
+    *o2 = wymix(l.b ^ K0, l.a ^ K3);
 }
 
 /* ---- adding -------------------------------------------------------------- */
@@ -173,9 +183,13 @@ static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
     }
 }
 
-int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
+/* Walk every partition through a hash set; visit() is told each entry
+ * that finds its hash already there, with the entry it found. */
+typedef void (*dup_visit)(void *arg, const entry *first, const entry *again);
+
+static int scan(tc_keys *k, dup_visit visit, void *arg, tc_err *e)
 {
-    int found = 0, rc = 0;
+    int rc = 0;
     long most = 0;
     for (int p = 0; p < NPART; p++)
         if (k->total[p] > most)
@@ -220,7 +234,7 @@ int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
                     break;
                 }
                 if (set[s]->h1 == x->h1 && set[s]->h2 == x->h2) {
-                    note(dup, &found, set[s], x);
+                    visit(arg, set[s], x);
                     break;
                 }
             }
@@ -228,7 +242,47 @@ int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
     }
     free(part);
     free(set);
-    return rc ? rc : found;
+    return rc;
+}
+
+typedef struct best {
+    tc_keys_dup *dup;
+    int found;
+} best;
+
+static void visit_best(void *arg, const entry *p, const entry *q)
+{
+    best *b = arg;
+    note(b->dup, &b->found, p, q);
+}
+
+int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
+{
+    best b = {dup, 0};
+    int rc = scan(k, visit_best, &b, e);
+    return rc ? rc : b.found;
+}
+
+typedef struct each {
+    void (*fn)(void *arg, const tc_keys_dup *d);
+    void *arg;
+    long long n;
+} each;
+
+static void visit_each(void *arg, const entry *p, const entry *q)
+{
+    each *x = arg;
+    tc_keys_dup d = {(int)(q->where & 0xff), p->where >> 8, q->where >> 8};
+    x->n++;
+    x->fn(x->arg, &d);
+}
+
+long long tc_keys_each(tc_keys *k, void (*fn)(void *arg, const tc_keys_dup *d), void *arg,
+                       tc_err *e)
+{
+    each x = {fn, arg, 0};
+    int rc = scan(k, visit_each, &x, e);
+    return rc ? rc : x.n;
 }
 
 void tc_keys_free(tc_keys *k)

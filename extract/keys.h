@@ -26,6 +26,12 @@ int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err
 /* Look for duplicates: 0 none, 1 found (*dup filled, the earliest pair by
  * second occurrence), negative on error. */
 int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e);
+/* Every repeated key: fn is called once per occurrence after the first,
+ * with first = the key's first `where` and second = this one (partitions
+ * in turn, each in the order its keys came).  Returns how many, or a
+ * negative error. */
+long long tc_keys_each(tc_keys *k, void (*fn)(void *arg, const tc_keys_dup *d), void *arg,
+                       tc_err *e);
 void tc_keys_free(tc_keys *k);
 
 #endif

@@ -122,7 +122,10 @@ struct tc_mapset {
     char digest[TC_DIGEST_TEXT_MAX];
     dimset d[TC_NDIM];
     sset regions, funds, accounts, institutions;
+    sset account_class;      /* city account code -> class */
     sset counties;           /* the sources of region.csv */
+    tc_rate_rule *rates;     /* city/rates.csv, in file order */
+    int nrates, caprates;
 };
 
 /* --------------------------------------------------------------- the CSVs */
@@ -264,7 +267,7 @@ static int city_code_name(csvrow *r, void *ctx)
 {
     if (r->nf != 2)
         return rowfail(r, "%d columns; expected 2 (code,name)", r->nf);
-    return put_code(r, ctx, r->f[0], NULL);
+    return put_code(r, ctx, r->f[0], r->f[1]);
 }
 
 static int city_account(csvrow *r, void *ctx)
@@ -276,7 +279,11 @@ static int city_account(csvrow *r, void *ctx)
                        r->f[2]);
     if (!in_list(ACCOUNT_ROLES, r->f[3]))
         return rowfail(r, "role '%s' is not a role mappings.md knows", r->f[3]);
-    return put_code(r, ctx, r->f[0], r->f[3]);
+    tc_mapset *m = ctx;
+    int rc = put_code(r, &m->accounts, r->f[0], r->f[3]);
+    if (!rc && sset_put(&m->account_class, r->f[0], r->f[2]) < 0)
+        rc = tc_fail(r->e, TC_ENOMEM, "out of memory");
+    return rc;
 }
 
 static int parse_date_opt(const char *s, int64_t dflt, int64_t *out)
@@ -305,6 +312,23 @@ static int city_rate(csvrow *r, void *ctx)
         tc_err_at(r->e, r->path, r->line, 0);
         return TC_EINPUT;
     }
+    if (strlen(r->f[0]) >= sizeof(m->rates->fund))
+        return rowfail(r, "fund code '%s' is too long", r->f[0]);
+    if (m->nrates == m->caprates) {
+        int cap = m->caprates ? m->caprates * 2 : 16;
+        tc_rate_rule *q = realloc(m->rates, (size_t)cap * sizeof(*q));
+        if (!q)
+            return tc_fail(r->e, TC_ENOMEM, "out of memory");
+        m->rates = q;
+        m->caprates = cap;
+    }
+    tc_rate_rule *x = &m->rates[m->nrates++];
+    memset(x, 0, sizeof(*x));
+    snprintf(x->fund, sizeof(x->fund), "%s", r->f[0]);
+    snprintf(x->kind, sizeof(x->kind), "%s", r->f[1]);
+    x->from = from;
+    x->to = to;
+    x->rate = rate;
     return 0;
 }
 
@@ -562,8 +586,7 @@ int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e)
     if (!rc)
         rc = read_csv(PATH("city/funds.csv"), "code,name", city_code_name, &m->funds, e);
     if (!rc)
-        rc = read_csv(PATH("city/accounts.csv"), "code,name,class,role", city_account,
-                      &m->accounts, e);
+        rc = read_csv(PATH("city/accounts.csv"), "code,name,class,role", city_account, m, e);
     if (!rc)
         rc = read_csv(PATH("city/institutions.csv"), "code,name", city_code_name,
                       &m->institutions, e);
@@ -608,6 +631,8 @@ void tc_mapset_free(tc_mapset *m)
     sset_free(&m->regions);
     sset_free(&m->funds);
     sset_free(&m->accounts);
+    sset_free(&m->account_class);
+    free(m->rates);
     sset_free(&m->institutions);
     sset_free(&m->counties);
     free(m);
@@ -620,6 +645,23 @@ int tc_mapset_rules(const tc_mapset *m, tc_dim d) { return d < TC_NDIM ? m->d[d]
 const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t n)
 {
     return sset_get(&m->accounts, code, n);
+}
+
+const char *tc_mapset_region_name(const tc_mapset *m, const char *code)
+{
+    const char *n = sset_get(&m->regions, code, strlen(code));
+    return n && n[0] ? n : NULL;
+}
+
+const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n)
+{
+    return sset_get(&m->account_class, code, n);
+}
+
+int tc_mapset_rates(const tc_mapset *m, const tc_rate_rule **out)
+{
+    *out = m->rates;
+    return m->nrates;
 }
 
 static const rule *find(const dimset *ds, const char *county, const char *s, size_t n,

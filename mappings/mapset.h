@@ -70,6 +70,27 @@ int tc_mapset_rules(const tc_mapset *m, tc_dim d);
  * NULL when the code is not in city/accounts.csv. */
 const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t n);
 
+/* The name of a city region (city/regions.csv), NULL when unknown. */
+const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
+
+/* The account's class in the city chart ("asset", "liability", "fund",
+ * "income", "expense"), NULL when the code is not in city/accounts.csv. */
+const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n);
+
+/* One row of city/rates.csv: a rate in force for a fund and payer kind
+ * from `from` to `to` (YYYYMMDD, inclusive; open ends 0 and 99991231). */
+typedef struct tc_rate_rule {
+    char fund[16];
+    char kind[16];
+    int64_t from, to;
+    int32_t rate;            /* 1/10000 */
+} tc_rate_rule;
+
+/* The rate table in file order: *out points at the rows (owned by m);
+ * returns how many.  "The first rate in force" means the first in this
+ * order whose fund, kind and validity fit. */
+int tc_mapset_rates(const tc_mapset *m, const tc_rate_rule **out);
+
 /* ------------------------------------------------- records and batches */
 
 #include "core/batch.h"

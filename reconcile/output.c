@@ -1,0 +1,352 @@
+/*
+ * output.c - the result as documents: reconciliation.json (built with
+ * jansson, amounts as yuan strings, keys in a fixed order, lists sorted,
+ * so the same inputs give the same bytes), findings.csv (UTF-8 with a
+ * byte-order mark so spreadsheets read the Chinese, RFC 4180 quoting), and
+ * tc_reconcile_run(), the whole command.
+ *
+ * The HTML page and the workbook are rendered from the same document by
+ * reconcile/report.h (the tc_report library) after the JSON and CSV.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/atomic.h"
+#include "core/ident.h"
+#include "reconcile/rec_int.h"
+#include "reconcile/report.h"
+
+
+/* ================================================================== JSON */
+
+static json_t *yuan(tc_fen v)
+{
+    char b[TC_MONEY_BUFSZ];
+    return json_string(tc_money_format(v, b));
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+    json_object_set_new(o, k, v);
+}
+
+static json_t *str(const char *s)
+{
+    return json_string(s);
+}
+
+static json_t *masked_str(const char *s)
+{
+    char b[RT + 8];
+    if (tc_ident_looks_like_id(s, strlen(s)))
+        return json_string(tc_ident_mask(s, strlen(s), b, sizeof(b)));
+    return json_string(s);
+}
+
+static json_t *fund_json(const fundfig *f)
+{
+    json_t *o = json_object();
+    set(o, "fund", str(f->fund));
+    set(o, "cash", yuan(f->cash));
+    set(o, "ledger_receivables", yuan(f->recv));
+    set(o, "ledger_payables", yuan(f->pay));
+    set(o, "net_assets", yuan(f->net));
+    set(o, "fund_balance", yuan(f->fund_balance));
+    set(o, "employer_arrears", yuan(f->arrears));
+    json_t *ag = json_object();
+    set(ag, "0-3", yuan(f->aging[0]));
+    set(ag, "4-12", yuan(f->aging[1]));
+    set(ag, "13+", yuan(f->aging[2]));
+    set(o, "arrears_aging", ag);
+    set(o, "overpaid", yuan(f->overpaid));
+    set(o, "subsidy_shortfall", yuan(f->shortfall));
+    set(o, "institution_payables", yuan(f->inst));
+    set(o, "personal_accounts", yuan(f->personal));
+    set(o, "transfer", yuan(f->cash));
+    return o;
+}
+
+static const char *const kind_names[4] = {"received_not_booked", "paid_not_booked",
+                                          "booked_not_received", "booked_not_paid"};
+
+static json_t *bank_json(const bankstmt *s)
+{
+    json_t *o = json_object();
+    set(o, "account", str(s->a.no));
+    set(o, "fund", str(s->a.fund));
+    set(o, "role", str(s->a.role));
+    set(o, "ledger", yuan(s->ledger));
+    set(o, "statement", yuan(s->statement));
+    set(o, "adjusted", yuan(s->adjusted));
+    for (int k = 0; k < 4; k++)
+        set(o, kind_names[k], yuan(s->sums[k]));
+    json_t *items = json_array();
+    for (size_t i = 0; i < s->nitems; i++) {
+        const bank_item *it = &s->items[i];
+        char d[16];
+        json_t *x = json_object();
+        set(x, "kind", str(kind_names[it->kind]));
+        set(x, "date", str(rec_date_text(it->date, d)));
+        set(x, "ref", str(it->ref));
+        set(x, "amount", yuan(it->amount));
+        json_array_append_new(items, x);
+    }
+    set(o, "items", items);
+    return o;
+}
+
+static json_t *finding_json(const county *c, const finding *f)
+{
+    json_t *o = json_object();
+    set(o, "code", str(f->code));
+    set(o, "severity", str(f->blocking ? "blocking" : "warning"));
+    set(o, "county", str(c->code));
+    set(o, "fund", str(f->fund));
+    set(o, "ref", str(f->ref));
+    set(o, "amount", yuan(f->amount));
+    set(o, "message", str(f->msg));
+    return o;
+}
+
+static json_t *schedules_json(const county *c)
+{
+    json_t *o = json_object(), *a = json_array(), *s = json_array(), *p = json_array();
+    void **v = gtab_sorted(&c->arr);
+    for (size_t i = 0; v && i < c->arr.n; i++) {
+        const arr_g *x = v[i];
+        json_t *r = json_object();
+        set(r, "payer", masked_str(x->payer));
+        set(r, "fund", str(x->fund));
+        set(r, "arrears", yuan(x->arrears));
+        set(r, "0-3", yuan(x->aging[0]));
+        set(r, "4-12", yuan(x->aging[1]));
+        set(r, "13+", yuan(x->aging[2]));
+        set(r, "overpaid", yuan(x->overpaid));
+        json_array_append_new(a, r);
+    }
+    free(v);
+    v = gtab_sorted(&c->sub);
+    for (size_t i = 0; v && i < c->sub.n; i++) {
+        const sub_g *x = v[i];
+        json_t *r = json_object();
+        char y[24];
+        snprintf(y, sizeof(y), "%lld", (long long)x->year);
+        set(r, "level", str(x->level));
+        set(r, "fund", str(x->fund));
+        set(r, "year", str(y));
+        set(r, "due", yuan(x->due));
+        set(r, "received", yuan(x->received));
+        set(r, "shortfall", yuan(x->due - x->received));
+        json_array_append_new(s, r);
+    }
+    free(v);
+    v = gtab_sorted(&c->pay);
+    for (size_t i = 0; v && i < c->pay.n; i++) {
+        const pay_g *x = v[i];
+        json_t *r = json_object();
+        set(r, "institution", str(x->inst));
+        set(r, "name", str(x->name));
+        set(r, "fund", str(x->fund));
+        set(r, "settled", yuan(x->settled));
+        set(r, "paid", yuan(x->paid));
+        set(r, "payable", yuan(x->settled - x->paid));
+        json_array_append_new(p, r);
+    }
+    free(v);
+    set(o, "employer_arrears", a);
+    set(o, "subsidy_shortfall", s);
+    set(o, "institution_payables", p);
+    return o;
+}
+
+static int cmp_county(const void *a, const void *b)
+{
+    return strcmp((*(const county *const *)a)->code, (*(const county *const *)b)->code);
+}
+
+static int cmp_input(const void *a, const void *b)
+{
+    const input *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    return c ? c : strcmp(x->digest, y->digest);
+}
+
+json_t *tc_reconcile_json(const tc_reconcile *r)
+{
+    json_t *root = json_object();
+    set(root, "format", str("tongchou-reconciliation/1"));
+    set(root, "cutover", str(r->cutover));
+    set(root, "mappings", str(tc_mapset_digest(r->m)));
+    input *in = malloc(((size_t)r->ninputs + 1) * sizeof(input));
+    json_t *inputs = json_array();
+    if (in) {
+        memcpy(in, r->inputs, (size_t)r->ninputs * sizeof(input));
+        qsort(in, (size_t)r->ninputs, sizeof(input), cmp_input);
+        for (int i = 0; i < r->ninputs; i++) {
+            json_t *x = json_object();
+            set(x, "file", str(in[i].file));
+            set(x, "digest", str(in[i].digest));
+            json_array_append_new(inputs, x);
+        }
+        free(in);
+    }
+    set(root, "inputs", inputs);
+    set(root, "status", str(tc_reconcile_status(r)));
+    county **cs = malloc(((size_t)r->nc + 1) * sizeof(county *));
+    json_t *counties = json_array();
+    if (cs) {
+        memcpy(cs, r->c, (size_t)r->nc * sizeof(county *));
+        qsort(cs, (size_t)r->nc, sizeof(county *), cmp_county);
+        for (int i = 0; i < r->nc; i++) {
+            const county *c = cs[i];
+            json_t *co = json_object();
+            set(co, "county", str(c->code));
+            const char *name = tc_mapset_region_name(r->m, c->code);
+            if (name)
+                set(co, "name", str(name));
+            json_t *funds = json_array(), *banks = json_array(), *fs = json_array();
+            for (int k = 0; k < c->nfunds; k++)
+                json_array_append_new(funds, fund_json(&c->funds[k]));
+            for (int k = 0; k < c->nbanks; k++)
+                json_array_append_new(banks, bank_json(&c->banks[k]));
+            for (size_t k = 0; k < c->findings.n; k++)
+                json_array_append_new(fs, finding_json(c, vec_at(&c->findings, k)));
+            set(co, "funds", funds);
+            set(co, "bank", banks);
+            set(co, "findings", fs);
+            set(co, "schedules", schedules_json(c));
+            json_array_append_new(counties, co);
+        }
+        free(cs);
+    }
+    set(root, "counties", counties);
+    json_t *t = json_object();
+    set(t, "transfer", yuan(r->t_transfer));
+    set(t, "claims", yuan(r->t_claims));
+    set(t, "debts", yuan(r->t_debts));
+    set(root, "totals", t);
+    return root;
+}
+
+static int write_doc(const json_t *doc, const char *path, tc_err *e)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    tc_atomic *a;
+    int rc = tc_atomic_open(&a, path, e);
+    if (!rc) {
+        fputs(text, tc_atomic_file(a));
+        fputc('\n', tc_atomic_file(a));
+        rc = tc_atomic_commit(a, e);
+    }
+    free(text);
+    return rc;
+}
+
+int tc_reconcile_write_json(const tc_reconcile *r, const char *path, tc_err *e)
+{
+    json_t *doc = tc_reconcile_json(r);
+    if (!doc)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = write_doc(doc, path, e);
+    json_decref(doc);
+    return rc;
+}
+
+/* =================================================================== CSV */
+
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputs(last ? "\r\n" : ",", f);
+}
+
+int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
+{
+    tc_atomic *a;
+    int rc = tc_atomic_open(&a, path, e);
+    if (rc)
+        return rc;
+    FILE *f = tc_atomic_file(a);
+    fputs("\xEF\xBB\xBF", f);
+    fputs("county,fund,code,severity,ref,amount,message\r\n", f);
+    county **cs = malloc(((size_t)r->nc + 1) * sizeof(county *));
+    if (!cs) {
+        tc_atomic_abort(a);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    memcpy(cs, r->c, (size_t)r->nc * sizeof(county *));
+    qsort(cs, (size_t)r->nc, sizeof(county *), cmp_county);
+    for (int i = 0; i < r->nc; i++)
+        for (size_t k = 0; k < cs[i]->findings.n; k++) {
+            const finding *x = vec_at(&cs[i]->findings, k);
+            char b[TC_MONEY_BUFSZ];
+            csv_field(f, cs[i]->code, 0);
+            csv_field(f, x->fund, 0);
+            csv_field(f, x->code, 0);
+            csv_field(f, x->blocking ? "blocking" : "warning", 0);
+            csv_field(f, x->ref, 0);
+            csv_field(f, tc_money_format(x->amount, b), 0);
+            csv_field(f, x->msg, 1);
+        }
+    free(cs);
+    return tc_atomic_commit(a, e);
+}
+
+/* =================================================================== run */
+
+int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
+                     const char *outdir, tc_reconcile_wrote wrote, void *arg, int *status,
+                     tc_err *e)
+{
+    tc_mapset *m = NULL;
+    tc_reconcile *r = NULL;
+    json_t *doc = NULL;
+    *status = 0;
+    int rc = tc_mapset_load(&m, mappings, e);
+    if (!rc)
+        rc = tc_reconcile_new(&r, m, outdir, e);
+    char path[1200];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/city/severity.csv", mappings);
+    if (!rc && stat(path, &st) == 0)
+        rc = tc_reconcile_load_severities(r, path, e);
+    for (int i = 0; i < n && !rc; i++)
+        rc = tc_reconcile_add_batch(r, inputs[i], e);
+    if (!rc && !n)
+        rc = tc_fail(e, TC_EUSAGE, "no batches to reconcile");
+    if (!rc)
+        rc = tc_reconcile_finish(r, e);
+    if (!rc && !(doc = tc_reconcile_json(r)))
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
+#define OUT(name) (snprintf(path, sizeof(path), "%s/%s", outdir, name), path)
+    if (!rc && !(rc = write_doc(doc, OUT("reconciliation.json"), e)) && wrote)
+        wrote(arg, path);
+    if (!rc && !(rc = tc_reconcile_write_csv(r, OUT("findings.csv"), e)) && wrote)
+        wrote(arg, path);
+    if (!rc && !(rc = tc_report_html(doc, OUT("reconciliation.html"), e)) && wrote)
+        wrote(arg, path);
+    if (!rc && !(rc = tc_report_xlsx(doc, OUT("reconciliation.xlsx"), e)) && wrote)
+        wrote(arg, path);
+#undef OUT
+    if (!rc)
+        *status = tc_reconcile_count(r, NULL) ? 1 : 0;
+    json_decref(doc);
+    tc_reconcile_free(r);
+    tc_mapset_free(m);
+    return rc;
+}

@@ -1,0 +1,235 @@
+/*
+ * rec_int.h - the reconciliation's insides, shared by its files:
+ *
+ *   reconcile.c   the state: group tables, reading batches into them
+ *   checks.c      one named function per check of domain.md, the
+ *                 schedules, bank statements and transfer basis
+ *   output.c      the JSON document, findings.csv, the run
+ *
+ * Every group is a fixed-size struct in a group table (gtab) keyed by
+ * the bytes of its key fields; codes longer than the fields hold are bad
+ * input, not something to cut.
+ */
+#ifndef TC_REC_INT_H
+#define TC_REC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/money.h"
+#include "reconcile/reconcile.h"
+
+#define RF 16   /* fund, level, role, kind codes */
+#define RA 32   /* account codes */
+#define RT 64   /* payers, vouchers, bank references, institutions, account numbers */
+#define RN 128  /* names */
+
+/* ------------------------------------------------------------ group tables */
+
+typedef struct gtab {
+    size_t vsize;       /* payload size */
+    size_t n, cap;      /* entries */
+    char *vals;         /* n payloads */
+    char **keys;
+    uint32_t *klen;
+    uint64_t *hash;
+    uint32_t *slot;     /* 0 empty, else entry index + 1 */
+    size_t scap;
+} gtab;
+
+void gtab_init(gtab *t, size_t vsize);
+void gtab_free(gtab *t);
+/* The payload for key (zeroed when new; *created says so), NULL when out
+ * of memory.  Pointers are valid until the next gtab_get. */
+void *gtab_get(gtab *t, const char *key, size_t klen, int *created);
+static inline void *gtab_at(const gtab *t, size_t i)
+{
+    return t->vals + i * t->vsize;
+}
+/* Payload pointers in key order (bytewise); caller frees.  NULL when empty
+ * or out of memory (check t->n). */
+void **gtab_sorted(const gtab *t);
+
+/* The payload for key, NULL when there is none. */
+void *gtab_find(const gtab *t, const char *key, size_t klen);
+/* Payload pointers sorted with cmp (which gets pointers to the pointers);
+ * caller frees.  NULL when empty or out of memory (check t->n). */
+void **gtab_sorted_by(const gtab *t, int (*cmp)(const void *, const void *));
+
+/* A growing array. */
+typedef struct vec {
+    char *v;
+    size_t size, n, cap;
+} vec;
+void *vec_push(vec *a);   /* zeroed, NULL when out of memory */
+static inline void *vec_at(const vec *a, size_t i)
+{
+    return a->v + i * a->size;
+}
+
+/* ------------------------------------------------------------------ groups */
+
+typedef struct bal_g {          /* balance rows, city codes, merged rows summed */
+    char fund[RF], acc[RA];
+    int64_t period;
+    tc_fen open, debit, credit, close;
+} bal_g;
+
+typedef struct turn_g {         /* voucher lines per account and period */
+    char fund[RF], acc[RA];
+    int64_t period;
+    tc_fen debit, credit;
+} turn_g;
+
+typedef struct vou_g {          /* one voucher */
+    char no[RT], fund[RF];
+    tc_fen debit, credit;
+} vou_g;
+
+typedef struct srcbal_g {       /* a source account's latest closing <= cutover */
+    char sfund[RF], sacc[RA];
+    int64_t period;
+    tc_fen close;
+} srcbal_g;
+
+typedef struct paid_g {         /* contributions paid per fund and period */
+    char fund[RF];
+    int64_t period;
+    tc_fen paid;
+} paid_g;
+
+typedef struct arr_g {          /* an employer with arrears or overpayments */
+    char payer[RT], fund[RF];
+    tc_fen arrears, aging[3], overpaid;
+} arr_g;
+
+typedef struct sub_g {
+    char level[RF], fund[RF];
+    int64_t year;
+    tc_fen due, received;
+} sub_g;
+
+typedef struct pay_g {
+    char inst[RT], name[RN], fund[RF];
+    tc_fen settled, paid;
+} pay_g;
+
+typedef struct pers_g {
+    char fund[RF];
+    tc_fen sum;
+} pers_g;
+
+typedef struct bacct_g {        /* bank_account */
+    char no[RT], fund[RF], role[RF], acc[RA], sfund[RF], sacc[RA];
+} bacct_g;
+
+typedef struct bstmt_g {        /* bank_statement */
+    char no[RT];
+    int64_t from, to;
+    tc_fen open, close;
+} bstmt_g;
+
+typedef struct bitem {          /* a booked bank line or a bank entry */
+    char key[RT];               /* booked: "sfund\x1fsacc"; entry: the account number */
+    char ref[RT];
+    int64_t date;
+    tc_fen amount;              /* booked: debit - credit; entry: as the bank wrote it */
+} bitem;
+
+/* ---------------------------------------------------------------- results */
+
+typedef struct finding {
+    char code[32], fund[RF], ref[192];
+    tc_fen amount;
+    int blocking;
+    char msg[320];
+} finding;
+
+typedef struct fundfig {
+    char fund[RF];
+    tc_fen cash, recv, pay, net, fund_balance;
+    tc_fen arrears, aging[3], overpaid, shortfall, inst, personal;
+    tc_fen assets, liabilities;   /* for the equation */
+    tc_fen personal_ledger;
+    char personal_acc[RA];
+    int have_balances;
+} fundfig;
+
+enum { K_RNB, K_PNB, K_BNR, K_BNP };
+
+typedef struct bank_item {
+    int kind;
+    int64_t date;
+    char ref[RT];
+    tc_fen amount;
+} bank_item;
+
+typedef struct bankstmt {
+    bacct_g a;
+    tc_fen ledger, statement, adjusted, sums[4];
+    bank_item *items;
+    size_t nitems;
+} bankstmt;
+
+typedef struct county {
+    char code[7];
+    gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt;
+    vec booked, entries;
+    vec findings;
+    /* after finish */
+    fundfig *funds;
+    int nfunds;
+    bankstmt *banks;
+    int nbanks;
+} county;
+
+typedef struct input {
+    char file[256];
+    char digest[TC_DIGEST_TEXT_MAX];
+} input;
+
+#define NCODES 12
+
+struct tc_reconcile {
+    const tc_mapset *m;
+    char tmpdir[512];
+    char cutover[11];
+    int64_t cutdate, cutper;     /* YYYYMMDD, YYYYMM */
+    county **c;
+    int nc, capc;
+    input *inputs;
+    int ninputs, capinputs;
+    const tc_rate_rule *rates;
+    int nrates;
+    int blocking[NCODES];
+    int finished;
+    int nfindings, nblocking;
+    tc_fen t_transfer, t_claims, t_debts;
+};
+
+extern const char *const rec_codes[NCODES];
+
+/* Index of code in rec_codes, or -1. */
+int rec_code_index(const char *code);
+
+/* Add a finding to c: the ref and message printf-style ("%s" the ref). */
+int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
+                const char *ref, const char *msgfmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* "YYYY-MM" of YYYYMM; "YYYY-MM-DD" of YYYYMMDD. */
+char *rec_period_text(int64_t p, char *out);
+char *rec_date_text(int64_t d, char *out);
+
+/* A key of fields separated by 0x1f (gtab keys). */
+typedef struct keybuf {
+    char b[512];
+    size_t n;
+    int over;
+} keybuf;
+void kb_text(keybuf *k, const char *s, size_t n);
+void kb_int(keybuf *k, int64_t v);
+
+/* checks.c: everything after the last batch, for one county. */
+int rec_finish_county(tc_reconcile *r, county *c, tc_err *e);
+
+#endif

@@ -1,0 +1,1056 @@
+/*
+ * reconcile.c - the reconciliation's state, and batches streamed into it.
+ *
+ * Each record type has one reader below that folds its records into the
+ * county's group tables (rec_int.h) and makes the findings that need
+ * nothing but the record itself (a due that is not base x rate, a rate not
+ * in the city table, a bad check digit).  Everything that compares one
+ * group with another - vouchers, roll-forward, continuity, turnover, the
+ * equation, contributions against the ledger, banks, personal accounts -
+ * runs once every batch is in (checks.c), because batches come in any
+ * order.
+ *
+ * Contribution and personal-account records are the millions; for them the
+ * reader keeps no per-record state: sums per fund and period, and a group
+ * only for a payer whose record is not paid exactly (arrears or an
+ * overpayment).  Natural keys, taken in the source's own codes from the
+ * lineage columns, go to extract/keys.h, which spills 128-bit hashes to an
+ * unlinked file; when it reports repeated keys, the batch is read a second
+ * time to fetch those records for the DUPLICATE_RECORD findings.
+ */
+#include "reconcile/rec_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/batch.h"
+#include "core/hash.h"
+#include "core/ident.h"
+#include "extract/keys.h"
+
+/* ============================================================ group tables */
+
+void gtab_init(gtab *t, size_t vsize)
+{
+    memset(t, 0, sizeof(*t));
+    t->vsize = vsize;
+}
+
+void gtab_free(gtab *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->keys[i]);
+    free(t->keys);
+    free(t->klen);
+    free(t->hash);
+    free(t->vals);
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+static int gtab_rehash(gtab *t, size_t scap)
+{
+    uint32_t *s = calloc(scap, sizeof(uint32_t));
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = (size_t)t->hash[i] & (scap - 1);
+        while (s[j])
+            j = (j + 1) & (scap - 1);
+        s[j] = (uint32_t)i + 1;
+    }
+    free(t->slot);
+    t->slot = s;
+    t->scap = scap;
+    return 0;
+}
+
+void *gtab_get(gtab *t, const char *key, size_t klen, int *created)
+{
+    uint64_t h = tc_fnv1a(key, klen);
+    if (created)
+        *created = 0;
+    if (t->scap) {
+        for (size_t j = (size_t)h & (t->scap - 1); t->slot[j]; j = (j + 1) & (t->scap - 1)) {
+            size_t i = t->slot[j] - 1;
+            if (t->hash[i] == h && t->klen[i] == klen && memcmp(t->keys[i], key, klen) == 0)
+                return gtab_at(t, i);
+        }
+    }
+    if ((t->n + 1) * 2 > t->scap && gtab_rehash(t, t->scap ? t->scap * 2 : 64))
+        return NULL;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 32;
+        char *v = realloc(t->vals, cap * t->vsize);
+        if (!v)
+            return NULL;
+        t->vals = v;
+        char **k = realloc(t->keys, cap * sizeof(char *));
+        if (!k)
+            return NULL;
+        t->keys = k;
+        uint32_t *l = realloc(t->klen, cap * sizeof(uint32_t));
+        if (!l)
+            return NULL;
+        t->klen = l;
+        uint64_t *hh = realloc(t->hash, cap * sizeof(uint64_t));
+        if (!hh)
+            return NULL;
+        t->hash = hh;
+        t->cap = cap;
+    }
+    char *kc = malloc(klen ? klen : 1);
+    if (!kc)
+        return NULL;
+    memcpy(kc, key, klen);
+    size_t i = t->n++;
+    t->keys[i] = kc;
+    t->klen[i] = (uint32_t)klen;
+    t->hash[i] = h;
+    memset(gtab_at(t, i), 0, t->vsize);
+    size_t j = (size_t)h & (t->scap - 1);
+    while (t->slot[j])
+        j = (j + 1) & (t->scap - 1);
+    t->slot[j] = (uint32_t)i + 1;
+    if (created)
+        *created = 1;
+    return gtab_at(t, i);
+}
+
+void *gtab_find(const gtab *t, const char *key, size_t klen)
+{
+    if (!t->scap)
+        return NULL;
+    uint64_t h = tc_fnv1a(key, klen);
+    for (size_t j = (size_t)h & (t->scap - 1); t->slot[j]; j = (j + 1) & (t->scap - 1)) {
+        size_t i = t->slot[j] - 1;
+        if (t->hash[i] == h && t->klen[i] == klen && memcmp(t->keys[i], key, klen) == 0)
+            return gtab_at(t, i);
+    }
+    return NULL;
+}
+
+void **gtab_sorted_by(const gtab *t, int (*cmp)(const void *, const void *))
+{
+    if (!t->n)
+        return NULL;
+    void **out = malloc(t->n * sizeof(void *));
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < t->n; i++)
+        out[i] = gtab_at(t, i);
+    qsort(out, t->n, sizeof(void *), cmp);
+    return out;
+}
+
+static const gtab *sort_tab;
+
+static int cmp_key(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    size_t lx = sort_tab->klen[x], ly = sort_tab->klen[y];
+    int c = memcmp(sort_tab->keys[x], sort_tab->keys[y], lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
+void **gtab_sorted(const gtab *t)
+{
+    if (!t->n)
+        return NULL;
+    size_t *ix = malloc(t->n * sizeof(size_t));
+    void **out = malloc(t->n * sizeof(void *));
+    if (!ix || !out) {
+        free(ix);
+        free(out);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        ix[i] = i;
+    sort_tab = t; /* single-threaded: the reconciliation runs on one thread */
+    qsort(ix, t->n, sizeof(size_t), cmp_key);
+    for (size_t i = 0; i < t->n; i++)
+        out[i] = gtab_at(t, ix[i]);
+    free(ix);
+    return out;
+}
+
+void *vec_push(vec *a)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        char *v = realloc(a->v, cap * a->size);
+        if (!v)
+            return NULL;
+        a->v = v;
+        a->cap = cap;
+    }
+    void *p = a->v + a->n++ * a->size;
+    memset(p, 0, a->size);
+    return p;
+}
+
+void kb_text(keybuf *k, const char *s, size_t n)
+{
+    if (k->n + n + 1 > sizeof(k->b)) {
+        k->over = 1;
+        return;
+    }
+    memcpy(k->b + k->n, s, n);
+    k->n += n;
+    k->b[k->n++] = 0x1f;
+}
+
+void kb_int(keybuf *k, int64_t v)
+{
+    kb_text(k, (const char *)&v, sizeof(v));
+}
+
+/* ================================================================ helpers */
+
+const char *const rec_codes[NCODES] = {
+    "VOUCHER_UNBALANCED", "ROLLFORWARD_BREAK",  "PERIOD_GAP",   "TURNOVER_MISMATCH",
+    "EQUATION_BREAK",     "CONTRIB_LEDGER_MISMATCH", "BANK_UNRECONCILED",
+    "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "DUE_MISMATCH", "RATE_MISMATCH",
+    "BAD_CHECK_DIGIT"};
+
+int rec_code_index(const char *code)
+{
+    for (int i = 0; i < NCODES; i++)
+        if (strcmp(rec_codes[i], code) == 0)
+            return i;
+    return -1;
+}
+
+char *rec_period_text(int64_t p, char *out)
+{
+    snprintf(out, 16, "%04d-%02d", (int)(p / 100 % 10000), (int)(p % 100));
+    return out;
+}
+
+char *rec_date_text(int64_t d, char *out)
+{
+    snprintf(out, 16, "%04d-%02d-%02d", (int)(d / 10000 % 10000), (int)(d / 100 % 100),
+             (int)(d % 100));
+    return out;
+}
+
+int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
+                const char *ref, const char *msgfmt, ...)
+{
+    finding *f = vec_push(&c->findings);
+    if (!f)
+        return TC_ENOMEM;
+    snprintf(f->code, sizeof(f->code), "%s", code);
+    snprintf(f->fund, sizeof(f->fund), "%s", fund);
+    snprintf(f->ref, sizeof(f->ref), "%s", ref);
+    /* a last line of defence: refs are built masked already */
+    tc_mask_ids_inplace(f->ref);
+    f->amount = amount;
+    int ci = rec_code_index(code);
+    f->blocking = ci >= 0 ? r->blocking[ci] : 1;
+    va_list ap;
+    va_start(ap, msgfmt);
+    vsnprintf(f->msg, sizeof(f->msg), msgfmt, ap);
+    va_end(ap);
+    tc_mask_ids_inplace(f->msg);
+    return 0;
+}
+
+/* Copy a text value into a fixed field; TC_EINPUT when it does not fit. */
+static int put(char *dst, size_t cap, const tc_value *v, const char *what, tc_err *e)
+{
+    if (v->n >= cap)
+        return tc_fail(e, TC_EINPUT, "%s '%.*s' is longer than %zu bytes", what,
+                       (int)(v->n > 40 ? 40 : v->n), v->s, cap - 1);
+    memcpy(dst, v->s, v->n);
+    dst[v->n] = 0;
+    return 0;
+}
+
+/* ============================================================== the result */
+
+static void county_init(county *c, const char *code)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->code, sizeof(c->code), "%s", code);
+    gtab_init(&c->bal, sizeof(bal_g));
+    gtab_init(&c->turn, sizeof(turn_g));
+    gtab_init(&c->vou, sizeof(vou_g));
+    gtab_init(&c->srcbal, sizeof(srcbal_g));
+    gtab_init(&c->paid, sizeof(paid_g));
+    gtab_init(&c->arr, sizeof(arr_g));
+    gtab_init(&c->sub, sizeof(sub_g));
+    gtab_init(&c->pay, sizeof(pay_g));
+    gtab_init(&c->pers, sizeof(pers_g));
+    gtab_init(&c->bacct, sizeof(bacct_g));
+    gtab_init(&c->bstmt, sizeof(bstmt_g));
+    c->booked.size = c->entries.size = sizeof(bitem);
+    c->findings.size = sizeof(finding);
+}
+
+static void county_free(county *c)
+{
+    gtab *t[] = {&c->bal, &c->turn, &c->vou, &c->srcbal, &c->paid, &c->arr,
+                 &c->sub, &c->pay,  &c->pers, &c->bacct, &c->bstmt};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        gtab_free(t[i]);
+    free(c->booked.v);
+    free(c->entries.v);
+    free(c->findings.v);
+    free(c->funds);
+    for (int i = 0; i < c->nbanks; i++)
+        free(c->banks[i].items);
+    free(c->banks);
+    free(c);
+}
+
+int tc_reconcile_new(tc_reconcile **out, const tc_mapset *m, const char *tmpdir, tc_err *e)
+{
+    tc_reconcile *r = calloc(1, sizeof(*r));
+    if (!r)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    r->m = m;
+    const char *t = tmpdir && tmpdir[0] ? tmpdir : getenv("TMPDIR");
+    snprintf(r->tmpdir, sizeof(r->tmpdir), "%s", t && t[0] ? t : "/tmp");
+    r->nrates = tc_mapset_rates(m, &r->rates);
+    for (int i = 0; i < NCODES; i++)
+        r->blocking[i] = 1;
+    r->blocking[rec_code_index("DUE_MISMATCH")] = 0;
+    r->blocking[rec_code_index("RATE_MISMATCH")] = 0;
+    r->blocking[rec_code_index("BAD_CHECK_DIGIT")] = 0;
+    *out = r;
+    return 0;
+}
+
+void tc_reconcile_free(tc_reconcile *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->nc; i++)
+        county_free(r->c[i]);
+    free(r->c);
+    free(r->inputs);
+    free(r);
+}
+
+int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, tc_err *e)
+{
+    int i = rec_code_index(code);
+    if (i < 0)
+        return tc_fail(e, TC_EINPUT, "unknown finding code '%s'", code);
+    r->blocking[i] = !!blocking;
+    return 0;
+}
+
+int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot read severity table %s", path);
+    char line[256];
+    int ln = 0, rc = 0;
+    while (!rc && fgets(line, sizeof(line), f)) {
+        ln++;
+        char *s = line;
+        if (ln == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+            (unsigned char)s[2] == 0xBF)
+            s += 3;
+        s[strcspn(s, "\r\n")] = 0;
+        if (ln == 1) {
+            if (strcmp(s, "code,severity") != 0) {
+                rc = tc_fail(e, TC_EINPUT, "the header row is '%s'; expected 'code,severity'", s);
+                tc_err_at(e, path, ln, 0);
+            }
+            continue;
+        }
+        if (!s[0])
+            continue;
+        char *comma = strchr(s, ',');
+        int blk = -1;
+        if (comma) {
+            *comma = 0;
+            blk = strcmp(comma + 1, "blocking") == 0 ? 1 : strcmp(comma + 1, "warning") == 0 ? 0 : -1;
+        }
+        if (blk < 0) {
+            rc = tc_fail(e, TC_EINPUT, "expected CODE,blocking or CODE,warning");
+            tc_err_at(e, path, ln, 0);
+        } else if ((rc = tc_reconcile_set_severity(r, s, blk, e))) {
+            tc_err_at(e, path, ln, 0);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static county *county_of(tc_reconcile *r, const char *code, tc_err *e)
+{
+    for (int i = 0; i < r->nc; i++)
+        if (strcmp(r->c[i]->code, code) == 0)
+            return r->c[i];
+    if (r->nc == r->capc) {
+        int cap = r->capc ? r->capc * 2 : 8;
+        county **q = realloc(r->c, (size_t)cap * sizeof(*q));
+        if (!q) {
+            tc_fail(e, TC_ENOMEM, "out of memory");
+            return NULL;
+        }
+        r->c = q;
+        r->capc = cap;
+    }
+    county *c = malloc(sizeof(*c));
+    if (!c) {
+        tc_fail(e, TC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    county_init(c, code);
+    r->c[r->nc++] = c;
+    return c;
+}
+
+/* ================================================================ readers */
+
+/* What a reader needs of a batch: its columns by name. */
+typedef struct rd {
+    tc_reconcile *r;
+    county *c;
+    const tc_batch_header *h;
+    const char *path;
+    int col[TC_MAX_COLUMNS];    /* canonical column i -> header column */
+    int src[TC_MAX_COLUMNS];    /* canonical column i -> src_<name>, or -1 */
+    int type;                   /* index into tc_rectypes */
+    /* contribution fast path */
+    char last_payer[RT];
+    int last_payer_ok;
+    int last_payer_kind_employer;
+    paid_g *last_paid;
+    int64_t last_paid_period;
+    char last_paid_fund[RF];
+} rd;
+
+#define V(i) (&vals[x->col[i]])
+#define SRC(i) (x->src[i] >= 0 ? &vals[x->src[i]] : &vals[x->col[i]])
+
+static int oom(tc_err *e)
+{
+    return tc_fail(e, TC_ENOMEM, "out of memory");
+}
+
+static int eq(const tc_value *v, const char *s)
+{
+    size_t n = strlen(s);
+    return v->n == n && memcmp(v->s, s, n) == 0;
+}
+
+/* balance: fund account period opening debit credit closing */
+static int read_balance(rd *x, const tc_value *vals, tc_err *e)
+{
+    keybuf k = {.n = 0};
+    kb_text(&k, V(0)->s, V(0)->n);
+    kb_text(&k, V(1)->s, V(1)->n);
+    kb_int(&k, V(2)->i);
+    int created;
+    bal_g *g = gtab_get(&x->c->bal, k.b, k.n, &created);
+    if (!g)
+        return oom(e);
+    if (created) {
+        int rc = put(g->fund, RF, V(0), "fund", e);
+        if (!rc)
+            rc = put(g->acc, RA, V(1), "account", e);
+        if (rc)
+            return rc;
+        g->period = V(2)->i;
+    }
+    if (tc_money_add(g->open, V(3)->i, &g->open) || tc_money_add(g->debit, V(4)->i, &g->debit) ||
+        tc_money_add(g->credit, V(5)->i, &g->credit) || tc_money_add(g->close, V(6)->i, &g->close))
+        return tc_fail(e, TC_EINPUT, "balance sums overflow");
+    /* a bank account's ledger figure is its source account's closing */
+    const char *role = tc_mapset_account_role(x->r->m, V(1)->s, V(1)->n);
+    if (role && strcmp(role, "cash") == 0 && V(2)->i <= x->r->cutper) {
+        keybuf s = {.n = 0};
+        kb_text(&s, SRC(0)->s, SRC(0)->n);
+        kb_text(&s, SRC(1)->s, SRC(1)->n);
+        srcbal_g *b = gtab_get(&x->c->srcbal, s.b, s.n, &created);
+        if (!b)
+            return oom(e);
+        if (created || V(2)->i > b->period) {
+            int rc = put(b->sfund, RF, SRC(0), "fund", e);
+            if (!rc)
+                rc = put(b->sacc, RA, SRC(1), "account", e);
+            if (rc)
+                return rc;
+            b->period = V(2)->i;
+            b->close = V(6)->i;
+        } else if (V(2)->i == b->period && tc_money_add(b->close, V(6)->i, &b->close)) {
+            return tc_fail(e, TC_EINPUT, "balance sums overflow");
+        }
+    }
+    return 0;
+}
+
+/* voucher_line: voucher date fund voucher_memo line account debit credit bank_ref memo */
+static int read_voucher_line(rd *x, const tc_value *vals, tc_err *e)
+{
+    int created, rc;
+    keybuf k = {.n = 0};
+    kb_text(&k, V(0)->s, V(0)->n);
+    vou_g *v = gtab_get(&x->c->vou, k.b, k.n, &created);
+    if (!v)
+        return oom(e);
+    if (created && ((rc = put(v->no, RT, V(0), "voucher", e)) || (rc = put(v->fund, RF, V(2), "fund", e))))
+        return rc;
+    if (tc_money_add(v->debit, V(6)->i, &v->debit) || tc_money_add(v->credit, V(7)->i, &v->credit))
+        return tc_fail(e, TC_EINPUT, "voucher sums overflow");
+
+    k.n = 0;
+    int64_t period = V(1)->i / 100;
+    kb_text(&k, V(2)->s, V(2)->n);
+    kb_text(&k, V(5)->s, V(5)->n);
+    kb_int(&k, period);
+    turn_g *t = gtab_get(&x->c->turn, k.b, k.n, &created);
+    if (!t)
+        return oom(e);
+    if (created) {
+        if ((rc = put(t->fund, RF, V(2), "fund", e)) || (rc = put(t->acc, RA, V(5), "account", e)))
+            return rc;
+        t->period = period;
+    }
+    if (tc_money_add(t->debit, V(6)->i, &t->debit) || tc_money_add(t->credit, V(7)->i, &t->credit))
+        return tc_fail(e, TC_EINPUT, "turnover sums overflow");
+
+    const char *role = tc_mapset_account_role(x->r->m, V(5)->s, V(5)->n);
+    if (role && strcmp(role, "cash") == 0) {
+        bitem *b = vec_push(&x->c->booked);
+        if (!b)
+            return oom(e);
+        keybuf s = {.n = 0};
+        kb_text(&s, SRC(2)->s, SRC(2)->n);
+        kb_text(&s, SRC(5)->s, SRC(5)->n);
+        if (s.over || s.n >= RT)
+            return tc_fail(e, TC_EINPUT, "fund and account codes too long");
+        memcpy(b->key, s.b, s.n);
+        if ((rc = put(b->ref, RT, V(8), "bank reference", e)))
+            return rc;
+        b->date = V(1)->i;
+        if (tc_money_sub(V(6)->i, V(7)->i, &b->amount))
+            return tc_fail(e, TC_EINPUT, "voucher line amount overflows");
+    }
+    return 0;
+}
+
+/* The check digit of a payer or person: a unified social credit code for
+ * employers, an identity number for everyone else. */
+static int ident_ok(const tc_value *v, int employer)
+{
+    return employer ? tc_ident_uscc_valid(v->s, v->n) : tc_ident_id_valid(v->s, v->n);
+}
+
+static const char *masked(const tc_value *v, char *out, size_t n)
+{
+    if (tc_ident_looks_like_id(v->s, v->n))
+        return tc_ident_mask(v->s, v->n, out, n);
+    snprintf(out, n, "%.*s", (int)v->n, v->s);
+    return out;
+}
+
+/* contribution: payer kind fund period base rate due paid */
+static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
+{
+    tc_reconcile *r = x->r;
+    county *c = x->c;
+    const tc_value *payer = V(0), *kind = V(1), *fund = V(2);
+    int64_t period = V(3)->i;
+    tc_fen base = V(4)->i, due = V(6)->i, paid = V(7)->i;
+    int32_t rate = (int32_t)V(5)->i;
+    int rc, employer = eq(kind, "employer");
+    char who[RT + 8], ref[192], per[16], fundz[RF], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
+
+    /* paid per fund and period (the records of a payer share them often) */
+    if (!x->last_paid || x->last_paid_period != period || !eq(fund, x->last_paid_fund)) {
+        keybuf k = {.n = 0};
+        kb_text(&k, fund->s, fund->n);
+        kb_int(&k, period);
+        int created;
+        paid_g *p = gtab_get(&c->paid, k.b, k.n, &created);
+        if (!p)
+            return oom(e);
+        if (created) {
+            if ((rc = put(p->fund, RF, fund, "fund", e)))
+                return rc;
+            p->period = period;
+        }
+        x->last_paid = p;
+        x->last_paid_period = period;
+        snprintf(x->last_paid_fund, sizeof(x->last_paid_fund), "%s", p->fund);
+    }
+    if (tc_money_add(x->last_paid->paid, paid, &x->last_paid->paid))
+        return tc_fail(e, TC_EINPUT, "contributions paid overflow");
+
+    /* due = base x rate */
+    tc_fen want;
+    if (tc_money_apply_rate(base, rate, &want))
+        return tc_fail(e, TC_EINPUT, "base x rate overflows");
+    /* the rate in force: the record's rate must be one of them */
+    int any = 0, match = 0;
+    int32_t first = 0;
+    int64_t day = period * 100 + 1;
+    for (int i = 0; i < r->nrates; i++) {
+        const tc_rate_rule *q = &r->rates[i];
+        if (q->from <= day && day <= q->to && eq(fund, q->fund) && eq(kind, q->kind)) {
+            if (!any)
+                first = q->rate;
+            any = 1;
+            match |= q->rate == rate;
+        }
+    }
+    /* check digits, once per payer run */
+    if (payer->n >= RT)
+        return tc_fail(e, TC_EINPUT, "payer '%.*s' is longer than %d bytes", 20, payer->s, RT - 1);
+    if (!(payer->n == strlen(x->last_payer) && memcmp(payer->s, x->last_payer, payer->n) == 0 &&
+          x->last_payer_kind_employer == employer)) {
+        memcpy(x->last_payer, payer->s, payer->n);
+        x->last_payer[payer->n] = 0;
+        x->last_payer_kind_employer = employer;
+        x->last_payer_ok = ident_ok(payer, employer);
+    }
+    int need_ref = due != want || (any && !match) || !x->last_payer_ok;
+    if (need_ref) {
+        if ((rc = put(fundz, RF, fund, "fund", e)))
+            return rc;
+        snprintf(ref, sizeof(ref), "%s/%.*s/%s", masked(payer, who, sizeof(who)), (int)kind->n,
+                 kind->s, rec_period_text(period, per));
+        if (due != want &&
+            (rc = rec_finding(r, c, "DUE_MISMATCH", fundz, due - want, ref,
+                              "contribution %s: due %s is not base x rate %s", ref,
+                              tc_money_format(due, b1), tc_money_format(want, b2))))
+            return oom(e);
+        if (any && !match) {
+            tc_fen at;
+            char rt1[8], rt2[8];
+            if (tc_money_apply_rate(base, first, &at))
+                return tc_fail(e, TC_EINPUT, "base x rate overflows");
+            if ((rc = rec_finding(r, c, "RATE_MISMATCH", fundz, due - at, ref,
+                                  "contribution %s: rate %s is not in force (city rate %s)", ref,
+                                  tc_rate_format(rate, rt1), tc_rate_format(first, rt2))))
+                return oom(e);
+        }
+        if (!x->last_payer_ok &&
+            (rc = rec_finding(r, c, "BAD_CHECK_DIGIT", fundz, 0, ref,
+                              "contribution %s: the payer's %s has a wrong check digit", ref,
+                              employer ? "unified social credit code" : "identity number")))
+            return oom(e);
+    }
+
+    /* employer arrears and overpayments, aged to the cutover */
+    if (employer && due != paid) {
+        keybuf k = {.n = 0};
+        kb_text(&k, payer->s, payer->n);
+        kb_text(&k, fund->s, fund->n);
+        int created;
+        arr_g *a = gtab_get(&c->arr, k.b, k.n, &created);
+        if (!a)
+            return oom(e);
+        if (created && ((rc = put(a->payer, RT, payer, "payer", e)) ||
+                        (rc = put(a->fund, RF, fund, "fund", e))))
+            return rc;
+        if (due > paid) {
+            int64_t months = (r->cutper / 100 * 12 + r->cutper % 100) - (period / 100 * 12 + period % 100);
+            int bucket = months <= 3 ? 0 : months <= 12 ? 1 : 2;
+            if (tc_money_add(a->arrears, due - paid, &a->arrears) ||
+                tc_money_add(a->aging[bucket], due - paid, &a->aging[bucket]))
+                return tc_fail(e, TC_EINPUT, "arrears overflow");
+        } else if (tc_money_add(a->overpaid, paid - due, &a->overpaid)) {
+            return tc_fail(e, TC_EINPUT, "overpayments overflow");
+        }
+    }
+    return 0;
+}
+
+/* subsidy: level fund year due received */
+static int read_subsidy(rd *x, const tc_value *vals, tc_err *e)
+{
+    keybuf k = {.n = 0};
+    kb_text(&k, V(0)->s, V(0)->n);
+    kb_text(&k, V(1)->s, V(1)->n);
+    kb_int(&k, V(2)->i);
+    int created, rc;
+    sub_g *s = gtab_get(&x->c->sub, k.b, k.n, &created);
+    if (!s)
+        return oom(e);
+    if (created) {
+        if ((rc = put(s->level, RF, V(0), "level", e)) || (rc = put(s->fund, RF, V(1), "fund", e)))
+            return rc;
+        s->year = V(2)->i;
+    }
+    if (tc_money_add(s->due, V(3)->i, &s->due) || tc_money_add(s->received, V(4)->i, &s->received))
+        return tc_fail(e, TC_EINPUT, "subsidy sums overflow");
+    return 0;
+}
+
+/* payable: institution name fund period settled paid */
+static int read_payable(rd *x, const tc_value *vals, tc_err *e)
+{
+    keybuf k = {.n = 0};
+    kb_text(&k, V(0)->s, V(0)->n);
+    kb_text(&k, V(2)->s, V(2)->n);
+    int created, rc;
+    pay_g *p = gtab_get(&x->c->pay, k.b, k.n, &created);
+    if (!p)
+        return oom(e);
+    if (created) {
+        if ((rc = put(p->inst, RT, V(0), "institution", e)) || (rc = put(p->fund, RF, V(2), "fund", e)))
+            return rc;
+        snprintf(p->name, sizeof(p->name), "%.*s", (int)(V(1)->n < RN ? V(1)->n : 0), V(1)->s);
+    }
+    if (tc_money_add(p->settled, V(4)->i, &p->settled) || tc_money_add(p->paid, V(5)->i, &p->paid))
+        return tc_fail(e, TC_EINPUT, "payable sums overflow");
+    return 0;
+}
+
+/* personal_account: person fund balance */
+static int read_personal(rd *x, const tc_value *vals, tc_err *e)
+{
+    const tc_value *fund = V(1);
+    int created, rc;
+    pers_g *p = gtab_get(&x->c->pers, fund->s, fund->n, &created);
+    if (!p)
+        return oom(e);
+    if (created && (rc = put(p->fund, RF, fund, "fund", e)))
+        return rc;
+    if (tc_money_add(p->sum, V(2)->i, &p->sum))
+        return tc_fail(e, TC_EINPUT, "personal account sums overflow");
+    if (!tc_ident_id_valid(V(0)->s, V(0)->n)) {
+        char who[RT + 8], ref[192];
+        snprintf(ref, sizeof(ref), "%s/%s", masked(V(0), who, sizeof(who)), p->fund);
+        if (rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", p->fund, 0, ref,
+                        "personal account %s: the identity number has a wrong check digit", ref))
+            return oom(e);
+    }
+    return 0;
+}
+
+/* bank_account: no fund role account bank */
+static int read_bank_account(rd *x, const tc_value *vals, tc_err *e)
+{
+    int created, rc;
+    bacct_g *b = gtab_get(&x->c->bacct, V(0)->s, V(0)->n, &created);
+    if (!b)
+        return oom(e);
+    if ((rc = put(b->no, RT, V(0), "bank account", e)) || (rc = put(b->fund, RF, V(1), "fund", e)) ||
+        (rc = put(b->role, RF, V(2), "bank role", e)) || (rc = put(b->acc, RA, V(3), "account", e)) ||
+        (rc = put(b->sfund, RF, SRC(1), "fund", e)) || (rc = put(b->sacc, RA, SRC(3), "account", e)))
+        return rc;
+    return 0;
+}
+
+/* bank_statement: account from to opening closing */
+static int read_bank_statement(rd *x, const tc_value *vals, tc_err *e)
+{
+    int created, rc;
+    bstmt_g *b = gtab_get(&x->c->bstmt, V(0)->s, V(0)->n, &created);
+    if (!b)
+        return oom(e);
+    if ((rc = put(b->no, RT, V(0), "bank account", e)))
+        return rc;
+    b->from = V(1)->i;
+    b->to = V(2)->i;
+    b->open = V(3)->i;
+    b->close = V(4)->i;
+    return 0;
+}
+
+/* bank_entry: account date ref amount */
+static int read_bank_entry(rd *x, const tc_value *vals, tc_err *e)
+{
+    bitem *b = vec_push(&x->c->entries);
+    int rc;
+    if (!b)
+        return oom(e);
+    if ((rc = put(b->key, RT, V(0), "bank account", e)) || (rc = put(b->ref, RT, V(2), "bank reference", e)))
+        return rc;
+    b->date = V(1)->i;
+    b->amount = V(3)->i;
+    return 0;
+}
+
+static int read_nothing(rd *x, const tc_value *vals, tc_err *e)
+{
+    (void)x;
+    (void)vals;
+    (void)e;
+    return 0;
+}
+
+typedef int (*reader_fn)(rd *x, const tc_value *vals, tc_err *e);
+
+static const struct {
+    const char *type;
+    reader_fn fn;
+} readers[] = {
+    {"account", read_nothing},          {"bank_account", read_bank_account},
+    {"balance", read_balance},          {"voucher_line", read_voucher_line},
+    {"contribution", read_contribution}, {"subsidy", read_subsidy},
+    {"payable", read_payable},          {"bank_statement", read_bank_statement},
+    {"bank_entry", read_bank_entry},    {"personal_account", read_personal},
+};
+
+/* ============================================================= duplicates */
+
+typedef struct dups {
+    long long *rec;     /* record numbers of second occurrences */
+    size_t n, cap;
+    int oom;
+} dups;
+
+static void on_dup(void *arg, const tc_keys_dup *d)
+{
+    dups *x = arg;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        long long *q = realloc(x->rec, cap * sizeof(*q));
+        if (!q) {
+            x->oom = 1;
+            return;
+        }
+        x->rec = q;
+        x->cap = cap;
+    }
+    x->rec[x->n++] = d->second;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The amount of a repeated record: its first money column that is a claim. */
+static int dup_amount_col(const tc_rectype *t)
+{
+    const char *name = strcmp(t->name, "contribution") == 0 || strcmp(t->name, "subsidy") == 0 ? "due"
+                       : strcmp(t->name, "payable") == 0 ? "settled"
+                                                          : NULL;
+    if (name)
+        return tc_rectype_col(t, name);
+    for (int i = 0; i < t->ncols; i++)
+        if (t->cols[i].type == TC_COL_AMOUNT)
+            return i;
+    return -1;
+}
+
+/* Read the batch again and make a finding for each repeated record. */
+static int dup_findings(rd *x, dups *d, tc_err *e)
+{
+    const tc_rectype *t = &tc_rectypes[x->type];
+    qsort(d->rec, d->n, sizeof(*d->rec), cmp_ll);
+    tc_batch_reader *br;
+    int rc = tc_batch_open(&br, x->path, 0, e);
+    if (rc)
+        return rc;
+    int kc[5], nk = tc_rectype_key(t, kc);
+    int ac = dup_amount_col(t), fc = tc_rectype_col(t, "fund");
+    size_t next = 0;
+    const tc_value *vals;
+    while (next < d->n && (rc = tc_batch_next(br, &vals, e)) == 1) {
+        long long no = (long long)tc_batch_record_no(br);
+        if (no != d->rec[next])
+            continue;
+        while (next < d->n && d->rec[next] == no)
+            next++;
+        char ref[192], part[96];
+        int len = snprintf(ref, sizeof(ref), "%s ", t->name);
+        for (int i = 0; i < nk; i++) {
+            const tc_value *v = SRC(kc[i]);
+            switch (t->cols[kc[i]].type) {
+            case TC_COL_TEXT: masked(v, part, sizeof(part)); break;
+            case TC_COL_PERIOD: rec_period_text(v->i, part); break;
+            case TC_COL_DATE: rec_date_text(v->i, part); break;
+            default: snprintf(part, sizeof(part), "%lld", (long long)v->i); break;
+            }
+            len += snprintf(ref + len, sizeof(ref) - (size_t)(len < (int)sizeof(ref) ? len : (int)sizeof(ref) - 1),
+                            "%s%s", i ? "/" : "", part);
+            if (len >= (int)sizeof(ref))
+                len = (int)sizeof(ref) - 1;
+        }
+        char fund[RF] = "";
+        if (fc >= 0 && (rc = put(fund, RF, V(fc), "fund", e)))
+            break;
+        tc_fen amount = ac >= 0 ? V(ac)->i : 0;
+        if (rec_finding(x->r, x->c, "DUPLICATE_RECORD", fund, amount, ref,
+                        "%s: record %lld repeats the natural key of an earlier record", ref, no)) {
+            rc = oom(e);
+            break;
+        }
+        rc = 0;
+    }
+    tc_batch_close(br);
+    return rc < 0 ? rc : 0;
+}
+
+/* ================================================================ batches */
+
+static int add_input(tc_reconcile *r, const char *path, tc_err *e)
+{
+    if (r->ninputs == r->capinputs) {
+        int cap = r->capinputs ? r->capinputs * 2 : 16;
+        input *q = realloc(r->inputs, (size_t)cap * sizeof(*q));
+        if (!q)
+            return oom(e);
+        r->inputs = q;
+        r->capinputs = cap;
+    }
+    input *in = &r->inputs[r->ninputs];
+    const char *base = strrchr(path, '/');
+    snprintf(in->file, sizeof(in->file), "%s", base ? base + 1 : path);
+    int rc = tc_digest_file(TC_DIGEST_SHA256, path, in->digest, e);
+    if (rc)
+        return rc;
+    r->ninputs++;
+    return 0;
+}
+
+static int check_header(tc_reconcile *r, const tc_batch_header *h, tc_err *e)
+{
+    if (strcmp(h->coding, "city") != 0) {
+        tc_fail(e, TC_EINPUT, "the batch is in county codes");
+        return tc_err_hint(e, "map it first: tongchou map -m MAPPINGS BATCH -o DIR");
+    }
+    if (strcmp(h->mappings, tc_mapset_digest(r->m)) != 0) {
+        tc_fail(e, TC_EINPUT, "the batch was mapped with another mapping set (%s)", h->mappings);
+        return tc_err_hint(e, "map the county batches again with this set, or reconcile with the "
+                              "set they were mapped with");
+    }
+    if (!h->cutover[0]) {
+        tc_fail(e, TC_EINPUT, "the batch names no cutover date");
+        return tc_err_hint(e, "extract the county again: the cutover comes from its export");
+    }
+    if (!r->cutover[0]) {
+        int64_t d;
+        if (tc_date_parse(h->cutover, strlen(h->cutover), &d))
+            return tc_fail(e, TC_EINPUT, "bad cutover date '%s'", h->cutover);
+        snprintf(r->cutover, sizeof(r->cutover), "%s", h->cutover);
+        r->cutdate = d;
+        r->cutper = d / 100;
+    } else if (strcmp(r->cutover, h->cutover) != 0) {
+        tc_fail(e, TC_EINPUT, "cutover %s differs from the other batches' %s", h->cutover, r->cutover);
+        return tc_err_hint(e, "reconcile batches of one handover together");
+    }
+    return 0;
+}
+
+int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
+{
+    if (r->finished)
+        return tc_fail(e, TC_EINTERNAL, "reconciliation already finished");
+    tc_batch_reader *br = NULL;
+    tc_keys *keys = NULL;
+    dups d = {0};
+    rd xs, *x = &xs;
+    memset(x, 0, sizeof(xs));
+    x->r = r;
+    x->path = path;
+    x->last_payer_ok = 1;
+    int rc = tc_batch_open(&br, path, 0, e);
+    const tc_batch_header *h = NULL;
+    reader_fn fn = NULL;
+    if (!rc) {
+        h = tc_batch_header_of(br);
+        x->h = h;
+        rc = check_header(r, h, e);
+    }
+    if (!rc) {
+        const tc_rectype *t = tc_rectype_find(h->type);
+        for (size_t i = 0; t && i < sizeof(readers) / sizeof(readers[0]); i++)
+            if (strcmp(readers[i].type, h->type) == 0)
+                fn = readers[i].fn;
+        if (!fn)
+            rc = tc_fail(e, TC_EINPUT, "record type '%s' is not one reconcile reads", h->type);
+        for (int i = 0; !rc && i < t->ncols; i++) {
+            char name[48];
+            x->col[i] = tc_batch_header_col(h, t->cols[i].name);
+            snprintf(name, sizeof(name), "src_%s", t->cols[i].name);
+            x->src[i] = tc_batch_header_col(h, name);
+            if (x->col[i] < 0 || h->cols[x->col[i]].type != t->cols[i].type)
+                rc = tc_fail(e, TC_EINPUT, "the batch has no %s column of type %s",
+                             t->cols[i].name, tc_coltype_name(t->cols[i].type));
+        }
+        x->type = t ? (int)(t - tc_rectypes) : 0;
+    }
+    if (!rc && !(x->c = county_of(r, h->county, e)))
+        rc = e->code;
+    if (!rc)
+        rc = tc_keys_open(&keys, r->tmpdir, e);
+    const tc_rectype *t = h && !rc ? &tc_rectypes[x->type] : NULL;
+    int kc[5], nk = t ? tc_rectype_key(t, kc) : 0;
+    tc_value kv[TC_MAX_COLUMNS];
+    const tc_value *vals;
+    while (!rc && (rc = tc_batch_next(br, &vals, e)) == 1) {
+        rc = fn(x, vals, e);
+        if (rc)
+            break;
+        for (int i = 0; i < nk; i++)
+            kv[kc[i]] = *SRC(kc[i]);
+        rc = tc_keys_add(keys, x->type, kv, (long long)tc_batch_record_no(br), e);
+    }
+    if (rc > 0)
+        rc = 0;
+    if (rc && br && tc_batch_record_no(br))
+        tc_err_record(e, NULL, (long long)tc_batch_record_no(br));
+    if (br)
+        tc_batch_close(br);
+    if (!rc) {
+        long long n = tc_keys_each(keys, on_dup, &d, e);
+        if (n < 0)
+            rc = (int)n;
+        else if (d.oom)
+            rc = oom(e);
+        else if (n > 0)
+            rc = dup_findings(x, &d, e);
+    }
+    tc_keys_free(keys);
+    free(d.rec);
+    if (!rc)
+        rc = add_input(r, path, e);
+    if (rc && !e->file[0])
+        tc_err_at(e, path, 0, 0);
+    return rc;
+}
+
+int tc_reconcile_finish(tc_reconcile *r, tc_err *e)
+{
+    if (r->finished)
+        return tc_fail(e, TC_EINTERNAL, "reconciliation already finished");
+    r->finished = 1;
+    for (int i = 0; i < r->nc; i++) {
+        int rc = rec_finish_county(r, r->c[i], e);
+        if (rc)
+            return rc;
+        finding *f = (finding *)r->c[i]->findings.v;
+        for (size_t k = 0; k < r->c[i]->findings.n; k++) {
+            r->nfindings++;
+            r->nblocking += f[k].blocking;
+        }
+        for (int k = 0; k < r->c[i]->nfunds; k++) {
+            fundfig *g = &r->c[i]->funds[k];
+            if (tc_money_add(r->t_transfer, g->cash, &r->t_transfer) ||
+                tc_money_add(r->t_claims, g->arrears, &r->t_claims) ||
+                tc_money_add(r->t_claims, g->shortfall, &r->t_claims) ||
+                tc_money_add(r->t_debts, g->inst, &r->t_debts))
+                return tc_fail(e, TC_EINPUT, "totals overflow");
+        }
+    }
+    return 0;
+}
+
+const char *tc_reconcile_status(const tc_reconcile *r)
+{
+    return r->nblocking ? "blocked" : r->nfindings ? "findings" : "clean";
+}
+
+int tc_reconcile_count(const tc_reconcile *r, int *blocking)
+{
+    if (blocking)
+        *blocking = r->nblocking;
+    return r->nfindings;
+}

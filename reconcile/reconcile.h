@@ -1,0 +1,95 @@
+/*
+ * reconcile.h - the reconciliation: every check of shared/spec/domain.md
+ * over city-coded batches, the arrears schedules, the bank reconciliation
+ * statements and the transfer basis, and the reports of
+ * shared/spec/interfaces.md.
+ *
+ * The result is an opaque tc_reconcile built in three steps:
+ *
+ *   tc_reconcile_new()        an empty result for a mapping set
+ *   tc_reconcile_add_batch()  stream one city-coded batch into it (any
+ *                             order, any number of counties)
+ *   tc_reconcile_finish()     run the checks, build the schedules, bank
+ *                             statements and figures, sort the findings
+ *
+ * after which tc_reconcile_json() gives the document that is
+ * reconciliation.json (the shape of interfaces.md plus the agreed
+ * extensions: per county "name" and "schedules", per bank statement
+ * "fund", "role" and "items", per finding "county" and "severity"), from
+ * which the HTML page and the workbook are rendered (reconcile/report.h).
+ *
+ * State grows with the groups (county x fund x account x period, vouchers,
+ * bank items, payers in arrears), never with the contribution or personal
+ * account records; natural-key duplicates are found with spilled hashes
+ * (extract/keys.h).  What is computed from a batch is provisional until the
+ * batch ended cleanly: tc_reconcile_add_batch() fails, and the caller
+ * writes nothing, when any batch does not verify to its end.
+ */
+#ifndef TC_RECONCILE_H
+#define TC_RECONCILE_H
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "core/money.h"
+#include "mappings/mapset.h"
+
+typedef struct tc_reconcile tc_reconcile;
+
+/* An empty result reconciling batches coded with m (which must outlive it).
+ * tmpdir holds the unlinked key spill files (NULL: $TMPDIR or /tmp). */
+int tc_reconcile_new(tc_reconcile **out, const tc_mapset *m, const char *tmpdir, tc_err *e);
+void tc_reconcile_free(tc_reconcile *r);
+
+/*
+ * Override a finding code's severity (blocking 1, warning 0).  The default
+ * table: DUE_MISMATCH, RATE_MISMATCH and BAD_CHECK_DIGIT warn, every other
+ * code blocks.  TC_EINPUT for a code the reconciliation does not make.
+ */
+int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, tc_err *e);
+
+/*
+ * Read a severity table, a CSV file with the header "code,severity" and
+ * rows like "RATE_MISMATCH,blocking" (UTF-8, BOM allowed).  A city's table
+ * lives at MAPPINGS/city/severity.csv (tc_reconcile_run reads it there).
+ */
+int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e);
+
+/*
+ * Stream one city-coded batch (written by `tongchou map`) into r.  Refused
+ * with TC_EINPUT: a county-coded batch, one coded with another mapping
+ * set, a cutover that differs from the other batches', a record type
+ * reconcile does not know.  TC_EINTEGRITY when the batch does not verify.
+ */
+int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e);
+
+/* Run the checks over everything added; once. */
+int tc_reconcile_finish(tc_reconcile *r, tc_err *e);
+
+/* After finish: the document (a new reference; json_decref it). */
+json_t *tc_reconcile_json(const tc_reconcile *r);
+
+/* After finish: "clean", "findings" or "blocked"; and the counts. */
+const char *tc_reconcile_status(const tc_reconcile *r);
+int tc_reconcile_count(const tc_reconcile *r, int *blocking);
+
+/* Write the JSON document (2-space indent, a final newline) and
+ * findings.csv (UTF-8 with BOM, RFC 4180, a header row), atomically. */
+int tc_reconcile_write_json(const tc_reconcile *r, const char *path, tc_err *e);
+int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e);
+
+/* Told each output path once it is written. */
+typedef void (*tc_reconcile_wrote)(void *arg, const char *path);
+
+/*
+ * The whole command: load the mapping set at mappings (and its
+ * city/severity.csv when present), reconcile inputs[0..n), write
+ * reconciliation.json, findings.csv, reconciliation.html and
+ * reconciliation.xlsx into outdir.  *status gets 0 clean, 1 findings
+ * (blocking or not).  Nothing is written when a batch fails.
+ */
+int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
+                     const char *outdir, tc_reconcile_wrote wrote, void *arg, int *status,
+                     tc_err *e);
+
+#endif
