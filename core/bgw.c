@@ -1,6 +1,9 @@
 /*
- * bgw.c - see bgw.h.  One mutex, one condition variable, two buffers: the
- * producer's and the one the worker is working on.
+ * bgw.c - see bgw.h.  One mutex, one condition variable, and a ring of
+ * NBLK blocks: the producer fills one while the worker works through the
+ * ones handed over before it, in order.  Several blocks in flight let the
+ * two sides drift apart for a moment - a worker thread that the scheduler
+ * put aside, a producer between two bursts - without either waiting.
  */
 #include "core/bgw.h"
 
@@ -8,15 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NBLK 4
+
 struct tc_bgw {
     tc_bgw_fn fn;
     void *ctx;
     size_t cap;
-    unsigned char *fill;    /* the producer's block */
+    unsigned char *blk[NBLK];
+    size_t len[NBLK];
+    int w;                  /* the producer's block */
+    int r;                  /* the oldest block handed over */
+    int n;                  /* blocks handed over and not yet done */
+    unsigned char *fill;    /* = blk[w], or NULL before the first bytes */
     size_t fill_len;
-    unsigned char *work;    /* the worker's block */
-    size_t work_len;
-    int have_work;          /* work holds a block not yet passed to fn */
     int quit;
     int started;
     int rc;                 /* fn's first error */
@@ -31,20 +38,22 @@ static void *worker(void *arg)
     tc_bgw *b = arg;
     pthread_mutex_lock(&b->mu);
     for (;;) {
-        while (!b->have_work && !b->quit)
+        while (!b->n && !b->quit)
             pthread_cond_wait(&b->cv, &b->mu);
-        if (!b->have_work)
+        if (!b->n)
             break;
+        int i = b->r, skip = b->rc != 0;
         pthread_mutex_unlock(&b->mu);
         tc_err e;
         tc_err_clear(&e);
-        int rc = b->rc ? 0 : b->fn(b->ctx, b->work, b->work_len, &e);
+        int rc = skip ? 0 : b->fn(b->ctx, b->blk[i], b->len[i], &e);
         pthread_mutex_lock(&b->mu);
         if (rc && !b->rc) {
             b->rc = rc;
             b->err = e;
         }
-        b->have_work = 0;
+        b->r = (b->r + 1) % NBLK;
+        b->n--;
         pthread_cond_broadcast(&b->cv);
     }
     pthread_mutex_unlock(&b->mu);
@@ -67,40 +76,50 @@ int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
     return 0;
 }
 
-/* Give the full block to the worker (starting it if need be). */
+/* The producer's block, allocated on first use. */
+static int need_fill(tc_bgw *b, tc_err *e)
+{
+    if (!b->blk[b->w] && !(b->blk[b->w] = malloc(b->cap)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    b->fill = b->blk[b->w];
+    return 0;
+}
+
+/* Give the full block to the worker (starting it if need be) and move on
+ * to the next block of the ring once the worker is done with it. */
 static int hand_over(tc_bgw *b, tc_err *e)
 {
-    if (!b->work && !(b->work = malloc(b->cap)))
-        return tc_fail(e, TC_ENOMEM, "out of memory");
     if (!b->started) {
         if (pthread_create(&b->th, NULL, worker, b) != 0)
             return tc_fail(e, TC_EINTERNAL, "cannot start a worker thread");
         b->started = 1;
     }
     pthread_mutex_lock(&b->mu);
-    while (b->have_work)
+    while (b->n == NBLK - 1 && !b->rc)
         pthread_cond_wait(&b->cv, &b->mu);
     int rc = b->rc;
     if (!rc) {
-        unsigned char *t = b->work;
-        b->work = b->fill;
-        b->work_len = b->fill_len;
-        b->fill = t;
-        b->fill_len = 0;
-        b->have_work = 1;
+        b->len[b->w] = b->fill_len;
+        b->w = (b->w + 1) % NBLK;
+        b->n++;
         pthread_cond_broadcast(&b->cv);
     }
     pthread_mutex_unlock(&b->mu);
-    if (rc && e)
-        *e = b->err;
-    return rc;
+    if (rc) {
+        if (e)
+            *e = b->err;
+        return rc;
+    }
+    b->fill_len = 0;
+    b->fill = NULL;
+    return need_fill(b, e);
 }
 
 int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e)
 {
     const unsigned char *s = p;
-    if (!b->fill && !(b->fill = malloc(b->cap)))
-        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (!b->fill && need_fill(b, e))
+        return e ? e->code : TC_ENOMEM;
     while (n) {
         size_t k = b->cap - b->fill_len;
         if (k > n)
@@ -122,8 +141,8 @@ int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e)
 {
     if (n > b->cap)
         return tc_fail(e, TC_EINTERNAL, "a record of %zu bytes does not fit a block", n);
-    if (!b->fill && !(b->fill = malloc(b->cap)))
-        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (!b->fill && need_fill(b, e))
+        return e ? e->code : TC_ENOMEM;
     if (b->fill_len + n > b->cap) {
         int rc = hand_over(b, e);
         if (rc)
@@ -132,6 +151,35 @@ int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e)
     memcpy(b->fill + b->fill_len, p, n);
     b->fill_len += n;
     return 0;
+}
+
+void *tc_bgw_claim(tc_bgw *b, size_t n, tc_err *e)
+{
+    if (n > b->cap) {
+        tc_fail(e, TC_EINTERNAL, "%zu bytes do not fit a block", n);
+        return NULL;
+    }
+    if (!b->fill && need_fill(b, e))
+        return NULL;
+    if (b->fill_len + n > b->cap && hand_over(b, e))
+        return NULL;
+    return b->fill + b->fill_len;
+}
+
+void tc_bgw_claimed(tc_bgw *b, size_t used) { b->fill_len += used; }
+
+void *tc_bgw_block(tc_bgw *b, size_t *cap, tc_err *e)
+{
+    if (!b->fill && need_fill(b, e))
+        return NULL;
+    *cap = b->cap;
+    return b->fill;
+}
+
+int tc_bgw_put(tc_bgw *b, size_t n, tc_err *e)
+{
+    b->fill_len = n;
+    return n ? hand_over(b, e) : 0;
 }
 
 static void stop(tc_bgw *b)
@@ -150,8 +198,8 @@ static void destroy(tc_bgw *b)
 {
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv);
-    free(b->fill);
-    free(b->work);
+    for (int i = 0; i < NBLK; i++)
+        free(b->blk[i]);
     free(b);
 }
 

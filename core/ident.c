@@ -3,6 +3,7 @@
  */
 #include "core/ident.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* GB 11643 / ISO 7064 MOD 11-2: weight of position i is 2^(17-i) mod 11. */
@@ -44,12 +45,22 @@ int tc_ident_id_valid(const char *s, size_t n)
 static const char USCC_SET[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int USCC_W[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 
+/* Value of a credit-code character: its place in USCC_SET, or -1.  A table,
+ * built once: extraction checks every employer's code. */
+static signed char uscc_table[256];
+static pthread_once_t uscc_once = PTHREAD_ONCE_INIT;
+
+static void uscc_init(void)
+{
+    memset(uscc_table, -1, sizeof(uscc_table));
+    for (int i = 0; USCC_SET[i]; i++)
+        uscc_table[(unsigned char)USCC_SET[i]] = (signed char)i;
+}
+
 static int uscc_value(char c)
 {
-    if (c == '\0')
-        return -1;
-    const char *p = strchr(USCC_SET, c);
-    return p ? (int)(p - USCC_SET) : -1;
+    pthread_once(&uscc_once, uscc_init);
+    return uscc_table[(unsigned char)c];
 }
 
 char tc_ident_uscc_check_char(const char *first17)

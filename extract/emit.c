@@ -4,9 +4,12 @@
  * Batches are written under hidden staging names in the output folder
  * (".<pid>-<seq>.<type>.tcb") and renamed to "<county>.<type>.tcb" at
  * commit, after every one of them is complete; if a rename fails, the ones
- * already renamed are removed again.  The source digest is computed by a
- * thread of its own reading the file while the reader parses it (the page
- * cache serves both), so hashing costs the parser nothing.
+ * already renamed are removed again.  The source digest is computed on a
+ * thread of its own: from the bytes the reader hands over (TC_EMIT_HASH_FED,
+ * without a copy through tc_emit_source_buffer), or by reading the file
+ * beside the reader (the page cache serves both), so hashing costs the
+ * parser nothing.  Natural keys are hashed on the caller's thread - the XML
+ * reader calls from its worker, not from the parser.
  */
 #include "extract/emit.h"
 
@@ -33,7 +36,6 @@ struct tc_emit {
     char stage[NREC][700];
     tc_batch_writer *w[NREC];
     tc_keys *keys;
-    tc_bgw *keybg;          /* key fields on their way to the keys thread */
     tc_bgw *srcbg;          /* TC_EMIT_HASH_FED: source bytes to srcdig */
     tc_digest *srcdig;
     /* the source digest thread */
@@ -82,72 +84,6 @@ static void *hash_main(void *arg)
     return NULL;
 }
 
-/*
- * Natural keys are hashed and partitioned on a worker thread: the parser
- * only copies each record's key fields into a stream
- *   type(1) where(8) then per key column: int(8) | len(4) bytes
- * which keys_worker() decodes into values for tc_keys_add().
- */
-static int keys_worker(void *ctx, const void *p, size_t n, tc_err *e)
-{
-    tc_emit *em = ctx;
-    const unsigned char *c = p, *end = c + n;
-    while (c < end) {
-        int t = *c++;
-        int64_t where;
-        memcpy(&where, c, 8);
-        c += 8;
-        const tc_rectype *rt = &tc_rectypes[t];
-        int cols[5];
-        int nk = tc_rectype_key(rt, cols);
-        tc_value vals[TC_MAX_COLUMNS];
-        for (int i = 0; i < nk; i++) {
-            tc_value *v = &vals[cols[i]];
-            if (rt->cols[cols[i]].type == TC_COL_TEXT) {
-                uint32_t len;
-                memcpy(&len, c, 4);
-                c += 4;
-                *v = tc_v_text((const char *)c, len);
-                c += len;
-            } else {
-                memcpy(&v->i, c, 8);
-                c += 8;
-            }
-        }
-        int rc = tc_keys_add(em->keys, t, vals, where, e);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* One record's key fields into the stream, as a whole (a record never
- * straddles two blocks: the worker decodes block by block). */
-static int keys_send(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e)
-{
-    unsigned char rec[9 + 5 * 12 + 4096], *c = rec;
-    const tc_rectype *rt = &tc_rectypes[t];
-    int cols[5];
-    int nk = tc_rectype_key(rt, cols);
-    *c++ = (unsigned char)t;
-    int64_t w = where;
-    memcpy(c, &w, 8);
-    c += 8;
-    for (int i = 0; i < nk; i++) {
-        const tc_value *v = &vals[cols[i]];
-        if (rt->cols[cols[i]].type == TC_COL_TEXT) {
-            uint32_t len = v->n < 800 ? v->n : 800;   /* keys are codes: short */
-            memcpy(c, &len, 4);
-            memcpy(c + 4, v->s, len);
-            c += 4 + len;
-        } else {
-            memcpy(c, &v->i, 8);
-            c += 8;
-        }
-    }
-    return tc_bgw_write_record(em->keybg, rec, (size_t)(c - rec), e);
-}
-
 static int digest_block(void *ctx, const void *p, size_t n, tc_err *e)
 {
     (void)e;
@@ -158,6 +94,16 @@ static int digest_block(void *ctx, const void *p, size_t n, tc_err *e)
 int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e)
 {
     return em->srcbg ? tc_bgw_write(em->srcbg, p, n, e) : 0;
+}
+
+void *tc_emit_source_buffer(tc_emit *em, size_t *cap, tc_err *e)
+{
+    return em->srcbg ? tc_bgw_block(em->srcbg, cap, e) : NULL;
+}
+
+int tc_emit_source_put(tc_emit *em, size_t n, tc_err *e)
+{
+    return tc_bgw_put(em->srcbg, n, e);
 }
 
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
@@ -183,8 +129,6 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
     }
     if (!rc && o->check_keys)
         rc = tc_keys_open(&em->keys, em->outdir, e);
-    if (!rc && o->check_keys)
-        rc = tc_bgw_open(&em->keybg, 1 << 18, keys_worker, em, e);
     if (!rc && o->hash_source == TC_EMIT_HASH_FED) {
         rc = tc_digest_new(&em->srcdig, TC_DIGEST_SHA256, e);
         if (!rc)
@@ -232,8 +176,8 @@ void tc_emit_set_source_digest(tc_emit *em, const char *digest_text)
 int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e)
 {
     int rc = tc_batch_write(em->w[t], vals, e);
-    if (!rc && em->keybg)
-        rc = keys_send(em, t, vals, where, e);
+    if (!rc && em->keys)
+        rc = tc_keys_add(em->keys, t, vals, where, e);
     return rc;
 }
 
@@ -274,10 +218,6 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     int rc = join_hash(em, e);
     if (!rc && !em->county[0])
         rc = tc_fail(e, TC_EINPUT, "%s does not say which county it is", em->source);
-    if (!rc && em->keybg) {
-        rc = tc_bgw_close(em->keybg, e);
-        em->keybg = NULL;
-    }
     if (!rc && em->keys) {
         tc_keys_dup d;
         int found = tc_keys_check(em->keys, &d, e);
@@ -351,7 +291,6 @@ void tc_emit_abort(tc_emit *em)
         if (em->stage[t][0])
             unlink(em->stage[t]);
     }
-    tc_bgw_abort(em->keybg);
     tc_bgw_abort(em->srcbg);
     tc_digest_free(em->srcdig);
     tc_keys_free(em->keys);

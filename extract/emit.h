@@ -53,6 +53,13 @@ int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_
  * reads them (hashed on a worker thread).  A no-op otherwise. */
 int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e);
 
+/* The same without a copy: a buffer to read the next bytes of the file
+ * into (*cap bytes), then tc_emit_source_put() with how many were read.
+ * The reader may go on reading the buffer it put until it asks for the
+ * next one.  NULL without TC_EMIT_HASH_FED (or with e set, on failure). */
+void *tc_emit_source_buffer(tc_emit *em, size_t *cap, tc_err *e);
+int tc_emit_source_put(tc_emit *em, size_t n, tc_err *e);
+
 /* For sources that are not a file (a live database): the digest to record. */
 void tc_emit_set_source_digest(tc_emit *em, const char *digest_text);
 

@@ -28,6 +28,7 @@
 #include <libxml/parser.h>
 #include <zlib.h>
 
+#include "core/bgw.h"
 #include "core/ident.h"
 #include "core/money.h"
 
@@ -164,6 +165,29 @@ static const sumdef SUMS[] = {
 
 /* ------------------------------------------------------------------ state */
 
+/*
+ * Two threads share the work.  The parser thread runs libxml2 and checks
+ * the structure - which element, in which parent, in which section order,
+ * which attributes - by comparing interned pointers, and copies each
+ * element's attribute values into a message for the worker:
+ *
+ *   el(1) nattr(1) line(4) col(4), then per attribute as it came:
+ *   k(1) len(2) bytes
+ *
+ * built in place in the hand-off block (tc_bgw_claim), so the values are
+ * copied once.  A line beyond 2^32 wraps in messages, nothing else.
+ *
+ * (k: the attribute's place in the element's table).  The worker (a tc_bgw,
+ * so messages travel in 256 KiB blocks and memory stays flat) converts and
+ * validates the values, keeps the open Voucher and BankStatement, collects
+ * the Trailer and emits the records.  Messages come in document order, so
+ * the first violation the worker finds precedes anything the parser finds
+ * later: when both fail, the worker's error is the one reported.
+ */
+
+#define MSGCAP 65000          /* one element's message, at most */
+#define WBLOCK (1 << 18)      /* the hand-off block */
+
 typedef struct trailer_count {
     int seen;
     long long records, lines, entries;
@@ -171,41 +195,56 @@ typedef struct trailer_count {
     long line;             /* where the Count was, for messages */
 } trailer_count;
 
-typedef struct state {
-    xmlParserCtxtPtr ctxt;
+/* The worker's side: everything about values. */
+typedef struct worker {
     const char *path;
     tc_emit *em;
     tc_xml_stats *st;
-    tc_err *e;
+    tc_err *e;             /* the error of the block being worked on */
+    long line, col;        /* where the element being worked on is */
+    /* the open Voucher (codes are at most 32 characters: 128 bytes) */
+    char v_no[160], v_fund[160], v_memo[MSGCAP];
+    size_t v_no_n, v_fund_n, v_memo_n;
+    int64_t v_date;
+    int v_lines;
+    char h_county[7], h_cutover[11];
+    /* the open BankStatement */
+    char s_account[160];
+    size_t s_account_n;
+    trailer_count tc[E_N];
+    int sum_seen[NSUMS];
+    int64_t sum_value[NSUMS];
+    long sum_line[NSUMS];
+} worker;
+
+/* The parser thread's side: structure. */
+typedef struct state {
+    xmlParserCtxtPtr ctxt;
+    const char *path;
+    tc_xml_stats *st;
+    tc_err pe;                            /* the parser's own refusal */
     int failed;
+    tc_bgw *bg;                           /* messages to the worker */
     const xmlChar *iname[E_N];            /* interned element names */
     const xmlChar *ins;                   /* the namespace, interned */
     const xmlChar *iattr[E_N][MAXATTR];   /* interned attribute names */
     int stack[8];                         /* open elements */
     int depth;
     int last_section;                     /* highest section index seen */
-    int header_seen, trailer_done;
-    /* the open Voucher */
-    char v_no[160], v_fund[160], v_memo[2048];
-    size_t v_no_n, v_fund_n, v_memo_n;
-    int64_t v_date;
-    int v_lines;
+    int header_seen, handover_closed;
+    long end_line, end_col;               /* where </Handover> was */
+    /* the open Voucher, for "has no Line" */
+    char v_no[160];
+    int v_no_n, v_lines;
     long long vouchers;
-    char h_county[7], h_cutover[11];
-    /* the open BankStatement */
-    char s_account[160];
-    size_t s_account_n;
     long long counts[E_N];                /* records per section element */
-    trailer_count tc[E_N];
-    int sum_seen[NSUMS];
-    int64_t sum_value[NSUMS];
-    long sum_line[NSUMS];
+    worker w;
 } state;
 
 static long line_no(state *s) { return (long)xmlSAX2GetLineNumber(s->ctxt); }
 static long col_no(state *s) { return (long)xmlSAX2GetColumnNumber(s->ctxt); }
 
-/* Record the first violation and stop the parser. */
+/* The parser thread: record the first violation and stop the parser. */
 static void fail(state *s, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fail(state *s, const char *hint, const char *fmt, ...)
@@ -218,11 +257,28 @@ static void fail(state *s, const char *hint, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    tc_fail(s->e, TC_EINPUT, "%s", msg);
-    tc_err_at(s->e, s->path, line_no(s), col_no(s));
+    tc_fail(&s->pe, TC_EINPUT, "%s", msg);
+    tc_err_at(&s->pe, s->path, line_no(s), col_no(s));
     if (hint)
-        tc_err_hint(s->e, "%s", hint);
+        tc_err_hint(&s->pe, "%s", hint);
     xmlStopParser(s->ctxt);
+}
+
+/* The worker: the same, at the element being worked on; returns TC_EINPUT. */
+static int wfail(worker *w, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int wfail(worker *w, const char *hint, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tc_fail(w->e, TC_EINPUT, "%s", msg);
+    tc_err_at(w->e, w->path, w->line, w->col);
+    if (hint)
+        tc_err_hint(w->e, "%s", hint);
+    return TC_EINPUT;
 }
 
 static const char HINT_FIX[] =
@@ -292,8 +348,14 @@ static int valid_code(const xmlChar *p, size_t n)
 {
     if (n == 0)
         return 0;
-    size_t chars = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* the common case: printable ASCII, one byte a character */
+    size_t i = 0;
+    while (i < n && p[i] > ' ' && p[i] < 0x7f)
+        i++;
+    if (i == n)
+        return n <= 32;
+    size_t chars = i;
+    for (; i < n; i++) {
         unsigned char c = p[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             return 0;
@@ -344,7 +406,7 @@ static int section_of(const xmlChar *p, size_t n)
  * parse with a message naming the element, the attribute, the value and
  * what was expected.
  */
-static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, tc_value *v)
+static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n, tc_value *v)
 {
     char q[96];
     const char *want = NULL;
@@ -365,16 +427,14 @@ static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, 
         break;
     case V_AMOUNT:
         if (tc_money_parse_yuan((const char *)p, n, &v->i, &me)) {
-            fail(s, HINT_FIX, "%s attribute '%s': %s; an amount is yuan like 1234.50 "
-                 "(-?[0-9]{1,15}(.[0-9]{1,2})?)", EL[el].name, a->name, me.msg);
-            return -1;
+            return wfail(w, HINT_FIX, "%s attribute '%s': %s; an amount is yuan like 1234.50 "
+                         "(-?[0-9]{1,15}(.[0-9]{1,2})?)", EL[el].name, a->name, me.msg);
         }
         break;
     case V_RATE: {
         int32_t r;
         if (tc_rate_parse((const char *)p, n, &r, &me)) {
-            fail(s, HINT_FIX, "%s attribute '%s': %s", EL[el].name, a->name, me.msg);
-            return -1;
+            return wfail(w, HINT_FIX, "%s attribute '%s': %s", EL[el].name, a->name, me.msg);
         }
         v->i = r;
         break;
@@ -397,7 +457,7 @@ static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, 
         if (!tc_ident_looks_like_id((const char *)p, n) || p[17] == 'x')
             want = "a resident identity number: 17 digits and a digit or X";
         else if (!tc_ident_id_valid((const char *)p, n))
-            s->st->bad_id_check++;
+            w->st->bad_id_check++;
         *v = tc_v_text((const char *)p, n);
         break;
     case V_PAYER: {
@@ -408,9 +468,9 @@ static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, 
             want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
         else if (tc_ident_looks_like_id((const char *)p, n)) {
             if (!tc_ident_id_valid((const char *)p, n))
-                s->st->bad_id_check++;
+                w->st->bad_id_check++;
         } else if (!tc_ident_uscc_valid((const char *)p, n))
-            s->st->bad_uscc_check++;
+            w->st->bad_uscc_check++;
         *v = tc_v_text((const char *)p, n);
         break;
     }
@@ -450,14 +510,13 @@ static int convert(state *s, int el, const attr *a, const xmlChar *p, size_t n, 
         break;
     }
     if (want) {
-        fail(s, HINT_FIX, "%s attribute '%s': bad value '%s': expected %s", EL[el].name, a->name,
-             quote(a->type, p, n, q, sizeof(q)), want);
-        return -1;
+        return wfail(w, HINT_FIX, "%s attribute '%s': bad value '%s': expected %s", EL[el].name,
+                     a->name, quote(a->type, p, n, q, sizeof(q)), want);
     }
     return 0;
 }
 
-/* ------------------------------------------------------- element handlers */
+/* ------------------------------------------- the worker: values, records */
 
 static void copy_field(char *dst, size_t cap, size_t *len, const tc_value *v)
 {
@@ -466,58 +525,53 @@ static void copy_field(char *dst, size_t cap, size_t *len, const tc_value *v)
     *len = n;
 }
 
-static int el_lookup(state *s, const xmlChar *name)
-{
-    for (int i = 0; i < E_N; i++)
-        if (name == s->iname[i] || strcmp((const char *)name, EL[i].name) == 0)
-            return i;
-    return -1;
-}
-
-static void record_element(state *s, int el, tc_value *vals)
+static int record_element(worker *w, int el, tc_value *vals)
 {
     switch (el) {
+    case E_HEADER:
+        if (tc_emit_set_county(w->em, w->h_county, w->h_cutover, w->e)) {
+            tc_err_at(w->e, w->path, w->line, w->col);
+            return w->e->code ? w->e->code : TC_EINTERNAL;
+        }
+        return 0;
     case E_VOUCHER:
-        copy_field(s->v_no, sizeof(s->v_no), &s->v_no_n, &vals[0]);
-        s->v_date = vals[1].i;
-        copy_field(s->v_fund, sizeof(s->v_fund), &s->v_fund_n, &vals[2]);
-        copy_field(s->v_memo, sizeof(s->v_memo), &s->v_memo_n, &vals[3]);
-        s->v_lines = 0;
-        s->vouchers++;
-        return;
+        copy_field(w->v_no, sizeof(w->v_no), &w->v_no_n, &vals[0]);
+        w->v_date = vals[1].i;
+        copy_field(w->v_fund, sizeof(w->v_fund), &w->v_fund_n, &vals[2]);
+        copy_field(w->v_memo, sizeof(w->v_memo), &w->v_memo_n, &vals[3]);
+        w->v_lines = 0;
+        return 0;
     case E_LINE:
-        vals[0] = tc_v_text(s->v_no, s->v_no_n);
-        vals[1] = tc_v_int(s->v_date);
-        vals[2] = tc_v_text(s->v_fund, s->v_fund_n);
-        vals[3] = tc_v_text(s->v_memo, s->v_memo_n);
-        vals[4] = tc_v_int(++s->v_lines);
+        vals[0] = tc_v_text(w->v_no, w->v_no_n);
+        vals[1] = tc_v_int(w->v_date);
+        vals[2] = tc_v_text(w->v_fund, w->v_fund_n);
+        vals[3] = tc_v_text(w->v_memo, w->v_memo_n);
+        vals[4] = tc_v_int(++w->v_lines);
         break;
     case E_BANKSTATEMENT:
-        copy_field(s->s_account, sizeof(s->s_account), &s->s_account_n, &vals[0]);
+        copy_field(w->s_account, sizeof(w->s_account), &w->s_account_n, &vals[0]);
         break;
     case E_ENTRY:
-        vals[0] = tc_v_text(s->s_account, s->s_account_n);
+        vals[0] = tc_v_text(w->s_account, w->s_account_n);
         break;
     case E_COUNT: {
         int sec = (int)vals[0].i;
-        trailer_count *c = &s->tc[sec];
-        if (c->seen) {
-            fail(s, HINT_FIX, "Trailer has two Counts of section %s (lines %ld and %ld)",
-                 EL[sec].name, c->line, line_no(s));
-            return;
-        }
+        trailer_count *c = &w->tc[sec];
+        if (c->seen)
+            return wfail(w, HINT_FIX, "Trailer has two Counts of section %s (lines %ld and %ld)",
+                         EL[sec].name, c->line, w->line);
         c->seen = 1;
-        c->line = line_no(s);
+        c->line = w->line;
         c->records = vals[1].i;
         c->lines = vals[2].i;
         c->entries = vals[3].i;
-        c->has_lines = vals[2].n == 1;     /* set by the caller when present */
+        c->has_lines = vals[2].n == 1;     /* marked by convert_element when present */
         c->has_entries = vals[3].n == 1;
         if ((c->has_lines && sec != E_VOUCHERS) || (c->has_entries && sec != E_BANKSTATEMENTS))
-            fail(s, HINT_FIX, "Count of section %s: '%s' belongs to %s only", EL[sec].name,
-                 c->has_lines ? "lines" : "entries",
-                 c->has_lines ? "Vouchers" : "BankStatements");
-        return;
+            return wfail(w, HINT_FIX, "Count of section %s: '%s' belongs to %s only",
+                         EL[sec].name, c->has_lines ? "lines" : "entries",
+                         c->has_lines ? "Vouchers" : "BankStatements");
+        return 0;
     }
     case E_SUM: {
         int sec = (int)vals[0].i, k = -1;
@@ -525,30 +579,96 @@ static void record_element(state *s, int el, tc_value *vals)
             if (SUMS[i].section == sec && eq((const xmlChar *)vals[1].s, vals[1].n,
                                              SUMS[i].attribute))
                 k = i;
-        if (k < 0) {
-            fail(s, HINT_FIX, "Sum: section %s has no amount attribute '%.*s' to sum",
-                 EL[sec].name, (int)vals[1].n, vals[1].s);
-            return;
-        }
-        if (s->sum_seen[k]) {
-            fail(s, HINT_FIX, "Trailer has two Sums of %s/%s (lines %ld and %ld)", EL[sec].name,
-                 SUMS[k].attribute, s->sum_line[k], line_no(s));
-            return;
-        }
-        s->sum_seen[k] = 1;
-        s->sum_value[k] = vals[2].i;
-        s->sum_line[k] = line_no(s);
-        return;
+        if (k < 0)
+            return wfail(w, HINT_FIX, "Sum: section %s has no amount attribute '%.*s' to sum",
+                         EL[sec].name, (int)vals[1].n, vals[1].s);
+        if (w->sum_seen[k])
+            return wfail(w, HINT_FIX, "Trailer has two Sums of %s/%s (lines %ld and %ld)",
+                         EL[sec].name, SUMS[k].attribute, w->sum_line[k], w->line);
+        w->sum_seen[k] = 1;
+        w->sum_value[k] = vals[2].i;
+        w->sum_line[k] = w->line;
+        return 0;
     }
     default:
         break;
     }
     int t = EL[el].rectype;
-    if (t >= 0 && tc_emit_record(s->em, t, vals, line_no(s), s->e)) {
-        s->failed = 1;
-        tc_err_at(s->e, s->path, line_no(s), 0);
-        xmlStopParser(s->ctxt);
+    if (t >= 0 && tc_emit_record(w->em, t, vals, w->line, w->e)) {
+        tc_err_at(w->e, w->path, w->line, 0);
+        return w->e->code ? w->e->code : TC_EINTERNAL;
     }
+    return 0;
+}
+
+/* Convert one element's message (see "state") and act on it. */
+static int work_element(worker *w, const unsigned char *c, const unsigned char **next)
+{
+    int el = c[0], nattr = c[1];
+    uint32_t line, col;
+    memcpy(&line, c + 2, 4);
+    memcpy(&col, c + 6, 4);
+    c += 10;
+    w->line = (long)line;
+    w->col = (long)col;
+    const element *E = &EL[el];
+    tc_value vals[TC_MAX_COLUMNS];
+    memset(vals, 0, 12 * sizeof(tc_value));   /* the widest record has 10 columns */
+    unsigned seen = 0;
+    for (int i = 0; i < nattr; i++) {
+        int k = c[0];
+        uint16_t n;
+        memcpy(&n, c + 1, 2);
+        const xmlChar *p = c + 3;
+        c += 3 + n;
+        const attr *a = &E->attrs[k];
+        tc_value v = {0, NULL, 0};
+        int rc = convert(w, el, a, p, n, &v);
+        if (rc)
+            return rc;
+        if (el == E_COUNT && k >= 2)
+            v.n = 1;   /* mark lines/entries present */
+        if (el == E_HEADER && k == 0)
+            memcpy(w->h_county, p, 6);      /* checked: 6 digits */
+        else if (el == E_HEADER && k == 2)
+            memcpy(w->h_cutover, p, 10);    /* checked: YYYY-MM-DD */
+        seen |= 1u << k;
+        if (a->col >= 0)
+            vals[(int)a->col] = v;
+    }
+    *next = c;
+    /* absent optional text is "", absent optional amounts 0 (already) */
+    for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
+        if (!(seen & (1u << j)) && E->attrs[j].col >= 0 &&
+            (E->attrs[j].type == V_TEXT || E->attrs[j].type == V_CODE))
+            vals[(int)E->attrs[j].col] = tc_v_text("", 0);
+    if (el == E_HANDOVER)
+        return 0;
+    return record_element(w, el, vals);
+}
+
+/* The tc_bgw function: a block of whole messages. */
+static int work_block(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    worker *w = ctx;
+    w->e = e;
+    const unsigned char *c = p, *end = c + n;
+    while (c < end) {
+        int rc = work_element(w, c, &c);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---------------------------------------- the parser thread: structure */
+
+static int el_lookup(state *s, const xmlChar *name)
+{
+    for (int i = 0; i < E_N; i++)
+        if (name == s->iname[i] || strcmp((const char *)name, EL[i].name) == 0)
+            return i;
+    return -1;
 }
 
 static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
@@ -605,14 +725,13 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     }
     s->stack[s->depth++] = el;
 
-    /* attributes */
-    tc_value vals[TC_MAX_COLUMNS];
-    memset(vals, 0, 12 * sizeof(tc_value));   /* the widest record has 10 columns */
-    unsigned seen = 0;
+    /* attributes: known, not twice, required ones there */
     const element *E = &EL[el];
+    unsigned seen = 0;
+    int place[MAXATTR + 8];
+    size_t size = 10;
     for (int i = 0; i < nattr; i++) {
         const xmlChar *an = attrs[5 * i], *aprefix = attrs[5 * i + 1];
-        const xmlChar *av = attrs[5 * i + 3], *aend = attrs[5 * i + 4];
         /* attributes mostly come in the spec's order: try that place first */
         int k = i < MAXATTR && an == s->iattr[el][i] ? i : -1;
         for (int j = 0; k < 0 && j < MAXATTR && E->attrs[j].name; j++)
@@ -626,51 +745,74 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
                  aprefix ? (const char *)aprefix : "", aprefix ? ":" : "", an);
             return;
         }
-        if (seen & (1u << k))
-            continue;   /* libxml2 refuses duplicate attributes itself */
-        seen |= 1u << k;
-        const attr *a = &E->attrs[k];
-        tc_value v = {0, NULL, 0};
-        if (convert(s, el, a, av, (size_t)(aend - av), &v))
-            return;
-        if (el == E_COUNT && k >= 2)
-            v.n = 1;   /* mark lines/entries present */
-        if (el == E_HEADER) {
-            if (k == 0)
-                memcpy(s->h_county, av, 6);     /* checked: 6 digits */
-            else if (k == 2)
-                memcpy(s->h_cutover, av, 10);   /* checked: YYYY-MM-DD */
+        /* libxml2 refuses duplicate attributes itself; MAXATTR + 8 bounds
+         * nattr for what it lets through (namespace declarations aside) */
+        if ((seen & (1u << k)) || i >= MAXATTR + 8) {
+            place[i < MAXATTR + 8 ? i : MAXATTR + 7] = -1;
+            continue;
         }
-        if (a->col >= 0)
-            vals[(int)a->col] = v;
+        seen |= 1u << k;
+        place[i] = k;
+        size += 3 + (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
     }
     for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
         if (E->attrs[j].required && !(seen & (1u << j))) {
             fail(s, HINT_FIX, "%s lacks the required attribute '%s'", E->name, E->attrs[j].name);
             return;
         }
-    /* absent optional text is "", absent optional amounts 0 (already) */
-    for (int j = 0; j < MAXATTR && E->attrs[j].name; j++)
-        if (!(seen & (1u << j)) && E->attrs[j].col >= 0 &&
-            (E->attrs[j].type == V_TEXT || E->attrs[j].type == V_CODE))
-            vals[(int)E->attrs[j].col] = tc_v_text("", 0);
-
-    if (el == E_HEADER) {
-        s->header_seen = 1;
-        if (tc_emit_set_county(s->em, s->h_county, s->h_cutover, s->e)) {
-            s->failed = 1;
-            tc_err_at(s->e, s->path, line_no(s), col_no(s));
-            xmlStopParser(s->ctxt);
-        }
+    if (size > MSGCAP) {
+        fail(s, "a handover export carries codes, amounts and short texts; a longer value "
+             "means a damaged or wrong file", "%s: its attributes hold more than %d bytes",
+             E->name, MSGCAP);
         return;
     }
+    if (el == E_HEADER)
+        s->header_seen = 1;
+    else if (el == E_VOUCHER) {
+        const xmlChar *no = attrs[3], *end = attrs[4];   /* 'no' is required: first or not */
+        for (int i = 0; i < nattr && i < MAXATTR + 8; i++)
+            if (place[i] == 0)
+                no = attrs[5 * i + 3], end = attrs[5 * i + 4];
+        s->v_no_n = end - no < (long)sizeof(s->v_no) ? (int)(end - no) : (int)sizeof(s->v_no);
+        memcpy(s->v_no, no, (size_t)s->v_no_n);
+        s->v_lines = 0;
+        s->vouchers++;
+    } else if (el == E_LINE)
+        s->v_lines++;
     if (parent >= 0 && CHILD_OF[parent] == el)
         s->counts[parent]++;
-    if (E->rectype >= 0 || el == E_VOUCHER || el == E_COUNT || el == E_SUM)
-        record_element(s, el, vals);
-}
+    if (!E->attrs[0].name)
+        return;   /* a section: nothing for the worker */
 
-static void check_trailer(state *s);
+    /* the message, written straight into the hand-off block */
+    unsigned char *m = tc_bgw_claim(s->bg, size, &s->pe);
+    if (!m) {
+        /* the worker refused an earlier element (its error is reported), or
+         * the hand-off failed (pe says why) */
+        s->failed = 1;
+        xmlStopParser(s->ctxt);
+        return;
+    }
+    uint32_t line = (uint32_t)line_no(s), col = (uint32_t)col_no(s);
+    unsigned char *c = m + 10;
+    int kept = 0;
+    for (int i = 0; i < nattr && i < MAXATTR + 8; i++) {
+        if (place[i] < 0)
+            continue;
+        const xmlChar *av = attrs[5 * i + 3];
+        uint16_t n = (uint16_t)(attrs[5 * i + 4] - av);
+        c[0] = (unsigned char)place[i];
+        memcpy(c + 1, &n, 2);
+        memcpy(c + 3, av, n);
+        c += 3 + n;
+        kept++;
+    }
+    m[0] = (unsigned char)el;
+    m[1] = (unsigned char)kept;
+    memcpy(m + 2, &line, 4);
+    memcpy(m + 6, &col, 4);
+    tc_bgw_claimed(s->bg, (size_t)(c - m));
+}
 
 static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
 {
@@ -680,12 +822,15 @@ static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, c
         return;
     int el = s->stack[--s->depth];
     if (el == E_VOUCHER && s->v_lines == 0)
-        fail(s, HINT_FIX, "Voucher %.*s has no Line", (int)s->v_no_n, s->v_no);
+        fail(s, HINT_FIX, "Voucher %.*s has no Line", s->v_no_n, s->v_no);
     else if (el == E_HANDOVER) {
         if (s->last_section != E_TRAILER)
             fail(s, HINT_FIX, "the Trailer is missing: the file ends its sections without one");
-        else
-            check_trailer(s);
+        else {
+            s->handover_closed = 1;
+            s->end_line = line_no(s);
+            s->end_col = col_no(s);
+        }
     }
 }
 
@@ -734,9 +879,9 @@ static void on_error(void *ctx, xmlErrorPtr err)
     if (strstr(msg, "encoding") || strstr(msg, "UTF-8") || strstr(msg, "conversion"))
         hint = "the bytes do not match the encoding the XML declaration names (UTF-8 or "
                "GB18030); ask for a file whose declaration tells the truth";
-    tc_fail(s->e, TC_EINPUT, "malformed XML: %s", msg);
-    tc_err_at(s->e, s->path, err->line, err->int2);
-    tc_err_hint(s->e, "%s", hint);
+    tc_fail(&s->pe, TC_EINPUT, "malformed XML: %s", msg);
+    tc_err_at(&s->pe, s->path, err->line, err->int2);
+    tc_err_hint(&s->pe, "%s", hint);
     xmlStopParser(s->ctxt);
 }
 
@@ -757,8 +902,13 @@ static void on_generic(void *ctx, const char *fmt, ...)
 
 /* ------------------------------------------------------------ the Trailer */
 
-static void check_trailer(state *s)
+/* After the worker has finished: the Trailer's counts and sums against what
+ * the file held.  Errors point at </Handover>. */
+static int check_trailer(state *s)
 {
+    worker *w = &s->w;
+    w->line = s->end_line;
+    w->col = s->end_col;
     static const int rt_of[E_N] = {
         [E_ACCOUNTS] = R_ACCOUNT, [E_BANKACCOUNTS] = R_BANK_ACCOUNT, [E_BALANCES] = R_BALANCE,
         [E_CONTRIBUTIONS] = R_CONTRIBUTION, [E_SUBSIDIES] = R_SUBSIDY, [E_PAYABLES] = R_PAYABLE,
@@ -766,67 +916,70 @@ static void check_trailer(state *s)
     static const char HINT_TRAILER[] =
         "the Trailer's control totals disagree with the records: the export is truncated or "
         "altered; ask the county for a complete, unaltered file";
-    for (int sec = E_ACCOUNTS; sec <= E_PERSONALACCOUNTS && !s->failed; sec++) {
+    for (int sec = E_ACCOUNTS; sec <= E_PERSONALACCOUNTS ; sec++) {
         long long have = sec == E_VOUCHERS ? s->vouchers : s->counts[sec];
-        const trailer_count *c = &s->tc[sec];
+        const trailer_count *c = &w->tc[sec];
         if (!c->seen) {
             if (have)
-                fail(s, HINT_TRAILER, "the Trailer has no Count of section %s, which holds %lld "
+                return wfail(w, HINT_TRAILER, "the Trailer has no Count of section %s, which holds %lld "
                      "records", EL[sec].name, have);
             continue;
         }
         if (c->records != have) {
-            fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) says records=\"%lld\"; the file "
+            return wfail(w, HINT_TRAILER, "Trailer Count of %s (line %ld) says records=\"%lld\"; the file "
                  "holds %lld", EL[sec].name, c->line, c->records, have);
-            break;
         }
         if (sec == E_VOUCHERS || sec == E_BANKSTATEMENTS) {
             int rt = sec == E_VOUCHERS ? R_VOUCHER_LINE : R_BANK_ENTRY;
             const char *what = sec == E_VOUCHERS ? "lines" : "entries";
-            long long got = (long long)tc_emit_tally(s->em, rt)->count;
+            long long got = (long long)tc_emit_tally(w->em, rt)->count;
             int has = sec == E_VOUCHERS ? c->has_lines : c->has_entries;
             long long said = sec == E_VOUCHERS ? c->lines : c->entries;
             if (!has && have)
-                fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) lacks '%s'", EL[sec].name,
+                return wfail(w, HINT_TRAILER, "Trailer Count of %s (line %ld) lacks '%s'", EL[sec].name,
                      c->line, what);
             else if (has && said != got)
-                fail(s, HINT_TRAILER, "Trailer Count of %s (line %ld) says %s=\"%lld\"; the "
+                return wfail(w, HINT_TRAILER, "Trailer Count of %s (line %ld) says %s=\"%lld\"; the "
                      "file holds %lld", EL[sec].name, c->line, what, said, got);
-        } else if (rt_of[sec] >= 0 && (long long)tc_emit_tally(s->em, rt_of[sec])->count != have) {
-            fail(s, NULL, "internal: %s count and emitted records differ", EL[sec].name);
+        } else if (rt_of[sec] >= 0 && (long long)tc_emit_tally(w->em, rt_of[sec])->count != have) {
+            return wfail(w, NULL, "internal: %s count and emitted records differ", EL[sec].name);
         }
     }
-    for (int k = 0; k < NSUMS && !s->failed; k++) {
+    for (int k = 0; k < NSUMS ; k++) {
         const sumdef *d = &SUMS[k];
         long long have = d->section == E_VOUCHERS ? s->vouchers : s->counts[d->section];
-        int64_t total = tc_emit_tally(s->em, d->rectype)->totals[d->col];
+        int64_t total = tc_emit_tally(w->em, d->rectype)->totals[d->col];
         char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
-        if (!s->sum_seen[k]) {
+        if (!w->sum_seen[k]) {
             if (have)
-                fail(s, HINT_TRAILER, "the Trailer has no Sum of %s/%s (the file's total is %s)",
+                return wfail(w, HINT_TRAILER, "the Trailer has no Sum of %s/%s (the file's total is %s)",
                      EL[d->section].name, d->attribute, tc_money_format(total, a));
-        } else if (s->sum_value[k] != total) {
-            fail(s, HINT_TRAILER, "Trailer Sum of %s/%s (line %ld) says %s; the file's total is %s",
-                 EL[d->section].name, d->attribute, s->sum_line[k],
-                 tc_money_format(s->sum_value[k], a), tc_money_format(total, b));
+        } else if (w->sum_value[k] != total) {
+            return wfail(w, HINT_TRAILER, "Trailer Sum of %s/%s (line %ld) says %s; the file's total is %s",
+                 EL[d->section].name, d->attribute, w->sum_line[k],
+                 tc_money_format(w->sum_value[k], a), tc_money_format(total, b));
         }
     }
-    if (!s->failed)
-        s->trailer_done = 1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ driver */
 
-/* The file's bytes: read() for plain files (no copy through zlib), zlib for
+/* The file's bytes: read() for plain files, straight into the emitter's
+ * digest buffers when it hashes what the reader reads (no copy), zlib for
  * gzip, told by the magic bytes. */
 typedef struct input {
     int fd;
     gzFile gz;
+    tc_emit *em;
+    char *buf;        /* our own buffer, when not the emitter's */
 } input;
 
-static int in_open(input *in, const char *path)
+static int in_open(input *in, const char *path, tc_emit *em)
 {
     in->gz = NULL;
+    in->em = em;
+    in->buf = NULL;
     in->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (in->fd < 0)
         return -1;
@@ -843,26 +996,52 @@ static int in_open(input *in, const char *path)
     return 0;
 }
 
-/* Bytes read, 0 at the end, -1 damaged gzip, -2 cut-short gzip, -3 I/O.
- * A plain file's bytes also go to the emitter's source digest. */
-static int in_read(input *in, char *buf, int n, tc_emit *em)
+/* The next bytes: *p points at the count returned, 0 at the end; -1 damaged
+ * gzip, -2 cut-short gzip, -3 I/O, -4 out of memory.  *p stays valid until
+ * the next call but one. */
+static int in_next(input *in, const char **p)
 {
-    if (!in->gz) {
+    if (in->gz || !in->buf) {
+        size_t cap = CHUNK;
+        char *b = in->gz ? NULL : tc_emit_source_buffer(in->em, &cap, NULL);
+        if (!b) {
+            if (!in->buf && !(in->buf = malloc(CHUNK)))
+                return -4;
+            b = in->buf;
+            cap = CHUNK;
+        }
+        if (in->gz) {
+            int r = gzread(in->gz, b, (unsigned)cap);
+            int zerr = Z_OK;
+            if (r <= 0)
+                gzerror(in->gz, &zerr);
+            if (r < 0 || zerr != Z_OK)
+                return zerr == Z_BUF_ERROR ? -2 : -1;
+            *p = b;
+            return r;
+        }
         ssize_t r;
         do
-            r = read(in->fd, buf, (size_t)n);
+            r = read(in->fd, b, cap);
         while (r < 0 && errno == EINTR);
-        if (r > 0 && tc_emit_source_bytes(em, buf, (size_t)r, NULL) != 0)
+        if (r < 0)
             return -3;
-        return r < 0 ? -3 : (int)r;
+        if (b != in->buf && tc_emit_source_put(in->em, (size_t)r, NULL) != 0)
+            return -4;
+        *p = b;
+        return (int)r;
     }
-    int r = gzread(in->gz, buf, (unsigned)n);
-    int zerr = Z_OK;
-    if (r <= 0)
-        gzerror(in->gz, &zerr);
-    if (r < 0 || zerr != Z_OK)
-        return zerr == Z_BUF_ERROR ? -2 : -1;
-    return r;
+    /* a plain file read into our own buffer: the emitter gets a copy */
+    ssize_t r;
+    do
+        r = read(in->fd, in->buf, CHUNK);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return -3;
+    if (r > 0 && tc_emit_source_bytes(in->em, in->buf, (size_t)r, NULL) != 0)
+        return -4;
+    *p = in->buf;
+    return (int)r;
 }
 
 static void in_close(input *in)
@@ -871,30 +1050,44 @@ static void in_close(input *in)
         gzclose(in->gz);
     else if (in->fd >= 0)
         close(in->fd);
+    free(in->buf);
+}
+
+/* The message for a failed in_next(). */
+static void in_fail(tc_err *e, const char *path, int n)
+{
+    if (n == -3)
+        tc_fail(e, TC_EIO, "cannot read %s: %s", path, strerror(errno));
+    else if (n == -4)
+        tc_fail(e, TC_ENOMEM, "out of memory reading %s", path);
+    else
+        tc_fail(e, TC_EINPUT, "the gzip data is %s", n == -2 ? "cut short" : "damaged");
 }
 
 int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
 {
     tc_xml_stats dummy;
+    tc_err scratch;
     if (!st)
         st = &dummy;
+    if (!e)
+        e = &scratch;
     memset(st, 0, sizeof(*st));
     input f;
-    if (in_open(&f, path) != 0)
+    if (in_open(&f, path, em) != 0)
         return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
-    char *buf = malloc(CHUNK);
     state *s = calloc(1, sizeof(*s));
-    if (!buf || !s) {
+    if (!s) {
         in_close(&f);
-        free(buf);
-        free(s);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     s->path = path;
-    s->em = em;
     s->st = st;
-    s->e = e;
     s->last_section = E_HANDOVER;
+    s->w.path = path;
+    s->w.em = em;
+    s->w.st = st;
+    tc_err_clear(&s->pe);
 
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof(sax));
@@ -908,20 +1101,25 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     sax.entityDecl = on_entity;
     sax.serror = on_error;
 
-    int rc = 0;
+    int rc = tc_bgw_open(&s->bg, WBLOCK, work_block, &s->w, e);
     generic_msg[0] = '\0';
     xmlSetGenericErrorFunc(NULL, on_generic);
-    int n = in_read(&f, buf, 4, em);
-    if (n < 0)
-        rc = tc_fail(e, n == -3 ? TC_EIO : TC_EINPUT, "cannot read %s: %s", path,
-                     n == -3 ? strerror(errno) : "the gzip data is damaged");
+    /* the parser is made with the first 4 bytes, to tell the encoding */
+    const char *p = NULL;
+    int n = rc ? 0 : in_next(&f, &p);
+    if (!rc && n < 0) {
+        in_fail(e, path, n);
+        tc_err_hint(e, "the file is truncated or corrupt; copy it again from the county");
+        rc = e->code;
+    }
+    int first = n < 4 ? n : 4;
     if (!rc) {
-        s->ctxt = xmlCreatePushParserCtxt(&sax, s, buf, n, path);
+        s->ctxt = xmlCreatePushParserCtxt(&sax, s, p, first, path);
         if (!s->ctxt)
             rc = tc_fail(e, TC_ENOMEM, "cannot create an XML parser");
     }
     if (!rc) {
-        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOBLANKS);
+        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
         s->ins = xmlDictLookup(s->ctxt->dict, (const xmlChar *)NS, -1);
         for (int i = 0; i < E_N; i++) {
             s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
@@ -929,20 +1127,20 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
                 s->iattr[i][j] =
                     xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
         }
-        while (!s->failed) {
-            n = in_read(&f, buf, CHUNK, em);
+        p += first;
+        n -= first;
+        for (int more = n == 0; !s->failed; more = 1) {
+            if (more)
+                n = in_next(&f, &p);
             if (n < 0) {
-                if (n == -3)
-                    tc_fail(e, TC_EIO, "cannot read %s: %s", path, strerror(errno));
-                else
-                    tc_fail(e, TC_EINPUT, "the gzip data is %s",
-                            n == -2 ? "cut short" : "damaged");
-                tc_err_at(e, path, line_no(s), 0);
-                tc_err_hint(e, "the file is truncated or corrupt; copy it again from the county");
+                in_fail(&s->pe, path, n);
+                tc_err_at(&s->pe, path, line_no(s), 0);
+                tc_err_hint(&s->pe, "the file is truncated or corrupt; copy it again from the "
+                            "county");
                 s->failed = 1;
                 break;
             }
-            int perr = xmlParseChunk(s->ctxt, buf, n, n == 0);
+            int perr = xmlParseChunk(s->ctxt, p, n, n == 0);
             if (perr && !s->failed) {
                 /* an error no callback reported: encoding, most often */
                 xmlErrorPtr le = xmlCtxtGetLastError(s->ctxt);
@@ -958,15 +1156,27 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
             if (n == 0)
                 break;
         }
-        if (!s->failed && !s->trailer_done) {
+        if (!s->failed && !s->handover_closed) {
             /* the parser ended without </Handover> and without an error */
             fail(s, HINT_FIX, "the file ends before </Handover>: truncated?");
         }
-        rc = s->failed ? (e && e->code ? e->code : TC_EINPUT) : 0;
+        /* The worker's error, if any, concerns an element before anything
+         * the parser refused: it wins.  Then the parser's, then the Trailer. */
+        tc_bgw *bg = s->bg;
+        s->bg = NULL;
+        rc = tc_bgw_close(bg, e);
+        if (!rc && s->failed) {
+            *e = s->pe;
+            rc = s->pe.code ? s->pe.code : TC_EINPUT;
+        }
+        if (!rc) {
+            s->w.e = e;
+            rc = check_trailer(s);
+        }
         xmlFreeParserCtxt(s->ctxt);
     }
+    tc_bgw_abort(s->bg);
     in_close(&f);
-    free(buf);
     free(s);
     return rc;
 }
