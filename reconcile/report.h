@@ -1,0 +1,42 @@
+/*
+ * report.h - the reconciliation as people read it: one self-contained HTML
+ * page and one XLSX workbook, both rendered from the result document.
+ *
+ * The reconciliation engine decides everything; these functions only lay
+ * its result out.  Their input is exactly the content of reconciliation.json
+ * (shared/spec/interfaces.md, "The reconciliation report", plus the agreed
+ * extensions: a county's "name" and "schedules", a bank statement's "fund",
+ * "role" and "items", a finding's "county" and "severity").  Keys outside
+ * the base shape are optional; a document missing a key of the base shape,
+ * or holding an amount that is not a yuan string, is refused (TC_EINPUT)
+ * with a message naming the key, and nothing is written.
+ *
+ * Both outputs are deterministic (no generation time: the same document
+ * gives the same bytes), appear whole or not at all, and show every
+ * 18-character identity number masked.
+ */
+#ifndef TC_REPORT_H
+#define TC_REPORT_H
+
+#include <jansson.h>
+
+#include "core/err.h"
+
+/*
+ * Write reconciliation.html for doc to path, atomically: inline CSS (with a
+ * print layout), inline SVG charts, no script and no external reference,
+ * Chinese labels with English beside them.  Returns 0, TC_EINPUT for a
+ * document of the wrong shape, TC_EIO when the file cannot be written.
+ */
+int tc_report_html(const json_t *doc, const char *path, tc_err *e);
+
+/*
+ * Write reconciliation.xlsx for doc to path, atomically: one sheet per
+ * table, header rows bold and frozen, amounts as numbers formatted
+ * #,##0.00.  Returns 0, TC_EINPUT for a document of the wrong shape or an
+ * amount too large to show exactly in a spreadsheet (10^13 yuan or more),
+ * TC_EIO when the file cannot be written.
+ */
+int tc_report_xlsx(const json_t *doc, const char *path, tc_err *e);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * report_doc.c - the result document's shape, checked before anything is
+ * rendered, and the readings both renderers share.  See report_doc.h.
+ *
+ * The shape is a small table per kind of object (root, county, fund, bank
+ * statement, item, finding, schedule rows, totals): each key with its type
+ * and whether it is required.  One recursive walk checks a document against
+ * it, building the path of the key it is looking at ("counties[1].funds[0]
+ * .cash") so that a refusal names exactly what is missing or wrong.  Every
+ * amount is parsed once here with the strict yuan grammar; the accessors
+ * parse again later, cheaply, and cannot fail any more.
+ */
+#include "reconcile/report_doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* The shape                                                          */
+/* ------------------------------------------------------------------ */
+
+enum { K_STR, K_AMT, K_ARR, K_OBJ };
+
+typedef struct shape shape;
+typedef struct field {
+    const char *key;
+    int kind;
+    int required;
+    const shape *sub;   /* K_OBJ: the object's shape; K_ARR: each element's */
+} field;
+struct shape {
+    const field *fields;
+    size_t n;
+};
+
+#define SHAPE(name, ...)                                              \
+    static const field name##_fields[] = {__VA_ARGS__};               \
+    static const shape name = {name##_fields, sizeof(name##_fields) / sizeof(field)}
+
+SHAPE(aging_shape,
+      {"0-3", K_AMT, 1, NULL}, {"4-12", K_AMT, 1, NULL}, {"13+", K_AMT, 1, NULL});
+
+SHAPE(fund_shape,
+      {"fund", K_STR, 1, NULL},
+      {"cash", K_AMT, 1, NULL}, {"ledger_receivables", K_AMT, 1, NULL},
+      {"ledger_payables", K_AMT, 1, NULL}, {"net_assets", K_AMT, 1, NULL},
+      {"fund_balance", K_AMT, 1, NULL}, {"employer_arrears", K_AMT, 1, NULL},
+      {"arrears_aging", K_OBJ, 1, &aging_shape}, {"overpaid", K_AMT, 1, NULL},
+      {"subsidy_shortfall", K_AMT, 1, NULL}, {"institution_payables", K_AMT, 1, NULL},
+      {"personal_accounts", K_AMT, 1, NULL}, {"transfer", K_AMT, 1, NULL});
+
+SHAPE(item_shape,
+      {"kind", K_STR, 1, NULL}, {"date", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL},
+      {"amount", K_AMT, 1, NULL});
+
+SHAPE(bank_shape,
+      {"account", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"role", K_STR, 0, NULL},
+      {"ledger", K_AMT, 1, NULL}, {"statement", K_AMT, 1, NULL},
+      {"adjusted", K_AMT, 1, NULL},
+      {"received_not_booked", K_AMT, 1, NULL}, {"paid_not_booked", K_AMT, 1, NULL},
+      {"booked_not_received", K_AMT, 1, NULL}, {"booked_not_paid", K_AMT, 1, NULL},
+      {"items", K_ARR, 0, &item_shape});
+
+SHAPE(finding_shape,
+      {"code", K_STR, 1, NULL}, {"severity", K_STR, 0, NULL}, {"county", K_STR, 0, NULL},
+      {"fund", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL}, {"amount", K_AMT, 0, NULL},
+      {"message", K_STR, 1, NULL});
+
+SHAPE(arrears_row_shape,
+      {"payer", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"arrears", K_AMT, 1, NULL},
+      {"0-3", K_AMT, 1, NULL}, {"4-12", K_AMT, 1, NULL}, {"13+", K_AMT, 1, NULL},
+      {"overpaid", K_AMT, 1, NULL});
+
+SHAPE(subsidy_row_shape,
+      {"level", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"year", K_STR, 0, NULL},
+      {"due", K_AMT, 1, NULL}, {"received", K_AMT, 1, NULL},
+      {"shortfall", K_AMT, 1, NULL});
+
+SHAPE(payable_row_shape,
+      {"institution", K_STR, 1, NULL}, {"name", K_STR, 0, NULL}, {"fund", K_STR, 0, NULL},
+      {"settled", K_AMT, 1, NULL}, {"paid", K_AMT, 1, NULL}, {"payable", K_AMT, 1, NULL});
+
+SHAPE(schedules_shape,
+      {"employer_arrears", K_ARR, 0, &arrears_row_shape},
+      {"subsidy_shortfall", K_ARR, 0, &subsidy_row_shape},
+      {"institution_payables", K_ARR, 0, &payable_row_shape});
+
+SHAPE(county_shape,
+      {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL},
+      {"funds", K_ARR, 1, &fund_shape}, {"schedules", K_OBJ, 0, &schedules_shape},
+      {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape});
+
+SHAPE(input_shape, {"file", K_STR, 1, NULL}, {"digest", K_STR, 1, NULL});
+
+SHAPE(totals_shape,
+      {"transfer", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL});
+
+SHAPE(root_shape,
+      {"format", K_STR, 1, NULL}, {"cutover", K_STR, 1, NULL},
+      {"mappings", K_STR, 0, NULL}, {"inputs", K_ARR, 0, &input_shape},
+      {"status", K_STR, 1, NULL}, {"counties", K_ARR, 1, &county_shape},
+      {"totals", K_OBJ, 1, &totals_shape});
+
+static const char *kind_name(int k)
+{
+    switch (k) {
+    case K_STR: return "a string";
+    case K_AMT: return "an amount string in yuan";
+    case K_ARR: return "an array";
+    default: return "an object";
+    }
+}
+
+static int refuse(tc_err *e, const char *path, const char *fmt, const char *a, const char *b)
+{
+    tc_fail(e, TC_EINPUT, "reconciliation document: %s%s", path[0] ? path : "top level", ": ");
+    size_t n = strlen(e->msg);
+    snprintf(e->msg + n, sizeof(e->msg) - n, fmt, a, b);
+    tc_mask_ids_inplace(e->msg);
+    return tc_err_hint(e, "give the document interfaces.md describes, \"The reconciliation report\"");
+}
+
+static int check_obj(const json_t *o, const shape *s, const char *path, tc_err *e);
+
+static int check_field(const json_t *v, const field *f, const char *path, tc_err *e)
+{
+    char sub[512];
+    snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", f->key);
+    switch (f->kind) {
+    case K_STR:
+        if (!json_is_string(v))
+            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+        return 0;
+    case K_AMT: {
+        if (!json_is_string(v))
+            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+        tc_fen fen;
+        tc_err pe;
+        tc_err_clear(&pe);
+        if (tc_money_parse_yuan(json_string_value(v), json_string_length(v), &fen, &pe))
+            return refuse(e, sub, "%s%s", pe.msg, "");
+        return 0;
+    }
+    case K_OBJ:
+        if (!json_is_object(v))
+            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+        return check_obj(v, f->sub, sub, e);
+    default: {
+        if (!json_is_array(v))
+            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+        size_t i;
+        json_t *el;
+        json_array_foreach(v, i, el) {
+            char at[600];
+            snprintf(at, sizeof(at), "%s[%zu]", sub, i);
+            if (!json_is_object(el))
+                return refuse(e, at, "%s%s", "not ", "an object");
+            int rc = check_obj(el, f->sub, at, e);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    }
+}
+
+static int check_obj(const json_t *o, const shape *s, const char *path, tc_err *e)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const field *f = &s->fields[i];
+        json_t *v = json_object_get(o, f->key);
+        if (!v || json_is_null(v)) {
+            if (f->required)
+                return refuse(e, path, "missing key '%s'%s", f->key, "");
+            continue;
+        }
+        int rc = check_field(v, f, path, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* A date as YYYY-MM-DD, digits where digits belong. */
+static int is_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    return 1;
+}
+
+int tc_rdoc_check(const json_t *doc, tc_err *e)
+{
+    if (!json_is_object(doc))
+        return refuse(e, "", "%s%s", "not a JSON object", "");
+    int rc = check_obj(doc, &root_shape, "", e);
+    if (rc)
+        return rc;
+    const char *fmt = tc_rdoc_str(doc, "format");
+    if (strcmp(fmt, TC_RDOC_FORMAT) != 0)
+        return refuse(e, "format", "'%s' is not '%s'", fmt, TC_RDOC_FORMAT);
+    if (!is_date(tc_rdoc_str(doc, "cutover")))
+        return refuse(e, "cutover", "'%s' is not a date YYYY-MM-DD%s",
+                      tc_rdoc_str(doc, "cutover"), "");
+    const char *st = tc_rdoc_str(doc, "status");
+    if (!tc_rdoc_status_zh(st))
+        return refuse(e, "status", "'%s' is none of clean, findings, blocked%s", st, "");
+    size_t i, j, k;
+    json_t *c, *b, *it;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(json_object_get(c, "bank"), j, b) {
+            json_array_foreach(tc_rdoc_arr(b, "items"), k, it) {
+                if (!tc_rdoc_kind_zh(tc_rdoc_str(it, "kind"))) {
+                    char at[128];
+                    snprintf(at, sizeof(at), "counties[%zu].bank[%zu].items[%zu].kind", i, j, k);
+                    return refuse(e, at, "'%s' is none of received_not_booked, paid_not_booked, "
+                                  "booked_not_received, booked_not_paid%s",
+                                  tc_rdoc_str(it, "kind"), "");
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Readings                                                           */
+/* ------------------------------------------------------------------ */
+
+const char *tc_rdoc_str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+int tc_rdoc_has(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return v && !json_is_null(v);
+}
+
+tc_fen tc_rdoc_fen(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    tc_fen fen = 0;
+    tc_err e;
+    if (json_is_string(v) &&
+        tc_money_parse_yuan(json_string_value(v), json_string_length(v), &fen, &e) != 0)
+        fen = 0;   /* unreachable for a checked document */
+    return fen;
+}
+
+json_t *tc_rdoc_arr(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_array(v) ? v : NULL;
+}
+
+char *tc_rdoc_mask(const char *s)
+{
+    char *m = strdup(s ? s : "");
+    if (m)
+        tc_mask_ids_inplace(m);
+    return m;
+}
+
+const char *const tc_rdoc_aging_keys[3] = {"0-3", "4-12", "13+"};
+
+static int add(tc_fen *acc, tc_fen v, const char *county, const char *what, tc_err *e)
+{
+    if (tc_money_add(*acc, v, acc))
+        return tc_fail(e, TC_EINPUT, "reconciliation document: county %s: the sum of %s "
+                       "overflows", county, what);
+    return 0;
+}
+
+int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *s, tc_err *e)
+{
+    memset(s, 0, sizeof(*s));
+    const char *cc = tc_rdoc_str(county, "county");
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(county, "funds"), i, f) {
+        json_t *ag = json_object_get(f, "arrears_aging");
+        if (add(&s->transfer, tc_rdoc_fen(f, "transfer"), cc, "transfer", e) ||
+            add(&s->cash, tc_rdoc_fen(f, "cash"), cc, "cash", e) ||
+            add(&s->net_assets, tc_rdoc_fen(f, "net_assets"), cc, "net assets", e) ||
+            add(&s->claims, tc_rdoc_fen(f, "employer_arrears"), cc, "claims", e) ||
+            add(&s->claims, tc_rdoc_fen(f, "subsidy_shortfall"), cc, "claims", e) ||
+            add(&s->debts, tc_rdoc_fen(f, "institution_payables"), cc, "debts", e) ||
+            add(&s->personal, tc_rdoc_fen(f, "personal_accounts"), cc, "personal accounts", e))
+            return e->code;
+        for (int a = 0; a < 3; a++)
+            if (add(&s->aging[a], tc_rdoc_fen(ag, tc_rdoc_aging_keys[a]), cc, "arrears", e))
+                return e->code;
+    }
+    json_array_foreach(json_object_get(county, "findings"), i, f) {
+        const char *sev = tc_rdoc_str(f, "severity");
+        s->nfindings++;
+        if (strcmp(sev, "blocking") == 0)
+            s->blocking++;
+        else
+            s->warnings++;
+    }
+    return 0;
+}
+
+const char *tc_rdoc_county_status(const tc_rdoc_sums *s)
+{
+    return s->blocking ? "blocked" : s->nfindings ? "findings" : "clean";
+}
+
+/* ------------------------------------------------------------------ */
+/* Names of codes                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct { const char *code, *zh; } label;
+
+static const char *lookup(const label *t, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].code, code) == 0)
+            return t[i].zh;
+    return NULL;
+}
+
+#define LOOKUP(fn, ...)                                            \
+    const char *fn(const char *code)                               \
+    {                                                              \
+        static const label t[] = {__VA_ARGS__};                    \
+        return lookup(t, sizeof(t) / sizeof(t[0]), code);          \
+    }
+
+/* The national insurance-type codes of the city coding (domain.md). */
+LOOKUP(tc_rdoc_fund_zh,
+       {"310", "职工医保"}, {"320", "公务员补助"}, {"330", "大额补助"},
+       {"340", "离休医疗"}, {"390", "居民医保"}, {"392", "居民大病"}, {"510", "生育保险"})
+
+LOOKUP(tc_rdoc_check_zh,
+       {"VOUCHER_UNBALANCED", "凭证借贷不平"}, {"ROLLFORWARD_BREAK", "余额滚动不符"},
+       {"PERIOD_GAP", "期间不连续"}, {"TURNOVER_MISMATCH", "发生额不符"},
+       {"EQUATION_BREAK", "会计等式不平"}, {"CONTRIB_LEDGER_MISMATCH", "征缴与账务不符"},
+       {"DUE_MISMATCH", "应缴额不符"}, {"RATE_MISMATCH", "费率不符"},
+       {"BANK_UNRECONCILED", "银行余额未调平"},
+       {"PERSONAL_ACCOUNT_MISMATCH", "个人账户不符"}, {"DUPLICATE_RECORD", "重复记录"})
+
+LOOKUP(tc_rdoc_severity_zh, {"blocking", "阻断"}, {"warning", "警告"})
+
+LOOKUP(tc_rdoc_status_zh, {"clean", "通过"}, {"findings", "有待处理问题"}, {"blocked", "阻断"})
+
+LOOKUP(tc_rdoc_level_zh,
+       {"central", "中央"}, {"province", "省级"}, {"city", "市级"}, {"county", "县级"})
+
+LOOKUP(tc_rdoc_role_zh,
+       {"income", "收入户"}, {"expense", "支出户"}, {"fiscal", "财政专户"}, {"cash", "库存现金"})
+
+LOOKUP(tc_rdoc_kind_zh,
+       {"received_not_booked", "银行已收、账上未收"}, {"paid_not_booked", "银行已付、账上未付"},
+       {"booked_not_received", "账上已收、银行未收"}, {"booked_not_paid", "账上已付、银行未付"})
+
+LOOKUP(tc_rdoc_kind_en,
+       {"received_not_booked", "Received by bank, not booked"},
+       {"paid_not_booked", "Paid by bank, not booked"},
+       {"booked_not_received", "Booked, not yet received"},
+       {"booked_not_paid", "Booked, not yet paid"})

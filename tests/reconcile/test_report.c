@@ -1,0 +1,558 @@
+/*
+ * test_report.c - the reconciliation page and workbook, rendered from the
+ * hand-written fixture tests/reconcile/fixtures/report.json (two counties,
+ * two funds each, four findings of which one blocks, every schedule, a bank
+ * statement with one outstanding item of each kind, an employer-arrears
+ * payer that is an identity number):
+ *
+ *   - the page holds the totals and per-county figures as exact strings,
+ *     negative amounts marked, the payer masked and never in clear, every
+ *     section, three charts, the bank statement adjusted to the same figure
+ *     on both sides, escaped names, and no reference to anything outside;
+ *   - the same document gives the same bytes (page and workbook);
+ *   - a document missing a required key, with a malformed amount or of
+ *     another format is refused naming the key, and nothing is written;
+ *     missing optional keys are fine;
+ *   - the workbook (unzipped) has the eight sheets, the amounts as numbers
+ *     with their two decimals, the total rows as SUM formulas, the frozen
+ *     header, the #,##0.00 format and the masked payer; an amount a
+ *     spreadsheet cannot show exactly is refused;
+ *   - headless Chromium loads the page without a console error, and its DOM
+ *     and its PDF print show the totals.
+ */
+#include "tests/support/tctest.h"
+
+#include <jansson.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reconcile/report.h"
+
+#define FIXTURE TC_TEST_SOURCE_DIR "/tests/reconcile/fixtures/report.json"
+#define ID_CLEAR "220113198503150014"
+#define ID_MASKED "220113********0014"
+
+static json_t *load_fixture(void)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(FIXTURE, 0, &je);
+    if (!doc)
+        fail_msg("%s:%d: %s", FIXTURE, je.line, je.text);
+    return doc;
+}
+
+static char *path_in(const char *name)
+{
+    char *p = malloc(1024);
+    snprintf(p, 1024, "%s/%s", tctest_dir, name);
+    return p;
+}
+
+/* The file at path, whole (the caller frees it). */
+static char *slurp(const char *path, size_t *n)
+{
+    size_t m;
+    char *b = (char *)tctest_slurp(path, n ? n : &m);
+    if (!b)
+        fail_msg("cannot read %s", path);
+    return b;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+#define assert_has(hay, needle)                                            \
+    do {                                                                   \
+        if (!strstr((hay), (needle)))                                      \
+            fail_msg("'%s' not found", (needle));                          \
+    } while (0)
+#define assert_lacks(hay, needle)                                          \
+    do {                                                                   \
+        if (strstr((hay), (needle)))                                       \
+            fail_msg("'%s' found but must not be there", (needle));        \
+    } while (0)
+
+static char *write_html(const json_t *doc, const char *name)
+{
+    char *p = path_in(name);
+    tc_err e;
+    tc_err_clear(&e);
+    if (tc_report_html(doc, p, &e))
+        fail_msg("html: %s", e.msg);
+    return p;
+}
+
+static char *write_xlsx(const json_t *doc, const char *name)
+{
+    char *p = path_in(name);
+    tc_err e;
+    tc_err_clear(&e);
+    if (tc_report_xlsx(doc, p, &e))
+        fail_msg("xlsx: %s", e.msg);
+    return p;
+}
+
+/* The output of a shell command (the caller frees it); its exit status in
+ * *status. */
+static char *run(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        fail_msg("cannot run %s", cmd);
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n - 1, p)) > 0) {
+        n += k;
+        if (cap - n < 4096)
+            b = realloc(b, cap *= 2);
+    }
+    b[n] = 0;
+    int st = pclose(p);
+    if (status)
+        *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return b;
+}
+
+/* ------------------------------------------------------------------ */
+/* The page                                                           */
+/* ------------------------------------------------------------------ */
+
+static void test_html_figures(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    char *p = write_html(doc, "reconciliation.html");
+    char *h = slurp(p, NULL);
+
+    /* The document's totals, in the cards and the summary's total row; the
+     * transfer also as the sum of the cash and transfer columns of the
+     * summary and of the basis (transfer = cash). */
+    assert_int_equal(count(h, ">27,543,220.87<"), 5);
+    assert_has(h, "id=\"total-transfer\">27,543,220.87</div>");
+    assert_int_equal(count(h, ">1,140,245.90<"), 2);
+    /* Debts also as the total of the basis's payables column and of the
+     * institution-payables schedule. */
+    assert_int_equal(count(h, ">489,443.43<"), 4);
+    /* Per county: transfer 12,345,678.90 + 8,765,432.10 and 5,432,109.87 +
+     * 1,000,000.00; claims 56,789.12 + 640,000.00. */
+    assert_has(h, "<td class=\"n\">21,111,111.00</td>");
+    assert_has(h, "<td class=\"n\">6,432,109.87</td>");
+    assert_has(h, "<td class=\"n\">696,789.12</td>");
+    /* The basis total of every fund's cash is the total transfer. */
+    assert_has(h, "<td class=\"n\">27,543,220.87</td></tr></tfoot>");
+    /* Negative amounts are marked; the net assets that differ from the fund
+     * balance (EQUATION_BREAK) are flagged. */
+    assert_has(h, "<td class=\"n neg\">-200,000.00</td>");
+    assert_has(h, "<td class=\"n neg\">-0.01</td>");
+    assert_has(h, "<td class=\"n flag\">5,452,109.87</td>");
+    /* Employer arrears total and aging buckets over both counties. */
+    assert_has(h, "<td class=\"n\">180,245.90</td><td class=\"n\">33,456.78</td>"
+                  "<td class=\"n\">20,000.00</td><td class=\"n\">126,789.12</td>"
+                  "<td class=\"n\">1,200.00</td></tr></tfoot>");
+
+    /* The payer, the finding's reference and its message: masked, thrice. */
+    assert_int_equal(count(h, ID_MASKED), 3);
+    assert_lacks(h, ID_CLEAR);
+    assert_lacks(h, "19850315");
+
+    /* Strings from the document are escaped. */
+    assert_has(h, "九台&lt;大药房&gt; &amp; Co");
+    assert_lacks(h, "<大药房>");
+
+    /* Status, sections, charts, the print layout. */
+    assert_has(h, "<div class=\"banner blocked\"><strong>阻断 Blocked</strong>");
+    assert_has(h, "阻断问题 1 项 blocking, 警告 3 项 warnings");
+    const char *titles[] = {
+        "合计 <span class=\"en\">Totals</span>",
+        "汇总 <span class=\"en\">Summary per county</span>",
+        "移交基数 <span class=\"en\">Transfer basis per county and fund</span>",
+        "问题清单 <span class=\"en\">Findings</span>",
+        "单位欠费及账龄 <span class=\"en\">Employer arrears with aging</span>",
+        "财政补助欠拨 <span class=\"en\">Subsidy shortfall</span>",
+        "应付医药机构 <span class=\"en\">Institution payables</span>",
+        "银行余额调节表 <span class=\"en\">Bank reconciliation statements</span>",
+        "输入文件 <span class=\"en\">Inputs</span>"};
+    for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+        assert_has(h, titles[i]);
+    assert_int_equal(count(h, "<svg "), 3);
+    assert_has(h, "Transfer per county");
+    assert_has(h, "Employer arrears aging");
+    assert_has(h, "Findings per check");
+    assert_has(h, "@media print");
+    /* The blocking finding is listed first. */
+    char *eq = strstr(h, "EQUATION_BREAK</span>"), *due = strstr(h, "DUE_MISMATCH</span>");
+    assert_non_null(eq);
+    assert_non_null(due);
+    assert_true(eq < due);
+
+    /* The bank statement: 3,000,000.00 + 5,000.00 - 1,200.50 = 3,003,799.50
+     * = 3,010,000.00 + 800.00 - 7,000.50, its four items listed. */
+    assert_int_equal(count(h, "<td class=\"n\">3,003,799.50</td>"), 2);
+    assert_int_equal(count(h, "已调平 Reconciled"), 2);
+    assert_has(h, "BK20210227001");
+    assert_has(h, "<td class=\"n\">7,000.50</td></tr>");
+    assert_int_equal(count(h, "<td>银行已收、账上未收 <span class=\"en\">Received by bank, "
+                              "not booked</span></td>"), 1);
+    assert_has(h, "无未达账项 No outstanding items.");
+
+    /* Self-contained: nothing outside the file is referred to. */
+    const char *outside[] = {"http", "src=", "href=", "url(", "@import", "<script", "<link",
+                             "<img", "<iframe", "//"};
+    for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
+        assert_lacks(h, outside[i]);
+
+    free(h);
+    free(p);
+    json_decref(doc);
+}
+
+static void test_same_bytes(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    const char *names[2][2] = {{"a.html", "b.html"}, {"a.xlsx", "b.xlsx"}};
+    for (int k = 0; k < 2; k++) {
+        char *p1 = k ? write_xlsx(doc, names[k][0]) : write_html(doc, names[k][0]);
+        char *p2 = k ? write_xlsx(doc, names[k][1]) : write_html(doc, names[k][1]);
+        size_t n1, n2;
+        char *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2);
+        assert_true(n1 > 1000);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(b1, b2, n1);
+        free(b1), free(b2), free(p1), free(p2);
+    }
+    json_decref(doc);
+}
+
+/* ------------------------------------------------------------------ */
+/* Refusals and optional keys                                         */
+/* ------------------------------------------------------------------ */
+
+static json_t *fund_of(json_t *doc, size_t county, size_t fund)
+{
+    return json_array_get(json_object_get(json_array_get(json_object_get(doc, "counties"),
+                                                         county), "funds"), fund);
+}
+
+/* Both renderers refuse doc with TC_EINPUT, a message holding want, and
+ * leave the folder as it was. */
+static void assert_refused(json_t *doc, const char *want)
+{
+    char *dir = tctest_tmpdir(), p[1100];
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof(p), "%s/reconciliation.%s", dir, k ? "xlsx" : "html");
+        tc_err e;
+        tc_err_clear(&e);
+        int rc = k ? tc_report_xlsx(doc, p, &e) : tc_report_html(doc, p, &e);
+        assert_int_equal(rc, TC_EINPUT);
+        if (!strstr(e.msg, want))
+            fail_msg("message '%s' lacks '%s'", e.msg, want);
+        assert_int_equal(tctest_count_files(dir), 0);
+    }
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+static void test_refused(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    json_object_del(fund_of(doc, 1, 0), "transfer");
+    assert_refused(doc, "reconciliation document: counties[1].funds[0]: missing key 'transfer'");
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_object_set_new(fund_of(doc, 0, 1), "cash", json_string("8,765,432.10"));
+    assert_refused(doc, "counties[0].funds[1].cash: bad amount '8,765,432.10': no thousands "
+                        "separators");
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_object_set_new(fund_of(doc, 0, 0), "transfer", json_real(12345678.9));
+    assert_refused(doc, "counties[0].funds[0].transfer: not an amount string in yuan");
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_object_set_new(json_object_get(doc, "totals"), "debts", json_string("1.234"));
+    assert_refused(doc, "totals.debts: bad amount '1.234'");
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_object_set_new(doc, "format", json_string("tongchou-reconciliation/2"));
+    assert_refused(doc, "format: 'tongchou-reconciliation/2' is not 'tongchou-reconciliation/1'");
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_t *item = json_array_get(json_object_get(json_array_get(json_object_get(
+        json_array_get(json_object_get(doc, "counties"), 0), "bank"), 0), "items"), 2);
+    json_object_set_new(item, "kind", json_string("lost"));
+    assert_refused(doc, "counties[0].bank[0].items[2].kind: 'lost' is none of");
+    json_decref(doc);
+
+    /* An identity number in a refused value is masked in the message too. */
+    doc = load_fixture();
+    json_object_set_new(json_object_get(doc, "totals"), "claims", json_string(ID_CLEAR));
+    assert_refused(doc, "totals.claims: bad amount '" ID_MASKED "'");
+    json_decref(doc);
+}
+
+static void test_optional_keys(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    json_object_del(doc, "inputs");
+    json_object_del(doc, "mappings");
+    size_t i, j;
+    json_t *c, *x;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_object_del(c, "name");
+        json_object_del(c, "schedules");
+        json_array_foreach(json_object_get(c, "bank"), j, x) {
+            json_object_del(x, "items");
+            json_object_del(x, "fund");
+            json_object_del(x, "role");
+        }
+        json_array_foreach(json_object_get(c, "findings"), j, x) {
+            json_object_del(x, "severity");
+            json_object_del(x, "county");
+            json_object_del(x, "amount");
+            json_object_del(x, "ref");
+        }
+    }
+    char *p = write_html(doc, "bare.html"), *px = write_xlsx(doc, "bare.xlsx");
+    char *h = slurp(p, NULL);
+    assert_int_equal(count(h, "<p class=\"none\">无 None.</p>"), 3);
+    assert_int_equal(count(h, "无未达账项 No outstanding items."), 2);
+    assert_lacks(h, "九台区");
+    assert_lacks(h, "Inputs</span>");
+    assert_has(h, ">27,543,220.87<");
+    /* Findings without a severity count as warnings, none blocks. */
+    assert_has(h, "阻断问题 0 项 blocking, 警告 4 项 warnings");
+    free(h);
+    free(p);
+    free(px);
+    json_decref(doc);
+}
+
+/* ------------------------------------------------------------------ */
+/* The workbook                                                       */
+/* ------------------------------------------------------------------ */
+
+static char *unzip_member(const char *zip, const char *member)
+{
+    char cmd[2200];
+    snprintf(cmd, sizeof(cmd), "unzip -p '%s' '%s'", zip, member);
+    int st;
+    char *out = run(cmd, &st);
+    if (st != 0)
+        fail_msg("unzip -p %s %s: exit %d", zip, member, st);
+    return out;
+}
+
+static void test_xlsx(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    char *p = write_xlsx(doc, "reconciliation.xlsx");
+
+    char *wb = unzip_member(p, "xl/workbook.xml");
+    const char *sheets[] = {"汇总 Summary", "问题清单 Findings", "单位欠费 Employer arrears",
+                            "财政补助欠拨 Subsidy shortfall", "应付医药机构 Institution payables",
+                            "银行余额调节表 Bank statements", "未达账项 Outstanding items",
+                            "移交基数 Transfer basis"};
+    const char *at = wb;
+    for (int i = 0; i < 8; i++) {
+        char want[200];
+        snprintf(want, sizeof(want), "<sheet name=\"%s\" sheetId=\"%d\"", sheets[i], i + 1);
+        const char *s = strstr(at, want);
+        if (!s)
+            fail_msg("sheet %d '%s' not found in order", i + 1, sheets[i]);
+        at = s;
+    }
+    assert_int_equal(count(wb, "<sheet "), 8);
+    free(wb);
+
+    char *ss = unzip_member(p, "xl/sharedStrings.xml");
+    assert_has(ss, ID_MASKED);
+    assert_lacks(ss, ID_CLEAR);
+    assert_lacks(ss, "19850315");
+    assert_has(ss, "九台&lt;大药房&gt; &amp; Co");
+    assert_has(ss, "移交金额 Transfer");
+    assert_has(ss, "EQUATION_BREAK");
+    assert_has(ss, "会计等式不平");
+    assert_has(ss, "310 职工医保");
+    free(ss);
+
+    char *st = unzip_member(p, "xl/styles.xml");
+    assert_has(st, "formatCode=\"#,##0.00;[Red]-#,##0.00\"");
+    free(st);
+
+    /* Summary: the document's totals as numbers, the per-county sums. */
+    char *s1 = unzip_member(p, "xl/worksheets/sheet1.xml");
+    assert_has(s1, "<v>27543220.87</v>");
+    assert_has(s1, "<v>1140245.9</v>");
+    assert_has(s1, "<v>489443.43</v>");
+    assert_has(s1, "<v>21111111</v>");
+    assert_has(s1, "<v>6432109.87</v>");
+    assert_has(s1, "state=\"frozen\"");
+    free(s1);
+
+    /* Findings: the blocking one's amount, negative. */
+    char *s2 = unzip_member(p, "xl/worksheets/sheet2.xml");
+    assert_has(s2, "<v>-0.01</v>");
+    assert_has(s2, "<v>-150</v>");
+    free(s2);
+
+    /* Employer arrears: a SUM total row carrying 180,245.90. */
+    char *s3 = unzip_member(p, "xl/worksheets/sheet3.xml");
+    assert_has(s3, "<f>SUM(D2:D5)</f><v>180245.9</v>");
+    assert_has(s3, "<f>SUM(G2:G5)</f><v>126789.12</v>");
+    assert_has(s3, "<autoFilter ref=\"A1:H5\"/>");
+    free(s3);
+
+    /* Bank statements: adjusted 3,003,799.50, difference 0. */
+    char *s6 = unzip_member(p, "xl/worksheets/sheet6.xml");
+    assert_has(s6, "<v>3003799.5</v>");
+    const char *l2 = strstr(s6, "<c r=\"L2\"");
+    assert_non_null(l2);
+    assert_non_null(strstr(l2, "<v>"));
+    assert_memory_equal(strstr(l2, "<v>"), "<v>0</v>", 8);
+    free(s6);
+
+    /* Outstanding items: four, one of each kind. */
+    char *s7 = unzip_member(p, "xl/worksheets/sheet7.xml");
+    assert_has(s7, "<v>5000</v>");
+    assert_has(s7, "<v>1200.5</v>");
+    assert_has(s7, "<v>800</v>");
+    assert_has(s7, "<v>7000.5</v>");
+    assert_has(s7, "<autoFilter ref=\"A1:G5\"/>");
+    free(s7);
+
+    /* Transfer basis: negative net assets, the transfer column's total. */
+    char *s8 = unzip_member(p, "xl/worksheets/sheet8.xml");
+    assert_has(s8, "<v>-200000</v>");
+    assert_has(s8, "<f>SUM(P2:P5)</f><v>27543220.87</v>");
+    assert_has(s8, "<f>SUM(C2:C5)</f><v>27543220.87</v>");
+    free(s8);
+
+    free(p);
+    json_decref(doc);
+}
+
+static void test_xlsx_bound(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    /* 10^13 yuan has 16 significant digits with its fen: refused.  One fen
+     * less is the largest figure shown exactly.  (A finding's amount: the
+     * findings sheet has no total row to push past the bound.) */
+    json_t *f = json_array_get(json_object_get(json_array_get(json_object_get(doc, "counties"),
+                                                              0), "findings"), 0);
+    json_object_set_new(f, "amount", json_string("-9999999999999.99"));
+    char *p = write_xlsx(doc, "big.xlsx");
+    char *s2 = unzip_member(p, "xl/worksheets/sheet2.xml");
+    assert_has(s2, "<v>-9999999999999.99</v>");
+    free(s2);
+    free(p);
+    json_object_set_new(f, "amount", json_string("10000000000000.00"));
+    char *dir = tctest_tmpdir(), path[1100];
+    snprintf(path, sizeof(path), "%s/x.xlsx", dir);
+    tc_err e;
+    tc_err_clear(&e);
+    assert_int_equal(tc_report_xlsx(doc, path, &e), TC_EINPUT);
+    assert_has(e.msg, "amount 10000000000000.00 is too large for a spreadsheet");
+    assert_int_equal(tctest_count_files(dir), 0);
+    tctest_rmtree(dir);
+    free(dir);
+    json_decref(doc);
+}
+
+/* ------------------------------------------------------------------ */
+/* Headless Chromium                                                  */
+/* ------------------------------------------------------------------ */
+
+static void test_chromium(void **state)
+{
+    (void)state;
+    int st;
+    char *which = run("command -v chromium", &st);
+    if (st != 0 || !which[0])
+        fail_msg("chromium not found: install Debian's chromium (scripts/lib/deps.sh)");
+    which[strcspn(which, "\n")] = 0;
+
+    json_t *doc = load_fixture();
+    char *p = write_html(doc, "page.html");
+    char cmd[4096];
+    /* A private profile per run; logging on, so console errors show. */
+    const char *flags = "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                        "--no-first-run --no-default-browser-check --enable-logging=stderr "
+                        "--v=0";
+    snprintf(cmd, sizeof(cmd), "HOME='%s' timeout 300 '%s' %s --user-data-dir='%s/profile' "
+             "--dump-dom 'file://%s' 2>'%s/dom.err'", tctest_dir, which, flags, tctest_dir, p,
+             tctest_dir);
+    char *dom = run(cmd, &st);
+    char errpath[1100];
+    snprintf(errpath, sizeof(errpath), "%s/dom.err", tctest_dir);
+    char *err = slurp(errpath, NULL);
+    if (st != 0)
+        fail_msg("chromium --dump-dom: exit %d: %s", st, err);
+    /* The DOM as Chromium built it: the totals, the sections, the charts. */
+    assert_has(dom, "<div class=\"v\" id=\"total-transfer\">27,543,220.87</div>");
+    assert_has(dom, "<div class=\"v\" id=\"total-claims\">1,140,245.90</div>");
+    assert_has(dom, "<div class=\"v\" id=\"total-debts\">489,443.43</div>");
+    assert_has(dom, "银行余额调节表");
+    assert_has(dom, ID_MASKED);
+    assert_lacks(dom, ID_CLEAR);
+    assert_int_equal(count(dom, "<svg "), 3);
+    assert_has(dom, "</html>");
+    /* Nothing the page did went wrong in the console, nothing was fetched. */
+    assert_lacks(err, "CONSOLE");
+    assert_lacks(err, "Uncaught");
+    assert_lacks(err, "Failed to load");
+    free(dom);
+    free(err);
+
+    /* Printed: a PDF of several A4 landscape pages. */
+    snprintf(cmd, sizeof(cmd), "HOME='%s' timeout 300 '%s' %s --user-data-dir='%s/profile' "
+             "--no-pdf-header-footer --print-to-pdf='%s/page.pdf' 'file://%s' >/dev/null "
+             "2>'%s/pdf.err'", tctest_dir, which, flags, tctest_dir, tctest_dir, p, tctest_dir);
+    char *o = run(cmd, &st);
+    free(o);
+    snprintf(errpath, sizeof(errpath), "%s/pdf.err", tctest_dir);
+    err = slurp(errpath, NULL);
+    if (st != 0)
+        fail_msg("chromium --print-to-pdf: exit %d: %s", st, err);
+    assert_lacks(err, "CONSOLE");
+    char pdfpath[1100];
+    snprintf(pdfpath, sizeof(pdfpath), "%s/page.pdf", tctest_dir);
+    size_t n;
+    char *pdf = slurp(pdfpath, &n);
+    assert_true(n > 10000);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    free(pdf);
+    free(err);
+    free(p);
+    free(which);
+    json_decref(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_html_figures),
+        cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_optional_keys),
+        cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_xlsx_bound),
+        cmocka_unit_test(test_chromium),
+    };
+    return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
+}
