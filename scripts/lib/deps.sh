@@ -12,6 +12,7 @@ TC_DEPS=(
   libcmocka-dev libjansson-dev libcsv-dev libinih-dev libxlsxwriter-dev
   postgresql-15 postgresql-client-15
   libxml2-utils gzip
+  chromium unzip
 )
 
 tc_ensure_deps() {
