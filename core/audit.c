@@ -336,7 +336,7 @@ static void redact_builtin(const char *a, char *buf, size_t n)
     const char *scheme = strstr(a, "://");
     const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
     const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-    if (strcasestr(a, "password") || strcasestr(a, "passwd") || (at && colon && colon < at))
+    if (strcasestr(a, "password=") || strcasestr(a, "passwd=") || (at && colon && colon < at))
         snprintf(buf, n, "[redacted]");
     else
         snprintf(buf, n, "%s", a);
@@ -795,7 +795,7 @@ static int scan(vstate *v)
 /* Check c's signatures and body against the trail read into v. */
 static void check_checkpoint(vstate *v, const checkpoint *c, const char *where)
 {
-    size_t good = 0;
+    size_t good = 0, known = 0;
     const tc_audit_verify_opts *o = v->o;
     int *signed_by = calloc(o->nkeys + 1, sizeof(int));
     for (size_t i = 0; i < c->nsigs; i++) {
@@ -804,6 +804,7 @@ static void check_checkpoint(vstate *v, const checkpoint *c, const char *where)
             const tc_pubkey *pk = o->keys[k];
             if (strcmp(s->name, tc_pubkey_id(pk)) != 0 || tc_pubkey_note_id(pk, s->name) != s->id)
                 continue;   /* unknown keys are ignored (signed-note) */
+            known++;
             if (tc_pubkey_verify(pk, c->buf, c->ntext, s->sig, s->nsig)) {
                 good++;
                 if (signed_by)
@@ -814,7 +815,7 @@ static void check_checkpoint(vstate *v, const checkpoint *c, const char *where)
             }
         }
     }
-    if (good == 0)
+    if (known == 0)
         problem(v, where, 0, 0, "checkpoint: no trusted key signed it (give the signers' "
                 "public keys with --pub)");
     for (size_t q = 0; q < o->nrequired; q++) {

@@ -106,7 +106,7 @@ typedef struct tc_audit_command {
 /*
  * Append the entry of one command run: argv with passwords removed (the
  * value after --password/--passwd, "--password=..."; every argument through
- * c->redact when given, else any argument holding "password" or a URI
+ * c->redact when given, else any argument holding "password=" or a URI
  * user:secret@ is replaced by "[redacted]"), the digest of each input and
  * output file (SM3 when the signer is SM2, else SHA-256; an input holding
  * "://" or "dbname=" is a live database, recorded without a digest).

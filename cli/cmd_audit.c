@@ -1,0 +1,164 @@
+/*
+ * cmd_audit.c - `tongchou audit show|verify|checkpoint|cosign|prove|repair`.
+ *
+ * One option parser for all the subcommands, then one library call each
+ * (core/audit.h).  verify prints every problem on stderr and exits 5 naming
+ * the first bad entry; everything else maps its error to an exit code.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/audit.h"
+#include "core/log.h"
+
+#define MAXN 32
+
+typedef struct aopts {
+    const char *trail, *origin, *checkpoint, *out;
+    const char *keys[MAXN], *pubs[MAXN], *req[MAXN], *proofs[MAXN];
+    int nkeys, npubs, nreq, nproofs, rerun;
+} aopts;
+
+static int add(const char **v, int *n, const char *s)
+{
+    if (*n == MAXN)
+        return -1;
+    v[(*n)++] = s;
+    return 0;
+}
+
+static int parse(aopts *o, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"trail", required_argument, NULL, 't'}, {"key", required_argument, NULL, 'k'},
+        {"pub", required_argument, NULL, 'p'},   {"require", required_argument, NULL, 'r'},
+        {"origin", required_argument, NULL, 'O'}, {"checkpoint", required_argument, NULL, 'c'},
+        {"proof", required_argument, NULL, 'P'}, {"output", required_argument, NULL, 'o'},
+        {"rerun", no_argument, NULL, 'R'},       {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
+    int c, bad = 0;
+    while ((c = getopt_long(argc, argv, "t:k:p:c:o:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': o->trail = optarg; break;
+        case 'k': bad |= add(o->keys, &o->nkeys, optarg); break;
+        case 'p': bad |= add(o->pubs, &o->npubs, optarg); break;
+        case 'r': bad |= add(o->req, &o->nreq, optarg) | add(o->pubs, &o->npubs, optarg); break;
+        case 'O': o->origin = optarg; break;
+        case 'c': o->checkpoint = optarg; break;
+        case 'P': bad |= add(o->proofs, &o->nproofs, optarg); break;
+        case 'o': o->out = optarg; break;
+        case 'R': o->rerun = 1; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        default: return -1;
+        }
+    }
+    if (!o->trail)
+        o->trail = tc_audit_default_path();
+    return bad;
+}
+
+static void print_problem(void *arg, const tc_audit_problem *p)
+{
+    (void)arg;
+    if (p->line)
+        tc_log_error("%s:%ld: %s", p->where, p->line, p->msg);
+    else
+        tc_log_error("%s: %s", p->where, p->msg);
+}
+
+static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
+{
+    tc_pubkey *keys[MAXN];
+    const char *req[MAXN];
+    int n = 0, rc = 0;
+    for (; n < a->npubs && !(rc = tc_pubkey_load(&keys[n], a->pubs[n], e)); n++)
+        for (int q = 0; q < a->nreq; q++)
+            if (strcmp(a->req[q], a->pubs[n]) == 0)
+                req[q] = tc_pubkey_id(keys[n]);
+    tc_audit_verify_opts vo = {.keys = (const tc_pubkey *const *)keys, .nkeys = (size_t)n,
+                               .checkpoint = a->checkpoint, .required = req,
+                               .nrequired = (size_t)a->nreq, .origin = a->origin,
+                               .proofs = a->proofs, .nproofs = (size_t)a->nproofs,
+                               .files = (const char *const *)files, .nfiles = (size_t)nfiles,
+                               .problem = print_problem};
+    tc_audit_report r;
+    if (!rc && !(rc = tc_audit_verify(a->trail, &vo, &r, e)))
+        tc_log_info("%s: %lld entries, every signature and link holds%s%s", a->trail,
+                    r.entries, a->checkpoint ? ", the checkpoint too" : "",
+                    nfiles ? ", and every file is the one recorded" : "");
+    else if (rc == TC_EINTEGRITY) {
+        tc_log_error("%lld problem%s; the first bad entry is entry %lld, line %ld", r.problems,
+                     r.problems == 1 ? "" : "s", r.first_seq, r.first_line);
+        rc = 1;   /* already reported, problem by problem */
+    }
+    while (n--)
+        tc_pubkey_free(keys[n]);
+    return rc;
+}
+
+static int sign_with(const aopts *a, const char *sub, long long seq, tc_err *e)
+{
+    tc_signer *s[MAXN];
+    int n = 0, rc = 0;
+    for (; n < a->nkeys && !(rc = tc_signer_load(&s[n], a->keys[n], e)); n++)
+        ;
+    if (!rc && strcmp(sub, "checkpoint") == 0)
+        rc = tc_audit_checkpoint(a->trail, a->origin ? a->origin : "tongchou/audit",
+                                 (const tc_signer *const *)s, (size_t)n, a->out, e);
+    else if (!rc && strcmp(sub, "cosign") == 0)
+        rc = tc_audit_cosign(a->trail, a->checkpoint, s[0], e);
+    else if (!rc)
+        rc = tc_audit_prove(a->trail, a->checkpoint, seq, a->out, e);
+    while (n--)
+        tc_signer_free(s[n]);
+    return rc;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    if (tc_cli_wants_help("audit", argc, argv))
+        return 0;
+    aopts a;
+    memset(&a, 0, sizeof(a));
+    if (parse(&a, argc, argv))
+        return tc_cli_usage_error("audit", "unknown option, or more than %d of one", MAXN);
+    if (optind == argc)
+        return tc_cli_usage_error("audit", "name a subcommand");
+    const char *sub = argv[optind++];
+    int rest = argc - optind, rc;
+    tc_err e;
+    tc_err_clear(&e);
+    tc_log_set_command(strcmp(sub, "verify") == 0 ? "audit verify" : "audit");
+    if (strcmp(sub, "show") == 0 && rest == 0) {
+        rc = tc_audit_show(a.trail, stdout, &e);
+    } else if (strcmp(sub, "verify") == 0) {
+        if (a.rerun)
+            return tc_cli_usage_error("audit", "--rerun is not available yet: it needs "
+                                      "tongchou reconcile, which is not built yet");
+        if ((rc = verify(&a, argv + optind, rest, &e)) == 1)
+            return TC_EXIT_INTEGRITY;
+    } else if (strcmp(sub, "checkpoint") == 0 && rest == 0 && a.nkeys && a.out) {
+        rc = sign_with(&a, sub, 0, &e);
+    } else if (strcmp(sub, "cosign") == 0 && rest == 0 && a.nkeys == 1 && a.checkpoint) {
+        rc = sign_with(&a, sub, 0, &e);
+    } else if (strcmp(sub, "prove") == 0 && rest == 1 && a.checkpoint && a.out) {
+        char *end;
+        long long seq = strtoll(argv[optind], &end, 10);
+        if (*end || seq < 1)
+            return tc_cli_usage_error("audit", "prove takes an entry number, 1 or more");
+        rc = sign_with(&a, sub, seq, &e);
+    } else if (strcmp(sub, "repair") == 0 && rest == 0) {
+        long long cut = 0;
+        if (!(rc = tc_audit_repair(a.trail, &cut, &e)) && cut)
+            tc_log_info("cut %lld torn bytes off %s (kept in %s.torn)", cut, a.trail, a.trail);
+        else if (!rc)
+            tc_log_info("nothing torn in %s", a.trail);
+    } else {
+        return tc_cli_usage_error("audit", "'%s' is not an audit subcommand, or lacks an "
+                                  "option it needs (see tongchou audit --help)", sub);
+    }
+    return rc ? tc_log_fail(&e) : 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * cmd_keygen.c - `tongchou keygen [--alg ed25519|sm2] -o NAME`.
+ *
+ * Writes NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub (PEM) and prints the
+ * key id on stdout (core/sign.h says how it is derived).
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cmd.h"
+#include "core/log.h"
+#include "core/sign.h"
+
+int cmd_keygen(int argc, char **argv)
+{
+    if (tc_cli_wants_help("keygen", argc, argv))
+        return 0;
+    static const struct option opts[] = {{"alg", required_argument, NULL, 'a'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {NULL, 0, NULL, 0}};
+    const char *alg_name = "ed25519", *out = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "a:o:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': alg_name = optarg; break;
+        case 'o': out = optarg; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        default: return tc_cli_usage_error("keygen", "unknown option");
+        }
+    }
+    if (!out || optind != argc)
+        return tc_cli_usage_error("keygen", "name the key pair with -o NAME, and nothing else");
+    tc_err e;
+    tc_err_clear(&e);
+    tc_sign_alg alg;
+    char id[TC_KEYID_MAX];
+    if (tc_sign_alg_parse(alg_name, &alg, &e) || tc_sign_keygen(alg, out, id, &e))
+        return tc_log_fail(&e);
+    printf("%s\n", id);
+    tc_log_info("wrote %s.key (private, mode 0600) and %s.pub", out, out);
+    return 0;
+}
