@@ -127,24 +127,26 @@ static void th(page *p, const char *zh, const char *en, int n)
 /* A county cell: code, and the name when the document gives one. */
 static void county_label(page *p, const json_t *county)
 {
-    out(p, "<span class=\"mono\">");
+    out(p, "<span class=\"k\"><span class=\"mono\">");
     text(p, tc_rdoc_str(county, "county"));
     out(p, "</span>");
     if (tc_rdoc_has(county, "name")) {
         out(p, " ");
         text(p, tc_rdoc_str(county, "name"));
     }
+    out(p, "</span>");
 }
 
 /* A fund: its code and short Chinese name. */
 static void fund_label(page *p, const char *fund)
 {
     const char *zh = tc_rdoc_fund_zh(fund);
-    out(p, "<span class=\"mono\">");
+    out(p, "<span class=\"k\"><span class=\"mono\">");
     text(p, fund[0] ? fund : "—");
     out(p, "</span>");
     if (zh)
         outf(p, " <span class=\"zh\">%s</span>", zh);
+    out(p, "</span>");
 }
 
 static void status_tag(page *p, const char *status)
@@ -228,13 +230,16 @@ static const char CSS[] =
     "tfoot td{font-weight:700;border-top:1.5px solid var(--ink);border-bottom:1.5px solid var(--ink)}\n"
     "td.msg{max-width:420px}\n"
     ".zh{color:var(--muted);font-size:11px}\n"
+    ".k{white-space:nowrap}\n"
+    "table.wide th,table.wide td{padding:4px 5px}\n"
     ".tag{display:inline-block;padding:0 6px;border-radius:3px;font-size:11px;font-weight:600;"
     "white-space:nowrap;background:#eaecf0;color:#344054}\n"
     ".tag.blocking,.tag.blocked{background:#fee4e2;color:#912018}\n"
     ".tag.warning,.tag.findings{background:#fef0c7;color:#93370d}\n"
     ".tag.clean{background:#dcfae6;color:#085d3a}\n"
     ".none{color:var(--muted);font-style:italic;margin:4px 0}\n"
-    ".charts{display:grid;grid-template-columns:repeat(3,1fr);gap:14px;margin-top:14px}\n"
+    ".charts{display:grid;grid-template-columns:repeat(3,1fr);gap:14px;margin-top:14px;"
+    "align-items:start}\n"
     "figure{margin:0;border:1px solid var(--rule);padding:10px 12px;break-inside:avoid}\n"
     "figcaption{font-weight:600;margin-bottom:6px;font-size:12.5px}\n"
     "svg{display:block;width:100%;height:auto}\n"
@@ -634,7 +639,8 @@ static int basis(page *p, const json_t *doc)
     out(p, "<section id=\"basis\">\n<h2>移交基数 <span class=\"en\">Transfer basis per county "
            "and fund</span></h2>\n<p class=\"en\">累计结余 = 现金 + 暂付款 − 暂收款 · Net assets "
            "= cash + receivables − payables; 移交金额 = 现金 Transfer = cash. A highlighted net "
-           "assets figure differs from the fund balance.</p>\n<table>\n<thead><tr>");
+           "assets figure differs from the fund balance.</p>\n<table class=\"wide\">\n"
+           "<thead><tr>");
     th(p, "统筹区", "County", 0);
     th(p, "基金", "Fund", 0);
     for (int k = 0; k < NBASIS; k++)
