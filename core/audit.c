@@ -9,6 +9,7 @@
  */
 #include "core/audit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include "core/atomic.h"
 #include "core/digest.h"
 #include "core/merkle.h"
+#include "core/proc.h"
 
 #define FORMAT "tongchou-audit/1"
 #define PROOF_HEADER "c2sp.org/tlog-proof@v1"
@@ -609,6 +611,8 @@ typedef struct vstate {
     size_t nleaves, cap;
     uint8_t prev[TC_MERKLE_HASH];
     fmatch *fm;
+    json_t *reconcile;      /* the last reconcile entry, for rerun */
+    long reconcile_line;
     tc_err *e;
 } vstate;
 
@@ -738,6 +742,11 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
     if (v->o && v->o->nfiles) {
         match_files(v, json_object_get(o, "inputs"), seq);
         match_files(v, json_object_get(o, "outputs"), seq);
+    }
+    if (v->o && v->o->rerun && strcmp(str_field(o, "command"), "reconcile") == 0) {
+        json_decref(v->reconcile);
+        v->reconcile = json_incref(o);
+        v->reconcile_line = lineno;
     }
     json_decref(o);
 }
@@ -953,6 +962,138 @@ static void check_files(vstate *v)
     }
 }
 
+/* ============================================== re-run a reconciliation */
+
+/* Digest path with the algorithm digest names; 1 when equal, 0 when not,
+ * -1 (why in *why) when the file cannot be read. */
+static int same_digest(const char *path, const char *digest, char *got, tc_err *fe)
+{
+    const char *colon = strchr(digest, ':');
+    char name[16];
+    tc_digest_alg alg;
+    snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - digest) : 0, digest);
+    if (!colon || tc_digest_alg_parse(name, &alg, fe) || tc_digest_file(alg, path, got, fe))
+        return -1;
+    return strcmp(got, digest) == 0;
+}
+
+static void rmtree_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char p[4400];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void rerun(vstate *v)
+{
+    json_t *o = v->reconcile;
+    long line = v->reconcile_line;
+    if (!o) {
+        problem(v, v->path, 0, 0, "the trail records no reconcile to re-run");
+        return;
+    }
+    long long seq = (long long)json_integer_value(json_object_get(o, "seq"));
+    size_t i;
+    json_t *x;
+    int bad = 0;
+    json_array_foreach(json_object_get(o, "inputs"), i, x) {
+        const char *f = str_field(x, "file"), *dg = str_field(x, "digest");
+        char got[TC_DIGEST_TEXT_MAX];
+        tc_err fe;
+        tc_err_clear(&fe);
+        int same = f && dg ? same_digest(f, dg, got, &fe) : 1;
+        if (same != 1) {
+            bad = 1;
+            problem(v, f, line, seq, same < 0 ? "cannot re-run entry %lld: %s"
+                    : "cannot re-run entry %lld: the input is not the one recorded%s",
+                    seq, same < 0 ? fe.msg : "");
+        }
+    }
+    if (bad)
+        return;
+    const char *t = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s/tongchou-rerun-XXXXXX", t && t[0] ? t : "/tmp");
+    if (!mkdtemp(tmp)) {
+        problem(v, tmp, 0, seq, "cannot re-run entry %lld: no temporary folder: %s", seq,
+                strerror(errno));
+        return;
+    }
+    json_t *args = json_object_get(o, "args");
+    size_t na = json_array_size(args);
+    const char **argv = calloc(na + 4, sizeof(char *));
+    char **owned = calloc(na + 1, sizeof(char *));
+    size_t k = 0;
+    if (!argv || !owned) {
+        free(argv), free(owned);
+        rmtree_flat(tmp);
+        problem(v, v->path, line, seq, "cannot re-run entry %lld: out of memory", seq);
+        return;
+    }
+    argv[k++] = v->o->rerun;
+    argv[k++] = "reconcile";
+    argv[k++] = "-q";
+    for (i = 0; i < na; i++) {
+        const char *a = json_string_value(json_array_get(args, i));
+        if (!a)
+            a = "";
+        if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < na) {
+            argv[k++] = a;
+            argv[k++] = tmp;
+            i++;
+        } else if (strncmp(a, "--output=", 9) == 0 || (strncmp(a, "-o", 2) == 0 && a[2])) {
+            if (asprintf(&owned[i], "%s%s", a[1] == 'o' ? "-o" : "--output=", tmp) < 0)
+                owned[i] = NULL;
+            argv[k++] = owned[i] ? owned[i] : "";
+        } else {
+            argv[k++] = a;
+        }
+    }
+    argv[k] = NULL;
+    tc_err pe;
+    tc_err_clear(&pe);
+    tc_proc_opts po = {.stdout_devnull = 1};
+    /* exit 1 (findings) is a result like any other: judged by the reports */
+    tc_proc_run(v->o->rerun, argv, &po, &pe);
+    int compared = 0;
+    json_array_foreach(json_object_get(o, "outputs"), i, x) {
+        const char *f = str_field(x, "file"), *dg = str_field(x, "digest");
+        const char *base = f ? strrchr(f, '/') : NULL;
+        base = base ? base + 1 : f;
+        if (!dg || !base || (strcmp(base, "reconciliation.json") && strcmp(base, "findings.csv")))
+            continue;
+        char p[4400], got[TC_DIGEST_TEXT_MAX];
+        snprintf(p, sizeof(p), "%s/%s", tmp, base);
+        tc_err fe;
+        tc_err_clear(&fe);
+        int same = same_digest(p, dg, got, &fe);
+        compared++;
+        if (same < 0)
+            problem(v, f, line, seq, "re-running entry %lld wrote no %s: %s", seq, base,
+                    pe.code ? pe.msg : fe.msg);
+        else if (!same)
+            problem(v, f, line, seq, "re-running entry %lld gives another %s (digest %s, "
+                    "recorded %s)", seq, base, got, dg);
+    }
+    if (!compared)
+        problem(v, v->path, line, seq, "entry %lld records no reconciliation.json or "
+                "findings.csv to compare", seq);
+    for (i = 0; i < na; i++)
+        free(owned[i]);
+    free(owned);
+    free(argv);
+    rmtree_flat(tmp);
+}
+
 int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_report *r,
                     tc_err *e)
 {
@@ -983,6 +1124,9 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
         check_proof(&v, o->proofs[i]);
     if (!rc)
         check_files(&v);
+    if (!rc && o->rerun)
+        rerun(&v);
+    json_decref(v.reconcile);
     free(v.leaves);
     free(v.fm);
     if (rc)

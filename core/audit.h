@@ -133,6 +133,8 @@ typedef struct tc_audit_verify_opts {
     size_t nproofs;
     const char *const *files;               /* files to check against the trail */
     size_t nfiles;
+    const char *rerun;                      /* the tongchou program: re-run the
+                                               last recorded reconcile, or NULL */
     void (*problem)(void *arg, const tc_audit_problem *p);  /* each problem, or NULL */
     void *arg;
 } tc_audit_verify_opts;
@@ -153,6 +155,15 @@ typedef struct tc_audit_report {
  * o->keys are problems; checkpoint signatures by unknown keys are ignored,
  * as c2sp.org/signed-note says, but at least one known key must have signed.
  * Truncating the trail is only visible against a checkpoint.
+ *
+ * With o->rerun, the last entry whose command is "reconcile" is run again:
+ * its inputs must still have their recorded digests; the program is run as
+ * `PROGRAM reconcile -q ARGS` with the recorded arguments, the output
+ * folder (-o/--output) replaced by a new temporary folder; the
+ * reconciliation.json and findings.csv it writes must have the recorded
+ * digests, byte for byte (the HTML page and the workbook carry a generation
+ * time and are not compared).  Relative paths are taken from the current
+ * folder, as they were recorded.
  */
 int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_report *r,
                     tc_err *e);

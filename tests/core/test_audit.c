@@ -477,6 +477,111 @@ static void test_show_masks(void **state)
     free(t);
 }
 
+/* A stand-in for `tongchou reconcile`: its report is its inputs, one after
+ * the other, and it exits 1 (findings), which is a result like 0. */
+static const char fake_reconcile[] =
+    "#!/bin/sh\n"
+    "[ \"$1\" = reconcile ] || exit 2\n"
+    "shift\n"
+    "out=; files=\n"
+    "while [ $# -gt 0 ]; do\n"
+    "  case \"$1\" in\n"
+    "    -o) out=$2; shift 2;;\n"
+    "    -m) shift 2;;\n"
+    "    -q) shift;;\n"
+    "    *) files=\"$files $1\"; shift;;\n"
+    "  esac\n"
+    "done\n"
+    "cat $files > \"$out/reconciliation.json\" && echo code,severity > \"$out/findings.csv\"\n"
+    "exit 1\n";
+
+static void record_reconcile(const char *path, const char *prog, const char *rep)
+{
+    char in1[1200], in2[1200], o1[1200], o2[1200], cmd[4000];
+    snprintf(in1, sizeof(in1), "%s/file1.txt", dir);
+    snprintf(in2, sizeof(in2), "%s/file2.txt", dir);
+    snprintf(o1, sizeof(o1), "%s/reconciliation.json", rep);
+    snprintf(o2, sizeof(o2), "%s/findings.csv", rep);
+    snprintf(cmd, sizeof(cmd), "'%s' reconcile -m set -o '%s' '%s' '%s'", prog, rep, in1, in2);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+    char *argv[] = {"reconcile", "-m", "set", "-o", (char *)rep, in1, in2, NULL};
+    const char *ins[] = {in1, in2}, *outs[] = {o1, o2};
+    tc_audit_command c = {.trail = path, .signer = county, .argc = 7, .argv = argv,
+                          .inputs = ins, .ninputs = 2, .outputs = outs, .noutputs = 2};
+    tc_err e;
+    assert_int_equal(tc_audit_record_command(&c, NULL, &e), 0);
+}
+
+static tc_audit_report rerun(const char *path, const char *prog, int want)
+{
+    const tc_pubkey *keys[] = {county_pub};
+    tc_audit_verify_opts o = {.keys = keys, .nkeys = 1, .rerun = prog};
+    tc_audit_report r;
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_audit_verify(path, &o, &r, &e);
+    if (rc != want)
+        fail_msg("rerun %s: %d, wanted %d: %s", path, rc, want, e.msg);
+    return r;
+}
+
+/* verify --rerun: the recorded reconcile run again gives the recorded reports */
+static void test_rerun(void **state)
+{
+    (void)state;
+    char prog[1100], rep[1100], t[1100], f2[1200], o1[1200];
+    in_dir(prog, sizeof(prog), "fake-tongchou");
+    in_dir(rep, sizeof(rep), "rep");
+    in_dir(t, sizeof(t), "rerun.trail");
+    snprintf(f2, sizeof(f2), "%s/file2.txt", dir);
+    snprintf(o1, sizeof(o1), "%s/reconciliation.json", rep);
+    /* the re-run's temporary folders go here, to be counted at the end */
+    const char *old_tmp = getenv("TMPDIR");
+    char *saved_tmp = old_tmp ? strdup(old_tmp) : NULL;
+    setenv("TMPDIR", dir, 1);
+    tctest_spit(prog, fake_reconcile, strlen(fake_reconcile));
+    chmod(prog, 0755);
+    mkdir(rep, 0755);
+    unlink(t);
+    record(t, 1, county);
+    rerun(t, prog, TC_EINTEGRITY);          /* no reconcile recorded yet */
+    record_reconcile(t, prog, rep);
+    record(t, 2, county);
+    tc_audit_report r = rerun(t, prog, 0);
+    assert_int_equal(r.entries, 3);
+    /* an input changed since: refused before running */
+    tctest_spit(f2, "file 2, changed\n", 16);
+    r = rerun(t, prog, TC_EINTEGRITY);
+    assert_int_equal(r.first_seq, 2);
+    assert_int_equal(r.first_line, 2);
+    tctest_spit(f2, "file 2 of the handover\n", 23);
+    rerun(t, prog, 0);
+    /* a report that was edited, then recorded: the re-run differs */
+    FILE *f = fopen(o1, "a");
+    fputs("edited\n", f);
+    fclose(f);
+    char *argv[] = {"reconcile", "-m", "set", "-o", rep, f2, NULL};
+    char fc[1200];
+    snprintf(fc, sizeof(fc), "%s/findings.csv", rep);
+    const char *ins[] = {f2}, *outs[] = {o1, fc};
+    tc_audit_command c = {.trail = t, .signer = county, .argc = 6, .argv = argv,
+                          .inputs = ins, .ninputs = 1, .outputs = outs, .noutputs = 2};
+    tc_err e;
+    assert_int_equal(tc_audit_record_command(&c, NULL, &e), 0);
+    r = rerun(t, prog, TC_EINTEGRITY);
+    assert_int_equal(r.first_seq, 4);
+    assert_int_equal(r.problems, 1);        /* findings.csv agrees, the report does not */
+    /* no temporary folder is left behind */
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "ls -d '%s'/tongchou-rerun-* 2>/dev/null | grep -q .", dir);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+    if (saved_tmp)
+        setenv("TMPDIR", saved_tmp, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved_tmp);
+}
+
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
 {
@@ -535,7 +640,9 @@ static void test_cli(void **state)
     t = (char *)tctest_slurp(err, &n);
     assert_non_null(strstr(t, "chmod 600"));
     free(t);
-    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' 2>/dev/null", tc, trail), 2);
+    /* --rerun on a trail that records no reconcile: 5 */
+    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s/county.pub' --pub "
+                         "'%s/city.pub' 2>/dev/null", tc, trail, dir, dir), 5);
 }
 
 int main(void)
@@ -550,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_torn_and_repair),
         cmocka_unit_test(test_show_masks),
+        cmocka_unit_test(test_rerun),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
