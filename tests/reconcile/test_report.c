@@ -351,6 +351,48 @@ static void test_optional_keys(void **state)
     json_decref(doc);
 }
 
+/* A clean document, and one with a negative transfer and a check the page
+ * does not know. */
+static void test_html_variants(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "counties"), i, c)
+        json_array_clear(json_object_get(c, "findings"));
+    json_object_set_new(doc, "status", json_string("clean"));
+    char *p = write_html(doc, "clean.html");
+    char *h = slurp(p, NULL);
+    assert_has(h, "<div class=\"banner clean\"><strong>通过 Clean</strong>");
+    assert_has(h, "<p class=\"none\">无问题 No findings.</p>");
+    assert_has(h, ">无问题 No findings</text>");
+    assert_int_equal(count(h, "<span class=\"tag clean\">通过 Clean</span>"), 3);
+    free(h);
+    free(p);
+    json_decref(doc);
+
+    doc = load_fixture();
+    json_t *f = fund_of(doc, 1, 1);
+    json_object_set_new(f, "cash", json_string("-7000000.00"));
+    json_object_set_new(f, "transfer", json_string("-7000000.00"));
+    json_t *fs = json_object_get(json_array_get(json_object_get(doc, "counties"), 1), "findings");
+    json_array_append_new(fs, json_pack("{s:s, s:s, s:s}", "code", "NEW_CHECK", "severity",
+                                        "blocking", "message", "a check of tomorrow"));
+    p = write_html(doc, "negative.html");
+    h = slurp(p, NULL);
+    /* 220182: 5,432,109.87 - 7,000,000.00; its bar red, left of the axis. */
+    assert_has(h, "<td class=\"n neg\">-1,567,890.13</td>");
+    assert_has(h, "fill=\"#b42318\"><title>220182: -1,567,890.13</title>");
+    assert_has(h, "style=\"fill:#b42318\">-1,567,890.13</text>");
+    /* The unknown check: shown by its code, counted, blocking. */
+    assert_has(h, "<title>NEW_CHECK</title>NEW_CHECK</text>");
+    assert_has(h, "阻断问题 2 项 blocking, 警告 3 项 warnings");
+    free(h);
+    free(p);
+    json_decref(doc);
+}
+
 /* ------------------------------------------------------------------ */
 /* The workbook                                                       */
 /* ------------------------------------------------------------------ */
@@ -623,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_same_bytes),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_optional_keys),
+        cmocka_unit_test(test_html_variants),
         cmocka_unit_test(test_xlsx),
         cmocka_unit_test(test_xlsx_bound),
         cmocka_unit_test(test_chromium_detects),
