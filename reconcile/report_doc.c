@@ -12,6 +12,8 @@
  */
 #include "reconcile/report_doc.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,13 +113,20 @@ static const char *kind_name(int k)
     }
 }
 
-static int refuse(tc_err *e, const char *path, const char *fmt, const char *a, const char *b)
+/* Refuse the document: "reconciliation document: PATH: what is wrong". */
+static int refuse(tc_err *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int refuse(tc_err *e, const char *path, const char *fmt, ...)
 {
-    tc_fail(e, TC_EINPUT, "reconciliation document: %s%s", path[0] ? path : "top level", ": ");
-    size_t n = strlen(e->msg);
-    snprintf(e->msg + n, sizeof(e->msg) - n, fmt, a, b);
-    tc_mask_ids_inplace(e->msg);
-    return tc_err_hint(e, "give the document interfaces.md describes, \"The reconciliation report\"");
+    char why[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    tc_mask_ids_inplace(why);
+    tc_fail(e, TC_EINPUT, "reconciliation document: %s: %s", path[0] ? path : "top level", why);
+    tc_err_hint(e, "give the document interfaces.md describes, \"The reconciliation report\"");
+    return TC_EINPUT;
 }
 
 static int check_obj(const json_t *o, const shape *s, const char *path, tc_err *e);
@@ -129,32 +138,32 @@ static int check_field(const json_t *v, const field *f, const char *path, tc_err
     switch (f->kind) {
     case K_STR:
         if (!json_is_string(v))
-            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+            return refuse(e, sub, "not %s", kind_name(f->kind));
         return 0;
     case K_AMT: {
         if (!json_is_string(v))
-            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+            return refuse(e, sub, "not %s", kind_name(f->kind));
         tc_fen fen;
         tc_err pe;
         tc_err_clear(&pe);
         if (tc_money_parse_yuan(json_string_value(v), json_string_length(v), &fen, &pe))
-            return refuse(e, sub, "%s%s", pe.msg, "");
+            return refuse(e, sub, "%s", pe.msg);
         return 0;
     }
     case K_OBJ:
         if (!json_is_object(v))
-            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+            return refuse(e, sub, "not %s", kind_name(f->kind));
         return check_obj(v, f->sub, sub, e);
     default: {
         if (!json_is_array(v))
-            return refuse(e, sub, "%s%s", "not ", kind_name(f->kind));
+            return refuse(e, sub, "not %s", kind_name(f->kind));
         size_t i;
         json_t *el;
         json_array_foreach(v, i, el) {
             char at[600];
             snprintf(at, sizeof(at), "%s[%zu]", sub, i);
             if (!json_is_object(el))
-                return refuse(e, at, "%s%s", "not ", "an object");
+                return refuse(e, at, "not an object");
             int rc = check_obj(el, f->sub, at, e);
             if (rc)
                 return rc;
@@ -171,7 +180,7 @@ static int check_obj(const json_t *o, const shape *s, const char *path, tc_err *
         json_t *v = json_object_get(o, f->key);
         if (!v || json_is_null(v)) {
             if (f->required)
-                return refuse(e, path, "missing key '%s'%s", f->key, "");
+                return refuse(e, path, "missing key '%s'", f->key);
             continue;
         }
         int rc = check_field(v, f, path, e);
@@ -195,7 +204,7 @@ static int is_date(const char *s)
 int tc_rdoc_check(const json_t *doc, tc_err *e)
 {
     if (!json_is_object(doc))
-        return refuse(e, "", "%s%s", "not a JSON object", "");
+        return refuse(e, "", "not a JSON object");
     int rc = check_obj(doc, &root_shape, "", e);
     if (rc)
         return rc;
@@ -203,11 +212,11 @@ int tc_rdoc_check(const json_t *doc, tc_err *e)
     if (strcmp(fmt, TC_RDOC_FORMAT) != 0)
         return refuse(e, "format", "'%s' is not '%s'", fmt, TC_RDOC_FORMAT);
     if (!is_date(tc_rdoc_str(doc, "cutover")))
-        return refuse(e, "cutover", "'%s' is not a date YYYY-MM-DD%s",
-                      tc_rdoc_str(doc, "cutover"), "");
+        return refuse(e, "cutover", "'%s' is not a date YYYY-MM-DD",
+                      tc_rdoc_str(doc, "cutover"));
     const char *st = tc_rdoc_str(doc, "status");
     if (!tc_rdoc_status_zh(st))
-        return refuse(e, "status", "'%s' is none of clean, findings, blocked%s", st, "");
+        return refuse(e, "status", "'%s' is none of clean, findings, blocked", st);
     size_t i, j, k;
     json_t *c, *b, *it;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
@@ -217,8 +226,8 @@ int tc_rdoc_check(const json_t *doc, tc_err *e)
                     char at[128];
                     snprintf(at, sizeof(at), "counties[%zu].bank[%zu].items[%zu].kind", i, j, k);
                     return refuse(e, at, "'%s' is none of received_not_booked, paid_not_booked, "
-                                  "booked_not_received, booked_not_paid%s",
-                                  tc_rdoc_str(it, "kind"), "");
+                                  "booked_not_received, booked_not_paid",
+                                  tc_rdoc_str(it, "kind"));
                 }
             }
         }

@@ -200,15 +200,18 @@ static const char CSS[] =
     "header.doc{border-bottom:3px solid var(--accent);padding-bottom:12px;margin-bottom:16px}\n"
     ".kicker{color:var(--muted);font-size:12px;letter-spacing:.04em}\n"
     "h1{font-size:24px;margin:4px 0 10px;font-weight:700;color:var(--accent)}\n"
-    "h2{font-size:16px;margin:30px 0 10px;padding-bottom:4px;border-bottom:1.5px solid var(--accent);"
+    "h2{font-size:16px;margin:30px 0 10px;padding-bottom:4px;"
+    "border-bottom:1.5px solid var(--accent);"
     "color:var(--accent);break-after:avoid}\n"
     "h3{font-size:13px;margin:18px 0 6px}\n"
     ".en{color:var(--muted);font-weight:400}\n"
     "th .en{font-size:10.5px}\n"
-    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0;font-size:12px}\n"
+    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0;"
+    "font-size:12px}\n"
     "dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}\n"
     ".mono,code{font-family:\"DejaVu Sans Mono\",Menlo,Consolas,monospace;font-size:11.5px}\n"
-    ".banner{margin:14px 0;padding:10px 14px;border-left:6px solid;border-radius:3px;font-size:13px}\n"
+    ".banner{margin:14px 0;padding:10px 14px;border-left:6px solid;border-radius:3px;"
+    "font-size:13px}\n"
     ".banner strong{font-size:15px;margin-right:8px}\n"
     ".banner.clean{background:#ecfdf3;border-color:#067647;color:#054f31}\n"
     ".banner.findings{background:#fffaeb;border-color:#dc6803;color:#7a2e0e}\n"
@@ -220,14 +223,16 @@ static const char CSS[] =
     ".card .v.neg{color:var(--neg)}\n"
     ".card .d{font-size:11px;color:var(--muted)}\n"
     "table{border-collapse:collapse;width:100%;font-size:12px;margin:4px 0 8px}\n"
-    "th,td{padding:4px 7px;border-bottom:1px solid var(--rule);vertical-align:top;text-align:left}\n"
+    "th,td{padding:4px 7px;border-bottom:1px solid var(--rule);vertical-align:top;"
+    "text-align:left}\n"
     "th{background:var(--head);font-weight:600;border-bottom:1px solid #98a2b3;line-height:1.25}\n"
     "th.n,td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.n{font-family:\"DejaVu Sans Mono\",Menlo,Consolas,monospace;font-size:11.5px}\n"
     "td.neg{color:var(--neg)}\n"
     "td.flag{background:#fef3f2;outline:1px solid #fda29b}\n"
     "tbody tr:nth-child(even) td{background:#fafbfc}\n"
-    "tfoot td{font-weight:700;border-top:1.5px solid var(--ink);border-bottom:1.5px solid var(--ink)}\n"
+    "tfoot td{font-weight:700;border-top:1.5px solid var(--ink);"
+    "border-bottom:1.5px solid var(--ink)}\n"
     "td.msg{max-width:420px}\n"
     ".zh{color:var(--muted);font-size:11px}\n"
     ".k{white-space:nowrap}\n"
@@ -246,7 +251,8 @@ static const char CSS[] =
     "svg text{font-size:11px;fill:var(--ink)}\n"
     "svg text.v{font-family:\"DejaVu Sans Mono\",Menlo,Consolas,monospace;font-size:10.5px}\n"
     "svg text.lg{font-size:10.5px;fill:var(--muted)}\n"
-    ".stmt{border:1px solid var(--rule);padding:8px 12px 4px;margin:10px 0 14px;break-inside:avoid}\n"
+    ".stmt{border:1px solid var(--rule);padding:8px 12px 4px;margin:10px 0 14px;"
+    "break-inside:avoid}\n"
     ".stmt h3{margin:2px 0 6px}\n"
     ".stmt table.adj td:nth-child(1),.stmt table.adj td:nth-child(3){width:32%}\n"
     ".stmt table.adj tr.res td{font-weight:700;border-top:1.5px solid var(--ink)}\n"
@@ -334,8 +340,8 @@ static void chart_transfer(page *p, const json_t *counties, const tc_rdoc_sums *
     out(p, "</svg></figure>\n");
 }
 
-/* The length of a county's aging bar: its positive buckets, summed (they
- * are parts of checked county sums, so the sum cannot overflow). */
+/* The length of a county's aging bar: its positive buckets, summed; a sum
+ * beyond int64 (a document no fund could produce) draws as the longest. */
 static tc_fen aging_total(const tc_rdoc_sums *s)
 {
     tc_fen t = 0;
@@ -810,7 +816,8 @@ static int subsidy(page *p, const json_t *doc)
     size_t i, j;
     json_t *c, *r;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        json_array_foreach(tc_rdoc_arr(json_object_get(c, "schedules"), "subsidy_shortfall"), j, r) {
+        json_t *rows = tc_rdoc_arr(json_object_get(c, "schedules"), "subsidy_shortfall");
+        json_array_foreach(rows, j, r) {
             const char *lv = tc_rdoc_str(r, "level"), *zh = tc_rdoc_level_zh(lv);
             out(p, "<tr><td>");
             county_label(p, c);
