@@ -89,13 +89,40 @@ static int parse_object(const char *text, const char *what, json_t **out, tc_err
     return 0;
 }
 
+/* Mask identity numbers in every string of j (args, names, records,
+ * totals): the trail is a report like any other, and is signed masked. */
+static void mask_json(json_t *j)
+{
+    if (json_is_string(j)) {
+        char *t = strdup(json_string_value(j));
+        if (t) {
+            tc_mask_ids_inplace(t);
+            json_string_set(j, t);
+            free(t);
+        }
+    } else if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v)
+            mask_json(v);
+    } else if (json_is_array(j)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(j, i, v)
+            mask_json(v);
+    }
+}
+
 static json_t *files_json(const tc_audit_file *f, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:o}", "file", f[i].file, "digest",
+    for (size_t i = 0; a && i < n; i++) {
+        json_t *name = json_string(f[i].file);
+        mask_json(name);
+        json_array_append_new(a, json_pack("{s:o, s:o}", "file", name, "digest",
                                            f[i].digest ? json_string(f[i].digest)
                                                        : json_null()));
+    }
     return a;
 }
 
@@ -127,6 +154,9 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
     json_t *args = json_array();
     for (size_t i = 0; args && i < en->nargs; i++)
         json_array_append_new(args, json_string(en->args[i]));
+    mask_json(args);
+    mask_json(rec);
+    mask_json(tot);
     char tm[64];
     now_text(tm, sizeof(tm));
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
@@ -927,6 +957,19 @@ bad:
     problem(v, path, 0, 0, "proof: not a " PROOF_HEADER " file: it %s", why);
 }
 
+/* Digest path with the algorithm `digest` names; 1 when equal, 0 when not,
+ * -1 (why in fe) when it cannot be read or the algorithm is unknown. */
+static int same_digest(const char *path, const char *digest, char *got, tc_err *fe)
+{
+    const char *colon = strchr(digest, ':');
+    char name[16];
+    tc_digest_alg alg;
+    snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - digest) : 0, digest);
+    if (!colon || tc_digest_alg_parse(name, &alg, fe) || tc_digest_file(alg, path, got, fe))
+        return -1;
+    return strcmp(got, digest) == 0;
+}
+
 static void check_files(vstate *v)
 {
     for (size_t k = 0; k < v->o->nfiles; k++) {
@@ -940,42 +983,20 @@ static void check_files(vstate *v)
                     "recorded, e.g. %s)", m->recorded);
             continue;
         }
-        tc_digest_alg alg;
         char got[TC_DIGEST_TEXT_MAX];
         tc_err fe;
         tc_err_clear(&fe);
-        const char *colon = strchr(m->digest, ':');
-        char name[16];
-        snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - m->digest) : 0, m->digest);
-        if (!colon || tc_digest_alg_parse(name, &alg, &fe)) {
-            problem(v, m->given, 0, m->seq, "entry %lld records an unknown digest '%s'",
-                    m->seq, m->digest);
-            continue;
-        }
-        if (tc_digest_file(alg, m->given, got, &fe)) {
-            problem(v, m->given, 0, m->seq, "cannot digest the file: %s", fe.msg);
-            continue;
-        }
-        if (strcmp(got, m->digest) != 0)
+        int same = same_digest(m->given, m->digest, got, &fe);
+        if (same < 0)
+            problem(v, m->given, 0, m->seq, "cannot check the file against entry %lld: %s",
+                    m->seq, fe.msg);
+        else if (!same)
             problem(v, m->given, 0, m->seq, "file is not the one entry %lld recorded as %s "
                     "(digest %s, recorded %s)", m->seq, m->recorded, got, m->digest);
     }
 }
 
 /* ============================================== re-run a reconciliation */
-
-/* Digest path with the algorithm digest names; 1 when equal, 0 when not,
- * -1 (why in *why) when the file cannot be read. */
-static int same_digest(const char *path, const char *digest, char *got, tc_err *fe)
-{
-    const char *colon = strchr(digest, ':');
-    char name[16];
-    tc_digest_alg alg;
-    snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - digest) : 0, digest);
-    if (!colon || tc_digest_alg_parse(name, &alg, fe) || tc_digest_file(alg, path, got, fe))
-        return -1;
-    return strcmp(got, digest) == 0;
-}
 
 static void rmtree_flat(const char *dir)
 {

@@ -16,6 +16,9 @@
  *   sig   base64 of the signature (sign.h) over the canonical JSON of the
  *         object without "sig", by the key named in "key".
  *
+ * Identity numbers in args, file names, records and totals are masked
+ * (tc_mask_ids_inplace) before the entry is signed: the trail is a report.
+ *
  * The entries (each line's bytes without its newline) are the leaves of an
  * RFC 6962 Merkle tree (merkle.h).  A checkpoint (c2sp.org/tlog-checkpoint,
  * a signed note: origin, tree size, base64 root, then one signature line per

@@ -156,6 +156,9 @@ static void test_good_trail(void **state)
     assert_int_equal(r.problems, 0);
     size_t n = 0;
     char *t = (char *)tctest_slurp(trail, &n);
+    /* identity numbers masked, as in every report */
+    assert_null(strstr(t, ID));
+    assert_non_null(strstr(t, "\"--payer\",\"110105********002X\""));
     /* no password, in any of its three forms */
     assert_null(strstr(t, "hunter2"));
     assert_null(strstr(t, "secret"));
@@ -458,6 +461,39 @@ static void test_torn_and_repair(void **state)
     free(L.buf);
 }
 
+/* Four processes appending ten entries each at once: the lock keeps the
+ * chain whole, 40 entries numbered 1 to 40. */
+static void test_concurrent_appends(void **state)
+{
+    (void)state;
+    char t[1100];
+    in_dir(t, sizeof(t), "busy.trail");
+    unlink(t);
+    pid_t kids[4];
+    for (int k = 0; k < 4; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            tc_audit *a;
+            tc_err e;
+            tc_audit_entry en = {.command = "busy"};
+            int bad = tc_audit_open(&a, t, &e) != 0;
+            for (int i = 0; !bad && i < 10; i++)
+                bad = tc_audit_append(a, &en, county, NULL, &e) != 0;
+            if (!bad)
+                tc_audit_close(a);
+            _exit(bad);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        int st;
+        assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    tc_audit_report r = check(t, NULL, NULL, 0, NULL, 0, 0);
+    assert_int_equal(r.entries, 40);
+}
+
 static void test_show_masks(void **state)
 {
     (void)state;
@@ -656,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_proofs),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_torn_and_repair),
+        cmocka_unit_test(test_concurrent_appends),
         cmocka_unit_test(test_show_masks),
         cmocka_unit_test(test_rerun),
         cmocka_unit_test(test_cli),
