@@ -195,6 +195,8 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
 struct tc_audit {
     int fd;
     char *path;
+    char *last;             /* the line last appended, for the database mirror */
+    long long last_seq;
 };
 
 int tc_audit_open(tc_audit **out, const char *path, tc_err *e)
@@ -227,6 +229,7 @@ void tc_audit_close(tc_audit *t)
         return;
     close(t->fd);
     free(t->path);
+    free(t->last);
     free(t);
 }
 
@@ -336,10 +339,20 @@ static int append_locked(tc_audit *t, const tc_audit_entry *en, const tc_signer 
         tc_err_at(e, t->path, 0, 0);
         return tc_fail(e, TC_EIO, "cannot append to the audit trail: %s", strerror(err));
     }
-    free(line);
+    line[n] = '\0';
+    free(t->last);
+    t->last = line;
+    t->last_seq = seq;
     if (seqp)
         *seqp = seq;
     return 0;
+}
+
+const char *tc_audit_last(const tc_audit *t, long long *seq)
+{
+    if (seq)
+        *seq = t->last ? t->last_seq : 0;
+    return t->last;
 }
 
 int tc_audit_append(tc_audit *t, const tc_audit_entry *en, const tc_signer *s, long long *seq,

@@ -86,6 +86,13 @@ void tc_audit_close(tc_audit *t);
 int tc_audit_append(tc_audit *t, const tc_audit_entry *en, const tc_signer *s, long long *seq,
                     tc_err *e);
 
+/*
+ * The line (canonical JSON, no newline) that t last appended, and its seq:
+ * what the database mirror stores.  Owned by t, valid until the next
+ * append or close; NULL before the first append.
+ */
+const char *tc_audit_last(const tc_audit *t, long long *seq);
+
 /* ------------------------------------------------ one call per command */
 
 /* Rewrite one argument for the record, e.g. tc_extract_display_name. */

@@ -448,9 +448,21 @@ static void test_torn_and_repair(void **state)
     free(tb);
     r = check(t2, NULL, NULL, 0, NULL, 0, 0);
     assert_int_equal(r.entries, 4);
-    long long seq = 0;
+    long long seq = 0, lseq = -1;
+    assert_null(tc_audit_last(a, &lseq));
+    assert_int_equal(lseq, 0);
     assert_int_equal(tc_audit_append(a, &en, county, &seq, &e), 0);
     assert_int_equal(seq, 5);
+    /* the line appended, for the database mirror: the trail's last line */
+    const char *last = tc_audit_last(a, &lseq);
+    assert_int_equal(lseq, 5);
+    size_t tl = 0;
+    char *tt = (char *)tctest_slurp(t2, &tl);
+    assert_int_equal(tt[tl - strlen(last) - 2], '\n');
+    assert_int_equal(tt[tl - 1], '\n');
+    assert_memory_equal(tt + tl - strlen(last) - 1, last, strlen(last));
+    assert_non_null(strstr(last, "\"seq\":5,"));
+    free(tt);
     tc_audit_close(a);
     check(t2, NULL, NULL, 0, NULL, 0, 0);
     /* nothing torn: nothing cut */
