@@ -424,10 +424,24 @@ typedef struct rd {
     char last_payer[RT];
     int last_payer_ok;
     int last_payer_kind_employer;
-    paid_g *last_paid;
-    int64_t last_paid_period;
-    char last_paid_fund[RF];
+    size_t last_payer_n;
+    struct cslot *cache;        /* CSLOTS, by (fund, kind, period) */
 } rd;
+
+/* What the contribution reader knows of a (fund, kind, period): its group
+ * in the paid table (an index: table pointers move as it grows) and the
+ * city rates in force.  Direct-mapped; a miss costs a table lookup. */
+#define CSLOTS 256
+#define CRATES 8
+typedef struct cslot {
+    int used;
+    int64_t period;
+    char fund[RF], kind[RF];
+    uint8_t fn, kn;
+    size_t paid_ix;
+    int nrates;                 /* rates in force, -1 when more than CRATES */
+    int32_t rates[CRATES];
+} cslot;
 
 #define V(i) (&vals[x->col[i]])
 #define SRC(i) (x->src[i] >= 0 ? &vals[x->src[i]] : &vals[x->col[i]])
@@ -566,8 +580,18 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     int rc, employer = eq(kind, "employer");
     char who[RT + 8], ref[192], per[16], fundz[RF], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
 
-    /* paid per fund and period (the records of a payer share them often) */
-    if (!x->last_paid || x->last_paid_period != period || !eq(fund, x->last_paid_fund)) {
+    /* the (fund, kind, period) slot: paid group and rates in force */
+    if (fund->n >= RF || kind->n >= RF)
+        return tc_fail(e, TC_EINPUT, "fund or kind code '%.*s' too long", 20,
+                       fund->n >= RF ? fund->s : kind->s);
+    uint64_t hs = (uint64_t)period * 0x9E3779B97F4A7C15ull;
+    for (uint32_t i = 0; i < fund->n; i++)
+        hs = (hs ^ (unsigned char)fund->s[i]) * 0x100000001b3ull;
+    for (uint32_t i = 0; i < kind->n; i++)
+        hs = (hs ^ (unsigned char)kind->s[i]) * 0x100000001b3ull;
+    cslot *sl = &x->cache[(hs >> 32) & (CSLOTS - 1)];
+    if (!(sl->used && sl->period == period && sl->fn == fund->n && sl->kn == kind->n &&
+          memcmp(sl->fund, fund->s, fund->n) == 0 && memcmp(sl->kind, kind->s, kind->n) == 0)) {
         keybuf k = {.n = 0};
         kb_text(&k, fund->s, fund->n);
         kb_int(&k, period);
@@ -580,37 +604,62 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
                 return rc;
             p->period = period;
         }
-        x->last_paid = p;
-        x->last_paid_period = period;
-        snprintf(x->last_paid_fund, sizeof(x->last_paid_fund), "%s", p->fund);
+        memset(sl, 0, sizeof(*sl));
+        sl->used = 1;
+        sl->period = period;
+        memcpy(sl->fund, fund->s, fund->n);
+        memcpy(sl->kind, kind->s, kind->n);
+        sl->fn = (uint8_t)fund->n;
+        sl->kn = (uint8_t)kind->n;
+        sl->paid_ix = (size_t)(((char *)p - c->paid.vals) / (ptrdiff_t)c->paid.vsize);
+        int64_t day = period * 100 + 1;
+        for (int i = 0; i < r->nrates; i++) {
+            const tc_rate_rule *q = &r->rates[i];
+            if (q->from <= day && day <= q->to && eq(fund, q->fund) && eq(kind, q->kind)) {
+                if (sl->nrates >= 0 && sl->nrates < CRATES)
+                    sl->rates[sl->nrates++] = q->rate;
+                else
+                    sl->nrates = -1;
+            }
+        }
     }
-    if (tc_money_add(x->last_paid->paid, paid, &x->last_paid->paid))
+    paid_g *pg = gtab_at(&c->paid, sl->paid_ix);
+    if (tc_money_add(pg->paid, paid, &pg->paid))
         return tc_fail(e, TC_EINPUT, "contributions paid overflow");
 
     /* due = base x rate */
     tc_fen want;
     if (tc_money_apply_rate(base, rate, &want))
         return tc_fail(e, TC_EINPUT, "base x rate overflows");
-    /* the rate in force: the record's rate must be one of them */
+    /* the rate in force: the record's rate must be one of them; "the
+     * first" is the first in the city table's order */
     int any = 0, match = 0;
     int32_t first = 0;
-    int64_t day = period * 100 + 1;
-    for (int i = 0; i < r->nrates; i++) {
-        const tc_rate_rule *q = &r->rates[i];
-        if (q->from <= day && day <= q->to && eq(fund, q->fund) && eq(kind, q->kind)) {
-            if (!any)
-                first = q->rate;
-            any = 1;
-            match |= q->rate == rate;
+    if (sl->nrates >= 0) {
+        any = sl->nrates > 0;
+        first = any ? sl->rates[0] : 0;
+        for (int i = 0; i < sl->nrates; i++)
+            match |= sl->rates[i] == rate;
+    } else {
+        int64_t day = period * 100 + 1;
+        for (int i = 0; i < r->nrates; i++) {
+            const tc_rate_rule *q = &r->rates[i];
+            if (q->from <= day && day <= q->to && eq(fund, q->fund) && eq(kind, q->kind)) {
+                if (!any)
+                    first = q->rate;
+                any = 1;
+                match |= q->rate == rate;
+            }
         }
     }
     /* check digits, once per payer run */
     if (payer->n >= RT)
         return tc_fail(e, TC_EINPUT, "payer '%.*s' is longer than %d bytes", 20, payer->s, RT - 1);
-    if (!(payer->n == strlen(x->last_payer) && memcmp(payer->s, x->last_payer, payer->n) == 0 &&
+    if (!(payer->n == x->last_payer_n && memcmp(payer->s, x->last_payer, payer->n) == 0 &&
           x->last_payer_kind_employer == employer)) {
         memcpy(x->last_payer, payer->s, payer->n);
         x->last_payer[payer->n] = 0;
+        x->last_payer_n = payer->n;
         x->last_payer_kind_employer = employer;
         x->last_payer_ok = ident_ok(payer, employer);
     }
@@ -951,6 +1000,10 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     x->r = r;
     x->path = path;
     x->last_payer_ok = 1;
+    x->last_payer_n = (size_t)-1;
+    x->cache = calloc(CSLOTS, sizeof(cslot));
+    if (!x->cache)
+        return oom(e);
     int rc = tc_batch_open(&br, path, 0, e);
     const tc_batch_header *h = NULL;
     reader_fn fn = NULL;
@@ -1010,6 +1063,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     }
     tc_keys_free(keys);
     free(d.rec);
+    free(x->cache);
     if (!rc)
         rc = add_input(r, path, e);
     if (rc && !e->file[0])

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# cli_reconcile.sh TONGCHOU MAPPINGS - `tongchou reconcile` from the shell:
+# the paths of the four reports on stdout, exit 1 with findings and 0 for
+# a clean county, 2 for usage errors, 3 for a county-coded batch, 5 for a
+# batch cut short (and then no report at all).
+set -u
+tc=$1 set=$2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli_reconcile-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() { # check NAME EXPECTED-STATUS COMMAND...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $name: exit $got, wanted $want"; cat "$tmp/err"; fi
+}
+expect() { # expect NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $name"; fi
+}
+
+"$tc" generate -q --xml-only -n 200 "$tmp/city" >/dev/null || { echo "generate failed"; exit 1; }
+mkdir -p "$tmp/county" "$tmp/mapped" "$tmp/all" "$tmp/clean" "$tmp/bad"
+for s in "$tmp"/city/sources/*; do "$tc" extract -q -o "$tmp/county" "$s" >/dev/null; done
+"$tc" map -q -m "$set" -o "$tmp/mapped" "$tmp"/county/*.tcb >/dev/null
+
+check all 1 "$tc" reconcile -m "$set" -o "$tmp/all" "$tmp"/mapped/*.tcb
+expect "four paths" [ "$(wc -l <"$tmp/out")" -eq 4 ]
+expect "json path" grep -qx "$tmp/all/reconciliation.json" "$tmp/out"
+expect "blocked" grep -q '"status": "blocked"' "$tmp/all/reconciliation.json"
+check clean 0 "$tc" reconcile -q -m "$set" -o "$tmp/clean" "$tmp"/mapped/220100.*.tcb
+expect "clean status" grep -q '"status": "clean"' "$tmp/clean/reconciliation.json"
+expect "csv header only" [ "$(wc -l <"$tmp/clean/findings.csv")" -eq 1 ]
+check no-output 2 "$tc" reconcile -m "$set" "$tmp"/mapped/220100.balance.tcb
+check county-coded 3 "$tc" reconcile -m "$set" -o "$tmp/bad" "$tmp"/county/220100.balance.tcb
+expect "says map first" grep -q "map it first" "$tmp/err"
+head -c 300 "$tmp/mapped/220100.balance.tcb" >"$tmp/cut.tcb"
+check truncated 5 "$tc" reconcile -m "$set" -o "$tmp/bad" "$tmp/cut.tcb"
+expect "nothing written" [ -z "$(ls -A "$tmp/bad")" ]
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
