@@ -249,7 +249,6 @@ struct tc_batch_writer {
     tc_batch_header h;
     tc_batch_summary sum;
     char path[512];
-    unsigned char rec[TC_BATCH_MAX_RECORD + 16];
 };
 
 static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
@@ -336,8 +335,20 @@ const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w) { retu
 
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 {
-    unsigned char *p = w->rec + 4; /* room for the length prefix */
-    const unsigned char *end = w->rec + sizeof(w->rec) - 10;
+    /* Encoded straight into the hand-off block: room for the worst case
+     * (10 bytes a number, 10 + its bytes a text), the payload written
+     * after a one-byte length, moved up in the rare record of 128 bytes or
+     * more whose length takes more. */
+    size_t need = 1;
+    for (int i = 0; i < w->h.ncols; i++)
+        need += 10 + (w->h.cols[i].type == TC_COL_TEXT ? vals[i].n : 0);
+    if (need > 2 * TC_BATCH_MAX_RECORD)
+        return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes", w->path,
+                       w->sum.count + 1, TC_BATCH_MAX_RECORD);
+    unsigned char *m = tc_bgw_claim(w->bg, need, e);
+    if (!m)
+        return e && e->code ? e->code : TC_ENOMEM;
+    unsigned char *p = m + 1;
     for (int i = 0; i < w->h.ncols; i++) {
         const tc_value *v = &vals[i];
         tc_coltype t = w->h.cols[i].type;
@@ -346,16 +357,10 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
             return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 ": column %s: %s (%" PRId64 ")",
                            w->path, w->sum.count + 1, w->h.colname[i], why, v->i);
         if (t == TC_COL_TEXT) {
-            if ((size_t)(end - p) < (size_t)v->n + 10)
-                return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes",
-                               w->path, w->sum.count + 1, TC_BATCH_MAX_RECORD);
             p += put_varint(p, v->n);
             memcpy(p, v->s, v->n);
             p += v->n;
         } else {
-            if (p > end)
-                return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is too long", w->path,
-                               w->sum.count + 1);
             if (t == TC_COL_AMOUNT || t == TC_COL_INT)
                 p += put_varint(p, zigzag(v->i));
             else
@@ -367,16 +372,18 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
                                w->path, w->h.colname[i], w->sum.count + 1);
         }
     }
-    size_t len = (size_t)(p - (w->rec + 4));
+    size_t len = (size_t)(p - (m + 1));
     if (len > TC_BATCH_MAX_RECORD)
         return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes", w->path,
                        w->sum.count + 1, TC_BATCH_MAX_RECORD);
     unsigned char pre[4];
     size_t k = put_varint(pre, len);
-    unsigned char *start = w->rec + 4 - k;
-    memcpy(start, pre, k);
+    if (k > 1)
+        memmove(m + k, m + 1, len);
+    memcpy(m, pre, k);
+    tc_bgw_claimed(w->bg, len + k);
     w->sum.count++;
-    return tc_bgw_write(w->bg, start, len + k, e);
+    return 0;
 }
 
 uint64_t tc_batch_written(const tc_batch_writer *w) { return w->sum.count; }

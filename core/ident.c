@@ -57,14 +57,11 @@ static void uscc_init(void)
         uscc_table[(unsigned char)USCC_SET[i]] = (signed char)i;
 }
 
-static int uscc_value(char c)
-{
-    pthread_once(&uscc_once, uscc_init);
-    return uscc_table[(unsigned char)c];
-}
+static int uscc_value(char c) { return uscc_table[(unsigned char)c]; }
 
 char tc_ident_uscc_check_char(const char *first17)
 {
+    pthread_once(&uscc_once, uscc_init);
     int sum = 0;
     for (int i = 0; i < 17; i++) {
         int v = uscc_value(first17[i]);

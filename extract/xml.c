@@ -461,12 +461,17 @@ static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n,
         *v = tc_v_text((const char *)p, n);
         break;
     case V_PAYER: {
-        int ok = n == 18;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = is_digit(p[i]) || (p[i] >= 'A' && p[i] <= 'Z');
+        /* 18 characters 0-9 A-Z; an identity number when the first 17 are
+         * digits and the last a digit or X, else a credit code */
+        int ok = n == 18, alldig = 1;
+        for (size_t i = 0; ok && i < n; i++) {
+            int d = is_digit(p[i]);
+            ok = d || (p[i] >= 'A' && p[i] <= 'Z');
+            alldig &= d || i == 17;
+        }
         if (!ok)
             want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
-        else if (tc_ident_looks_like_id((const char *)p, n)) {
+        else if (alldig && (is_digit(p[17]) || p[17] == 'X')) {
             if (!tc_ident_id_valid((const char *)p, n))
                 w->st->bad_id_check++;
         } else if (!tc_ident_uscc_valid((const char *)p, n))
@@ -613,7 +618,7 @@ static int work_element(worker *w, const unsigned char *c, const unsigned char *
     w->col = (long)col;
     const element *E = &EL[el];
     tc_value vals[TC_MAX_COLUMNS];
-    memset(vals, 0, 12 * sizeof(tc_value));   /* the widest record has 10 columns */
+    memset(vals, 0, 13 * sizeof(tc_value));   /* the widest record has 10 columns */
     unsigned seen = 0;
     for (int i = 0; i < nattr; i++) {
         int k = c[0];
@@ -622,19 +627,19 @@ static int work_element(worker *w, const unsigned char *c, const unsigned char *
         const xmlChar *p = c + 3;
         c += 3 + n;
         const attr *a = &E->attrs[k];
-        tc_value v = {0, NULL, 0};
-        int rc = convert(w, el, a, p, n, &v);
+        /* converted straight into its column (attributes that fill none
+         * into a spare slot past the widest record) */
+        tc_value *v = &vals[a->col >= 0 ? a->col : 12];
+        int rc = convert(w, el, a, p, n, v);
         if (rc)
             return rc;
+        seen |= 1u << k;
         if (el == E_COUNT && k >= 2)
-            v.n = 1;   /* mark lines/entries present */
+            v->n = 1;   /* mark lines/entries present */
         if (el == E_HEADER && k == 0)
             memcpy(w->h_county, p, 6);      /* checked: 6 digits */
         else if (el == E_HEADER && k == 2)
             memcpy(w->h_cutover, p, 10);    /* checked: YYYY-MM-DD */
-        seen |= 1u << k;
-        if (a->col >= 0)
-            vals[(int)a->col] = v;
     }
     *next = c;
     /* absent optional text is "", absent optional amounts 0 (already) */
