@@ -76,6 +76,19 @@ span=$(( (t1 - t0) / 1000000 ))
 check_db clean "clean load"
 echo "clean load of 70 batches: ${span} ms"
 
+# The front end: a second run skips all and says so; a county-coded batch
+# is refused (exit 3) and listed by --status (exit 1); usage errors exit 2.
+"$tc" load --db dbname=clean "${batches[@]}" >"$work/out" 2>"$work/err" || fail "second load"
+[ "$(grep -c '^skipped	' "$work/out")" -eq 70 ] || fail "second load: not 70 skipped"
+grep -q 'already loaded (sha256:[0-9a-f]*), skipped' "$work/err" || fail "second load: no 'skipped' message"
+"$tc" load -q --db dbname=clean "$work/county/220100.subsidy.tcb" >/dev/null 2>&1
+[ $? -eq 3 ] || fail "a county-coded batch: wanted exit 3"
+"$tc" load --status --db dbname=clean >"$work/out" 2>/dev/null
+[ $? -eq 1 ] || fail "load --status with an open failure: wanted exit 1"
+grep -q "^$work/county/220100.subsidy.tcb	220100	subsidy	1	" "$work/out" || fail "--status lacks the failure"
+"$tc" load >/dev/null 2>&1
+[ $? -eq 2 ] || fail "load without batches: wanted exit 2"
+
 RANDOM=${TC_FAULT_SEED:-42}
 killed_mid=0
 for i in $(seq 1 20); do

@@ -8,7 +8,7 @@
  * meets (constraint, statement timeout, connection killed, disk full) each
  * leave nothing, are recorded with the batch's path, and --retry-failed
  * loads exactly those; load --verify catches a record altered afterwards;
- * a member of tongchou_loader can load.
+ * a member of tongchou_loader can load; a password never shows.
  *
  * Each test works in a database of its own on the binary's one server.
  */
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "core/batch.h"
+#include "load/db.h"
 #include "load/load.h"
 #include "load/schema.h"
 #include "mappings/mapset.h"
@@ -495,13 +496,50 @@ static void test_loader_role(void **state)
     PQfinish(c);
 }
 
+/* The password given never shows: not when the connection fails, not in
+ * the description of an open one, not in a load's error. */
+static void test_password(void **state)
+{
+    (void)state;
+    PGconn *c;
+    tc_err e;
+    tc_err_clear(&e);
+    assert_int_equal(tc_db_connect(&c, "host=/nonexistent port=1 password=s3kr1t dbname=x", &e),
+                     TC_EDB);
+    assert_null(c);
+    assert_non_null(strstr(e.msg, "cannot connect"));
+    assert_null(strstr(e.msg, "s3kr1t"));
+    assert_null(strstr(e.hint, "s3kr1t"));
+    char db[1200], d[512];
+    snprintf(db, sizeof(db), "%s password=s3kr1t", tc_pgserver_conninfo(pgtest_server(), "nodb"));
+    assert_int_equal(tc_db_connect(&c, db, &e), TC_EDB);
+    assert_null(strstr(e.msg, "s3kr1t"));
+    snprintf(db, sizeof(db), "%s password=s3kr1t",
+             tc_pgserver_conninfo(pgtest_server(), "postgres"));
+    assert_int_equal(tc_db_connect(&c, db, &e), 0);
+    tc_db_describe(c, d, sizeof(d));
+    assert_non_null(strstr(d, "postgres as "));
+    assert_null(strstr(d, "s3kr1t"));
+    PQfinish(c);
+    /* DATABASE_URL is read when --db is not given */
+    setenv("DATABASE_URL", db, 1);
+    assert_int_equal(tc_db_connect(&c, NULL, &e), 0);
+    assert_string_equal(PQdb(c), "postgres");
+    PQfinish(c);
+    unsetenv("DATABASE_URL");
+    /* a load into a database without the schema */
+    tc_load_stats st;
+    assert_int_equal(run(db, 0, all, 1, &st, &e), TC_EUSAGE);
+    assert_null(strstr(e.msg, "s3kr1t"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema),       cmocka_unit_test(test_load_twice),
         cmocka_unit_test(test_concurrent),   cmocka_unit_test(test_replace),
         cmocka_unit_test(test_verify_in_db), cmocka_unit_test(test_failures),
-        cmocka_unit_test(test_loader_role),
+        cmocka_unit_test(test_loader_role),  cmocka_unit_test(test_password),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
