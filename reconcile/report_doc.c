@@ -354,7 +354,8 @@ LOOKUP(tc_rdoc_check_zh,
        {"EQUATION_BREAK", "会计等式不平"}, {"CONTRIB_LEDGER_MISMATCH", "征缴与账务不符"},
        {"DUE_MISMATCH", "应缴额不符"}, {"RATE_MISMATCH", "费率不符"},
        {"BANK_UNRECONCILED", "银行余额未调平"},
-       {"PERSONAL_ACCOUNT_MISMATCH", "个人账户不符"}, {"DUPLICATE_RECORD", "重复记录"})
+       {"PERSONAL_ACCOUNT_MISMATCH", "个人账户不符"}, {"DUPLICATE_RECORD", "重复记录"},
+       {"BAD_CHECK_DIGIT", "证件校验位错误"})
 
 LOOKUP(tc_rdoc_severity_zh, {"blocking", "阻断"}, {"warning", "警告"})
 

@@ -236,7 +236,6 @@ static const char CSS[] =
     "td.msg{max-width:420px}\n"
     ".zh{color:var(--muted);font-size:11px}\n"
     ".k{white-space:nowrap}\n"
-    "table.wide th,table.wide td{padding:4px 5px}\n"
     ".tag{display:inline-block;padding:0 6px;border-radius:3px;font-size:11px;font-weight:600;"
     "white-space:nowrap;background:#eaecf0;color:#344054}\n"
     ".tag.blocking,.tag.blocked{background:#fee4e2;color:#912018}\n"
@@ -399,7 +398,7 @@ static void chart_aging(page *p, const json_t *counties, const tc_rdoc_sums *cs)
 static const char *const CHECK_ORDER[] = {
     "VOUCHER_UNBALANCED", "ROLLFORWARD_BREAK", "PERIOD_GAP", "TURNOVER_MISMATCH",
     "EQUATION_BREAK", "CONTRIB_LEDGER_MISMATCH", "DUE_MISMATCH", "RATE_MISMATCH",
-    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD"};
+    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "BAD_CHECK_DIGIT"};
 #define NCHECKS (sizeof(CHECK_ORDER) / sizeof(CHECK_ORDER[0]))
 
 typedef struct check_count {
@@ -625,32 +624,41 @@ static void summary(page *p, const json_t *doc, const tc_rdoc_sums *cs)
     out(p, "</div>\n</section>\n");
 }
 
-static const char *const BASIS_KEYS[] = {
-    "cash", "ledger_receivables", "ledger_payables", "net_assets", "fund_balance",
-    "employer_arrears", "overpaid", "subsidy_shortfall", "institution_payables",
-    "personal_accounts", "transfer"};
-#define NBASIS 11
+/* A column of the per-fund tables: a key of the fund, a bucket of its
+ * arrears_aging, or "claims", which the page adds up itself. */
+typedef struct fund_col {
+    const char *key, *zh, *en;
+} fund_col;
 
-static int basis(page *p, const json_t *doc)
+static tc_fen fund_value(const json_t *f, const char *key, int *overflow)
 {
-    static const char *const hd[NBASIS][2] = {
-        {"现金", "Cash"}, {"暂付款", "Receivables"}, {"暂收款", "Payables"},
-        {"累计结余", "Net assets"}, {"基金余额", "Fund balance"},
-        {"单位欠费", "Employer arrears"}, {"多缴", "Overpaid"},
-        {"财政补助欠拨", "Subsidy shortfall"}, {"应付医药机构", "Institution payables"},
-        {"个人账户", "Personal accounts"}, {"移交金额", "Transfer"}};
+    for (int a = 0; a < 3; a++)
+        if (strcmp(key, tc_rdoc_aging_keys[a]) == 0)
+            return tc_rdoc_fen(json_object_get(f, "arrears_aging"), key);
+    if (strcmp(key, "claims") == 0) {
+        tc_fen v;
+        if (tc_money_add(tc_rdoc_fen(f, "employer_arrears"), tc_rdoc_fen(f, "subsidy_shortfall"),
+                         &v)) {
+            *overflow = 1;
+            return 0;
+        }
+        return v;
+    }
+    return tc_rdoc_fen(f, key);
+}
+
+/* One row per county and fund with the given columns and a total row; the
+ * net assets are flagged where they differ from the fund balance. */
+static int fund_table(page *p, const json_t *doc, const fund_col *cols, int ncols)
+{
     sums s = {{0}, 0};
     size_t i, j;
     json_t *c, *f;
-    out(p, "<section id=\"basis\">\n<h2>移交基数 <span class=\"en\">Transfer basis per county "
-           "and fund</span></h2>\n<p class=\"en\">累计结余 = 现金 + 暂付款 − 暂收款 · Net assets "
-           "= cash + receivables − payables; 移交金额 = 现金 Transfer = cash. A highlighted net "
-           "assets figure differs from the fund balance.</p>\n<table class=\"wide\">\n"
-           "<thead><tr>");
+    out(p, "<table>\n<thead><tr>");
     th(p, "统筹区", "County", 0);
     th(p, "基金", "Fund", 0);
-    for (int k = 0; k < NBASIS; k++)
-        th(p, hd[k][0], hd[k][1], 1);
+    for (int k = 0; k < ncols; k++)
+        th(p, cols[k].zh, cols[k].en, 1);
     out(p, "</tr></thead>\n<tbody>\n");
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(json_object_get(c, "funds"), j, f) {
@@ -659,10 +667,11 @@ static int basis(page *p, const json_t *doc)
             out(p, "</td><td>");
             fund_label(p, tc_rdoc_str(f, "fund"));
             out(p, "</td>");
-            for (int k = 0; k < NBASIS; k++) {
-                tc_fen v = tc_rdoc_fen(f, BASIS_KEYS[k]);
+            for (int k = 0; k < ncols; k++) {
+                tc_fen v = fund_value(f, cols[k].key, &s.overflow);
                 sum_add(&s, k, v);
-                if (k == 3 && v != tc_rdoc_fen(f, "fund_balance")) {
+                if (strcmp(cols[k].key, "net_assets") == 0 &&
+                    v != tc_rdoc_fen(f, "fund_balance")) {
                     char b[MONEY_BUFSZ];
                     outf(p, "<td class=\"n flag%s\">%s</td>", v < 0 ? " neg" : "", money(v, b));
                 } else {
@@ -673,10 +682,41 @@ static int basis(page *p, const json_t *doc)
         }
     }
     out(p, "</tbody>\n<tfoot><tr><td colspan=\"2\">合计 Total</td>");
-    for (int k = 0; k < NBASIS; k++)
+    for (int k = 0; k < ncols; k++)
         td_amt(p, s.v[k]);
-    out(p, "</tr></tfoot>\n</table>\n</section>\n");
+    out(p, "</tr></tfoot>\n</table>\n");
     return s.overflow;
+}
+
+/* The transfer basis, and apart from it the claims and debts that travel
+ * alongside the money (domain.md: they are not inside it). */
+static int basis(page *p, const json_t *doc)
+{
+    static const fund_col money_cols[] = {
+        {"cash", "现金", "Cash"}, {"ledger_receivables", "暂付款", "Receivables"},
+        {"ledger_payables", "暂收款", "Payables"}, {"net_assets", "累计结余", "Net assets"},
+        {"fund_balance", "基金余额", "Fund balance"},
+        {"personal_accounts", "个人账户", "Personal accounts"},
+        {"transfer", "移交金额", "Transfer"}};
+    static const fund_col carried_cols[] = {
+        {"employer_arrears", "单位欠费", "Employer arrears"},
+        {"0-3", "0–3个月", "0–3 months"}, {"4-12", "4–12个月", "4–12 months"},
+        {"13+", "13个月以上", "13+ months"}, {"overpaid", "多缴", "Overpaid"},
+        {"subsidy_shortfall", "财政补助欠拨", "Subsidy shortfall"},
+        {"claims", "债权合计", "Claims"},
+        {"institution_payables", "应付医药机构 (债务)", "Institution payables (debts)"}};
+    out(p, "<section id=\"basis\">\n<h2>移交基数 <span class=\"en\">Transfer basis per county "
+           "and fund</span></h2>\n<p class=\"en\">累计结余 = 现金 + 暂付款 − 暂收款 · Net assets "
+           "= cash + receivables − payables; 移交金额 = 现金 Transfer = cash. A highlighted net "
+           "assets figure differs from the fund balance.</p>\n");
+    int overflow = fund_table(p, doc, money_cols, 7);
+    out(p, "</section>\n<section id=\"carried\">\n<h2>债权债务 <span class=\"en\">Claims and "
+           "debts carried over</span></h2>\n<p class=\"en\">随资金一并移交，不计入移交金额 · They "
+           "travel alongside the money, not inside it: 债权 = 单位欠费 + 财政补助欠拨 Claims = "
+           "employer arrears + subsidy shortfall.</p>\n");
+    overflow |= fund_table(p, doc, carried_cols, 8);
+    out(p, "</section>\n");
+    return overflow;
 }
 
 static void finding_row(page *p, const json_t *c, const json_t *f, int *no)

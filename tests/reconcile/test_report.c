@@ -146,9 +146,10 @@ static void test_html_figures(void **state)
      * summary and of the basis (transfer = cash). */
     assert_int_equal(count(h, ">27,543,220.87<"), 5);
     assert_has(h, "id=\"total-transfer\">27,543,220.87</div>");
-    assert_int_equal(count(h, ">1,140,245.90<"), 2);
-    /* Debts also as the total of the basis's payables column and of the
-     * institution-payables schedule. */
+    /* Claims also as the total of the claims-and-debts table's claims. */
+    assert_int_equal(count(h, ">1,140,245.90<"), 3);
+    /* Debts also as the total of the claims-and-debts table's payables and
+     * of the institution-payables schedule. */
     assert_int_equal(count(h, ">489,443.43<"), 4);
     /* Per county: transfer 12,345,678.90 + 8,765,432.10 and 5,432,109.87 +
      * 1,000,000.00; claims 56,789.12 + 640,000.00. */
@@ -162,6 +163,13 @@ static void test_html_figures(void **state)
     assert_has(h, "<td class=\"n neg\">-200,000.00</td>");
     assert_has(h, "<td class=\"n neg\">-0.01</td>");
     assert_has(h, "<td class=\"n flag\">5,452,109.87</td>");
+    /* Claims and debts carried over, totalled over the four funds: claims
+     * = 180,245.90 + 960,000.00 is the document's claims. */
+    assert_has(h, "<td colspan=\"2\">合计 Total</td><td class=\"n\">180,245.90</td>"
+                  "<td class=\"n\">33,456.78</td><td class=\"n\">20,000.00</td>"
+                  "<td class=\"n\">126,789.12</td><td class=\"n\">1,200.00</td>"
+                  "<td class=\"n\">960,000.00</td><td class=\"n\">1,140,245.90</td>"
+                  "<td class=\"n\">489,443.43</td></tr></tfoot>");
     /* Employer arrears total and aging buckets over both counties. */
     assert_has(h, "<td class=\"n\">180,245.90</td><td class=\"n\">33,456.78</td>"
                   "<td class=\"n\">20,000.00</td><td class=\"n\">126,789.12</td>"
@@ -183,6 +191,7 @@ static void test_html_figures(void **state)
         "合计 <span class=\"en\">Totals</span>",
         "汇总 <span class=\"en\">Summary per county</span>",
         "移交基数 <span class=\"en\">Transfer basis per county and fund</span>",
+        "债权债务 <span class=\"en\">Claims and debts carried over</span>",
         "问题清单 <span class=\"en\">Findings</span>",
         "单位欠费及账龄 <span class=\"en\">Employer arrears with aging</span>",
         "财政补助欠拨 <span class=\"en\">Subsidy shortfall</span>",
@@ -627,7 +636,7 @@ static void test_chromium(void **state)
     assert_has(dom, ID_MASKED);
     assert_lacks(dom, ID_CLEAR);
     assert_int_equal(count(dom, "<svg "), 3);
-    assert_int_equal(count(dom, "<section "), 9);
+    assert_int_equal(count(dom, "<section "), 10);
     assert_has(dom, "</html>");
     /* Nothing went wrong in the console, nothing but the page was fetched. */
     assert_int_equal(count(err, "FileURLLoader::Start"), 1);
