@@ -117,17 +117,28 @@ static json_t *files_json(const tc_audit_file *f, size_t n)
     return a;
 }
 
-static void now_text(char *buf, size_t n)
+/* Now as RFC 3339 UTC, or $TONGCHOU_TIME (for reproducible tests), which
+ * must have the same form: YYYY-MM-DDTHH:MM:SSZ. */
+static int now_text(char *buf, size_t n, tc_err *e)
 {
     const char *t = getenv("TONGCHOU_TIME");
     if (t && t[0]) {
+        static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+        int ok = strlen(t) == strlen(shape);
+        for (size_t i = 0; ok && shape[i]; i++)
+            ok = shape[i] == 'd' ? (t[i] >= '0' && t[i] <= '9') : t[i] == shape[i];
+        if (!ok) {
+            tc_fail(e, TC_EUSAGE, "TONGCHOU_TIME '%s' is not an RFC 3339 UTC time", t);
+            return tc_err_hint(e, "write it as 2026-11-24T10:00:00Z, or unset it");
+        }
         snprintf(buf, n, "%s", t);
-        return;
+        return 0;
     }
     time_t s = time(NULL);
     struct tm tm;
     gmtime_r(&s, &tm);
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return 0;
 }
 
 /* The entry's line (without newline), signed: malloc'd text. */
@@ -149,7 +160,10 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
     mask_json(rec);
     mask_json(tot);
     char tm[64];
-    now_text(tm, sizeof(tm));
+    if ((rc = now_text(tm, sizeof(tm), e))) {
+        json_decref(args), json_decref(rec), json_decref(tot);
+        return rc;
+    }
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
                           "format", AUDIT_FORMAT, "seq", (json_int_t)seq, "time", tm, "key",
                           tc_signer_id(s), "command", en->command ? en->command : "",
@@ -390,6 +404,8 @@ static int is_live(const char *s)
 
 int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e)
 {
+    if (!c->signer)
+        return tc_fail(e, TC_EUSAGE, "an audit entry needs a signing key");
     int rc = 0;
     size_t na = c->argc > 1 ? (size_t)c->argc - 1 : 0;
     size_t nf = c->ninputs + c->noutputs;

@@ -203,6 +203,18 @@ static void test_good_trail(void **state)
     tc_audit_command c = {.trail = a, .signer = county, .argc = 1, .argv = argv,
                           .totals = "{\"paid\":1.5}"};
     assert_int_equal(tc_audit_record_command(&c, NULL, &e), TC_EUSAGE);
+    /* a clock override that is not RFC 3339 UTC is refused, nothing written */
+    c.totals = NULL;
+    setenv("TONGCHOU_TIME", "24/11/2026 10:00", 1);
+    assert_int_equal(tc_audit_record_command(&c, NULL, &e), TC_EUSAGE);
+    assert_non_null(strstr(e.msg, "RFC 3339"));
+    setenv("TONGCHOU_TIME", TIME, 1);
+    na = 0;
+    ta = (char *)tctest_slurp(a, &na);
+    assert_int_equal(na, nb);
+    free(ta);
+    c.signer = NULL;
+    assert_int_equal(tc_audit_record_command(&c, NULL, &e), TC_EUSAGE);
 }
 
 static void test_flip_any_byte(void **state)
