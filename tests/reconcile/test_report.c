@@ -322,6 +322,24 @@ static void test_refused(void **state)
     json_decref(doc);
 }
 
+/* A folder that is not there: an I/O failure, said with the path. */
+static void test_unwritable(void **state)
+{
+    (void)state;
+    json_t *doc = load_fixture();
+    char p[1100];
+    snprintf(p, sizeof(p), "%s/no-such-folder/r.html", tctest_dir);
+    tc_err e;
+    tc_err_clear(&e);
+    assert_int_equal(tc_report_html(doc, p, &e), TC_EIO);
+    assert_has(e.msg, "no-such-folder/r.html");
+    snprintf(p, sizeof(p), "%s/no-such-folder/r.xlsx", tctest_dir);
+    tc_err_clear(&e);
+    assert_int_equal(tc_report_xlsx(doc, p, &e), TC_EIO);
+    assert_has(e.msg, "no-such-folder/r.xlsx");
+    json_decref(doc);
+}
+
 static void test_optional_keys(void **state)
 {
     (void)state;
@@ -673,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_html_figures),
         cmocka_unit_test(test_same_bytes),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_unwritable),
         cmocka_unit_test(test_optional_keys),
         cmocka_unit_test(test_html_variants),
         cmocka_unit_test(test_xlsx),
