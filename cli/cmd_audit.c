@@ -143,6 +143,8 @@ int cmd_audit(int argc, char **argv)
     if (strcmp(sub, "show") == 0 && rest == 0) {
         rc = tc_audit_show(a.trail, stdout, &e);
     } else if (strcmp(sub, "verify") == 0) {
+        if (a.npubs == 0)
+            return tc_cli_usage_error("audit", "verify needs the trusted public keys (--pub)");
         if ((rc = verify(&a, argv + optind, rest, &e)) == 1)
             return TC_EXIT_INTEGRITY;
     } else if (strcmp(sub, "checkpoint") == 0 && rest == 0 && a.nkeys && a.out) {

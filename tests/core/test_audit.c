@@ -700,6 +700,8 @@ static void test_cli(void **state)
     t = (char *)tctest_slurp(err, &n);
     assert_non_null(strstr(t, "chmod 600"));
     free(t);
+    /* verify without a single trusted key is a usage error */
+    assert_int_equal(run("'%s' audit verify --trail '%s' 2>/dev/null", tc, trail), 2);
     /* --rerun on a trail that records no reconcile: 5 */
     assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s/county.pub' --pub "
                          "'%s/city.pub' 2>/dev/null", tc, trail, dir, dir), 5);
