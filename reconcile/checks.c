@@ -350,23 +350,32 @@ static int check_personal_accounts(tc_reconcile *r, county *c, tc_err *e)
 
 /* ============================================================ schedules */
 
-static int schedules(county *c, tc_err *e)
+static int add_arrears(void *arg, const arr_g *a)
+{
+    county *c = arg;
+    tc_err e;
+    fundfig *f = fund_of(c, a->fund, &e);
+    if (!f)
+        return e.code;
+    if (tc_money_add(f->arrears, a->arrears, &f->arrears) ||
+        tc_money_add(f->aging[0], a->aging[0], &f->aging[0]) ||
+        tc_money_add(f->aging[1], a->aging[1], &f->aging[1]) ||
+        tc_money_add(f->aging[2], a->aging[2], &f->aging[2]) ||
+        tc_money_add(f->overpaid, a->overpaid, &f->overpaid))
+        return TC_EINPUT;
+    return 0;
+}
+
+static int schedules(tc_reconcile *r, county *c, tc_err *e)
 {
     for (size_t i = 0; i < c->paid.n; i++)
         if (!fund_of(c, ((paid_g *)gtab_at(&c->paid, i))->fund, e))
             return e->code;
-    for (size_t i = 0; i < c->arr.n; i++) {
-        arr_g *a = gtab_at(&c->arr, i);
-        fundfig *f = fund_of(c, a->fund, e);
-        if (!f)
-            return e->code;
-        if (tc_money_add(f->arrears, a->arrears, &f->arrears) ||
-            tc_money_add(f->aging[0], a->aging[0], &f->aging[0]) ||
-            tc_money_add(f->aging[1], a->aging[1], &f->aging[1]) ||
-            tc_money_add(f->aging[2], a->aging[2], &f->aging[2]) ||
-            tc_money_add(f->overpaid, a->overpaid, &f->overpaid))
-            return OVERFLOW(e);
-    }
+    int rc = rec_arrears_finish(r, c, e);
+    if (!rc)
+        rc = rec_arrears_each(c, add_arrears, c, e);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < c->sub.n; i++) {
         sub_g *s = gtab_at(&c->sub, i);
         fundfig *f = fund_of(c, s->fund, e);
@@ -570,7 +579,7 @@ int rec_finish_county(tc_reconcile *r, county *c, tc_err *e)
     if (!rc)
         rc = check_equation(r, c, b, e);
     if (!rc)
-        rc = schedules(c, e);
+        rc = schedules(r, c, e);
     if (!rc)
         rc = check_contrib_ledger(r, c, b, e);
     if (!rc)

@@ -110,23 +110,38 @@ static json_t *finding_json(const county *c, const finding *f)
     return o;
 }
 
+#define ARR_JSON_MAX 10000 /* rows of a county's arrears schedule in the JSON */
+
+typedef struct arr_json {
+    json_t *list;
+    long long n;
+} arr_json;
+
+static int arrears_row(void *arg, const arr_g *x)
+{
+    arr_json *aj = arg;
+    if (aj->n++ >= ARR_JSON_MAX)
+        return 1; /* the rest is in arrears.csv */
+    json_t *r = json_object();
+    set(r, "payer", masked_str(x->payer));
+    set(r, "fund", str(x->fund));
+    set(r, "arrears", yuan(x->arrears));
+    set(r, "0-3", yuan(x->aging[0]));
+    set(r, "4-12", yuan(x->aging[1]));
+    set(r, "13+", yuan(x->aging[2]));
+    set(r, "overpaid", yuan(x->overpaid));
+    json_array_append_new(aj->list, r);
+    return 0;
+}
+
 static json_t *schedules_json(const county *c)
 {
     json_t *o = json_object(), *a = json_array(), *s = json_array(), *p = json_array();
-    void **v = gtab_sorted(&c->arr);
-    for (size_t i = 0; v && i < c->arr.n; i++) {
-        const arr_g *x = v[i];
-        json_t *r = json_object();
-        set(r, "payer", masked_str(x->payer));
-        set(r, "fund", str(x->fund));
-        set(r, "arrears", yuan(x->arrears));
-        set(r, "0-3", yuan(x->aging[0]));
-        set(r, "4-12", yuan(x->aging[1]));
-        set(r, "13+", yuan(x->aging[2]));
-        set(r, "overpaid", yuan(x->overpaid));
-        json_array_append_new(a, r);
-    }
-    free(v);
+    arr_json aj = {a, 0};
+    rec_arrears_each(c, arrears_row, &aj, NULL);
+    if (rec_arrears_count(c) > ARR_JSON_MAX)
+        set(o, "employer_arrears_rows", json_integer((json_int_t)rec_arrears_count(c)));
+    void **v = NULL;
     v = gtab_sorted(&c->sub);
     for (size_t i = 0; v && i < c->sub.n; i++) {
         const sub_g *x = v[i];
@@ -337,6 +352,8 @@ int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
     if (!rc && !(rc = write_doc(doc, OUT("reconciliation.json"), e)) && wrote)
         wrote(arg, path);
     if (!rc && !(rc = tc_reconcile_write_csv(r, OUT("findings.csv"), e)) && wrote)
+        wrote(arg, path);
+    if (!rc && !(rc = tc_reconcile_write_arrears(r, OUT("arrears.csv"), e)) && wrote)
         wrote(arg, path);
     if (!rc && !(rc = tc_report_html(doc, OUT("reconciliation.html"), e)) && wrote)
         wrote(arg, path);

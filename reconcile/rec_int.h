@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/money.h"
 #include "reconcile/reconcile.h"
@@ -176,6 +177,10 @@ typedef struct county {
     gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt;
     vec booked, entries;
     vec findings;
+    FILE *arr_spill;            /* arrears.c: rows past r->arr_cap groups */
+    long long arr_spilled;
+    FILE *arr_sorted;           /* after finish, when spilled: the schedule */
+    long long narr_sorted;
     /* after finish */
     fundfig *funds;
     int nfunds;
@@ -202,6 +207,7 @@ struct tc_reconcile {
     const tc_rate_rule *rates;
     int nrates;
     int blocking[NCODES];
+    size_t arr_cap;              /* arrears groups held in memory per county */
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;
@@ -228,6 +234,15 @@ typedef struct keybuf {
 } keybuf;
 void kb_text(keybuf *k, const char *s, size_t n);
 void kb_int(keybuf *k, int64_t v);
+
+/* arrears.c: an employer record with due != paid; the schedule sorted
+ * once every batch is in; each of its rows in (payer, fund) order. */
+int rec_arrears_add(tc_reconcile *r, county *c, const tc_value *payer, const tc_value *fund,
+                    int64_t period, tc_fen due, tc_fen paid, tc_err *e);
+int rec_arrears_finish(tc_reconcile *r, county *c, tc_err *e);
+int rec_arrears_each(const county *c, int (*fn)(void *arg, const arr_g *a), void *arg,
+                     tc_err *e);
+long long rec_arrears_count(const county *c);
 
 /* checks.c: everything after the last batch, for one county. */
 int rec_finish_county(tc_reconcile *r, county *c, tc_err *e);

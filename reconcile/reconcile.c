@@ -299,6 +299,10 @@ static void county_free(county *c)
     free(c->booked.v);
     free(c->entries.v);
     free(c->findings.v);
+    if (c->arr_spill)
+        fclose(c->arr_spill);
+    if (c->arr_sorted)
+        fclose(c->arr_sorted);
     free(c->funds);
     for (int i = 0; i < c->nbanks; i++)
         free(c->banks[i].items);
@@ -315,6 +319,7 @@ int tc_reconcile_new(tc_reconcile **out, const tc_mapset *m, const char *tmpdir,
     const char *t = tmpdir && tmpdir[0] ? tmpdir : getenv("TMPDIR");
     snprintf(r->tmpdir, sizeof(r->tmpdir), "%s", t && t[0] ? t : "/tmp");
     r->nrates = tc_mapset_rates(m, &r->rates);
+    r->arr_cap = 16384;
     for (int i = 0; i < NCODES; i++)
         r->blocking[i] = 1;
     r->blocking[rec_code_index("DUE_MISMATCH")] = 0;
@@ -333,6 +338,11 @@ void tc_reconcile_free(tc_reconcile *r)
     free(r->c);
     free(r->inputs);
     free(r);
+}
+
+void tc_reconcile_set_arrears_cap(tc_reconcile *r, size_t groups)
+{
+    r->arr_cap = groups;
 }
 
 int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, tc_err *e)
@@ -692,27 +702,8 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     }
 
     /* employer arrears and overpayments, aged to the cutover */
-    if (employer && due != paid) {
-        keybuf k = {.n = 0};
-        kb_text(&k, payer->s, payer->n);
-        kb_text(&k, fund->s, fund->n);
-        int created;
-        arr_g *a = gtab_get(&c->arr, k.b, k.n, &created);
-        if (!a)
-            return oom(e);
-        if (created && ((rc = put(a->payer, RT, payer, "payer", e)) ||
-                        (rc = put(a->fund, RF, fund, "fund", e))))
-            return rc;
-        if (due > paid) {
-            int64_t months = (r->cutper / 100 * 12 + r->cutper % 100) - (period / 100 * 12 + period % 100);
-            int bucket = months <= 3 ? 0 : months <= 12 ? 1 : 2;
-            if (tc_money_add(a->arrears, due - paid, &a->arrears) ||
-                tc_money_add(a->aging[bucket], due - paid, &a->aging[bucket]))
-                return tc_fail(e, TC_EINPUT, "arrears overflow");
-        } else if (tc_money_add(a->overpaid, paid - due, &a->overpaid)) {
-            return tc_fail(e, TC_EINPUT, "overpayments overflow");
-        }
-    }
+    if (employer && due != paid)
+        return rec_arrears_add(r, c, payer, fund, period, due, paid, e);
     return 0;
 }
 

@@ -55,6 +55,11 @@ int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, t
  */
 int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e);
 
+/* How many employers with arrears or overpayments a county holds in
+ * memory (default 16384) before the schedule spills to a file and is
+ * sorted on disk (for tests; the results are the same either way). */
+void tc_reconcile_set_arrears_cap(tc_reconcile *r, size_t groups);
+
 /*
  * Stream one city-coded batch (written by `tongchou map`) into r.  Refused
  * with TC_EINPUT: a county-coded batch, one coded with another mapping
@@ -78,13 +83,20 @@ int tc_reconcile_count(const tc_reconcile *r, int *blocking);
 int tc_reconcile_write_json(const tc_reconcile *r, const char *path, tc_err *e);
 int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e);
 
+/* Write arrears.csv, the whole employer arrears schedule (UTF-8 with BOM,
+ * a header row, one row per county, payer and fund in that order, payers
+ * masked when they are identity numbers).  reconciliation.json lists at
+ * most the first 10000 rows of each county (then its schedules say
+ * "employer_arrears_rows": the full count). */
+int tc_reconcile_write_arrears(const tc_reconcile *r, const char *path, tc_err *e);
+
 /* Told each output path once it is written. */
 typedef void (*tc_reconcile_wrote)(void *arg, const char *path);
 
 /*
  * The whole command: load the mapping set at mappings (and its
  * city/severity.csv when present), reconcile inputs[0..n), write
- * reconciliation.json, findings.csv, reconciliation.html and
+ * reconciliation.json, findings.csv, arrears.csv, reconciliation.html and
  * reconciliation.xlsx into outdir.  *status gets 0 clean, 1 findings
  * (blocking or not).  Nothing is written when a batch fails.
  */

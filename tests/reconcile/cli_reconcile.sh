@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cli_reconcile.sh TONGCHOU MAPPINGS - `tongchou reconcile` from the shell:
-# the paths of the four reports on stdout, exit 1 with findings and 0 for
+# the paths of the five reports on stdout, exit 1 with findings and 0 for
 # a clean county, 2 for usage errors, 3 for a county-coded batch, 5 for a
 # batch cut short (and then no report at all).
 set -u
@@ -26,7 +26,7 @@ for s in "$tmp"/city/sources/*; do "$tc" extract -q -o "$tmp/county" "$s" >/dev/
 "$tc" map -q -m "$set" -o "$tmp/mapped" "$tmp"/county/*.tcb >/dev/null
 
 check all 1 "$tc" reconcile -m "$set" -o "$tmp/all" "$tmp"/mapped/*.tcb
-expect "four paths" [ "$(wc -l <"$tmp/out")" -eq 4 ]
+expect "five paths" [ "$(wc -l <"$tmp/out")" -eq 5 ]
 expect "json path" grep -qx "$tmp/all/reconciliation.json" "$tmp/out"
 expect "blocked" grep -q '"status": "blocked"' "$tmp/all/reconciliation.json"
 check clean 0 "$tc" reconcile -q -m "$set" -o "$tmp/clean" "$tmp"/mapped/220100.*.tcb

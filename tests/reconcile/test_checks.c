@@ -34,16 +34,17 @@ typedef struct bt {
 } bt;
 
 static char casedir[1100];
+static char paths[16][1300];
+static int npaths;
 
 /* A fresh folder for one case. */
 static void new_case(void)
 {
+    npaths = 0;
     snprintf(casedir, sizeof(casedir), "%s/case%d", work, ++ncase);
     mkdir(casedir, 0755);
 }
 
-static char paths[16][1300];
-static int npaths;
 
 /* Start a city-coded batch of type in the case folder (region 220100). */
 static void bt_open(bt *b, const char *type)
@@ -130,6 +131,9 @@ static void batch(const char *type, ...)
     bt_close(&b);
 }
 
+static size_t arrears_cap; /* 0: the default */
+static char arrears_csv[1200]; /* when set, write arrears.csv there */
+
 /* Reconcile the case's batches; the document. */
 static json_t *reconcile_case(const char *severity_csv)
 {
@@ -137,6 +141,8 @@ static json_t *reconcile_case(const char *severity_csv)
     tc_err e;
     tc_err_clear(&e);
     assert_int_equal(tc_reconcile_new(&r, set, casedir, &e), 0);
+    if (arrears_cap)
+        tc_reconcile_set_arrears_cap(r, arrears_cap);
     if (severity_csv) {
         char p[1200];
         snprintf(p, sizeof(p), "%s/severity.csv", casedir);
@@ -148,8 +154,9 @@ static json_t *reconcile_case(const char *severity_csv)
             fail_msg("%s: %s", paths[i], e.msg);
     assert_int_equal(tc_reconcile_finish(r, &e), 0);
     json_t *doc = tc_reconcile_json(r);
+    if (arrears_csv[0])
+        assert_int_equal(tc_reconcile_write_arrears(r, arrears_csv, &e), 0);
     tc_reconcile_free(r);
-    npaths = 0;
     return doc;
 }
 
@@ -467,6 +474,57 @@ static void test_duplicate_record(void **state)
     json_decref(doc);
 }
 
+/* More employers in arrears than the memory cap: the schedule spills,
+ * is sorted on disk, and the document is the same as with it in memory.
+ * Three employers, keys ...71 < ...72 < ...73 whatever order they come in;
+ * 72 twice in 2021-05 (100.00 + 50.00, 1 month: 0-3), 71 in 2020-01 (17
+ * months: 13+), 73 overpaid 30.00. */
+static void test_arrears_spill(void **state)
+{
+    (void)state;
+    new_case();
+    char a[19], b[19], c[19], rows[5][256];
+    uscc("91220100MA0000071", a);
+    uscc("91220100MA0000072", b);
+    uscc("91220100MA0000073", c);
+    snprintf(rows[0], 256, "%s|employer|310|202105|10000.00|0.07|700.00|600.00", b);
+    snprintf(rows[1], 256, "%s|employer|310|202001|10000.00|0.07|700.00|0.00", a);
+    snprintf(rows[2], 256, "%s|employer|310|202105|10000.00|0.07|700.00|730.00", c);
+    snprintf(rows[3], 256, "%s|employer|310|202105|10000.00|0.07|700.00|650.00", b);
+    snprintf(rows[4], 256, "%s|employer|310|202104|10000.00|0.07|700.00|700.00", a);
+    batch("contribution", rows[0], rows[1], rows[2], rows[3], rows[4], NULL);
+    json_t *mem = reconcile_case(NULL);
+    arrears_cap = 1;
+    snprintf(arrears_csv, sizeof(arrears_csv), "%s/arrears.csv", casedir);
+    json_t *disk = reconcile_case(NULL);
+    arrears_cap = 0;
+    char *x = json_dumps(mem, JSON_PRESERVE_ORDER), *y = json_dumps(disk, JSON_PRESERVE_ORDER);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    assert_string_equal(fund_fig(disk, "310", "employer_arrears"), "850.00");
+    assert_string_equal(fund_fig(disk, "310", "overpaid"), "30.00");
+    json_t *sched = json_object_get(json_object_get(county0(disk), "schedules"), "employer_arrears");
+    assert_int_equal(json_array_size(sched), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sched, 1), "arrears")),
+                        "150.00");
+    size_t n = 0;
+    char *csv = (char *)tctest_slurp(arrears_csv, &n);
+    arrears_csv[0] = 0;
+    assert_non_null(csv);
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "\xEF\xBB\xBF" "county,payer,fund,arrears,0-3,4-12,13+,overpaid\r\n"
+             "220100,%s,310,700.00,0.00,0.00,700.00,0.00\r\n"
+             "220100,%s,310,150.00,150.00,0.00,0.00,0.00\r\n"
+             "220100,%s,310,0.00,0.00,0.00,0.00,30.00\r\n",
+             a, b, c);
+    assert_string_equal(csv, want);
+    free(csv);
+    json_decref(mem);
+    json_decref(disk);
+}
+
 /* Subsidy shortfall per level and year; institution payables. */
 static void test_schedules(void **state)
 {
@@ -577,7 +635,7 @@ static void test_run_outputs(void **state)
     assert_int_equal(tc_reconcile_run(SET, in, 1, o1, NULL, NULL, &status, &e), 0);
     assert_int_equal(status, 1);
     assert_int_equal(tc_reconcile_run(SET, in, 1, o2, NULL, NULL, &status, &e), 0);
-    assert_int_equal(tctest_count_files(o1), 4);
+    assert_int_equal(tctest_count_files(o1), 5);
     const char *files[] = {"reconciliation.json", "findings.csv"};
     for (int i = 0; i < 2; i++) {
         size_t na = 0, nb = 0;
@@ -616,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_personal_accounts),    cmocka_unit_test(test_duplicate_record),
         cmocka_unit_test(test_schedules),            cmocka_unit_test(test_severity_override),
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
+        cmocka_unit_test(test_arrears_spill),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
