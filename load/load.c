@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "core/record.h"
 #include "load/db.h"
+#include "load/load_int.h"
 #include "load/schema.h"
 
 /* Advisory lock class of (county, type); the object is hashtext(county/type). */
@@ -610,6 +611,8 @@ static int run_paths(ctx *x, const char *const *paths, int n, tc_load_stats *st,
         int rc;
         if (PQstatus(x->c) != CONNECTION_OK)
             rc = tc_db_fail(&res.err, x->c, NULL, "connecting again", NULL);
+        else if (tc_load_is_report(paths[i]))
+            rc = tc_load_report(x->c, paths[i], where, &res, &res.err);
         else
             rc = load_one(x, paths[i], where, &res, &res.err);
         res.ns = tc_now_ns() - t0;

@@ -30,6 +30,10 @@
  * nothing, but its transaction dies with its connection, and re-running the
  * same command loads what is missing and skips the rest.
  *
+ * A path holding a reconciliation report (reconciliation.json, from
+ * `tongchou reconcile`) is loaded into recon_report, recon_fund and
+ * recon_finding instead, once per file digest (load/report.c).
+ *
  * Memory: one COPY buffer and one record; nothing grows with the records.
  */
 #ifndef TC_LOAD_H

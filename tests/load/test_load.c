@@ -8,7 +8,8 @@
  * meets (constraint, statement timeout, connection killed, disk full) each
  * leave nothing, are recorded with the batch's path, and --retry-failed
  * loads exactly those; load --verify catches a record altered afterwards;
- * a member of tongchou_loader can load; a password never shows.
+ * a member of tongchou_loader can load; a reconciliation report goes in
+ * once, and a malformed amount refuses all of it; a password never shows.
  *
  * Each test works in a database of its own on the binary's one server.
  */
@@ -496,6 +497,63 @@ static void test_loader_role(void **state)
     PQfinish(c);
 }
 
+/* A reconciliation report (the shape of interfaces.md) goes into the
+ * recon tables once; a malformed amount refuses all of it. */
+static const char report_json[] =
+    "{\"format\": \"tongchou-reconciliation/1\", \"cutover\": \"2021-06-30\",\n"
+    " \"mappings\": \"sha256:00\", \"inputs\": [], \"status\": \"blocked\",\n"
+    " \"counties\": [\n"
+    "  {\"county\": \"220113\", \"funds\": [\n"
+    "    {\"fund\": \"310\", \"cash\": \"1000.50\", \"ledger_receivables\": \"10.00\",\n"
+    "     \"ledger_payables\": \"-2.01\", \"net_assets\": \"1012.51\", \"fund_balance\": \"1012.51\",\n"
+    "     \"employer_arrears\": \"5.00\", \"arrears_aging\": {\"0-3\": \"1.00\", \"4-12\": \"2.00\",\n"
+    "     \"13+\": \"2.00\"}, \"overpaid\": \"0.00\", \"subsidy_shortfall\": \"7.00\",\n"
+    "     \"institution_payables\": \"8.00\", \"personal_accounts\": \"9.00\", \"transfer\": \"1000.50\"},\n"
+    "    {\"fund\": \"390\", \"cash\": \"0.01\", \"ledger_receivables\": \"0\",\n"
+    "     \"ledger_payables\": \"0\", \"net_assets\": \"0.01\", \"fund_balance\": \"0.01\",\n"
+    "     \"employer_arrears\": \"0\", \"arrears_aging\": {\"0-3\": \"0\", \"4-12\": \"0\", \"13+\": \"0\"},\n"
+    "     \"overpaid\": \"0\", \"subsidy_shortfall\": \"0\", \"institution_payables\": \"0\",\n"
+    "     \"personal_accounts\": \"0\", \"transfer\": \"%s\"}],\n"
+    "   \"bank\": [], \"findings\": [{\"code\": \"VOUCHER_UNBALANCED\", \"severity\": \"blocking\",\n"
+    "     \"fund\": \"310\", \"ref\": \"2021-02-0007\", \"amount\": \"0.01\", \"message\": \"m\"}]},\n"
+    "  {\"county\": \"220100\", \"funds\": [], \"bank\": [], \"findings\": []}],\n"
+    " \"totals\": {\"transfer\": \"1000.51\", \"claims\": \"12.00\", \"debts\": \"8.00\"}}\n";
+
+static void test_report(void **state)
+{
+    (void)state;
+    const char *db0 = fresh_db("report");
+    char db[1024], good[1300], bad[1300], text[4096];
+    snprintf(db, sizeof(db), "%s", db0);
+    snprintf(good, sizeof(good), "%s/reconciliation.json", work);
+    snprintf(bad, sizeof(bad), "%s/bad-reconciliation.json", work);
+    int k = snprintf(text, sizeof(text), report_json, "0.01");
+    assert_int_equal(tctest_spit(good, text, (size_t)k), 0);
+    k = snprintf(text, sizeof(text), report_json, "0.011");
+    assert_int_equal(tctest_spit(bad, text, (size_t)k), 0);
+    const char *one[] = {bad};
+    tc_load_stats st;
+    tc_err e;
+    assert_int_equal(run(db, 0, one, 1, &st, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "county 220113 fund 390: transfer"));
+    PGconn *c = pgtest_connect("report");
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.recon_report"), 0);
+    one[0] = good;
+    assert_int_equal(run(db, 0, one, 1, &st, &e), 0);
+    assert_int_equal(st.loaded, 1);
+    assert_int_equal(run(db, 0, one, 1, &st, &e), 0);
+    assert_int_equal(st.skipped, 1);
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.recon_report"), 2);
+    assert_int_equal(pgtest_value(c, "SELECT sum(transfer) FROM tongchou.recon_fund"), 100051);
+    assert_int_equal(pgtest_value(c, "SELECT ledger_payables + arrears_4_12 FROM"
+                                     " tongchou.recon_fund WHERE fund = '310'"), -201 + 200);
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.recon_report WHERE county ="
+                                     " '220113' AND status = 'blocked' AND cutover ="
+                                     " '2021-06-30'"), 1);
+    assert_int_equal(pgtest_value(c, "SELECT amount FROM tongchou.recon_finding"), 1);
+    PQfinish(c);
+}
+
 /* The password given never shows: not when the connection fails, not in
  * the description of an open one, not in a load's error. */
 static void test_password(void **state)
@@ -539,7 +597,8 @@ int main(void)
         cmocka_unit_test(test_schema),       cmocka_unit_test(test_load_twice),
         cmocka_unit_test(test_concurrent),   cmocka_unit_test(test_replace),
         cmocka_unit_test(test_verify_in_db), cmocka_unit_test(test_failures),
-        cmocka_unit_test(test_loader_role),  cmocka_unit_test(test_password),
+        cmocka_unit_test(test_loader_role),  cmocka_unit_test(test_report),
+        cmocka_unit_test(test_password),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
