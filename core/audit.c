@@ -154,8 +154,16 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
         return rc;
     }
     json_t *args = json_array();
-    for (size_t i = 0; args && i < en->nargs; i++)
-        json_array_append_new(args, json_string(en->args[i]));
+    for (size_t i = 0; args && i < en->nargs; i++) {
+        json_t *a = json_string(en->args[i]);
+        if (!a) {
+            /* never dropped silently: the record would not be what ran */
+            json_decref(args), json_decref(rec), json_decref(tot);
+            tc_fail(e, TC_EINPUT, "audit entry: argument %zu is not valid UTF-8", i + 1);
+            return tc_err_hint(e, "name files and values in UTF-8");
+        }
+        json_array_append_new(args, a);
+    }
     mask_json(args);
     mask_json(rec);
     mask_json(tot);

@@ -213,6 +213,12 @@ static void test_good_trail(void **state)
     ta = (char *)tctest_slurp(a, &na);
     assert_int_equal(na, nb);
     free(ta);
+    /* an argument that is not UTF-8 (GB18030 here) is refused, not dropped */
+    char *gb[] = {"x", "\xbe\xc5\xcc\xa8.xml", NULL};
+    c.argv = gb;
+    c.argc = 2;
+    assert_int_equal(tc_audit_record_command(&c, NULL, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "argument 1 is not valid UTF-8"));
     c.signer = NULL;
     assert_int_equal(tc_audit_record_command(&c, NULL, &e), TC_EUSAGE);
 }
