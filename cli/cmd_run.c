@@ -1,0 +1,76 @@
+/*
+ * cmd_run.c - `tongchou run [OPTIONS] MANIFEST`: the whole handover of a
+ * city (pipeline/run.h).  Progress, one line per county and stage, goes to
+ * stderr; the report folder and how to reach the database go to stdout.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/log.h"
+#include "pipeline/manifest.h"
+#include "pipeline/run.h"
+
+/* Progress to stderr; with --dry-run the plan, as data, to stdout. */
+static void progress(void *arg, const char *county, const char *stage, const char *what)
+{
+    if (arg)
+        fprintf(arg, "%-8s %-10s %s\n", county, stage, what);
+    else
+        tc_log_info("%-8s %-10s %s", county, stage, what);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    if (tc_cli_wants_help("run", argc, argv))
+        return 0;
+    static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
+                                         {"county", required_argument, NULL, 'c'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"keep-db", no_argument, NULL, 'k'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {NULL, 0, NULL, 0}};
+    tc_run_opts o = {.plan_out = stdout};
+    int c;
+    while ((c = getopt_long(argc, argv, "nc:j:kd:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': o.dry_run = 1; break;
+        case 'c': o.county = optarg; break;
+        case 'j': o.jobs = atoi(optarg); break;
+        case 'k': o.keep_db = 1; break;
+        case 'd': o.db = optarg; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        default: return tc_cli_usage_error("run", "unknown option");
+        }
+    }
+    if (optind != argc - 1)
+        return tc_cli_usage_error("run", "name one manifest");
+    if (o.jobs < 0)
+        return tc_cli_usage_error("run", "--jobs takes a positive number");
+    tc_err e;
+    tc_err_clear(&e);
+    tc_manifest *m;
+    if (tc_manifest_load(&m, argv[optind], &e))
+        return tc_log_fail(&e);
+    tc_run_result r;
+    int rc = tc_run(m, &o, progress, o.dry_run ? stdout : NULL, &r, &e);
+    tc_manifest_free(m);
+    if (rc)
+        return tc_log_fail(&e);
+    if (o.dry_run)
+        return 0;
+    printf("reports %s\n", r.reports);
+    printf("database %s\n", r.db);
+    if (r.embedded && o.keep_db)
+        tc_log_info("the embedded database runs on: psql -h %s -p %d -U postgres tongchou",
+                    r.socket_dir, r.port);
+    else if (r.embedded)
+        tc_log_info("the embedded database was stopped; 'tongchou db start %s' starts it again "
+                    "(or run with --keep-db)", r.db_dir);
+    tc_log_info("done%s", r.findings ? "; findings or rejects need attention (see the report)"
+                                     : ", everything holds");
+    return r.findings ? TC_EXIT_FINDINGS : 0;
+}

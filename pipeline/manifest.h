@@ -1,0 +1,67 @@
+/*
+ * manifest.h - a city's handover described in one INI file.
+ *
+ * `tongchou run MANIFEST` drives the whole pipeline from it.  The format
+ * (docs/manifest.md has the full story):
+ *
+ *   [city]
+ *   code      = 220100              ; the city's region code
+ *   name      = 长春市
+ *   cutover   = 2021-06-30          ; the handover's cutover date
+ *   mappings  = mappings/changchun  ; the mapping set
+ *   work      = work                ; every output goes under it
+ *   database  = postgresql://...    ; optional: none starts an embedded server
+ *
+ *   [keys]
+ *   maker     = keys/maker.key      ; signs the audit entries and the plan
+ *   checker   = keys/checker.pub    ; optional: who may approve
+ *
+ *   [county 220113]
+ *   name      = 九台区
+ *   source    = sources/220113.xml.gz   ; repeatable: several sources
+ *   profile   = yb2008                  ; legacy databases only
+ *
+ * Relative paths are taken from the manifest's folder.  Unknown sections
+ * and keys, a missing required key, a bad code or date, a county named
+ * twice are refused (TC_EINPUT) with the file and line.
+ */
+#ifndef TC_MANIFEST_H
+#define TC_MANIFEST_H
+
+#include "core/err.h"
+
+#define TC_MANIFEST_PATH 1024
+#define TC_MANIFEST_MAX_SOURCES 16
+
+typedef struct tc_manifest_county {
+    char code[7];
+    char name[128];
+    char sources[TC_MANIFEST_MAX_SOURCES][TC_MANIFEST_PATH];
+    int nsources;
+    char profile[TC_MANIFEST_PATH];   /* "" for the default */
+    int line;                         /* of its section header */
+} tc_manifest_county;
+
+typedef struct tc_manifest {
+    char path[TC_MANIFEST_PATH];
+    char city[7];
+    char name[128];
+    char cutover[11];
+    char mappings[TC_MANIFEST_PATH];
+    char work[TC_MANIFEST_PATH];
+    char database[TC_MANIFEST_PATH];   /* "" when not named */
+    char maker_key[TC_MANIFEST_PATH];
+    char checker_key[TC_MANIFEST_PATH];   /* "" when not named */
+    tc_manifest_county *counties;
+    int ncounties;
+} tc_manifest;
+
+/* Read and check the manifest at path.  *out is freed with
+ * tc_manifest_free(). */
+int tc_manifest_load(tc_manifest **out, const char *path, tc_err *e);
+void tc_manifest_free(tc_manifest *m);
+
+/* The county with code, or NULL. */
+const tc_manifest_county *tc_manifest_county_find(const tc_manifest *m, const char *code);
+
+#endif

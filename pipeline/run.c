@@ -1,0 +1,596 @@
+/*
+ * run.c - see run.h.
+ *
+ * Counties run in child processes (fork), at most `jobs` at a time: the
+ * readers keep per-process state (libxml2's error hooks), and a county
+ * that crashes takes nothing else down.  Each child extracts and maps one
+ * county and exits with that county's exit code; the parent waits, then
+ * reconciles and loads for the whole city.  The audit trail takes its own
+ * lock, so children append to it safely.
+ */
+#include "pipeline/run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/digest.h"
+#include "core/sign.h"
+#include "extract/extract.h"
+#include "load/load.h"
+#include "load/pgserver.h"
+#include "load/schema.h"
+#include "mappings/mapset.h"
+#include "reconcile/reconcile.h"
+#include "transform/map.h"
+
+#define P TC_MANIFEST_PATH
+
+typedef struct run {
+    const tc_manifest *m;
+    const tc_run_opts *o;
+    tc_run_progress progress;
+    void *arg;
+    tc_run_result *r;
+    tc_signer *signer;
+    tc_mapset *maps;
+    tc_digest_alg alg;
+    char trail[P];
+} run;
+
+static void say(run *R, const char *county, const char *stage, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void say(run *R, const char *county, const char *stage, const char *fmt, ...)
+{
+    if (!R->progress)
+        return;
+    char what[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    R->progress(R->arg, county, stage, what);
+}
+
+/* ---------------------------------------------------------------- files */
+
+static int mkdirs(const char *path, tc_err *e)
+{
+    char buf[P];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return tc_fail(e, TC_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* A list of paths, kept sorted so every run names them in one order. */
+typedef struct paths {
+    char **v;
+    int n;
+} paths;
+
+static void paths_free(paths *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int paths_add(paths *l, const char *p)
+{
+    char **v = realloc(l->v, (size_t)(l->n + 1) * sizeof(char *));
+    if (!v)
+        return -1;
+    l->v = v;
+    if (!(l->v[l->n] = strdup(p)))
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The batches in dir (rejects: only reject batches; else none of them). */
+static int list_batches(const char *dir, int rejects, paths *out, tc_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : tc_fail(e, TC_EIO, "cannot read folder %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (de->d_name[0] == '.' || n < 5 || strcmp(de->d_name + n - 4, ".tcb") != 0)
+            continue;
+        int is_rej = n > 12 && strcmp(de->d_name + n - 12, ".rejects.tcb") == 0;
+        if (is_rej != rejects)
+            continue;
+        char p[P + 300];
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        if (paths_add(out, p)) {
+            closedir(d);
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
+    }
+    closedir(d);
+    qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+    return 0;
+}
+
+/* Remove the batches a step is about to write again. */
+static void clear_batches(const char *dir)
+{
+    paths a = {0}, b = {0};
+    list_batches(dir, 0, &a, NULL);
+    list_batches(dir, 1, &b, NULL);
+    for (int i = 0; i < a.n; i++)
+        unlink(a.v[i]);
+    for (int i = 0; i < b.n; i++)
+        unlink(b.v[i]);
+    paths_free(&a);
+    paths_free(&b);
+}
+
+/* ------------------------------------------------------- the audit trail */
+
+/* The digest of a file the way the trail records it; "" when unreadable. */
+static void digest_of(run *R, const char *path, char *text)
+{
+    tc_err e;
+    if (tc_digest_file(R->alg, path, text, &e) != 0)
+        text[0] = '\0';
+}
+
+/*
+ * Whether the trail records `command` with exactly these inputs (paths and
+ * digests, in order) and every output of that entry is on disk with its
+ * recorded digest.  The last such entry counts.
+ */
+static int step_done(run *R, const char *command, const paths *in)
+{
+    FILE *f = fopen(R->trail, "r");
+    if (!f)
+        return 0;
+    char(*dig)[TC_DIGEST_TEXT_MAX] = calloc((size_t)in->n + 1, sizeof(*dig));
+    if (!dig) {
+        fclose(f);
+        return 0;
+    }
+    for (int i = 0; i < in->n; i++)
+        digest_of(R, in->v[i], dig[i]);
+    json_t *match = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *cmd = json_string_value(json_object_get(j, "command"));
+        json_t *ins = json_object_get(j, "inputs");
+        int same = cmd && strcmp(cmd, command) == 0 && json_array_size(ins) == (size_t)in->n;
+        for (int i = 0; same && i < in->n; i++) {
+            json_t *x = json_array_get(ins, (size_t)i);
+            const char *file = json_string_value(json_object_get(x, "file"));
+            const char *d = json_string_value(json_object_get(x, "digest"));
+            same = file && d && strcmp(file, in->v[i]) == 0 && strcmp(d, dig[i]) == 0;
+        }
+        if (same) {
+            json_decref(match);
+            match = j;
+        } else {
+            json_decref(j);
+        }
+    }
+    free(line);
+    fclose(f);
+    free(dig);
+    int ok = match != NULL;
+    json_t *outs = json_object_get(match, "outputs");
+    for (size_t i = 0; ok && i < json_array_size(outs); i++) {
+        json_t *x = json_array_get(outs, i);
+        const char *file = json_string_value(json_object_get(x, "file"));
+        const char *d = json_string_value(json_object_get(x, "digest"));
+        char now[TC_DIGEST_TEXT_MAX];
+        if (file)
+            digest_of(R, file, now);
+        ok = file && d && strcmp(now, d) == 0;
+    }
+    json_decref(match);
+    return ok;
+}
+
+static int record(run *R, int argc, char **argv, const paths *in, const paths *out,
+                  const char *records, tc_err *e)
+{
+    tc_audit_command c = {.trail = R->trail,
+                          .signer = R->signer,
+                          .argc = argc,
+                          .argv = argv,
+                          .inputs = (const char *const *)in->v,
+                          .ninputs = (size_t)in->n,
+                          .outputs = (const char *const *)out->v,
+                          .noutputs = (size_t)out->n,
+                          .mappings = R->maps ? tc_mapset_digest(R->maps) : NULL,
+                          .records = records};
+    return tc_audit_record_command(&c, NULL, e);
+}
+
+/* ------------------------------------------------------------ a county */
+
+static int county_dirs(run *R, const tc_manifest_county *c, char *bdir, char *cdir)
+{
+    snprintf(bdir, P, "%s/batches/%s", R->m->work, c->code);
+    snprintf(cdir, P, "%s/city/%s", R->m->work, c->code);
+    return 0;
+}
+
+static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, tc_err *e)
+{
+    paths in = {0}, out = {0};
+    for (int i = 0; i < c->nsources; i++)
+        if (paths_add(&in, c->sources[i]))
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = 0;
+    if (step_done(R, "extract", &in)) {
+        say(R, c->code, "extract", "up to date (skipped)");
+        R->r->steps_skipped++;
+        goto done;
+    }
+    if (R->o->dry_run) {
+        say(R, c->code, "extract", "to do: %d source(s) into %s", in.n, bdir);
+        goto done;
+    }
+    say(R, c->code, "extract", "0%%: reading %d source(s)", in.n);
+    if ((rc = mkdirs(bdir, e)))
+        goto done;
+    clear_batches(bdir);
+    long long records = 0;
+    char exported[7] = "";
+    for (int i = 0; i < in.n && !rc; i++) {
+        tc_extract_opts eo = {.outdir = bdir, .profile = c->profile[0] ? c->profile : NULL};
+        tc_extract_result er;
+        rc = tc_extract_source(in.v[i], &eo, &er, e);
+        if (!rc) {
+            memcpy(exported, er.county, 7);
+            for (int t = 0; t < 10; t++)
+                records += er.records[t];
+        }
+        say(R, c->code, "extract", "%d%%: %s", (i + 1) * 100 / in.n, rc ? "failed" : in.v[i]);
+    }
+    if (!rc && (rc = list_batches(bdir, 0, &out, e)) == 0) {
+        char *argv[4 + TC_MANIFEST_MAX_SOURCES] = {"extract", "-o", (char *)bdir};
+        for (int i = 0; i < in.n; i++)
+            argv[3 + i] = in.v[i];
+        char rec[128];
+        snprintf(rec, sizeof(rec), "{\"county\":\"%s\",\"records\":%lld}", exported, records);
+        rc = record(R, 3 + in.n, argv, &in, &out, rec, e);
+    }
+    if (!rc) {
+        R->r->steps_done++;
+        say(R, c->code, "extract", "100%%: %lld records, %d batches (county %s)", records, out.n,
+            exported);
+    }
+done:
+    paths_free(&in);
+    paths_free(&out);
+    return rc;
+}
+
+static void on_group(void *arg, const tc_map_group *g)
+{
+    long long *rej = arg;
+    *rej += g->rejected;
+}
+
+static int step_map(run *R, const tc_manifest_county *c, const char *bdir, const char *cdir,
+                    tc_err *e)
+{
+    paths in = {0}, out = {0};
+    int rc = list_batches(bdir, 0, &in, e);
+    if (rc)
+        return rc;
+    if (R->o->dry_run && !in.n) {
+        say(R, c->code, "map", "to do: the county's batches into %s", cdir);
+        goto done;
+    }
+    if (step_done(R, "map", &in)) {
+        say(R, c->code, "map", "up to date (skipped)");
+        R->r->steps_skipped++;
+        goto done;
+    }
+    if (R->o->dry_run) {
+        say(R, c->code, "map", "to do: %d batches into %s", in.n, cdir);
+        goto done;
+    }
+    say(R, c->code, "map", "0%%: %d batches", in.n);
+    if ((rc = mkdirs(cdir, e)))
+        goto done;
+    clear_batches(cdir);
+    long long rejected = 0, rej2 = 0;
+    rc = tc_map_run(R->maps, (const char *const *)in.v, in.n, cdir, on_group, &rej2, &rejected, e);
+    if (!rc)
+        rc = list_batches(cdir, 0, &out, e);
+    if (!rc)
+        rc = list_batches(cdir, 1, &out, e);
+    if (!rc) {
+        char *argv[] = {"map", "-m", (char *)R->m->mappings, "-o", (char *)cdir};
+        char rec[96];
+        snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
+        rc = record(R, 5, argv, &in, &out, rec, e);
+    }
+    if (!rc) {
+        R->r->steps_done++;
+        say(R, c->code, "map", "100%%: %d city batches%s", out.n,
+            rejected ? ", with rejects: see the .rejects.tcb files" : "");
+        if (rejected)
+            rc = 1;   /* done, with something to look at */
+    }
+done:
+    paths_free(&in);
+    paths_free(&out);
+    return rc;
+}
+
+/* One county in a child process: its exit status is the exit code. */
+static int county_job(run *R, const tc_manifest_county *c)
+{
+    char bdir[P], cdir[P];
+    county_dirs(R, c, bdir, cdir);
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = step_extract(R, c, bdir, &e);
+    if (!rc)
+        rc = step_map(R, c, bdir, cdir, &e);
+    if (rc < 0) {
+        char b[2048];
+        say(R, c->code, "failed", "%s", tc_err_format(&e, b, sizeof(b)));
+        return tc_exit_code(rc);
+    }
+    return rc == 1 ? TC_EXIT_FINDINGS : 0;
+}
+
+/* ------------------------------------------------------------- the city */
+
+static void wrote(void *arg, const char *path)
+{
+    paths *out = arg;
+    paths_add(out, path);
+}
+
+static int city_batches(run *R, paths *out, tc_err *e)
+{
+    for (int i = 0; i < R->m->ncounties; i++) {
+        const tc_manifest_county *c = &R->m->counties[i];
+        if (R->o->county && strcmp(R->o->county, c->code) != 0)
+            continue;
+        char bdir[P], cdir[P];
+        county_dirs(R, c, bdir, cdir);
+        int rc = list_batches(cdir, 0, out, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int step_reconcile(run *R, const paths *in, tc_err *e)
+{
+    const char *who = R->o->county ? R->o->county : "city";
+    if (R->o->county)
+        snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports/%s", R->m->work, R->o->county);
+    else
+        snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports", R->m->work);
+    if (step_done(R, "reconcile", in)) {
+        say(R, who, "reconcile", "up to date (skipped)");
+        R->r->steps_skipped++;
+        /* the findings stand as recorded: read the status back */
+        char p[P + 40];
+        snprintf(p, sizeof(p), "%s/reconciliation.json", R->r->reports);
+        json_t *j = json_load_file(p, 0, NULL);
+        const char *st = json_string_value(json_object_get(j, "status"));
+        R->r->findings = st && strcmp(st, "clean") != 0;
+        json_decref(j);
+        return 0;
+    }
+    if (R->o->dry_run) {
+        say(R, who, "reconcile", "to do: %d city batches into %s", in->n, R->r->reports);
+        return 0;
+    }
+    int rc = mkdirs(R->r->reports, e);
+    if (rc)
+        return rc;
+    say(R, who, "reconcile", "0%%: %d city batches", in->n);
+    paths out = {0};
+    int status = 0;
+    rc = tc_reconcile_run(R->m->mappings, (const char *const *)in->v, in->n, R->r->reports,
+                          wrote, &out, &status, e);
+    if (!rc) {
+        qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
+        char *argv[] = {"reconcile", "-m", (char *)R->m->mappings, "-o", R->r->reports};
+        rc = record(R, 5, argv, in, &out, NULL, e);
+    }
+    if (!rc) {
+        R->r->steps_done++;
+        R->r->findings |= status != 0;
+        say(R, who, "reconcile", "100%%: %s", status ? "findings: see the report" : "clean");
+    }
+    paths_free(&out);
+    return rc;
+}
+
+/* The database: named, or the embedded server under WORK/db. */
+static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *e)
+{
+    const char *db = R->o->db && R->o->db[0] ? R->o->db
+                     : R->m->database[0]    ? R->m->database
+                                            : getenv("DATABASE_URL");
+    if ((!db || !db[0]) && (getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE")))
+        db = "";   /* libpq's own defaults: PG* */
+    if (db) {
+        snprintf(conninfo, n, "%s", db);
+        tc_extract_display_name(db, R->r->db, sizeof(R->r->db));
+        return 0;
+    }
+    char dir[P];
+    snprintf(dir, sizeof(dir), "%s/db", R->m->work);
+    if (R->o->dry_run) {
+        say(R, "city", "database", "to do: start the embedded server in %s", dir);
+        return 1;
+    }
+    int rc = tc_pgserver_start(srv, dir, 0, e);
+    if (rc)
+        return rc;
+    tc_err ce;
+    tc_pgserver_createdb(*srv, "tongchou", "UTF8", &ce);   /* there already, on a re-run */
+    snprintf(conninfo, n, "%s", tc_pgserver_conninfo(*srv, "tongchou"));
+    snprintf(R->r->db, sizeof(R->r->db), "%s", conninfo);
+    snprintf(R->r->db_dir, sizeof(R->r->db_dir), "%s", dir);
+    snprintf(R->r->socket_dir, sizeof(R->r->socket_dir), "%s", tc_pgserver_socket_dir(*srv));
+    R->r->port = tc_pgserver_port(*srv);
+    R->r->embedded = 1;
+    say(R, "city", "database", "embedded PostgreSQL in %s (socket %s, port %d)", dir,
+        R->r->socket_dir, R->r->port);
+    return 0;
+}
+
+static int step_load(run *R, const paths *in, const char *db, tc_err *e)
+{
+    const char *who = R->o->county ? R->o->county : "city";
+    int from = 0, to = 0;
+    int rc = tc_schema_install(db, 1, &from, &to, e);
+    if (rc)
+        return rc;
+    say(R, who, "load", "0%%: %d batches", in->n);
+    tc_load_opts lo = {.db = db};
+    tc_load_stats st = {0};
+    rc = tc_load_run(&lo, (const char *const *)in->v, in->n, &st, e);
+    char rec[160];
+    snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
+             st.loaded, st.replaced, st.skipped, st.failed);
+    if (!rc) {
+        paths none = {0};
+        char *argv[] = {"load"};
+        rc = record(R, 1, argv, in, &none, rec, e);
+    }
+    if (!rc) {
+        R->r->steps_done++;
+        say(R, who, "load", "100%%: %d loaded, %d already there", st.loaded + st.replaced,
+            st.skipped);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int run_counties(run *R, int *worst)
+{
+    int jobs = R->o->jobs > 0 ? R->o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs < 1 || R->o->dry_run)
+        jobs = 1;
+    int running = 0;
+    fflush(NULL);
+    for (int i = 0; i <= R->m->ncounties; i++) {
+        while (running && (running >= jobs || i == R->m->ncounties)) {
+            int st;
+            if (wait(&st) < 0)
+                break;
+            running--;
+            int code = WIFEXITED(st) ? WEXITSTATUS(st) : TC_EXIT_IO;
+            if (code > *worst)
+                *worst = code;
+        }
+        if (i == R->m->ncounties)
+            break;
+        const tc_manifest_county *c = &R->m->counties[i];
+        if (R->o->county && strcmp(R->o->county, c->code) != 0)
+            continue;
+        if (R->o->dry_run) {
+            int code = county_job(R, c);
+            if (code > *worst)
+                *worst = code;
+            continue;
+        }
+        pid_t pid = fork();
+        if (pid < 0)
+            return TC_EXIT_IO;
+        if (pid == 0) {
+            int code = county_job(R, c);
+            fflush(NULL);
+            _exit(code);
+        }
+        running++;
+    }
+    return 0;
+}
+
+int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress, void *arg,
+           tc_run_result *r, tc_err *e)
+{
+    memset(r, 0, sizeof(*r));
+    if (o->county && !tc_manifest_county_find(m, o->county))
+        return tc_fail(e, TC_EUSAGE, "county %s is not in %s", o->county, m->path);
+    run R = {.m = m, .o = o, .progress = progress, .arg = arg, .r = r};
+    snprintf(R.trail, sizeof(R.trail), "%s/audit.trail", m->work);
+    int rc = mkdirs(m->work, e);
+    if (!rc)
+        rc = tc_signer_load(&R.signer, m->maker_key, e);
+    if (!rc) {
+        R.alg = tc_signer_alg(R.signer) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
+        rc = tc_mapset_load(&R.maps, m->mappings, e);
+    }
+    if (rc)
+        goto out;
+
+    int worst = 0;
+    run_counties(&R, &worst);
+    if (worst >= TC_EXIT_USAGE) {
+        rc = tc_fail(e, worst == TC_EXIT_INTEGRITY ? TC_EINTEGRITY
+                        : worst == TC_EXIT_INPUT   ? TC_EINPUT
+                                                   : TC_EIO,
+                     "a county step failed (its message is above); fix it and run again: "
+                     "what is done is kept");
+        goto out;
+    }
+    r->findings |= worst == TC_EXIT_FINDINGS;
+
+    paths in = {0};
+    if ((rc = city_batches(&R, &in, e)) == 0 && (in.n || !o->dry_run))
+        rc = step_reconcile(&R, &in, e);
+    if (!rc && !o->dry_run) {
+        tc_pgserver *srv = NULL;
+        char db[P];
+        rc = open_db(&R, &srv, db, sizeof(db), e);
+        if (!rc)
+            rc = step_load(&R, &in, db, e);
+        if (srv) {
+            tc_err se;
+            if (o->keep_db)
+                tc_pgserver_detach(srv);
+            else
+                tc_pgserver_stop(srv, &se);
+        }
+    } else if (!rc) {
+        say(&R, o->county ? o->county : "city", "load", "to do: %d city batches", in.n);
+    }
+    paths_free(&in);
+out:
+    tc_mapset_free(R.maps);
+    tc_signer_free(R.signer);
+    return rc;
+}

@@ -1,0 +1,64 @@
+/*
+ * run.h - the whole handover of a city, from its manifest, resumable.
+ *
+ *   per county, in parallel (up to jobs processes):
+ *     extract   sources            -> WORK/batches/<county>/<county>.<type>.tcb
+ *     map       county batches     -> WORK/city/<county>/<region>.<type>.tcb
+ *   for the city:
+ *     reconcile every city batch   -> WORK/reports/reconciliation.{json,csv,html,xlsx}
+ *     load      every city batch   -> the database, exactly once each
+ *
+ * Every step appends a signed entry to WORK/audit.trail naming the digests
+ * of its inputs and outputs.  A step is skipped when the trail already
+ * records it with the same input digests and every output it recorded is on
+ * disk with its recorded digest; otherwise it runs again.  So re-running
+ * after a failure or a kill redoes exactly what is missing or stale, and
+ * a resumed run ends with the same files as an uninterrupted one.  Loading
+ * is exactly-once by itself (load/load.h) and always runs.
+ *
+ * The database: opts->db, else the manifest's, else DATABASE_URL or PGHOST /
+ * PGDATABASE; with none named anywhere, a private PostgreSQL server under
+ * WORK/db (initdb + pg_ctl, Unix socket only) - the embedded default - is
+ * started, and stopped at the end unless keep_db.
+ */
+#ifndef TC_RUN_H
+#define TC_RUN_H
+
+#include <stdio.h>
+
+#include "core/err.h"
+#include "pipeline/manifest.h"
+
+typedef struct tc_run_opts {
+    const char *county;   /* only this county (its own report folder), or NULL */
+    int jobs;             /* counties at once; <= 0: the number of cores */
+    int dry_run;          /* print the plan to plan_out, change nothing */
+    int keep_db;          /* leave the embedded server running */
+    const char *db;       /* overrides the manifest's database */
+    FILE *plan_out;       /* --dry-run's plan (stdout) */
+} tc_run_opts;
+
+typedef struct tc_run_result {
+    int steps_done, steps_skipped;   /* of this process: the city's steps */
+    int findings;             /* reconcile reported findings or rejects */
+    char reports[1024];       /* the report folder */
+    char db[1024];            /* the conninfo used (no password) */
+    int embedded;             /* an embedded server was used */
+    char db_dir[1024];        /* ... in this folder */
+    char socket_dir[1024];    /* ... listening here */
+    int port;
+} tc_run_result;
+
+/* Called with one line per county step for people (stderr). */
+typedef void (*tc_run_progress)(void *arg, const char *county, const char *stage,
+                                const char *what);
+
+/*
+ * Run the manifest's pipeline.  Returns 0 when every step holds, with
+ * r->findings set when the reconciliation found something; otherwise the
+ * gravest step's code (each failed step was told to progress with why).
+ */
+int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress, void *arg,
+           tc_run_result *r, tc_err *e);
+
+#endif
