@@ -40,12 +40,17 @@ static void emit(const char *tag, const char *colour, const char *fmt, va_list a
     vsnprintf(text, sizeof(text), fmt, ap);
     tc_mask_ids_inplace(text);
     int c = colour && use_colour();
-    fprintf(stderr, "%s: ", g_program);
-    if (g_command[0])
-        fprintf(stderr, "%s: ", g_command);
-    if (tag)
-        fprintf(stderr, "%s%s:%s ", c ? colour : "", tag, c ? "\033[0m" : "");
-    fprintf(stderr, "%s\n", text);
+    /* one write per line: processes sharing stderr (`run`'s counties) do
+     * not interleave their lines */
+    char line[4800];
+    int n = snprintf(line, sizeof(line), "%s: %s%s%s%s%s%s%s\n", g_program, g_command,
+                     g_command[0] ? ": " : "", tag && c ? colour : "", tag ? tag : "",
+                     tag && c ? "\033[0m" : "", tag ? ": " : "", text);
+    if (n > (int)sizeof(line) - 1) {
+        n = (int)sizeof(line) - 1;
+        line[n - 1] = '\n';
+    }
+    fwrite(line, 1, (size_t)n, stderr);
 }
 
 void tc_log_error(const char *fmt, ...)
