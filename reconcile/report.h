@@ -18,6 +18,8 @@
 #ifndef TC_REPORT_H
 #define TC_REPORT_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "core/err.h"
@@ -38,5 +40,10 @@ int tc_report_html(const json_t *doc, const char *path, tc_err *e);
  * TC_EIO when the file cannot be written.
  */
 int tc_report_xlsx(const json_t *doc, const char *path, tc_err *e);
+
+/* Write s to f as HTML text: identity numbers masked, markup escaped.  For
+ * other pages of the toolkit (`tongchou status --html`).  -1 when out of
+ * memory. */
+int tc_report_html_text(FILE *f, const char *s);
 
 #endif

@@ -81,6 +81,13 @@ static void text(page *p, const char *s)
     free(m);
 }
 
+int tc_report_html_text(FILE *f, const char *s)
+{
+    page p = {f, 0};
+    text(&p, s);
+    return p.nomem ? -1 : 0;
+}
+
 /* fen as yuan with thousands separators: -1234567.8 -> "-1,234,567.80". */
 static char *money(tc_fen v, char *buf)
 {
