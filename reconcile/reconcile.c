@@ -952,6 +952,11 @@ static int add_input(tc_reconcile *r, const char *path, tc_err *e)
 
 static int check_header(tc_reconcile *r, const tc_batch_header *h, tc_err *e)
 {
+    if (tc_batch_header_col(h, "reject_dimension") >= 0) {
+        tc_fail(e, TC_EINPUT, "this is a reject batch of map, not part of the reconciliation");
+        return tc_err_hint(e, "fix the mapping set and map the rejects again into the city "
+                              "batches' folder; reconcile the city batches");
+    }
     if (strcmp(h->coding, "city") != 0) {
         tc_fail(e, TC_EINPUT, "the batch is in county codes");
         return tc_err_hint(e, "map it first: tongchou map -m MAPPINGS BATCH -o DIR");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli_reconcile.sh TONGCHOU MAPPINGS - `tongchou reconcile` from the shell:
 # the paths of the five reports on stdout, exit 1 with findings and 0 for
-# a clean county, 2 for usage errors, 3 for a county-coded batch, 5 for a
+# a clean county, 2 for usage errors, 3 for a county-coded or reject batch, 5 for a
 # batch cut short (and then no report at all).
 set -u
 tc=$1 set=$2
@@ -20,12 +20,15 @@ expect() { # expect NAME CONDITION...
   if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $name"; fi
 }
 
-"$tc" generate -q --xml-only -n 200 "$tmp/city" >/dev/null || { echo "generate failed"; exit 1; }
+"$tc" generate -q --xml-only --unmapped -n 200 "$tmp/city" >/dev/null || { echo "generate failed"; exit 1; }
 mkdir -p "$tmp/county" "$tmp/mapped" "$tmp/all" "$tmp/clean" "$tmp/bad"
 for s in "$tmp"/city/sources/*; do "$tc" extract -q -o "$tmp/county" "$s" >/dev/null; done
 "$tc" map -q -m "$set" -o "$tmp/mapped" "$tmp"/county/*.tcb >/dev/null
 
-check all 1 "$tc" reconcile -m "$set" -o "$tmp/all" "$tmp"/mapped/*.tcb
+check rejects 3 "$tc" reconcile -m "$set" -o "$tmp/bad" "$tmp"/mapped/*.tcb
+expect "says reject batch" grep -q "reject batch of map" "$tmp/err"
+mapped=$(ls "$tmp"/mapped/*.tcb | grep -v '\.rejects\.tcb$')
+check all 1 "$tc" reconcile -m "$set" -o "$tmp/all" $mapped
 expect "five paths" [ "$(wc -l <"$tmp/out")" -eq 5 ]
 expect "json path" grep -qx "$tmp/all/reconciliation.json" "$tmp/out"
 expect "blocked" grep -q '"status": "blocked"' "$tmp/all/reconciliation.json"
