@@ -14,6 +14,7 @@
 
 static tc_progress prog;
 static const char *prog_path;
+static int failures_logged;
 
 static void on_progress(void *arg, const char *path, uint64_t done, uint64_t total)
 {
@@ -32,6 +33,7 @@ static void on_result(void *arg, const tc_load_result *r)
     printf("%s\t%s\t%s\t%llu\t%s\n", word[r->outcome], r->county, r->type, r->records, r->path);
     if (r->outcome == TC_LOAD_FAILED) {
         tc_log_fail(&r->err);
+        failures_logged++;
         if (!r->recorded)
             tc_log_warning("%s: the failure could not be recorded in the database", r->path);
     } else if (r->outcome == TC_LOAD_SKIPPED)
@@ -87,8 +89,8 @@ int cmd_load(int argc, char **argv)
     else
         rc = tc_load_run(&o, (const char *const *)argv + optind, argc - optind, &st, &e);
     fflush(stdout);
-    if (rc)
-        return tc_log_fail(&e);
+    if (rc) /* one batch failed: its message is out already */
+        return failures_logged == 1 ? tc_exit_code(rc) : tc_log_fail(&e);
     if (mode == 's')
         tc_log_info("%d batches with an open failure", n);
     else if (mode == 'v')
