@@ -1,0 +1,42 @@
+/*
+ * cmd_demo.c - `tongchou demo [-n RECORDS] [--keep-db] [DIR]`: the example
+ * city's whole handover (pipeline/demo.h); what to look at goes to stdout.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cmd.h"
+#include "core/log.h"
+#include "pipeline/demo.h"
+
+int cmd_demo(int argc, char **argv)
+{
+    if (tc_cli_wants_help("demo", argc, argv))
+        return 0;
+    static const struct option opts[] = {{"records", required_argument, NULL, 'n'},
+                                         {"keep-db", no_argument, NULL, 'k'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    tc_demo_opts o = {.dir = "demo", .records = 20000};
+    int c;
+    while ((c = getopt_long(argc, argv, "n:kj:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': o.records = strtoull(optarg, NULL, 10); break;
+        case 'k': o.keep_db = 1; break;
+        case 'j': o.jobs = atoi(optarg); break;
+        default: return tc_cli_usage_error("demo", "unknown option");
+        }
+    }
+    if (optind < argc - 1)
+        return tc_cli_usage_error("demo", "name at most one folder");
+    if (optind == argc - 1)
+        o.dir = argv[optind];
+    if (o.records < 100)
+        return tc_cli_usage_error("demo", "-n takes 100 records or more");
+    tc_err e;
+    tc_err_clear(&e);
+    if (tc_demo(&o, stdout, &e))
+        return tc_log_fail(&e);
+    return 0;
+}

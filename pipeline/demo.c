@@ -1,0 +1,207 @@
+/*
+ * demo.c - see demo.h.  Every step is the real one a city would run: the
+ * demo only makes the inputs (city, keys, manifest) and reads the results.
+ */
+#include "pipeline/demo.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/atomic.h"
+#include "core/money.h"
+#include "core/proc.h"
+#include "core/sign.h"
+#include "core/version.h"
+#include "generate/gen.h"
+#include "load/pgserver.h"
+#include "pipeline/manifest.h"
+#include "pipeline/run.h"
+#include "pipeline/status.h"
+
+#define P 1024
+
+static int remove_tree(const char *path, tc_err *e)
+{
+    const char *argv[] = {"rm", "-rf", "--", path, NULL};
+    return tc_proc_run("/bin/rm", argv, NULL, e);
+}
+
+/* DIR/city.ini from the answer key: one section per county, its source
+ * as exported, the shipped profile for legacy databases. */
+static int write_manifest(const char *dir, const char *cutover, tc_err *e)
+{
+    char key[P + 32], path[P + 16];
+    snprintf(key, sizeof(key), "%s/city/answer-key.json", dir);
+    snprintf(path, sizeof(path), "%s/city.ini", dir);
+    json_error_t je;
+    json_t *k = json_load_file(key, 0, &je);
+    if (!k)
+        return tc_fail(e, TC_EIO, "cannot read %s: %s", key, je.text);
+    tc_atomic *a;
+    int rc = tc_atomic_open(&a, path, e);
+    if (rc) {
+        json_decref(k);
+        return rc;
+    }
+    FILE *f = tc_atomic_file(a);
+    fprintf(f, "; The example city's handover, written by `tongchou demo`.\n"
+               "; Paths are taken from this file's folder.\n\n"
+               "[city]\ncode = 220100\nname = 长春市 (example)\ncutover = %s\n"
+               "mappings = %s/mappings/changchun\nwork = work\n"
+               "; database = postgresql://...   (none: an embedded server in work/db)\n\n"
+               "[keys]\nmaker = keys/maker.key\nchecker = keys/checker.pub\n",
+            cutover, TC_SOURCE_DIR);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(k, "counties"), i, c) {
+        json_t *src = json_object_get(c, "source");
+        const char *file = json_string_value(json_object_get(src, "file"));
+        const char *format = json_string_value(json_object_get(src, "format"));
+        fprintf(f, "\n[county %s]\nname = %s\nsource = city/%s\n",
+                json_string_value(json_object_get(c, "county")),
+                json_string_value(json_object_get(c, "name")), file ? file : "?");
+        if (format && strncmp(format, "handover", 8) != 0)
+            fprintf(f, "profile = yb2008\n");
+    }
+    json_decref(k);
+    return tc_atomic_commit(a, e);
+}
+
+static int make_keys(const char *dir, tc_err *e)
+{
+    char kdir[P + 8], name[P + 32], id[TC_KEYID_MAX];
+    snprintf(kdir, sizeof(kdir), "%s/keys", dir);
+    if (mkdir(kdir, 0700) != 0 && errno != EEXIST)
+        return tc_fail(e, TC_EIO, "cannot create %s: %s", kdir, strerror(errno));
+    static const char *const who[] = {"maker", "checker"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof(name), "%s/%s", kdir, who[i]);
+        int rc = tc_sign_keygen(TC_SIGN_ED25519, name, id, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ the summary */
+
+static const char *str(json_t *j) { return json_is_string(j) ? json_string_value(j) : "?"; }
+
+static void summary(FILE *out, const tc_run_result *r, const tc_status *st, const char *dir)
+{
+    char p[P + 64];
+    snprintf(p, sizeof(p), "%s/reconciliation.json", r->reports);
+    json_t *doc = json_load_file(p, 0, NULL);
+    fprintf(out, "\n%-8s %18s %9s %9s  %s\n", "county", "transfer (yuan)", "blocking", "warnings",
+            "name");
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        const char *code = json_string_value(json_object_get(c, "county"));
+        tc_fen sum = 0;
+        size_t k;
+        json_t *fund;
+        json_array_foreach(json_object_get(c, "funds"), k, fund) {
+            const char *t = json_string_value(json_object_get(fund, "transfer"));
+            tc_fen v;
+            tc_err e;
+            if (t && tc_money_parse_yuan(t, strlen(t), &v, &e) == 0)
+                tc_money_add(sum, v, &sum);
+        }
+        const tc_status_row *row = NULL;
+        for (int j = 0; j < st->n; j++)
+            if (code && strcmp(st->rows[j].county, code) == 0)
+                row = &st->rows[j];
+        char b[TC_MONEY_BUFSZ];
+        fprintf(out, "%-8s %18s %9d %9d  %s\n", code ? code : "?", tc_money_format(sum, b),
+                row ? row->blocking : 0, row ? row->warnings : 0, row ? row->name : "");
+    }
+    json_t *tot = json_object_get(doc, "totals");
+    fprintf(out, "%-8s %18s\n", "total", str(json_object_get(tot, "transfer")));
+    fprintf(out, "claims carried over %s yuan, debts %s yuan; reconciliation %s\n",
+            str(json_object_get(tot, "claims")), str(json_object_get(tot, "debts")),
+            str(json_object_get(doc, "status")));
+    json_decref(doc);
+    fprintf(out, "\nreport (HTML):  %s/reconciliation.html\n", r->reports);
+    fprintf(out, "workbook:       %s/reconciliation.xlsx\n", r->reports);
+    fprintf(out, "findings:       %s/findings.csv\n", r->reports);
+    fprintf(out, "status page:    %s/status.html\n", dir);
+    fprintf(out, "manifest:       %s/city.ini  (tongchou run / status %s/city.ini)\n", dir, dir);
+    fprintf(out, "audit trail:    %s/work/audit.trail\n", dir);
+    fprintf(out, "audit verify:   %s (%lld entries: %s)\n",
+            st->audit_ok == 1 ? "OK" : "FAILED", st->audit_entries, st->audit_note);
+}
+
+int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
+{
+    char city[P + 8], path[P + 16];
+    if (mkdir(o->dir, 0755) != 0 && errno != EEXIST)
+        return tc_fail(e, TC_EIO, "cannot create %s: %s", o->dir, strerror(errno));
+    static const char *const fresh[] = {"city", "keys", "work"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", o->dir, fresh[i]);
+        int rc = remove_tree(path, e);
+        if (rc)
+            return rc;
+    }
+
+    fprintf(out, "== generating the example city (%llu contribution records per county)\n",
+            (unsigned long long)o->records);
+    fflush(out);
+    snprintf(city, sizeof(city), "%s/city", o->dir);
+    tc_gen_options g;
+    tc_gen_defaults(&g);
+    g.dir = city;
+    g.records = o->records;
+    int rc = tc_gen_city(&g, e);
+    if (!rc)
+        rc = make_keys(o->dir, e);
+    if (!rc)
+        rc = write_manifest(o->dir, g.cutover, e);
+    if (rc)
+        return rc;
+
+    fprintf(out, "== running the handover: %s/city.ini\n", o->dir);
+    fflush(out);
+    snprintf(path, sizeof(path), "%s/city.ini", o->dir);
+    tc_manifest *m;
+    if ((rc = tc_manifest_load(&m, path, e)))
+        return rc;
+    tc_run_opts ro = {.jobs = o->jobs, .keep_db = 1};
+    tc_run_result r;
+    rc = tc_run(m, &ro, NULL, NULL, &r, e);
+
+    tc_status st = {0};
+    if (!rc)
+        rc = tc_status_collect(m, NULL, &st, e);
+    if (!rc) {
+        snprintf(path, sizeof(path), "%s/status.html", o->dir);
+        rc = tc_status_html(m, &st, path, e);
+    }
+    /* the embedded server: stopped unless asked to keep it */
+    tc_pgserver *srv;
+    tc_err se;
+    char dbdir[P + 16];
+    snprintf(dbdir, sizeof(dbdir), "%s/db", m->work);
+    if (tc_pgserver_attach(&srv, dbdir, &se) == 0) {
+        if (o->keep_db)
+            tc_pgserver_detach(srv);
+        else
+            tc_pgserver_stop(srv, &se);
+    }
+    if (!rc) {
+        summary(out, &r, &st, o->dir);
+        if (o->keep_db && r.embedded)
+            fprintf(out, "database:       psql -h %s -p %d -U postgres tongchou\n", r.socket_dir,
+                    r.port);
+        if (st.audit_ok != 1)
+            rc = tc_fail(e, TC_EINTEGRITY, "the audit trail does not verify: %s", st.audit_note);
+    }
+    tc_status_free(&st);
+    tc_manifest_free(m);
+    return rc;
+}
