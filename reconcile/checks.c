@@ -564,6 +564,29 @@ static int cmp_finding(const void *a, const void *b)
     return c;
 }
 
+/* One finding per code and fund for the per-record findings past the cap. */
+static int more_findings(tc_reconcile *r, county *c, tc_err *e)
+{
+    if (c->overflow)
+        return tc_fail(e, TC_EINPUT, "finding amounts overflow");
+    void **v = gtab_sorted(&c->more);
+    if (c->more.n && !v)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < c->more.n && !rc; i++) {
+        more_g *m = v[i];
+        char ref[64], b[TC_MONEY_BUFSZ];
+        snprintf(ref, sizeof(ref), "+%lld more", m->n);
+        if (rec_finding_listed(r, c, rec_codes[m->ci], m->fund, m->amount, ref,
+                               "%lld more records of fund %s with %s past the first %lld listed; "
+                               "their amounts sum to %s",
+                               m->n, m->fund, rec_codes[m->ci], r->find_cap, YUAN(m->amount, b)))
+            rc = tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    free(v);
+    return rc;
+}
+
 int rec_finish_county(tc_reconcile *r, county *c, tc_err *e)
 {
     void **b = gtab_sorted_by(&c->bal, cmp_bal);
@@ -587,6 +610,8 @@ int rec_finish_county(tc_reconcile *r, county *c, tc_err *e)
     if (!rc)
         rc = check_bank(r, c, e);
     free(b);
+    if (!rc)
+        rc = more_findings(r, c, e);
     if (rc)
         return rc;
     if (c->nfunds)

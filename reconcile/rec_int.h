@@ -24,6 +24,7 @@
 #define RA 32   /* account codes */
 #define RT 64   /* payers, vouchers, bank references, institutions, account numbers */
 #define RN 128  /* names */
+#define NCODES 12 /* finding codes (rec_codes) */
 
 /* ------------------------------------------------------------ group tables */
 
@@ -146,6 +147,13 @@ typedef struct finding {
     char msg[320];
 } finding;
 
+typedef struct more_g {         /* per-record findings past the cap */
+    int ci;
+    char fund[RF];
+    long long n;
+    tc_fen amount;
+} more_g;
+
 typedef struct fundfig {
     char fund[RF];
     tc_fen cash, recv, pay, net, fund_balance;
@@ -174,7 +182,9 @@ typedef struct bankstmt {
 
 typedef struct county {
     char code[7];
-    gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt;
+    gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt, more;
+    long long nrec[NCODES];     /* per-record findings made, listed or not */
+    int overflow;               /* a sum of findings past the cap overflowed */
     vec booked, entries;
     vec findings;
     FILE *arr_spill;            /* arrears.c: rows past r->arr_cap groups */
@@ -193,7 +203,6 @@ typedef struct input {
     char digest[TC_DIGEST_TEXT_MAX];
 } input;
 
-#define NCODES 12
 
 struct tc_reconcile {
     const tc_mapset *m;
@@ -207,13 +216,15 @@ struct tc_reconcile {
     const tc_rate_rule *rates;
     int nrates;
     int blocking[NCODES];
-    size_t arr_cap;              /* arrears groups held in memory per county */
+    size_t arr_cap;
+    long long find_cap;          /* per-record findings listed per county and code */              /* arrears groups held in memory per county */
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;
 };
 
 extern const char *const rec_codes[NCODES];
+extern const int rec_per_record[NCODES];
 
 /* Index of code in rec_codes, or -1. */
 int rec_code_index(const char *code);
@@ -221,6 +232,11 @@ int rec_code_index(const char *code);
 /* Add a finding to c: the ref and message printf-style ("%s" the ref). */
 int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
                 const char *ref, const char *msgfmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The same, never held back by the per-record cap (the summaries). */
+int rec_finding_listed(tc_reconcile *r, county *c, const char *code, const char *fund,
+                       tc_fen amount, const char *ref, const char *msgfmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* "YYYY-MM" of YYYYMM; "YYYY-MM-DD" of YYYYMMDD. */
 char *rec_period_text(int64_t p, char *out);

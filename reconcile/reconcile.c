@@ -215,6 +215,9 @@ const char *const rec_codes[NCODES] = {
     "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "DUE_MISMATCH", "RATE_MISMATCH",
     "BAD_CHECK_DIGIT"};
 
+/* The codes made once per record, whose number the data decides. */
+const int rec_per_record[NCODES] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1};
+
 int rec_code_index(const char *code)
 {
     for (int i = 0; i < NCODES; i++)
@@ -236,9 +239,29 @@ char *rec_date_text(int64_t d, char *out)
     return out;
 }
 
-int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
-                const char *ref, const char *msgfmt, ...)
+static int vfinding(tc_reconcile *r, county *c, const char *code, const char *fund,
+                    tc_fen amount, const char *ref, int listed, const char *msgfmt, va_list ap)
 {
+    int ci = rec_code_index(code);
+    if (!listed && ci >= 0 && rec_per_record[ci] && c->nrec[ci]++ >= r->find_cap) {
+        /* past the cap: counted and summed per code and fund, one
+         * finding at the end says how many more and how much */
+        keybuf k = {.n = 0};
+        kb_int(&k, ci);
+        kb_text(&k, fund, strlen(fund));
+        int created;
+        more_g *m = gtab_get(&c->more, k.b, k.n, &created);
+        if (!m)
+            return TC_ENOMEM;
+        if (created) {
+            m->ci = ci;
+            snprintf(m->fund, sizeof(m->fund), "%s", fund);
+        }
+        m->n++;
+        if (tc_money_add(m->amount, amount, &m->amount))
+            c->overflow = 1;
+        return 0;
+    }
     finding *f = vec_push(&c->findings);
     if (!f)
         return TC_ENOMEM;
@@ -248,15 +271,32 @@ int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, 
     /* a last line of defence: refs are built masked already */
     tc_mask_ids_inplace(f->ref);
     f->amount = amount;
-    int ci = rec_code_index(code);
     f->blocking = ci >= 0 ? r->blocking[ci] : 1;
-    va_list ap;
-    va_start(ap, msgfmt);
     vsnprintf(f->msg, sizeof(f->msg), msgfmt, ap);
-    va_end(ap);
     tc_mask_ids_inplace(f->msg);
     return 0;
 }
+
+int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
+                const char *ref, const char *msgfmt, ...)
+{
+    va_list ap;
+    va_start(ap, msgfmt);
+    int rc = vfinding(r, c, code, fund, amount, ref, 0, msgfmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int rec_finding_listed(tc_reconcile *r, county *c, const char *code, const char *fund,
+                       tc_fen amount, const char *ref, const char *msgfmt, ...)
+{
+    va_list ap;
+    va_start(ap, msgfmt);
+    int rc = vfinding(r, c, code, fund, amount, ref, 1, msgfmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 
 /* Copy a text value into a fixed field; TC_EINPUT when it does not fit. */
 static int put(char *dst, size_t cap, const tc_value *v, const char *what, tc_err *e)
@@ -286,14 +326,15 @@ static void county_init(county *c, const char *code)
     gtab_init(&c->pers, sizeof(pers_g));
     gtab_init(&c->bacct, sizeof(bacct_g));
     gtab_init(&c->bstmt, sizeof(bstmt_g));
+    gtab_init(&c->more, sizeof(more_g));
     c->booked.size = c->entries.size = sizeof(bitem);
     c->findings.size = sizeof(finding);
 }
 
 static void county_free(county *c)
 {
-    gtab *t[] = {&c->bal, &c->turn, &c->vou, &c->srcbal, &c->paid, &c->arr,
-                 &c->sub, &c->pay,  &c->pers, &c->bacct, &c->bstmt};
+    gtab *t[] = {&c->bal, &c->turn, &c->vou,  &c->srcbal, &c->paid, &c->arr,
+                 &c->sub, &c->pay,  &c->pers, &c->bacct,  &c->bstmt, &c->more};
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         gtab_free(t[i]);
     free(c->booked.v);
@@ -320,6 +361,7 @@ int tc_reconcile_new(tc_reconcile **out, const tc_mapset *m, const char *tmpdir,
     snprintf(r->tmpdir, sizeof(r->tmpdir), "%s", t && t[0] ? t : "/tmp");
     r->nrates = tc_mapset_rates(m, &r->rates);
     r->arr_cap = 16384;
+    r->find_cap = 10000;
     for (int i = 0; i < NCODES; i++)
         r->blocking[i] = 1;
     r->blocking[rec_code_index("DUE_MISMATCH")] = 0;
@@ -338,6 +380,11 @@ void tc_reconcile_free(tc_reconcile *r)
     free(r->c);
     free(r->inputs);
     free(r);
+}
+
+void tc_reconcile_set_finding_cap(tc_reconcile *r, long long per_code)
+{
+    r->find_cap = per_code;
 }
 
 void tc_reconcile_set_arrears_cap(tc_reconcile *r, size_t groups)

@@ -55,6 +55,13 @@ int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, t
  */
 int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e);
 
+/* How many findings of each per-record code (DUPLICATE_RECORD,
+ * DUE_MISMATCH, RATE_MISMATCH, BAD_CHECK_DIGIT) a county lists (default
+ * 10000); past it they are counted and summed per code and fund into one
+ * finding with the ref "+N more", so memory stays bounded when a whole
+ * ledger repeats one mistake. */
+void tc_reconcile_set_finding_cap(tc_reconcile *r, long long per_code);
+
 /* How many employers with arrears or overpayments a county holds in
  * memory (default 16384) before the schedule spills to a file and is
  * sorted on disk (for tests; the results are the same either way). */

@@ -132,6 +132,7 @@ static void batch(const char *type, ...)
 }
 
 static size_t arrears_cap; /* 0: the default */
+static long long finding_cap; /* 0: the default */
 static char arrears_csv[1200]; /* when set, write arrears.csv there */
 
 /* Reconcile the case's batches; the document. */
@@ -143,6 +144,8 @@ static json_t *reconcile_case(const char *severity_csv)
     assert_int_equal(tc_reconcile_new(&r, set, casedir, &e), 0);
     if (arrears_cap)
         tc_reconcile_set_arrears_cap(r, arrears_cap);
+    if (finding_cap)
+        tc_reconcile_set_finding_cap(r, finding_cap);
     if (severity_csv) {
         char p[1200];
         snprintf(p, sizeof(p), "%s/severity.csv", casedir);
@@ -525,6 +528,31 @@ static void test_arrears_spill(void **state)
     json_decref(disk);
 }
 
+/* Per-record findings past the cap (here 1): the first is listed, the
+ * other two counted and summed: 0.01 + 0.02 = 0.03 in "+2 more". */
+static void test_finding_cap(void **state)
+{
+    (void)state;
+    new_case();
+    char p[3][19], rows[3][256];
+    person("22010019800101001", p[0]);
+    person("22010019800101002", p[1]);
+    person("22010019800101003", p[2]);
+    snprintf(rows[0], 256, "%s|employee|310|202101|10000.00|0.02|200.01|200.01", p[0]);
+    snprintf(rows[1], 256, "%s|employee|310|202101|10000.00|0.02|200.01|200.01", p[1]);
+    snprintf(rows[2], 256, "%s|employee|310|202101|10000.00|0.02|200.02|200.02", p[2]);
+    batch("contribution", rows[0], rows[1], rows[2], NULL);
+    finding_cap = 1;
+    json_t *doc = reconcile_case(NULL);
+    finding_cap = 0;
+    assert_int_equal(count(doc, "DUE_MISMATCH"), 2);
+    assert_finding(doc, "DUE_MISMATCH", "310", "+2 more", "0.03", "warning");
+    char ref[96], m[24];
+    snprintf(ref, sizeof(ref), "%s/employee/2021-01", tc_ident_mask(p[0], 18, m, sizeof(m)));
+    assert_finding(doc, "DUE_MISMATCH", "310", ref, "0.01", "warning");
+    json_decref(doc);
+}
+
 /* Subsidy shortfall per level and year; institution payables. */
 static void test_schedules(void **state)
 {
@@ -674,7 +702,7 @@ int main(void)
         cmocka_unit_test(test_personal_accounts),    cmocka_unit_test(test_duplicate_record),
         cmocka_unit_test(test_schedules),            cmocka_unit_test(test_severity_override),
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
-        cmocka_unit_test(test_arrears_spill),
+        cmocka_unit_test(test_arrears_spill),        cmocka_unit_test(test_finding_cap),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
