@@ -1,0 +1,157 @@
+/*
+ * transfer.h - the surplus transfer: plan, approve (maker-checker), execute
+ * exactly once.  docs/transfer.md is the contract; domain.md "The money
+ * movement" and "The transfer basis" are the rules.
+ *
+ *   tc_transfer_waive()    an authorised person signs a waiver naming the
+ *                          blocking findings of one county it lets through
+ *   tc_transfer_plan()     from reconciliation.json and what is loaded: one
+ *                          transfer per county and fund, amount = reconciled
+ *                          cash, id fixed by the plan; signed by the maker
+ *   tc_transfer_approve()  a second, different key signs the same bytes
+ *   tc_transfer_execute()  verifies both signatures, the input digests and
+ *                          every amount, then posts all transfers of the plan
+ *                          in ONE transaction with the after-checks inside it
+ *
+ * Plans and waivers are canonical JSON (keys sorted, compact, amounts as
+ * yuan strings); each signature covers the canonical JSON of the document
+ * without its "signatures" member, so adding the checker's signature does
+ * not disturb the maker's.
+ *
+ * Exactly once: a transfer's id is the SHA-256 of (reconciliation digest,
+ * county, fund, amount); tongchou.transfer's primary key holds it (the
+ * `plan` column), so a second execution - of the same plan or another plan
+ * holding the same transfer, now or concurrently - finds the row and posts
+ * nothing.  A row found with other content, or another transfer already
+ * executed for the same county and fund, is an integrity failure.
+ */
+#ifndef TC_TRANSFER_H
+#define TC_TRANSFER_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/money.h"
+
+#define TC_TRANSFER_PLAN_FORMAT "tongchou-transfer-plan/1"
+#define TC_TRANSFER_WAIVER_FORMAT "tongchou-transfer-waiver/1"
+
+/* What every command records in the audit trail. */
+typedef struct tc_transfer_audit {
+    const char *trail;          /* NULL: tc_audit_default_path() */
+    int argc;                   /* argv[0] is the command name; argc 0: no entry */
+    char *const *argv;
+} tc_transfer_audit;
+
+/*
+ * The transfer id: lowercase hex (65 bytes with NUL) of SHA-256 over
+ * "tongchou-transfer/1\n" RECON "\n" COUNTY "\n" FUND "\n" AMOUNT_FEN "\n".
+ */
+int tc_transfer_id(const char *recon_digest, const char *county, const char *fund,
+                   tc_fen amount, char out[65], tc_err *e);
+
+/* ------------------------------------------------------------------ waive */
+
+typedef struct tc_transfer_waive_opts {
+    const char *reconciliation;     /* reconciliation.json */
+    const char *county;             /* the county whose findings are waived */
+    const char *const *findings;    /* "CODE/FUND/REF", each a blocking finding */
+    int nfindings;
+    const char *reason;             /* why (free text, required) */
+    const char *key;                /* the authorised person's private key */
+    const char *out;                /* the waiver file */
+    tc_transfer_audit audit;
+} tc_transfer_waive_opts;
+
+/*
+ * Write a signed waiver.  TC_EINPUT when a named finding is not a blocking
+ * finding of that county in the reconciliation, or the reason is empty.
+ */
+int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e);
+
+/* ------------------------------------------------------------------- plan */
+
+typedef struct tc_transfer_plan_opts {
+    const char *db;                 /* conninfo; NULL: DATABASE_URL, PG* */
+    const char *reconciliation;     /* reconciliation.json */
+    const char *key;                /* the maker's private key */
+    const char *const *waivers;     /* waiver files */
+    int nwaivers;
+    const char *const *pubs;        /* public keys trusted to sign waivers */
+    int npubs;
+    const char *out;                /* the plan file */
+    tc_transfer_audit audit;
+} tc_transfer_plan_opts;
+
+typedef struct tc_transfer_plan_summary {
+    int transfers;                  /* planned */
+    int excluded;                   /* counties left out */
+    int waived;                     /* counties let through by a waiver */
+    tc_fen total;                   /* Σ amount */
+} tc_transfer_plan_summary;
+
+/*
+ * Plan every county and fund of the reconciliation.  A county with a
+ * blocking finding not named by a valid waiver is left out (listed with
+ * its findings); a county with nothing loaded is left out.  TC_EINPUT: the
+ * reconciliation is not one, a cash figure is negative or differs from its
+ * transfer figure, a loaded batch of a planned county has another mapping
+ * set or cutover, a waiver names a finding the reconciliation lacks or is
+ * for another reconciliation; TC_EINTEGRITY: a waiver's signature does not
+ * verify with a key given.  The plan is written whole or not at all.
+ */
+int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s, tc_err *e);
+
+/* ---------------------------------------------------------------- approve */
+
+/*
+ * Add the checker's signature (key) to the plan in place, after verifying
+ * the maker's signature with maker_pub.  TC_EINTEGRITY: the maker's
+ * signature does not verify, maker_pub is not the maker's key, or the plan
+ * already holds an approval; TC_EINPUT: key is the maker's key.
+ */
+int tc_transfer_approve(const char *plan, const char *key, const char *maker_pub,
+                        const tc_transfer_audit *audit, tc_err *e);
+
+/* ---------------------------------------------------------------- execute */
+
+typedef enum { TC_TRANSFER_POSTED = 1, TC_TRANSFER_ALREADY } tc_transfer_outcome;
+
+typedef struct tc_transfer_result {
+    const char *id, *county, *fund;
+    tc_fen amount;
+    tc_transfer_outcome outcome;
+} tc_transfer_result;
+
+typedef struct tc_transfer_exec_opts {
+    const char *db;
+    const char *plan;
+    const char *reconciliation;     /* the reconciliation.json the plan names */
+    const char *mappings;           /* the mapping set (its digest must match) */
+    const char *const *pubs;        /* maker's and checker's public keys */
+    int npubs;
+    const char *key;                /* the executor's key, signs the audit entry */
+    tc_transfer_audit audit;
+    void (*on_result)(void *arg, const tc_transfer_result *r);   /* may be NULL */
+    void *arg;
+} tc_transfer_exec_opts;
+
+typedef struct tc_transfer_exec_summary {
+    int posted, already;
+    tc_fen posted_total;            /* Σ amount posted by this run */
+} tc_transfer_exec_summary;
+
+/*
+ * Execute the plan.  Before anything: both signatures (two different key
+ * ids, each found among pubs), every transfer id, the reconciliation's and
+ * the mapping set's digests, each amount and carried-over figure against
+ * the reconciliation - any difference TC_EINTEGRITY, nothing done.  Then
+ * one transaction: the plan's advisory lock, the loaded batches compared
+ * with the plan's, each transfer inserted (or found done) with its
+ * postings, the after-checks (county cash zero, city sub-account up by the
+ * cash, Σ out = Σ in, claims and debts as reconciled); COMMIT only when all
+ * hold.  TC_EDB on a database failure (nothing committed, re-run).
+ */
+int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary *s, tc_err *e);
+
+#endif

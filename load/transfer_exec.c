@@ -1,0 +1,681 @@
+/*
+ * transfer_exec.c - executing an approved plan, exactly once.  See
+ * transfer.h and docs/transfer.md.
+ *
+ * Everything that can be checked without the database is checked first,
+ * and any difference refuses the plan before a connection is made: the
+ * maker's and the checker's signatures (two different keys, both given
+ * with --pub), each transfer's id recomputed, the reconciliation file's
+ * digest and the mapping set's digest against the plan, each amount against
+ * the reconciled cash and each carried-over figure against the reconciled
+ * one.
+ *
+ * Then ONE transaction for the whole plan:
+ *
+ *   pg_advisory_xact_lock(plan)          a second execution of this plan waits
+ *   pg_advisory_xact_lock(county/fund)   ... and of another plan moving the
+ *                                        same county and fund (sorted: no
+ *                                        deadlock between plans)
+ *   the plan's counties' complete batches = the plan's batches
+ *   per transfer:
+ *     the postings, computed from the loaded balances at cutover
+ *     row (county, id, fund) there?   same amount and postings: already done
+ *                                     otherwise: integrity failure
+ *     another transfer executed for this county and fund: integrity failure
+ *     INSERT the transfer (executed, maker, checker) and its postings
+ *   the after-checks over the database as it now stands
+ *   COMMIT                               only when every check holds
+ *
+ * Postings of one transfer (line numbers in this order, zero lines left
+ * out):
+ *
+ *   county  remit_up account              debit   the cash
+ *   county  each cash account             credit  its closing at cutover
+ *   city    FISCAL/COUNTY                 debit   the cash
+ *   city    received_from_below/COUNTY    credit  the cash
+ *   city    each receivable account/COUNTY debit  its closing  (carried over)
+ *   city    each payable account/COUNTY   credit  its closing  (carried over)
+ *   city    claims/COUNTY                 debit   the claims   (memorandum)
+ *   city    debts/COUNTY                  credit  the debts    (memorandum)
+ *
+ * Accounts come from the mapping set's chart by role, never from codes:
+ * FISCAL is the account whose role is city_fiscal, or, when the chart has
+ * none (as the example city's, where 1003 is a cash account in the
+ * counties), the ledger account of the county's bank accounts whose bank
+ * role is fiscal.  A process killed anywhere leaves nothing: its
+ * transaction dies with its connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "load/db.h"
+#include "load/schema.h"
+#include "load/transfer.h"
+#include "load/transfer_int.h"
+#include "mappings/mapset.h"
+
+#define LOCK_CLASS_PLAN 1952674
+#define LOCK_CLASS_FUND 1952675
+#define MAXLINES 64
+
+typedef struct line {
+    const char *ledger;
+    char account[64];
+    tc_fen debit, credit;
+} line;
+
+typedef struct xt {
+    const char *id, *county, *fund;
+    tc_fen amount, claims, debts, recv, pay;
+    line lines[MAXLINES];
+    int nlines;
+    tc_fen cash_closing;                /* Σ cash accounts' closing at cutover */
+    char cash_accounts[MAXLINES][32];   /* for the after-checks */
+    int ncash;
+    char fiscal[64];                    /* FISCAL/COUNTY */
+    int already;                        /* found done */
+} xt;
+
+typedef struct chart {
+    char (*code)[32];
+    const char **role;
+    int n;
+} chart;
+
+typedef struct ex {
+    const tc_transfer_exec_opts *o;
+    json_t *plan;
+    const char *maker, *checker;
+    tc_mapset *m;
+    chart ch;
+    xfer_recon r;
+    xt *t;
+    int nt;
+    int cutper;                         /* YYYYMM */
+    PGconn *db;
+} ex;
+
+/* ================================================================ chart */
+
+/* The codes of MAPPINGS/city/accounts.csv with their roles (from m). */
+static int chart_read(chart *ch, const char *dir, const tc_mapset *m, tc_err *e)
+{
+    char path[4096], buf[1024];
+    snprintf(path, sizeof(path), "%s/city/accounts.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, TC_EIO, "cannot read the city chart");
+    }
+    int first = 1;
+    while (fgets(buf, sizeof(buf), f)) {
+        char *s = buf;
+        if (first && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
+            (unsigned char)s[2] == 0xbf)
+            s += 3;
+        size_t n = strcspn(s, ",\r\n");
+        if (first || n == 0 || n >= 32) {
+            first = 0;
+            continue;
+        }
+        const char *role = tc_mapset_account_role(m, s, n);
+        if (!role)
+            continue;
+        void *c = realloc(ch->code, (size_t)(ch->n + 1) * sizeof(*ch->code));
+        void *r = c ? realloc(ch->role, (size_t)(ch->n + 1) * sizeof(*ch->role)) : NULL;
+        if (c)
+            ch->code = c;
+        if (!r) {
+            fclose(f);
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
+        ch->role = r;
+        memcpy(ch->code[ch->n], s, n);
+        ch->code[ch->n][n] = 0;
+        ch->role[ch->n++] = role;
+    }
+    fclose(f);
+    return 0;
+}
+
+static const char *chart_role(const chart *ch, const char *code)
+{
+    for (int i = 0; i < ch->n; i++)
+        if (strcmp(ch->code[i], code) == 0)
+            return ch->role[i];
+    return NULL;
+}
+
+/* The one account with role, or NULL. */
+static const char *chart_account(const chart *ch, const char *role)
+{
+    for (int i = 0; i < ch->n; i++)
+        if (strcmp(ch->role[i], role) == 0)
+            return ch->code[i];
+    return NULL;
+}
+
+/* ========================================================= before the db */
+
+static int integrity(tc_err *e, const char *plan, const char *fmt, const char *a, const char *b,
+                     const char *c)
+{
+    tc_err_at(e, plan, 0, 0);
+    return tc_fail(e, TC_EINTEGRITY, fmt, a, b, c);
+}
+
+/* Signatures, ids, digests, amounts. */
+static int check_plan(ex *x, tc_err *e)
+{
+    const tc_transfer_exec_opts *o = x->o;
+    tc_pubkey **keys = NULL;
+    int rc = xfer_read(&x->plan, o->plan, TC_TRANSFER_PLAN_FORMAT, e);
+    if (!rc)
+        rc = xfer_load_keys(&keys, o->pubs, o->npubs, e);
+    if (!rc)
+        rc = xfer_verify(x->plan, o->plan, 0, "maker", keys, o->npubs, &x->maker, e);
+    if (!rc) {
+        rc = xfer_verify(x->plan, o->plan, 1, "checker", keys, o->npubs, &x->checker, e);
+        if (rc && !json_array_get(json_object_get(x->plan, "signatures"), 1))
+            tc_fail(e, TC_EINTEGRITY, "the plan is not approved");
+    }
+    xfer_free_keys(keys, o->npubs);
+    if (rc)
+        return rc;
+    if (strcmp(x->maker, x->checker) == 0 ||
+        json_array_size(json_object_get(x->plan, "signatures")) != 2)
+        return integrity(e, o->plan, "the plan must carry exactly two signatures by two "
+                                     "different keys (maker %s%s%s)", x->maker, "", "");
+    const char *rd = json_string_value(json_object_get(x->plan, "reconciliation"));
+    const char *md = json_string_value(json_object_get(x->plan, "mappings"));
+    const char *cut = json_string_value(json_object_get(x->plan, "cutover"));
+    if ((rc = xfer_recon_read(&x->r, o->reconciliation, e)) ||
+        (rc = tc_mapset_load(&x->m, o->mappings, e)) ||
+        (rc = chart_read(&x->ch, o->mappings, x->m, e)))
+        return rc;
+    if (!rd || strcmp(rd, x->r.digest) != 0)
+        return integrity(e, o->plan, "the plan was made from reconciliation %s, not %s (%s)",
+                         rd ? rd : "?", x->r.digest, o->reconciliation);
+    if (!md || strcmp(md, tc_mapset_digest(x->m)) != 0 || strcmp(md, x->r.mappings) != 0)
+        return integrity(e, o->plan, "the plan names mapping set %s, the mapping set given is "
+                         "%s%s", md ? md : "?", tc_mapset_digest(x->m), "");
+    if (!cut || strcmp(cut, x->r.cutover) != 0)
+        return integrity(e, o->plan, "the plan's cutover %s is not the reconciliation's %s%s",
+                         cut ? cut : "?", x->r.cutover, "");
+    x->cutper = atoi(cut) * 100 + atoi(cut + 5);
+    json_t *ts = json_object_get(x->plan, "transfers");
+    x->nt = (int)json_array_size(ts);
+    x->t = calloc((size_t)x->nt + 1, sizeof(xt));
+    if (!x->t)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    for (int i = 0; i < x->nt; i++) {
+        json_t *j = json_array_get(ts, (size_t)i);
+        xt *t = &x->t[i];
+        t->id = json_string_value(json_object_get(j, "id"));
+        t->county = json_string_value(json_object_get(j, "county"));
+        t->fund = json_string_value(json_object_get(j, "fund"));
+        if (!t->id || !t->county || !t->fund)
+            return integrity(e, o->plan, "transfer %s lacks its id, county or fund%s%s",
+                             t->id ? t->id : "?", "", "");
+        char where[160], id[65];
+        snprintf(where, sizeof(where), "transfer %s", t->id);
+        if ((rc = xfer_yuan(j, "amount", where, &t->amount, e)) ||
+            (rc = xfer_yuan(j, "claims", where, &t->claims, e)) ||
+            (rc = xfer_yuan(j, "debts", where, &t->debts, e)) ||
+            (rc = xfer_yuan(j, "receivables", where, &t->recv, e)) ||
+            (rc = xfer_yuan(j, "payables", where, &t->pay, e)) ||
+            (rc = tc_transfer_id(rd, t->county, t->fund, t->amount, id, e)))
+            return rc;
+        if (strcmp(id, t->id) != 0)
+            return integrity(e, o->plan, "transfer %s of county %s fund %s: its id is not the "
+                             "one its content gives", t->id, t->county, t->fund);
+        /* the reconciled figures */
+        json_t *c = xfer_recon_county(&x->r, t->county), *f, *fund = NULL;
+        size_t k;
+        json_array_foreach(json_object_get(c, "funds"), k, f) {
+            const char *fc = json_string_value(json_object_get(f, "fund"));
+            if (fc && strcmp(fc, t->fund) == 0)
+                fund = f;
+        }
+        xfer_fig g;
+        if (!fund)
+            return integrity(e, o->plan, "county %s fund %s is not in the reconciliation%s",
+                             t->county, t->fund, "");
+        if ((rc = xfer_fund_figures(fund, t->county, &g, e)))
+            return rc;
+        if (g.cash != t->amount || g.transfer != t->amount)
+            return integrity(e, o->plan, "county %s fund %s: the amount is not the reconciled "
+                             "cash (transfer %s)", t->county, t->fund, t->id);
+        if (g.claims != t->claims || g.debts != t->debts || g.receivables != t->recv ||
+            g.payables != t->pay)
+            return integrity(e, o->plan, "county %s fund %s: the claims, debts, receivables or "
+                             "payables are not the reconciled ones (transfer %s)", t->county,
+                             t->fund, t->id);
+    }
+    return 0;
+}
+
+/* ============================================================ the postings */
+
+static int add_line(xt *t, const char *ledger, const char *acc, const char *county, tc_fen dr,
+                    tc_fen cr, tc_err *e)
+{
+    if (dr < 0 || cr < 0) { /* a negative debit is a credit */
+        tc_fen d = dr < 0 ? -dr : 0, c = cr < 0 ? -cr : 0;
+        dr = dr < 0 ? 0 : dr;
+        cr = cr < 0 ? 0 : cr;
+        dr += c;
+        cr += d;
+    }
+    if (dr == 0 && cr == 0)
+        return 0;
+    if (t->nlines == MAXLINES)
+        return tc_fail(e, TC_EINPUT, "county %s fund %s: more than %d posting lines", t->county,
+                       t->fund, MAXLINES);
+    line *l = &t->lines[t->nlines++];
+    l->ledger = ledger;
+    snprintf(l->account, sizeof(l->account), county ? "%s/%s" : "%s", acc, county ? county : "");
+    l->debit = dr;
+    l->credit = cr;
+    return 0;
+}
+
+/* Compute t's postings from the loaded balances; the loaded cash,
+ * receivables and payables must be the plan's. */
+static int compute_lines(ex *x, xt *t, tc_err *e)
+{
+    char per[16];
+    snprintf(per, sizeof(per), "%d", x->cutper);
+    const char *p[] = {t->county, t->fund, per};
+    PGresult *r;
+    int rc = tc_db_query(x->db,
+                         "SELECT account, sum(closing)::text FROM tongchou.balance b"
+                         " WHERE county = $1 AND fund = $2 AND period = (SELECT max(period)"
+                         "  FROM tongchou.balance c WHERE c.county = b.county AND c.fund = b.fund"
+                         "  AND c.account = b.account AND c.period <= $3::int)"
+                         " GROUP BY account ORDER BY account", 3, p, &r,
+                         "reading the balances at cutover", e);
+    if (rc)
+        return rc;
+    tc_fen cash = 0, recv = 0, pay = 0;
+    int n = PQntuples(r);
+    const char *remit = chart_account(&x->ch, "remit_up");
+    const char *rfb = chart_account(&x->ch, "received_from_below");
+    const char *fiscal = chart_account(&x->ch, "city_fiscal");
+    if (!remit || !rfb) {
+        PQclear(r);
+        return tc_fail(e, TC_EINPUT, "the city chart has no account with role remit_up or "
+                                     "received_from_below");
+    }
+    t->nlines = t->ncash = 0;
+    rc = add_line(t, "county", remit, NULL, t->amount, 0, e);
+    for (int pass = 0; pass < 3 && !rc; pass++)
+        for (int i = 0; i < n && !rc; i++) {
+            const char *acc = PQgetvalue(r, i, 0), *role = chart_role(&x->ch, acc);
+            tc_fen v = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+            if (!role)
+                continue;
+            if (pass == 0 && strcmp(role, "cash") == 0) {
+                if (tc_money_add(cash, v, &cash))
+                    rc = tc_fail(e, TC_EINPUT, "cash overflows");
+                else if (t->ncash < MAXLINES)
+                    snprintf(t->cash_accounts[t->ncash++], 32, "%s", acc);
+                if (!rc)
+                    rc = add_line(t, "county", acc, NULL, 0, v, e);
+            } else if (pass == 1 && strcmp(role, "receivable") == 0) {
+                if (tc_money_add(recv, v, &recv))
+                    rc = tc_fail(e, TC_EINPUT, "receivables overflow");
+            } else if (pass == 2 && strcmp(role, "payable") == 0) {
+                if (tc_money_add(pay, v, &pay))
+                    rc = tc_fail(e, TC_EINPUT, "payables overflow");
+            }
+        }
+    if (!rc && !fiscal) {
+        /* the chart has no city_fiscal account: the county's fiscal bank account's */
+        PGresult *b;
+        const char *q[] = {t->county, t->fund};
+        rc = tc_db_query(x->db, "SELECT DISTINCT account FROM tongchou.bank_account WHERE "
+                                "county = $1 AND fund = $2 AND role = 'fiscal'", 2, q, &b,
+                         "reading the fiscal bank account", e);
+        if (!rc && PQntuples(b) != 1)
+            rc = tc_fail(e, TC_EINPUT, "county %s fund %s: %d ledger accounts of fiscal bank "
+                         "accounts, the city sub-account needs exactly one", t->county, t->fund,
+                         PQntuples(b));
+        if (!rc)
+            snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", PQgetvalue(b, 0, 0), t->county);
+        PQclear(b);
+    } else if (!rc)
+        snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", fiscal, t->county);
+    if (!rc) {
+        char acc[64];
+        snprintf(acc, sizeof(acc), "%.*s", (int)strcspn(t->fiscal, "/"), t->fiscal);
+        rc = add_line(t, "city", acc, t->county, t->amount, 0, e);
+    }
+    if (!rc)
+        rc = add_line(t, "city", rfb, t->county, 0, t->amount, e);
+    for (int i = 0; i < n && !rc; i++) {
+        const char *acc = PQgetvalue(r, i, 0), *role = chart_role(&x->ch, acc);
+        tc_fen v = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        if (role && strcmp(role, "receivable") == 0)
+            rc = add_line(t, "city", acc, t->county, v, 0, e);
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        const char *acc = PQgetvalue(r, i, 0), *role = chart_role(&x->ch, acc);
+        tc_fen v = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        if (role && strcmp(role, "payable") == 0)
+            rc = add_line(t, "city", acc, t->county, 0, v, e);
+    }
+    PQclear(r);
+    if (!rc)
+        rc = add_line(t, "city", "claims", t->county, t->claims, 0, e);
+    if (!rc)
+        rc = add_line(t, "city", "debts", t->county, 0, t->debts, e);
+    if (rc)
+        return rc;
+    t->cash_closing = cash;
+    if (cash != t->amount || recv != t->recv || pay != t->pay) {
+        char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
+        tc_fail(e, TC_EINTEGRITY, "county %s fund %s: the loaded balances give cash %s, the "
+                "plan moves %s (or the receivables or payables differ)", t->county, t->fund,
+                tc_money_format(cash, a), tc_money_format(t->amount, b));
+        return tc_err_hint(e, "the loaded data changed since the reconciliation: reconcile "
+                              "and plan again");
+    }
+    return 0;
+}
+
+/* ============================================================ one transfer */
+
+static const char *fen(tc_fen v, char *b)
+{
+    snprintf(b, 24, "%lld", (long long)v);
+    return b;
+}
+
+/* Post t, or find it done (*already).  TC_EINTEGRITY when found different. */
+static int post(ex *x, xt *t, int *already, tc_err *e)
+{
+    PGresult *r;
+    char a[24], b[24], ln[16];
+    const char *k[] = {t->county, t->id, t->fund};
+    int rc = tc_db_query(x->db, "SELECT amount, state FROM tongchou.transfer WHERE county = $1 "
+                                "AND plan = $2 AND fund = $3", 3, k, &r,
+                         "looking the transfer up", e);
+    if (rc)
+        return rc;
+    *already = PQntuples(r) > 0;
+    if (*already) {
+        int same = strcmp(PQgetvalue(r, 0, 0), fen(t->amount, a)) == 0 &&
+                   strcmp(PQgetvalue(r, 0, 1), "executed") == 0;
+        PQclear(r);
+        if (same && !(rc = tc_db_query(x->db, "SELECT ledger, account, debit, credit FROM "
+                                              "tongchou.posting WHERE county = $1 AND plan = $2"
+                                              " AND fund = $3 ORDER BY line", 3, k, &r,
+                                       "reading the transfer's postings", e))) {
+            same = PQntuples(r) == t->nlines;
+            for (int i = 0; same && i < t->nlines; i++) {
+                const line *l = &t->lines[i];
+                same = strcmp(PQgetvalue(r, i, 0), l->ledger) == 0 &&
+                       strcmp(PQgetvalue(r, i, 1), l->account) == 0 &&
+                       strcmp(PQgetvalue(r, i, 2), fen(l->debit, a)) == 0 &&
+                       strcmp(PQgetvalue(r, i, 3), fen(l->credit, b)) == 0;
+            }
+            PQclear(r);
+        }
+        if (rc)
+            return rc;
+        if (!same)
+            return integrity(e, x->o->plan, "transfer %s (county %s fund %s) is in the database "
+                             "with other content: amount, state or postings differ", t->id,
+                             t->county, t->fund);
+        return 0;
+    }
+    PQclear(r);
+    const char *cf[] = {t->county, t->fund, t->id};
+    if ((rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE county = $1 AND "
+                                 "fund = $2 AND plan <> $3 AND state = 'executed'", 3, cf, &r,
+                          "looking for earlier transfers", e)))
+        return rc;
+    if (PQntuples(r) > 0) {
+        rc = integrity(e, x->o->plan, "county %s fund %s was already transferred by transfer %s",
+                       t->county, t->fund, PQgetvalue(r, 0, 0));
+        tc_err_hint(e, "a county's surplus moves once; see tongchou.transfer");
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    const char *ins[] = {t->county, t->id, t->fund, fen(t->amount, a), x->maker, x->checker};
+    if ((rc = tc_db_query(x->db, "INSERT INTO tongchou.transfer (county, plan, fund, amount, "
+                                 "state, prepared_by, approved_by, executed_at) VALUES ($1, $2, "
+                                 "$3, $4::bigint, 'executed', $5, $6, now())", 6, ins, NULL,
+                          "recording the transfer", e)))
+        return rc;
+    for (int i = 0; i < t->nlines && !rc; i++) {
+        const line *l = &t->lines[i];
+        snprintf(ln, sizeof(ln), "%d", i + 1);
+        const char *pl[] = {t->county, t->id, t->fund, ln, l->ledger, l->account,
+                            fen(l->debit, a), fen(l->credit, b)};
+        rc = tc_db_query(x->db, "INSERT INTO tongchou.posting (county, plan, fund, line, ledger, "
+                                "account, debit, credit) VALUES ($1, $2, $3, $4::int, $5, $6, "
+                                "$7::bigint, $8::bigint)", 8, pl, NULL, "posting the transfer", e);
+    }
+    return rc;
+}
+
+/* ======================================================= the after-checks */
+
+static long long value(ex *x, const char *sql, int n, const char *const *p, int *rc, tc_err *e)
+{
+    PGresult *r;
+    if (*rc || (*rc = tc_db_query(x->db, sql, n, p, &r, "running the after-checks", e)))
+        return 0;
+    long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
+/* The checks of domain.md over what the database now holds; the first
+ * failing one is TC_EINTEGRITY.  *out and *in get Σ out and Σ in. */
+static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
+{
+    int rc = 0;
+    *out = *in = 0;
+    for (int i = 0; i < x->nt && !rc; i++) {
+        xt *t = &x->t[i];
+        char accs[MAXLINES * 34] = "{", claims[80], debts[80];
+        for (int k = 0; k < t->ncash; k++)
+            snprintf(accs + strlen(accs), sizeof(accs) - strlen(accs), "%s%s", k ? "," : "",
+                     t->cash_accounts[k]);
+        strcat(accs, "}");
+        const char *p[] = {t->county, t->fund, accs};
+        /* county cash zero: what was posted out of the cash accounts, by
+         * every transfer of this county and fund, is their closing */
+        long long left = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
+                                  " WHERE county = $1 AND fund = $2 AND ledger = 'county'"
+                                  " AND account = ANY($3::text[])", 3, p, &rc, e);
+        const char *q[] = {t->county, t->fund, t->fiscal};
+        long long rose = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
+                                  " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
+                                  " AND account = $3", 3, q, &rc, e);
+        snprintf(claims, sizeof(claims), "claims/%s", t->county);
+        snprintf(debts, sizeof(debts), "debts/%s", t->county);
+        const char *c[] = {t->county, t->fund, claims}, *d[] = {t->county, t->fund, debts};
+        long long cl = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
+                                " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
+                                " AND account = $3", 3, c, &rc, e);
+        long long db = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
+                                " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
+                                " AND account = $3", 3, d, &rc, e);
+        if (rc)
+            break;
+        if (t->cash_closing - left != 0)
+            rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: the fund's "
+                           "cash is not zero after transfer %s", t->county, t->fund, t->id);
+        else if (rose != t->amount)
+            rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: the city "
+                           "sub-account did not rise by exactly the cash (transfer %s)",
+                           t->county, t->fund, t->id);
+        else if (cl != t->claims || db != t->debts)
+            rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: the claims or "
+                           "debts carried over are not the reconciled ones (transfer %s)",
+                           t->county, t->fund, t->id);
+        else if (tc_money_add(*out, left, out) || tc_money_add(*in, rose, in))
+            rc = tc_fail(e, TC_EINPUT, "the plan's total overflows");
+    }
+    if (!rc && *out != *in)
+        rc = integrity(e, x->o->plan, "after-check failed: what left the counties is not what "
+                       "arrived at the city%s%s%s", "", "", "");
+    return rc;
+}
+
+/* ======================================================== the transaction */
+
+/* "county|type|id" strings, sorted, for comparing batch sets. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int check_batches(ex *x, tc_err *e)
+{
+    /* the plan's counties: those of its batches */
+    json_t *pb = json_object_get(x->plan, "batches"), *b;
+    size_t n = json_array_size(pb), i;
+    char **want = calloc(n + 1, sizeof(char *));
+    char counties[8192] = "{";
+    int rc = 0;
+    if (!want)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    json_array_foreach(pb, i, b) {
+        const char *c = json_string_value(json_object_get(b, "county"));
+        const char *t = json_string_value(json_object_get(b, "type"));
+        const char *id = json_string_value(json_object_get(b, "id"));
+        size_t len = strlen(c ? c : "") + strlen(t ? t : "") + strlen(id ? id : "") + 3;
+        if (!(want[i] = malloc(len))) {
+            rc = tc_fail(e, TC_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(want[i], len, "%s|%s|%s", c ? c : "", t ? t : "", id ? id : "");
+        if (c && strlen(c) == 6 && !strstr(counties, c) && strlen(counties) + 8 < sizeof(counties))
+            snprintf(counties + strlen(counties), sizeof(counties) - strlen(counties), "%s%s",
+                     counties[1] ? "," : "", c);
+    }
+    strcat(counties, "}");
+    PGresult *r = NULL;
+    const char *p[] = {counties};
+    if (!rc)
+        rc = tc_db_query(x->db, "SELECT county || '|' || type || '|' || id FROM tongchou.batch "
+                                "WHERE state = 'complete' AND county = ANY($1::text[]) "
+                                "ORDER BY 1", 1, p, &r, "reading the loaded batches", e);
+    if (!rc) {
+        qsort(want, n, sizeof(char *), cmp_str);
+        int same = (size_t)PQntuples(r) == n;
+        for (i = 0; same && i < n; i++)
+            same = strcmp(PQgetvalue(r, (int)i, 0), want[i]) == 0;
+        if (!same) {
+            tc_err_at(e, x->o->plan, 0, 0);
+            rc = tc_fail(e, TC_EINTEGRITY, "the loaded batches of the plan's counties are no "
+                         "longer the ones it was made from (%d loaded now, %zu in the plan)",
+                         PQntuples(r), n);
+            tc_err_hint(e, "reconcile what is loaded and plan again");
+        }
+    }
+    PQclear(r);
+    for (i = 0; i < n; i++)
+        free(want[i]);
+    free(want);
+    return rc;
+}
+
+static int run_tx(ex *x, tc_transfer_exec_summary *s, tc_fen *out, tc_fen *in, tc_err *e)
+{
+    const char *doing = "executing the plan";
+    char *body = xfer_body(x->plan);
+    if (!body)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    char keys[16384] = "{";
+    for (int i = 0; i < x->nt; i++)
+        snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s\"%s/%s\"", i ? "," : "",
+                 x->t[i].county, x->t[i].fund);
+    strcat(keys, "}");
+    char digest[TC_DIGEST_TEXT_MAX];
+    int rc = tc_digest_buffer(TC_DIGEST_SHA256, body, strlen(body), digest, e);
+    free(body);
+    const char *pl[] = {digest}, *pk[] = {keys};
+    if (!rc)
+        rc = tc_db_exec(x->db, "BEGIN", doing, e);
+    if (!rc)
+        rc = tc_db_query(x->db, "SELECT pg_advisory_xact_lock(1952674, hashtext($1))", 1, pl,
+                         NULL, doing, e);
+    if (!rc)
+        rc = tc_db_query(x->db, "SELECT pg_advisory_xact_lock(1952675, hashtext(k)) FROM "
+                                "unnest($1::text[]) k ORDER BY k", 1, pk, NULL, doing, e);
+    if (!rc)
+        rc = check_batches(x, e);
+    for (int i = 0; i < x->nt && !rc; i++) {
+        int already;
+        if (!(rc = compute_lines(x, &x->t[i], e)) && !(rc = post(x, &x->t[i], &already, e))) {
+            x->t[i].already = already;
+            if (already)
+                s->already++;
+            else {
+                s->posted++;
+                if (tc_money_add(s->posted_total, x->t[i].amount, &s->posted_total))
+                    rc = tc_fail(e, TC_EINPUT, "the total posted overflows");
+            }
+        }
+    }
+    if (!rc)
+        rc = after_checks(x, out, in, e);
+    if (!rc)
+        rc = tc_db_exec(x->db, "COMMIT", "committing the transfers", e);
+    if (rc)
+        PQclear(PQexec(x->db, "ROLLBACK"));
+    return rc;
+}
+
+int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary *s, tc_err *e)
+{
+    tc_err_clear(e);
+    memset(s, 0, sizeof(*s));
+    ex x = {.o = o};
+    tc_signer *exe = NULL;
+    tc_fen out = 0, in = 0;
+    int rc = check_plan(&x, e);
+    if (!rc && o->key)
+        rc = tc_signer_load(&exe, o->key, e);
+    if (!rc && (rc = tc_db_connect(&x.db, o->db, e)) == 0)
+        rc = tc_schema_check(x.db, e);
+    if (!rc)
+        rc = run_tx(&x, s, &out, &in, e);
+    if (!rc && o->on_result)
+        for (int i = 0; i < x.nt; i++) {
+            tc_transfer_result r = {x.t[i].id, x.t[i].county, x.t[i].fund, x.t[i].amount,
+                                    x.t[i].already ? TC_TRANSFER_ALREADY : TC_TRANSFER_POSTED};
+            o->on_result(o->arg, &r);
+        }
+    if (!rc && exe) {
+        char tot[512], a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ], c[TC_MONEY_BUFSZ];
+        snprintf(tot, sizeof(tot),
+                 "{\"after_checks\":\"county cash zero, city sub-accounts up by the cash, "
+                 "out = in, claims and debts as reconciled: all hold\",\"in\":\"%s\","
+                 "\"out\":\"%s\",\"posted\":\"%s\",\"transfers_already_done\":%d,"
+                 "\"transfers_posted\":%d}",
+                 tc_money_format(in, a), tc_money_format(out, b),
+                 tc_money_format(s->posted_total, c), s->already, s->posted);
+        const char *inp[] = {o->plan, o->reconciliation};
+        rc = xfer_audit(&o->audit, exe, inp, 2, NULL, 0, tc_mapset_digest(x.m), tot, e);
+    }
+    if (x.db)
+        PQfinish(x.db);
+    tc_signer_free(exe);
+    free(x.t);
+    free(x.ch.code);
+    free(x.ch.role);
+    tc_mapset_free(x.m);
+    xfer_recon_free(&x.r);
+    json_decref(x.plan);
+    return rc;
+}

@@ -1,0 +1,612 @@
+/*
+ * test_transfer.c - the surplus transfer against a real private PostgreSQL:
+ * the example city generated, mapped, reconciled and loaded; keys made with
+ * tc_sign_keygen; then plan, approve and execute through the library.
+ *
+ * What is proved, with figures read from reconciliation.json itself:
+ *   - the plan leaves out exactly the counties with blocking findings and
+ *     plans every fund of the clean ones (220100, 220122), amount = cash;
+ *   - after execute, per county and fund: the county cash accounts were
+ *     credited by exactly the reconciled cash, the city sub-account debited
+ *     by it, Σ out = Σ in, claims and debts carried over as reconciled;
+ *   - executing again posts nothing; a plan made again from the same
+ *     reconciliation holds the same ids and posts nothing;
+ *   - refusals: no approval, same key approving, wrong maker key, checker's
+ *     public key missing, one altered byte, an altered amount re-signed,
+ *     the reconciliation changed, a loaded batch replaced after planning,
+ *     a transfer row found with other content (exit 5 each, nothing posted);
+ *   - waivers: a valid one lets 220113 through; one naming a finding the
+ *     reconciliation lacks, an unsigned one, one by an untrusted key, one
+ *     naming only some of the findings;
+ *   - two executions at once post once.
+ *
+ * Each test works in a database of its own on the binary's one server.
+ */
+#include "tests/support/tctest.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "core/batch.h"
+#include "core/sign.h"
+#include "load/db.h"
+#include "load/load.h"
+#include "load/schema.h"
+#include "load/transfer.h"
+#include "load/transfer_int.h"
+#include "mappings/mapset.h"
+#include "reconcile/reconcile.h"
+#include "tests/support/cityfix.h"
+#include "tests/support/pgtest.h"
+#include "transform/map.h"
+
+#define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
+#define RECORDS 300
+
+static char *work, recon[1200], trail[1200];
+static char key[5][1200], pub[5][1200];    /* maker, checker, waiver, ops, stranger */
+enum { MAKER, CHECKER, WAIVER, OPS, STRANGER };
+static const char *kname[] = {"maker", "checker", "waiver", "ops", "stranger"};
+static char paths[70][1300];
+static const char *all[70];
+static json_t *rdoc;
+
+static int setup(void **state)
+{
+    char county_dir[1024], city_dir[1100], rdir[1100];
+    work = tctest_tmpdir();
+    if (!work || cityfix_build(work, RECORDS, 0, county_dir, sizeof(county_dir)))
+        return -1;
+    snprintf(city_dir, sizeof(city_dir), "%s/city-batches", work);
+    mkdir(city_dir, 0755);
+    const char *c[] = {"220100", "220112", "220113", "220381", "220182", "220183", "220122"};
+    const char *rg[] = {"220100", "220112", "220113", "220184", "220182", "220183", "220122"};
+    static char in[70][1300];
+    const char *inp[70];
+    int n = 0;
+    for (int i = 0; i < 7; i++)
+        for (int t = 0; t < tc_nrectypes; t++) {
+            snprintf(in[n], sizeof(in[n]), "%s/%s.%s.tcb", county_dir, c[i], tc_rectypes[t].name);
+            snprintf(paths[n], sizeof(paths[n]), "%s/%s.%s.tcb", city_dir, rg[i],
+                     tc_rectypes[t].name);
+            inp[n] = in[n];
+            all[n] = paths[n];
+            n++;
+        }
+    tc_mapset *m;
+    tc_err e;
+    long long rej;
+    int status;
+    snprintf(rdir, sizeof(rdir), "%s/recon", work);
+    mkdir(rdir, 0755);
+    if (tc_mapset_load(&m, SET, &e) || tc_map_run(m, inp, n, city_dir, NULL, NULL, &rej, &e) ||
+        tc_reconcile_run(SET, all, n, rdir, NULL, NULL, &status, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
+    tc_mapset_free(m);
+    snprintf(recon, sizeof(recon), "%s/reconciliation.json", rdir);
+    snprintf(trail, sizeof(trail), "%s/audit.trail", work);
+    for (int i = 0; i < 5; i++) {
+        char base[1100], id[TC_KEYID_MAX];
+        snprintf(base, sizeof(base), "%s/%s", work, kname[i]);
+        if (tc_sign_keygen(TC_SIGN_ED25519, base, id, &e)) {
+            fprintf(stderr, "setup: %s\n", e.msg);
+            return -1;
+        }
+        snprintf(key[i], sizeof(key[i]), "%s.key", base);
+        snprintf(pub[i], sizeof(pub[i]), "%s.pub", base);
+    }
+    json_error_t je;
+    if (!(rdoc = json_load_file(recon, 0, &je)))
+        return -1;
+    return pgtest_setup(state);
+}
+
+static int teardown(void **state)
+{
+    int rc = pgtest_teardown(state);
+    json_decref(rdoc);
+    tctest_rmtree(work);
+    free(work);
+    return rc;
+}
+
+/* A fresh database with the schema and every batch loaded; its conninfo. */
+static const char *fresh_db(const char *name)
+{
+    static char ci[8][1024];
+    static int k;
+    char *c = ci[k++ % 8];
+    assert_int_equal(pgtest_createdb(name), 0);
+    snprintf(c, 1024, "%s", tc_pgserver_conninfo(pgtest_server(), name));
+    int from, to;
+    tc_err e;
+    if (tc_schema_install(c, 1, &from, &to, &e))
+        fail_msg("db init: %s", e.msg);
+    tc_load_opts o = {.db = c};
+    tc_load_stats st;
+    if (tc_load_run(&o, all, 70, &st, &e))
+        fail_msg("load: %s", e.msg);
+    assert_int_equal(st.loaded, 70);
+    return c;
+}
+
+static char *argv_plan[] = {"transfer", "plan"};
+
+static int plan(const char *db, const char *out, const char *const *waivers, int nw,
+                const char *const *pubs, int np, tc_transfer_plan_summary *s, tc_err *e)
+{
+    tc_transfer_plan_opts o = {.db = db, .reconciliation = recon, .key = key[MAKER],
+                               .waivers = waivers, .nwaivers = nw, .pubs = pubs, .npubs = np,
+                               .out = out, .audit = {trail, 2, argv_plan}};
+    return tc_transfer_plan(&o, s, e);
+}
+
+static int approve(const char *p, int who, int maker_pub, tc_err *e)
+{
+    static char *argv[] = {"transfer", "approve"};
+    tc_transfer_audit a = {trail, 2, argv};
+    return tc_transfer_approve(p, key[who], pub[maker_pub], &a, e);
+}
+
+static int execute(const char *db, const char *p, const char *rec, const char *const *pubs,
+                   int np, tc_transfer_exec_summary *s, tc_err *e)
+{
+    static char *argv[] = {"transfer", "execute"};
+    tc_transfer_exec_opts o = {.db = db, .plan = p, .reconciliation = rec, .mappings = SET,
+                               .pubs = pubs, .npubs = np, .key = key[OPS],
+                               .audit = {trail, 2, argv}};
+    return tc_transfer_execute(&o, s, e);
+}
+
+static const char *both[] = {pub[MAKER], pub[CHECKER]};
+
+/* A path in the work folder. */
+static const char *wpath(const char *name)
+{
+    static char p[64][1300];
+    static int k;
+    char *s = p[k++ % 64];
+    snprintf(s, 1300, "%s/%s", work, name);
+    return s;
+}
+
+/* The reconciled figure k of county and fund, in fen. */
+static long long fig(const char *county, const char *fund, const char *k)
+{
+    size_t i, j;
+    json_t *c, *f;
+    json_array_foreach(json_object_get(rdoc, "counties"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "county")), county) != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "funds"), j, f) {
+            if (strcmp(json_string_value(json_object_get(f, "fund")), fund) != 0)
+                continue;
+            tc_fen v;
+            tc_err e;
+            const char *s = json_string_value(json_object_get(f, k));
+            assert_non_null(s);
+            assert_int_equal(tc_money_parse_yuan(s, strlen(s), &v, &e), 0);
+            return v;
+        }
+    }
+    fail_msg("no %s/%s in the reconciliation", county, fund);
+    return 0;
+}
+
+/* The counties with a blocking finding, and the findings of one. */
+static int blocking(const char *county, char keys[][256], int max)
+{
+    size_t i, j;
+    json_t *c, *f;
+    int n = 0;
+    json_array_foreach(json_object_get(rdoc, "counties"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "county")), county) != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "findings"), j, f) {
+            if (strcmp(json_string_value(json_object_get(f, "severity")), "blocking") != 0)
+                continue;
+            if (n < max)
+                snprintf(keys[n], 256, "%s/%s/%s",
+                         json_string_value(json_object_get(f, "code")),
+                         json_string_value(json_object_get(f, "fund")),
+                         json_string_value(json_object_get(f, "ref")));
+            n++;
+        }
+    }
+    return n;
+}
+
+static long long q(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static long long q(PGconn *c, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return pgtest_value(c, sql);
+}
+
+/* Every transfer of plan file p is posted as domain.md says, with the
+ * reconciled figures; returns how many transfers it holds. */
+static int assert_posted(PGconn *c, const char *p)
+{
+    json_error_t je;
+    json_t *d = json_load_file(p, 0, &je), *t;
+    assert_non_null(d);
+    size_t i;
+    long long out = 0, in = 0;
+    json_array_foreach(json_object_get(d, "transfers"), i, t) {
+        const char *id = json_string_value(json_object_get(t, "id"));
+        const char *county = json_string_value(json_object_get(t, "county"));
+        const char *fund = json_string_value(json_object_get(t, "fund"));
+        long long cash = fig(county, fund, "cash");
+        assert_true(cash > 0);
+        assert_int_equal(q(c, "SELECT amount FROM tongchou.transfer WHERE plan = '%s' AND "
+                              "state = 'executed' AND prepared_by <> approved_by", id), cash);
+        /* county: 5401 debited by the cash, the cash accounts credited by it */
+        assert_int_equal(q(c, "SELECT sum(debit) FROM tongchou.posting WHERE plan = '%s' AND "
+                              "ledger = 'county' AND account = '5401'", id), cash);
+        long long cr = q(c, "SELECT sum(credit - debit) FROM tongchou.posting WHERE plan = '%s' "
+                            "AND ledger = 'county' AND account IN ('1001','1002','1003','1004')",
+                         id);
+        assert_int_equal(cr, cash);
+        /* county cash zero: closing at cutover less what was credited */
+        assert_int_equal(q(c, "SELECT sum(closing) FROM tongchou.balance b WHERE county = '%s' "
+                              "AND fund = '%s' AND account IN ('1001','1002','1003','1004') AND "
+                              "period = (SELECT max(period) FROM tongchou.balance x WHERE "
+                              "x.county = b.county AND x.fund = b.fund AND x.account = "
+                              "b.account)", county, fund) - cr, 0);
+        /* city: the county's sub-account of 1003 debited, 4701 credited */
+        long long dr = q(c, "SELECT sum(debit - credit) FROM tongchou.posting WHERE plan = '%s' "
+                            "AND ledger = 'city' AND account = '1003/%s'", id, county);
+        assert_int_equal(dr, cash);
+        assert_int_equal(q(c, "SELECT sum(credit) FROM tongchou.posting WHERE plan = '%s' AND "
+                              "ledger = 'city' AND account = '4701/%s'", id, county), cash);
+        /* claims and debts carried over as reconciled */
+        assert_int_equal(q(c, "SELECT coalesce(sum(debit), 0) FROM tongchou.posting WHERE plan ="
+                              " '%s' AND account = 'claims/%s'", id, county),
+                         fig(county, fund, "employer_arrears") +
+                             fig(county, fund, "subsidy_shortfall"));
+        assert_int_equal(q(c, "SELECT coalesce(sum(credit), 0) FROM tongchou.posting WHERE plan"
+                              " = '%s' AND account = 'debts/%s'", id, county),
+                         fig(county, fund, "institution_payables"));
+        out += cr;
+        in += dr;
+    }
+    assert_int_equal(out, in);
+    int n = (int)json_array_size(json_object_get(d, "transfers"));
+    json_decref(d);
+    return n;
+}
+
+/* The plan's transfers and excluded counties, as "county/fund" and "county". */
+static void plan_lists(const char *p, char *tr, char *ex, size_t n)
+{
+    json_error_t je;
+    json_t *d = json_load_file(p, 0, &je), *t;
+    assert_non_null(d);
+    size_t i;
+    tr[0] = ex[0] = 0;
+    json_array_foreach(json_object_get(d, "transfers"), i, t)
+        snprintf(tr + strlen(tr), n - strlen(tr), "%s/%s ",
+                 json_string_value(json_object_get(t, "county")),
+                 json_string_value(json_object_get(t, "fund")));
+    json_array_foreach(json_object_get(d, "excluded"), i, t)
+        snprintf(ex + strlen(ex), n - strlen(ex), "%s ",
+                 json_string_value(json_object_get(t, "county")));
+    json_decref(d);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_plan_execute(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("run");
+    const char *p = wpath("run.plan");
+    tc_transfer_plan_summary ps;
+    tc_err e;
+    if (plan(db, p, NULL, 0, NULL, 0, &ps, &e))
+        fail_msg("plan: %s", e.msg);
+    char tr[2048], ex[2048];
+    plan_lists(p, tr, ex, sizeof(tr));
+    assert_string_equal(tr, "220100/310 220100/330 220100/390 220122/310 220122/390 ");
+    assert_string_equal(ex, "220112 220113 220182 220183 220184 ");
+    assert_int_equal(ps.transfers, 5);
+    assert_int_equal(ps.excluded, 5);
+    assert_int_equal(ps.total, fig("220100", "310", "cash") + fig("220100", "330", "cash") +
+                                   fig("220100", "390", "cash") + fig("220122", "310", "cash") +
+                                   fig("220122", "390", "cash"));
+    if (approve(p, CHECKER, MAKER, &e))
+        fail_msg("approve: %s", e.msg);
+    tc_transfer_exec_summary s;
+    if (execute(db, p, recon, both, 2, &s, &e))
+        fail_msg("execute: %s", e.msg);
+    assert_int_equal(s.posted, 5);
+    assert_int_equal(s.already, 0);
+    assert_int_equal(s.posted_total, ps.total);
+    PGconn *c = pgtest_connect("run");
+    assert_int_equal(assert_posted(c, p), 5);
+    long long lines = q(c, "SELECT count(*) FROM tongchou.posting");
+    assert_true(lines >= 5 * 5);
+    /* again: nothing posted, each transfer already done */
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(s.already, 5);
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), lines);
+    /* a plan made again from the same reconciliation holds the same ids */
+    const char *p2 = wpath("run2.plan");
+    assert_int_equal(plan(db, p2, NULL, 0, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(p2, CHECKER, MAKER, &e), 0);
+    assert_int_equal(execute(db, p2, recon, both, 2, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(s.already, 5);
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 5);
+    /* a transfer found with other content: integrity failure, nothing changes */
+    pgtest_exec(c, "UPDATE tongchou.posting SET debit = debit + 1 WHERE line = 1 AND county = "
+                   "'220122' AND fund = '390'");
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "other content"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), lines);
+    /* the trail: plan, approve, execute x2, plan, approve, execute (the
+     * failed execute records nothing) */
+    size_t n = 0;
+    unsigned char *t = tctest_slurp(trail, &n);
+    assert_non_null(t);
+    int entries = 0;
+    for (size_t i = 0; i < n; i++)
+        entries += t[i] == '\n';
+    assert_true(entries >= 7);
+    assert_non_null(strstr((char *)t, "\"after_checks\""));
+    free(t);
+    PQfinish(c);
+}
+
+/* Write doc re-signed by the maker (and the checker when approve). */
+static void resign(json_t *d, const char *path, int approved)
+{
+    tc_signer *s;
+    tc_err e;
+    json_object_del(d, "signatures");
+    assert_int_equal(tc_signer_load(&s, key[MAKER], &e), 0);
+    assert_int_equal(xfer_sign(d, s, "maker", &e), 0);
+    tc_signer_free(s);
+    if (approved) {
+        assert_int_equal(tc_signer_load(&s, key[CHECKER], &e), 0);
+        assert_int_equal(xfer_sign(d, s, "checker", &e), 0);
+        tc_signer_free(s);
+    }
+    assert_int_equal(xfer_write(d, path, &e), 0);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("refuse");
+    const char *p = wpath("refuse.plan");
+    tc_transfer_plan_summary ps;
+    tc_transfer_exec_summary s;
+    tc_err e;
+    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
+    PGconn *c = pgtest_connect("refuse");
+    /* no approval */
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "not approved"));
+    /* the maker's own key cannot approve; a wrong maker key is refused */
+    assert_int_equal(approve(p, MAKER, MAKER, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "is the maker's"));
+    assert_int_equal(approve(p, CHECKER, STRANGER, &e), TC_EINTEGRITY);
+    /* approved by a stranger: execute trusts maker and checker only */
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", p, wpath("stranger.plan"));
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(approve(wpath("stranger.plan"), STRANGER, MAKER, &e), 0);
+    assert_int_equal(execute(db, wpath("stranger.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "was not given"));
+    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
+    /* approving twice is refused */
+    assert_int_equal(approve(p, STRANGER, MAKER, &e), TC_EINTEGRITY);
+    /* the checker's public key missing */
+    const char *only_maker[] = {pub[MAKER]};
+    assert_int_equal(execute(db, p, recon, only_maker, 1, &s, &e), TC_EINTEGRITY);
+    /* one byte altered: the first digit of the first amount */
+    size_t n = 0;
+    char *b = (char *)tctest_slurp(p, &n);
+    assert_non_null(b);
+    char *a = strstr(b, "\"amount\":\"");
+    assert_non_null(a);
+    a += 10;
+    *a = *a == '9' ? '8' : (char)(*a + 1);
+    assert_int_equal(tctest_spit(wpath("byte.plan"), b, n), 0);
+    free(b);
+    assert_int_equal(execute(db, wpath("byte.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "does not verify"));
+    /* an altered amount with its id recomputed and both signatures redone:
+     * the amount is not the reconciled cash */
+    json_error_t je;
+    json_t *d = json_load_file(p, 0, &je);
+    json_t *t0 = json_array_get(json_object_get(d, "transfers"), 0);
+    tc_fen amt;
+    const char *as = json_string_value(json_object_get(t0, "amount"));
+    assert_int_equal(tc_money_parse_yuan(as, strlen(as), &amt, &e), 0);
+    char id[65], yb[TC_MONEY_BUFSZ];
+    assert_int_equal(tc_transfer_id(json_string_value(json_object_get(d, "reconciliation")),
+                                    json_string_value(json_object_get(t0, "county")),
+                                    json_string_value(json_object_get(t0, "fund")), amt + 100,
+                                    id, &e), 0);
+    json_object_set_new(t0, "amount", json_string(tc_money_format(amt + 100, yb)));
+    json_object_set_new(t0, "id", json_string(id));
+    resign(d, wpath("amount.plan"), 1);
+    json_decref(d);
+    assert_int_equal(execute(db, wpath("amount.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "not the reconciled cash"));
+    /* the reconciliation given is not the one planned from */
+    b = (char *)tctest_slurp(recon, &n);
+    assert_int_equal(tctest_spit(wpath("other.json"), b, n - 1), 0); /* no final newline */
+    free(b);
+    if (execute(db, p, wpath("other.json"), both, 2, &s, &e) != TC_EINTEGRITY)
+        fail_msg("other reconciliation: %s", e.msg);
+    assert_non_null(strstr(e.msg, "made from reconciliation"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+    /* a loaded batch of a planned county replaced after planning */
+    pgtest_exec(c, "UPDATE tongchou.batch SET state = 'replaced' WHERE county = '220122' AND "
+                   "type = 'payable'");
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "loaded batches"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), 0);
+    pgtest_exec(c, "UPDATE tongchou.batch SET state = 'complete' WHERE county = '220122' AND "
+                   "type = 'payable'");
+    /* and with everything right it goes through */
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), 0);
+    assert_int_equal(s.posted, 5);
+    PQfinish(c);
+}
+
+static void test_waivers(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("waive");
+    char f[16][256];
+    int nf = blocking("220113", f, 16);
+    assert_int_equal(nf, 2); /* VOUCHER_UNBALANCED, EQUATION_BREAK */
+    const char *names[16];
+    for (int i = 0; i < nf; i++)
+        names[i] = f[i];
+    static char *argv[] = {"transfer", "waive"};
+    tc_transfer_waive_opts w = {.reconciliation = recon, .county = "220113", .findings = names,
+                                .nfindings = nf, .reason = "the 0.01 was corrected by the bank",
+                                .key = key[WAIVER], .out = wpath("220113.waiver"),
+                                .audit = {trail, 2, argv}};
+    tc_err e;
+    assert_int_equal(tc_transfer_waive(&w, &e), 0);
+    /* a finding the county does not have: refused */
+    const char *wrong[] = {"VOUCHER_UNBALANCED/310/2099-01-0001"};
+    tc_transfer_waive_opts w2 = w;
+    w2.findings = wrong;
+    w2.nfindings = 1;
+    w2.out = wpath("wrong.waiver");
+    assert_int_equal(tc_transfer_waive(&w2, &e), TC_EINPUT);
+    /* a waiver naming half the findings */
+    w2.findings = names;
+    w2.out = wpath("half.waiver");
+    assert_int_equal(tc_transfer_waive(&w2, &e), 0);
+
+    const char *wp[] = {pub[WAIVER]};
+    const char *p = wpath("waived.plan");
+    const char *ws[] = {wpath("220113.waiver")};
+    tc_transfer_plan_summary ps;
+    char tr[2048], ex[2048];
+    if (plan(db, p, ws, 1, wp, 1, &ps, &e))
+        fail_msg("plan: %s", e.msg);
+    plan_lists(p, tr, ex, sizeof(tr));
+    assert_string_equal(tr, "220100/310 220100/330 220100/390 220113/310 220113/390 220122/310 "
+                            "220122/390 ");
+    assert_string_equal(ex, "220112 220182 220183 220184 ");
+    assert_int_equal(ps.waived, 1);
+    /* half a waiver: 220113 stays out */
+    const char *hs[] = {wpath("half.waiver")};
+    assert_int_equal(plan(db, wpath("half.plan"), hs, 1, wp, 1, &ps, &e), 0);
+    plan_lists(wpath("half.plan"), tr, ex, sizeof(tr));
+    assert_string_equal(ex, "220112 220113 220182 220183 220184 ");
+    /* signed by a key not trusted for waivers */
+    const char *sp[] = {pub[STRANGER]};
+    assert_int_equal(plan(db, wpath("x.plan"), ws, 1, sp, 1, &ps, &e), TC_EINTEGRITY);
+    /* unsigned */
+    json_error_t je;
+    json_t *d = json_load_file(ws[0], 0, &je);
+    json_object_del(d, "signatures");
+    assert_int_equal(xfer_write(d, wpath("unsigned.waiver"), &e), 0);
+    const char *us[] = {wpath("unsigned.waiver")};
+    assert_int_equal(plan(db, wpath("x.plan"), us, 1, wp, 1, &ps, &e), TC_EINTEGRITY);
+    /* naming a wrong finding, validly signed: refused */
+    json_array_append_new(json_object_get(d, "findings"),
+                          json_string("EQUATION_BREAK/390/2021-06"));
+    tc_signer *s;
+    assert_int_equal(tc_signer_load(&s, key[WAIVER], &e), 0);
+    assert_int_equal(xfer_sign(d, s, "waiver", &e), 0);
+    tc_signer_free(s);
+    assert_int_equal(xfer_write(d, wpath("wrongf.waiver"), &e), 0);
+    json_decref(d);
+    const char *wf[] = {wpath("wrongf.waiver")};
+    assert_int_equal(plan(db, wpath("x.plan"), wf, 1, wp, 1, &ps, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "not a blocking finding"));
+    struct stat st;
+    assert_int_not_equal(stat(wpath("x.plan"), &st), 0); /* nothing written */
+    /* the waived plan executes, 220113 included */
+    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
+    tc_transfer_exec_summary es;
+    if (execute(db, p, recon, both, 2, &es, &e))
+        fail_msg("execute: %s", e.msg);
+    assert_int_equal(es.posted, 7);
+    PGconn *c = pgtest_connect("waive");
+    assert_int_equal(assert_posted(c, p), 7);
+    PQfinish(c);
+}
+
+typedef struct job {
+    const char *db, *plan;
+    tc_transfer_exec_summary s;
+    int rc;
+    tc_err e;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    j->rc = execute(j->db, j->plan, recon, both, 2, &j->s, &j->e);
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("conc");
+    const char *p = wpath("conc.plan"), *p2 = wpath("conc2.plan");
+    tc_transfer_plan_summary ps;
+    tc_err e;
+    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
+    assert_int_equal(plan(db, p2, NULL, 0, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(p2, CHECKER, MAKER, &e), 0);
+    /* four at once: the same plan twice and its twin twice */
+    job j[4];
+    const char *which[] = {p, p, p2, p2};
+    memset(j, 0, sizeof(j));
+    for (int i = 0; i < 4; i++) {
+        j[i].db = db;
+        j[i].plan = which[i];
+    }
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, run_job, &j[i]), 0);
+    int posted = 0, already = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        if (j[i].rc)
+            fail_msg("execute %d: %s", i, j[i].e.msg);
+        posted += j[i].s.posted;
+        already += j[i].s.already;
+    }
+    assert_int_equal(posted, 5);
+    assert_int_equal(already, 15);
+    PGconn *c = pgtest_connect("conc");
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 5);
+    assert_int_equal(assert_posted(c, p), 5);
+    PQfinish(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_execute),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_waivers),
+        cmocka_unit_test(test_concurrent),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
