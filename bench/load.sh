@@ -12,6 +12,8 @@
 # TRUNCATE and a CHECKPOINT:
 #
 #   psql \copy of the text                       the floor
+#   psql \copy of the same rows in COPY's binary  what binary COPY saves the
+#   format (for reference)                       server, as tongchou sends it
 #   tongchou load of the batch                   read, decompress, verify the
 #                                                batch, COPY (binary), count
 #                                                and sum in the database,
@@ -75,29 +77,38 @@ fresh() {
   sql "TRUNCATE tongchou.contribution; DELETE FROM tongchou.batch_total;
        DELETE FROM tongchou.replaced; DELETE FROM tongchou.batch; CHECKPOINT"
 }
-measure() { # measure LABEL: RUNS alternating runs of both
-  rm -f "$work/psql.times" "$work/tc.times"
+measure() { # measure LABEL: RUNS alternating runs of the three
+  rm -f "$work/psql.times" "$work/bin.times" "$work/tc.times"
   for i in $(seq "$runs"); do
     fresh
     (cd "$work" && /usr/bin/time -f '%e %M' -o "$work/t" psql -X -q -v ON_ERROR_STOP=1 \
       -d postgres -c "\\copy tongchou.contribution ($collist) FROM 'contribution.tsv'" >/dev/null)
     cat "$work/t" >>"$work/psql.times"
+    [ -f "$work/contribution.bin" ] || (cd "$work" && psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+      -c "\\copy tongchou.contribution ($collist) TO 'contribution.bin' (FORMAT binary)")
+    fresh
+    (cd "$work" && /usr/bin/time -f '%e %M' -o "$work/t" psql -X -q -v ON_ERROR_STOP=1 \
+      -d postgres -c "\\copy tongchou.contribution ($collist) FROM 'contribution.bin' (FORMAT binary)" \
+      >/dev/null)
+    cat "$work/t" >>"$work/bin.times"
     fresh
     /usr/bin/time -f '%e %M' -o "$work/t" "$tc" load -q "$batch" >/dev/null
     cat "$work/t" >>"$work/tc.times"
     got=$(psql -X -A -t -d postgres -c "SELECT count(*) FROM tongchou.contribution")
     [ "$got" -eq "$n" ] || { echo "tongchou load left $got records, not $n" >&2; exit 1; }
   done
-  local p t r
+  local p b t r
   p=$(median $(cut -d' ' -f1 "$work/psql.times"))
+  b=$(median $(cut -d' ' -f1 "$work/bin.times"))
   t=$(median $(cut -d' ' -f1 "$work/tc.times"))
   r=$(sort -n -k2 "$work/tc.times" | tail -1 | cut -d' ' -f2)
-  printf '%-22s %10s %10s %8.3f %8s %10.1f\n' "$1" "${p}s" "${t}s" "$(awk "BEGIN{print $t/$p}")" \
-    "<=1.15" "$(awk "BEGIN{print $r/1024}")"
+  printf '%-22s %10s %12s %10s %8.3f %8s %10.1f\n' "$1" "${p}s" "${b}s" "${t}s" \
+    "$(awk "BEGIN{print $t/$p}")" "<=1.15" "$(awk "BEGIN{print $r/1024}")"
 }
 
 echo "== timing ($runs runs each, medians)"
-printf '%-22s %10s %10s %8s %8s %10s\n' "table" "psql \\copy" "tongchou" "ratio" "target" "RSS MiB"
+printf '%-22s %10s %12s %10s %8s %8s %10s\n' "table" "psql \\copy" "(as binary)" "tongchou" \
+  "ratio" "target" "RSS MiB"
 measure "with primary key"
 sql "ALTER TABLE tongchou.contribution DROP CONSTRAINT contribution_pkey"
 measure "without primary key"
