@@ -54,6 +54,21 @@ static void test_example_set(void **state)
     assert_string_equal(look(m, TC_DIM_FUND, "220113", "07", 20210115), "(none)");
     assert_string_equal(tc_mapset_account_role(m, "1003", 4), "cash");
     assert_null(tc_mapset_account_role(m, "104", 3));
+    /* what reconcile reads: classes, the rate table in file order, names */
+    assert_string_equal(tc_mapset_account_class(m, "1101", 4), "asset");
+    assert_string_equal(tc_mapset_account_class(m, "2001", 4), "liability");
+    assert_string_equal(tc_mapset_account_class(m, "5401", 4), "expense");
+    assert_null(tc_mapset_account_class(m, "104", 3));
+    const tc_rate_rule *rates;
+    assert_int_equal(tc_mapset_rates(m, &rates), 6);
+    assert_string_equal(rates[0].fund, "310");
+    assert_string_equal(rates[0].kind, "employer");
+    assert_int_equal(rates[0].rate, 700);
+    assert_int_equal(rates[1].rate, 70);
+    assert_int_equal(rates[0].from, 20190101);
+    assert_int_equal(rates[0].to, 99991231);
+    assert_string_equal(tc_mapset_region_name(m, "220113"), "九台区");
+    assert_null(tc_mapset_region_name(m, "220381"));
     char d1[TC_DIGEST_TEXT_MAX];
     snprintf(d1, sizeof(d1), "%s", tc_mapset_digest(m));
     assert_int_equal(strncmp(d1, "sha256:", 7), 0);
