@@ -9,7 +9,9 @@
  * and the per-record ones, as the records stream by).
  *
  * "At cutover" means the latest balance row of an account whose period is
- * not after the cutover's month.
+ * not after the cutover's month; the checks over periods (roll-forward,
+ * continuity, turnover, contributions against the ledger) look at the
+ * periods up to the cutover's month, as domain.md says.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,8 @@ static int check_rollforward(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i < c->bal.n; i++) {
         bal_g *x = b[i];
+        if (x->period > r->cutper)
+            continue;
         int dn, rc = debit_normal(r, x->acc, e, &dn);
         if (rc)
             return rc;
@@ -130,7 +134,7 @@ static int check_continuity(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i + 1 < c->bal.n; i++) {
         bal_g *x = b[i], *y = b[i + 1];
-        if (strcmp(x->fund, y->fund) != 0 || strcmp(x->acc, y->acc) != 0 || x->close == y->open)
+        if (y->period > r->cutper || strcmp(x->fund, y->fund) != 0 || strcmp(x->acc, y->acc) != 0 || x->close == y->open)
             continue;
         char ref[96], per[16], per2[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "%s/%s", x->acc, rec_period_text(x->period, per));
@@ -162,6 +166,8 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
     int rc = 0;
     for (size_t i = 0; i < c->bal.n && !rc; i++) {
         bal_g *x = b[i];
+        if (x->period > r->cutper)
+            continue;
         keybuf k = {.n = 0};
         kb_text(&k, x->fund, strlen(x->fund));
         kb_text(&k, x->acc, strlen(x->acc));
@@ -178,6 +184,8 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->turn.n && !rc; i++) {
         turn_g *x = t[i];
+        if (x->period > r->cutper)
+            continue;
         keybuf k = {.n = 0};
         kb_text(&k, x->fund, strlen(x->fund));
         kb_text(&k, x->acc, strlen(x->acc));
@@ -277,7 +285,7 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
         int seen_income = 0;
         for (size_t i = 0; i < c->bal.n; i++) {
             bal_g *x = b[i];
-            if (strcmp(x->fund, f->fund) != 0)
+            if (strcmp(x->fund, f->fund) != 0 || x->period > r->cutper)
                 continue;
             if (!has_period(per, np, x->period)) {
                 if (np == cap) {

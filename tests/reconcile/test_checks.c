@@ -252,13 +252,16 @@ static void test_voucher_off_by_a_fen(void **state)
 
 /* 1101 (asset): 1000.00 + 200.00 - 50.00 = 1150.00, stated 1250.00: the
  * row breaks by +100.00, and April opens at 1150.00: the gap is -100.00.
- * 2001 (liability): 500.00 - 100.00 + 300.00 = 700.00, stated so: clean. */
+ * 2001 (liability): 500.00 - 100.00 + 300.00 = 700.00, stated so: clean.
+ * A July row (after the cutover) that does not roll forward is ignored. */
 static void test_rollforward_and_gap(void **state)
 {
     (void)state;
     new_case();
     batch("balance", "310|1101|202103|1000.00|200.00|50.00|1250.00",
           "310|1101|202104|1150.00|0.00|0.00|1150.00",
+          /* after the cutover: not this reconciliation's business */
+          "310|1101|202107|1150.00|0.00|0.00|999.00",
           "310|2001|202103|500.00|100.00|300.00|700.00",
           "310|2001|202104|700.00|0.00|0.00|700.00", NULL);
     json_t *doc = reconcile_case(NULL);
