@@ -40,5 +40,13 @@ int cmd_extract(int argc, char **argv);
 int cmd_mappings(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_transfer(int argc, char **argv);
 
 #endif
