@@ -282,7 +282,6 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
         int64_t *per = NULL;
         size_t np = 0, cap = 0;
         tc_fen income = 0, paid = 0;
-        int seen_income = 0;
         for (size_t i = 0; i < c->bal.n; i++) {
             bal_g *x = b[i];
             if (strcmp(x->fund, f->fund) != 0 || x->period > r->cutper)
@@ -300,7 +299,6 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
                 per[np++] = x->period;
             }
             if (strcmp(role_of(r, x->acc), "contribution_income") == 0) {
-                seen_income = 1;
                 if (tc_money_add(income, x->credit, &income))
                     rc = OVERFLOW(e);
             }
@@ -321,7 +319,6 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
         free(per);
         if (rc || !np || paid == income)
             continue;
-        (void)seen_income;
         char ref[40], p1[16], p2[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "%s..%s", rec_period_text(lo, p1), rec_period_text(hi, p2));
         if (rec_finding(r, c, "CONTRIB_LEDGER_MISMATCH", f->fund, paid - income, ref,

@@ -79,7 +79,7 @@ static void bt_row(bt *b, const char *spec)
     char buf[1024];
     snprintf(buf, sizeof(buf), "%s", spec);
     tc_value v[TC_MAX_COLUMNS];
-    char *save = NULL, *f = buf;
+    char *f = buf;
     tc_err e;
     for (int i = 0; i < b->t->ncols; i++) {
         char *end = strchr(f, '|');
@@ -103,7 +103,6 @@ static void bt_row(bt *b, const char *spec)
         }
         f = end ? end + 1 : f + strlen(f);
     }
-    (void)save;
     int k = b->t->ncols;
     v[k++] = tc_v_text("220100", 6);
     v[k++] = tc_v_int(++b->n);
