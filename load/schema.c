@@ -204,9 +204,12 @@ static const char step1[] =
     "tongchou.account, tongchou.bank_account, tongchou.balance, tongchou.voucher_line, "       \
     "tongchou.contribution, tongchou.subsidy, tongchou.payable, tongchou.bank_statement, "     \
     "tongchou.bank_entry, tongchou.personal_account"
+/* Roles belong to the cluster, and the schema lock to one database: an
+ * init of another database may create the role at the same moment. */
 #define ROLE(r)                                                                                \
     "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" r "') THEN\n"                  \
-    "    CREATE ROLE " r " NOLOGIN;\n  END IF;\n"
+    "    BEGIN CREATE ROLE " r " NOLOGIN;\n"                                                   \
+    "    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;\n  END IF;\n"
 
 static const char step2[] =
     "DO $$ BEGIN\n" ROLE("tongchou_loader") ROLE("tongchou_transfer") ROLE("tongchou_auditor")

@@ -124,6 +124,41 @@ static void assert_db_matches(PGconn *c, const char *const *p, int n)
 
 /* ------------------------------------------------------------------ tests */
 
+typedef struct initer {
+    char db[1024];
+    int rc, from, to;
+} initer;
+
+static void *init_thread(void *arg)
+{
+    initer *i = arg;
+    tc_err e;
+    i->rc = tc_schema_install(i->db, 1, &i->from, &i->to, &e);
+    return NULL;
+}
+
+/* Two db init at once on one database apply each step once. */
+static void test_schema_concurrent(void **state)
+{
+    (void)state;
+    assert_int_equal(pgtest_createdb("initrace"), 0);
+    initer a, b;
+    snprintf(a.db, sizeof(a.db), "%s", tc_pgserver_conninfo(pgtest_server(), "initrace"));
+    b = a;
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, init_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, init_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(a.to, 3);
+    assert_int_equal(b.to, 3);
+    PGconn *c = pgtest_connect("initrace");
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.schema_version"), 3);
+    PQfinish(c);
+}
+
 static void test_schema(void **state)
 {
     (void)state;
@@ -594,7 +629,8 @@ static void test_password(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema),       cmocka_unit_test(test_load_twice),
+        cmocka_unit_test(test_schema),       cmocka_unit_test(test_schema_concurrent),
+        cmocka_unit_test(test_load_twice),
         cmocka_unit_test(test_concurrent),   cmocka_unit_test(test_replace),
         cmocka_unit_test(test_verify_in_db), cmocka_unit_test(test_failures),
         cmocka_unit_test(test_loader_role),  cmocka_unit_test(test_report),
