@@ -1,0 +1,79 @@
+/* cmd_transfer.c - `tongchou transfer waive|plan|approve|execute` (load/transfer.h,
+ * docs/transfer.md): one option parser, one library call each; stdout: execute's
+ * transfers (posted or already, county, fund, amount, id). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/log.h"
+#include "load/transfer.h"
+#define MAXN 64
+static void on_result(void *arg, const tc_transfer_result *r)
+{
+    char b[TC_MONEY_BUFSZ];
+    (void)arg;
+    printf("%s\t%s\t%s\t%s\t%s\n", r->outcome == TC_TRANSFER_POSTED ? "posted" : "already",
+           r->county, r->fund, tc_money_format(r->amount, b), r->id);
+}
+
+int cmd_transfer(int argc, char **argv)
+{
+    if (tc_cli_wants_help("transfer", argc, argv))
+        return 0;
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"reconciliation", required_argument, NULL, 'r'},
+        {"mappings", required_argument, NULL, 'm'}, {"key", required_argument, NULL, 'k'},
+        {"pub", required_argument, NULL, 'p'}, {"waiver", required_argument, NULL, 'w'},
+        {"output", required_argument, NULL, 'o'}, {"trail", required_argument, NULL, 't'},
+        {"county", required_argument, NULL, 'c'}, {"finding", required_argument, NULL, 'f'},
+        {"reason", required_argument, NULL, 'R'}, {"quiet", no_argument, NULL, 'q'},
+        {0, 0, 0, 0}};
+    const char *db = NULL, *rec = NULL, *map = NULL, *key = NULL, *out = NULL, *trail = NULL;
+    const char *county = NULL, *reason = NULL, *pubs[MAXN], *waivers[MAXN], *finds[MAXN];
+    int np = 0, nw = 0, nf = 0, c;
+    const char *sub = argc > 1 ? argv[1] : "";
+    while ((c = getopt_long(argc - 1, argv + 1, "d:r:m:k:p:w:o:t:c:f:q", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'r') rec = optarg;
+        else if (c == 'm') map = optarg;
+        else if (c == 'k') key = optarg;
+        else if (c == 'o') out = optarg;
+        else if (c == 't') trail = optarg;
+        else if (c == 'c') county = optarg;
+        else if (c == 'R') reason = optarg;
+        else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
+        else if (c == 'p' && np < MAXN) pubs[np++] = optarg;
+        else if (c == 'w' && nw < MAXN) waivers[nw++] = optarg;
+        else if (c == 'f' && nf < MAXN) finds[nf++] = optarg;
+        else return tc_cli_usage_error("transfer", "unknown option or too many of one");
+    }
+    const char *file = optind + 1 < argc ? argv[optind + 1] : NULL;
+    tc_transfer_audit audit = {trail, argc, argv};
+    tc_err e = {0};
+    int rc;
+    if (strcmp(sub, "waive") == 0 && rec && county && key && out && reason) {
+        tc_transfer_waive_opts o = {rec, county, finds, nf, reason, key, out, audit};
+        rc = tc_transfer_waive(&o, &e);
+    } else if (strcmp(sub, "plan") == 0 && rec && key && out) {
+        tc_transfer_plan_opts o = {db, rec, key, waivers, nw, pubs, np, out, audit};
+        tc_transfer_plan_summary s;
+        if (!(rc = tc_transfer_plan(&o, &s, &e))) {
+            char b[TC_MONEY_BUFSZ];
+            tc_log_info("%s: %d transfers, %s yuan; %d counties left out, %d let through by a "
+                        "waiver", out, s.transfers, tc_money_format(s.total, b), s.excluded,
+                        s.waived);
+        }
+    } else if (strcmp(sub, "approve") == 0 && file && key && np == 1)
+        rc = tc_transfer_approve(file, key, pubs[0], &audit, &e);
+    else if (strcmp(sub, "execute") == 0 && file && rec && map && key && np >= 2) {
+        tc_transfer_exec_opts o = {db, file, rec, map, pubs, np, key, audit, on_result, NULL};
+        tc_transfer_exec_summary s;
+        if (!(rc = tc_transfer_execute(&o, &s, &e)))
+            tc_log_info("%s: %d transfers posted, %d already done; every after-check holds",
+                        file, s.posted, s.already);
+    } else
+        return tc_cli_usage_error("transfer", "see 'tongchou transfer --help' for what %s needs",
+                                  sub[0] ? sub : "a subcommand");
+    return rc ? tc_log_fail(&e) : 0;
+}
