@@ -134,7 +134,8 @@ static int check_continuity(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i + 1 < c->bal.n; i++) {
         bal_g *x = b[i], *y = b[i + 1];
-        if (y->period > r->cutper || strcmp(x->fund, y->fund) != 0 || strcmp(x->acc, y->acc) != 0 || x->close == y->open)
+        if (y->period > r->cutper || strcmp(x->fund, y->fund) != 0 ||
+            strcmp(x->acc, y->acc) != 0 || x->close == y->open)
             continue;
         char ref[96], per[16], per2[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "%s/%s", x->acc, rec_period_text(x->period, per));

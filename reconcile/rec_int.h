@@ -183,7 +183,8 @@ typedef struct bankstmt {
 typedef struct county {
     char code[7];
     gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt, more;
-    long long nrec[NCODES];     /* per-record findings made, listed or not */
+    long long nrec[NCODES][16]; /* per-record findings made, by record type */
+    int cur_type;               /* the record type being read */
     int overflow;               /* a sum of findings past the cap overflowed */
     vec booked, entries;
     vec findings;
@@ -216,8 +217,8 @@ struct tc_reconcile {
     const tc_rate_rule *rates;
     int nrates;
     int blocking[NCODES];
-    size_t arr_cap;
-    long long find_cap;          /* per-record findings listed per county and code */              /* arrears groups held in memory per county */
+    size_t arr_cap;              /* arrears groups held in memory per county */
+    long long find_cap;          /* per-record findings listed per county and code */
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;

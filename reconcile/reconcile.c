@@ -243,7 +243,8 @@ static int vfinding(tc_reconcile *r, county *c, const char *code, const char *fu
                     tc_fen amount, const char *ref, int listed, const char *msgfmt, va_list ap)
 {
     int ci = rec_code_index(code);
-    if (!listed && ci >= 0 && rec_per_record[ci] && c->nrec[ci]++ >= r->find_cap) {
+    if (!listed && ci >= 0 && rec_per_record[ci] &&
+        c->nrec[ci][c->cur_type & 15]++ >= r->find_cap) {
         /* past the cap: counted and summed per code and fund, one
          * finding at the end says how many more and how much */
         keybuf k = {.n = 0};
@@ -854,7 +855,8 @@ static int read_bank_entry(rd *x, const tc_value *vals, tc_err *e)
     int rc;
     if (!b)
         return oom(e);
-    if ((rc = put(b->key, RT, V(0), "bank account", e)) || (rc = put(b->ref, RT, V(2), "bank reference", e)))
+    if ((rc = put(b->key, RT, V(0), "bank account", e)) ||
+        (rc = put(b->ref, RT, V(2), "bank reference", e)))
         return rc;
     b->date = V(1)->i;
     b->amount = V(3)->i;
@@ -946,7 +948,7 @@ static int dup_findings(rd *x, dups *d, tc_err *e)
         while (next < d->n && d->rec[next] == no)
             next++;
         char ref[192], part[96];
-        int len = snprintf(ref, sizeof(ref), "%s ", t->name);
+        size_t len = (size_t)snprintf(ref, sizeof(ref), "%s ", t->name);
         for (int i = 0; i < nk; i++) {
             const tc_value *v = SRC(kc[i]);
             switch (t->cols[kc[i]].type) {
@@ -955,10 +957,8 @@ static int dup_findings(rd *x, dups *d, tc_err *e)
             case TC_COL_DATE: rec_date_text(v->i, part); break;
             default: snprintf(part, sizeof(part), "%lld", (long long)v->i); break;
             }
-            len += snprintf(ref + len, sizeof(ref) - (size_t)(len < (int)sizeof(ref) ? len : (int)sizeof(ref) - 1),
-                            "%s%s", i ? "/" : "", part);
-            if (len >= (int)sizeof(ref))
-                len = (int)sizeof(ref) - 1;
+            if (len < sizeof(ref))
+                len += (size_t)snprintf(ref + len, sizeof(ref) - len, "%s%s", i ? "/" : "", part);
         }
         char fund[RF] = "";
         if (fc >= 0 && (rc = put(fund, RF, V(fc), "fund", e)))
@@ -1075,6 +1075,8 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     }
     if (!rc && !(x->c = county_of(r, h->county, e)))
         rc = e->code;
+    if (!rc) /* the cap counts per record type: the same listed whatever the batch order */
+        x->c->cur_type = x->type;
     if (!rc)
         rc = tc_keys_open(&keys, r->tmpdir, e);
     const tc_rectype *t = h && !rc ? &tc_rectypes[x->type] : NULL;
