@@ -563,6 +563,10 @@ static int check_batches(ex *x, tc_err *e)
                      counties[1] ? "," : "", c);
     }
     strcat(counties, "}");
+    for (int k = 0; !rc && k < x->nt; k++)
+        if (!strstr(counties, x->t[k].county))
+            rc = integrity(e, x->o->plan, "transfer %s of county %s names no loaded batch of "
+                           "its county%s", x->t[k].id, x->t[k].county, "");
     PGresult *r = NULL;
     const char *p[] = {counties};
     if (!rc)
