@@ -626,6 +626,112 @@ static const char *masked(const tc_value *v, char *out, size_t n)
     return out;
 }
 
+/* ------------------------------------------- the per-record checks */
+
+/* A contribution record as the checks below see it; its ref
+ * (PAYER/KIND/YYYY-MM, the payer masked) is built on first need. */
+typedef struct crec {
+    const tc_value *payer, *kind, *fund;
+    int64_t period;
+    tc_fen base, due;
+    int32_t rate;
+    int employer;
+    char fund_s[RF], ref[192];
+} crec;
+
+static const char *crec_ref(crec *k)
+{
+    if (!k->ref[0]) {
+        char who[RT + 8], per[16];
+        snprintf(k->ref, sizeof(k->ref), "%s/%.*s/%s", masked(k->payer, who, sizeof(who)),
+                 (int)k->kind->n, k->kind->s, rec_period_text(k->period, per));
+    }
+    return k->ref;
+}
+
+/* Contribution rule, first half: due = base x rate rounded half-up to the
+ * fen.  DUE_MISMATCH, amount due - round(base x rate). */
+static int check_due(rd *x, crec *k, tc_err *e)
+{
+    tc_fen want;
+    if (tc_money_apply_rate(k->base, k->rate, &want))
+        return tc_fail(e, TC_EINPUT, "base x rate overflows");
+    if (k->due == want)
+        return 0;
+    char b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
+    const char *ref = crec_ref(k);
+    if (rec_finding(x->r, x->c, "DUE_MISMATCH", k->fund_s, k->due - want, ref,
+                    "contribution %s: due %s is not base x rate %s", ref,
+                    tc_money_format(k->due, b1), tc_money_format(want, b2)))
+        return oom(e);
+    return 0;
+}
+
+/* Contribution rule, second half: when the city table has rates in force
+ * for the record's fund, kind and period, its rate is one of them.
+ * RATE_MISMATCH, amount due - round(base x the first rate in force). */
+static int check_rate(rd *x, crec *k, const cslot *sl, tc_err *e)
+{
+    const tc_reconcile *r = x->r;
+    int any = 0, match = 0;
+    int32_t first = 0;
+    if (sl->nrates >= 0) {
+        any = sl->nrates > 0;
+        first = any ? sl->rates[0] : 0;
+        for (int i = 0; i < sl->nrates; i++)
+            match |= sl->rates[i] == k->rate;
+    } else { /* more rates in force than a slot holds */
+        int64_t day = k->period * 100 + 1;
+        for (int i = 0; i < r->nrates; i++) {
+            const tc_rate_rule *q = &r->rates[i];
+            if (q->from <= day && day <= q->to && eq(k->fund, q->fund) && eq(k->kind, q->kind)) {
+                if (!any)
+                    first = q->rate;
+                any = 1;
+                match |= q->rate == k->rate;
+            }
+        }
+    }
+    if (!any || match)
+        return 0;
+    tc_fen at;
+    char rt1[8], rt2[8];
+    if (tc_money_apply_rate(k->base, first, &at))
+        return tc_fail(e, TC_EINPUT, "base x rate overflows");
+    const char *ref = crec_ref(k);
+    if (rec_finding(x->r, x->c, "RATE_MISMATCH", k->fund_s, k->due - at, ref,
+                    "contribution %s: rate %s is not in force (city rate %s)", ref,
+                    tc_rate_format(k->rate, rt1), tc_rate_format(first, rt2)))
+        return oom(e);
+    return 0;
+}
+
+/* The payer's check digit: a unified social credit code for employers,
+ * an identity number for everyone else; decided once per run of a
+ * payer's records.  BAD_CHECK_DIGIT, amount 0.00, on each record. */
+static int check_payer_digit(rd *x, crec *k, tc_err *e)
+{
+    const tc_value *payer = k->payer;
+    if (payer->n >= RT)
+        return tc_fail(e, TC_EINPUT, "payer '%.*s' is longer than %d bytes", 20, payer->s, RT - 1);
+    if (!(payer->n == x->last_payer_n && memcmp(payer->s, x->last_payer, payer->n) == 0 &&
+          x->last_payer_kind_employer == k->employer)) {
+        memcpy(x->last_payer, payer->s, payer->n);
+        x->last_payer[payer->n] = 0;
+        x->last_payer_n = payer->n;
+        x->last_payer_kind_employer = k->employer;
+        x->last_payer_ok = ident_ok(payer, k->employer);
+    }
+    if (x->last_payer_ok)
+        return 0;
+    const char *ref = crec_ref(k);
+    if (rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", k->fund_s, 0, ref,
+                    "contribution %s: the payer's %s has a wrong check digit", ref,
+                    k->employer ? "unified social credit code" : "identity number"))
+        return oom(e);
+    return 0;
+}
+
 /* contribution: payer kind fund period base rate due paid */
 static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
 {
@@ -636,7 +742,6 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     tc_fen base = V(4)->i, due = V(6)->i, paid = V(7)->i;
     int32_t rate = (int32_t)V(5)->i;
     int rc, employer = eq(kind, "employer");
-    char who[RT + 8], ref[192], per[16], fundz[RF], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
 
     /* the (fund, kind, period) slot: paid group and rates in force */
     if (fund->n >= RF || kind->n >= RF)
@@ -685,69 +790,12 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     if (tc_money_add(pg->paid, paid, &pg->paid))
         return tc_fail(e, TC_EINPUT, "contributions paid overflow");
 
-    /* due = base x rate */
-    tc_fen want;
-    if (tc_money_apply_rate(base, rate, &want))
-        return tc_fail(e, TC_EINPUT, "base x rate overflows");
-    /* the rate in force: the record's rate must be one of them; "the
-     * first" is the first in the city table's order */
-    int any = 0, match = 0;
-    int32_t first = 0;
-    if (sl->nrates >= 0) {
-        any = sl->nrates > 0;
-        first = any ? sl->rates[0] : 0;
-        for (int i = 0; i < sl->nrates; i++)
-            match |= sl->rates[i] == rate;
-    } else {
-        int64_t day = period * 100 + 1;
-        for (int i = 0; i < r->nrates; i++) {
-            const tc_rate_rule *q = &r->rates[i];
-            if (q->from <= day && day <= q->to && eq(fund, q->fund) && eq(kind, q->kind)) {
-                if (!any)
-                    first = q->rate;
-                any = 1;
-                match |= q->rate == rate;
-            }
-        }
-    }
-    /* check digits, once per payer run */
-    if (payer->n >= RT)
-        return tc_fail(e, TC_EINPUT, "payer '%.*s' is longer than %d bytes", 20, payer->s, RT - 1);
-    if (!(payer->n == x->last_payer_n && memcmp(payer->s, x->last_payer, payer->n) == 0 &&
-          x->last_payer_kind_employer == employer)) {
-        memcpy(x->last_payer, payer->s, payer->n);
-        x->last_payer[payer->n] = 0;
-        x->last_payer_n = payer->n;
-        x->last_payer_kind_employer = employer;
-        x->last_payer_ok = ident_ok(payer, employer);
-    }
-    int need_ref = due != want || (any && !match) || !x->last_payer_ok;
-    if (need_ref) {
-        if ((rc = put(fundz, RF, fund, "fund", e)))
-            return rc;
-        snprintf(ref, sizeof(ref), "%s/%.*s/%s", masked(payer, who, sizeof(who)), (int)kind->n,
-                 kind->s, rec_period_text(period, per));
-        if (due != want &&
-            (rc = rec_finding(r, c, "DUE_MISMATCH", fundz, due - want, ref,
-                              "contribution %s: due %s is not base x rate %s", ref,
-                              tc_money_format(due, b1), tc_money_format(want, b2))))
-            return oom(e);
-        if (any && !match) {
-            tc_fen at;
-            char rt1[8], rt2[8];
-            if (tc_money_apply_rate(base, first, &at))
-                return tc_fail(e, TC_EINPUT, "base x rate overflows");
-            if ((rc = rec_finding(r, c, "RATE_MISMATCH", fundz, due - at, ref,
-                                  "contribution %s: rate %s is not in force (city rate %s)", ref,
-                                  tc_rate_format(rate, rt1), tc_rate_format(first, rt2))))
-                return oom(e);
-        }
-        if (!x->last_payer_ok &&
-            (rc = rec_finding(r, c, "BAD_CHECK_DIGIT", fundz, 0, ref,
-                              "contribution %s: the payer's %s has a wrong check digit", ref,
-                              employer ? "unified social credit code" : "identity number")))
-            return oom(e);
-    }
+    crec k = {payer, kind, fund, period, base, due, rate, employer, "", ""};
+    memcpy(k.fund_s, fund->s, fund->n);
+    k.fund_s[fund->n] = 0;
+    if ((rc = check_due(x, &k, e)) || (rc = check_rate(x, &k, sl, e)) ||
+        (rc = check_payer_digit(x, &k, e)))
+        return rc;
 
     /* employer arrears and overpayments, aged to the cutover */
     if (employer && due != paid)
@@ -928,8 +976,10 @@ static int dup_amount_col(const tc_rectype *t)
     return -1;
 }
 
-/* Read the batch again and make a finding for each repeated record. */
-static int dup_findings(rd *x, dups *d, tc_err *e)
+/* Duplicates: the same natural key twice in one source (keys in the
+ * source's own codes).  tc_keys found the repeats; read the batch again and
+ * make a DUPLICATE_RECORD for each, amount its first claim column. */
+static int check_duplicates(rd *x, dups *d, tc_err *e)
 {
     const tc_rectype *t = &tc_rectypes[x->type];
     qsort(d->rec, d->n, sizeof(*d->rec), cmp_ll);
@@ -1104,7 +1154,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
         else if (d.oom)
             rc = oom(e);
         else if (n > 0)
-            rc = dup_findings(x, &d, e);
+            rc = check_duplicates(x, &d, e);
     }
     tc_keys_free(keys);
     free(d.rec);
