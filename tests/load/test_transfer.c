@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include "core/audit.h"
 #include "core/batch.h"
 #include "core/sign.h"
 #include "load/db.h"
@@ -407,6 +408,10 @@ static void test_refusals(void **state)
     assert_int_equal(approve(wpath("stranger.plan"), STRANGER, MAKER, &e), 0);
     assert_int_equal(execute(db, wpath("stranger.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "was not given"));
+    /* a checker key others may read signs nothing */
+    chmod(key[CHECKER], 0644);
+    assert_int_equal(approve(p, CHECKER, MAKER, &e), TC_EINPUT);
+    chmod(key[CHECKER], 0600);
     assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
     /* approving twice is refused */
     assert_int_equal(approve(p, STRANGER, MAKER, &e), TC_EINTEGRITY);
@@ -598,6 +603,45 @@ static void test_concurrent(void **state)
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 5);
     assert_int_equal(assert_posted(c, p), 5);
     PQfinish(c);
+    /* every entry the tests appended verifies with the public keys alone */
+    tc_pubkey *k[5];
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(tc_pubkey_load(&k[i], pub[i], &e), 0);
+    tc_audit_verify_opts vo = {.keys = (const tc_pubkey *const *)k, .nkeys = 5};
+    tc_audit_report rep;
+    if (tc_audit_verify(trail, &vo, &rep, &e))
+        fail_msg("audit verify: %s", e.msg);
+    assert_true(rep.entries >= 20);
+    assert_int_equal(rep.problems, 0);
+    for (int i = 0; i < 5; i++)
+        tc_pubkey_free(k[i]);
+}
+
+/* An SM2 checker (SM3 signatures) approves an Ed25519 maker's plan. */
+static void test_sm2(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("sm2");
+    char base[1100], id[TC_KEYID_MAX], sk[1200], sp[1200];
+    tc_err e;
+    snprintf(base, sizeof(base), "%s/sm2checker", work);
+    assert_int_equal(tc_sign_keygen(TC_SIGN_SM2, base, id, &e), 0);
+    snprintf(sk, sizeof(sk), "%s.key", base);
+    snprintf(sp, sizeof(sp), "%s.pub", base);
+    const char *p = wpath("sm2.plan");
+    tc_transfer_plan_summary ps;
+    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
+    tc_transfer_audit a = {trail, 0, NULL};
+    assert_int_equal(tc_transfer_approve(p, sk, pub[MAKER], &a, &e), 0);
+    const char *pubs[] = {pub[MAKER], sp};
+    tc_transfer_exec_summary s;
+    if (execute(db, p, recon, pubs, 2, &s, &e))
+        fail_msg("execute: %s", e.msg);
+    assert_int_equal(s.posted, 5);
+    PGconn *c = pgtest_connect("sm2");
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer WHERE approved_by = '%s'", id),
+                     5);
+    PQfinish(c);
 }
 
 int main(void)
@@ -607,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_waivers),
         cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_sm2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
