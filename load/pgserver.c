@@ -35,6 +35,7 @@
 
 #include <libpq-fe.h>
 
+#include "core/atomic.h"
 #include "core/proc.h"
 
 #define PATH_MAXLEN 1024
@@ -391,11 +392,20 @@ static int init_cluster(tc_pgserver *s, tc_err *e)
     if ((rc = give(s, s->sock, e)))
         return rc;
 
+    /* The cluster is made in DATA.new and renamed to DATA once configured,
+     * so a process killed half way leaves no cluster that looks whole (one
+     * without our socket and port would start, and nobody could reach it);
+     * the next start removes the half-made one and begins again. */
+    char final[PATH_MAXLEN];
+    snprintf(final, sizeof(final), "%s", s->data);
+    snprintf(s->data, sizeof(s->data), "%s.new", final);
+    rmtree(s->data);
     const char *argv[] = {"initdb", "-D", s->data, "-U", SUPERUSER, "-E", "UTF8",
                           "--no-locale", "--auth-local=trust", "--auth-host=reject",
                           (s->flags & TC_PGSERVER_FAST) ? "--no-sync" : NULL, NULL};
     if ((rc = run_server_prog(s, argv, e))) {
         tc_err_prefix(e, "initdb in %s: ", s->data);
+        snprintf(s->data, sizeof(s->data), "%s", final);
         return rc;
     }
     /* a postgresql.conf string doubles its single quotes */
@@ -423,9 +433,17 @@ static int init_cluster(tc_pgserver *s, tc_err *e)
                  "# FAST: tests and throwaway databases only - a crash loses data\n"
                  "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
     FILE *f = fopen(conf, "a");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        snprintf(s->data, sizeof(s->data), "%s", final);
         return tc_fail(e, TC_EIO, "cannot write %s: %s", conf, strerror(errno));
-    return 0;
+    }
+    if (rename(s->data, final) != 0) {
+        rc = tc_fail(e, TC_EIO, "cannot rename %s to %s: %s", s->data, final, strerror(errno));
+        snprintf(s->data, sizeof(s->data), "%s", final);
+        return rc;
+    }
+    snprintf(s->data, sizeof(s->data), "%s", final);
+    return tc_fsync_parent(final, e);
 }
 
 static int start_server(tc_pgserver *s, tc_err *e)
