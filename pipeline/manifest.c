@@ -22,6 +22,7 @@ typedef struct loader {
     int rc;
     FILE *f;
     int line;
+    int section_line;             /* of the last [section] header read */
     char dir[TC_MANIFEST_PATH];   /* the manifest's folder, "" for "." */
     int city_line, keys_line;
     tc_manifest_county *cur;      /* the county section being read */
@@ -31,8 +32,13 @@ static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
     char *r = fgets(str, num, L->f);
-    if (r)
+    if (r) {
         L->line++;
+        /* inih has no section callback: note where headers are */
+        const char *p = r + strspn(r, " \t");
+        if (*p == '[')
+            L->section_line = L->line;
+    }
     return r;
 }
 
@@ -148,12 +154,12 @@ static int on_kv(void *user, const char *section, const char *k, const char *v)
         return 0;
     if (strcmp(section, "city") == 0) {
         if (!L->city_line)
-            L->city_line = L->line;
+            L->city_line = L->section_line;
         return on_city(L, k, v);
     }
     if (strcmp(section, "keys") == 0) {
         if (!L->keys_line)
-            L->keys_line = L->line;
+            L->keys_line = L->section_line;
         return on_keys(L, k, v);
     }
     if (strncmp(section, "county ", 7) == 0) {
@@ -175,7 +181,7 @@ static int on_kv(void *user, const char *section, const char *k, const char *v)
             L->cur = &cs[m->ncounties++];
             memset(L->cur, 0, sizeof(*L->cur));
             memcpy(L->cur->code, code, 7);
-            L->cur->line = L->line;
+            L->cur->line = L->section_line;
         }
         return on_county(L, k, v);
     }

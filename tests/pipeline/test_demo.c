@@ -1,0 +1,114 @@
+/*
+ * test_demo.c - `tongchou demo` end to end on a small example city: the
+ * database it leaves holds, per county and record type, exactly the counts
+ * and control totals of the generator's answer key (which come from how
+ * the data was built), and the reconciliation's totals are the key's.
+ */
+#include "tests/support/tctest.h"
+
+#include <jansson.h>
+#include <sys/stat.h>
+#include <libpq-fe.h>
+
+#include "core/money.h"
+#include "load/pgserver.h"
+#include "pipeline/demo.h"
+
+static long long fen_of(const char *yuan)
+{
+    tc_fen f;
+    tc_err e;
+    assert_int_equal(tc_money_parse_yuan(yuan, strlen(yuan), &f, &e), 0);
+    return f;
+}
+
+static void test_demo_matches_key(void **state)
+{
+    (void)state;
+    char dir[600], path[700];
+    /* the embedded server runs as 'postgres' when we are root: it must be
+     * able to enter the folder */
+    chmod(tctest_dir, 0755);
+    snprintf(dir, sizeof(dir), "%s/demo", tctest_dir);
+    tc_demo_opts o = {.dir = dir, .records = 300, .keep_db = 1, .jobs = 2};
+    char *out = NULL;
+    size_t outn = 0;
+    FILE *f = open_memstream(&out, &outn);
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_demo(&o, f, &e);
+    fclose(f);
+    if (rc)
+        fail_msg("demo: %s (%s)", e.msg, e.hint);
+    assert_non_null(strstr(out, "audit verify:   OK"));
+    assert_non_null(strstr(out, "reconciliation.html"));
+
+    snprintf(path, sizeof(path), "%s/city/answer-key.json", dir);
+    json_t *key = json_load_file(path, 0, NULL);
+    assert_non_null(key);
+    /* the summary's total is the key's */
+    const char *ktransfer = json_string_value(json_object_get(json_object_get(key, "totals"),
+                                                              "transfer"));
+    assert_non_null(strstr(out, ktransfer));
+
+    snprintf(path, sizeof(path), "%s/work/db", dir);
+    tc_pgserver *srv;
+    assert_int_equal(tc_pgserver_attach(&srv, path, &e), 0);
+    PGconn *c = PQconnectdb(tc_pgserver_conninfo(srv, "tongchou"));
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    int checked = 0;
+    size_t i;
+    json_t *county;
+    json_array_foreach(json_object_get(key, "counties"), i, county) {
+        const char *code = json_string_value(json_object_get(county, "county"));
+        const char *type;
+        json_t *rec;
+        json_object_foreach(json_object_get(json_object_get(county, "source"), "records"), type,
+                            rec) {
+            char sql[1024];
+            int n = snprintf(sql, sizeof(sql), "SELECT count(*)");
+            const char *col;
+            json_t *amt;
+            json_object_foreach(json_object_get(rec, "totals"), col, amt)
+                n += snprintf(sql + n, sizeof(sql) - (size_t)n, ", sum(%s)", col);
+            snprintf(sql + n, sizeof(sql) - (size_t)n, " FROM tongchou.%s WHERE county = $1",
+                     type);
+            const char *params[1] = {code};
+            PGresult *r = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_TUPLES_OK)
+                fail_msg("%s: %s", sql, PQerrorMessage(c));
+            long long want = json_integer_value(json_object_get(rec, "count"));
+            if (atoll(PQgetvalue(r, 0, 0)) != want)
+                fail_msg("%s %s: %s rows in the database, the key says %lld", code, type,
+                         PQgetvalue(r, 0, 0), want);
+            int k = 1;
+            json_object_foreach(json_object_get(rec, "totals"), col, amt) {
+                long long kf = fen_of(json_string_value(amt));
+                long long db = PQgetisnull(r, 0, k) ? 0 : atoll(PQgetvalue(r, 0, k));
+                if (db != kf)
+                    fail_msg("%s %s %s: %lld fen in the database, the key says %lld", code, type,
+                             col, db, kf);
+                k++;
+            }
+            PQclear(r);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 70);
+    /* every batch loaded exactly once */
+    PGresult *r = PQexec(c, "SELECT count(*), count(DISTINCT (county, type)) FROM tongchou.batch "
+                            "WHERE state = 'complete'");
+    assert_string_equal(PQgetvalue(r, 0, 0), "70");
+    assert_string_equal(PQgetvalue(r, 0, 1), "70");
+    PQclear(r);
+    PQfinish(c);
+    assert_int_equal(tc_pgserver_stop(srv, &e), 0);
+    json_decref(key);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {cmocka_unit_test(test_demo_matches_key)};
+    return cmocka_run_group_tests(t, tctest_dir_setup, tctest_dir_teardown);
+}
