@@ -457,6 +457,17 @@ static void test_refusals(void **state)
         fail_msg("other reconciliation: %s", e.msg);
     assert_non_null(strstr(e.msg, "made from reconciliation"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+    /* another mapping set (one note changed) than the plan names */
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && sed -i 's/^\\*,employer,employer,,,/&changed/' "
+             "'%s/kind.csv'", SET, wpath("map2"),
+             wpath("map2"));
+    assert_int_equal(system(cmd), 0);
+    static char *xargv[] = {"transfer", "execute"};
+    tc_transfer_exec_opts mo = {.db = db, .plan = p, .reconciliation = recon,
+                                .mappings = wpath("map2"), .pubs = both, .npubs = 2,
+                                .key = key[OPS], .audit = {trail, 2, xargv}};
+    assert_int_equal(tc_transfer_execute(&mo, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "mapping set"));
     /* a loaded batch of a planned county replaced after planning */
     pgtest_exec(c, "UPDATE tongchou.batch SET state = 'replaced' WHERE county = '220122' AND "
                    "type = 'payable'");

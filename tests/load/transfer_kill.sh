@@ -164,5 +164,21 @@ for i in $(seq 1 20); do
   echo "kill $i at ${at} ms: $before transfers had committed; every one is there once"
   psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
 done
+# Two processes at once: each exits 0, between them every transfer is
+# posted once, the other says already.
+newdb twice
+"$tc" transfer execute "$plan" "${ex[@]}" --db dbname=twice >"$work/o1" 2>"$work/e1" &
+p1=$!
+"$tc" transfer execute "$plan" "${ex[@]}" --db dbname=twice >"$work/o2" 2>"$work/e2" &
+p2=$!
+wait "$p1" || { cat "$work/e1"; fail "concurrent execute 1"; }
+wait "$p2" || { cat "$work/e2"; fail "concurrent execute 2"; }
+[ "$(cat "$work/o1" "$work/o2" | grep -c '^posted')" -eq "$n" ] &&
+  [ "$(cat "$work/o1" "$work/o2" | grep -c '^already')" -eq "$n" ] ||
+  fail "two executes at once: $(cat "$work/o1" "$work/o2" | cut -f1 | sort | uniq -c | tr '\n' ' ')"
+postings twice >"$work/got"
+diff "$work/want" "$work/got" >/dev/null || fail "two executes at once: postings differ"
+echo "two executes at once: $n transfers posted once"
+
 [ "$mid" -ge 10 ] || fail "only $mid of 20 kills landed before the commit"
 echo "ok: 20 kills, $mid before the commit, $inside of them inside the transaction"
