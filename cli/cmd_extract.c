@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/record.h"
 #include "core/log.h"
 #include "core/record.h"
 #include "extract/emit.h"
@@ -50,6 +51,9 @@ int cmd_extract(int argc, char **argv)
         return tc_cli_usage_error("extract", "output folder %s does not exist", o.outdir);
 
     int worst = 0;
+    tc_cli_files out = {0};
+    const char *done_src[256];
+    size_t ndone = 0;
     char seen[64][7];
     int nseen = 0;
     for (int i = optind; i < argc; i++) {
@@ -73,11 +77,14 @@ int cmd_extract(int argc, char **argv)
                                "batches were replaced", src, r.county);
         if (nseen < 64)
             memcpy(seen[nseen++], r.county, 7);
+        if (ndone < 256)
+            done_src[ndone++] = src_arg;
         long long total = 0;
         for (int t = 0; t < tc_nrectypes; t++) {
             char path[1024];
             tc_emit_batch_path(path, sizeof(path), o.outdir, r.county, tc_rectypes[t].name);
             printf("%s\n", path);
+            tc_cli_files_add(&out, path);
             total += r.records[t];
         }
         double secs = (double)(tc_now_ns() - t0) / 1e9;   /* for people, not money */
@@ -88,5 +95,11 @@ int cmd_extract(int argc, char **argv)
                            "digit (reconcile reports them)", src, r.bad_check_digits);
     }
     fflush(stdout);
+    if (ndone) {
+        int code = tc_cli_record(argc, argv, done_src, ndone, &out, NULL, NULL);
+        if (code > worst)
+            worst = code;
+    }
+    tc_cli_files_free(&out);
     return worst;
 }

@@ -10,16 +10,21 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/record.h"
 #include "core/log.h"
 #include "transform/map.h"
 
 static void report(void *arg, const tc_map_group *g)
 {
-    (void)arg;
-    if (g->out_path[0])
+    tc_cli_files *out = arg;
+    if (g->out_path[0]) {
         printf("%s\n", g->out_path);
-    if (g->reject_path[0])
+        tc_cli_files_add(out, g->out_path);
+    }
+    if (g->reject_path[0]) {
         printf("%s\n", g->reject_path);
+        tc_cli_files_add(out, g->reject_path);
+    }
     tc_log_info("%s %s -> %s: %lld in, %lld mapped, %lld rejected", g->county, g->type,
                 g->region[0] ? g->region : "(no region)", g->in, g->out, g->rejected);
 }
@@ -55,10 +60,23 @@ int cmd_map(int argc, char **argv)
     if (tc_mapset_load(&m, set, &e))
         return tc_log_fail(&e);
     long long rejected = 0;
-    int rc = tc_map_run(m, (const char *const *)argv + optind, argc - optind, out, report, NULL,
-                        &rejected, &e);
-    tc_mapset_free(m);
+    tc_cli_files wrote = {0};
+    int rc = tc_map_run(m, (const char *const *)argv + optind, argc - optind, out, report,
+                        &wrote, &rejected, &e);
     fflush(stdout);
+    if (!rc) {
+        char rec[64];
+        snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
+        int code = tc_cli_record(argc, argv, (const char *const *)argv + optind,
+                                 (size_t)(argc - optind), &wrote, tc_mapset_digest(m), rec);
+        if (code) {
+            tc_cli_files_free(&wrote);
+            tc_mapset_free(m);
+            return code;
+        }
+    }
+    tc_cli_files_free(&wrote);
+    tc_mapset_free(m);
     if (rc)
         return tc_log_fail(&e);
     if (rejected) {

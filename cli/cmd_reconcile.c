@@ -10,13 +10,14 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "cli/record.h"
 #include "core/log.h"
 #include "reconcile/reconcile.h"
 
 static void wrote(void *arg, const char *path)
 {
-    (void)arg;
     printf("%s\n", path);
+    tc_cli_files_add(arg, path);
 }
 
 int cmd_reconcile(int argc, char **argv)
@@ -47,11 +48,17 @@ int cmd_reconcile(int argc, char **argv)
     tc_err e;
     tc_err_clear(&e);
     int status = 0;
+    tc_cli_files files = {0};
     int rc = tc_reconcile_run(set, (const char *const *)argv + optind, argc - optind, out, wrote,
-                              NULL, &status, &e);
+                              &files, &status, &e);
     fflush(stdout);
+    int code = rc ? 0 : tc_cli_record(argc, argv, (const char *const *)argv + optind,
+                                      (size_t)(argc - optind), &files, NULL, NULL);
+    tc_cli_files_free(&files);
     if (rc)
         return tc_log_fail(&e);
+    if (code)
+        return code;
     if (status)
         tc_log_warning("findings need attention: see %s/findings.csv", out);
     return status ? TC_EXIT_FINDINGS : TC_EXIT_OK;

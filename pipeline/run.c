@@ -232,6 +232,26 @@ static int record(run *R, int argc, char **argv, const paths *in, const paths *o
     return tc_audit_record_command(&c, NULL, e);
 }
 
+/* The entry of `tongchou COMMAND -m MAPPINGS -o OUTDIR INPUT...`, the command
+ * line that would redo the step (audit verify --rerun runs it). */
+static int record_cmd(run *R, const char *command, const char *outdir, const paths *in,
+                      const paths *out, const char *records, tc_err *e)
+{
+    char **argv = calloc((size_t)in->n + 5, sizeof(char *));
+    if (!argv)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    argv[0] = (char *)command;
+    argv[1] = "-m";
+    argv[2] = (char *)R->m->mappings;
+    argv[3] = "-o";
+    argv[4] = (char *)outdir;
+    for (int i = 0; i < in->n; i++)
+        argv[5 + i] = in->v[i];
+    int rc = record(R, 5 + in->n, argv, in, out, records, e);
+    free(argv);
+    return rc;
+}
+
 /* ------------------------------------------------------------ a county */
 
 static int county_dirs(run *R, const tc_manifest_county *c, char *bdir, char *cdir)
@@ -330,10 +350,9 @@ static int step_map(run *R, const tc_manifest_county *c, const char *bdir, const
     if (!rc)
         rc = list_batches(cdir, 1, &out, e);
     if (!rc) {
-        char *argv[] = {"map", "-m", (char *)R->m->mappings, "-o", (char *)cdir};
         char rec[96];
         snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
-        rc = record(R, 5, argv, &in, &out, rec, e);
+        rc = record_cmd(R, "map", cdir, &in, &out, rec, e);
     }
     if (!rc) {
         R->r->steps_done++;
@@ -422,8 +441,7 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
                           wrote, &out, &status, e);
     if (!rc) {
         qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
-        char *argv[] = {"reconcile", "-m", (char *)R->m->mappings, "-o", R->r->reports};
-        rc = record(R, 5, argv, in, &out, NULL, e);
+        rc = record_cmd(R, "reconcile", R->r->reports, in, &out, NULL, e);
     }
     if (!rc) {
         R->r->steps_done++;

@@ -1,0 +1,33 @@
+/*
+ * record.h - the audit entry of one command run from the command line.
+ *
+ * Every command that reads inputs or changes state appends an entry to the
+ * audit trail (core/audit.h) when a signing key is configured: the private
+ * key in $TONGCHOU_KEY, the trail in $TONGCHOU_AUDIT (default
+ * ./audit.trail).  With no key configured the command still runs and says,
+ * once, that it was not recorded; `tongchou run` always records, with the
+ * manifest's key.
+ */
+#ifndef TC_CLI_RECORD_H
+#define TC_CLI_RECORD_H
+
+#include <stddef.h>
+
+/* Paths a command wrote, collected as it goes. */
+typedef struct tc_cli_files {
+    char **v;
+    size_t n;
+} tc_cli_files;
+
+void tc_cli_files_add(tc_cli_files *f, const char *path);
+void tc_cli_files_free(tc_cli_files *f);
+
+/*
+ * Record the command (argv[0] is its name) with its inputs and outputs.
+ * Returns the exit code to use: 0 when recorded or nothing to record with,
+ * else the exit code of the failure (already reported on stderr).
+ */
+int tc_cli_record(int argc, char **argv, const char *const *inputs, size_t nin,
+                  const tc_cli_files *outputs, const char *mappings, const char *records);
+
+#endif
