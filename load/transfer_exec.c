@@ -508,8 +508,24 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
         long long db = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
                                 " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
                                 " AND account = $3", 3, d, &rc, e);
+        /* and the claims and debts again from the loaded detail records */
+        const char *cf[] = {t->county, t->fund};
+        long long lc = value(x, "SELECT (SELECT coalesce(sum(greatest(due - paid, 0)), 0) FROM "
+                                "tongchou.contribution WHERE county = $1 AND fund = $2 AND "
+                                "kind = 'employer') + (SELECT coalesce(sum(due - received), 0) "
+                                "FROM tongchou.subsidy WHERE county = $1 AND fund = $2)", 2, cf,
+                             &rc, e);
+        long long ld = value(x, "SELECT coalesce(sum(settled - paid), 0) FROM tongchou.payable "
+                                "WHERE county = $1 AND fund = $2", 2, cf, &rc, e);
         if (rc)
             break;
+        if (lc != t->claims || ld != t->debts) {
+            char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
+            rc = tc_fail(e, TC_EINTEGRITY, "after-check failed: county %s fund %s: the loaded "
+                         "records give claims %s and debts %s, not the reconciled ones",
+                         t->county, t->fund, tc_money_format(lc, a), tc_money_format(ld, b));
+            break;
+        }
         if (t->cash_closing - left != 0)
             rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: the fund's "
                            "cash is not zero after transfer %s", t->county, t->fund, t->id);

@@ -477,6 +477,19 @@ static void test_refusals(void **state)
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), 0);
     pgtest_exec(c, "UPDATE tongchou.batch SET state = 'complete' WHERE county = '220122' AND "
                    "type = 'payable'");
+    /* a loaded payable altered behind the register's back: the after-check
+     * finds the debts differ, and the whole plan rolls back */
+    pgtest_exec(c, "UPDATE tongchou.payable SET paid = paid - 1 WHERE county = '220122' AND "
+                   "(src_county, src_record) = (SELECT src_county, min(src_record) FROM "
+                   "tongchou.payable WHERE county = '220122' AND fund = '310' GROUP BY 1 "
+                   "LIMIT 1)");
+    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "after-check failed"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+    pgtest_exec(c, "UPDATE tongchou.payable SET paid = paid + 1 WHERE county = '220122' AND "
+                   "(src_county, src_record) = (SELECT src_county, min(src_record) FROM "
+                   "tongchou.payable WHERE county = '220122' AND fund = '310' GROUP BY 1 "
+                   "LIMIT 1)");
     /* and with everything right it goes through */
     assert_int_equal(execute(db, p, recon, both, 2, &s, &e), 0);
     assert_int_equal(s.posted, 5);
