@@ -10,6 +10,9 @@
 #ifndef TC_CLI_CMD_H
 #define TC_CLI_CMD_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 typedef struct tc_command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -17,6 +20,13 @@ typedef struct tc_command {
     const char *summary;    /* one line */
     const char *help;       /* options and details, may be "" */
 } tc_command;
+
+/* The command table, and how many commands it has. */
+const tc_command *tc_cli_commands(size_t *n);
+
+/* tongchou(1) in troff, and the bash completion, from the table (docgen.c). */
+void tc_cli_man(FILE *f);
+void tc_cli_completion(FILE *f);
 
 /* Find a command by name (NULL when unknown). */
 const tc_command *tc_cli_find(const char *name);

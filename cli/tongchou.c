@@ -115,7 +115,8 @@ static const tc_command commands[] = {
      "loaded is skipped; a different batch of the same county and record type is\n"
      "refused unless --replace.  A failed batch leaves nothing behind and is\n"
      "recorded with its error; the next batch is tried.  stdout: one line per\n"
-     "batch: outcome, county, type, records, path.\n"
+     "batch: outcome, county, type, records, path.  A reconciliation.json (from\n"
+     "reconcile) given as a BATCH goes into the reconciliation tables, once.\n"
      "\n"
      "      --db DB          libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
      "      --replace        replace a loaded batch of the same county and type\n"
@@ -216,6 +217,12 @@ static const tc_command commands[] = {
      "                 count, control totals, digest; exit 5 on any mismatch\n"},
 };
 
+const tc_command *tc_cli_commands(size_t *n)
+{
+    *n = sizeof(commands) / sizeof(commands[0]);
+    return commands;
+}
+
 const tc_command *tc_cli_find(const char *name)
 {
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -282,6 +289,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         usage_all(stdout);
+        return TC_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0 && argc > 2 && strcmp(argv[2], "--man") == 0) {
+        tc_cli_man(stdout);
+        return TC_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0 && argc > 2 && strcmp(argv[2], "--bash-completion") == 0) {
+        tc_cli_completion(stdout);
         return TC_EXIT_OK;
     }
     if (strcmp(name, "help") == 0) {
