@@ -28,7 +28,7 @@ check version 0 "$tc" --version;            grep_out version '^tongchou [0-9]'
 check help 0 "$tc" --help;                  grep_out help 'generate'
 check no-args 2 "$tc"
 check unknown 2 "$tc" frobnicate;           grep_err unknown "^tongchou: error: 'frobnicate' is not a tongchou command"
-for c in generate extract mappings db batch; do
+for c in generate extract map mappings reconcile load db keygen audit run status demo batch; do
   check "help-$c" 0 "$tc" "$c" --help;      grep_out "help-$c" "^usage: tongchou $c "
   check "help2-$c" 0 "$tc" help "$c";       grep_out "help2-$c" "^usage: tongchou $c "
 done
@@ -36,6 +36,12 @@ check gen-noargs 2 "$tc" generate;          grep_err gen-noargs '^tongchou: gene
 check gen-badn 2 "$tc" generate -n x /tmp/x; grep_err gen-badn "bad --records 'x'"
 check gen-few 2 "$tc" generate -n 5 /tmp/x; grep_err gen-few 'at least 100 records'
 check gen-cutover 2 "$tc" generate --cutover 2021-02-30x /tmp/x; grep_err gen-cutover "bad cutover"
+check run-noargs 2 "$tc" run;               grep_err run-noargs '^tongchou: run: error: name one manifest'
+check run-missing 2 "$tc" run /nonexistent.ini; grep_err run-missing 'cannot read manifest /nonexistent.ini'
+check status-noargs 2 "$tc" status;         grep_err status-noargs 'name one manifest'
+check demo-few 2 "$tc" demo -n 5 /tmp/x;    grep_err demo-few '100 records or more'
+check man 0 "$tc" help --man;               grep_out man '^.TH TONGCHOU 1'
+check completion 0 "$tc" help --bash-completion; grep_out completion 'complete -o filenames -F _tongchou tongchou'
 check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'frob'"
 check batch-missing 4 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
 printf 'not a batch' > $tmp/x.tcb
