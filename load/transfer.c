@@ -50,7 +50,13 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
 {
     json_error_t je;
     *out = NULL;
-    json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, TC_EIO, "cannot read the file");
+    }
+    json_t *d = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    fclose(f);
     if (!d) {
         tc_err_at(e, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0);
         return tc_fail(e, TC_EINPUT, "not JSON: %s", je.text);
@@ -112,15 +118,17 @@ int xfer_verify(const json_t *doc, const char *path, size_t i, const char *role,
     const char *kid = json_string_value(json_object_get(s, "key"));
     const char *r = json_string_value(json_object_get(s, "role"));
     const char *b64 = json_string_value(json_object_get(s, "sig"));
-    tc_err_at(e, path, 0, 0);
-    if (!s || !kid || !b64 || !r || strcmp(r, role) != 0)
+    if (!s || !kid || !b64 || !r || strcmp(r, role) != 0) {
+        tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EINTEGRITY, "the %s's signature is missing", role);
+    }
     *keyid = kid;
     const tc_pubkey *k = NULL;
     for (int j = 0; j < n && !k; j++)
         if (strcmp(tc_pubkey_id(keys[j]), kid) == 0)
             k = keys[j];
     if (!k) {
+        tc_err_at(e, path, 0, 0);
         tc_fail(e, TC_EINTEGRITY, "the %s's signature is by key %s, whose public key was not "
                                   "given", role, kid);
         return tc_err_hint(e, "give the %s's public key with --pub", role);
@@ -132,6 +140,8 @@ int xfer_verify(const json_t *doc, const char *path, size_t i, const char *role,
         return tc_fail(e, TC_ENOMEM, "out of memory");
     int ok = sn > 0 && tc_pubkey_verify(k, body, strlen(body), sig, (size_t)sn);
     free(body);
+    if (!ok)
+        tc_err_at(e, path, 0, 0);
     if (!ok)
         return tc_fail(e, TC_EINTEGRITY, "the %s's signature (key %s) does not verify: the "
                                          "document was changed after it was signed", role, kid);
