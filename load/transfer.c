@@ -61,8 +61,8 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
         tc_err_at(e, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0);
         return tc_fail(e, TC_EINPUT, "not JSON: %s", je.text);
     }
-    const char *f = json_string_value(json_object_get(d, "format"));
-    if (!json_is_object(d) || !f || strcmp(f, format) != 0) {
+    const char *fm = json_string_value(json_object_get(d, "format"));
+    if (!json_is_object(d) || !fm || strcmp(fm, format) != 0) {
         json_decref(d);
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EINPUT, "not a %s document", format);
