@@ -18,6 +18,7 @@
 #include "core/version.h"
 #include "generate/gen.h"
 #include "load/pgserver.h"
+#include "load/transfer.h"
 #include "pipeline/manifest.h"
 #include "pipeline/run.h"
 #include "pipeline/status.h"
@@ -87,42 +88,105 @@ static int make_keys(const char *dir, tc_err *e)
     return 0;
 }
 
+/* ------------------------------------------------------------ the transfer */
+
+typedef struct posted {
+    char county[16][7];
+    tc_fen amount[16];
+    int n;
+} posted;
+
+static void on_transfer(void *arg, const tc_transfer_result *t)
+{
+    posted *p = arg;
+    int i = 0;
+    while (i < p->n && strcmp(p->county[i], t->county) != 0)
+        i++;
+    if (i == p->n && p->n < 16)
+        snprintf(p->county[p->n++], 7, "%s", t->county);
+    if (i < 16)
+        tc_money_add(p->amount[i], t->amount, &p->amount[i]);
+}
+
+/* The checker approves the maker's plan; the plan is executed. */
+static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_run_result *r,
+                    posted *p, tc_err *e)
+{
+    char checker[P + 32], maker_pub[P + 32], report[P + 40], trail[P + 16];
+    snprintf(checker, sizeof(checker), "%s/keys/checker.key", o->dir);
+    snprintf(maker_pub, sizeof(maker_pub), "%s/keys/maker.pub", o->dir);
+    snprintf(report, sizeof(report), "%s/reconciliation.json", r->reports);
+    snprintf(trail, sizeof(trail), "%s/audit.trail", m->work);
+    char *aargv[] = {"transfer", "approve", (char *)r->plan, "-k", checker, "--pub", maker_pub};
+    tc_transfer_audit aa = {.trail = trail, .argc = 7, .argv = aargv};
+    int rc = tc_transfer_approve(r->plan, checker, maker_pub, &aa, e);
+    if (rc)
+        return rc;
+    const char *pubs[] = {maker_pub, m->checker_key};
+    char *xargv[] = {"transfer", "execute", (char *)r->plan, "-r", report, "-m",
+                     (char *)m->mappings, "--pub", maker_pub, "--pub", (char *)m->checker_key,
+                     "-k", (char *)m->maker_key};
+    tc_transfer_exec_opts x = {.db = r->db_conninfo,
+                               .plan = r->plan,
+                               .reconciliation = report,
+                               .mappings = m->mappings,
+                               .pubs = pubs,
+                               .npubs = 2,
+                               .key = m->maker_key,
+                               .audit = {.trail = trail, .argc = 13, .argv = xargv},
+                               .on_result = on_transfer,
+                               .arg = p};
+    tc_transfer_exec_summary s = {0};
+    return tc_transfer_execute(&x, &s, e);
+}
+
 /* ------------------------------------------------------------ the summary */
 
 static const char *str(json_t *j) { return json_is_string(j) ? json_string_value(j) : "?"; }
 
-static void summary(FILE *out, const tc_run_result *r, const tc_status *st, const char *dir)
+static void summary(FILE *out, const tc_run_result *r, const tc_status *st, const posted *p,
+                    const char *dir)
 {
-    char p[P + 64];
-    snprintf(p, sizeof(p), "%s/reconciliation.json", r->reports);
-    json_t *doc = json_load_file(p, 0, NULL);
-    fprintf(out, "\n%-8s %18s %9s %9s  %s\n", "county", "transfer (yuan)", "blocking", "warnings",
-            "name");
+    char path[P + 64];
+    snprintf(path, sizeof(path), "%s/reconciliation.json", r->reports);
+    json_t *doc = json_load_file(path, 0, NULL);
+    fprintf(out, "\n%-8s %18s %18s %9s %9s  %s\n", "county", "cash (yuan)", "moved (yuan)",
+            "blocking", "warnings", "name");
+    tc_fen moved_total = 0;
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        const char *code = json_string_value(json_object_get(c, "county"));
+        const char *code = str(json_object_get(c, "county"));
         tc_fen sum = 0;
         size_t k;
         json_t *fund;
         json_array_foreach(json_object_get(c, "funds"), k, fund) {
-            const char *t = json_string_value(json_object_get(fund, "transfer"));
+            const char *t = str(json_object_get(fund, "transfer"));
             tc_fen v;
             tc_err e;
-            if (t && tc_money_parse_yuan(t, strlen(t), &v, &e) == 0)
+            if (tc_money_parse_yuan(t, strlen(t), &v, &e) == 0)
                 tc_money_add(sum, v, &sum);
         }
         const tc_status_row *row = NULL;
         for (int j = 0; j < st->n; j++)
-            if (code && strcmp(st->rows[j].county, code) == 0)
+            if (strcmp(st->rows[j].county, code) == 0)
                 row = &st->rows[j];
+        char moved[TC_MONEY_BUFSZ + 32] = "held *";
+        for (int j = 0; j < p->n; j++)
+            if (strcmp(p->county[j], code) == 0) {
+                tc_money_format(p->amount[j], moved);
+                tc_money_add(moved_total, p->amount[j], &moved_total);
+            }
         char b[TC_MONEY_BUFSZ];
-        fprintf(out, "%-8s %18s %9d %9d  %s\n", code ? code : "?", tc_money_format(sum, b),
+        fprintf(out, "%-8s %18s %18s %9d %9d  %s\n", code, tc_money_format(sum, b), moved,
                 row ? row->blocking : 0, row ? row->warnings : 0, row ? row->name : "");
     }
     json_t *tot = json_object_get(doc, "totals");
-    fprintf(out, "%-8s %18s\n", "total", str(json_object_get(tot, "transfer")));
-    fprintf(out, "claims carried over %s yuan, debts %s yuan; reconciliation %s\n",
+    char b[TC_MONEY_BUFSZ];
+    fprintf(out, "%-8s %18s %18s\n", "total", str(json_object_get(tot, "transfer")),
+            tc_money_format(moved_total, b));
+    fprintf(out, "* held: blocking findings, not waived (see the report)\n"
+                 "claims carried over %s yuan, debts %s yuan; reconciliation %s\n",
             str(json_object_get(tot, "claims")), str(json_object_get(tot, "debts")),
             str(json_object_get(doc, "status")));
     json_decref(doc);
@@ -130,6 +194,7 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
     fprintf(out, "workbook:       %s/reconciliation.xlsx\n", r->reports);
     fprintf(out, "findings:       %s/findings.csv\n", r->reports);
     fprintf(out, "status page:    %s/status.html\n", dir);
+    fprintf(out, "transfer plan:  %s (made, approved, executed)\n", r->plan);
     fprintf(out, "manifest:       %s/city.ini  (tongchou run / status %s/city.ini)\n", dir, dir);
     fprintf(out, "audit trail:    %s/work/audit.trail\n", dir);
     fprintf(out, "audit verify:   %s (%lld entries: %s)\n",
@@ -175,6 +240,12 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     tc_run_result r;
     rc = tc_run(m, &ro, NULL, NULL, &r, e);
 
+    posted p = {0};
+    if (!rc) {
+        fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed\n");
+        fflush(out);
+        rc = transfer(o, m, &r, &p, e);
+    }
     tc_status st = {0};
     if (!rc)
         rc = tc_status_collect(m, NULL, &st, e);
@@ -194,7 +265,7 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
             tc_pgserver_stop(srv, &se);
     }
     if (!rc) {
-        summary(out, &r, &st, o->dir);
+        summary(out, &r, &st, &p, o->dir);
         if (o->keep_db && r.embedded)
             fprintf(out, "database:       psql -h %s -p %d -U postgres tongchou\n", r.socket_dir,
                     r.port);

@@ -21,11 +21,13 @@
 
 #include "core/audit.h"
 #include "core/digest.h"
+#include "core/money.h"
 #include "core/sign.h"
 #include "extract/extract.h"
 #include "load/load.h"
 #include "load/pgserver.h"
 #include "load/schema.h"
+#include "load/transfer.h"
 #include "mappings/mapset.h"
 #include "reconcile/reconcile.h"
 #include "transform/map.h"
@@ -494,24 +496,83 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
     int rc = tc_schema_install(db, 1, &from, &to, e);
     if (rc)
         return rc;
+    /* the batches, then the reconciliation's results beside them */
+    paths all = {0};
+    for (int i = 0; i < in->n; i++)
+        paths_add(&all, in->v[i]);
+    char report[P + 40];
+    snprintf(report, sizeof(report), "%s/reconciliation.json", R->r->reports);
+    if (access(report, R_OK) == 0)
+        paths_add(&all, report);
     say(R, who, "load", "0%%: %d batches", in->n);
     tc_load_opts lo = {.db = db};
     tc_load_stats st = {0};
-    rc = tc_load_run(&lo, (const char *const *)in->v, in->n, &st, e);
+    rc = tc_load_run(&lo, (const char *const *)all.v, all.n, &st, e);
     char rec[160];
     snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
              st.loaded, st.replaced, st.skipped, st.failed);
     if (!rc) {
         paths none = {0};
-        char *argv[] = {"load"};
-        rc = record(R, 1, argv, in, &none, rec, e);
+        char **argv = calloc((size_t)all.n + 1, sizeof(char *));
+        if (!argv) {
+            paths_free(&all);
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
+        argv[0] = "load";
+        for (int i = 0; i < all.n; i++)
+            argv[1 + i] = all.v[i];
+        rc = record(R, 1 + all.n, argv, &all, &none, rec, e);
+        free(argv);
     }
     if (!rc) {
         R->r->steps_done++;
         say(R, who, "load", "100%%: %d loaded, %d already there", st.loaded + st.replaced,
             st.skipped);
     }
+    paths_free(&all);
     return rc;
+}
+
+/*
+ * The transfer plan, signed by the maker: WORK/transfer/plan.json.  A plan
+ * made from this very reconciliation is kept as it is - it may carry the
+ * checker's approval by now; another reconciliation means a new plan.
+ */
+static int step_plan(run *R, const char *db, tc_err *e)
+{
+    char dir[P + 16], plan[P + 32], report[P + 40], digest[TC_DIGEST_TEXT_MAX];
+    snprintf(dir, sizeof(dir), "%s/transfer", R->m->work);
+    snprintf(plan, sizeof(plan), "%s/plan.json", dir);
+    snprintf(report, sizeof(report), "%s/reconciliation.json", R->r->reports);
+    snprintf(R->r->plan, sizeof(R->r->plan), "%s", plan);
+    int rc = tc_digest_file(TC_DIGEST_SHA256, report, digest, e);
+    if (rc)
+        return rc;
+    json_t *old = json_load_file(plan, 0, NULL);
+    const char *made_from = json_string_value(json_object_get(old, "reconciliation"));
+    int current = made_from && strcmp(made_from, digest) == 0;
+    json_decref(old);
+    if (current) {
+        say(R, "city", "plan", "up to date (skipped): %s", plan);
+        R->r->steps_skipped++;
+        return 0;
+    }
+    if ((rc = mkdirs(dir, e)))
+        return rc;
+    char *argv[] = {"transfer", "plan", "-r", report, "-k", (char *)R->m->maker_key, "-o", plan};
+    tc_transfer_plan_opts po = {.db = db,
+                                .reconciliation = report,
+                                .key = R->m->maker_key,
+                                .out = plan,
+                                .audit = {.trail = R->trail, .argc = 8, .argv = argv}};
+    tc_transfer_plan_summary s = {0};
+    if ((rc = tc_transfer_plan(&po, &s, e)))
+        return rc;
+    R->r->steps_done++;
+    char b[TC_MONEY_BUFSZ];
+    say(R, "city", "plan", "100%%: %d transfers, %s yuan; %d counties left out (blocking "
+        "findings not waived)", s.transfers, tc_money_format(s.total, b), s.excluded);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -596,6 +657,10 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         rc = open_db(&R, &srv, db, sizeof(db), e);
         if (!rc)
             rc = step_load(&R, &in, db, e);
+        if (!rc && !o->county)
+            rc = step_plan(&R, db, e);
+        if (!rc)
+            snprintf(r->db_conninfo, sizeof(r->db_conninfo), "%s", db);
         if (srv) {
             tc_err se;
             if (o->keep_db)
@@ -605,6 +670,9 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         }
     } else if (!rc) {
         say(&R, o->county ? o->county : "city", "load", "to do: %d city batches", in.n);
+        if (!o->county)
+            say(&R, "city", "plan", "to do unless %s/transfer/plan.json was made from this "
+                "reconciliation", m->work);
     }
     paths_free(&in);
 out:

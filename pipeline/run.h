@@ -6,7 +6,9 @@
  *     map       county batches     -> WORK/city/<county>/<region>.<type>.tcb
  *   for the city:
  *     reconcile every city batch   -> WORK/reports/reconciliation.{json,csv,html,xlsx}
- *     load      every city batch   -> the database, exactly once each
+ *     load      every city batch   -> the database, exactly once each, and
+ *                                     the reconciliation's results
+ *     plan      the transfer       -> WORK/transfer/plan.json, signed by the maker
  *
  * Every step appends a signed entry to WORK/audit.trail naming the digests
  * of its inputs and outputs.  A step is skipped when the trail already
@@ -43,6 +45,8 @@ typedef struct tc_run_result {
     int findings;             /* reconcile reported findings or rejects */
     char reports[1024];       /* the report folder */
     char db[1024];            /* the conninfo used (no password) */
+    char db_conninfo[1024];   /* the same with it, for the caller's next steps */
+    char plan[1024];          /* the transfer plan, "" when none was made */
     int embedded;             /* an embedded server was used */
     char db_dir[1024];        /* ... in this folder */
     char socket_dir[1024];    /* ... listening here */

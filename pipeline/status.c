@@ -44,7 +44,7 @@ static const char *outdir_of(json_t *entry)
     return NULL;
 }
 
-static void from_trail(const tc_manifest *m, tc_status *st, const char *trail)
+static void from_trail(tc_status *st, const char *trail)
 {
     FILE *f = fopen(trail, "r");
     if (!f)
@@ -57,11 +57,14 @@ static void from_trail(const tc_manifest *m, tc_status *st, const char *trail)
         const char *dir = outdir_of(j);
         json_t *rec = json_object_get(j, "records");
         for (int i = 0; cmd && dir && i < st->n; i++) {
-            char want[TC_MANIFEST_PATH + 40];
+            /* paths are recorded as given, relative to where run was: match
+             * the end, WORK's own part */
+            char want[64];
             int extract = strcmp(cmd, "extract") == 0, map = strcmp(cmd, "map") == 0;
-            snprintf(want, sizeof(want), "%s/%s/%s", m->work, extract ? "batches" : "city",
+            snprintf(want, sizeof(want), "/%s/%s", extract ? "batches" : "city",
                      st->rows[i].county);
-            if ((!extract && !map) || strcmp(dir, want) != 0)
+            size_t dl = strlen(dir), wl = strlen(want);
+            if ((!extract && !map) || dl < wl || strcmp(dir + dl - wl, want) != 0)
                 continue;
             if (extract)
                 st->rows[i].extracted = json_integer_value(json_object_get(rec, "records"));
@@ -139,6 +142,14 @@ static void from_db(const tc_manifest *m, const char *db, tc_status *st)
             for (int i = 0; i < st->n; i++)
                 if (st->rows[i].loaded < 0)
                     st->rows[i].loaded = 0;
+            PGresult *t = PQexec(c, "SELECT county FROM tongchou.transfer "
+                                    "WHERE state = 'executed' GROUP BY county");
+            for (int i = 0; PQresultStatus(t) == PGRES_TUPLES_OK && i < PQntuples(t); i++) {
+                tc_status_row *r = row_of(st, PQgetvalue(t, i, 0));
+                if (r)
+                    snprintf(r->transfer, sizeof(r->transfer), "executed");
+            }
+            PQclear(t);
         } else {
             snprintf(st->db_note, sizeof(st->db_note), "the database has no tongchou schema yet");
         }
@@ -168,10 +179,9 @@ static void from_plans(const tc_manifest *m, tc_status *st)
         char p[TC_MANIFEST_PATH + 300];
         snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
         json_t *plan = json_load_file(p, 0, NULL);
+        /* executed is the database's word (from_db) */
         const char *state = json_array_size(json_object_get(plan, "signatures")) >= 2
                                 ? "approved" : "planned";
-        if (json_object_get(plan, "executed"))
-            state = "executed";
         size_t i;
         json_t *t;
         json_array_foreach(json_object_get(plan, "transfers"), i, t) {
@@ -201,10 +211,15 @@ static void from_audit(const tc_manifest *m, tc_status *st, const char *trail)
                  e.msg);
         return;
     }
-    const tc_pubkey *k = tc_signer_pubkey(s);
-    tc_audit_verify_opts o = {.keys = &k, .nkeys = 1};
+    /* the maker signs the pipeline's entries, the checker its approvals */
+    const tc_pubkey *k[2] = {tc_signer_pubkey(s), NULL};
+    tc_pubkey *checker = NULL;
+    if (m->checker_key[0] && tc_pubkey_load(&checker, m->checker_key, &e) == 0)
+        k[1] = checker;
+    tc_audit_verify_opts o = {.keys = k, .nkeys = checker ? 2 : 1};
     tc_audit_report rep = {0};
     int rc = tc_audit_verify(trail, &o, &rep, &e);
+    tc_pubkey_free(checker);
     st->audit_entries = rep.entries;
     st->audit_ok = rc == 0;
     snprintf(st->audit_note, sizeof(st->audit_note), "%s",
@@ -230,10 +245,10 @@ int tc_status_collect(const tc_manifest *m, const char *db, tc_status *st, tc_er
     char trail[TC_MANIFEST_PATH + 16];
     snprintf(trail, sizeof(trail), "%s/audit.trail", m->work);
     snprintf(st->reports, sizeof(st->reports), "%s/reports", m->work);
-    from_trail(m, st, trail);
+    from_trail(st, trail);
     from_report(st);
-    from_db(m, db, st);
     from_plans(m, st);
+    from_db(m, db, st);
     from_audit(m, st, trail);
     return 0;
 }

@@ -95,6 +95,39 @@ static void test_demo_matches_key(void **state)
         }
     }
     assert_int_equal(checked, 70);
+    /* the transfer: moved for the clean counties, each fund exactly the
+     * key's transfer figure; held for the five with blocking findings */
+    int moved = 0;
+    json_array_foreach(json_object_get(key, "counties"), i, county) {
+        const char *code = json_string_value(json_object_get(county, "county"));
+        int blocked = 0;
+        size_t k;
+        json_t *fnd;
+        json_array_foreach(json_object_get(county, "findings"), k, fnd) {
+            const char *sev = json_string_value(json_object_get(fnd, "severity"));
+            const char *fc = json_string_value(json_object_get(fnd, "code"));
+            blocked |= sev ? strcmp(sev, "blocking") == 0
+                           : strcmp(fc, "DUE_MISMATCH") != 0 && strcmp(fc, "RATE_MISMATCH") != 0 &&
+                                 strcmp(fc, "BAD_CHECK_DIGIT") != 0;
+        }
+        json_t *fund;
+        json_array_foreach(json_object_get(county, "funds"), k, fund) {
+            const char *params[2] = {code, json_string_value(json_object_get(fund, "fund"))};
+            PGresult *r = PQexecParams(c, "SELECT coalesce(sum(amount), -1) FROM tongchou.transfer "
+                                          "WHERE county = $1 AND fund = $2 AND state = 'executed'",
+                                       2, NULL, params, NULL, NULL, 0);
+            long long db = atoll(PQgetvalue(r, 0, 0));
+            long long want = blocked ? -1
+                                     : fen_of(json_string_value(json_object_get(fund, "transfer")));
+            if (db != want)
+                fail_msg("%s fund %s: %lld fen transferred, the key says %lld%s", code, params[1],
+                         db, want, blocked ? " (held: blocking findings)" : "");
+            PQclear(r);
+            moved += !blocked;
+        }
+    }
+    assert_true(moved >= 4);   /* 220100 and 220122, each with its funds */
+
     /* every batch loaded exactly once */
     PGresult *r = PQexec(c, "SELECT count(*), count(DISTINCT (county, type)) FROM tongchou.batch "
                             "WHERE state = 'complete'");
