@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/record.h"
 #include "core/log.h"
 #include "load/load.h"
 
@@ -24,10 +25,12 @@ static void on_progress(void *arg, const char *path, uint64_t done, uint64_t tot
     tc_progress_update(&prog, done);
 }
 
+/* arg: the batches now in the database, the audit entry's inputs */
 static void on_result(void *arg, const tc_load_result *r)
 {
     static const char *word[] = {"", "loaded", "replaced", "skipped", "failed"};
-    (void)arg;
+    if (r->outcome != TC_LOAD_FAILED)
+        tc_cli_files_add(arg, r->path);
     tc_progress_done(&prog);
     prog_path = NULL;
     printf("%s\t%s\t%s\t%llu\t%s\n", word[r->outcome], r->county, r->type, r->records, r->path);
@@ -79,7 +82,9 @@ int cmd_load(int argc, char **argv)
         return tc_cli_usage_error("load", "name batches, or give --retry-failed, --status or --verify");
     tc_err e;
     tc_err_clear(&e);
-    tc_load_stats st;
+    tc_load_stats st = {0};
+    tc_cli_files in = {0};
+    o.arg = &in;
     if (mode == 's')
         rc = tc_load_failures(o.db, on_failure, NULL, &n, &e);
     else if (mode == 'v')
@@ -89,6 +94,14 @@ int cmd_load(int argc, char **argv)
     else
         rc = tc_load_run(&o, (const char *const *)argv + optind, argc - optind, &st, &e);
     fflush(stdout);
+    char rec[96];   /* what committed is recorded, even when a batch failed */
+    snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
+             st.loaded, st.replaced, st.skipped, st.failed);
+    int code = st.loaded + st.replaced ? tc_cli_record(argc, argv, (const char *const *)in.v,
+                                                       in.n, NULL, NULL, rec) : 0;
+    tc_cli_files_free(&in);
+    if (code && !rc)
+        return code;
     if (rc) /* one batch failed: its message is out already */
         return failures_logged == 1 ? tc_exit_code(rc) : tc_log_fail(&e);
     if (mode == 's')

@@ -66,11 +66,17 @@ newdb() { # newdb NAME
   "$tc" db init --db "dbname=$1" >/dev/null 2>&1 || fail "db init $1"
 }
 
-# A clean load, timed, to know where the kills can land.
+# A clean load, timed, to know where the kills can land; recorded in an
+# audit trail, with every batch as an input.
 newdb clean
+"$tc" keygen -o "$work/key" >/dev/null 2>&1 || fail keygen
 t0=$(date +%s%N)
-"$tc" load -q --db dbname=clean "${batches[@]}" >/dev/null || fail "clean load"
+TONGCHOU_KEY=$work/key.key TONGCHOU_AUDIT=$work/trail \
+  "$tc" load -q --db dbname=clean "${batches[@]}" >/dev/null || fail "clean load"
 t1=$(date +%s%N)
+"$tc" audit verify --trail "$work/trail" --pub "$work/key.pub" "${batches[@]}" >/dev/null 2>&1 ||
+  fail "the clean load's audit entry does not verify"
+"$tc" audit show --trail "$work/trail" | grep -q '"loaded":70' || fail "no audit entry of 70 loaded"
 span=$(( (t1 - t0) / 1000000 ))
 [ "$span" -gt 0 ] || span=1
 check_db clean "clean load"
