@@ -17,6 +17,7 @@
 #include "core/sign.h"
 #include "core/version.h"
 #include "generate/gen.h"
+#include "load/mirror.h"
 #include "load/pgserver.h"
 #include "load/transfer.h"
 #include "pipeline/manifest.h"
@@ -245,6 +246,12 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
         fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed\n");
         fflush(out);
         rc = transfer(o, m, &r, &p, e);
+    }
+    if (!rc) {
+        /* the transfer's entries join the database's copy of the trail */
+        char trail[P + 16];
+        snprintf(trail, sizeof(trail), "%s/audit.trail", m->work);
+        rc = tc_audit_mirror(r.db_conninfo, trail, m->city, NULL, e);
     }
     tc_status st = {0};
     if (!rc)

@@ -25,6 +25,7 @@
 #include "core/sign.h"
 #include "extract/extract.h"
 #include "load/load.h"
+#include "load/mirror.h"
 #include "load/pgserver.h"
 #include "load/schema.h"
 #include "load/transfer.h"
@@ -659,6 +660,12 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
             rc = step_load(&R, &in, db, e);
         if (!rc && !o->county)
             rc = step_plan(&R, db, e);
+        int mirrored = 0;
+        if (!rc)
+            rc = tc_audit_mirror(db, R.trail, m->city, &mirrored, e);
+        if (!rc)
+            say(&R, "city", "audit", "%d new entries mirrored into tongchou.audit_entry",
+                mirrored);
         if (!rc)
             snprintf(r->db_conninfo, sizeof(r->db_conninfo), "%s", db);
         if (srv) {

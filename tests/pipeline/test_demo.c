@@ -98,6 +98,7 @@ static void test_demo_matches_key(void **state)
     /* the transfer: moved for the clean counties, each fund exactly the
      * key's transfer figure; held for the five with blocking findings */
     int moved = 0;
+    PGresult *r;
     json_array_foreach(json_object_get(key, "counties"), i, county) {
         const char *code = json_string_value(json_object_get(county, "county"));
         int blocked = 0;
@@ -113,7 +114,7 @@ static void test_demo_matches_key(void **state)
         json_t *fund;
         json_array_foreach(json_object_get(county, "funds"), k, fund) {
             const char *params[2] = {code, json_string_value(json_object_get(fund, "fund"))};
-            PGresult *r = PQexecParams(c, "SELECT coalesce(sum(amount), -1) FROM tongchou.transfer "
+            r = PQexecParams(c, "SELECT coalesce(sum(amount), -1) FROM tongchou.transfer "
                                           "WHERE county = $1 AND fund = $2 AND state = 'executed'",
                                        2, NULL, params, NULL, NULL, 0);
             long long db = atoll(PQgetvalue(r, 0, 0));
@@ -128,8 +129,20 @@ static void test_demo_matches_key(void **state)
     }
     assert_true(moved >= 4);   /* 220100 and 220122, each with its funds */
 
+    /* the database's copy of the trail: every entry, and it cannot change */
+    r = PQexec(c, "SELECT count(*) FROM tongchou.audit_entry WHERE county = '220100'");
+    assert_string_equal(PQgetvalue(r, 0, 0), "19");
+    PQclear(r);
+    r = PQexec(c, "DELETE FROM tongchou.audit_entry WHERE seq = 3");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_non_null(strstr(PQerrorMessage(c), "append-only"));
+    PQclear(r);
+    r = PQexec(c, "UPDATE tongchou.audit_entry SET command = 'x' WHERE seq = 3");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    PQclear(r);
+
     /* every batch loaded exactly once */
-    PGresult *r = PQexec(c, "SELECT count(*), count(DISTINCT (county, type)) FROM tongchou.batch "
+    r = PQexec(c, "SELECT count(*), count(DISTINCT (county, type)) FROM tongchou.batch "
                             "WHERE state = 'complete'");
     assert_string_equal(PQgetvalue(r, 0, 0), "70");
     assert_string_equal(PQgetvalue(r, 0, 1), "70");
