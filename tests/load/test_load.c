@@ -31,39 +31,16 @@
 #define RECORDS 300
 
 static char *work, county_dir[1024], city_dir[1100];
-static const char *regions[] = {"220100", "220112", "220113", "220184",
-                                "220182", "220183", "220122"};
 static char paths[70][1300];
 static const char *all[70];
 
 static int setup(void **state)
 {
     work = tctest_tmpdir();
-    if (!work || cityfix_build(work, RECORDS, 0, county_dir, sizeof(county_dir)))
+    if (!work || cityfix_build(work, RECORDS, 0, county_dir, sizeof(county_dir)) ||
+        cityfix_map(work, county_dir, paths, all))
         return -1;
     snprintf(city_dir, sizeof(city_dir), "%s/city-batches", work);
-    mkdir(city_dir, 0755);
-    const char *c[] = {"220100", "220112", "220113", "220381", "220182", "220183", "220122"};
-    static char in[70][1300];
-    const char *inp[70];
-    int n = 0;
-    for (int i = 0; i < 7; i++)
-        for (int t = 0; t < tc_nrectypes; t++) {
-            snprintf(in[n], sizeof(in[n]), "%s/%s.%s.tcb", county_dir, c[i], tc_rectypes[t].name);
-            snprintf(paths[n], sizeof(paths[n]), "%s/%s.%s.tcb", city_dir, regions[i],
-                     tc_rectypes[t].name);
-            inp[n] = in[n];
-            all[n] = paths[n];
-            n++;
-        }
-    tc_mapset *m;
-    tc_err e;
-    long long rej;
-    if (tc_mapset_load(&m, SET, &e) || tc_map_run(m, inp, n, city_dir, NULL, NULL, &rej, &e)) {
-        fprintf(stderr, "setup: %s\n", e.msg);
-        return -1;
-    }
-    tc_mapset_free(m);
     return pgtest_setup(state);
 }
 

@@ -55,38 +55,20 @@ static json_t *rdoc;
 
 static int setup(void **state)
 {
-    char county_dir[1024], city_dir[1100], rdir[1100];
+    char county_dir[1024], rdir[1100];
     work = tctest_tmpdir();
-    if (!work || cityfix_build(work, RECORDS, 0, county_dir, sizeof(county_dir)))
+    if (!work || cityfix_build(work, RECORDS, 0, county_dir, sizeof(county_dir)) ||
+        cityfix_map(work, county_dir, paths, all))
         return -1;
-    snprintf(city_dir, sizeof(city_dir), "%s/city-batches", work);
-    mkdir(city_dir, 0755);
-    const char *c[] = {"220100", "220112", "220113", "220381", "220182", "220183", "220122"};
-    const char *rg[] = {"220100", "220112", "220113", "220184", "220182", "220183", "220122"};
-    static char in[70][1300];
-    const char *inp[70];
-    int n = 0;
-    for (int i = 0; i < 7; i++)
-        for (int t = 0; t < tc_nrectypes; t++) {
-            snprintf(in[n], sizeof(in[n]), "%s/%s.%s.tcb", county_dir, c[i], tc_rectypes[t].name);
-            snprintf(paths[n], sizeof(paths[n]), "%s/%s.%s.tcb", city_dir, rg[i],
-                     tc_rectypes[t].name);
-            inp[n] = in[n];
-            all[n] = paths[n];
-            n++;
-        }
-    tc_mapset *m;
+    int n = 70;
     tc_err e;
-    long long rej;
     int status;
     snprintf(rdir, sizeof(rdir), "%s/recon", work);
     mkdir(rdir, 0755);
-    if (tc_mapset_load(&m, SET, &e) || tc_map_run(m, inp, n, city_dir, NULL, NULL, &rej, &e) ||
-        tc_reconcile_run(SET, all, n, rdir, NULL, NULL, &status, &e)) {
+    if (tc_reconcile_run(SET, all, n, rdir, NULL, NULL, &status, &e)) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
     }
-    tc_mapset_free(m);
     snprintf(recon, sizeof(recon), "%s/reconciliation.json", rdir);
     snprintf(trail, sizeof(trail), "%s/audit.trail", work);
     for (int i = 0; i < 5; i++) {

@@ -10,103 +10,37 @@
  */
 #include "tests/support/tctest.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "core/batch.h"
-#include "extract/extract.h"
-#include "generate/gen.h"
-#include "mappings/mapset.h"
 #include "reconcile/reconcile.h"
-#include "transform/map.h"
+#include "tests/support/cityfix.h"
 
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
 
 static char *dir;
-static char city[1024], county_dir[1024], city_dir[1024];
-static char *paths[256];
+static char city[1024], county_dir[1024];
+static char paths[70][1300];
+static const char *all[70];
 static int npaths;
-
-static int collect(const char *d)
-{
-    DIR *dd = opendir(d);
-    struct dirent *de;
-    npaths = 0;
-    while (dd && (de = readdir(dd)) && npaths < 256) {
-        size_t n = strlen(de->d_name);
-        if (n < 4 || strcmp(de->d_name + n - 4, ".tcb") != 0)
-            continue;
-        paths[npaths] = malloc(1400);
-        snprintf(paths[npaths++], 1400, "%s/%s", d, de->d_name);
-    }
-    if (dd)
-        closedir(dd);
-    return npaths;
-}
 
 static int setup(void **state)
 {
     (void)state;
     dir = tctest_tmpdir();
     snprintf(city, sizeof(city), "%s/city", dir);
-    snprintf(county_dir, sizeof(county_dir), "%s/county", dir);
-    snprintf(city_dir, sizeof(city_dir), "%s/mapped", dir);
-    mkdir(county_dir, 0755);
-    mkdir(city_dir, 0755);
-    tc_gen_options o;
-    tc_gen_defaults(&o);
-    o.dir = city;
-    o.records = 400;
-    tc_err e;
-    if (tc_gen_city(&o, &e)) {
-        fprintf(stderr, "generate: %s %s\n", e.msg, e.hint);
+    if (!dir || cityfix_build_full(dir, 400, county_dir, sizeof(county_dir)) ||
+        cityfix_map(dir, county_dir, paths, all))
         return -1;
-    }
-    char sources[1100];
-    snprintf(sources, sizeof(sources), "%s/sources", city);
-    DIR *d = opendir(sources);
-    struct dirent *de;
-    int rc = 0;
-    while (!rc && d && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        char src[1400];
-        snprintf(src, sizeof(src), "%s/%s", sources, de->d_name);
-        tc_extract_opts eo = {.outdir = county_dir};
-        tc_extract_result r;
-        if (tc_extract_source(src, &eo, &r, &e)) {
-            fprintf(stderr, "extract %s: %s\n", src, e.msg);
-            rc = -1;
-        }
-    }
-    if (d)
-        closedir(d);
-    if (rc)
-        return rc;
-    tc_mapset *m;
-    if (tc_mapset_load(&m, SET, &e))
-        return -1;
-    collect(county_dir);
-    long long rej = 0;
-    rc = tc_map_run(m, (const char *const *)paths, npaths, city_dir, NULL, NULL, &rej, &e);
-    tc_mapset_free(m);
-    for (int i = 0; i < npaths; i++)
-        free(paths[i]);
-    if (rc || rej) {
-        fprintf(stderr, "map: %s (%lld rejected)\n", e.msg, rej);
-        return -1;
-    }
-    collect(city_dir);
+    npaths = 70;
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < npaths; i++)
-        free(paths[i]);
     tctest_rmtree(dir);
     free(dir);
     return 0;
@@ -117,7 +51,7 @@ static void run(const char *out, int *status)
     tc_err e;
     tc_err_clear(&e);
     mkdir(out, 0755);
-    if (tc_reconcile_run(SET, (const char *const *)paths, npaths, out, NULL, NULL, status, &e)) {
+    if (tc_reconcile_run(SET, all, npaths, out, NULL, NULL, status, &e)) {
         char b[2048];
         fail_msg("reconcile: %s", tc_err_format(&e, b, sizeof(b)));
     }
