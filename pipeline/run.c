@@ -135,13 +135,27 @@ static int list_batches(const char *dir, int rejects, paths *out, tc_err *e)
         }
     }
     closedir(d);
-    qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+    if (out->n > 1)
+        qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
     return 0;
 }
 
-/* Remove the batches a step is about to write again. */
+/* Remove the batches a step is about to write again, and what a killed
+ * earlier attempt left half-written (hidden staging files). */
 static void clear_batches(const char *dir)
 {
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (de->d_name[0] == '.' && n > 5 && strcmp(de->d_name + n - 4, ".tcb") == 0) {
+            char p[P + 300];
+            snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    }
+    if (d)
+        closedir(d);
     paths a = {0}, b = {0};
     list_batches(dir, 0, &a, NULL);
     list_batches(dir, 1, &b, NULL);
@@ -443,7 +457,8 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     rc = tc_reconcile_run(R->m->mappings, (const char *const *)in->v, in->n, R->r->reports,
                           wrote, &out, &status, e);
     if (!rc) {
-        qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
+        if (out.n > 1)
+            qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
         rc = record_cmd(R, "reconcile", R->r->reports, in, &out, NULL, e);
     }
     if (!rc) {
