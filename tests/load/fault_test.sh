@@ -125,6 +125,11 @@ for i in $(seq 1 20); do
   echo "kill $i at ${at} ms: $before batches had committed; re-run loaded $((70 - before))"
 done
 [ "$killed_mid" -ge 12 ] || fail "only $killed_mid of 20 kills landed during a load"
+# The server saw loaders vanish inside their transactions (mid-COPY or
+# before the commit), not only between batches.
+intx=$(grep -c 'unexpected EOF on client connection with an open transaction' "$TC_PG_DIR/server.log")
+echo "kills inside a transaction: $intx"
+[ "$intx" -ge 4 ] || fail "only $intx kills landed inside a transaction"
 
 # The server restarted while a load runs (a third of the way in; earlier
 # if the load had already finished).
