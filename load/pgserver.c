@@ -120,10 +120,31 @@ int tc_pg_bindir(char *buf, size_t n, tc_err *e)
 }
 
 /* Run a server program (initdb, pg_ctl) as the server account. */
+/*
+ * argv with argv[0] the program's full path: PostgreSQL's programs find
+ * their siblings (initdb its postgres, pg_ctl its postgres) from their own
+ * argv[0], and only a name makes them search a PATH that need not hold
+ * them.  At most 32 arguments.
+ */
+static const char *const *full_argv(const char *const *argv, const char *path,
+                                    const char **buf)
+{
+    int n = 0;
+    buf[n++] = path;
+    while (argv[n] && n < 31) {
+        buf[n] = argv[n];
+        n++;
+    }
+    buf[n] = NULL;
+    return buf;
+}
+
 static int run_server_prog(tc_pgserver *s, const char *const *argv, tc_err *e)
 {
     char path[PATH_MAXLEN];
+    const char *buf[32];
     snprintf(path, sizeof(path), "%s/%s", s->bindir, argv[0]);
+    argv = full_argv(argv, path, buf);
     static const char *const unset[] = {"PGDATA", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE",
                                         "PGOPTIONS", NULL};
     tc_proc_opts o = {.uid = s->uid, .gid = s->gid, .as_user = s->as_user,
@@ -661,7 +682,9 @@ int tc_pgserver_createdb(tc_pgserver *s, const char *name, const char *encoding,
 int tc_pgserver_run(tc_pgserver *s, const char *const *argv, const char *out_path, tc_err *e)
 {
     char path[PATH_MAXLEN], host[PATH_MAXLEN + 8], port[32], user[64];
+    const char *buf[32];
     snprintf(path, sizeof(path), "%s/%s", s->bindir, argv[0]);
+    argv = full_argv(argv, path, buf);
     snprintf(host, sizeof(host), "PGHOST=%s", s->sock);
     snprintf(port, sizeof(port), "PGPORT=%d", s->port);
     snprintf(user, sizeof(user), "PGUSER=%s", SUPERUSER);
