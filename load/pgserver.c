@@ -36,12 +36,14 @@
 #include <libpq-fe.h>
 
 #include "core/atomic.h"
+#include "core/digest.h"
 #include "core/proc.h"
 
 #define PATH_MAXLEN 1024
 
 struct tc_pgserver {
     char dir[PATH_MAXLEN];
+    char home[PATH_MAXLEN];  /* where the server's files live: dir, or a stand-in */
     char data[PATH_MAXLEN];
     char sock[PATH_MAXLEN];
     char bindir[PATH_MAXLEN];
@@ -290,16 +292,48 @@ static int reachable(tc_pgserver *s, const char *path, tc_err *e)
     return 0;
 }
 
+/*
+ * The server's files - cluster, socket, log - live in DIR, or, when DIR is
+ * where the server's account cannot go (a folder under root's 0700 home),
+ * in a stand-in folder under /var/tmp named in DIR/home.
+ */
 static void set_paths(tc_pgserver *s)
 {
-    snprintf(s->data, sizeof(s->data), "%s/data", s->dir);
-    snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
     char p[PATH_MAXLEN], line[PATH_MAXLEN];
+    snprintf(p, sizeof(p), "%s/home", s->dir);
+    if (read_line(p, line, sizeof(line)) == 0)
+        snprintf(s->home, sizeof(s->home), "%s", line);
+    else
+        snprintf(s->home, sizeof(s->home), "%s", s->dir);
+    snprintf(s->data, sizeof(s->data), "%s/data", s->home);
+    snprintf(s->log, sizeof(s->log), "%s/server.log", s->home);
     snprintf(p, sizeof(p), "%s/sockdir", s->dir);
     if (read_line(p, line, sizeof(line)) == 0)
         snprintf(s->sock, sizeof(s->sock), "%s", line);
     else
-        snprintf(s->sock, sizeof(s->sock), "%s/sock", s->dir);
+        snprintf(s->sock, sizeof(s->sock), "%s/sock", s->home);
+}
+
+/* DIR is out of the server account's reach: make (or find) its stand-in,
+ * /var/tmp/tongchou-pg-<digest of DIR's path>, and name it in DIR/home. */
+static int stand_in(tc_pgserver *s, tc_err *e)
+{
+    char p[PATH_MAXLEN], alt[PATH_MAXLEN], hex[TC_DIGEST_TEXT_MAX];
+    snprintf(p, sizeof(p), "%s/home", s->dir);
+    if (file_exists(p))
+        return 0;
+    int rc = tc_digest_buffer(TC_DIGEST_SHA256, s->dir, strlen(s->dir), hex, e);
+    if (rc)
+        return rc;
+    snprintf(alt, sizeof(alt), "/var/tmp/tongchou-pg-%.16s", hex + 7);
+    rmtree(alt);   /* an earlier DIR of this name was removed: its stand-in goes too */
+    if (mkdir(alt, 0700) != 0)
+        return tc_fail(e, TC_EIO, "cannot create %s: %s", alt, strerror(errno));
+    if ((rc = give(s, alt, e)))
+        return rc;
+    char text[PATH_MAXLEN + 2];
+    snprintf(text, sizeof(text), "%s\n", alt);
+    return write_text(p, text, e);
 }
 
 static int server_running(tc_pgserver *s)
@@ -361,6 +395,8 @@ static void guardian_main(tc_pgserver *s, int rfd)
                                   "-t", "60", NULL};
             run_server_prog(s, argv, NULL);
         }
+        if (strcmp(s->home, s->dir) != 0)
+            rmtree(s->home);
         rmtree(s->dir);
     }
     if (s->own_sockdir)
@@ -396,7 +432,7 @@ static int init_cluster(tc_pgserver *s, tc_err *e)
 {
     int rc;
     /* socket folder: DIR/sock, or a short one when DIR is long */
-    if (strlen(s->dir) + strlen("/sock/.s.PGSQL.65535") >= 100) {
+    if (strlen(s->home) + strlen("/sock/.s.PGSQL.65535") >= 100) {
         char tmpl[] = "/tmp/tcpg-XXXXXX";
         if (!mkdtemp(tmpl))
             return tc_fail(e, TC_EIO, "cannot create a socket folder in /tmp: %s",
@@ -523,8 +559,12 @@ int tc_pgserver_start(tc_pgserver **out, const char *dir, unsigned flags, tc_err
         }
         made = 1;
     }
+    if ((rc = give(s, s->dir, e)))
+        goto fail;
+    if (s->as_user && reachable(s, s->dir, NULL) != 0 && (rc = stand_in(s, e)))
+        goto fail;
     set_paths(s);
-    if ((rc = give(s, s->dir, e)) || (rc = reachable(s, s->dir, e)))
+    if ((rc = reachable(s, s->home, e)))
         goto fail;
 
     char portfile[PATH_MAXLEN], line[64];
@@ -615,6 +655,8 @@ int tc_pgserver_stop(tc_pgserver *s, tc_err *e)
     }
     if (s->flags & TC_PGSERVER_EPHEMERAL) {
         if (!rc) {
+            if (strcmp(s->home, s->dir) != 0)
+                rmtree(s->home);
             rmtree(s->dir);
             if (s->own_sockdir)
                 rmtree(s->sock);
