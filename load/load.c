@@ -47,6 +47,7 @@
 typedef struct ctx {
     const tc_load_opts *o;
     PGconn *c;
+    int gone;             /* lost, and a reconnect failed: try no more */
     char *buf;
     size_t len;
 } ctx;
@@ -559,9 +560,12 @@ out:
 static int record_failure(ctx *x, const char *path, const tc_load_result *res)
 {
     if (PQstatus(x->c) != CONNECTION_OK) {
-        PQreset(x->c);
-        if (PQstatus(x->c) != CONNECTION_OK)
+        if (!x->gone)
+            PQreset(x->c);
+        if (PQstatus(x->c) != CONNECTION_OK) {
+            x->gone = 1;
             return -1;
+        }
     }
     rollback(x->c);
     char county[7] = "000000", msg[2048];
@@ -633,11 +637,21 @@ static int run_paths(ctx *x, const char *const *paths, int n, tc_load_stats *st,
         char abs[PATH_MAX];
         const char *where = realpath(paths[i], abs) ? abs : paths[i];
         int64_t t0 = tc_now_ns();
-        if (PQstatus(x->c) != CONNECTION_OK)
+        if (PQstatus(x->c) != CONNECTION_OK && !x->gone)
             PQreset(x->c);
         int rc;
-        if (PQstatus(x->c) != CONNECTION_OK)
-            rc = tc_db_fail(&res.err, x->c, NULL, "connecting again", NULL);
+        if (PQstatus(x->c) != CONNECTION_OK) {
+            /* one failed reconnect is enough: a server that is down would
+             * make every remaining batch wait out its own connect */
+            if (!x->gone)
+                rc = tc_db_fail(&res.err, x->c, NULL, "connecting again", NULL);
+            else
+                rc = tc_fail(&res.err, TC_EDB, "not tried: the database could not be reached "
+                                               "again after a failure");
+            x->gone = 1;
+            tc_err_hint(&res.err, "nothing of it was committed; run the same load again once "
+                                  "the server is back");
+        }
         else if (tc_load_is_report(paths[i]))
             rc = tc_load_report(x->c, paths[i], where, &res, &res.err);
         else

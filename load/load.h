@@ -81,7 +81,8 @@ typedef struct tc_load_stats {
 /*
  * Load paths[0..n) in order.  A batch that fails is rolled back and
  * recorded, and the next one is tried; when the server cannot be reached
- * again the rest are left (and counted as failed).  Returns 0 when every
+ * again (one reconnect is tried) the rest are not tried, and counted as
+ * failed.  Returns 0 when every
  * batch is complete now; otherwise the gravest code met - TC_EINTEGRITY
  * over TC_EDB/TC_EIO over TC_EINPUT - with e summing up (each batch's own
  * error went to on_result).  Connection or schema failures before the
