@@ -54,7 +54,8 @@ EOF
 }
 
 echo "== the handover of one county, $records contribution records, through tongchou run"
-read -r run_s run_rss < <(handover small "$records")
+res=$(handover small "$records")
+read -r run_s run_rss <<<"$res"
 
 echo "== pgloader loading the equivalent TSV of the contributions"
 batch=$work/small/work/city/220100/220100.contribution.tcb
@@ -91,17 +92,21 @@ echo
 printf '%-58s %10s %10s %9s %8s\n' measure toolkit peer ratio target
 printf '%-58s %9ss %9ss %9.1f %8s\n' "XML to loaded, reconciled database vs pgloader of the TSV" \
   "$run_s" "$pg_s" "$(awk "BEGIN{print $pg_s/$run_s}")" ">=10"
-printf '%-58s %9sM %10s %9.3f %8s\n' "peak RSS of the run ($records records)" "$run_rss" "64M" \
+printf '%-58s %9sM %10s %9.3f %8s\n' "peak RSS, run and the initdb it waits for ($records)" "$run_rss" "64M" \
   "$(awk "BEGIN{print $run_rss/64}")" "<1"
 
 if [ "${TEN:-1}" != 0 ]; then
   ten=$((records * 10))
   echo "== the same with $ten records"
-  read -r ten_s ten_rss < <(handover large "$ten")
+  "$tc" db stop "$work/pg" >/dev/null 2>&1 || true
+  unset PGHOST PGPORT PGUSER   # run would take them as the database to use
+  rm -rf "$work/small" "$work/pg" "$work/contribution.tsv"   # room for ten times as much
+  res=$(handover large "$ten")
+  read -r ten_s ten_rss <<<"$res"
   per100m=$(awk "BEGIN{printf \"%.1f\", $ten_s * 100000000 / $ten / 60}")
   printf '%-58s %9ss %10s %9s %8s\n' "run of $ten records" "$ten_s" "" "" ""
   printf '%-58s %9sm %9sm %9.3f %8s\n' "100 million records, extrapolated" "$per100m" "15" \
     "$(awk "BEGIN{print $per100m/15}")" "<1"
-  printf '%-58s %9sM %10s %9.3f %8s\n' "peak RSS of the run ($ten records)" "$ten_rss" "64M" \
+  printf '%-58s %9sM %10s %9.3f %8s\n' "peak RSS, run and the initdb it waits for ($ten)" "$ten_rss" "64M" \
     "$(awk "BEGIN{print $ten_rss/64}")" "<1"
 fi
