@@ -651,17 +651,6 @@ static void test_rerun(void **state)
     free(saved_tmp);
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 /* The command line: exit 0 on a good trail, 5 naming the first bad entry. */
 static void test_cli(void **state)
@@ -673,14 +662,14 @@ static void test_cli(void **state)
     in_dir(err, sizeof(err), "cli.err");
     in_dir(cp, sizeof(cp), "cli.checkpoint");
     in_dir(pf, sizeof(pf), "cli.tlog-proof");
-    assert_int_equal(run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --pub "
+    assert_int_equal(tctest_run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --pub "
                          "'%s/city.pub' 2>/dev/null", tc, trail, dir, dir), 0);
-    assert_int_equal(run("'%s' audit checkpoint --trail '%s' --key '%s/county.key' --key "
+    assert_int_equal(tctest_run("'%s' audit checkpoint --trail '%s' --key '%s/county.key' --key "
                          "'%s/city.key' --origin tongchou.example/cc -o '%s'", tc, trail, dir,
                          dir, cp), 0);
-    assert_int_equal(run("'%s' audit prove 4 --trail '%s' --checkpoint '%s' -o '%s'", tc, trail,
+    assert_int_equal(tctest_run("'%s' audit prove 4 --trail '%s' --checkpoint '%s' -o '%s'", tc, trail,
                          cp, pf), 0);
-    assert_int_equal(run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --require "
+    assert_int_equal(tctest_run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --require "
                          "'%s/city.pub' --checkpoint '%s' --proof '%s' --origin "
                          "tongchou.example/cc 2>/dev/null", tc, trail, dir, dir, cp, pf), 0);
     /* entry 2 deleted */
@@ -688,31 +677,31 @@ static void test_cli(void **state)
     split(trail, &L);
     splice(bad, &L, (const int[]){0, 2, 3, 4, -1});
     free(L.buf);
-    assert_int_equal(run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --pub "
+    assert_int_equal(tctest_run("'%s' audit verify --trail '%s' --pub '%s/county.pub' --pub "
                          "'%s/city.pub' 2>'%s'", tc, bad, dir, dir, err), 5);
     size_t n = 0;
     char *t = (char *)tctest_slurp(err, &n);
     assert_non_null(strstr(t, "the first bad entry is entry 3, line 2"));
     free(t);
     /* an unknown signer of entries: 5 */
-    assert_int_equal(run("'%s' audit verify --trail '%s' --pub '%s/county.pub' 2>/dev/null", tc,
+    assert_int_equal(tctest_run("'%s' audit verify --trail '%s' --pub '%s/county.pub' 2>/dev/null", tc,
                          trail, dir), 5);
     /* keygen, and its refusal of a key open to others */
     char kb[1100];
     in_dir(kb, sizeof(kb), "cli-key");
-    assert_int_equal(run("'%s' keygen --alg sm2 -o '%s' >'%s'", tc, kb, err), 0);
+    assert_int_equal(tctest_run("'%s' keygen --alg sm2 -o '%s' >'%s'", tc, kb, err), 0);
     t = (char *)tctest_slurp(err, &n);
     assert_int_equal(strncmp(t, "sm2:", 4), 0);
     free(t);
-    assert_int_equal(run("chmod 644 '%s.key' && '%s' audit checkpoint --trail '%s' --key "
+    assert_int_equal(tctest_run("chmod 644 '%s.key' && '%s' audit checkpoint --trail '%s' --key "
                          "'%s.key' -o '%s' 2>'%s'", kb, tc, trail, kb, cp, err), 3);
     t = (char *)tctest_slurp(err, &n);
     assert_non_null(strstr(t, "chmod 600"));
     free(t);
     /* verify without a single trusted key is a usage error */
-    assert_int_equal(run("'%s' audit verify --trail '%s' 2>/dev/null", tc, trail), 2);
+    assert_int_equal(tctest_run("'%s' audit verify --trail '%s' 2>/dev/null", tc, trail), 2);
     /* --rerun on a trail that records no reconcile: 5 */
-    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s/county.pub' --pub "
+    assert_int_equal(tctest_run("'%s' audit verify --rerun --trail '%s' --pub '%s/county.pub' --pub "
                          "'%s/city.pub' 2>/dev/null", tc, trail, dir, dir), 5);
 }
 

@@ -23,17 +23,6 @@
 static char *work, batches[1024], city[1100], rep[1100], trail[1100], keybase[1100];
 static glob_t gl;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 static int setup(void **state)
 {
@@ -48,7 +37,7 @@ static int setup(void **state)
     mkdir(city, 0755);
     mkdir(rep, 0755);
     const char *tc = tctest_tongchou();
-    if (run("'%s' map -q -m '%s' -o '%s' '%s'/*.tcb >/dev/null", tc, SET, city, batches) != 0)
+    if (tctest_run("'%s' map -q -m '%s' -o '%s' '%s'/*.tcb >/dev/null", tc, SET, city, batches) != 0)
         return -1;
     char pat[1200];
     snprintf(pat, sizeof(pat), "%s/*.tcb", city);
@@ -76,7 +65,7 @@ static void reconcile_and_record(const tc_signer *s)
     for (size_t i = 0; i < gl.gl_pathc; i++)
         k += (size_t)snprintf(cmd + k, sizeof(cmd) - k, " '%s'", gl.gl_pathv[i]);
     snprintf(cmd + k, sizeof(cmd) - k, " >/dev/null");
-    int rc = run("%s", cmd);
+    int rc = tctest_run("%s", cmd);
     assert_true(rc == 0 || rc == 1);
     char **argv = calloc(gl.gl_pathc + 6, sizeof(char *));
     argv[0] = "reconcile", argv[1] = "-m", argv[2] = SET, argv[3] = "-o", argv[4] = rep;
@@ -114,23 +103,23 @@ static void test_rerun_real_reconcile(void **state)
     assert_int_equal(tc_signer_load(&s, kp, &e), 0);
     assert_true(gl.gl_pathc >= 10);
     reconcile_and_record(s);
-    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>/dev/null", tc,
+    assert_int_equal(tctest_run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>/dev/null", tc,
                          trail, keybase), 0);
 
     /* one city batch changed after the run: refused before re-running */
     const char *b = gl.gl_pathv[0];
     char saved[1200];
     snprintf(saved, sizeof(saved), "%s.saved", b);
-    assert_int_equal(run("cp '%s' '%s' && printf x >> '%s'", b, saved, b), 0);
-    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>/dev/null", tc,
+    assert_int_equal(tctest_run("cp '%s' '%s' && printf x >> '%s'", b, saved, b), 0);
+    assert_int_equal(tctest_run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>/dev/null", tc,
                          trail, keybase), 5);
-    assert_int_equal(run("mv '%s' '%s'", saved, b), 0);
+    assert_int_equal(tctest_run("mv '%s' '%s'", saved, b), 0);
 
     /* a report that the recorded inputs do not give: the re-run differs */
     char rj[1200];
     snprintf(rj, sizeof(rj), "%s/reconciliation.json", rep);
     reconcile_and_record(s);
-    assert_int_equal(run("printf ' ' >> '%s'", rj), 0);
+    assert_int_equal(tctest_run("printf ' ' >> '%s'", rj), 0);
     /* re-record the run with the altered report (as a forger would) */
     char **argv = calloc(gl.gl_pathc + 6, sizeof(char *));
     argv[0] = "reconcile", argv[1] = "-m", argv[2] = SET, argv[3] = "-o", argv[4] = rep;
@@ -144,7 +133,7 @@ static void test_rerun_real_reconcile(void **state)
     free(argv);
     char err[1200];
     snprintf(err, sizeof(err), "%s/verify.err", work);
-    assert_int_equal(run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>'%s'", tc,
+    assert_int_equal(tctest_run("'%s' audit verify --rerun --trail '%s' --pub '%s.pub' 2>'%s'", tc,
                          trail, keybase, err), 5);
     size_t n;
     char *t = (char *)tctest_slurp(err, &n);

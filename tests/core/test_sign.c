@@ -196,18 +196,6 @@ static void test_private_key_mode(void **state)
     assert_int_equal((int)alg, (int)TC_SIGN_SM2);
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* The SM2 signature agrees with OpenSSL's command line, in both directions. */
 static void test_sm2_openssl_cli(void **state)
 {
@@ -226,17 +214,17 @@ static void test_sm2_openssl_cli(void **state)
     tc_err e;
     assert_int_equal(tc_signer_sign(s, msg, strlen(msg), sig, &n, &e), 0);
     assert_int_equal(tctest_spit(sp, sig, n), 0);
-    assert_int_equal(sh("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s' "
+    assert_int_equal(tctest_run("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' -sigfile '%s' "
                         "-digest sm3 -pkeyopt distid:1234567812345678 >/dev/null 2>&1",
                         pub, mp, sp), 0);
-    assert_int_equal(sh("openssl dgst -sm3 -verify '%s' -sigopt distid:1234567812345678 "
+    assert_int_equal(tctest_run("openssl dgst -sm3 -verify '%s' -sigopt distid:1234567812345678 "
                         "-signature '%s' '%s' >/dev/null 2>&1", pub, sp, mp), 0);
     /* another ID (or OpenSSL's default, the empty one) refuses it: the ID is really used */
-    assert_int_not_equal(sh("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' "
+    assert_int_not_equal(tctest_run("openssl pkeyutl -verify -pubin -inkey '%s' -rawin -in '%s' "
                             "-sigfile '%s' -digest sm3 -pkeyopt distid:1234567812345679 "
                             ">/dev/null 2>&1", pub, mp, sp), 0);
     /* and the command line's own signature verifies here */
-    assert_int_equal(sh("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s' -digest sm3 "
+    assert_int_equal(tctest_run("openssl pkeyutl -sign -inkey '%s' -rawin -in '%s' -out '%s' -digest sm3 "
                         "-pkeyopt distid:1234567812345678 2>/dev/null", key, mp, sp), 0);
     size_t sn = 0;
     unsigned char *cs = tctest_slurp(sp, &sn);

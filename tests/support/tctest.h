@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* A new empty folder under $TMPDIR, removed by tctest_rmtree(). */
 static inline char *tctest_tmpdir(void)
@@ -100,6 +101,20 @@ static inline int tctest_count_files(const char *dir)
         pclose(p);
     }
     return n;
+}
+
+/* Run a shell command made with printf-style arguments; its exit status,
+ * or -1 when it did not exit. */
+static inline int tctest_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int tctest_run(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 /* Path of the tongchou binary under test ($TONGCHOU, set by CTest). */
