@@ -26,6 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time)
 tc_ensure_deps
 build=${BUILD:-build}
@@ -49,19 +50,8 @@ batch=$work/city-coded/220100.contribution.tcb
 rm -f "$work/county/"*
 
 echo "== writing the equivalent text"
-cols=$({ "$tc" batch --raw show "$batch" || true; } | grep -v -m1 '^#' | tr '\t' ' ')
-# yuan 1234.50 -> 123450, rate 0.0700 -> 700, period 2021-06 -> 202106
-"$tc" batch --raw show "$batch" | awk -F'\t' -v OFS='\t' '
-  /^# / || !hdr++ { next }
-  { for (i = 1; i <= NF; i++) {
-      v = $i
-      if (i == 4) { sub(/-/, "", v) }
-      else if (i == 5 || i == 7 || i == 8) { neg = sub(/^-/, "", v); sub(/\./, "", v)
-                                             sub(/^0+/, "", v); if (v == "") v = "0"
-                                             else if (neg) v = "-" v }
-      else if (i == 6) { sub(/\./, "", v); sub(/^0+/, "", v); if (v == "") v = "0" }
-      $i = v }
-    print "220100", $0 }' >"$work/contribution.tsv"
+cols=$(tc_bench_cols "$tc" "$batch")
+tc_bench_tsv "$tc" "$batch" "$work/contribution.tsv" 220100
 n=$(wc -l <"$work/contribution.tsv")
 echo "   $n records: batch $(du -m "$batch" | cut -f1) MB, text $(du -m "$work/contribution.tsv" | cut -f1) MB"
 collist="county, $(echo $cols | sed 's/ /, /g')"

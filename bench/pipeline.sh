@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time pgloader)
 tc_ensure_deps
 build=${BUILD:-build}
@@ -59,18 +60,8 @@ read -r run_s run_rss <<<"$res"
 
 echo "== pgloader loading the equivalent TSV of the contributions"
 batch=$work/small/work/city/220100/220100.contribution.tcb
-cols=$({ "$tc" batch --raw show "$batch" || true; } | grep -v -m1 '^#' | tr '\t' ' ')
-"$tc" batch --raw show "$batch" | awk -F'\t' -v OFS='\t' '
-  /^# / || !hdr++ { next }
-  { for (i = 1; i <= NF; i++) {
-      v = $i
-      if (i == 4) { sub(/-/, "", v) }
-      else if (i == 5 || i == 7 || i == 8) { neg = sub(/^-/, "", v); sub(/\./, "", v)
-                                             sub(/^0+/, "", v); if (v == "") v = "0"
-                                             else if (neg) v = "-" v }
-      else if (i == 6) { sub(/\./, "", v); sub(/^0+/, "", v); if (v == "") v = "0" }
-      $i = v }
-    print "220100", $0 }' >"$work/contribution.tsv"
+cols=$(tc_bench_cols "$tc" "$batch")
+tc_bench_tsv "$tc" "$batch" "$work/contribution.tsv" 220100
 "$tc" db start "$work/pg" >/dev/null
 eval "$("$tc" db env "$work/pg")"
 "$tc" db init >/dev/null 2>&1
