@@ -808,124 +808,97 @@ static void schedule_close(page *p, const sums *s, int lead, int ncols)
     out(p, "</tr></tfoot>\n</table>\n</section>\n");
 }
 
-static int arrears(page *p, const json_t *doc)
+/* The three schedules, one table each: their text columns, then amounts
+ * summed into a total row. */
+typedef enum { COL_MONO, COL_TEXT, COL_FUND, COL_LEVEL } col_kind;
+
+typedef struct sched_col {
+    const char *key, *zh, *en;
+    col_kind kind;
+} sched_col;
+
+typedef struct schedule_def {
+    const char *key, *id, *zh, *en;
+    sched_col text[3];
+    int ntext;
+    sched_col amount[5];
+    int namount;
+} schedule_def;
+
+static const schedule_def SCHEDULES[] = {
+    {"employer_arrears", "arrears", "单位欠费及账龄", "Employer arrears with aging",
+     {{"payer", "缴费单位", "Payer", COL_MONO}, {"fund", "基金", "Fund", COL_FUND}}, 2,
+     {{"arrears", "欠费", "Arrears", 0}, {"0-3", "0–3个月", "0–3 months", 0},
+      {"4-12", "4–12个月", "4–12 months", 0}, {"13+", "13个月以上", "13+ months", 0},
+      {"overpaid", "多缴", "Overpaid", 0}}, 5},
+    {"subsidy_shortfall", "subsidy", "财政补助欠拨", "Subsidy shortfall",
+     {{"level", "级次", "Level", COL_LEVEL}, {"fund", "基金", "Fund", COL_FUND},
+      {"year", "年度", "Year", COL_TEXT}}, 3,
+     {{"due", "应拨", "Due", 0}, {"received", "已拨", "Received", 0},
+      {"shortfall", "欠拨", "Shortfall", 0}}, 3},
+    {"institution_payables", "payables", "应付医药机构", "Institution payables",
+     {{"institution", "机构编码", "Institution", COL_MONO}, {"name", "机构名称", "Name", COL_TEXT},
+      {"fund", "基金", "Fund", COL_FUND}}, 3,
+     {{"settled", "已结算", "Settled", 0}, {"paid", "已支付", "Paid", 0},
+      {"payable", "应付", "Payable", 0}}, 3},
+};
+
+static void sched_cell(page *p, const json_t *r, const sched_col *col)
 {
-    static const char *const keys[5] = {"arrears", "0-3", "4-12", "13+", "overpaid"};
-    if (!schedule_open(p, doc, "employer_arrears", "arrears", "单位欠费及账龄",
-                       "Employer arrears with aging"))
-        return 0;
-    th(p, "缴费单位", "Payer", 0);
-    th(p, "基金", "Fund", 0);
-    th(p, "欠费", "Arrears", 1);
-    th(p, "0–3个月", "0–3 months", 1);
-    th(p, "4–12个月", "4–12 months", 1);
-    th(p, "13个月以上", "13+ months", 1);
-    th(p, "多缴", "Overpaid", 1);
-    out(p, "</tr></thead>\n<tbody>\n");
-    sums s = {{0}, 0};
-    size_t i, j;
-    json_t *c, *r;
-    json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        json_array_foreach(tc_rdoc_arr(json_object_get(c, "schedules"), "employer_arrears"), j, r) {
-            out(p, "<tr><td>");
-            county_label(p, c);
-            out(p, "</td><td class=\"mono\">");
-            text(p, tc_rdoc_str(r, "payer"));
-            out(p, "</td><td>");
-            fund_label(p, tc_rdoc_str(r, "fund"));
-            out(p, "</td>");
-            for (int k = 0; k < 5; k++) {
-                tc_fen v = tc_rdoc_fen(r, keys[k]);
-                td_amt(p, v);
-                sum_add(&s, k, v);
-            }
-            out(p, "</tr>\n");
-        }
+    const char *v = tc_rdoc_str(r, col->key);
+    switch (col->kind) {
+    case COL_MONO:
+        out(p, "<td class=\"mono\">");
+        text(p, v);
+        break;
+    case COL_TEXT:
+        out(p, "<td>");
+        text(p, tc_rdoc_has(r, col->key) ? v : "—");
+        break;
+    case COL_FUND:
+        out(p, "<td>");
+        fund_label(p, v);
+        break;
+    case COL_LEVEL: {
+        const char *zh = tc_rdoc_level_zh(v);
+        out(p, "<td>");
+        if (zh)
+            outf(p, "%s ", zh);
+        text(p, v);
+        break;
     }
-    schedule_close(p, &s, 3, 5);
-    return s.overflow;
+    }
+    out(p, "</td>");
 }
 
-static int subsidy(page *p, const json_t *doc)
+static int schedule(page *p, const json_t *doc, const schedule_def *d)
 {
-    static const char *const keys[3] = {"due", "received", "shortfall"};
-    if (!schedule_open(p, doc, "subsidy_shortfall", "subsidy", "财政补助欠拨",
-                       "Subsidy shortfall"))
+    if (!schedule_open(p, doc, d->key, d->id, d->zh, d->en))
         return 0;
-    th(p, "级次", "Level", 0);
-    th(p, "基金", "Fund", 0);
-    th(p, "年度", "Year", 0);
-    th(p, "应拨", "Due", 1);
-    th(p, "已拨", "Received", 1);
-    th(p, "欠拨", "Shortfall", 1);
+    for (int k = 0; k < d->ntext; k++)
+        th(p, d->text[k].zh, d->text[k].en, 0);
+    for (int k = 0; k < d->namount; k++)
+        th(p, d->amount[k].zh, d->amount[k].en, 1);
     out(p, "</tr></thead>\n<tbody>\n");
     sums s = {{0}, 0};
     size_t i, j;
     json_t *c, *r;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        json_t *rows = tc_rdoc_arr(json_object_get(c, "schedules"), "subsidy_shortfall");
-        json_array_foreach(rows, j, r) {
-            const char *lv = tc_rdoc_str(r, "level"), *zh = tc_rdoc_level_zh(lv);
+        json_array_foreach(tc_rdoc_arr(json_object_get(c, "schedules"), d->key), j, r) {
             out(p, "<tr><td>");
             county_label(p, c);
-            out(p, "</td><td>");
-            if (zh)
-                outf(p, "%s ", zh);
-            text(p, lv);
-            out(p, "</td><td>");
-            fund_label(p, tc_rdoc_str(r, "fund"));
-            out(p, "</td><td>");
-            text(p, tc_rdoc_has(r, "year") ? tc_rdoc_str(r, "year") : "—");
             out(p, "</td>");
-            for (int k = 0; k < 3; k++) {
-                tc_fen v = tc_rdoc_fen(r, keys[k]);
+            for (int k = 0; k < d->ntext; k++)
+                sched_cell(p, r, &d->text[k]);
+            for (int k = 0; k < d->namount; k++) {
+                tc_fen v = tc_rdoc_fen(r, d->amount[k].key);
                 td_amt(p, v);
                 sum_add(&s, k, v);
             }
             out(p, "</tr>\n");
         }
     }
-    schedule_close(p, &s, 4, 3);
-    return s.overflow;
-}
-
-static int payables(page *p, const json_t *doc)
-{
-    static const char *const keys[3] = {"settled", "paid", "payable"};
-    if (!schedule_open(p, doc, "institution_payables", "payables", "应付医药机构",
-                       "Institution payables"))
-        return 0;
-    th(p, "机构编码", "Institution", 0);
-    th(p, "机构名称", "Name", 0);
-    th(p, "基金", "Fund", 0);
-    th(p, "已结算", "Settled", 1);
-    th(p, "已支付", "Paid", 1);
-    th(p, "应付", "Payable", 1);
-    out(p, "</tr></thead>\n<tbody>\n");
-    sums s = {{0}, 0};
-    size_t i, j;
-    json_t *c, *r;
-    json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        json_array_foreach(tc_rdoc_arr(json_object_get(c, "schedules"), "institution_payables"),
-                           j, r) {
-            out(p, "<tr><td>");
-            county_label(p, c);
-            out(p, "</td><td class=\"mono\">");
-            text(p, tc_rdoc_str(r, "institution"));
-            out(p, "</td><td>");
-            text(p, tc_rdoc_has(r, "name") ? tc_rdoc_str(r, "name") : "—");
-            out(p, "</td><td>");
-            fund_label(p, tc_rdoc_str(r, "fund"));
-            out(p, "</td>");
-            for (int k = 0; k < 3; k++) {
-                tc_fen v = tc_rdoc_fen(r, keys[k]);
-                td_amt(p, v);
-                sum_add(&s, k, v);
-            }
-            out(p, "</tr>\n");
-        }
-    }
-    schedule_close(p, &s, 4, 3);
+    schedule_close(p, &s, 1 + d->ntext, d->namount);
     return s.overflow;
 }
 
@@ -1079,9 +1052,8 @@ static int render(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n, 
     summary(p, doc, cs);
     int overflow = basis(p, doc);
     findings(p, doc);
-    overflow |= arrears(p, doc);
-    overflow |= subsidy(p, doc);
-    overflow |= payables(p, doc);
+    for (size_t k = 0; k < sizeof(SCHEDULES) / sizeof(SCHEDULES[0]); k++)
+        overflow |= schedule(p, doc, &SCHEDULES[k]);
     overflow |= bank(p, doc);
     inputs(p, doc);
     out(p, "<footer>由 tongchou " TC_VERSION " 根据 reconciliation.json 生成 · Made by tongchou "
