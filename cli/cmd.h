@@ -40,6 +40,15 @@ void tc_cli_help(const tc_command *c);
  */
 int tc_cli_wants_help(const char *name, int argc, char **argv);
 
+/*
+ * The words of `tongchou NAME -m MAPPINGS -o DIR [-q] INPUT...` (map,
+ * reconcile): *set, *outdir and *first (the index of the first input) on
+ * success and -1; otherwise the usage error is reported and its exit code
+ * returned.  what names the inputs in the message ("batch").
+ */
+int tc_cli_set_out_inputs(const char *name, const char *what, int argc, char **argv,
+                          const char **set, const char **outdir, int *first);
+
 /* Report a usage error for `name` and return the usage exit code. */
 int tc_cli_usage_error(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -5,9 +5,7 @@
  * everything checked holds, 1 when there are findings, 3 for bad input,
  * 5 when a batch does not verify (reconcile/reconcile.h does the work).
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "cli/cmd.h"
 #include "cli/record.h"
@@ -24,36 +22,20 @@ int cmd_reconcile(int argc, char **argv)
 {
     if (tc_cli_wants_help("reconcile", argc, argv))
         return 0;
-    static const struct option opts[] = {{"mappings", required_argument, NULL, 'm'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"quiet", no_argument, NULL, 'q'},
-                                         {NULL, 0, NULL, 0}};
-    const char *set = NULL, *out = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': set = optarg; break;
-        case 'o': out = optarg; break;
-        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
-        default: return tc_cli_usage_error("reconcile", "unknown option");
-        }
-    }
-    if (!set || !out)
-        return tc_cli_usage_error("reconcile", "name the mapping set (-m) and the output folder (-o)");
-    if (optind == argc)
-        return tc_cli_usage_error("reconcile", "name at least one city-coded batch");
-    struct stat st;
-    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tc_cli_usage_error("reconcile", "output folder %s does not exist", out);
+    const char *set, *out;
+    int first, code = tc_cli_set_out_inputs("reconcile", "city-coded batch", argc, argv, &set,
+                                            &out, &first);
+    if (code >= 0)
+        return code;
     tc_err e;
     tc_err_clear(&e);
     int status = 0;
     tc_cli_files files = {0};
-    int rc = tc_reconcile_run(set, (const char *const *)argv + optind, argc - optind, out, wrote,
+    int rc = tc_reconcile_run(set, (const char *const *)argv + first, argc - first, out, wrote,
                               &files, &status, &e);
     fflush(stdout);
-    int code = rc ? 0 : tc_cli_record(argc, argv, (const char *const *)argv + optind,
-                                      (size_t)(argc - optind), &files, NULL, NULL);
+    code = rc ? 0 : tc_cli_record(argc, argv, (const char *const *)argv + first,
+                                  (size_t)(argc - first), &files, NULL, NULL);
     tc_cli_files_free(&files);
     if (rc)
         return tc_log_fail(&e);

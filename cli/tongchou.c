@@ -7,9 +7,11 @@
  * reads "tongchou: COMMAND: ..."), and hands over argc/argv from the command
  * name on, getopt-style.  The exit codes are those of core/err.h.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cmd.h"
 #include "core/err.h"
@@ -261,6 +263,34 @@ int tc_cli_usage_error(const char *name, const char *fmt, ...)
     tc_log_error("%s", msg);
     fprintf(stderr, "usage: tongchou %s %s\n", name, tc_cli_find(name)->synopsis);
     return TC_EXIT_USAGE;
+}
+
+int tc_cli_set_out_inputs(const char *name, const char *what, int argc, char **argv,
+                          const char **set, const char **outdir, int *first)
+{
+    static const struct option opts[] = {{"mappings", required_argument, NULL, 'm'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {NULL, 0, NULL, 0}};
+    *set = *outdir = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': *set = optarg; break;
+        case 'o': *outdir = optarg; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        default: return tc_cli_usage_error(name, "unknown option");
+        }
+    }
+    if (!*set || !*outdir)
+        return tc_cli_usage_error(name, "name the mapping set (-m) and the output folder (-o)");
+    if (optind == argc)
+        return tc_cli_usage_error(name, "name at least one %s", what);
+    struct stat st;
+    if (stat(*outdir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return tc_cli_usage_error(name, "output folder %s does not exist", *outdir);
+    *first = optind;
+    return -1;
 }
 
 static void usage_all(FILE *f)
