@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 struct tc_atomic {
     FILE *f;
     char *path;
@@ -124,5 +126,21 @@ int tc_atomic_commit(tc_atomic *a, tc_err *e)
     }
     rc = tc_fsync_parent(a->path, e);
     destroy(a);
+    return rc;
+}
+
+int tc_atomic_write_json(const char *path, const json_t *doc, size_t flags, tc_err *e)
+{
+    char *text = json_dumps(doc, flags);
+    if (!text)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    tc_atomic *a;
+    int rc = tc_atomic_open(&a, path, e);
+    if (!rc) {
+        fputs(text, tc_atomic_file(a));
+        fputc('\n', tc_atomic_file(a));
+        rc = tc_atomic_commit(a, e);
+    }
+    free(text);
     return rc;
 }

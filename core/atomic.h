@@ -38,4 +38,10 @@ void tc_atomic_abort(tc_atomic *a);
 /* fsync the folder holding path, so a rename or unlink in it is durable. */
 int tc_fsync_parent(const char *path, tc_err *e);
 
+struct json_t;
+
+/* A JSON document as one file: json_dumps(doc, flags), then a newline,
+ * written whole or not at all (reports, plans, the answer key). */
+int tc_atomic_write_json(const char *path, const struct json_t *doc, size_t flags, tc_err *e);
+
 #endif

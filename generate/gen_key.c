@@ -221,18 +221,8 @@ int gen_key_write(gen_city *g, const char *path, tc_err *e)
     json_object_set_new(root, "totals", tot);
     json_object_set_new(root, "rejects", rejects);
 
-    char *text = json_dumps(root, JSON_INDENT(2));
+    int rc = tc_atomic_write_json(path, root, JSON_INDENT(2), e);
     json_decref(root);
-    if (!text)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    tc_atomic *a;
-    int rc = tc_atomic_open(&a, path, e);
-    if (!rc) {
-        fputs(text, tc_atomic_file(a));
-        fputc('\n', tc_atomic_file(a));
-        rc = tc_atomic_commit(a, e);
-    }
-    free(text);
     return rc;
 }
 

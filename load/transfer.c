@@ -73,18 +73,7 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
 
 int xfer_write(const json_t *doc, const char *path, tc_err *e)
 {
-    char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!s)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    tc_atomic *a;
-    int rc = tc_atomic_open(&a, path, e);
-    if (!rc) {
-        fputs(s, tc_atomic_file(a));
-        fputc('\n', tc_atomic_file(a));
-        rc = tc_atomic_commit(a, e);
-    }
-    free(s);
-    return rc;
+    return tc_atomic_write_json(path, doc, JSON_SORT_KEYS | JSON_COMPACT, e);
 }
 
 int xfer_sign(json_t *doc, const tc_signer *s, const char *role, tc_err *e)

@@ -247,18 +247,7 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
 
 static int write_doc(const json_t *doc, const char *path, tc_err *e)
 {
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!text)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    tc_atomic *a;
-    int rc = tc_atomic_open(&a, path, e);
-    if (!rc) {
-        fputs(text, tc_atomic_file(a));
-        fputc('\n', tc_atomic_file(a));
-        rc = tc_atomic_commit(a, e);
-    }
-    free(text);
-    return rc;
+    return tc_atomic_write_json(path, doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER, e);
 }
 
 int tc_reconcile_write_json(const tc_reconcile *r, const char *path, tc_err *e)
