@@ -239,22 +239,32 @@ static const char *check_value(tc_coltype t, const tc_value *v)
  * member 2.  Memory: two blocks and two zlib streams per writer.
  */
 #define SPOOL_BLOCK (1u << 20)
+#define PART_BLOCK (1u << 18)   /* a part compresses on its writer's thread */
+
+/* A part's compressed records, waiting to be spliced in at commit. */
+typedef struct spliced {
+    FILE *spool;
+    uint32_t crc;
+    uint64_t len;            /* uncompressed bytes */
+} spliced;
 
 struct tc_batch_writer {
     FILE *spool;             /* compressed records part, unlinked temp file */
-    tc_gzw *part;            /* deflate of the records part */
+    tc_gzw *part;            /* deflate of the records part, from the first bytes on */
     tc_bgw *bg;              /* encoded records on their way to `part` */
     tc_atomic *out;          /* the batch, at commit */
     tc_digest *body;
     tc_batch_header h;
     tc_batch_summary sum;
     char path[512];
+    /* a part (tc_batch_create_part), once finished */
+    int is_part, finished;
+    uint32_t pcrc;
+    uint64_t plen;
+    /* the parts appended to this writer, in order */
+    spliced *parts;
+    int nparts, capparts;
 };
-
-static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
-{
-    return tc_gzw_write(((tc_batch_writer *)ctx)->part, p, n, e);
-}
 
 static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
@@ -262,6 +272,19 @@ static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
     if (fwrite(p, 1, n, w->spool) != n)
         return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
     return 0;
+}
+
+static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    tc_batch_writer *w = ctx;
+    if (!w->part) {
+        /* the zlib stream is made with the first bytes: a writer that
+         * stays empty (a record type a segment does not hold) costs none */
+        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, spool_sink, w, e);
+        if (rc)
+            return rc;
+    }
+    return tc_gzw_write(w->part, p, n, e);
 }
 
 /* Member 1's bytes go to the file and into the body digest. */
@@ -302,14 +325,77 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     snprintf(w->path, sizeof(w->path), "%s", path);
     int rc = open_spool(w, e);
     if (!rc)
-        rc = tc_gzw_open_part(&w->part, GZ_LEVEL, spool_sink, w, e);
-    if (!rc)
         rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
     if (rc) {
         tc_batch_abort(w);
         return rc;
     }
     *out = w;
+    return 0;
+}
+
+int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *of, tc_err *e)
+{
+    tc_batch_writer *w = calloc(1, sizeof(*w));
+    if (!w)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    w->h = of->h;
+    for (int i = 0; i < w->h.ncols; i++)
+        w->h.cols[i].name = w->h.colname[i];
+    snprintf(w->path, sizeof(w->path), "%s", of->path);
+    w->is_part = 1;
+    int rc = open_spool(w, e);
+    if (!rc)
+        rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, spool_part, w, e);
+    if (rc) {
+        tc_batch_abort(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int tc_batch_part_finish(tc_batch_writer *p, tc_err *e)
+{
+    if (!p->is_part || p->finished)
+        return tc_fail(e, TC_EINTERNAL, "%s: not an open part", p->path);
+    int rc = tc_bgw_close(p->bg, e);
+    p->bg = NULL;
+    if (!rc && p->part) {
+        /* ended on a byte boundary, not final: what follows continues it */
+        rc = tc_gzw_close_part(p->part, 0, &p->pcrc, &p->plen, e);
+        p->part = NULL;
+    }
+    if (!rc && fflush(p->spool) != 0)
+        rc = tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", p->path, strerror(errno));
+    p->finished = !rc;
+    return rc;
+}
+
+int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e)
+{
+    if (w->is_part || !p->finished)
+        return tc_fail(e, TC_EINTERNAL, "%s: a part is appended to its batch once finished",
+                       w->path);
+    for (int i = 0; i < w->h.ncols; i++)
+        if (w->h.cols[i].type == TC_COL_AMOUNT &&
+            __builtin_add_overflow(w->sum.totals[i], p->sum.totals[i], &w->sum.totals[i]))
+            return tc_fail(e, TC_EINPUT, "%s: the control total of column %s overflows",
+                           w->path, w->h.colname[i]);
+    w->sum.count += p->sum.count;
+    if (p->plen) {
+        if (w->nparts == w->capparts) {
+            int cap = w->capparts ? 2 * w->capparts : 8;
+            spliced *np = realloc(w->parts, (size_t)cap * sizeof(*np));
+            if (!np)
+                return tc_fail(e, TC_ENOMEM, "out of memory");
+            w->parts = np;
+            w->capparts = cap;
+        }
+        w->parts[w->nparts++] = (spliced){p->spool, p->pcrc, p->plen};
+        p->spool = NULL;
+    }
+    tc_batch_abort(p);
     return 0;
 }
 
@@ -409,6 +495,41 @@ static size_t stored_member(const char *text, size_t n, unsigned char *out)
     return o;
 }
 
+/* The few bytes of the stream that ends a batch with parts. */
+typedef struct mem_sink {
+    unsigned char b[64];
+    size_t n;
+} mem_sink;
+
+static int mem_put(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    mem_sink *m = ctx;
+    if (n > sizeof(m->b) - m->n)
+        return tc_fail(e, TC_EINTERNAL, "the end of a batch takes more than %zu bytes",
+                       sizeof(m->b));
+    memcpy(m->b + m->n, p, n);
+    m->n += n;
+    return 0;
+}
+
+/* A spool's compressed bytes into the batch, from its start. */
+static int copy_spool(tc_batch_writer *w, FILE *f, tc_err *e)
+{
+    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+        return tc_fail(e, TC_EIO, "cannot reread the spool of %s: %s", w->path, strerror(errno));
+    unsigned char buf[1 << 16];
+    for (;;) {
+        size_t n = fread(buf, 1, sizeof(buf), f);
+        if (n) {
+            int rc = body_sink(w, buf, n, e);
+            if (rc)
+                return rc;
+        }
+        if (n < sizeof(buf))
+            return ferror(f) ? tc_fail(e, TC_EIO, "cannot reread the spool of %s", w->path) : 0;
+    }
+}
+
 #define TRAILER_CAP 8192 /* count + 32 totals + body line fit easily */
 
 int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
@@ -419,21 +540,47 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         tc_batch_abort(w);
         return tc_fail(e, TC_EINTERNAL, "batch header too long");
     }
-    /* the records part: end byte, then finish it on this thread */
+    if (w->is_part) {
+        tc_batch_abort(w);
+        return tc_fail(e, TC_EINTERNAL, "a part is appended, not committed");
+    }
+    /* the records part: end byte, then finish it on this thread.  With
+     * parts appended, the end byte comes after the last of them, in a
+     * stream of its own, and the writer's own records (if any) end on a
+     * byte boundary for the first part to follow. */
     unsigned char zero = 0;
-    int rc = tc_bgw_write(w->bg, &zero, 1, e);
+    int rc = w->nparts ? 0 : tc_bgw_write(w->bg, &zero, 1, e);
     if (!rc) {
         rc = tc_bgw_close(w->bg, e);
         w->bg = NULL;
     }
     uint32_t crc1 = 0, crc2 = 0;
     uint64_t len1 = 0, len2 = 0;
-    if (!rc) {
-        rc = tc_gzw_close_part(w->part, 1, &crc2, &len2, e);
+    if (!rc && w->part) {
+        rc = tc_gzw_close_part(w->part, !w->nparts, &crc2, &len2, e);
         w->part = NULL;
     }
-    if (!rc && (fflush(w->spool) != 0 || fseek(w->spool, 0, SEEK_SET) != 0))
-        rc = tc_fail(e, TC_EIO, "cannot reread the spool of %s: %s", w->path, strerror(errno));
+    mem_sink tail = {{0}, 0};
+    for (int i = 0; !rc && i < w->nparts; i++) {
+        crc2 = (uint32_t)crc32_combine(crc2, w->parts[i].crc, (z_off_t)w->parts[i].len);
+        len2 += w->parts[i].len;
+    }
+    if (!rc && w->nparts) {
+        tc_gzw *z = NULL;
+        uint32_t c3;
+        uint64_t l3;
+        rc = tc_gzw_open_part(&z, GZ_LEVEL, mem_put, &tail, e);
+        if (!rc)
+            rc = tc_gzw_write(z, &zero, 1, e);
+        if (!rc)
+            rc = tc_gzw_close_part(z, 1, &c3, &l3, e);
+        else
+            tc_gzw_free(z);
+        if (!rc) {
+            crc2 = (uint32_t)crc32_combine(crc2, c3, (z_off_t)l3);
+            len2 += l3;
+        }
+    }
     if (!rc)
         rc = tc_digest_new(&w->body, TC_DIGEST_SHA256, e);
     if (!rc)
@@ -449,17 +596,12 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         rc = tc_gzw_close_part(hz, 0, &crc1, &len1, e);
     else
         tc_gzw_free(hz);
-    unsigned char buf[1 << 16];
-    while (!rc) {
-        size_t n = fread(buf, 1, sizeof(buf), w->spool);
-        if (n)
-            rc = body_sink(w, buf, n, e);
-        if (n < sizeof(buf)) {
-            if (ferror(w->spool))
-                rc = tc_fail(e, TC_EIO, "cannot reread the spool of %s", w->path);
-            break;
-        }
-    }
+    if (!rc)
+        rc = copy_spool(w, w->spool, e);
+    for (int i = 0; !rc && i < w->nparts; i++)
+        rc = copy_spool(w, w->parts[i].spool, e);
+    if (!rc && tail.n)
+        rc = body_sink(w, tail.b, tail.n, e);
     if (!rc) {
         unsigned char t[8];
         uLong crc = crc32_combine(crc1, crc2, (z_off_t)len2);
@@ -493,6 +635,9 @@ void tc_batch_abort(tc_batch_writer *w)
     tc_gzw_free(w->part);
     if (w->spool)
         fclose(w->spool);
+    for (int i = 0; i < w->nparts; i++)
+        fclose(w->parts[i].spool);
+    free(w->parts);
     tc_atomic_abort(w->out);
     tc_digest_free(w->body);
     free(w);

@@ -98,6 +98,20 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e);
 /* Throw the file away; frees w.  NULL is a no-op. */
 void tc_batch_abort(tc_batch_writer *w);
 
+/*
+ * Parts: records written on other threads and spliced in after w's own.
+ * A part has w's header; tc_batch_write() fills it, compressing on the
+ * calling thread; tc_batch_part_finish() ends its compressed stream on a
+ * byte boundary and frees its zlib state (its bytes wait in a spool file);
+ * tc_batch_append_part() puts it after what w holds so far and frees it.
+ * At commit the parts' bytes follow w's own records in the order they
+ * were appended, so the batch reads as if one writer had written them all.
+ * A part is never committed; tc_batch_abort() throws one away.
+ */
+int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *w, tc_err *e);
+int tc_batch_part_finish(tc_batch_writer *p, tc_err *e);
+int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e);
+
 /* ---------------------------------------------------------------- reader */
 
 typedef struct tc_batch_reader tc_batch_reader;

@@ -26,6 +26,7 @@ struct tc_bgw {
     size_t fill_len;
     int quit;
     int started;
+    int sync;               /* fn runs on the producer's thread */
     int rc;                 /* fn's first error */
     tc_err err;
     pthread_t th;
@@ -76,6 +77,14 @@ int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
     return 0;
 }
 
+int tc_bgw_open_sync(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
+{
+    int rc = tc_bgw_open(out, block, fn, ctx, e);
+    if (!rc)
+        (*out)->sync = 1;
+    return rc;
+}
+
 /* The producer's block, allocated on first use. */
 static int need_fill(tc_bgw *b, tc_err *e)
 {
@@ -89,6 +98,11 @@ static int need_fill(tc_bgw *b, tc_err *e)
  * to the next block of the ring once the worker is done with it. */
 static int hand_over(tc_bgw *b, tc_err *e)
 {
+    if (b->sync) {
+        int rc = b->fn(b->ctx, b->fill, b->fill_len, e);
+        b->fill_len = 0;
+        return rc;
+    }
     if (!b->started) {
         if (pthread_create(&b->th, NULL, worker, b) != 0)
             return tc_fail(e, TC_EINTERNAL, "cannot start a worker thread");

@@ -23,6 +23,10 @@ typedef int (*tc_bgw_fn)(void *ctx, const void *p, size_t n, tc_err *e);
 typedef struct tc_bgw tc_bgw;
 
 int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e);
+/* The same without a thread: fn runs on the producer's thread whenever a
+ * block fills.  For producers that are themselves one of several threads,
+ * each with its own stream; one block of memory. */
+int tc_bgw_open_sync(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e);
 int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e);
 /* Append n bytes that must reach fn within one block (n <= block size):
  * the current block is handed over first if they would not fit. */
