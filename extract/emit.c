@@ -44,6 +44,7 @@ struct tc_emit {
     int hash_rc;
     tc_err hash_err;
     atomic_int stop;
+    int child;              /* tc_emit_fork: writers are parts of the parent's */
 };
 
 static atomic_uint seq;
@@ -95,6 +96,8 @@ int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e)
 {
     return em->srcbg ? tc_bgw_write(em->srcbg, p, n, e) : 0;
 }
+
+int tc_emit_wants_source(const tc_emit *em) { return em->srcbg != NULL; }
 
 void *tc_emit_source_buffer(tc_emit *em, size_t *cap, tc_err *e)
 {
@@ -178,6 +181,63 @@ int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc
     int rc = tc_batch_write(em->w[t], vals, e);
     if (!rc && em->keys)
         rc = tc_keys_add(em->keys, t, vals, where, e);
+    return rc;
+}
+
+int tc_emit_fork(tc_emit *em, tc_emit **out, tc_err *e)
+{
+    tc_emit *c = calloc(1, sizeof(*c));
+    if (!c)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    c->child = 1;
+    memcpy(c->outdir, em->outdir, sizeof(c->outdir));
+    memcpy(c->source, em->source, sizeof(c->source));
+    int rc = 0;
+    for (int t = 0; t < NREC && !rc; t++)
+        rc = tc_batch_create_part(&c->w[t], em->w[t], e);
+    if (!rc && em->keys)
+        rc = tc_keys_open(&c->keys, em->outdir, e);
+    if (rc) {
+        tc_emit_abort(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+int tc_emit_child_finish(tc_emit *c, tc_err *e)
+{
+    int rc = 0;
+    for (int t = 0; t < NREC && !rc; t++)
+        rc = tc_batch_part_finish(c->w[t], e);
+    if (!rc && c->keys)
+        rc = tc_keys_seal(c->keys, e);
+    return rc;
+}
+
+int tc_emit_children_dup(tc_emit *const *cs, int n, tc_err *e)
+{
+    tc_keys *ks[64];
+    int nk = 0;
+    for (int i = 0; i < n && nk < 64; i++)
+        if (cs[i]->keys)
+            ks[nk++] = cs[i]->keys;
+    if (nk < n && nk)
+        return tc_fail(e, TC_EINTERNAL, "too many segments to check keys across");
+    tc_keys_dup d;
+    return nk ? tc_keys_check_all(ks, nk, &d, e) : 0;
+}
+
+int tc_emit_join(tc_emit *em, tc_emit *c, tc_err *e)
+{
+    int rc = 0;
+    if (c->county[0])
+        rc = tc_emit_set_county(em, c->county, c->cutover, e);
+    for (int t = 0; t < NREC && !rc; t++) {
+        rc = tc_batch_append_part(em->w[t], c->w[t], e);
+        c->w[t] = NULL;   /* taken, or freed by the refusal */
+    }
+    tc_emit_abort(c);
     return rc;
 }
 

@@ -53,6 +53,9 @@ int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_
  * reads them (hashed on a worker thread).  A no-op otherwise. */
 int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e);
 
+/* Whether em wants the source's bytes (TC_EMIT_HASH_FED). */
+int tc_emit_wants_source(const tc_emit *em);
+
 /* The same without a copy: a buffer to read the next bytes of the file
  * into (*cap bytes), then tc_emit_source_put() with how many were read.
  * The reader may go on reading the buffer it put until it asks for the
@@ -69,6 +72,21 @@ void tc_emit_set_source_digest(tc_emit *em, const char *digest_text);
  * table (dumps), used in messages; 0 when unknown.
  */
 int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc_err *e);
+
+/*
+ * Segments.  A source read in segments on several threads gives each one
+ * a child emitter: tc_emit_fork() makes it (on the parent's thread), the
+ * segment's thread emits into it and calls tc_emit_child_finish(); then,
+ * on the parent's thread and in the source's order, tc_emit_join() puts
+ * each child's records after the parent's (and its county, if it named
+ * one) and frees it; tc_emit_abort() throws a child away.  A child does not
+ * hash the source.  tc_emit_children_dup() looks for a natural key that
+ * occurs twice across the children: 1 when there is one, 0, or < 0.
+ */
+int tc_emit_fork(tc_emit *em, tc_emit **child, tc_err *e);
+int tc_emit_child_finish(tc_emit *child, tc_err *e);
+int tc_emit_children_dup(tc_emit *const *children, int n, tc_err *e);
+int tc_emit_join(tc_emit *em, tc_emit *child, tc_err *e);
 
 /* Records of type t so far, and their per-column totals (amount columns). */
 const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t);

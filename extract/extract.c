@@ -164,6 +164,7 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
         memset(&st, 0, sizeof(st));
         rc = tc_xml_extract(source, em, &st, e);
         r->bad_check_digits = st.bad_id_check + st.bad_uscc_check;
+        r->segments = st.segments;
     } else if (r->kind == TC_SRC_DUMP) {
         tc_dump_stats st;
         memset(&st, 0, sizeof(st));

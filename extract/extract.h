@@ -30,6 +30,7 @@ typedef struct tc_extract_result {
     char county[7];
     long long records[10];   /* per tc_rectypes[] index */
     long long bad_check_digits;
+    int segments;            /* handover XML read in this many segments at once, or 0 */
 } tc_extract_result;
 
 /* What kind of source this is (reads its first bytes); *gzip (may be NULL)

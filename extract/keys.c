@@ -165,6 +165,22 @@ int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err
     return 0;
 }
 
+int tc_keys_seal(tc_keys *k, tc_err *e)
+{
+    for (int p = 0; p < NPART; p++) {
+        if (k->len[p]) {
+            int rc = flush_part(k, p, e);
+            if (rc)
+                return rc;
+        }
+        free(k->buf[p]);
+        k->buf[p] = NULL;
+    }
+    return k->spill && fflush(k->spill) != 0
+               ? tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno))
+               : 0;
+}
+
 /* ---- checking ------------------------------------------------------------ */
 
 static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
@@ -187,13 +203,37 @@ static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
  * that finds its hash already there, with the entry it found. */
 typedef void (*dup_visit)(void *arg, const entry *first, const entry *again);
 
-static int scan(tc_keys *k, dup_visit visit, void *arg, tc_err *e)
+/* Read n entries at entry offset off of k's spill into dst. */
+static int read_chunk(tc_keys *k, long off, int n, entry *dst, tc_err *e)
+{
+    size_t want = (size_t)n * sizeof(entry), got = 0;
+    off_t at = (off_t)off * (off_t)sizeof(entry);
+    while (got < want) {
+        ssize_t r = pread(fileno(k->spill), (char *)dst + got, want - got, at + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return tc_fail(e, TC_EIO, "cannot read the key spill file: %s",
+                           r < 0 ? strerror(errno) : "it is shorter than written");
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Walk every partition of the n stores (their keys together) through a
+ * hash set; visit() is told each entry that finds its hash already there,
+ * with the entry it found. */
+static int scan(tc_keys *const *ks, int nk, dup_visit visit, void *arg, tc_err *e)
 {
     int rc = 0;
     long most = 0;
-    for (int p = 0; p < NPART; p++)
-        if (k->total[p] > most)
-            most = k->total[p];
+    for (int p = 0; p < NPART; p++) {
+        long t = 0;
+        for (int j = 0; j < nk; j++)
+            t += ks[j]->total[p];
+        if (t > most)
+            most = t;
+    }
     if (!most)
         return 0;
     size_t cap = 16;
@@ -206,26 +246,30 @@ static int scan(tc_keys *k, dup_visit visit, void *arg, tc_err *e)
         free(set);
         return tc_fail(e, TC_ENOMEM, "out of memory checking natural keys");
     }
-    if (k->spill && fflush(k->spill) != 0)
-        rc = tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
+    for (int j = 0; j < nk && !rc; j++)
+        if (ks[j]->spill && fflush(ks[j]->spill) != 0)
+            rc = tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
     for (int p = 0; p < NPART && !rc; p++) {
-        if (!k->total[p])
-            continue;
-        /* the partition in the order its keys came: spilled chunks, then the buffer */
+        /* the partition in the order its keys came: per store, spilled
+         * chunks, then the buffer */
         long n = 0;
-        for (long c = 0; c < k->nchunks && !rc; c++) {
-            if (k->chunks[c].part != p)
+        for (int j = 0; j < nk && !rc; j++) {
+            tc_keys *k = ks[j];
+            if (!k->total[p])
                 continue;
-            if (fseek(k->spill, k->chunks[c].off * (long)sizeof(entry), SEEK_SET) != 0 ||
-                fread(part + n, sizeof(entry), (size_t)k->chunks[c].n, k->spill) !=
-                    (size_t)k->chunks[c].n)
-                rc = tc_fail(e, TC_EIO, "cannot read the key spill file: %s", strerror(errno));
-            n += k->chunks[c].n;
+            for (long c = 0; c < k->nchunks && !rc; c++) {
+                if (k->chunks[c].part != p)
+                    continue;
+                rc = read_chunk(k, k->chunks[c].off, k->chunks[c].n, part + n, e);
+                n += k->chunks[c].n;
+            }
+            if (k->len[p])
+                memcpy(part + n, k->buf[p], (size_t)k->len[p] * sizeof(entry));
+            n += k->len[p];
         }
-        memcpy(part + n, k->buf[p], (size_t)k->len[p] * sizeof(entry));
-        n += k->len[p];
         size_t mask = cap - 1;
-        memset(set, 0, cap * sizeof(entry *));
+        if (n)
+            memset(set, 0, cap * sizeof(entry *));
         for (long i = 0; i < n && !rc; i++) {
             const entry *x = &part[i];
             for (size_t s = (size_t)x->h2 & mask;; s = (s + 1) & mask) {
@@ -258,8 +302,13 @@ static void visit_best(void *arg, const entry *p, const entry *q)
 
 int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
 {
+    return tc_keys_check_all(&k, 1, dup, e);
+}
+
+int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
+{
     best b = {dup, 0};
-    int rc = scan(k, visit_best, &b, e);
+    int rc = scan(ks, n, visit_best, &b, e);
     return rc ? rc : b.found;
 }
 
@@ -281,7 +330,7 @@ long long tc_keys_each(tc_keys *k, void (*fn)(void *arg, const tc_keys_dup *d), 
                        tc_err *e)
 {
     each x = {fn, arg, 0};
-    int rc = scan(k, visit_each, &x, e);
+    int rc = scan(&k, 1, visit_each, &x, e);
     return rc ? rc : x.n;
 }
 

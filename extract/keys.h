@@ -23,9 +23,15 @@ typedef struct tc_keys_dup {
 int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e);
 /* Add the key of a record of type t (index into tc_rectypes). */
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e);
+/* No more keys will come: the buffered ones go to the spill file and the
+ * buffers are freed (a store kept for a later check costs no memory). */
+int tc_keys_seal(tc_keys *k, tc_err *e);
 /* Look for duplicates: 0 none, 1 found (*dup filled, the earliest pair by
  * second occurrence), negative on error. */
 int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e);
+/* The same over the keys of n stores together (one per thread that added
+ * keys); the `where`s are each store's own. */
+int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e);
 /* Every repeated key: fn is called once per occurrence after the first,
  * with first = the key's first `where` and second = this one (partitions
  * in turn, each in the order its keys came).  Returns how many, or a

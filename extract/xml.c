@@ -27,6 +27,9 @@
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <zlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 
 #include "core/bgw.h"
 #include "core/ident.h"
@@ -908,8 +911,9 @@ static void on_generic(void *ctx, const char *fmt, ...)
 /* ------------------------------------------------------------ the Trailer */
 
 /* After the worker has finished: the Trailer's counts and sums against what
- * the file held.  Errors point at </Handover>. */
-static int check_trailer(state *s)
+ * the file held (tally: the records emitted, per record type).  Errors
+ * point at </Handover>. */
+static int check_trailer(state *s, const tc_batch_summary *const *tally)
 {
     worker *w = &s->w;
     w->line = s->end_line;
@@ -937,7 +941,7 @@ static int check_trailer(state *s)
         if (sec == E_VOUCHERS || sec == E_BANKSTATEMENTS) {
             int rt = sec == E_VOUCHERS ? R_VOUCHER_LINE : R_BANK_ENTRY;
             const char *what = sec == E_VOUCHERS ? "lines" : "entries";
-            long long got = (long long)tc_emit_tally(w->em, rt)->count;
+            long long got = (long long)tally[rt]->count;
             int has = sec == E_VOUCHERS ? c->has_lines : c->has_entries;
             long long said = sec == E_VOUCHERS ? c->lines : c->entries;
             if (!has && have)
@@ -946,14 +950,14 @@ static int check_trailer(state *s)
             else if (has && said != got)
                 return wfail(w, HINT_TRAILER, "Trailer Count of %s (line %ld) says %s=\"%lld\"; the "
                      "file holds %lld", EL[sec].name, c->line, what, said, got);
-        } else if (rt_of[sec] >= 0 && (long long)tc_emit_tally(w->em, rt_of[sec])->count != have) {
+        } else if (rt_of[sec] >= 0 && (long long)tally[rt_of[sec]]->count != have) {
             return wfail(w, NULL, "internal: %s count and emitted records differ", EL[sec].name);
         }
     }
     for (int k = 0; k < NSUMS ; k++) {
         const sumdef *d = &SUMS[k];
         long long have = d->section == E_VOUCHERS ? s->vouchers : s->counts[d->section];
-        int64_t total = tc_emit_tally(w->em, d->rectype)->totals[d->col];
+        int64_t total = tally[d->rectype]->totals[d->col];
         char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
         if (!w->sum_seen[k]) {
             if (have)
@@ -1008,7 +1012,7 @@ static int in_next(input *in, const char **p)
 {
     if (in->gz || !in->buf) {
         size_t cap = CHUNK;
-        char *b = in->gz ? NULL : tc_emit_source_buffer(in->em, &cap, NULL);
+        char *b = in->gz || !in->em ? NULL : tc_emit_source_buffer(in->em, &cap, NULL);
         if (!b) {
             if (!in->buf && !(in->buf = malloc(CHUNK)))
                 return -4;
@@ -1043,7 +1047,7 @@ static int in_next(input *in, const char **p)
     while (r < 0 && errno == EINTR);
     if (r < 0)
         return -3;
-    if (r > 0 && tc_emit_source_bytes(in->em, in->buf, (size_t)r, NULL) != 0)
+    if (r > 0 && in->em && tc_emit_source_bytes(in->em, in->buf, (size_t)r, NULL) != 0)
         return -4;
     *p = in->buf;
     return (int)r;
@@ -1069,23 +1073,8 @@ static void in_fail(tc_err *e, const char *path, int n)
         tc_fail(e, TC_EINPUT, "the gzip data is %s", n == -2 ? "cut short" : "damaged");
 }
 
-int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
+static void state_init(state *s, const char *path, tc_emit *em, tc_xml_stats *st)
 {
-    tc_xml_stats dummy;
-    tc_err scratch;
-    if (!st)
-        st = &dummy;
-    if (!e)
-        e = &scratch;
-    memset(st, 0, sizeof(*st));
-    input f;
-    if (in_open(&f, path, em) != 0)
-        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
-    state *s = calloc(1, sizeof(*s));
-    if (!s) {
-        in_close(&f);
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    }
     s->path = path;
     s->st = st;
     s->last_section = E_HANDOVER;
@@ -1093,7 +1082,12 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     s->w.em = em;
     s->w.st = st;
     tc_err_clear(&s->pe);
+}
 
+/* The parser of s, made with the first bytes of its input (4 tell the
+ * encoding), names interned in its dictionary. */
+static int new_parser(state *s, const char *p, int n, tc_err *e)
+{
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof(sax));
     sax.initialized = XML_SAX2_MAGIC;
@@ -1105,7 +1099,34 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     sax.externalSubset = on_dtd;
     sax.entityDecl = on_entity;
     sax.serror = on_error;
+    s->ctxt = xmlCreatePushParserCtxt(&sax, s, p, n, s->path);
+    if (!s->ctxt)
+        return tc_fail(e, TC_ENOMEM, "cannot create an XML parser");
+    xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    s->ins = xmlDictLookup(s->ctxt->dict, (const xmlChar *)NS, -1);
+    for (int i = 0; i < E_N; i++) {
+        s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
+        for (int j = 0; j < MAXATTR && EL[i].attrs[j].name; j++)
+            s->iattr[i][j] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
+    }
+    return 0;
+}
 
+/* The whole file on this thread and a worker (see "state"); the source's
+ * bytes go to em's digest when feed is set. */
+static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_stats *st,
+                              tc_err *e)
+{
+    memset(st, 0, sizeof(*st));
+    input f;
+    if (in_open(&f, path, feed ? em : NULL) != 0)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
+    state *s = calloc(1, sizeof(*s));
+    if (!s) {
+        in_close(&f);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    state_init(s, path, em, st);
     int rc = tc_bgw_open(&s->bg, WBLOCK, work_block, &s->w, e);
     generic_msg[0] = '\0';
     xmlSetGenericErrorFunc(NULL, on_generic);
@@ -1118,20 +1139,9 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
         rc = e->code;
     }
     int first = n < 4 ? n : 4;
+    if (!rc)
+        rc = new_parser(s, p, first, e);
     if (!rc) {
-        s->ctxt = xmlCreatePushParserCtxt(&sax, s, p, first, path);
-        if (!s->ctxt)
-            rc = tc_fail(e, TC_ENOMEM, "cannot create an XML parser");
-    }
-    if (!rc) {
-        xmlCtxtUseOptions(s->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-        s->ins = xmlDictLookup(s->ctxt->dict, (const xmlChar *)NS, -1);
-        for (int i = 0; i < E_N; i++) {
-            s->iname[i] = xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].name, -1);
-            for (int j = 0; j < MAXATTR && EL[i].attrs[j].name; j++)
-                s->iattr[i][j] =
-                    xmlDictLookup(s->ctxt->dict, (const xmlChar *)EL[i].attrs[j].name, -1);
-        }
         p += first;
         n -= first;
         for (int more = n == 0; !s->failed; more = 1) {
@@ -1175,8 +1185,11 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
             rc = s->pe.code ? s->pe.code : TC_EINPUT;
         }
         if (!rc) {
+            const tc_batch_summary *tally[R_N];
+            for (int t = 0; t < R_N; t++)
+                tally[t] = tc_emit_tally(em, t);
             s->w.e = e;
-            rc = check_trailer(s);
+            rc = check_trailer(s, tally);
         }
         xmlFreeParserCtxt(s->ctxt);
     }
@@ -1184,4 +1197,445 @@ int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
     in_close(&f);
     free(s);
     return rc;
+}
+
+/* ---------------------------------------------------------------- segments */
+
+/*
+ * A large plain file is parsed in segments, one libxml2 parser each, on as
+ * many threads as there are cores: parsing is most of extraction's work
+ * and one parser runs on one core.
+ *
+ * The plan is made from the bytes alone, so the same file always gives the
+ * same segments (and the same batch bytes) on any machine.  Each cut is at
+ * a record element of a section (Contribution, Balance, ...) that starts a
+ * line, found near an even share of the file.  Segment k > 0 is parsed
+ * behind a made-up start - the XML declaration with the file's encoding,
+ * the Handover root and the open section - so its parser sees a document
+ * that, from the cut on, is the file itself.  Whitespace between segments
+ * is dropped (whitespace between elements means nothing).
+ *
+ * Segmented reading is only a faster way to the same answer, never a
+ * different one: a segment must end exactly where it was cut (every byte
+ * consumed, inside the section the next one opens), the Trailer must
+ * agree with every segment's records together, and no natural key may
+ * repeat across segments.  Anything else - a malformed file, a cut that
+ * fell inside a comment - throws the segments away and the file is read
+ * again as one, which finds the first violation with its true line and
+ * column.  A file the segments accept, the sequential reader accepts with
+ * the same records in the same order.
+ */
+#define SEG_MIN_DEFAULT (16L << 20)
+#define SEG_MAX 32
+#define SEG_LOOK (1 << 20)    /* how far past an even share to look for a cut */
+
+static long seg_min = SEG_MIN_DEFAULT;
+
+void tc_xml_set_segment_size(long bytes) { seg_min = bytes > 0 ? bytes : SEG_MIN_DEFAULT; }
+
+typedef struct segment {
+    off_t from, to;           /* the file's bytes [from, to) */
+    int section;              /* the section open at `from` (k > 0) */
+    tc_emit *child;
+    tc_xml_stats st;
+    state *s;                 /* the parser's state, after the run */
+    int ok;                   /* parsed whole, ended where it should */
+} segment;
+
+typedef struct plan {
+    const char *path;
+    int fd;
+    int n;
+    char enc[16];
+    segment seg[SEG_MAX];
+    atomic_int next;          /* the next segment a thread takes */
+    atomic_int stop;          /* a segment failed: the others give up */
+} plan;
+
+static int ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* The encoding the file declares, for the made-up starts: UTF-8 or
+ * GB18030/GBK; 0 when there is anything else (the sequential reader then
+ * decides). */
+static int plan_encoding(plan *pl, const unsigned char *h, size_t n)
+{
+    size_t i = 0;
+    int bom = n >= 3 && h[0] == 0xEF && h[1] == 0xBB && h[2] == 0xBF;
+    if (bom)
+        i = 3;
+    snprintf(pl->enc, sizeof(pl->enc), "UTF-8");
+    if (n - i < 5 || memcmp(h + i, "<?xml", 5) != 0)
+        return 1;
+    const unsigned char *end = memmem(h + i, n - i, "?>", 2);
+    if (!end)
+        return 0;
+    const unsigned char *en = memmem(h + i, (size_t)(end - h) - i, "encoding", 8);
+    if (!en)
+        return 1;
+    en += 8;
+    while (en < end && ws(*en))
+        en++;
+    if (en >= end || *en++ != '=')
+        return 0;
+    while (en < end && ws(*en))
+        en++;
+    if (en >= end || (*en != '"' && *en != '\''))
+        return 0;
+    unsigned char q = *en++;
+    const unsigned char *v = en;
+    while (en < end && *en != q)
+        en++;
+    size_t vn = (size_t)(en - v);
+    if (en >= end || vn >= sizeof(pl->enc))
+        return 0;
+    char name[16];
+    for (size_t k = 0; k < vn; k++)
+        name[k] = (char)(v[k] >= 'a' && v[k] <= 'z' ? v[k] - 32 : v[k]);
+    name[vn] = '\0';
+    if (strcmp(name, "UTF-8") != 0 && ((strcmp(name, "GB18030") != 0 && strcmp(name, "GBK") != 0) || bom))
+        return 0;
+    snprintf(pl->enc, sizeof(pl->enc), "%s", name);
+    return 1;
+}
+
+/* In w[0, n), from `at` on: a line that starts (after blanks) with a
+ * record element of a section.  Returns the offset of its '<' and the
+ * section in *section, or -1. */
+static long find_cut(const unsigned char *w, size_t n, size_t at, int *section)
+{
+    for (const unsigned char *c = memchr(w + at, '\n', n - at); c;
+         c = memchr(c + 1, '\n', (size_t)(w + n - c - 1))) {
+        const unsigned char *q = c + 1, *end = w + n;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        if (q >= end || *q != '<')
+            continue;
+        for (int sec = E_ACCOUNTS; sec <= E_PERSONALACCOUNTS; sec++) {
+            const char *name = EL[CHILD_OF[sec]].name;
+            size_t k = strlen(name);
+            if ((size_t)(end - q) > k + 1 && memcmp(q + 1, name, k) == 0 &&
+                (ws(q[1 + k]) || q[1 + k] == '/' || q[1 + k] == '>')) {
+                *section = sec;
+                return (long)(q - w);
+            }
+        }
+        if ((size_t)(c - w) + 1 >= n)
+            break;
+    }
+    return -1;
+}
+
+/* Plan the segments of a plain file of size bytes: 0 (read it as one), or
+ * the number of segments (>= 2). */
+static int plan_segments(plan *pl, off_t size)
+{
+    pl->n = 0;
+    if (size < 2 * (off_t)seg_min)
+        return 0;
+    unsigned char head[512];
+    ssize_t hn = pread(pl->fd, head, sizeof(head), 0);
+    if (hn < 8 || (head[0] == 0x1f && head[1] == 0x8b) || !plan_encoding(pl, head, (size_t)hn) ||
+        memmem(head, (size_t)hn, "<!DOCTYPE", 9))
+        return 0;
+    int want = (int)(size / seg_min);
+    if (want > SEG_MAX)
+        want = SEG_MAX;
+    /* look back a little from each even share, for the blanks before a cut */
+    const off_t BACK = seg_min < 4096 ? seg_min : 4096;
+    unsigned char *w = malloc((size_t)BACK + SEG_LOOK);
+    if (!w)
+        return 0;
+    off_t last = 0;
+    pl->seg[0].from = 0;
+    int n = 1;
+    for (int k = 1; k < want; k++) {
+        off_t target = size / want * k, base = target - BACK;
+        if (target <= last + BACK)
+            continue;
+        ssize_t got = pread(pl->fd, w, (size_t)BACK + SEG_LOOK, base);
+        int sec;
+        long cut = got > BACK ? find_cut(w, (size_t)got, (size_t)BACK, &sec) : -1;
+        if (cut < 0)
+            continue;
+        /* the previous segment ends at the cut, less the blanks before it */
+        long end = cut;
+        while (end > 0 && ws(w[end - 1]))
+            end--;
+        if (end == 0 || w[end - 1] != '>')
+            continue;
+        pl->seg[n - 1].to = base + end;
+        pl->seg[n].from = base + cut;
+        pl->seg[n].section = sec;
+        last = base + cut;
+        n++;
+    }
+    free(w);
+    pl->seg[n - 1].to = size;
+    return pl->n = n >= 2 ? n : 0;
+}
+
+static void quiet_generic(void *ctx, const char *fmt, ...)
+{
+    (void)ctx, (void)fmt;
+}
+
+/* Parse segment k into its child emitter; g->ok when it ended as planned. */
+static void run_segment(plan *pl, int k)
+{
+    segment *g = &pl->seg[k];
+    state *s = calloc(1, sizeof(*s));
+    char *buf = malloc(CHUNK);
+    tc_err e;
+    tc_err_clear(&e);
+    g->s = s;
+    if (!s || !buf || atomic_load(&pl->stop)) {
+        free(buf);
+        return;
+    }
+    state_init(s, pl->path, g->child, &g->st);
+    /* a worker on this thread: every core already has a segment to parse */
+    int rc = tc_bgw_open_sync(&s->bg, WBLOCK, work_block, &s->w, &e);
+    char pre[256];
+    int pn = 0;
+    if (k > 0) {
+        s->header_seen = 1;
+        pn = snprintf(pre, sizeof(pre),
+                      "<?xml version=\"1.0\" encoding=\"%s\"?><Handover xmlns=\"%s\" "
+                      "version=\"1\"><%s>", pl->enc, NS, EL[g->section].name);
+    } else {
+        ssize_t r = pread(pl->fd, pre, 4, 0);
+        pn = r == 4 ? 4 : -1;
+    }
+    if (!rc && pn >= 4)
+        rc = new_parser(s, pre, 4, &e);
+    else if (!rc)
+        rc = TC_EIO;
+    if (!rc && k > 0 && xmlParseChunk(s->ctxt, pre + 4, pn - 4, 0))
+        s->failed = 1;
+    off_t at = k > 0 ? g->from : 4;
+    while (!rc && !s->failed && at < g->to && !atomic_load(&pl->stop)) {
+        size_t want = (size_t)(g->to - at) < CHUNK ? (size_t)(g->to - at) : CHUNK;
+        ssize_t r = pread(pl->fd, buf, want, at);
+        if (r <= 0) {
+            rc = TC_EIO;
+            break;
+        }
+        at += r;
+        int last = k == pl->n - 1 && at == g->to;
+        if (xmlParseChunk(s->ctxt, buf, (int)r, last))
+            s->failed = 1;
+    }
+    int ok = !rc && !s->failed && at == g->to && !atomic_load(&pl->stop);
+    if (ok && k < pl->n - 1)
+        /* ended where it was cut: every byte consumed, in the section the
+         * next segment opens */
+        ok = s->depth == 2 && s->stack[1] == pl->seg[k + 1].section &&
+             xmlByteConsumed(s->ctxt) == (long)((k > 0 ? pn : 0) + (g->to - g->from));
+    else if (ok)
+        ok = s->handover_closed;
+    tc_bgw *bg = s->bg;
+    s->bg = NULL;
+    if (tc_bgw_close(bg, &e))
+        ok = 0;
+    if (ok && tc_emit_child_finish(g->child, &e))
+        ok = 0;
+    if (s->ctxt)
+        xmlFreeParserCtxt(s->ctxt);
+    s->ctxt = NULL;
+    free(buf);
+    g->ok = ok;
+    if (!ok)
+        atomic_store(&pl->stop, 1);
+}
+
+static void *segment_main(void *arg)
+{
+    plan *pl = arg;
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    for (int k; (k = atomic_fetch_add(&pl->next, 1)) < pl->n;)
+        run_segment(pl, k);
+    return NULL;
+}
+
+/* The source digest, fed by a thread of its own while the segments are
+ * parsed (the parsers read the file out of order). */
+typedef struct feeder {
+    int fd;
+    tc_emit *em;
+    int rc;
+    tc_err e;
+    pthread_t th;
+} feeder;
+
+static void *feed_main(void *arg)
+{
+    feeder *f = arg;
+    tc_err_clear(&f->e);
+    for (off_t at = 0;;) {
+        size_t cap;
+        char *b = tc_emit_source_buffer(f->em, &cap, &f->e);
+        if (!b) {
+            f->rc = f->e.code ? f->e.code : TC_ENOMEM;
+            return NULL;
+        }
+        ssize_t r = pread(f->fd, b, cap, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            f->rc = tc_fail(&f->e, TC_EIO, "cannot read the source: %s", strerror(errno));
+            return NULL;
+        }
+        if (r == 0)
+            return NULL;
+        at += r;
+        if ((f->rc = tc_emit_source_put(f->em, (size_t)r, &f->e)))
+            return NULL;
+    }
+}
+
+/*
+ * Read path in segments when it is worth it.  Returns 0 when done (the
+ * records are in em, st filled), 1 when the file must be read as one
+ * (nothing of it is in em), or an error.  *fed tells whether the source's
+ * digest is being fed (by a thread the caller joins with join_feeder).
+ */
+static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, feeder *fd_,
+                             int *fed, tc_err *e)
+{
+    *fed = 0;
+    plan *pl = calloc(1, sizeof(*pl));
+    if (!pl)
+        return 1;
+    pl->path = path;
+    pl->fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (pl->fd < 0 || fstat(pl->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        !plan_segments(pl, sb.st_size)) {
+        if (pl->fd >= 0)
+            close(pl->fd);
+        free(pl);
+        return 1;
+    }
+    int rc = 0;
+    for (int k = 0; k < pl->n && !rc; k++)
+        rc = tc_emit_fork(em, &pl->seg[k].child, e);
+    if (!rc && tc_emit_wants_source(em)) {
+        fd_->fd = pl->fd;
+        fd_->em = em;
+        fd_->rc = 0;
+        if (pthread_create(&fd_->th, NULL, feed_main, fd_) == 0)
+            *fed = 1;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int nth = cores < 1 ? 1 : cores > pl->n ? pl->n : (int)cores;
+    pthread_t th[SEG_MAX];
+    int started = 0;
+    xmlInitParser();
+    for (int i = 1; !rc && i < nth; i++)
+        if (pthread_create(&th[i], NULL, segment_main, pl) == 0)
+            started = i;
+    if (!rc)
+        segment_main(pl);   /* this thread takes segments too */
+    for (int i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    xmlSetGenericErrorFunc(NULL, NULL);
+
+    int ok = !rc;
+    for (int k = 0; k < pl->n && ok; k++)
+        ok = pl->seg[k].ok;
+    if (ok) {
+        /* the Trailer against every segment's records together */
+        const tc_batch_summary *tally[R_N];
+        tc_batch_summary sum[R_N];
+        memset(sum, 0, sizeof(sum));
+        for (int t = 0; t < R_N && ok; t++) {
+            for (int k = 0; k < pl->n && ok; k++) {
+                const tc_batch_summary *c = tc_emit_tally(pl->seg[k].child, t);
+                sum[t].count += c->count;
+                for (int i = 0; i < TC_MAX_COLUMNS && ok; i++)
+                    ok = !__builtin_add_overflow(sum[t].totals[i], c->totals[i], &sum[t].totals[i]);
+            }
+            tally[t] = &sum[t];
+        }
+        state *agg = ok ? calloc(1, sizeof(*agg)) : NULL;
+        if (agg) {
+            state *last = pl->seg[pl->n - 1].s;
+            agg->w = last->w;
+            agg->end_line = last->end_line;
+            agg->end_col = last->end_col;
+            for (int k = 0; k < pl->n; k++) {
+                agg->vouchers += pl->seg[k].s->vouchers;
+                for (int i = 0; i < E_N; i++)
+                    agg->counts[i] += pl->seg[k].s->counts[i];
+            }
+            tc_err te;
+            agg->w.e = &te;
+            ok = check_trailer(agg, tally) == 0;
+            free(agg);
+        } else
+            ok = 0;
+    }
+    if (ok) {
+        tc_emit *kids[SEG_MAX];
+        for (int k = 0; k < pl->n; k++)
+            kids[k] = pl->seg[k].child;
+        int dup = tc_emit_children_dup(kids, pl->n, e);
+        if (dup < 0)
+            rc = dup;
+        ok = dup == 0;
+    }
+    if (ok) {
+        memset(st, 0, sizeof(*st));
+        for (int k = 0; k < pl->n; k++) {
+            st->elements += pl->seg[k].st.elements - (k ? 2 : 0);   /* less the made-up start */
+            st->bad_id_check += pl->seg[k].st.bad_id_check;
+            st->bad_uscc_check += pl->seg[k].st.bad_uscc_check;
+        }
+        st->segments = pl->n;
+        for (int k = 0; k < pl->n && !rc; k++) {
+            rc = tc_emit_join(em, pl->seg[k].child, e);
+            pl->seg[k].child = NULL;
+        }
+    }
+    for (int k = 0; k < pl->n; k++) {
+        tc_emit_abort(pl->seg[k].child);
+        free(pl->seg[k].s);
+    }
+    if (!*fed)
+        close(pl->fd);
+    else
+        fd_->fd = pl->fd;   /* closed by join_feeder */
+    free(pl);
+    return rc ? rc : ok ? 0 : 1;
+}
+
+static int join_feeder(feeder *f, int rc, tc_err *e)
+{
+    pthread_join(f->th, NULL);
+    close(f->fd);
+    if (!rc && f->rc) {
+        if (e)
+            *e = f->e;
+        rc = f->rc;
+    }
+    return rc;
+}
+
+int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e)
+{
+    tc_xml_stats dummy;
+    tc_err scratch;
+    if (!st)
+        st = &dummy;
+    if (!e)
+        e = &scratch;
+    memset(st, 0, sizeof(*st));
+    feeder f;
+    int fed = 0;
+    int rc = extract_segmented(path, em, st, &f, &fed, e);
+    if (rc == 1)
+        /* read as one: the first violation, with its true place, or the
+         * same records the segments would have given */
+        rc = extract_sequential(path, em, !fed, st, e);
+    return fed ? join_feeder(&f, rc, e) : rc;
 }

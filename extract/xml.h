@@ -27,9 +27,15 @@ typedef struct tc_xml_stats {
     long long elements;        /* elements read */
     long long bad_id_check;    /* identity numbers failing GB 11643 */
     long long bad_uscc_check;  /* credit codes failing GB 32100 */
+    int segments;              /* parsed in this many segments at once, or 0 */
 } tc_xml_stats;
 
 /* Read path into em (which the caller then commits or aborts). */
 int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e);
+
+/* For tests: the smallest segment a large file is cut into (default 16 MiB;
+ * 0 restores it).  Process-wide; changes which files are read in segments,
+ * and so their batches' bytes, never their records. */
+void tc_xml_set_segment_size(long bytes);
 
 #endif
