@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 
 typedef struct entry {
     uint64_t h1, h2;
@@ -223,11 +224,12 @@ static int read_chunk(tc_keys *k, long off, int n, entry *dst, tc_err *e)
 /* Walk every partition of the n stores (their keys together) through a
  * hash set; visit() is told each entry that finds its hash already there,
  * with the entry it found. */
-static int scan(tc_keys *const *ks, int nk, dup_visit visit, void *arg, tc_err *e)
+static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, void *arg,
+                tc_err *e)
 {
     int rc = 0;
     long most = 0;
-    for (int p = 0; p < NPART; p++) {
+    for (int p = p0; p < p1; p++) {
         long t = 0;
         for (int j = 0; j < nk; j++)
             t += ks[j]->total[p];
@@ -249,7 +251,7 @@ static int scan(tc_keys *const *ks, int nk, dup_visit visit, void *arg, tc_err *
     for (int j = 0; j < nk && !rc; j++)
         if (ks[j]->spill && fflush(ks[j]->spill) != 0)
             rc = tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
-    for (int p = 0; p < NPART && !rc; p++) {
+    for (int p = p0; p < p1 && !rc; p++) {
         /* the partition in the order its keys came: per store, spilled
          * chunks, then the buffer */
         long n = 0;
@@ -305,10 +307,53 @@ int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
     return tc_keys_check_all(&k, 1, dup, e);
 }
 
+/* The upper half of the partitions, on a thread of its own. */
+typedef struct half {
+    tc_keys *const *ks;
+    int nk;
+    tc_keys_dup dup;
+    best b;
+    int rc;
+    tc_err e;
+} half;
+
+static void *scan_upper(void *arg)
+{
+    half *h = arg;
+    tc_err_clear(&h->e);
+    h->rc = scan(h->ks, h->nk, NPART / 2, NPART, visit_best, &h->b, &h->e);
+    return NULL;
+}
+
 int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
 {
     best b = {dup, 0};
-    int rc = scan(ks, n, visit_best, &b, e);
+    long total = 0;
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < NPART; p++)
+            total += ks[j]->total[p];
+    /* a large check (it is the last thing an extraction does before it
+     * writes its batches) takes two cores when there are two */
+    half h = {ks, n, {0}, {NULL, 0}, 0, {0}};
+    h.b.dup = &h.dup;
+    pthread_t th;
+    int two = total >= (1L << 18) && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    for (int j = 0; two && j < n; j++)
+        if (ks[j]->spill && fflush(ks[j]->spill) != 0)
+            return tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
+    if (two && pthread_create(&th, NULL, scan_upper, &h) != 0)
+        two = 0;
+    int rc = scan(ks, n, 0, two ? NPART / 2 : NPART, visit_best, &b, e);
+    if (two) {
+        pthread_join(th, NULL);
+        if (!rc && h.rc) {
+            *e = h.e;
+            rc = h.rc;
+        }
+        if (!rc && h.b.found)
+            note(dup, &b.found, &(entry){0, 0, h.dup.first << 8 | h.dup.type},
+                 &(entry){0, 0, h.dup.second << 8 | h.dup.type});
+    }
     return rc ? rc : b.found;
 }
 
@@ -330,7 +375,7 @@ long long tc_keys_each(tc_keys *k, void (*fn)(void *arg, const tc_keys_dup *d), 
                        tc_err *e)
 {
     each x = {fn, arg, 0};
-    int rc = scan(&k, 1, visit_each, &x, e);
+    int rc = scan(&k, 1, 0, NPART, visit_each, &x, e);
     return rc ? rc : x.n;
 }
 

@@ -1225,8 +1225,8 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
  * column.  A file the segments accept, the sequential reader accepts with
  * the same records in the same order.
  */
-#define SEG_MIN_DEFAULT (16L << 20)
-#define SEG_MAX 32
+#define SEG_MIN_DEFAULT (4L << 20)
+#define SEG_MAX 64
 #define SEG_LOOK (1 << 20)    /* how far past an even share to look for a cut */
 
 static long seg_min = SEG_MIN_DEFAULT;

@@ -134,6 +134,36 @@ static void test_keys_spill(void **state)
     assert_int_equal(d.first, 123457);
     assert_int_equal(d.second, 1400001);
     tc_keys_free(k);
+    /* many duplicates, in both halves of the partitions (checked on two
+     * threads): the earliest second occurrence is the one reported */
+    assert_int_equal(tc_keys_open(&k, dir, &e), 0);
+    for (long i = 0; i < 600000; i++) {
+        long j = (i - 400000) / 1000;
+        int again = i >= 400000 && (i - 400000) % 1000 == 0 && j < 40;
+        snprintf(payer, sizeof(payer), "P%017ld", again ? 7 * j + 5 : i);
+        contribution(v, payer, 202101, 1);
+        assert_int_equal(tc_keys_add(k, T_CONTRIB, v, i + 1, &e), 0);
+    }
+    assert_int_equal(tc_keys_check(k, &d, &e), 1);
+    assert_int_equal(d.first, 6);
+    assert_int_equal(d.second, 400001);
+    tc_keys_free(k);
+    /* keys of two stores checked together */
+    tc_keys *two[2];
+    assert_int_equal(tc_keys_open(&two[0], dir, &e), 0);
+    assert_int_equal(tc_keys_open(&two[1], dir, &e), 0);
+    for (long i = 0; i < 600000; i++) {
+        snprintf(payer, sizeof(payer), "P%017ld", i == 599999 ? 42L : i);
+        contribution(v, payer, 202101, 1);
+        assert_int_equal(tc_keys_add(two[i >= 300000], T_CONTRIB, v, i + 1, &e), 0);
+    }
+    assert_int_equal(tc_keys_seal(two[0], &e), 0);
+    assert_int_equal(tc_keys_check_all(two, 2, &d, &e), 1);
+    assert_int_equal(d.first, 43);
+    assert_int_equal(d.second, 600000);
+    assert_int_equal(tc_keys_check_all(two, 1, &d, &e), 0);
+    tc_keys_free(two[0]);
+    tc_keys_free(two[1]);
     /* and none when the keys differ only in a non-key column or the type */
     assert_int_equal(tc_keys_open(&k, dir, &e), 0);
     contribution(v, "A", 202101, 1);
