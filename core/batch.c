@@ -266,9 +266,16 @@ struct tc_batch_writer {
     int nparts, capparts;
 };
 
+static int open_spool(tc_batch_writer *w, tc_err *e);
+
 static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
+    if (!w->spool) {
+        int rc = open_spool(w, e);   /* a part's, with its first bytes */
+        if (rc)
+            return rc;
+    }
     if (fwrite(p, 1, n, w->spool) != n)
         return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
     return 0;
@@ -344,9 +351,7 @@ int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *of, tc_er
         w->h.cols[i].name = w->h.colname[i];
     snprintf(w->path, sizeof(w->path), "%s", of->path);
     w->is_part = 1;
-    int rc = open_spool(w, e);
-    if (!rc)
-        rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, spool_part, w, e);
+    int rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, spool_part, w, e);
     if (rc) {
         tc_batch_abort(w);
         return rc;
@@ -366,7 +371,7 @@ int tc_batch_part_finish(tc_batch_writer *p, tc_err *e)
         rc = tc_gzw_close_part(p->part, 0, &p->pcrc, &p->plen, e);
         p->part = NULL;
     }
-    if (!rc && fflush(p->spool) != 0)
+    if (!rc && p->spool && fflush(p->spool) != 0)
         rc = tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", p->path, strerror(errno));
     p->finished = !rc;
     return rc;

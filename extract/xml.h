@@ -14,6 +14,12 @@
  * element and attribute, the value (identity numbers masked) and what was
  * expected.
  *
+ * A plain file of 8 MiB or more is parsed in segments of at least 4 MiB,
+ * cut at record elements, one parser per segment, on every core (xml.c,
+ * "segments", tells how and why that can never change the answer: any
+ * doubt reads the file again as one).  The segments depend on the file's
+ * bytes only, so the batches are the same on every machine.
+ *
  * A bad check digit (GB 11643 identity number, GB 32100 credit code) is not
  * a violation: it is counted here and reported by the reconciliation.
  */
@@ -33,7 +39,7 @@ typedef struct tc_xml_stats {
 /* Read path into em (which the caller then commits or aborts). */
 int tc_xml_extract(const char *path, tc_emit *em, tc_xml_stats *st, tc_err *e);
 
-/* For tests: the smallest segment a large file is cut into (default 16 MiB;
+/* For tests: the smallest segment a large file is cut into (default 4 MiB;
  * 0 restores it).  Process-wide; changes which files are read in segments,
  * and so their batches' bytes, never their records. */
 void tc_xml_set_segment_size(long bytes);
