@@ -2,18 +2,27 @@
  * batch.c - batch writer and streaming reader.  See batch.h for the
  * guarantees and docs/batch-format.md for the bytes.
  *
- * Record encoding (inside member 1, after the header's blank line):
+ * Record encoding, format version 2 (inside member 1, after the header's
+ * blank line).  Each column is written relative to the same column of the
+ * previous record, which halves the stream that deflate has to compress:
  *
- *   record  = varint(length) payload        length > 0
+ *   stream  = { item } end
+ *   item    = record | reset
+ *   record  = varint(length + 1) payload   length 1..TC_BATCH_MAX_RECORD
+ *   reset   = 0x01                         every column back to its initial state
  *   end     = 0x00
  *   payload = one field per header column, in order:
- *     text            varint(byte length) bytes
- *     amount, int     zigzag varint
- *     rate, date,     varint
+ *     text            varint(0)                  same bytes as the previous value
+ *                     varint(n + 1), n bytes     a literal, differing from it
+ *     amount, int,    zigzag varint of (value - previous value), wrapping
+ *     rate, date,     64-bit unsigned arithmetic (a bijection, no overflow)
  *     period
  *
- * Varints are LEB128, at most 10 bytes, and must be minimal (no trailing
- * 0x80 0x00 padding), so every value has exactly one encoding.
+ * The previous value starts as "" for text and 0 for numbers, at the start
+ * of the stream and after every reset.  Varints are LEB128, at most 10
+ * bytes, and must be minimal (no trailing 0x80 0x00 padding), and a literal
+ * may not repeat the previous value, so every record has exactly one
+ * encoding in its place in the stream.
  */
 #include "core/batch.h"
 
@@ -167,14 +176,16 @@ static inline size_t put_varint(unsigned char *p, uint64_t v)
     return n;
 }
 
-static inline uint64_t zigzag(int64_t v)
+/* Zigzag on the two's complement bits of a difference d: 0, -1, 1, -2, ...
+ * become 0, 1, 2, 3, ...  Unsigned throughout, so defined for every d. */
+static inline uint64_t zigzag(uint64_t d)
 {
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    return (d << 1) ^ (0 - (d >> 63));
 }
 
-static inline int64_t unzigzag(uint64_t v)
+static inline uint64_t unzigzag(uint64_t u)
 {
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+    return (u >> 1) ^ (0 - (u & 1));
 }
 
 /* Decode a minimal varint from [*p, end); 0 or -1 when malformed. */
@@ -257,13 +268,22 @@ struct tc_batch_writer {
     tc_batch_header h;
     tc_batch_summary sum;
     char path[512];
-    /* a part (tc_batch_create_part), once finished */
-    int is_part, finished;
+    /* a part (tc_batch_create_part): its records start with a reset, so
+     * they read the same after whatever precedes them; once finished, its
+     * stream's CRC and length */
+    int is_part, need_reset, finished;
     uint32_t pcrc;
     uint64_t plen;
     /* the parts appended to this writer, in order */
     spliced *parts;
     int nparts, capparts;
+    /* Each column's previous value, what the next record is encoded against:
+     * numbers in prev_i, text in the column's own copy prev_s (prev_cap
+     * bytes, grown as needed, at most TC_BATCH_MAX_RECORD). */
+    uint64_t prev_i[TC_MAX_COLUMNS];
+    char *prev_s[TC_MAX_COLUMNS];
+    uint32_t prev_n[TC_MAX_COLUMNS];
+    uint32_t prev_cap[TC_MAX_COLUMNS];
 };
 
 static int open_spool(tc_batch_writer *w, tc_err *e);
@@ -350,7 +370,7 @@ int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *of, tc_er
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
     snprintf(w->path, sizeof(w->path), "%s", of->path);
-    w->is_part = 1;
+    w->is_part = w->need_reset = 1;
     int rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, spool_part, w, e);
     if (rc) {
         tc_batch_abort(w);
@@ -424,43 +444,86 @@ int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
 const tc_batch_header *tc_batch_writer_header(const tc_batch_writer *w) { return &w->h; }
 const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w) { return &w->sum; }
 
+/* Room for a text column's copy of n bytes (n <= TC_BATCH_MAX_RECORD). */
+static int prev_room(tc_batch_writer *w, int i, uint32_t n, tc_err *e)
+{
+    uint32_t cap = w->prev_cap[i] ? w->prev_cap[i] : 32;
+    while (cap < n)
+        cap *= 2;
+    char *s = realloc(w->prev_s[i], cap);
+    if (!s)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    w->prev_s[i] = s;
+    w->prev_cap[i] = cap;
+    return 0;
+}
+
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 {
-    /* Encoded straight into the hand-off block: room for the worst case
-     * (10 bytes a number, 10 + its bytes a text), the payload written
-     * after a one-byte length, moved up in the rare record of 128 bytes or
-     * more whose length takes more. */
-    size_t need = 1;
-    for (int i = 0; i < w->h.ncols; i++)
-        need += 10 + (w->h.cols[i].type == TC_COL_TEXT ? vals[i].n : 0);
+    /* First every check that can fail, so that a refused record leaves the
+     * writer as it was (the per-column previous values above all: the next
+     * record is encoded against them).  Then the record is encoded straight
+     * into the hand-off block: room for the worst case (10 bytes a number,
+     * 1 a repeated text, 10 + its bytes a literal, 3 the length + 1 of at
+     * most TC_BATCH_MAX_RECORD), the payload written after a one-byte
+     * length, moved up in the rare record of 127 bytes or more whose length
+     * takes more.  Only then do the previous values and totals move on. */
+    uint32_t same = 0; /* text columns that repeat their previous value */
+    size_t need = 3;
+    for (int i = 0; i < w->h.ncols; i++) {
+        const tc_value *v = &vals[i];
+        tc_coltype t = w->h.cols[i].type;
+        if (t == TC_COL_TEXT) {
+            if (v->n == w->prev_n[i] && (v->n == 0 || memcmp(v->s, w->prev_s[i], v->n) == 0)) {
+                same |= 1u << i;
+                need += 1;
+                continue;
+            }
+            if (v->n > TC_BATCH_MAX_RECORD)
+                return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes",
+                               w->path, w->sum.count + 1, TC_BATCH_MAX_RECORD);
+            if (v->n > w->prev_cap[i] && prev_room(w, i, v->n, e))
+                return e && e->code ? e->code : TC_ENOMEM;
+            need += 10 + v->n;
+            continue;
+        }
+        const char *why = check_value(t, v);
+        if (why)
+            return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 ": column %s: %s (%" PRId64 ")",
+                           w->path, w->sum.count + 1, w->h.colname[i], why, v->i);
+        int64_t total;
+        if (t == TC_COL_AMOUNT && __builtin_add_overflow(w->sum.totals[i], v->i, &total))
+            return tc_fail(e, TC_EINPUT,
+                           "%s: the control total of column %s overflows at record %" PRIu64,
+                           w->path, w->h.colname[i], w->sum.count + 1);
+        need += 10;
+    }
     if (need > 2 * TC_BATCH_MAX_RECORD)
         return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes", w->path,
                        w->sum.count + 1, TC_BATCH_MAX_RECORD);
+    if (w->need_reset) {
+        int rc = tc_batch_write_reset(w, e);
+        if (rc)
+            return rc;
+        w->need_reset = 0;
+    }
     unsigned char *m = tc_bgw_claim(w->bg, need, e);
     if (!m)
         return e && e->code ? e->code : TC_ENOMEM;
     unsigned char *p = m + 1;
     for (int i = 0; i < w->h.ncols; i++) {
         const tc_value *v = &vals[i];
-        tc_coltype t = w->h.cols[i].type;
-        const char *why = check_value(t, v);
-        if (why)
-            return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 ": column %s: %s (%" PRId64 ")",
-                           w->path, w->sum.count + 1, w->h.colname[i], why, v->i);
-        if (t == TC_COL_TEXT) {
-            p += put_varint(p, v->n);
-            memcpy(p, v->s, v->n);
-            p += v->n;
+        if (w->h.cols[i].type == TC_COL_TEXT) {
+            if (same & (1u << i)) {
+                *p++ = 0;
+            } else {
+                p += put_varint(p, (uint64_t)v->n + 1);
+                if (v->n)
+                    memcpy(p, v->s, v->n);
+                p += v->n;
+            }
         } else {
-            if (t == TC_COL_AMOUNT || t == TC_COL_INT)
-                p += put_varint(p, zigzag(v->i));
-            else
-                p += put_varint(p, (uint64_t)v->i);
-            if (t == TC_COL_AMOUNT &&
-                __builtin_add_overflow(w->sum.totals[i], v->i, &w->sum.totals[i]))
-                return tc_fail(e, TC_EINPUT,
-                               "%s: the control total of column %s overflows at record %" PRIu64,
-                               w->path, w->h.colname[i], w->sum.count + 1);
+            p += put_varint(p, zigzag((uint64_t)v->i - w->prev_i[i]));
         }
     }
     size_t len = (size_t)(p - (m + 1));
@@ -468,12 +531,40 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
         return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes", w->path,
                        w->sum.count + 1, TC_BATCH_MAX_RECORD);
     unsigned char pre[4];
-    size_t k = put_varint(pre, len);
+    size_t k = put_varint(pre, len + 1);
     if (k > 1)
         memmove(m + k, m + 1, len);
     memcpy(m, pre, k);
     tc_bgw_claimed(w->bg, len + k);
+    for (int i = 0; i < w->h.ncols; i++) {
+        const tc_value *v = &vals[i];
+        tc_coltype t = w->h.cols[i].type;
+        if (t == TC_COL_TEXT) {
+            if (!(same & (1u << i))) {
+                if (v->n)
+                    memcpy(w->prev_s[i], v->s, v->n);
+                w->prev_n[i] = v->n;
+            }
+        } else {
+            w->prev_i[i] = (uint64_t)v->i;
+            if (t == TC_COL_AMOUNT)
+                w->sum.totals[i] += v->i; /* checked above */
+        }
+    }
     w->sum.count++;
+    return 0;
+}
+
+int tc_batch_write_reset(tc_batch_writer *w, tc_err *e)
+{
+    static const unsigned char reset = 0x01;
+    int rc = tc_bgw_write(w->bg, &reset, 1, e);
+    if (rc)
+        return rc;
+    for (int i = 0; i < w->h.ncols; i++) {
+        w->prev_i[i] = 0;
+        w->prev_n[i] = 0;
+    }
     return 0;
 }
 
@@ -645,6 +736,8 @@ void tc_batch_abort(tc_batch_writer *w)
     free(w->parts);
     tc_atomic_abort(w->out);
     tc_digest_free(w->body);
+    for (int i = 0; i < TC_MAX_COLUMNS; i++)
+        free(w->prev_s[i]);
     free(w);
 }
 
@@ -674,7 +767,13 @@ struct tc_batch_reader {
     /* decompressed output */
     unsigned char *out;
     size_t out_pos, out_len;
+    /* The record last decoded, which is also each column's previous value
+     * the next record is decoded against: a text value points into its
+     * column's own buffer text[i] (text_cap[i] bytes, grown as needed, at
+     * most TC_BATCH_MAX_RECORD), or at "" before the column's first literal. */
     tc_value vals[TC_MAX_COLUMNS];
+    char *text[TC_MAX_COLUMNS];
+    uint32_t text_cap[TC_MAX_COLUMNS];
 };
 
 static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const char *detail)
@@ -869,6 +968,13 @@ static int finish(tc_batch_reader *r, tc_err *e)
     return trailer_mismatch(r, got, have, text, n, e);
 }
 
+/* Every column back to its initial previous value: "" and 0. */
+static void reset_values(tc_batch_reader *r)
+{
+    for (int i = 0; i < r->h.ncols; i++)
+        r->vals[i] = r->h.cols[i].type == TC_COL_TEXT ? tc_v_text("", 0) : tc_v_int(0);
+}
+
 /* Parse "key value\n" at *p; value must be non-empty, no spaces. */
 static int header_line(const char **p, const char *end, const char *key, const char **val,
                        size_t *vn)
@@ -916,9 +1022,16 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, TC_BATCH_VERSION);
     if (strncmp(p, MAGIC " ", strlen(MAGIC) + 1) != 0)
         return CORRUPT(r, e, "it is not a tongchou batch");
+    if (strncmp(p, MAGIC " 1\n", strlen(MAGIC) + 3) == 0) {
+        /* Version 1 encoded records differently; there is no converting. */
+        rfail(r, e, TC_EINTEGRITY, "%s",
+              "cannot read a batch of format version 1: it was written by an older tongchou");
+        tc_err_hint(e, "make the batch again from its source with this tongchou");
+        return TC_EINTEGRITY;
+    }
     if (strncmp(p, magic, strlen(magic)) != 0)
         return rfail(r, e, TC_EINPUT, "unsupported batch format version (%s)",
-                     "this tongchou reads version 1");
+                     "this tongchou reads version 2");
     p += strlen(magic);
     if (header_line(&p, end, "type", &v, &vn) || !valid_name(v, vn))
         return CORRUPT(r, e, "bad 'type' line in its header");
@@ -966,6 +1079,7 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     }
     if (h->ncols == 0 || p != end)
         return CORRUPT(r, e, "bad 'columns' line in its header");
+    reset_values(r);
     /* Canonical form: what we would write must be exactly what is there. */
     char text[4096];
     size_t n = header_text(h, text, sizeof(text));
@@ -1036,19 +1150,31 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
         if (get_varint(&p, end, &u))
             return CORRUPT(r, e, "a record is malformed");
         if (t == TC_COL_TEXT) {
-            if (u > (uint64_t)(end - p))
+            if (u == 0)
+                continue; /* the previous value again */
+            uint64_t n = u - 1;
+            if (n > (uint64_t)(end - p))
                 return CORRUPT(r, e, "a record is malformed");
-            v->s = (const char *)p;
-            v->n = (uint32_t)u;
-            v->i = 0;
-            p += u;
+            if (n == v->n && memcmp(p, v->s, n) == 0)
+                return CORRUPT(r, e, "a record is not in canonical form");
+            if (n > r->text_cap[i]) {
+                uint32_t cap = r->text_cap[i] ? r->text_cap[i] : 32;
+                while (cap < n)
+                    cap *= 2;
+                char *b = realloc(r->text[i], cap);
+                if (!b)
+                    return rfail(r, e, TC_ENOMEM, "%s", "out of memory");
+                r->text[i] = b;
+                r->text_cap[i] = cap;
+            }
+            if (n)
+                memcpy(r->text[i], p, n);
+            v->s = r->text[i] ? r->text[i] : "";
+            v->n = (uint32_t)n;
+            p += n;
             continue;
         }
-        v->s = NULL;
-        v->n = 0;
-        v->i = (t == TC_COL_AMOUNT || t == TC_COL_INT) ? unzigzag(u) : (int64_t)u;
-        if (u > INT64_MAX && t != TC_COL_AMOUNT && t != TC_COL_INT)
-            return CORRUPT(r, e, "a record holds an impossible value");
+        v->i = (int64_t)((uint64_t)v->i + unzigzag(u));
         if (check_value(t, v))
             return CORRUPT(r, e, "a record holds an impossible value");
         if (t == TC_COL_AMOUNT &&
@@ -1074,6 +1200,19 @@ int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e)
     if (get_varint(&p, lim, &len))
         return CORRUPT(r, e, r->zend ? "the records end without their end marker"
                                      : "a record's length is malformed");
+    while (len == 1) {
+        /* Reset: the records after it are decoded afresh. */
+        reset_values(r);
+        r->out_pos = (size_t)(p - r->out);
+        rc = need_out(r, 10, e);
+        if (rc)
+            return rc;
+        p = r->out + r->out_pos;
+        lim = r->out + r->out_len;
+        if (get_varint(&p, lim, &len))
+            return CORRUPT(r, e, r->zend ? "the records end without their end marker"
+                                         : "a record's length is malformed");
+    }
     if (len == 0) {
         /* End marker: it must be the last byte of member 1. */
         r->out_pos = (size_t)(p - r->out);
@@ -1092,6 +1231,7 @@ int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e)
         r->done = 1;
         return 0;
     }
+    len--; /* written as length + 1, after the end (0) and reset (1) */
     if (len > TC_BATCH_MAX_RECORD)
         return CORRUPT(r, e, "a record's length is impossible");
     size_t hdr = (size_t)(p - (r->out + r->out_pos));
@@ -1122,6 +1262,8 @@ void tc_batch_close(tc_batch_reader *r)
     tc_digest_free(r->body);
     free(r->in);
     free(r->out);
+    for (int i = 0; i < TC_MAX_COLUMNS; i++)
+        free(r->text[i]);
     free(r);
 }
 

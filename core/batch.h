@@ -7,13 +7,15 @@
  * is two gzip members, so `zcat` shows it:
  *
  *   member 1 (deflate)   the header text, a blank line, the records
- *                        (binary, length-prefixed), a zero byte
+ *                        (binary, length-prefixed, each column written
+ *                        relative to the previous record), a zero byte
  *   member 2 (stored)    the trailer text: record count, one control total
  *                        per amount column, and "body", the SHA-256 of every
  *                        byte of member 1 as it stands in the file
  *
  * Both gzip headers are fixed bytes (no time stamp), and the same records in
- * the same order give the same file.
+ * the same order (with resets, tc_batch_write_reset, in the same places)
+ * give the same file.
  *
  * What the reader guarantees.  tc_batch_next() hands out records as it
  * decompresses them, before it has seen the trailer; it checks each
@@ -42,7 +44,7 @@
 #include "core/err.h"
 #include "core/record.h"
 
-#define TC_BATCH_VERSION 1
+#define TC_BATCH_VERSION 2
 #define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
 
 typedef struct tc_batch_header {
@@ -93,6 +95,11 @@ const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w);
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e);
 /* Records written so far. */
 uint64_t tc_batch_written(const tc_batch_writer *w);
+/*
+ * Starts a new run: the next record is encoded without reference to the
+ * ones before; for records written elsewhere and spliced in (parts).
+ */
+int tc_batch_write_reset(tc_batch_writer *w, tc_err *e);
 /* Finish the file and make it appear; frees w.  sum may be NULL. */
 int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e);
 /* Throw the file away; frees w.  NULL is a no-op. */
@@ -124,8 +131,10 @@ int tc_batch_open(tc_batch_reader **out, const char *path, unsigned flags, tc_er
 const tc_batch_header *tc_batch_header_of(const tc_batch_reader *r);
 /*
  * Next record: returns 1 and points *vals at ncols values (text values
- * point into the reader's buffer, valid until the next call); 0 at the end,
- * once the whole file has been verified; negative on error.
+ * point into buffers the reader owns, one per column; the values and the
+ * bytes are valid until the next call); 0 at the end, once the whole file
+ * has been verified; negative on error.  A batch of an older format
+ * version is refused by tc_batch_open with TC_EINTEGRITY: make it again.
  */
 int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e);
 /* Number of the record last handed out (1-based). */
