@@ -8,6 +8,7 @@
  * name on, getopt-style.  The exit codes are those of core/err.h.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -307,6 +308,14 @@ static void usage_all(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* The stages make and free buffers of a few hundred KiB by the
+     * thousand (a zlib stream and a block per batch part, per segment of
+     * a large XML).  glibc would map and unmap each, and every first touch
+     * of a fresh page is a fault: 29,000 of them for a 2-million-record
+     * extraction.  Kept in the heap and reused, 6,600; peak RSS grows by
+     * 2 MiB. */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     tc_log_init("tongchou");
     if (argc < 2) {
         usage_all(stderr);

@@ -39,6 +39,7 @@
 #include "core/atomic.h"
 #include "core/bgw.h"
 #include "core/gz.h"
+#include "core/spill.h"
 
 #define MAGIC "tongchou-batch"
 #define GZ_LEVEL 1 /* batches are written on the hot path: speed over size */
@@ -252,9 +253,16 @@ static const char *check_value(tc_coltype t, const tc_value *v)
 #define SPOOL_BLOCK (1u << 20)
 #define PART_BLOCK (1u << 18)   /* a part compresses on its writer's thread */
 
+/* Where a part's compressed bytes are in the parts' shared spill file. */
+typedef struct extent {
+    uint64_t off;
+    size_t n;
+} extent;
+
 /* A part's compressed records, waiting to be spliced in at commit. */
 typedef struct spliced {
-    FILE *spool;
+    extent *ext;
+    int next;
     uint32_t crc;
     uint64_t len;            /* uncompressed bytes */
 } spliced;
@@ -274,6 +282,13 @@ struct tc_batch_writer {
     int is_part, need_reset, finished;
     uint32_t pcrc;
     uint64_t plen;
+    /* a part's compressed bytes: buffered, then appended to the file the
+     * parts of one writer share (core/spill.h), at the extents listed */
+    unsigned char *obuf;
+    size_t olen;
+    extent *ext;
+    int next, capext;
+    tc_spill *pspill;        /* a writer: its parts' file; a part: its writer's */
     /* the parts appended to this writer, in order */
     spliced *parts;
     int nparts, capparts;
@@ -286,18 +301,54 @@ struct tc_batch_writer {
     uint32_t prev_cap[TC_MAX_COLUMNS];
 };
 
-static int open_spool(tc_batch_writer *w, tc_err *e);
-
 static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
-    if (!w->spool) {
-        int rc = open_spool(w, e);   /* a part's, with its first bytes */
-        if (rc)
-            return rc;
-    }
     if (fwrite(p, 1, n, w->spool) != n)
         return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
+    return 0;
+}
+
+/* A part's buffered compressed bytes to the shared file. */
+static int part_flush(tc_batch_writer *w, tc_err *e)
+{
+    if (!w->olen)
+        return 0;
+    if (w->next == w->capext) {
+        int cap = w->capext ? 2 * w->capext : 8;
+        extent *x = realloc(w->ext, (size_t)cap * sizeof(*x));
+        if (!x)
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        w->ext = x;
+        w->capext = cap;
+    }
+    uint64_t off;
+    int rc = tc_spill_append(w->pspill, w->obuf, w->olen, &off, e);
+    if (rc)
+        return rc;
+    w->ext[w->next++] = (extent){off, w->olen};
+    w->olen = 0;
+    return 0;
+}
+
+static int part_sink(void *ctx, const void *p, size_t n, tc_err *e)
+{
+    tc_batch_writer *w = ctx;
+    if (!w->obuf && !(w->obuf = malloc(PART_BLOCK)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    const unsigned char *c = p;
+    while (n) {
+        size_t k = PART_BLOCK - w->olen < n ? PART_BLOCK - w->olen : n;
+        memcpy(w->obuf + w->olen, c, k);
+        w->olen += k;
+        c += k;
+        n -= k;
+        if (w->olen == PART_BLOCK) {
+            int rc = part_flush(w, e);
+            if (rc)
+                return rc;
+        }
+    }
     return 0;
 }
 
@@ -307,7 +358,7 @@ static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
     if (!w->part) {
         /* the zlib stream is made with the first bytes: a writer that
          * stays empty (a record type a segment does not hold) costs none */
-        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, spool_sink, w, e);
+        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, w->is_part ? part_sink : spool_sink, w, e);
         if (rc)
             return rc;
     }
@@ -353,6 +404,15 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     int rc = open_spool(w, e);
     if (!rc)
         rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
+    if (!rc) {
+        /* the file its parts will share, made with their first bytes (here,
+         * not with the first part: parts may be made on any thread) */
+        char dir[512];
+        const char *slash = strrchr(w->path, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - w->path) : 1,
+                 slash ? w->path : ".");
+        rc = tc_spill_new(&w->pspill, dir, "batch spool", e);
+    }
     if (rc) {
         tc_batch_abort(w);
         return rc;
@@ -361,11 +421,12 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     return 0;
 }
 
-int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *of, tc_err *e)
+int tc_batch_create_part(tc_batch_writer **out, tc_batch_writer *of, tc_err *e)
 {
     tc_batch_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return tc_fail(e, TC_ENOMEM, "out of memory");
+    w->pspill = tc_spill_ref(of->pspill);
     w->h = of->h;
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
@@ -391,8 +452,10 @@ int tc_batch_part_finish(tc_batch_writer *p, tc_err *e)
         rc = tc_gzw_close_part(p->part, 0, &p->pcrc, &p->plen, e);
         p->part = NULL;
     }
-    if (!rc && p->spool && fflush(p->spool) != 0)
-        rc = tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", p->path, strerror(errno));
+    if (!rc)
+        rc = part_flush(p, e);
+    free(p->obuf);
+    p->obuf = NULL;
     p->finished = !rc;
     return rc;
 }
@@ -417,8 +480,8 @@ int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e)
             w->parts = np;
             w->capparts = cap;
         }
-        w->parts[w->nparts++] = (spliced){p->spool, p->pcrc, p->plen};
-        p->spool = NULL;
+        w->parts[w->nparts++] = (spliced){p->ext, p->next, p->pcrc, p->plen};
+        p->ext = NULL;
     }
     tc_batch_abort(p);
     return 0;
@@ -608,6 +671,23 @@ static int mem_put(void *ctx, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
+/* A part's compressed bytes into the batch, from the parts' file. */
+static int copy_extents(tc_batch_writer *w, const spliced *sp, tc_err *e)
+{
+    unsigned char buf[1 << 16];
+    for (int i = 0; i < sp->next; i++)
+        for (size_t done = 0; done < sp->ext[i].n;) {
+            size_t k = sp->ext[i].n - done < sizeof(buf) ? sp->ext[i].n - done : sizeof(buf);
+            int rc = tc_spill_read(w->pspill, sp->ext[i].off + done, buf, k, e);
+            if (!rc)
+                rc = body_sink(w, buf, k, e);
+            if (rc)
+                return rc;
+            done += k;
+        }
+    return 0;
+}
+
 /* A spool's compressed bytes into the batch, from its start. */
 static int copy_spool(tc_batch_writer *w, FILE *f, tc_err *e)
 {
@@ -695,7 +775,7 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
     if (!rc)
         rc = copy_spool(w, w->spool, e);
     for (int i = 0; !rc && i < w->nparts; i++)
-        rc = copy_spool(w, w->parts[i].spool, e);
+        rc = copy_extents(w, &w->parts[i], e);
     if (!rc && tail.n)
         rc = body_sink(w, tail.b, tail.n, e);
     if (!rc) {
@@ -732,8 +812,11 @@ void tc_batch_abort(tc_batch_writer *w)
     if (w->spool)
         fclose(w->spool);
     for (int i = 0; i < w->nparts; i++)
-        fclose(w->parts[i].spool);
+        free(w->parts[i].ext);
     free(w->parts);
+    free(w->ext);
+    free(w->obuf);
+    tc_spill_unref(w->pspill);
     tc_atomic_abort(w->out);
     tc_digest_free(w->body);
     for (int i = 0; i < TC_MAX_COLUMNS; i++)

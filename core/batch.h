@@ -115,7 +115,7 @@ void tc_batch_abort(tc_batch_writer *w);
  * were appended, so the batch reads as if one writer had written them all.
  * A part is never committed; tc_batch_abort() throws one away.
  */
-int tc_batch_create_part(tc_batch_writer **out, const tc_batch_writer *w, tc_err *e);
+int tc_batch_create_part(tc_batch_writer **out, tc_batch_writer *w, tc_err *e);
 int tc_batch_part_finish(tc_batch_writer *p, tc_err *e);
 int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e);
 

@@ -196,7 +196,7 @@ int tc_emit_fork(tc_emit *em, tc_emit **out, tc_err *e)
     for (int t = 0; t < NREC && !rc; t++)
         rc = tc_batch_create_part(&c->w[t], em->w[t], e);
     if (!rc && em->keys)
-        rc = tc_keys_open(&c->keys, em->outdir, e);
+        rc = tc_keys_open_shared(&c->keys, em->keys, e);
     if (rc) {
         tc_emit_abort(c);
         return rc;

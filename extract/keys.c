@@ -13,6 +13,8 @@
  */
 #include "extract/keys.h"
 
+#include "core/spill.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ typedef struct entry {
 #define PBUF 340       /* entries per partition buffer (~8 KiB) */
 
 typedef struct chunk {
-    long off;          /* entry offset in the spill file */
+    uint64_t off;      /* byte offset in the spill file */
     int part, n;
 } chunk;
 
@@ -38,11 +40,9 @@ struct tc_keys {
     entry *buf[NPART];
     int len[NPART];
     long total[NPART];
-    FILE *spill;
-    long spilled;      /* entries in the spill file */
+    tc_spill *sp;      /* shared by the stores of one extraction */
     chunk *chunks;
     long nchunks, capchunks;
-    char tmpdir[512];
 };
 
 /* ---- hashing: two 64-bit lanes over the key fields --------------------- */
@@ -112,26 +112,27 @@ int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e)
     tc_keys *k = calloc(1, sizeof(*k));
     if (!k)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    snprintf(k->tmpdir, sizeof(k->tmpdir), "%s", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int rc = tc_spill_new(&k->sp, tmpdir, "key spill", e);
+    if (rc) {
+        free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
+int tc_keys_open_shared(tc_keys **out, tc_keys *with, tc_err *e)
+{
+    tc_keys *k = calloc(1, sizeof(*k));
+    if (!k)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    k->sp = tc_spill_ref(with->sp);
     *out = k;
     return 0;
 }
 
 static int flush_part(tc_keys *k, int p, tc_err *e)
 {
-    if (!k->spill) {
-        char tmpl[600];
-        snprintf(tmpl, sizeof(tmpl), "%s/.tc-keys.XXXXXX", k->tmpdir);
-        int fd = mkostemp(tmpl, O_CLOEXEC);
-        if (fd < 0)
-            return tc_fail(e, TC_EIO, "cannot create a key spill file in %s: %s", k->tmpdir,
-                           strerror(errno));
-        unlink(tmpl);
-        if (!(k->spill = fdopen(fd, "w+b"))) {
-            close(fd);
-            return tc_fail(e, TC_EIO, "cannot open the key spill file: %s", strerror(errno));
-        }
-    }
     if (k->nchunks == k->capchunks) {
         long cap = k->capchunks ? k->capchunks * 2 : 256;
         chunk *c = realloc(k->chunks, (size_t)cap * sizeof(chunk));
@@ -140,11 +141,11 @@ static int flush_part(tc_keys *k, int p, tc_err *e)
         k->chunks = c;
         k->capchunks = cap;
     }
-    if (fwrite(k->buf[p], sizeof(entry), (size_t)k->len[p], k->spill) != (size_t)k->len[p])
-        return tc_fail(e, TC_EIO, "cannot write the key spill file (disk full?): %s",
-                       strerror(errno));
-    k->chunks[k->nchunks++] = (chunk){k->spilled, p, k->len[p]};
-    k->spilled += k->len[p];
+    uint64_t off;
+    int rc = tc_spill_append(k->sp, k->buf[p], (size_t)k->len[p] * sizeof(entry), &off, e);
+    if (rc)
+        return rc;
+    k->chunks[k->nchunks++] = (chunk){off, p, k->len[p]};
     k->len[p] = 0;
     return 0;
 }
@@ -177,9 +178,7 @@ int tc_keys_seal(tc_keys *k, tc_err *e)
         free(k->buf[p]);
         k->buf[p] = NULL;
     }
-    return k->spill && fflush(k->spill) != 0
-               ? tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno))
-               : 0;
+    return 0;
 }
 
 /* ---- checking ------------------------------------------------------------ */
@@ -200,25 +199,12 @@ static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
     }
 }
 
-/* Walk every partition through a hash set; visit() is told each entry
- * that finds its hash already there, with the entry it found. */
 typedef void (*dup_visit)(void *arg, const entry *first, const entry *again);
 
-/* Read n entries at entry offset off of k's spill into dst. */
-static int read_chunk(tc_keys *k, long off, int n, entry *dst, tc_err *e)
+/* Read n entries at byte offset off of k's spill into dst. */
+static int read_chunk(tc_keys *k, uint64_t off, int n, entry *dst, tc_err *e)
 {
-    size_t want = (size_t)n * sizeof(entry), got = 0;
-    off_t at = (off_t)off * (off_t)sizeof(entry);
-    while (got < want) {
-        ssize_t r = pread(fileno(k->spill), (char *)dst + got, want - got, at + (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return tc_fail(e, TC_EIO, "cannot read the key spill file: %s",
-                           r < 0 ? strerror(errno) : "it is shorter than written");
-        got += (size_t)r;
-    }
-    return 0;
+    return tc_spill_read(k->sp, off, dst, (size_t)n * sizeof(entry), e);
 }
 
 /* Walk every partition of the n stores (their keys together) through a
@@ -248,9 +234,6 @@ static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, voi
         free(set);
         return tc_fail(e, TC_ENOMEM, "out of memory checking natural keys");
     }
-    for (int j = 0; j < nk && !rc; j++)
-        if (ks[j]->spill && fflush(ks[j]->spill) != 0)
-            rc = tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
     for (int p = p0; p < p1 && !rc; p++) {
         /* the partition in the order its keys came: per store, spilled
          * chunks, then the buffer */
@@ -338,9 +321,6 @@ int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
     h.b.dup = &h.dup;
     pthread_t th;
     int two = total >= (1L << 18) && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-    for (int j = 0; two && j < n; j++)
-        if (ks[j]->spill && fflush(ks[j]->spill) != 0)
-            return tc_fail(e, TC_EIO, "cannot write the key spill file: %s", strerror(errno));
     if (two && pthread_create(&th, NULL, scan_upper, &h) != 0)
         two = 0;
     int rc = scan(ks, n, 0, two ? NPART / 2 : NPART, visit_best, &b, e);
@@ -383,8 +363,7 @@ void tc_keys_free(tc_keys *k)
 {
     if (!k)
         return;
-    if (k->spill)
-        fclose(k->spill);
+    tc_spill_unref(k->sp);
     for (int p = 0; p < NPART; p++)
         free(k->buf[p]);
     free(k->chunks);

@@ -21,6 +21,9 @@ typedef struct tc_keys_dup {
 } tc_keys_dup;
 
 int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e);
+/* A store of its own (for another thread) that spills into the same file
+ * as `with` (core/spill.h); check them together with tc_keys_check_all. */
+int tc_keys_open_shared(tc_keys **out, tc_keys *with, tc_err *e);
 /* Add the key of a record of type t (index into tc_rectypes). */
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e);
 /* No more keys will come: the buffered ones go to the spill file and the

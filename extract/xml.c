@@ -1231,6 +1231,7 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
 
 static long seg_min = SEG_MIN_DEFAULT;
 
+
 void tc_xml_set_segment_size(long bytes) { seg_min = bytes > 0 ? bytes : SEG_MIN_DEFAULT; }
 
 typedef struct segment {
@@ -1352,9 +1353,14 @@ static int plan_segments(plan *pl, off_t size)
         off_t target = size / want * k, base = target - BACK;
         if (target <= last + BACK)
             continue;
-        ssize_t got = pread(pl->fd, w, (size_t)BACK + SEG_LOOK, base);
+        /* most cuts are found in the first few lines: a small read first */
+        ssize_t got = pread(pl->fd, w, (size_t)BACK + (64 << 10), base);
         int sec;
         long cut = got > BACK ? find_cut(w, (size_t)got, (size_t)BACK, &sec) : -1;
+        if (cut < 0 && got == BACK + (64 << 10)) {
+            got = pread(pl->fd, w, (size_t)BACK + SEG_LOOK, base);
+            cut = got > BACK ? find_cut(w, (size_t)got, (size_t)BACK, &sec) : -1;
+        }
         if (cut < 0)
             continue;
         /* the previous segment ends at the cut, less the blanks before it */
@@ -1539,7 +1545,6 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
     xmlSetGenericErrorFunc(NULL, NULL);
-
     int ok = !rc;
     for (int k = 0; k < pl->n && ok; k++)
         ok = pl->seg[k].ok;
