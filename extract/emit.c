@@ -173,6 +173,11 @@ int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_
 
 void tc_emit_set_source_digest(tc_emit *em, const char *digest_text)
 {
+    /* computed elsewhere: what the reader fed, if anything, is not needed */
+    tc_bgw_abort(em->srcbg);
+    em->srcbg = NULL;
+    tc_digest_free(em->srcdig);
+    em->srcdig = NULL;
     snprintf(em->digest, sizeof(em->digest), "%s", digest_text);
 }
 

@@ -63,7 +63,8 @@ int tc_emit_wants_source(const tc_emit *em);
 void *tc_emit_source_buffer(tc_emit *em, size_t *cap, tc_err *e);
 int tc_emit_source_put(tc_emit *em, size_t n, tc_err *e);
 
-/* For sources that are not a file (a live database): the digest to record. */
+/* The digest to record, computed by the reader (a live database; a file
+ * hashed on a thread of the reader's own): replaces TC_EMIT_HASH_FED. */
 void tc_emit_set_source_digest(tc_emit *em, const char *digest_text);
 
 /*

@@ -78,6 +78,9 @@ static uint64_t same_records(const char *a, const char *b)
     assert_int_equal(ka, 0);
     assert_int_equal(tc_batch_next(rb, &vb, &e), 0);
     const tc_batch_summary *sa = tc_batch_summary_of(ra), *sb = tc_batch_summary_of(rb);
+    /* the source's digest (hashed on a thread of its own when segmented) */
+    assert_string_equal(h->source, tc_batch_header_of(rb)->source);
+    assert_int_equal(strncmp(h->source, "sha256:", 7), 0);
     assert_int_equal(sa->count, sb->count);
     assert_memory_equal(sa->totals, sb->totals, sizeof(sa->totals));
     tc_batch_close(ra);
