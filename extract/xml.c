@@ -467,17 +467,18 @@ static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n,
         break;
     case V_PAYER: {
         /* 18 characters 0-9 A-Z; an identity number when the first 17 are
-         * digits and the last a digit or X, else a credit code */
-        int ok = n == 18, alldig = 1;
-        for (size_t i = 0; ok && i < n; i++) {
-            int d = is_digit(p[i]);
-            ok = d || (p[i] >= 'A' && p[i] <= 'Z');
-            alldig &= d || i == 17;
+         * digits and the last a digit or X, else a credit code.  One pass
+         * without branches: every employer and insured person has one. */
+        unsigned bad = n != 18, nondigit = 0;
+        for (size_t i = 0; !bad && i < 18; i++) {
+            unsigned c = p[i], d = c - '0' < 10u, u = c - 'A' < 26u;
+            bad |= !(d | u);
+            nondigit |= (i < 17) & !d;
         }
-        if (!ok)
+        if (bad)
             want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
-        else if (alldig && (is_digit(p[17]) || p[17] == 'X')) {
-            if (!tc_ident_id_valid((const char *)p, n))
+        else if (!nondigit && (is_digit(p[17]) || p[17] == 'X')) {
+            if (tc_ident_id_check_char((const char *)p) != p[17])
                 w->st->bad_id_check++;
         } else if (!tc_ident_uscc_valid((const char *)p, n))
             w->st->bad_uscc_check++;
