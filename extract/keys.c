@@ -1,7 +1,8 @@
 /*
  * keys.c - see keys.h.  Partition, spill, hash.
  *
- * A record's key becomes a 128-bit hash and goes, with where it was, into
+ * A record's key becomes a 128-bit hash; 92 bits of it go, with where it
+ * was (16 bytes in all, see entry), into
  * one of 256 partitions by the hash's top byte.  A partition's entries are
  * buffered (8 KiB) and its full buffers appended, as chunks, to one
  * unlinked spill file.  At the end each partition in turn is read back and
@@ -23,13 +24,17 @@
 #include <unistd.h>
 #include <pthread.h>
 
+/* 16 bytes: 92 bits of hash (h1, and h2 but for its low 4 bits, which
+ * hold the record type), and the line (beyond 2^32 lines it wraps, as the
+ * line numbers of the XML reader's messages do). */
 typedef struct entry {
-    uint64_t h1, h2;
-    int64_t where;     /* where << 8 | type */
+    uint64_t h1;
+    uint32_t h2;       /* hash bits | type */
+    uint32_t line;
 } entry;
 
 #define NPART 256
-#define PBUF 340       /* entries per partition buffer (~8 KiB) */
+#define PBUF 512       /* entries per partition buffer (8 KiB) */
 
 typedef struct chunk {
     uint64_t off;      /* byte offset in the spill file */
@@ -162,7 +167,7 @@ int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err
         if (rc)
             return rc;
     }
-    k->buf[p][k->len[p]++] = (entry){h1, h2, (int64_t)where << 8 | t};
+    k->buf[p][k->len[p]++] = (entry){h1, ((uint32_t)h2 & ~0xFu) | (uint32_t)t, (uint32_t)where};
     k->total[p]++;
     return 0;
 }
@@ -185,14 +190,14 @@ int tc_keys_seal(tc_keys *k, tc_err *e)
 
 static void note(tc_keys_dup *best, int *found, const entry *p, const entry *q)
 {
-    long long first = p->where >> 8, second = q->where >> 8;
+    long long first = p->line, second = q->line;
     if (first > second) {
         long long t = first;
         first = second;
         second = t;
     }
     if (!*found || second < best->second) {
-        best->type = (int)(q->where & 0xff);
+        best->type = (int)(q->h2 & 0xF);
         best->first = first;
         best->second = second;
         *found = 1;
@@ -257,7 +262,7 @@ static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, voi
             memset(set, 0, cap * sizeof(entry *));
         for (long i = 0; i < n && !rc; i++) {
             const entry *x = &part[i];
-            for (size_t s = (size_t)x->h2 & mask;; s = (s + 1) & mask) {
+            for (size_t s = (size_t)x->h1 & mask;; s = (s + 1) & mask) {
                 if (!set[s]) {
                     set[s] = &part[i];
                     break;
@@ -331,8 +336,8 @@ int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
             rc = h.rc;
         }
         if (!rc && h.b.found)
-            note(dup, &b.found, &(entry){0, 0, h.dup.first << 8 | h.dup.type},
-                 &(entry){0, 0, h.dup.second << 8 | h.dup.type});
+            note(dup, &b.found, &(entry){0, (uint32_t)h.dup.type, (uint32_t)h.dup.first},
+                 &(entry){0, (uint32_t)h.dup.type, (uint32_t)h.dup.second});
     }
     return rc ? rc : b.found;
 }
@@ -346,7 +351,7 @@ typedef struct each {
 static void visit_each(void *arg, const entry *p, const entry *q)
 {
     each *x = arg;
-    tc_keys_dup d = {(int)(q->where & 0xff), p->where >> 8, q->where >> 8};
+    tc_keys_dup d = {(int)(q->h2 & 0xF), p->line, q->line};
     x->n++;
     x->fn(x->arg, &d);
 }

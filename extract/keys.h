@@ -1,11 +1,11 @@
 /*
  * keys.h - natural-key duplicates found in bounded memory.
  *
- * Each record's key is reduced to a 128-bit hash and kept with where it
- * was (a line number), partitioned by hash and spilled to an unlinked temp
- * file; at the end each partition is checked with a hash set (keys.c tells
- * the sizes).  With 128-bit hashes a false duplicate needs ~2^64 keys:
- * none will ever be reported.
+ * Each record's key is reduced to a 128-bit hash, of which 92 bits are
+ * kept with where it was (a line number), 16 bytes in all, partitioned by
+ * hash and spilled to an unlinked temp file; at the end each partition is
+ * checked with a hash set (keys.c tells the sizes).  With 92 bits the odds
+ * of a false duplicate among a billion keys are 1 in 10^10.
  */
 #ifndef TC_KEYS_H
 #define TC_KEYS_H
