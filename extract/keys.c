@@ -41,6 +41,10 @@ typedef struct chunk {
     int part, n;
 } chunk;
 
+typedef struct lanes {
+    uint64_t a, b;
+} lanes;
+
 struct tc_keys {
     entry *buf[NPART];
     int len[NPART];
@@ -48,6 +52,13 @@ struct tc_keys {
     tc_spill *sp;      /* shared by the stores of one extraction */
     chunk *chunks;
     long nchunks, capchunks;
+    /* the lanes after the first key column of the last key: records come
+     * in runs (an insured person's months), so the next key often starts
+     * the same and its hash starts there */
+    int last_t;
+    uint32_t last_n;
+    char last_s[64];
+    lanes last_l;
 };
 
 /* ---- hashing: two 64-bit lanes over the key fields --------------------- */
@@ -69,43 +80,60 @@ static inline uint64_t wymix(uint64_t a, uint64_t b)
 #define K2 0x8ebc6af09c88c6e3ull
 #define K3 0x589965cc75374cc3ull
 
-typedef struct lanes {
-    uint64_t a, b;
-} lanes;
-
 static inline void step(lanes *l, uint64_t w0, uint64_t w1)
 {
     l->a = wymix(w0 ^ K0 ^ l->a, w1 ^ K1);
     l->b = wymix(w0 ^ K2 ^ l->b, w1 ^ K3 ^ (l->b >> 29));
 }
 
-static void hash_key(int t, const tc_value *vals, uint64_t *o1, uint64_t *o2)
+/* One column into the lanes. */
+static inline void hash_col(lanes *l, const tc_rectype *rt, int c, const tc_value *v)
+{
+    if (rt->cols[c].type != TC_COL_TEXT) {
+        step(l, (uint64_t)v->i, 0xA5A5A5A5A5A5A5A5ull);
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)v->s;
+    size_t n = v->n, j = 0;
+    for (; j + 16 <= n; j += 16) {
+        uint64_t w0, w1;
+        memcpy(&w0, s + j, 8);
+        memcpy(&w1, s + j + 8, 8);
+        step(l, w0, w1);
+    }
+    unsigned char tail[16] = {0};
+    memcpy(tail, s + j, n - j);
+    uint64_t w0, w1;
+    memcpy(&w0, tail, 8);
+    memcpy(&w1, tail + 8, 8);
+    step(l, w0, w1 ^ ((uint64_t)n << 40));
+}
+
+static void hash_key(tc_keys *k, int t, const tc_value *vals, uint64_t *o1, uint64_t *o2)
 {
     const tc_rectype *rt = &tc_rectypes[t];
     int cols[5];
     int nk = tc_rectype_key(rt, cols);
     lanes l = {0x243F6A8885A308D3ull ^ (uint64_t)t, 0x13198A2E03707344ull + (uint64_t)t};
-    for (int i = 0; i < nk; i++) {
-        const tc_value *v = &vals[cols[i]];
-        if (rt->cols[cols[i]].type != TC_COL_TEXT) {
-            step(&l, (uint64_t)v->i, 0xA5A5A5A5A5A5A5A5ull);
-            continue;
+    int i = 0;
+    if (nk > 1 && rt->cols[cols[0]].type == TC_COL_TEXT) {
+        const tc_value *v = &vals[cols[0]];
+        if (k->last_t == t + 1 && v->n == k->last_n && memcmp(v->s, k->last_s, v->n) == 0) {
+            l = k->last_l;   /* the same first column as the last key */
+        } else {
+            hash_col(&l, rt, cols[0], v);
+            if (v->n <= sizeof(k->last_s)) {
+                k->last_t = t + 1;
+                k->last_n = v->n;
+                memcpy(k->last_s, v->s, v->n);
+                k->last_l = l;
+            } else
+                k->last_t = 0;
         }
-        const unsigned char *s = (const unsigned char *)v->s;
-        size_t n = v->n, j = 0;
-        for (; j + 16 <= n; j += 16) {
-            uint64_t w0, w1;
-            memcpy(&w0, s + j, 8);
-            memcpy(&w1, s + j + 8, 8);
-            step(&l, w0, w1);
-        }
-        unsigned char tail[16] = {0};
-        memcpy(tail, s + j, n - j);
-        uint64_t w0, w1;
-        memcpy(&w0, tail, 8);
-        memcpy(&w1, tail + 8, 8);
-        step(&l, w0, w1 ^ ((uint64_t)n << 40));
+        i = 1;
     }
+    for (; i < nk; i++)
+        hash_col(&l, rt, cols[i], &vals[cols[i]]);
     *o1 = wymix(l.a ^ K2, l.b ^ K1);
     *o2 = wymix(l.b ^ K0, l.a ^ K3);
 }
@@ -158,7 +186,7 @@ static int flush_part(tc_keys *k, int p, tc_err *e)
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e)
 {
     uint64_t h1, h2;
-    hash_key(t, vals, &h1, &h2);
+    hash_key(k, t, vals, &h1, &h2);
     int p = (int)(h1 >> 56);
     if (!k->buf[p] && !(k->buf[p] = malloc(PBUF * sizeof(entry))))
         return tc_fail(e, TC_ENOMEM, "out of memory");

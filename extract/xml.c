@@ -216,6 +216,10 @@ typedef struct worker {
     /* the open BankStatement */
     char s_account[160];
     size_t s_account_n;
+    /* the last payer checked, and what its check digit said (records come
+     * in runs: an employer's or a person's months one after the other) */
+    char payer[18];
+    int payer_verdict;     /* 0 none, 1 good, 2 bad identity number, 3 bad credit code */
     trailer_count tc[E_N];
     int sum_seen[NSUMS];
     int64_t sum_value[NSUMS];
@@ -469,6 +473,12 @@ static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n,
         /* 18 characters 0-9 A-Z; an identity number when the first 17 are
          * digits and the last a digit or X, else a credit code.  One pass
          * without branches: every employer and insured person has one. */
+        if (n == 18 && w->payer_verdict && memcmp(p, w->payer, 18) == 0) {
+            w->st->bad_id_check += w->payer_verdict == 2;
+            w->st->bad_uscc_check += w->payer_verdict == 3;
+            *v = tc_v_text((const char *)p, n);
+            break;
+        }
         unsigned bad = n != 18, nondigit = 0;
         for (size_t i = 0; !bad && i < 18; i++) {
             unsigned c = p[i], d = c - '0' < 10u, u = c - 'A' < 26u;
@@ -477,11 +487,15 @@ static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n,
         }
         if (bad)
             want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
-        else if (!nondigit && (is_digit(p[17]) || p[17] == 'X')) {
-            if (tc_ident_id_check_char((const char *)p) != p[17])
-                w->st->bad_id_check++;
-        } else if (!tc_ident_uscc_valid((const char *)p, n))
-            w->st->bad_uscc_check++;
+        else {
+            if (!nondigit && (is_digit(p[17]) || p[17] == 'X'))
+                w->payer_verdict = tc_ident_id_check_char((const char *)p) != p[17] ? 2 : 1;
+            else
+                w->payer_verdict = tc_ident_uscc_valid((const char *)p, n) ? 1 : 3;
+            memcpy(w->payer, p, 18);
+            w->st->bad_id_check += w->payer_verdict == 2;
+            w->st->bad_uscc_check += w->payer_verdict == 3;
+        }
         *v = tc_v_text((const char *)p, n);
         break;
     }

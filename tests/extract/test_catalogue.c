@@ -163,6 +163,52 @@ static void test_valid_fixtures(void **state)
     /* a bad check digit is counted, not refused */
 }
 
+/* Bad check digits are counted, per record, not refused - also when the
+ * same payer comes again and again (the reader remembers its verdict). */
+static void test_check_digits_counted(void **state)
+{
+    (void)state;
+    size_t n;
+    char *x = (char *)tctest_slurp(VALID "/full.xml", &n);
+    assert_non_null(x);
+    const char *from = strstr(x, "    <Contribution "), *to = strstr(x, "  </Contributions>");
+    const char *t1 = strstr(x, "    <Count section=\"Contributions\""),
+               *t2 = strstr(t1, "    <Sum section=\"Contributions\" attribute=\"paid\"");
+    t2 = strchr(t2, '\n') + 1;
+    char *dir = tctest_tmpdir(), src[1024];
+    snprintf(src, sizeof(src), "%s/digits.xml", dir);
+    FILE *f = fopen(src, "wb");
+    assert_non_null(f);
+    fwrite(x, 1, (size_t)(from - x), f);
+    /* an identity number whose check digit should be X (twice), a good
+     * credit code, a credit code whose check character is wrong (twice) */
+    const char *payers[5] = {"110105194912310023", "110105194912310023",
+                             "91350100M000100Y43", "91350100M000100Y44", "91350100M000100Y44"};
+    for (int i = 0; i < 5; i++)
+        fprintf(f, "    <Contribution payer=\"%s\" kind=\"employee\" fund=\"01\" period=\"2021-0%d\" "
+                   "base=\"100.00\" rate=\"0.02\" due=\"2.00\" paid=\"2.00\"/>\n", payers[i], i + 1);
+    fwrite(to, 1, (size_t)(t1 - to), f);
+    fputs("    <Count section=\"Contributions\" records=\"5\"/>\n"
+          "    <Sum section=\"Contributions\" attribute=\"base\" value=\"500.00\"/>\n"
+          "    <Sum section=\"Contributions\" attribute=\"due\" value=\"10.00\"/>\n"
+          "    <Sum section=\"Contributions\" attribute=\"paid\" value=\"10.00\"/>\n", f);
+    fputs(t2, f);
+    fclose(f);
+    free(x);
+    char out[1100];
+    snprintf(out, sizeof(out), "%s/out", dir);
+    mkdir(out, 0755);
+    tc_extract_opts o = {.outdir = out};
+    tc_extract_result r;
+    tc_err e;
+    if (tc_extract_source(src, &o, &r, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(r.records[4], 5);
+    assert_int_equal(r.bad_check_digits, 4);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
 /*
  * The same with every file cut into segments of a few hundred bytes: a
  * refusal is the same refusal (same message, same line: the file is read
@@ -184,6 +230,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_valid_fixtures),
+        cmocka_unit_test(test_check_digits_counted),
         cmocka_unit_test(test_segmented),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
