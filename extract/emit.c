@@ -45,6 +45,8 @@ struct tc_emit {
     tc_err hash_err;
     atomic_int stop;
     int child;              /* tc_emit_fork: writers are parts of the parent's */
+    tc_keys **kids;         /* the joined children's key stores */
+    int nkids, capkids;
 };
 
 static atomic_uint seq;
@@ -220,20 +222,7 @@ int tc_emit_child_finish(tc_emit *c, tc_err *e)
     return rc;
 }
 
-int tc_emit_children_dup(tc_emit *const *cs, int n, tc_err *e)
-{
-    tc_keys *ks[64];
-    int nk = 0;
-    for (int i = 0; i < n && nk < 64; i++)
-        if (cs[i]->keys)
-            ks[nk++] = cs[i]->keys;
-    if (nk < n && nk)
-        return tc_fail(e, TC_EINTERNAL, "too many segments to check keys across");
-    tc_keys_dup d;
-    return nk ? tc_keys_check_all(ks, nk, &d, e) : 0;
-}
-
-int tc_emit_join(tc_emit *em, tc_emit *c, tc_err *e)
+int tc_emit_join(tc_emit *em, tc_emit *c, long lines_before, tc_err *e)
 {
     int rc = 0;
     if (c->county[0])
@@ -241,6 +230,23 @@ int tc_emit_join(tc_emit *em, tc_emit *c, tc_err *e)
     for (int t = 0; t < NREC && !rc; t++) {
         rc = tc_batch_append_part(em->w[t], c->w[t], e);
         c->w[t] = NULL;   /* taken, or freed by the refusal */
+    }
+    if (!rc && c->keys) {
+        if (em->nkids == em->capkids) {
+            int cap = em->capkids ? 2 * em->capkids : 16;
+            tc_keys **k = realloc(em->kids, (size_t)cap * sizeof(*k));
+            if (!k)
+                rc = tc_fail(e, TC_ENOMEM, "out of memory");
+            else {
+                em->kids = k;
+                em->capkids = cap;
+            }
+        }
+        if (!rc) {
+            tc_keys_set_line_offset(c->keys, lines_before);
+            em->kids[em->nkids++] = c->keys;
+            c->keys = NULL;
+        }
     }
     tc_emit_abort(c);
     return rc;
@@ -294,6 +300,31 @@ static int commit_one(tc_emit *em, int t, tc_err *e)
     return rc;
 }
 
+typedef struct keycheck {
+    tc_emit *em;
+    int found;             /* 1 a duplicate (d), 0 none, < 0 an error (e) */
+    tc_keys_dup d;
+    tc_err e;
+} keycheck;
+
+static void *keys_main(void *arg)
+{
+    keycheck *kc = arg;
+    tc_emit *em = kc->em;
+    tc_err_clear(&kc->e);
+    tc_keys **all = malloc((size_t)(em->nkids + 1) * sizeof(*all));
+    if (!all) {
+        kc->found = tc_fail(&kc->e, TC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    all[0] = em->keys;
+    for (int i = 0; i < em->nkids; i++)
+        all[i + 1] = em->kids[i];
+    kc->found = tc_keys_check_all(all, em->nkids + 1, &kc->d, &kc->e);
+    free(all);
+    return NULL;
+}
+
 typedef struct committer {
     tc_emit *em;
     int t;
@@ -314,28 +345,13 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     int rc = join_hash(em, e);
     if (!rc && !em->county[0])
         rc = tc_fail(e, TC_EINPUT, "%s does not say which county it is", em->source);
-    if (!rc && em->keys) {
-        tc_keys_dup d;
-        int found = tc_keys_check(em->keys, &d, e);
-        if (found < 0)
-            rc = found;
-        else if (found) {
-            const tc_rectype *rt = &tc_rectypes[d.type];
-            int cols[5];
-            int nk = tc_rectype_key(rt, cols);
-            char names[200] = "";
-            for (int i = 0; i < nk; i++)
-                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-                         i ? ", " : "", rt->cols[cols[i]].name);
-            rc = tc_fail(e, TC_EINPUT,
-                         "duplicate natural key: the %s records at lines %lld and %lld have "
-                         "the same (%s)",
-                         element_of(d.type), d.first, d.second, names);
-            tc_err_at(e, em->source, d.second, 0);
-            tc_err_hint(e, "a record's natural key must be unique in the file; ask the "
-                           "county's vendor for a corrected export");
-        }
-    }
+    /* The natural keys are checked while the batches are written (under
+     * their staging names; a duplicate removes them again). */
+    keycheck kc = {em, 0, {0}, {0}};
+    pthread_t kt;
+    int checking = !rc && em->keys && pthread_create(&kt, NULL, keys_main, &kc) == 0;
+    if (!rc && em->keys && !checking)
+        keys_main(&kc);
     /* The batches are written out: the biggest on a thread of its own
      * (copying its compressed bytes, hashing them, waiting for fsync), the
      * others here meanwhile. */
@@ -356,6 +372,28 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
             *e = bc.e;
             rc = bc.rc;
         }
+    }
+    if (checking)
+        pthread_join(kt, NULL);
+    if (kc.found < 0 && !rc) {
+        *e = kc.e;
+        rc = kc.found;
+    } else if (kc.found > 0) {
+        /* a duplicate is the refusal, whatever else went wrong */
+        const tc_rectype *rt = &tc_rectypes[kc.d.type];
+        int cols[5];
+        int nk = tc_rectype_key(rt, cols);
+        char names[200] = "";
+        for (int i = 0; i < nk; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     i ? ", " : "", rt->cols[cols[i]].name);
+        rc = tc_fail(e, TC_EINPUT,
+                     "duplicate natural key: the %s records at lines %lld and %lld have "
+                     "the same (%s)",
+                     element_of(kc.d.type), kc.d.first, kc.d.second, names);
+        tc_err_at(e, em->source, kc.d.second, 0);
+        tc_err_hint(e, "a record's natural key must be unique in the file; ask the "
+                       "county's vendor for a corrected export");
     }
     int renamed = 0;
     char final[NREC][700];
@@ -400,5 +438,8 @@ void tc_emit_abort(tc_emit *em)
     tc_bgw_abort(em->srcbg);
     tc_digest_free(em->srcdig);
     tc_keys_free(em->keys);
+    for (int i = 0; i < em->nkids; i++)
+        tc_keys_free(em->kids[i]);
+    free(em->kids);
     free(em);
 }

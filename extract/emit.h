@@ -80,14 +80,14 @@ int tc_emit_record(tc_emit *em, int t, const tc_value *vals, long long where, tc
  * segment's thread emits into it and calls tc_emit_child_finish(); then,
  * on the parent's thread and in the source's order, tc_emit_join() puts
  * each child's records after the parent's (and its county, if it named
- * one) and frees it; tc_emit_abort() throws a child away.  A child does not
- * hash the source.  tc_emit_children_dup() looks for a natural key that
- * occurs twice across the children: 1 when there is one, 0, or < 0.
+ * one), keeps its natural keys for the check at commit - their `where`s
+ * are lines counted from the segment's start, lines_before is how many
+ * lines precede it - and frees it; tc_emit_abort() throws a child away.
+ * A child does not hash the source.
  */
 int tc_emit_fork(tc_emit *em, tc_emit **child, tc_err *e);
 int tc_emit_child_finish(tc_emit *child, tc_err *e);
-int tc_emit_children_dup(tc_emit *const *children, int n, tc_err *e);
-int tc_emit_join(tc_emit *em, tc_emit *child, tc_err *e);
+int tc_emit_join(tc_emit *em, tc_emit *child, long lines_before, tc_err *e);
 
 /* Records of type t so far, and their per-column totals (amount columns). */
 const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t);

@@ -55,6 +55,7 @@ struct tc_keys {
     /* the lanes after the first key column of the last key: records come
      * in runs (an insured person's months), so the next key often starts
      * the same and its hash starts there */
+    uint32_t line_offset;   /* added to every line when checked */
     int last_t;
     uint32_t last_n;
     char last_s[64];
@@ -200,6 +201,8 @@ int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err
     return 0;
 }
 
+void tc_keys_set_line_offset(tc_keys *k, long lines) { k->line_offset = (uint32_t)lines; }
+
 int tc_keys_seal(tc_keys *k, tc_err *e)
 {
     for (int p = 0; p < NPART; p++) {
@@ -273,6 +276,7 @@ static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, voi
         long n = 0;
         for (int j = 0; j < nk && !rc; j++) {
             tc_keys *k = ks[j];
+            long n0 = n;
             if (!k->total[p])
                 continue;
             for (long c = 0; c < k->nchunks && !rc; c++) {
@@ -284,6 +288,9 @@ static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, voi
             if (k->len[p])
                 memcpy(part + n, k->buf[p], (size_t)k->len[p] * sizeof(entry));
             n += k->len[p];
+            if (k->line_offset)
+                for (long i = n0; i < n; i++)
+                    part[i].line += k->line_offset;
         }
         size_t mask = cap - 1;
         if (n)

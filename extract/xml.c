@@ -1254,6 +1254,8 @@ void tc_xml_set_segment_size(long bytes) { seg_min = bytes > 0 ? bytes : SEG_MIN
 typedef struct segment {
     off_t from, to;           /* the file's bytes [from, to) */
     int section;              /* the section open at `from` (k > 0) */
+    long gap_lines;           /* newlines between the previous segment's end and `from` */
+    long lines;               /* newlines in [from, to), once parsed */
     tc_emit *child;
     tc_xml_stats st;
     state *s;                 /* the parser's state, after the run */
@@ -1389,6 +1391,9 @@ static int plan_segments(plan *pl, off_t size)
         pl->seg[n - 1].to = base + end;
         pl->seg[n].from = base + cut;
         pl->seg[n].section = sec;
+        pl->seg[n].gap_lines = 0;
+        for (long i = end; i < cut; i++)
+            pl->seg[n].gap_lines += w[i] == '\n';
         last = base + cut;
         n++;
     }
@@ -1456,6 +1461,8 @@ static void run_segment(plan *pl, int k)
              xmlByteConsumed(s->ctxt) == (long)((k > 0 ? pn : 0) + (g->to - g->from));
     else if (ok)
         ok = s->handover_closed;
+    /* every byte consumed: the parser's line is one past the newlines */
+    g->lines = ok ? line_no(s) - 1 : 0;
     tc_bgw *bg = s->bg;
     s->bg = NULL;
     if (tc_bgw_close(bg, &e))
@@ -1602,15 +1609,6 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
             ok = 0;
     }
     if (ok) {
-        tc_emit *kids[SEG_MAX];
-        for (int k = 0; k < pl->n; k++)
-            kids[k] = pl->seg[k].child;
-        int dup = tc_emit_children_dup(kids, pl->n, e);
-        if (dup < 0)
-            rc = dup;
-        ok = dup == 0;
-    }
-    if (ok) {
         memset(st, 0, sizeof(*st));
         for (int k = 0; k < pl->n; k++) {
             st->elements += pl->seg[k].st.elements - (k ? 2 : 0);   /* less the made-up start */
@@ -1618,9 +1616,14 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
             st->bad_uscc_check += pl->seg[k].st.bad_uscc_check;
         }
         st->segments = pl->n;
+        /* the children's keys carry their segment's lines: the line of
+         * segment k's first byte is 1 + the newlines before it */
+        long before = 0;
         for (int k = 0; k < pl->n && !rc; k++) {
-            rc = tc_emit_join(em, pl->seg[k].child, e);
+            before += pl->seg[k].gap_lines;
+            rc = tc_emit_join(em, pl->seg[k].child, before, e);
             pl->seg[k].child = NULL;
+            before += pl->seg[k].lines;
         }
     }
     for (int k = 0; k < pl->n; k++) {
