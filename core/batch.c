@@ -40,6 +40,7 @@
 #include "core/bgw.h"
 #include "core/gz.h"
 #include "core/spill.h"
+#include "core/vec.h"
 
 #define MAGIC "tongchou-batch"
 #define GZ_LEVEL 1 /* batches are written on the hot path: speed over size */
@@ -262,7 +263,7 @@ typedef struct extent {
 /* A part's compressed records, waiting to be spliced in at commit. */
 typedef struct spliced {
     extent *ext;
-    int next;
+    long next;
     uint32_t crc;
     uint64_t len;            /* uncompressed bytes */
 } spliced;
@@ -287,11 +288,11 @@ struct tc_batch_writer {
     unsigned char *obuf;
     size_t olen;
     extent *ext;
-    int next, capext;
+    long next, capext;
     tc_spill *pspill;        /* a writer: its parts' file; a part: its writer's */
     /* the parts appended to this writer, in order */
     spliced *parts;
-    int nparts, capparts;
+    long nparts, capparts;
     /* Each column's previous value, what the next record is encoded against:
      * numbers in prev_i, text in the column's own copy prev_s (prev_cap
      * bytes, grown as needed, at most TC_BATCH_MAX_RECORD). */
@@ -314,16 +315,11 @@ static int part_flush(tc_batch_writer *w, tc_err *e)
 {
     if (!w->olen)
         return 0;
-    if (w->next == w->capext) {
-        int cap = w->capext ? 2 * w->capext : 8;
-        extent *x = realloc(w->ext, (size_t)cap * sizeof(*x));
-        if (!x)
-            return tc_fail(e, TC_ENOMEM, "out of memory");
-        w->ext = x;
-        w->capext = cap;
-    }
+    int rc = tc_vec_room(&w->ext, w->next, &w->capext, 8, sizeof(*w->ext), e);
+    if (rc)
+        return rc;
     uint64_t off;
-    int rc = tc_spill_append(w->pspill, w->obuf, w->olen, &off, e);
+    rc = tc_spill_append(w->pspill, w->obuf, w->olen, &off, e);
     if (rc)
         return rc;
     w->ext[w->next++] = (extent){off, w->olen};
@@ -472,14 +468,9 @@ int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e)
                            w->path, w->h.colname[i]);
     w->sum.count += p->sum.count;
     if (p->plen) {
-        if (w->nparts == w->capparts) {
-            int cap = w->capparts ? 2 * w->capparts : 8;
-            spliced *np = realloc(w->parts, (size_t)cap * sizeof(*np));
-            if (!np)
-                return tc_fail(e, TC_ENOMEM, "out of memory");
-            w->parts = np;
-            w->capparts = cap;
-        }
+        int rc = tc_vec_room(&w->parts, w->nparts, &w->capparts, 8, sizeof(*w->parts), e);
+        if (rc)
+            return rc;
         w->parts[w->nparts++] = (spliced){p->ext, p->next, p->pcrc, p->plen};
         p->ext = NULL;
     }

@@ -23,6 +23,7 @@
 
 #include "core/digest.h"
 #include "core/bgw.h"
+#include "core/vec.h"
 #include "extract/keys.h"
 
 #define NREC 10
@@ -46,7 +47,7 @@ struct tc_emit {
     atomic_int stop;
     int child;              /* tc_emit_fork: writers are parts of the parent's */
     tc_keys **kids;         /* the joined children's key stores */
-    int nkids, capkids;
+    long nkids, capkids;
 };
 
 static atomic_uint seq;
@@ -232,16 +233,7 @@ int tc_emit_join(tc_emit *em, tc_emit *c, long lines_before, tc_err *e)
         c->w[t] = NULL;   /* taken, or freed by the refusal */
     }
     if (!rc && c->keys) {
-        if (em->nkids == em->capkids) {
-            int cap = em->capkids ? 2 * em->capkids : 16;
-            tc_keys **k = realloc(em->kids, (size_t)cap * sizeof(*k));
-            if (!k)
-                rc = tc_fail(e, TC_ENOMEM, "out of memory");
-            else {
-                em->kids = k;
-                em->capkids = cap;
-            }
-        }
+        rc = tc_vec_room(&em->kids, em->nkids, &em->capkids, 16, sizeof(*em->kids), e);
         if (!rc) {
             tc_keys_set_line_offset(c->keys, lines_before);
             em->kids[em->nkids++] = c->keys;

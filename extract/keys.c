@@ -15,6 +15,7 @@
 #include "extract/keys.h"
 
 #include "core/spill.h"
+#include "core/vec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,16 +168,11 @@ int tc_keys_open_shared(tc_keys **out, tc_keys *with, tc_err *e)
 
 static int flush_part(tc_keys *k, int p, tc_err *e)
 {
-    if (k->nchunks == k->capchunks) {
-        long cap = k->capchunks ? k->capchunks * 2 : 256;
-        chunk *c = realloc(k->chunks, (size_t)cap * sizeof(chunk));
-        if (!c)
-            return tc_fail(e, TC_ENOMEM, "out of memory");
-        k->chunks = c;
-        k->capchunks = cap;
-    }
+    int rc = tc_vec_room(&k->chunks, k->nchunks, &k->capchunks, 256, sizeof(chunk), e);
+    if (rc)
+        return rc;
     uint64_t off;
-    int rc = tc_spill_append(k->sp, k->buf[p], (size_t)k->len[p] * sizeof(entry), &off, e);
+    rc = tc_spill_append(k->sp, k->buf[p], (size_t)k->len[p] * sizeof(entry), &off, e);
     if (rc)
         return rc;
     k->chunks[k->nchunks++] = (chunk){off, p, k->len[p]};
