@@ -3,8 +3,12 @@
  * guarantees and docs/batch-format.md for the bytes.
  *
  * Record encoding, format version 2 (inside member 1, after the header's
- * blank line).  Each column is written relative to the same column of the
- * previous record, which halves the stream that deflate has to compress:
+ * blank line).  Each column is written relative to its own two previous
+ * values: prev1, the value in the record before, and prev2, the value
+ * before that which differed from prev1.  Most columns repeat or barely
+ * move from one record to the next, and ledgers interleave categories (a
+ * person's contributions alternate between funds month by month, so fund,
+ * rate, base and amounts alternate between two values):
  *
  *   stream  = { item } end
  *   item    = record | reset
@@ -12,17 +16,25 @@
  *   reset   = 0x01                         every column back to its initial state
  *   end     = 0x00
  *   payload = one field per header column, in order:
- *     text            varint(0)                  same bytes as the previous value
- *                     varint(n + 1), n bytes     a literal, differing from it
- *     amount, int,    zigzag varint of (value - previous value), wrapping
- *     rate, date,     64-bit unsigned arithmetic (a bijection, no overflow)
- *     period
+ *     text            varint(0)                  prev1 again
+ *                     varint(1)                  prev2 again (prev1 and prev2 swap)
+ *                     varint(n + 2), n bytes     a literal, differing from both
+ *                                                (prev1 becomes prev2)
+ *     amount, int,    varint(0)                  prev2 again (prev1 and prev2 swap)
+ *     rate, date,     varint(zigzag(value - prev1) + 1)   any other value; the
+ *     period                                     difference in wrapping 64-bit
+ *                                                unsigned arithmetic
  *
- * The previous value starts as "" for text and 0 for numbers, at the start
- * of the stream and after every reset.  Varints are LEB128, at most 10
- * bytes, and must be minimal (no trailing 0x80 0x00 padding), and a literal
- * may not repeat the previous value, so every record has exactly one
- * encoding in its place in the stream.
+ * prev1 and prev2 start as "" for text and 0 for numbers, at the start of
+ * the stream and after every reset, and prev2 moves only when the value
+ * differs from prev1.  Varints are LEB128, at most 10 bytes, and must be
+ * minimal (no trailing 0x80 0x00 padding); the one u above 2^64 - 1 is
+ * 2^64 itself (a difference of -2^63, 80 80 80 80 80 80 80 80 80 02).  The
+ * writer tries prev1, then prev2, then a literal or a difference, and the
+ * reader refuses anything else (a prev2 tag while prev2 equals prev1, a
+ * literal equal to prev1 or prev2, a difference landing on a prev2 apart
+ * from prev1), so every record has exactly one encoding in its place in
+ * the stream.
  */
 #include "core/batch.h"
 
@@ -293,13 +305,15 @@ struct tc_batch_writer {
     /* the parts appended to this writer, in order */
     spliced *parts;
     long nparts, capparts;
-    /* Each column's previous value, what the next record is encoded against:
-     * numbers in prev_i, text in the column's own copy prev_s (prev_cap
-     * bytes, grown as needed, at most TC_BATCH_MAX_RECORD). */
-    uint64_t prev_i[TC_MAX_COLUMNS];
-    char *prev_s[TC_MAX_COLUMNS];
-    uint32_t prev_n[TC_MAX_COLUMNS];
-    uint32_t prev_cap[TC_MAX_COLUMNS];
+    /* Each column's two previous values, what the next record is encoded
+     * against: prev1, the last value, and prev2, the one before it that
+     * differed from it.  Numbers in p1_i/p2_i; text in two copies of the
+     * column's own (p1_s and p2_s, p1_cap/p2_cap bytes, grown as needed, at
+     * most TC_BATCH_MAX_RECORD), which trade places rather than bytes. */
+    uint64_t p1_i[TC_MAX_COLUMNS], p2_i[TC_MAX_COLUMNS];
+    char *p1_s[TC_MAX_COLUMNS], *p2_s[TC_MAX_COLUMNS];
+    uint32_t p1_n[TC_MAX_COLUMNS], p2_n[TC_MAX_COLUMNS];
+    uint32_t p1_cap[TC_MAX_COLUMNS], p2_cap[TC_MAX_COLUMNS];
 };
 
 static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
@@ -498,19 +512,45 @@ int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
 const tc_batch_header *tc_batch_writer_header(const tc_batch_writer *w) { return &w->h; }
 const tc_batch_summary *tc_batch_writer_summary(const tc_batch_writer *w) { return &w->sum; }
 
-/* Room for a text column's copy of n bytes (n <= TC_BATCH_MAX_RECORD). */
-static int prev_room(tc_batch_writer *w, int i, uint32_t n, tc_err *e)
+/* Room for n bytes (n <= TC_BATCH_MAX_RECORD) in a text column's prev2
+ * copy, where a literal goes before that copy becomes prev1.  realloc
+ * keeps the bytes, so a record refused after this leaves prev2 as it was. */
+static int p2_room(tc_batch_writer *w, int i, uint32_t n, tc_err *e)
 {
-    uint32_t cap = w->prev_cap[i] ? w->prev_cap[i] : 32;
+    uint32_t cap = w->p2_cap[i] ? w->p2_cap[i] : 32;
     while (cap < n)
         cap *= 2;
-    char *s = realloc(w->prev_s[i], cap);
+    char *s = realloc(w->p2_s[i], cap);
     if (!s)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    w->prev_s[i] = s;
-    w->prev_cap[i] = cap;
+    w->p2_s[i] = s;
+    w->p2_cap[i] = cap;
     return 0;
 }
+
+/* Are v's bytes the n bytes at s?  (memcmp only when the lengths match.) */
+static inline int same_text(const tc_value *v, const char *s, uint32_t n)
+{
+    return v->n == n && (n == 0 || memcmp(v->s, s, n) == 0);
+}
+
+/* A text column's prev1 and prev2 trade places: pointers, not bytes. */
+static inline void swap_text(tc_batch_writer *w, int i)
+{
+    char *s = w->p1_s[i];
+    uint32_t n = w->p1_n[i], cap = w->p1_cap[i];
+    w->p1_s[i] = w->p2_s[i];
+    w->p1_n[i] = w->p2_n[i];
+    w->p1_cap[i] = w->p2_cap[i];
+    w->p2_s[i] = s;
+    w->p2_n[i] = n;
+    w->p2_cap[i] = cap;
+}
+
+/* varint(2^64), the u of a difference of -2^63 (zigzag 2^64 - 1, plus 1):
+ * the one u that does not fit in 64 bits, and still 10 bytes. */
+static const unsigned char u_top[10] = {0x80, 0x80, 0x80, 0x80, 0x80,
+                                        0x80, 0x80, 0x80, 0x80, 0x02};
 
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 {
@@ -518,25 +558,32 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
      * writer as it was (the per-column previous values above all: the next
      * record is encoded against them).  Then the record is encoded straight
      * into the hand-off block: room for the worst case (10 bytes a number,
-     * 1 a repeated text, 10 + its bytes a literal, 3 the length + 1 of at
-     * most TC_BATCH_MAX_RECORD), the payload written after a one-byte
-     * length, moved up in the rare record of 127 bytes or more whose length
-     * takes more.  Only then do the previous values and totals move on. */
-    uint32_t same = 0; /* text columns that repeat their previous value */
+     * 1 a text equal to prev1 or prev2, 10 + its bytes a literal, 3 the
+     * length + 1 of at most TC_BATCH_MAX_RECORD), the payload written after
+     * a one-byte length, moved up in the rare record of 127 bytes or more
+     * whose length takes more.  Only then do the previous values and totals
+     * move on.  Each value is tried against prev1, then prev2, then written
+     * as a literal or a difference: that order makes the encoding unique. */
+    uint32_t rep1 = 0, rep2 = 0; /* text columns whose value is their prev1, prev2 */
     size_t need = 3;
     for (int i = 0; i < w->h.ncols; i++) {
         const tc_value *v = &vals[i];
         tc_coltype t = w->h.cols[i].type;
         if (t == TC_COL_TEXT) {
-            if (v->n == w->prev_n[i] && (v->n == 0 || memcmp(v->s, w->prev_s[i], v->n) == 0)) {
-                same |= 1u << i;
+            if (same_text(v, w->p1_s[i], w->p1_n[i])) {
+                rep1 |= 1u << i;
+                need += 1;
+                continue;
+            }
+            if (same_text(v, w->p2_s[i], w->p2_n[i])) {
+                rep2 |= 1u << i;
                 need += 1;
                 continue;
             }
             if (v->n > TC_BATCH_MAX_RECORD)
                 return tc_fail(e, TC_EINTERNAL, "%s: record %" PRIu64 " is longer than %d bytes",
                                w->path, w->sum.count + 1, TC_BATCH_MAX_RECORD);
-            if (v->n > w->prev_cap[i] && prev_room(w, i, v->n, e))
+            if (v->n > w->p2_cap[i] && p2_room(w, i, v->n, e))
                 return e && e->code ? e->code : TC_ENOMEM;
             need += 10 + v->n;
             continue;
@@ -568,16 +615,31 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
     for (int i = 0; i < w->h.ncols; i++) {
         const tc_value *v = &vals[i];
         if (w->h.cols[i].type == TC_COL_TEXT) {
-            if (same & (1u << i)) {
+            if (rep1 & (1u << i)) {
                 *p++ = 0;
+            } else if (rep2 & (1u << i)) {
+                *p++ = 1;
             } else {
-                p += put_varint(p, (uint64_t)v->n + 1);
+                p += put_varint(p, (uint64_t)v->n + 2);
                 if (v->n)
                     memcpy(p, v->s, v->n);
                 p += v->n;
             }
         } else {
-            p += put_varint(p, zigzag((uint64_t)v->i - w->prev_i[i]));
+            uint64_t x = (uint64_t)v->i;
+            if (x == w->p1_i[i]) {
+                *p++ = 1; /* a difference of 0 */
+            } else if (x == w->p2_i[i]) {
+                *p++ = 0;
+            } else {
+                uint64_t z = zigzag(x - w->p1_i[i]);
+                if (z == UINT64_MAX) {
+                    memcpy(p, u_top, sizeof(u_top));
+                    p += sizeof(u_top);
+                } else {
+                    p += put_varint(p, z + 1);
+                }
+            }
         }
     }
     size_t len = (size_t)(p - (m + 1));
@@ -594,13 +656,22 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
         const tc_value *v = &vals[i];
         tc_coltype t = w->h.cols[i].type;
         if (t == TC_COL_TEXT) {
-            if (!(same & (1u << i))) {
+            if (rep1 & (1u << i))
+                continue;
+            if (!(rep2 & (1u << i))) {
+                /* the literal into prev2's copy (room made above), which
+                 * then becomes prev1 */
                 if (v->n)
-                    memcpy(w->prev_s[i], v->s, v->n);
-                w->prev_n[i] = v->n;
+                    memcpy(w->p2_s[i], v->s, v->n);
+                w->p2_n[i] = v->n;
             }
+            swap_text(w, i);
         } else {
-            w->prev_i[i] = (uint64_t)v->i;
+            uint64_t x = (uint64_t)v->i;
+            if (x != w->p1_i[i]) {
+                w->p2_i[i] = w->p1_i[i];
+                w->p1_i[i] = x;
+            }
             if (t == TC_COL_AMOUNT)
                 w->sum.totals[i] += v->i; /* checked above */
         }
@@ -616,8 +687,8 @@ int tc_batch_write_reset(tc_batch_writer *w, tc_err *e)
     if (rc)
         return rc;
     for (int i = 0; i < w->h.ncols; i++) {
-        w->prev_i[i] = 0;
-        w->prev_n[i] = 0;
+        w->p1_i[i] = w->p2_i[i] = 0;
+        w->p1_n[i] = w->p2_n[i] = 0;
     }
     return 0;
 }
@@ -810,8 +881,10 @@ void tc_batch_abort(tc_batch_writer *w)
     tc_spill_unref(w->pspill);
     tc_atomic_abort(w->out);
     tc_digest_free(w->body);
-    for (int i = 0; i < TC_MAX_COLUMNS; i++)
-        free(w->prev_s[i]);
+    for (int i = 0; i < TC_MAX_COLUMNS; i++) {
+        free(w->p1_s[i]);
+        free(w->p2_s[i]);
+    }
     free(w);
 }
 
@@ -841,13 +914,16 @@ struct tc_batch_reader {
     /* decompressed output */
     unsigned char *out;
     size_t out_pos, out_len;
-    /* The record last decoded, which is also each column's previous value
-     * the next record is decoded against: a text value points into its
-     * column's own buffer text[i] (text_cap[i] bytes, grown as needed, at
-     * most TC_BATCH_MAX_RECORD), or at "" before the column's first literal. */
-    tc_value vals[TC_MAX_COLUMNS];
-    char *text[TC_MAX_COLUMNS];
-    uint32_t text_cap[TC_MAX_COLUMNS];
+    /* The record last decoded, which is also each column's prev1, and each
+     * column's prev2 (the value before it that differed from it): what the
+     * next record is decoded against.  A text column has two buffers of its
+     * own, t1[i] behind vals[i] and t2[i] behind prev2[i] (t1_cap/t2_cap
+     * bytes, grown as needed, at most TC_BATCH_MAX_RECORD), which trade
+     * places with the values; a text value points at "" before its column's
+     * buffer is first needed. */
+    tc_value vals[TC_MAX_COLUMNS], prev2[TC_MAX_COLUMNS];
+    char *t1[TC_MAX_COLUMNS], *t2[TC_MAX_COLUMNS];
+    uint32_t t1_cap[TC_MAX_COLUMNS], t2_cap[TC_MAX_COLUMNS];
 };
 
 static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const char *detail)
@@ -1042,11 +1118,12 @@ static int finish(tc_batch_reader *r, tc_err *e)
     return trailer_mismatch(r, got, have, text, n, e);
 }
 
-/* Every column back to its initial previous value: "" and 0. */
+/* Every column back to its initial previous values: "" and 0, both. */
 static void reset_values(tc_batch_reader *r)
 {
     for (int i = 0; i < r->h.ncols; i++)
-        r->vals[i] = r->h.cols[i].type == TC_COL_TEXT ? tc_v_text("", 0) : tc_v_int(0);
+        r->vals[i] = r->prev2[i] =
+            r->h.cols[i].type == TC_COL_TEXT ? tc_v_text("", 0) : tc_v_int(0);
 }
 
 /* Parse "key value\n" at *p; value must be non-empty, no spaces. */
@@ -1214,41 +1291,87 @@ const tc_batch_header *tc_batch_header_of(const tc_batch_reader *r) { return &r-
 uint64_t tc_batch_record_no(const tc_batch_reader *r) { return r->recno; }
 const tc_batch_summary *tc_batch_summary_of(const tc_batch_reader *r) { return &r->sum; }
 
+/* A text column's prev1 and prev2 trade places, buffers with them. */
+static inline void swap_text_r(tc_batch_reader *r, int i)
+{
+    tc_value v = r->vals[i];
+    r->vals[i] = r->prev2[i];
+    r->prev2[i] = v;
+    char *s = r->t1[i];
+    uint32_t cap = r->t1_cap[i];
+    r->t1[i] = r->t2[i];
+    r->t1_cap[i] = r->t2_cap[i];
+    r->t2[i] = s;
+    r->t2_cap[i] = cap;
+}
+
 static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned char *end,
                   tc_err *e)
 {
     for (int i = 0; i < r->h.ncols; i++) {
-        tc_value *v = &r->vals[i];
+        tc_value *v = &r->vals[i], *v2 = &r->prev2[i];
         tc_coltype t = r->h.cols[i].type;
         uint64_t u;
-        if (get_varint(&p, end, &u))
-            return CORRUPT(r, e, "a record is malformed");
         if (t == TC_COL_TEXT) {
+            if (get_varint(&p, end, &u))
+                return CORRUPT(r, e, "a record is malformed");
             if (u == 0)
-                continue; /* the previous value again */
-            uint64_t n = u - 1;
+                continue; /* prev1 again */
+            if (u == 1) {
+                /* prev2 again, which must differ from prev1 */
+                if (v2->n == v->n && (v->n == 0 || memcmp(v2->s, v->s, v->n) == 0))
+                    return CORRUPT(r, e, "a record is not in canonical form");
+                swap_text_r(r, i);
+                continue;
+            }
+            uint64_t n = u - 2;
             if (n > (uint64_t)(end - p))
                 return CORRUPT(r, e, "a record is malformed");
-            if (n == v->n && memcmp(p, v->s, n) == 0)
+            if ((n == v->n && (n == 0 || memcmp(p, v->s, n) == 0)) ||
+                (n == v2->n && (n == 0 || memcmp(p, v2->s, n) == 0)))
                 return CORRUPT(r, e, "a record is not in canonical form");
-            if (n > r->text_cap[i]) {
-                uint32_t cap = r->text_cap[i] ? r->text_cap[i] : 32;
+            /* the literal into prev2's buffer, which becomes prev1's */
+            if (n > r->t2_cap[i]) {
+                uint32_t cap = r->t2_cap[i] ? r->t2_cap[i] : 32;
                 while (cap < n)
                     cap *= 2;
-                char *b = realloc(r->text[i], cap);
+                char *b = realloc(r->t2[i], cap);
                 if (!b)
                     return rfail(r, e, TC_ENOMEM, "%s", "out of memory");
-                r->text[i] = b;
-                r->text_cap[i] = cap;
+                r->t2[i] = b;
+                r->t2_cap[i] = cap;
             }
             if (n)
-                memcpy(r->text[i], p, n);
-            v->s = r->text[i] ? r->text[i] : "";
-            v->n = (uint32_t)n;
+                memcpy(r->t2[i], p, n);
+            v2->s = r->t2[i] ? r->t2[i] : "";
+            v2->n = (uint32_t)n;
             p += n;
+            swap_text_r(r, i);
             continue;
         }
-        v->i = (int64_t)((uint64_t)v->i + unzigzag(u));
+        uint64_t x, p1 = (uint64_t)v->i, p2 = (uint64_t)v2->i;
+        if (get_varint(&p, end, &u)) {
+            /* varint(2^64): the difference -2^63, the one u above 64 bits */
+            if ((size_t)(end - p) < sizeof(u_top) || memcmp(p, u_top, sizeof(u_top)) != 0)
+                return CORRUPT(r, e, "a record is malformed");
+            p += sizeof(u_top);
+            x = p1 + unzigzag(UINT64_MAX);
+            u = UINT64_MAX; /* any u >= 1, for the check below */
+        } else if (u == 0) {
+            /* prev2 again, which must differ from prev1 */
+            if (p2 == p1)
+                return CORRUPT(r, e, "a record is not in canonical form");
+            x = p2;
+        } else {
+            x = p1 + unzigzag(u - 1);
+        }
+        /* a difference that lands on a prev2 apart from prev1 is u = 0 */
+        if (u != 0 && x != p1 && x == p2)
+            return CORRUPT(r, e, "a record is not in canonical form");
+        if (x != p1) {
+            v2->i = (int64_t)p1;
+            v->i = (int64_t)x;
+        }
         if (check_value(t, v))
             return CORRUPT(r, e, "a record holds an impossible value");
         if (t == TC_COL_AMOUNT &&
@@ -1336,8 +1459,10 @@ void tc_batch_close(tc_batch_reader *r)
     tc_digest_free(r->body);
     free(r->in);
     free(r->out);
-    for (int i = 0; i < TC_MAX_COLUMNS; i++)
-        free(r->text[i]);
+    for (int i = 0; i < TC_MAX_COLUMNS; i++) {
+        free(r->t1[i]);
+        free(r->t2[i]);
+    }
     free(r);
 }
 

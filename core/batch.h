@@ -8,7 +8,7 @@
  *
  *   member 1 (deflate)   the header text, a blank line, the records
  *                        (binary, length-prefixed, each column written
- *                        relative to the previous record), a zero byte
+ *                        relative to its two previous values), a zero byte
  *   member 2 (stored)    the trailer text: record count, one control total
  *                        per amount column, and "body", the SHA-256 of every
  *                        byte of member 1 as it stands in the file

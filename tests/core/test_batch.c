@@ -1,8 +1,8 @@
 /*
  * test_batch.c - batch files: round trip, determinism, the promise that
  * a truncated or altered batch is never accepted as whole, and the bytes of
- * format version 2's record stream (each column relative to the previous
- * record, resets, one way to write a record; version 1 refused).
+ * format version 2's record stream (each column relative to its two
+ * previous values, resets, one way to write a record; version 1 refused).
  */
 #include "tests/support/tctest.h"
 
@@ -452,9 +452,10 @@ static void test_extremes(void **state)
     tc_batch_close(r);
 }
 
-/* A text column repeats as one byte and changes as a literal; the empty
- * text first is a repeat of the initial "", and the writer compares with
- * its own copy, not with the caller's bytes. */
+/* A text column repeats its prev1 or its prev2 as one byte and changes as
+ * a literal; the empty text first is a repeat of the initial "", later the
+ * prev2 it became, and once forgotten a literal of no bytes; the writer
+ * compares with its own copies, not with the caller's bytes. */
 static void test_text_repeats(void **state)
 {
     (void)state;
@@ -469,7 +470,7 @@ static void test_text_repeats(void **state)
     char buf[2] = "B";
     static const struct { const char *person, *fund; int64_t bal; } in[] = {
         {"", "01", 100}, {"", "01", 100}, {"A", "01", 90}, {"", "02", 90}, {"", "02", 90},
-        {NULL, "02", 90}, {NULL, "02", 90},
+        {NULL, "02", 90}, {NULL, "02", 90}, {"", "02", 90},
     };
     for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
         /* the last two: the same caller buffer, "B" then changed to "C" */
@@ -482,17 +483,18 @@ static void test_text_repeats(void **state)
     }
     tc_batch_summary ws;
     assert_int_equal(tc_batch_commit(w, &ws, &e), 0);
-    assert_int_equal(ws.count, 7);
-    assert_int_equal(ws.totals[2], 100 + 100 + 90 * 5);
+    assert_int_equal(ws.count, 8);
+    assert_int_equal(ws.totals[2], 100 + 100 + 90 * 6);
 
     static const unsigned char want[] = {
-        0x07, 0x00, 0x03, '0', '1', 0xc8, 0x01, /* "" repeated, literal "01", +100 */
-        0x04, 0x00, 0x00, 0x00,                 /* all three repeat */
-        0x05, 0x02, 'A', 0x00, 0x13,            /* "A", "01" again, -10 */
-        0x06, 0x01, 0x03, '0', '2', 0x00,       /* literal "", "02", +0 */
-        0x04, 0x00, 0x00, 0x00,
-        0x05, 0x02, 'B', 0x00, 0x00,
-        0x05, 0x02, 'C', 0x00, 0x00,            /* the caller's buffer changed */
+        0x07, 0x00, 0x04, '0', '1', 0xc9, 0x01, /* "" repeated, literal "01", +100 */
+        0x04, 0x00, 0x00, 0x01,                 /* all three repeat */
+        0x05, 0x03, 'A', 0x00, 0x14,            /* "A", "01" again, -10 */
+        0x06, 0x01, 0x04, '0', '2', 0x01,       /* "" is prev2, "02", +0 */
+        0x04, 0x00, 0x00, 0x01,
+        0x05, 0x03, 'B', 0x00, 0x01,            /* prev1 "B", prev2 "" */
+        0x05, 0x03, 'C', 0x00, 0x01,            /* the caller's buffer changed */
+        0x04, 0x02, 0x00, 0x01,                 /* "" forgotten: a literal of 0 bytes */
         0x00,
     };
     assert_stream(path, want, sizeof(want));
@@ -511,14 +513,16 @@ static void test_text_repeats(void **state)
         assert_int_equal(v[2].i, in[i].bal);
     }
     assert_int_equal(tc_batch_next(r, &v, &e), 0);
-    assert_int_equal(tc_batch_summary_of(r)->count, 7);
-    assert_int_equal(tc_batch_summary_of(r)->totals[2], 650);
+    assert_int_equal(tc_batch_summary_of(r)->count, 8);
+    assert_int_equal(tc_batch_summary_of(r)->totals[2], 740);
     assert_string_equal(tc_batch_summary_of(r)->body, ws.body);
     tc_batch_close(r);
 }
 
-/* Numbers are written as the zigzag of the wrapped difference: from
- * INT64_MIN to INT64_MAX is -1, one byte, and back is +1. */
+/* Numbers are written as the zigzag of the wrapped difference, plus 1:
+ * from INT64_MIN to INT64_MAX is -1, one byte, and back is +1; a value
+ * equal to prev2 is u = 0; a difference of -2^63 is u = 2^64, the one
+ * varint above 64 bits. */
 static void test_numeric_deltas(void **state)
 {
     (void)state;
@@ -550,19 +554,25 @@ static void test_numeric_deltas(void **state)
     assert_int_equal(ws.count, 8);
     assert_int_equal(ws.totals[2], -1);
 
-    unsigned char got[512];
-    size_t gn = record_stream(path, got, sizeof(got));
-    static const unsigned char first2[] = {
-        0x1a, 0x02, 'p', 0x03, '0', '1',
-        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, /* +INT64_MAX */
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, /* INT64_MIN - 0 */
-        0x05, 0x00, 0x00, 0x02, 0x01, /* MAX -> MIN is +1, MIN -> MAX is -1 */
+    static const unsigned char want[] = {
+        0x1a, 0x03, 'p', 0x04, '0', '1',
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, /* +INT64_MAX */
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, /* INT64_MIN - 0: u = 2^64 */
+        0x05, 0x00, 0x00, 0x03, 0x02, /* MAX -> MIN is +1, MIN -> MAX is -1 */
+        0x0e, 0x00, 0x00,             /* MIN -> 1 is -(2^63 - 1); n back to prev2 MIN */
+        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00,
+        0x0e, 0x00, 0x00, 0x04,       /* 1 -> -1; MIN -> 0 is -2^63 again */
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02,
+        0x0e, 0x00, 0x00,             /* -1 -> MIN + 1; 0 -> -1 */
+        0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x02,
+        0x0e, 0x00, 0x00, 0x04,       /* MIN + 1 -> MAX is -2; -1 -> MAX - 1 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        0x0e, 0x00, 0x00,             /* MAX -> 0; MAX - 1 -> MAX */
+        0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x03,
+        0x05, 0x00, 0x00, 0x01, 0x01, /* the last: balance and n repeat */
+        0x00,
     };
-    assert_true(gn > sizeof(first2));
-    assert_memory_equal(got, first2, sizeof(first2));
-    /* and the last record (n equal, balance equal): 05 00 00 00 00, then end */
-    static const unsigned char tail[] = {0x05, 0x00, 0x00, 0x00, 0x00, 0x00};
-    assert_memory_equal(got + gn - sizeof(tail), tail, sizeof(tail));
+    assert_stream(path, want, sizeof(want));
 
     tc_batch_reader *r;
     assert_int_equal(tc_batch_open(&r, path, TC_BATCH_VERIFY_FIRST, &e), 0);
@@ -642,7 +652,7 @@ static void test_resets(void **state)
     /* record 7 after the reset is encoded as a first record: whole literals */
     char payer[32];
     snprintf(payer, sizeof(payer), "91220113MA17%06d", 7 / 3);
-    assert_int_equal(q[2 + off + 1], 18 + 1);
+    assert_int_equal(q[2 + off + 1], 18 + 2);
     assert_memory_equal(q + 2 + off + 2, payer, 18);
     assert_int_equal(q[qn - 2], 0x01); /* the reset before the end */
     assert_int_equal(q[qn - 1], 0x00);
@@ -694,9 +704,9 @@ static void test_crafted_streams(void **state)
     tc_batch_summary s;
 
     /* The control: p, 01, 5 twice, resets around the second. */
-    static const unsigned char ok[] = {0x01, 0x07, 0x02, 'p', 0x03, '0', '1', 0x0a,
-                                       0x01, 0x01, 0x07, 0x02, 'p', 0x03, '0', '1', 0x0a,
-                                       0x04, 0x00, 0x00, 0x00, 0x00};
+    static const unsigned char ok[] = {0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                       0x01, 0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                       0x04, 0x00, 0x00, 0x01, 0x00};
     craft(path, &h, "tongchou-batch 2", ok, sizeof(ok), "count 3\ntotal balance 15\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
@@ -704,8 +714,8 @@ static void test_crafted_streams(void **state)
     assert_int_equal(s.totals[2], 15);
 
     /* The second record writes "p" as a literal where it repeats. */
-    static const unsigned char lit[] = {0x07, 0x02, 'p', 0x03, '0', '1', 0x0a,
-                                        0x05, 0x02, 'p', 0x00, 0x00, 0x00};
+    static const unsigned char lit[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                        0x05, 0x03, 'p', 0x00, 0x01, 0x00};
     craft(path, &h, "tongchou-batch 2", lit, sizeof(lit), "count 2\ntotal balance 10\n");
     tc_err_clear(&e);
     tc_batch_reader *r;
@@ -722,13 +732,13 @@ static void test_crafted_streams(void **state)
 
     /* The first record writes its empty text as a literal: "" is where
      * every text column starts. */
-    static const unsigned char empty[] = {0x06, 0x01, 0x03, '0', '1', 0x0a, 0x00};
+    static const unsigned char empty[] = {0x06, 0x02, 0x04, '0', '1', 0x0b, 0x00};
     craft(path, &h, "tongchou-batch 2", empty, sizeof(empty), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not in canonical form"));
     /* ... and written as a repeat it is fine */
-    static const unsigned char empty_ok[] = {0x06, 0x00, 0x03, '0', '1', 0x0a, 0x00};
+    static const unsigned char empty_ok[] = {0x06, 0x00, 0x04, '0', '1', 0x0b, 0x00};
     craft(path, &h, "tongchou-batch 2", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
@@ -741,6 +751,310 @@ static void test_crafted_streams(void **state)
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "length is impossible"));
+}
+
+/* A crafted batch that the reader refuses at record `at` with `what`, with
+ * or without VERIFY_FIRST. */
+static void refused_at(const char *path, const tc_batch_header *h, const unsigned char *rec,
+                       size_t rn, const char *trailer_head, uint64_t at, const char *what)
+{
+    craft(path, h, "tongchou-batch 2", rec, rn, trailer_head);
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_reader *r;
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+    const tc_value *v;
+    int rc;
+    while ((rc = tc_batch_next(r, &v, &e)) == 1)
+        ;
+    assert_int_equal(rc, TC_EINTEGRITY);
+    if (!strstr(e.msg, what))
+        fail_msg("'%s' does not say '%s'", e.msg, what);
+    assert_int_equal(tc_batch_record_no(r), at);
+    tc_batch_close(r);
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_open(&r, path, TC_BATCH_VERIFY_FIRST, &e), TC_EINTEGRITY);
+}
+
+/* A crafted batch that the reader accepts, with its count and total. */
+static void accepted(const char *path, const tc_batch_header *h, const unsigned char *rec,
+                     size_t rn, const char *trailer_head, uint64_t count, int64_t total)
+{
+    craft(path, h, "tongchou-batch 2", rec, rn, trailer_head);
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_summary s;
+    if (tc_batch_verify(path, NULL, &s, &e) != 0)
+        fail_msg("refused: %s", e.msg);
+    assert_int_equal(s.count, count);
+    assert_int_equal(s.totals[2], total);
+}
+
+/* Categories that interleave - a fund, and the amount that goes with it,
+ * alternating from one record to the next - are one byte a column once
+ * both values have been seen: tag 1 for text, u = 0 for numbers. */
+static void test_alternation(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/alt.tcb", tctest_dir);
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_header h;
+    pa_header(&h, 1);
+    tc_batch_writer *w;
+    assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+    for (int i = 0; i < 4; i++) {
+        tc_value v[4] = {tc_v_text("P", 1), tc_v_text(i % 2 ? "330" : "310", 3),
+                         tc_v_int(i % 2 ? 500 : 1000), tc_v_int(7)};
+        assert_int_equal(tc_batch_write(w, v, &e), 0);
+    }
+    tc_batch_summary ws;
+    assert_int_equal(tc_batch_commit(w, &ws, &e), 0);
+    static const unsigned char want[] = {
+        0x0a, 0x03, 'P', 0x05, '3', '1', '0', 0xd1, 0x0f, 0x0f, /* +1000, +7 */
+        0x09, 0x00, 0x05, '3', '3', '0', 0xe8, 0x07, 0x01,      /* "330", -500, 7 again */
+        0x05, 0x00, 0x01, 0x00, 0x01,                           /* "310" and 1000: prev2 */
+        0x05, 0x00, 0x01, 0x00, 0x01,                           /* "330" and 500: prev2 */
+        0x00,
+    };
+    assert_stream(path, want, sizeof(want));
+
+    tc_batch_reader *r;
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+    const tc_value *v;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(tc_batch_next(r, &v, &e), 1);
+        assert_int_equal(v[0].n, 1);
+        assert_memory_equal(v[0].s, "P", 1);
+        assert_int_equal(v[1].n, 3);
+        assert_memory_equal(v[1].s, i % 2 ? "330" : "310", 3);
+        assert_int_equal(v[2].i, i % 2 ? 500 : 1000);
+        assert_int_equal(v[3].i, 7);
+    }
+    assert_int_equal(tc_batch_next(r, &v, &e), 0);
+    assert_int_equal(tc_batch_summary_of(r)->totals[2], 3000);
+    assert_string_equal(tc_batch_summary_of(r)->body, ws.body);
+    tc_batch_close(r);
+}
+
+/* personal_account records (person, fund "01", balance), a reset before
+ * record i for every i in resets[]; the reader must give them back. */
+static void write_pa(const char *path, const char *const *person, const int64_t *bal, int n,
+                     const int *resets, int nr)
+{
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_header h;
+    pa_header(&h, 0);
+    tc_batch_writer *w;
+    assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < nr; k++)
+            if (resets[k] == i)
+                assert_int_equal(tc_batch_write_reset(w, &e), 0);
+        tc_value v[3] = {tc_v_text(person[i], strlen(person[i])), tc_v_text("01", 2),
+                         tc_v_int(bal[i])};
+        assert_int_equal(tc_batch_write(w, v, &e), 0);
+    }
+    assert_int_equal(tc_batch_commit(w, NULL, &e), 0);
+    tc_batch_reader *r;
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+    const tc_value *v;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(tc_batch_next(r, &v, &e), 1);
+        assert_int_equal(v[0].n, strlen(person[i]));
+        assert_memory_equal(v[0].s, person[i], v[0].n);
+        assert_int_equal(v[2].i, bal[i]);
+    }
+    assert_int_equal(tc_batch_next(r, &v, &e), 0);
+    tc_batch_close(r);
+}
+
+/* A B A B C A C "": prev1 and prev2 after every record, for text and for
+ * numbers, seen in the bytes of two probes written after it (prev1 again
+ * must be 00 / u = 1, prev2 again 01 / u = 0) and in what the reader gives
+ * back for them. */
+static void test_swap_sequence(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/swap.tcb", tctest_dir);
+    static const char *const seq[] = {"A", "B", "A", "B", "C", "A", "C", ""};
+    static const int64_t num[] = {10, 20, 10, 20, 30, 10, 30, 0};
+    /* prev1 and prev2 after each record */
+    static const char *const s1[] = {"A", "B", "A", "B", "C", "A", "C", ""};
+    static const char *const s2[] = {"", "A", "B", "A", "B", "C", "A", "C"};
+    static const int64_t n1[] = {10, 20, 10, 20, 30, 10, 30, 0};
+    static const int64_t n2[] = {0, 10, 20, 10, 20, 30, 10, 30};
+    static const unsigned char rec[8][8] = {
+        {0x07, 0x03, 'A', 0x04, '0', '1', 0x15}, /* literals, +10 */
+        {0x05, 0x03, 'B', 0x00, 0x15},           /* literal, +10 */
+        {0x04, 0x01, 0x00, 0x00},                /* A and 10 are prev2 */
+        {0x04, 0x01, 0x00, 0x00},                /* B and 20 likewise */
+        {0x05, 0x03, 'C', 0x00, 0x15},           /* new: literal, +10 */
+        {0x05, 0x03, 'A', 0x00, 0x28},           /* A forgotten: literal; -20 */
+        {0x04, 0x01, 0x00, 0x00},                /* C and 30 are prev2 */
+        {0x04, 0x02, 0x00, 0x3c},                /* "" forgotten: literal of 0 bytes; -30 */
+    };
+    const char *person[10];
+    int64_t bal[10];
+    for (int k = 1; k <= 8; k++) {
+        for (int i = 0; i < k; i++) {
+            person[i] = seq[i];
+            bal[i] = num[i];
+        }
+        person[k] = s1[k - 1];
+        bal[k] = n1[k - 1];
+        person[k + 1] = s2[k - 1];
+        bal[k + 1] = n2[k - 1];
+        write_pa(path, person, bal, k + 2, NULL, 0);
+        unsigned char want[128];
+        size_t wn = 0;
+        for (int i = 0; i < k; i++) {
+            /* the length byte is the payload's length + 1: the record's size */
+            memcpy(want + wn, rec[i], rec[i][0]);
+            wn += rec[i][0];
+        }
+        static const unsigned char probes[] = {0x04, 0x00, 0x00, 0x01, /* prev1 */
+                                               0x04, 0x01, 0x00, 0x00, /* prev2 */
+                                               0x00};
+        memcpy(want + wn, probes, sizeof(probes));
+        wn += sizeof(probes);
+        assert_stream(path, want, wn);
+    }
+}
+
+/* A reset mid-stream forgets prev2 as well as prev1: after it A, last
+ * seen as prev2, is a literal again, and a prev2 tag or u = 0 right after
+ * one is refused (prev2 is prev1 again). */
+static void test_resets_forget_prev2(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/reset2.tcb", tctest_dir);
+    static const char *const person[] = {"A", "B", "A", "B", "A", "B"};
+    static const int64_t bal[] = {10, 20, 10, 20, 10, 20};
+    static const int at[] = {2, 5};
+    write_pa(path, person, bal, 6, at, 2);
+    static const unsigned char want[] = {
+        0x07, 0x03, 'A', 0x04, '0', '1', 0x15,
+        0x05, 0x03, 'B', 0x00, 0x15,
+        0x01,                                   /* reset */
+        0x07, 0x03, 'A', 0x04, '0', '1', 0x15,  /* as a first record */
+        0x05, 0x03, 'B', 0x00, 0x15,
+        0x04, 0x01, 0x00, 0x00,                 /* A and 10: prev2 */
+        0x01,                                   /* reset */
+        0x07, 0x03, 'B', 0x04, '0', '1', 0x29,  /* B a literal, 20 from 0 */
+        0x00,
+    };
+    assert_stream(path, want, sizeof(want));
+
+    tc_batch_header h;
+    pa_header(&h, 0);
+    /* without the reset, A and 10 are prev2 again */
+    static const unsigned char ok[] = {0x07, 0x03, 'A', 0x04, '0', '1', 0x15,
+                                       0x05, 0x03, 'B', 0x00, 0x15,
+                                       0x04, 0x01, 0x00, 0x00, 0x00};
+    accepted(path, &h, ok, sizeof(ok), "count 3\ntotal balance 40\n", 3, 40);
+    /* after it, neither is */
+    static const unsigned char tag1[] = {0x07, 0x03, 'A', 0x04, '0', '1', 0x15,
+                                         0x05, 0x03, 'B', 0x00, 0x15, 0x01,
+                                         0x06, 0x01, 0x04, '0', '1', 0x15, 0x00};
+    refused_at(path, &h, tag1, sizeof(tag1), "count 3\ntotal balance 40\n", 3,
+               "not in canonical form");
+    static const unsigned char u0[] = {0x07, 0x03, 'A', 0x04, '0', '1', 0x15,
+                                       0x05, 0x03, 'B', 0x00, 0x15, 0x01,
+                                       0x07, 0x03, 'A', 0x04, '0', '1', 0x00, 0x00};
+    refused_at(path, &h, u0, sizeof(u0), "count 3\ntotal balance 40\n", 3,
+               "not in canonical form");
+}
+
+/* One way to write a record: a prev2 tag (text 1, number u = 0) while
+ * prev2 is prev1, a literal equal to prev2, and a difference that lands on
+ * prev2 are refused; u = 2^64 is read, anything above it is not. */
+static void test_crafted_canonical(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/canon.tcb", tctest_dir);
+    tc_batch_header h;
+    pa_header(&h, 0);
+
+    /* prev2 is prev1 ("" and 0) at the start: no prev2 tag */
+    static const unsigned char t1[] = {0x06, 0x01, 0x04, '0', '1', 0x0b, 0x00};
+    refused_at(path, &h, t1, sizeof(t1), "count 1\ntotal balance 5\n", 1,
+               "not in canonical form");
+    static const unsigned char u0[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x00, 0x00};
+    refused_at(path, &h, u0, sizeof(u0), "count 1\ntotal balance 0\n", 1,
+               "not in canonical form");
+    static const unsigned char u1[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x01, 0x00};
+    accepted(path, &h, u1, sizeof(u1), "count 1\ntotal balance 0\n", 1, 0);
+
+    /* p, q, then p as a literal where it is prev2 */
+    static const unsigned char lit2[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                         0x05, 0x03, 'q', 0x00, 0x01,
+                                         0x05, 0x03, 'p', 0x00, 0x01, 0x00};
+    refused_at(path, &h, lit2, sizeof(lit2), "count 3\ntotal balance 15\n", 3,
+               "not in canonical form");
+    static const unsigned char tag2[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                         0x05, 0x03, 'q', 0x00, 0x01,
+                                         0x04, 0x01, 0x00, 0x01, 0x00};
+    accepted(path, &h, tag2, sizeof(tag2), "count 3\ntotal balance 15\n", 3, 15);
+    /* ... and the literal "" once "" is prev2 */
+    static const unsigned char lit0[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                         0x04, 0x02, 0x00, 0x01, 0x00};
+    refused_at(path, &h, lit0, sizeof(lit0), "count 2\ntotal balance 10\n", 2,
+               "not in canonical form");
+
+    /* 5, 7, then 5 as a difference (-2) where it is prev2 */
+    static const unsigned char d2[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                       0x04, 0x00, 0x00, 0x05,
+                                       0x04, 0x00, 0x00, 0x04, 0x00};
+    refused_at(path, &h, d2, sizeof(d2), "count 3\ntotal balance 17\n", 3,
+               "not in canonical form");
+    static const unsigned char d0[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
+                                       0x04, 0x00, 0x00, 0x05,
+                                       0x04, 0x00, 0x00, 0x00, 0x00};
+    accepted(path, &h, d0, sizeof(d0), "count 3\ntotal balance 17\n", 3, 17);
+
+    /* u = 2^64 (n: 0 -> INT64_MIN), and back to 0 by it where 0 is prev2 */
+    pa_header(&h, 1);
+    static const unsigned char top[] = {
+        0x11, 0x03, 'p', 0x04, '0', '1', 0x01,
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02,
+        0x05, 0x00, 0x00, 0x01, 0x00, /* n: prev2, 0 */
+        0x00};
+    accepted(path, &h, top, sizeof(top), "count 2\ntotal balance 0\n", 2, 0);
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_reader *r;
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+    const tc_value *v;
+    assert_int_equal(tc_batch_next(r, &v, &e), 1);
+    assert_int_equal(v[3].i, INT64_MIN);
+    assert_int_equal(tc_batch_next(r, &v, &e), 1);
+    assert_int_equal(v[3].i, 0);
+    assert_int_equal(tc_batch_next(r, &v, &e), 0);
+    tc_batch_close(r);
+    static const unsigned char top2[] = {
+        0x11, 0x03, 'p', 0x04, '0', '1', 0x01,
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02,
+        0x0e, 0x00, 0x00, 0x01,
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02,
+        0x00};
+    refused_at(path, &h, top2, sizeof(top2), "count 2\ntotal balance 0\n", 2,
+               "not in canonical form");
+    static const unsigned char over[] = {
+        0x11, 0x03, 'p', 0x04, '0', '1', 0x01,
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x03,
+        0x00};
+    refused_at(path, &h, over, sizeof(over), "count 1\ntotal balance 0\n", 1, "malformed");
+    static const unsigned char over2[] = {
+        0x11, 0x03, 'p', 0x04, '0', '1', 0x01,
+        0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02,
+        0x00};
+    refused_at(path, &h, over2, sizeof(over2), "count 1\ntotal balance 0\n", 1, "malformed");
 }
 
 /* A version 1 batch is refused as made by an older tongchou. */
@@ -784,6 +1098,10 @@ int main(void)
         cmocka_unit_test(test_numeric_deltas),
         cmocka_unit_test(test_resets),
         cmocka_unit_test(test_crafted_streams),
+        cmocka_unit_test(test_alternation),
+        cmocka_unit_test(test_swap_sequence),
+        cmocka_unit_test(test_resets_forget_prev2),
+        cmocka_unit_test(test_crafted_canonical),
         cmocka_unit_test(test_version_1_refused),
     };
     return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
