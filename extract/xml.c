@@ -29,7 +29,6 @@
 #include <zlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "core/bgw.h"
@@ -1489,12 +1488,12 @@ static void *segment_main(void *arg)
 
 /*
  * The source digest, on a thread of its own while the segments are parsed
- * (they read the file out of order): SHA-256 straight from the page cache
- * through a moving 8 MiB mapping, no copy.  Like git hashing a file, a
- * source truncated by another program while it is read ends the process
- * (SIGBUS); one changed in place gives a digest the reread would not.
+ * (they read the file out of order): read 1 MiB at a time and hashed on
+ * the same thread.  (Hashing a moving mapping of the file instead saved
+ * nothing measurable and would end the process with SIGBUS should another
+ * program truncate the file meanwhile.)
  */
-#define HASH_WINDOW (8L << 20)
+#define HASH_BLOCK (1 << 20)
 
 typedef struct feeder {
     int fd;
@@ -1510,20 +1509,30 @@ static void *feed_main(void *arg)
     feeder *f = arg;
     tc_err_clear(&f->e);
     tc_digest *d;
-    if ((f->rc = tc_digest_new(&d, TC_DIGEST_SHA256, &f->e)))
+    char *buf = malloc(HASH_BLOCK);
+    if (!buf) {
+        f->rc = tc_fail(&f->e, TC_ENOMEM, "out of memory");
         return NULL;
-    for (off_t at = 0; at < f->size && !f->rc; at += HASH_WINDOW) {
-        size_t n = (size_t)(f->size - at < HASH_WINDOW ? f->size - at : HASH_WINDOW);
-        void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, f->fd, at);
-        if (m == MAP_FAILED) {
-            f->rc = tc_fail(&f->e, TC_EIO, "cannot read the source: %s", strerror(errno));
-            break;
+    }
+    if ((f->rc = tc_digest_new(&d, TC_DIGEST_SHA256, &f->e))) {
+        free(buf);
+        return NULL;
+    }
+    for (off_t at = 0; at < f->size && !f->rc;) {
+        ssize_t r = pread(f->fd, buf, HASH_BLOCK, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            f->rc = tc_fail(&f->e, TC_EIO, "cannot read the source: %s",
+                            r < 0 ? strerror(errno) : "it is shorter than it was");
+        else {
+            tc_digest_update(d, buf, (size_t)r);
+            at += r;
         }
-        tc_digest_update(d, m, n);
-        munmap(m, n);
     }
     tc_digest_final_text(d, f->digest);
     tc_digest_free(d);
+    free(buf);
     return NULL;
 }
 
