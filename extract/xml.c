@@ -1356,9 +1356,18 @@ static int plan_segments(plan *pl, off_t size)
     if (hn < 8 || (head[0] == 0x1f && head[1] == 0x8b) || !plan_encoding(pl, head, (size_t)hn) ||
         memmem(head, (size_t)hn, "<!DOCTYPE", 9))
         return 0;
-    int want = (int)(size / seg_min);
-    if (want > SEG_MAX)
-        want = SEG_MAX;
+    /* Cut targets: even shares of all but the last seg_min bytes, then that
+     * last stretch in quarters - the threads end together when the last
+     * segments are short (the one still running when the others are done
+     * is at most a quarter segment's work). */
+    off_t tail = seg_min, bulk = size - tail, targets[SEG_MAX];
+    int nb = (int)(bulk / seg_min), want = 0;
+    if (nb > SEG_MAX - 4)
+        nb = SEG_MAX - 4;
+    for (int k = 1; k < nb; k++)
+        targets[want++] = bulk / nb * k;
+    for (int j = 0; j < 4; j++)
+        targets[want++] = bulk + tail / 4 * j;
     /* look back a little from each even share, for the blanks before a cut */
     const off_t BACK = seg_min < 4096 ? seg_min : 4096;
     unsigned char *w = malloc((size_t)BACK + SEG_LOOK);
@@ -1367,8 +1376,8 @@ static int plan_segments(plan *pl, off_t size)
     off_t last = 0;
     pl->seg[0].from = 0;
     int n = 1;
-    for (int k = 1; k < want; k++) {
-        off_t target = size / want * k, base = target - BACK;
+    for (int k = 0; k < want; k++) {
+        off_t target = targets[k], base = target - BACK;
         if (target <= last + BACK)
             continue;
         /* most cuts are found in the first few lines: a small read first */
