@@ -107,7 +107,7 @@ int tc_fsync_parent(const char *path, tc_err *e)
     return rc;
 }
 
-int tc_atomic_commit(tc_atomic *a, tc_err *e)
+static int commit(tc_atomic *a, int sync_dir, tc_err *e)
 {
     int rc = 0;
     if (fflush(a->f) != 0 || ferror(a->f))
@@ -124,10 +124,13 @@ int tc_atomic_commit(tc_atomic *a, tc_err *e)
         destroy(a);
         return rc;
     }
-    rc = tc_fsync_parent(a->path, e);
+    rc = sync_dir ? tc_fsync_parent(a->path, e) : 0;
     destroy(a);
     return rc;
 }
+
+int tc_atomic_commit(tc_atomic *a, tc_err *e) { return commit(a, 1, e); }
+int tc_atomic_commit_nodir(tc_atomic *a, tc_err *e) { return commit(a, 0, e); }
 
 int tc_atomic_write_json(const char *path, const json_t *doc, size_t flags, tc_err *e)
 {

@@ -31,6 +31,9 @@ const char *tc_atomic_temp_path(const tc_atomic *a);
 /* Make the file appear under its final name.  Frees a, success or not;
  * on failure the temporary file is gone and e says why (TC_EIO). */
 int tc_atomic_commit(tc_atomic *a, tc_err *e);
+/* The same without the folder's fsync, for a caller that puts several
+ * files in place and syncs their folder once (tc_fsync_parent). */
+int tc_atomic_commit_nodir(tc_atomic *a, tc_err *e);
 
 /* Give up: close and remove the temporary file, free a.  NULL is a no-op. */
 void tc_atomic_abort(tc_atomic *a);

@@ -293,6 +293,7 @@ struct tc_batch_writer {
      * they read the same after whatever precedes them; once finished, its
      * stream's CRC and length */
     int is_part, need_reset, finished;
+    int defer_dir_sync;      /* commit leaves the folder's fsync to the caller */
     uint32_t pcrc;
     uint64_t plen;
     /* a part's compressed bytes: buffered, then appended to the file the
@@ -491,6 +492,8 @@ int tc_batch_append_part(tc_batch_writer *w, tc_batch_writer *p, tc_err *e)
     tc_batch_abort(p);
     return 0;
 }
+
+void tc_batch_defer_dir_sync(tc_batch_writer *w) { w->defer_dir_sync = 1; }
 
 int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
 {
@@ -880,7 +883,7 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
             rc = tc_fail(e, TC_EIO, "cannot write %s: %s", w->path, strerror(errno));
     }
     if (!rc) {
-        rc = tc_atomic_commit(w->out, e);
+        rc = w->defer_dir_sync ? tc_atomic_commit_nodir(w->out, e) : tc_atomic_commit(w->out, e);
         w->out = NULL;
     }
     if (!rc && sum)

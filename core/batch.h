@@ -104,6 +104,9 @@ int tc_batch_write_reset(tc_batch_writer *w, tc_err *e);
 int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e);
 /* Throw the file away; frees w.  NULL is a no-op. */
 void tc_batch_abort(tc_batch_writer *w);
+/* Commit will not fsync the batch's folder: the caller puts several
+ * batches in place and syncs the folder once (core/atomic.h). */
+void tc_batch_defer_dir_sync(tc_batch_writer *w);
 
 /*
  * Parts: records written on other threads and spliced in after w's own.

@@ -21,8 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/digest.h"
+#include "core/atomic.h"
 #include "core/bgw.h"
+#include "core/digest.h"
 #include "core/vec.h"
 #include "extract/keys.h"
 
@@ -132,6 +133,8 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
                  (long)getpid(), s, tc_rectypes[t].name);
         if (!rc)
             rc = tc_batch_create(&em->w[t], em->stage[t], &h, e);
+        if (!rc)
+            tc_batch_defer_dir_sync(em->w[t]);   /* once, after the last rename */
     }
     if (!rc && o->check_keys)
         rc = tc_keys_open(&em->keys, em->outdir, e);
@@ -398,6 +401,8 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
         else
             renamed = t + 1;
     }
+    if (!rc)
+        rc = tc_fsync_parent(final[0], e);
     if (rc)
         for (int t = 0; t < renamed; t++)
             unlink(final[t]);

@@ -2,15 +2,16 @@
  * keys.c - see keys.h.  Partition, spill, hash.
  *
  * A record's key becomes a 128-bit hash; 92 bits of it go, with where it
- * was (16 bytes in all, see entry), into
- * one of 256 partitions by the hash's top byte.  A partition's entries are
- * buffered (8 KiB) and its full buffers appended, as chunks, to one
- * unlinked spill file.  At the end each partition in turn is read back and
- * put into an open-addressing hash set: an entry that finds its hash
- * already there is a duplicate.  Adding a key costs a hash and a copy;
- * checking costs one pass.  Memory: the buffers (2 MiB when all are in
- * use), the chunk index (16 bytes per 8 KiB spilled) and, while checking,
- * one partition - 1/256 of the keys - and its hash set.
+ * was (16 bytes in all, see entry), into one of 64 partitions by the
+ * hash's top bits.  A partition's entries are buffered (16 KiB) and its
+ * full buffers appended, as chunks, to the spill file the stores of one
+ * extraction share (core/spill.h).  At the end each partition in turn is
+ * read back, from every store, and put into an open-addressing hash set:
+ * an entry that finds its hash already there is a duplicate.  Adding a key
+ * costs a hash and a copy; checking costs one pass, on two threads.
+ * Memory: the buffers (1 MiB a store when all are in use, none once
+ * sealed), the chunk index (32 bytes per chunk) and, while checking, one
+ * partition - 1/64 of the keys - and its hash set per thread.
  */
 #include "extract/keys.h"
 
@@ -34,12 +35,14 @@ typedef struct entry {
     uint32_t line;
 } entry;
 
-#define NPART 256
-#define PBUF 512       /* entries per partition buffer (8 KiB) */
+#define PBITS 6
+#define NPART (1 << PBITS)
+#define PBUF 1024      /* entries per partition buffer (16 KiB) */
 
 typedef struct chunk {
     uint64_t off;      /* byte offset in the spill file */
     int part, n;
+    long next;         /* the partition's next chunk, or -1 */
 } chunk;
 
 typedef struct lanes {
@@ -53,6 +56,8 @@ struct tc_keys {
     tc_spill *sp;      /* shared by the stores of one extraction */
     chunk *chunks;
     long nchunks, capchunks;
+    long first[NPART], last[NPART];   /* each partition's first and last chunk, as
+                                       * index + 1 (0: none); chunk.next links them */
     /* the lanes after the first key column of the last key: records come
      * in runs (an insured person's months), so the next key often starts
      * the same and its hash starts there */
@@ -175,7 +180,13 @@ static int flush_part(tc_keys *k, int p, tc_err *e)
     rc = tc_spill_append(k->sp, k->buf[p], (size_t)k->len[p] * sizeof(entry), &off, e);
     if (rc)
         return rc;
-    k->chunks[k->nchunks++] = (chunk){off, p, k->len[p]};
+    long c = k->nchunks++;
+    k->chunks[c] = (chunk){off, p, k->len[p], -1};
+    if (k->last[p])
+        k->chunks[k->last[p] - 1].next = c;
+    else
+        k->first[p] = c + 1;
+    k->last[p] = c + 1;
     k->len[p] = 0;
     return 0;
 }
@@ -184,7 +195,7 @@ int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err
 {
     uint64_t h1, h2;
     hash_key(k, t, vals, &h1, &h2);
-    int p = (int)(h1 >> 56);
+    int p = (int)(h1 >> (64 - PBITS));
     if (!k->buf[p] && !(k->buf[p] = malloc(PBUF * sizeof(entry))))
         return tc_fail(e, TC_ENOMEM, "out of memory");
     if (k->len[p] == PBUF) {
@@ -275,9 +286,7 @@ static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, voi
             long n0 = n;
             if (!k->total[p])
                 continue;
-            for (long c = 0; c < k->nchunks && !rc; c++) {
-                if (k->chunks[c].part != p)
-                    continue;
+            for (long c = k->first[p] - 1; c >= 0 && !rc; c = k->chunks[c].next) {
                 rc = read_chunk(k, k->chunks[c].off, k->chunks[c].n, part + n, e);
                 n += k->chunks[c].n;
             }
