@@ -2,16 +2,19 @@
  * keys.c - see keys.h.  Partition, spill, hash.
  *
  * A record's key becomes a 128-bit hash; 92 bits of it go, with where it
- * was (16 bytes in all, see entry), into one of 64 partitions by the
- * hash's top bits.  A partition's entries are buffered (16 KiB) and its
+ * was (16 bytes in all, see entry), into one of 256 partitions by the
+ * hash's top bits.  A partition's entries are buffered (8 KiB) and its
  * full buffers appended, as chunks, to the spill file the stores of one
  * extraction share (core/spill.h).  At the end each partition in turn is
  * read back, from every store, and put into an open-addressing hash set:
  * an entry that finds its hash already there is a duplicate.  Adding a key
  * costs a hash and a copy; checking costs one pass, on two threads.
- * Memory: the buffers (1 MiB a store when all are in use, none once
- * sealed), the chunk index (32 bytes per chunk) and, while checking, one
- * partition - 1/64 of the keys - and its hash set per thread.
+ * Memory: the buffers (2 MiB a store when all are in use, none once
+ * sealed), the chunk index (32 bytes per chunk) and, while checking, per
+ * thread one partition - 1/256 of the keys - and its hash set, or, for a
+ * partition of more than PASS_MAX keys, as many passes over it as keep
+ * each under PASS_MAX (by 8 more bits of the hash): flat memory whatever
+ * the number of keys.
  */
 #include "extract/keys.h"
 
@@ -35,9 +38,14 @@ typedef struct entry {
     uint32_t line;
 } entry;
 
-#define PBITS 6
+#define PBITS 8
 #define NPART (1 << PBITS)
-#define PBUF 1024      /* entries per partition buffer (16 KiB) */
+#define PBUF 512       /* entries per partition buffer (8 KiB) */
+#define PASS_MAX (1L << 18) /* entries checked at once (4 MiB, and 4 MiB of hash set) */
+
+static long pass_max = PASS_MAX;
+
+void tc_keys_set_pass_max(long n) { pass_max = n > 0 ? n : PASS_MAX; }
 
 typedef struct chunk {
     uint64_t off;      /* byte offset in the spill file */
@@ -253,63 +261,92 @@ static int read_chunk(tc_keys *k, uint64_t off, int n, entry *dst, tc_err *e)
 /* Walk every partition of the n stores (their keys together) through a
  * hash set; visit() is told each entry that finds its hash already there,
  * with the entry it found. */
+/* Room for n + 1 entries in *part. */
+static int part_room(entry **part, long n, long *cap, tc_err *e)
+{
+    return tc_vec_room(part, n, cap, pass_max / 4 + 16, sizeof(entry), e);
+}
+
+/* Which pass of `sub` an entry belongs to: 8 hash bits below the partition's. */
+static inline int pass_of(const entry *x, int sub)
+{
+    return (int)(x->h1 >> (64 - PBITS - 8)) & (sub - 1);
+}
+
 static int scan(tc_keys *const *ks, int nk, int p0, int p1, dup_visit visit, void *arg,
                 tc_err *e)
 {
     int rc = 0;
-    long most = 0;
-    for (int p = p0; p < p1; p++) {
+    entry *part = NULL, **set = NULL;
+    long partcap = 0;
+    size_t setcap = 0;
+    entry stage[PBUF];
+    for (int p = p0; p < p1 && !rc; p++) {
         long t = 0;
         for (int j = 0; j < nk; j++)
             t += ks[j]->total[p];
-        if (t > most)
-            most = t;
-    }
-    if (!most)
-        return 0;
-    size_t cap = 16;
-    while (cap < (size_t)most * 2)
-        cap <<= 1;
-    entry *part = malloc((size_t)most * sizeof(entry));
-    entry **set = malloc(cap * sizeof(entry *));
-    if (!part || !set) {
-        free(part);
-        free(set);
-        return tc_fail(e, TC_ENOMEM, "out of memory checking natural keys");
-    }
-    for (int p = p0; p < p1 && !rc; p++) {
-        /* the partition in the order its keys came: per store, spilled
-         * chunks, then the buffer */
-        long n = 0;
-        for (int j = 0; j < nk && !rc; j++) {
-            tc_keys *k = ks[j];
-            long n0 = n;
-            if (!k->total[p])
-                continue;
-            for (long c = k->first[p] - 1; c >= 0 && !rc; c = k->chunks[c].next) {
-                rc = read_chunk(k, k->chunks[c].off, k->chunks[c].n, part + n, e);
-                n += k->chunks[c].n;
+        if (!t)
+            continue;
+        int sub = 1;
+        while (t / sub > pass_max && sub < 256)
+            sub <<= 1;
+        for (int q = 0; q < sub && !rc; q++) {
+            /* the partition (this pass of it) in the order its keys came:
+             * per store, spilled chunks, then the buffer */
+            long n = 0;
+            for (int j = 0; j < nk && !rc; j++) {
+                tc_keys *k = ks[j];
+                long n0 = n;
+                for (long c = k->first[p] - 1; c >= 0 && !rc; c = k->chunks[c].next) {
+                    int cn = k->chunks[c].n;
+                    if (sub == 1) {
+                        while (!rc && n + cn > partcap)
+                            rc = part_room(&part, partcap, &partcap, e);
+                        if (!rc)
+                            rc = read_chunk(k, k->chunks[c].off, cn, part + n, e);
+                        n += cn;
+                        continue;
+                    }
+                    rc = read_chunk(k, k->chunks[c].off, cn, stage, e);
+                    for (int i = 0; i < cn && !rc; i++)
+                        if (pass_of(&stage[i], sub) == q && !(rc = part_room(&part, n, &partcap, e)))
+                            part[n++] = stage[i];
+                }
+                for (int i = 0; i < k->len[p] && !rc; i++)
+                    if ((sub == 1 || pass_of(&k->buf[p][i], sub) == q) &&
+                        !(rc = part_room(&part, n, &partcap, e)))
+                        part[n++] = k->buf[p][i];
+                if (k->line_offset)
+                    for (long i = n0; i < n; i++)
+                        part[i].line += k->line_offset;
             }
-            if (k->len[p])
-                memcpy(part + n, k->buf[p], (size_t)k->len[p] * sizeof(entry));
-            n += k->len[p];
-            if (k->line_offset)
-                for (long i = n0; i < n; i++)
-                    part[i].line += k->line_offset;
-        }
-        size_t mask = cap - 1;
-        if (n)
-            memset(set, 0, cap * sizeof(entry *));
-        for (long i = 0; i < n && !rc; i++) {
-            const entry *x = &part[i];
-            for (size_t s = (size_t)x->h1 & mask;; s = (s + 1) & mask) {
-                if (!set[s]) {
-                    set[s] = &part[i];
+            if (rc || !n)
+                continue;
+            size_t cap = 16;
+            while (cap < (size_t)n * 2)
+                cap <<= 1;
+            if (cap > setcap) {
+                entry **ns = realloc(set, cap * sizeof(*ns));
+                if (!ns) {
+                    rc = tc_fail(e, TC_ENOMEM, "out of memory checking natural keys");
                     break;
                 }
-                if (set[s]->h1 == x->h1 && set[s]->h2 == x->h2) {
-                    visit(arg, set[s], x);
-                    break;
+                set = ns;
+                setcap = cap;
+            }
+            size_t mask = cap - 1;
+            memset(set, 0, cap * sizeof(entry *));
+            for (long i = 0; i < n; i++) {
+                const entry *x = &part[i];
+                for (size_t s = (size_t)x->h1 & mask;; s = (s + 1) & mask) {
+                    if (!set[s]) {
+                        set[s] = &part[i];
+                        break;
+                    }
+                    if (set[s]->h1 == x->h1 && set[s]->h2 == x->h2) {
+                        visit(arg, set[s], x);
+                        break;
+                    }
                 }
             }
         }

@@ -26,6 +26,9 @@ int tc_keys_open(tc_keys **out, const char *tmpdir, tc_err *e);
 int tc_keys_open_shared(tc_keys **out, tc_keys *with, tc_err *e);
 /* Add the key of a record of type t (index into tc_rectypes). */
 int tc_keys_add(tc_keys *k, int t, const tc_value *vals, long long where, tc_err *e);
+/* For tests: the most keys checked in one pass over a partition (0: the
+ * default); more are checked in several passes. */
+void tc_keys_set_pass_max(long n);
 /* Lines are counted from a segment's start: add lines when checking. */
 void tc_keys_set_line_offset(tc_keys *k, long lines);
 /* No more keys will come: the buffered ones go to the spill file and the

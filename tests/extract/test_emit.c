@@ -133,6 +133,13 @@ static void test_keys_spill(void **state)
     assert_int_equal(d.type, T_CONTRIB);
     assert_int_equal(d.first, 123457);
     assert_int_equal(d.second, 1400001);
+    /* the same in several passes a partition (as for a billion keys) */
+    tc_keys_set_pass_max(700);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(tc_keys_check(k, &d, &e), 1);
+    assert_int_equal(d.first, 123457);
+    assert_int_equal(d.second, 1400001);
+    tc_keys_set_pass_max(0);
     tc_keys_free(k);
     /* many duplicates, in both halves of the partitions (checked on two
      * threads): the earliest second occurrence is the one reported */
