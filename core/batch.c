@@ -280,8 +280,12 @@ typedef struct spliced {
     uint64_t len;            /* uncompressed bytes */
 } spliced;
 
+#define SPOOL_MEM (64u << 10)   /* compressed bytes kept in memory before a spool file */
+
 struct tc_batch_writer {
-    FILE *spool;             /* compressed records part, unlinked temp file */
+    unsigned char *mspool;   /* the first SPOOL_MEM compressed bytes of the records */
+    size_t mlen;
+    FILE *spool;             /* the rest, in an unlinked temp file made when needed */
     tc_gzw *part;            /* deflate of the records part, from the first bytes on */
     tc_bgw *bg;              /* encoded records on their way to `part` */
     tc_atomic *out;          /* the batch, at commit */
@@ -317,9 +321,24 @@ struct tc_batch_writer {
     uint32_t p1_cap[TC_MAX_COLUMNS], p2_cap[TC_MAX_COLUMNS];
 };
 
+static int open_spool(tc_batch_writer *w, tc_err *e);
+
 static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
+    /* a small batch (most of a county's record types) never makes a file */
+    if (!w->spool && w->mlen + n <= SPOOL_MEM) {
+        if (!w->mspool && !(w->mspool = malloc(SPOOL_MEM)))
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        memcpy(w->mspool + w->mlen, p, n);
+        w->mlen += n;
+        return 0;
+    }
+    if (!w->spool) {
+        int rc = open_spool(w, e);
+        if (rc)
+            return rc;
+    }
     if (fwrite(p, 1, n, w->spool) != n)
         return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
     return 0;
@@ -412,9 +431,7 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
     snprintf(w->path, sizeof(w->path), "%s", path);
-    int rc = open_spool(w, e);
-    if (!rc)
-        rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
+    int rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
     if (!rc) {
         /* the file its parts will share, made with their first bytes (here,
          * not with the first part: parts may be made on any thread) */
@@ -861,7 +878,9 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         rc = tc_gzw_close_part(hz, 0, &crc1, &len1, e);
     else
         tc_gzw_free(hz);
-    if (!rc)
+    if (!rc && w->mlen)
+        rc = body_sink(w, w->mspool, w->mlen, e);
+    if (!rc && w->spool)
         rc = copy_spool(w, w->spool, e);
     for (int i = 0; !rc && i < w->nparts; i++)
         rc = copy_extents(w, &w->parts[i], e);
@@ -900,6 +919,7 @@ void tc_batch_abort(tc_batch_writer *w)
     tc_gzw_free(w->part);
     if (w->spool)
         fclose(w->spool);
+    free(w->mspool);
     for (int i = 0; i < w->nparts; i++)
         free(w->parts[i].ext);
     free(w->parts);
