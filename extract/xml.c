@@ -1244,6 +1244,9 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
 #define SEG_MIN_DEFAULT (4L << 20)
 #define SEG_MAX 64
 #define SEG_LOOK (1 << 20)    /* how far past an even share to look for a cut */
+#define HLEND 64              /* chunks lent to the digest thread at most ... */
+#define HLEND_BYTES (16 << 20) /* ... and bytes */
+#define HSPARE 8
 
 static long seg_min = SEG_MIN_DEFAULT;
 
@@ -1269,6 +1272,24 @@ typedef struct plan {
     segment seg[SEG_MAX];
     atomic_int next;          /* the next segment a thread takes */
     atomic_int stop;          /* a segment failed: the others give up */
+    int feeding;              /* a digest thread takes lent chunks */
+    /* What the segments read, lent to the digest thread (see feeder),
+     * under hmu: the chunks it may take, how far each segment has read,
+     * and buffers to give back. */
+    pthread_mutex_t hmu;
+    pthread_cond_t hcv;
+    struct lent {
+        off_t off;
+        size_t len;
+        char *buf;
+    } lent[HLEND];
+    int nlent;
+    size_t lent_bytes;
+    off_t hashed;             /* the digest's position */
+    off_t readto[SEG_MAX];    /* segment k has read [start, readto[k]) */
+    int closed;               /* nothing more will be lent */
+    char *spare[HSPARE];
+    int nspare;
 } plan;
 
 static int ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -1415,6 +1436,8 @@ static void quiet_generic(void *ctx, const char *fmt, ...)
     (void)ctx, (void)fmt;
 }
 
+static char *lend(plan *pl, int k, off_t off, size_t len, char *buf);
+
 /* Parse segment k into its child emitter; g->ok when it ended as planned. */
 static void run_segment(plan *pl, int k)
 {
@@ -1460,6 +1483,12 @@ static void run_segment(plan *pl, int k)
         int last = k == pl->n - 1 && at == g->to;
         if (xmlParseChunk(s->ctxt, buf, (int)r, last))
             s->failed = 1;
+        /* libxml2 has copied the bytes: the digest thread may have them */
+        buf = lend(pl, k, at - r, (size_t)r, buf);
+        if (!buf) {
+            rc = TC_ENOMEM;
+            break;
+        }
     }
     int ok = !rc && !s->failed && at == g->to && !atomic_load(&pl->stop);
     if (ok && k < pl->n - 1)
@@ -1486,6 +1515,28 @@ static void run_segment(plan *pl, int k)
         atomic_store(&pl->stop, 1);
 }
 
+/*
+ * Segment k has read and parsed [off, off + len) into buf: lend the chunk
+ * to the digest thread if it will need it (it has not hashed past it, and
+ * what is lent stays under HLEND_BYTES).  Returns the buffer for the next
+ * read (buf again when not lent; NULL when out of memory).
+ */
+static char *lend(plan *pl, int k, off_t off, size_t len, char *buf)
+{
+    char *next = buf;
+    pthread_mutex_lock(&pl->hmu);
+    pl->readto[k] = off + (off_t)len;
+    if (pl->feeding && off >= pl->hashed && pl->nlent < HLEND &&
+        pl->lent_bytes + len <= HLEND_BYTES) {
+        pl->lent[pl->nlent++] = (struct lent){off, len, buf};
+        pl->lent_bytes += len;
+        next = pl->nspare ? pl->spare[--pl->nspare] : NULL;
+    }
+    pthread_cond_broadcast(&pl->hcv);
+    pthread_mutex_unlock(&pl->hmu);
+    return next ? next : malloc(CHUNK);
+}
+
 static void *segment_main(void *arg)
 {
     plan *pl = arg;
@@ -1497,15 +1548,14 @@ static void *segment_main(void *arg)
 
 /*
  * The source digest, on a thread of its own while the segments are parsed
- * (they read the file out of order): read 1 MiB at a time and hashed on
- * the same thread.  (Hashing a moving mapping of the file instead saved
- * nothing measurable and would end the process with SIGBUS should another
- * program truncate the file meanwhile.)
+ * (they read the file out of order).  It hashes in file order the chunks
+ * the segments lend it as they go (see lend()), so most of the file is
+ * read once; what was not lent (the blanks between segments, chunks read
+ * while too much was lent, everything once the segments stop) it reads
+ * itself, in the same chunk boundaries.
  */
-#define HASH_BLOCK (1 << 20)
-
 typedef struct feeder {
-    int fd;
+    plan *pl;
     off_t size;
     int rc;
     tc_err e;
@@ -1513,36 +1563,108 @@ typedef struct feeder {
     pthread_t th;
 } feeder;
 
+/* How long the chunk at pos is, and which segment reads it (*k; -1 for
+ * bytes no segment reads). */
+static size_t chunk_at(const plan *pl, off_t pos, int *k)
+{
+    for (int i = 0; i < pl->n; i++) {
+        const segment *g = &pl->seg[i];
+        off_t start = i ? g->from : 4;
+        if (pos < start) {
+            *k = -1;
+            return (size_t)(start - pos);
+        }
+        if (pos < g->to) {
+            *k = i;
+            off_t end = start + ((pos - start) / CHUNK + 1) * CHUNK;
+            return (size_t)((end < g->to ? end : g->to) - pos);
+        }
+    }
+    *k = -1;
+    return CHUNK;
+}
+
 static void *feed_main(void *arg)
 {
     feeder *f = arg;
+    plan *pl = f->pl;
     tc_err_clear(&f->e);
     tc_digest *d;
-    char *buf = malloc(HASH_BLOCK);
-    if (!buf) {
+    char *own = malloc(CHUNK);
+    if (!own) {
         f->rc = tc_fail(&f->e, TC_ENOMEM, "out of memory");
         return NULL;
     }
     if ((f->rc = tc_digest_new(&d, TC_DIGEST_SHA256, &f->e))) {
-        free(buf);
+        free(own);
         return NULL;
     }
-    for (off_t at = 0; at < f->size && !f->rc;) {
-        ssize_t r = pread(f->fd, buf, HASH_BLOCK, at);
-        if (r < 0 && errno == EINTR)
+    pthread_mutex_lock(&pl->hmu);
+    while (pl->hashed < f->size && !f->rc) {
+        off_t pos = pl->hashed;
+        int k, got = -1;
+        for (int i = 0; i < pl->nlent; i++)
+            if (pl->lent[i].off == pos)
+                got = i;
+        if (got >= 0) {
+            struct lent c = pl->lent[got];
+            pl->lent[got] = pl->lent[--pl->nlent];
+            pl->lent_bytes -= c.len;
+            pthread_mutex_unlock(&pl->hmu);
+            tc_digest_update(d, c.buf, c.len);
+            pthread_mutex_lock(&pl->hmu);
+            pl->hashed = pos + (off_t)c.len;
+            if (pl->nspare < HSPARE)
+                pl->spare[pl->nspare++] = c.buf;
+            else
+                free(c.buf);
             continue;
+        }
+        size_t len = chunk_at(pl, pos, &k);
+        if (k >= 0 && !pl->closed && pl->readto[k] <= pos) {
+            pthread_cond_wait(&pl->hcv, &pl->hmu);   /* its segment will lend it */
+            continue;
+        }
+        pthread_mutex_unlock(&pl->hmu);
+        if (len > CHUNK)
+            len = CHUNK;
+        if ((off_t)len > f->size - pos)
+            len = (size_t)(f->size - pos);
+        ssize_t r = pread(pl->fd, own, len, pos);
         if (r <= 0)
             f->rc = tc_fail(&f->e, TC_EIO, "cannot read the source: %s",
                             r < 0 ? strerror(errno) : "it is shorter than it was");
-        else {
-            tc_digest_update(d, buf, (size_t)r);
-            at += r;
-        }
+        else
+            tc_digest_update(d, own, (size_t)r);
+        pthread_mutex_lock(&pl->hmu);
+        if (r > 0)
+            pl->hashed = pos + r;
+        /* what was lent before the digest's position is not needed */
+        for (int i = 0; i < pl->nlent;)
+            if (pl->lent[i].off < pl->hashed) {
+                free(pl->lent[i].buf);
+                pl->lent_bytes -= pl->lent[i].len;
+                pl->lent[i] = pl->lent[--pl->nlent];
+            } else
+                i++;
     }
+    pthread_mutex_unlock(&pl->hmu);
     tc_digest_final_text(d, f->digest);
     tc_digest_free(d);
-    free(buf);
+    free(own);
     return NULL;
+}
+
+static void plan_free(plan *pl)
+{
+    close(pl->fd);
+    for (int i = 0; i < pl->nlent; i++)
+        free(pl->lent[i].buf);
+    for (int i = 0; i < pl->nspare; i++)
+        free(pl->spare[i]);
+    pthread_mutex_destroy(&pl->hmu);
+    pthread_cond_destroy(&pl->hcv);
+    free(pl);
 }
 
 /*
@@ -1571,12 +1693,17 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
     int rc = 0;
     for (int k = 0; k < pl->n && !rc; k++)
         rc = tc_emit_fork(em, &pl->seg[k].child, e);
+    pthread_mutex_init(&pl->hmu, NULL);
+    pthread_cond_init(&pl->hcv, NULL);
     if (!rc && tc_emit_wants_source(em)) {
-        fd_->fd = pl->fd;
+        fd_->pl = pl;
         fd_->size = sb.st_size;
         fd_->rc = 0;
+        pl->feeding = 1;
         if (pthread_create(&fd_->th, NULL, feed_main, fd_) == 0)
             *fed = 1;
+        else
+            pl->feeding = 0;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nth = cores < 1 ? 1 : cores > pl->n ? pl->n : (int)cores;
@@ -1591,6 +1718,10 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
     xmlSetGenericErrorFunc(NULL, NULL);
+    pthread_mutex_lock(&pl->hmu);
+    pl->closed = 1;   /* the digest thread reads the rest itself */
+    pthread_cond_broadcast(&pl->hcv);
+    pthread_mutex_unlock(&pl->hmu);
     int ok = !rc;
     for (int k = 0; k < pl->n && ok; k++)
         ok = pl->seg[k].ok;
@@ -1649,17 +1780,14 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
         free(pl->seg[k].s);
     }
     if (!*fed)
-        close(pl->fd);
-    else
-        fd_->fd = pl->fd;   /* closed by join_feeder */
-    free(pl);
+        plan_free(pl);      /* else join_feeder frees it */
     return rc ? rc : ok ? 0 : 1;
 }
 
 static int join_feeder(feeder *f, tc_emit *em, int rc, tc_err *e)
 {
     pthread_join(f->th, NULL);
-    close(f->fd);
+    plan_free(f->pl);
     if (!rc && f->rc) {
         if (e)
             *e = f->e;
