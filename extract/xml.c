@@ -1233,13 +1233,20 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
  *
  * Segmented reading is only a faster way to the same answer, never a
  * different one: a segment must end exactly where it was cut (every byte
- * consumed, inside the section the next one opens), the Trailer must
- * agree with every segment's records together, and no natural key may
- * repeat across segments.  Anything else - a malformed file, a cut that
- * fell inside a comment - throws the segments away and the file is read
- * again as one, which finds the first violation with its true line and
- * column.  A file the segments accept, the sequential reader accepts with
- * the same records in the same order.
+ * consumed, inside the section the next one opens) and the Trailer must
+ * agree with every segment's records together.  Anything else - a
+ * malformed file, a cut that fell inside a comment - throws the segments
+ * away and the file is read again as one, which finds the first violation
+ * with its true line and column.  A file the segments accept, the
+ * sequential reader accepts with the same records in the same order.  The
+ * natural keys are checked at commit as for a file read as one, each
+ * segment's lines offset by the newlines before it (the parsers count
+ * those in the segments, the plan those between), so a duplicate is
+ * reported at the file's lines.  The fuzz target reads every input both
+ * ways and compares.
+ *
+ * The last 4 MiB are cut in quarters, so the threads end together; the
+ * digest thread hashes the chunks the segments read (lend(), feeder).
  */
 #define SEG_MIN_DEFAULT (4L << 20)
 #define SEG_MAX 64
