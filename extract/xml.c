@@ -1251,8 +1251,8 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
 #define SEG_MIN_DEFAULT (4L << 20)
 #define SEG_MAX 64
 #define SEG_LOOK (1 << 20)    /* how far past an even share to look for a cut */
-#define HLEND 64              /* chunks lent to the digest thread at most ... */
-#define HLEND_BYTES (16 << 20) /* ... and bytes */
+#define HLEND 16              /* chunks lent to the digest thread at most ... */
+#define HLEND_BYTES (4 << 20) /* ... and bytes */
 #define HSPARE 8
 
 static long seg_min = SEG_MIN_DEFAULT;
@@ -1265,6 +1265,8 @@ typedef struct segment {
     int section;              /* the section open at `from` (k > 0) */
     long gap_lines;           /* newlines between the previous segment's end and `from` */
     long lines;               /* newlines in [from, to), once parsed */
+    long long vouchers;       /* what the parser counted, once parsed */
+    long long counts[E_N];
     tc_emit *child;
     tc_xml_stats st;
     state *s;                 /* the parser's state, after the run */
@@ -1517,6 +1519,14 @@ static void run_segment(plan *pl, int k)
         xmlFreeParserCtxt(s->ctxt);
     s->ctxt = NULL;
     free(buf);
+    /* what the Trailer check needs; the state itself (66 KiB, most of it
+     * the worker's) only of the last segment, which holds the Trailer */
+    g->vouchers = s->vouchers;
+    memcpy(g->counts, s->counts, sizeof(g->counts));
+    if (k < pl->n - 1) {
+        free(s);
+        g->s = NULL;
+    }
     g->ok = ok;
     if (!ok)
         atomic_store(&pl->stop, 1);
@@ -1753,9 +1763,9 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
             agg->end_line = last->end_line;
             agg->end_col = last->end_col;
             for (int k = 0; k < pl->n; k++) {
-                agg->vouchers += pl->seg[k].s->vouchers;
+                agg->vouchers += pl->seg[k].vouchers;
                 for (int i = 0; i < E_N; i++)
-                    agg->counts[i] += pl->seg[k].s->counts[i];
+                    agg->counts[i] += pl->seg[k].counts[i];
             }
             tc_err te;
             agg->w.e = &te;
