@@ -317,6 +317,13 @@ static void *keys_main(void *arg)
         all[i + 1] = em->kids[i];
     kc->found = tc_keys_check_all(all, em->nkids + 1, &kc->d, &kc->e);
     free(all);
+    /* done with them: closing their spill file (tens of MiB in the page
+     * cache) happens here, beside the batches being written */
+    tc_keys_free(em->keys);
+    em->keys = NULL;
+    for (long i = 0; i < em->nkids; i++)
+        tc_keys_free(em->kids[i]);
+    em->nkids = 0;
     return NULL;
 }
 
@@ -345,7 +352,7 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     keycheck kc = {em, 0, {0}, {0}};
     pthread_t kt;
     int checking = !rc && em->keys && pthread_create(&kt, NULL, keys_main, &kc) == 0;
-    if (!rc && em->keys && !checking)
+    if (!checking && !rc && em->keys)
         keys_main(&kc);
     /* The batches are written out: the biggest on a thread of its own
      * (copying its compressed bytes, hashing them, waiting for fsync), the
