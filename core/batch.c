@@ -256,17 +256,20 @@ static const char *check_value(tc_coltype t, const tc_value *v)
 
 /*
  * The records are compressed as they come - on a worker thread once there
- * is more than a block of them (core/bgw.h) - into a spool file beside the
- * batch, as the last part of member 1's deflate data (core/gz.h, "parts").
- * The header text is compressed at commit, when every header field is
- * known (a dump names its county in its last table), as the first part;
- * then the file is written: gzip header, header part, spool, CRC/ISIZE,
- * member 2.  Memory: two blocks and two zlib streams per writer.
+ * is more than a block of them (core/bgw.h) - as the last part of member
+ * 1's deflate data (core/gz.h, "parts").  Compressed bytes are kept in a
+ * buffer and, past OBUF, appended to a spill file beside the batch
+ * (core/spill.h) that the writer shares with its parts; a small batch never
+ * makes the file.  The header text is compressed at commit, when every
+ * header field is known (a dump names its county in its last table), as
+ * the first part; then the file is written: gzip header, header part, the
+ * writer's own records, its parts', CRC/ISIZE, member 2.
  */
 #define SPOOL_BLOCK (1u << 20)
 #define PART_BLOCK (1u << 18)   /* a part compresses on its writer's thread */
+#define OBUF (1u << 18)         /* compressed bytes buffered before the spill file */
 
-/* Where a part's compressed bytes are in the parts' shared spill file. */
+/* Where compressed bytes are in the spill file of a writer and its parts. */
 typedef struct extent {
     uint64_t off;
     size_t n;
@@ -280,12 +283,7 @@ typedef struct spliced {
     uint64_t len;            /* uncompressed bytes */
 } spliced;
 
-#define SPOOL_MEM (64u << 10)   /* compressed bytes kept in memory before a spool file */
-
 struct tc_batch_writer {
-    unsigned char *mspool;   /* the first SPOOL_MEM compressed bytes of the records */
-    size_t mlen;
-    FILE *spool;             /* the rest, in an unlinked temp file made when needed */
     tc_gzw *part;            /* deflate of the records part, from the first bytes on */
     tc_bgw *bg;              /* encoded records on their way to `part` */
     tc_atomic *out;          /* the batch, at commit */
@@ -300,10 +298,10 @@ struct tc_batch_writer {
     int defer_dir_sync;      /* commit leaves the folder's fsync to the caller */
     uint32_t pcrc;
     uint64_t plen;
-    /* a part's compressed bytes: buffered, then appended to the file the
-     * parts of one writer share (core/spill.h), at the extents listed */
+    /* the compressed records: the last of them buffered (grown up to
+     * OBUF), those before in the spill file at the extents listed */
     unsigned char *obuf;
-    size_t olen;
+    size_t olen, ocap;
     extent *ext;
     long next, capext;
     tc_spill *pspill;        /* a writer: its parts' file; a part: its writer's */
@@ -321,31 +319,8 @@ struct tc_batch_writer {
     uint32_t p1_cap[TC_MAX_COLUMNS], p2_cap[TC_MAX_COLUMNS];
 };
 
-static int open_spool(tc_batch_writer *w, tc_err *e);
-
-static int spool_sink(void *ctx, const void *p, size_t n, tc_err *e)
-{
-    tc_batch_writer *w = ctx;
-    /* a small batch (most of a county's record types) never makes a file */
-    if (!w->spool && w->mlen + n <= SPOOL_MEM) {
-        if (!w->mspool && !(w->mspool = malloc(SPOOL_MEM)))
-            return tc_fail(e, TC_ENOMEM, "out of memory");
-        memcpy(w->mspool + w->mlen, p, n);
-        w->mlen += n;
-        return 0;
-    }
-    if (!w->spool) {
-        int rc = open_spool(w, e);
-        if (rc)
-            return rc;
-    }
-    if (fwrite(p, 1, n, w->spool) != n)
-        return tc_fail(e, TC_EIO, "cannot write the spool of %s: %s", w->path, strerror(errno));
-    return 0;
-}
-
-/* A part's buffered compressed bytes to the shared file. */
-static int part_flush(tc_batch_writer *w, tc_err *e)
+/* The buffered compressed bytes to the spill file. */
+static int obuf_flush(tc_batch_writer *w, tc_err *e)
 {
     if (!w->olen)
         return 0;
@@ -361,20 +336,26 @@ static int part_flush(tc_batch_writer *w, tc_err *e)
     return 0;
 }
 
-static int part_sink(void *ctx, const void *p, size_t n, tc_err *e)
+static int obuf_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
-    if (!w->obuf && !(w->obuf = malloc(PART_BLOCK)))
-        return tc_fail(e, TC_ENOMEM, "out of memory");
     const unsigned char *c = p;
     while (n) {
-        size_t k = PART_BLOCK - w->olen < n ? PART_BLOCK - w->olen : n;
+        if (w->olen == w->ocap) {
+            size_t cap = w->ocap ? 2 * w->ocap : 4096;
+            unsigned char *b = realloc(w->obuf, cap);
+            if (!b)
+                return tc_fail(e, TC_ENOMEM, "out of memory");
+            w->obuf = b;
+            w->ocap = cap;
+        }
+        size_t k = w->ocap - w->olen < n ? w->ocap - w->olen : n;
         memcpy(w->obuf + w->olen, c, k);
         w->olen += k;
         c += k;
         n -= k;
-        if (w->olen == PART_BLOCK) {
-            int rc = part_flush(w, e);
+        if (w->olen == OBUF) {
+            int rc = obuf_flush(w, e);
             if (rc)
                 return rc;
         }
@@ -382,13 +363,13 @@ static int part_sink(void *ctx, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-static int spool_part(void *ctx, const void *p, size_t n, tc_err *e)
+static int compress_block(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
     if (!w->part) {
         /* the zlib stream is made with the first bytes: a writer that
          * stays empty (a record type a segment does not hold) costs none */
-        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, w->is_part ? part_sink : spool_sink, w, e);
+        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, obuf_sink, w, e);
         if (rc)
             return rc;
     }
@@ -403,38 +384,29 @@ static int body_sink(void *ctx, const void *p, size_t n, tc_err *e)
     return tc_gz_sink_file(tc_atomic_file(w->out), p, n, e);
 }
 
-static int open_spool(tc_batch_writer *w, tc_err *e)
-{
-    char tmpl[600];
-    const char *slash = strrchr(w->path, '/');
-    int dl = slash ? (int)(slash - w->path) : 1;
-    snprintf(tmpl, sizeof(tmpl), "%.*s/.tcb-spool.XXXXXX", dl, slash ? w->path : ".");
-    int fd = mkostemp(tmpl, O_CLOEXEC);
-    if (fd < 0)
-        return tc_fail(e, TC_EIO, "cannot create a spool file beside %s: %s", w->path,
-                       strerror(errno));
-    unlink(tmpl);
-    w->spool = fdopen(fd, "w+b");
-    if (!w->spool) {
-        close(fd);
-        return tc_fail(e, TC_EIO, "cannot open a spool file: %s", strerror(errno));
-    }
-    return 0;
-}
-
-int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h, tc_err *e)
+/* A writer of header h for path; the caller opens its hand-off. */
+static tc_batch_writer *writer_new(const tc_batch_header *h, const char *path)
 {
     tc_batch_writer *w = calloc(1, sizeof(*w));
     if (!w)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
+        return NULL;
     w->h = *h;
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
     snprintf(w->path, sizeof(w->path), "%s", path);
-    int rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, spool_part, w, e);
+    return w;
+}
+
+int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h, tc_err *e)
+{
+    tc_batch_writer *w = writer_new(h, path);
+    if (!w)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, compress_block, w, e);
     if (!rc) {
-        /* the file its parts will share, made with their first bytes (here,
-         * not with the first part: parts may be made on any thread) */
+        /* its spill file, shared with its parts (made here, not with the
+         * first part: parts may be made on any thread; the file itself
+         * is made with the first bytes past OBUF) */
         char dir[512];
         const char *slash = strrchr(w->path, '/');
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - w->path) : 1,
@@ -451,16 +423,12 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
 
 int tc_batch_create_part(tc_batch_writer **out, tc_batch_writer *of, tc_err *e)
 {
-    tc_batch_writer *w = calloc(1, sizeof(*w));
+    tc_batch_writer *w = writer_new(&of->h, of->path);
     if (!w)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     w->pspill = tc_spill_ref(of->pspill);
-    w->h = of->h;
-    for (int i = 0; i < w->h.ncols; i++)
-        w->h.cols[i].name = w->h.colname[i];
-    snprintf(w->path, sizeof(w->path), "%s", of->path);
     w->is_part = w->need_reset = 1;
-    int rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, spool_part, w, e);
+    int rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, compress_block, w, e);
     if (rc) {
         tc_batch_abort(w);
         return rc;
@@ -481,9 +449,10 @@ int tc_batch_part_finish(tc_batch_writer *p, tc_err *e)
         p->part = NULL;
     }
     if (!rc)
-        rc = part_flush(p, e);
+        rc = obuf_flush(p, e);
     free(p->obuf);
     p->obuf = NULL;
+    p->ocap = 0;
     p->finished = !rc;
     return rc;
 }
@@ -777,14 +746,14 @@ static int mem_put(void *ctx, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-/* A part's compressed bytes into the batch, from the parts' file. */
-static int copy_extents(tc_batch_writer *w, const spliced *sp, tc_err *e)
+/* Compressed bytes at the extents of the spill file into the batch. */
+static int copy_extents(tc_batch_writer *w, const extent *ext, long next, tc_err *e)
 {
     unsigned char buf[1 << 16];
-    for (int i = 0; i < sp->next; i++)
-        for (size_t done = 0; done < sp->ext[i].n;) {
-            size_t k = sp->ext[i].n - done < sizeof(buf) ? sp->ext[i].n - done : sizeof(buf);
-            int rc = tc_spill_read(w->pspill, sp->ext[i].off + done, buf, k, e);
+    for (long i = 0; i < next; i++)
+        for (size_t done = 0; done < ext[i].n;) {
+            size_t k = ext[i].n - done < sizeof(buf) ? ext[i].n - done : sizeof(buf);
+            int rc = tc_spill_read(w->pspill, ext[i].off + done, buf, k, e);
             if (!rc)
                 rc = body_sink(w, buf, k, e);
             if (rc)
@@ -794,23 +763,6 @@ static int copy_extents(tc_batch_writer *w, const spliced *sp, tc_err *e)
     return 0;
 }
 
-/* A spool's compressed bytes into the batch, from its start. */
-static int copy_spool(tc_batch_writer *w, FILE *f, tc_err *e)
-{
-    if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
-        return tc_fail(e, TC_EIO, "cannot reread the spool of %s: %s", w->path, strerror(errno));
-    unsigned char buf[1 << 16];
-    for (;;) {
-        size_t n = fread(buf, 1, sizeof(buf), f);
-        if (n) {
-            int rc = body_sink(w, buf, n, e);
-            if (rc)
-                return rc;
-        }
-        if (n < sizeof(buf))
-            return ferror(f) ? tc_fail(e, TC_EIO, "cannot reread the spool of %s", w->path) : 0;
-    }
-}
 
 #define TRAILER_CAP 8192 /* count + 32 totals + body line fit easily */
 
@@ -878,12 +830,12 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         rc = tc_gzw_close_part(hz, 0, &crc1, &len1, e);
     else
         tc_gzw_free(hz);
-    if (!rc && w->mlen)
-        rc = body_sink(w, w->mspool, w->mlen, e);
-    if (!rc && w->spool)
-        rc = copy_spool(w, w->spool, e);
+    if (!rc)
+        rc = copy_extents(w, w->ext, w->next, e);
+    if (!rc && w->olen)
+        rc = body_sink(w, w->obuf, w->olen, e);
     for (int i = 0; !rc && i < w->nparts; i++)
-        rc = copy_extents(w, &w->parts[i], e);
+        rc = copy_extents(w, w->parts[i].ext, w->parts[i].next, e);
     if (!rc && tail.n)
         rc = body_sink(w, tail.b, tail.n, e);
     if (!rc) {
@@ -917,9 +869,6 @@ void tc_batch_abort(tc_batch_writer *w)
         return;
     tc_bgw_abort(w->bg);
     tc_gzw_free(w->part);
-    if (w->spool)
-        fclose(w->spool);
-    free(w->mspool);
     for (int i = 0; i < w->nparts; i++)
         free(w->parts[i].ext);
     free(w->parts);
