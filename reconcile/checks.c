@@ -170,9 +170,7 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
         if (x->period > r->cutper)
             continue;
         keybuf k = {.n = 0};
-        kb_text(&k, x->fund, strlen(x->fund));
-        kb_text(&k, x->acc, strlen(x->acc));
-        kb_int(&k, x->period);
+        kb_fund_acc_period(&k, x->fund, strlen(x->fund), x->acc, strlen(x->acc), x->period);
         turn_g *t = gtab_find(&c->turn, k.b, k.n);
         tc_fen d = t ? t->debit : 0, cr = t ? t->credit : 0;
         rc = turnover_side(r, c, x->fund, x->acc, x->period, "debit", x->debit, d, e);
@@ -188,9 +186,7 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
         if (x->period > r->cutper)
             continue;
         keybuf k = {.n = 0};
-        kb_text(&k, x->fund, strlen(x->fund));
-        kb_text(&k, x->acc, strlen(x->acc));
-        kb_int(&k, x->period);
+        kb_fund_acc_period(&k, x->fund, strlen(x->fund), x->acc, strlen(x->acc), x->period);
         if (gtab_find(&c->bal, k.b, k.n))
             continue;
         rc = turnover_side(r, c, x->fund, x->acc, x->period, "debit", 0, x->debit, e);

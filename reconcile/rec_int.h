@@ -251,6 +251,10 @@ typedef struct keybuf {
 } keybuf;
 void kb_text(keybuf *k, const char *s, size_t n);
 void kb_int(keybuf *k, int64_t v);
+/* The key of a (fund, account, period) group: a balance row, or the
+ * voucher lines' turnover that must agree with it. */
+void kb_fund_acc_period(keybuf *k, const char *fund, size_t fn, const char *acc, size_t an,
+                        int64_t period);
 
 /* arrears.c: an employer record with due != paid; the schedule sorted
  * once every batch is in; each of its rows in (payer, fund) order. */

@@ -207,6 +207,15 @@ void kb_int(keybuf *k, int64_t v)
     kb_text(k, (const char *)&v, sizeof(v));
 }
 
+void kb_fund_acc_period(keybuf *k, const char *fund, size_t fn, const char *acc, size_t an,
+                        int64_t period)
+{
+    k->n = 0;
+    kb_text(k, fund, fn);
+    kb_text(k, acc, an);
+    kb_int(k, period);
+}
+
 /* ================================================================ helpers */
 
 const char *const rec_codes[NCODES] = {
@@ -519,9 +528,7 @@ static int eq(const tc_value *v, const char *s)
 static int read_balance(rd *x, const tc_value *vals, tc_err *e)
 {
     keybuf k = {.n = 0};
-    kb_text(&k, V(0)->s, V(0)->n);
-    kb_text(&k, V(1)->s, V(1)->n);
-    kb_int(&k, V(2)->i);
+    kb_fund_acc_period(&k, V(0)->s, V(0)->n, V(1)->s, V(1)->n, V(2)->i);
     int created;
     bal_g *g = gtab_get(&x->c->bal, k.b, k.n, &created);
     if (!g)
@@ -575,11 +582,8 @@ static int read_voucher_line(rd *x, const tc_value *vals, tc_err *e)
     if (tc_money_add(v->debit, V(6)->i, &v->debit) || tc_money_add(v->credit, V(7)->i, &v->credit))
         return tc_fail(e, TC_EINPUT, "voucher sums overflow");
 
-    k.n = 0;
     int64_t period = V(1)->i / 100;
-    kb_text(&k, V(2)->s, V(2)->n);
-    kb_text(&k, V(5)->s, V(5)->n);
-    kb_int(&k, period);
+    kb_fund_acc_period(&k, V(2)->s, V(2)->n, V(5)->s, V(5)->n, period);
     turn_g *t = gtab_get(&x->c->turn, k.b, k.n, &created);
     if (!t)
         return oom(e);
