@@ -131,6 +131,22 @@ static void th(page *p, const char *zh, const char *en, int n)
     outf(p, "<th%s>%s<br><span class=\"en\">%s</span></th>", n ? " class=\"n\"" : "", zh, en);
 }
 
+/* A table's header columns, as data. */
+typedef struct hcol {
+    const char *zh, *en;
+    int num;
+} hcol;
+
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The header cells of cols, then the body opens. */
+static void thead(page *p, const hcol *cols, int n)
+{
+    for (int i = 0; i < n; i++)
+        th(p, cols[i].zh, cols[i].en, cols[i].num);
+    out(p, "</tr></thead>\n<tbody>\n");
+}
+
 /* A county cell: code, and the name when the document gives one. */
 static void county_label(page *p, const json_t *county)
 {
@@ -581,17 +597,13 @@ static void summary(page *p, const json_t *doc, const tc_rdoc_sums *cs)
     sums s = {{0}, 0};
     out(p, "<section id=\"summary\">\n<h2>汇总 <span class=\"en\">Summary per county</span></h2>\n"
            "<table>\n<thead><tr>");
-    th(p, "统筹区", "County", 0);
-    th(p, "状态", "Status", 0);
-    th(p, "现金", "Cash", 1);
-    th(p, "累计结余", "Net assets", 1);
-    th(p, "个人账户", "Personal accounts", 1);
-    th(p, "债权", "Claims", 1);
-    th(p, "债务", "Debts", 1);
-    th(p, "移交金额", "Transfer", 1);
-    th(p, "阻断", "Blocking", 1);
-    th(p, "警告", "Warnings", 1);
-    out(p, "</tr></thead>\n<tbody>\n");
+    static const hcol H[] = {
+        {"统筹区", "County", 0},   {"状态", "Status", 0},   {"现金", "Cash", 1},
+        {"累计结余", "Net assets", 1}, {"个人账户", "Personal accounts", 1},
+        {"债权", "Claims", 1},     {"债务", "Debts", 1},    {"移交金额", "Transfer", 1},
+        {"阻断", "Blocking", 1},   {"警告", "Warnings", 1},
+    };
+    thead(p, H, NCOLS(H));
     int blocking = 0, warnings = 0;
     json_array_foreach(counties, i, c) {
         const tc_rdoc_sums *x = &cs[i];
@@ -764,15 +776,12 @@ static void findings(page *p, const json_t *doc)
         return;
     }
     out(p, "<table>\n<thead><tr>");
-    th(p, "序号", "No.", 1);
-    th(p, "统筹区", "County", 0);
-    th(p, "级别", "Severity", 0);
-    th(p, "检查", "Check", 0);
-    th(p, "基金", "Fund", 0);
-    th(p, "凭据", "Reference", 0);
-    th(p, "金额", "Amount", 1);
-    th(p, "说明", "Message", 0);
-    out(p, "</tr></thead>\n<tbody>\n");
+    static const hcol H[] = {
+        {"序号", "No.", 1},   {"统筹区", "County", 0},  {"级别", "Severity", 0},
+        {"检查", "Check", 0}, {"基金", "Fund", 0},      {"凭据", "Reference", 0},
+        {"金额", "Amount", 1}, {"说明", "Message", 0},
+    };
+    thead(p, H, NCOLS(H));
     /* Blocking findings first: they decide whether a county may move. */
     for (int pass = 0; pass < 2; pass++)
         json_array_foreach(counties, i, c)
@@ -932,11 +941,12 @@ static int statement(page *p, const json_t *c, const json_t *b)
         text(p, role);
     }
     out(p, "</h3>\n<table class=\"adj\">\n<thead><tr>");
-    th(p, "单位账面", "Ledger side", 0);
-    th(p, "金额", "Amount", 1);
-    th(p, "银行对账单", "Bank side", 0);
-    th(p, "金额", "Amount", 1);
-    out(p, "</tr></thead>\n<tbody>\n<tr><td>银行存款日记账余额 <span class=\"en\">Ledger "
+    static const hcol SIDES[] = {
+        {"单位账面", "Ledger side", 0}, {"金额", "Amount", 1},
+        {"银行对账单", "Bank side", 0}, {"金额", "Amount", 1},
+    };
+    thead(p, SIDES, NCOLS(SIDES));
+    out(p, "<tr><td>银行存款日记账余额 <span class=\"en\">Ledger "
            "balance</span></td>");
     td_amt(p, ledger);
     out(p, "<td>银行对账单余额 <span class=\"en\">Statement balance</span></td>");
@@ -975,11 +985,11 @@ static int statement(page *p, const json_t *c, const json_t *b)
         return 0;
     }
     out(p, "<table>\n<thead><tr>");
-    th(p, "未达账项", "Outstanding item", 0);
-    th(p, "日期", "Date", 0);
-    th(p, "凭据", "Reference", 0);
-    th(p, "金额", "Amount", 1);
-    out(p, "</tr></thead>\n<tbody>\n");
+    static const hcol ITEMS[] = {
+        {"未达账项", "Outstanding item", 0}, {"日期", "Date", 0},
+        {"凭据", "Reference", 0},            {"金额", "Amount", 1},
+    };
+    thead(p, ITEMS, NCOLS(ITEMS));
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) {
@@ -1025,9 +1035,8 @@ static void inputs(page *p, const json_t *doc)
         return;
     out(p, "<section id=\"inputs\">\n<h2>输入文件 <span class=\"en\">Inputs</span></h2>\n"
            "<table>\n<thead><tr>");
-    th(p, "文件", "File", 0);
-    th(p, "摘要", "Digest", 0);
-    out(p, "</tr></thead>\n<tbody>\n");
+    static const hcol H[] = {{"文件", "File", 0}, {"摘要", "Digest", 0}};
+    thead(p, H, NCOLS(H));
     size_t i;
     json_t *f;
     json_array_foreach(in, i, f) {
