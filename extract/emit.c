@@ -14,7 +14,6 @@
 #include "extract/emit.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "core/atomic.h"
 #include "core/bgw.h"
 #include "core/digest.h"
+#include "core/job.h"
 #include "core/vec.h"
 #include "extract/keys.h"
 
@@ -40,14 +40,12 @@ struct tc_emit {
     tc_keys *keys;
     tc_bgw *srcbg;          /* TC_EMIT_HASH_FED: source bytes to srcdig */
     tc_digest *srcdig;
-    /* the source digest thread */
-    pthread_t th;
+    tc_job hash;            /* TC_EMIT_HASH_READ: the source digest */
     int hashing;
-    int hash_rc;
-    tc_err hash_err;
     atomic_int stop;
     int child;              /* tc_emit_fork: writers are parts of the parent's */
-    tc_keys **kids;         /* the joined children's key stores */
+    tc_keys **kids;         /* the key stores to check: its own (keys), then the
+                             * joined children's */
     long nkids, capkids;
 };
 
@@ -58,20 +56,17 @@ void tc_emit_batch_path(char *buf, size_t n, const char *dir, const char *county
     snprintf(buf, n, "%s/%s.%s.tcb", dir, county, type);
 }
 
-static void *hash_main(void *arg)
+static int hash_job(void *arg, tc_err *e)
 {
     tc_emit *em = arg;
-    tc_err_clear(&em->hash_err);
     FILE *f = fopen(em->source, "rb");
-    if (!f) {
-        em->hash_rc = tc_fail(&em->hash_err, TC_EIO, "cannot read %s: %s", em->source,
-                              strerror(errno));
-        return NULL;
-    }
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot read %s: %s", em->source, strerror(errno));
     tc_digest *d;
-    if ((em->hash_rc = tc_digest_new(&d, TC_DIGEST_SHA256, &em->hash_err))) {
+    int rc = tc_digest_new(&d, TC_DIGEST_SHA256, e);
+    if (rc) {
         fclose(f);
-        return NULL;
+        return rc;
     }
     static const size_t CAP = 1 << 18;
     unsigned char *buf = malloc(CAP);
@@ -79,14 +74,14 @@ static void *hash_main(void *arg)
     while (buf && !atomic_load(&em->stop) && (n = fread(buf, 1, CAP, f)) > 0)
         tc_digest_update(d, buf, n);
     if (!buf)
-        em->hash_rc = tc_fail(&em->hash_err, TC_ENOMEM, "out of memory");
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
     else if (ferror(f))
-        em->hash_rc = tc_fail(&em->hash_err, TC_EIO, "cannot read %s", em->source);
+        rc = tc_fail(e, TC_EIO, "cannot read %s", em->source);
     tc_digest_final_text(d, em->digest);
     tc_digest_free(d);
     free(buf);
     fclose(f);
-    return NULL;
+    return rc;
 }
 
 static int digest_block(void *ctx, const void *p, size_t n, tc_err *e)
@@ -113,6 +108,28 @@ int tc_emit_source_put(tc_emit *em, size_t n, tc_err *e)
     return tc_bgw_put(em->srcbg, n, e);
 }
 
+/* em's own key store (just opened, rc its result) is the first it checks. */
+static int own_keys(tc_emit *em, int rc, tc_err *e)
+{
+    if (!rc)
+        rc = tc_vec_room(&em->kids, em->nkids, &em->capkids, 16, sizeof(*em->kids), e);
+    if (!rc)
+        em->kids[em->nkids++] = em->keys;
+    else {
+        tc_keys_free(em->keys);
+        em->keys = NULL;
+    }
+    return rc;
+}
+
+static void free_keys(tc_emit *em)
+{
+    for (long i = 0; i < em->nkids; i++)
+        tc_keys_free(em->kids[i]);
+    em->nkids = 0;
+    em->keys = NULL;
+}
+
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
 {
     if (tc_nrectypes != NREC)
@@ -137,16 +154,14 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
             tc_batch_defer_dir_sync(em->w[t]);   /* once, after the last rename */
     }
     if (!rc && o->check_keys)
-        rc = tc_keys_open(&em->keys, em->outdir, e);
+        rc = own_keys(em, tc_keys_open(&em->keys, em->outdir, e), e);
     if (!rc && o->hash_source == TC_EMIT_HASH_FED) {
         rc = tc_digest_new(&em->srcdig, TC_DIGEST_SHA256, e);
         if (!rc)
             rc = tc_bgw_open(&em->srcbg, 1 << 20, digest_block, em, e);
     } else if (!rc && o->hash_source) {
-        if (pthread_create(&em->th, NULL, hash_main, em) != 0)
-            rc = tc_fail(e, TC_EINTERNAL, "cannot start the digest thread");
-        else
-            em->hashing = 1;
+        tc_job_start(&em->hash, hash_job, em);
+        em->hashing = 1;
     }
     if (rc) {
         tc_emit_abort(em);
@@ -207,7 +222,7 @@ int tc_emit_fork(tc_emit *em, tc_emit **out, tc_err *e)
     for (int t = 0; t < NREC && !rc; t++)
         rc = tc_batch_create_part(&c->w[t], em->w[t], e);
     if (!rc && em->keys)
-        rc = tc_keys_open_shared(&c->keys, em->keys, e);
+        rc = own_keys(c, tc_keys_open_shared(&c->keys, em->keys, e), e);
     if (rc) {
         tc_emit_abort(c);
         return rc;
@@ -241,6 +256,7 @@ int tc_emit_join(tc_emit *em, tc_emit *c, long lines_before, tc_err *e)
             tc_keys_set_line_offset(c->keys, lines_before);
             em->kids[em->nkids++] = c->keys;
             c->keys = NULL;
+            c->nkids = 0;
         }
     }
     tc_emit_abort(c);
@@ -263,11 +279,8 @@ static int join_hash(tc_emit *em, tc_err *e)
     }
     if (!em->hashing)
         return 0;
-    pthread_join(em->th, NULL);
     em->hashing = 0;
-    if (em->hash_rc && e)
-        *e = em->hash_err;
-    return em->hash_rc;
+    return tc_job_join(&em->hash, e);
 }
 
 /* The XML element a record type comes from, for messages. */
@@ -295,51 +308,33 @@ static int commit_one(tc_emit *em, int t, tc_err *e)
     return rc;
 }
 
+/* The natural keys of em (and its joined children) checked: 1 a duplicate
+ * (in *dup), 0 none, < 0 an error; the stores are freed either way. */
 typedef struct keycheck {
     tc_emit *em;
-    int found;             /* 1 a duplicate (d), 0 none, < 0 an error (e) */
-    tc_keys_dup d;
-    tc_err e;
+    tc_keys_dup dup;
 } keycheck;
 
-static void *keys_main(void *arg)
+static int check_keys(void *arg, tc_err *e)
 {
     keycheck *kc = arg;
     tc_emit *em = kc->em;
-    tc_err_clear(&kc->e);
-    tc_keys **all = malloc((size_t)(em->nkids + 1) * sizeof(*all));
-    if (!all) {
-        kc->found = tc_fail(&kc->e, TC_ENOMEM, "out of memory");
-        return NULL;
-    }
-    all[0] = em->keys;
-    for (int i = 0; i < em->nkids; i++)
-        all[i + 1] = em->kids[i];
-    kc->found = tc_keys_check_all(all, em->nkids + 1, &kc->d, &kc->e);
-    free(all);
+    int found = tc_keys_check_all(em->kids, (int)em->nkids, &kc->dup, e);
     /* done with them: closing their spill file (tens of MiB in the page
      * cache) happens here, beside the batches being written */
-    tc_keys_free(em->keys);
-    em->keys = NULL;
-    for (long i = 0; i < em->nkids; i++)
-        tc_keys_free(em->kids[i]);
-    em->nkids = 0;
-    return NULL;
+    free_keys(em);
+    return found;
 }
 
 typedef struct committer {
     tc_emit *em;
     int t;
-    int rc;
-    tc_err e;
 } committer;
 
-static void *commit_main(void *arg)
+static int commit_job(void *arg, tc_err *e)
 {
     committer *c = arg;
-    tc_err_clear(&c->e);
-    c->rc = commit_one(c->em, c->t, &c->e);
-    return NULL;
+    return commit_one(c->em, c->t, e);
 }
 
 int tc_emit_commit(tc_emit *em, tc_err *e)
@@ -349,11 +344,11 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
         rc = tc_fail(e, TC_EINPUT, "%s does not say which county it is", em->source);
     /* The natural keys are checked while the batches are written (under
      * their staging names; a duplicate removes them again). */
-    keycheck kc = {em, 0, {0}, {0}};
-    pthread_t kt;
-    int checking = !rc && em->keys && pthread_create(&kt, NULL, keys_main, &kc) == 0;
-    if (!checking && !rc && em->keys)
-        keys_main(&kc);
+    keycheck kc = {em, {0}};
+    tc_job keys;
+    int checking = !rc && em->keys;
+    if (checking)
+        tc_job_start(&keys, check_keys, &kc);
     /* The batches are written out: the biggest on a thread of its own
      * (copying its compressed bytes, hashing them, waiting for fsync), the
      * others here meanwhile. */
@@ -361,28 +356,30 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     for (int t = 1; t < NREC; t++)
         if (tc_batch_written(em->w[t]) > tc_batch_written(em->w[big]))
             big = t;
-    committer bc = {em, big, 0, {0}};
-    pthread_t th;
-    int apart = !rc && tc_batch_written(em->w[big]) >= (1u << 16) &&
-                pthread_create(&th, NULL, commit_main, &bc) == 0;
+    committer bc = {em, big};
+    tc_job bigjob;
+    int apart = !rc && tc_batch_written(em->w[big]) >= (1u << 16);
+    if (apart)
+        tc_job_start(&bigjob, commit_job, &bc);
     for (int t = 0; t < NREC && !rc; t++)
         if (!(apart && t == big))
             rc = commit_one(em, t, e);
     if (apart) {
-        pthread_join(th, NULL);
-        if (!rc && bc.rc) {
-            *e = bc.e;
-            rc = bc.rc;
+        tc_err be;
+        int brc = tc_job_join(&bigjob, &be);
+        if (!rc && brc) {
+            *e = be;
+            rc = brc;
         }
     }
-    if (checking)
-        pthread_join(kt, NULL);
-    if (kc.found < 0 && !rc) {
-        *e = kc.e;
-        rc = kc.found;
-    } else if (kc.found > 0) {
+    tc_err ke;
+    int found = checking ? tc_job_join(&keys, &ke) : 0;
+    if (found < 0 && !rc) {
+        *e = ke;
+        rc = found;
+    } else if (found > 0) {
         /* a duplicate is the refusal, whatever else went wrong */
-        const tc_rectype *rt = &tc_rectypes[kc.d.type];
+        const tc_rectype *rt = &tc_rectypes[kc.dup.type];
         int cols[5];
         int nk = tc_rectype_key(rt, cols);
         char names[200] = "";
@@ -392,8 +389,8 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
         rc = tc_fail(e, TC_EINPUT,
                      "duplicate natural key: the %s records at lines %lld and %lld have "
                      "the same (%s)",
-                     element_of(kc.d.type), kc.d.first, kc.d.second, names);
-        tc_err_at(e, em->source, kc.d.second, 0);
+                     element_of(kc.dup.type), kc.dup.first, kc.dup.second, names);
+        tc_err_at(e, em->source, kc.dup.second, 0);
         tc_err_hint(e, "a record's natural key must be unique in the file; ask the "
                        "county's vendor for a corrected export");
     }
@@ -441,9 +438,7 @@ void tc_emit_abort(tc_emit *em)
     }
     tc_bgw_abort(em->srcbg);
     tc_digest_free(em->srcdig);
-    tc_keys_free(em->keys);
-    for (int i = 0; i < em->nkids; i++)
-        tc_keys_free(em->kids[i]);
+    free_keys(em);
     free(em->kids);
     free(em);
 }

@@ -18,6 +18,7 @@
  */
 #include "extract/keys.h"
 
+#include "core/job.h"
 #include "core/spill.h"
 #include "core/vec.h"
 
@@ -27,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <pthread.h>
 
 /* 16 bytes: 92 bits of hash (h1, and h2 but for its low 4 bits, which
  * hold the record type), and the line (beyond 2^32 lines it wraps, as the
@@ -372,22 +372,18 @@ int tc_keys_check(tc_keys *k, tc_keys_dup *dup, tc_err *e)
     return tc_keys_check_all(&k, 1, dup, e);
 }
 
-/* The upper half of the partitions, on a thread of its own. */
+/* The upper half of the partitions, as a job beside the lower half. */
 typedef struct half {
     tc_keys *const *ks;
     int nk;
     tc_keys_dup dup;
     best b;
-    int rc;
-    tc_err e;
 } half;
 
-static void *scan_upper(void *arg)
+static int scan_upper(void *arg, tc_err *e)
 {
     half *h = arg;
-    tc_err_clear(&h->e);
-    h->rc = scan(h->ks, h->nk, NPART / 2, NPART, visit_best, &h->b, &h->e);
-    return NULL;
+    return scan(h->ks, h->nk, NPART / 2, NPART, visit_best, &h->b, e);
 }
 
 int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
@@ -399,18 +395,19 @@ int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
             total += ks[j]->total[p];
     /* a large check (it is the last thing an extraction does before it
      * writes its batches) takes two cores when there are two */
-    half h = {ks, n, {0}, {NULL, 0}, 0, {0}};
+    half h = {ks, n, {0}, {NULL, 0}};
     h.b.dup = &h.dup;
-    pthread_t th;
+    tc_job upper;
     int two = total >= (1L << 18) && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-    if (two && pthread_create(&th, NULL, scan_upper, &h) != 0)
-        two = 0;
+    if (two)
+        tc_job_start(&upper, scan_upper, &h);
     int rc = scan(ks, n, 0, two ? NPART / 2 : NPART, visit_best, &b, e);
     if (two) {
-        pthread_join(th, NULL);
-        if (!rc && h.rc) {
-            *e = h.e;
-            rc = h.rc;
+        tc_err ue;
+        int urc = tc_job_join(&upper, &ue);
+        if (!rc && urc) {
+            *e = ue;
+            rc = urc;
         }
         if (!rc && h.b.found)
             note(dup, &b.found, &(entry){0, (uint32_t)h.dup.type, (uint32_t)h.dup.first},

@@ -1,0 +1,32 @@
+/*
+ * job.c - see job.h.
+ */
+#include "core/job.h"
+
+static void *job_main(void *arg)
+{
+    tc_job *j = arg;
+    j->rc = j->fn(j->arg, &j->e);
+    return NULL;
+}
+
+void tc_job_start(tc_job *j, int (*fn)(void *arg, tc_err *e), void *arg)
+{
+    j->fn = fn;
+    j->arg = arg;
+    j->rc = 0;
+    tc_err_clear(&j->e);
+    j->threaded = pthread_create(&j->th, NULL, job_main, j) == 0;
+    if (!j->threaded)
+        job_main(j);
+}
+
+int tc_job_join(tc_job *j, tc_err *e)
+{
+    if (j->threaded)
+        pthread_join(j->th, NULL);
+    j->threaded = 0;
+    if (j->rc < 0 && e)
+        *e = j->e;
+    return j->rc;
+}
