@@ -342,7 +342,7 @@ static int obuf_sink(void *ctx, const void *p, size_t n, tc_err *e)
     const unsigned char *c = p;
     while (n) {
         if (w->olen == w->ocap) {
-            size_t cap = w->ocap ? 2 * w->ocap : 4096;
+            size_t cap = w->ocap ? 2 * w->ocap : (64u << 10);
             unsigned char *b = realloc(w->obuf, cap);
             if (!b)
                 return tc_fail(e, TC_ENOMEM, "out of memory");
