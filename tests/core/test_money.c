@@ -33,6 +33,9 @@ static void test_yuan_good(void **state)
     assert_int_equal(yuan("007.10"), 710);
     assert_int_equal(yuan("999999999999999.99"), 99999999999999999LL);
     assert_int_equal(yuan("-999999999999999.99"), -99999999999999999LL);
+    assert_int_equal(yuan("58086.10"), 5808610);
+    assert_int_equal(yuan("-7551.19"), -755119);
+    assert_int_equal(yuan("0.05"), 5);
 }
 
 static void test_yuan_bad(void **state)
@@ -63,6 +66,14 @@ static void test_yuan_bad(void **state)
         {"¥12", "non-ASCII"},
         {"1_000", "unexpected"},
         {"-.5", "before the decimal point"},
+        /* the shape of the common case, digits '.' two digits, broken */
+        {"-.50", "before the decimal point"},
+        {"1a.00", "unexpected"},
+        {"12.5x", "unexpected"},
+        {"--1.00", "unexpected"},
+        {"1 2.00", "spaces"},
+        {"-1000000000000000.00", "15 digits"},
+        {"12.\xef\xbc\x95", "non-ASCII"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         tc_err e;
@@ -210,6 +221,46 @@ static void test_apply_rate(void **state)
     assert_true(r == INT64_MIN);
     assert_int_equal(tc_money_apply_rate(INT64_MAX, 5000, &r), 0);
     assert_true(r == INT64_MAX / 2 + 1);      /* ...03.5 rounds up */
+    /* -4567.89 x 0.0085 = -38.827065 -> -38.83; -0.49 x 0.01 -> 0 */
+    assert_int_equal(tc_money_apply_rate(-456789, 85, &r), 0);
+    assert_int_equal(r, -3883);
+    assert_int_equal(tc_money_apply_rate(-49, 100, &r), 0);
+    assert_int_equal(r, 0);
+}
+
+/* Rounding half away from zero of base x rate / 10000, worked out here
+ * the long way in 128 bits. */
+static int64_t reference_rate(int64_t base, int32_t rate)
+{
+    __int128 p = (__int128)base * rate, q = p / 10000, rem = p % 10000;
+    if (2 * rem >= 10000)
+        q++;
+    else if (2 * rem <= -10000)
+        q--;
+    return (int64_t)q;
+}
+
+/* The product is worked out in 64 bits while it fits and in 128 beyond:
+ * both agree with the reference on every side of where the one hands
+ * over to the other, for every rate from 0 to 1 in steps of 0.0001. */
+static void test_apply_rate_both_ways(void **state)
+{
+    (void)state;
+    long checked = 0;
+    for (int32_t rate = 0; rate <= 10000; rate++) {
+        int64_t edge = rate ? INT64_MAX / rate : INT64_MAX;
+        const int64_t bases[] = {0, 1, -1, 4999, -4999, 5000, -5000, 123456789, -987654321,
+                                 edge, edge - 1, edge + (edge < INT64_MAX), -edge,
+                                 -edge - 1, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+        for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+            tc_fen r;
+            assert_int_equal(tc_money_apply_rate(bases[i], rate, &r), 0);
+            if (r != reference_rate(bases[i], rate))
+                fail_msg("%lld x %d: %lld", (long long)bases[i], rate, (long long)r);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 10001 * 17);
 }
 
 int main(void)
@@ -219,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_fen_bounds), cmocka_unit_test(test_format),
         cmocka_unit_test(test_arith),      cmocka_unit_test(test_rates),
         cmocka_unit_test(test_apply_rate),
+        cmocka_unit_test(test_apply_rate_both_ways),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
