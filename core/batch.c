@@ -2,13 +2,17 @@
  * batch.c - batch writer and streaming reader.  See batch.h for the
  * guarantees and docs/batch-format.md for the bytes.
  *
- * Record encoding, format version 2 (inside member 1, after the header's
+ * Record encoding, format version 3 (inside member 1, after the header's
  * blank line).  Each column is written relative to its own two previous
  * values: prev1, the value in the record before, and prev2, the value
  * before that which differed from prev1.  Most columns repeat or barely
  * move from one record to the next, and ledgers interleave categories (a
  * person's contributions alternate between funds month by month, so fund,
- * rate, base and amounts alternate between two values):
+ * rate, base and amounts alternate between two values).  A number may
+ * also be named by its sibling, the nearest column before it of the same
+ * type, in the same record (paid equal to due), and an amount whose
+ * sibling comes before a rate column that comes before it by the product
+ * of the two (due = base x rate, rounded half away from zero to the fen):
  *
  *   stream  = { item } end
  *   item    = record | reset
@@ -21,20 +25,24 @@
  *                     varint(n + 2), n bytes     a literal, differing from both
  *                                                (prev1 becomes prev2)
  *     amount, int,    varint(0)                  prev2 again (prev1 and prev2 swap)
- *     rate, date,     varint(zigzag(value - prev1) + 1)   any other value; the
- *     period                                     difference in wrapping 64-bit
+ *     rate, date,     varint(1)                  the sibling's value (with a sibling)
+ *     period          varint(2)                  the product (with a rate between)
+ *                     varint(zigzag(value - prev1) + base)   any other value, base
+ *                                                1 + the codes above the column has;
+ *                                                the difference in wrapping 64-bit
  *                                                unsigned arithmetic
  *
  * prev1 and prev2 start as "" for text and 0 for numbers, at the start of
  * the stream and after every reset, and prev2 moves only when the value
- * differs from prev1.  Varints are LEB128, at most 10 bytes, and must be
- * minimal (no trailing 0x80 0x00 padding); the one u above 2^64 - 1 is
- * 2^64 itself (a difference of -2^63, 80 80 80 80 80 80 80 80 80 02).  The
- * writer tries prev1, then prev2, then a literal or a difference, and the
- * reader refuses anything else (a prev2 tag while prev2 equals prev1, a
- * literal equal to prev1 or prev2, a difference landing on a prev2 apart
- * from prev1), so every record has exactly one encoding in its place in
- * the stream.
+ * differs from prev1.  Varints are LEB128 and must be minimal (no trailing
+ * 0x80 0x00 padding); a number's code can exceed 2^64 - 1 by up to 2 (a
+ * difference near 2^63 plus a base of 2 or 3), and those are the only
+ * varints of 65 bits: 80|81|82 80 80 80 80 80 80 80 80 02.  The writer
+ * tries prev1, prev2, the sibling, the product, then a literal or a
+ * difference, and the reader refuses anything else (a code naming a value
+ * an earlier candidate holds, a literal equal to prev1 or prev2, a
+ * difference landing on any candidate), so every record has exactly one
+ * encoding in its place in the stream.
  */
 #include "core/batch.h"
 
@@ -51,6 +59,7 @@
 #include "core/atomic.h"
 #include "core/bgw.h"
 #include "core/gz.h"
+#include "core/money.h"
 #include "core/spill.h"
 #include "core/vec.h"
 
@@ -202,6 +211,22 @@ static inline uint64_t unzigzag(uint64_t u)
     return (u >> 1) ^ (0 - (u & 1));
 }
 
+/*
+ * A number's code u is 65 bits wide: a difference z is written as
+ * u = z + base (base 1, or 2 for a column with a sibling), so up to
+ * 2^64 + 1.  The u beyond 2^64 - 1 are 2^64 and 2^64 + 1, LEB128 of 10
+ * bytes: 80|81 80 80 80 80 80 80 80 80 02.
+ */
+static inline size_t put_code(unsigned char *p, uint64_t z, unsigned base)
+{
+    if (z <= UINT64_MAX - base)
+        return put_varint(p, z + base);
+    p[0] = (unsigned char)(0x80 | (z + base)); /* z + base wraps to 0 or 1 */
+    memset(p + 1, 0x80, 8);
+    p[9] = 0x02;
+    return 10;
+}
+
 /* Decode a minimal varint from [*p, end); 0 or -1 when malformed. */
 static inline int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
 {
@@ -223,6 +248,31 @@ static inline int get_varint(const unsigned char **p, const unsigned char *end, 
         }
     }
     return -1;
+}
+
+/*
+ * Each number column's sibling: the nearest column before it of the same
+ * type, or -1; and for an amount whose sibling is followed by a rate
+ * column before it, that rate column (the nearest), or -1.  A value equal
+ * to its sibling in the same record (paid equal to due, as in nearly every
+ * contribution) or to the sibling times the rate (due = base x rate) is
+ * written as one byte.
+ */
+static void find_predictors(const tc_batch_header *h, signed char *sib, signed char *rcol)
+{
+    for (int i = 0; i < h->ncols; i++) {
+        sib[i] = rcol[i] = -1;
+        for (int j = i - 1; j >= 0 && h->cols[i].type != TC_COL_TEXT; j--)
+            if (h->cols[j].type == h->cols[i].type) {
+                sib[i] = (signed char)j;
+                break;
+            }
+        for (int j = i - 1; j > sib[i] && sib[i] >= 0 && h->cols[i].type == TC_COL_AMOUNT; j--)
+            if (h->cols[j].type == TC_COL_RATE) {
+                rcol[i] = (signed char)j;
+                break;
+            }
+    }
 }
 
 static int valid_date(int64_t d)
@@ -317,6 +367,7 @@ struct tc_batch_writer {
     char *p1_s[TC_MAX_COLUMNS], *p2_s[TC_MAX_COLUMNS];
     uint32_t p1_n[TC_MAX_COLUMNS], p2_n[TC_MAX_COLUMNS];
     uint32_t p1_cap[TC_MAX_COLUMNS], p2_cap[TC_MAX_COLUMNS];
+    signed char sib[TC_MAX_COLUMNS], rcol[TC_MAX_COLUMNS];   /* see find_predictors */
 };
 
 /* The buffered compressed bytes to the spill file. */
@@ -393,6 +444,7 @@ static tc_batch_writer *writer_new(const tc_batch_header *h, const char *path)
     w->h = *h;
     for (int i = 0; i < w->h.ncols; i++)
         w->h.cols[i].name = w->h.colname[i];
+    find_predictors(&w->h, w->sib, w->rcol);
     snprintf(w->path, sizeof(w->path), "%s", path);
     return w;
 }
@@ -560,11 +612,6 @@ static inline void swap_text(tc_batch_writer *w, int i)
     w->p2_cap[i] = cap;
 }
 
-/* varint(2^64), the u of a difference of -2^63 (zigzag 2^64 - 1, plus 1):
- * the one u that does not fit in 64 bits, and still 10 bytes. */
-static const unsigned char u_top[10] = {0x80, 0x80, 0x80, 0x80, 0x80,
-                                        0x80, 0x80, 0x80, 0x80, 0x02};
-
 int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 {
     /* First every check that can fail, so that a refused record leaves the
@@ -640,19 +687,19 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
             }
         } else {
             uint64_t x = (uint64_t)v->i;
-            if (x == w->p1_i[i]) {
-                *p++ = 1; /* a difference of 0 */
-            } else if (x == w->p2_i[i]) {
+            int s = w->sib[i], r = w->rcol[i];
+            unsigned base = 1 + (s >= 0) + (r >= 0);
+            tc_fen prod;
+            if (x == w->p1_i[i])
+                *p++ = (unsigned char)base; /* a difference of 0 */
+            else if (x == w->p2_i[i])
                 *p++ = 0;
-            } else {
-                uint64_t z = zigzag(x - w->p1_i[i]);
-                if (z == UINT64_MAX) {
-                    memcpy(p, u_top, sizeof(u_top));
-                    p += sizeof(u_top);
-                } else {
-                    p += put_varint(p, z + 1);
-                }
-            }
+            else if (s >= 0 && v->i == vals[s].i)
+                *p++ = 1;
+            else if (r >= 0 && tc_money_apply_rate(vals[s].i, (int32_t)vals[r].i, &prod) == 0 && prod == v->i)
+                *p++ = 2;
+            else
+                p += put_code(p, zigzag(x - w->p1_i[i]), base);
         }
     }
     size_t len = (size_t)(p - (m + 1));
@@ -920,6 +967,7 @@ struct tc_batch_reader {
     tc_value vals[TC_MAX_COLUMNS], prev2[TC_MAX_COLUMNS];
     char *t1[TC_MAX_COLUMNS], *t2[TC_MAX_COLUMNS];
     uint32_t t1_cap[TC_MAX_COLUMNS], t2_cap[TC_MAX_COLUMNS];
+    signed char sib[TC_MAX_COLUMNS], rcol[TC_MAX_COLUMNS];   /* see find_predictors */
 };
 
 static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const char *detail)
@@ -1169,16 +1217,21 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, TC_BATCH_VERSION);
     if (strncmp(p, MAGIC " ", strlen(MAGIC) + 1) != 0)
         return CORRUPT(r, e, "it is not a tongchou batch");
-    if (strncmp(p, MAGIC " 1\n", strlen(MAGIC) + 3) == 0) {
-        /* Version 1 encoded records differently; there is no converting. */
-        rfail(r, e, TC_EINTEGRITY, "%s",
-              "cannot read a batch of format version 1: it was written by an older tongchou");
+    if (p[strlen(MAGIC) + 1] >= '1' && p[strlen(MAGIC) + 1] < '0' + TC_BATCH_VERSION &&
+        p[strlen(MAGIC) + 2] == '\n') {
+        /* Older versions encoded records differently; there is no converting. */
+        char why[96];
+        snprintf(why, sizeof(why), "cannot read a batch of format version %c: it was written by "
+                 "an older tongchou", p[strlen(MAGIC) + 1]);
+        rfail(r, e, TC_EINTEGRITY, "%s", why);
         tc_err_hint(e, "make the batch again from its source with this tongchou");
         return TC_EINTEGRITY;
     }
-    if (strncmp(p, magic, strlen(magic)) != 0)
-        return rfail(r, e, TC_EINPUT, "unsupported batch format version (%s)",
-                     "this tongchou reads version 2");
+    if (strncmp(p, magic, strlen(magic)) != 0) {
+        char why[48];
+        snprintf(why, sizeof(why), "this tongchou reads version %d", TC_BATCH_VERSION);
+        return rfail(r, e, TC_EINPUT, "unsupported batch format version (%s)", why);
+    }
     p += strlen(magic);
     if (header_line(&p, end, "type", &v, &vn) || !valid_name(v, vn))
         return CORRUPT(r, e, "bad 'type' line in its header");
@@ -1226,6 +1279,7 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     }
     if (h->ncols == 0 || p != end)
         return CORRUPT(r, e, "bad 'columns' line in its header");
+    find_predictors(h, r->sib, r->rcol);
     reset_values(r);
     /* Canonical form: what we would write must be exactly what is there. */
     char text[4096];
@@ -1346,24 +1400,50 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
             continue;
         }
         uint64_t x, p1 = (uint64_t)v->i, p2 = (uint64_t)v2->i;
+        int s = r->sib[i], rc = r->rcol[i];
+        unsigned base = 1 + (s >= 0) + (rc >= 0);
+        int wide = 0;
         if (get_varint(&p, end, &u)) {
-            /* varint(2^64): the difference -2^63, the one u above 64 bits */
-            if ((size_t)(end - p) < sizeof(u_top) || memcmp(p, u_top, sizeof(u_top)) != 0)
+            /* u of 65 bits: 2^64 + (0..base - 1), for the largest differences */
+            if ((size_t)(end - p) < 10 || p[0] < 0x80 || (unsigned)(p[0] & 0x7f) >= base ||
+                memcmp(p + 1, "\x80\x80\x80\x80\x80\x80\x80\x80\x02", 9) != 0)
                 return CORRUPT(r, e, "a record is malformed");
-            p += sizeof(u_top);
-            x = p1 + unzigzag(UINT64_MAX);
-            u = UINT64_MAX; /* any u >= 1, for the check below */
-        } else if (u == 0) {
+            u = p[0] & 0x7f;
+            p += 10;
+            wide = 1;
+        }
+        /* the candidates besides prev1 and prev2: the sibling's value, and
+         * the product of the sibling and the rate between (see
+         * find_predictors); a value is named by the first of prev1, prev2,
+         * sibling, product that holds it, and a difference lands on none */
+        uint64_t sv = s >= 0 ? (uint64_t)r->vals[s].i : 0, pv = 0;
+        int has_pv = 0;
+        if (rc >= 0) {
+            tc_fen q;
+            has_pv = tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i, &q) == 0;
+            pv = (uint64_t)q;
+        }
+        if (!wide && u == 0) {
             /* prev2 again, which must differ from prev1 */
             if (p2 == p1)
                 return CORRUPT(r, e, "a record is not in canonical form");
             x = p2;
+        } else if (!wide && u == 1 && s >= 0) {
+            x = sv;
+            if (x == p1 || x == p2)
+                return CORRUPT(r, e, "a record is not in canonical form");
+        } else if (!wide && u == 2 && rc >= 0) {
+            if (!has_pv)
+                return CORRUPT(r, e, "a record is malformed");
+            x = pv;
+            if (x == p1 || x == p2 || x == sv)
+                return CORRUPT(r, e, "a record is not in canonical form");
         } else {
-            x = p1 + unzigzag(u - 1);
+            /* wrapping: for a wide u, 2^64 + u - base */
+            x = p1 + unzigzag(u - base);
+            if (x != p1 && (x == p2 || (s >= 0 && x == sv) || (has_pv && x == pv)))
+                return CORRUPT(r, e, "a record is not in canonical form");
         }
-        /* a difference that lands on a prev2 apart from prev1 is u = 0 */
-        if (u != 0 && x != p1 && x == p2)
-            return CORRUPT(r, e, "a record is not in canonical form");
         if (x != p1) {
             v2->i = (int64_t)p1;
             v->i = (int64_t)x;

@@ -44,7 +44,7 @@
 #include "core/err.h"
 #include "core/record.h"
 
-#define TC_BATCH_VERSION 2
+#define TC_BATCH_VERSION 3
 #define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
 
 typedef struct tc_batch_header {

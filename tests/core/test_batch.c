@@ -1,8 +1,10 @@
 /*
  * test_batch.c - batch files: round trip, determinism, the promise that
  * a truncated or altered batch is never accepted as whole, and the bytes of
- * format version 2's record stream (each column relative to its two
- * previous values, resets, one way to write a record; version 1 refused).
+ * format version 3's record stream (each column relative to its two
+ * previous values, a number to its sibling and an amount to the product
+ * of its sibling and a rate, resets, one way to write a record; versions
+ * 1 and 2 refused).
  */
 #include "tests/support/tctest.h"
 
@@ -707,7 +709,7 @@ static void test_crafted_streams(void **state)
     static const unsigned char ok[] = {0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x01, 0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x04, 0x00, 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 2", ok, sizeof(ok), "count 3\ntotal balance 15\n");
+    craft(path, &h, "tongchou-batch 3", ok, sizeof(ok), "count 3\ntotal balance 15\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 3);
@@ -716,7 +718,7 @@ static void test_crafted_streams(void **state)
     /* The second record writes "p" as a literal where it repeats. */
     static const unsigned char lit[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                         0x05, 0x03, 'p', 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 2", lit, sizeof(lit), "count 2\ntotal balance 10\n");
+    craft(path, &h, "tongchou-batch 3", lit, sizeof(lit), "count 2\ntotal balance 10\n");
     tc_err_clear(&e);
     tc_batch_reader *r;
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
@@ -733,13 +735,13 @@ static void test_crafted_streams(void **state)
     /* The first record writes its empty text as a literal: "" is where
      * every text column starts. */
     static const unsigned char empty[] = {0x06, 0x02, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 2", empty, sizeof(empty), "count 1\ntotal balance 5\n");
+    craft(path, &h, "tongchou-batch 3", empty, sizeof(empty), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not in canonical form"));
     /* ... and written as a repeat it is fine */
     static const unsigned char empty_ok[] = {0x06, 0x00, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 2", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
+    craft(path, &h, "tongchou-batch 3", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 1);
@@ -747,7 +749,7 @@ static void test_crafted_streams(void **state)
     /* A length of zero after the +1 (varint 1) is a reset, so no record
      * is empty; a record longer than the limit is refused. */
     static const unsigned char huge[] = {0x82, 0x80, 0x04, 0x00};
-    craft(path, &h, "tongchou-batch 2", huge, sizeof(huge), "count 0\ntotal balance 0\n");
+    craft(path, &h, "tongchou-batch 3", huge, sizeof(huge), "count 0\ntotal balance 0\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "length is impossible"));
@@ -758,7 +760,7 @@ static void test_crafted_streams(void **state)
 static void refused_at(const char *path, const tc_batch_header *h, const unsigned char *rec,
                        size_t rn, const char *trailer_head, uint64_t at, const char *what)
 {
-    craft(path, h, "tongchou-batch 2", rec, rn, trailer_head);
+    craft(path, h, "tongchou-batch 3", rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_reader *r;
@@ -780,7 +782,7 @@ static void refused_at(const char *path, const tc_batch_header *h, const unsigne
 static void accepted(const char *path, const tc_batch_header *h, const unsigned char *rec,
                      size_t rn, const char *trailer_head, uint64_t count, int64_t total)
 {
-    craft(path, h, "tongchou-batch 2", rec, rn, trailer_head);
+    craft(path, h, "tongchou-batch 3", rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_summary s;
@@ -1057,6 +1059,133 @@ static void test_crafted_canonical(void **state)
     refused_at(path, &h, over2, sizeof(over2), "count 1\ntotal balance 0\n", 1, "malformed");
 }
 
+/* person, fund, balance, and then rate, due, paid: due's sibling is
+ * balance with the rate between (its product is a candidate), paid's is due. */
+static void pr_header(tc_batch_header *h)
+{
+    tc_err e;
+    tc_err_clear(&e);
+    pa_header(h, 0);
+    assert_int_equal(tc_batch_header_add_column(h, "rate", TC_COL_RATE, &e), 0);
+    assert_int_equal(tc_batch_header_add_column(h, "due", TC_COL_AMOUNT, &e), 0);
+    assert_int_equal(tc_batch_header_add_column(h, "paid", TC_COL_AMOUNT, &e), 0);
+}
+
+/* A number equal to its sibling in the record is one byte (code 1), an
+ * amount equal to its sibling times the rate between them is one byte
+ * (code 2), and the differences start after those codes; the first of
+ * prev1, prev2, sibling and product that holds the value names it. */
+static void test_predictors(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/pred.tcb", tctest_dir);
+    tc_err e;
+    tc_err_clear(&e);
+    tc_batch_header h;
+    pr_header(&h);
+    tc_batch_writer *w;
+    assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+    static const int64_t rows[][4] = {
+        {10000, 700, 700, 700},     /* due = balance x 0.07, paid = due */
+        {10000, 700, 700, 0},       /* all prev1; paid is prev2 (0) */
+        {20000, 700, 1400, 1400},   /* due the product again, paid its sibling */
+        {20000, 700, 1401, 1401},   /* due 1 fen off: a difference of +1 */
+        {5000, 10000, 5000, 5000},  /* rate 1: the product is the sibling, code 1 */
+    };
+    for (int i = 0; i < 5; i++) {
+        tc_value v[6] = {tc_v_text("P", 1), tc_v_text("01", 2), tc_v_int(rows[i][0]),
+                         tc_v_int(rows[i][1]), tc_v_int(rows[i][2]), tc_v_int(rows[i][3])};
+        assert_int_equal(tc_batch_write(w, v, &e), 0);
+    }
+    tc_batch_summary ws;
+    assert_int_equal(tc_batch_commit(w, &ws, &e), 0);
+    static const unsigned char want[] = {
+        0x0d, 0x03, 'P', 0x04, '0', '1', 0xa1, 0x9c, 0x01, /* +10000 (u = 20001) */
+        0xf9, 0x0a, 0x02, 0x01,                           /* rate +700; product; sibling */
+        0x07, 0x00, 0x00, 0x01, 0x01, 0x03, 0x00,         /* prev1 (due: u = 3); paid prev2 */
+        0x09, 0x00, 0x00, 0xa1, 0x9c, 0x01, 0x01, 0x02, 0x01,
+        0x07, 0x00, 0x00, 0x01, 0x01, 0x05, 0x01,         /* due +1: zigzag 2 + 3 */
+        0x0b, 0x00, 0x00, 0xb0, 0xea, 0x01, 0xa9, 0x91, 0x01, 0x01, 0x01,
+        0x00,
+    };
+    assert_stream(path, want, sizeof(want));
+    tc_batch_reader *r;
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+    const tc_value *v;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(tc_batch_next(r, &v, &e), 1);
+        for (int c = 0; c < 4; c++)
+            assert_int_equal(v[2 + c].i, rows[i][c]);
+    }
+    assert_int_equal(tc_batch_next(r, &v, &e), 0);
+    assert_int_equal(tc_batch_summary_of(r)->totals[4], 700 + 700 + 1400 + 1401 + 5000);
+    assert_int_equal(tc_batch_summary_of(r)->totals[5], 700 + 0 + 1400 + 1401 + 5000);
+    tc_batch_close(r);
+
+    /* The largest differences of a column with both candidates: u of
+     * 2^64 + 1 and 2^64 + 2, ten bytes. */
+    static const int64_t far[] = {INT64_MAX, INT64_MIN};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+        tc_value fv[6] = {tc_v_text("P", 1), tc_v_text("01", 2), tc_v_int(1), tc_v_int(0),
+                          tc_v_int(far[k]), tc_v_int(0)};
+        assert_int_equal(tc_batch_write(w, fv, &e), 0);
+        assert_int_equal(tc_batch_commit(w, NULL, &e), 0);
+        const unsigned char wide[] = {
+            0x13, 0x03, 'P', 0x04, '0', '1', 0x03, 0x01,
+            (unsigned char)(k ? 0x82 : 0x81), 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+            0x02, 0x02, 0x00,
+        };
+        assert_stream(path, wide, sizeof(wide));
+        assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
+        assert_int_equal(tc_batch_next(r, &v, &e), 1);
+        assert_int_equal(v[4].i, far[k]);
+        assert_int_equal(v[5].i, 0);
+        assert_int_equal(tc_batch_next(r, &v, &e), 0);
+        tc_batch_close(r);
+    }
+
+    /* Refused: every other way to name a value (record 2, after a first
+     * record of balance 10000, rate 0.07, due 700, paid 700). */
+    static const unsigned char first[] = {0x0d, 0x03, 'P', 0x04, '0', '1', 0xa1, 0x9c, 0x01,
+                                          0xf9, 0x0a, 0x02, 0x01};
+    static const struct {
+        unsigned char rec[12];
+        size_t n;
+        const char *trailer, *what;
+    } bad[] = {
+        /* due 700 by its product, which is prev1 */
+        {{0x07, 0x00, 0x00, 0x01, 0x01, 0x02, 0x02}, 7,
+         "count 2\ntotal balance 20000\ntotal due 1400\ntotal paid 1400\n", "canonical"},
+        /* rate 0 (prev2), due 0 (prev2), paid 0 by its sibling: prev2 */
+        {{0x07, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01}, 7,
+         "count 2\ntotal balance 20000\ntotal due 700\ntotal paid 700\n", "canonical"},
+        /* balance 20000; due 1400, the product, as a difference from 700 */
+        {{0x0a, 0x00, 0x00, 0xa1, 0x9c, 0x01, 0x01, 0xfb, 0x0a, 0x01}, 10,
+         "count 2\ntotal balance 30000\ntotal due 2100\ntotal paid 2100\n", "canonical"},
+        /* the same with paid 1400, the sibling, as a difference from 700 */
+        {{0x0a, 0x00, 0x00, 0xa1, 0x9c, 0x01, 0x01, 0x02, 0xfa, 0x0a}, 10,
+         "count 2\ntotal balance 30000\ntotal due 2100\ntotal paid 2100\n", "canonical"},
+        /* a ten-byte code beyond 2^64 + 2 */
+        {{0x10, 0x00, 0x00, 0x01, 0x01, 0x83, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}, 12,
+         "count 2\ntotal balance 20000\ntotal due 700\ntotal paid 700\n", "malformed"},
+    };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        unsigned char rec[64];
+        memcpy(rec, first, sizeof(first));
+        memcpy(rec + sizeof(first), bad[k].rec, bad[k].n);
+        size_t rn = sizeof(first) + bad[k].n;
+        if (k == 4) {   /* the rest of the ten bytes, paid, the end */
+            static const unsigned char tail[] = {0x80, 0x80, 0x02, 0x02, 0x00};
+            memcpy(rec + rn, tail, sizeof(tail));
+            rn += sizeof(tail);
+        } else
+            rec[rn++] = 0x00;
+        refused_at(path, &h, rec, rn, bad[k].trailer, 2, bad[k].what);
+    }
+}
+
 /* A version 1 batch is refused as made by an older tongchou. */
 static void test_version_1_refused(void **state)
 {
@@ -1078,10 +1207,15 @@ static void test_version_1_refused(void **state)
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     /* A version from the future is not ours to read either. */
-    craft(path, &h, "tongchou-batch 3", v1, sizeof(v1), "count 1\ntotal balance 5\n");
+    /* Nor one of version 2, whose numbers had no sibling or product. */
+    craft(path, &h, "tongchou-batch 2", v1, sizeof(v1), "count 1\ntotal balance 5\n");
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "format version 2: it was written by an older tongchou"));
+    craft(path, &h, "tongchou-batch 4", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
-    assert_non_null(strstr(e.msg, "reads version 2"));
+    assert_non_null(strstr(e.msg, "reads version 3"));
 }
 
 int main(void)
@@ -1102,6 +1236,7 @@ int main(void)
         cmocka_unit_test(test_swap_sequence),
         cmocka_unit_test(test_resets_forget_prev2),
         cmocka_unit_test(test_crafted_canonical),
+        cmocka_unit_test(test_predictors),
         cmocka_unit_test(test_version_1_refused),
     };
     return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
