@@ -1254,6 +1254,7 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
 #define HLEND 16              /* chunks lent to the digest thread at most ... */
 #define HLEND_BYTES (4 << 20) /* ... and bytes */
 #define HSPARE 8
+#define HWAKE (1 << 20)       /* the digest thread, waiting, wakes for this much */
 
 static long seg_min = SEG_MIN_DEFAULT;
 
@@ -1296,6 +1297,8 @@ typedef struct plan {
     size_t lent_bytes;
     off_t hashed;             /* the digest's position */
     off_t readto[SEG_MAX];    /* segment k has read [start, readto[k]) */
+    int wait_k;               /* the digest thread waits for segment wait_k to */
+    off_t wait_to;            /* have read up to wait_to (-1: it does not wait) */
     int closed;               /* nothing more will be lent */
     char *spare[HSPARE];
     int nspare;
@@ -1549,7 +1552,10 @@ static char *lend(plan *pl, int k, off_t off, size_t len, char *buf)
         pl->lent_bytes += len;
         next = pl->nspare ? pl->spare[--pl->nspare] : NULL;
     }
-    pthread_cond_broadcast(&pl->hcv);
+    /* a wake-up for a run of chunks, not for each: each costs both threads
+     * a trip through the kernel */
+    if (k == pl->wait_k && pl->readto[k] >= pl->wait_to)
+        pthread_cond_signal(&pl->hcv);
     pthread_mutex_unlock(&pl->hmu);
     return next ? next : malloc(CHUNK);
 }
@@ -1639,7 +1645,13 @@ static void *feed_main(void *arg)
         }
         size_t len = chunk_at(pl, pos, &k);
         if (k >= 0 && !pl->closed && pl->readto[k] <= pos) {
-            pthread_cond_wait(&pl->hcv, &pl->hmu);   /* its segment will lend it */
+            /* its segment will lend it: wait for a run of chunks (or the
+             * segment's end) */
+            off_t end = pl->seg[k].to;
+            pl->wait_k = k;
+            pl->wait_to = end - pos > HWAKE ? pos + HWAKE : end;
+            pthread_cond_wait(&pl->hcv, &pl->hmu);
+            pl->wait_k = -1;
             continue;
         }
         pthread_mutex_unlock(&pl->hmu);
@@ -1712,6 +1724,7 @@ static int extract_segmented(const char *path, tc_emit *em, tc_xml_stats *st, fe
         rc = tc_emit_fork(em, &pl->seg[k].child, e);
     pthread_mutex_init(&pl->hmu, NULL);
     pthread_cond_init(&pl->hcv, NULL);
+    pl->wait_k = -1;
     if (!rc && tc_emit_wants_source(em)) {
         fd_->pl = pl;
         fd_->size = sb.st_size;
