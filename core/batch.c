@@ -1416,13 +1416,8 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
          * the product of the sibling and the rate between (see
          * find_predictors); a value is named by the first of prev1, prev2,
          * sibling, product that holds it, and a difference lands on none */
-        uint64_t sv = s >= 0 ? (uint64_t)r->vals[s].i : 0, pv = 0;
-        int has_pv = 0;
-        if (rc >= 0) {
-            tc_fen q;
-            has_pv = tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i, &q) == 0;
-            pv = (uint64_t)q;
-        }
+        uint64_t sv = s >= 0 ? (uint64_t)r->vals[s].i : 0;
+        tc_fen pv = 0;
         if (!wide && u == 0) {
             /* prev2 again, which must differ from prev1 */
             if (p2 == p1)
@@ -1433,15 +1428,17 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
             if (x == p1 || x == p2)
                 return CORRUPT(r, e, "a record is not in canonical form");
         } else if (!wide && u == 2 && rc >= 0) {
-            if (!has_pv)
-                return CORRUPT(r, e, "a record is malformed");
-            x = pv;
+            /* (the rate is checked, 0 to 1: the product cannot overflow) */
+            tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i, &pv);
+            x = (uint64_t)pv;
             if (x == p1 || x == p2 || x == sv)
                 return CORRUPT(r, e, "a record is not in canonical form");
         } else {
             /* wrapping: for a wide u, 2^64 + u - base */
             x = p1 + unzigzag(u - base);
-            if (x != p1 && (x == p2 || (s >= 0 && x == sv) || (has_pv && x == pv)))
+            if (x != p1 && (x == p2 || (s >= 0 && x == sv) ||
+                            (rc >= 0 && !tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i,
+                                                             &pv) && x == (uint64_t)pv)))
                 return CORRUPT(r, e, "a record is not in canonical form");
         }
         if (x != p1) {
