@@ -1,8 +1,9 @@
 /*
  * fuzz_amount.c - the money parsers.  Properties checked on every input:
  * no crash, an accepted yuan string formats back to an equivalent value,
- * and whatever is accepted matches the grammar -?[0-9]{1,15}(\.[0-9]{1,2})?
- * checked independently here.
+ * whatever is accepted matches the grammar -?[0-9]{1,15}(\.[0-9]{1,2})?
+ * checked independently here, with the value worked out here too, and a
+ * rate applied to an amount rounds as a 128-bit reference does.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,30 +11,56 @@
 
 #include "core/money.h"
 
-static int grammar(const uint8_t *s, size_t n)
+/* Whether s matches the grammar, and then its value in fen (*fen). */
+static int grammar(const uint8_t *s, size_t n, int64_t *fen)
 {
     size_t i = 0, d = 0, f = 0;
+    int neg = 0;
+    int64_t y = 0, c = 0;
     if (i < n && s[i] == '-')
-        i++;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, neg = 1;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (d < 15)   /* past 15 digits it is refused: no overflow here */
+            y = y * 10 + (s[i] - '0');
         i++, d++;
+    }
     if (d < 1 || d > 15)
         return 0;
-    if (i == n)
-        return 1;
-    if (s[i++] != '.')
-        return 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++, f++;
-    return i == n && f >= 1 && f <= 2;
+    if (i < n) {
+        if (s[i++] != '.')
+            return 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (f < 2)    /* past 2 decimals it is refused */
+                c = c * 10 + (s[i] - '0');
+            i++, f++;
+        }
+        if (i != n || f < 1 || f > 2)
+            return 0;
+        if (f == 1)
+            c *= 10;
+    }
+    *fen = neg ? -(y * 100 + c) : y * 100 + c;
+    return 1;
+}
+
+/* base x rate / 10000, half away from zero, the long way. */
+static int64_t rate_ref(int64_t base, int32_t rate)
+{
+    __int128 p = (__int128)base * rate, q = p / 10000, r = p % 10000;
+    if (2 * r >= 10000)
+        q++;
+    else if (2 * r <= -10000)
+        q--;
+    return (int64_t)q;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tc_fen v;
     tc_err e;
+    int64_t want = 0;
     int ok = tc_money_parse_yuan((const char *)data, size, &v, &e) == 0;
-    if (ok != grammar(data, size))
+    if (ok != grammar(data, size, &want) || (ok && v != want))
         abort();
     if (ok) {
         char b[TC_MONEY_BUFSZ];
@@ -49,5 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int32_t r;
     if (tc_rate_parse((const char *)data, size, &r, &e) == 0 && (r < 0 || r > TC_RATE_SCALE))
         abort();
+    /* the first 12 bytes as a base and a rate: 64-bit and 128-bit paths */
+    if (size >= 12) {
+        int64_t base;
+        uint32_t rr;
+        memcpy(&base, data, 8);
+        memcpy(&rr, data + 8, 4);
+        int32_t rate = (int32_t)(rr % (TC_RATE_SCALE + 1));
+        tc_fen q;
+        if (tc_money_apply_rate(base, rate, &q) != 0 || q != rate_ref(base, rate))
+            abort();
+    }
     return 0;
 }
