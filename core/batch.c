@@ -213,9 +213,9 @@ static inline uint64_t unzigzag(uint64_t u)
 
 /*
  * A number's code u is 65 bits wide: a difference z is written as
- * u = z + base (base 1, or 2 for a column with a sibling), so up to
- * 2^64 + 1.  The u beyond 2^64 - 1 are 2^64 and 2^64 + 1, LEB128 of 10
- * bytes: 80|81 80 80 80 80 80 80 80 80 02.
+ * u = z + base (base 1, 2 with a sibling, 3 with a product too), so up to
+ * 2^64 + 2.  The u beyond 2^64 - 1 are 2^64 + k, k < base, LEB128 of 10
+ * bytes: 80|81|82 80 80 80 80 80 80 80 80 02.
  */
 static inline size_t put_code(unsigned char *p, uint64_t z, unsigned base)
 {
@@ -273,6 +273,14 @@ static void find_predictors(const tc_batch_header *h, signed char *sib, signed c
                 break;
             }
     }
+}
+
+/* Column i's product in the record vals: its sibling times the rate
+ * between (find_predictors); 0, or -1 when the column has none.  The rate
+ * is checked (0 to 1) before, so the product cannot overflow. */
+static inline int product_of(const tc_value *vals, int s, int rt, tc_fen *out)
+{
+    return rt < 0 ? -1 : tc_money_apply_rate(vals[s].i, (int32_t)vals[rt].i, out);
 }
 
 static int valid_date(int64_t d)
@@ -622,8 +630,9 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
      * length + 1 of at most TC_BATCH_MAX_RECORD), the payload written after
      * a one-byte length, moved up in the rare record of 127 bytes or more
      * whose length takes more.  Only then do the previous values and totals
-     * move on.  Each value is tried against prev1, then prev2, then written
-     * as a literal or a difference: that order makes the encoding unique. */
+     * move on.  Each value is tried against prev1, then prev2, then (a
+     * number) its sibling and its product, then written as a literal or a
+     * difference: that order makes the encoding unique. */
     uint32_t rep1 = 0, rep2 = 0; /* text columns whose value is their prev1, prev2 */
     size_t need = 3;
     for (int i = 0; i < w->h.ncols; i++) {
@@ -696,7 +705,7 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
                 *p++ = 0;
             else if (s >= 0 && v->i == vals[s].i)
                 *p++ = 1;
-            else if (r >= 0 && tc_money_apply_rate(vals[s].i, (int32_t)vals[r].i, &prod) == 0 && prod == v->i)
+            else if (product_of(vals, s, r, &prod) == 0 && prod == v->i)
                 *p++ = 2;
             else
                 p += put_code(p, zigzag(x - w->p1_i[i]), base);
@@ -1400,8 +1409,8 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
             continue;
         }
         uint64_t x, p1 = (uint64_t)v->i, p2 = (uint64_t)v2->i;
-        int s = r->sib[i], rc = r->rcol[i];
-        unsigned base = 1 + (s >= 0) + (rc >= 0);
+        int s = r->sib[i], rt = r->rcol[i];
+        unsigned base = 1 + (s >= 0) + (rt >= 0);
         int wide = 0;
         if (get_varint(&p, end, &u)) {
             /* u of 65 bits: 2^64 + (0..base - 1), for the largest differences */
@@ -1427,9 +1436,7 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
             x = sv;
             if (x == p1 || x == p2)
                 return CORRUPT(r, e, "a record is not in canonical form");
-        } else if (!wide && u == 2 && rc >= 0) {
-            /* (the rate is checked, 0 to 1: the product cannot overflow) */
-            tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i, &pv);
+        } else if (!wide && u == 2 && product_of(r->vals, s, rt, &pv) == 0) {
             x = (uint64_t)pv;
             if (x == p1 || x == p2 || x == sv)
                 return CORRUPT(r, e, "a record is not in canonical form");
@@ -1437,8 +1444,7 @@ static int decode(tc_batch_reader *r, const unsigned char *p, const unsigned cha
             /* wrapping: for a wide u, 2^64 + u - base */
             x = p1 + unzigzag(u - base);
             if (x != p1 && (x == p2 || (s >= 0 && x == sv) ||
-                            (rc >= 0 && !tc_money_apply_rate(r->vals[s].i, (int32_t)r->vals[rc].i,
-                                                             &pv) && x == (uint64_t)pv)))
+                            (product_of(r->vals, s, rt, &pv) == 0 && x == (uint64_t)pv)))
                 return CORRUPT(r, e, "a record is not in canonical form");
         }
         if (x != p1) {

@@ -52,6 +52,7 @@ void tc_spill_unref(tc_spill *sp)
     free(sp);
 }
 
+/* The file, made by the first append on any thread. */
 static int open_file(tc_spill *sp, tc_err *e)
 {
     int rc = 0;
@@ -74,16 +75,10 @@ static int open_file(tc_spill *sp, tc_err *e)
 
 int tc_spill_append(tc_spill *sp, const void *p, size_t n, uint64_t *off, tc_err *e)
 {
-    int fd;
-    pthread_mutex_lock(&sp->mu);
-    fd = sp->fd;
-    pthread_mutex_unlock(&sp->mu);
-    if (fd < 0) {
-        int rc = open_file(sp, e);
-        if (rc)
-            return rc;
-        fd = sp->fd;
-    }
+    int rc = open_file(sp, e);
+    if (rc)
+        return rc;
+    int fd = sp->fd;   /* set once, under the lock open_file took */
     uint64_t at = atomic_fetch_add(&sp->end, (unsigned long long)n);
     *off = at;
     for (size_t done = 0; done < n;) {

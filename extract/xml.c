@@ -472,29 +472,27 @@ static int convert(worker *w, int el, const attr *a, const xmlChar *p, size_t n,
         /* 18 characters 0-9 A-Z; an identity number when the first 17 are
          * digits and the last a digit or X, else a credit code.  One pass
          * without branches: every employer and insured person has one. */
-        if (n == 18 && w->payer_verdict && memcmp(p, w->payer, 18) == 0) {
-            w->st->bad_id_check += w->payer_verdict == 2;
-            w->st->bad_uscc_check += w->payer_verdict == 3;
-            *v = tc_v_text((const char *)p, n);
-            break;
-        }
-        unsigned bad = n != 18, nondigit = 0;
-        for (size_t i = 0; !bad && i < 18; i++) {
-            unsigned c = p[i], d = c - '0' < 10u, u = c - 'A' < 26u;
-            bad |= !(d | u);
-            nondigit |= (i < 17) & !d;
-        }
-        if (bad)
-            want = "a unified social credit code or an identity number: 18 characters 0-9 A-Z";
-        else {
+        if (!(n == 18 && w->payer_verdict && memcmp(p, w->payer, 18) == 0)) {
+            /* not the payer of the record before: check it */
+            unsigned bad = n != 18, nondigit = 0;
+            for (size_t i = 0; !bad && i < 18; i++) {
+                unsigned c = p[i], d = c - '0' < 10u, u = c - 'A' < 26u;
+                bad |= !(d | u);
+                nondigit |= (i < 17) & !d;
+            }
+            if (bad) {
+                want = "a unified social credit code or an identity number: 18 characters "
+                       "0-9 A-Z";
+                break;
+            }
             if (!nondigit && (is_digit(p[17]) || p[17] == 'X'))
                 w->payer_verdict = tc_ident_id_check_char((const char *)p) != p[17] ? 2 : 1;
             else
                 w->payer_verdict = tc_ident_uscc_valid((const char *)p, n) ? 1 : 3;
             memcpy(w->payer, p, 18);
-            w->st->bad_id_check += w->payer_verdict == 2;
-            w->st->bad_uscc_check += w->payer_verdict == 3;
         }
+        w->st->bad_id_check += w->payer_verdict == 2;
+        w->st->bad_uscc_check += w->payer_verdict == 3;
         *v = tc_v_text((const char *)p, n);
         break;
     }
@@ -1258,7 +1256,6 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
 
 static long seg_min = SEG_MIN_DEFAULT;
 
-
 void tc_xml_set_segment_size(long bytes) { seg_min = bytes > 0 ? bytes : SEG_MIN_DEFAULT; }
 
 typedef struct segment {
@@ -1298,7 +1295,7 @@ typedef struct plan {
     off_t hashed;             /* the digest's position */
     off_t readto[SEG_MAX];    /* segment k has read [start, readto[k]) */
     int wait_k;               /* the digest thread waits for segment wait_k to */
-    off_t wait_to;            /* have read up to wait_to (-1: it does not wait) */
+    off_t wait_to;            /* have read up to wait_to (wait_k -1: it does not wait) */
     int closed;               /* nothing more will be lent */
     char *spare[HSPARE];
     int nspare;

@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "core/money.h"
+#include "tests/support/money_ref.h"
 
 static tc_fen yuan(const char *s)
 {
@@ -228,18 +229,6 @@ static void test_apply_rate(void **state)
     assert_int_equal(r, 0);
 }
 
-/* Rounding half away from zero of base x rate / 10000, worked out here
- * the long way in 128 bits. */
-static int64_t reference_rate(int64_t base, int32_t rate)
-{
-    __int128 p = (__int128)base * rate, q = p / 10000, rem = p % 10000;
-    if (2 * rem >= 10000)
-        q++;
-    else if (2 * rem <= -10000)
-        q--;
-    return (int64_t)q;
-}
-
 /* The product is worked out in 64 bits while it fits and in 128 beyond:
  * both agree with the reference on every side of where the one hands
  * over to the other, for every rate from 0 to 1 in steps of 0.0001. */
@@ -255,7 +244,7 @@ static void test_apply_rate_both_ways(void **state)
         for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
             tc_fen r;
             assert_int_equal(tc_money_apply_rate(bases[i], rate, &r), 0);
-            if (r != reference_rate(bases[i], rate))
+            if (r != tctest_rate_ref(bases[i], rate))
                 fail_msg("%lld x %d: %lld", (long long)bases[i], rate, (long long)r);
             checked++;
         }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "tests/support/money_ref.h"
 
 /* Whether s matches the grammar, and then its value in fen (*fen). */
 static int grammar(const uint8_t *s, size_t n, int64_t *fen)
@@ -43,17 +44,6 @@ static int grammar(const uint8_t *s, size_t n, int64_t *fen)
     return 1;
 }
 
-/* base x rate / 10000, half away from zero, the long way. */
-static int64_t rate_ref(int64_t base, int32_t rate)
-{
-    __int128 p = (__int128)base * rate, q = p / 10000, r = p % 10000;
-    if (2 * r >= 10000)
-        q++;
-    else if (2 * r <= -10000)
-        q--;
-    return (int64_t)q;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tc_fen v;
@@ -84,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(&rr, data + 8, 4);
         int32_t rate = (int32_t)(rr % (TC_RATE_SCALE + 1));
         tc_fen q;
-        if (tc_money_apply_rate(base, rate, &q) != 0 || q != rate_ref(base, rate))
+        if (tc_money_apply_rate(base, rate, &q) != 0 || q != tctest_rate_ref(base, rate))
             abort();
     }
     return 0;
