@@ -12,8 +12,8 @@
 
 #include "cli/cmd.h"
 #include "core/log.h"
-#include "load/pgserver.h"
-#include "load/schema.h"
+#include "db/pgserver.h"
+#include "db/schema.h"
 
 /* Single-quote a value for a POSIX shell. */
 static void shell_quote(const char *s)

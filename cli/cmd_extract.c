@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
-#include "cli/record.h"
+#include "cli/trail.h"
 #include "core/log.h"
 #include "core/record.h"
 #include "extract/emit.h"
@@ -59,7 +59,7 @@ int cmd_extract(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         const char *src_arg = argv[i];
         char src[1024];
-        tc_extract_display_name(src_arg, src, sizeof(src));
+        tc_redact_secrets(src_arg, src, sizeof(src));
         tc_err e;
         tc_err_clear(&e);
         tc_extract_result r;
@@ -96,7 +96,7 @@ int cmd_extract(int argc, char **argv)
     }
     fflush(stdout);
     if (ndone) {
-        int code = tc_cli_record(argc, argv, done_src, ndone, &out, NULL, NULL);
+        int code = tc_cli_trail_append(argc, argv, done_src, ndone, &out, NULL, NULL);
         if (code > worst)
             worst = code;
     }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "cli/record.h"
+#include "cli/trail.h"
 #include "core/log.h"
 #include "load/load.h"
 
@@ -97,7 +97,7 @@ int cmd_load(int argc, char **argv)
     char rec[96];   /* what committed is recorded, even when a batch failed */
     snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
              st.loaded, st.replaced, st.skipped, st.failed);
-    int code = st.loaded + st.replaced ? tc_cli_record(argc, argv, (const char *const *)in.v,
+    int code = st.loaded + st.replaced ? tc_cli_trail_append(argc, argv, (const char *const *)in.v,
                                                        in.n, NULL, NULL, rec) : 0;
     tc_cli_files_free(&in);
     if (code && !rc)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli/cmd.h"
-#include "cli/record.h"
+#include "cli/trail.h"
 #include "core/log.h"
 #include "transform/map.h"
 
@@ -48,7 +48,7 @@ int cmd_map(int argc, char **argv)
     if (!rc) {
         char rec[64];
         snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
-        code = tc_cli_record(argc, argv, (const char *const *)argv + first, (size_t)(argc - first),
+        code = tc_cli_trail_append(argc, argv, (const char *const *)argv + first, (size_t)(argc - first),
                              &wrote, tc_mapset_digest(m), rec);
         if (code) {
             tc_cli_files_free(&wrote);

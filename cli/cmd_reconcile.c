@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli/cmd.h"
-#include "cli/record.h"
+#include "cli/trail.h"
 #include "core/log.h"
 #include "reconcile/reconcile.h"
 
@@ -34,7 +34,7 @@ int cmd_reconcile(int argc, char **argv)
     int rc = tc_reconcile_run(set, (const char *const *)argv + first, argc - first, out, wrote,
                               &files, &status, &e);
     fflush(stdout);
-    code = rc ? 0 : tc_cli_record(argc, argv, (const char *const *)argv + first,
+    code = rc ? 0 : tc_cli_trail_append(argc, argv, (const char *const *)argv + first,
                                   (size_t)(argc - first), &files, NULL, NULL);
     tc_cli_files_free(&files);
     if (rc)

@@ -1,4 +1,4 @@
-/* cmd_transfer.c - `tongchou transfer waive|plan|approve|execute` (load/transfer.h,
+/* cmd_transfer.c - `tongchou transfer waive|plan|approve|execute` (transfer/transfer.h,
  * docs/transfer.md): one option parser, one library call each; stdout: execute's
  * transfers (posted or already, county, fund, amount, id). */
 #include <getopt.h>
@@ -7,7 +7,7 @@
 
 #include "cli/cmd.h"
 #include "core/log.h"
-#include "load/transfer.h"
+#include "transfer/transfer.h"
 #define MAXN 64
 static void on_result(void *arg, const tc_transfer_result *r)
 {

@@ -393,23 +393,6 @@ static int secret_option(const char *a)
            strcmp(a, "--secret") == 0;
 }
 
-/* The built-in rule: nothing that might hold a password is kept. */
-static void redact_builtin(const char *a, char *buf, size_t n)
-{
-    const char *scheme = strstr(a, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-    if (strcasestr(a, "password=") || strcasestr(a, "passwd=") || (at && colon && colon < at))
-        snprintf(buf, n, "[redacted]");
-    else
-        snprintf(buf, n, "%s", a);
-}
-
-static int is_live(const char *s)
-{
-    return strstr(s, "://") != NULL || strstr(s, "dbname=") != NULL;
-}
-
 int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e)
 {
     if (!c->signer)
@@ -425,7 +408,6 @@ int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e
         rc = audit_oom(e);
         goto done;
     }
-    tc_audit_redact_fn redact = c->redact ? c->redact : redact_builtin;
     for (size_t i = 0; i < na; i++) {
         const char *a = c->argv[i + 1];
         char buf[4096];
@@ -434,7 +416,7 @@ int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e
         else if (strncmp(a, "--password=", 11) == 0 || strncmp(a, "--passwd=", 9) == 0)
             snprintf(buf, sizeof(buf), "%.*s=[redacted]", (int)(strchr(a, '=') - a), a);
         else
-            redact(a, buf, sizeof(buf));
+            tc_redact_secrets(a, buf, sizeof(buf));
         if (!(args[i] = strdup(buf))) {
             rc = audit_oom(e);
             goto done;
@@ -446,8 +428,8 @@ int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e
         int input = i < c->ninputs;
         const char *p = input ? c->inputs[i] : c->outputs[i - c->ninputs];
         files[i].file = p;
-        if (input && is_live(p)) {
-            redact(p, names[i], sizeof(names[i]));
+        if (input && tc_is_conninfo(p)) {
+            tc_redact_secrets(p, names[i], sizeof(names[i]));
             files[i].file = names[i];
             continue;
         }

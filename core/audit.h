@@ -95,15 +95,11 @@ const char *tc_audit_last(const tc_audit *t, long long *seq);
 
 /* ------------------------------------------------ one call per command */
 
-/* Rewrite one argument for the record, e.g. tc_extract_display_name. */
-typedef void (*tc_audit_redact_fn)(const char *arg, char *buf, size_t n);
-
 typedef struct tc_audit_command {
     const char *trail;                      /* NULL: tc_audit_default_path() */
     const tc_signer *signer;
     int argc;                               /* argv[0] is the command name */
     char *const *argv;
-    tc_audit_redact_fn redact;              /* NULL: the built-in rule below */
     const char *const *inputs;              /* paths, digested here */
     size_t ninputs;
     const char *const *outputs;
@@ -114,12 +110,15 @@ typedef struct tc_audit_command {
 } tc_audit_command;
 
 /*
- * Append the entry of one command run: argv with passwords removed (the
- * value after --password/--passwd, "--password=..."; every argument through
- * c->redact when given, else any argument holding "password=" or a URI
- * user:secret@ is replaced by "[redacted]"), the digest of each input and
- * output file (SM3 when the signer is SM2, else SHA-256; an input holding
- * "://" or "dbname=" is a live database, recorded without a digest).
+ * Append the entry of one command run.  Every entry of the trail - a
+ * command's on its own (cli/trail.c), each step of `tongchou run`, each
+ * transfer document - is written here, so that all follow one rule:
+ * argv with passwords removed (the value after --password/--passwd/--secret
+ * becomes "[redacted]", "--password=..." too; every other argument goes
+ * through tc_redact_secrets), the digest of each input and output file (SM3
+ * when the signer is SM2, else SHA-256; an input naming a database,
+ * tc_is_conninfo, is recorded as shown by tc_redact_secrets, without a
+ * digest).
  */
 int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e);
 

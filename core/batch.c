@@ -57,8 +57,8 @@
 #include <zlib.h>
 
 #include "core/atomic.h"
-#include "core/bgw.h"
-#include "core/gz.h"
+#include "core/writebehind.h"
+#include "core/gzip.h"
 #include "core/money.h"
 #include "core/spill.h"
 #include "core/vec.h"
@@ -314,8 +314,8 @@ static const char *check_value(tc_coltype t, const tc_value *v)
 
 /*
  * The records are compressed as they come - on a worker thread once there
- * is more than a block of them (core/bgw.h) - as the last part of member
- * 1's deflate data (core/gz.h, "parts").  Compressed bytes are kept in a
+ * is more than a block of them (core/writebehind.h) - as the last part of member
+ * 1's deflate data (core/gzip.h, "parts").  Compressed bytes are kept in a
  * buffer and, past OBUF, appended to a spill file beside the batch
  * (core/spill.h) that the writer shares with its parts; a small batch never
  * makes the file.  The header text is compressed at commit, when every
@@ -342,8 +342,8 @@ typedef struct spliced {
 } spliced;
 
 struct tc_batch_writer {
-    tc_gzw *part;            /* deflate of the records part, from the first bytes on */
-    tc_bgw *bg;              /* encoded records on their way to `part` */
+    tc_gzip *part;            /* deflate of the records part, from the first bytes on */
+    tc_writebehind *bg;              /* encoded records on their way to `part` */
     tc_atomic *out;          /* the batch, at commit */
     tc_digest *body;
     tc_batch_header h;
@@ -428,11 +428,11 @@ static int compress_block(void *ctx, const void *p, size_t n, tc_err *e)
     if (!w->part) {
         /* the zlib stream is made with the first bytes: a writer that
          * stays empty (a record type a segment does not hold) costs none */
-        int rc = tc_gzw_open_part(&w->part, GZ_LEVEL, obuf_sink, w, e);
+        int rc = tc_gzip_open_part(&w->part, GZ_LEVEL, obuf_sink, w, e);
         if (rc)
             return rc;
     }
-    return tc_gzw_write(w->part, p, n, e);
+    return tc_gzip_write(w->part, p, n, e);
 }
 
 /* Member 1's bytes go to the file and into the body digest. */
@@ -440,7 +440,7 @@ static int body_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
     tc_digest_update(w->body, p, n);
-    return tc_gz_sink_file(tc_atomic_file(w->out), p, n, e);
+    return tc_gzip_sink_file(tc_atomic_file(w->out), p, n, e);
 }
 
 /* A writer of header h for path; the caller opens its hand-off. */
@@ -462,7 +462,7 @@ int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_head
     tc_batch_writer *w = writer_new(h, path);
     if (!w)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    int rc = tc_bgw_open(&w->bg, SPOOL_BLOCK, compress_block, w, e);
+    int rc = tc_writebehind_open(&w->bg, SPOOL_BLOCK, compress_block, w, e);
     if (!rc) {
         /* its spill file, shared with its parts (made here, not with the
          * first part: parts may be made on any thread; the file itself
@@ -488,7 +488,7 @@ int tc_batch_create_part(tc_batch_writer **out, tc_batch_writer *of, tc_err *e)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     w->pspill = tc_spill_ref(of->pspill);
     w->is_part = w->need_reset = 1;
-    int rc = tc_bgw_open_sync(&w->bg, PART_BLOCK, compress_block, w, e);
+    int rc = tc_writebehind_open_sync(&w->bg, PART_BLOCK, compress_block, w, e);
     if (rc) {
         tc_batch_abort(w);
         return rc;
@@ -501,11 +501,11 @@ int tc_batch_part_finish(tc_batch_writer *p, tc_err *e)
 {
     if (!p->is_part || p->finished)
         return tc_fail(e, TC_EINTERNAL, "%s: not an open part", p->path);
-    int rc = tc_bgw_close(p->bg, e);
+    int rc = tc_writebehind_close(p->bg, e);
     p->bg = NULL;
     if (!rc && p->part) {
         /* ended on a byte boundary, not final: what follows continues it */
-        rc = tc_gzw_close_part(p->part, 0, &p->pcrc, &p->plen, e);
+        rc = tc_gzip_close_part(p->part, 0, &p->pcrc, &p->plen, e);
         p->part = NULL;
     }
     if (!rc)
@@ -677,7 +677,7 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
             return rc;
         w->need_reset = 0;
     }
-    unsigned char *m = tc_bgw_claim(w->bg, need, e);
+    unsigned char *m = tc_writebehind_claim(w->bg, need, e);
     if (!m)
         return e && e->code ? e->code : TC_ENOMEM;
     unsigned char *p = m + 1;
@@ -720,7 +720,7 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
     if (k > 1)
         memmove(m + k, m + 1, len);
     memcpy(m, pre, k);
-    tc_bgw_claimed(w->bg, len + k);
+    tc_writebehind_claimed(w->bg, len + k);
     for (int i = 0; i < w->h.ncols; i++) {
         const tc_value *v = &vals[i];
         tc_coltype t = w->h.cols[i].type;
@@ -752,7 +752,7 @@ int tc_batch_write(tc_batch_writer *w, const tc_value *vals, tc_err *e)
 int tc_batch_write_reset(tc_batch_writer *w, tc_err *e)
 {
     static const unsigned char reset = 0x01;
-    int rc = tc_bgw_write(w->bg, &reset, 1, e);
+    int rc = tc_writebehind_write(w->bg, &reset, 1, e);
     if (rc)
         return rc;
     for (int i = 0; i < w->h.ncols; i++) {
@@ -768,8 +768,8 @@ uint64_t tc_batch_written(const tc_batch_writer *w) { return w->sum.count; }
 static size_t stored_member(const char *text, size_t n, unsigned char *out)
 {
     size_t o = 0;
-    memcpy(out, tc_gz_header, sizeof(tc_gz_header));
-    o += sizeof(tc_gz_header);
+    memcpy(out, tc_gzip_header, sizeof(tc_gzip_header));
+    o += sizeof(tc_gzip_header);
     out[o++] = 0x01; /* BFINAL=1, BTYPE=00 (stored), padding bits zero */
     out[o++] = (unsigned char)(n & 0xff);
     out[o++] = (unsigned char)(n >> 8);
@@ -839,15 +839,15 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
      * stream of its own, and the writer's own records (if any) end on a
      * byte boundary for the first part to follow. */
     unsigned char zero = 0;
-    int rc = w->nparts ? 0 : tc_bgw_write(w->bg, &zero, 1, e);
+    int rc = w->nparts ? 0 : tc_writebehind_write(w->bg, &zero, 1, e);
     if (!rc) {
-        rc = tc_bgw_close(w->bg, e);
+        rc = tc_writebehind_close(w->bg, e);
         w->bg = NULL;
     }
     uint32_t crc1 = 0, crc2 = 0;
     uint64_t len1 = 0, len2 = 0;
     if (!rc && w->part) {
-        rc = tc_gzw_close_part(w->part, !w->nparts, &crc2, &len2, e);
+        rc = tc_gzip_close_part(w->part, !w->nparts, &crc2, &len2, e);
         w->part = NULL;
     }
     mem_sink tail = {{0}, 0};
@@ -856,16 +856,16 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         len2 += w->parts[i].len;
     }
     if (!rc && w->nparts) {
-        tc_gzw *z = NULL;
+        tc_gzip *z = NULL;
         uint32_t c3;
         uint64_t l3;
-        rc = tc_gzw_open_part(&z, GZ_LEVEL, mem_put, &tail, e);
+        rc = tc_gzip_open_part(&z, GZ_LEVEL, mem_put, &tail, e);
         if (!rc)
-            rc = tc_gzw_write(z, &zero, 1, e);
+            rc = tc_gzip_write(z, &zero, 1, e);
         if (!rc)
-            rc = tc_gzw_close_part(z, 1, &c3, &l3, e);
+            rc = tc_gzip_close_part(z, 1, &c3, &l3, e);
         else
-            tc_gzw_free(z);
+            tc_gzip_free(z);
         if (!rc) {
             crc2 = (uint32_t)crc32_combine(crc2, c3, (z_off_t)l3);
             len2 += l3;
@@ -876,16 +876,16 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
     if (!rc)
         rc = tc_atomic_open(&w->out, w->path, e);
     if (!rc)
-        rc = body_sink(w, tc_gz_header, sizeof(tc_gz_header), e);
-    tc_gzw *hz = NULL;
+        rc = body_sink(w, tc_gzip_header, sizeof(tc_gzip_header), e);
+    tc_gzip *hz = NULL;
     if (!rc)
-        rc = tc_gzw_open_part(&hz, GZ_LEVEL, body_sink, w, e);
+        rc = tc_gzip_open_part(&hz, GZ_LEVEL, body_sink, w, e);
     if (!rc)
-        rc = tc_gzw_write(hz, text, tn, e);
+        rc = tc_gzip_write(hz, text, tn, e);
     if (!rc)
-        rc = tc_gzw_close_part(hz, 0, &crc1, &len1, e);
+        rc = tc_gzip_close_part(hz, 0, &crc1, &len1, e);
     else
-        tc_gzw_free(hz);
+        tc_gzip_free(hz);
     if (!rc)
         rc = copy_extents(w, w->ext, w->next, e);
     if (!rc && w->olen)
@@ -897,7 +897,7 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
     if (!rc) {
         unsigned char t[8];
         uLong crc = crc32_combine(crc1, crc2, (z_off_t)len2);
-        tc_gz_member_trailer((uint32_t)crc, len1 + len2, t);
+        tc_gzip_member_trailer((uint32_t)crc, len1 + len2, t);
         rc = body_sink(w, t, sizeof(t), e);
     }
     if (!rc) {
@@ -923,8 +923,8 @@ void tc_batch_abort(tc_batch_writer *w)
 {
     if (!w)
         return;
-    tc_bgw_abort(w->bg);
-    tc_gzw_free(w->part);
+    tc_writebehind_abort(w->bg);
+    tc_gzip_free(w->part);
     for (int i = 0; i < w->nparts; i++)
         free(w->parts[i].ext);
     free(w->parts);
@@ -1098,7 +1098,7 @@ static int trailer_mismatch(tc_batch_reader *r, const unsigned char *got, size_t
     char why[512];
     size_t len = have >= 15 ? (size_t)got[11] | (size_t)got[12] << 8 : 0;
     size_t nlen = have >= 15 ? (size_t)got[13] | (size_t)got[14] << 8 : 0;
-    if (have < 15 || memcmp(got, tc_gz_header, 10) != 0 || got[10] != 0x01 ||
+    if (have < 15 || memcmp(got, tc_gzip_header, 10) != 0 || got[10] != 0x01 ||
         (len ^ 0xffff) != nlen)
         snprintf(why, sizeof(why), "%s",
                  have == 0 ? "the trailer is missing" : "the trailer's framing is damaged");
@@ -1200,7 +1200,7 @@ static int header_line(const char **p, const char *end, const char *key, const c
 static int read_header(tc_batch_reader *r, tc_err *e)
 {
     unsigned char g[10];
-    if (take_raw(r, g, 10, e) || memcmp(g, tc_gz_header, 10) != 0) {
+    if (take_raw(r, g, 10, e) || memcmp(g, tc_gzip_header, 10) != 0) {
         if (r->in_len == 0)
             return CORRUPT(r, e, "the file is empty");
         return CORRUPT(r, e, "it does not start with a batch's gzip header");

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 void tc_err_clear(tc_err *e)
@@ -158,4 +159,60 @@ void tc_mask_ids_inplace(char *s)
         memset(s + i + 6, '*', 8);
         i += 17;
     }
+}
+
+/* ------------------------------------------------------ connection strings */
+
+int tc_is_conninfo(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0 ||
+           strstr(s, "dbname=") != NULL;
+}
+
+/* The length of "password=" or "passwd=" at p (any case), else 0. */
+static size_t secret_key_at(const char *p)
+{
+    if (strncasecmp(p, "password=", 9) == 0)
+        return 9;
+    if (strncasecmp(p, "passwd=", 7) == 0)
+        return 7;
+    return 0;
+}
+
+void tc_redact_secrets(const char *s, char *buf, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t k = 0;
+    const char *scheme = strstr(s, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    for (const char *p = s; *p && k + 1 < n; p++) {
+        /* scheme://user:secret@host: drop ":secret" */
+        if (at && p > scheme + 2 && p < at && *p == ':') {
+            p = at - 1;
+            continue;
+        }
+        /* password=secret (conninfo) or password=secret& (URI query) */
+        size_t key = (p == s || !isalnum((unsigned char)p[-1])) ? secret_key_at(p) : 0;
+        if (key) {
+            const char *v = p + key;
+            if (*v == '\'') {
+                v++;
+                while (*v && *v != '\'')
+                    v += (*v == '\\' && v[1]) ? 2 : 1;
+                if (*v)
+                    v++;
+            } else {
+                while (*v && *v != ' ' && *v != '&')
+                    v++;
+            }
+            k += (size_t)snprintf(buf + k, n - k, "%.*s***", (int)key, p);
+            if (k >= n)
+                k = n - 1;
+            p = v - 1;
+            continue;
+        }
+        buf[k++] = *p;
+    }
+    buf[k] = '\0';
 }

@@ -105,4 +105,19 @@ const char *tc_code_name(int code);
  */
 void tc_mask_ids_inplace(char *s);
 
+/*
+ * Whether s names a database rather than a file: a postgresql:// or
+ * postgres:// URI, or a libpq conninfo (it holds "dbname=").
+ */
+int tc_is_conninfo(const char *s);
+
+/*
+ * s as a message, a log line or the audit trail may show it, into buf:
+ * every password gone.  A URI's user:secret@ loses ":secret"; a
+ * "password=VALUE" or "passwd=VALUE" (conninfo, quoted or not, or a URI's
+ * query) becomes "password=***".  Anything else is copied as it is.  The
+ * one rule for every place that shows a source or an argument.
+ */
+void tc_redact_secrets(const char *s, char *buf, size_t n);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include "core/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -117,5 +118,58 @@ int tc_proc_run(const char *path, const char *const *argv, const tc_proc_opts *o
         tc_fail(e, TC_EIO, "%s was killed by signal %d", argv[0], WTERMSIG(st));
     if (e)
         tc_err_hint(e, "%s", tail);
+    return TC_EIO;
+}
+
+/* ------------------------------------------------ PostgreSQL programs */
+
+static int is_exec(const char *dir, const char *prog)
+{
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/%s", dir, prog);
+    return access(p, X_OK) == 0;
+}
+
+int tc_proc_pg_bindir(char *buf, size_t n, tc_err *e)
+{
+    const char *env = getenv("TONGCHOU_PG_BINDIR");
+    if (env && env[0]) {
+        if (!is_exec(env, "initdb"))
+            return tc_fail(e, TC_EIO, "TONGCHOU_PG_BINDIR=%s holds no initdb", env);
+        snprintf(buf, n, "%s", env);
+        return 0;
+    }
+    /* Debian keeps the server binaries in /usr/lib/postgresql/N/bin. */
+    int best = -1;
+    DIR *d = opendir("/usr/lib/postgresql");
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            char *end;
+            long v = strtol(de->d_name, &end, 10);
+            char cand[1024];
+            snprintf(cand, sizeof(cand), "/usr/lib/postgresql/%s/bin", de->d_name);
+            if (*end == '\0' && end != de->d_name && v > best && is_exec(cand, "initdb"))
+                best = (int)v;
+        }
+        closedir(d);
+    }
+    if (best >= 0) {
+        snprintf(buf, n, "/usr/lib/postgresql/%d/bin", best);
+        return 0;
+    }
+    FILE *f = popen("pg_config --bindir 2>/dev/null", "r");
+    if (f) {
+        char line[1024] = "";
+        if (fgets(line, sizeof(line), f))
+            line[strcspn(line, "\n")] = '\0';
+        pclose(f);
+        if (line[0] && is_exec(line, "initdb")) {
+            snprintf(buf, n, "%s", line);
+            return 0;
+        }
+    }
+    tc_fail(e, TC_EIO, "cannot find the PostgreSQL server programs (initdb, pg_ctl)");
+    tc_err_hint(e, "install the Debian package postgresql-15, or set TONGCHOU_PG_BINDIR");
     return TC_EIO;
 }

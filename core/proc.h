@@ -33,4 +33,14 @@ typedef struct tc_proc_opts {
  */
 int tc_proc_run(const char *path, const char *const *argv, const tc_proc_opts *o, tc_err *e);
 
+/*
+ * The folder of PostgreSQL's programs (initdb, pg_ctl, pg_dump, pg_restore,
+ * psql) into buf: $TONGCHOU_PG_BINDIR, else the newest Debian
+ * /usr/lib/postgresql/N/bin holding initdb, else `pg_config --bindir`.
+ * The private server (db/pgserver.h) and the reader of custom-format dumps
+ * (extract/dump.c, which runs pg_restore) both need it, and neither needs
+ * libpq for it, so it lives here.  TC_EIO with a hint when none is found.
+ */
+int tc_proc_pg_bindir(char *buf, size_t n, tc_err *e);
+
 #endif

@@ -24,11 +24,11 @@
 
 #include <zlib.h>
 
-#include "core/bgr.h"
+#include "core/readahead.h"
 #include "core/hash.h"
 #include "core/ident.h"
 #include "extract/dump_int.h"
-#include "load/pgserver.h"
+#include "core/proc.h"
 
 #define MAXFIELDS 64
 
@@ -798,7 +798,7 @@ int rows_finish(rows *R)
 /* ------------------------------------------------------- the dump itself */
 
 /* gzread with its errors told apart: bytes, 0 at the end, -1 damaged,
- * -2 cut short.  Runs on the read-ahead thread (core/bgr.h). */
+ * -2 cut short.  Runs on the read-ahead thread (core/readahead.h). */
 static int gz_block(void *ctx, char *buf, int cap)
 {
     gzFile f = ctx;
@@ -812,7 +812,7 @@ static int gz_block(void *ctx, char *buf, int cap)
 }
 
 typedef struct lines {
-    tc_bgr *bg;            /* the reader thread, or NULL: read on this one */
+    tc_readahead *bg;            /* the reader thread, or NULL: read on this one */
     gzFile f;
     char *buf;
     size_t cap, len, pos;   /* buf[pos..len) not yet returned */
@@ -859,7 +859,7 @@ static int next_line(lines *L, char **line, size_t *n, tc_err *e, const char *wh
             L->buf = b;
             L->cap *= 2;
         }
-        int r = L->bg ? tc_bgr_read(L->bg, L->buf + L->len, (int)(L->cap - L->len - 1))
+        int r = L->bg ? tc_readahead_read(L->bg, L->buf + L->len, (int)(L->cap - L->len - 1))
                       : gz_block(L->f, L->buf + L->len, (int)(L->cap - L->len - 1));
         if (r < 0) {
             tc_fail(e, TC_EINPUT, "the gzip data is %s", r == -2 ? "cut short" : "damaged");
@@ -919,10 +919,10 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
 {
     gzbuffer(f, 1 << 18);
     /* decompression on the second core, parsing on this one */
-    lines L = {tc_bgr_open(1 << 18, gz_block, f), f, malloc(1 << 18), 1 << 18, 0, 0, 0,
+    lines L = {tc_readahead_open(1 << 18, gz_block, f), f, malloc(1 << 18), 1 << 18, 0, 0, 0,
                0};
     if (!L.buf) {
-        tc_bgr_close(L.bg);
+        tc_readahead_close(L.bg);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     int rc = 0, in_copy = 0;
@@ -979,7 +979,7 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
         tc_err_at(e, where, L.lineno, 0);
         tc_err_hint(e, "the dump is truncated; make it again with pg_dump");
     }
-    tc_bgr_close(L.bg);
+    tc_readahead_close(L.bg);
     free(L.buf);
     return rc;
 }
@@ -988,7 +988,7 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
 static int read_custom(const char *path, rows *R, tc_err *e)
 {
     char bindir[1024], prog[1100];
-    int rc = tc_pg_bindir(bindir, sizeof(bindir), e);
+    int rc = tc_proc_pg_bindir(bindir, sizeof(bindir), e);
     if (rc)
         return rc;
     snprintf(prog, sizeof(prog), "%s/pg_restore", bindir);

@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 #include "core/atomic.h"
-#include "core/bgw.h"
+#include "core/writebehind.h"
 #include "core/digest.h"
-#include "core/job.h"
+#include "core/thread_job.h"
 #include "core/vec.h"
-#include "extract/keys.h"
+#include "core/keys.h"
 
 #define NREC 10
 
@@ -38,9 +38,9 @@ struct tc_emit {
     char stage[NREC][700];
     tc_batch_writer *w[NREC];
     tc_keys *keys;
-    tc_bgw *srcbg;          /* TC_EMIT_HASH_FED: source bytes to srcdig */
+    tc_writebehind *srcbg;          /* TC_EMIT_HASH_FED: source bytes to srcdig */
     tc_digest *srcdig;
-    tc_job hash;            /* TC_EMIT_HASH_READ: the source digest */
+    tc_thread_job hash;            /* TC_EMIT_HASH_READ: the source digest */
     int hashing;
     atomic_int stop;
     int child;              /* tc_emit_fork: writers are parts of the parent's */
@@ -93,19 +93,19 @@ static int digest_block(void *ctx, const void *p, size_t n, tc_err *e)
 
 int tc_emit_source_bytes(tc_emit *em, const void *p, size_t n, tc_err *e)
 {
-    return em->srcbg ? tc_bgw_write(em->srcbg, p, n, e) : 0;
+    return em->srcbg ? tc_writebehind_write(em->srcbg, p, n, e) : 0;
 }
 
 int tc_emit_wants_source(const tc_emit *em) { return em->srcbg != NULL; }
 
 void *tc_emit_source_buffer(tc_emit *em, size_t *cap, tc_err *e)
 {
-    return em->srcbg ? tc_bgw_block(em->srcbg, cap, e) : NULL;
+    return em->srcbg ? tc_writebehind_block(em->srcbg, cap, e) : NULL;
 }
 
 int tc_emit_source_put(tc_emit *em, size_t n, tc_err *e)
 {
-    return tc_bgw_put(em->srcbg, n, e);
+    return tc_writebehind_put(em->srcbg, n, e);
 }
 
 /* em's own key store (just opened, rc its result) is the first it checks. */
@@ -158,9 +158,9 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
     if (!rc && o->hash_source == TC_EMIT_HASH_FED) {
         rc = tc_digest_new(&em->srcdig, TC_DIGEST_SHA256, e);
         if (!rc)
-            rc = tc_bgw_open(&em->srcbg, 1 << 20, digest_block, em, e);
+            rc = tc_writebehind_open(&em->srcbg, 1 << 20, digest_block, em, e);
     } else if (!rc && o->hash_source) {
-        tc_job_start(&em->hash, hash_job, em);
+        tc_thread_job_start(&em->hash, hash_job, em);
         em->hashing = 1;
     }
     if (rc) {
@@ -195,7 +195,7 @@ int tc_emit_set_county(tc_emit *em, const char *county, const char *cutover, tc_
 void tc_emit_set_source_digest(tc_emit *em, const char *digest_text)
 {
     /* computed elsewhere: what the reader fed, if anything, is not needed */
-    tc_bgw_abort(em->srcbg);
+    tc_writebehind_abort(em->srcbg);
     em->srcbg = NULL;
     tc_digest_free(em->srcdig);
     em->srcdig = NULL;
@@ -271,7 +271,7 @@ const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t)
 static int join_hash(tc_emit *em, tc_err *e)
 {
     if (em->srcbg) {
-        int rc = tc_bgw_close(em->srcbg, e);
+        int rc = tc_writebehind_close(em->srcbg, e);
         em->srcbg = NULL;
         if (!rc)
             tc_digest_final_text(em->srcdig, em->digest);
@@ -280,7 +280,7 @@ static int join_hash(tc_emit *em, tc_err *e)
     if (!em->hashing)
         return 0;
     em->hashing = 0;
-    return tc_job_join(&em->hash, e);
+    return tc_thread_job_join(&em->hash, e);
 }
 
 /* The XML element a record type comes from, for messages. */
@@ -345,10 +345,10 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     /* The natural keys are checked while the batches are written (under
      * their staging names; a duplicate removes them again). */
     keycheck kc = {em, {0}};
-    tc_job keys;
+    tc_thread_job keys;
     int checking = !rc && em->keys;
     if (checking)
-        tc_job_start(&keys, check_keys, &kc);
+        tc_thread_job_start(&keys, check_keys, &kc);
     /* The batches are written out: the biggest on a thread of its own
      * (copying its compressed bytes, hashing them, waiting for fsync), the
      * others here meanwhile. */
@@ -357,23 +357,23 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
         if (tc_batch_written(em->w[t]) > tc_batch_written(em->w[big]))
             big = t;
     committer bc = {em, big};
-    tc_job bigjob;
+    tc_thread_job bigjob;
     int apart = !rc && tc_batch_written(em->w[big]) >= (1u << 16);
     if (apart)
-        tc_job_start(&bigjob, commit_job, &bc);
+        tc_thread_job_start(&bigjob, commit_job, &bc);
     for (int t = 0; t < NREC && !rc; t++)
         if (!(apart && t == big))
             rc = commit_one(em, t, e);
     if (apart) {
         tc_err be;
-        int brc = tc_job_join(&bigjob, &be);
+        int brc = tc_thread_job_join(&bigjob, &be);
         if (!rc && brc) {
             *e = be;
             rc = brc;
         }
     }
     tc_err ke;
-    int found = checking ? tc_job_join(&keys, &ke) : 0;
+    int found = checking ? tc_thread_job_join(&keys, &ke) : 0;
     if (found < 0 && !rc) {
         *e = ke;
         rc = found;
@@ -436,7 +436,7 @@ void tc_emit_abort(tc_emit *em)
         if (em->stage[t][0])
             unlink(em->stage[t]);
     }
-    tc_bgw_abort(em->srcbg);
+    tc_writebehind_abort(em->srcbg);
     tc_digest_free(em->srcdig);
     free_keys(em);
     free(em->kids);

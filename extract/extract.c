@@ -17,17 +17,11 @@
 #include "extract/profile.h"
 #include "extract/xml.h"
 
-static int is_live(const char *s)
-{
-    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0 ||
-           strstr(s, "dbname=") != NULL;
-}
-
 int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err *e)
 {
     if (gzip)
         *gzip = 0;
-    if (is_live(source)) {
+    if (tc_is_conninfo(source)) {
         *kind = TC_SRC_LIVE;
         return 0;
     }
@@ -89,45 +83,6 @@ int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e)
     return TC_EUSAGE;
 }
 
-void tc_extract_display_name(const char *source, char *buf, size_t n)
-{
-    if (!is_live(source)) {
-        snprintf(buf, n, "%s", source);
-        return;
-    }
-    size_t k = 0;
-    const char *at = strchr(source, '@');
-    const char *scheme = strstr(source, "://");
-    for (const char *p = source; *p && k + 1 < n; p++) {
-        /* postgresql://user:secret@host: drop ":secret" */
-        if (scheme && at && p > scheme + 2 && p < at && *p == ':') {
-            p = at - 1;
-            continue;
-        }
-        /* password=secret (conninfo) or password=secret& (URI query) */
-        if (strncmp(p, "password=", 9) == 0) {
-            const char *v = p + 9;
-            if (*v == '\'') {
-                v++;
-                while (*v && *v != '\'')
-                    v += (*v == '\\' && v[1]) ? 2 : 1;
-                if (*v)
-                    v++;
-            } else {
-                while (*v && *v != ' ' && *v != '&')
-                    v++;
-            }
-            k += (size_t)snprintf(buf + k, n - k, "password=***");
-            if (k >= n)
-                k = n - 1;
-            p = v - 1;
-            continue;
-        }
-        buf[k++] = *p;
-    }
-    buf[k] = '\0';
-}
-
 int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
                       tc_err *e)
 {
@@ -145,7 +100,7 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     }
     tc_emit *em;
     char shown[1024];
-    tc_extract_display_name(source, shown, sizeof(shown));
+    tc_redact_secrets(source, shown, sizeof(shown));
     /* a plain XML file is hashed from the bytes its reader reads; others
      * (gzip, dumps) by a thread reading the file beside the reader */
     int hash = r->kind == TC_SRC_LIVE ? 0 : TC_EMIT_HASH_READ;

@@ -40,10 +40,6 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err
 /* Resolve a profile name ("yb2008") or path to a readable file path. */
 int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e);
 
-/* A source as messages may show it: a connection string loses its
- * password (password=..., or user:password@ in a URI). */
-void tc_extract_display_name(const char *source, char *buf, size_t n);
-
 int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
                       tc_err *e);
 

@@ -25,6 +25,7 @@
 
 #include "core/digest.h"
 #include "core/money.h"
+#include "db/db.h"
 #include "extract/dump_int.h"
 
 #define MAXT 32
@@ -209,15 +210,17 @@ int tc_live_extract(const char *conninfo, const tc_profile *p, tc_emit *em, tc_d
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof(*st));
-    live L = {PQconnectdb(conninfo), "", e};
+    live L = {NULL, "", e};
+    if (!conninfo || !conninfo[0])
+        return tc_fail(e, TC_EUSAGE, "a live source needs a connection string");
+    if (tc_db_connect(&L.c, conninfo, e)) {
+        /* libpq's reason names the host and port, never the password. */
+        return tc_err_hint(e, "check the source's connection string and that the legacy "
+                              "database accepts this account");
+    }
     const char *host = PQhost(L.c);
     snprintf(L.where, sizeof(L.where), "database %s on %s", PQdb(L.c) ? PQdb(L.c) : "?",
              host && host[0] ? host : "the default host");
-    if (PQstatus(L.c) != CONNECTION_OK) {
-        int rc = dbfail(&L, "cannot connect");
-        PQfinish(L.c);
-        return rc;
-    }
     rows *R = NULL;
     tc_digest *d = NULL;
     int rc = rows_open(&R, p, em, st, L.where, e);

@@ -31,7 +31,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 
-#include "core/bgw.h"
+#include "core/writebehind.h"
 #include "core/digest.h"
 #include "core/ident.h"
 #include "core/money.h"
@@ -178,10 +178,10 @@ static const sumdef SUMS[] = {
  *   el(1) nattr(1) line(4) col(4), then per attribute as it came:
  *   k(1) len(2) bytes
  *
- * built in place in the hand-off block (tc_bgw_claim), so the values are
+ * built in place in the hand-off block (tc_writebehind_claim), so the values are
  * copied once.  A line beyond 2^32 wraps in messages, nothing else.
  *
- * (k: the attribute's place in the element's table).  The worker (a tc_bgw,
+ * (k: the attribute's place in the element's table).  The worker (a tc_writebehind,
  * so messages travel in 256 KiB blocks and memory stays flat) converts and
  * validates the values, keeps the open Voucher and BankStatement, collects
  * the Trailer and emits the records.  Messages come in document order, so
@@ -232,7 +232,7 @@ typedef struct state {
     tc_xml_stats *st;
     tc_err pe;                            /* the parser's own refusal */
     int failed;
-    tc_bgw *bg;                           /* messages to the worker */
+    tc_writebehind *bg;                           /* messages to the worker */
     const xmlChar *iname[E_N];            /* interned element names */
     const xmlChar *ins;                   /* the namespace, interned */
     const xmlChar *iattr[E_N][MAXATTR];   /* interned attribute names */
@@ -669,7 +669,7 @@ static int work_element(worker *w, const unsigned char *c, const unsigned char *
     return record_element(w, el, vals);
 }
 
-/* The tc_bgw function: a block of whole messages. */
+/* The tc_writebehind function: a block of whole messages. */
 static int work_block(void *ctx, const void *p, size_t n, tc_err *e)
 {
     worker *w = ctx;
@@ -807,7 +807,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         return;   /* a section: nothing for the worker */
 
     /* the message, written straight into the hand-off block */
-    unsigned char *m = tc_bgw_claim(s->bg, size, &s->pe);
+    unsigned char *m = tc_writebehind_claim(s->bg, size, &s->pe);
     if (!m) {
         /* the worker refused an earlier element (its error is reported), or
          * the hand-off failed (pe says why) */
@@ -833,7 +833,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     m[1] = (unsigned char)kept;
     memcpy(m + 2, &line, 4);
     memcpy(m + 6, &col, 4);
-    tc_bgw_claimed(s->bg, (size_t)(c - m));
+    tc_writebehind_claimed(s->bg, (size_t)(c - m));
 }
 
 static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
@@ -1141,7 +1141,7 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     state_init(s, path, em, st);
-    int rc = tc_bgw_open(&s->bg, WBLOCK, work_block, &s->w, e);
+    int rc = tc_writebehind_open(&s->bg, WBLOCK, work_block, &s->w, e);
     generic_msg[0] = '\0';
     xmlSetGenericErrorFunc(NULL, on_generic);
     /* the parser is made with the first 4 bytes, to tell the encoding */
@@ -1191,9 +1191,9 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
         }
         /* The worker's error, if any, concerns an element before anything
          * the parser refused: it wins.  Then the parser's, then the Trailer. */
-        tc_bgw *bg = s->bg;
+        tc_writebehind *bg = s->bg;
         s->bg = NULL;
-        rc = tc_bgw_close(bg, e);
+        rc = tc_writebehind_close(bg, e);
         if (!rc && s->failed) {
             *e = s->pe;
             rc = s->pe.code ? s->pe.code : TC_EINPUT;
@@ -1207,7 +1207,7 @@ static int extract_sequential(const char *path, tc_emit *em, int feed, tc_xml_st
         }
         xmlFreeParserCtxt(s->ctxt);
     }
-    tc_bgw_abort(s->bg);
+    tc_writebehind_abort(s->bg);
     in_close(&f);
     free(s);
     return rc;
@@ -1462,7 +1462,7 @@ static void run_segment(plan *pl, int k)
     }
     state_init(s, pl->path, g->child, &g->st);
     /* a worker on this thread: every core already has a segment to parse */
-    int rc = tc_bgw_open_sync(&s->bg, WBLOCK, work_block, &s->w, &e);
+    int rc = tc_writebehind_open_sync(&s->bg, WBLOCK, work_block, &s->w, &e);
     char pre[256];
     int pn = 0;
     if (k > 0) {
@@ -1509,9 +1509,9 @@ static void run_segment(plan *pl, int k)
         ok = s->handover_closed;
     /* every byte consumed: the parser's line is one past the newlines */
     g->lines = ok ? line_no(s) - 1 : 0;
-    tc_bgw *bg = s->bg;
+    tc_writebehind *bg = s->bg;
     s->bg = NULL;
-    if (tc_bgw_close(bg, &e))
+    if (tc_writebehind_close(bg, &e))
         ok = 0;
     if (ok && tc_emit_child_finish(g->child, &e))
         ok = 0;

@@ -10,7 +10,7 @@
 
 #include "core/money.h"
 #include "generate/gen_model.h"
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 
 void tc_gen_defaults(tc_gen_options *o)
 {

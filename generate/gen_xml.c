@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/atomic.h"
-#include "core/gz.h"
+#include "core/gzip.h"
 #include "core/money.h"
 #include "generate/gen_int.h"
 
@@ -36,7 +36,7 @@ typedef struct xml_sink {
     gen_sink base;
     const gen_county *c;
     tc_atomic *out;
-    tc_gzw *gz;
+    tc_gzip *gz;
     iconv_t cd;
     int section;
     char voucher[40];      /* voucher being written, "" when none */
@@ -57,7 +57,7 @@ static int flush(xml_sink *x)
     if (x->err || x->len == 0)
         return x->err;
     if (x->gz)
-        x->err = tc_gzw_write(x->gz, x->buf, x->len, x->e);
+        x->err = tc_gzip_write(x->gz, x->buf, x->len, x->e);
     else if (fwrite(x->buf, 1, x->len, tc_atomic_file(x->out)) != x->len)
         x->err = tc_fail(x->e, TC_EIO, "cannot write: %s", strerror(errno));
     x->len = 0;
@@ -339,14 +339,14 @@ static int xml_commit(gen_sink *s, tc_err *e)
     trailer(x);
     int rc = flush(x);
     if (!rc && x->gz) {
-        rc = tc_gzw_close(x->gz, e);
+        rc = tc_gzip_close(x->gz, e);
         x->gz = NULL;
     }
     if (!rc) {
         rc = tc_atomic_commit(x->out, e);
         x->out = NULL;
     }
-    tc_gzw_free(x->gz);
+    tc_gzip_free(x->gz);
     tc_atomic_abort(x->out);
     xml_free(x);
     return rc;
@@ -355,7 +355,7 @@ static int xml_commit(gen_sink *s, tc_err *e)
 static void xml_abort(gen_sink *s)
 {
     xml_sink *x = (xml_sink *)s;
-    tc_gzw_free(x->gz);
+    tc_gzip_free(x->gz);
     tc_atomic_abort(x->out);
     xml_free(x);
 }
@@ -379,7 +379,7 @@ int gen_xml_sink(gen_sink **out, const gen_county *c, const char *path, const ch
     }
     int rc = tc_atomic_open(&x->out, path, e);
     if (!rc && c->gz)
-        rc = tc_gzw_open(&x->gz, 6, tc_gz_sink_file, tc_atomic_file(x->out), e);
+        rc = tc_gzip_open(&x->gz, 6, tc_gzip_sink_file, tc_atomic_file(x->out), e);
     if (rc) {
         xml_abort(&x->base);
         return rc;

@@ -26,7 +26,7 @@
 
 #include "core/money.h"
 #include "generate/gen_int.h"
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 
 static const char *const ddl_common =
     "CREATE TABLE xt_dw (dwbm char(6) PRIMARY KEY, dwmc varchar(60), jzrq date);\n"

@@ -34,9 +34,9 @@
 #include "core/batch.h"
 #include "core/log.h"
 #include "core/record.h"
-#include "load/db.h"
+#include "db/db.h"
 #include "load/load_int.h"
-#include "load/schema.h"
+#include "db/schema.h"
 
 /* Advisory lock class of (county, type); the object is hashtext(county/type). */
 #define LOCK_CLASS "1952673"

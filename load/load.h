@@ -32,7 +32,7 @@
  *
  * A path holding a reconciliation report (reconciliation.json, from
  * `tongchou reconcile`) is loaded into recon_report, recon_fund and
- * recon_finding instead, once per file digest (load/report.c).
+ * recon_finding instead, once per file digest (load/reconciliation.c).
  *
  * Memory: one COPY buffer and one record; nothing grows with the records.
  */

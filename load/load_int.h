@@ -1,5 +1,5 @@
 /*
- * load_int.h - what load.c and report.c share; not part of the interface.
+ * load_int.h - what load.c and reconciliation.c share; not part of the interface.
  */
 #ifndef TC_LOAD_INT_H
 #define TC_LOAD_INT_H

@@ -17,7 +17,7 @@
 
 #include "core/digest.h"
 #include "core/merkle.h"
-#include "load/db.h"
+#include "db/db.h"
 
 static int mirror_line(PGconn *c, const char *scope, const char *line, long long have,
                        long long lineno, int *added, tc_err *e)

@@ -26,9 +26,9 @@
 #include "extract/extract.h"
 #include "load/load.h"
 #include "load/mirror.h"
-#include "load/pgserver.h"
-#include "load/schema.h"
-#include "load/transfer.h"
+#include "db/pgserver.h"
+#include "db/schema.h"
+#include "transfer/transfer.h"
 #include "mappings/mapset.h"
 #include "reconcile/reconcile.h"
 #include "transform/map.h"
@@ -480,7 +480,7 @@ static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *
         db = "";   /* libpq's own defaults: PG* */
     if (db) {
         snprintf(conninfo, n, "%s", db);
-        tc_extract_display_name(db, R->r->db, sizeof(R->r->db));
+        tc_redact_secrets(db, R->r->db, sizeof(R->r->db));
         return 0;
     }
     char dir[P];

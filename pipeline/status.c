@@ -20,8 +20,8 @@
 #include "core/audit.h"
 #include "core/sign.h"
 #include "core/version.h"
-#include "load/db.h"
-#include "load/pgserver.h"
+#include "db/db.h"
+#include "db/pgserver.h"
 #include "reconcile/report.h"
 
 static const char *str(json_t *j) { return json_is_string(j) ? json_string_value(j) : ""; }

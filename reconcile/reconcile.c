@@ -14,7 +14,7 @@
  * reader keeps no per-record state: sums per fund and period, and a group
  * only for a payer whose record is not paid exactly (arrears or an
  * overpayment).  Natural keys, taken in the source's own codes from the
- * lineage columns, go to extract/keys.h, which spills 128-bit hashes to an
+ * lineage columns, go to core/keys.h, which spills 128-bit hashes to an
  * unlinked file; when it reports repeated keys, the batch is read a second
  * time to fetch those records for the DUPLICATE_RECORD findings.
  */
@@ -28,7 +28,7 @@
 #include "core/batch.h"
 #include "core/hash.h"
 #include "core/ident.h"
-#include "extract/keys.h"
+#include "core/keys.h"
 
 /* ============================================================ group tables */
 

@@ -21,7 +21,7 @@
  * State grows with the groups (county x fund x account x period, vouchers,
  * bank items, payers in arrears), never with the contribution or personal
  * account records; natural-key duplicates are found with spilled hashes
- * (extract/keys.h).  What is computed from a batch is provisional until the
+ * (core/keys.h).  What is computed from a batch is provisional until the
  * batch ended cleanly: tc_reconcile_add_batch() fails, and the caller
  * writes nothing, when any batch does not verify to its end.
  */

@@ -4,7 +4,7 @@
 #   tc_pg_start TONGCHOU [DIR]   # starts it, sets PGHOST PGPORT PGUSER,
 #                                # stops and removes it when the shell exits
 #
-# It is the server of `tongchou db` (load/pgserver.c): initdb + pg_ctl in a
+# It is the server of `tongchou db` (db/pgserver.c): initdb + pg_ctl in a
 # folder, Unix socket only, run as 'postgres' when we are root, fsync off
 # (test data only).  DIR defaults to a new folder under $TMPDIR.
 

@@ -163,6 +163,7 @@ static void test_good_trail(void **state)
     assert_null(strstr(t, "hunter2"));
     assert_null(strstr(t, "secret"));
     assert_non_null(strstr(t, "\"--password\",\"[redacted]\""));
+    assert_non_null(strstr(t, "\"--db\",\"postgresql://loader@db.example/city\""));
     /* the first entry chains to the empty tree, and is canonical */
     assert_int_equal(strncmp(t, "{\"args\":[", 9), 0);
     assert_non_null(strstr(t, "\"prev\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495"
@@ -179,7 +180,7 @@ static void test_good_trail(void **state)
     assert_non_null(strstr(t, d1));
     assert_non_null(strstr(t, d5));
     /* a live source is recorded without a digest */
-    assert_non_null(strstr(t, "\"digest\":null,\"file\":\"[redacted]\""));
+    assert_non_null(strstr(t, "\"digest\":null,\"file\":\"dbname=legacy password=***\""));
     /* keys */
     assert_non_null(strstr(t, tc_signer_id(county)));
     assert_non_null(strstr(t, tc_signer_id(city)));

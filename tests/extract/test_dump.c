@@ -381,10 +381,10 @@ static void test_live(void **state)
     }
     /* the password never shows */
     char shown[2048];
-    tc_extract_display_name(conninfo, shown, sizeof(shown));
+    tc_redact_secrets(conninfo, shown, sizeof(shown));
     assert_null(strstr(shown, "not used"));
     assert_non_null(strstr(shown, "password=***"));
-    tc_extract_display_name("postgresql://u:s3cret@db.example/yb?sslmode=verify-full", shown,
+    tc_redact_secrets("postgresql://u:s3cret@db.example/yb?sslmode=verify-full", shown,
                             sizeof(shown));
     assert_string_equal(shown, "postgresql://u@db.example/yb?sslmode=verify-full");
     /* a database without the profile's tables */

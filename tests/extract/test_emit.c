@@ -11,7 +11,7 @@
 #include "core/batch.h"
 #include "core/digest.h"
 #include "extract/emit.h"
-#include "extract/keys.h"
+#include "core/keys.h"
 
 enum { T_CONTRIB = 4 };
 

@@ -18,7 +18,7 @@
 #include "core/digest.h"
 #include "core/money.h"
 #include "generate/gen.h"
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 #include "tests/support/pgtest.h"
 
 static char *tmp;

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 
 #include "core/batch.h"
-#include "load/db.h"
+#include "db/db.h"
 #include "load/load.h"
-#include "load/schema.h"
+#include "db/schema.h"
 #include "mappings/mapset.h"
 #include "tests/support/cityfix.h"
 #include "tests/support/pgtest.h"

@@ -11,7 +11,7 @@
 #include <libpq-fe.h>
 
 #include "core/money.h"
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 #include "pipeline/demo.h"
 
 static long long fen_of(const char *yuan)

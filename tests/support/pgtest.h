@@ -16,7 +16,7 @@
 
 #include <libpq-fe.h>
 
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 
 int pgtest_setup(void **state);
 int pgtest_teardown(void **state);

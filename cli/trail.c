@@ -1,7 +1,7 @@
 /*
- * record.c - see record.h.
+ * trail.c - see trail.h.
  */
-#include "cli/record.h"
+#include "cli/trail.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,6 @@
 #include "core/audit.h"
 #include "core/log.h"
 #include "core/sign.h"
-#include "extract/extract.h"
 
 void tc_cli_files_add(tc_cli_files *f, const char *path)
 {
@@ -30,7 +29,7 @@ void tc_cli_files_free(tc_cli_files *f)
     f->n = 0;
 }
 
-int tc_cli_record(int argc, char **argv, const char *const *inputs, size_t nin,
+int tc_cli_trail_append(int argc, char **argv, const char *const *inputs, size_t nin,
                   const tc_cli_files *outputs, const char *mappings, const char *records)
 {
     const char *key = getenv("TONGCHOU_KEY");
@@ -48,7 +47,6 @@ int tc_cli_record(int argc, char **argv, const char *const *inputs, size_t nin,
                           .signer = s,
                           .argc = argc,
                           .argv = argv,
-                          .redact = tc_extract_display_name,
                           .inputs = inputs,
                           .ninputs = nin,
                           .outputs = outputs ? (const char *const *)outputs->v : NULL,

@@ -10,7 +10,7 @@
 
 #include "core/digest.h"
 #include "core/sign.h"
-#include "load/transfer.h"
+#include "transfer/transfer.h"
 
 /* Canonical JSON (sorted keys, compact) of doc without "signatures";
  * malloc'd, NULL when out of memory. */

@@ -1,7 +1,7 @@
 /*
- * gz.c - see gz.h.
+ * gzip.c - see gzip.h.
  */
-#include "core/gz.h"
+#include "core/gzip.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,31 +10,31 @@
 
 #include <zlib.h>
 
-const unsigned char tc_gz_header[10] = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff};
+const unsigned char tc_gzip_header[10] = {0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff};
 
 enum { IN_CAP = 1 << 16, OUT_CAP = 1 << 16 };
 
-struct tc_gzw {
+struct tc_gzip {
     z_stream zs;
     uLong crc;
     uint64_t isize;           /* bytes in; gzip keeps them mod 2^32 */
-    tc_gz_sink sink;
+    tc_gzip_sink sink;
     void *ctx;
     size_t in_len;
     unsigned char in[IN_CAP];
     unsigned char out[OUT_CAP];
 };
 
-int tc_gz_sink_file(void *ctx, const void *p, size_t n, tc_err *e)
+int tc_gzip_sink_file(void *ctx, const void *p, size_t n, tc_err *e)
 {
     if (fwrite(p, 1, n, (FILE *)ctx) != n)
         return tc_fail(e, TC_EIO, "cannot write: %s", strerror(errno));
     return 0;
 }
 
-static int gzw_new(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+static int gzw_new(tc_gzip **out, int level, tc_gzip_sink sink, void *ctx, tc_err *e)
 {
-    tc_gzw *z = calloc(1, sizeof(*z));
+    tc_gzip *z = calloc(1, sizeof(*z));
     if (!z)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     /* Raw deflate (-15): we write the gzip framing ourselves. */
@@ -49,27 +49,27 @@ static int gzw_new(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *
     return 0;
 }
 
-int tc_gzw_open_part(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+int tc_gzip_open_part(tc_gzip **out, int level, tc_gzip_sink sink, void *ctx, tc_err *e)
 {
     return gzw_new(out, level, sink, ctx, e);
 }
 
-int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e)
+int tc_gzip_open(tc_gzip **out, int level, tc_gzip_sink sink, void *ctx, tc_err *e)
 {
-    tc_gzw *z;
+    tc_gzip *z;
     int rc = gzw_new(&z, level, sink, ctx, e);
     if (rc)
         return rc;
-    rc = sink(ctx, tc_gz_header, sizeof(tc_gz_header), e);
+    rc = sink(ctx, tc_gzip_header, sizeof(tc_gzip_header), e);
     if (rc) {
-        tc_gzw_free(z);
+        tc_gzip_free(z);
         return rc;
     }
     *out = z;
     return 0;
 }
 
-static int pump(tc_gzw *z, int flush, tc_err *e)
+static int pump(tc_gzip *z, int flush, tc_err *e)
 {
     z->zs.next_in = z->in;
     z->zs.avail_in = (uInt)z->in_len;
@@ -91,7 +91,7 @@ static int pump(tc_gzw *z, int flush, tc_err *e)
     return 0;
 }
 
-int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e)
+int tc_gzip_write(tc_gzip *z, const void *p, size_t n, tc_err *e)
 {
     const unsigned char *s = p;
     z->crc = crc32_z(z->crc, s, n);
@@ -113,7 +113,7 @@ int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-void tc_gz_member_trailer(uint32_t crc, uint64_t len, unsigned char t[8])
+void tc_gzip_member_trailer(uint32_t crc, uint64_t len, unsigned char t[8])
 {
     for (int i = 0; i < 4; i++) {
         t[i] = (unsigned char)(crc >> (8 * i));
@@ -121,28 +121,28 @@ void tc_gz_member_trailer(uint32_t crc, uint64_t len, unsigned char t[8])
     }
 }
 
-int tc_gzw_close(tc_gzw *z, tc_err *e)
+int tc_gzip_close(tc_gzip *z, tc_err *e)
 {
     int rc = pump(z, Z_FINISH, e);
     if (rc == 0) {
         unsigned char t[8];
-        tc_gz_member_trailer((uint32_t)z->crc, z->isize, t);
+        tc_gzip_member_trailer((uint32_t)z->crc, z->isize, t);
         rc = z->sink(z->ctx, t, sizeof(t), e);
     }
-    tc_gzw_free(z);
+    tc_gzip_free(z);
     return rc;
 }
 
-int tc_gzw_close_part(tc_gzw *z, int final, uint32_t *crc, uint64_t *len, tc_err *e)
+int tc_gzip_close_part(tc_gzip *z, int final, uint32_t *crc, uint64_t *len, tc_err *e)
 {
     int rc = pump(z, final ? Z_FINISH : Z_SYNC_FLUSH, e);
     *crc = (uint32_t)z->crc;
     *len = z->isize;
-    tc_gzw_free(z);
+    tc_gzip_free(z);
     return rc;
 }
 
-void tc_gzw_free(tc_gzw *z)
+void tc_gzip_free(tc_gzip *z)
 {
     if (!z)
         return;

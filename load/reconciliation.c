@@ -1,5 +1,5 @@
 /*
- * report.c - the reconciliation results (reconciliation.json, written by
+ * reconciliation.c - the reconciliation results (reconciliation.json, written by
  * `tongchou reconcile`, shared/spec/interfaces.md) into recon_report,
  * recon_fund and recon_finding.
  *
@@ -22,7 +22,7 @@
 
 #include "core/digest.h"
 #include "core/money.h"
-#include "load/db.h"
+#include "db/db.h"
 
 #define LOCK_CLASS "1952674"
 

@@ -21,7 +21,7 @@
  * one of them; a waiver naming a finding the reconciliation does not hold
  * is refused, so a waiver cannot be made in advance for findings to come.
  */
-#include "load/transfer.h"
+#include "transfer/transfer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +29,9 @@
 
 #include "core/atomic.h"
 #include "core/audit.h"
-#include "load/db.h"
-#include "load/schema.h"
-#include "load/transfer_int.h"
+#include "db/db.h"
+#include "db/schema.h"
+#include "transfer/transfer_int.h"
 
 /* ================================================= canonical documents */
 

@@ -1,5 +1,5 @@
 /*
- * record.h - the audit entry of one command run from the command line.
+ * trail.h - the audit entry of one command run from the command line.
  *
  * Every command that reads inputs or changes state appends an entry to the
  * audit trail (core/audit.h) when a signing key is configured: the private
@@ -8,8 +8,8 @@
  * once, that it was not recorded; `tongchou run` always records, with the
  * manifest's key.
  */
-#ifndef TC_CLI_RECORD_H
-#define TC_CLI_RECORD_H
+#ifndef TC_CLI_TRAIL_H
+#define TC_CLI_TRAIL_H
 
 #include <stddef.h>
 
@@ -27,7 +27,7 @@ void tc_cli_files_free(tc_cli_files *f);
  * Returns the exit code to use: 0 when recorded or nothing to record with,
  * else the exit code of the failure (already reported on stderr).
  */
-int tc_cli_record(int argc, char **argv, const char *const *inputs, size_t nin,
+int tc_cli_trail_append(int argc, char **argv, const char *const *inputs, size_t nin,
                   const tc_cli_files *outputs, const char *mappings, const char *records);
 
 #endif

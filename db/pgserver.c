@@ -14,7 +14,7 @@
  * end of postgresql.conf once, at initdb, so a restart by hand with pg_ctl
  * gives the same server.
  */
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,57 +68,6 @@ static int file_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0;
-}
-
-static int is_exec(const char *dir, const char *prog)
-{
-    char p[PATH_MAXLEN];
-    snprintf(p, sizeof(p), "%s/%s", dir, prog);
-    return access(p, X_OK) == 0;
-}
-
-int tc_pg_bindir(char *buf, size_t n, tc_err *e)
-{
-    const char *env = getenv("TONGCHOU_PG_BINDIR");
-    if (env && env[0]) {
-        if (!is_exec(env, "initdb"))
-            return tc_fail(e, TC_EIO, "TONGCHOU_PG_BINDIR=%s holds no initdb", env);
-        snprintf(buf, n, "%s", env);
-        return 0;
-    }
-    /* Debian keeps the server binaries in /usr/lib/postgresql/N/bin. */
-    int best = -1;
-    DIR *d = opendir("/usr/lib/postgresql");
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            char *end;
-            long v = strtol(de->d_name, &end, 10);
-            char cand[PATH_MAXLEN];
-            snprintf(cand, sizeof(cand), "/usr/lib/postgresql/%s/bin", de->d_name);
-            if (*end == '\0' && end != de->d_name && v > best && is_exec(cand, "initdb"))
-                best = (int)v;
-        }
-        closedir(d);
-    }
-    if (best >= 0) {
-        snprintf(buf, n, "/usr/lib/postgresql/%d/bin", best);
-        return 0;
-    }
-    FILE *f = popen("pg_config --bindir 2>/dev/null", "r");
-    if (f) {
-        char line[PATH_MAXLEN] = "";
-        if (fgets(line, sizeof(line), f))
-            line[strcspn(line, "\n")] = '\0';
-        pclose(f);
-        if (line[0] && is_exec(line, "initdb")) {
-            snprintf(buf, n, "%s", line);
-            return 0;
-        }
-    }
-    tc_fail(e, TC_EIO, "cannot find the PostgreSQL server programs (initdb, pg_ctl)");
-    tc_err_hint(e, "install the Debian package postgresql-15, or set TONGCHOU_PG_BINDIR");
-    return TC_EIO;
 }
 
 /* Run a server program (initdb, pg_ctl) as the server account. */
@@ -533,7 +482,7 @@ int tc_pgserver_start(tc_pgserver **out, const char *dir, unsigned flags, tc_err
     init_handle(s);
     s->flags = flags;
     int rc = 0, made = 0;
-    if ((rc = tc_pg_bindir(s->bindir, sizeof(s->bindir), e)) || (rc = pick_account(s, e)))
+    if ((rc = tc_proc_pg_bindir(s->bindir, sizeof(s->bindir), e)) || (rc = pick_account(s, e)))
         goto fail;
     if (dir) {
         if (strlen(dir) >= 900) {
@@ -618,7 +567,7 @@ int tc_pgserver_attach(tc_pgserver **out, const char *dir, tc_err *e)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     init_handle(s);
     int rc;
-    if ((rc = tc_pg_bindir(s->bindir, sizeof(s->bindir), e)) || (rc = pick_account(s, e))) {
+    if ((rc = tc_proc_pg_bindir(s->bindir, sizeof(s->bindir), e)) || (rc = pick_account(s, e))) {
         free(s);
         return rc;
     }

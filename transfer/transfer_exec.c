@@ -50,10 +50,10 @@
 #include <string.h>
 
 #include "core/audit.h"
-#include "load/db.h"
-#include "load/schema.h"
-#include "load/transfer.h"
-#include "load/transfer_int.h"
+#include "db/db.h"
+#include "db/schema.h"
+#include "transfer/transfer.h"
+#include "transfer/transfer_int.h"
 #include "mappings/mapset.h"
 
 #define LOCK_CLASS_PLAN 1952674

@@ -10,7 +10,7 @@
  *   40xxx   transaction rollback (deadlock, serialization)
  * A result without SQLSTATE is libpq's own: the connection broke.
  */
-#include "load/db.h"
+#include "db/db.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 
 #include <libpq-fe.h>
 
-#include "load/pgserver.h"
+#include "db/pgserver.h"
 
 static int exists(const char *p)
 {

@@ -1,14 +1,14 @@
 /*
- * bgr.c - see bgr.h.  Two blocks; the worker fills, the consumer drains.
+ * readahead.c - see readahead.h.  Two blocks; the worker fills, the consumer drains.
  */
-#include "core/bgr.h"
+#include "core/readahead.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct tc_bgr {
-    tc_bgr_fn fn;
+struct tc_readahead {
+    tc_readahead_fn fn;
     void *ctx;
     int cap;
     char *buf[2];
@@ -24,7 +24,7 @@ struct tc_bgr {
 
 static void *worker(void *arg)
 {
-    tc_bgr *b = arg;
+    tc_readahead *b = arg;
     for (int i = 0;; i ^= 1) {
         pthread_mutex_lock(&b->mu);
         while (b->full[i] && !b->quit)
@@ -44,9 +44,9 @@ static void *worker(void *arg)
     }
 }
 
-tc_bgr *tc_bgr_open(int block, tc_bgr_fn fn, void *ctx)
+tc_readahead *tc_readahead_open(int block, tc_readahead_fn fn, void *ctx)
 {
-    tc_bgr *b = calloc(1, sizeof(*b));
+    tc_readahead *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
     b->fn = fn;
@@ -67,7 +67,7 @@ tc_bgr *tc_bgr_open(int block, tc_bgr_fn fn, void *ctx)
     return b;
 }
 
-int tc_bgr_read(tc_bgr *b, char *dst, int cap)
+int tc_readahead_read(tc_readahead *b, char *dst, int cap)
 {
     int i = b->cur;
     pthread_mutex_lock(&b->mu);
@@ -91,7 +91,7 @@ int tc_bgr_read(tc_bgr *b, char *dst, int cap)
     return k;
 }
 
-void tc_bgr_close(tc_bgr *b)
+void tc_readahead_close(tc_readahead *b)
 {
     if (!b)
         return;

@@ -18,13 +18,13 @@
  * (DUPLICATE_RECORD is a finding, not a load failure), and merged counties'
  * codes collide in the city coding, but the lineage never repeats.
  */
-#include "load/schema.h"
+#include "db/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/db.h"
+#include "db/db.h"
 
 /* Advisory lock key (class, object) serializing schema changes. */
 #define LOCK_SCHEMA "SELECT pg_advisory_xact_lock(1952672, 1)"

@@ -1,5 +1,5 @@
 /*
- * gz.h - a gzip writer with fixed bytes, for deterministic outputs.
+ * gzip.h - a gzip writer with fixed bytes, for deterministic outputs.
  *
  * zlib's gzopen() stamps nothing variable either, but we want the header
  * bytes spelled out, because the batch reader (batch.c) refuses any header
@@ -12,8 +12,8 @@
  * Compressed bytes go to a sink callback, so the caller can digest them on
  * their way to the file.
  */
-#ifndef TC_GZ_H
-#define TC_GZ_H
+#ifndef TC_GZIP_H
+#define TC_GZIP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,21 +21,21 @@
 #include "core/err.h"
 
 /* The 10 header bytes every gzip member we write starts with. */
-extern const unsigned char tc_gz_header[10];
+extern const unsigned char tc_gzip_header[10];
 
 /* Receives compressed bytes; returns 0 or a negative TC_E* code. */
-typedef int (*tc_gz_sink)(void *ctx, const void *p, size_t n, tc_err *e);
+typedef int (*tc_gzip_sink)(void *ctx, const void *p, size_t n, tc_err *e);
 
-typedef struct tc_gzw tc_gzw;
+typedef struct tc_gzip tc_gzip;
 
 /* Start a member at compression level (1..9); writes the header. */
-int tc_gzw_open(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e);
+int tc_gzip_open(tc_gzip **out, int level, tc_gzip_sink sink, void *ctx, tc_err *e);
 /* Compress n bytes (buffered internally). */
-int tc_gzw_write(tc_gzw *z, const void *p, size_t n, tc_err *e);
+int tc_gzip_write(tc_gzip *z, const void *p, size_t n, tc_err *e);
 /* Finish the member (deflate end, CRC-32, ISIZE) and free z, even on error. */
-int tc_gzw_close(tc_gzw *z, tc_err *e);
+int tc_gzip_close(tc_gzip *z, tc_err *e);
 /* Free z without finishing (after an error elsewhere).  NULL is a no-op. */
-void tc_gzw_free(tc_gzw *z);
+void tc_gzip_free(tc_gzip *z);
 
 /*
  * Parts of a member.  A gzip member's deflate data may be made of several
@@ -45,16 +45,16 @@ void tc_gzw_free(tc_gzw *z);
  * batch writer uses it to compress records while the header text is not
  * yet known, and to do so on another thread.
  *
- * tc_gzw_open_part() starts a raw part (no gzip header);
- * tc_gzw_close_part() ends it (final: the last part of the member) and
- * gives its CRC-32 and length; tc_gz_member_trailer() writes the 8-byte
+ * tc_gzip_open_part() starts a raw part (no gzip header);
+ * tc_gzip_close_part() ends it (final: the last part of the member) and
+ * gives its CRC-32 and length; tc_gzip_member_trailer() writes the 8-byte
  * CRC/ISIZE trailer for parts combined with crc32_combine().
  */
-int tc_gzw_open_part(tc_gzw **out, int level, tc_gz_sink sink, void *ctx, tc_err *e);
-int tc_gzw_close_part(tc_gzw *z, int final, uint32_t *crc, uint64_t *len, tc_err *e);
-void tc_gz_member_trailer(uint32_t crc, uint64_t len, unsigned char out[8]);
+int tc_gzip_open_part(tc_gzip **out, int level, tc_gzip_sink sink, void *ctx, tc_err *e);
+int tc_gzip_close_part(tc_gzip *z, int final, uint32_t *crc, uint64_t *len, tc_err *e);
+void tc_gzip_member_trailer(uint32_t crc, uint64_t len, unsigned char out[8]);
 
 /* A sink writing to a stdio FILE (ctx is the FILE *). */
-int tc_gz_sink_file(void *ctx, const void *p, size_t n, tc_err *e);
+int tc_gzip_sink_file(void *ctx, const void *p, size_t n, tc_err *e);
 
 #endif

@@ -1,16 +1,16 @@
 /*
- * job.c - see job.h.
+ * thread_job.c - see thread_job.h.
  */
-#include "core/job.h"
+#include "core/thread_job.h"
 
 static void *job_main(void *arg)
 {
-    tc_job *j = arg;
+    tc_thread_job *j = arg;
     j->rc = j->fn(j->arg, &j->e);
     return NULL;
 }
 
-void tc_job_start(tc_job *j, int (*fn)(void *arg, tc_err *e), void *arg)
+void tc_thread_job_start(tc_thread_job *j, int (*fn)(void *arg, tc_err *e), void *arg)
 {
     j->fn = fn;
     j->arg = arg;
@@ -21,7 +21,7 @@ void tc_job_start(tc_job *j, int (*fn)(void *arg, tc_err *e), void *arg)
         job_main(j);
 }
 
-int tc_job_join(tc_job *j, tc_err *e)
+int tc_thread_job_join(tc_thread_job *j, tc_err *e)
 {
     if (j->threaded)
         pthread_join(j->th, NULL);

@@ -1,11 +1,11 @@
 /*
- * bgw.c - see bgw.h.  One mutex, one condition variable, and a ring of
+ * writebehind.c - see writebehind.h.  One mutex, one condition variable, and a ring of
  * NBLK blocks: the producer fills one while the worker works through the
  * ones handed over before it, in order.  Several blocks in flight let the
  * two sides drift apart for a moment - a worker thread that the scheduler
  * put aside, a producer between two bursts - without either waiting.
  */
-#include "core/bgw.h"
+#include "core/writebehind.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,8 +13,8 @@
 
 #define NBLK 4
 
-struct tc_bgw {
-    tc_bgw_fn fn;
+struct tc_writebehind {
+    tc_writebehind_fn fn;
     void *ctx;
     size_t cap;
     unsigned char *blk[NBLK];
@@ -36,7 +36,7 @@ struct tc_bgw {
 
 static void *worker(void *arg)
 {
-    tc_bgw *b = arg;
+    tc_writebehind *b = arg;
     pthread_mutex_lock(&b->mu);
     for (;;) {
         while (!b->n && !b->quit)
@@ -61,11 +61,11 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
+int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e)
 {
     /* the blocks are allocated when the first bytes come: a stream that
      * stays empty (a record type a source does not have) costs nothing */
-    tc_bgw *b = calloc(1, sizeof(*b));
+    tc_writebehind *b = calloc(1, sizeof(*b));
     if (!b)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     b->fn = fn;
@@ -77,16 +77,16 @@ int tc_bgw_open(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
     return 0;
 }
 
-int tc_bgw_open_sync(tc_bgw **out, size_t block, tc_bgw_fn fn, void *ctx, tc_err *e)
+int tc_writebehind_open_sync(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e)
 {
-    int rc = tc_bgw_open(out, block, fn, ctx, e);
+    int rc = tc_writebehind_open(out, block, fn, ctx, e);
     if (!rc)
         (*out)->sync = 1;
     return rc;
 }
 
 /* The producer's block, allocated on first use. */
-static int need_fill(tc_bgw *b, tc_err *e)
+static int need_fill(tc_writebehind *b, tc_err *e)
 {
     if (!b->blk[b->w] && !(b->blk[b->w] = malloc(b->cap)))
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -96,7 +96,7 @@ static int need_fill(tc_bgw *b, tc_err *e)
 
 /* Give the full block to the worker (starting it if need be) and move on
  * to the next block of the ring once the worker is done with it. */
-static int hand_over(tc_bgw *b, tc_err *e)
+static int hand_over(tc_writebehind *b, tc_err *e)
 {
     if (b->sync) {
         int rc = b->fn(b->ctx, b->fill, b->fill_len, e);
@@ -129,7 +129,7 @@ static int hand_over(tc_bgw *b, tc_err *e)
     return need_fill(b, e);
 }
 
-int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e)
+int tc_writebehind_write(tc_writebehind *b, const void *p, size_t n, tc_err *e)
 {
     const unsigned char *s = p;
     if (!b->fill && need_fill(b, e))
@@ -151,7 +151,7 @@ int tc_bgw_write(tc_bgw *b, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e)
+int tc_writebehind_write_record(tc_writebehind *b, const void *p, size_t n, tc_err *e)
 {
     if (n > b->cap)
         return tc_fail(e, TC_EINTERNAL, "a record of %zu bytes does not fit a block", n);
@@ -167,7 +167,7 @@ int tc_bgw_write_record(tc_bgw *b, const void *p, size_t n, tc_err *e)
     return 0;
 }
 
-void *tc_bgw_claim(tc_bgw *b, size_t n, tc_err *e)
+void *tc_writebehind_claim(tc_writebehind *b, size_t n, tc_err *e)
 {
     if (n > b->cap) {
         tc_fail(e, TC_EINTERNAL, "%zu bytes do not fit a block", n);
@@ -180,9 +180,9 @@ void *tc_bgw_claim(tc_bgw *b, size_t n, tc_err *e)
     return b->fill + b->fill_len;
 }
 
-void tc_bgw_claimed(tc_bgw *b, size_t used) { b->fill_len += used; }
+void tc_writebehind_claimed(tc_writebehind *b, size_t used) { b->fill_len += used; }
 
-void *tc_bgw_block(tc_bgw *b, size_t *cap, tc_err *e)
+void *tc_writebehind_block(tc_writebehind *b, size_t *cap, tc_err *e)
 {
     if (!b->fill && need_fill(b, e))
         return NULL;
@@ -190,13 +190,13 @@ void *tc_bgw_block(tc_bgw *b, size_t *cap, tc_err *e)
     return b->fill;
 }
 
-int tc_bgw_put(tc_bgw *b, size_t n, tc_err *e)
+int tc_writebehind_put(tc_writebehind *b, size_t n, tc_err *e)
 {
     b->fill_len = n;
     return n ? hand_over(b, e) : 0;
 }
 
-static void stop(tc_bgw *b)
+static void stop(tc_writebehind *b)
 {
     if (b->started) {
         pthread_mutex_lock(&b->mu);
@@ -208,7 +208,7 @@ static void stop(tc_bgw *b)
     }
 }
 
-static void destroy(tc_bgw *b)
+static void destroy(tc_writebehind *b)
 {
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv);
@@ -217,7 +217,7 @@ static void destroy(tc_bgw *b)
     free(b);
 }
 
-int tc_bgw_close(tc_bgw *b, tc_err *e)
+int tc_writebehind_close(tc_writebehind *b, tc_err *e)
 {
     stop(b);   /* the worker finishes the block it has, then ends */
     int rc = b->rc;
@@ -229,7 +229,7 @@ int tc_bgw_close(tc_bgw *b, tc_err *e)
     return rc;
 }
 
-void tc_bgw_abort(tc_bgw *b)
+void tc_writebehind_abort(tc_writebehind *b)
 {
     if (!b)
         return;

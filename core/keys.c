@@ -17,9 +17,9 @@
  * each under PASS_MAX (by 8 more bits of the hash): flat memory whatever
  * the number of keys.
  */
-#include "extract/keys.h"
+#include "core/keys.h"
 
-#include "core/job.h"
+#include "core/thread_job.h"
 #include "core/spill.h"
 #include "core/vec.h"
 
@@ -432,14 +432,14 @@ int tc_keys_check_all(tc_keys *const *ks, int n, tc_keys_dup *dup, tc_err *e)
      * writes its batches) takes two cores when there are two */
     half h = {ks, n, {0}, {NULL, 0}};
     h.b.dup = &h.dup;
-    tc_job upper;
+    tc_thread_job upper;
     int two = total >= (1L << 18) && sysconf(_SC_NPROCESSORS_ONLN) > 1;
     if (two)
-        tc_job_start(&upper, scan_upper, &h);
+        tc_thread_job_start(&upper, scan_upper, &h);
     int rc = scan(ks, n, 0, two ? NPART / 2 : NPART, visit_best, &b, e);
     if (two) {
         tc_err ue;
-        int urc = tc_job_join(&upper, &ue);
+        int urc = tc_thread_job_join(&upper, &ue);
         if (!rc && urc) {
             *e = ue;
             rc = urc;

@@ -14,8 +14,7 @@
  * (`postgres` by default, TONGCHOU_PG_USER overrides) and the folder is
  * handed to it.
  *
- * Binaries: $TONGCHOU_PG_BINDIR, else `pg_config --bindir`, else the newest
- * /usr/lib/postgresql/N/bin holding initdb.
+ * Binaries: where tc_proc_pg_bindir() (core/proc.h) finds them.
  *
  * An ephemeral server (TC_PGSERVER_EPHEMERAL) is watched by a small guardian
  * process: when the process that started it exits for any reason - a failed
@@ -86,7 +85,5 @@ int tc_pgserver_createdb(tc_pgserver *s, const char *name, const char *encoding,
  */
 int tc_pgserver_run(tc_pgserver *s, const char *const *argv, const char *out_path, tc_err *e);
 
-/* Locate the PostgreSQL binaries folder (see above) into buf. */
-int tc_pg_bindir(char *buf, size_t n, tc_err *e);
 
 #endif
