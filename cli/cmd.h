@@ -1,11 +1,18 @@
 /*
- * cmd.h - the front end's command table.
+ * cmd.h - the front end's commands, their table and the helpers they share.
  *
  * Each subcommand is a thin main (shared/style.md, habit 1): it parses its
  * options into a struct, calls one library function, and maps the result to
- * an exit code with tc_log_fail().  Its help text lives in the table in
- * tongchou.c, the one source for `tongchou CMD --help`, `tongchou help CMD`
- * and, later, the man page.
+ * an exit code with tc_log_fail().  Each cmd_X.c defines its own descriptor,
+ * tc_cmd_X: name, function and help text, kept next to the code they
+ * describe; that text is the one source for `tongchou X --help`, `tongchou
+ * help X`, the man page and the bash completion.  commands.c lists the
+ * descriptors in a table; the helpers (options.c) take a descriptor, so no
+ * command depends on the table or on another command.
+ *
+ *   tongchou.c (main) -> commands.c, docgen.c, options.c
+ *   docgen.c          -> commands.c
+ *   commands.c        -> cmd_*.c -> options.c, trail.c
  */
 #ifndef TC_CLI_CMD_H
 #define TC_CLI_CMD_H
@@ -21,24 +28,25 @@ typedef struct tc_command {
     const char *help;       /* options and details, may be "" */
 } tc_command;
 
-/* The command table, and how many commands it has. */
-const tc_command *tc_cli_commands(size_t *n);
+/* The command table, in the order of `tongchou --help`, and how many
+ * commands it has (commands.c). */
+const tc_command *const *tc_cli_commands(size_t *n);
+
+/* Find a command by name (NULL when unknown). */
+const tc_command *tc_cli_find(const char *name);
 
 /* tongchou(1) in troff, and the bash completion, from the table (docgen.c). */
 void tc_cli_man(FILE *f);
 void tc_cli_completion(FILE *f);
 
-/* Find a command by name (NULL when unknown). */
-const tc_command *tc_cli_find(const char *name);
-
-/* Print the command's help to stdout. */
+/* Print the command's help to stdout (options.c, as are the three below). */
 void tc_cli_help(const tc_command *c);
 
 /*
- * When argv holds -h or --help, print the help of `name` and return 1;
- * cmd_* functions start with `if (tc_cli_wants_help(...)) return 0;`.
+ * When argv holds -h or --help, print the help of c and return 1;
+ * cmd_* functions start with `if (tc_cli_wants_help(&tc_cmd_X, ...)) return 0;`.
  */
-int tc_cli_wants_help(const char *name, int argc, char **argv);
+int tc_cli_wants_help(const tc_command *c, int argc, char **argv);
 
 /*
  * The words of `tongchou NAME -m MAPPINGS -o DIR [-q] INPUT...` (map,
@@ -46,13 +54,14 @@ int tc_cli_wants_help(const char *name, int argc, char **argv);
  * success and -1; otherwise the usage error is reported and its exit code
  * returned.  what names the inputs in the message ("batch").
  */
-int tc_cli_set_out_inputs(const char *name, const char *what, int argc, char **argv,
+int tc_cli_set_out_inputs(const tc_command *c, const char *what, int argc, char **argv,
                           const char **set, const char **outdir, int *first);
 
-/* Report a usage error for `name` and return the usage exit code. */
-int tc_cli_usage_error(const char *name, const char *fmt, ...)
+/* Report a usage error for c, with its synopsis, and return the usage exit code. */
+int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The commands: each cmd_X.c defines cmd_X and its descriptor tc_cmd_X. */
 int cmd_batch(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
@@ -67,5 +76,20 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
+
+extern const tc_command tc_cmd_batch;
+extern const tc_command tc_cmd_db;
+extern const tc_command tc_cmd_extract;
+extern const tc_command tc_cmd_mappings;
+extern const tc_command tc_cmd_map;
+extern const tc_command tc_cmd_generate;
+extern const tc_command tc_cmd_keygen;
+extern const tc_command tc_cmd_audit;
+extern const tc_command tc_cmd_reconcile;
+extern const tc_command tc_cmd_load;
+extern const tc_command tc_cmd_run;
+extern const tc_command tc_cmd_status;
+extern const tc_command tc_cmd_demo;
+extern const tc_command tc_cmd_transfer;
 
 #endif

@@ -125,16 +125,44 @@ static int sign_with(const aopts *a, const char *sub, long long seq, tc_err *e)
     return rc;
 }
 
+const tc_command tc_cmd_audit = {
+    "audit", cmd_audit, "show|verify|checkpoint|cosign|prove|repair [OPTIONS]",
+    "the signed audit trail: show it, verify it, checkpoint it, prove an entry",
+    "  show                      print the trail readably (identity numbers masked)\n"
+    "  verify [FILE...]          check, with public keys only, every entry's\n"
+    "                            signature and chain, the checkpoint and proofs\n"
+    "                            given, and that each FILE is the one recorded;\n"
+    "                            every problem is listed, exit 5 naming the first\n"
+    "                            bad entry\n"
+    "  checkpoint -o FILE        write a signed checkpoint (c2sp.org/tlog-checkpoint)\n"
+    "                            of the whole trail, signed by each --key\n"
+    "  cosign --checkpoint FILE  add one more --key's signature to a checkpoint\n"
+    "  prove N --checkpoint CP -o FILE  the inclusion proof of entry N\n"
+    "                            (c2sp.org/tlog-proof@v1)\n"
+    "  repair                    cut a torn last line (a crash mid-append) off the\n"
+    "                            trail, keeping its bytes in TRAIL.torn\n"
+    "\n"
+    "  -t, --trail FILE      the trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
+    "  -k, --key FILE        a private key to sign with (repeatable)\n"
+    "  -p, --pub FILE        a trusted public key (repeatable)\n"
+    "      --require FILE    a public key whose signature the checkpoint must carry\n"
+    "      --origin TEXT     the checkpoint's origin (verify: the one expected)\n"
+    "  -c, --checkpoint FILE a checkpoint to verify, prove against or cosign\n"
+    "      --proof FILE      an inclusion proof to verify (repeatable)\n"
+    "      --rerun           re-run the last recorded reconcile on its recorded\n"
+    "                            inputs; its reports must be byte for byte the same\n"
+    "  -o, --output FILE     where checkpoint and prove write\n"};
+
 int cmd_audit(int argc, char **argv)
 {
-    if (tc_cli_wants_help("audit", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_audit, argc, argv))
         return 0;
     aopts a;
     memset(&a, 0, sizeof(a));
     if (parse(&a, argc, argv))
-        return tc_cli_usage_error("audit", "unknown option, or more than %d of one", MAXN);
+        return tc_cli_usage_error(&tc_cmd_audit, "unknown option, or more than %d of one", MAXN);
     if (optind == argc)
-        return tc_cli_usage_error("audit", "name a subcommand");
+        return tc_cli_usage_error(&tc_cmd_audit, "name a subcommand");
     const char *sub = argv[optind++];
     int rest = argc - optind, rc;
     tc_err e;
@@ -144,7 +172,8 @@ int cmd_audit(int argc, char **argv)
         rc = tc_audit_show(a.trail, stdout, &e);
     } else if (strcmp(sub, "verify") == 0) {
         if (a.npubs == 0)
-            return tc_cli_usage_error("audit", "verify needs the trusted public keys (--pub)");
+            return tc_cli_usage_error(&tc_cmd_audit,
+                                      "verify needs the trusted public keys (--pub)");
         if ((rc = verify(&a, argv + optind, rest, &e)) == 1)
             return TC_EXIT_INTEGRITY;
     } else if (strcmp(sub, "checkpoint") == 0 && rest == 0 && a.nkeys && a.out) {
@@ -155,7 +184,7 @@ int cmd_audit(int argc, char **argv)
         char *end;
         long long seq = strtoll(argv[optind], &end, 10);
         if (*end || seq < 1)
-            return tc_cli_usage_error("audit", "prove takes an entry number, 1 or more");
+            return tc_cli_usage_error(&tc_cmd_audit, "prove takes an entry number, 1 or more");
         rc = sign_with(&a, sub, seq, &e);
     } else if (strcmp(sub, "repair") == 0 && rest == 0) {
         long long cut = 0;
@@ -164,7 +193,7 @@ int cmd_audit(int argc, char **argv)
         else if (!rc)
             tc_log_info("nothing torn in %s", a.trail);
     } else {
-        return tc_cli_usage_error("audit", "'%s' is not an audit subcommand, or lacks an "
+        return tc_cli_usage_error(&tc_cmd_audit, "'%s' is not an audit subcommand, or lacks an "
                                   "option it needs (see tongchou audit --help)", sub);
     }
     return rc ? tc_log_fail(&e) : 0;

@@ -84,23 +84,31 @@ static int show(const char *path, int raw, tc_err *e)
     return rc;
 }
 
+const tc_command tc_cmd_batch = {
+    "batch", cmd_batch, "[--raw] show|verify BATCH...",
+    "look inside batch files",
+    "  show BATCH     print the header, the records as tab-separated text and\n"
+    "                 the trailer (identity numbers masked unless --raw)\n"
+    "  verify BATCH   read every batch to the end and check its trailer:\n"
+    "                 count, control totals, digest; exit 5 on any mismatch\n"};
+
 int cmd_batch(int argc, char **argv)
 {
-    if (tc_cli_wants_help("batch", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_batch, argc, argv))
         return 0;
     static const struct option opts[] = {{"raw", no_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
     int raw = 0, c;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         if (c != 'r')
-            return tc_cli_usage_error("batch", "unknown option");
+            return tc_cli_usage_error(&tc_cmd_batch, "unknown option");
         raw = 1;
     }
     if (argc - optind < 2)
-        return tc_cli_usage_error("batch", "say show or verify, and name at least one batch");
+        return tc_cli_usage_error(&tc_cmd_batch, "say show or verify, and name at least one batch");
     const char *verb = argv[optind];
     int is_show = strcmp(verb, "show") == 0;
     if (!is_show && strcmp(verb, "verify") != 0)
-        return tc_cli_usage_error("batch", "unknown verb '%s'", verb);
+        return tc_cli_usage_error(&tc_cmd_batch, "unknown verb '%s'", verb);
     tc_err e;
     for (int i = optind + 1; i < argc; i++) {
         tc_err_clear(&e);

@@ -28,9 +28,23 @@ static void shell_quote(const char *s)
     putchar('\'');
 }
 
+const tc_command tc_cmd_db = {
+    "db", cmd_db, "start|stop|status|env DIR | init|upgrade [--db DB]",
+    "a private PostgreSQL server in a folder; the city database's schema",
+    "  init         create schema tongchou, its tables and roles (idempotent)\n"
+    "  upgrade      apply the schema steps the database lacks\n"
+    "  --db DB      libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
+    "  start DIR    create (initdb) and start a server in DIR, Unix socket only,\n"
+    "               and print its connection string on stdout\n"
+    "  stop DIR     stop the server running in DIR\n"
+    "  status DIR   say whether a server runs in DIR (exit 0) or not (exit 4)\n"
+    "  env DIR      print PGHOST, PGPORT and PGUSER as shell assignments\n"
+    "\n"
+    "  --fast       fsync=off and friends: for tests and throwaway data only\n"};
+
 int cmd_db(int argc, char **argv)
 {
-    if (tc_cli_wants_help("db", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_db, argc, argv))
         return 0;
     static const struct option opts[] = {
         {"fast", no_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'}, {0, 0, 0, 0}};
@@ -43,7 +57,7 @@ int cmd_db(int argc, char **argv)
         else if (c == 'd')
             db = optarg;
         else
-            return tc_cli_usage_error("db", "unknown option");
+            return tc_cli_usage_error(&tc_cmd_db, "unknown option");
     }
     tc_err e;
     tc_err_clear(&e);
@@ -55,8 +69,8 @@ int cmd_db(int argc, char **argv)
         return 0;
     }
     if (argc - optind != 2)
-        return tc_cli_usage_error("db", "expected init, upgrade, or an action (start, stop, "
-                                        "status, env) and a folder");
+        return tc_cli_usage_error(&tc_cmd_db, "expected init, upgrade, or an action (start, stop, "
+                                              "status, env) and a folder");
     const char *act = argv[optind], *dir = argv[optind + 1];
     tc_pgserver *s = NULL;
     int rc;
@@ -95,5 +109,5 @@ int cmd_db(int argc, char **argv)
         tc_pgserver_detach(s);
         return 0;
     }
-    return tc_cli_usage_error("db", "unknown action '%s' (start, stop, status, env)", act);
+    return tc_cli_usage_error(&tc_cmd_db, "unknown action '%s' (start, stop, status, env)", act);
 }

@@ -10,9 +10,22 @@
 #include "core/log.h"
 #include "pipeline/demo.h"
 
+const tc_command tc_cmd_demo = {
+    "demo", cmd_demo, "[-n RECORDS] [--keep-db] [DIR]",
+    "the example city's whole handover, start to finish",
+    "  -n, --records N   contribution records per county (default 20000)\n"
+    "  -k, --keep-db     leave the embedded database running, and say how to reach it\n"
+    "  -j, --jobs N      counties at once (default: the number of cores)\n"
+    "\n"
+    "In DIR (default demo/): generates the example city (city/, with its answer\n"
+    "key), makes two key pairs (keys/maker, keys/checker), writes the manifest\n"
+    "city.ini, runs the whole pipeline on an embedded PostgreSQL server (work/),\n"
+    "plans, approves and executes the transfer, verifies the audit trail, and\n"
+    "prints the transfer and findings per county and where the reports are.\n"};
+
 int cmd_demo(int argc, char **argv)
 {
-    if (tc_cli_wants_help("demo", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_demo, argc, argv))
         return 0;
     static const struct option opts[] = {{"records", required_argument, NULL, 'n'},
                                          {"keep-db", no_argument, NULL, 'k'},
@@ -25,15 +38,15 @@ int cmd_demo(int argc, char **argv)
         case 'n': o.records = strtoull(optarg, NULL, 10); break;
         case 'k': o.keep_db = 1; break;
         case 'j': o.jobs = atoi(optarg); break;
-        default: return tc_cli_usage_error("demo", "unknown option");
+        default: return tc_cli_usage_error(&tc_cmd_demo, "unknown option");
         }
     }
     if (optind < argc - 1)
-        return tc_cli_usage_error("demo", "name at most one folder");
+        return tc_cli_usage_error(&tc_cmd_demo, "name at most one folder");
     if (optind == argc - 1)
         o.dir = argv[optind];
     if (o.records < 100)
-        return tc_cli_usage_error("demo", "-n takes 100 records or more");
+        return tc_cli_usage_error(&tc_cmd_demo, "-n takes 100 records or more");
     tc_err e;
     tc_err_clear(&e);
     if (tc_demo(&o, stdout, &e))

@@ -24,9 +24,26 @@ static const char *kind_name(tc_source_kind k)
     return k == TC_SRC_XML ? "handover XML" : k == TC_SRC_DUMP ? "dump" : "live database";
 }
 
+const tc_command tc_cmd_extract = {
+    "extract", cmd_extract, "[--profile P] -o DIR SOURCE...",
+    "read county sources into batches, one per record type per county",
+    "  -o, --output DIR   folder for the batches (must exist)\n"
+    "  -p, --profile P    profile for legacy databases: a file, or the name of a\n"
+    "                     shipped one (default yb2008; see docs/profiles.md)\n"
+    "  -q, --quiet        say nothing but errors\n"
+    "\n"
+    "A SOURCE is a handover XML file (.xml, .xml.gz; UTF-8 or GB18030), a pg_dump\n"
+    "dump (plain .sql or .sql.gz, or custom format), told apart by content, or\n"
+    "a live legacy database (a postgresql:// URI or a conninfo with dbname=),\n"
+    "read in one REPEATABLE READ snapshot and re-counted in it.\n"
+    "Each source's batches (DIR/<county>.<type>.tcb) appear together or not at\n"
+    "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
+    "and what was expected, and leaves nothing behind.  The paths of the batches\n"
+    "written go to stdout, one per line.\n"};
+
 int cmd_extract(int argc, char **argv)
 {
-    if (tc_cli_wants_help("extract", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_extract, argc, argv))
         return 0;
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                          {"profile", required_argument, NULL, 'p'},
@@ -39,16 +56,16 @@ int cmd_extract(int argc, char **argv)
         case 'o': o.outdir = optarg; break;
         case 'p': o.profile = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
-        default: return tc_cli_usage_error("extract", "unknown option");
+        default: return tc_cli_usage_error(&tc_cmd_extract, "unknown option");
         }
     }
     if (!o.outdir)
-        return tc_cli_usage_error("extract", "name the output folder with -o DIR");
+        return tc_cli_usage_error(&tc_cmd_extract, "name the output folder with -o DIR");
     if (optind == argc)
-        return tc_cli_usage_error("extract", "name at least one source");
+        return tc_cli_usage_error(&tc_cmd_extract, "name at least one source");
     struct stat st;
     if (stat(o.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tc_cli_usage_error("extract", "output folder %s does not exist", o.outdir);
+        return tc_cli_usage_error(&tc_cmd_extract, "output folder %s does not exist", o.outdir);
 
     int worst = 0;
     tc_cli_files out = {0};

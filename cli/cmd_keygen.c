@@ -11,9 +11,20 @@
 #include "core/log.h"
 #include "core/sign.h"
 
+const tc_command tc_cmd_keygen = {
+    "keygen", cmd_keygen, "[--alg ed25519|sm2] -o NAME",
+    "make a signing key pair for the audit trail",
+    "  -a, --alg ALG      ed25519 (default) or sm2 (SM2 with SM3, ID 1234567812345678)\n"
+    "  -o, --output NAME  write NAME.key (private, PKCS#8 PEM, mode 0600) and\n"
+    "                     NAME.pub (public, PEM)\n"
+    "\n"
+    "Prints the key id (\"ed25519:\" or \"sm2:\" and 16 hex digits of the SHA-256\n"
+    "of the public key).  Every command that signs refuses a private key that\n"
+    "group or others may read.  See docs/audit.md.\n"};
+
 int cmd_keygen(int argc, char **argv)
 {
-    if (tc_cli_wants_help("keygen", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_keygen, argc, argv))
         return 0;
     static const struct option opts[] = {{"alg", required_argument, NULL, 'a'},
                                          {"output", required_argument, NULL, 'o'},
@@ -26,11 +37,12 @@ int cmd_keygen(int argc, char **argv)
         case 'a': alg_name = optarg; break;
         case 'o': out = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
-        default: return tc_cli_usage_error("keygen", "unknown option");
+        default: return tc_cli_usage_error(&tc_cmd_keygen, "unknown option");
         }
     }
     if (!out || optind != argc)
-        return tc_cli_usage_error("keygen", "name the key pair with -o NAME, and nothing else");
+        return tc_cli_usage_error(&tc_cmd_keygen,
+                                  "name the key pair with -o NAME, and nothing else");
     tc_err e;
     tc_err_clear(&e);
     tc_sign_alg alg;

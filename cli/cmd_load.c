@@ -61,9 +61,30 @@ static void on_check(void *arg, const tc_load_check *k)
            k->ok ? k->id : k->problem);
 }
 
+const tc_command tc_cmd_load = {
+    "load", cmd_load, "[--db DB] [--replace] BATCH... | --retry-failed | --status | --verify",
+    "load city-coded batches into the city database, exactly once each",
+    "Each batch is loaded by COPY in one transaction that checks count(*) and\n"
+    "the sum of every amount column against the batch's trailer (a difference\n"
+    "rolls back, exit 5) and registers the batch complete.  A batch already\n"
+    "loaded is skipped; a different batch of the same county and record type is\n"
+    "refused unless --replace.  A failed batch leaves nothing behind and is\n"
+    "recorded with its error; the next batch is tried.  stdout: one line per\n"
+    "batch: outcome, county, type, records, path.  A reconciliation.json (from\n"
+    "reconcile) given as a BATCH goes into the reconciliation tables, once.\n"
+    "\n"
+    "      --db DB          libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
+    "      --replace        replace a loaded batch of the same county and type\n"
+    "      --retry-failed   load again every batch with an open failure\n"
+    "      --status         list the batches with an open failure (exit 1 if any)\n"
+    "      --verify         re-check every loaded batch against its trailer\n"
+    "  -q, --quiet          say nothing but errors\n"
+    "\n"
+    "The schema must be there first: tongchou db init (docs/database.md).\n"};
+
 int cmd_load(int argc, char **argv)
 {
-    if (tc_cli_wants_help("load", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_load, argc, argv))
         return 0;
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'}, {"replace", no_argument, NULL, 'r'},
@@ -76,10 +97,11 @@ int cmd_load(int argc, char **argv)
         else if (c == 'r') o.replace = 1;
         else if (c == 'R' || c == 's' || c == 'v') mode = c;
         else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
-        else return tc_cli_usage_error("load", "unknown option");
+        else return tc_cli_usage_error(&tc_cmd_load, "unknown option");
     }
     if ((mode != 0) != (optind == argc))
-        return tc_cli_usage_error("load", "name batches, or give --retry-failed, --status or --verify");
+        return tc_cli_usage_error(&tc_cmd_load, "name batches, or give --retry-failed, "
+                                                "--status or --verify");
     tc_err e;
     tc_err_clear(&e);
     tc_load_stats st = {0};

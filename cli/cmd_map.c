@@ -27,12 +27,27 @@ static void report(void *arg, const tc_map_group *g)
                 g->region[0] ? g->region : "(no region)", g->in, g->out, g->rejected);
 }
 
+const tc_command tc_cmd_map = {
+    "map", cmd_map, "-m MAPPINGS -o DIR BATCH...",
+    "turn county codes into the city coding; unmapped records go to rejects",
+    "  -m, --mappings DIR  the mapping set (shared/spec/mappings.md)\n"
+    "  -o, --output DIR    folder for the city batches (must exist)\n"
+    "  -q, --quiet         say nothing but errors\n"
+    "\n"
+    "Each county-coded batch (from extract) becomes DIR/<region>.<type>.tcb,\n"
+    "with the county's codes kept beside the city's (src_* columns), and the\n"
+    "records no rule covers DIR/<county>.<type>.rejects.tcb, with the dimension,\n"
+    "code and date that failed (exit 1).  Once the set is fixed, map the\n"
+    "rejects batch into the same folder: its records rejoin the city batch in\n"
+    "their original order, byte for byte as a clean run.  Records and amounts\n"
+    "in must equal out plus rejected, or nothing is written (exit 5).\n"};
+
 int cmd_map(int argc, char **argv)
 {
-    if (tc_cli_wants_help("map", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_map, argc, argv))
         return 0;
     const char *set, *out;
-    int first, code = tc_cli_set_out_inputs("map", "batch", argc, argv, &set, &out, &first);
+    int first, code = tc_cli_set_out_inputs(&tc_cmd_map, "batch", argc, argv, &set, &out, &first);
     if (code >= 0)
         return code;
     tc_err e;

@@ -28,12 +28,24 @@ static int cmp_unc(const void *a, const void *b)
     return c;
 }
 
+const tc_command tc_cmd_mappings = {
+    "mappings", cmd_mappings, "check MAPPINGS [BATCH...]",
+    "check a mapping set, and the codes batches use that it does not cover",
+    "  check MAPPINGS   read and check the set (shared/spec/mappings.md): a\n"
+    "                   malformed row, an overlapping or duplicate rule, a\n"
+    "                   target missing from the city lists or a '*' rule that\n"
+    "                   can never apply is refused with its file and line\n"
+    "                   (exit 3); prints the set's digest and rule counts\n"
+    "  BATCH...         county-coded batches (from extract): prints each code in\n"
+    "                   use that no rule covers, per county and dimension, with\n"
+    "                   its records and amount; exit 1 when there is any\n"};
+
 int cmd_mappings(int argc, char **argv)
 {
-    if (tc_cli_wants_help("mappings", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_mappings, argc, argv))
         return 0;
     if (argc < 3 || strcmp(argv[1], "check") != 0)
-        return tc_cli_usage_error("mappings", "expected: mappings check MAPPINGS [BATCH...]");
+        return tc_cli_usage_error(&tc_cmd_mappings, "expected: mappings check MAPPINGS [BATCH...]");
     tc_err e;
     tc_err_clear(&e);
     tc_mapset *m;

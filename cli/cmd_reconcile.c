@@ -18,21 +18,40 @@ static void wrote(void *arg, const char *path)
     tc_cli_files_add(arg, path);
 }
 
+const tc_command tc_cmd_reconcile = {
+    "reconcile", cmd_reconcile, "-m MAPPINGS -o DIR BATCH...",
+    "run every check of the reconciliation and write its reports",
+    "  -m, --mappings DIR  the mapping set the batches were mapped with\n"
+    "  -o, --output DIR    folder for the reports (must exist)\n"
+    "  -q, --quiet         say nothing but errors\n"
+    "\n"
+    "Reads city-coded batches (from map), of any counties, and writes\n"
+    "DIR/reconciliation.json, findings.csv, arrears.csv (the whole employer\n"
+    "arrears schedule), reconciliation.html and reconciliation.xlsx\n"
+    "(shared/spec/interfaces.md), printing their paths.\n"
+    "A city's MAPPINGS/city/severity.csv (code,severity) overrides which\n"
+    "findings block.  Exit 0 clean, 1 findings, 3 bad input, 5 a batch that\n"
+    "does not verify (then nothing is written).\n"};
+
 int cmd_reconcile(int argc, char **argv)
 {
-    if (tc_cli_wants_help("reconcile", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_reconcile, argc, argv))
         return 0;
     const char *set, *out;
-    int first, code = tc_cli_set_out_inputs("reconcile", "city-coded batch", argc, argv, &set,
-                                            &out, &first);
+    int first, code = tc_cli_set_out_inputs(&tc_cmd_reconcile, "city-coded batch", argc, argv,
+                                            &set, &out, &first);
     if (code >= 0)
         return code;
     tc_err e;
     tc_err_clear(&e);
     int status = 0;
     tc_cli_files files = {0};
-    int rc = tc_reconcile_run(set, (const char *const *)argv + first, argc - first, out, wrote,
+    tc_mapset *m = NULL;
+    int rc = tc_mapset_load(&m, set, &e);
+    if (!rc)
+        rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, out, wrote,
                               &files, &status, &e);
+    tc_mapset_free(m);
     fflush(stdout);
     code = rc ? 0 : tc_cli_trail_append(argc, argv, (const char *const *)argv + first,
                                   (size_t)(argc - first), &files, NULL, NULL);

@@ -22,9 +22,27 @@ static void progress(void *arg, const char *county, const char *stage, const cha
         tc_log_info("%-8s %-10s %s", county, stage, what);
 }
 
+const tc_command tc_cmd_run = {
+    "run", cmd_run, "[--dry-run] [--county C] [--jobs N] [--keep-db] [--db DB] MANIFEST",
+    "the whole handover of a city from its manifest, resumable",
+    "  -n, --dry-run      print what would run (and what is up to date), do nothing\n"
+    "  -c, --county C     only county C (its report goes to WORK/reports/C)\n"
+    "  -j, --jobs N       counties at once (default: the number of cores)\n"
+    "  -k, --keep-db      leave the embedded database server running\n"
+    "  -d, --db DB        the city database (else the manifest's, DATABASE_URL, PG*)\n"
+    "  -q, --quiet        say nothing but errors\n"
+    "\n"
+    "Per county, in parallel: extract its sources, map them to the city coding;\n"
+    "then for the city: reconcile, load.  Every step appends a signed entry to\n"
+    "WORK/audit.trail; a step whose outputs exist and match the trail is skipped,\n"
+    "so a run that failed or was killed is resumed by running it again.  With no\n"
+    "database named anywhere, a private PostgreSQL server is started in WORK/db\n"
+    "(Unix socket only) and stopped at the end.  The manifest format is in\n"
+    "docs/manifest.md.  Exit 1 when the reconciliation found something.\n"};
+
 int cmd_run(int argc, char **argv)
 {
-    if (tc_cli_wants_help("run", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_run, argc, argv))
         return 0;
     static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
                                          {"county", required_argument, NULL, 'c'},
@@ -43,13 +61,13 @@ int cmd_run(int argc, char **argv)
         case 'k': o.keep_db = 1; break;
         case 'd': o.db = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
-        default: return tc_cli_usage_error("run", "unknown option");
+        default: return tc_cli_usage_error(&tc_cmd_run, "unknown option");
         }
     }
     if (optind != argc - 1)
-        return tc_cli_usage_error("run", "name one manifest");
+        return tc_cli_usage_error(&tc_cmd_run, "name one manifest");
     if (o.jobs < 0)
-        return tc_cli_usage_error("run", "--jobs takes a positive number");
+        return tc_cli_usage_error(&tc_cmd_run, "--jobs takes a positive number");
     tc_err e;
     tc_err_clear(&e);
     tc_manifest *m;

@@ -11,9 +11,20 @@
 #include "pipeline/manifest.h"
 #include "pipeline/status.h"
 
+const tc_command tc_cmd_status = {
+    "status", cmd_status, "[--html FILE] [--db DB] MANIFEST",
+    "where each county of a handover stands",
+    "  -H, --html FILE   also write the table as one self-contained page\n"
+    "  -d, --db DB       the city database (else the manifest's, DATABASE_URL, or\n"
+    "                    the embedded server under WORK/db)\n"
+    "\n"
+    "Per county: records extracted, records rejected by map, findings (blocking,\n"
+    "warnings), batches loaded, transfer state; then whether the audit trail\n"
+    "verifies with the maker's key (exit 5 when it does not).  Reads only.\n"};
+
 int cmd_status(int argc, char **argv)
 {
-    if (tc_cli_wants_help("status", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_status, argc, argv))
         return 0;
     static const struct option opts[] = {{"html", required_argument, NULL, 'H'},
                                          {"db", required_argument, NULL, 'd'},
@@ -24,11 +35,11 @@ int cmd_status(int argc, char **argv)
         switch (c) {
         case 'H': html = optarg; break;
         case 'd': db = optarg; break;
-        default: return tc_cli_usage_error("status", "unknown option");
+        default: return tc_cli_usage_error(&tc_cmd_status, "unknown option");
         }
     }
     if (optind != argc - 1)
-        return tc_cli_usage_error("status", "name one manifest");
+        return tc_cli_usage_error(&tc_cmd_status, "name one manifest");
     tc_err e;
     tc_err_clear(&e);
     tc_manifest *m;

@@ -17,9 +17,33 @@ static void on_result(void *arg, const tc_transfer_result *r)
            r->county, r->fund, tc_money_format(r->amount, b), r->id);
 }
 
+const tc_command tc_cmd_transfer = {
+    "transfer", cmd_transfer, "waive|plan|approve|execute [OPTIONS] [PLAN]",
+    "move each county's surplus to the city, maker-checker, exactly once",
+    "  waive -r REC --county C --finding CODE/FUND/REF... --reason TEXT -k KEY -o FILE\n"
+    "      an authorised person's signed waiver of blocking findings of one county\n"
+    "  plan -r REC -k MAKER.key [--waiver FILE --pub SIGNER.pub]... -o PLAN [--db DB]\n"
+    "      one transfer per county and fund, amount = reconciled cash; counties\n"
+    "      with blocking findings not waived are left out; signed by the maker\n"
+    "  approve PLAN -k CHECKER.key --pub MAKER.pub\n"
+    "      the checker signs (the maker's key is refused)\n"
+    "  execute PLAN -r REC -m MAPPINGS --pub MAKER.pub --pub CHECKER.pub -k KEY [--db DB]\n"
+    "      verifies signatures, digests and amounts, then posts every transfer in one\n"
+    "      transaction with the after-checks; again, it posts nothing.  stdout: posted\n"
+    "      or already, county, fund, amount, id\n"
+    "\n"
+    "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
+    "  -k, --key FILE     private key signing the document and the audit entry\n"
+    "  -p, --pub FILE     a public key (repeatable)\n"
+    "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
+    "      --db DB        libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
+    "\n"
+    "Exit 0 done, 2 usage, 3 bad input, 4 database or I/O (nothing committed),\n"
+    "5 integrity: a signature, digest or amount that does not match.  docs/transfer.md.\n"};
+
 int cmd_transfer(int argc, char **argv)
 {
-    if (tc_cli_wants_help("transfer", argc, argv))
+    if (tc_cli_wants_help(&tc_cmd_transfer, argc, argv))
         return 0;
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'}, {"reconciliation", required_argument, NULL, 'r'},
@@ -46,7 +70,7 @@ int cmd_transfer(int argc, char **argv)
         else if (c == 'p' && np < MAXN) pubs[np++] = optarg;
         else if (c == 'w' && nw < MAXN) waivers[nw++] = optarg;
         else if (c == 'f' && nf < MAXN) finds[nf++] = optarg;
-        else return tc_cli_usage_error("transfer", "unknown option or too many of one");
+        else return tc_cli_usage_error(&tc_cmd_transfer, "unknown option or too many of one");
     }
     const char *file = optind + 1 < argc ? argv[optind + 1] : NULL;
     tc_transfer_audit audit = {trail, argc, argv};
@@ -67,13 +91,20 @@ int cmd_transfer(int argc, char **argv)
     } else if (strcmp(sub, "approve") == 0 && file && key && np == 1)
         rc = tc_transfer_approve(file, key, pubs[0], &audit, &e);
     else if (strcmp(sub, "execute") == 0 && file && rec && map && key && np >= 2) {
-        tc_transfer_exec_opts o = {db, file, rec, map, pubs, np, key, audit, on_result, NULL};
+        tc_mapset *m = NULL;
+        tc_transfer_exec_opts o = {db, file, rec, NULL, pubs, np, key, audit, on_result, NULL};
         tc_transfer_exec_summary s;
-        if (!(rc = tc_transfer_execute(&o, &s, &e)))
+        if (!(rc = tc_mapset_load(&m, map, &e))) {
+            o.mappings = m;
+            rc = tc_transfer_execute(&o, &s, &e);
+        }
+        tc_mapset_free(m);
+        if (!rc)
             tc_log_info("%s: %d transfers posted, %d already done; every after-check holds",
                         file, s.posted, s.already);
     } else
-        return tc_cli_usage_error("transfer", "see 'tongchou transfer --help' for what %s needs",
+        return tc_cli_usage_error(&tc_cmd_transfer,
+                                  "see 'tongchou transfer --help' for what %s needs",
                                   sub[0] ? sub : "a subcommand");
     return rc ? tc_log_fail(&e) : 0;
 }

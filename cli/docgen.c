@@ -30,7 +30,7 @@ static void roff(FILE *f, const char *s)
 void tc_cli_man(FILE *f)
 {
     size_t n;
-    const tc_command *c = tc_cli_commands(&n);
+    const tc_command *const *c = tc_cli_commands(&n);
     fprintf(f, ".TH TONGCHOU 1 \"\" \"tongchou %s\" \"tongchou manual\"\n", TC_VERSION);
     fputs(".SH NAME\ntongchou \\- the handover of county medical-insurance funds to city-level "
           "pooling\n.SH SYNOPSIS\n.B tongchou\n[\\-\\-version] [\\-\\-help] COMMAND [ARGS]\n"
@@ -39,14 +39,14 @@ void tc_cli_man(FILE *f)
           "each county's surplus with a signed, verifiable audit trail.  Money is an integer "
           "count of fen everywhere.\n.SH COMMANDS\n", f);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, ".SS \"tongchou %s ", c[i].name);
-        roff(f, c[i].synopsis);
+        fprintf(f, ".SS \"tongchou %s ", c[i]->name);
+        roff(f, c[i]->synopsis);
         fputs("\"\n", f);
-        roff(f, c[i].summary);
+        roff(f, c[i]->summary);
         fputs(".\n", f);
-        if (c[i].help && c[i].help[0]) {
+        if (c[i]->help && c[i]->help[0]) {
             fputs("\n.nf\n", f);
-            roff(f, c[i].help);
+            roff(f, c[i]->help);
             fputs(".fi\n", f);
         }
     }
@@ -80,17 +80,17 @@ static void options_of(FILE *f, const char *help)
 void tc_cli_completion(FILE *f)
 {
     size_t n;
-    const tc_command *c = tc_cli_commands(&n);
+    const tc_command *const *c = tc_cli_commands(&n);
     fputs("# bash completion for tongchou, made by `tongchou help --bash-completion`\n"
           "_tongchou() {\n  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts\n"
           "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n    COMPREPLY=($(compgen -W \"", f);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s", i ? " " : "", c[i].name);
+        fprintf(f, "%s%s", i ? " " : "", c[i]->name);
     fputs(" help --help --version\" -- \"$cur\"))\n    return\n  fi\n  case $cmd in\n", f);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "    %s) opts=\"--help", c[i].name);
-        options_of(f, c[i].help);
-        options_of(f, c[i].synopsis);
+        fprintf(f, "    %s) opts=\"--help", c[i]->name);
+        options_of(f, c[i]->help);
+        options_of(f, c[i]->synopsis);
         fputs("\" ;;\n", f);
     }
     fputs("    *) opts=\"\" ;;\n  esac\n  if [[ $cur == -* ]]; then\n"

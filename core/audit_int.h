@@ -1,7 +1,11 @@
 /*
- * audit_int.h - what the audit trail's files share (not a public header):
- * audit.c writes the trail, audit_verify.c reads and verifies it,
- * audit_note.c makes and parses checkpoints and proofs.
+ * audit_int.h - what the audit trail's files share (not a public header).
+ * Each uses only those above it, so there are no cycles between them:
+ *
+ *   audit.c         writes the trail, and its canonical JSON
+ *   audit_read.c    parses checkpoints, and reads the small files they are
+ *   audit_verify.c  reads the trail's chain, and verifies it
+ *   audit_note.c    makes checkpoints, cosigns them, writes proofs
  */
 #ifndef TC_AUDIT_INT_H
 #define TC_AUDIT_INT_H

@@ -126,6 +126,8 @@ struct tc_mapset {
     sset counties;           /* the sources of region.csv */
     tc_rate_rule *rates;     /* city/rates.csv, in file order */
     int nrates, caprates;
+    char **chart;            /* city/accounts.csv's codes, in file order */
+    size_t nchart;
 };
 
 /* --------------------------------------------------------------- the CSVs */
@@ -283,6 +285,14 @@ static int city_account(csvrow *r, void *ctx)
     int rc = put_code(r, &m->accounts, r->f[0], r->f[3]);
     if (!rc && sset_put(&m->account_class, r->f[0], r->f[2]) < 0)
         rc = tc_fail(r->e, TC_ENOMEM, "out of memory");
+    if (!rc) {
+        char **v = realloc(m->chart, (m->nchart + 1) * sizeof(*v));
+        if (v)
+            m->chart = v;
+        if (!v || !(v[m->nchart] = strdup(r->f[0])))
+            return tc_fail(r->e, TC_ENOMEM, "out of memory");
+        m->nchart++;
+    }
     return rc;
 }
 
@@ -635,7 +645,18 @@ void tc_mapset_free(tc_mapset *m)
     free(m->rates);
     sset_free(&m->institutions);
     sset_free(&m->counties);
+    for (size_t i = 0; i < m->nchart; i++)
+        free(m->chart[i]);
+    free(m->chart);
     free(m);
+}
+
+const char *tc_mapset_dir(const tc_mapset *m) { return m->dir; }
+
+size_t tc_mapset_chart(const tc_mapset *m, const char *const **codes)
+{
+    *codes = (const char *const *)m->chart;
+    return m->nchart;
 }
 
 const char *tc_mapset_digest(const tc_mapset *m) { return m->digest; }

@@ -70,6 +70,15 @@ int tc_mapset_rules(const tc_mapset *m, tc_dim d);
  * NULL when the code is not in city/accounts.csv. */
 const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t n);
 
+/* The codes of the city chart (city/accounts.csv) in the file's order;
+ * *codes is owned by m.  Returns their number. */
+size_t tc_mapset_chart(const tc_mapset *m, const char *const **codes);
+
+/* The folder the set was loaded from, for the files of the set that a
+ * stage reads itself (reconcile: city/severity.csv, which the digest
+ * covers like every .csv of the set). */
+const char *tc_mapset_dir(const tc_mapset *m);
+
 /* The name of a city region (city/regions.csv), NULL when unknown. */
 const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
 

@@ -110,8 +110,8 @@ static void on_transfer(void *arg, const tc_transfer_result *t)
 }
 
 /* The checker approves the maker's plan; the plan is executed. */
-static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_run_result *r,
-                    posted *p, tc_err *e)
+static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset *maps,
+                    const tc_run_result *r, posted *p, tc_err *e)
 {
     char checker[P + 32], maker_pub[P + 32], report[P + 40], trail[P + 16];
     snprintf(checker, sizeof(checker), "%s/keys/checker.key", o->dir);
@@ -130,7 +130,7 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_run_re
     tc_transfer_exec_opts x = {.db = r->db_conninfo,
                                .plan = r->plan,
                                .reconciliation = report,
-                               .mappings = m->mappings,
+                               .mappings = maps,
                                .pubs = pubs,
                                .npubs = 2,
                                .key = m->maker_key,
@@ -237,16 +237,21 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     tc_manifest *m;
     if ((rc = tc_manifest_load(&m, path, e)))
         return rc;
-    tc_run_opts ro = {.jobs = o->jobs, .keep_db = 1};
+    /* the mapping set, loaded once for the run and the transfer */
+    tc_mapset *maps = NULL;
     tc_run_result r;
-    rc = tc_run(m, &ro, NULL, NULL, &r, e);
+    if (!(rc = tc_mapset_load(&maps, m->mappings, e))) {
+        tc_run_opts ro = {.jobs = o->jobs, .keep_db = 1, .maps = maps};
+        rc = tc_run(m, &ro, NULL, NULL, &r, e);
+    }
 
     posted p = {0};
     if (!rc) {
         fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed\n");
         fflush(out);
-        rc = transfer(o, m, &r, &p, e);
+        rc = transfer(o, m, maps, &r, &p, e);
     }
+    tc_mapset_free(maps);
     if (!rc) {
         /* the transfer's entries join the database's copy of the trail */
         char trail[P + 16];

@@ -42,7 +42,8 @@ typedef struct run {
     void *arg;
     tc_run_result *r;
     tc_signer *signer;
-    tc_mapset *maps;
+    const tc_mapset *maps;      /* the mapping set, loaded once for every step */
+    tc_mapset *owned_maps;      /* ... when this run loaded it */
     tc_digest_alg alg;
     char trail[P];
 } run;
@@ -454,8 +455,8 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     say(R, who, "reconcile", "0%%: %d city batches", in->n);
     paths out = {0};
     int status = 0;
-    rc = tc_reconcile_run(R->m->mappings, (const char *const *)in->v, in->n, R->r->reports,
-                          wrote, &out, &status, e);
+    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n, R->r->reports, wrote,
+                          &out, &status, e);
     if (!rc) {
         if (out.n > 1)
             qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
@@ -647,7 +648,10 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         rc = tc_signer_load(&R.signer, m->maker_key, e);
     if (!rc) {
         R.alg = tc_signer_alg(R.signer) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
-        rc = tc_mapset_load(&R.maps, m->mappings, e);
+        if (o->maps)
+            R.maps = o->maps;
+        else
+            rc = tc_mapset_load(&R.owned_maps, m->mappings, e), R.maps = R.owned_maps;
     }
     if (rc)
         goto out;
@@ -698,7 +702,7 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     }
     paths_free(&in);
 out:
-    tc_mapset_free(R.maps);
+    tc_mapset_free(R.owned_maps);
     tc_signer_free(R.signer);
     return rc;
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "mappings/mapset.h"
 #include "pipeline/manifest.h"
 
 typedef struct tc_run_opts {
@@ -38,6 +39,8 @@ typedef struct tc_run_opts {
     int keep_db;          /* leave the embedded server running */
     const char *db;       /* overrides the manifest's database */
     FILE *plan_out;       /* --dry-run's plan (stdout) */
+    const tc_mapset *maps;  /* the manifest's mapping set, already loaded by a caller
+                               that uses it after the run too; NULL: loaded here */
 } tc_run_opts;
 
 typedef struct tc_run_result {

@@ -1,10 +1,17 @@
 /*
  * rec_int.h - the reconciliation's insides, shared by its files:
  *
- *   reconcile.c   the state: group tables, reading batches into them
+ *   groups.c      the group tables (gtab) and their keys (keybuf)
+ *   findings.c    the finding codes; adding a finding, capped per record
+ *   arrears.c     the arrears schedule, spilled when it is large
  *   checks.c      one named function per check of domain.md, the
- *                 schedules, bank statements and transfer basis
- *   output.c      the JSON document, findings.csv, the run
+ *                 schedules, bank statements and transfer basis, run
+ *                 once every batch is in
+ *   reconcile.c   the state, and reading batches into it
+ *   run.c         the JSON document, findings.csv, the whole command
+ *
+ * Each file uses only those above it in this list, never one below:
+ * there are no cycles between them (tests/scripts/layering.sh).
  *
  * Every group is a fixed-size struct in a group table (gtab) keyed by
  * the bytes of its key fields; codes longer than the fields hold are bad

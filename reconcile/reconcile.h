@@ -101,13 +101,13 @@ int tc_reconcile_write_arrears(const tc_reconcile *r, const char *path, tc_err *
 typedef void (*tc_reconcile_wrote)(void *arg, const char *path);
 
 /*
- * The whole command: load the mapping set at mappings (and its
- * city/severity.csv when present), reconcile inputs[0..n), write
+ * The whole command: with the mapping set m (and its city/severity.csv
+ * when present), reconcile inputs[0..n), write
  * reconciliation.json, findings.csv, arrears.csv, reconciliation.html and
  * reconciliation.xlsx into outdir.  *status gets 0 clean, 1 findings
  * (blocking or not).  Nothing is written when a batch fails.
  */
-int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
+int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
                      const char *outdir, tc_reconcile_wrote wrote, void *arg, int *status,
                      tc_err *e);
 

@@ -1,5 +1,5 @@
 /*
- * output.c - the result as documents: reconciliation.json (built with
+ * run.c - the result as documents: reconciliation.json (built with
  * jansson, amounts as yuan strings, keys in a fixed order, lists sorted,
  * so the same inputs give the same bytes), findings.csv (UTF-8 with a
  * byte-order mark so spreadsheets read the Chinese, RFC 4180 quoting), and
@@ -313,20 +313,17 @@ int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
 
 /* =================================================================== run */
 
-int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
+int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
                      const char *outdir, tc_reconcile_wrote wrote, void *arg, int *status,
                      tc_err *e)
 {
-    tc_mapset *m = NULL;
     tc_reconcile *r = NULL;
     json_t *doc = NULL;
     *status = 0;
-    int rc = tc_mapset_load(&m, mappings, e);
-    if (!rc)
-        rc = tc_reconcile_new(&r, m, outdir, e);
+    int rc = tc_reconcile_new(&r, m, outdir, e);
     char path[1200];
     struct stat st;
-    snprintf(path, sizeof(path), "%s/city/severity.csv", mappings);
+    snprintf(path, sizeof(path), "%s/city/severity.csv", tc_mapset_dir(m));
     if (!rc && stat(path, &st) == 0)
         rc = tc_reconcile_load_severities(r, path, e);
     for (int i = 0; i < n && !rc; i++)
@@ -353,6 +350,5 @@ int tc_reconcile_run(const char *mappings, const char *const *inputs, int n,
         *status = tc_reconcile_count(r, NULL) ? 1 : 0;
     json_decref(doc);
     tc_reconcile_free(r);
-    tc_mapset_free(m);
     return rc;
 }

@@ -32,6 +32,7 @@
 
 #include "core/err.h"
 #include "core/money.h"
+#include "mappings/mapset.h"
 
 #define TC_TRANSFER_PLAN_FORMAT "tongchou-transfer-plan/1"
 #define TC_TRANSFER_WAIVER_FORMAT "tongchou-transfer-waiver/1"
@@ -127,7 +128,7 @@ typedef struct tc_transfer_exec_opts {
     const char *db;
     const char *plan;
     const char *reconciliation;     /* the reconciliation.json the plan names */
-    const char *mappings;           /* the mapping set (its digest must match) */
+    const tc_mapset *mappings;      /* the mapping set (its digest must match) */
     const char *const *pubs;        /* maker's and checker's public keys */
     int npubs;
     const char *key;                /* the executor's key, signs the audit entry */

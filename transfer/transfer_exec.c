@@ -88,7 +88,7 @@ typedef struct ex {
     const tc_transfer_exec_opts *o;
     json_t *plan;
     const char *maker, *checker;
-    tc_mapset *m;
+    const tc_mapset *m;
     chart ch;
     xfer_recon r;
     xt *t;
@@ -99,44 +99,26 @@ typedef struct ex {
 
 /* ================================================================ chart */
 
-/* The codes of MAPPINGS/city/accounts.csv with their roles (from m). */
-static int chart_read(chart *ch, const char *dir, const tc_mapset *m, tc_err *e)
+/* The codes of the city chart with their roles, in the chart's order. */
+static int chart_read(chart *ch, const tc_mapset *m, tc_err *e)
 {
-    char path[4096], buf[1024];
-    snprintf(path, sizeof(path), "%s/city/accounts.csv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read the city chart");
-    }
-    int first = 1;
-    while (fgets(buf, sizeof(buf), f)) {
-        char *s = buf;
-        if (first && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
-            (unsigned char)s[2] == 0xbf)
-            s += 3;
-        size_t n = strcspn(s, ",\r\n");
-        if (first || n == 0 || n >= 32) {
-            first = 0;
-            continue;
-        }
-        const char *role = tc_mapset_account_role(m, s, n);
+    const char *const *codes;
+    size_t n = tc_mapset_chart(m, &codes);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(codes[i]);
+        const char *role = len < 32 ? tc_mapset_account_role(m, codes[i], len) : NULL;
         if (!role)
             continue;
         void *c = realloc(ch->code, (size_t)(ch->n + 1) * sizeof(*ch->code));
         void *r = c ? realloc(ch->role, (size_t)(ch->n + 1) * sizeof(*ch->role)) : NULL;
         if (c)
             ch->code = c;
-        if (!r) {
-            fclose(f);
+        if (!r)
             return tc_fail(e, TC_ENOMEM, "out of memory");
-        }
         ch->role = r;
-        memcpy(ch->code[ch->n], s, n);
-        ch->code[ch->n][n] = 0;
+        memcpy(ch->code[ch->n], codes[i], len + 1);
         ch->role[ch->n++] = role;
     }
-    fclose(f);
     return 0;
 }
 
@@ -191,9 +173,9 @@ static int check_plan(ex *x, tc_err *e)
     const char *rd = json_string_value(json_object_get(x->plan, "reconciliation"));
     const char *md = json_string_value(json_object_get(x->plan, "mappings"));
     const char *cut = json_string_value(json_object_get(x->plan, "cutover"));
+    x->m = o->mappings;
     if ((rc = xfer_recon_read(&x->r, o->reconciliation, e)) ||
-        (rc = tc_mapset_load(&x->m, o->mappings, e)) ||
-        (rc = chart_read(&x->ch, o->mappings, x->m, e)))
+        (rc = chart_read(&x->ch, x->m, e)))
         return rc;
     if (!rd || strcmp(rd, x->r.digest) != 0)
         return integrity(e, o->plan, "the plan was made from reconciliation %s, not %s (%s)",
@@ -694,7 +676,6 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
     free(x.t);
     free(x.ch.code);
     free(x.ch.role);
-    tc_mapset_free(x.m);
     xfer_recon_free(&x.r);
     json_decref(x.plan);
     return rc;

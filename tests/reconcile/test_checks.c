@@ -641,7 +641,7 @@ static void test_refusals(void **state)
     mkdir(out, 0755);
     int status;
     const char *in[1] = {paths[0]};
-    int rc = tc_reconcile_run(SET, in, 1, out, NULL, NULL, &status, &e);
+    int rc = tc_reconcile_run(set, in, 1, out, NULL, NULL, &status, &e);
     assert_int_equal(rc, TC_EINTEGRITY);
     assert_int_equal(tctest_count_files(out), 0);
     npaths = 0;
@@ -662,9 +662,9 @@ static void test_run_outputs(void **state)
     mkdir(o2, 0755);
     tc_err e;
     int status = -1;
-    assert_int_equal(tc_reconcile_run(SET, in, 1, o1, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, o1, NULL, NULL, &status, &e), 0);
     assert_int_equal(status, 1);
-    assert_int_equal(tc_reconcile_run(SET, in, 1, o2, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, o2, NULL, NULL, &status, &e), 0);
     assert_int_equal(tctest_count_files(o1), 5);
     const char *files[] = {"reconciliation.json", "findings.csv"};
     for (int i = 0; i < 2; i++) {

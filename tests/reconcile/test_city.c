@@ -51,10 +51,13 @@ static void run(const char *out, int *status)
     tc_err e;
     tc_err_clear(&e);
     mkdir(out, 0755);
-    if (tc_reconcile_run(SET, all, npaths, out, NULL, NULL, status, &e)) {
+    tc_mapset *m = NULL;
+    if (tc_mapset_load(&m, SET, &e) ||
+        tc_reconcile_run(m, all, npaths, out, NULL, NULL, status, &e)) {
         char b[2048];
         fail_msg("reconcile: %s", tc_err_format(&e, b, sizeof(b)));
     }
+    tc_mapset_free(m);
 }
 
 static json_t *by(json_t *arr, const char *key, const char *val)

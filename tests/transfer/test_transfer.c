@@ -52,6 +52,7 @@ static const char *kname[] = {"maker", "checker", "waiver", "ops", "stranger"};
 static char paths[70][1300];
 static const char *all[70];
 static json_t *rdoc;
+static tc_mapset *set;   /* the mapping set, loaded once */
 
 static int setup(void **state)
 {
@@ -65,7 +66,10 @@ static int setup(void **state)
     int status;
     snprintf(rdir, sizeof(rdir), "%s/recon", work);
     mkdir(rdir, 0755);
-    if (tc_reconcile_run(SET, all, n, rdir, NULL, NULL, &status, &e)) {
+    int rc = tc_mapset_load(&set, SET, &e);
+    if (!rc)
+        rc = tc_reconcile_run(set, all, n, rdir, NULL, NULL, &status, &e);
+    if (rc) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
     }
@@ -90,6 +94,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     int rc = pgtest_teardown(state);
+    tc_mapset_free(set);
     json_decref(rdoc);
     tctest_rmtree(work);
     free(work);
@@ -138,7 +143,7 @@ static int execute(const char *db, const char *p, const char *rec, const char *c
                    int np, tc_transfer_exec_summary *s, tc_err *e)
 {
     static char *argv[] = {"transfer", "execute"};
-    tc_transfer_exec_opts o = {.db = db, .plan = p, .reconciliation = rec, .mappings = SET,
+    tc_transfer_exec_opts o = {.db = db, .plan = p, .reconciliation = rec, .mappings = set,
                                .pubs = pubs, .npubs = np, .key = key[OPS],
                                .audit = {trail, 2, argv}};
     return tc_transfer_execute(&o, s, e);
@@ -445,11 +450,14 @@ static void test_refusals(void **state)
              wpath("map2"));
     assert_int_equal(system(cmd), 0);
     static char *xargv[] = {"transfer", "execute"};
-    tc_transfer_exec_opts mo = {.db = db, .plan = p, .reconciliation = recon,
-                                .mappings = wpath("map2"), .pubs = both, .npubs = 2,
-                                .key = key[OPS], .audit = {trail, 2, xargv}};
+    tc_mapset *map2 = NULL;
+    assert_int_equal(tc_mapset_load(&map2, wpath("map2"), &e), 0);
+    tc_transfer_exec_opts mo = {.db = db, .plan = p, .reconciliation = recon, .mappings = map2,
+                                .pubs = both, .npubs = 2, .key = key[OPS],
+                                .audit = {trail, 2, xargv}};
     assert_int_equal(tc_transfer_execute(&mo, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "mapping set"));
+    tc_mapset_free(map2);
     /* a loaded batch of a planned county replaced after planning */
     pgtest_exec(c, "UPDATE tongchou.batch SET state = 'replaced' WHERE county = '220122' AND "
                    "type = 'payable'");

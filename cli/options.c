@@ -1,0 +1,77 @@
+/*
+ * options.c - what every command shares: its help, its usage errors, and
+ * the options of map and reconcile.
+ *
+ * Each helper takes the command's own descriptor (tc_cmd_X, defined beside
+ * cmd_X), never a name to look up, so this file depends on no command and
+ * not on the table (commands.c) that lists them all.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cmd.h"
+#include "core/err.h"
+#include "core/log.h"
+
+void tc_cli_help(const tc_command *c)
+{
+    printf("usage: tongchou %s %s\n\n%s\n", c->name, c->synopsis, c->summary);
+    if (c->help && c->help[0])
+        printf("\n%s", c->help);
+}
+
+int tc_cli_wants_help(const tc_command *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            tc_cli_help(c);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    tc_log_error("%s", msg);
+    fprintf(stderr, "usage: tongchou %s %s\n", c->name, c->synopsis);
+    return TC_EXIT_USAGE;
+}
+
+int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, char **argv,
+                          const char **set, const char **outdir, int *first)
+{
+    static const struct option opts[] = {{"mappings", required_argument, NULL, 'm'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {NULL, 0, NULL, 0}};
+    *set = *outdir = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': *set = optarg; break;
+        case 'o': *outdir = optarg; break;
+        case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        default: return tc_cli_usage_error(cmd, "unknown option");
+        }
+    }
+    if (!*set || !*outdir)
+        return tc_cli_usage_error(cmd, "name the mapping set (-m) and the output folder (-o)");
+    if (optind == argc)
+        return tc_cli_usage_error(cmd, "name at least one %s", what);
+    struct stat st;
+    if (stat(*outdir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return tc_cli_usage_error(cmd, "output folder %s does not exist", *outdir);
+    *first = optind;
+    return -1;
+}
