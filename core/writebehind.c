@@ -61,7 +61,8 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e)
+int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx,
+                        tc_err *e)
 {
     /* the blocks are allocated when the first bytes come: a stream that
      * stays empty (a record type a source does not have) costs nothing */
@@ -77,7 +78,8 @@ int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn
     return 0;
 }
 
-int tc_writebehind_open_sync(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e)
+int tc_writebehind_open_sync(tc_writebehind **out, size_t block, tc_writebehind_fn fn,
+                             void *ctx, tc_err *e)
 {
     int rc = tc_writebehind_open(out, block, fn, ctx, e);
     if (!rc)

@@ -22,11 +22,13 @@ typedef int (*tc_writebehind_fn)(void *ctx, const void *p, size_t n, tc_err *e);
 
 typedef struct tc_writebehind tc_writebehind;
 
-int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e);
+int tc_writebehind_open(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx,
+                        tc_err *e);
 /* The same without a thread: fn runs on the producer's thread whenever a
  * block fills.  For producers that are themselves one of several threads,
  * each with its own stream; one block of memory. */
-int tc_writebehind_open_sync(tc_writebehind **out, size_t block, tc_writebehind_fn fn, void *ctx, tc_err *e);
+int tc_writebehind_open_sync(tc_writebehind **out, size_t block, tc_writebehind_fn fn,
+                             void *ctx, tc_err *e);
 int tc_writebehind_write(tc_writebehind *b, const void *p, size_t n, tc_err *e);
 /* Append n bytes that must reach fn within one block (n <= block size):
  * the current block is handed over first if they would not fit. */
