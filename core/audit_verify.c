@@ -474,7 +474,10 @@ static void rerun(vstate *v)
     argv[k] = NULL;
     tc_err pe;
     tc_err_clear(&pe);
-    tc_proc_opts po = {.stdout_devnull = 1};
+    /* The re-run only recomputes: it must not append to this trail or any
+     * other, whatever key the auditor's environment names. */
+    static const char *const quiet_trail[] = {"TONGCHOU_KEY", "TONGCHOU_AUDIT", NULL};
+    tc_proc_opts po = {.stdout_devnull = 1, .unset = quiet_trail};
     /* exit 1 (findings) is a result like any other: judged by the reports */
     tc_proc_run(v->o->rerun, argv, &po, &pe);
     int compared = 0;

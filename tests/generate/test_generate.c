@@ -130,22 +130,6 @@ static json_t *county(json_t *k, const char *code)
     return NULL;
 }
 
-/* The finding of code (and ref prefix) in county, or fail. */
-static json_t *finding(json_t *c, const char *code, const char *ref_prefix)
-{
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(c, "findings"), i, f)
-    {
-        if (strcmp(json_string_value(json_object_get(f, "code")), code) == 0 &&
-            strncmp(json_string_value(json_object_get(f, "ref")), ref_prefix, strlen(ref_prefix)) == 0)
-            return f;
-    }
-    fail_msg("no %s %s in county %s", code, ref_prefix,
-             json_string_value(json_object_get(c, "county")));
-    return NULL;
-}
-
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static int64_t fen(json_t *o, const char *k)
@@ -158,6 +142,55 @@ static int64_t fen(json_t *o, const char *k)
     return v;
 }
 
+/*
+ * Every finding the key must hold for seed 11 and 300 contribution records
+ * a county, county by county in the key's order (code, fund, ref).  Each
+ * comes from one injection (search INJ_ in generate/); where the figure
+ * depends on the seed, the comment gives the generated figures it is
+ * worked out from (they are in the sources: the same seed, the same bytes).
+ */
+static const struct {
+    const char *county, *code, *fund, *ref, *amount, *severity;
+} expected_findings[] = {
+    /* payer 3, an employee (born 1950-01-04, sequence 000, check digit X),
+     * January: due one fen above round(base x 2 %) (gen_model.c, INJ_DUE) */
+    {"220112", "DUE_MISMATCH", "310", "220112********000X/employee/2021-01", "0.01", "warning"},
+    /* March closing of 暂付款 (1101) typed 100.00 too high; April opens from
+     * the right figure (gen_ledger.c balances(), INJ_ROLLFORWARD) */
+    {"220112", "PERIOD_GAP", "310", "1101/2021-03", "-100.00", "blocking"},
+    {"220112", "ROLLFORWARD_BREAK", "310", "1101/2021-03", "100.00", "blocking"},
+    /* the February institution payment of fund 01 (the month's 4th voucher:
+     * receipt, sweep, top-up, payment) debited 0.01 too much: unbalanced,
+     * and posted faithfully it breaks the equation (INJ_UNBALANCED) */
+    {"220113", "EQUATION_BREAK", "310", "2021-06", "0.01", "blocking"},
+    /* employer 0, February, charged at 6 % (INJ_RATE): base 1816966.68 (seed
+     * 11), due round(6 %) = 109018.00, round(7 %) = 127187.67 */
+    {"220113", "RATE_MISMATCH", "310", "91220113MA00000072/employer/2021-02", "-18169.67",
+     "warning"},
+    {"220113", "VOUCHER_UNBALANCED", "310", "2021-02-0004", "0.01", "blocking"},
+    /* resident 8's identity number with a broken check digit (INJ_CHECK_DIGIT) */
+    {"220184", "BAD_CHECK_DIGIT", "390", "220381********0001/resident/2021-01", "0.00", "warning"},
+    /* the income account of fund 11 (its number from seed 11): the statement
+     * opens 50.00 higher than the ledger (INJ_BANK) */
+    {"220184", "BANK_UNRECONCILED", "310", "2203810089212946", "-50.00", "blocking"},
+    /* the April voucher clearing 60 % of February's advance to a hospital is
+     * lost from the export (INJ_TURNOVER): the advance is 319972.51 (seed 11,
+     * 300000.00 + h mod 100000.00), 31997251 fen x 6 / 10 = 19198350 fen */
+    {"220184", "TURNOVER_MISMATCH", "310", "1101/2021-04/credit", "191983.50", "blocking"},
+    {"220184", "TURNOVER_MISMATCH", "310", "5001/2021-04/debit", "191983.50", "blocking"},
+    /* May: half the contributions received, at most 3500.00, booked to 暂收款
+     * (INJ_CONTRIB); May's receipts are far above 7000.00, so the cap */
+    {"220182", "CONTRIB_LEDGER_MISMATCH", "310", "2021-01..2021-06", "3500.00", "blocking"},
+    /* employer 0's 2019-07 arrears row imported twice (INJ_DUPLICATE): its due,
+     * base 1689512.91 (seed 11) x 7 % = 118265.90; the source's own codes */
+    {"220182", "DUPLICATE_RECORD", "310", "contribution 91220182MA00000070/1/01/2019-07",
+     "118265.90", "blocking"},
+    /* the resident fund's 暂付款 opens 1000.00 too high (INJ_EQUATION) */
+    {"220183", "EQUATION_BREAK", "390", "2021-06", "1000.00", "blocking"},
+    /* payer 3's personal account +12.34 in the detail (INJ_PERSONAL) */
+    {"220183", "PERSONAL_ACCOUNT_MISMATCH", "310", "300102", "12.34", "blocking"},
+};
+
 static void test_key_findings(void **state)
 {
     (void)state;
@@ -165,56 +198,88 @@ static void test_key_findings(void **state)
     assert_string_equal(str(k, "format"), "tongchou-answer-key/1");
     assert_string_equal(str(k, "status"), "blocked");
     assert_int_equal(json_array_size(json_object_get(k, "counties")), 7);
+    assert_string_equal(str(county(k, "220184"), "source_county"), "220381");
 
-    /* Clean counties. */
-    assert_int_equal(json_array_size(json_object_get(county(k, "220100"), "findings")), 0);
-    assert_int_equal(json_array_size(json_object_get(county(k, "220122"), "findings")), 0);
-
-    json_t *c = county(k, "220112");
-    assert_int_equal(json_array_size(json_object_get(c, "findings")), 3);
-    json_t *f = finding(c, "ROLLFORWARD_BREAK", "1101/2021-03");
-    assert_string_equal(str(f, "amount"), "100.00");
-    assert_string_equal(str(f, "fund"), "310");
-    assert_string_equal(str(f, "severity"), "blocking");
-    assert_string_equal(str(finding(c, "PERIOD_GAP", "1101/2021-03"), "amount"), "-100.00");
-    f = finding(c, "DUE_MISMATCH", "220112********");
-    assert_string_equal(str(f, "amount"), "0.01");
-    assert_string_equal(str(f, "severity"), "warning");
-
-    c = county(k, "220113");
-    assert_int_equal(json_array_size(json_object_get(c, "findings")), 3);
-    assert_string_equal(str(finding(c, "VOUCHER_UNBALANCED", "2021-02-"), "amount"), "0.01");
-    assert_string_equal(str(finding(c, "EQUATION_BREAK", "2021-06"), "amount"), "0.01");
-    f = finding(c, "RATE_MISMATCH", "91220113");
-    assert_true(fen(f, "amount") < 0); /* 6 % instead of 7 % */
-
-    c = county(k, "220184");
-    assert_string_equal(str(c, "source_county"), "220381");
-    assert_int_equal(json_array_size(json_object_get(c, "findings")), 4);
-    json_t *t1 = finding(c, "TURNOVER_MISMATCH", "5001/2021-04/debit");
-    json_t *t2 = finding(c, "TURNOVER_MISMATCH", "1101/2021-04/credit");
-    assert_int_equal(fen(t1, "amount"), fen(t2, "amount"));
-    assert_true(fen(t1, "amount") > 0);
-    assert_string_equal(str(finding(c, "BANK_UNRECONCILED", "220381"), "amount"), "-50.00");
-    assert_string_equal(str(finding(c, "BAD_CHECK_DIGIT", "220381********"), "fund"), "390");
-
-    c = county(k, "220182");
-    assert_int_equal(json_array_size(json_object_get(c, "findings")), 2);
-    assert_true(fen(finding(c, "CONTRIB_LEDGER_MISMATCH", "2021-01..2021-06"), "amount") > 0);
-    f = finding(c, "DUPLICATE_RECORD", "contribution 91220182");
-    assert_non_null(strstr(str(f, "ref"), "/1/01/2019-07"));
-
-    c = county(k, "220183");
-    assert_int_equal(json_array_size(json_object_get(c, "findings")), 2);
-    assert_string_equal(str(finding(c, "PERSONAL_ACCOUNT_MISMATCH", "300102"), "amount"), "12.34");
-    f = finding(c, "EQUATION_BREAK", "2021-06");
-    assert_string_equal(str(f, "amount"), "1000.00");
-    assert_string_equal(str(f, "fund"), "390");
+    /* Each county holds exactly its expected findings, in order; 220100 and
+     * 220122 are clean. */
+    size_t nexp = sizeof(expected_findings) / sizeof(expected_findings[0]), seen = 0;
+    static const char *const counties[7] = {"220100", "220112", "220113", "220184",
+                                            "220182", "220183", "220122"};
+    for (int i = 0; i < 7; i++) {
+        json_t *fs = json_object_get(county(k, counties[i]), "findings");
+        size_t n = 0;
+        for (size_t x = 0; x < nexp; x++) {
+            if (strcmp(expected_findings[x].county, counties[i]) != 0)
+                continue;
+            json_t *f = json_array_get(fs, n++);
+            if (!f)
+                fail_msg("county %s: no finding %s %s", counties[i], expected_findings[x].code,
+                         expected_findings[x].ref);
+            assert_string_equal(str(f, "code"), expected_findings[x].code);
+            assert_string_equal(str(f, "fund"), expected_findings[x].fund);
+            assert_string_equal(str(f, "ref"), expected_findings[x].ref);
+            assert_string_equal(str(f, "amount"), expected_findings[x].amount);
+            assert_string_equal(str(f, "severity"), expected_findings[x].severity);
+        }
+        assert_int_equal(json_array_size(fs), n);
+        seen += n;
+    }
+    assert_int_equal(seen, nexp);
+    assert_int_equal(nexp, 14);
     json_decref(k);
 }
 
+/*
+ * The figures of seed 11 with 300 contribution records a county, in fen,
+ * as the generator's own bookkeeping gives them (computed once from
+ * answer-key.json; the same seed gives the same bytes, so a change here is
+ * a change to the story the generator tells):
+ *
+ *  - fund 310: employer arrears, by age 0-3 / 4-12 / 13+ months (pass 1 of
+ *    gen_ledger.c): every 40th employer (0, and 40 where the 300 records
+ *    reach it) left 2019-07 and 2020-03 (13+) and 2020-11 (4-12) partly
+ *    unpaid - 220182's duplicated 2019-07 row counts twice; the employers
+ *    whose hash is 1 mod 20 paid half of February (4-12) and nothing of May
+ *    and June (0-3) - none among the payers of 220113 and 220122; and the
+ *    personal accounts (gen_walk_personal);
+ *  - fund 390: the subsidy shortfall (claims_and_debts: last year the
+ *    county level paid 80 %, this year central and province half, city a
+ *    quarter, county nothing);
+ *  - the outstanding bank items summed over the county's accounts
+ *    (banks()): received not booked (the bank's interest, fiscal accounts),
+ *    paid not booked (the bank's fee, expense accounts), booked not received
+ *    (the cutover interest, income accounts), booked not paid (the last
+ *    institution payment, expense accounts);
+ *  - how many city funds (220100 has 330 too; 九台's 05 is inside its 310)
+ *    and bank accounts (three per county fund: 220100 and 220113 have
+ *    three funds, the others two).
+ */
+static const struct {
+    const char *county;
+    size_t nfunds, nbank;
+    int64_t arrears, aging[3], personal; /* fund 310 */
+    int64_t shortfall;                   /* fund 390 */
+    int64_t rnb, pnb, bnr, bnp;          /* summed over the bank accounts */
+} expected_figures[7] = {
+    {"220100", 3, 9, 42446813, {10167399, 12200865, 20078549}, 33718077, 382183212,
+     127596, 12593, 182569, 16027877},
+    {"220112", 2, 6, 27714250, {16392870, 6231027, 5090353}, 44205861, 355019399,
+     121016, 12304, 57266, 35490368},
+    {"220113", 2, 9, 46002242, {0, 16242819, 29759423}, 30346386, 410872371,
+     246759, 16573, 182568, 33279899},
+    {"220184", 2, 6, 37964661, {24443936, 8909000, 4611725}, 40449224, 381680994,
+     124712, 12388, 74697, 30219921},
+    {"220182", 2, 6, 80210802, {17563022, 22868602, 39779178}, 43436166, 400040790,
+     152475, 6506, 122683, 16986767},
+    {"220183", 2, 6, 56713140, {25608527, 14888498, 16216115}, 42638183, 498947234,
+     89391, 11277, 147928, 30718342},
+    {"220122", 2, 6, 27564642, {0, 10469376, 17095266}, 44091108, 404952496,
+     147471, 11373, 57964, 25168682},
+};
+
 /* Figures hang together: net = cash + receivables - payables, transfer =
- * cash, and the totals are the sums over counties. */
+ * cash, and the totals are the sums over counties; and each is the one the
+ * construction gives (expected_figures). */
 static void test_key_figures(void **state)
 {
     (void)state;
@@ -224,11 +289,15 @@ static void test_key_figures(void **state)
     json_t *c, *f;
     json_array_foreach(json_object_get(k, "counties"), i, c)
     {
+        assert_true(i < 7);
+        assert_string_equal(str(c, "county"), expected_figures[i].county);
         json_t *recs = json_object_get(json_object_get(c, "source"), "records");
         assert_int_equal(json_integer_value(json_object_get(json_object_get(recs, "contribution"), "count")), 300);
         int has_equation_break = 0;
         json_array_foreach(json_object_get(c, "findings"), j, f) has_equation_break |=
             strcmp(str(f, "code"), "EQUATION_BREAK") == 0;
+        assert_int_equal(json_array_size(json_object_get(c, "funds")), expected_figures[i].nfunds);
+        int saw310 = 0, saw390 = 0;
         json_array_foreach(json_object_get(c, "funds"), j, f)
         {
             int64_t cash = fen(f, "cash");
@@ -243,15 +312,24 @@ static void test_key_figures(void **state)
             transfer += cash;
             claims += fen(f, "employer_arrears") + fen(f, "subsidy_shortfall");
             debts += fen(f, "institution_payables");
-            if (strcmp(str(f, "fund"), "310") == 0) {
-                assert_true(fen(f, "employer_arrears") > 0);
-                assert_true(fen(f, "personal_accounts") > 0);
-                assert_true(fen(ag, "13+") > 0); /* the older-period arrears */
-            }
-            if (strcmp(str(f, "fund"), "390") == 0)
-                assert_true(fen(f, "subsidy_shortfall") > 0);
+            int is310 = strcmp(str(f, "fund"), "310") == 0;
+            int is390 = strcmp(str(f, "fund"), "390") == 0;
+            saw310 += is310;
+            saw390 += is390;
+            /* Employers pay into 310 only, personal accounts are 310's, and
+             * only the resident fund 390 is subsidised. */
+            assert_int_equal(fen(f, "employer_arrears"), is310 ? expected_figures[i].arrears : 0);
+            assert_int_equal(fen(ag, "0-3"), is310 ? expected_figures[i].aging[0] : 0);
+            assert_int_equal(fen(ag, "4-12"), is310 ? expected_figures[i].aging[1] : 0);
+            assert_int_equal(fen(ag, "13+"), is310 ? expected_figures[i].aging[2] : 0);
+            assert_int_equal(fen(f, "personal_accounts"), is310 ? expected_figures[i].personal : 0);
+            assert_int_equal(fen(f, "subsidy_shortfall"),
+                             is390 ? expected_figures[i].shortfall : 0);
         }
+        assert_int_equal(saw310, 1);
+        assert_int_equal(saw390, 1);
         /* Every county shows the four kinds of outstanding bank item. */
+        assert_int_equal(json_array_size(json_object_get(c, "bank")), expected_figures[i].nbank);
         int64_t rnb = 0, pnb = 0, bnr = 0, bnp = 0;
         json_array_foreach(json_object_get(c, "bank"), j, f)
         {
@@ -260,14 +338,21 @@ static void test_key_figures(void **state)
             bnr += fen(f, "booked_not_received");
             bnp += fen(f, "booked_not_paid");
         }
-        assert_true(rnb > 0 && pnb > 0 && bnr > 0 && bnp > 0);
+        assert_int_equal(rnb, expected_figures[i].rnb);
+        assert_int_equal(pnb, expected_figures[i].pnb);
+        assert_int_equal(bnr, expected_figures[i].bnr);
+        assert_int_equal(bnp, expected_figures[i].bnp);
     }
+    assert_int_equal(i, 7);
     json_t *t = json_object_get(k, "totals");
     assert_int_equal(fen(t, "transfer"), transfer);
     assert_int_equal(fen(t, "claims"), claims);
     assert_int_equal(fen(t, "debts"), debts);
-    /* 九台's maternity fund 05 is inside its 310: two city funds, not three. */
-    assert_int_equal(json_array_size(json_object_get(county(k, "220113"), "funds")), 2);
+    /* The same, as the construction gives them (seed 11, 300 records): the
+     * claims are the arrears and shortfalls above, 3186165.50 + 28336964.96. */
+    assert_int_equal(transfer, 117882606540);
+    assert_int_equal(claims, 3152313046);
+    assert_int_equal(debts, 2723116622);
     json_decref(k);
 }
 
