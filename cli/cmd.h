@@ -76,6 +76,7 @@ int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 extern const tc_command tc_cmd_batch;
 extern const tc_command tc_cmd_db;
@@ -91,5 +92,6 @@ extern const tc_command tc_cmd_run;
 extern const tc_command tc_cmd_status;
 extern const tc_command tc_cmd_demo;
 extern const tc_command tc_cmd_transfer;
+extern const tc_command tc_cmd_policy;
 
 #endif

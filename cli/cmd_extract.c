@@ -66,6 +66,9 @@ int cmd_extract(int argc, char **argv)
     struct stat st;
     if (stat(o.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
         return tc_cli_usage_error(&tc_cmd_extract, "output folder %s does not exist", o.outdir);
+    int keycode = tc_cli_trail_check();   /* the signing key before any work */
+    if (keycode)
+        return keycode;
 
     int worst = 0;
     tc_cli_files out = {0};

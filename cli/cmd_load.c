@@ -102,6 +102,8 @@ int cmd_load(int argc, char **argv)
     if ((mode != 0) != (optind == argc))
         return tc_cli_usage_error(&tc_cmd_load, "name batches, or give --retry-failed, "
                                                 "--status or --verify");
+    if (mode != 's' && mode != 'v' && (rc = tc_cli_trail_check()))   /* the key before any work */
+        return rc;
     tc_err e;
     tc_err_clear(&e);
     tc_load_stats st = {0};

@@ -50,6 +50,8 @@ int cmd_map(int argc, char **argv)
     int first, code = tc_cli_set_out_inputs(&tc_cmd_map, "batch", argc, argv, &set, &out, &first);
     if (code >= 0)
         return code;
+    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
+        return code;
     tc_err e;
     tc_err_clear(&e);
     tc_mapset *m;

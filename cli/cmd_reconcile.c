@@ -42,6 +42,8 @@ int cmd_reconcile(int argc, char **argv)
                                             &set, &out, &first);
     if (code >= 0)
         return code;
+    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
+        return code;
     tc_err e;
     tc_err_clear(&e);
     int status = 0;

@@ -3,6 +3,7 @@
  * transfers (posted or already, county, fund, amount, id). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
@@ -18,28 +19,34 @@ static void on_result(void *arg, const tc_transfer_result *r)
 }
 
 const tc_command tc_cmd_transfer = {
-    "transfer", cmd_transfer, "waive|plan|approve|execute [OPTIONS] [PLAN]",
+    "transfer", cmd_transfer, "waive|plan|approve|execute [OPTIONS] [FILE]",
     "move each county's surplus to the city, maker-checker, exactly once",
     "  waive -r REC --county C --finding CODE/FUND/REF... --reason TEXT -k KEY -o FILE\n"
-    "      an authorised person's signed waiver of blocking findings of one county\n"
-    "  plan -r REC -k MAKER.key [--waiver FILE --pub SIGNER.pub]... -o PLAN [--db DB]\n"
+    "      a waiver authority's signed waiver of blocking findings of one county\n"
+    "      (--finding once per finding); waive FILE -k KEY adds another authority's\n"
+    "      signature when the policy needs more than one\n"
+    "  plan -r REC -k MAKER.key [--waiver FILE]... -o PLAN [--db DB]\n"
     "      one transfer per county and fund, amount = reconciled cash; counties\n"
-    "      with blocking findings not waived are left out; signed by the maker\n"
-    "  approve PLAN -k CHECKER.key --pub MAKER.pub\n"
-    "      the checker signs (the maker's key is refused)\n"
-    "  execute PLAN -r REC -m MAPPINGS --pub MAKER.pub --pub CHECKER.pub -k KEY [--db DB]\n"
-    "      verifies signatures, digests and amounts, then posts every transfer in one\n"
-    "      transaction with the after-checks; again, it posts nothing.  stdout: posted\n"
-    "      or already, county, fund, amount, id\n"
+    "      with blocking findings not waived are left out; signed by a maker\n"
+    "  approve PLAN -r REC -k CHECKER.key [--db DB]\n"
+    "      a checker signs, after the checks execute makes\n"
+    "  execute PLAN -r REC -m MAPPINGS -k KEY [--db DB]\n"
+    "      verifies signatures, digests and amounts, then, in one transaction, that the\n"
+    "      reconciliation is the recorded and loaded one and every blocking finding of\n"
+    "      a planned county is waived, posts every transfer and makes the after-checks;\n"
+    "      again, it posts nothing.  stdout: posted or already, county, fund, amount, id\n"
     "\n"
+    "  -P, --policy FILE  the city's key policy (else $TONGCHOU_POLICY): whose keys\n"
+    "                     may plan, approve, waive and execute (docs/policy.md)\n"
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
     "  -k, --key FILE     private key signing the document and the audit entry\n"
-    "  -p, --pub FILE     a public key (repeatable)\n"
     "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "      --db DB        libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
     "\n"
-    "Exit 0 done, 2 usage, 3 bad input, 4 database or I/O (nothing committed),\n"
-    "5 integrity: a signature, digest or amount that does not match.  docs/transfer.md.\n"};
+    "Signatures are checked against the policy, never against keys named on the\n"
+    "command line.  Exit 0 done, 2 usage, 3 bad input, 4 database or I/O (nothing\n"
+    "committed), 5 integrity: a signature, digest, waiver or amount that does not\n"
+    "hold.  docs/transfer.md.\n"};
 
 int cmd_transfer(int argc, char **argv)
 {
@@ -52,12 +59,12 @@ int cmd_transfer(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"trail", required_argument, NULL, 't'},
         {"county", required_argument, NULL, 'c'}, {"finding", required_argument, NULL, 'f'},
         {"reason", required_argument, NULL, 'R'}, {"quiet", no_argument, NULL, 'q'},
-        {0, 0, 0, 0}};
+        {"policy", required_argument, NULL, 'P'}, {0, 0, 0, 0}};
     const char *db = NULL, *rec = NULL, *map = NULL, *key = NULL, *out = NULL, *trail = NULL;
-    const char *county = NULL, *reason = NULL, *pubs[MAXN], *waivers[MAXN], *finds[MAXN];
-    int np = 0, nw = 0, nf = 0, c;
+    const char *county = NULL, *reason = NULL, *waivers[MAXN], *finds[MAXN], *pol = NULL;
+    int nw = 0, nf = 0, c;
     const char *sub = argc > 1 ? argv[1] : "";
-    while ((c = getopt_long(argc - 1, argv + 1, "d:r:m:k:p:w:o:t:c:f:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "d:r:m:k:p:w:o:t:c:f:qP:", opts, NULL)) != -1) {
         if (c == 'd') db = optarg;
         else if (c == 'r') rec = optarg;
         else if (c == 'm') map = optarg;
@@ -66,21 +73,43 @@ int cmd_transfer(int argc, char **argv)
         else if (c == 't') trail = optarg;
         else if (c == 'c') county = optarg;
         else if (c == 'R') reason = optarg;
+        else if (c == 'P') pol = optarg;
         else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
-        else if (c == 'p' && np < MAXN) pubs[np++] = optarg;
+        else if (c == 'p')
+            return tc_cli_usage_error(&tc_cmd_transfer, "transfer takes its keys from the "
+                                      "city's policy (--policy), not from --pub");
         else if (c == 'w' && nw < MAXN) waivers[nw++] = optarg;
         else if (c == 'f' && nf < MAXN) finds[nf++] = optarg;
         else return tc_cli_usage_error(&tc_cmd_transfer, "unknown option or too many of one");
     }
-    const char *file = optind + 1 < argc ? argv[optind + 1] : NULL;
+    /* every word after the subcommand that is not an option: at most one,
+     * the file acted on; anything else would be silently dropped */
+    int nfile = argc - 1 - optind;
+    const char *file = nfile == 1 ? argv[optind + 1] : NULL;
+    int takes_file = strcmp(sub, "approve") == 0 || strcmp(sub, "execute") == 0 ||
+                     (strcmp(sub, "waive") == 0 && !rec);
+    if (nfile > (takes_file ? 1 : 0))
+        return tc_cli_usage_error(&tc_cmd_transfer, "'%s' is one word too many (give each "
+                                  "finding with its own --finding)",
+                                  argv[optind + 1 + (takes_file ? 1 : 0)]);
+    if (!pol || !pol[0])
+        pol = getenv("TONGCHOU_POLICY");
+    if (!pol || !pol[0])
+        return tc_cli_usage_error(&tc_cmd_transfer, "name the city's key policy with --policy "
+                                  "or TONGCHOU_POLICY (docs/policy.md)");
     tc_transfer_audit audit = {trail, argc, argv};
     tc_err e = {0};
-    int rc;
-    if (strcmp(sub, "waive") == 0 && rec && county && key && out && reason) {
-        tc_transfer_waive_opts o = {rec, county, finds, nf, reason, key, out, audit};
+    tc_policy *policy = NULL;
+    int rc = tc_policy_load(&policy, pol, &e);
+    if (rc)
+        return tc_log_fail(&e);
+    if (strcmp(sub, "waive") == 0 && file && key && !rec && !county && !nf && !out) {
+        rc = tc_transfer_waive_sign(file, key, policy, &audit, &e);
+    } else if (strcmp(sub, "waive") == 0 && !file && rec && county && key && out && reason) {
+        tc_transfer_waive_opts o = {rec, county, finds, nf, reason, key, policy, out, audit};
         rc = tc_transfer_waive(&o, &e);
-    } else if (strcmp(sub, "plan") == 0 && rec && key && out) {
-        tc_transfer_plan_opts o = {db, rec, key, waivers, nw, pubs, np, out, audit};
+    } else if (strcmp(sub, "plan") == 0 && !file && rec && key && out) {
+        tc_transfer_plan_opts o = {db, rec, key, waivers, nw, policy, out, audit};
         tc_transfer_plan_summary s;
         if (!(rc = tc_transfer_plan(&o, &s, &e))) {
             char b[TC_MONEY_BUFSZ];
@@ -88,11 +117,12 @@ int cmd_transfer(int argc, char **argv)
                         "waiver", out, s.transfers, tc_money_format(s.total, b), s.excluded,
                         s.waived);
         }
-    } else if (strcmp(sub, "approve") == 0 && file && key && np == 1)
-        rc = tc_transfer_approve(file, key, pubs[0], &audit, &e);
-    else if (strcmp(sub, "execute") == 0 && file && rec && map && key && np >= 2) {
+    } else if (strcmp(sub, "approve") == 0 && file && rec && key) {
+        tc_transfer_approve_opts o = {db, file, rec, key, policy, audit};
+        rc = tc_transfer_approve(&o, &e);
+    } else if (strcmp(sub, "execute") == 0 && file && rec && map && key) {
         tc_mapset *m = NULL;
-        tc_transfer_exec_opts o = {db, file, rec, NULL, pubs, np, key, audit, on_result, NULL};
+        tc_transfer_exec_opts o = {db, file, rec, NULL, policy, key, audit, on_result, NULL};
         tc_transfer_exec_summary s;
         if (!(rc = tc_mapset_load(&m, map, &e))) {
             o.mappings = m;
@@ -102,9 +132,12 @@ int cmd_transfer(int argc, char **argv)
         if (!rc)
             tc_log_info("%s: %d transfers posted, %d already done; every after-check holds",
                         file, s.posted, s.already);
-    } else
+    } else {
+        tc_policy_free(policy);
         return tc_cli_usage_error(&tc_cmd_transfer,
                                   "see 'tongchou transfer --help' for what %s needs",
                                   sub[0] ? sub : "a subcommand");
+    }
+    tc_policy_free(policy);
     return rc ? tc_log_fail(&e) : 0;
 }

@@ -18,6 +18,7 @@ static const tc_command *const commands[] = {
     &tc_cmd_reconcile,
     &tc_cmd_mappings,
     &tc_cmd_transfer,
+    &tc_cmd_policy,
     &tc_cmd_load,
     &tc_cmd_db,
     &tc_cmd_keygen,

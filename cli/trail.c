@@ -29,6 +29,22 @@ void tc_cli_files_free(tc_cli_files *f)
     f->n = 0;
 }
 
+int tc_cli_trail_check(void)
+{
+    const char *key = getenv("TONGCHOU_KEY");
+    if (!key || !key[0])
+        return 0;
+    tc_err e;
+    tc_err_clear(&e);
+    tc_signer *s;
+    if (tc_signer_load(&s, key, &e)) {
+        tc_err_prefix(&e, "TONGCHOU_KEY: ");
+        return tc_log_fail(&e);
+    }
+    tc_signer_free(s);
+    return 0;
+}
+
 int tc_cli_trail_append(int argc, char **argv, const char *const *inputs, size_t nin,
                   const tc_cli_files *outputs, const char *mappings, const char *records)
 {

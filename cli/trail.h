@@ -23,6 +23,14 @@ void tc_cli_files_add(tc_cli_files *f, const char *path);
 void tc_cli_files_free(tc_cli_files *f);
 
 /*
+ * Check the signing key $TONGCHOU_KEY names, if any, before the command
+ * does any work: a key that would be refused at the end would leave the
+ * work done and unrecorded.  0, or the exit code of the refusal (already
+ * reported on stderr).
+ */
+int tc_cli_trail_check(void);
+
+/*
  * Record the command (argv[0] is its name) with its inputs and outputs.
  * Returns the exit code to use: 0 when recorded or nothing to record with,
  * else the exit code of the failure (already reported on stderr).

@@ -166,6 +166,27 @@ static int open_pem(FILE **out, const char *path, int private, tc_err *e)
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EIO, "cannot stat key: %s", strerror(err));
     }
+    /* Which half the file holds, told from its PEM label before anything
+     * else: a slip of NAME.pub for NAME.key (or the reverse) gets the
+     * right advice, not "chmod 600". */
+    char head[256];
+    ssize_t got = pread(fd, head, sizeof(head) - 1, 0);
+    head[got > 0 ? got : 0] = '\0';
+    int holds_private = strstr(head, "PRIVATE KEY-----") != NULL;
+    int holds_public = strstr(head, "-----BEGIN PUBLIC KEY-----") != NULL;
+    if (private && holds_public) {
+        close(fd);
+        tc_err_at(e, path, 0, 0);
+        tc_fail(e, TC_EINPUT, "this is a public key; signing needs the private key");
+        return tc_err_hint(e, "give the NAME.key file tongchou keygen wrote beside this .pub");
+    }
+    if (!private && holds_private) {
+        close(fd);
+        tc_err_at(e, path, 0, 0);
+        tc_fail(e, TC_EINPUT, "this is a private key; only the public key is needed here");
+        return tc_err_hint(e, "give the NAME.pub file, and keep the private key where only its "
+                              "owner reads it");
+    }
     if (private && (st.st_mode & 077)) {
         close(fd);
         tc_err_at(e, path, 0, 0);
@@ -232,11 +253,6 @@ int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e)
     if (rc)
         return rc;
     EVP_PKEY *pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-    if (!pk) {
-        ERR_clear_error();
-        rewind(f);
-        pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    }
     fclose(f);
     if (!pk) {
         ERR_clear_error();
@@ -256,6 +272,46 @@ int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e)
     }
     *out = k;
     return 0;
+}
+
+int tc_pubkey_from_text(tc_pubkey **out, const char *b64, const char *where, tc_err *e)
+{
+    size_t n = strlen(b64);
+    uint8_t der[512];
+    long len = n < 680 ? tc_b64_decode(b64, n, der, sizeof(der)) : -1;
+    const unsigned char *p = der;
+    EVP_PKEY *pk = len > 0 ? d2i_PUBKEY(NULL, &p, len) : NULL;
+    if (!pk || p != der + len) {
+        EVP_PKEY_free(pk);
+        ERR_clear_error();
+        tc_fail(e, TC_EINPUT, "%s: not a public key (base64 of its DER SubjectPublicKeyInfo)",
+                where);
+        return tc_err_hint(e, "copy the lines between BEGIN and END PUBLIC KEY of the NAME.pub "
+                              "file, joined into one");
+    }
+    tc_pubkey *k = calloc(1, sizeof(*k));
+    if (!k) {
+        EVP_PKEY_free(pk);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    k->pkey = pk;
+    int rc = pub_fill(k, where, e);
+    if (rc) {
+        tc_pubkey_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
+size_t tc_pubkey_text(const tc_pubkey *k, char *out, size_t cap)
+{
+    if (cap < 4 * ((k->nspki + 2) / 3) + 1) {
+        if (cap)
+            out[0] = '\0';
+        return 0;
+    }
+    return tc_b64_encode(k->spki, k->nspki, out);
 }
 
 void tc_pubkey_free(tc_pubkey *k)
@@ -321,6 +377,67 @@ int tc_pubkey_verify(const tc_pubkey *k, const void *msg, size_t n, const uint8_
     EVP_MD_CTX_free(mctx);
     EVP_PKEY_CTX_free(pctx);
     ERR_clear_error();
+    return ok;
+}
+
+/* ------------------------------------------------- signatures in context */
+
+/* A context word: [a-z-], 1 to 32 bytes. */
+static int context_word(const char *w)
+{
+    size_t n = w ? strlen(w) : 0;
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((w[i] >= 'a' && w[i] <= 'z') || w[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* "tongchou-signature/1\nKIND\nROLE\n" BODY, malloc'd; NULL on a bad word
+ * or out of memory (*bad says which). */
+static uint8_t *in_context(const char *kind, const char *role, const void *body, size_t n,
+                           size_t *len, int *bad)
+{
+    *bad = !context_word(kind) || !context_word(role);
+    if (*bad)
+        return NULL;
+    size_t h = strlen(TC_SIGN_CONTEXT) + strlen(kind) + strlen(role) + 3;
+    uint8_t *m = malloc(h + n + 1);
+    if (!m)
+        return NULL;
+    snprintf((char *)m, h + 1, "%s\n%s\n%s\n", TC_SIGN_CONTEXT, kind, role);
+    if (n)
+        memcpy(m + h, body, n);
+    *len = h + n;
+    return m;
+}
+
+int tc_signer_sign_as(const tc_signer *s, const char *kind, const char *role, const void *body,
+                      size_t n, uint8_t *sig, size_t *siglen, tc_err *e)
+{
+    size_t len;
+    int bad;
+    uint8_t *m = in_context(kind, role, body, n, &len, &bad);
+    if (!m)
+        return bad ? tc_fail(e, TC_EUSAGE, "signature context '%s'/'%s' is not two words",
+                             kind ? kind : "", role ? role : "")
+                   : tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = tc_signer_sign(s, m, len, sig, siglen, e);
+    free(m);
+    return rc;
+}
+
+int tc_pubkey_verify_as(const tc_pubkey *k, const char *kind, const char *role,
+                        const void *body, size_t n, const uint8_t *sig, size_t siglen)
+{
+    size_t len;
+    int bad;
+    uint8_t *m = in_context(kind, role, body, n, &len, &bad);
+    if (!m)
+        return 0;
+    int ok = tc_pubkey_verify(k, m, len, sig, siglen);
+    free(m);
     return ok;
 }
 

@@ -77,10 +77,42 @@ const tc_pubkey *tc_signer_pubkey(const tc_signer *s);
 int tc_signer_sign(const tc_signer *s, const void *msg, size_t n, uint8_t *sig,
                    size_t *siglen, tc_err *e);
 
-/* Load a public key (PEM SubjectPublicKeyInfo; a private key file is also
- * accepted and only its public half kept). */
+/*
+ * Signatures that say what they sign.  Every tongchou signature (audit
+ * entries, plans, approvals, waivers, documents) covers
+ *
+ *   "tongchou-signature/1" LF KIND LF ROLE LF BODY
+ *
+ * where KIND names the thing signed ("audit-entry", "transfer-plan",
+ * "waiver", ...), ROLE the capacity of the signer ("maker", "checker",
+ * "waiver", "recorder", ...) and BODY its canonical bytes.  A signature
+ * made as one kind or role is therefore no signature as any other: a
+ * maker's signature relabelled "checker" does not verify.  KIND and ROLE
+ * are short lowercase words ([a-z-], at most 32 bytes): anything else is
+ * TC_EUSAGE, and never verifies.  (Checkpoints are c2sp signed notes and
+ * keep that format's own binding of key name and origin.)
+ */
+#define TC_SIGN_CONTEXT "tongchou-signature/1"
+int tc_signer_sign_as(const tc_signer *s, const char *kind, const char *role, const void *body,
+                      size_t n, uint8_t *sig, size_t *siglen, tc_err *e);
+/* 1 when sig is k's signature over body made as kind and role, else 0. */
+int tc_pubkey_verify_as(const tc_pubkey *k, const char *kind, const char *role,
+                        const void *body, size_t n, const uint8_t *sig, size_t siglen);
+
+/*
+ * Load a public key: a PEM SubjectPublicKeyInfo.  A private key file is
+ * refused (TC_EINPUT, hint: give NAME.pub, the public half): a command
+ * that verifies has no business holding a private key, and a private key
+ * passed where a public one belongs is usually a slip that exposes it.
+ */
 int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e);
 void tc_pubkey_free(tc_pubkey *k);
+/* A public key written as one line: the base64 of its DER
+ * SubjectPublicKeyInfo (the body of its PEM file, joined).  where names
+ * the place in messages ("policy.ini:7").  tc_pubkey_text writes it
+ * (cap >= 100 is enough for both algorithms); its length, 0 if cap is short. */
+int tc_pubkey_from_text(tc_pubkey **out, const char *b64, const char *where, tc_err *e);
+size_t tc_pubkey_text(const tc_pubkey *k, char *out, size_t cap);
 const char *tc_pubkey_id(const tc_pubkey *k);
 tc_sign_alg tc_pubkey_alg(const tc_pubkey *k);
 

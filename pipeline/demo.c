@@ -13,6 +13,7 @@
 
 #include "core/atomic.h"
 #include "core/money.h"
+#include "core/policy.h"
 #include "core/proc.h"
 #include "core/sign.h"
 #include "core/version.h"
@@ -55,7 +56,7 @@ static int write_manifest(const char *dir, const char *cutover, tc_err *e)
                "[city]\ncode = 220100\nname = 长春市 (example)\ncutover = %s\n"
                "mappings = %s/mappings/changchun\nwork = work\n"
                "; database = postgresql://...   (none: an embedded server in work/db)\n\n"
-               "[keys]\nmaker = keys/maker.key\nchecker = keys/checker.pub\n",
+               "[keys]\nmaker = keys/maker.key\npolicy = keys/policy.ini\n",
             cutover, TC_SOURCE_DIR);
     size_t i;
     json_t *c;
@@ -79,14 +80,27 @@ static int make_keys(const char *dir, tc_err *e)
     snprintf(kdir, sizeof(kdir), "%s/keys", dir);
     if (mkdir(kdir, 0700) != 0 && errno != EEXIST)
         return tc_fail(e, TC_EIO, "cannot create %s: %s", kdir, strerror(errno));
-    static const char *const who[] = {"maker", "checker"};
-    for (int i = 0; i < 2; i++) {
+    /* the maker and the checker of the city's pooling office, the audit
+     * office that may waive blocking findings, and a witness that cosigns
+     * checkpoints: four people, four keys, one role each */
+    static const char *const who[] = {"maker", "checker", "auditor", "witness"};
+    char pub[4][P + 40];
+    for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof(name), "%s/%s", kdir, who[i]);
         int rc = tc_sign_keygen(TC_SIGN_ED25519, name, id, e);
         if (rc)
             return rc;
+        snprintf(pub[i], sizeof(pub[i]), "%s.pub", name);
     }
-    return 0;
+    const char *makers[] = {pub[0], NULL}, *checkers[] = {pub[1], NULL};
+    const char *waivers[] = {pub[2], NULL}, *witnesses[] = {pub[3], NULL};
+    tc_policy_spec spec = {.city = "220100", .origin = "changchun handover (example)"};
+    spec.pubs[TC_ROLE_MAKER] = makers;
+    spec.pubs[TC_ROLE_CHECKER] = checkers;
+    spec.pubs[TC_ROLE_WAIVER] = waivers;
+    spec.pubs[TC_ROLE_WITNESS] = witnesses;
+    snprintf(name, sizeof(name), "%s/policy.ini", kdir);
+    return tc_policy_make(&spec, name, e);
 }
 
 /* ------------------------------------------------------------ the transfer */
@@ -113,32 +127,39 @@ static void on_transfer(void *arg, const tc_transfer_result *t)
 static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset *maps,
                     const tc_run_result *r, posted *p, tc_err *e)
 {
-    char checker[P + 32], maker_pub[P + 32], report[P + 40], trail[P + 16];
+    char checker[P + 32], report[P + 40], trail[P + 16];
     snprintf(checker, sizeof(checker), "%s/keys/checker.key", o->dir);
-    snprintf(maker_pub, sizeof(maker_pub), "%s/keys/maker.pub", o->dir);
     snprintf(report, sizeof(report), "%s/reconciliation.json", r->reports);
     snprintf(trail, sizeof(trail), "%s/audit.trail", m->work);
-    char *aargv[] = {"transfer", "approve", (char *)r->plan, "-k", checker, "--pub", maker_pub};
-    tc_transfer_audit aa = {.trail = trail, .argc = 7, .argv = aargv};
-    int rc = tc_transfer_approve(r->plan, checker, maker_pub, &aa, e);
+    tc_policy *pol;
+    int rc = tc_policy_load(&pol, m->policy, e);
     if (rc)
         return rc;
-    const char *pubs[] = {maker_pub, m->checker_key};
+    char *aargv[] = {"transfer", "approve", (char *)r->plan, "-r", report, "-k", checker,
+                     "--policy", (char *)m->policy};
+    tc_transfer_approve_opts ao = {.db = r->db_conninfo, .plan = r->plan,
+                                   .reconciliation = report, .key = checker, .policy = pol,
+                                   .audit = {.trail = trail, .argc = 9, .argv = aargv}};
+    if ((rc = tc_transfer_approve(&ao, e))) {
+        tc_policy_free(pol);
+        return rc;
+    }
     char *xargv[] = {"transfer", "execute", (char *)r->plan, "-r", report, "-m",
-                     (char *)m->mappings, "--pub", maker_pub, "--pub", (char *)m->checker_key,
-                     "-k", (char *)m->maker_key};
+                     (char *)m->mappings, "-k", (char *)m->maker_key, "--policy",
+                     (char *)m->policy};
     tc_transfer_exec_opts x = {.db = r->db_conninfo,
                                .plan = r->plan,
                                .reconciliation = report,
                                .mappings = maps,
-                               .pubs = pubs,
-                               .npubs = 2,
+                               .policy = pol,
                                .key = m->maker_key,
-                               .audit = {.trail = trail, .argc = 13, .argv = xargv},
+                               .audit = {.trail = trail, .argc = 11, .argv = xargv},
                                .on_result = on_transfer,
                                .arg = p};
     tc_transfer_exec_summary s = {0};
-    return tc_transfer_execute(&x, &s, e);
+    rc = tc_transfer_execute(&x, &s, e);
+    tc_policy_free(pol);
+    return rc;
 }
 
 /* ------------------------------------------------------------ the summary */

@@ -118,9 +118,9 @@ static int on_keys(loader *L, const char *k, const char *v)
 {
     if (strcmp(k, "maker") == 0)
         return set_path(L, L->m->maker_key, v);
-    if (strcmp(k, "checker") == 0)
-        return set_path(L, L->m->checker_key, v);
-    return lfail(L, L->line, "[keys] knows maker and checker", "unknown key '%s' in [keys]", k);
+    if (strcmp(k, "policy") == 0)
+        return set_path(L, L->m->policy, v);
+    return lfail(L, L->line, "[keys] knows maker and policy", "unknown key '%s' in [keys]", k);
 }
 
 static int on_county(loader *L, const char *k, const char *v)

@@ -14,7 +14,8 @@
  *
  *   [keys]
  *   maker     = keys/maker.key      ; signs the audit entries and the plan
- *   checker   = keys/checker.pub    ; optional: who may approve
+ *   policy    = keys/policy.ini     ; the city's key policy (docs/policy.md):
+ *                                   ; without it no transfer is planned
  *
  *   [county 220113]
  *   name      = 九台区
@@ -51,7 +52,7 @@ typedef struct tc_manifest {
     char work[TC_MANIFEST_PATH];
     char database[TC_MANIFEST_PATH];   /* "" when not named */
     char maker_key[TC_MANIFEST_PATH];
-    char checker_key[TC_MANIFEST_PATH];   /* "" when not named */
+    char policy[TC_MANIFEST_PATH];        /* the key policy, "" when not named */
     tc_manifest_county *counties;
     int ncounties;
 } tc_manifest;

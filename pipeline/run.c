@@ -22,6 +22,7 @@
 #include "core/audit.h"
 #include "core/digest.h"
 #include "core/money.h"
+#include "core/policy.h"
 #include "core/sign.h"
 #include "extract/extract.h"
 #include "load/load.h"
@@ -44,6 +45,7 @@ typedef struct run {
     tc_signer *signer;
     const tc_mapset *maps;      /* the mapping set, loaded once for every step */
     tc_mapset *owned_maps;      /* ... when this run loaded it */
+    tc_policy *policy;          /* the city's key policy, NULL when none is named */
     tc_digest_alg alg;
     char trail[P];
 } run;
@@ -561,6 +563,11 @@ static int step_plan(run *R, const char *db, tc_err *e)
     snprintf(dir, sizeof(dir), "%s/transfer", R->m->work);
     snprintf(plan, sizeof(plan), "%s/plan.json", dir);
     snprintf(report, sizeof(report), "%s/reconciliation.json", R->r->reports);
+    if (!R->policy) {
+        say(R, "city", "plan", "not made: the manifest names no key policy ([keys] policy, "
+            "docs/policy.md), and no transfer moves without one");
+        return 0;
+    }
     snprintf(R->r->plan, sizeof(R->r->plan), "%s", plan);
     int rc = tc_digest_file(TC_DIGEST_SHA256, report, digest, e);
     if (rc)
@@ -576,12 +583,14 @@ static int step_plan(run *R, const char *db, tc_err *e)
     }
     if ((rc = mkdirs(dir, e)))
         return rc;
-    char *argv[] = {"transfer", "plan", "-r", report, "-k", (char *)R->m->maker_key, "-o", plan};
+    char *argv[] = {"transfer", "plan", "-r", report, "-k", (char *)R->m->maker_key, "-o", plan,
+                    "--policy", (char *)R->m->policy};
     tc_transfer_plan_opts po = {.db = db,
                                 .reconciliation = report,
                                 .key = R->m->maker_key,
+                                .policy = R->policy,
                                 .out = plan,
-                                .audit = {.trail = R->trail, .argc = 8, .argv = argv}};
+                                .audit = {.trail = R->trail, .argc = 10, .argv = argv}};
     tc_transfer_plan_summary s = {0};
     if ((rc = tc_transfer_plan(&po, &s, e)))
         return rc;
@@ -648,7 +657,11 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         rc = tc_signer_load(&R.signer, m->maker_key, e);
     if (!rc) {
         R.alg = tc_signer_alg(R.signer) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
-        if (o->maps)
+        if (m->policy[0])
+            rc = tc_policy_load(&R.policy, m->policy, e);
+        if (rc)
+            ;
+        else if (o->maps)
             R.maps = o->maps;
         else
             rc = tc_mapset_load(&R.owned_maps, m->mappings, e), R.maps = R.owned_maps;
@@ -703,6 +716,7 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     paths_free(&in);
 out:
     tc_mapset_free(R.owned_maps);
+    tc_policy_free(R.policy);
     tc_signer_free(R.signer);
     return rc;
 }

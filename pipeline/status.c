@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "core/atomic.h"
+#include "core/policy.h"
 #include "core/audit.h"
 #include "core/sign.h"
 #include "core/version.h"
@@ -211,15 +212,21 @@ static void from_audit(const tc_manifest *m, tc_status *st, const char *trail)
                  e.msg);
         return;
     }
-    /* the maker signs the pipeline's entries, the checker its approvals */
-    const tc_pubkey *k[2] = {tc_signer_pubkey(s), NULL};
-    tc_pubkey *checker = NULL;
-    if (m->checker_key[0] && tc_pubkey_load(&checker, m->checker_key, &e) == 0)
-        k[1] = checker;
-    tc_audit_verify_opts o = {.keys = k, .nkeys = checker ? 2 : 1};
+    /* the trail's signers: every key of the policy, or the maker alone */
+    const tc_pubkey *k[TC_NROLES * 64 + 1] = {tc_signer_pubkey(s)};
+    size_t nk = 1;
+    tc_policy *pol = NULL;
+    if (m->policy[0] && tc_policy_load(&pol, m->policy, &e) == 0)
+        for (int r = 0; r < TC_NROLES; r++) {
+            const tc_pubkey *const *ks;
+            size_t n = tc_policy_keys(pol, (tc_role)r, &ks);
+            for (size_t i = 0; i < n && nk < sizeof(k) / sizeof(k[0]); i++)
+                k[nk++] = ks[i];
+        }
+    tc_audit_verify_opts o = {.keys = k, .nkeys = nk};
     tc_audit_report rep = {0};
     int rc = tc_audit_verify(trail, &o, &rep, &e);
-    tc_pubkey_free(checker);
+    tc_policy_free(pol);
     st->audit_entries = rep.entries;
     st->audit_ok = rc == 0;
     snprintf(st->audit_note, sizeof(st->audit_note), "%s",

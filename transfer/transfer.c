@@ -31,6 +31,7 @@
 #include "core/audit.h"
 #include "db/db.h"
 #include "db/schema.h"
+#include "core/policy.h"
 #include "transfer/transfer_int.h"
 
 /* ================================================= canonical documents */
@@ -76,14 +77,14 @@ int xfer_write(const json_t *doc, const char *path, tc_err *e)
     return tc_atomic_write_json(path, doc, JSON_SORT_KEYS | JSON_COMPACT, e);
 }
 
-int xfer_sign(json_t *doc, const tc_signer *s, const char *role, tc_err *e)
+int xfer_sign(json_t *doc, const tc_signer *s, const char *kind, const char *role, tc_err *e)
 {
     char *body = xfer_body(doc);
     if (!body)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     uint8_t sig[TC_SIGN_MAX];
     size_t n;
-    int rc = tc_signer_sign(s, body, strlen(body), sig, &n, e);
+    int rc = tc_signer_sign_as(s, kind, role, body, strlen(body), sig, &n, e);
     free(body);
     if (rc)
         return rc;
@@ -100,64 +101,59 @@ int xfer_sign(json_t *doc, const tc_signer *s, const char *role, tc_err *e)
     return 0;
 }
 
-int xfer_verify(const json_t *doc, const char *path, size_t i, const char *role,
-                tc_pubkey *const *keys, int n, const char **keyid, tc_err *e)
+int xfer_verify_all(const json_t *doc, const char *path, const char *kind, const tc_policy *p,
+                    xfer_signers *who, tc_err *e)
 {
-    json_t *s = json_array_get(json_object_get(doc, "signatures"), i);
-    const char *kid = json_string_value(json_object_get(s, "key"));
-    const char *r = json_string_value(json_object_get(s, "role"));
-    const char *b64 = json_string_value(json_object_get(s, "sig"));
-    if (!s || !kid || !b64 || !r || strcmp(r, role) != 0) {
+    memset(who, 0, sizeof(*who));
+    json_t *sigs = json_object_get(doc, "signatures");
+    if (!json_is_array(sigs) || json_array_size(sigs) == 0) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EINTEGRITY, "the %s's signature is missing", role);
+        return tc_fail(e, TC_EINTEGRITY, "the document carries no signature");
     }
-    *keyid = kid;
-    const tc_pubkey *k = NULL;
-    for (int j = 0; j < n && !k; j++)
-        if (strcmp(tc_pubkey_id(keys[j]), kid) == 0)
-            k = keys[j];
-    if (!k) {
-        tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EINTEGRITY, "the %s's signature is by key %s, whose public key was not "
-                                  "given", role, kid);
-        return tc_err_hint(e, "give the %s's public key with --pub", role);
-    }
-    uint8_t sig[TC_SIGN_MAX + 4];
-    long sn = tc_b64_decode(b64, strlen(b64), sig, sizeof(sig));
     char *body = xfer_body(doc);
     if (!body)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    int ok = sn > 0 && tc_pubkey_verify(k, body, strlen(body), sig, (size_t)sn);
-    free(body);
-    if (!ok)
-        tc_err_at(e, path, 0, 0);
-    if (!ok)
-        return tc_fail(e, TC_EINTEGRITY, "the %s's signature (key %s) does not verify: the "
-                                         "document was changed after it was signed", role, kid);
-    return 0;
-}
-
-int xfer_load_keys(tc_pubkey ***keys, const char *const *paths, int n, tc_err *e)
-{
-    *keys = calloc((size_t)n + 1, sizeof(tc_pubkey *));
-    if (!*keys)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        int rc = tc_pubkey_load(&(*keys)[i], paths[i], e);
-        if (rc) {
-            xfer_free_keys(*keys, i);
-            *keys = NULL;
-            return rc;
+    int rc = 0;
+    size_t i;
+    json_t *sg;
+    json_array_foreach(sigs, i, sg) {
+        const char *kid = json_string_value(json_object_get(sg, "key"));
+        const char *role = json_string_value(json_object_get(sg, "role"));
+        const char *b64 = json_string_value(json_object_get(sg, "sig"));
+        int r = role ? tc_role_parse(role) : -1;
+        if (!kid || !b64 || r < 0) {
+            tc_err_at(e, path, 0, 0);
+            rc = tc_fail(e, TC_EINTEGRITY, "signature %zu lacks its key, role or signature", i + 1);
+            break;
         }
+        char doing[96];
+        snprintf(doing, sizeof(doing), "%s: signature %zu (as %s)", path, i + 1, role);
+        if ((rc = tc_policy_expect(p, kid, (tc_role)r, doing, e)))
+            break;
+        uint8_t sig[TC_SIGN_MAX + 4];
+        long sn = tc_b64_decode(b64, strlen(b64), sig, sizeof(sig));
+        if (sn <= 0 || !tc_pubkey_verify_as(tc_policy_key(p, kid, NULL), kind, role, body,
+                                            strlen(body), sig, (size_t)sn)) {
+            tc_err_at(e, path, 0, 0);
+            rc = tc_fail(e, TC_EINTEGRITY, "the %s's signature (key %s) does not verify: the "
+                         "document was changed after it was signed, or the signature was made "
+                         "for something else", role, kid);
+            break;
+        }
+        for (int k = 0; k < who->n[r]; k++)
+            if (strcmp(who->id[r][k], kid) == 0) {
+                tc_err_at(e, path, 0, 0);
+                rc = tc_fail(e, TC_EINTEGRITY, "key %s signs twice: each signature must be by "
+                             "a different person", kid);
+                break;
+            }
+        if (rc)
+            break;
+        if (who->n[r] < XFER_MAXSIG)
+            who->id[r][who->n[r]++] = kid;
     }
-    return 0;
-}
-
-void xfer_free_keys(tc_pubkey **keys, int n)
-{
-    for (int i = 0; keys && i < n; i++)
-        tc_pubkey_free(keys[i]);
-    free(keys);
+    free(body);
+    return rc;
 }
 
 /* ==================================================== the reconciliation */
@@ -237,12 +233,13 @@ json_t *xfer_amount(tc_fen v)
     return json_string(tc_money_format(v, b));
 }
 
-int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *const *in, size_t nin,
-               const char *const *outp, size_t nout, const char *mappings, const char *totals,
-               tc_err *e)
+int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *role,
+               const char *const *in, size_t nin, const char *const *outp, size_t nout,
+               const char *mappings, const char *totals, tc_err *e)
 {
     if (!a || a->argc <= 0)
         return 0;
+    (void)role;   /* the entry's role: recorded once audit entries carry one */
     tc_audit_command c = {.trail = a->trail, .signer = s, .argc = a->argc, .argv = a->argv,
                           .inputs = in, .ninputs = nin, .outputs = outp, .noutputs = nout,
                           .mappings = mappings, .totals = totals};
@@ -285,16 +282,16 @@ static int is_blocking(const json_t *f)
     return s && strcmp(s, "blocking") == 0;
 }
 
-/* 1 when county c of the reconciliation has a blocking finding keyed k. */
-static int has_blocking(const json_t *c, const char *k)
+/* The blocking finding of county object c keyed k, NULL when none. */
+static const json_t *blocking_finding(const json_t *c, const char *k)
 {
     size_t i;
     json_t *f;
     char b[512];
     json_array_foreach(json_object_get(c, "findings"), i, f)
         if (is_blocking(f) && strcmp(finding_key(f, b, sizeof(b)), k) == 0)
-            return 1;
-    return 0;
+            return f;
+    return NULL;
 }
 
 /* ================================================================= waive */
@@ -306,11 +303,20 @@ int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e)
         return tc_fail(e, TC_EUSAGE, "a waiver needs a reason");
     if (o->nfindings <= 0)
         return tc_fail(e, TC_EUSAGE, "a waiver names at least one finding");
-    xfer_recon r;
-    int rc = xfer_recon_read(&r, o->reconciliation, e);
-    if (rc)
-        return rc;
+    /* the key first: a refused key leaves nothing written */
     tc_signer *s = NULL;
+    int rc = tc_signer_load(&s, o->key, e);
+    if (!rc)
+        rc = tc_policy_expect(o->policy, tc_signer_id(s), TC_ROLE_WAIVER, "signing a waiver", e);
+    if (rc) {
+        tc_signer_free(s);
+        return rc;
+    }
+    xfer_recon r;
+    if ((rc = xfer_recon_read(&r, o->reconciliation, e))) {
+        tc_signer_free(s);
+        return rc;
+    }
     json_t *doc = NULL;
     const json_t *c = xfer_recon_county(&r, o->county);
     if (!c) {
@@ -322,19 +328,27 @@ int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e)
                     "reconciliation", r.digest, "county", o->county, "reason", o->reason,
                     "findings", fs);
     for (int i = 0; i < o->nfindings; i++) {
-        if (!has_blocking(c, o->findings[i])) {
+        const json_t *f = blocking_finding(c, o->findings[i]);
+        if (!f) {
             rc = tc_fail(e, TC_EINPUT, "county %s has no blocking finding %s", o->county,
                          o->findings[i]);
             tc_err_hint(e, "name findings as CODE/FUND/REF, as findings.csv lists them");
             goto out;
         }
-        json_array_append_new(fs, json_string(o->findings[i]));
+        for (int j = 0; j < i; j++)
+            if (strcmp(o->findings[j], o->findings[i]) == 0) {
+                rc = tc_fail(e, TC_EUSAGE, "finding %s is named twice", o->findings[i]);
+                goto out;
+            }
+        json_array_append_new(fs, json_pack("{s:s, s:O, s:O, s:O}", "county", o->county,
+                                            "code", json_object_get(f, "code"), "fund",
+                                            json_object_get(f, "fund"), "ref",
+                                            json_object_get(f, "ref")));
     }
-    if ((rc = tc_signer_load(&s, o->key, e)) || (rc = xfer_sign(doc, s, "waiver", e)) ||
-        (rc = xfer_write(doc, o->out, e)))
+    if ((rc = xfer_sign(doc, s, "waiver", "waiver", e)) || (rc = xfer_write(doc, o->out, e)))
         goto out;
     const char *in[] = {o->reconciliation}, *outp[] = {o->out};
-    rc = xfer_audit(&o->audit, s, in, 1, outp, 1, r.mappings, NULL, e);
+    rc = xfer_audit(&o->audit, s, "waiver", in, 1, outp, 1, r.mappings, NULL, e);
 out:
     json_decref(doc);
     tc_signer_free(s);
@@ -342,67 +356,281 @@ out:
     return rc;
 }
 
-/* ================================================================== plan */
-
-/* The waivers, verified, for this reconciliation: an array of documents. */
-static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, json_t *out,
-                        tc_err *e)
+int tc_transfer_waive_sign(const char *path, const char *key, const tc_policy *p,
+                           const tc_transfer_audit *audit, tc_err *e)
 {
-    tc_pubkey **keys = NULL;
-    int rc = xfer_load_keys(&keys, o->pubs, o->npubs, e);
-    for (int i = 0; !rc && i < o->nwaivers; i++) {
-        json_t *w;
-        const char *kid;
-        if ((rc = xfer_read(&w, o->waivers[i], TC_TRANSFER_WAIVER_FORMAT, e)))
-            break;
-        const char *wr = json_string_value(json_object_get(w, "reconciliation"));
-        const char *wc = json_string_value(json_object_get(w, "county"));
-        json_t *c = wc ? xfer_recon_county(r, wc) : NULL;
-        if ((rc = xfer_verify(w, o->waivers[i], 0, "waiver", keys, o->npubs, &kid, e)))
-            ;
-        else if (!wr || strcmp(wr, r->digest) != 0) {
-            tc_err_at(e, o->waivers[i], 0, 0);
-            rc = tc_fail(e, TC_EINPUT, "the waiver is for another reconciliation (%s)",
-                         wr ? wr : "none");
-        } else if (!c) {
-            tc_err_at(e, o->waivers[i], 0, 0);
-            rc = tc_fail(e, TC_EINPUT, "the waiver's county is not in the reconciliation");
-        } else {
-            size_t j;
-            json_t *k;
-            json_array_foreach(json_object_get(w, "findings"), j, k) {
-                if (!json_is_string(k) || !has_blocking(c, json_string_value(k))) {
-                    tc_err_at(e, o->waivers[i], 0, 0);
-                    rc = tc_fail(e, TC_EINPUT, "the waiver names %s, which is not a blocking "
-                                 "finding of county %s", json_is_string(k) ?
-                                 json_string_value(k) : "a non-string", wc);
-                    break;
-                }
-            }
+    tc_err_clear(e);
+    tc_signer *s = NULL;
+    json_t *w = NULL;
+    xfer_signers who;
+    int rc = tc_signer_load(&s, key, e);
+    if (!rc)
+        rc = tc_policy_expect(p, tc_signer_id(s), TC_ROLE_WAIVER, "signing a waiver", e);
+    if (!rc)
+        rc = xfer_read(&w, path, TC_TRANSFER_WAIVER_FORMAT, e);
+    if (!rc)
+        rc = xfer_verify_all(w, path, "waiver", p, &who, e);
+    for (int k = 0; !rc && k < who.n[TC_ROLE_WAIVER]; k++)
+        if (strcmp(who.id[TC_ROLE_WAIVER][k], tc_signer_id(s)) == 0) {
+            tc_err_at(e, path, 0, 0);
+            rc = tc_fail(e, TC_EINPUT, "key %s has signed this waiver already", tc_signer_id(s));
         }
-        if (rc)
-            json_decref(w);
-        else
-            json_array_append_new(out, w);
+    if (!rc && (rc = xfer_sign(w, s, "waiver", "waiver", e)) == 0 &&
+        (rc = xfer_write(w, path, e)) == 0) {
+        const char *in[] = {path};
+        rc = xfer_audit(audit, s, "waiver", in, 1, in, 1, NULL, NULL, e);
     }
-    xfer_free_keys(keys, o->npubs);
+    json_decref(w);
+    tc_signer_free(s);
     return rc;
 }
 
-/* 1 when some waiver for county names finding key k. */
+/* ================================================================ guards */
+
+/*
+ * A waiver of the plan, valid under the policy for reconciliation digest:
+ * enough distinct waiver authorities' signatures, this reconciliation, a
+ * county, and findings that are objects naming that county.  TC_EINTEGRITY
+ * saying what is wrong.
+ */
+static int waiver_valid(const json_t *w, size_t no, const char *plan, const char *digest,
+                        const tc_policy *p, tc_err *e)
+{
+    char where[1200];
+    snprintf(where, sizeof(where), "%s: waiver %zu", plan, no + 1);
+    const char *fm = json_string_value(json_object_get(w, "format"));
+    const char *wr = json_string_value(json_object_get(w, "reconciliation"));
+    const char *wc = json_string_value(json_object_get(w, "county"));
+    if (!fm || strcmp(fm, TC_TRANSFER_WAIVER_FORMAT) != 0 || !wc)
+        return tc_fail(e, TC_EINTEGRITY, "%s is not a %s document", where,
+                       TC_TRANSFER_WAIVER_FORMAT);
+    if (!wr || strcmp(wr, digest) != 0)
+        return tc_fail(e, TC_EINTEGRITY, "%s is for another reconciliation (%s)", where,
+                       wr ? wr : "none");
+    xfer_signers who;
+    int rc = xfer_verify_all(w, where, "waiver", p, &who, e);
+    if (rc)
+        return rc;
+    for (int r = 0; r < TC_NROLES; r++)
+        if (r != TC_ROLE_WAIVER && who.n[r])
+            return tc_fail(e, TC_EINTEGRITY, "%s is signed by a %s: only waiver authorities "
+                           "sign waivers", where, tc_role_name((tc_role)r));
+    int need = tc_policy_required(p, TC_ACT_WAIVE);
+    if (who.n[TC_ROLE_WAIVER] < need)
+        return tc_fail(e, TC_EINTEGRITY, "%s carries %d waiver authorities' signatures; the "
+                       "policy needs %d", where, who.n[TC_ROLE_WAIVER], need);
+    size_t j;
+    json_t *f;
+    json_array_foreach(json_object_get(w, "findings"), j, f) {
+        const char *fc = json_string_value(json_object_get(f, "county"));
+        if (!json_is_object(f) || !fc || strcmp(fc, wc) != 0 ||
+            !json_is_string(json_object_get(f, "code")) ||
+            !json_is_string(json_object_get(f, "fund")) ||
+            !json_is_string(json_object_get(f, "ref")))
+            return tc_fail(e, TC_EINTEGRITY, "%s: finding %zu does not name its county, code, "
+                           "fund and ref", where, j + 1);
+    }
+    return 0;
+}
+
+/* 1 when a waiver of waivers for county names finding "CODE/FUND/REF" k. */
 static int waived(const json_t *waivers, const char *county, const char *k)
 {
     size_t i, j;
     json_t *w, *f;
+    char b[512];
     json_array_foreach(waivers, i, w) {
         const char *wc = json_string_value(json_object_get(w, "county"));
         if (!wc || strcmp(wc, county) != 0)
             continue;
         json_array_foreach(json_object_get(w, "findings"), j, f)
-            if (strcmp(json_string_value(f), k) == 0)
+            if (strcmp(finding_key(f, b, sizeof(b)), k) == 0)
                 return 1;
     }
     return 0;
+}
+
+/* The trail verifies under the policy and records the reconciliation at
+ * recon_path (digest, SHA-256 text) as an output of a reconcile entry. */
+static int recorded_reconciliation(const char *trail, const char *recon_path,
+                                   const char *digest, const tc_policy *p, tc_err *e)
+{
+    const tc_pubkey *keys[TC_NROLES * 64];
+    size_t nk = 0;
+    for (int r = 0; r < TC_NROLES; r++) {
+        const tc_pubkey *const *ks;
+        size_t n = tc_policy_keys(p, (tc_role)r, &ks);
+        for (size_t i = 0; i < n && nk < sizeof(keys) / sizeof(keys[0]); i++)
+            keys[nk++] = ks[i];
+    }
+    tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk};
+    tc_audit_report rep;
+    if (!trail)
+        trail = tc_audit_default_path();
+    int rc = tc_audit_verify(trail, &vo, &rep, e);
+    if (rc) {
+        tc_err_prefix(e, "the audit trail does not verify under the policy: ");
+        return rc == TC_EIO ? rc : TC_EINTEGRITY;
+    }
+    FILE *f = fopen(trail, "r");
+    if (!f) {
+        tc_err_at(e, trail, 0, 0);
+        return tc_fail(e, TC_EIO, "cannot read the audit trail");
+    }
+    char *line = NULL, sm3[TC_DIGEST_TEXT_MAX] = "";
+    size_t cap = 0;
+    int found = 0;
+    while (!found && getline(&line, &cap, f) > 0) {
+        json_t *en = json_loads(line, 0, NULL);
+        const char *cmd = json_string_value(json_object_get(en, "command"));
+        size_t i;
+        json_t *o;
+        if (cmd && strcmp(cmd, "reconcile") == 0)
+            json_array_foreach(json_object_get(en, "outputs"), i, o) {
+                const char *d = json_string_value(json_object_get(o, "digest"));
+                if (!d)
+                    continue;
+                if (strncmp(d, "sm3:", 4) == 0 && !sm3[0] &&
+                    tc_digest_file(TC_DIGEST_SM3, recon_path, sm3, e))
+                    sm3[0] = '\0';
+                if (strcmp(d, digest) == 0 || (sm3[0] && strcmp(d, sm3) == 0))
+                    found = 1;
+            }
+        json_decref(en);
+    }
+    free(line);
+    fclose(f);
+    if (!found) {
+        tc_fail(e, TC_EINTEGRITY, "the reconciliation %s (%s) is not one a reconcile entry of "
+                "the audit trail %s recorded", recon_path, digest, trail);
+        return tc_err_hint(e, "transfer only what `tongchou reconcile` or `tongchou run` "
+                              "produced and recorded; an edited reconciliation moves nothing");
+    }
+    return 0;
+}
+
+int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer_recon *r,
+               const char *recon_path, const tc_policy *p, const char *trail, tc_err *e)
+{
+    /* the reconciliation is the one reconcile recorded */
+    int rc = recorded_reconciliation(trail, recon_path, r->digest, p, e);
+    if (rc)
+        return rc;
+    /* every waiver in the plan valid under the policy */
+    json_t *waivers = json_object_get(plan, "waivers");
+    size_t i;
+    json_t *w;
+    json_array_foreach(waivers, i, w)
+        if ((rc = waiver_valid(w, i, plan_path, r->digest, p, e)))
+            return rc;
+    /* per planned county: the reconciliation loaded, its blocking findings
+     * (as the database holds them) each waived, and no waiver naming a
+     * finding the database does not hold */
+    json_t *t;
+    const char *last = "";
+    json_array_foreach(json_object_get(plan, "transfers"), i, t) {
+        const char *county = json_string_value(json_object_get(t, "county"));
+        if (!county || strcmp(county, last) == 0)
+            continue;
+        last = county;
+        PGresult *res;
+        const char *q[] = {county, r->digest};
+        if ((rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_report WHERE county = $1 "
+                              "AND report = $2", 2, q, &res, "reading the loaded reconciliation",
+                              e)))
+            return rc;
+        int loaded = atoi(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        if (!loaded) {
+            tc_fail(e, TC_EINTEGRITY, "county %s: the reconciliation the plan names (%s) is not "
+                    "the one loaded in the city database", county, r->digest);
+            return tc_err_hint(e, "load the reconciliation with tongchou load, then plan again");
+        }
+        if ((rc = tc_db_query(db, "SELECT code || '/' || fund || '/' || ref FROM "
+                              "tongchou.recon_finding WHERE county = $1 AND report = $2 AND "
+                              "severity = 'blocking' ORDER BY no", 2, q, &res,
+                              "reading the blocking findings", e)))
+            return rc;
+        for (int k = 0; k < PQntuples(res) && !rc; k++)
+            if (!waived(waivers, county, PQgetvalue(res, k, 0))) {
+                tc_err_at(e, plan_path, 0, 0);
+                rc = tc_fail(e, TC_EINTEGRITY, "county %s: blocking finding %s has no valid "
+                             "waiver: the county's money may not move", county,
+                             PQgetvalue(res, k, 0));
+                tc_err_hint(e, "a waiver authority of the policy signs a waiver "
+                               "(tongchou transfer waive), and the plan is made again with it");
+            }
+        PQclear(res);
+        if (rc)
+            return rc;
+    }
+    json_array_foreach(waivers, i, w) {
+        const char *wc = json_string_value(json_object_get(w, "county"));
+        size_t j;
+        json_t *f;
+        json_array_foreach(json_object_get(w, "findings"), j, f) {
+            char k[512];
+            const char *q[] = {wc, r->digest, finding_key(f, k, sizeof(k))};
+            PGresult *res;
+            if ((rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_finding WHERE county "
+                                  "= $1 AND report = $2 AND severity = 'blocking' AND code || "
+                                  "'/' || fund || '/' || ref = $3", 3, q, &res,
+                                  "reading the blocking findings", e)))
+                return rc;
+            int n = atoi(PQgetvalue(res, 0, 0));
+            PQclear(res);
+            if (n == 0) {
+                tc_err_at(e, plan_path, 0, 0);
+                return tc_fail(e, TC_EINTEGRITY, "waiver %zu names %s, which is not a blocking "
+                               "finding of county %s in the loaded reconciliation", i + 1, k, wc);
+            }
+        }
+    }
+    return 0;
+}
+
+/* ================================================================== plan */
+
+/* The waivers given, read and checked against the reconciliation file:
+ * each for this reconciliation, its county there, every finding a
+ * blocking one, none twice.  Signatures are checked by xfer_guard. */
+static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, json_t *out,
+                        tc_err *e)
+{
+    int rc = 0;
+    for (int i = 0; !rc && i < o->nwaivers; i++) {
+        json_t *w;
+        if ((rc = xfer_read(&w, o->waivers[i], TC_TRANSFER_WAIVER_FORMAT, e)))
+            break;
+        const char *wr = json_string_value(json_object_get(w, "reconciliation"));
+        const char *wc = json_string_value(json_object_get(w, "county"));
+        json_t *c = wc ? xfer_recon_county(r, wc) : NULL;
+        if (!wr || strcmp(wr, r->digest) != 0)
+            rc = tc_fail(e, TC_EINPUT, "the waiver is for another reconciliation (%s)",
+                         wr ? wr : "none");
+        else if (!c)
+            rc = tc_fail(e, TC_EINPUT, "the waiver's county is not in the reconciliation");
+        size_t j;
+        json_t *f;
+        char k[512], prev[512] = "";
+        json_array_foreach(json_object_get(w, "findings"), j, f) {
+            if (rc)
+                break;
+            finding_key(f, k, sizeof(k));
+            if (!json_is_object(f) || !blocking_finding(c, k))
+                rc = tc_fail(e, TC_EINPUT, "the waiver names %s, which is not a blocking finding "
+                             "of county %s", k, wc);
+            else if (waived(out, wc, k) || strcmp(prev, k) == 0)
+                rc = tc_fail(e, TC_EINPUT, "finding %s of county %s is waived twice", k, wc);
+            snprintf(prev, sizeof(prev), "%s", k);
+        }
+        if (rc) {
+            tc_err_at(e, o->waivers[i], 0, 0);
+            json_decref(w);
+        } else
+            json_array_append_new(out, w);
+    }
+    return rc;
 }
 
 /* The complete batches of county into arr; *n how many.  Each must carry
@@ -512,31 +740,47 @@ int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s
 {
     tc_err_clear(e);
     memset(s, 0, sizeof(*s));
-    xfer_recon r;
-    int rc = xfer_recon_read(&r, o->reconciliation, e);
-    if (rc)
-        return rc;
+    /* the maker's key first: a refused key leaves nothing written */
     tc_signer *maker = NULL;
+    int rc = tc_signer_load(&maker, o->key, e);
+    if (!rc)
+        rc = tc_policy_expect(o->policy, tc_signer_id(maker), TC_ROLE_MAKER, "making the plan",
+                              e);
+    if (rc) {
+        tc_signer_free(maker);
+        return rc;
+    }
+    xfer_recon r;
+    if ((rc = xfer_recon_read(&r, o->reconciliation, e))) {
+        tc_signer_free(maker);
+        return rc;
+    }
     PGconn *db = NULL;
     json_t *waivers = json_array();
-    json_t *plan = json_pack("{s:s, s:s, s:s, s:s, s:[], s:[], s:[], s:O}", "format",
+    json_t *plan = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:[], s:[], s:O}", "format",
                              TC_TRANSFER_PLAN_FORMAT, "reconciliation", r.digest, "mappings",
-                             r.mappings, "cutover", r.cutover, "batches", "transfers",
-                             "excluded", "waivers", waivers);
-    if ((rc = tc_signer_load(&maker, o->key, e)) || (rc = read_waivers(o, &r, waivers, e)) ||
-        (rc = tc_db_connect(&db, o->db, e)) || (rc = tc_schema_check(db, e)))
+                             r.mappings, "cutover", r.cutover, "policy",
+                             tc_policy_digest(o->policy), "batches", "transfers", "excluded",
+                             "waivers", waivers);
+    if ((rc = read_waivers(o, &r, waivers, e)) || (rc = tc_db_connect(&db, o->db, e)) ||
+        (rc = tc_schema_check(db, e)))
         goto out;
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(r.doc, "counties"), i, c)
         if ((rc = plan_county(db, &r, c, waivers, plan, s, e)))
             goto out;
-    if ((rc = xfer_sign(plan, maker, "maker", e)) || (rc = xfer_write(plan, o->out, e)))
+    /* what execute will check, checked now: nothing rests on a
+     * reconciliation other than the recorded and loaded one */
+    if ((rc = xfer_guard(db, plan, o->out, &r, o->reconciliation, o->policy, o->audit.trail, e)))
+        goto out;
+    if ((rc = xfer_sign(plan, maker, "transfer-plan", "maker", e)) ||
+        (rc = xfer_write(plan, o->out, e)))
         goto out;
     char tot[96], sum[TC_MONEY_BUFSZ];
     snprintf(tot, sizeof(tot), "{\"transfer\":\"%s\"}", tc_money_format(s->total, sum));
     const char *in[] = {o->reconciliation}, *outp[] = {o->out};
-    rc = xfer_audit(&o->audit, maker, in, 1, outp, 1, r.mappings, tot, e);
+    rc = xfer_audit(&o->audit, maker, "maker", in, 1, outp, 1, r.mappings, tot, e);
 out:
     PQfinish(db);
     json_decref(plan);
@@ -548,41 +792,93 @@ out:
 
 /* =============================================================== approve */
 
-int tc_transfer_approve(const char *path, const char *key, const char *maker_pub,
-                        const tc_transfer_audit *audit, tc_err *e)
+int xfer_plan_signers(const json_t *plan, const char *path, const tc_policy *p, int approved,
+                      xfer_signers *who, tc_err *e)
 {
-    tc_err_clear(e);
-    json_t *plan;
-    int rc = xfer_read(&plan, path, TC_TRANSFER_PLAN_FORMAT, e);
+    int rc = xfer_verify_all(plan, path, "transfer-plan", p, who, e);
     if (rc)
         return rc;
+    json_t *first = json_array_get(json_object_get(plan, "signatures"), 0);
+    const char *r0 = json_string_value(json_object_get(first, "role"));
+    if (!r0 || strcmp(r0, "maker") != 0 || who->n[TC_ROLE_MAKER] != 1)
+        rc = tc_fail(e, TC_EINTEGRITY, "a plan carries its maker's signature first and one "
+                     "maker's only");
+    for (int r = TC_ROLE_WAIVER; r < TC_NROLES && !rc; r++)
+        if (who->n[r])
+            rc = tc_fail(e, TC_EINTEGRITY, "the plan is signed by a %s: plans are signed by a "
+                         "maker and checkers only", tc_role_name((tc_role)r));
+    int need = tc_policy_required(p, TC_ACT_APPROVE);
+    if (!rc && approved && who->n[TC_ROLE_CHECKER] < need) {
+        rc = tc_fail(e, TC_EINTEGRITY, "the plan is not approved: %d checker's signatures of "
+                     "the %d the policy needs", who->n[TC_ROLE_CHECKER], need);
+        tc_err_hint(e, "tongchou transfer approve PLAN -r REC -k CHECKER.key");
+    }
+    if (rc)
+        tc_err_at(e, path, 0, 0);
+    return rc;
+}
+
+int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e)
+{
+    tc_err_clear(e);
     tc_signer *checker = NULL;
-    tc_pubkey **keys = NULL;
-    const char *kid;
-    if ((rc = xfer_load_keys(&keys, &maker_pub, 1, e)) ||
-        (rc = xfer_verify(plan, path, 0, "maker", keys, 1, &kid, e)) ||
-        (rc = tc_signer_load(&checker, key, e)))
+    json_t *plan = NULL;
+    PGconn *db = NULL;
+    xfer_recon r = {0};
+    xfer_signers who;
+    /* the checker's key first: a refused key leaves nothing written */
+    int rc = tc_signer_load(&checker, o->key, e);
+    if (!rc)
+        rc = tc_policy_expect(o->policy, tc_signer_id(checker), TC_ROLE_CHECKER,
+                              "approving the plan", e);
+    if (!rc)
+        rc = xfer_read(&plan, o->plan, TC_TRANSFER_PLAN_FORMAT, e);
+    if (!rc)
+        rc = xfer_plan_signers(plan, o->plan, o->policy, 0, &who, e);
+    if (rc)
         goto out;
-    if (json_array_size(json_object_get(plan, "signatures")) != 1) {
-        tc_err_at(e, path, 0, 0);
-        rc = tc_fail(e, TC_EINTEGRITY, "the plan holds %zu signatures, a plan to approve holds "
-                     "the maker's only", json_array_size(json_object_get(plan, "signatures")));
+    for (int k = 0; k < who.n[TC_ROLE_CHECKER]; k++)
+        if (strcmp(who.id[TC_ROLE_CHECKER][k], tc_signer_id(checker)) == 0) {
+            tc_err_at(e, o->plan, 0, 0);
+            rc = tc_fail(e, TC_EINTEGRITY, "key %s has approved this plan already",
+                         tc_signer_id(checker));
+            goto out;
+        }
+    if (who.n[TC_ROLE_CHECKER] >= tc_policy_required(o->policy, TC_ACT_APPROVE)) {
+        tc_err_at(e, o->plan, 0, 0);
+        rc = tc_fail(e, TC_EINTEGRITY, "the plan holds the %d approvals the policy needs already",
+                     who.n[TC_ROLE_CHECKER]);
         goto out;
     }
-    if (strcmp(tc_signer_id(checker), kid) == 0) {
-        tc_err_at(e, path, 0, 0);
-        rc = tc_fail(e, TC_EINPUT, "the checker's key %s is the maker's: a plan is approved by "
-                     "another person", kid);
-        tc_err_hint(e, "approve with the checker's own key");
+    const char *rd = json_string_value(json_object_get(plan, "reconciliation"));
+    const char *pd = json_string_value(json_object_get(plan, "policy"));
+    if (!pd || strcmp(pd, tc_policy_digest(o->policy)) != 0) {
+        tc_err_at(e, o->plan, 0, 0);
+        rc = tc_fail(e, TC_EINTEGRITY, "the plan was made under key policy %s, not under %s",
+                     pd ? pd : "?", tc_policy_digest(o->policy));
         goto out;
     }
-    if ((rc = xfer_sign(plan, checker, "checker", e)) || (rc = xfer_write(plan, path, e)))
+    if ((rc = xfer_recon_read(&r, o->reconciliation, e)))
         goto out;
-    const char *in[] = {path};
-    rc = xfer_audit(audit, checker, in, 1, in, 1,
+    if (!rd || strcmp(rd, r.digest) != 0) {
+        tc_err_at(e, o->plan, 0, 0);
+        rc = tc_fail(e, TC_EINTEGRITY, "the plan was made from reconciliation %s, not %s (%s)",
+                     rd ? rd : "?", r.digest, o->reconciliation);
+        goto out;
+    }
+    if ((rc = tc_db_connect(&db, o->db, e)) || (rc = tc_schema_check(db, e)) ||
+        (rc = xfer_guard(db, plan, o->plan, &r, o->reconciliation, o->policy, o->audit.trail,
+                         e)))
+        goto out;
+    if ((rc = xfer_sign(plan, checker, "transfer-plan", "checker", e)) ||
+        (rc = xfer_write(plan, o->plan, e)))
+        goto out;
+    const char *in[] = {o->plan};
+    rc = xfer_audit(&o->audit, checker, "checker", in, 1, in, 1,
                     json_string_value(json_object_get(plan, "mappings")), NULL, e);
 out:
-    xfer_free_keys(keys, 1);
+    PQfinish(db);
+    xfer_recon_free(&r);
     tc_signer_free(checker);
     json_decref(plan);
     return rc;

@@ -32,10 +32,11 @@
 
 #include "core/err.h"
 #include "core/money.h"
+#include "core/policy.h"
 #include "mappings/mapset.h"
 
-#define TC_TRANSFER_PLAN_FORMAT "tongchou-transfer-plan/1"
-#define TC_TRANSFER_WAIVER_FORMAT "tongchou-transfer-waiver/1"
+#define TC_TRANSFER_PLAN_FORMAT "tongchou-transfer-plan/2"
+#define TC_TRANSFER_WAIVER_FORMAT "tongchou-transfer-waiver/2"
 
 /* What every command records in the audit trail. */
 typedef struct tc_transfer_audit {
@@ -60,15 +61,24 @@ typedef struct tc_transfer_waive_opts {
     int nfindings;
     const char *reason;             /* why (free text, required) */
     const char *key;                /* the authorised person's private key */
+    const tc_policy *policy;        /* which must be a waiver authority's */
     const char *out;                /* the waiver file */
     tc_transfer_audit audit;
 } tc_transfer_waive_opts;
 
 /*
- * Write a signed waiver.  TC_EINPUT when a named finding is not a blocking
- * finding of that county in the reconciliation, or the reason is empty.
+ * Write a signed waiver: {county, code, fund, ref} for each finding.  The
+ * key is checked first (a waiver authority of the policy, else
+ * TC_EINTEGRITY, nothing written).  TC_EINPUT when a named finding is not
+ * a blocking finding of that county in the reconciliation; TC_EUSAGE when
+ * one is named twice or the reason is empty.
  */
 int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e);
+
+/* Add another waiver authority's signature to the waiver at path, when the
+ * policy needs more than one (its [require] waive). */
+int tc_transfer_waive_sign(const char *path, const char *key, const tc_policy *p,
+                           const tc_transfer_audit *audit, tc_err *e);
 
 /* ------------------------------------------------------------------- plan */
 
@@ -78,8 +88,7 @@ typedef struct tc_transfer_plan_opts {
     const char *key;                /* the maker's private key */
     const char *const *waivers;     /* waiver files */
     int nwaivers;
-    const char *const *pubs;        /* public keys trusted to sign waivers */
-    int npubs;
+    const tc_policy *policy;        /* whose makers may plan, whose authorities waive */
     const char *out;                /* the plan file */
     tc_transfer_audit audit;
 } tc_transfer_plan_opts;
@@ -105,14 +114,23 @@ int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s
 
 /* ---------------------------------------------------------------- approve */
 
+typedef struct tc_transfer_approve_opts {
+    const char *db;                 /* conninfo; NULL: DATABASE_URL, PG* */
+    const char *plan;               /* approved in place */
+    const char *reconciliation;     /* the reconciliation.json the plan names */
+    const char *key;                /* a checker's private key */
+    const tc_policy *policy;
+    tc_transfer_audit audit;
+} tc_transfer_approve_opts;
+
 /*
- * Add the checker's signature (key) to the plan in place, after verifying
- * the maker's signature with maker_pub.  TC_EINTEGRITY: the maker's
- * signature does not verify, maker_pub is not the maker's key, or the plan
- * already holds an approval; TC_EINPUT: key is the maker's key.
+ * Add a checker's signature to the plan in place, after the checks execute
+ * makes: the maker's signature valid under the policy, the key a checker
+ * of the policy that has not approved yet, and xfer_guard (the
+ * reconciliation recorded and loaded, every blocking finding of a planned
+ * county waived under the policy).  TC_EINTEGRITY naming what fails.
  */
-int tc_transfer_approve(const char *plan, const char *key, const char *maker_pub,
-                        const tc_transfer_audit *audit, tc_err *e);
+int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e);
 
 /* ---------------------------------------------------------------- execute */
 
@@ -129,9 +147,9 @@ typedef struct tc_transfer_exec_opts {
     const char *plan;
     const char *reconciliation;     /* the reconciliation.json the plan names */
     const tc_mapset *mappings;      /* the mapping set (its digest must match) */
-    const char *const *pubs;        /* maker's and checker's public keys */
-    int npubs;
-    const char *key;                /* the executor's key, signs the audit entry */
+    const tc_policy *policy;        /* the keys the plan's signatures must be by */
+    const char *key;                /* the executor's key (a maker or checker of the
+                                       policy), signs the audit entry */
     tc_transfer_audit audit;
     void (*on_result)(void *arg, const tc_transfer_result *r);   /* may be NULL */
     void *arg;

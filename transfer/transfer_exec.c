@@ -4,11 +4,11 @@
  *
  * Everything that can be checked without the database is checked first,
  * and any difference refuses the plan before a connection is made: the
- * maker's and the checker's signatures (two different keys, both given
- * with --pub), each transfer's id recomputed, the reconciliation file's
- * digest and the mapping set's digest against the plan, each amount against
- * the reconciled cash and each carried-over figure against the reconciled
- * one.
+ * maker's and the checkers' signatures, by keys the city's policy gives
+ * those roles (never keys a command line names), each transfer's id
+ * recomputed, the reconciliation file's digest and the mapping set's
+ * digest against the plan, each amount against the reconciled cash and
+ * each carried-over figure against the reconciled one.
  *
  * Then ONE transaction for the whole plan:
  *
@@ -17,6 +17,10 @@
  *                                        same county and fund (sorted: no
  *                                        deadlock between plans)
  *   the plan's counties' complete batches = the plan's batches
+ *   the guard (transfer_int.h, xfer_guard): the plan's reconciliation is
+ *     the one a reconcile entry of the trail recorded and the one loaded;
+ *     every blocking finding the database holds for a planned county is
+ *     named by a waiver valid under the policy
  *   per transfer:
  *     the postings, computed from the loaded balances at cutover
  *     row (county, id, fund) there?   same amount and postings: already done
@@ -152,24 +156,18 @@ static int integrity(tc_err *e, const char *plan, const char *fmt, const char *a
 static int check_plan(ex *x, tc_err *e)
 {
     const tc_transfer_exec_opts *o = x->o;
-    tc_pubkey **keys = NULL;
+    xfer_signers who;
     int rc = xfer_read(&x->plan, o->plan, TC_TRANSFER_PLAN_FORMAT, e);
     if (!rc)
-        rc = xfer_load_keys(&keys, o->pubs, o->npubs, e);
-    if (!rc)
-        rc = xfer_verify(x->plan, o->plan, 0, "maker", keys, o->npubs, &x->maker, e);
-    if (!rc) {
-        rc = xfer_verify(x->plan, o->plan, 1, "checker", keys, o->npubs, &x->checker, e);
-        if (rc && !json_array_get(json_object_get(x->plan, "signatures"), 1))
-            tc_fail(e, TC_EINTEGRITY, "the plan is not approved");
-    }
-    xfer_free_keys(keys, o->npubs);
+        rc = xfer_plan_signers(x->plan, o->plan, o->policy, 1, &who, e);
     if (rc)
         return rc;
-    if (strcmp(x->maker, x->checker) == 0 ||
-        json_array_size(json_object_get(x->plan, "signatures")) != 2)
-        return integrity(e, o->plan, "the plan must carry exactly two signatures by two "
-                                     "different keys (maker %s%s%s)", x->maker, "", "");
+    x->maker = who.id[TC_ROLE_MAKER][0];
+    x->checker = who.id[TC_ROLE_CHECKER][0];
+    const char *pd = json_string_value(json_object_get(x->plan, "policy"));
+    if (!pd || strcmp(pd, tc_policy_digest(o->policy)) != 0)
+        return integrity(e, o->plan, "the plan was made under key policy %s, not under %s (%s)",
+                         pd ? pd : "?", tc_policy_digest(o->policy), tc_policy_path(o->policy));
     const char *rd = json_string_value(json_object_get(x->plan, "reconciliation"));
     const char *md = json_string_value(json_object_get(x->plan, "mappings"));
     const char *cut = json_string_value(json_object_get(x->plan, "cutover"));
@@ -614,6 +612,11 @@ static int run_tx(ex *x, tc_transfer_exec_summary *s, tc_fen *out, tc_fen *in, t
     if (!rc)
         rc = tc_db_query(x->db, "SELECT pg_advisory_xact_lock(1952675, hashtext(k)) FROM "
                                 "unnest($1::text[]) k ORDER BY k", 1, pk, NULL, doing, e);
+    /* inside the transaction: the reconciliation recorded and loaded, and
+     * every blocking finding of every planned county waived */
+    if (!rc)
+        rc = xfer_guard(x->db, x->plan, x->o->plan, &x->r, x->o->reconciliation, x->o->policy,
+                        x->o->audit.trail, e);
     if (!rc)
         rc = check_batches(x, e);
     for (int i = 0; i < x->nt && !rc; i++) {
@@ -645,9 +648,18 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
     ex x = {.o = o};
     tc_signer *exe = NULL;
     tc_fen out = 0, in = 0;
-    int rc = check_plan(&x, e);
-    if (!rc && o->key)
+    /* the executor's key first: a refused key leaves nothing done */
+    int rc = 0;
+    if (o->key) {
+        tc_role role;
         rc = tc_signer_load(&exe, o->key, e);
+        if (!rc && (!tc_policy_key(o->policy, tc_signer_id(exe), &role) ||
+                    (role != TC_ROLE_MAKER && role != TC_ROLE_CHECKER)))
+            rc = tc_policy_expect(o->policy, tc_signer_id(exe), TC_ROLE_CHECKER,
+                                  "executing the plan (a maker or a checker of the city)", e);
+    }
+    if (!rc)
+        rc = check_plan(&x, e);
     if (!rc && (rc = tc_db_connect(&x.db, o->db, e)) == 0)
         rc = tc_schema_check(x.db, e);
     if (!rc)
@@ -668,7 +680,10 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
                  tc_money_format(in, a), tc_money_format(out, b),
                  tc_money_format(s->posted_total, c), s->already, s->posted);
         const char *inp[] = {o->plan, o->reconciliation};
-        rc = xfer_audit(&o->audit, exe, inp, 2, NULL, 0, tc_mapset_digest(x.m), tot, e);
+        tc_role role = TC_ROLE_MAKER;
+        tc_policy_key(o->policy, tc_signer_id(exe), &role);
+        rc = xfer_audit(&o->audit, exe, tc_role_name(role), inp, 2, NULL, 0,
+                        tc_mapset_digest(x.m), tot, e);
     }
     if (x.db)
         PQfinish(x.db);

@@ -7,9 +7,11 @@
 #define TC_TRANSFER_INT_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "core/digest.h"
 #include "core/sign.h"
+#include "core/policy.h"
 #include "transfer/transfer.h"
 
 /* Canonical JSON (sorted keys, compact) of doc without "signatures";
@@ -22,21 +24,26 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e);
 /* Write doc canonically, with a final newline, whole or not at all. */
 int xfer_write(const json_t *doc, const char *path, tc_err *e);
 
-/* Append {"role", "key", "alg", "sig"} signed by s over xfer_body(doc). */
-int xfer_sign(json_t *doc, const tc_signer *s, const char *role, tc_err *e);
+/* Append {"role", "key", "alg", "sig"}: s's signature over xfer_body(doc)
+ * made as kind ("transfer-plan", "waiver") and role (core/sign.h). */
+int xfer_sign(json_t *doc, const tc_signer *s, const char *kind, const char *role, tc_err *e);
+
+/* Who signed a document, per role (ids owned by the document). */
+#define XFER_MAXSIG 16
+typedef struct xfer_signers {
+    const char *id[TC_NROLES][XFER_MAXSIG];
+    int n[TC_NROLES];
+} xfer_signers;
 
 /*
- * Verify signature number i of doc (file path, for messages) with the key
- * among keys[0..n) whose id it names.  *keyid gets the id (owned by doc).
- * TC_EINTEGRITY when it is missing, the key is not given, or it does not
- * verify.
+ * Verify every signature of doc (path for messages) as kind: each must be
+ * by a key the policy lists in the role the signature claims, verify over
+ * the document in that kind and role, and no key may sign twice.  *who
+ * gets the signers.  TC_EINTEGRITY naming the first signature that fails.
+ * The counts the acts need are the caller's to check.
  */
-int xfer_verify(const json_t *doc, const char *path, size_t i, const char *role,
-                tc_pubkey *const *keys, int n, const char **keyid, tc_err *e);
-
-/* Load public keys paths[0..n) into keys (caller frees with xfer_free_keys). */
-int xfer_load_keys(tc_pubkey ***keys, const char *const *paths, int n, tc_err *e);
-void xfer_free_keys(tc_pubkey **keys, int n);
+int xfer_verify_all(const json_t *doc, const char *path, const char *kind, const tc_policy *p,
+                    xfer_signers *who, tc_err *e);
 
 /* The reconciliation: its document and the digest of its bytes. */
 typedef struct xfer_recon {
@@ -65,9 +72,31 @@ int xfer_yuan(const json_t *o, const char *k, const char *where, tc_fen *out, tc
 /* json string of an amount. */
 json_t *xfer_amount(tc_fen v);
 
-/* The audit entry of a command (nothing when a->argc is 0). */
-int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *const *in, size_t nin,
-               const char *const *outp, size_t nout, const char *mappings, const char *totals,
-               tc_err *e);
+/* The audit entry of a command, signed by s acting as role (nothing when
+ * a->argc is 0). */
+int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *role,
+               const char *const *in, size_t nin, const char *const *outp, size_t nout,
+               const char *mappings, const char *totals, tc_err *e);
+
+/*
+ * Verify a plan's signatures under the policy: its maker's first, one
+ * maker's only, then checkers only; with approved, at least the checkers'
+ * signatures the policy's [require] approve asks.  TC_EINTEGRITY.
+ */
+int xfer_plan_signers(const json_t *plan, const char *path, const tc_policy *p, int approved,
+                      xfer_signers *who, tc_err *e);
+
+/*
+ * What no plan may get around, checked by plan, approve and execute (the
+ * last inside its transaction): the reconciliation r (file recon_path) is
+ * the output of a reconcile entry of the trail, which verifies under the
+ * policy; it is the one loaded in the database for every planned county;
+ * each waiver in the plan is valid under the policy; and every blocking
+ * finding the database holds for a planned county is named by one of
+ * them, and every finding they name is one.  TC_EINTEGRITY naming the
+ * first that fails (the finding without a waiver, the signature).
+ */
+int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer_recon *r,
+               const char *recon_path, const tc_policy *p, const char *trail, tc_err *e);
 
 #endif

@@ -3,6 +3,11 @@
  * the example city generated, mapped, reconciled and loaded; keys made with
  * tc_sign_keygen; then plan, approve and execute through the library.
  *
+ * The city's key policy (core/policy.h) names maker, checker, waiver
+ * authority and a second checker (the operations desk, who executes); a
+ * stranger's key is in no role.  The reconciliation is recorded in the
+ * trail by a reconcile entry, as the command records it.
+ *
  * What is proved, with figures read from reconciliation.json itself:
  *   - the plan leaves out exactly the counties with blocking findings and
  *     plans every fund of the clean ones (220100, 220122), amount = cash;
@@ -45,14 +50,32 @@
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
 #define RECORDS 300
 
-static char *work, recon[1200], trail[1200];
-static char key[5][1200], pub[5][1200];    /* maker, checker, waiver, ops, stranger */
-enum { MAKER, CHECKER, WAIVER, OPS, STRANGER };
-static const char *kname[] = {"maker", "checker", "waiver", "ops", "stranger"};
+static char *work, recon[1200], trail[1200], policyfile[1200];
+static char key[6][1200], pub[6][1200];    /* maker, checker, waiver, ops, stranger, sm2 */
+enum { MAKER, CHECKER, WAIVER, OPS, STRANGER, SM2 };
+static const char *kname[] = {"maker", "checker", "waiver", "ops", "stranger", "sm2checker"};
+static tc_policy *pol;
 static char paths[70][1300];
 static const char *all[70];
 static json_t *rdoc;
 static tc_mapset *set;   /* the mapping set, loaded once */
+
+/* Append the entry `tongchou reconcile` appends for the reconciliation at
+ * path, signed by the maker. */
+static int record_reconcile(const char *path, tc_err *e)
+{
+    tc_signer *s;
+    int rc = tc_signer_load(&s, key[MAKER], e);
+    if (rc)
+        return rc;
+    char *argv[] = {"reconcile", "-m", SET, "-o", "recon"};
+    const char *outs[] = {path};
+    tc_audit_command c = {.trail = trail, .signer = s, .argc = 5, .argv = argv,
+                          .inputs = all, .ninputs = 70, .outputs = outs, .noutputs = 1};
+    rc = tc_audit_record_command(&c, NULL, e);
+    tc_signer_free(s);
+    return rc;
+}
 
 static int setup(void **state)
 {
@@ -75,15 +98,32 @@ static int setup(void **state)
     }
     snprintf(recon, sizeof(recon), "%s/reconciliation.json", rdir);
     snprintf(trail, sizeof(trail), "%s/audit.trail", work);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         char base[1100], id[TC_KEYID_MAX];
         snprintf(base, sizeof(base), "%s/%s", work, kname[i]);
-        if (tc_sign_keygen(TC_SIGN_ED25519, base, id, &e)) {
+        if (tc_sign_keygen(i == SM2 ? TC_SIGN_SM2 : TC_SIGN_ED25519, base, id, &e)) {
             fprintf(stderr, "setup: %s\n", e.msg);
             return -1;
         }
         snprintf(key[i], sizeof(key[i]), "%s.key", base);
         snprintf(pub[i], sizeof(pub[i]), "%s.pub", base);
+    }
+    /* the policy: the stranger's key is in no role */
+    const char *mk[] = {pub[MAKER], NULL}, *ck[] = {pub[CHECKER], pub[OPS], pub[SM2], NULL};
+    const char *wk[] = {pub[WAIVER], NULL};
+    tc_policy_spec spec = {.city = "220100", .origin = "test"};
+    spec.pubs[TC_ROLE_MAKER] = mk;
+    spec.pubs[TC_ROLE_CHECKER] = ck;
+    spec.pubs[TC_ROLE_WAIVER] = wk;
+    snprintf(policyfile, sizeof(policyfile), "%s/policy.ini", work);
+    if (tc_policy_make(&spec, policyfile, &e) || tc_policy_load(&pol, policyfile, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
+    /* the reconcile entry, as `tongchou reconcile` writes it */
+    if (record_reconcile(recon, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
     }
     json_error_t je;
     if (!(rdoc = json_load_file(recon, 0, &je)))
@@ -95,6 +135,7 @@ static int teardown(void **state)
 {
     int rc = pgtest_teardown(state);
     tc_mapset_free(set);
+    tc_policy_free(pol);
     json_decref(rdoc);
     tctest_rmtree(work);
     free(work);
@@ -118,38 +159,51 @@ static const char *fresh_db(const char *name)
     if (tc_load_run(&o, all, 70, &st, &e))
         fail_msg("load: %s", e.msg);
     assert_int_equal(st.loaded, 70);
+    /* and the reconciliation, which the transfer checks against */
+    const char *rep[] = {recon};
+    if (tc_load_run(&o, rep, 1, &st, &e))
+        fail_msg("load the reconciliation: %s", e.msg);
     return c;
 }
 
 static char *argv_plan[] = {"transfer", "plan"};
 
-static int plan(const char *db, const char *out, const char *const *waivers, int nw,
-                const char *const *pubs, int np, tc_transfer_plan_summary *s, tc_err *e)
+static int plan_as(const char *db, const char *out, const char *rec, int who,
+                   const char *const *waivers, int nw, tc_transfer_plan_summary *s, tc_err *e)
 {
-    tc_transfer_plan_opts o = {.db = db, .reconciliation = recon, .key = key[MAKER],
-                               .waivers = waivers, .nwaivers = nw, .pubs = pubs, .npubs = np,
-                               .out = out, .audit = {trail, 2, argv_plan}};
+    tc_transfer_plan_opts o = {.db = db, .reconciliation = rec, .key = key[who],
+                               .waivers = waivers, .nwaivers = nw, .policy = pol, .out = out,
+                               .audit = {trail, 2, argv_plan}};
     return tc_transfer_plan(&o, s, e);
 }
 
-static int approve(const char *p, int who, int maker_pub, tc_err *e)
+static int plan(const char *db, const char *out, const char *const *waivers, int nw,
+                tc_transfer_plan_summary *s, tc_err *e)
 {
-    static char *argv[] = {"transfer", "approve"};
-    tc_transfer_audit a = {trail, 2, argv};
-    return tc_transfer_approve(p, key[who], pub[maker_pub], &a, e);
+    return plan_as(db, out, recon, MAKER, waivers, nw, s, e);
 }
 
-static int execute(const char *db, const char *p, const char *rec, const char *const *pubs,
-                   int np, tc_transfer_exec_summary *s, tc_err *e)
+static int approve_with(const char *db, const char *p, const char *rec, int who, tc_err *e)
+{
+    static char *argv[] = {"transfer", "approve"};
+    tc_transfer_approve_opts o = {.db = db, .plan = p, .reconciliation = rec, .key = key[who],
+                                  .policy = pol, .audit = {trail, 2, argv}};
+    return tc_transfer_approve(&o, e);
+}
+
+static int approve(const char *db, const char *p, int who, tc_err *e)
+{
+    return approve_with(db, p, recon, who, e);
+}
+
+static int execute(const char *db, const char *p, const char *rec, tc_transfer_exec_summary *s,
+                   tc_err *e)
 {
     static char *argv[] = {"transfer", "execute"};
     tc_transfer_exec_opts o = {.db = db, .plan = p, .reconciliation = rec, .mappings = set,
-                               .pubs = pubs, .npubs = np, .key = key[OPS],
-                               .audit = {trail, 2, argv}};
+                               .policy = pol, .key = key[OPS], .audit = {trail, 2, argv}};
     return tc_transfer_execute(&o, s, e);
 }
-
-static const char *both[] = {pub[MAKER], pub[CHECKER]};
 
 /* A path in the work folder. */
 static const char *wpath(const char *name)
@@ -298,7 +352,7 @@ static void test_plan_execute(void **state)
     const char *p = wpath("run.plan");
     tc_transfer_plan_summary ps;
     tc_err e;
-    if (plan(db, p, NULL, 0, NULL, 0, &ps, &e))
+    if (plan(db, p, NULL, 0, &ps, &e))
         fail_msg("plan: %s", e.msg);
     char tr[2048], ex[2048];
     plan_lists(p, tr, ex, sizeof(tr));
@@ -309,10 +363,10 @@ static void test_plan_execute(void **state)
     assert_int_equal(ps.total, fig("220100", "310", "cash") + fig("220100", "330", "cash") +
                                    fig("220100", "390", "cash") + fig("220122", "310", "cash") +
                                    fig("220122", "390", "cash"));
-    if (approve(p, CHECKER, MAKER, &e))
+    if (approve(db, p, CHECKER, &e))
         fail_msg("approve: %s", e.msg);
     tc_transfer_exec_summary s;
-    if (execute(db, p, recon, both, 2, &s, &e))
+    if (execute(db, p, recon, &s, &e))
         fail_msg("execute: %s", e.msg);
     assert_int_equal(s.posted, 5);
     assert_int_equal(s.already, 0);
@@ -322,22 +376,22 @@ static void test_plan_execute(void **state)
     long long lines = q(c, "SELECT count(*) FROM tongchou.posting");
     assert_true(lines >= 5 * 5);
     /* again: nothing posted, each transfer already done */
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), 0);
+    assert_int_equal(execute(db, p, recon, &s, &e), 0);
     assert_int_equal(s.posted, 0);
     assert_int_equal(s.already, 5);
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), lines);
     /* a plan made again from the same reconciliation holds the same ids */
     const char *p2 = wpath("run2.plan");
-    assert_int_equal(plan(db, p2, NULL, 0, NULL, 0, &ps, &e), 0);
-    assert_int_equal(approve(p2, CHECKER, MAKER, &e), 0);
-    assert_int_equal(execute(db, p2, recon, both, 2, &s, &e), 0);
+    assert_int_equal(plan(db, p2, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(db, p2, CHECKER, &e), 0);
+    assert_int_equal(execute(db, p2, recon, &s, &e), 0);
     assert_int_equal(s.posted, 0);
     assert_int_equal(s.already, 5);
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 5);
     /* a transfer found with other content: integrity failure, nothing changes */
     pgtest_exec(c, "UPDATE tongchou.posting SET debit = debit + 1 WHERE line = 1 AND county = "
                    "'220122' AND fund = '390'");
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, p, recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "other content"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), lines);
     /* the trail: plan, approve, execute x2, plan, approve, execute (the
@@ -361,11 +415,11 @@ static void resign(json_t *d, const char *path, int approved)
     tc_err e;
     json_object_del(d, "signatures");
     assert_int_equal(tc_signer_load(&s, key[MAKER], &e), 0);
-    assert_int_equal(xfer_sign(d, s, "maker", &e), 0);
+    assert_int_equal(xfer_sign(d, s, "transfer-plan", "maker", &e), 0);
     tc_signer_free(s);
     if (approved) {
         assert_int_equal(tc_signer_load(&s, key[CHECKER], &e), 0);
-        assert_int_equal(xfer_sign(d, s, "checker", &e), 0);
+        assert_int_equal(xfer_sign(d, s, "transfer-plan", "checker", &e), 0);
         tc_signer_free(s);
     }
     assert_int_equal(xfer_write(d, path, &e), 0);
@@ -379,32 +433,33 @@ static void test_refusals(void **state)
     tc_transfer_plan_summary ps;
     tc_transfer_exec_summary s;
     tc_err e;
-    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
+    assert_int_equal(plan(db, p, NULL, 0, &ps, &e), 0);
     PGconn *c = pgtest_connect("refuse");
     /* no approval */
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, p, recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not approved"));
-    /* the maker's own key cannot approve; a wrong maker key is refused */
-    assert_int_equal(approve(p, MAKER, MAKER, &e), TC_EINPUT);
-    assert_non_null(strstr(e.msg, "is the maker's"));
-    assert_int_equal(approve(p, CHECKER, STRANGER, &e), TC_EINTEGRITY);
-    /* approved by a stranger: execute trusts maker and checker only */
-    char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", p, wpath("stranger.plan"));
-    assert_int_equal(system(cmd), 0);
-    assert_int_equal(approve(wpath("stranger.plan"), STRANGER, MAKER, &e), 0);
-    assert_int_equal(execute(db, wpath("stranger.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
-    assert_non_null(strstr(e.msg, "was not given"));
-    /* a checker key others may read signs nothing */
+    /* the maker's own key cannot approve: the policy gives it another role */
+    assert_int_equal(approve(db, p, MAKER, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is a maker's key in the policy, not a checker's"));
+    /* nor can a key the policy does not list */
+    assert_int_equal(approve(db, p, STRANGER, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    /* a checker key others may read signs nothing, and the plan is as it was */
+    size_t n0 = 0;
+    char *before = (char *)tctest_slurp(p, &n0);
     chmod(key[CHECKER], 0644);
-    assert_int_equal(approve(p, CHECKER, MAKER, &e), TC_EINPUT);
+    assert_int_equal(approve(db, p, CHECKER, &e), TC_EINPUT);
     chmod(key[CHECKER], 0600);
-    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
-    /* approving twice is refused */
-    assert_int_equal(approve(p, STRANGER, MAKER, &e), TC_EINTEGRITY);
-    /* the checker's public key missing */
-    const char *only_maker[] = {pub[MAKER]};
-    assert_int_equal(execute(db, p, recon, only_maker, 1, &s, &e), TC_EINTEGRITY);
+    size_t n1 = 0;
+    char *after = (char *)tctest_slurp(p, &n1);
+    assert_true(n0 == n1 && memcmp(before, after, n0) == 0);
+    free(before);
+    free(after);
+    assert_int_equal(approve(db, p, CHECKER, &e), 0);
+    /* approving again, by another checker: the policy's one approval is there */
+    assert_int_equal(approve(db, p, OPS, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "already"));
+    char cmd[4096];
     /* one byte altered: the first digit of the first amount */
     size_t n = 0;
     char *b = (char *)tctest_slurp(p, &n);
@@ -415,7 +470,7 @@ static void test_refusals(void **state)
     *a = *a == '9' ? '8' : (char)(*a + 1);
     assert_int_equal(tctest_spit(wpath("byte.plan"), b, n), 0);
     free(b);
-    assert_int_equal(execute(db, wpath("byte.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, wpath("byte.plan"), recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "does not verify"));
     /* an altered amount with its id recomputed and both signatures redone:
      * the amount is not the reconciled cash */
@@ -434,13 +489,13 @@ static void test_refusals(void **state)
     json_object_set_new(t0, "id", json_string(id));
     resign(d, wpath("amount.plan"), 1);
     json_decref(d);
-    assert_int_equal(execute(db, wpath("amount.plan"), recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, wpath("amount.plan"), recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not the reconciled cash"));
     /* the reconciliation given is not the one planned from */
     b = (char *)tctest_slurp(recon, &n);
     assert_int_equal(tctest_spit(wpath("other.json"), b, n - 1), 0); /* no final newline */
     free(b);
-    if (execute(db, p, wpath("other.json"), both, 2, &s, &e) != TC_EINTEGRITY)
+    if (execute(db, p, wpath("other.json"), &s, &e) != TC_EINTEGRITY)
         fail_msg("other reconciliation: %s", e.msg);
     assert_non_null(strstr(e.msg, "made from reconciliation"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
@@ -453,15 +508,14 @@ static void test_refusals(void **state)
     tc_mapset *map2 = NULL;
     assert_int_equal(tc_mapset_load(&map2, wpath("map2"), &e), 0);
     tc_transfer_exec_opts mo = {.db = db, .plan = p, .reconciliation = recon, .mappings = map2,
-                                .pubs = both, .npubs = 2, .key = key[OPS],
-                                .audit = {trail, 2, xargv}};
+                                .policy = pol, .key = key[OPS], .audit = {trail, 2, xargv}};
     assert_int_equal(tc_transfer_execute(&mo, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "mapping set"));
     tc_mapset_free(map2);
     /* a loaded batch of a planned county replaced after planning */
     pgtest_exec(c, "UPDATE tongchou.batch SET state = 'replaced' WHERE county = '220122' AND "
                    "type = 'payable'");
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, p, recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "loaded batches"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), 0);
@@ -473,7 +527,7 @@ static void test_refusals(void **state)
                    "(src_county, src_record) = (SELECT src_county, min(src_record) FROM "
                    "tongchou.payable WHERE county = '220122' AND fund = '310' GROUP BY 1 "
                    "LIMIT 1)");
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), TC_EINTEGRITY);
+    assert_int_equal(execute(db, p, recon, &s, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "after-check failed"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
     pgtest_exec(c, "UPDATE tongchou.payable SET paid = paid + 1 WHERE county = '220122' AND "
@@ -481,7 +535,7 @@ static void test_refusals(void **state)
                    "tongchou.payable WHERE county = '220122' AND fund = '310' GROUP BY 1 "
                    "LIMIT 1)");
     /* and with everything right it goes through */
-    assert_int_equal(execute(db, p, recon, both, 2, &s, &e), 0);
+    assert_int_equal(execute(db, p, recon, &s, &e), 0);
     assert_int_equal(s.posted, 5);
     PQfinish(c);
 }
@@ -499,7 +553,8 @@ static void test_waivers(void **state)
     static char *argv[] = {"transfer", "waive"};
     tc_transfer_waive_opts w = {.reconciliation = recon, .county = "220113", .findings = names,
                                 .nfindings = nf, .reason = "the 0.01 was corrected by the bank",
-                                .key = key[WAIVER], .out = wpath("220113.waiver"),
+                                .key = key[WAIVER], .policy = pol,
+                                .out = wpath("220113.waiver"),
                                 .audit = {trail, 2, argv}};
     tc_err e;
     assert_int_equal(tc_transfer_waive(&w, &e), 0);
@@ -515,12 +570,28 @@ static void test_waivers(void **state)
     w2.out = wpath("half.waiver");
     assert_int_equal(tc_transfer_waive(&w2, &e), 0);
 
-    const char *wp[] = {pub[WAIVER]};
+    /* the same finding twice in one waiver: refused */
+    const char *twice[] = {names[0], names[0]};
+    w2.findings = twice;
+    w2.nfindings = 2;
+    w2.out = wpath("twice.waiver");
+    assert_int_equal(tc_transfer_waive(&w2, &e), TC_EUSAGE);
+    assert_non_null(strstr(e.msg, "named twice"));
+    /* a key that is not a waiver authority's signs no waiver */
+    w2.findings = names;
+    w2.nfindings = nf;
+    w2.key = key[CHECKER];
+    w2.out = wpath("checker.waiver");
+    assert_int_equal(tc_transfer_waive(&w2, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "not a waiver's"));
+    struct stat st;
+    assert_int_not_equal(stat(wpath("checker.waiver"), &st), 0);
+
     const char *p = wpath("waived.plan");
     const char *ws[] = {wpath("220113.waiver")};
     tc_transfer_plan_summary ps;
     char tr[2048], ex[2048];
-    if (plan(db, p, ws, 1, wp, 1, &ps, &e))
+    if (plan(db, p, ws, 1, &ps, &e))
         fail_msg("plan: %s", e.msg);
     plan_lists(p, tr, ex, sizeof(tr));
     assert_string_equal(tr, "220100/310 220100/330 220100/390 220113/310 220113/390 220122/310 "
@@ -529,37 +600,44 @@ static void test_waivers(void **state)
     assert_int_equal(ps.waived, 1);
     /* half a waiver: 220113 stays out */
     const char *hs[] = {wpath("half.waiver")};
-    assert_int_equal(plan(db, wpath("half.plan"), hs, 1, wp, 1, &ps, &e), 0);
+    assert_int_equal(plan(db, wpath("half.plan"), hs, 1, &ps, &e), 0);
     plan_lists(wpath("half.plan"), tr, ex, sizeof(tr));
     assert_string_equal(ex, "220112 220113 220182 220183 220184 ");
-    /* signed by a key not trusted for waivers */
-    const char *sp[] = {pub[STRANGER]};
-    assert_int_equal(plan(db, wpath("x.plan"), ws, 1, sp, 1, &ps, &e), TC_EINTEGRITY);
-    /* unsigned */
+    /* signed by a key the policy does not give the waiver role */
     json_error_t je;
     json_t *d = json_load_file(ws[0], 0, &je);
     json_object_del(d, "signatures");
+    tc_signer *s;
+    assert_int_equal(tc_signer_load(&s, key[STRANGER], &e), 0);
+    assert_int_equal(xfer_sign(d, s, "waiver", "waiver", &e), 0);
+    tc_signer_free(s);
+    assert_int_equal(xfer_write(d, wpath("stranger.waiver"), &e), 0);
+    const char *sw[] = {wpath("stranger.waiver")};
+    assert_int_equal(plan(db, wpath("x.plan"), sw, 1, &ps, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    /* unsigned */
+    json_object_del(d, "signatures");
     assert_int_equal(xfer_write(d, wpath("unsigned.waiver"), &e), 0);
     const char *us[] = {wpath("unsigned.waiver")};
-    assert_int_equal(plan(db, wpath("x.plan"), us, 1, wp, 1, &ps, &e), TC_EINTEGRITY);
+    assert_int_equal(plan(db, wpath("x.plan"), us, 1, &ps, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "carries no signature"));
     /* naming a wrong finding, validly signed: refused */
     json_array_append_new(json_object_get(d, "findings"),
-                          json_string("EQUATION_BREAK/390/2021-06"));
-    tc_signer *s;
+                          json_pack("{s:s, s:s, s:s, s:s}", "county", "220113", "code",
+                                    "EQUATION_BREAK", "fund", "390", "ref", "2021-06"));
     assert_int_equal(tc_signer_load(&s, key[WAIVER], &e), 0);
-    assert_int_equal(xfer_sign(d, s, "waiver", &e), 0);
+    assert_int_equal(xfer_sign(d, s, "waiver", "waiver", &e), 0);
     tc_signer_free(s);
     assert_int_equal(xfer_write(d, wpath("wrongf.waiver"), &e), 0);
     json_decref(d);
     const char *wf[] = {wpath("wrongf.waiver")};
-    assert_int_equal(plan(db, wpath("x.plan"), wf, 1, wp, 1, &ps, &e), TC_EINPUT);
+    assert_int_equal(plan(db, wpath("x.plan"), wf, 1, &ps, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "not a blocking finding"));
-    struct stat st;
     assert_int_not_equal(stat(wpath("x.plan"), &st), 0); /* nothing written */
     /* the waived plan executes, 220113 included */
-    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
+    assert_int_equal(approve(db, p, CHECKER, &e), 0);
     tc_transfer_exec_summary es;
-    if (execute(db, p, recon, both, 2, &es, &e))
+    if (execute(db, p, recon, &es, &e))
         fail_msg("execute: %s", e.msg);
     assert_int_equal(es.posted, 7);
     PGconn *c = pgtest_connect("waive");
@@ -577,7 +655,7 @@ typedef struct job {
 static void *run_job(void *arg)
 {
     job *j = arg;
-    j->rc = execute(j->db, j->plan, recon, both, 2, &j->s, &j->e);
+    j->rc = execute(j->db, j->plan, recon, &j->s, &j->e);
     return NULL;
 }
 
@@ -588,10 +666,10 @@ static void test_concurrent(void **state)
     const char *p = wpath("conc.plan"), *p2 = wpath("conc2.plan");
     tc_transfer_plan_summary ps;
     tc_err e;
-    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
-    assert_int_equal(approve(p, CHECKER, MAKER, &e), 0);
-    assert_int_equal(plan(db, p2, NULL, 0, NULL, 0, &ps, &e), 0);
-    assert_int_equal(approve(p2, CHECKER, MAKER, &e), 0);
+    assert_int_equal(plan(db, p, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(db, p, CHECKER, &e), 0);
+    assert_int_equal(plan(db, p2, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(db, p2, CHECKER, &e), 0);
     /* four at once: the same plan twice and its twin twice */
     job j[4];
     const char *which[] = {p, p, p2, p2};
@@ -618,16 +696,16 @@ static void test_concurrent(void **state)
     assert_int_equal(assert_posted(c, p), 5);
     PQfinish(c);
     /* every entry the tests appended verifies with the public keys alone */
-    tc_pubkey *k[5];
-    for (int i = 0; i < 5; i++)
+    tc_pubkey *k[6];
+    for (int i = 0; i < 6; i++)
         assert_int_equal(tc_pubkey_load(&k[i], pub[i], &e), 0);
-    tc_audit_verify_opts vo = {.keys = (const tc_pubkey *const *)k, .nkeys = 5};
+    tc_audit_verify_opts vo = {.keys = (const tc_pubkey *const *)k, .nkeys = 6};
     tc_audit_report rep;
     if (tc_audit_verify(trail, &vo, &rep, &e))
         fail_msg("audit verify: %s", e.msg);
     assert_true(rep.entries >= 20);
     assert_int_equal(rep.problems, 0);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         tc_pubkey_free(k[i]);
 }
 
@@ -636,25 +714,202 @@ static void test_sm2(void **state)
 {
     (void)state;
     const char *db = fresh_db("sm2");
-    char base[1100], id[TC_KEYID_MAX], sk[1200], sp[1200];
     tc_err e;
-    snprintf(base, sizeof(base), "%s/sm2checker", work);
-    assert_int_equal(tc_sign_keygen(TC_SIGN_SM2, base, id, &e), 0);
-    snprintf(sk, sizeof(sk), "%s.key", base);
-    snprintf(sp, sizeof(sp), "%s.pub", base);
     const char *p = wpath("sm2.plan");
     tc_transfer_plan_summary ps;
-    assert_int_equal(plan(db, p, NULL, 0, NULL, 0, &ps, &e), 0);
-    tc_transfer_audit a = {trail, 0, NULL};
-    assert_int_equal(tc_transfer_approve(p, sk, pub[MAKER], &a, &e), 0);
-    const char *pubs[] = {pub[MAKER], sp};
+    assert_int_equal(plan(db, p, NULL, 0, &ps, &e), 0);
+    assert_int_equal(approve(db, p, SM2, &e), 0);
     tc_transfer_exec_summary s;
-    if (execute(db, p, recon, pubs, 2, &s, &e))
+    if (execute(db, p, recon, &s, &e))
         fail_msg("execute: %s", e.msg);
+    tc_pubkey *k;
+    assert_int_equal(tc_pubkey_load(&k, pub[SM2], &e), 0);
+    char id[TC_KEYID_MAX];
+    snprintf(id, sizeof(id), "%s", tc_pubkey_id(k));
+    tc_pubkey_free(k);
     assert_int_equal(s.posted, 5);
     PGconn *c = pgtest_connect("sm2");
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer WHERE approved_by = '%s'", id),
                      5);
+    PQfinish(c);
+}
+
+/* ------------------------------------------------- the dishonest parties */
+
+/* The plan at path with 220113's transfers added (the county has two
+ * blocking findings), re-signed by the maker alone: what a dishonest maker
+ * hands the checker.  extra_waiver: a forged waiver of both findings put
+ * in as well (a zero signature by an invented key id). */
+static void plan_with_blocked(const char *from, const char *path, int extra_waiver)
+{
+    json_error_t je;
+    json_t *d = json_load_file(from, 0, &je);
+    assert_non_null(d);
+    const char *rd = json_string_value(json_object_get(d, "reconciliation"));
+    const char *funds[] = {"310", "390"};
+    tc_err e;
+    for (int i = 0; i < 2; i++) {
+        char id[65];
+        tc_fen cash = fig("220113", funds[i], "cash");
+        assert_int_equal(tc_transfer_id(rd, "220113", funds[i], cash, id, &e), 0);
+        json_array_append_new(json_object_get(d, "transfers"),
+                              json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id,
+                                        "county", "220113", "fund", funds[i], "amount",
+                                        xfer_amount(cash), "claims",
+                                        xfer_amount(fig("220113", funds[i], "employer_arrears") +
+                                                    fig("220113", funds[i], "subsidy_shortfall")),
+                                        "debts", xfer_amount(fig("220113", funds[i],
+                                                                 "institution_payables")),
+                                        "receivables", xfer_amount(fig("220113", funds[i],
+                                                                       "ledger_receivables")),
+                                        "payables", xfer_amount(fig("220113", funds[i],
+                                                                    "ledger_payables"))));
+    }
+    if (extra_waiver) {
+        char f[4][256];
+        assert_int_equal(blocking("220113", f, 4), 2);
+        json_t *fs = json_array();
+        for (int i = 0; i < 2; i++) {
+            char code[64], fund[16], ref[160];
+            assert_int_equal(sscanf(f[i], "%63[^/]/%15[^/]/%159s", code, fund, ref), 3);
+            json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:s}", "county", "220113",
+                                                "code", code, "fund", fund, "ref", ref));
+        }
+        json_array_append_new(json_object_get(d, "waivers"),
+                              json_pack("{s:s, s:s, s:s, s:s, s:o, s:[{s:s, s:s, s:s, s:s}]}",
+                                        "format", TC_TRANSFER_WAIVER_FORMAT, "reconciliation",
+                                        rd, "county", "220113", "reason", "trust me",
+                                        "findings", fs, "signatures", "role", "waiver", "key",
+                                        "ed25519:0000000000000000", "alg", "ed25519", "sig",
+                                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="));
+    }
+    json_object_del(d, "signatures");
+    tc_signer *s;
+    assert_int_equal(tc_signer_load(&s, key[MAKER], &e), 0);
+    assert_int_equal(xfer_sign(d, s, "transfer-plan", "maker", &e), 0);
+    tc_signer_free(s);
+    assert_int_equal(xfer_write(d, path, &e), 0);
+    json_decref(d);
+}
+
+/* Append signer who's signature to the plan at path as role (no policy
+ * check: what a forger with the file and any key can do). */
+static void add_signature(const char *path, int who, const char *role)
+{
+    json_error_t je;
+    json_t *d = json_load_file(path, 0, &je);
+    tc_signer *s;
+    tc_err e;
+    assert_int_equal(tc_signer_load(&s, key[who], &e), 0);
+    assert_int_equal(xfer_sign(d, s, "transfer-plan", role, &e), 0);
+    tc_signer_free(s);
+    assert_int_equal(xfer_write(d, path, &e), 0);
+    json_decref(d);
+}
+
+static void test_attacks(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("attack");
+    PGconn *c = pgtest_connect("attack");
+    tc_transfer_plan_summary ps;
+    tc_transfer_exec_summary s;
+    tc_err e;
+    const char *honest = wpath("honest.plan");
+    assert_int_equal(plan(db, honest, NULL, 0, &ps, &e), 0);
+    tc_load_opts lo = {.db = db};
+    tc_load_stats lst;
+
+    /* 1. an edited reconciliation: 220113's blocking findings made warnings */
+    json_error_t je;
+    json_t *r = json_load_file(recon, 0, &je);
+    size_t i, j;
+    json_t *cty, *f;
+    json_array_foreach(json_object_get(r, "counties"), i, cty)
+        if (strcmp(json_string_value(json_object_get(cty, "county")), "220113") == 0)
+            json_array_foreach(json_object_get(cty, "findings"), j, f)
+                json_object_set_new(f, "severity", json_string("warning"));
+    assert_int_equal(json_dump_file(r, wpath("edited.json"), JSON_SORT_KEYS | JSON_COMPACT), 0);
+    json_decref(r);
+    assert_int_equal(plan_as(db, wpath("edited.plan"), wpath("edited.json"), MAKER, NULL, 0, &ps,
+                             &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not one a reconcile entry of the audit trail"));
+    struct stat st;
+    assert_int_not_equal(stat(wpath("edited.plan"), &st), 0);
+    /* ... even once loaded into the city database beside the true one */
+    const char *rep2[] = {wpath("edited.json")};
+    if (tc_load_run(&lo, rep2, 1, &lst, &e))
+        fail_msg("load the edited reconciliation: %s", e.msg);
+    assert_int_equal(plan_as(db, wpath("edited.plan"), wpath("edited.json"), MAKER, NULL, 0, &ps,
+                             &e), TC_EINTEGRITY);
+    assert_int_not_equal(stat(wpath("edited.plan"), &st), 0);
+
+    /* 3. no waiver at all: the maker adds 220113's transfers and re-signs */
+    plan_with_blocked(honest, wpath("nowaiver.plan"), 0);
+    assert_int_equal(approve(db, wpath("nowaiver.plan"), CHECKER, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_non_null(strstr(e.msg, "has no valid waiver"));
+    /* ... and a colluding checker's approval changes nothing at execute */
+    add_signature(wpath("nowaiver.plan"), CHECKER, "checker");
+    assert_int_equal(execute(db, wpath("nowaiver.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+
+    /* 2. a forged waiver: zero signature, invented key id */
+    plan_with_blocked(honest, wpath("forged.plan"), 1);
+    assert_int_equal(approve(db, wpath("forged.plan"), CHECKER, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "waiver 1"));
+    assert_non_null(strstr(e.msg, "ed25519:0000000000000000 is not in the policy"));
+    add_signature(wpath("forged.plan"), CHECKER, "checker");
+    assert_int_equal(execute(db, wpath("forged.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+
+    /* 4. the maker's own second key as checker, a third as waiver authority:
+     * the policy knows neither */
+    plan_with_blocked(honest, wpath("self.plan"), 0);
+    add_signature(wpath("self.plan"), STRANGER, "checker");
+    assert_int_equal(execute(db, wpath("self.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+
+    /* 5. roles: the maker's signature copied and relabelled "checker" */
+    json_t *d = json_load_file(honest, 0, &je);
+    json_t *sig = json_deep_copy(json_array_get(json_object_get(d, "signatures"), 0));
+    json_object_set_new(sig, "role", json_string("checker"));
+    json_array_append_new(json_object_get(d, "signatures"), sig);
+    assert_int_equal(xfer_write(d, wpath("relabel.plan"), &e), 0);
+    assert_int_equal(execute(db, wpath("relabel.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is a maker's key in the policy, not a checker's"));
+    /* ... and the two roles swapped on a properly approved plan */
+    assert_int_equal(xfer_write(d, wpath("swap.plan"), &e), 0);
+    json_decref(d);
+    assert_int_equal(approve(db, honest, CHECKER, &e), 0);
+    d = json_load_file(honest, 0, &je);
+    json_t *sigs = json_object_get(d, "signatures");
+    json_object_set_new(json_array_get(sigs, 0), "role", json_string("checker"));
+    json_object_set_new(json_array_get(sigs, 1), "role", json_string("maker"));
+    assert_int_equal(xfer_write(d, wpath("swap.plan"), &e), 0);
+    json_decref(d);
+    assert_int_equal(execute(db, wpath("swap.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "not a checker's"));
+    /* the same bytes signed as another kind of document do not pass */
+    d = json_load_file(honest, 0, &je);
+    json_object_del(d, "signatures");
+    tc_signer *ms;
+    assert_int_equal(tc_signer_load(&ms, key[MAKER], &e), 0);
+    assert_int_equal(xfer_sign(d, ms, "waiver", "maker", &e), 0);
+    tc_signer_free(ms);
+    assert_int_equal(xfer_write(d, wpath("kind.plan"), &e), 0);
+    json_decref(d);
+    add_signature(wpath("kind.plan"), CHECKER, "checker");
+    assert_int_equal(execute(db, wpath("kind.plan"), recon, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "made for something else"));
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
+
+    /* the honest, approved plan moves the clean counties */
+    assert_int_equal(execute(db, honest, recon, &s, &e), 0);
+    assert_int_equal(s.posted, 5);
     PQfinish(c);
 }
 
@@ -666,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_waivers),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_sm2),
+        cmocka_unit_test(test_attacks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

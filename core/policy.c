@@ -1,0 +1,303 @@
+/*
+ * policy.c - the city's key policy, read strictly.  See policy.h and
+ * docs/policy.md.
+ *
+ * The file is small INI read line by line here rather than through a
+ * general INI library: every line must be a comment, a blank, a section
+ * this format knows or one of its names, so a misspelt role ("[checkers]")
+ * is an error at its line, not a role silently left empty.
+ */
+#include "core/policy.h"
+
+#include "core/atomic.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXKEYS 64
+
+static const char *const ROLES[TC_NROLES] = {"maker", "checker", "waiver", "party", "witness"};
+static const char *const ACTS[TC_NACTS] = {"approve", "waive", "checkpoint", "document"};
+
+struct tc_policy {
+    char path[1024];
+    char digest[TC_DIGEST_TEXT_MAX];
+    char format[64], city[16], origin[256];
+    tc_pubkey *keys[TC_NROLES][MAXKEYS];
+    size_t nkeys[TC_NROLES];
+    int required[TC_NACTS];
+};
+
+const char *tc_role_name(tc_role r) { return r < TC_NROLES ? ROLES[r] : "?"; }
+const char *tc_act_name(tc_act a) { return a < TC_NACTS ? ACTS[a] : "?"; }
+
+int tc_role_parse(const char *s)
+{
+    for (int i = 0; i < TC_NROLES; i++)
+        if (strcmp(ROLES[i], s) == 0)
+            return i;
+    return -1;
+}
+
+static int act_parse(const char *s)
+{
+    for (int i = 0; i < TC_NACTS; i++)
+        if (strcmp(ACTS[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Trim blanks at both ends, in place. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int bad_line(tc_err *e, const char *path, int line, const char *fmt, const char *what)
+{
+    tc_err_at(e, path, line, 0);
+    tc_fail(e, TC_EINPUT, fmt, what);
+    return tc_err_hint(e, "see docs/policy.md for the policy's format");
+}
+
+/* One "key = ..." line of role r. */
+static int add_key(tc_policy *p, int r, const char *value, int line, tc_err *e)
+{
+    char where[1100];
+    snprintf(where, sizeof(where), "%s:%d", p->path, line);
+    if (p->nkeys[r] == MAXKEYS)
+        return bad_line(e, p->path, line, "more than 64 keys in role %s", ROLES[r]);
+    tc_pubkey *k;
+    int rc = tc_pubkey_from_text(&k, value, where, e);
+    if (rc)
+        return rc;
+    tc_role had;
+    if (tc_policy_key(p, tc_pubkey_id(k), &had)) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "key %s is listed twice (already a %s's key): one key holds "
+                 "one role", tc_pubkey_id(k), ROLES[had]);
+        tc_pubkey_free(k);
+        return bad_line(e, p->path, line, "%s", msg);
+    }
+    p->keys[r][p->nkeys[r]++] = k;
+    return 0;
+}
+
+static int parse(tc_policy *p, FILE *f, tc_err *e)
+{
+    char buf[2048];
+    int line = 0, section = -1; /* -1 none, 0..TC_NROLES-1 a role, 100 policy, 101 require */
+    while (fgets(buf, sizeof(buf), f)) {
+        line++;
+        if (!strchr(buf, '\n') && !feof(f))
+            return bad_line(e, p->path, line, "%s", "line longer than 2047 bytes");
+        char *s = buf;
+        if (line == 1 && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
+            (unsigned char)s[2] == 0xbf)
+            s += 3;
+        char *c = strpbrk(s, ";#");
+        if (c)
+            *c = '\0';
+        s = trim(s);
+        if (!*s)
+            continue;
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (!end || end[1])
+                return bad_line(e, p->path, line, "%s", "a section line is [NAME]");
+            *end = '\0';
+            char *name = trim(s + 1);
+            if (strcmp(name, "policy") == 0)
+                section = 100;
+            else if (strcmp(name, "require") == 0)
+                section = 101;
+            else if ((section = tc_role_parse(name)) < 0)
+                return bad_line(e, p->path, line, "unknown section [%s] (roles: maker, checker, "
+                                "waiver, party, witness; and [policy], [require])", name);
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq)
+            return bad_line(e, p->path, line, "%s", "expected NAME = VALUE");
+        *eq = '\0';
+        char *name = trim(s), *value = trim(eq + 1);
+        if (section < 0)
+            return bad_line(e, p->path, line, "'%s' before any section", name);
+        if (section < TC_NROLES) {
+            if (strcmp(name, "key") != 0)
+                return bad_line(e, p->path, line, "a role's lines are 'key = ...', not '%s'",
+                                name);
+            int rc = add_key(p, section, value, line, e);
+            if (rc)
+                return rc;
+        } else if (section == 100) {
+            char *dst = strcmp(name, "format") == 0 ? p->format
+                        : strcmp(name, "city") == 0 ? p->city
+                        : strcmp(name, "origin") == 0 ? p->origin : NULL;
+            size_t cap = dst == p->format ? sizeof(p->format)
+                         : dst == p->city ? sizeof(p->city) : sizeof(p->origin);
+            if (!dst)
+                return bad_line(e, p->path, line, "unknown name '%s' in [policy] (format, city, "
+                                "origin)", name);
+            if (strlen(value) >= cap)
+                return bad_line(e, p->path, line, "the value of '%s' is too long", name);
+            snprintf(dst, cap, "%s", value);
+        } else {
+            int a = act_parse(name);
+            if (a < 0)
+                return bad_line(e, p->path, line, "unknown act '%s' in [require] (approve, "
+                                "waive, checkpoint, document)", name);
+            if (strlen(value) != 1 || value[0] < '1' || value[0] > '9')
+                return bad_line(e, p->path, line, "'%s' must be a count from 1 to 9", value);
+            p->required[a] = value[0] - '0';
+        }
+    }
+    if (ferror(f)) {
+        tc_err_at(e, p->path, 0, 0);
+        return tc_fail(e, TC_EIO, "cannot read the policy");
+    }
+    if (strcmp(p->format, TC_POLICY_FORMAT) != 0) {
+        tc_err_at(e, p->path, 0, 0);
+        tc_fail(e, TC_EINPUT, "not a %s file (its [policy] section says format = %s)",
+                TC_POLICY_FORMAT, p->format[0] ? p->format : "nothing");
+        return tc_err_hint(e, "see docs/policy.md for the policy's format");
+    }
+    for (int r = TC_ROLE_MAKER; r <= TC_ROLE_CHECKER; r++)
+        if (p->nkeys[r] == 0) {
+            tc_err_at(e, p->path, 0, 0);
+            tc_fail(e, TC_EINPUT, "the policy lists no %s's key", ROLES[r]);
+            return tc_err_hint(e, "a policy needs at least one maker and one checker");
+        }
+    return 0;
+}
+
+int tc_policy_load(tc_policy **out, const char *path, tc_err *e)
+{
+    *out = NULL;
+    tc_policy *p = calloc(1, sizeof(*p));
+    if (!p)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    snprintf(p->path, sizeof(p->path), "%s", path);
+    for (int a = 0; a < TC_NACTS; a++)
+        p->required[a] = 1;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        free(p);
+        tc_err_at(e, path, 0, 0);
+        tc_fail(e, TC_EIO, "cannot read the policy");
+        return tc_err_hint(e, "name the city's key policy with --policy or TONGCHOU_POLICY "
+                              "(docs/policy.md)");
+    }
+    int rc = parse(p, f, e);
+    fclose(f);
+    if (!rc)
+        rc = tc_digest_file(TC_DIGEST_SHA256, path, p->digest, e);
+    if (rc) {
+        tc_policy_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void tc_policy_free(tc_policy *p)
+{
+    if (!p)
+        return;
+    for (int r = 0; r < TC_NROLES; r++)
+        for (size_t i = 0; i < p->nkeys[r]; i++)
+            tc_pubkey_free(p->keys[r][i]);
+    free(p);
+}
+
+const char *tc_policy_path(const tc_policy *p) { return p->path; }
+const char *tc_policy_digest(const tc_policy *p) { return p->digest; }
+const char *tc_policy_city(const tc_policy *p) { return p->city; }
+const char *tc_policy_origin(const tc_policy *p) { return p->origin; }
+int tc_policy_required(const tc_policy *p, tc_act a) { return a < TC_NACTS ? p->required[a] : 1; }
+
+const tc_pubkey *tc_policy_key(const tc_policy *p, const char *keyid, tc_role *role)
+{
+    for (int r = 0; r < TC_NROLES; r++)
+        for (size_t i = 0; i < p->nkeys[r]; i++)
+            if (strcmp(tc_pubkey_id(p->keys[r][i]), keyid) == 0) {
+                if (role)
+                    *role = (tc_role)r;
+                return p->keys[r][i];
+            }
+    return NULL;
+}
+
+size_t tc_policy_keys(const tc_policy *p, tc_role r, const tc_pubkey *const **keys)
+{
+    *keys = (const tc_pubkey *const *)p->keys[r];
+    return p->nkeys[r];
+}
+
+int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const char *doing,
+                     tc_err *e)
+{
+    tc_role has;
+    if (!tc_policy_key(p, keyid, &has)) {
+        tc_fail(e, TC_EINTEGRITY, "%s: key %s is not in the policy (%s)", doing, keyid,
+                tc_policy_path(p));
+        return tc_err_hint(e, "only keys the city's policy lists as %s may do this",
+                           ROLES[r]);
+    }
+    if (has != r) {
+        tc_fail(e, TC_EINTEGRITY, "%s: key %s is a %s's key in the policy, not a %s's", doing,
+                keyid, ROLES[has], ROLES[r]);
+        return tc_err_hint(e, "one key holds one role; use the %s's own key", ROLES[r]);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- writing */
+
+int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
+{
+    tc_atomic *a;
+    int rc = tc_atomic_open(&a, out, e);
+    if (rc)
+        return rc;
+    FILE *f = tc_atomic_file(a);
+    fprintf(f, "; The city's key policy: whose key may sign what (docs/policy.md).\n"
+               "; The keys are in this file: its digest, which the audit trail records,\n"
+               "; pins them.  One key holds one role.\n\n"
+               "[policy]\nformat = %s\ncity   = %s\norigin = %s\n", TC_POLICY_FORMAT,
+            spec->city ? spec->city : "", spec->origin ? spec->origin : "");
+    for (int r = 0; r < TC_NROLES && !rc; r++) {
+        fprintf(f, "\n[%s]\n", ROLES[r]);
+        for (const char *const *p = spec->pubs[r]; p && *p && !rc; p++) {
+            tc_pubkey *k;
+            char line[200];
+            if ((rc = tc_pubkey_load(&k, *p, e)))
+                break;
+            tc_pubkey_text(k, line, sizeof(line));
+            fprintf(f, "key = %s   ; %s\n", line, tc_pubkey_id(k));
+            tc_pubkey_free(k);
+        }
+    }
+    fprintf(f, "\n[require]\n");
+    for (int i = 0; i < TC_NACTS; i++)
+        fprintf(f, "%-10s = %d\n", ACTS[i], spec->required[i] > 0 ? spec->required[i] : 1);
+    if (rc) {
+        tc_atomic_abort(a);
+        return rc;
+    }
+    if ((rc = tc_atomic_commit(a, e)))
+        return rc;
+    /* read back: what was written must load */
+    tc_policy *p;
+    if ((rc = tc_policy_load(&p, out, e)))
+        return rc;
+    tc_policy_free(p);
+    return 0;
+}

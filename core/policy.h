@@ -1,0 +1,118 @@
+/*
+ * policy.h - the city's key policy: whose key may sign what.
+ *
+ * Controls that take their keys from the command line are controls the
+ * operator chooses: a maker who makes a second key and names it the
+ * checker approves his own plan.  So every command that acts (approve,
+ * execute, waive, cosign) verifies signatures against one file the city
+ * keeps, the policy, never against keys a command line names.
+ * docs/policy.md is the format:
+ *
+ *   [policy]
+ *   format = tongchou-policy/1
+ *   city   = 220100
+ *   origin = changchun handover      ; the trail's checkpoints name it
+ *
+ *   [maker]                          ; one section per role
+ *   key = MCowBQYDK2VwAyEA...        ; the public key itself, one line
+ *   [checker]
+ *   key = ...
+ *   [waiver]                         ; who may waive blocking findings
+ *   [party]                          ; who signs the printed documents
+ *   [witness]                        ; who cosigns checkpoints
+ *
+ *   [require]                        ; distinct signatures per act
+ *   approve    = 1                   ; checkers on a plan (besides its maker)
+ *   waive      = 1                   ; waiver authorities on a waiver
+ *   checkpoint = 1                   ; witnesses on a checkpoint
+ *   document   = 1                   ; parties on a document
+ *
+ * The keys are in the file, not named by path, so that the policy's
+ * digest pins them: the trail records the digest of the policy in force
+ * (its "policy" entries), and an auditor holding the file holds the keys.
+ * One key holds one role; a key listed twice, in one role or two, is
+ * refused.  A role with no key leaves its acts impossible, not open.
+ */
+#ifndef TC_POLICY_H
+#define TC_POLICY_H
+
+#include <stddef.h>
+
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/sign.h"
+
+#define TC_POLICY_FORMAT "tongchou-policy/1"
+
+typedef enum {
+    TC_ROLE_MAKER,
+    TC_ROLE_CHECKER,
+    TC_ROLE_WAIVER,
+    TC_ROLE_PARTY,
+    TC_ROLE_WITNESS,
+    TC_NROLES
+} tc_role;
+
+/* The acts whose signature counts the policy sets. */
+typedef enum {
+    TC_ACT_APPROVE,
+    TC_ACT_WAIVE,
+    TC_ACT_CHECKPOINT,
+    TC_ACT_DOCUMENT,
+    TC_NACTS
+} tc_act;
+
+typedef struct tc_policy tc_policy;
+
+/* "maker", "checker", "waiver", "party", "witness". */
+const char *tc_role_name(tc_role r);
+/* The role named s; -1 when none. */
+int tc_role_parse(const char *s);
+/* "approve", "waive", "checkpoint", "document". */
+const char *tc_act_name(tc_act a);
+
+/*
+ * Load and check the policy at path.  TC_EINPUT naming the line: a
+ * section or name it does not know, a key that is not a public key, a key
+ * listed twice, a count that is not 1..9, no [policy] format line, or no
+ * maker or no checker (a policy without them cannot move anything);
+ * TC_EIO when it cannot be read.  Every [require] count defaults to 1.
+ */
+int tc_policy_load(tc_policy **out, const char *path, tc_err *e);
+void tc_policy_free(tc_policy *p);
+
+const char *tc_policy_path(const tc_policy *p);
+/* "sha256:..." of the file's bytes. */
+const char *tc_policy_digest(const tc_policy *p);
+/* The [policy] values ("" when not set). */
+const char *tc_policy_city(const tc_policy *p);
+const char *tc_policy_origin(const tc_policy *p);
+
+/* The key with id keyid and (when role is not NULL) its role; NULL when
+ * the policy does not list it. */
+const tc_pubkey *tc_policy_key(const tc_policy *p, const char *keyid, tc_role *role);
+/* The keys of role r, owned by p; their number. */
+size_t tc_policy_keys(const tc_policy *p, tc_role r, const tc_pubkey *const **keys);
+/* Distinct signatures act a needs. */
+int tc_policy_required(const tc_policy *p, tc_act a);
+
+/*
+ * 0 when the key keyid holds role r; else TC_EINTEGRITY with a message
+ * saying who the key is ("not in the policy", "a maker's key, not a
+ * checker's") and what was being done (doing, e.g. "approving the plan").
+ */
+int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const char *doing,
+                     tc_err *e);
+
+/* What tc_policy_make writes: per role, the paths of the .pub files. */
+typedef struct tc_policy_spec {
+    const char *city, *origin;
+    const char *const *pubs[TC_NROLES];   /* NULL-terminated lists, or NULL */
+    int required[TC_NACTS];               /* 0: 1 */
+} tc_policy_spec;
+
+/* Write a policy file (whole or not at all) holding the keys the spec
+ * names, each loaded and checked; TC_EINPUT as tc_policy_load would. */
+int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e);
+
+#endif
