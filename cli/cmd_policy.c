@@ -14,7 +14,7 @@
 #define MAXK 32
 
 const tc_command tc_cmd_policy = {
-    "policy", cmd_policy, "make -o POLICY --maker PUB --checker PUB ... | show POLICY",
+    "policy", cmd_policy, "make -o POLICY --maker PUB --checker PUB ... | show POLICY | adopt NEW",
     "write or show the city's key policy: whose key may sign what",
     "  make -o FILE [--city CODE] [--origin TEXT] --maker PUB --checker PUB\n"
     "       [--waiver PUB] [--party PUB] [--witness PUB] [--require ACT=N]\n"
@@ -23,6 +23,10 @@ const tc_command tc_cmd_policy = {
     "      document, N the distinct signatures it needs (default 1)\n"
     "  show FILE\n"
     "      checks the policy and prints its digest and each key's id and role\n"
+    "  adopt NEW --policy CURRENT -k CHECKER.key [-t TRAIL]\n"
+    "      puts NEW in force in place of CURRENT, which must be in force; signed by a\n"
+    "      checker of CURRENT (a policy enters the trail when first used; from then\n"
+    "      on the commands that act refuse any other)\n"
     "\n"
     "Every command that acts (transfer waive, plan, approve, execute) checks its\n"
     "signatures against the policy, never against keys named on its command\n"
@@ -48,6 +52,27 @@ static int show(const char *path)
     return 0;
 }
 
+static int adopt(const char *next, const char *cur, const char *key, const char *trail)
+{
+    tc_err e;
+    tc_err_clear(&e);
+    tc_signer *s = NULL;
+    tc_policy *a = NULL, *b = NULL;
+    int rc = tc_signer_load(&s, key, &e);
+    if (!rc)
+        rc = tc_policy_load(&a, cur, &e);
+    if (!rc)
+        rc = tc_policy_load(&b, next, &e);
+    if (!rc)
+        rc = tc_policy_adopt(a, b, trail, s, &e);
+    if (!rc)
+        tc_log_info("%s is in force (%s)", next, tc_policy_digest(b));
+    tc_policy_free(a);
+    tc_policy_free(b);
+    tc_signer_free(s);
+    return rc ? tc_log_fail(&e) : 0;
+}
+
 int cmd_policy(int argc, char **argv)
 {
     if (tc_cli_wants_help(&tc_cmd_policy, argc, argv))
@@ -57,17 +82,25 @@ int cmd_policy(int argc, char **argv)
         {"origin", required_argument, NULL, 'O'}, {"maker", required_argument, NULL, 0},
         {"checker", required_argument, NULL, 1},  {"waiver", required_argument, NULL, 2},
         {"party", required_argument, NULL, 3},    {"witness", required_argument, NULL, 4},
-        {"require", required_argument, NULL, 'R'}, {0, 0, 0, 0}};
+        {"require", required_argument, NULL, 'R'}, {"policy", required_argument, NULL, 'P'},
+        {"key", required_argument, NULL, 'k'},     {"trail", required_argument, NULL, 't'},
+        {0, 0, 0, 0}};
     const char *sub = argc > 1 ? argv[1] : "";
     const char *keys[TC_NROLES][MAXK + 1] = {{0}};
     int nk[TC_NROLES] = {0}, c;
     tc_policy_spec spec = {0};
-    const char *out = NULL;
-    while ((c = getopt_long(argc - 1, argv + 1, "o:", opts, NULL)) != -1) {
+    const char *out = NULL, *cur = NULL, *key = NULL, *trail = NULL;
+    while ((c = getopt_long(argc - 1, argv + 1, "o:k:t:P:", opts, NULL)) != -1) {
         if (c >= 0 && c < TC_NROLES && nk[c] < MAXK)
             keys[c][nk[c]++] = optarg;
         else if (c == 'o')
             out = optarg;
+        else if (c == 'P')
+            cur = optarg;
+        else if (c == 'k')
+            key = optarg;
+        else if (c == 't')
+            trail = optarg;
         else if (c == 'c')
             spec.city = optarg;
         else if (c == 'O')
@@ -89,6 +122,8 @@ int cmd_policy(int argc, char **argv)
     int nargs = argc - 1 - optind;
     if (strcmp(sub, "show") == 0 && nargs == 1)
         return show(argv[optind + 1]);
+    if (strcmp(sub, "adopt") == 0 && nargs == 1 && cur && key)
+        return adopt(argv[optind + 1], cur, key, trail);
     if (strcmp(sub, "make") != 0 || nargs != 0 || !out)
         return tc_cli_usage_error(&tc_cmd_policy, "policy make -o FILE ... or policy show FILE");
     for (int r = 0; r < TC_NROLES; r++)

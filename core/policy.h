@@ -104,6 +104,22 @@ int tc_policy_required(const tc_policy *p, tc_act a);
 int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const char *doing,
                      tc_err *e);
 
+/*
+ * The policy in force (policy_trail.c): the one the audit trail at trail
+ * (NULL: tc_audit_default_path()) last adopted.  When the trail has
+ * adopted none, p is adopted now: a "policy" entry signed by s, which p
+ * must list.  TC_EINTEGRITY when the trail adopted another policy, or s is
+ * not in p.  Every command that acts calls it before acting.
+ */
+int tc_policy_in_force(const tc_policy *p, const char *trail, const tc_signer *s, tc_err *e);
+
+/*
+ * Adopt next in place of current, which must be the policy in force; s
+ * must be a checker of current.  Appends the "policy" entry naming both.
+ */
+int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char *trail,
+                    const tc_signer *s, tc_err *e);
+
 /* What tc_policy_make writes: per role, the paths of the .pub files. */
 typedef struct tc_policy_spec {
     const char *city, *origin;

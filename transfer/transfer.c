@@ -308,6 +308,8 @@ int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e)
     int rc = tc_signer_load(&s, o->key, e);
     if (!rc)
         rc = tc_policy_expect(o->policy, tc_signer_id(s), TC_ROLE_WAIVER, "signing a waiver", e);
+    if (!rc)
+        rc = tc_policy_in_force(o->policy, o->audit.trail, s, e);
     if (rc) {
         tc_signer_free(s);
         return rc;
@@ -366,6 +368,8 @@ int tc_transfer_waive_sign(const char *path, const char *key, const tc_policy *p
     int rc = tc_signer_load(&s, key, e);
     if (!rc)
         rc = tc_policy_expect(p, tc_signer_id(s), TC_ROLE_WAIVER, "signing a waiver", e);
+    if (!rc)
+        rc = tc_policy_in_force(p, audit ? audit->trail : NULL, s, e);
     if (!rc)
         rc = xfer_read(&w, path, TC_TRANSFER_WAIVER_FORMAT, e);
     if (!rc)
@@ -746,6 +750,8 @@ int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s
     if (!rc)
         rc = tc_policy_expect(o->policy, tc_signer_id(maker), TC_ROLE_MAKER, "making the plan",
                               e);
+    if (!rc)
+        rc = tc_policy_in_force(o->policy, o->audit.trail, maker, e);
     if (rc) {
         tc_signer_free(maker);
         return rc;
@@ -831,6 +837,8 @@ int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e)
     if (!rc)
         rc = tc_policy_expect(o->policy, tc_signer_id(checker), TC_ROLE_CHECKER,
                               "approving the plan", e);
+    if (!rc)
+        rc = tc_policy_in_force(o->policy, o->audit.trail, checker, e);
     if (!rc)
         rc = xfer_read(&plan, o->plan, TC_TRANSFER_PLAN_FORMAT, e);
     if (!rc)

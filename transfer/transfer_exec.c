@@ -657,6 +657,8 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
                     (role != TC_ROLE_MAKER && role != TC_ROLE_CHECKER)))
             rc = tc_policy_expect(o->policy, tc_signer_id(exe), TC_ROLE_CHECKER,
                                   "executing the plan (a maker or a checker of the city)", e);
+        if (!rc)
+            rc = tc_policy_in_force(o->policy, o->audit.trail, exe, e);
     }
     if (!rc)
         rc = check_plan(&x, e);

@@ -873,6 +873,33 @@ static void test_attacks(void **state)
     assert_non_null(strstr(e.msg, "is not in the policy"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
 
+    /* ... nor does a policy of his own making, once the trail has adopted
+     * the city's (the first plan adopted it) */
+    const char *mk2[] = {pub[MAKER], NULL}, *ck2[] = {pub[STRANGER], NULL};
+    tc_policy_spec spec2 = {.city = "220100", .origin = "mine"};
+    spec2.pubs[TC_ROLE_MAKER] = mk2;
+    spec2.pubs[TC_ROLE_CHECKER] = ck2;
+    tc_policy *mine;
+    assert_int_equal(tc_policy_make(&spec2, wpath("mine.ini"), &e), 0);
+    assert_int_equal(tc_policy_load(&mine, wpath("mine.ini"), &e), 0);
+    static char *aargv[] = {"transfer", "approve"};
+    tc_transfer_approve_opts ao = {.db = db, .plan = honest, .reconciliation = recon,
+                                   .key = key[STRANGER], .policy = mine,
+                                   .audit = {trail, 2, aargv}};
+    assert_int_equal(tc_transfer_approve(&ao, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not the one in force"));
+    /* ... and only a checker of the policy in force adopts another */
+    tc_signer *sg;
+    assert_int_equal(tc_signer_load(&sg, key[MAKER], &e), 0);
+    assert_int_equal(tc_policy_adopt(pol, mine, trail, sg, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "not a checker's"));
+    tc_signer_free(sg);
+    assert_int_equal(tc_signer_load(&sg, key[STRANGER], &e), 0);
+    assert_int_equal(tc_policy_adopt(pol, mine, trail, sg, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    tc_signer_free(sg);
+    tc_policy_free(mine);
+
     /* 5. roles: the maker's signature copied and relabelled "checker" */
     json_t *d = json_load_file(honest, 0, &je);
     json_t *sig = json_deep_copy(json_array_get(json_object_get(d, "signatures"), 0));
