@@ -19,7 +19,7 @@ static void on_result(void *arg, const tc_transfer_result *r)
 }
 
 const tc_command tc_cmd_transfer = {
-    "transfer", cmd_transfer, "waive|plan|approve|execute [OPTIONS] [FILE]",
+    "transfer", cmd_transfer, "waive|plan|approve|execute|verify [OPTIONS] [FILE]",
     "move each county's surplus to the city, maker-checker, exactly once",
     "  waive -r REC --county C --finding CODE/FUND/REF... --reason TEXT -k KEY -o FILE\n"
     "      a waiver authority's signed waiver of blocking findings of one county\n"
@@ -35,6 +35,10 @@ const tc_command tc_cmd_transfer = {
     "      reconciliation is the recorded and loaded one and every blocking finding of\n"
     "      a planned county is waived, posts every transfer and makes the after-checks;\n"
     "      again, it posts nothing.  stdout: posted or already, county, fund, amount, id\n"
+    "  verify PLAN -r REC [-t TRAIL]\n"
+    "      offline, for an auditor: the plan's signatures, its reconciliation the\n"
+    "      recorded one, every blocking finding of a county it moves waived under the\n"
+    "      policy; stdout: the counts and how many execute entries name the plan\n"
     "\n"
     "  -P, --policy FILE  the city's key policy (else $TONGCHOU_POLICY): whose keys\n"
     "                     may plan, approve, waive and execute (docs/policy.md)\n"
@@ -87,6 +91,7 @@ int cmd_transfer(int argc, char **argv)
     int nfile = argc - 1 - optind;
     const char *file = nfile == 1 ? argv[optind + 1] : NULL;
     int takes_file = strcmp(sub, "approve") == 0 || strcmp(sub, "execute") == 0 ||
+                     strcmp(sub, "verify") == 0 ||
                      (strcmp(sub, "waive") == 0 && !rec);
     if (nfile > (takes_file ? 1 : 0))
         return tc_cli_usage_error(&tc_cmd_transfer, "'%s' is one word too many (give each "
@@ -120,6 +125,11 @@ int cmd_transfer(int argc, char **argv)
     } else if (strcmp(sub, "approve") == 0 && file && rec && key) {
         tc_transfer_approve_opts o = {db, file, rec, key, policy, audit};
         rc = tc_transfer_approve(&o, &e);
+    } else if (strcmp(sub, "verify") == 0 && file && rec && !key) {
+        tc_transfer_verify_result v;
+        if (!(rc = tc_transfer_verify(file, rec, policy, trail, &v, &e)))
+            printf("%s\tholds\t%d transfers\t%d waivers\t%d checkers\texecuted %d times\n",
+                   file, v.transfers, v.waivers, v.checkers, v.executions);
     } else if (strcmp(sub, "execute") == 0 && file && rec && map && key) {
         tc_mapset *m = NULL;
         tc_transfer_exec_opts o = {db, file, rec, NULL, policy, key, audit, on_result, NULL};

@@ -513,6 +513,58 @@ static int recorded_reconciliation(const char *trail, const char *recon_path,
     return 0;
 }
 
+/* The blocking findings of county, as "CODE/FUND/REF" strings appended to
+ * out: from the city database when db (which must hold the reconciliation
+ * for the county), else from the reconciliation document r itself. */
+static int blocking_keys(PGconn *db, const xfer_recon *r, const char *county, json_t *out,
+                         tc_err *e)
+{
+    if (!db) {
+        const json_t *c = xfer_recon_county(r, county);
+        if (!c)
+            return tc_fail(e, TC_EINTEGRITY, "county %s is not in the reconciliation", county);
+        size_t i;
+        json_t *f;
+        char k[512];
+        json_array_foreach(json_object_get(c, "findings"), i, f)
+            if (is_blocking(f))
+                json_array_append_new(out, json_string(finding_key(f, k, sizeof(k))));
+        return 0;
+    }
+    PGresult *res;
+    const char *q[] = {county, r->digest};
+    int rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_report WHERE county = $1 AND "
+                         "report = $2", 2, q, &res, "reading the loaded reconciliation", e);
+    if (rc)
+        return rc;
+    int loaded = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (!loaded) {
+        tc_fail(e, TC_EINTEGRITY, "county %s: the reconciliation the plan names (%s) is not the "
+                "one loaded in the city database", county, r->digest);
+        return tc_err_hint(e, "load the reconciliation with tongchou load, then plan again");
+    }
+    if ((rc = tc_db_query(db, "SELECT code || '/' || fund || '/' || ref FROM "
+                          "tongchou.recon_finding WHERE county = $1 AND report = $2 AND "
+                          "severity = 'blocking' ORDER BY no", 2, q, &res,
+                          "reading the blocking findings", e)))
+        return rc;
+    for (int k = 0; k < PQntuples(res); k++)
+        json_array_append_new(out, json_string(PQgetvalue(res, k, 0)));
+    PQclear(res);
+    return 0;
+}
+
+static int in_list(const json_t *list, const char *k)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+        if (strcmp(json_string_value(x), k) == 0)
+            return 1;
+    return 0;
+}
+
 int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer_recon *r,
                const char *recon_path, const tc_policy *p, const char *trail, tc_err *e)
 {
@@ -527,9 +579,8 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
     json_array_foreach(waivers, i, w)
         if ((rc = waiver_valid(w, i, plan_path, r->digest, p, e)))
             return rc;
-    /* per planned county: the reconciliation loaded, its blocking findings
-     * (as the database holds them) each waived, and no waiver naming a
-     * finding the database does not hold */
+    /* per planned county: its blocking findings (as the database holds
+     * them, when there is one) each waived */
     json_t *t;
     const char *last = "";
     json_array_foreach(json_object_get(plan, "transfers"), i, t) {
@@ -537,60 +588,104 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
         if (!county || strcmp(county, last) == 0)
             continue;
         last = county;
-        PGresult *res;
-        const char *q[] = {county, r->digest};
-        if ((rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_report WHERE county = $1 "
-                              "AND report = $2", 2, q, &res, "reading the loaded reconciliation",
-                              e)))
-            return rc;
-        int loaded = atoi(PQgetvalue(res, 0, 0));
-        PQclear(res);
-        if (!loaded) {
-            tc_fail(e, TC_EINTEGRITY, "county %s: the reconciliation the plan names (%s) is not "
-                    "the one loaded in the city database", county, r->digest);
-            return tc_err_hint(e, "load the reconciliation with tongchou load, then plan again");
+        json_t *keys = json_array();
+        rc = blocking_keys(db, r, county, keys, e);
+        size_t k;
+        json_t *x;
+        json_array_foreach(keys, k, x) {
+            if (rc || waived(waivers, county, json_string_value(x)))
+                continue;
+            tc_err_at(e, plan_path, 0, 0);
+            rc = tc_fail(e, TC_EINTEGRITY, "county %s: blocking finding %s has no valid waiver: "
+                         "the county's money may not move", county, json_string_value(x));
+            tc_err_hint(e, "a waiver authority of the policy signs a waiver (tongchou transfer "
+                           "waive), and the plan is made again with it");
         }
-        if ((rc = tc_db_query(db, "SELECT code || '/' || fund || '/' || ref FROM "
-                              "tongchou.recon_finding WHERE county = $1 AND report = $2 AND "
-                              "severity = 'blocking' ORDER BY no", 2, q, &res,
-                              "reading the blocking findings", e)))
-            return rc;
-        for (int k = 0; k < PQntuples(res) && !rc; k++)
-            if (!waived(waivers, county, PQgetvalue(res, k, 0))) {
-                tc_err_at(e, plan_path, 0, 0);
-                rc = tc_fail(e, TC_EINTEGRITY, "county %s: blocking finding %s has no valid "
-                             "waiver: the county's money may not move", county,
-                             PQgetvalue(res, k, 0));
-                tc_err_hint(e, "a waiver authority of the policy signs a waiver "
-                               "(tongchou transfer waive), and the plan is made again with it");
-            }
-        PQclear(res);
+        json_decref(keys);
         if (rc)
             return rc;
     }
+    /* and no waiver names a finding that is not a blocking one */
     json_array_foreach(waivers, i, w) {
         const char *wc = json_string_value(json_object_get(w, "county"));
+        json_t *keys = json_array();
+        if ((rc = blocking_keys(db, r, wc, keys, e))) {
+            json_decref(keys);
+            return rc;
+        }
         size_t j;
         json_t *f;
         json_array_foreach(json_object_get(w, "findings"), j, f) {
             char k[512];
-            const char *q[] = {wc, r->digest, finding_key(f, k, sizeof(k))};
-            PGresult *res;
-            if ((rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_finding WHERE county "
-                                  "= $1 AND report = $2 AND severity = 'blocking' AND code || "
-                                  "'/' || fund || '/' || ref = $3", 3, q, &res,
-                                  "reading the blocking findings", e)))
-                return rc;
-            int n = atoi(PQgetvalue(res, 0, 0));
-            PQclear(res);
-            if (n == 0) {
+            if (!rc && !in_list(keys, finding_key(f, k, sizeof(k)))) {
                 tc_err_at(e, plan_path, 0, 0);
-                return tc_fail(e, TC_EINTEGRITY, "waiver %zu names %s, which is not a blocking "
-                               "finding of county %s in the loaded reconciliation", i + 1, k, wc);
+                rc = tc_fail(e, TC_EINTEGRITY, "waiver %zu names %s, which is not a blocking "
+                             "finding of county %s in the reconciliation", i + 1, k, wc);
             }
         }
+        json_decref(keys);
+        if (rc)
+            return rc;
     }
     return 0;
+}
+
+/* ================================================================ verify */
+
+int tc_transfer_verify(const char *plan_path, const char *recon_path, const tc_policy *p,
+                       const char *trail, tc_transfer_verify_result *res, tc_err *e)
+{
+    tc_err_clear(e);
+    memset(res, 0, sizeof(*res));
+    if (!trail)
+        trail = tc_audit_default_path();
+    json_t *plan = NULL;
+    xfer_recon r = {0};
+    xfer_signers who;
+    int rc = xfer_read(&plan, plan_path, TC_TRANSFER_PLAN_FORMAT, e);
+    if (!rc)
+        rc = xfer_plan_signers(plan, plan_path, p, 1, &who, e);
+    if (!rc)
+        rc = xfer_recon_read(&r, recon_path, e);
+    const char *rd = plan ? json_string_value(json_object_get(plan, "reconciliation")) : NULL;
+    if (!rc && (!rd || strcmp(rd, r.digest) != 0)) {
+        tc_err_at(e, plan_path, 0, 0);
+        rc = tc_fail(e, TC_EINTEGRITY, "the plan was made from reconciliation %s, not %s (%s)",
+                     rd ? rd : "?", r.digest, recon_path);
+    }
+    if (!rc)
+        rc = xfer_guard(NULL, plan, plan_path, &r, recon_path, p, trail, e);
+    /* was it executed?  An execute entry of the trail names this plan */
+    if (!rc) {
+        char d[TC_DIGEST_TEXT_MAX];
+        FILE *f = fopen(trail, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        while (f && getline(&line, &cap, f) > 0) {
+            json_t *en = json_loads(line, 0, NULL);
+            json_t *args = json_object_get(en, "args");
+            const char *a0 = json_string_value(json_array_get(args, 0));
+            const char *cmd = json_string_value(json_object_get(en, "command"));
+            const char *pd = json_string_value(
+                json_object_get(json_array_get(json_object_get(en, "inputs"), 0), "digest"));
+            if (cmd && strcmp(cmd, "transfer") == 0 && a0 && strcmp(a0, "execute") == 0 && pd) {
+                tc_digest_alg alg =
+                    strncmp(pd, "sm3:", 4) == 0 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
+                if (tc_digest_file(alg, plan_path, d, e) == 0 && strcmp(d, pd) == 0)
+                    res->executions++;
+            }
+            json_decref(en);
+        }
+        free(line);
+        if (f)
+            fclose(f);
+        res->transfers = (int)json_array_size(json_object_get(plan, "transfers"));
+        res->waivers = (int)json_array_size(json_object_get(plan, "waivers"));
+        res->checkers = who.n[TC_ROLE_CHECKER];
+    }
+    xfer_recon_free(&r);
+    json_decref(plan);
+    return rc;
 }
 
 /* ================================================================== plan */

@@ -173,4 +173,23 @@ typedef struct tc_transfer_exec_summary {
  */
 int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary *s, tc_err *e);
 
+/* ----------------------------------------------------------------- verify */
+
+typedef struct tc_transfer_verify_result {
+    int transfers, waivers, checkers;
+    int executions;                 /* execute entries of the trail naming the plan */
+} tc_transfer_verify_result;
+
+/*
+ * What an auditor checks offline, with the policy, the trail and the
+ * archived files alone: the plan's signatures under the policy (one
+ * maker's, enough checkers'), its reconciliation the one a reconcile entry
+ * of the trail recorded, every waiver valid under the policy, and every
+ * blocking finding of every county it moves (as that recorded
+ * reconciliation holds them) waived.  *res counts the execute entries that
+ * name this plan.  TC_EINTEGRITY naming the first that fails.
+ */
+int tc_transfer_verify(const char *plan, const char *reconciliation, const tc_policy *p,
+                       const char *trail, tc_transfer_verify_result *res, tc_err *e);
+
 #endif

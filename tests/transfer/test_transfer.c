@@ -934,9 +934,29 @@ static void test_attacks(void **state)
     assert_non_null(strstr(e.msg, "made for something else"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
 
-    /* the honest, approved plan moves the clean counties */
+    /* the honest, approved plan moves the clean counties; the auditor,
+     * offline (no database), finds it holds, and one more execute entry
+     * naming its bytes (the other tests executed byte-identical plans: the
+     * same maker, checker and reconciliation make the same plan) */
+    tc_transfer_verify_result v;
+    assert_int_equal(tc_transfer_verify(honest, recon, pol, trail, &v, &e), 0);
+    int before = v.executions;
     assert_int_equal(execute(db, honest, recon, &s, &e), 0);
     assert_int_equal(s.posted, 5);
+    assert_int_equal(tc_transfer_verify(honest, recon, pol, trail, &v, &e), 0);
+    assert_int_equal(v.transfers, 5);
+    assert_int_equal(v.waivers, 0);
+    assert_int_equal(v.checkers, 1);
+    assert_int_equal(v.executions, before + 1);
+    /* the forged ones do not hold */
+    assert_int_equal(tc_transfer_verify(wpath("nowaiver.plan"), recon, pol, trail, &v, &e),
+                     TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_int_equal(tc_transfer_verify(wpath("forged.plan"), recon, pol, trail, &v, &e),
+                     TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    assert_int_equal(tc_transfer_verify(honest, wpath("edited.json"), pol, trail, &v, &e),
+                     TC_EINTEGRITY);
     PQfinish(c);
 }
 
