@@ -241,6 +241,15 @@ size_t tc_policy_keys(const tc_policy *p, tc_role r, const tc_pubkey *const **ke
     return p->nkeys[r];
 }
 
+size_t tc_policy_all_keys(const tc_policy *p, const tc_pubkey **out, size_t cap)
+{
+    size_t n = 0;
+    for (int r = 0; r < TC_NROLES; r++)
+        for (size_t i = 0; i < p->nkeys[r] && n < cap; i++)
+            out[n++] = p->keys[r][i];
+    return n;
+}
+
 int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const char *doing,
                      tc_err *e)
 {

@@ -93,6 +93,8 @@ const char *tc_policy_origin(const tc_policy *p);
 const tc_pubkey *tc_policy_key(const tc_policy *p, const char *keyid, tc_role *role);
 /* The keys of role r, owned by p; their number. */
 size_t tc_policy_keys(const tc_policy *p, tc_role r, const tc_pubkey *const **keys);
+/* Every key of every role into out (at most cap); their number. */
+size_t tc_policy_all_keys(const tc_policy *p, const tc_pubkey **out, size_t cap);
 /* Distinct signatures act a needs. */
 int tc_policy_required(const tc_policy *p, tc_act a);
 

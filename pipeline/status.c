@@ -217,12 +217,7 @@ static void from_audit(const tc_manifest *m, tc_status *st, const char *trail)
     size_t nk = 1;
     tc_policy *pol = NULL;
     if (m->policy[0] && tc_policy_load(&pol, m->policy, &e) == 0)
-        for (int r = 0; r < TC_NROLES; r++) {
-            const tc_pubkey *const *ks;
-            size_t n = tc_policy_keys(pol, (tc_role)r, &ks);
-            for (size_t i = 0; i < n && nk < sizeof(k) / sizeof(k[0]); i++)
-                k[nk++] = ks[i];
-        }
+        nk += tc_policy_all_keys(pol, k + 1, sizeof(k) / sizeof(k[0]) - 1);
     tc_audit_verify_opts o = {.keys = k, .nkeys = nk};
     tc_audit_report rep = {0};
     int rc = tc_audit_verify(trail, &o, &rep, &e);

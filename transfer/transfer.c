@@ -460,13 +460,7 @@ static int recorded_reconciliation(const char *trail, const char *recon_path,
                                    const char *digest, const tc_policy *p, tc_err *e)
 {
     const tc_pubkey *keys[TC_NROLES * 64];
-    size_t nk = 0;
-    for (int r = 0; r < TC_NROLES; r++) {
-        const tc_pubkey *const *ks;
-        size_t n = tc_policy_keys(p, (tc_role)r, &ks);
-        for (size_t i = 0; i < n && nk < sizeof(keys) / sizeof(keys[0]); i++)
-            keys[nk++] = ks[i];
-    }
+    size_t nk = tc_policy_all_keys(p, keys, sizeof(keys) / sizeof(keys[0]));
     tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk};
     tc_audit_report rep;
     if (!trail)
