@@ -4,6 +4,7 @@
  * One option parser for all the subcommands, then one library call each
  * (core/audit.h).  verify prints every problem on stderr and exits 5 naming
  * the first bad entry; everything else maps its error to an exit code.
+ * Every key is loaded (and a private key's mode checked) before any work.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,13 +15,14 @@
 #include "cli/cmd.h"
 #include "core/audit.h"
 #include "core/log.h"
+#include "core/policy.h"
 
 #define MAXN 32
 
 typedef struct aopts {
-    const char *trail, *origin, *checkpoint, *out;
-    const char *keys[MAXN], *pubs[MAXN], *req[MAXN], *proofs[MAXN];
-    int nkeys, npubs, nreq, nproofs, rerun;
+    const char *trail, *origin, *out, *state, *policy;
+    const char *keys[MAXN], *pubs[MAXN], *req[MAXN], *proofs[MAXN], *cps[MAXN];
+    int nkeys, npubs, nreq, nproofs, ncps, rerun;
 } aopts;
 
 static int add(const char **v, int *n, const char *s)
@@ -39,6 +41,7 @@ static int parse(aopts *o, int argc, char **argv)
         {"origin", required_argument, NULL, 'O'}, {"checkpoint", required_argument, NULL, 'c'},
         {"proof", required_argument, NULL, 'P'}, {"output", required_argument, NULL, 'o'},
         {"rerun", no_argument, NULL, 'R'},       {"quiet", no_argument, NULL, 'q'},
+        {"state", required_argument, NULL, 'S'}, {"policy", required_argument, NULL, 'Y'},
         {NULL, 0, NULL, 0}};
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "t:k:p:c:o:q", opts, NULL)) != -1) {
@@ -48,7 +51,9 @@ static int parse(aopts *o, int argc, char **argv)
         case 'p': bad |= add(o->pubs, &o->npubs, optarg); break;
         case 'r': bad |= add(o->req, &o->nreq, optarg) | add(o->pubs, &o->npubs, optarg); break;
         case 'O': o->origin = optarg; break;
-        case 'c': o->checkpoint = optarg; break;
+        case 'c': bad |= add(o->cps, &o->ncps, optarg); break;
+        case 'S': o->state = optarg; break;
+        case 'Y': o->policy = optarg; break;
         case 'P': bad |= add(o->proofs, &o->nproofs, optarg); break;
         case 'o': o->out = optarg; break;
         case 'R': o->rerun = 1; break;
@@ -70,17 +75,41 @@ static void print_problem(void *arg, const tc_audit_problem *p)
         tc_log_error("%s: %s", p->where, p->msg);
 }
 
+/* The public keys of --pub (into keys, *n of them) and the policy (into
+ * *pol, when named), all loaded before any work. */
+static int load_trust(const aopts *a, tc_pubkey **keys, int *n, tc_policy **pol, tc_err *e)
+{
+    int rc = 0;
+    *n = 0;
+    *pol = NULL;
+    for (; *n < a->npubs && !(rc = tc_pubkey_load(&keys[*n], a->pubs[*n], e)); (*n)++)
+        ;
+    if (!rc && a->policy)
+        rc = tc_policy_load(pol, a->policy, e);
+    return rc;
+}
+
+static void free_trust(tc_pubkey **keys, int n, tc_policy *pol)
+{
+    while (n--)
+        tc_pubkey_free(keys[n]);
+    tc_policy_free(pol);
+}
+
 static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
 {
     tc_pubkey *keys[MAXN];
+    tc_policy *pol;
     const char *req[MAXN];
-    int n = 0, rc = 0;
-    for (; n < a->npubs && !(rc = tc_pubkey_load(&keys[n], a->pubs[n], e)); n++)
+    int n = 0;
+    int rc = load_trust(a, keys, &n, &pol, e);
+    for (int k = 0; !rc && k < n; k++)
         for (int q = 0; q < a->nreq; q++)
-            if (strcmp(a->req[q], a->pubs[n]) == 0)
-                req[q] = tc_pubkey_id(keys[n]);
+            if (strcmp(a->req[q], a->pubs[k]) == 0)
+                req[q] = tc_pubkey_id(keys[k]);
     tc_audit_verify_opts vo = {.keys = (const tc_pubkey *const *)keys, .nkeys = (size_t)n,
-                               .checkpoint = a->checkpoint, .required = req,
+                               .policy = pol, .checkpoints = a->cps,
+                               .ncheckpoints = (size_t)a->ncps, .required = req,
                                .nrequired = (size_t)a->nreq, .origin = a->origin,
                                .proofs = a->proofs, .nproofs = (size_t)a->nproofs,
                                .files = (const char *const *)files, .nfiles = (size_t)nfiles,
@@ -93,33 +122,70 @@ static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
     }
     tc_audit_report r;
     if (!rc && !(rc = tc_audit_verify(a->trail, &vo, &r, e)))
-        tc_log_info("%s: %lld entries, every signature and link holds%s%s%s", a->trail,
-                    r.entries, a->checkpoint ? ", the checkpoint too" : "",
+        tc_log_info("%s: %lld entries, every signature and link holds%s%s%s%s%s", a->trail,
+                    r.entries, pol ? ", every key holds its role in the policy" : "",
+                    a->ncps == 1   ? ", the checkpoint too"
+                    : a->ncps > 1 ? ", the checkpoints too, consistent with each other"
+                                  : "",
+                    a->nproofs ? ", every proof" : "",
                     nfiles ? ", every file is the one recorded" : "",
                     vo.rerun ? ", the re-run reconciliation is the recorded one" : "");
     else if (rc == TC_EINTEGRITY) {
-        tc_log_error("%lld problem%s; the first bad entry is entry %lld, line %ld", r.problems,
-                     r.problems == 1 ? "" : "s", r.first_seq, r.first_line);
+        char first[96] = "";
+        if (r.first_seq)
+            snprintf(first, sizeof(first), "; the first bad entry is entry %lld, line %ld",
+                     r.first_seq, r.first_line);
+        tc_log_error("%lld problem%s%s%s", r.problems, r.problems == 1 ? "" : "s",
+                     r.forks ? " (the checkpoints fork)" : "", first);
         rc = 1;   /* already reported, problem by problem */
     }
-    while (n--)
-        tc_pubkey_free(keys[n]);
+    free_trust(keys, n, pol);
     return rc;
+}
+
+/* The witness's state folder by default: beside its key, KEY without
+ * ".key", then ".witness" (keys/city.key: keys/city.witness). */
+static void default_state(const char *key, char *buf, size_t n)
+{
+    size_t k = strlen(key);
+    if (k > 4 && strcmp(key + k - 4, ".key") == 0)
+        k -= 4;
+    snprintf(buf, n, "%.*s.witness", (int)k, key);
 }
 
 static int sign_with(const aopts *a, const char *sub, long long seq, tc_err *e)
 {
     tc_signer *s[MAXN];
-    int n = 0, rc = 0;
+    tc_pubkey *keys[MAXN];
+    tc_policy *pol = NULL;
+    int n = 0, np = 0, rc = 0;
     for (; n < a->nkeys && !(rc = tc_signer_load(&s[n], a->keys[n], e)); n++)
         ;
-    if (!rc && strcmp(sub, "checkpoint") == 0)
+    if (!rc && strcmp(sub, "cosign") == 0)
+        rc = load_trust(a, keys, &np, &pol, e);
+    if (!rc && strcmp(sub, "checkpoint") == 0) {
         rc = tc_audit_checkpoint(a->trail, a->origin ? a->origin : "tongchou/audit",
                                  (const tc_signer *const *)s, (size_t)n, a->out, e);
-    else if (!rc && strcmp(sub, "cosign") == 0)
-        rc = tc_audit_cosign(a->trail, a->checkpoint, s[0], e);
-    else if (!rc)
-        rc = tc_audit_prove(a->trail, a->checkpoint, seq, a->out, e);
+        if (!rc) {
+            char store[4200];
+            tc_audit_store_path(a->trail, store, sizeof(store));
+            tc_log_info("wrote %s, and kept it in %s/", a->out, store);
+        }
+    } else if (!rc && strcmp(sub, "cosign") == 0) {
+        char state[4200];
+        if (a->state)
+            snprintf(state, sizeof(state), "%s", a->state);
+        else
+            default_state(a->keys[0], state, sizeof(state));
+        tc_audit_cosign_opts co = {.state = state, .keys = (const tc_pubkey *const *)keys,
+                                   .nkeys = (size_t)np, .policy = pol};
+        if (!(rc = tc_audit_cosign(a->trail, a->cps[0], s[0], &co, e)))
+            tc_log_info("cosigned %s as %s; the witness's state is in %s/", a->cps[0],
+                        tc_signer_id(s[0]), state);
+    } else if (!rc) {
+        rc = tc_audit_prove(a->trail, a->cps[0], seq, a->out, e);
+    }
+    free_trust(keys, np, pol);
     while (n--)
         tc_signer_free(s[n]);
     return rc;
@@ -135,8 +201,12 @@ const tc_command tc_cmd_audit = {
     "                            every problem is listed, exit 5 naming the first\n"
     "                            bad entry\n"
     "  checkpoint -o FILE        write a signed checkpoint (c2sp.org/tlog-checkpoint)\n"
-    "                            of the whole trail, signed by each --key\n"
-    "  cosign --checkpoint FILE  add one more --key's signature to a checkpoint\n"
+    "                            of the whole trail, signed by each --key, and keep\n"
+    "                            it in TRAIL.checkpoints/; refused (exit 5) unless\n"
+    "                            the last one kept is a prefix of the trail\n"
+    "  cosign --checkpoint FILE  as a witness, add the --key's signature to a\n"
+    "                            checkpoint that matches the trail and extends the\n"
+    "                            last one this witness cosigned (exit 5 otherwise)\n"
     "  prove N --checkpoint CP -o FILE  the inclusion proof of entry N\n"
     "                            (c2sp.org/tlog-proof@v1)\n"
     "  repair                    cut a torn last line (a crash mid-append) off the\n"
@@ -144,14 +214,24 @@ const tc_command tc_cmd_audit = {
     "\n"
     "  -t, --trail FILE      the trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "  -k, --key FILE        a private key to sign with (repeatable)\n"
-    "  -p, --pub FILE        a trusted public key (repeatable)\n"
+    "  -p, --pub FILE        a trusted public key (repeatable); cosign: the log's,\n"
+    "                            one of which must have signed the checkpoint\n"
     "      --require FILE    a public key whose signature the checkpoint must carry\n"
     "      --origin TEXT     the checkpoint's origin (verify: the one expected)\n"
-    "  -c, --checkpoint FILE a checkpoint to verify, prove against or cosign\n"
+    "  -c, --checkpoint FILE a checkpoint to verify (repeatable: they must be\n"
+    "                            consistent with each other), prove against or cosign\n"
     "      --proof FILE      an inclusion proof to verify (repeatable)\n"
     "      --rerun           re-run the last recorded reconcile on its recorded\n"
     "                            inputs; its reports must be byte for byte the same\n"
-    "  -o, --output FILE     where checkpoint and prove write\n"};
+    "  -o, --output FILE     where checkpoint and prove write\n"
+    "      --policy FILE     the city's key policy (docs/policy.md).  verify: each\n"
+    "                            entry's key must be in it and hold the entry's\n"
+    "                            role, checkpoints need its witnesses; cosign\n"
+    "                            (also $TONGCHOU_POLICY): the key must be a witness,\n"
+    "                            the checkpoint signed by a key of the policy\n"
+    "      --state DIR       cosign: where the witness keeps the last checkpoint it\n"
+    "                            cosigned per origin (default: beside the key,\n"
+    "                            KEY.witness/)\n"};
 
 int cmd_audit(int argc, char **argv)
 {
@@ -171,16 +251,18 @@ int cmd_audit(int argc, char **argv)
     if (strcmp(sub, "show") == 0 && rest == 0) {
         rc = tc_audit_show(a.trail, stdout, &e);
     } else if (strcmp(sub, "verify") == 0) {
-        if (a.npubs == 0)
-            return tc_cli_usage_error(&tc_cmd_audit,
-                                      "verify needs the trusted public keys (--pub)");
+        if (a.npubs == 0 && !a.policy)
+            return tc_cli_usage_error(&tc_cmd_audit, "verify needs the trusted public keys "
+                                      "(--pub) or the city's policy (--policy)");
         if ((rc = verify(&a, argv + optind, rest, &e)) == 1)
             return TC_EXIT_INTEGRITY;
     } else if (strcmp(sub, "checkpoint") == 0 && rest == 0 && a.nkeys && a.out) {
         rc = sign_with(&a, sub, 0, &e);
-    } else if (strcmp(sub, "cosign") == 0 && rest == 0 && a.nkeys == 1 && a.checkpoint) {
+    } else if (strcmp(sub, "cosign") == 0 && rest == 0 && a.nkeys == 1 && a.ncps == 1) {
+        if (!a.policy && getenv("TONGCHOU_POLICY") && getenv("TONGCHOU_POLICY")[0])
+            a.policy = getenv("TONGCHOU_POLICY");
         rc = sign_with(&a, sub, 0, &e);
-    } else if (strcmp(sub, "prove") == 0 && rest == 1 && a.checkpoint && a.out) {
+    } else if (strcmp(sub, "prove") == 0 && rest == 1 && a.ncps == 1 && a.out) {
         char *end;
         long long seq = strtoll(argv[optind], &end, 10);
         if (*end || seq < 1)

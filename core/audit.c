@@ -1,10 +1,12 @@
 /*
  * audit.c - see audit.h for the trail's format and guarantees.
  *
- * This file writes the trail: one entry as canonical, signed JSON;
- * appending under a lock; recording a command; show and repair.  Reading
- * and verifying are in audit_verify.c, checkpoints and proofs (signed
- * notes) in audit_note.c; audit_int.h is what they share.
+ * This file writes the trail: one entry as canonical JSON (RFC 8785, JCS:
+ * jcs.h), signed in context (kind "audit-entry" and the entry's role, so
+ * that the role is part of what is signed); appending under a lock;
+ * recording a command; show and repair.  Reading and verifying are in
+ * audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
+ * audit_int.h is what they share.
  */
 #include "core/audit.h"
 
@@ -21,6 +23,7 @@
 
 #include "core/atomic.h"
 #include "core/digest.h"
+#include "core/jcs.h"
 #include "core/merkle.h"
 #include "core/audit_int.h"
 
@@ -36,9 +39,20 @@ const char *tc_audit_default_path(void)
 
 /* ==================================================== one entry as JSON */
 
-char *audit_canon(const json_t *o)
+int audit_canon(const json_t *o, char **out, size_t *n, tc_err *e)
 {
-    return json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+    return tc_jcs_dump(o, out, n, e);
+}
+
+int audit_role_ok(const char *role)
+{
+    size_t n = role ? strlen(role) : 0;
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((role[i] >= 'a' && role[i] <= 'z') || role[i] == '-'))
+            return 0;
+    return 1;
 }
 
 /* 1 when j holds a real number anywhere (amounts are strings or fen). */
@@ -145,6 +159,12 @@ static int now_text(char *buf, size_t n, tc_err *e)
 static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long seq,
                       const char *prev, char **line, tc_err *e)
 {
+    const char *role = en->role ? en->role : AUDIT_ROLE_DEFAULT;
+    if (!audit_role_ok(role)) {
+        tc_fail(e, TC_EUSAGE, "audit entry: role '%s' is not a role word", role);
+        return tc_err_hint(e, "a role is lowercase letters and '-', at most 32: maker, checker, "
+                              "waiver, witness, party, or recorder");
+    }
     json_t *rec, *tot;
     int rc = parse_object(en->records, "records", &rec, e);
     if (rc)
@@ -172,9 +192,10 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
         json_decref(args), json_decref(rec), json_decref(tot);
         return rc;
     }
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}",
                           "format", AUDIT_FORMAT, "seq", (json_int_t)seq, "time", tm, "key",
-                          tc_signer_id(s), "command", en->command ? en->command : "",
+                          tc_signer_id(s), "role", role,
+                          "command", en->command ? en->command : "",
                           "args", args ? args : json_array(),
                           "inputs", files_json(en->inputs, en->ninputs),
                           "outputs", files_json(en->outputs, en->noutputs),
@@ -182,14 +203,16 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
                           "records", rec, "totals", tot, "prev", prev);
     if (!o)
         return tc_fail(e, TC_EUSAGE, "audit entry: a text is not valid UTF-8");
-    char *body = audit_canon(o);
+    char *body;
+    size_t nbody;
     uint8_t sig[TC_SIGN_MAX];
     size_t siglen = 0;
-    if (!body) {
+    if ((rc = audit_canon(o, &body, &nbody, e))) {
         json_decref(o);
-        return audit_oom(e);
+        tc_err_prefix(e, "audit entry: ");
+        return rc;
     }
-    rc = tc_signer_sign(s, body, strlen(body), sig, &siglen, e);
+    rc = tc_signer_sign_as(s, AUDIT_KIND, role, body, nbody, sig, &siglen, e);
     free(body);
     if (rc) {
         json_decref(o);
@@ -198,9 +221,9 @@ static int entry_line(const tc_audit_entry *en, const tc_signer *s, long long se
     char b64[2 * TC_SIGN_MAX];
     tc_b64_encode(sig, siglen, b64);
     json_object_set_new(o, "sig", json_string(b64));
-    *line = audit_canon(o);
+    rc = audit_canon(o, line, NULL, e);
     json_decref(o);
-    return *line ? 0 : audit_oom(e);
+    return rc;
 }
 
 const char *audit_str(json_t *o, const char *k)
@@ -336,6 +359,17 @@ static int append_locked(tc_audit *t, const tc_audit_entry *en, const tc_signer 
                                          "torn line off with tongchou audit repair"
                                        : "check it with tongchou audit verify");
         }
+        const char *fmt = json_string_value(json_object_get(j, "format"));
+        if (!fmt || strcmp(fmt, AUDIT_FORMAT) != 0) {
+            free(last);
+            tc_err_at(e, t->path, 0, 0);
+            tc_fail(e, TC_EINPUT, "the audit trail's last entry is in format %s, written by an "
+                    "older tongchou; the project is unreleased, so there is no conversion, and "
+                    "nothing was appended", fmt ? fmt : "(none)");
+            json_decref(j);
+            return tc_err_hint(e, "start a new trail: move %s away, or name another with "
+                               "TONGCHOU_AUDIT", t->path);
+        }
         seq = json_integer_value(js) + 1;
         json_decref(j);
         tc_merkle_leaf(last, n, h);
@@ -347,7 +381,7 @@ static int append_locked(tc_audit *t, const tc_audit_entry *en, const tc_signer 
     if (rc)
         return rc;
     size_t n = strlen(line);
-    line[n] = '\n';     /* json_dumps left room: the NUL becomes the newline */
+    line[n] = '\n';     /* the JCS text left room: its NUL becomes the newline */
     if (write_all(t->fd, line, n + 1) != 0 || fsync(t->fd) != 0) {
         int err = errno;
         /* cut a partial line off again, so the trail stays whole */
@@ -437,7 +471,7 @@ int tc_audit_record_command(const tc_audit_command *c, long long *seq, tc_err *e
             goto done;
         files[i].digest = dig[i];
     }
-    tc_audit_entry en = {.command = c->argc > 0 ? c->argv[0] : "",
+    tc_audit_entry en = {.command = c->argc > 0 ? c->argv[0] : "", .role = c->role,
                          .args = (const char *const *)args, .nargs = na,
                          .inputs = files, .ninputs = c->ninputs,
                          .outputs = files + c->ninputs, .noutputs = c->noutputs,
@@ -494,10 +528,12 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
             continue;
         }
         char head[8192];
-        size_t k = (size_t)snprintf(head, sizeof(head), "#%lld  %s  %s  %s",
+        const char *role = audit_str(o, "role");
+        size_t k = (size_t)snprintf(head, sizeof(head), "#%lld  %s  %s as %s  %s",
                                     (long long)json_integer_value(json_object_get(o, "seq")),
                                     audit_str(o, "time") ? audit_str(o, "time") : "?",
                                     audit_str(o, "key") ? audit_str(o, "key") : "?",
+                                    role ? role : "?",
                                     audit_str(o, "command") ? audit_str(o, "command") : "?");
         size_t i;
         json_t *a;
@@ -515,8 +551,9 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
             json_t *x = json_object_get(o, kw[j]);
             if (json_object_size(x) == 0)
                 continue;
-            char *t = audit_canon(x);
-            if (t) {
+            char *t = NULL;
+            tc_err je;
+            if (audit_canon(x, &t, NULL, &je) == 0) {
                 tc_mask_ids_inplace(t);
                 fprintf(f, "    %-8s %s\n", kw[j], t);
             }

@@ -1,9 +1,12 @@
 /*
  * audit_read.c - reading what the trail's keepers hand out: a checkpoint
  * (a signed note, c2sp.org/signed-note and tlog-checkpoint) parsed into
- * its body and signature lines, and the small files it comes in.  Both the
- * making of notes (audit_note.c) and verification (audit_verify.c) read
- * checkpoints; this file serves both and depends on neither.  See audit.h.
+ * its body and signature lines, strictly (a note two parsers would read
+ * differently is a note two parties could disagree on), and the small
+ * files it comes in; its signatures checked against keys; and whether one
+ * tree extends another (RFC 6962 consistency).  Both the making of notes
+ * (audit_note.c) and verification (audit_verify.c) need these; this file
+ * serves both and depends on neither.  See audit.h.
  */
 #include "core/audit.h"
 
@@ -13,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "core/audit_int.h"
+#include "core/jcs.h"
 
 void audit_cp_free(checkpoint *c)
 {
@@ -60,19 +66,75 @@ int audit_parse_u64(const char *s, size_t n, uint64_t *out)
     return 0;
 }
 
-/* Parse a checkpoint note held in buf[0..n) (buf is taken over). */
+void audit_b64_32(const uint8_t *h, char *out) { tc_b64_encode(h, TC_MERKLE_HASH, out); }
+
+void audit_origin_id(const char *origin, char *out)
+{
+    uint8_t h[EVP_MAX_MD_SIZE];
+    unsigned int hn = 0;
+    EVP_Digest(origin, strlen(origin), h, &hn, EVP_sha256(), NULL);
+    tc_hex(h, 8, out);
+}
+
+/* Unicode spaces (White_Space), which a signed note's key name must not
+ * hold; the ASCII ones below U+0020 are control characters, refused
+ * before. */
+static int unicode_space(uint32_t c)
+{
+    return c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* Why the signed note buf[0..n) is not valid UTF-8 free of control
+ * characters other than newline (c2sp.org/signed-note), or NULL. */
+static const char *note_chars(const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = tc_utf8_decode(buf + i, n - i, &cp);
+        if (!k)
+            return "is not valid UTF-8";
+        if (cp < 0x20 && cp != '\n')
+            return "holds a control character";
+        i += k;
+    }
+    return NULL;
+}
+
+/* Why name[0..n) is not a signed-note key name, or NULL. */
+static const char *key_name(const char *name, size_t n)
+{
+    if (n == 0)
+        return "has a signature line with an empty key name";
+    for (size_t i = 0; i < n;) {
+        uint32_t cp = 0;
+        size_t k = tc_utf8_decode(name + i, n - i, &cp);
+        if (!k || cp == '+' || unicode_space(cp))
+            return "has a key name holding a space or '+' (c2sp.org/signed-note)";
+        i += k;
+    }
+    return NULL;
+}
+
+/*
+ * Parse a checkpoint note held in buf[0..n) (buf is taken over), to the
+ * letter of c2sp.org/signed-note and tlog-checkpoint: valid UTF-8 without
+ * control characters but newline; the text, up to the last blank line, of
+ * at least three non-empty lines (origin; tree size in decimal without
+ * leading zeros; canonical base64 of a 32-byte root) and non-empty
+ * extension lines; then one or more lines "— NAME BASE64" with a key name
+ * free of spaces and '+', and canonical base64 of a 4-byte key id and a
+ * signature.  Anything else is TC_EINPUT saying what.
+ */
 int audit_cp_parse(checkpoint *c, char *buf, size_t n, const char *path, tc_err *e)
 {
     memset(c, 0, sizeof(*c));
     c->buf = buf;
-    const char *why = NULL;
+    const char *why = note_chars(buf, n);
     char *sep = NULL;
     for (size_t i = 0; i + 1 < n; i++)
         if (buf[i] == '\n' && buf[i + 1] == '\n')
             sep = buf + i;   /* the last blank line separates the signatures */
-    for (size_t i = 0; i < n && !why; i++)
-        if ((unsigned char)buf[i] < 0x20 && buf[i] != '\n')
-            why = "holds a control character";
     if (!why && !sep)
         why = "has no blank line before its signatures";
     if (!why && (n == 0 || buf[n - 1] != '\n'))
@@ -80,58 +142,83 @@ int audit_cp_parse(checkpoint *c, char *buf, size_t n, const char *path, tc_err 
     if (why)
         goto bad;
     c->ntext = (size_t)(sep - buf) + 1;
-    /* body: origin, size, root */
-    char *l1 = buf, *e1 = memchr(l1, '\n', c->ntext);
-    char *l2 = e1 + 1, *e2 = l2 < buf + c->ntext ? memchr(l2, '\n', c->ntext - (size_t)(l2 - buf)) : NULL;
-    char *l3 = e2 ? e2 + 1 : NULL;
-    char *e3 = l3 && l3 < buf + c->ntext ? memchr(l3, '\n', c->ntext - (size_t)(l3 - buf)) : NULL;
-    if (!e3) {
+    /* the text: origin, size, root, then extension lines; none empty */
+    char *line[3];
+    size_t len[3];
+    int nl = 0;
+    for (char *p = buf; p < buf + c->ntext;) {
+        char *eol = memchr(p, '\n', (size_t)(buf + c->ntext - p));
+        if (eol == p) {
+            why = nl == 0   ? "has an empty origin line"
+                  : nl < 3  ? "has an empty line among its origin, size and root"
+                            : "has an empty extension line (c2sp.org/tlog-checkpoint: "
+                              "extension lines must not be empty)";
+            goto bad;
+        }
+        if (nl < 3)
+            line[nl] = p, len[nl] = (size_t)(eol - p);
+        nl++;
+        p = eol + 1;
+    }
+    if (nl < 3) {
         why = "does not have the three lines of a checkpoint (origin, size, root)";
         goto bad;
     }
-    if (e1 == l1 || (size_t)(e1 - l1) >= sizeof(c->origin)) {
-        why = "has an empty or overlong origin";
+    if (len[0] >= sizeof(c->origin)) {
+        why = "has an overlong origin";
         goto bad;
     }
-    memcpy(c->origin, l1, (size_t)(e1 - l1));
-    if (audit_parse_u64(l2, (size_t)(e2 - l2), &c->size)) {
-        why = "has a tree size that is not a decimal number";
+    memcpy(c->origin, line[0], len[0]);
+    if (audit_parse_u64(line[1], len[1], &c->size)) {
+        why = "has a tree size that is not a decimal number without leading zeros";
         goto bad;
     }
-    if (tc_b64_decode(l3, (size_t)(e3 - l3), c->root, sizeof(c->root)) != TC_MERKLE_HASH) {
-        why = "has a root hash that is not 32 bytes of base64";
+    if (tc_b64_decode(line[2], len[2], c->root, sizeof(c->root)) != TC_MERKLE_HASH) {
+        why = "has a root hash that is not canonical base64 of 32 bytes";
         goto bad;
     }
     /* signature lines */
+    size_t dl = strlen(AUDIT_EMDASH " ");
     for (char *p = sep + 2; p < buf + n;) {
         char *eol = memchr(p, '\n', (size_t)(buf + n - p));
-        size_t dl = strlen(AUDIT_EMDASH " ");
-        char *sp = eol && (size_t)(eol - p) > dl ? memchr(p + dl, ' ', (size_t)(eol - p - dl))
-                                                 : NULL;
-        if (!sp || strncmp(p, AUDIT_EMDASH " ", dl) != 0 || sp == p + dl ||
-            (size_t)(sp - p - dl) >= sizeof(c->sigs[0].name)) {
-            why = "has a signature line not of the form '\xe2\x80\x94 NAME BASE64'";
+        char *sp = (size_t)(eol - p) > dl ? memchr(p + dl, ' ', (size_t)(eol - p - dl)) : NULL;
+        if (!sp || strncmp(p, AUDIT_EMDASH " ", dl) != 0) {
+            why = "has a signature line not of the form '" AUDIT_EMDASH " NAME BASE64'";
+            goto bad;
+        }
+        size_t nn = (size_t)(sp - p - dl);
+        if ((why = key_name(p + dl, nn)))
+            goto bad;
+        if (nn >= sizeof(c->sigs[0].name)) {
+            why = "has an overlong key name";
+            goto bad;
+        }
+        /* a foreign signature may be long (post-quantum ones: kilobytes) */
+        size_t bn = (size_t)(eol - sp - 1);
+        uint8_t *raw = malloc(bn / 4 * 3 + 4);
+        if (!raw)
+            return audit_oom(e);
+        long k = tc_b64_decode(sp + 1, bn, raw, bn / 4 * 3 + 4);
+        if (k < 5) {
+            free(raw);
+            why = k < 0 ? "has a signature that is not canonical base64"
+                        : "has a signature shorter than a key id and one byte";
             goto bad;
         }
         note_sig *ns = realloc(c->sigs, (c->nsigs + 1) * sizeof(*ns));
-        if (!ns)
+        if (!ns) {
+            free(raw);
             return audit_oom(e);
-        c->sigs = ns;
-        ns = &c->sigs[c->nsigs];
-        memset(ns, 0, sizeof(*ns));
-        memcpy(ns->name, p + dl, (size_t)(sp - p - dl));
-        uint8_t raw[4 + TC_SIGN_MAX];
-        long k = tc_b64_decode(sp + 1, (size_t)(eol - sp - 1), raw, sizeof(raw));
-        if (k < 5) {
-            /* a signature we cannot even decode is one we cannot know:
-             * kept with no bytes, so it matches no key */
-            k = 4;
-            memset(raw, 0, 4);
         }
+        c->sigs = ns;
+        ns = &c->sigs[c->nsigs++];
+        memset(ns, 0, sizeof(*ns));
+        memcpy(ns->name, p + dl, nn);
         ns->id = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 | (uint32_t)raw[2] << 8 | raw[3];
-        ns->nsig = (size_t)k - 4;
+        /* longer than any signature of ours: kept empty, it verifies under no key */
+        ns->nsig = (size_t)k - 4 <= TC_SIGN_MAX ? (size_t)k - 4 : 0;
         memcpy(ns->sig, raw + 4, ns->nsig);
-        c->nsigs++;
+        free(raw);
         p = eol + 1;
     }
     if (c->nsigs == 0) {
@@ -143,6 +230,43 @@ bad:
     tc_err_at(e, path, 0, 0);
     tc_fail(e, TC_EINPUT, "not a signed checkpoint: it %s", why);
     return tc_err_hint(e, "give a file written by tongchou audit checkpoint");
+}
+
+size_t audit_cp_good_sigs(const checkpoint *c, const tc_pubkey *const *keys, size_t n,
+                          const char **failed)
+{
+    size_t good = 0;
+    if (failed)
+        *failed = NULL;
+    for (size_t i = 0; i < c->nsigs; i++) {
+        const note_sig *s = &c->sigs[i];
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(s->name, tc_pubkey_id(keys[k])) != 0 ||
+                tc_pubkey_note_id(keys[k], s->name) != s->id)
+                continue;   /* unknown keys are ignored (signed-note) */
+            if (tc_pubkey_verify(keys[k], c->buf, c->ntext, s->sig, s->nsig))
+                good++;
+            else if (failed && !*failed)
+                *failed = s->name;
+            break;
+        }
+    }
+    return good;
+}
+
+int audit_extends(const tc_mhash *leaves, uint64_t n, uint64_t m, const uint8_t *old,
+                  uint8_t *have)
+{
+    tc_merkle_root(leaves, m <= n ? m : 0, have);
+    if (m > n)
+        return 0;
+    if (m == 0)
+        return memcmp(old, have, TC_MERKLE_HASH) == 0;    /* the empty tree's root */
+    uint8_t now[TC_MERKLE_HASH];
+    tc_mhash proof[TC_MERKLE_MAXPROOF];
+    tc_merkle_root(leaves, n, now);
+    int np = tc_merkle_consistency_proof(leaves, m, n, proof);
+    return np >= 0 && tc_merkle_consistency_verify(m, n, old, now, proof, np);
 }
 
 int audit_cp_load(checkpoint *c, const char *path, tc_err *e)

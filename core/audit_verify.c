@@ -1,9 +1,12 @@
 /*
  * audit_verify.c - reading and verifying the trail (see audit.h): one
  * streaming pass over the lines keeps a 32-byte leaf hash per entry and
- * checks each entry's form, number, chain and signature; then the
- * checkpoint, the proofs, the files and the re-run.  Every problem is
- * reported; the first is the one the error names.
+ * checks each entry's form (format, JCS text), number, chain, signature
+ * (in context: kind "audit-entry" and the entry's role) and, given a
+ * policy, that its key holds its role; then the checkpoints, the proofs,
+ * whether all the checkpoints seen are consistent with each other, the
+ * files and the re-run.  Every problem is reported; the first is the one
+ * the error names.
  */
 #include "core/audit.h"
 
@@ -50,10 +53,43 @@ static void problem(vstate *v, const char *where, long line, long long seq, cons
 
 static const tc_pubkey *find_key(const vstate *v, const char *id)
 {
-    for (size_t i = 0; v->o && i < v->o->nkeys; i++)
-        if (strcmp(tc_pubkey_id(v->o->keys[i]), id) == 0)
-            return v->o->keys[i];
+    for (size_t i = 0; i < v->nkeys; i++)
+        if (strcmp(tc_pubkey_id(v->keys[i]), id) == 0)
+            return v->keys[i];
     return NULL;
+}
+
+/* With a policy, the entry's key must be listed, and hold its role (any
+ * role, when it records a step as "recorder"); 0 when it does not, the
+ * problem reported. */
+static int check_role(vstate *v, const char *key, const char *role, long lineno, long long seq)
+{
+    const tc_policy *p = v->o ? v->o->policy : NULL;
+    if (!p)
+        return 1;
+    tc_role held;
+    if (!tc_policy_key(p, key, &held)) {
+        problem(v, v->path, lineno, seq, "entry %lld is signed by %s, a key the policy %s does "
+                "not list", seq, key, tc_policy_path(p));
+        return 0;
+    }
+    if (strcmp(role, AUDIT_ROLE_DEFAULT) == 0)
+        return 1;
+    int r = tc_role_parse(role);
+    if (r < 0) {
+        problem(v, v->path, lineno, seq, "entry %lld claims the role '%s', which the policy "
+                "does not know", seq, role);
+        return 0;
+    }
+    char doing[64];
+    tc_err pe;
+    tc_err_clear(&pe);
+    snprintf(doing, sizeof(doing), "entry %lld", seq);
+    if (tc_policy_expect(p, key, (tc_role)r, doing, &pe)) {
+        problem(v, v->path, lineno, seq, "%s", pe.msg);
+        return 0;
+    }
+    return 1;
 }
 
 /* 1 when path a names the same file as b: equal, or one is a whole-component
@@ -106,15 +142,29 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
     }
     json_t *js = json_object_get(o, "seq");
     long long seq = json_is_integer(js) ? (long long)json_integer_value(js) : lineno;
-    char *c = audit_canon(o);
-    if (!c || strlen(c) != n || memcmp(c, line, n) != 0)
-        problem(v, v->path, lineno, seq, "entry %lld is not in canonical form (changed by hand?)",
-                seq);
+    const char *fmt = audit_str(o, "format");
+    if (fmt && strcmp(fmt, AUDIT_FORMAT_OLD) == 0) {
+        problem(v, v->path, lineno, seq, "entry %lld is in format " AUDIT_FORMAT_OLD ", written "
+                "by an older tongchou; the project is unreleased, so there is no conversion "
+                "(start a new trail)", seq);
+        json_decref(o);
+        return;
+    }
+    char *c = NULL;
+    size_t cn = 0;
+    tc_err ce;
+    tc_err_clear(&ce);
+    if (audit_canon(o, &c, &cn, &ce))
+        problem(v, v->path, lineno, seq, "entry %lld cannot be in canonical form: %s", seq,
+                ce.msg);
+    else if (cn != n || memcmp(c, line, n) != 0)
+        problem(v, v->path, lineno, seq, "entry %lld is not in canonical form (RFC 8785; "
+                "changed by hand?)", seq);
     free(c);
-    const char *fmt = audit_str(o, "format"), *prev = audit_str(o, "prev"),
-               *key = audit_str(o, "key"), *sig = audit_str(o, "sig");
+    const char *prev = audit_str(o, "prev"), *key = audit_str(o, "key"),
+               *sig = audit_str(o, "sig"), *role = audit_str(o, "role");
     if (!fmt || strcmp(fmt, AUDIT_FORMAT) != 0 || !json_is_integer(js) || !prev || !key || !sig ||
-        !audit_str(o, "time") || !audit_str(o, "command")) {
+        !role || !audit_str(o, "time") || !audit_str(o, "command")) {
         problem(v, v->path, lineno, seq, "entry %lld lacks a field of " AUDIT_FORMAT, seq);
         json_decref(o);
         return;
@@ -133,14 +183,21 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
         long nraw = tc_b64_decode(sig, strlen(sig), raw, sizeof(raw));
         json_t *body = json_deep_copy(o);
         json_object_del(body, "sig");
-        char *b = audit_canon(body);
+        char *b = NULL;
+        size_t bn = 0;
+        tc_err be;
+        int bad = audit_canon(body, &b, &bn, &be);
         json_decref(body);
-        if (!k)
+        if (!check_role(v, key, role, lineno, seq))
+            ;   /* the policy's verdict is the problem */
+        else if (!k)
             problem(v, v->path, lineno, seq, "entry %lld is signed by %s, not a trusted key "
                     "(give its public key with --pub, if it is one)", seq, key);
-        else if (nraw <= 0 || !b || !tc_pubkey_verify(k, b, strlen(b), raw, (size_t)nraw))
+        else if (nraw <= 0 || bad ||
+                 !tc_pubkey_verify_as(k, AUDIT_KIND, role, b, bn, raw, (size_t)nraw))
             problem(v, v->path, lineno, seq, "entry %lld: the signature by %s does not verify "
-                    "(the entry was changed after signing)", seq, key);
+                    "as made by a %s (the entry was changed after signing, or its role "
+                    "relabelled)", seq, key, role);
         free(b);
     }
     if (v->o && v->o->nfiles) {
@@ -223,40 +280,75 @@ int audit_read_chain(vstate *v, tc_audit_report *r, const char *path, tc_err *e)
 
 /* ======================================================= verification */
 
+/* Remember checkpoint c, seen at where, for check_forks. */
+static void seen(vstate *v, const checkpoint *c, const char *where)
+{
+    cpseen *n = realloc(v->cps, (v->ncps + 1) * sizeof(*n));
+    if (!n) {
+        problem(v, where, 0, 0, "checkpoint: out of memory");
+        return;
+    }
+    v->cps = n;
+    n[v->ncps].where = where;
+    n[v->ncps].size = c->size;
+    memcpy(n[v->ncps].root, c->root, TC_MERKLE_HASH);
+    v->ncps++;
+    if ((long long)c->size > v->r->checkpoint_size)
+        v->r->checkpoint_size = (long long)c->size;
+}
+
 /* Check c's signatures and body against the trail read into v. */
 static void check_checkpoint(vstate *v, const checkpoint *c, const char *where)
 {
-    size_t good = 0, known = 0;
+    size_t known = 0;
     const tc_audit_verify_opts *o = v->o;
-    int *signed_by = calloc(o->nkeys + 1, sizeof(int));
+    int *signed_by = calloc(v->nkeys + 1, sizeof(int));
+    if (!signed_by) {
+        problem(v, where, 0, 0, "checkpoint: out of memory");
+        return;
+    }
+    seen(v, c, where);
     for (size_t i = 0; i < c->nsigs; i++) {
         const note_sig *s = &c->sigs[i];
-        for (size_t k = 0; k < o->nkeys; k++) {
-            const tc_pubkey *pk = o->keys[k];
+        for (size_t k = 0; k < v->nkeys; k++) {
+            const tc_pubkey *pk = v->keys[k];
             if (strcmp(s->name, tc_pubkey_id(pk)) != 0 || tc_pubkey_note_id(pk, s->name) != s->id)
                 continue;   /* unknown keys are ignored (signed-note) */
             known++;
-            if (tc_pubkey_verify(pk, c->buf, c->ntext, s->sig, s->nsig)) {
-                good++;
-                if (signed_by)
-                    signed_by[k] = 1;
-            } else {
+            if (tc_pubkey_verify(pk, c->buf, c->ntext, s->sig, s->nsig))
+                signed_by[k] = 1;
+            else
                 problem(v, where, 0, 0, "checkpoint: the signature by %s does not verify (the "
                         "checkpoint was changed after signing)", s->name);
-            }
+            break;
         }
     }
     if (known == 0)
         problem(v, where, 0, 0, "checkpoint: no trusted key signed it (give the signers' "
-                "public keys with --pub)");
+                "public keys with --pub, or the policy)");
     for (size_t q = 0; q < o->nrequired; q++) {
         int ok = 0;
-        for (size_t k = 0; k < o->nkeys; k++)
-            if (signed_by && signed_by[k] && strcmp(tc_pubkey_id(o->keys[k]), o->required[q]) == 0)
+        for (size_t k = 0; k < v->nkeys; k++)
+            if (signed_by[k] && strcmp(tc_pubkey_id(v->keys[k]), o->required[q]) == 0)
                 ok = 1;
         if (!ok)
             problem(v, where, 0, 0, "checkpoint: no valid signature by %s, whose signature is "
                     "required", o->required[q]);
+    }
+    if (o->policy) {
+        const tc_pubkey *const *wk;
+        size_t nw = tc_policy_keys(o->policy, TC_ROLE_WITNESS, &wk), have = 0;
+        int need = tc_policy_required(o->policy, TC_ACT_CHECKPOINT);
+        for (size_t j = 0; j < nw; j++)
+            for (size_t k = 0; k < v->nkeys; k++)
+                if (signed_by[k] && strcmp(tc_pubkey_id(v->keys[k]), tc_pubkey_id(wk[j])) == 0) {
+                    have++;
+                    break;
+                }
+        if ((long)have < need)
+            problem(v, where, 0, 0, "checkpoint: %zu valid witness signature%s where the policy "
+                    "requires %d (have it cosigned: tongchou audit cosign)", have,
+                    have == 1 ? "" : "s", need);
     }
     free(signed_by);
     if (o->origin && strcmp(o->origin, c->origin) != 0)
@@ -270,10 +362,72 @@ static void check_checkpoint(vstate *v, const checkpoint *c, const char *where)
         return;
     }
     uint8_t root[TC_MERKLE_HASH];
+    char want[64], got[64];
     tc_merkle_root(v->leaves, c->size, root);
-    if (memcmp(root, c->root, TC_MERKLE_HASH) != 0)
-        problem(v, where, 0, 0, "checkpoint: its root is not the root of the trail's first %"
-                PRIu64 " entries", c->size);
+    if (memcmp(root, c->root, TC_MERKLE_HASH) != 0) {
+        audit_b64_32(c->root, want);
+        audit_b64_32(root, got);
+        problem(v, where, 0, 0, "checkpoint: its root %s is not %s, the root of the trail's "
+                "first %" PRIu64 " entries", want, got, c->size);
+    }
+}
+
+/*
+ * Every two checkpoints seen must be consistent: of one size, one root; of
+ * sizes m < n, the tree of m a prefix of the tree of n, shown by an RFC
+ * 6962 consistency proof computed from the trail, which must hold the
+ * larger tree.  A pair that is not is a fork: two views of one trail.
+ */
+static void check_forks(vstate *v)
+{
+    for (size_t i = 0; i < v->ncps; i++)
+        for (size_t j = i + 1; j < v->ncps; j++) {
+            const cpseen *a = &v->cps[i], *b = &v->cps[j];
+            if (a->size > b->size) {
+                const cpseen *t = a;
+                a = b, b = t;
+            }
+            char ra[64], rb[64], rh[64];
+            audit_b64_32(a->root, ra);
+            audit_b64_32(b->root, rb);
+            if (a->size == b->size) {
+                if (memcmp(a->root, b->root, TC_MERKLE_HASH) == 0)
+                    continue;
+                v->r->forks++;
+                problem(v, b->where, 0, 0, "fork: %s and %s both sign the tree of %" PRIu64
+                        " entries, with two roots: %s and %s", a->where, b->where, a->size, ra,
+                        rb);
+                continue;
+            }
+            uint8_t have[TC_MERKLE_HASH], nroot[TC_MERKLE_HASH];
+            if (b->size <= v->nleaves)
+                tc_merkle_root(v->leaves, b->size, nroot);
+            if (b->size > v->nleaves || memcmp(nroot, b->root, TC_MERKLE_HASH) != 0) {
+                problem(v, b->where, 0, 0, "%s (%" PRIu64 " entries) and %s (%" PRIu64
+                        " entries) cannot be proved consistent: the trail does not hold the "
+                        "larger tree, root %s", a->where, a->size, b->where, b->size, rb);
+                continue;
+            }
+            if (audit_extends(v->leaves, b->size, a->size, a->root, have))
+                continue;
+            audit_b64_32(have, rh);
+            v->r->forks++;
+            problem(v, a->where, 0, 0, "fork: %s (%" PRIu64 " entries, root %s) is not a prefix "
+                    "of %s (%" PRIu64 " entries, root %s), whose first %" PRIu64 " entries have "
+                    "root %s", a->where, a->size, ra, b->where, b->size, rb, a->size, rh);
+        }
+}
+
+/* Why line p[0..n) is not "extra BASE64" with canonical, non-empty base64
+ * (c2sp.org/tlog-proof: the extra data is opaque, but well formed), or
+ * NULL. */
+static const char *extra_line(const char *p, size_t n)
+{
+    size_t bn = n - 6;
+    uint8_t *x = malloc(bn / 4 * 3 + 4);
+    long k = x ? tc_b64_decode(p + 6, bn, x, bn / 4 * 3 + 4) : -1;
+    free(x);
+    return k > 0 ? NULL : "has an 'extra' line that is not canonical base64 of some bytes";
 }
 
 static void check_proof(vstate *v, const char *path)
@@ -292,23 +446,29 @@ static void check_proof(vstate *v, const char *path)
     int nh = 0;
     char *p = b, *end = b + n;
     char *eol = memchr(p, '\n', n);
-    if (!eol || (size_t)(eol - p) != strlen(AUDIT_PROOF_HEADER) || memcmp(p, AUDIT_PROOF_HEADER, eol - p)) {
+    if (!eol || (size_t)(eol - p) != strlen(AUDIT_PROOF_HEADER) ||
+        memcmp(p, AUDIT_PROOF_HEADER, (size_t)(eol - p))) {
         why = "does not start with " AUDIT_PROOF_HEADER;
         goto bad;
     }
     p = eol + 1;
-    if (p < end && strncmp(p, "extra ", 6) == 0 && (eol = memchr(p, '\n', end - p)))
+    if (p < end && strncmp(p, "extra ", 6) == 0) {
+        eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol || (why = extra_line(p, (size_t)(eol - p))))
+            goto bad;
         p = eol + 1;
-    eol = p < end ? memchr(p, '\n', end - p) : NULL;
-    if (!eol || strncmp(p, "index ", 6) || audit_parse_u64(p + 6, eol - p - 6, &index)) {
-        why = "has no 'index N' line";
+    }
+    eol = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+    if (!eol || (size_t)(eol - p) < 6 || strncmp(p, "index ", 6) ||
+        audit_parse_u64(p + 6, (size_t)(eol - p - 6), &index)) {
+        why = "has no 'index N' line (a decimal without leading zeros)";
         goto bad;
     }
     for (p = eol + 1; p < end && *p != '\n'; p = eol + 1) {
-        eol = memchr(p, '\n', end - p);
+        eol = memchr(p, '\n', (size_t)(end - p));
         if (!eol || nh == TC_MERKLE_MAXPROOF ||
-            tc_b64_decode(p, eol - p, hashes[nh++], TC_MERKLE_HASH) != TC_MERKLE_HASH) {
-            why = "has a proof line that is not a base64 SHA-256 hash";
+            tc_b64_decode(p, (size_t)(eol - p), hashes[nh++], TC_MERKLE_HASH) != TC_MERKLE_HASH) {
+            why = "has a proof line that is not canonical base64 of a SHA-256 hash";
             goto bad;
         }
     }
@@ -510,6 +670,26 @@ static void rerun(vstate *v)
     rmtree_flat(tmp);
 }
 
+/* The trusted keys: those given, and the policy's. */
+static int gather_keys(vstate *v, tc_err *e)
+{
+    const tc_audit_verify_opts *o = v->o;
+    size_t n = o->nkeys;
+    const tc_pubkey *const *rk[TC_NROLES];
+    size_t nr[TC_NROLES] = {0};
+    for (int r = 0; o->policy && r < TC_NROLES; r++)
+        n += nr[r] = tc_policy_keys(o->policy, (tc_role)r, &rk[r]);
+    v->keys = calloc(n + 1, sizeof(*v->keys));
+    if (!v->keys)
+        return audit_oom(e);
+    for (size_t i = 0; i < o->nkeys; i++)
+        v->keys[v->nkeys++] = o->keys[i];
+    for (int r = 0; o->policy && r < TC_NROLES; r++)
+        for (size_t i = 0; i < nr[r]; i++)
+            v->keys[v->nkeys++] = rk[r][i];
+    return 0;
+}
+
 int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_report *r,
                     tc_err *e)
 {
@@ -523,21 +703,25 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
         return audit_oom(e);
     for (size_t k = 0; k < o->nfiles; k++)
         v.fm[k].given = o->files[k];
-    int rc = scan(&v);
-    if (!rc && o->checkpoint) {
+    int rc = gather_keys(&v, e);
+    if (!rc)
+        rc = scan(&v);
+    for (size_t i = 0; !rc && i < o->ncheckpoints; i++) {
         checkpoint c;
         tc_err ce;
         tc_err_clear(&ce);
-        if (audit_cp_load(&c, o->checkpoint, &ce)) {
-            problem(&v, o->checkpoint, 0, 0, "%s", ce.msg);
+        if (audit_cp_load(&c, o->checkpoints[i], &ce)) {
+            problem(&v, o->checkpoints[i], 0, 0, "%s", ce.msg);
         } else {
-            r->checkpoint_size = (long long)c.size;
-            check_checkpoint(&v, &c, o->checkpoint);
+            check_checkpoint(&v, &c, o->checkpoints[i]);
             audit_cp_free(&c);
         }
     }
     for (size_t i = 0; !rc && i < o->nproofs; i++)
         check_proof(&v, o->proofs[i]);
+    if (!rc)
+        check_forks(&v);
+
     if (!rc)
         check_files(&v);
     if (!rc && o->rerun)
@@ -545,6 +729,8 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
     json_decref(v.reconcile);
     free(v.leaves);
     free(v.fm);
+    free(v.keys);
+    free(v.cps);
     if (rc)
         return rc;
     if (r->problems) {
@@ -558,4 +744,3 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
     }
     return 0;
 }
-

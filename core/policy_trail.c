@@ -65,11 +65,11 @@ static int same_file(const char *d, const char *path, tc_err *e)
     return tc_digest_file(alg, path, mine, e) == 0 && strcmp(mine, d) == 0;
 }
 
-static int record(const char *trail, const tc_signer *s, char **argv, int argc,
-                  const char *const *in, size_t nin, tc_err *e)
+static int record(const char *trail, const tc_signer *s, const char *role, char **argv,
+                  int argc, const char *const *in, size_t nin, tc_err *e)
 {
-    tc_audit_command c = {.trail = trail, .signer = s, .argc = argc, .argv = argv,
-                          .inputs = in, .ninputs = nin};
+    tc_audit_command c = {.trail = trail, .signer = s, .role = role, .argc = argc,
+                          .argv = argv, .inputs = in, .ninputs = nin};
     int rc = tc_audit_record_command(&c, NULL, e);
     if (rc)
         tc_err_prefix(e, "recording the key policy in the audit trail: ");
@@ -94,14 +94,15 @@ int tc_policy_in_force(const tc_policy *p, const char *trail, const tc_signer *s
                               "adopt NEW --policy CURRENT -k CHECKER.key'");
     }
     /* first use: the acting key, which the policy lists, adopts it */
-    if (!tc_policy_key(p, tc_signer_id(s), NULL)) {
+    tc_role role;
+    if (!tc_policy_key(p, tc_signer_id(s), &role)) {
         tc_fail(e, TC_EINTEGRITY, "key %s is not in the key policy %s, which it would adopt",
                 tc_signer_id(s), tc_policy_path(p));
         return tc_err_hint(e, "a policy enters the trail with the key of one of its people");
     }
     char *argv[] = {"policy", "adopt", (char *)tc_policy_path(p)};
     const char *in[] = {tc_policy_path(p)};
-    return record(trail, s, argv, 3, in, 1, e);
+    return record(trail, s, tc_role_name(role), argv, 3, in, 1, e);
 }
 
 int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char *trail,
@@ -128,5 +129,5 @@ int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char 
     char *argv[] = {"policy", "adopt", (char *)tc_policy_path(next), "--policy",
                     (char *)tc_policy_path(current)};
     const char *in[] = {tc_policy_path(current), tc_policy_path(next)};
-    return record(trail, s, argv, 5, in, 2, e);
+    return record(trail, s, "checker", argv, 5, in, 2, e);
 }

@@ -241,6 +241,7 @@ static int record(run *R, int argc, char **argv, const paths *in, const paths *o
 {
     tc_audit_command c = {.trail = R->trail,
                           .signer = R->signer,
+                          .role = "maker",   /* run signs with the manifest's maker key */
                           .argc = argc,
                           .argv = argv,
                           .inputs = (const char *const *)in->v,

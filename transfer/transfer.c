@@ -29,6 +29,7 @@
 
 #include "core/atomic.h"
 #include "core/audit.h"
+#include "core/jcs.h"
 #include "db/db.h"
 #include "db/schema.h"
 #include "core/policy.h"
@@ -42,7 +43,11 @@ char *xfer_body(const json_t *doc)
     if (!c)
         return NULL;
     json_object_del(c, "signatures");
-    char *s = json_dumps(c, JSON_SORT_KEYS | JSON_COMPACT);
+    char *s = NULL;
+    size_t n;
+    tc_err e;
+    if (tc_jcs_dump(c, &s, &n, &e))
+        s = NULL;   /* a document holds no float and no integer past 2^53 */
     json_decref(c);
     return s;
 }
@@ -74,7 +79,20 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
 
 int xfer_write(const json_t *doc, const char *path, tc_err *e)
 {
-    return tc_atomic_write_json(path, doc, JSON_SORT_KEYS | JSON_COMPACT, e);
+    char *text;
+    size_t n;
+    int rc = tc_jcs_dump(doc, &text, &n, e);
+    if (rc)
+        return rc;
+    tc_atomic *a;
+    if (!(rc = tc_atomic_open(&a, path, e))) {
+        FILE *f = tc_atomic_file(a);
+        fwrite(text, 1, n, f);
+        fputc('\n', f);
+        rc = tc_atomic_commit(a, e);
+    }
+    free(text);
+    return rc;
 }
 
 int xfer_sign(json_t *doc, const tc_signer *s, const char *kind, const char *role, tc_err *e)
@@ -239,8 +257,8 @@ int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *role,
 {
     if (!a || a->argc <= 0)
         return 0;
-    (void)role;   /* the entry's role: recorded once audit entries carry one */
-    tc_audit_command c = {.trail = a->trail, .signer = s, .argc = a->argc, .argv = a->argv,
+    tc_audit_command c = {.trail = a->trail, .signer = s, .role = role, .argc = a->argc,
+                          .argv = a->argv,
                           .inputs = in, .ninputs = nin, .outputs = outp, .noutputs = nout,
                           .mappings = mappings, .totals = totals};
     int rc = tc_audit_record_command(&c, NULL, e);
@@ -461,7 +479,7 @@ static int recorded_reconciliation(const char *trail, const char *recon_path,
 {
     const tc_pubkey *keys[TC_NROLES * 64];
     size_t nk = tc_policy_all_keys(p, keys, sizeof(keys) / sizeof(keys[0]));
-    tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk};
+    tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk, .policy = p};
     tc_audit_report rep;
     if (!trail)
         trail = tc_audit_default_path();

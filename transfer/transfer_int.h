@@ -14,8 +14,8 @@
 #include "core/policy.h"
 #include "transfer/transfer.h"
 
-/* Canonical JSON (sorted keys, compact) of doc without "signatures";
- * malloc'd, NULL when out of memory. */
+/* The canonical JSON (RFC 8785, core/jcs.h) of doc without "signatures";
+ * malloc'd, NULL when out of memory or not representable. */
 char *xfer_body(const json_t *doc);
 
 /* Read a canonical JSON document (plan or waiver) of the given format. */

@@ -194,7 +194,7 @@ static void check_reconcile_entry(json_t *en, long long seq)
     char dg[TC_DIGEST_TEXT_MAX], path[1300];
     assert_int_equal(json_integer_value(json_object_get(en, "seq")), seq);
     assert_string_equal(jstr(en, "command"), "reconcile");
-    assert_string_equal(jstr(en, "format"), "tongchou-audit/1");
+    assert_string_equal(jstr(en, "format"), "tongchou-audit/2");
     assert_string_equal(jstr(en, "key"), keyid);
 
     json_t *args = json_object_get(en, "args"), *in = json_object_get(en, "inputs");

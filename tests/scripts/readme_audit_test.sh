@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# readme_audit_test.sh TONGCHOU SRCDIR - the README's auditor examples run
+# as written.
+#
+# Runs `tongchou demo` into demo/ of a fresh folder (as scripts/demo does
+# from the repository), then every command line of the README's block
+# under "How an auditor verifies a handover offline", word for word, with
+# `tongchou` meaning the program under test; each must exit 0.  Then the
+# checks must fail where an auditor relies on them: the trail with one
+# entry changed, and a checkpoint of a rewritten trail.
+set -u
+tc=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/tongchou-readme-XXXXXX")
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+tongchou() { "$tc" "$@"; }
+export -f tongchou 2>/dev/null || true
+export tc
+
+"$tc" demo -n 300 demo >demo.out 2>&1 || { echo "FAIL demo"; tail -20 demo.out; exit 1; }
+
+# the block: from the heading to the end of its first ```sh fence
+awk '/^## How an auditor verifies a handover offline/ {on = 1; next}
+     on && /^```sh/ {inside = 1; next}
+     inside && /^```/ {exit}
+     inside' "$src/README.md" | sed 's/[[:space:]]*#.*$//' | grep '^tongchou ' >lines
+n=$(wc -l <lines)
+[ "$n" -ge 5 ] || { echo "FAIL: only $n command lines found in the README's auditor block"; exit 1; }
+pass=0 fail=0
+while IFS= read -r line; do
+  if bash -c "tongchou() { \"\$tc\" \"\$@\"; }; $line" >out 2>err; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL (exit $?): $line"
+    cat err
+  fi
+done <lines
+
+# what they guard: one changed byte of an entry fails verification (5)
+trail=demo/work/audit.trail
+cp "$trail" saved.trail
+sed -i '3s/"seq":3/"seq":3 /' "$trail"
+"$tc" audit verify --trail "$trail" --policy demo/keys/policy.ini >/dev/null 2>err
+rc=$?
+cp saved.trail "$trail"
+if [ $rc -eq 5 ]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL: an edited entry: exit $rc, wanted 5"; cat err; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
