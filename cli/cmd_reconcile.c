@@ -53,10 +53,12 @@ int cmd_reconcile(int argc, char **argv)
     if (!rc)
         rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, out, wrote,
                               &files, &status, &e);
-    tc_mapset_free(m);
     fflush(stdout);
+    /* the entry names the mapping set by its digest, as map's does */
     code = rc ? 0 : tc_cli_trail_append(argc, argv, (const char *const *)argv + first,
-                                  (size_t)(argc - first), &files, NULL, NULL);
+                                        (size_t)(argc - first), &files, tc_mapset_digest(m),
+                                        NULL);
+    tc_mapset_free(m);
     tc_cli_files_free(&files);
     if (rc)
         return tc_log_fail(&e);

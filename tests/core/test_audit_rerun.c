@@ -37,6 +37,7 @@
 #include "core/digest.h"
 #include "core/record.h"
 #include "core/sign.h"
+#include "mappings/mapset.h"
 #include "tests/support/cityfix.h"
 
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
@@ -196,6 +197,12 @@ static void check_reconcile_entry(json_t *en, long long seq)
     assert_string_equal(jstr(en, "command"), "reconcile");
     assert_string_equal(jstr(en, "format"), "tongchou-audit/2");
     assert_string_equal(jstr(en, "key"), keyid);
+    /* the mapping set, by the digest of the set the run used */
+    tc_mapset *m;
+    tc_err me;
+    assert_int_equal(tc_mapset_load(&m, set, &me), 0);
+    assert_string_equal(jstr(en, "mappings"), tc_mapset_digest(m));
+    tc_mapset_free(m);
 
     json_t *args = json_object_get(en, "args"), *in = json_object_get(en, "inputs");
     assert_int_equal(json_array_size(args), 4 + gl.gl_pathc);
