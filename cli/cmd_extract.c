@@ -74,7 +74,8 @@ int cmd_extract(int argc, char **argv)
     tc_cli_files out = {0};
     const char *done_src[256];
     size_t ndone = 0;
-    char seen[64][7];
+    char seen[256][7];
+    const char *seen_ptr[256], *seen_src[256];
     int nseen = 0;
     for (int i = optind; i < argc; i++) {
         const char *src_arg = argv[i];
@@ -84,6 +85,9 @@ int cmd_extract(int argc, char **argv)
         tc_err_clear(&e);
         tc_extract_result r;
         int64_t t0 = tc_now_ns();
+        o.done_counties = seen_ptr;
+        o.done_sources = seen_src;
+        o.ndone = nseen;
         int rc = tc_extract_source(src_arg, &o, &r, &e);
         if (rc) {
             int code = tc_log_fail(&e);
@@ -91,12 +95,11 @@ int cmd_extract(int argc, char **argv)
                 worst = code;
             continue;
         }
-        for (int k = 0; k < nseen; k++)
-            if (strcmp(seen[k], r.county) == 0)
-                tc_log_warning("%s: county %s was extracted from an earlier source too; its "
-                               "batches were replaced", src, r.county);
-        if (nseen < 64)
-            memcpy(seen[nseen++], r.county, 7);
+        if (nseen < 256) {
+            memcpy(seen[nseen], r.county, 7);
+            seen_ptr[nseen] = seen[nseen];
+            seen_src[nseen++] = src_arg;
+        }
         if (ndone < 256)
             done_src[ndone++] = src_arg;
         long long total = 0;

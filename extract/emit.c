@@ -416,6 +416,8 @@ int tc_emit_commit(tc_emit *em, tc_err *e)
     return rc;
 }
 
+const char *tc_emit_county(const tc_emit *em) { return em->county; }
+
 int tc_emit_commit_county(tc_emit *em, char county[7], tc_err *e)
 {
     memcpy(county, em->county, 7);

@@ -96,6 +96,9 @@ const tc_batch_summary *tc_emit_tally(const tc_emit *em, int t);
  * Frees em.  On failure nothing of this source is left in outdir. */
 int tc_emit_commit(tc_emit *em, tc_err *e);
 
+/* The county the source named ("" until the reader learnt it). */
+const char *tc_emit_county(const tc_emit *em);
+
 /* tc_emit_commit, and the county the batches were written for into
  * county (7 bytes). */
 int tc_emit_commit_county(tc_emit *em, char county[7], tc_err *e);

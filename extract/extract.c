@@ -131,6 +131,15 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     }
     for (int t = 0; t < 10 && !rc; t++)
         r->records[t] = (long long)tc_emit_tally(em, t)->count;
+    for (int i = 0; i < o->ndone && !rc; i++)
+        if (strcmp(o->done_counties[i], tc_emit_county(em)) == 0) {
+            tc_redact_secrets(o->done_sources[i], shown, sizeof(shown));
+            rc = tc_fail(e, TC_EINPUT, "county %s was extracted from %s already: a second "
+                         "source of one county would write over its batches", tc_emit_county(em),
+                         shown);
+            tc_err_hint(e, "give each county one source; several sources of one county (a "
+                           "merge) cannot be extracted together yet");
+        }
     if (!rc) {
         /* the county, for the caller: read back from the emitter's batch names later */
         rc = tc_emit_commit_county(em, r->county, e);

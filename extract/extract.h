@@ -23,6 +23,12 @@ typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE } tc_source_kind;
 typedef struct tc_extract_opts {
     const char *outdir;
     const char *profile;   /* path or name of a profile; NULL: yb2008 */
+    /* the counties the caller extracted into outdir already, and from
+     * which sources: a source of one of them is refused (TC_EINPUT), not
+     * written over their batches */
+    const char *const *done_counties;
+    const char *const *done_sources;
+    int ndone;
 } tc_extract_opts;
 
 typedef struct tc_extract_result {

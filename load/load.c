@@ -527,6 +527,24 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
         goto out;
     }
     if (cur[0]) {
+        /* the county's money has moved: the transfer rests on what is
+         * loaded, and a ledger's history is not rewritten */
+        PGresult *mv = NULL;
+        const char *cp[1] = {h->county};
+        if ((rc = tc_db_query(x->c, "SELECT count(*) FROM tongchou.transfer WHERE county = $1 "
+                              "AND state = 'executed'", 1, cp, &mv,
+                              "reading the county's transfers", e)))
+            goto out;
+        long moved = atol(PQgetvalue(mv, 0, 0));
+        PQclear(mv);
+        if (moved) {
+            rc = tc_fail(e, TC_EINPUT, "county %s's %s batch cannot be replaced: %ld transfer%s "
+                         "of the county executed on the data loaded (%s)", h->county, h->type,
+                         moved, moved == 1 ? "" : "s", cur);
+            tc_err_hint(e, "after the money moved, a correction is a correcting transfer, not "
+                           "a replacement; the loaded batch stays");
+            goto out;
+        }
         if ((rc = replace_batch(x, h, cur, curn, res->id, expect, e)))
             goto out;
         snprintf(res->replaced, sizeof(res->replaced), "%s", cur);

@@ -304,11 +304,18 @@ static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, t
     clear_batches(bdir);
     long long records = 0;
     char exported[7] = "";
+    /* the counties extracted so far: a second source of one is refused */
+    char done[TC_MANIFEST_MAX_SOURCES][7];
+    const char *done_c[TC_MANIFEST_MAX_SOURCES], *done_s[TC_MANIFEST_MAX_SOURCES];
     for (int i = 0; i < in.n && !rc; i++) {
-        tc_extract_opts eo = {.outdir = bdir, .profile = c->profile[0] ? c->profile : NULL};
+        tc_extract_opts eo = {.outdir = bdir, .profile = c->profile[0] ? c->profile : NULL,
+                              .done_counties = done_c, .done_sources = done_s, .ndone = i};
         tc_extract_result er;
         rc = tc_extract_source(in.v[i], &eo, &er, e);
         if (!rc) {
+            memcpy(done[i], er.county, 7);
+            done_c[i] = done[i];
+            done_s[i] = in.v[i];
             memcpy(exported, er.county, 7);
             for (int t = 0; t < 10; t++)
                 records += er.records[t];

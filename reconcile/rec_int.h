@@ -209,6 +209,8 @@ typedef struct county {
 typedef struct input {
     char file[256];
     char digest[TC_DIGEST_TEXT_MAX];
+    char path[1024];            /* as given, for messages */
+    char county[7], type[32];   /* the batch's region and record type */
 } input;
 
 

@@ -753,7 +753,26 @@ static int check_duplicates(rd *x, dups *d, tc_err *e)
 
 /* ================================================================ batches */
 
-static int add_input(tc_reconcile *r, const char *path, tc_err *e)
+/* A batch of this region and record type given already: the same batch
+ * twice, or two pools mapped to one sub-ledger.  Either would count its
+ * records twice (issue 17), so it is refused, naming both. */
+static int given_twice(const tc_reconcile *r, const char *path, const tc_batch_header *h,
+                       tc_err *e)
+{
+    for (int i = 0; i < r->ninputs; i++) {
+        const input *in = &r->inputs[i];
+        if (strcmp(in->county, h->county) != 0 || strcmp(in->type, h->type) != 0)
+            continue;
+        tc_fail(e, TC_EINPUT, "%s and %s are both the %s batch of region %s: its records would "
+                "be counted twice", in->path, path, h->type, h->county);
+        return tc_err_hint(e, "give each batch once; two pools into one sub-ledger (a merge) "
+                              "cannot be reconciled yet");
+    }
+    return 0;
+}
+
+static int add_input(tc_reconcile *r, const char *path, const char *county, const char *type,
+                     tc_err *e)
 {
     if (r->ninputs == r->capinputs) {
         int cap = r->capinputs ? r->capinputs * 2 : 16;
@@ -766,6 +785,9 @@ static int add_input(tc_reconcile *r, const char *path, tc_err *e)
     input *in = &r->inputs[r->ninputs];
     const char *base = strrchr(path, '/');
     snprintf(in->file, sizeof(in->file), "%s", base ? base + 1 : path);
+    snprintf(in->path, sizeof(in->path), "%s", path);
+    snprintf(in->county, sizeof(in->county), "%s", county);
+    snprintf(in->type, sizeof(in->type), "%s", type);
     int rc = tc_digest_file(TC_DIGEST_SHA256, path, in->digest, e);
     if (rc)
         return rc;
@@ -826,10 +848,15 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     int rc = tc_batch_open(&br, path, 0, e);
     const tc_batch_header *h = NULL;
     reader_fn fn = NULL;
+    char region[7] = "", type[32] = "";
     if (!rc) {
         h = tc_batch_header_of(br);
         x->h = h;
         rc = check_header(r, h, e);
+        if (!rc)
+            rc = given_twice(r, path, h, e);
+        snprintf(region, sizeof(region), "%s", h->county);
+        snprintf(type, sizeof(type), "%s", h->type);
     }
     if (!rc) {
         const tc_rectype *t = tc_rectype_find(h->type);
@@ -886,7 +913,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     free(d.rec);
     free(x->cache);
     if (!rc)
-        rc = add_input(r, path, e);
+        rc = add_input(r, path, region, type, e);
     if (rc && !e->file[0])
         tc_err_at(e, path, 0, 0);
     return rc;

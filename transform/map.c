@@ -425,6 +425,86 @@ static int cmp_group(const void *a, const void *b)
     return c ? c : strcmp(x->type, y->type);
 }
 
+/* The region code group g maps to into out (7 bytes), "" when none. */
+static void region_of(const tc_mapset *m, const group *g, char out[7])
+{
+    int64_t cutover = 0;
+    if (g->cutover[0])
+        tc_date_parse(g->cutover, strlen(g->cutover), &cutover);
+    size_t rn;
+    const char *region = tc_mapset_lookup(m, TC_DIM_REGION, g->county, g->county, 6,
+                                          cutover ? cutover : 99991231, &rn);
+    out[0] = '\0';
+    if (region && rn == 6)
+        snprintf(out, 7, "%.6s", region);
+}
+
+/* The src_county of the first record of the city batch at path into out
+ * ("" when it has none or cannot be read: the map that follows then says
+ * what is wrong with it). */
+static void first_source_county(const char *path, char out[7])
+{
+    tc_batch_reader *r;
+    tc_err e;
+    out[0] = '\0';
+    if (tc_batch_open(&r, path, 0, &e))
+        return;
+    int col = tc_batch_header_col(tc_batch_header_of(r), "src_county");
+    const tc_value *v;
+    if (col >= 0 && tc_batch_next(r, &v, &e) == 1 && v[col].n == 6)
+        snprintf(out, 7, "%.6s", v[col].s);
+    tc_batch_close(r);
+}
+
+/*
+ * Never one source written over another's: two county pools whose region
+ * rules send them to one city sub-ledger (a merge) would write the same
+ * REGION.TYPE.tcb, the second over the first; and a city batch already in
+ * the output folder may be another pool's.  Both are refused before
+ * anything is written, naming both sides.  (A declared merge, with one
+ * line per source pool, is shared/spec/mappings.md's "Pools that merge";
+ * until it is built, map refuses rather than loses records.)
+ */
+static int no_collision(const tc_mapset *m, const group *gs, int ng, const char *outdir,
+                        tc_err *e)
+{
+    for (int i = 0; i < ng; i++) {
+        char ri[7];
+        region_of(m, &gs[i], ri);
+        if (!ri[0])
+            continue;
+        for (int j = 0; j < i; j++) {
+            char rj[7];
+            region_of(m, &gs[j], rj);
+            if (strcmp(ri, rj) != 0 || strcmp(gs[i].type, gs[j].type) != 0 ||
+                strcmp(gs[i].county, gs[j].county) == 0)
+                continue;
+            tc_fail(e, TC_EINPUT, "county %s (%s) and county %s (%s) both map to region %s: "
+                    "their %s records would be written to one %s.%s.tcb, one over the other",
+                    gs[j].county, gs[j].county_path[0] ? gs[j].county_path : gs[j].reject_path,
+                    gs[i].county, gs[i].county_path[0] ? gs[i].county_path : gs[i].reject_path,
+                    ri, gs[i].type, ri, gs[i].type);
+            return tc_err_hint(e, "two pools into one city sub-ledger (a merge) cannot be "
+                                  "mapped yet; map each pool under a region of its own");
+        }
+        if (!gs[i].county_path[0])
+            continue;   /* rejects rejoin their own county's city batch */
+        char path[1100], had[7];
+        snprintf(path, sizeof(path), "%s/%s.%s.tcb", outdir, ri, gs[i].type);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue;
+        first_source_county(path, had);
+        if (had[0] && strcmp(had, gs[i].county) != 0) {
+            tc_err_at(e, path, 0, 0);
+            tc_fail(e, TC_EINPUT, "holds county %s's %s records; county %s's (%s) would be "
+                    "written over them", had, gs[i].type, gs[i].county, gs[i].county_path);
+            return tc_err_hint(e, "map each pool into a folder, or under a region, of its own");
+        }
+    }
+    return 0;
+}
+
 int tc_map_run(const tc_mapset *m, const char *const *inputs, int n, const char *outdir,
                tc_map_report on_group, void *arg, long long *rejected, tc_err *e)
 {
@@ -434,6 +514,8 @@ int tc_map_run(const tc_mapset *m, const char *const *inputs, int n, const char 
         rc = classify(inputs[i], &gs, &ng, e);
     if (!rc && ng)
         qsort(gs, (size_t)ng, sizeof(group), cmp_group);
+    if (!rc)
+        rc = no_collision(m, gs, ng, outdir, e);
     long long rej = 0;
     for (int i = 0; i < ng && !rc; i++) {
         tc_map_group res;

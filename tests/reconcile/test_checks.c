@@ -647,6 +647,33 @@ static void test_refusals(void **state)
     npaths = 0;
 }
 
+/* The same batch given twice (or two batches of one region and type) would
+ * count its records twice: refused, naming both, nothing written. */
+static void test_given_twice(void **state)
+{
+    (void)state;
+    new_case();
+    batch("voucher_line", "2021-02-0001|20210220|310|m|1|5001|100.00|0.00||",
+          "2021-02-0001|20210220|310|m|2|1004|0.00|100.00|B1|", NULL);
+    char out[1200], copy[1300], cmd[3000];
+    snprintf(out, sizeof(out), "%s/twice", casedir);
+    mkdir(out, 0755);
+    snprintf(copy, sizeof(copy), "%s/copy.tcb", casedir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", paths[0], copy);
+    assert_int_equal(system(cmd), 0);
+    tc_err e;
+    int status;
+    const char *same[2] = {paths[0], paths[0]};
+    assert_int_equal(tc_reconcile_run(set, same, 2, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "are both the voucher_line batch of region 220100"));
+    assert_int_equal(tctest_count_files(out), 0);
+    const char *two[2] = {paths[0], copy};
+    assert_int_equal(tc_reconcile_run(set, two, 2, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "copy.tcb"));
+    assert_int_equal(tctest_count_files(out), 0);
+    npaths = 0;
+}
+
 /* The whole run: four reports, status 1, JSON and CSV the same bytes twice. */
 static void test_run_outputs(void **state)
 {
@@ -704,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_personal_accounts),    cmocka_unit_test(test_duplicate_record),
         cmocka_unit_test(test_schedules),            cmocka_unit_test(test_severity_override),
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
+        cmocka_unit_test(test_given_twice),
         cmocka_unit_test(test_arrears_spill),        cmocka_unit_test(test_finding_cap),
     };
     return cmocka_run_group_tests(t, setup, teardown);

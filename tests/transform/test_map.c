@@ -225,11 +225,61 @@ static void test_remove_restore_rule(void **state)
     }
 }
 
+/* Two pools into one city sub-ledger: refused before anything is written,
+ * naming both; and a city batch already there from another pool is never
+ * written over (issue 17: 346 of 1,233 records used to vanish). */
+static void test_no_pool_over_another(void **state)
+{
+    (void)state;
+    char set[1200], cmd[2600];
+    snprintf(set, sizeof(set), "%s/set-merge", work);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && sed -i 's/^\\*,220122,220122,,,/*,220122,"
+             "220100,,,/' '%s/region.csv'", SET, set, set);
+    assert_int_equal(system(cmd), 0);
+    const char *in[70];
+    int n = county_batches(in);
+    tc_mapset *m;
+    tc_err e;
+    assert_int_equal(tc_mapset_load(&m, set, &e), 0);
+    char out[1200];
+    snprintf(out, sizeof(out), "%s/city-merge", work);
+    mkdir(out, 0755);
+    long long rej;
+    assert_int_equal(tc_map_run(m, in, n, out, NULL, NULL, &rej, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "county 220100"));
+    assert_non_null(strstr(e.msg, "county 220122"));
+    assert_non_null(strstr(e.msg, "both map to region 220100"));
+    assert_int_equal(tctest_count_files(out), 0);
+    /* one pool at a time into the same folder: the second is refused too */
+    const char *first[10], *second[10];
+    for (int t = 0; t < 10; t++) {
+        first[t] = in[t];         /* 220100 */
+        second[t] = in[60 + t];   /* 220122 */
+    }
+    assert_int_equal(tc_map_run(m, first, 10, out, NULL, NULL, &rej, &e), 0);
+    assert_int_equal(tctest_count_files(out), 10);
+    char before[TC_DIGEST_TEXT_MAX], after[TC_DIGEST_TEXT_MAX], p[1300];
+    snprintf(p, sizeof(p), "%s/220100.contribution.tcb", out);
+    digest_of(p, before);
+    assert_int_equal(tc_map_run(m, second, 10, out, NULL, NULL, &rej, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "holds county 220100's"));
+    assert_non_null(strstr(e.msg, "county 220122's"));
+    digest_of(p, after);
+    assert_string_equal(before, after);
+    assert_int_equal(tctest_count_files(out), 10);
+    /* the same pool again (a re-run) is no collision */
+    assert_int_equal(tc_map_run(m, first, 10, out, NULL, NULL, &rej, &e), 0);
+    digest_of(p, after);
+    assert_string_equal(before, after);
+    tc_mapset_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_full_set),
         cmocka_unit_test(test_remove_restore_rule),
+        cmocka_unit_test(test_no_pool_over_another),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
