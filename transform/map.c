@@ -165,6 +165,27 @@ static int sum_add(int64_t *t, int64_t v, tc_err *e)
     return 0;
 }
 
+/* The group's cutover date, YYYYMMDD, 0 when its batches name none. */
+static int64_t cutover_of(const group *g)
+{
+    int64_t cutover = 0;
+    if (g->cutover[0])
+        tc_date_parse(g->cutover, strlen(g->cutover), &cutover);
+    return cutover;
+}
+
+/* The region code group g maps to into out (7 bytes), "" when none. */
+static void region_of(const tc_mapset *m, const group *g, char out[7])
+{
+    int64_t cutover = cutover_of(g);
+    size_t rn;
+    const char *region = tc_mapset_lookup(m, TC_DIM_REGION, g->county, g->county, 6,
+                                          cutover ? cutover : 99991231, &rn);
+    out[0] = '\0';
+    if (region && rn == 6)
+        snprintf(out, 7, "%.6s", region);
+}
+
 static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_map_group *res,
                      tc_err *e)
 {
@@ -176,16 +197,12 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     memset(res, 0, sizeof(*res));
     memcpy(res->county, g->county, 7);
     snprintf(res->type, sizeof(res->type), "%s", g->type);
-    int64_t cutover = 0;
-    if (g->cutover[0])
-        tc_date_parse(g->cutover, strlen(g->cutover), &cutover);
-    size_t rn;
-    const char *region = tc_mapset_lookup(m, TC_DIM_REGION, g->county, g->county, 6,
-                                          cutover ? cutover : 99991231, &rn);
-    if (region && rn == 6)
+    int64_t cutover = cutover_of(g);
+    char rg[7];
+    region_of(m, g, rg);
+    const char *region = rg[0] ? rg : NULL;
+    if (region)
         memcpy(res->region, region, 6);
-    else
-        region = NULL;
 
     /* the streams */
     cursor *cs = calloc(2, sizeof(cursor));
@@ -423,20 +440,6 @@ static int cmp_group(const void *a, const void *b)
     const group *x = a, *y = b;
     int c = strcmp(x->county, y->county);
     return c ? c : strcmp(x->type, y->type);
-}
-
-/* The region code group g maps to into out (7 bytes), "" when none. */
-static void region_of(const tc_mapset *m, const group *g, char out[7])
-{
-    int64_t cutover = 0;
-    if (g->cutover[0])
-        tc_date_parse(g->cutover, strlen(g->cutover), &cutover);
-    size_t rn;
-    const char *region = tc_mapset_lookup(m, TC_DIM_REGION, g->county, g->county, 6,
-                                          cutover ? cutover : 99991231, &rn);
-    out[0] = '\0';
-    if (region && rn == 6)
-        snprintf(out, 7, "%.6s", region);
 }
 
 /* The src_county of the first record of the city batch at path into out
