@@ -35,6 +35,10 @@ handover() { # handover NAME RECORDS
   mkdir -p "$d"
   "$tc" generate -q --xml-only --county 220100 -n "$2" "$d/city" >/dev/null
   "$tc" keygen -o "$d/maker" >/dev/null 2>&1
+  "$tc" keygen -o "$d/checker" >/dev/null 2>&1
+  # the key policy, without which run plans no transfer
+  "$tc" policy make -o "$d/policy.ini" --maker "$d/maker.pub" --checker "$d/checker.pub" \
+    2>/dev/null
   cat >"$d/city.ini" <<EOF
 [city]
 code = 220100
@@ -43,6 +47,7 @@ mappings = $PWD/mappings/changchun
 work = work
 [keys]
 maker = maker.key
+policy = policy.ini
 [county 220100]
 source = city/sources/220100.xml
 EOF
