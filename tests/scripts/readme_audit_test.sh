@@ -7,7 +7,8 @@
 # under "How an auditor verifies a handover offline", word for word, with
 # `tongchou` meaning the program under test; each must exit 0.  Then the
 # checks must fail where an auditor relies on them: the trail with one
-# entry changed, and a checkpoint of a rewritten trail.
+# entry changed.  Then the command examples of docs/transfer.md and
+# docs/policy.md, as written.
 set -u
 tc=$1
 src=$2
@@ -48,6 +49,38 @@ rc=$?
 cp saved.trail "$trail"
 if [ $rc -eq 5 ]; then pass=$((pass + 1)); else
   fail=$((fail + 1)); echo "FAIL: an edited entry: exit $rc, wanted 5"; cat err; fi
+
+# The examples of docs/transfer.md ("Verify, offline") and docs/policy.md
+# ("Which policy is in force"), as written, in a folder laid out with the
+# names they use: the demo's files under those names.
+mkdir docs && cd docs || exit 1
+ln -s ../demo/work/transfer/plan.json plan.json
+ln -s ../demo/work/reports rec
+ln -s ../demo/keys keys
+cp ../demo/work/audit.trail audit.trail
+cp ../demo/keys/policy.ini CURRENT.ini
+cp ../demo/keys/checker.key checker.key
+chmod 600 checker.key
+"$tc" policy make -o NEW.ini --maker keys/maker.pub --checker keys/checker.pub \
+  --waiver keys/auditor.pub --witness keys/witness.pub --require waive=2 2>/dev/null
+export TONGCHOU_AUDIT=audit.trail
+for doc in transfer policy; do
+  grep -E '^ *tongchou (transfer verify|policy adopt) ' "$src/docs/$doc.md" | sed 's/^ *//'
+done >lines
+[ "$(wc -l <lines)" -eq 2 ] || { echo "FAIL: the docs' examples were not found"; fail=$((fail + 1)); }
+while IFS= read -r line; do
+  if bash -c "tongchou() { \"\$tc\" \"\$@\"; }; $line" >out 2>err; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL (exit $?): $line"
+    cat err
+  fi
+done <lines
+# the adoption is in the trail: the first use's entry and the change's
+grep -c '"command":"policy"' audit.trail | grep -qx 2 && pass=$((pass + 1)) ||
+  { fail=$((fail + 1)); echo "FAIL: the trail does not hold two policy entries"; }
+cd ..
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
