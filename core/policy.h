@@ -122,6 +122,16 @@ int tc_policy_in_force(const tc_policy *p, const char *trail, const tc_signer *s
 int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char *trail,
                     const tc_signer *s, tc_err *e);
 
+/*
+ * Every policy the trail ever adopted but have (the one the caller holds,
+ * or NULL), loaded from the copies kept beside it (TRAIL.policies/),
+ * oldest first; *n of them.  TC_EINTEGRITY when a copy is missing or not
+ * the policy adopted.  The caller frees each with tc_policy_free and the
+ * array with free.
+ */
+int tc_policy_history(const char *trail, const tc_policy *have, tc_policy ***out, size_t *n,
+                      tc_err *e);
+
 /* What tc_policy_make writes: per role, the paths of the .pub files. */
 typedef struct tc_policy_spec {
     const char *city, *origin;

@@ -1000,6 +1000,39 @@ static void test_attacks(void **state)
     assert_non_null(strstr(e.msg, "is not in the policy"));
     assert_int_equal(tc_transfer_verify(honest, wpath("edited.json"), pol, trail, &v, &e),
                      TC_EINTEGRITY);
+
+    /* a key leaves the city's policy (the checker's, replaced by the
+     * operations desk): the entries it signed while in force still verify,
+     * and from the adoption on the new policy alone governs */
+    const char *mk3[] = {pub[MAKER], NULL}, *ck3[] = {pub[OPS], NULL}, *wk3[] = {pub[WAIVER], NULL};
+    tc_policy_spec spec3 = {.city = "220100", .origin = "test"};
+    spec3.pubs[TC_ROLE_MAKER] = mk3;
+    spec3.pubs[TC_ROLE_CHECKER] = ck3;
+    spec3.pubs[TC_ROLE_WAIVER] = wk3;
+    tc_policy *rot;
+    assert_int_equal(tc_policy_make(&spec3, wpath("rotated.ini"), &e), 0);
+    assert_int_equal(tc_policy_load(&rot, wpath("rotated.ini"), &e), 0);
+    tc_signer *ck;
+    assert_int_equal(tc_signer_load(&ck, key[CHECKER], &e), 0);
+    assert_int_equal(tc_policy_adopt(pol, rot, trail, ck, &e), 0);
+    tc_signer_free(ck);
+    tc_transfer_plan_opts po = {.db = db, .reconciliation = recon, .key = key[MAKER],
+                                .policy = rot, .out = wpath("rotated.plan"),
+                                .audit = {trail, 2, argv_plan}};
+    if (tc_transfer_plan(&po, &ps, &e))
+        fail_msg("plan under the new policy: %s", e.msg);
+    tc_transfer_approve_opts ro = {.db = db, .plan = wpath("rotated.plan"),
+                                   .reconciliation = recon, .key = key[CHECKER], .policy = rot,
+                                   .audit = {trail, 2, aargv}};
+    assert_int_equal(tc_transfer_approve(&ro, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not in the policy"));
+    ro.key = key[OPS];
+    if (tc_transfer_approve(&ro, &e))
+        fail_msg("approve under the new policy: %s", e.msg);
+    /* the old policy is no longer in force */
+    assert_int_equal(approve(db, wpath("rotated.plan"), CHECKER, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "is not the one in force"));
+    tc_policy_free(rot);
     PQfinish(c);
 }
 
