@@ -507,6 +507,35 @@ static void show_files(FILE *f, const char *label, json_t *arr)
     }
 }
 
+int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), void *arg,
+                  tc_err *e)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        if (errno == ENOENT)
+            return 0;
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, TC_EIO, "cannot open the audit trail: %s", strerror(errno));
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while (!rc && (n = getline(&line, &cap, in)) > 0) {
+        json_t *o = json_loadb(line, (size_t)n, 0, NULL);
+        if (json_is_object(o))
+            rc = fn(arg, o);
+        json_decref(o);
+    }
+    if (!rc && ferror(in)) {
+        tc_err_at(e, path, 0, 0);
+        rc = tc_fail(e, TC_EIO, "cannot read the audit trail");
+    }
+    free(line);
+    fclose(in);
+    return rc;
+}
+
 int tc_audit_show(const char *path, FILE *f, tc_err *e)
 {
     FILE *in = fopen(path, "rb");

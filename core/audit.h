@@ -63,6 +63,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #include "core/err.h"
 #include "core/policy.h"
@@ -283,6 +284,16 @@ int tc_audit_cosign(const char *path, const char *cpath, const tc_signer *s,
  * checkpoint commits to, in the c2sp.org/tlog-proof@v1 form, to out. */
 int tc_audit_prove(const char *path, const char *checkpoint, long long seq, const char *out,
                    tc_err *e);
+
+/*
+ * Call fn with each entry of the trail at path, in order: every line that
+ * is a JSON object, as it stands (nothing is verified: that is
+ * tc_audit_verify's).  fn returns 0 to go on, anything else to stop, and
+ * that is returned.  A trail that does not exist has no entries (0);
+ * TC_EIO when it cannot be read.
+ */
+int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), void *arg,
+                  tc_err *e);
 
 /* Print the trail readably to f, identity numbers masked.  Not a check. */
 int tc_audit_show(const char *path, FILE *f, tc_err *e);

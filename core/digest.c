@@ -34,6 +34,19 @@ int tc_digest_alg_parse(const char *name, tc_digest_alg *out, tc_err *e)
     return 0;
 }
 
+int tc_digest_file_is(const char *text, const char *path)
+{
+    char name[8], now[TC_DIGEST_TEXT_MAX];
+    const char *colon = text ? strchr(text, ':') : NULL;
+    tc_digest_alg alg;
+    tc_err e;
+    if (!colon || colon - text >= (long)sizeof(name))
+        return 0;
+    snprintf(name, sizeof(name), "%.*s", (int)(colon - text), text);
+    return tc_digest_alg_parse(name, &alg, &e) == 0 && tc_digest_file(alg, path, now, &e) == 0 &&
+           strcmp(now, text) == 0;
+}
+
 int tc_digest_new(tc_digest **out, tc_digest_alg alg, tc_err *e)
 {
     tc_digest *d = calloc(1, sizeof(*d));

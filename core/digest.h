@@ -42,6 +42,10 @@ int tc_digest_alg_parse(const char *name, tc_digest_alg *out, tc_err *e);
 int tc_digest_buffer(tc_digest_alg alg, const void *data, size_t n, char *text, tc_err *e);
 /* Digest a whole file, streaming; TC_EIO when it cannot be read. */
 int tc_digest_file(tc_digest_alg alg, const char *path, char *text, tc_err *e);
+/* 1 when text ("sha256:..." or "sm3:...", as the trail records digests)
+ * is the digest of the file at path, in text's own algorithm; else 0 (a
+ * file that cannot be read, or a text of no known algorithm, included). */
+int tc_digest_file_is(const char *text, const char *path);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void tc_hex(const uint8_t *in, size_t n, char *out);

@@ -20,82 +20,73 @@
  */
 #include "core/policy.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/atomic.h"
 #include "core/audit.h"
 
-#include <errno.h>
-#include <sys/stat.h>
+/* The last "policy" entry's adopted digest (its last input), and seq. */
+typedef struct adopted {
+    char digest[TC_DIGEST_TEXT_MAX];
+    long long seq;
+} adopted;
 
-/* The digest the last "policy" entry of the trail adopted into out ("" when
- * none) and its seq; TC_EIO when the trail exists but cannot be read. */
-static int last_adopted(const char *trail, char *out, long long *seq, tc_err *e)
+static int on_adoption(void *arg, const json_t *en)
 {
-    out[0] = '\0';
-    *seq = 0;
-    FILE *f = fopen(trail, "r");
-    if (!f)
-        return 0; /* no trail yet: nothing adopted */
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_t *en = json_loads(line, 0, NULL);
-        const char *cmd = json_string_value(json_object_get(en, "command"));
-        json_t *in = json_object_get(en, "inputs");
-        const char *d = json_string_value(
-            json_object_get(json_array_get(in, json_array_size(in) - 1), "digest"));
-        if (cmd && strcmp(cmd, "policy") == 0 && d && strlen(d) < TC_DIGEST_TEXT_MAX) {
-            snprintf(out, TC_DIGEST_TEXT_MAX, "%s", d);
-            *seq = json_integer_value(json_object_get(en, "seq"));
-        }
-        json_decref(en);
-    }
-    int bad = ferror(f);
-    free(line);
-    fclose(f);
-    if (bad) {
-        tc_err_at(e, trail, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read the audit trail");
+    adopted *a = arg;
+    const char *cmd = json_string_value(json_object_get(en, "command"));
+    json_t *in = json_object_get(en, "inputs");
+    const char *d = json_string_value(
+        json_object_get(json_array_get(in, json_array_size(in) - 1), "digest"));
+    if (cmd && strcmp(cmd, "policy") == 0 && d && strlen(d) < TC_DIGEST_TEXT_MAX) {
+        snprintf(a->digest, sizeof(a->digest), "%s", d);
+        a->seq = json_integer_value(json_object_get(en, "seq"));
     }
     return 0;
 }
 
-/* 1 when digest text d (sha256: or sm3:) is that of the file at path. */
-static int same_file(const char *d, const char *path, tc_err *e)
+/* The digest the trail last adopted ("" when none) and its entry's seq. */
+static int last_adopted(const char *trail, adopted *a, tc_err *e)
 {
-    char mine[TC_DIGEST_TEXT_MAX];
-    tc_digest_alg alg = strncmp(d, "sm3:", 4) == 0 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
-    return tc_digest_file(alg, path, mine, e) == 0 && strcmp(mine, d) == 0;
+    memset(a, 0, sizeof(*a));
+    return tc_audit_each(trail, on_adoption, a, e);
 }
 
-/* TRAIL.policies/HEX.ini for digest d ("sha256:HEX") into buf. */
+/* TRAIL.policies/HEX.ini for digest text d ("sha256:HEX" or "sm3:HEX": the
+ * trail's algorithm, the signer's) into buf. */
 static void copy_path(const char *trail, const char *d, char *buf, size_t n)
 {
     const char *hex = strchr(d, ':');
     snprintf(buf, n, "%s.policies/%s.ini", trail, hex ? hex + 1 : d);
 }
 
-/* Keep a copy of p beside the trail, whole or not at all. */
-static int keep_copy(const char *trail, const tc_policy *p, tc_err *e)
+/* Keep a copy of p beside the trail, whole or not at all, named by its
+ * digest in the algorithm s's entries record. */
+static int keep_copy(const char *trail, const tc_policy *p, const tc_signer *s, tc_err *e)
 {
-    char dir[1100], path[1300];
+    char dir[1100], path[1300], d[TC_DIGEST_TEXT_MAX];
+    tc_digest_alg alg = tc_signer_alg(s) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
+    int rc = tc_digest_file(alg, tc_policy_path(p), d, e);
+    if (rc)
+        return rc;
     snprintf(dir, sizeof(dir), "%s.policies", trail);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         tc_err_at(e, dir, 0, 0);
         return tc_fail(e, TC_EIO, "cannot create the policies' folder: %s", strerror(errno));
     }
-    copy_path(trail, tc_policy_digest(p), path, sizeof(path));
+    copy_path(trail, d, path, sizeof(path));
     FILE *in = fopen(tc_policy_path(p), "rb");
     if (!in) {
         tc_err_at(e, tc_policy_path(p), 0, 0);
         return tc_fail(e, TC_EIO, "cannot read the policy: %s", strerror(errno));
     }
     tc_atomic *a;
-    int rc = tc_atomic_open(&a, path, e);
+    rc = tc_atomic_open(&a, path, e);
     if (!rc) {
         char buf[8192];
         size_t k;
@@ -122,16 +113,16 @@ int tc_policy_in_force(const tc_policy *p, const char *trail, const tc_signer *s
 {
     if (!trail)
         trail = tc_audit_default_path();
-    char d[TC_DIGEST_TEXT_MAX];
-    long long seq;
-    int rc = last_adopted(trail, d, &seq, e);
+    adopted a;
+    int rc = last_adopted(trail, &a, e);
     if (rc)
         return rc;
-    if (d[0]) {
-        if (same_file(d, tc_policy_path(p), e))
+    if (a.digest[0]) {
+        if (tc_digest_file_is(a.digest, tc_policy_path(p)))
             return 0;
         tc_fail(e, TC_EINTEGRITY, "the key policy %s (%s) is not the one in force: entry %lld "
-                "of %s adopted %s", tc_policy_path(p), tc_policy_digest(p), seq, trail, d);
+                "of %s adopted %s", tc_policy_path(p), tc_policy_digest(p), a.seq, trail,
+                a.digest);
         return tc_err_hint(e, "use the policy in force, or adopt this one with 'tongchou policy "
                               "adopt NEW --policy CURRENT -k CHECKER.key'");
     }
@@ -144,8 +135,9 @@ int tc_policy_in_force(const tc_policy *p, const char *trail, const tc_signer *s
     }
     char *argv[] = {"policy", "adopt", (char *)tc_policy_path(p)};
     const char *in[] = {tc_policy_path(p)};
-    int rc2 = keep_copy(trail, p, e);
-    return rc2 ? rc2 : record(trail, s, tc_role_name(role), argv, 3, in, 1, e);
+    if ((rc = keep_copy(trail, p, s, e)))
+        return rc;
+    return record(trail, s, tc_role_name(role), argv, 3, in, 1, e);
 }
 
 int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char *trail,
@@ -157,14 +149,13 @@ int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char 
                               "adopting a new key policy", e);
     if (rc)
         return rc;
-    char d[TC_DIGEST_TEXT_MAX];
-    long long seq;
-    if ((rc = last_adopted(trail, d, &seq, e)))
+    adopted a;
+    if ((rc = last_adopted(trail, &a, e)))
         return rc;
-    if (!d[0] || !same_file(d, tc_policy_path(current), e)) {
+    if (!a.digest[0] || !tc_digest_file_is(a.digest, tc_policy_path(current))) {
         tc_fail(e, TC_EINTEGRITY, "the key policy %s is not the one in force in %s%s%s",
-                tc_policy_path(current), trail, d[0] ? ", which adopted " : " (none is)",
-                d[0] ? d : "");
+                tc_policy_path(current), trail, a.digest[0] ? ", which adopted " : " (none is)",
+                a.digest);
         return tc_err_hint(e, "a new policy is adopted under the policy in force");
     }
     if (strcmp(tc_policy_digest(current), tc_policy_digest(next)) == 0)
@@ -172,75 +163,76 @@ int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char 
     char *argv[] = {"policy", "adopt", (char *)tc_policy_path(next), "--policy",
                     (char *)tc_policy_path(current)};
     const char *in[] = {tc_policy_path(current), tc_policy_path(next)};
-    if ((rc = keep_copy(trail, current, e)) || (rc = keep_copy(trail, next, e)))
+    if ((rc = keep_copy(trail, current, s, e)) || (rc = keep_copy(trail, next, s, e)))
         return rc;
     return record(trail, s, "checker", argv, 5, in, 2, e);
+}
+
+
+/* tc_policy_history's state: the policies loaded so far, and their
+ * digests as the trail recorded them. */
+typedef struct history {
+    const char *trail;
+    const tc_policy *have;
+    tc_policy **v;
+    char (*d)[TC_DIGEST_TEXT_MAX];
+    size_t n;
+    tc_err *e;
+} history;
+
+static int on_policy(void *arg, const json_t *en)
+{
+    history *h = arg;
+    const char *cmd = json_string_value(json_object_get(en, "command"));
+    size_t i;
+    json_t *x;
+    if (!cmd || strcmp(cmd, "policy") != 0)
+        return 0;
+    json_array_foreach(json_object_get(en, "inputs"), i, x) {
+        const char *d = json_string_value(json_object_get(x, "digest"));
+        int seen = !d || strlen(d) >= TC_DIGEST_TEXT_MAX ||
+                   (h->have && tc_digest_file_is(d, tc_policy_path(h->have)));
+        for (size_t k = 0; k < h->n && !seen; k++)
+            seen = strcmp(h->d[k], d) == 0;
+        if (seen)
+            continue;
+        char path[1300];
+        copy_path(h->trail, d, path, sizeof(path));
+        tc_policy *p = NULL;
+        if (tc_policy_load(&p, path, h->e) || !tc_digest_file_is(d, path)) {
+            tc_policy_free(p);
+            return tc_fail(h->e, TC_EINTEGRITY, "the trail adopted key policy %s, whose copy "
+                           "%s is missing or not that policy", d, path);
+        }
+        tc_policy **v = realloc(h->v, (h->n + 1) * sizeof(*v));
+        char (*dv)[TC_DIGEST_TEXT_MAX] = v ? realloc(h->d, (h->n + 1) * sizeof(*dv)) : NULL;
+        if (v)
+            h->v = v;
+        if (!dv) {
+            tc_policy_free(p);
+            return tc_fail(h->e, TC_ENOMEM, "out of memory");
+        }
+        h->d = dv;
+        snprintf(h->d[h->n], TC_DIGEST_TEXT_MAX, "%s", d);
+        h->v[h->n++] = p;
+    }
+    return 0;
 }
 
 int tc_policy_history(const char *trail, const tc_policy *have, tc_policy ***out, size_t *n,
                       tc_err *e)
 {
-    *out = NULL;
-    *n = 0;
-    if (!trail)
-        trail = tc_audit_default_path();
-    FILE *f = fopen(trail, "r");
-    if (!f)
-        return 0;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (!rc && getline(&line, &cap, f) > 0) {
-        json_t *en = json_loads(line, 0, NULL);
-        const char *cmd = json_string_value(json_object_get(en, "command"));
-        json_t *in = json_object_get(en, "inputs");
-        size_t i;
-        json_t *x;
-        if (cmd && strcmp(cmd, "policy") == 0)
-            json_array_foreach(in, i, x) {
-                const char *d = json_string_value(json_object_get(x, "digest"));
-                char path[1300];
-                if (!d || rc)
-                    continue;
-                int seen = 0;
-                for (size_t k = 0; k < *n; k++)
-                    seen |= strcmp(tc_policy_digest((*out)[k]) + 7, strchr(d, ':') + 1) == 0;
-                if (have && strcmp(tc_policy_digest(have) + 7, strchr(d, ':') + 1) == 0)
-                    seen = 1;   /* the caller holds it */
-                if (seen || strncmp(d, "sha256:", 7) != 0)
-                    continue;   /* an SM3 digest names the same file as its SHA-256 copy */
-                copy_path(trail, d, path, sizeof(path));
-                tc_policy *p;
-                if ((rc = tc_policy_load(&p, path, e))) {
-                    tc_fail(e, TC_EINTEGRITY, "the trail adopted key policy %s, whose copy %s "
-                            "cannot be read", d, path);
-                    break;
-                }
-                if (strcmp(tc_policy_digest(p), d) != 0) {
-                    tc_policy_free(p);
-                    rc = tc_fail(e, TC_EINTEGRITY, "%s is not the policy %s the trail adopted",
-                                 path, d);
-                    break;
-                }
-                tc_policy **v = realloc(*out, (*n + 1) * sizeof(*v));
-                if (!v) {
-                    tc_policy_free(p);
-                    rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                    break;
-                }
-                *out = v;
-                v[(*n)++] = p;
-            }
-        json_decref(en);
-    }
-    free(line);
-    fclose(f);
+    history h = {.trail = trail ? trail : tc_audit_default_path(), .have = have, .e = e};
+    int rc = tc_audit_each(h.trail, on_policy, &h, e);
+    free(h.d);
     if (rc) {
-        for (size_t k = 0; k < *n; k++)
-            tc_policy_free((*out)[k]);
-        free(*out);
-        *out = NULL;
-        *n = 0;
+        for (size_t k = 0; k < h.n; k++)
+            tc_policy_free(h.v[k]);
+        free(h.v);
+        h.v = NULL;
+        h.n = 0;
     }
+    *out = h.v;
+    *n = h.n;
     return rc;
 }

@@ -472,6 +472,33 @@ static int waived(const json_t *waivers, const char *county, const char *k)
     return 0;
 }
 
+/* Looking for the reconcile entry that recorded a reconciliation: its
+ * SHA-256 text, and its SM3 text, computed once when an SM2 trail needs it. */
+typedef struct recon_search {
+    const char *path, *digest;
+    char sm3[TC_DIGEST_TEXT_MAX];
+} recon_search;
+
+static int on_reconcile(void *arg, const json_t *en)
+{
+    recon_search *rs = arg;
+    const char *cmd = json_string_value(json_object_get(en, "command"));
+    size_t i;
+    json_t *o;
+    if (!cmd || strcmp(cmd, "reconcile") != 0)
+        return 0;
+    json_array_foreach(json_object_get(en, "outputs"), i, o) {
+        const char *d = json_string_value(json_object_get(o, "digest"));
+        tc_err ignored;
+        if (d && strncmp(d, "sm3:", 4) == 0 && !rs->sm3[0] &&
+            tc_digest_file(TC_DIGEST_SM3, rs->path, rs->sm3, &ignored))
+            rs->sm3[0] = '\0';
+        if (d && (strcmp(d, rs->digest) == 0 || (rs->sm3[0] && strcmp(d, rs->sm3) == 0)))
+            return 1;   /* found: stop */
+    }
+    return 0;
+}
+
 /* The trail verifies under the policy and records the reconciliation at
  * recon_path (digest, SHA-256 text) as an output of a reconcile entry. */
 static int recorded_reconciliation(const char *trail, const char *recon_path,
@@ -503,34 +530,10 @@ static int recorded_reconciliation(const char *trail, const char *recon_path,
         tc_err_prefix(e, "the audit trail does not verify under the policy: ");
         return rc == TC_EIO ? rc : TC_EINTEGRITY;
     }
-    FILE *f = fopen(trail, "r");
-    if (!f) {
-        tc_err_at(e, trail, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read the audit trail");
-    }
-    char *line = NULL, sm3[TC_DIGEST_TEXT_MAX] = "";
-    size_t cap = 0;
-    int found = 0;
-    while (!found && getline(&line, &cap, f) > 0) {
-        json_t *en = json_loads(line, 0, NULL);
-        const char *cmd = json_string_value(json_object_get(en, "command"));
-        size_t i;
-        json_t *o;
-        if (cmd && strcmp(cmd, "reconcile") == 0)
-            json_array_foreach(json_object_get(en, "outputs"), i, o) {
-                const char *d = json_string_value(json_object_get(o, "digest"));
-                if (!d)
-                    continue;
-                if (strncmp(d, "sm3:", 4) == 0 && !sm3[0] &&
-                    tc_digest_file(TC_DIGEST_SM3, recon_path, sm3, e))
-                    sm3[0] = '\0';
-                if (strcmp(d, digest) == 0 || (sm3[0] && strcmp(d, sm3) == 0))
-                    found = 1;
-            }
-        json_decref(en);
-    }
-    free(line);
-    fclose(f);
+    recon_search rs = {.path = recon_path, .digest = digest};
+    int found = tc_audit_each(trail, on_reconcile, &rs, e);
+    if (found < 0)
+        return found;
     if (!found) {
         tc_fail(e, TC_EINTEGRITY, "the reconciliation %s (%s) is not one a reconcile entry of "
                 "the audit trail %s recorded", recon_path, digest, trail);
@@ -659,6 +662,25 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
 
 /* ================================================================ verify */
 
+/* Counting the execute entries whose first input is the plan's bytes. */
+typedef struct executions {
+    const char *plan;
+    int n;
+} executions;
+
+static int on_execute(void *arg, const json_t *en)
+{
+    executions *x = arg;
+    const char *cmd = json_string_value(json_object_get(en, "command"));
+    const char *a0 = json_string_value(json_array_get(json_object_get(en, "args"), 0));
+    const char *pd = json_string_value(
+        json_object_get(json_array_get(json_object_get(en, "inputs"), 0), "digest"));
+    if (cmd && strcmp(cmd, "transfer") == 0 && a0 && strcmp(a0, "execute") == 0 && pd &&
+        tc_digest_file_is(pd, x->plan))
+        x->n++;
+    return 0;
+}
+
 int tc_transfer_verify(const char *plan_path, const char *recon_path, const tc_policy *p,
                        const char *trail, tc_transfer_verify_result *res, tc_err *e)
 {
@@ -684,28 +706,11 @@ int tc_transfer_verify(const char *plan_path, const char *recon_path, const tc_p
         rc = xfer_guard(NULL, plan, plan_path, &r, recon_path, p, trail, e);
     /* was it executed?  An execute entry of the trail names this plan */
     if (!rc) {
-        char d[TC_DIGEST_TEXT_MAX];
-        FILE *f = fopen(trail, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        while (f && getline(&line, &cap, f) > 0) {
-            json_t *en = json_loads(line, 0, NULL);
-            json_t *args = json_object_get(en, "args");
-            const char *a0 = json_string_value(json_array_get(args, 0));
-            const char *cmd = json_string_value(json_object_get(en, "command"));
-            const char *pd = json_string_value(
-                json_object_get(json_array_get(json_object_get(en, "inputs"), 0), "digest"));
-            if (cmd && strcmp(cmd, "transfer") == 0 && a0 && strcmp(a0, "execute") == 0 && pd) {
-                tc_digest_alg alg =
-                    strncmp(pd, "sm3:", 4) == 0 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
-                if (tc_digest_file(alg, plan_path, d, e) == 0 && strcmp(d, pd) == 0)
-                    res->executions++;
-            }
-            json_decref(en);
-        }
-        free(line);
-        if (f)
-            fclose(f);
+        executions ex = {.plan = plan_path};
+        rc = tc_audit_each(trail, on_execute, &ex, e);
+        res->executions = ex.n;
+    }
+    if (!rc) {
         res->transfers = (int)json_array_size(json_object_get(plan, "transfers"));
         res->waivers = (int)json_array_size(json_object_get(plan, "waivers"));
         res->checkers = who.n[TC_ROLE_CHECKER];

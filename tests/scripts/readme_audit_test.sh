@@ -16,9 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tongchou-readme-XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-tongchou() { "$tc" "$@"; }
-export -f tongchou 2>/dev/null || true
-export tc
+export tc   # run_lines' shells define tongchou() over it
 
 "$tc" demo -n 300 demo >demo.out 2>&1 || { echo "FAIL demo"; tail -20 demo.out; exit 1; }
 
@@ -30,15 +28,20 @@ awk '/^## How an auditor verifies a handover offline/ {on = 1; next}
 n=$(wc -l <lines)
 [ "$n" -ge 5 ] || { echo "FAIL: only $n command lines found in the README's auditor block"; exit 1; }
 pass=0 fail=0
-while IFS= read -r line; do
-  if bash -c "tongchou() { \"\$tc\" \"\$@\"; }; $line" >out 2>err; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL (exit $?): $line"
-    cat err
-  fi
-done <lines
+# Run each line of FILE as written, `tongchou` being the program under test.
+run_lines() {
+  local line
+  while IFS= read -r line; do
+    if bash -c "tongchou() { \"\$tc\" \"\$@\"; }; $line" >out 2>err; then
+      pass=$((pass + 1))
+    else
+      fail=$((fail + 1))
+      echo "FAIL (exit $?): $line"
+      cat err
+    fi
+  done <"$1"
+}
+run_lines lines
 
 # what they guard: one changed byte of an entry fails verification (5)
 trail=demo/work/audit.trail
@@ -68,15 +71,7 @@ for doc in transfer policy; do
   grep -E '^ *tongchou (transfer verify|policy adopt) ' "$src/docs/$doc.md" | sed 's/^ *//'
 done >lines
 [ "$(wc -l <lines)" -eq 2 ] || { echo "FAIL: the docs' examples were not found"; fail=$((fail + 1)); }
-while IFS= read -r line; do
-  if bash -c "tongchou() { \"\$tc\" \"\$@\"; }; $line" >out 2>err; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL (exit $?): $line"
-    cat err
-  fi
-done <lines
+run_lines lines
 # the adoption is in the trail: the first use's entry and the change's
 grep -c '"command":"policy"' audit.trail | grep -qx 2 && pass=$((pass + 1)) ||
   { fail=$((fail + 1)); echo "FAIL: the trail does not hold two policy entries"; }
