@@ -2,7 +2,7 @@
  * batch.c - batch writer and streaming reader.  See batch.h for the
  * guarantees and docs/batch-format.md for the bytes.
  *
- * Record encoding, format version 3 (inside member 1, after the header's
+ * Record encoding, format versions 3 and 4 (inside member 1, after the header's
  * blank line).  Each column is written relative to its own two previous
  * values: prev1, the value in the record before, and prev2, the value
  * before that which differed from prev1.  Most columns repeat or barely
@@ -131,6 +131,11 @@ int tc_batch_header_init(tc_batch_header *h, const tc_rectype *t, const char *co
     return 0;
 }
 
+const char *tc_batch_pool(const tc_batch_header *h)
+{
+    return h->pool[0] ? h->pool : h->county;
+}
+
 int tc_batch_header_add_column(tc_batch_header *h, const char *name, tc_coltype type, tc_err *e)
 {
     if (h->ncols >= TC_MAX_COLUMNS)
@@ -160,6 +165,7 @@ static size_t header_text(const tc_batch_header *h, char *buf, size_t cap)
     PUT("%s %d\n", MAGIC, TC_BATCH_VERSION);
     PUT("type %s\n", h->type);
     PUT("county %s\n", h->county);
+    PUT("pool %s\n", h->pool[0] ? h->pool : "-");
     PUT("coding %s\n", h->coding);
     PUT("cutover %s\n", h->cutover[0] ? h->cutover : "-");
     PUT("source %s\n", h->source[0] ? h->source : "-");
@@ -550,7 +556,10 @@ int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
             return tc_fail(e, TC_EINTERNAL, "%s: a header's columns cannot change", w->path);
     if (!valid_digits(h->county, strlen(h->county), 6))
         return tc_fail(e, TC_EINPUT, "bad county code '%s': expected 6 digits", h->county);
+    if (h->pool[0] && !valid_digits(h->pool, strlen(h->pool), 6))
+        return tc_fail(e, TC_EINPUT, "bad pool code '%s': expected 6 digits", h->pool);
     memcpy(w->h.county, h->county, sizeof(h->county));
+    memcpy(w->h.pool, h->pool, sizeof(h->pool));
     memcpy(w->h.coding, h->coding, sizeof(h->coding));
     memcpy(w->h.cutover, h->cutover, sizeof(h->cutover));
     memcpy(w->h.source, h->source, sizeof(h->source));
@@ -1248,6 +1257,11 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     if (header_line(&p, end, "county", &v, &vn) || !valid_digits(v, vn, 6))
         return CORRUPT(r, e, "bad 'county' line in its header");
     memcpy(h->county, v, vn);
+    if (header_line(&p, end, "pool", &v, &vn) ||
+        !((vn == 1 && v[0] == '-') || valid_digits(v, vn, 6)))
+        return CORRUPT(r, e, "bad 'pool' line in its header");
+    if (v[0] != '-')
+        memcpy(h->pool, v, vn);
     if (header_line(&p, end, "coding", &v, &vn) ||
         !((vn == 6 && memcmp(v, "county", 6) == 0) || (vn == 4 && memcmp(v, "city", 4) == 0)))
         return CORRUPT(r, e, "bad 'coding' line in its header");

@@ -44,12 +44,15 @@
 #include "core/err.h"
 #include "core/record.h"
 
-#define TC_BATCH_VERSION 3
+#define TC_BATCH_VERSION 4
 #define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
 
 typedef struct tc_batch_header {
     char type[32];                      /* record type name, [a-z_]+ */
     char county[7];                     /* 6-digit region code */
+    char pool[7];                       /* city coding: the source pool (the county as it
+                                         * exported); "" in county coding, where the
+                                         * county is its own pool */
     char coding[7];                     /* "county" or "city" */
     char cutover[11];                   /* YYYY-MM-DD, or "" when unknown */
     char source[TC_DIGEST_TEXT_MAX];    /* digest of the source, or "" */
@@ -72,6 +75,8 @@ int tc_batch_header_init(tc_batch_header *h, const tc_rectype *t, const char *co
 /* Append a column to h (for city-coded batches with lineage columns). */
 int tc_batch_header_add_column(tc_batch_header *h, const char *name, tc_coltype type,
                                tc_err *e);
+/* The source pool of the batch: pool, or the county when pool is "". */
+const char *tc_batch_pool(const tc_batch_header *h);
 /* Index of column name in h, or -1. */
 int tc_batch_header_col(const tc_batch_header *h, const char *name);
 

@@ -668,6 +668,33 @@ const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t 
     return sset_get(&m->accounts, code, n);
 }
 
+static int cmp_code(const void *a, const void *b) { return memcmp(a, b, 7); }
+
+int tc_mapset_region_pools(const tc_mapset *m, const char *region, char (*pools)[7], int max)
+{
+    const dimset *ds = &m->d[TC_DIM_REGION];
+    char seen[64][7];
+    int n = 0, more = 0;
+    for (int i = 0; i < ds->n; i++) {
+        const rule *x = &ds->r[i];
+        if (x->tlen != 6 || memcmp(x->target, region, 6) != 0 || strlen(x->source) != 6)
+            continue;
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = memcmp(seen[k], x->source, 6) == 0;
+        if (dup)
+            continue;
+        if (n < 64)
+            snprintf(seen[n++], 7, "%s", x->source);
+        else
+            more++;
+    }
+    qsort(seen, (size_t)n, sizeof(seen[0]), cmp_code);
+    for (int k = 0; k < n && k < max; k++)
+        memcpy(pools[k], seen[k], 7);
+    return n + more;
+}
+
 const char *tc_mapset_region_name(const tc_mapset *m, const char *code)
 {
     const char *n = sset_get(&m->regions, code, strlen(code));

@@ -79,6 +79,15 @@ size_t tc_mapset_chart(const tc_mapset *m, const char *const **codes);
  * covers like every .csv of the set). */
 const char *tc_mapset_dir(const tc_mapset *m);
 
+/*
+ * The source pools region.csv sends to city region `region` (at any date),
+ * in ascending order: up to max of them into pools (each 7 bytes), and
+ * how many there are.  More than one is a merge (shared/spec/mappings.md,
+ * "Pools that merge"): each pool keeps batches, checks and transfer lines
+ * of its own under the one sub-ledger.
+ */
+int tc_mapset_region_pools(const tc_mapset *m, const char *region, char (*pools)[7], int max);
+
 /* The name of a city region (city/regions.csv), NULL when unknown. */
 const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
 

@@ -263,7 +263,7 @@ long long rec_arrears_count(const county *c)
 
 typedef struct csvctx {
     FILE *f;
-    const char *county;
+    const char *county, *pool;
 } csvctx;
 
 static int csv_row(void *arg, const arr_g *a)
@@ -274,7 +274,7 @@ static int csv_row(void *arg, const arr_g *a)
         tc_ident_mask(a->payer, strlen(a->payer), p, sizeof(p));
     else
         snprintf(p, sizeof(p), "%s", a->payer);
-    fprintf(x->f, "%s,", x->county);
+    fprintf(x->f, "%s,%s,", x->county, x->pool);
     /* codes hold no comma or quote in practice; quote anyway when they do */
     int q = strpbrk(p, ",\"\r\n") != NULL;
     if (q) {
@@ -294,11 +294,6 @@ static int csv_row(void *arg, const arr_g *a)
     return 0;
 }
 
-static int cmp_county_p(const void *a, const void *b)
-{
-    return strcmp((*(const county *const *)a)->code, (*(const county *const *)b)->code);
-}
-
 int tc_reconcile_write_arrears(const tc_reconcile *r, const char *path, tc_err *e)
 {
     tc_atomic *a;
@@ -306,16 +301,16 @@ int tc_reconcile_write_arrears(const tc_reconcile *r, const char *path, tc_err *
     if (rc)
         return rc;
     FILE *f = tc_atomic_file(a);
-    fputs("\xEF\xBB\xBF" "county,payer,fund,arrears,0-3,4-12,13+,overpaid\r\n", f);
+    fputs("\xEF\xBB\xBF" "county,pool,payer,fund,arrears,0-3,4-12,13+,overpaid\r\n", f);
     county **cs = malloc(((size_t)r->nc + 1) * sizeof(county *));
     if (!cs) {
         tc_atomic_abort(a);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     memcpy(cs, r->c, (size_t)r->nc * sizeof(county *));
-    qsort(cs, (size_t)r->nc, sizeof(county *), cmp_county_p);
+    qsort(cs, (size_t)r->nc, sizeof(county *), rec_cmp_county);
     for (int i = 0; i < r->nc && !rc; i++) {
-        csvctx x = {f, cs[i]->code};
+        csvctx x = {f, cs[i]->code, cs[i]->pool};
         rc = rec_arrears_each(cs[i], csv_row, &x, e);
     }
     free(cs);

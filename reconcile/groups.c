@@ -202,3 +202,10 @@ void kb_fund_acc_period(keybuf *k, const char *fund, size_t fn, const char *acc,
     kb_text(k, acc, an);
     kb_int(k, period);
 }
+
+int rec_cmp_county(const void *a, const void *b)
+{
+    const county *x = *(const county *const *)a, *y = *(const county *const *)b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : strcmp(x->pool, y->pool);
+}

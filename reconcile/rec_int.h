@@ -187,8 +187,12 @@ typedef struct bankstmt {
     size_t nitems;
 } bankstmt;
 
+/* One source pool's books: code is the city region (sub-ledger) its
+ * batches are coded to, pool the county as it exported.  A merge gives a
+ * region several of these, each checked on its own. */
 typedef struct county {
     char code[7];
+    char pool[7];
     gtab bal, turn, vou, srcbal, paid, arr, sub, pay, pers, bacct, bstmt, more;
     long long nrec[NCODES][16]; /* per-record findings made, by record type */
     int cur_type;               /* the record type being read */
@@ -210,9 +214,18 @@ typedef struct input {
     char file[256];
     char digest[TC_DIGEST_TEXT_MAX];
     char path[1024];            /* as given, for messages */
-    char county[7], type[32];   /* the batch's region and record type */
+    char county[7], pool[7], type[32];   /* the batch's region, pool and record type */
 } input;
 
+
+/* A city sub-ledger that region.csv merges several pools into: its
+ * figures per fund are the sums of its pools' (tc_reconcile_finish). */
+typedef struct region_sum {
+    char code[7];
+    int npools;
+    fundfig *funds;
+    int nfunds;
+} region_sum;
 
 struct tc_reconcile {
     const tc_mapset *m;
@@ -231,6 +244,8 @@ struct tc_reconcile {
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;
+    region_sum *regions;         /* merged sub-ledgers, in code order */
+    int nregions;
 };
 
 extern const char *const rec_codes[NCODES];
@@ -251,6 +266,9 @@ int rec_finding_listed(tc_reconcile *r, county *c, const char *code, const char 
 /* "YYYY-MM" of YYYYMM; "YYYY-MM-DD" of YYYYMMDD. */
 char *rec_period_text(int64_t p, char *out);
 char *rec_date_text(int64_t d, char *out);
+
+/* qsort order of county pointers: by region, then pool. */
+int rec_cmp_county(const void *a, const void *b);
 
 /* A key of fields separated by 0x1f (gtab keys). */
 typedef struct keybuf {

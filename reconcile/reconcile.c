@@ -43,10 +43,11 @@ static int put(char *dst, size_t cap, const tc_value *v, const char *what, tc_er
 
 /* ============================================================== the result */
 
-static void county_init(county *c, const char *code)
+static void county_init(county *c, const char *code, const char *pool)
 {
     memset(c, 0, sizeof(*c));
     snprintf(c->code, sizeof(c->code), "%s", code);
+    snprintf(c->pool, sizeof(c->pool), "%s", pool);
     gtab_init(&c->bal, sizeof(bal_g));
     gtab_init(&c->turn, sizeof(turn_g));
     gtab_init(&c->vou, sizeof(vou_g));
@@ -111,6 +112,9 @@ void tc_reconcile_free(tc_reconcile *r)
         county_free(r->c[i]);
     free(r->c);
     free(r->inputs);
+    for (int i = 0; i < r->nregions; i++)
+        free(r->regions[i].funds);
+    free(r->regions);
     free(r);
 }
 
@@ -173,10 +177,10 @@ int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e)
     return rc;
 }
 
-static county *county_of(tc_reconcile *r, const char *code, tc_err *e)
+static county *county_of(tc_reconcile *r, const char *code, const char *pool, tc_err *e)
 {
     for (int i = 0; i < r->nc; i++)
-        if (strcmp(r->c[i]->code, code) == 0)
+        if (strcmp(r->c[i]->code, code) == 0 && strcmp(r->c[i]->pool, pool) == 0)
             return r->c[i];
     if (r->nc == r->capc) {
         int cap = r->capc ? r->capc * 2 : 8;
@@ -193,7 +197,7 @@ static county *county_of(tc_reconcile *r, const char *code, tc_err *e)
         tc_fail(e, TC_ENOMEM, "out of memory");
         return NULL;
     }
-    county_init(c, code);
+    county_init(c, code, pool);
     r->c[r->nc++] = c;
     return c;
 }
@@ -753,26 +757,32 @@ static int check_duplicates(rd *x, dups *d, tc_err *e)
 
 /* ================================================================ batches */
 
-/* A batch of this region and record type given already: the same batch
- * twice, or two pools mapped to one sub-ledger.  Either would count its
- * records twice (issue 17), so it is refused, naming both. */
+/* A batch of this region, pool and record type given already: the same
+ * batch twice, or two extractions of one pool.  Either would count its
+ * records twice, so it is refused, naming both.  (Pools merged into one
+ * region are told apart by their pool.) */
 static int given_twice(const tc_reconcile *r, const char *path, const tc_batch_header *h,
                        tc_err *e)
 {
+    const char *pool = tc_batch_pool(h);
     for (int i = 0; i < r->ninputs; i++) {
         const input *in = &r->inputs[i];
-        if (strcmp(in->county, h->county) != 0 || strcmp(in->type, h->type) != 0)
+        if (strcmp(in->county, h->county) != 0 || strcmp(in->pool, pool) != 0 ||
+            strcmp(in->type, h->type) != 0)
             continue;
-        tc_fail(e, TC_EINPUT, "%s and %s are both the %s batch of region %s: its records would "
-                "be counted twice", in->path, path, h->type, h->county);
-        return tc_err_hint(e, "give each batch once; two pools into one sub-ledger (a merge) "
-                              "cannot be reconciled yet");
+        if (strcmp(pool, h->county) != 0)
+            tc_fail(e, TC_EINPUT, "%s and %s are both the %s batch of pool %s in region %s: its "
+                    "records would be counted twice", in->path, path, h->type, pool, h->county);
+        else
+            tc_fail(e, TC_EINPUT, "%s and %s are both the %s batch of region %s: its records "
+                    "would be counted twice", in->path, path, h->type, h->county);
+        return tc_err_hint(e, "give each batch once");
     }
     return 0;
 }
 
-static int add_input(tc_reconcile *r, const char *path, const char *county, const char *type,
-                     tc_err *e)
+static int add_input(tc_reconcile *r, const char *path, const char *county, const char *pool,
+                     const char *type, tc_err *e)
 {
     if (r->ninputs == r->capinputs) {
         int cap = r->capinputs ? r->capinputs * 2 : 16;
@@ -787,6 +797,7 @@ static int add_input(tc_reconcile *r, const char *path, const char *county, cons
     snprintf(in->file, sizeof(in->file), "%s", base ? base + 1 : path);
     snprintf(in->path, sizeof(in->path), "%s", path);
     snprintf(in->county, sizeof(in->county), "%s", county);
+    snprintf(in->pool, sizeof(in->pool), "%s", pool);
     snprintf(in->type, sizeof(in->type), "%s", type);
     int rc = tc_digest_file(TC_DIGEST_SHA256, path, in->digest, e);
     if (rc)
@@ -848,7 +859,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     int rc = tc_batch_open(&br, path, 0, e);
     const tc_batch_header *h = NULL;
     reader_fn fn = NULL;
-    char region[7] = "", type[32] = "";
+    char region[7] = "", pool[7] = "", type[32] = "";
     if (!rc) {
         h = tc_batch_header_of(br);
         x->h = h;
@@ -856,6 +867,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
         if (!rc)
             rc = given_twice(r, path, h, e);
         snprintf(region, sizeof(region), "%s", h->county);
+        snprintf(pool, sizeof(pool), "%s", tc_batch_pool(h));
         snprintf(type, sizeof(type), "%s", h->type);
     }
     if (!rc) {
@@ -876,7 +888,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
         }
         x->type = t ? (int)(t - tc_rectypes) : 0;
     }
-    if (!rc && !(x->c = county_of(r, h->county, e)))
+    if (!rc && !(x->c = county_of(r, h->county, tc_batch_pool(h), e)))
         rc = e->code;
     if (!rc) /* the cap counts per record type: the same listed whatever the batch order */
         x->c->cur_type = x->type;
@@ -913,10 +925,69 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     free(d.rec);
     free(x->cache);
     if (!rc)
-        rc = add_input(r, path, region, type, e);
+        rc = add_input(r, path, region, pool, type, e);
     if (rc && !e->file[0])
         tc_err_at(e, path, 0, 0);
     return rc;
+}
+
+/*
+ * The sub-ledgers that merge several pools: per fund, the sum of each
+ * figure over the pools (r->c sorted by region, then pool).  Each pool's
+ * own figures stay as they are; these are the second level of the report.
+ */
+static int sum_fund(fundfig *to, const fundfig *f)
+{
+    tc_fen *a[] = {&to->cash, &to->recv, &to->pay, &to->net, &to->fund_balance, &to->arrears,
+                   &to->aging[0], &to->aging[1], &to->aging[2], &to->overpaid, &to->shortfall,
+                   &to->inst, &to->personal};
+    const tc_fen b[] = {f->cash, f->recv, f->pay, f->net, f->fund_balance, f->arrears,
+                        f->aging[0], f->aging[1], f->aging[2], f->overpaid, f->shortfall,
+                        f->inst, f->personal};
+    for (size_t k = 0; k < sizeof(b) / sizeof(b[0]); k++)
+        if (tc_money_add(*a[k], b[k], a[k]))
+            return -1;
+    return 0;
+}
+
+static int sum_regions(tc_reconcile *r, tc_err *e)
+{
+    qsort(r->c, (size_t)r->nc, sizeof(county *), rec_cmp_county);
+    for (int i = 0, j; i < r->nc; i = j) {
+        for (j = i + 1; j < r->nc && strcmp(r->c[j]->code, r->c[i]->code) == 0;)
+            j++;
+        if (j - i < 2)
+            continue;
+        region_sum *q = realloc(r->regions, (size_t)(r->nregions + 1) * sizeof(*q));
+        if (!q)
+            return oom(e);
+        r->regions = q;
+        region_sum *g = &r->regions[r->nregions++];
+        memset(g, 0, sizeof(*g));
+        snprintf(g->code, sizeof(g->code), "%s", r->c[i]->code);
+        g->npools = j - i;
+        for (int k = i; k < j; k++)
+            for (int f = 0; f < r->c[k]->nfunds; f++) {
+                const fundfig *x = &r->c[k]->funds[f];
+                int at = 0;
+                while (at < g->nfunds && strcmp(g->funds[at].fund, x->fund) < 0)
+                    at++;
+                if (at == g->nfunds || strcmp(g->funds[at].fund, x->fund) != 0) {
+                    fundfig *nf = realloc(g->funds, (size_t)(g->nfunds + 1) * sizeof(*nf));
+                    if (!nf)
+                        return oom(e);
+                    g->funds = nf;
+                    memmove(&nf[at + 1], &nf[at], (size_t)(g->nfunds - at) * sizeof(*nf));
+                    memset(&nf[at], 0, sizeof(*nf));
+                    snprintf(nf[at].fund, sizeof(nf[at].fund), "%s", x->fund);
+                    g->nfunds++;
+                }
+                if (sum_fund(&g->funds[at], x))
+                    return tc_fail(e, TC_EINPUT, "region %s fund %s: the sum of its pools' "
+                                   "figures overflows", g->code, x->fund);
+            }
+    }
+    return 0;
 }
 
 int tc_reconcile_finish(tc_reconcile *r, tc_err *e)
@@ -942,7 +1013,7 @@ int tc_reconcile_finish(tc_reconcile *r, tc_err *e)
                 return tc_fail(e, TC_EINPUT, "totals overflow");
         }
     }
-    return 0;
+    return sum_regions(r, e);
 }
 
 const char *tc_reconcile_status(const tc_reconcile *r)

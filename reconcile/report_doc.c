@@ -65,7 +65,7 @@ SHAPE(bank_shape,
 
 SHAPE(finding_shape,
       {"code", K_STR, 1, NULL}, {"severity", K_STR, 0, NULL}, {"county", K_STR, 0, NULL},
-      {"fund", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL}, {"amount", K_AMT, 0, NULL},
+      {"pool", K_STR, 0, NULL}, {"fund", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL}, {"amount", K_AMT, 0, NULL},
       {"message", K_STR, 1, NULL});
 
 SHAPE(arrears_row_shape,
@@ -88,9 +88,13 @@ SHAPE(schedules_shape,
       {"institution_payables", K_ARR, 0, &payable_row_shape});
 
 SHAPE(county_shape,
-      {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL},
+      {"county", K_STR, 1, NULL}, {"pool", K_STR, 0, NULL}, {"name", K_STR, 0, NULL},
       {"funds", K_ARR, 1, &fund_shape}, {"schedules", K_OBJ, 0, &schedules_shape},
       {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape});
+
+SHAPE(region_shape,
+      {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL},
+      {"pools", K_ARR, 1, NULL}, {"funds", K_ARR, 1, &fund_shape});
 
 SHAPE(input_shape, {"file", K_STR, 1, NULL}, {"digest", K_STR, 1, NULL});
 
@@ -101,6 +105,7 @@ SHAPE(root_shape,
       {"format", K_STR, 1, NULL}, {"cutover", K_STR, 1, NULL},
       {"mappings", K_STR, 0, NULL}, {"inputs", K_ARR, 0, &input_shape},
       {"status", K_STR, 1, NULL}, {"counties", K_ARR, 1, &county_shape},
+      {"regions", K_ARR, 0, &region_shape},
       {"totals", K_OBJ, 1, &totals_shape});
 
 static const char *kind_name(int k)
@@ -162,6 +167,11 @@ static int check_field(const json_t *v, const field *f, const char *path, tc_err
         json_array_foreach(v, i, el) {
             char at[600];
             snprintf(at, sizeof(at), "%s[%zu]", sub, i);
+            if (!f->sub) {   /* an array of strings */
+                if (!json_is_string(el))
+                    return refuse(e, at, "not a string");
+                continue;
+            }
             if (!json_is_object(el))
                 return refuse(e, at, "not an object");
             int rc = check_obj(el, f->sub, at, e);

@@ -103,6 +103,7 @@ static json_t *finding_json(const county *c, const finding *f)
     set(o, "code", str(f->code));
     set(o, "severity", str(f->blocking ? "blocking" : "warning"));
     set(o, "county", str(c->code));
+    set(o, "pool", str(c->pool));
     set(o, "fund", str(f->fund));
     set(o, "ref", str(f->ref));
     set(o, "amount", yuan(f->amount));
@@ -176,11 +177,6 @@ static json_t *schedules_json(const county *c)
     return o;
 }
 
-static int cmp_county(const void *a, const void *b)
-{
-    return strcmp((*(const county *const *)a)->code, (*(const county *const *)b)->code);
-}
-
 static int cmp_input(const void *a, const void *b)
 {
     const input *x = a, *y = b;
@@ -213,11 +209,12 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
     json_t *counties = json_array();
     if (cs) {
         memcpy(cs, r->c, (size_t)r->nc * sizeof(county *));
-        qsort(cs, (size_t)r->nc, sizeof(county *), cmp_county);
+        qsort(cs, (size_t)r->nc, sizeof(county *), rec_cmp_county);
         for (int i = 0; i < r->nc; i++) {
             const county *c = cs[i];
             json_t *co = json_object();
             set(co, "county", str(c->code));
+            set(co, "pool", str(c->pool));
             const char *name = tc_mapset_region_name(r->m, c->code);
             if (name)
                 set(co, "name", str(name));
@@ -237,6 +234,27 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
         free(cs);
     }
     set(root, "counties", counties);
+    if (r->nregions) {
+        /* the sub-ledgers that merge pools: the second level, sums */
+        json_t *regions = json_array();
+        for (int i = 0; i < r->nregions; i++) {
+            const region_sum *g = &r->regions[i];
+            json_t *ro = json_object(), *pools = json_array(), *funds = json_array();
+            set(ro, "county", str(g->code));
+            const char *name = tc_mapset_region_name(r->m, g->code);
+            if (name)
+                set(ro, "name", str(name));
+            for (int k = 0; k < r->nc; k++)
+                if (strcmp(r->c[k]->code, g->code) == 0)
+                    json_array_append_new(pools, str(r->c[k]->pool));
+            for (int k = 0; k < g->nfunds; k++)
+                json_array_append_new(funds, fund_json(&g->funds[k]));
+            set(ro, "pools", pools);
+            set(ro, "funds", funds);
+            json_array_append_new(regions, ro);
+        }
+        set(root, "regions", regions);
+    }
     json_t *t = json_object();
     set(t, "transfer", yuan(r->t_transfer));
     set(t, "claims", yuan(r->t_claims));
@@ -287,19 +305,20 @@ int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
         return rc;
     FILE *f = tc_atomic_file(a);
     fputs("\xEF\xBB\xBF", f);
-    fputs("county,fund,code,severity,ref,amount,message\r\n", f);
+    fputs("county,pool,fund,code,severity,ref,amount,message\r\n", f);
     county **cs = malloc(((size_t)r->nc + 1) * sizeof(county *));
     if (!cs) {
         tc_atomic_abort(a);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     memcpy(cs, r->c, (size_t)r->nc * sizeof(county *));
-    qsort(cs, (size_t)r->nc, sizeof(county *), cmp_county);
+    qsort(cs, (size_t)r->nc, sizeof(county *), rec_cmp_county);
     for (int i = 0; i < r->nc; i++)
         for (size_t k = 0; k < cs[i]->findings.n; k++) {
             const finding *x = vec_at(&cs[i]->findings, k);
             char b[TC_MONEY_BUFSZ];
             csv_field(f, cs[i]->code, 0);
+            csv_field(f, cs[i]->pool, 0);
             csv_field(f, x->fund, 0);
             csv_field(f, x->code, 0);
             csv_field(f, x->blocking ? "blocking" : "warning", 0);

@@ -186,6 +186,20 @@ static void region_of(const tc_mapset *m, const group *g, char out[7])
         snprintf(out, 7, "%.6s", region);
 }
 
+/*
+ * Where group g's city records go: DIR/REGION.TYPE.tcb when REGION has one
+ * source pool, DIR/REGION.POOL.TYPE.tcb when region.csv merges several into
+ * it (each pool keeps a batch of its own, so none is written over another).
+ */
+static void city_path_of(const tc_mapset *m, const char *outdir, const char *region,
+                         const group *g, char *out, size_t cap)
+{
+    if (tc_mapset_region_pools(m, region, NULL, 0) > 1)
+        snprintf(out, cap, "%s/%s.%s.%s.tcb", outdir, region, g->county, g->type);
+    else
+        snprintf(out, cap, "%s/%s.%s.tcb", outdir, region, g->type);
+}
+
 static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_map_group *res,
                      tc_err *e)
 {
@@ -211,7 +225,7 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     int ncs = 0;
     char city_path[1024];
     if (region)
-        snprintf(city_path, sizeof(city_path), "%s/%s.%s.tcb", outdir, res->region, g->type);
+        city_path_of(m, outdir, res->region, g, city_path, sizeof(city_path));
     if (g->county_path[0]) {
         if (g->reject_path[0] && strcmp(g->source, g->reject_source) != 0)
             rc = tc_fail(e, TC_EINPUT, "%s holds the rejects of another extraction than %s "
@@ -246,6 +260,7 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     int nm = tc_mapset_columns(&hc, mc);
     if (!rc && region) {
         memcpy(ho.county, res->region, 7);
+        memcpy(ho.pool, g->county, 7);
         snprintf(ho.coding, sizeof(ho.coding), "city");
         rc = tc_batch_header_add_column(&ho, "src_county", TC_COL_TEXT, e);
         if (!rc)
@@ -442,70 +457,67 @@ static int cmp_group(const void *a, const void *b)
     return c ? c : strcmp(x->type, y->type);
 }
 
-/* The src_county of the first record of the city batch at path into out
- * ("" when it has none or cannot be read: the map that follows then says
- * what is wrong with it). */
-static void first_source_county(const char *path, char out[7])
+/* The source pool of the city batch at path into out ("" when it cannot
+ * be read: the map that follows then says what is wrong with it). */
+static void pool_of_batch(const char *path, char out[7])
 {
     tc_batch_reader *r;
     tc_err e;
     out[0] = '\0';
     if (tc_batch_open(&r, path, 0, &e))
         return;
-    int col = tc_batch_header_col(tc_batch_header_of(r), "src_county");
-    const tc_value *v;
-    if (col >= 0 && tc_batch_next(r, &v, &e) == 1 && v[col].n == 6)
-        snprintf(out, 7, "%.6s", v[col].s);
+    snprintf(out, 7, "%s", tc_batch_pool(tc_batch_header_of(r)));
     tc_batch_close(r);
 }
 
 /*
- * Never one source written over another's: two county pools whose region
- * rules send them to one city sub-ledger (a merge) would write the same
- * REGION.TYPE.tcb, the second over the first; and a city batch already in
- * the output folder may be another pool's.  Both are refused before
- * anything is written, naming both sides.  (A declared merge, with one
- * line per source pool, is shared/spec/mappings.md's "Pools that merge";
- * until it is built, map refuses rather than loses records.)
+ * Never one source written over another's: two groups whose city batch
+ * would have one name (a region that region.csv gives one source, reached
+ * by two pools through rules for other dates), or a city batch already in
+ * the output folder that is another pool's, are refused before anything
+ * is written, naming both sides.  A merge that region.csv declares (several
+ * sources for one region) writes a batch per pool and never collides.
  */
 static int no_collision(const tc_mapset *m, const group *gs, int ng, const char *outdir,
                         tc_err *e)
 {
-    for (int i = 0; i < ng; i++) {
+    char (*paths)[1100] = calloc((size_t)ng + 1, sizeof(*paths));
+    if (!paths)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < ng && !rc; i++) {
         char ri[7];
         region_of(m, &gs[i], ri);
         if (!ri[0])
             continue;
-        for (int j = 0; j < i; j++) {
-            char rj[7];
-            region_of(m, &gs[j], rj);
-            if (strcmp(ri, rj) != 0 || strcmp(gs[i].type, gs[j].type) != 0 ||
-                strcmp(gs[i].county, gs[j].county) == 0)
+        city_path_of(m, outdir, ri, &gs[i], paths[i], sizeof(paths[i]));
+        for (int j = 0; j < i && !rc; j++) {
+            if (strcmp(paths[i], paths[j]) != 0 || strcmp(gs[i].county, gs[j].county) == 0)
                 continue;
             tc_fail(e, TC_EINPUT, "county %s (%s) and county %s (%s) both map to region %s: "
-                    "their %s records would be written to one %s.%s.tcb, one over the other",
+                    "their %s records would be written to one %s, one over the other",
                     gs[j].county, gs[j].county_path[0] ? gs[j].county_path : gs[j].reject_path,
                     gs[i].county, gs[i].county_path[0] ? gs[i].county_path : gs[i].reject_path,
-                    ri, gs[i].type, ri, gs[i].type);
-            return tc_err_hint(e, "two pools into one city sub-ledger (a merge) cannot be "
-                                  "mapped yet; map each pool under a region of its own");
+                    ri, gs[i].type, paths[i]);
+            rc = tc_err_hint(e, "to merge pools into one sub-ledger, give each of them a rule "
+                                "for region %s in region.csv", ri);
         }
-        if (!gs[i].county_path[0])
+        if (rc || !gs[i].county_path[0])
             continue;   /* rejects rejoin their own county's city batch */
-        char path[1100], had[7];
-        snprintf(path, sizeof(path), "%s/%s.%s.tcb", outdir, ri, gs[i].type);
+        char had[7];
         struct stat st;
-        if (stat(path, &st) != 0)
+        if (stat(paths[i], &st) != 0)
             continue;
-        first_source_county(path, had);
+        pool_of_batch(paths[i], had);
         if (had[0] && strcmp(had, gs[i].county) != 0) {
-            tc_err_at(e, path, 0, 0);
-            tc_fail(e, TC_EINPUT, "holds county %s's %s records; county %s's (%s) would be "
+            tc_err_at(e, paths[i], 0, 0);
+            tc_fail(e, TC_EINPUT, "holds pool %s's %s records; county %s's (%s) would be "
                     "written over them", had, gs[i].type, gs[i].county, gs[i].county_path);
-            return tc_err_hint(e, "map each pool into a folder, or under a region, of its own");
+            rc = tc_err_hint(e, "map each pool into a folder, or under a region, of its own");
         }
     }
-    return 0;
+    free(paths);
+    return rc;
 }
 
 int tc_map_run(const tc_mapset *m, const char *const *inputs, int n, const char *outdir,

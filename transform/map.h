@@ -5,7 +5,10 @@
  * each), and reject batches from an earlier map.  Output, per county and
  * record type:
  *
- *   DIR/<region>.<type>.tcb           city-coded: every mapped column holds
+ *   DIR/<region>.<type>.tcb           city-coded (DIR/<region>.<county>.<type>.tcb
+ *                                     when region.csv merges several pools
+ *                                     into the region; the header's pool
+ *                                     names the county): every mapped column holds
  *                                     the city code; the lineage follows the
  *                                     record's own columns: src_county, the
  *                                     county as exported; src_record, the

@@ -1,10 +1,10 @@
 /*
  * test_batch.c - batch files: round trip, determinism, the promise that
  * a truncated or altered batch is never accepted as whole, and the bytes of
- * format version 3's record stream (each column relative to its two
+ * format version 4's record stream (unchanged since version 3: (each column relative to its two
  * previous values, a number to its sibling and an amount to the product
- * of its sibling and a rate, resets, one way to write a record; versions
- * 1 and 2 refused).
+ * of its sibling and a rate, resets, one way to write a record); versions
+ * 1 to 3 refused).
  */
 #include "tests/support/tctest.h"
 
@@ -709,7 +709,7 @@ static void test_crafted_streams(void **state)
     static const unsigned char ok[] = {0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x01, 0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x04, 0x00, 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 3", ok, sizeof(ok), "count 3\ntotal balance 15\n");
+    craft(path, &h, "tongchou-batch 4", ok, sizeof(ok), "count 3\ntotal balance 15\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 3);
@@ -718,7 +718,7 @@ static void test_crafted_streams(void **state)
     /* The second record writes "p" as a literal where it repeats. */
     static const unsigned char lit[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                         0x05, 0x03, 'p', 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 3", lit, sizeof(lit), "count 2\ntotal balance 10\n");
+    craft(path, &h, "tongchou-batch 4", lit, sizeof(lit), "count 2\ntotal balance 10\n");
     tc_err_clear(&e);
     tc_batch_reader *r;
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
@@ -735,13 +735,13 @@ static void test_crafted_streams(void **state)
     /* The first record writes its empty text as a literal: "" is where
      * every text column starts. */
     static const unsigned char empty[] = {0x06, 0x02, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 3", empty, sizeof(empty), "count 1\ntotal balance 5\n");
+    craft(path, &h, "tongchou-batch 4", empty, sizeof(empty), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not in canonical form"));
     /* ... and written as a repeat it is fine */
     static const unsigned char empty_ok[] = {0x06, 0x00, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 3", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
+    craft(path, &h, "tongchou-batch 4", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 1);
@@ -749,7 +749,7 @@ static void test_crafted_streams(void **state)
     /* A length of zero after the +1 (varint 1) is a reset, so no record
      * is empty; a record longer than the limit is refused. */
     static const unsigned char huge[] = {0x82, 0x80, 0x04, 0x00};
-    craft(path, &h, "tongchou-batch 3", huge, sizeof(huge), "count 0\ntotal balance 0\n");
+    craft(path, &h, "tongchou-batch 4", huge, sizeof(huge), "count 0\ntotal balance 0\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "length is impossible"));
@@ -760,7 +760,7 @@ static void test_crafted_streams(void **state)
 static void refused_at(const char *path, const tc_batch_header *h, const unsigned char *rec,
                        size_t rn, const char *trailer_head, uint64_t at, const char *what)
 {
-    craft(path, h, "tongchou-batch 3", rec, rn, trailer_head);
+    craft(path, h, "tongchou-batch 4", rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_reader *r;
@@ -782,7 +782,7 @@ static void refused_at(const char *path, const tc_batch_header *h, const unsigne
 static void accepted(const char *path, const tc_batch_header *h, const unsigned char *rec,
                      size_t rn, const char *trailer_head, uint64_t count, int64_t total)
 {
-    craft(path, h, "tongchou-batch 3", rec, rn, trailer_head);
+    craft(path, h, "tongchou-batch 4", rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_summary s;
@@ -1212,10 +1212,15 @@ static void test_version_1_refused(void **state)
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "format version 2: it was written by an older tongchou"));
-    craft(path, &h, "tongchou-batch 4", v1, sizeof(v1), "count 1\ntotal balance 5\n");
+    /* Nor one of version 3, which named no pool. */
+    craft(path, &h, "tongchou-batch 3", v1, sizeof(v1), "count 1\ntotal balance 5\n");
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "format version 3: it was written by an older tongchou"));
+    craft(path, &h, "tongchou-batch 5", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
-    assert_non_null(strstr(e.msg, "reads version 3"));
+    assert_non_null(strstr(e.msg, "reads version 4"));
 }
 
 int main(void)

@@ -519,10 +519,10 @@ static void test_arrears_spill(void **state)
     assert_non_null(csv);
     char want[1024];
     snprintf(want, sizeof(want),
-             "\xEF\xBB\xBF" "county,payer,fund,arrears,0-3,4-12,13+,overpaid\r\n"
-             "220100,%s,310,700.00,0.00,0.00,700.00,0.00\r\n"
-             "220100,%s,310,150.00,150.00,0.00,0.00,0.00\r\n"
-             "220100,%s,310,0.00,0.00,0.00,0.00,30.00\r\n",
+             "\xEF\xBB\xBF" "county,pool,payer,fund,arrears,0-3,4-12,13+,overpaid\r\n"
+             "220100,220100,%s,310,700.00,0.00,0.00,700.00,0.00\r\n"
+             "220100,220100,%s,310,150.00,150.00,0.00,0.00,0.00\r\n"
+             "220100,220100,%s,310,0.00,0.00,0.00,0.00,30.00\r\n",
              a, b, c);
     assert_string_equal(csv, want);
     free(csv);
