@@ -14,19 +14,21 @@ static void on_result(void *arg, const tc_transfer_result *r)
 {
     char b[TC_MONEY_BUFSZ];
     (void)arg;
-    printf("%s\t%s\t%s\t%s\t%s\n", r->outcome == TC_TRANSFER_POSTED ? "posted" : "already",
-           r->county, r->fund, tc_money_format(r->amount, b), r->id);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->outcome == TC_TRANSFER_POSTED ? "posted" : "already",
+           r->county, r->pool, r->fund, tc_money_format(r->amount, b), r->id);
 }
 
 const tc_command tc_cmd_transfer = {
     "transfer", cmd_transfer, "waive|plan|approve|execute|verify [OPTIONS] [FILE]",
     "move each county's surplus to the city, maker-checker, exactly once",
-    "  waive -r REC --county C --finding CODE/FUND/REF... --reason TEXT -k KEY -o FILE\n"
+    "  waive -r REC --county C [--pool P] --finding CODE/FUND/REF... --reason TEXT\n"
+    "        -k KEY -o FILE\n"
     "      a waiver authority's signed waiver of blocking findings of one county\n"
-    "      (--finding once per finding); waive FILE -k KEY adds another authority's\n"
-    "      signature when the policy needs more than one\n"
+    "      (--finding once per finding; --pool when the county merges pools);\n"
+    "      waive FILE -k KEY adds another authority's signature when the policy\n"
+    "      needs more than one\n"
     "  plan -r REC -k MAKER.key [--waiver FILE]... -o PLAN [--db DB]\n"
-    "      one transfer per county and fund, amount = reconciled cash; counties\n"
+    "      one transfer per county, pool and fund, amount = reconciled cash; pools\n"
     "      with blocking findings not waived are left out; signed by a maker\n"
     "  approve PLAN -r REC -k CHECKER.key [--db DB]\n"
     "      a checker signs, after the checks execute makes\n"
@@ -34,7 +36,8 @@ const tc_command tc_cmd_transfer = {
     "      verifies signatures, digests and amounts, then, in one transaction, that the\n"
     "      reconciliation is the recorded and loaded one and every blocking finding of\n"
     "      a planned county is waived, posts every transfer and makes the after-checks;\n"
-    "      again, it posts nothing.  stdout: posted or already, county, fund, amount, id\n"
+    "      again, it posts nothing.  stdout: posted or already, county, pool, fund,\n"
+    "      amount, id\n"
     "  verify PLAN -r REC [-t TRAIL]\n"
     "      offline, for an auditor: the plan's signatures, its reconciliation the\n"
     "      recorded one, every blocking finding of a county it moves waived under the\n"
@@ -63,9 +66,10 @@ int cmd_transfer(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"trail", required_argument, NULL, 't'},
         {"county", required_argument, NULL, 'c'}, {"finding", required_argument, NULL, 'f'},
         {"reason", required_argument, NULL, 'R'}, {"quiet", no_argument, NULL, 'q'},
-        {"policy", required_argument, NULL, 'P'}, {0, 0, 0, 0}};
+        {"policy", required_argument, NULL, 'P'}, {"pool", required_argument, NULL, 'L'},
+        {0, 0, 0, 0}};
     const char *db = NULL, *rec = NULL, *map = NULL, *key = NULL, *out = NULL, *trail = NULL;
-    const char *county = NULL, *reason = NULL, *waivers[MAXN], *finds[MAXN], *pol = NULL;
+    const char *county = NULL, *pool = NULL, *reason = NULL, *waivers[MAXN], *finds[MAXN], *pol = NULL;
     int nw = 0, nf = 0, c;
     const char *sub = argc > 1 ? argv[1] : "";
     while ((c = getopt_long(argc - 1, argv + 1, "d:r:m:k:p:w:o:t:c:f:qP:", opts, NULL)) != -1) {
@@ -76,6 +80,7 @@ int cmd_transfer(int argc, char **argv)
         else if (c == 'o') out = optarg;
         else if (c == 't') trail = optarg;
         else if (c == 'c') county = optarg;
+        else if (c == 'L') pool = optarg;
         else if (c == 'R') reason = optarg;
         else if (c == 'P') pol = optarg;
         else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
@@ -111,7 +116,7 @@ int cmd_transfer(int argc, char **argv)
     if (strcmp(sub, "waive") == 0 && file && key && !rec && !county && !nf && !out) {
         rc = tc_transfer_waive_sign(file, key, policy, &audit, &e);
     } else if (strcmp(sub, "waive") == 0 && !file && rec && county && key && out && reason) {
-        tc_transfer_waive_opts o = {rec, county, finds, nf, reason, key, policy, out, audit};
+        tc_transfer_waive_opts o = {rec, county, pool, finds, nf, reason, key, policy, out, audit};
         rc = tc_transfer_waive(&o, &e);
     } else if (strcmp(sub, "plan") == 0 && !file && rec && key && out) {
         tc_transfer_plan_opts o = {db, rec, key, waivers, nw, policy, out, audit};

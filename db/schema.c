@@ -249,6 +249,37 @@ static const char step3[] =
     "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON tongchou.audit_entry\n"
     "  FOR EACH STATEMENT EXECUTE FUNCTION tongchou.audit_entry_refuse();\n";
 
+/*
+ * Pools (shared/spec/mappings.md, "Pools that merge"): a city sub-ledger may
+ * hold several source pools, each with its own batches, reconciliation rows
+ * and transfers.  Every row that stood for "the county" gets the pool whose
+ * books it is, and each key that said "one per county" says "one per county
+ * and pool".  Rows from before are their region's only pool.
+ */
+#define ADD_POOL(t)                                                                            \
+    "ALTER TABLE tongchou." t " ADD COLUMN pool char(6);\n"                                    \
+    "UPDATE tongchou." t " SET pool = county;\n"                                               \
+    "ALTER TABLE tongchou." t " ALTER COLUMN pool SET NOT NULL;\n"
+static const char step4[] =
+    ADD_POOL("batch") ADD_POOL("replaced") ADD_POOL("recon_report") ADD_POOL("recon_fund")
+    ADD_POOL("recon_finding") ADD_POOL("transfer") ADD_POOL("posting")
+    "DROP INDEX tongchou.batch_one_complete;\n"
+    "CREATE UNIQUE INDEX batch_one_complete ON tongchou.batch (county, pool, type)\n"
+    "  WHERE state = 'complete';\n"
+    "ALTER TABLE tongchou.recon_fund DROP CONSTRAINT recon_fund_county_report_fkey,\n"
+    "  DROP CONSTRAINT recon_fund_pkey;\n"
+    "ALTER TABLE tongchou.recon_finding DROP CONSTRAINT recon_finding_county_report_fkey,\n"
+    "  DROP CONSTRAINT recon_finding_pkey;\n"
+    "ALTER TABLE tongchou.recon_report DROP CONSTRAINT recon_report_pkey,\n"
+    "  ADD PRIMARY KEY (county, pool, report);\n"
+    "ALTER TABLE tongchou.recon_fund ADD PRIMARY KEY (county, pool, report, fund),\n"
+    "  ADD FOREIGN KEY (county, pool, report) REFERENCES tongchou.recon_report;\n"
+    "ALTER TABLE tongchou.recon_finding ADD PRIMARY KEY (county, pool, report, no),\n"
+    "  ADD FOREIGN KEY (county, pool, report) REFERENCES tongchou.recon_report;\n"
+    "GRANT UPDATE (state, path, loaded_at, loaded_by, replaced_by, replaced_at)\n"
+    "  ON tongchou.batch TO tongchou_loader;\n";
+#undef ADD_POOL
+
 static const struct {
     const char *what;
     const char *sql;
@@ -256,6 +287,7 @@ static const struct {
     {"tables: records, batches, failures, reconciliation, transfers, audit", step1},
     {"roles tongchou_loader, tongchou_transfer, tongchou_auditor", step2},
     {"audit_entry append-only", step3},
+    {"pools: batches, reconciliation rows and transfers per county and pool", step4},
 };
 #define NSTEPS (int)(sizeof(steps) / sizeof(steps[0]))
 

@@ -316,9 +316,11 @@ static int copy_records(ctx *x, tc_batch_reader *br, const table *t, const char 
 
 /* ------------------------------------------------------------ verification */
 
-/* count(*) and each amount column's sum of the county's rows, as text, in
- * one row: column 0 the count, column 1+j the j-th amount column's sum. */
-static int db_figures(PGconn *c, const char *tablename, const char *county,
+/* count(*) and each amount column's sum of the rows of the county's pool
+ * (src_county: a pool's records are all the county as it exported), as
+ * text, in one row: column 0 the count, column 1+j the j-th amount
+ * column's sum. */
+static int db_figures(PGconn *c, const char *tablename, const char *county, const char *pool,
                       const char *const *cols, int ncols, PGresult **out, tc_err *e)
 {
     char sql[4096];
@@ -326,15 +328,16 @@ static int db_figures(PGconn *c, const char *tablename, const char *county,
     size_t k = (size_t)snprintf(sql, sizeof(sql), "SELECT count(*)");
     for (int j = 0; j < ncols; j++)
         k += (size_t)snprintf(sql + k, sizeof(sql) - k, ", coalesce(sum(%s), 0)::text", cols[j]);
-    snprintf(sql + k, sizeof(sql) - k, " FROM tongchou.%s WHERE county = $1", tq ? tq : "?");
+    snprintf(sql + k, sizeof(sql) - k, " FROM tongchou.%s WHERE county = $1 AND src_county = $2",
+             tq ? tq : "?");
     PQfreemem(tq);
-    const char *p[1] = {county};
-    return tc_db_query(c, sql, 1, p, out, "counting what the database holds", e);
+    const char *p[2] = {county, pool};
+    return tc_db_query(c, sql, 2, p, out, "counting what the database holds", e);
 }
 
 /* Compare the database with the trailer; TC_EINTEGRITY naming what differs. */
-static int verify_in_db(ctx *x, const table *t, const char *county, const tc_batch_summary *s,
-                        tc_err *e)
+static int verify_in_db(ctx *x, const table *t, const char *county, const char *pool,
+                        const tc_batch_summary *s, tc_err *e)
 {
     const char *cols[TC_MAX_COLUMNS];
     int idx[TC_MAX_COLUMNS], na = 0;
@@ -365,7 +368,7 @@ static int verify_in_db(ctx *x, const table *t, const char *county, const tc_bat
                                         " SET LOCAL enable_indexscan = off",
                                   "choosing a scan", e)))
         return rc;
-    rc = db_figures(x->c, t->name, county, cols, na, &r, e);
+    rc = db_figures(x->c, t->name, county, pool, cols, na, &r, e);
     if (!rc && whole)
         rc = tc_db_exec(x->c, "RESET enable_bitmapscan; RESET enable_indexscan",
                         "choosing a scan", e);
@@ -400,17 +403,17 @@ static int register_batch(ctx *x, const tc_batch_header *h, const table *t,
 {
     char count[24];
     snprintf(count, sizeof(count), "%llu", (unsigned long long)s->count);
-    const char *p[9] = {h->county, id, h->type, count, h->coding,
-                        h->mappings[0] ? h->mappings : NULL, h->source[0] ? h->source : NULL,
-                        h->cutover[0] ? h->cutover : NULL, path};
+    const char *p[10] = {h->county, id, h->type, count, h->coding,
+                         h->mappings[0] ? h->mappings : NULL, h->source[0] ? h->source : NULL,
+                         h->cutover[0] ? h->cutover : NULL, path, tc_batch_pool(h)};
     int rc = tc_db_query(
         x->c,
         "INSERT INTO tongchou.batch (county, id, type, records, coding, mappings, source,"
-        " cutover, path, state) VALUES ($1, $2, $3, $4::bigint, $5, $6, $7, $8::date, $9,"
-        " 'complete') ON CONFLICT (county, id) DO UPDATE SET state = 'complete',"
+        " cutover, path, state, pool) VALUES ($1, $2, $3, $4::bigint, $5, $6, $7, $8::date, $9,"
+        " 'complete', $10) ON CONFLICT (county, id) DO UPDATE SET state = 'complete',"
         " path = EXCLUDED.path, loaded_at = now(), loaded_by = current_user,"
         " replaced_by = NULL, replaced_at = NULL",
-        9, p, NULL, "registering the batch", e);
+        10, p, NULL, "registering the batch", e);
     for (int i = 0; i < t->ncols && !rc; i++) {
         if (t->type[i] != TC_COL_AMOUNT)
             continue;
@@ -431,15 +434,15 @@ static int register_batch(ctx *x, const tc_batch_header *h, const table *t,
     return rc;
 }
 
-/* The complete batch of (county, type), if any: its id and record count. */
+/* The complete batch of (county, pool, type), if any: its id and record count. */
 static int current_batch(ctx *x, const tc_batch_header *h, char *id, char *records, tc_err *e)
 {
     PGresult *r;
-    const char *p[2] = {h->county, h->type};
+    const char *p[3] = {h->county, h->type, tc_batch_pool(h)};
     int rc = tc_db_query(x->c,
                          "SELECT id, records FROM tongchou.batch"
-                         " WHERE county = $1 AND type = $2 AND state = 'complete'",
-                         2, p, &r, "looking the batch up", e);
+                         " WHERE county = $1 AND type = $2 AND pool = $3 AND state = 'complete'",
+                         3, p, &r, "looking the batch up", e);
     if (rc)
         return rc;
     id[0] = records[0] = '\0';
@@ -456,11 +459,13 @@ static int replace_batch(ctx *x, const tc_batch_header *h, const char *old, cons
 {
     char *tq = PQescapeIdentifier(x->c, h->type, strlen(h->type));
     char sql[256], newn[24];
-    snprintf(sql, sizeof(sql), "DELETE FROM tongchou.%s WHERE county = $1", tq ? tq : "?");
+    snprintf(sql, sizeof(sql), "DELETE FROM tongchou.%s WHERE county = $1 AND src_county = $2",
+             tq ? tq : "?");
     PQfreemem(tq);
     snprintf(newn, sizeof(newn), "%llu", (unsigned long long)count);
-    const char *p[6] = {h->county, h->type, old, id, oldn, newn};
-    int rc = tc_db_query(x->c, sql, 1, p, NULL, "deleting the replaced batch's records", e);
+    const char *p[7] = {h->county, h->type, old, id, oldn, newn, tc_batch_pool(h)};
+    const char *dp[2] = {h->county, tc_batch_pool(h)};
+    int rc = tc_db_query(x->c, sql, 2, dp, NULL, "deleting the replaced batch's records", e);
     if (!rc)
         rc = tc_db_query(x->c,
                          "UPDATE tongchou.batch SET state = 'replaced', replaced_by = $4,"
@@ -469,9 +474,9 @@ static int replace_batch(ctx *x, const tc_batch_header *h, const char *old, cons
     if (!rc)
         rc = tc_db_query(x->c,
                          "INSERT INTO tongchou.replaced (county, type, old_id, new_id,"
-                         " old_records, new_records) VALUES ($1, $2, $3, $4, $5::bigint,"
-                         " $6::bigint)",
-                         6, p, NULL, "recording the replacement", e);
+                         " old_records, new_records, pool) VALUES ($1, $2, $3, $4, $5::bigint,"
+                         " $6::bigint, $7)",
+                         7, p, NULL, "recording the replacement", e);
     return rc;
 }
 
@@ -497,7 +502,7 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
     snprintf(res->type, sizeof(res->type), "%s", h->type);
     table t;
     char lockkey[48], cur[TC_DIGEST_TEXT_MAX], curn[24];
-    snprintf(lockkey, sizeof(lockkey), "%s/%s", h->county, h->type);
+    snprintf(lockkey, sizeof(lockkey), "%s/%s/%s", h->county, tc_batch_pool(h), h->type);
     const char *lp[1] = {lockkey};
     if ((rc = table_for(x, h, &t, e)))
         goto out;
@@ -519,9 +524,13 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
         goto out;
     }
     if (cur[0] && !x->o->replace) {
-        rc = tc_fail(e, TC_EINPUT, "county %s already has a different %s batch loaded (%s, %s "
-                                   "records)",
-                     h->county, h->type, cur, curn);
+        if (strcmp(tc_batch_pool(h), h->county) != 0)
+            rc = tc_fail(e, TC_EINPUT, "pool %s of county %s already has a different %s batch "
+                         "loaded (%s, %s records)", tc_batch_pool(h), h->county, h->type, cur,
+                         curn);
+        else
+            rc = tc_fail(e, TC_EINPUT, "county %s already has a different %s batch loaded (%s, "
+                         "%s records)", h->county, h->type, cur, curn);
         tc_err_hint(e, "give --replace to replace it, in one transaction, keeping a record of "
                        "what was replaced");
         goto out;
@@ -530,9 +539,9 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
         /* the county's money has moved: the transfer rests on what is
          * loaded, and a ledger's history is not rewritten */
         PGresult *mv = NULL;
-        const char *cp[1] = {h->county};
+        const char *cp[2] = {h->county, tc_batch_pool(h)};
         if ((rc = tc_db_query(x->c, "SELECT count(*) FROM tongchou.transfer WHERE county = $1 "
-                              "AND state = 'executed'", 1, cp, &mv,
+                              "AND pool = $2 AND state = 'executed'", 2, cp, &mv,
                               "reading the county's transfers", e)))
             goto out;
         long moved = atol(PQgetvalue(mv, 0, 0));
@@ -557,7 +566,7 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
                      res->id, s->body);
         goto out;
     }
-    if ((rc = verify_in_db(x, &t, h->county, s, e)) ||
+    if ((rc = verify_in_db(x, &t, h->county, tc_batch_pool(h), s, e)) ||
         (rc = register_batch(x, h, &t, s, res->id, where, e)))
         goto out;
     if ((rc = tc_db_exec(x->c, "COMMIT", "committing", e))) {
@@ -784,6 +793,7 @@ static int verify_batch(PGconn *c, PGresult *r, int i, tc_load_check *k, tc_err 
     k->type = PQgetvalue(r, i, 1);
     k->id = PQgetvalue(r, i, 2);
     k->records = strtoull(PQgetvalue(r, i, 3), NULL, 10);
+    k->pool = PQgetvalue(r, i, 4);
     k->ok = 1;
     k->problem[0] = '\0';
     PGresult *tot;
@@ -804,9 +814,10 @@ static int verify_batch(PGconn *c, PGresult *r, int i, tc_load_check *k, tc_err 
         cols[j] = qcols[j];
     }
     PGresult *fig;
-    char county[7];
+    char county[7], pool[7];
     snprintf(county, sizeof(county), "%s", k->county);
-    if ((rc = db_figures(c, k->type, county, cols, na, &fig, e))) {
+    snprintf(pool, sizeof(pool), "%s", k->pool);
+    if ((rc = db_figures(c, k->type, county, pool, cols, na, &fig, e))) {
         PQclear(tot);
         return rc;
     }
@@ -842,8 +853,8 @@ int tc_load_verify(const char *db, void (*on_check)(void *arg, const tc_load_che
         rc = tc_db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "verifying", e);
     if (!rc)
         rc = tc_db_query(c,
-                         "SELECT county, type, id, records FROM tongchou.batch"
-                         " WHERE state = 'complete' ORDER BY county, type",
+                         "SELECT county, type, id, records, pool FROM tongchou.batch"
+                         " WHERE state = 'complete' ORDER BY county, pool, type",
                          0, NULL, &r, "reading the batch register", e);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         tc_load_check k;

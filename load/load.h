@@ -106,7 +106,7 @@ int tc_load_failures(const char *db, void (*on_row)(void *arg, const tc_load_fai
                      void *arg, int *n, tc_err *e);
 
 typedef struct tc_load_check {
-    const char *county, *type, *id;
+    const char *county, *pool, *type, *id;
     unsigned long long records;   /* what the register says */
     int ok;
     char problem[512];            /* when !ok: what differs */
@@ -114,7 +114,7 @@ typedef struct tc_load_check {
 
 /*
  * Re-check every complete batch in one snapshot: count(*) and the sum of
- * each amount column of its county's records against the register.  Every
+ * each amount column of its county's and pool's records against the register.  Every
  * batch is checked and told to on_check (may be NULL); TC_EINTEGRITY when
  * any differs, e saying how many.  *checked (may be NULL) gets the count.
  */

@@ -67,8 +67,8 @@ static const char *const fund_cols[] = {
     "institution_payables", "personal_accounts", "transfer"};
 #define NFUND (int)(sizeof(fund_cols) / sizeof(fund_cols[0]))
 
-static int put_fund(PGconn *c, const char *county, const char *id, json_t *f, tc_fen *transfer,
-                    tc_err *e)
+static int put_fund(PGconn *c, const char *county, const char *pool, const char *id, json_t *f,
+                    tc_fen *transfer, tc_err *e)
 {
     char v[NFUND][24], where[64];
     const char *fund = sget(f, "fund");
@@ -86,21 +86,22 @@ static int put_fund(PGconn *c, const char *county, const char *id, json_t *f, tc
     }
     if (rc)
         return rc;
-    const char *p[3 + NFUND] = {county, id, fund};
+    const char *p[4 + NFUND] = {county, id, fund};
     for (int i = 0; i < NFUND; i++)
         p[3 + i] = v[i];
+    p[3 + NFUND] = pool;
     return tc_db_query(c,
                        "INSERT INTO tongchou.recon_fund (county, report, fund, cash,"
                        " ledger_receivables, ledger_payables, net_assets, fund_balance,"
                        " employer_arrears, arrears_0_3, arrears_4_12, arrears_13, overpaid,"
-                       " subsidy_shortfall, institution_payables, personal_accounts, transfer)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                       " $15, $16, $17)",
-                       3 + NFUND, p, NULL, "loading the fund figures", e);
+                       " subsidy_shortfall, institution_payables, personal_accounts, transfer,"
+                       " pool) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+                       " $14, $15, $16, $17, $18)",
+                       4 + NFUND, p, NULL, "loading the fund figures", e);
 }
 
-static int put_finding(PGconn *c, const char *county, const char *id, int no, json_t *f,
-                       int *blocking, tc_err *e)
+static int put_finding(PGconn *c, const char *county, const char *pool, const char *id, int no,
+                       json_t *f, int *blocking, tc_err *e)
 {
     char where[64], amt[24], n[16];
     snprintf(where, sizeof(where), "county %s finding %d", county, no);
@@ -114,24 +115,29 @@ static int put_finding(PGconn *c, const char *county, const char *id, int no, js
         return rc;
     *blocking |= strcmp(sev, "blocking") == 0;
     snprintf(n, sizeof(n), "%d", no);
-    const char *p[9] = {county, id, n, code, sev, fund, ref, amt, msg};
+    const char *p[10] = {county, id, n, code, sev, fund, ref, amt, msg, pool};
     return tc_db_query(c,
                        "INSERT INTO tongchou.recon_finding (county, report, no, code, severity,"
-                       " fund, ref, amount, message) VALUES ($1, $2, $3::int, $4, $5, $6, $7,"
-                       " $8::bigint, $9)",
-                       9, p, NULL, "loading the findings", e);
+                       " fund, ref, amount, message, pool) VALUES ($1, $2, $3::int, $4, $5, $6,"
+                       " $7, $8::bigint, $9, $10)",
+                       10, p, NULL, "loading the findings", e);
 }
 
-/* One county of the report: its row, funds and findings, then the check. */
+/* One county (one pool of a region) of the report: its row, funds and
+ * findings, then the check.  A document without "pool" (made before pools)
+ * has the region as its pool. */
 static int put_county(PGconn *c, json_t *doc, json_t *co, const char *id, unsigned long long *rows,
                       tc_err *e)
 {
     const char *county = sget(co, "county");
     json_t *funds = json_object_get(co, "funds"), *fs = json_object_get(co, "findings");
+    const char *pool = json_object_get(co, "pool") ? sget(co, "pool") : county;
     if (!county || strlen(county) != 6 || !json_is_array(funds) || !json_is_array(fs))
         return tc_fail(e, TC_EINPUT, "a county without a 6-digit 'county', 'funds' or 'findings'");
+    if (!pool || strlen(pool) != 6)
+        return tc_fail(e, TC_EINPUT, "county %s: 'pool' is not a 6-digit code", county);
     int blocking = 0, rc = 0;
-    const char *p[5] = {county, id, sget(doc, "mappings"), sget(doc, "cutover"), "clean"};
+    const char *p[6] = {county, id, sget(doc, "mappings"), sget(doc, "cutover"), "clean", pool};
     if (!p[2] || !p[3])
         return tc_fail(e, TC_EINPUT, "'mappings' or 'cutover' is missing");
     /* the county's own status: its findings decide */
@@ -142,12 +148,12 @@ static int put_county(PGconn *c, json_t *doc, json_t *co, const char *id, unsign
     p[4] = blocking ? "blocked" : json_array_size(fs) ? "findings" : "clean";
     rc = tc_db_query(c,
                      "INSERT INTO tongchou.recon_report (county, report, mappings, cutover,"
-                     " status) VALUES ($1, $2, $3, $4::date, $5)",
-                     5, p, NULL, "registering the report", e);
+                     " status, pool) VALUES ($1, $2, $3, $4::date, $5, $6)",
+                     6, p, NULL, "registering the report", e);
     tc_fen transfer = 0, t;
     json_array_foreach(funds, k, x)
     {
-        if (rc || (rc = put_fund(c, county, id, x, &t, e)))
+        if (rc || (rc = put_fund(c, county, pool, id, x, &t, e)))
             break;
         if (tc_money_add(transfer, t, &transfer))
             return tc_fail(e, TC_EINPUT, "county %s: the transfers overflow", county);
@@ -155,20 +161,20 @@ static int put_county(PGconn *c, json_t *doc, json_t *co, const char *id, unsign
     int no = 0;
     json_array_foreach(fs, k, x)
     {
-        if (rc || (rc = put_finding(c, county, id, ++no, x, &blocking, e)))
+        if (rc || (rc = put_finding(c, county, pool, id, ++no, x, &blocking, e)))
             break;
     }
     if (rc)
         return rc;
     PGresult *r;
-    const char *q[2] = {county, id};
+    const char *q[3] = {county, id, pool};
     if ((rc = tc_db_query(c,
                           "SELECT (SELECT count(*) FROM tongchou.recon_fund WHERE county = $1"
-                          " AND report = $2), (SELECT coalesce(sum(transfer), 0)::text FROM"
-                          " tongchou.recon_fund WHERE county = $1 AND report = $2), (SELECT"
-                          " count(*) FROM tongchou.recon_finding WHERE county = $1 AND report ="
-                          " $2)",
-                          2, q, &r, "checking the report", e)))
+                          " AND report = $2 AND pool = $3), (SELECT coalesce(sum(transfer),"
+                          " 0)::text FROM tongchou.recon_fund WHERE county = $1 AND report = $2"
+                          " AND pool = $3), (SELECT count(*) FROM tongchou.recon_finding WHERE"
+                          " county = $1 AND report = $2 AND pool = $3)",
+                          3, q, &r, "checking the report", e)))
         return rc;
     char want[24];
     snprintf(want, sizeof(want), "%" PRId64, transfer);

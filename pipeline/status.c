@@ -35,6 +35,16 @@ static tc_status_row *row_of(tc_status *st, const char *county)
     return NULL;
 }
 
+/* The manifest's row of a pool of county: the manifest names a pool merged
+ * into another county's sub-ledger by the pool's own code, and a county
+ * that is its region's only pool by the region's code (220184 for pool
+ * 220381). */
+static tc_status_row *row_of_pool(tc_status *st, const char *county, const char *pool)
+{
+    tc_status_row *r = pool && pool[0] ? row_of(st, pool) : NULL;
+    return r ? r : row_of(st, county);
+}
+
 /* The value after "-o" in an entry's args. */
 static const char *outdir_of(json_t *entry)
 {
@@ -86,7 +96,8 @@ static void from_report(tc_status *st)
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
-        tc_status_row *r = row_of(st, str(json_object_get(c, "county")));
+        tc_status_row *r = row_of_pool(st, str(json_object_get(c, "county")),
+                                       str(json_object_get(c, "pool")));
         if (!r)
             continue;
         r->blocking = r->warnings = 0;
@@ -131,22 +142,22 @@ static void from_db(const tc_manifest *m, const char *db, tc_status *st)
     }
     PGconn *c;
     if (tc_db_connect(&c, conn, &e) == 0) {
-        PGresult *res = PQexec(c, "SELECT county, count(*) FROM tongchou.batch "
-                                  "WHERE state = 'complete' GROUP BY county");
+        PGresult *res = PQexec(c, "SELECT county, count(*), pool FROM tongchou.batch "
+                                  "WHERE state = 'complete' GROUP BY county, pool");
         if (PQresultStatus(res) == PGRES_TUPLES_OK) {
             st->db_reachable = 1;
             for (int i = 0; i < PQntuples(res); i++) {
-                tc_status_row *r = row_of(st, PQgetvalue(res, i, 0));
+                tc_status_row *r = row_of_pool(st, PQgetvalue(res, i, 0), PQgetvalue(res, i, 2));
                 if (r)
                     r->loaded = atoi(PQgetvalue(res, i, 1));
             }
             for (int i = 0; i < st->n; i++)
                 if (st->rows[i].loaded < 0)
                     st->rows[i].loaded = 0;
-            PGresult *t = PQexec(c, "SELECT county FROM tongchou.transfer "
-                                    "WHERE state = 'executed' GROUP BY county");
+            PGresult *t = PQexec(c, "SELECT county, pool FROM tongchou.transfer "
+                                    "WHERE state = 'executed' GROUP BY county, pool");
             for (int i = 0; PQresultStatus(t) == PGRES_TUPLES_OK && i < PQntuples(t); i++) {
-                tc_status_row *r = row_of(st, PQgetvalue(t, i, 0));
+                tc_status_row *r = row_of_pool(st, PQgetvalue(t, i, 0), PQgetvalue(t, i, 1));
                 if (r)
                     snprintf(r->transfer, sizeof(r->transfer), "executed");
             }
@@ -186,7 +197,8 @@ static void from_plans(const tc_manifest *m, tc_status *st)
         size_t i;
         json_t *t;
         json_array_foreach(json_object_get(plan, "transfers"), i, t) {
-            tc_status_row *r = row_of(st, str(json_object_get(t, "county")));
+            tc_status_row *r = row_of_pool(st, str(json_object_get(t, "county")),
+                                           str(json_object_get(t, "pool")));
             if (r)
                 snprintf(r->transfer, sizeof(r->transfer), "%s", state);
         }

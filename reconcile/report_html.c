@@ -147,7 +147,9 @@ static void thead(page *p, const hcol *cols, int n)
     out(p, "</tr></thead>\n<tbody>\n");
 }
 
-/* A county cell: code, and the name when the document gives one. */
+/* A county cell: code, the name when the document gives one, and the
+ * source pool when it is not the county itself (a pool merged into the
+ * county's sub-ledger, or a county whose code changed). */
 static void county_label(page *p, const json_t *county)
 {
     out(p, "<span class=\"k\"><span class=\"mono\">");
@@ -156,6 +158,12 @@ static void county_label(page *p, const json_t *county)
     if (tc_rdoc_has(county, "name")) {
         out(p, " ");
         text(p, tc_rdoc_str(county, "name"));
+    }
+    const char *pool = tc_rdoc_str(county, "pool");
+    if (pool[0] && strcmp(pool, tc_rdoc_str(county, "county")) != 0) {
+        out(p, " <span class=\"en\">原统筹区 pool</span> <span class=\"mono\">");
+        text(p, pool);
+        out(p, "</span>");
     }
     out(p, "</span>");
 }
@@ -666,9 +674,10 @@ static tc_fen fund_value(const json_t *f, const char *key, int *overflow)
     return tc_rdoc_fen(f, key);
 }
 
-/* One row per county and fund with the given columns and a total row; the
- * net assets are flagged where they differ from the fund balance. */
-static int fund_table(page *p, const json_t *doc, const fund_col *cols, int ncols)
+/* One row per county (of units: the document's counties or its merged
+ * sub-ledgers) and fund with the given columns and a total row; the net
+ * assets are flagged where they differ from the fund balance. */
+static int fund_table(page *p, const json_t *units, const fund_col *cols, int ncols)
 {
     sums s = {{0}, 0};
     size_t i, j;
@@ -679,7 +688,7 @@ static int fund_table(page *p, const json_t *doc, const fund_col *cols, int ncol
     for (int k = 0; k < ncols; k++)
         th(p, cols[k].zh, cols[k].en, 1);
     out(p, "</tr></thead>\n<tbody>\n");
-    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+    json_array_foreach(units, i, c) {
         json_array_foreach(json_object_get(c, "funds"), j, f) {
             out(p, "<tr><td>");
             county_label(p, c);
@@ -728,13 +737,35 @@ static int basis(page *p, const json_t *doc)
            "and fund</span></h2>\n<p class=\"en\">累计结余 = 现金 + 暂付款 − 暂收款 · Net assets "
            "= cash + receivables − payables; 移交金额 = 现金 Transfer = cash. A highlighted net "
            "assets figure differs from the fund balance.</p>\n");
-    int overflow = fund_table(p, doc, money_cols, 7);
+    int overflow = fund_table(p, json_object_get(doc, "counties"), money_cols, 7);
     out(p, "</section>\n<section id=\"carried\">\n<h2>债权债务 <span class=\"en\">Claims and "
            "debts carried over</span></h2>\n<p class=\"en\">随资金一并移交，不计入移交金额 · They "
            "travel alongside the money, not inside it: 债权 = 单位欠费 + 财政补助欠拨 Claims = "
            "employer arrears + subsidy shortfall.</p>\n");
-    overflow |= fund_table(p, doc, carried_cols, 8);
+    overflow |= fund_table(p, json_object_get(doc, "counties"), carried_cols, 8);
     out(p, "</section>\n");
+    const json_t *regions = json_object_get(doc, "regions");
+    if (json_array_size(regions)) {
+        /* the second level: a sub-ledger that merges pools, their sums */
+        out(p, "<section id=\"merged\">\n<h2>合并子账 <span class=\"en\">Merged city "
+               "sub-ledgers</span></h2>\n<p class=\"en\">每个原统筹区单独核对、单独移交，子账为其合计 · "
+               "Each source pool is checked and transferred on its own; a sub-ledger's figures "
+               "are the sums of its pools':");
+        size_t i, j;
+        json_t *g, *pool;
+        json_array_foreach(regions, i, g) {
+            out(p, i ? "; " : " ");
+            text(p, tc_rdoc_str(g, "county"));
+            out(p, " = ");
+            json_array_foreach(json_object_get(g, "pools"), j, pool) {
+                out(p, j ? " + " : "");
+                text(p, json_string_value(pool));
+            }
+        }
+        out(p, ".</p>\n");
+        overflow |= fund_table(p, regions, money_cols, 7);
+        out(p, "</section>\n");
+    }
     return overflow;
 }
 

@@ -208,6 +208,19 @@ static void sheet_end(book *b, sheet *s, int total)
     s->row++;
 }
 
+/* A county's cell: its code, and "← POOL" when the source pool is another
+ * (a pool merged into the county's sub-ledger, or a county renumbered). */
+static void put_county(book *b, sheet *s, int c, const json_t *county)
+{
+    char buf[32];
+    const char *code = tc_rdoc_str(county, "county"), *pool = tc_rdoc_str(county, "pool");
+    if (pool[0] && strcmp(pool, code) != 0)
+        snprintf(buf, sizeof(buf), "%s ← %s", code, pool);
+    else
+        snprintf(buf, sizeof(buf), "%s", code);
+    put_str(b, s, c, buf);
+}
+
 /* "310 职工医保" for a fund code, into buf. */
 static const char *fund_text(const char *fund, char *buf, size_t n)
 {
@@ -246,7 +259,7 @@ static void summary(book *b, const json_t *doc)
             s.overflow = 1;
             break;
         }
-        put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+        put_county(b, &s, 0, c);
         put_str(b, &s, 1, tc_rdoc_str(c, "name"));
         put_str(b, &s, 2, tc_rdoc_county_status(&x));
         put_amt(b, &s, 3, x.cash);
@@ -302,7 +315,7 @@ static void findings(book *b, const json_t *doc)
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(json_object_get(c, "findings"), j, f) {
             const char *code = tc_rdoc_str(f, "code"), *zh = tc_rdoc_check_zh(code);
-            put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+            put_county(b, &s, 0, c);
             put_str(b, &s, 1, tc_rdoc_str(f, "severity"));
             put_str(b, &s, 2, code);
             if (zh)
@@ -329,7 +342,7 @@ static void schedule(book *b, const json_t *doc, const char *name, const col *co
     json_t *c, *r;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(tc_rdoc_arr(json_object_get(c, "schedules"), key), j, r) {
-            put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+            put_county(b, &s, 0, c);
             for (int k = 0; k < nlead; k++) {
                 if (strcmp(lead[k], "fund") == 0)
                     put_fund(b, &s, 1 + k, tc_rdoc_str(r, "fund"));
@@ -396,7 +409,7 @@ static void bank(book *b, const json_t *doc)
     json_t *c, *r;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(json_object_get(c, "bank"), j, r) {
-            put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+            put_county(b, &s, 0, c);
             put_str(b, &s, 1, tc_rdoc_str(r, "account"));
             if (tc_rdoc_has(r, "fund"))
                 put_fund(b, &s, 2, tc_rdoc_str(r, "fund"));
@@ -438,7 +451,7 @@ static void items(book *b, const json_t *doc)
                 char name[160];
                 snprintf(name, sizeof(name), "%s %s", tc_rdoc_kind_zh(kind),
                          tc_rdoc_kind_en(kind));
-                put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+                put_county(b, &s, 0, c);
                 put_str(b, &s, 1, tc_rdoc_str(r, "account"));
                 put_str(b, &s, 2, kind);
                 put_label(b, &s, 3, name, b->text);
@@ -475,7 +488,7 @@ static void basis(book *b, const json_t *doc)
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(json_object_get(c, "funds"), j, f) {
             const json_t *ag = json_object_get(f, "arrears_aging");
-            put_str(b, &s, 0, tc_rdoc_str(c, "county"));
+            put_county(b, &s, 0, c);
             put_fund(b, &s, 1, tc_rdoc_str(f, "fund"));
             for (int k = 0; k < 6; k++)
                 put_amt(b, &s, 2 + k, tc_rdoc_fen(f, before[k]));

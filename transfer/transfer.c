@@ -201,16 +201,56 @@ void xfer_recon_free(xfer_recon *r)
     r->doc = NULL;
 }
 
-json_t *xfer_recon_county(const xfer_recon *r, const char *county)
+const char *xfer_pool(const json_t *o)
+{
+    const char *p = json_string_value(json_object_get(o, "pool"));
+    return p ? p : json_string_value(json_object_get(o, "county"));
+}
+
+int xfer_is(const json_t *o, const char *county, const char *pool)
+{
+    const char *c = json_string_value(json_object_get(o, "county")), *p = xfer_pool(o);
+    return c && p && county && pool && strcmp(c, county) == 0 && strcmp(p, pool) == 0;
+}
+
+json_t *xfer_recon_county(const xfer_recon *r, const char *county, const char *pool)
 {
     size_t i;
     json_t *c;
+    json_array_foreach(json_object_get(r->doc, "counties"), i, c)
+        if (xfer_is(c, county, pool))
+            return c;
+    return NULL;
+}
+
+int xfer_recon_unit(const xfer_recon *r, const char *county, const char *pool, json_t **out,
+                    tc_err *e)
+{
+    size_t i;
+    json_t *c;
+    char pools[256] = "";
+    int n = 0;
+    *out = NULL;
     json_array_foreach(json_object_get(r->doc, "counties"), i, c) {
         const char *k = json_string_value(json_object_get(c, "county"));
-        if (k && strcmp(k, county) == 0)
-            return c;
+        if (!k || strcmp(k, county) != 0 || (pool && strcmp(xfer_pool(c), pool) != 0))
+            continue;
+        *out = c;
+        if (strlen(pools) + 8 < sizeof(pools))
+            snprintf(pools + strlen(pools), sizeof(pools) - strlen(pools), "%s%s",
+                     n ? ", " : "", xfer_pool(c));
+        n++;
     }
-    return NULL;
+    if (n == 1)
+        return 0;
+    *out = NULL;
+    if (n == 0 && pool)
+        return tc_fail(e, TC_EINPUT, "pool %s of county %s is not in the reconciliation", pool,
+                       county);
+    if (n == 0)
+        return tc_fail(e, TC_EINPUT, "county %s is not in the reconciliation", county);
+    tc_fail(e, TC_EUSAGE, "county %s merges the pools %s: say which", county, pools);
+    return tc_err_hint(e, "give --pool POOL");
 }
 
 int xfer_yuan(const json_t *o, const char *k, const char *where, tc_fen *out, tc_err *e)
@@ -267,12 +307,12 @@ int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *role,
     return rc;
 }
 
-int tc_transfer_id(const char *recon_digest, const char *county, const char *fund,
-                   tc_fen amount, char out[65], tc_err *e)
+int tc_transfer_id(const char *recon_digest, const char *county, const char *pool,
+                   const char *fund, tc_fen amount, char out[65], tc_err *e)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof(buf), "tongchou-transfer/1\n%s\n%s\n%s\n%lld\n", recon_digest,
-                     county, fund, (long long)amount);
+    int n = snprintf(buf, sizeof(buf), "tongchou-transfer/2\n%s\n%s\n%s\n%s\n%lld\n",
+                     recon_digest, county, pool, fund, (long long)amount);
     if (n < 0 || (size_t)n >= sizeof(buf))
         return tc_fail(e, TC_EINPUT, "transfer id: county or fund code too long");
     char text[TC_DIGEST_TEXT_MAX];
@@ -337,16 +377,14 @@ int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e)
         tc_signer_free(s);
         return rc;
     }
-    json_t *doc = NULL;
-    const json_t *c = xfer_recon_county(&r, o->county);
-    if (!c) {
-        rc = tc_fail(e, TC_EINPUT, "county %s is not in the reconciliation", o->county);
+    json_t *doc = NULL, *c = NULL;
+    if ((rc = xfer_recon_unit(&r, o->county, o->pool, &c, e)))
         goto out;
-    }
+    const char *pool = xfer_pool(c);
     json_t *fs = json_array();
-    doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "format", TC_TRANSFER_WAIVER_FORMAT,
-                    "reconciliation", r.digest, "county", o->county, "reason", o->reason,
-                    "findings", fs);
+    doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "format", TC_TRANSFER_WAIVER_FORMAT,
+                    "reconciliation", r.digest, "county", o->county, "pool", pool, "reason",
+                    o->reason, "findings", fs);
     for (int i = 0; i < o->nfindings; i++) {
         const json_t *f = blocking_finding(c, o->findings[i]);
         if (!f) {
@@ -360,8 +398,9 @@ int tc_transfer_waive(const tc_transfer_waive_opts *o, tc_err *e)
                 rc = tc_fail(e, TC_EUSAGE, "finding %s is named twice", o->findings[i]);
                 goto out;
             }
-        json_array_append_new(fs, json_pack("{s:s, s:O, s:O, s:O}", "county", o->county,
-                                            "code", json_object_get(f, "code"), "fund",
+        json_array_append_new(fs, json_pack("{s:s, s:s, s:O, s:O, s:O}", "county", o->county,
+                                            "pool", pool, "code", json_object_get(f, "code"),
+                                            "fund",
                                             json_object_get(f, "fund"), "ref",
                                             json_object_get(f, "ref")));
     }
@@ -444,8 +483,7 @@ static int waiver_valid(const json_t *w, size_t no, const char *plan, const char
     size_t j;
     json_t *f;
     json_array_foreach(json_object_get(w, "findings"), j, f) {
-        const char *fc = json_string_value(json_object_get(f, "county"));
-        if (!json_is_object(f) || !fc || strcmp(fc, wc) != 0 ||
+        if (!json_is_object(f) || !xfer_is(f, wc, xfer_pool(w)) ||
             !json_is_string(json_object_get(f, "code")) ||
             !json_is_string(json_object_get(f, "fund")) ||
             !json_is_string(json_object_get(f, "ref")))
@@ -455,15 +493,15 @@ static int waiver_valid(const json_t *w, size_t no, const char *plan, const char
     return 0;
 }
 
-/* 1 when a waiver of waivers for county names finding "CODE/FUND/REF" k. */
-static int waived(const json_t *waivers, const char *county, const char *k)
+/* 1 when a waiver of waivers for (county, pool) names finding
+ * "CODE/FUND/REF" k. */
+static int waived(const json_t *waivers, const char *county, const char *pool, const char *k)
 {
     size_t i, j;
     json_t *w, *f;
     char b[512];
     json_array_foreach(waivers, i, w) {
-        const char *wc = json_string_value(json_object_get(w, "county"));
-        if (!wc || strcmp(wc, county) != 0)
+        if (!xfer_is(w, county, pool))
             continue;
         json_array_foreach(json_object_get(w, "findings"), j, f)
             if (strcmp(finding_key(f, b, sizeof(b)), k) == 0)
@@ -546,13 +584,14 @@ static int recorded_reconciliation(const char *trail, const char *recon_path,
 /* The blocking findings of county, as "CODE/FUND/REF" strings appended to
  * out: from the city database when db (which must hold the reconciliation
  * for the county), else from the reconciliation document r itself. */
-static int blocking_keys(PGconn *db, const xfer_recon *r, const char *county, json_t *out,
-                         tc_err *e)
+static int blocking_keys(PGconn *db, const xfer_recon *r, const char *county, const char *pool,
+                         json_t *out, tc_err *e)
 {
     if (!db) {
-        const json_t *c = xfer_recon_county(r, county);
+        const json_t *c = xfer_recon_county(r, county, pool);
         if (!c)
-            return tc_fail(e, TC_EINTEGRITY, "county %s is not in the reconciliation", county);
+            return tc_fail(e, TC_EINTEGRITY, "county %s (pool %s) is not in the reconciliation",
+                           county, pool);
         size_t i;
         json_t *f;
         char k[512];
@@ -562,9 +601,10 @@ static int blocking_keys(PGconn *db, const xfer_recon *r, const char *county, js
         return 0;
     }
     PGresult *res;
-    const char *q[] = {county, r->digest};
+    const char *q[] = {county, r->digest, pool};
     int rc = tc_db_query(db, "SELECT count(*) FROM tongchou.recon_report WHERE county = $1 AND "
-                         "report = $2", 2, q, &res, "reading the loaded reconciliation", e);
+                         "report = $2 AND pool = $3", 3, q, &res,
+                         "reading the loaded reconciliation", e);
     if (rc)
         return rc;
     int loaded = atoi(PQgetvalue(res, 0, 0));
@@ -576,7 +616,7 @@ static int blocking_keys(PGconn *db, const xfer_recon *r, const char *county, js
     }
     if ((rc = tc_db_query(db, "SELECT code || '/' || fund || '/' || ref FROM "
                           "tongchou.recon_finding WHERE county = $1 AND report = $2 AND "
-                          "severity = 'blocking' ORDER BY no", 2, q, &res,
+                          "pool = $3 AND severity = 'blocking' ORDER BY no", 3, q, &res,
                           "reading the blocking findings", e)))
         return rc;
     for (int k = 0; k < PQntuples(res); k++)
@@ -612,22 +652,25 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
     /* per planned county: its blocking findings (as the database holds
      * them, when there is one) each waived */
     json_t *t;
-    const char *last = "";
+    const char *last = "", *lastp = "";
     json_array_foreach(json_object_get(plan, "transfers"), i, t) {
         const char *county = json_string_value(json_object_get(t, "county"));
-        if (!county || strcmp(county, last) == 0)
+        const char *pool = xfer_pool(t);
+        if (!county || !pool || (strcmp(county, last) == 0 && strcmp(pool, lastp) == 0))
             continue;
         last = county;
+        lastp = pool;
         json_t *keys = json_array();
-        rc = blocking_keys(db, r, county, keys, e);
+        rc = blocking_keys(db, r, county, pool, keys, e);
         size_t k;
         json_t *x;
         json_array_foreach(keys, k, x) {
-            if (rc || waived(waivers, county, json_string_value(x)))
+            if (rc || waived(waivers, county, pool, json_string_value(x)))
                 continue;
             tc_err_at(e, plan_path, 0, 0);
-            rc = tc_fail(e, TC_EINTEGRITY, "county %s: blocking finding %s has no valid waiver: "
-                         "the county's money may not move", county, json_string_value(x));
+            rc = tc_fail(e, TC_EINTEGRITY, "county %s pool %s: blocking finding %s has no valid "
+                         "waiver: the pool's money may not move", county, pool,
+                         json_string_value(x));
             tc_err_hint(e, "a waiver authority of the policy signs a waiver (tongchou transfer "
                            "waive), and the plan is made again with it");
         }
@@ -639,7 +682,7 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
     json_array_foreach(waivers, i, w) {
         const char *wc = json_string_value(json_object_get(w, "county"));
         json_t *keys = json_array();
-        if ((rc = blocking_keys(db, r, wc, keys, e))) {
+        if ((rc = blocking_keys(db, r, wc, xfer_pool(w), keys, e))) {
             json_decref(keys);
             return rc;
         }
@@ -650,7 +693,8 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
             if (!rc && !in_list(keys, finding_key(f, k, sizeof(k)))) {
                 tc_err_at(e, plan_path, 0, 0);
                 rc = tc_fail(e, TC_EINTEGRITY, "waiver %zu names %s, which is not a blocking "
-                             "finding of county %s in the reconciliation", i + 1, k, wc);
+                             "finding of county %s pool %s in the reconciliation", i + 1, k, wc,
+                             xfer_pool(w));
             }
         }
         json_decref(keys);
@@ -735,7 +779,8 @@ static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, jso
             break;
         const char *wr = json_string_value(json_object_get(w, "reconciliation"));
         const char *wc = json_string_value(json_object_get(w, "county"));
-        json_t *c = wc ? xfer_recon_county(r, wc) : NULL;
+        const char *wp = xfer_pool(w);
+        json_t *c = wc && wp ? xfer_recon_county(r, wc, wp) : NULL;
         if (!wr || strcmp(wr, r->digest) != 0)
             rc = tc_fail(e, TC_EINPUT, "the waiver is for another reconciliation (%s)",
                          wr ? wr : "none");
@@ -751,7 +796,7 @@ static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, jso
             if (!json_is_object(f) || !blocking_finding(c, k))
                 rc = tc_fail(e, TC_EINPUT, "the waiver names %s, which is not a blocking finding "
                              "of county %s", k, wc);
-            else if (waived(out, wc, k) || strcmp(prev, k) == 0)
+            else if (waived(out, wc, wp, k) || strcmp(prev, k) == 0)
                 rc = tc_fail(e, TC_EINPUT, "finding %s of county %s is waived twice", k, wc);
             snprintf(prev, sizeof(prev), "%s", k);
         }
@@ -764,16 +809,17 @@ static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, jso
     return rc;
 }
 
-/* The complete batches of county into arr; *n how many.  Each must carry
- * the reconciliation's mapping set and cutover. */
-static int county_batches(PGconn *c, const xfer_recon *r, const char *county, json_t *arr,
-                          int *n, tc_err *e)
+/* The complete batches of (county, pool) into arr; *n how many.  Each must
+ * carry the reconciliation's mapping set and cutover. */
+static int county_batches(PGconn *c, const xfer_recon *r, const char *county, const char *pool,
+                          json_t *arr, int *n, tc_err *e)
 {
     PGresult *res;
-    const char *p[] = {county};
+    const char *p[] = {county, pool};
     int rc = tc_db_query(c, "SELECT type, id, coalesce(mappings, ''), coalesce(cutover::text, '')"
-                            " FROM tongchou.batch WHERE county = $1 AND state = 'complete'"
-                            " ORDER BY type, id", 1, p, &res, "reading the loaded batches", e);
+                            " FROM tongchou.batch WHERE county = $1 AND pool = $2 AND"
+                            " state = 'complete' ORDER BY type, id", 2, p, &res,
+                         "reading the loaded batches", e);
     if (rc)
         return rc;
     *n = PQntuples(res);
@@ -786,8 +832,8 @@ static int county_batches(PGconn *c, const xfer_recon *r, const char *county, js
                          id);
             tc_err_hint(e, "reconcile the batches that are loaded, or load the reconciled ones");
         } else
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "county", county, "type",
-                                                 type, "id", id));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "county", county,
+                                                 "pool", pool, "type", type, "id", id));
     }
     PQclear(res);
     return rc;
@@ -798,8 +844,9 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
                        json_t *plan, tc_transfer_plan_summary *s, tc_err *e)
 {
     const char *county = json_string_value(json_object_get(c, "county"));
-    if (!county || strlen(county) != 6)
-        return tc_fail(e, TC_EINPUT, "a county of the reconciliation has no 6-digit code");
+    const char *pool = xfer_pool(c);
+    if (!county || strlen(county) != 6 || strlen(pool) != 6)
+        return tc_fail(e, TC_EINPUT, "a county of the reconciliation has no 6-digit code or pool");
     /* blocking findings not waived */
     json_t *open = json_array();
     int nblock = 0;
@@ -811,23 +858,24 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
             continue;
         nblock++;
         finding_key(f, k, sizeof(k));
-        if (!waived(waivers, county, k))
+        if (!waived(waivers, county, pool, k))
             json_array_append_new(open, json_string(k));
     }
     if (json_array_size(open) > 0) {
         json_array_append_new(json_object_get(plan, "excluded"),
-                              json_pack("{s:s, s:s, s:o}", "county", county, "reason",
-                                        "blocking findings not waived", "findings", open));
+                              json_pack("{s:s, s:s, s:s, s:o}", "county", county, "pool", pool,
+                                        "reason", "blocking findings not waived", "findings",
+                                        open));
         s->excluded++;
         return 0;
     }
     json_decref(open);
     json_t *batches = json_array();
-    int nb, rc = county_batches(db, r, county, batches, &nb, e);
+    int nb, rc = county_batches(db, r, county, pool, batches, &nb, e);
     if (!rc && nb == 0) {
         json_array_append_new(json_object_get(plan, "excluded"),
-                              json_pack("{s:s, s:s, s:[]}", "county", county, "reason",
-                                        "nothing loaded", "findings"));
+                              json_pack("{s:s, s:s, s:s, s:[]}", "county", county, "pool", pool,
+                                        "reason", "nothing loaded", "findings"));
         s->excluded++;
         json_decref(batches);
         return 0;
@@ -851,11 +899,11 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
         if (x.cash < 0)
             return tc_fail(e, TC_EINPUT, "county %s fund %s: the cash is negative", county, fund);
         char id[65];
-        if ((rc = tc_transfer_id(r->digest, county, fund, x.cash, id, e)))
+        if ((rc = tc_transfer_id(r->digest, county, pool, fund, x.cash, id, e)))
             return rc;
         json_array_append_new(json_object_get(plan, "transfers"),
-                              json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id,
-                                        "county", county, "fund", fund, "amount",
+                              json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+                                        id, "county", county, "pool", pool, "fund", fund, "amount",
                                         xfer_amount(x.cash), "claims", xfer_amount(x.claims),
                                         "debts", xfer_amount(x.debts), "receivables",
                                         xfer_amount(x.receivables), "payables",

@@ -47,16 +47,19 @@ typedef struct tc_transfer_audit {
 
 /*
  * The transfer id: lowercase hex (65 bytes with NUL) of SHA-256 over
- * "tongchou-transfer/1\n" RECON "\n" COUNTY "\n" FUND "\n" AMOUNT_FEN "\n".
+ * "tongchou-transfer/2\n" RECON "\n" COUNTY "\n" POOL "\n" FUND "\n"
+ * AMOUNT_FEN "\n".  COUNTY is the city sub-ledger, POOL the source pool
+ * whose money it is (the county itself unless the sub-ledger merges pools).
  */
-int tc_transfer_id(const char *recon_digest, const char *county, const char *fund,
-                   tc_fen amount, char out[65], tc_err *e);
+int tc_transfer_id(const char *recon_digest, const char *county, const char *pool,
+                   const char *fund, tc_fen amount, char out[65], tc_err *e);
 
 /* ------------------------------------------------------------------ waive */
 
 typedef struct tc_transfer_waive_opts {
     const char *reconciliation;     /* reconciliation.json */
     const char *county;             /* the county whose findings are waived */
+    const char *pool;               /* its pool; NULL: the county's only pool */
     const char *const *findings;    /* "CODE/FUND/REF", each a blocking finding */
     int nfindings;
     const char *reason;             /* why (free text, required) */
@@ -137,7 +140,7 @@ int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e);
 typedef enum { TC_TRANSFER_POSTED = 1, TC_TRANSFER_ALREADY } tc_transfer_outcome;
 
 typedef struct tc_transfer_result {
-    const char *id, *county, *fund;
+    const char *id, *county, *pool, *fund;
     tc_fen amount;
     tc_transfer_outcome outcome;
 } tc_transfer_result;

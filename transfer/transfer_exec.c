@@ -71,7 +71,7 @@ typedef struct line {
 } line;
 
 typedef struct xt {
-    const char *id, *county, *fund;
+    const char *id, *county, *pool, *fund;
     tc_fen amount, claims, debts, recv, pay;
     line lines[MAXLINES];
     int nlines;
@@ -195,8 +195,9 @@ static int check_plan(ex *x, tc_err *e)
         xt *t = &x->t[i];
         t->id = json_string_value(json_object_get(j, "id"));
         t->county = json_string_value(json_object_get(j, "county"));
+        t->pool = xfer_pool(j);
         t->fund = json_string_value(json_object_get(j, "fund"));
-        if (!t->id || !t->county || !t->fund)
+        if (!t->id || !t->county || !t->pool || !t->fund)
             return integrity(e, o->plan, "transfer %s lacks its id, county or fund%s%s",
                              t->id ? t->id : "?", "", "");
         char where[160], id[65];
@@ -206,13 +207,13 @@ static int check_plan(ex *x, tc_err *e)
             (rc = xfer_yuan(j, "debts", where, &t->debts, e)) ||
             (rc = xfer_yuan(j, "receivables", where, &t->recv, e)) ||
             (rc = xfer_yuan(j, "payables", where, &t->pay, e)) ||
-            (rc = tc_transfer_id(rd, t->county, t->fund, t->amount, id, e)))
+            (rc = tc_transfer_id(rd, t->county, t->pool, t->fund, t->amount, id, e)))
             return rc;
         if (strcmp(id, t->id) != 0)
             return integrity(e, o->plan, "transfer %s of county %s fund %s: its id is not the "
                              "one its content gives", t->id, t->county, t->fund);
         /* the reconciled figures */
-        json_t *c = xfer_recon_county(&x->r, t->county), *f, *fund = NULL;
+        json_t *c = xfer_recon_county(&x->r, t->county, t->pool), *f, *fund = NULL;
         size_t k;
         json_array_foreach(json_object_get(c, "funds"), k, f) {
             const char *fc = json_string_value(json_object_get(f, "fund"));
@@ -268,14 +269,15 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
 {
     char per[16];
     snprintf(per, sizeof(per), "%d", x->cutper);
-    const char *p[] = {t->county, t->fund, per};
+    const char *p[] = {t->county, t->fund, per, t->pool};
     PGresult *r;
     int rc = tc_db_query(x->db,
                          "SELECT account, sum(closing)::text FROM tongchou.balance b"
-                         " WHERE county = $1 AND fund = $2 AND period = (SELECT max(period)"
-                         "  FROM tongchou.balance c WHERE c.county = b.county AND c.fund = b.fund"
+                         " WHERE county = $1 AND src_county = $4 AND fund = $2 AND period ="
+                         "  (SELECT max(period) FROM tongchou.balance c WHERE c.county = b.county"
+                         "  AND c.src_county = b.src_county AND c.fund = b.fund"
                          "  AND c.account = b.account AND c.period <= $3::int)"
-                         " GROUP BY account ORDER BY account", 3, p, &r,
+                         " GROUP BY account ORDER BY account", 4, p, &r,
                          "reading the balances at cutover", e);
     if (rc)
         return rc;
@@ -315,9 +317,10 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
     if (!rc && !fiscal) {
         /* the chart has no city_fiscal account: the county's fiscal bank account's */
         PGresult *b;
-        const char *q[] = {t->county, t->fund};
+        const char *q[] = {t->county, t->fund, t->pool};
         rc = tc_db_query(x->db, "SELECT DISTINCT account FROM tongchou.bank_account WHERE "
-                                "county = $1 AND fund = $2 AND role = 'fiscal'", 2, q, &b,
+                                "county = $1 AND fund = $2 AND src_county = $3 AND"
+                                " role = 'fiscal'", 3, q, &b,
                          "reading the fiscal bank account", e);
         if (!rc && PQntuples(b) != 1)
             rc = tc_fail(e, TC_EINPUT, "county %s fund %s: %d ledger accounts of fiscal bank "
@@ -379,9 +382,9 @@ static int post(ex *x, xt *t, int *already, tc_err *e)
 {
     PGresult *r;
     char a[24], b[24], ln[16];
-    const char *k[] = {t->county, t->id, t->fund};
+    const char *k[] = {t->county, t->id, t->fund, t->pool};
     int rc = tc_db_query(x->db, "SELECT amount, state FROM tongchou.transfer WHERE county = $1 "
-                                "AND plan = $2 AND fund = $3", 3, k, &r,
+                                "AND plan = $2 AND fund = $3 AND pool = $4", 4, k, &r,
                          "looking the transfer up", e);
     if (rc)
         return rc;
@@ -413,33 +416,37 @@ static int post(ex *x, xt *t, int *already, tc_err *e)
         return 0;
     }
     PQclear(r);
-    const char *cf[] = {t->county, t->fund, t->id};
+    const char *cf[] = {t->county, t->fund, t->id, t->pool};
     if ((rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE county = $1 AND "
-                                 "fund = $2 AND plan <> $3 AND state = 'executed'", 3, cf, &r,
+                                 "fund = $2 AND plan <> $3 AND pool = $4 AND state = 'executed'",
+                          4, cf, &r,
                           "looking for earlier transfers", e)))
         return rc;
     if (PQntuples(r) > 0) {
-        rc = integrity(e, x->o->plan, "county %s fund %s was already transferred by transfer %s",
-                       t->county, t->fund, PQgetvalue(r, 0, 0));
+        rc = integrity(e, x->o->plan, "pool %s fund %s was already transferred by transfer %s",
+                       t->pool, t->fund, PQgetvalue(r, 0, 0));
         tc_err_hint(e, "a county's surplus moves once; see tongchou.transfer");
         PQclear(r);
         return rc;
     }
     PQclear(r);
-    const char *ins[] = {t->county, t->id, t->fund, fen(t->amount, a), x->maker, x->checker};
+    const char *ins[] = {t->county, t->id, t->fund, fen(t->amount, a), x->maker, x->checker,
+                         t->pool};
     if ((rc = tc_db_query(x->db, "INSERT INTO tongchou.transfer (county, plan, fund, amount, "
-                                 "state, prepared_by, approved_by, executed_at) VALUES ($1, $2, "
-                                 "$3, $4::bigint, 'executed', $5, $6, now())", 6, ins, NULL,
+                                 "state, prepared_by, approved_by, executed_at, pool) VALUES ($1,"
+                                 " $2, $3, $4::bigint, 'executed', $5, $6, now(), $7)", 7, ins,
+                          NULL,
                           "recording the transfer", e)))
         return rc;
     for (int i = 0; i < t->nlines && !rc; i++) {
         const line *l = &t->lines[i];
         snprintf(ln, sizeof(ln), "%d", i + 1);
         const char *pl[] = {t->county, t->id, t->fund, ln, l->ledger, l->account,
-                            fen(l->debit, a), fen(l->credit, b)};
+                            fen(l->debit, a), fen(l->credit, b), t->pool};
         rc = tc_db_query(x->db, "INSERT INTO tongchou.posting (county, plan, fund, line, ledger, "
-                                "account, debit, credit) VALUES ($1, $2, $3, $4::int, $5, $6, "
-                                "$7::bigint, $8::bigint)", 8, pl, NULL, "posting the transfer", e);
+                                "account, debit, credit, pool) VALUES ($1, $2, $3, $4::int, $5,"
+                                " $6, $7::bigint, $8::bigint, $9)", 9, pl, NULL,
+                         "posting the transfer", e);
     }
     return rc;
 }
@@ -469,34 +476,37 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
             snprintf(accs + strlen(accs), sizeof(accs) - strlen(accs), "%s%s", k ? "," : "",
                      t->cash_accounts[k]);
         strcat(accs, "}");
-        const char *p[] = {t->county, t->fund, accs};
+        const char *p[] = {t->county, t->fund, accs, t->pool};
         /* county cash zero: what was posted out of the cash accounts, by
-         * every transfer of this county and fund, is their closing */
+         * every transfer of this pool and fund, is their closing */
         long long left = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
-                                  " WHERE county = $1 AND fund = $2 AND ledger = 'county'"
-                                  " AND account = ANY($3::text[])", 3, p, &rc, e);
-        const char *q[] = {t->county, t->fund, t->fiscal};
+                                  " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
+                                  " ledger = 'county' AND account = ANY($3::text[])", 4, p, &rc,
+                               e);
+        const char *q[] = {t->county, t->fund, t->fiscal, t->pool};
         long long rose = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
-                                  " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
-                                  " AND account = $3", 3, q, &rc, e);
+                                  " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
+                                  " ledger = 'city' AND account = $3", 4, q, &rc, e);
         snprintf(claims, sizeof(claims), "claims/%s", t->county);
         snprintf(debts, sizeof(debts), "debts/%s", t->county);
-        const char *c[] = {t->county, t->fund, claims}, *d[] = {t->county, t->fund, debts};
+        const char *c[] = {t->county, t->fund, claims, t->pool};
+        const char *d[] = {t->county, t->fund, debts, t->pool};
         long long cl = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
-                                " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
-                                " AND account = $3", 3, c, &rc, e);
+                                " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
+                                " ledger = 'city' AND account = $3", 4, c, &rc, e);
         long long db = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
-                                " WHERE county = $1 AND fund = $2 AND ledger = 'city'"
-                                " AND account = $3", 3, d, &rc, e);
+                                " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
+                                " ledger = 'city' AND account = $3", 4, d, &rc, e);
         /* and the claims and debts again from the loaded detail records */
-        const char *cf[] = {t->county, t->fund};
+        const char *cf[] = {t->county, t->fund, t->pool};
         long long lc = value(x, "SELECT (SELECT coalesce(sum(greatest(due - paid, 0)), 0) FROM "
                                 "tongchou.contribution WHERE county = $1 AND fund = $2 AND "
-                                "kind = 'employer') + (SELECT coalesce(sum(due - received), 0) "
-                                "FROM tongchou.subsidy WHERE county = $1 AND fund = $2)", 2, cf,
-                             &rc, e);
+                                "src_county = $3 AND kind = 'employer') + (SELECT "
+                                "coalesce(sum(due - received), 0) FROM tongchou.subsidy WHERE "
+                                "county = $1 AND fund = $2 AND src_county = $3)", 3, cf, &rc, e);
         long long ld = value(x, "SELECT coalesce(sum(settled - paid), 0) FROM tongchou.payable "
-                                "WHERE county = $1 AND fund = $2", 2, cf, &rc, e);
+                                "WHERE county = $1 AND fund = $2 AND src_county = $3", 3, cf,
+                             &rc, e);
         if (rc)
             break;
         if (lc != t->claims || ld != t->debts) {
@@ -528,7 +538,7 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
 
 /* ======================================================== the transaction */
 
-/* "county|type|id" strings, sorted, for comparing batch sets. */
+/* "county|pool|type|id" strings, sorted, for comparing batch sets. */
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -536,39 +546,51 @@ static int cmp_str(const void *a, const void *b)
 
 static int check_batches(ex *x, tc_err *e)
 {
-    /* the plan's counties: those of its batches */
+    /* the plan's pools: those of its batches, as "county/pool" */
     json_t *pb = json_object_get(x->plan, "batches"), *b;
     size_t n = json_array_size(pb), i;
     char **want = calloc(n + 1, sizeof(char *));
-    char counties[8192] = "{";
+    char units[16384] = "{";
     int rc = 0;
     if (!want)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     json_array_foreach(pb, i, b) {
         const char *c = json_string_value(json_object_get(b, "county"));
+        const char *pool = xfer_pool(b);
         const char *t = json_string_value(json_object_get(b, "type"));
         const char *id = json_string_value(json_object_get(b, "id"));
-        size_t len = strlen(c ? c : "") + strlen(t ? t : "") + strlen(id ? id : "") + 3;
+        if (!c || !pool || !t || !id || strlen(c) != 6 || strlen(pool) != 6) {
+            rc = integrity(e, x->o->plan, "a batch of the plan lacks its county, pool, type or "
+                           "id%s%s%s", "", "", "");
+            break;
+        }
+        size_t len = strlen(c) + strlen(pool) + strlen(t) + strlen(id) + 4;
         if (!(want[i] = malloc(len))) {
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
             break;
         }
-        snprintf(want[i], len, "%s|%s|%s", c ? c : "", t ? t : "", id ? id : "");
-        if (c && strlen(c) == 6 && !strstr(counties, c) && strlen(counties) + 8 < sizeof(counties))
-            snprintf(counties + strlen(counties), sizeof(counties) - strlen(counties), "%s%s",
-                     counties[1] ? "," : "", c);
+        snprintf(want[i], len, "%s|%s|%s|%s", c, pool, t, id);
+        char u[16];
+        snprintf(u, sizeof(u), "%s/%s", c, pool);
+        if (!strstr(units, u) && strlen(units) + 16 < sizeof(units))
+            snprintf(units + strlen(units), sizeof(units) - strlen(units), "%s%s",
+                     units[1] ? "," : "", u);
     }
-    strcat(counties, "}");
-    for (int k = 0; !rc && k < x->nt; k++)
-        if (!strstr(counties, x->t[k].county))
-            rc = integrity(e, x->o->plan, "transfer %s of county %s names no loaded batch of "
-                           "its county%s", x->t[k].id, x->t[k].county, "");
+    strcat(units, "}");
+    for (int k = 0; !rc && k < x->nt; k++) {
+        char u[16];
+        snprintf(u, sizeof(u), "%s/%s", x->t[k].county, x->t[k].pool);
+        if (!strstr(units, u))
+            rc = integrity(e, x->o->plan, "transfer %s of county %s pool %s names no loaded "
+                           "batch of its pool", x->t[k].id, x->t[k].county, x->t[k].pool);
+    }
     PGresult *r = NULL;
-    const char *p[] = {counties};
+    const char *p[] = {units};
     if (!rc)
-        rc = tc_db_query(x->db, "SELECT county || '|' || type || '|' || id FROM tongchou.batch "
-                                "WHERE state = 'complete' AND county = ANY($1::text[]) "
-                                "ORDER BY 1", 1, p, &r, "reading the loaded batches", e);
+        rc = tc_db_query(x->db, "SELECT county || '|' || pool || '|' || type || '|' || id FROM "
+                                "tongchou.batch WHERE state = 'complete' AND"
+                                " county || '/' || pool = ANY($1::text[]) ORDER BY 1", 1, p, &r,
+                         "reading the loaded batches", e);
     if (!rc) {
         qsort(want, n, sizeof(char *), cmp_str);
         int same = (size_t)PQntuples(r) == n;
@@ -598,7 +620,7 @@ static int run_tx(ex *x, tc_transfer_exec_summary *s, tc_fen *out, tc_fen *in, t
     char keys[16384] = "{";
     for (int i = 0; i < x->nt; i++)
         snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s\"%s/%s\"", i ? "," : "",
-                 x->t[i].county, x->t[i].fund);
+                 x->t[i].pool, x->t[i].fund);
     strcat(keys, "}");
     char digest[TC_DIGEST_TEXT_MAX];
     int rc = tc_digest_buffer(TC_DIGEST_SHA256, body, strlen(body), digest, e);
@@ -668,7 +690,8 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
         rc = run_tx(&x, s, &out, &in, e);
     if (!rc && o->on_result)
         for (int i = 0; i < x.nt; i++) {
-            tc_transfer_result r = {x.t[i].id, x.t[i].county, x.t[i].fund, x.t[i].amount,
+            tc_transfer_result r = {x.t[i].id, x.t[i].county, x.t[i].pool, x.t[i].fund,
+                                    x.t[i].amount,
                                     x.t[i].already ? TC_TRANSFER_ALREADY : TC_TRANSFER_POSTED};
             o->on_result(o->arg, &r);
         }

@@ -60,8 +60,26 @@ typedef struct xfer_fig {
     tc_fen cash, transfer, receivables, payables, claims, debts;
 } xfer_fig;
 
-/* The county object of r, NULL when absent. */
-json_t *xfer_recon_county(const xfer_recon *r, const char *county);
+/*
+ * Pools.  Every document object that names a county (a county of the
+ * reconciliation, a transfer, a batch, an exclusion, a waiver and its
+ * findings) also names the pool whose books it is: a city sub-ledger
+ * that merges pools has one of each per pool.  An object without "pool"
+ * is its county's only pool.
+ */
+const char *xfer_pool(const json_t *o);
+
+/* 1 when o names county and pool. */
+int xfer_is(const json_t *o, const char *county, const char *pool);
+
+/* The county object of r for (county, pool), NULL when absent. */
+json_t *xfer_recon_county(const xfer_recon *r, const char *county, const char *pool);
+
+/* The county object of r for county and, when pool is NULL, its only pool
+ * (TC_EUSAGE naming the pools when the region merges several); *out gets
+ * it, TC_EINPUT when absent. */
+int xfer_recon_unit(const xfer_recon *r, const char *county, const char *pool, json_t **out,
+                    tc_err *e);
 
 /* Read the figures of fund object f (county, for messages). */
 int xfer_fund_figures(const json_t *f, const char *county, xfer_fig *out, tc_err *e);

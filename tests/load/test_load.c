@@ -129,10 +129,10 @@ static void test_schema_concurrent(void **state)
     pthread_join(tb, NULL);
     assert_int_equal(a.rc, 0);
     assert_int_equal(b.rc, 0);
-    assert_int_equal(a.to, 3);
-    assert_int_equal(b.to, 3);
+    assert_int_equal(a.to, 4);
+    assert_int_equal(b.to, 4);
     PGconn *c = pgtest_connect("initrace");
-    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.schema_version"), 3);
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.schema_version"), 4);
     PQfinish(c);
 }
 
@@ -144,12 +144,12 @@ static void test_schema(void **state)
     tc_err e;
     /* init again and upgrade: nothing to do, same version */
     assert_int_equal(tc_schema_install(db, 1, &from, &to, &e), 0);
-    assert_int_equal(from, 3);
-    assert_int_equal(to, 3);
+    assert_int_equal(from, 4);
+    assert_int_equal(to, 4);
     assert_int_equal(tc_schema_install(db, 0, &from, &to, &e), 0);
-    assert_int_equal(to, 3);
+    assert_int_equal(to, 4);
     PGconn *c = pgtest_connect("schema");
-    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.schema_version"), 3);
+    assert_int_equal(pgtest_value(c, "SELECT count(*) FROM tongchou.schema_version"), 4);
     /* 10 record tables + batch, batch_total, replaced, load_failure,
      * 3 recon, transfer, posting, audit_entry, schema_version */
     assert_int_equal(pgtest_value(c, "SELECT count(*) FROM pg_tables WHERE schemaname = "

@@ -526,6 +526,7 @@ static void test_refusals(void **state)
     char id[65], yb[TC_MONEY_BUFSZ];
     assert_int_equal(tc_transfer_id(json_string_value(json_object_get(d, "reconciliation")),
                                     json_string_value(json_object_get(t0, "county")),
+                                    json_string_value(json_object_get(t0, "pool")),
                                     json_string_value(json_object_get(t0, "fund")), amt + 100,
                                     id, &e), 0);
     json_object_set_new(t0, "amount", json_string(tc_money_format(amt + 100, yb)));
@@ -794,7 +795,7 @@ static void plan_with_blocked(const char *from, const char *path, int extra_waiv
     for (int i = 0; i < 2; i++) {
         char id[65];
         tc_fen cash = fig("220113", funds[i], "cash");
-        assert_int_equal(tc_transfer_id(rd, "220113", funds[i], cash, id, &e), 0);
+        assert_int_equal(tc_transfer_id(rd, "220113", "220113", funds[i], cash, id, &e), 0);
         json_array_append_new(json_object_get(d, "transfers"),
                               json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id,
                                         "county", "220113", "fund", funds[i], "amount",
@@ -890,12 +891,12 @@ static void test_attacks(void **state)
     /* 3. no waiver at all: the maker adds 220113's transfers and re-signs */
     plan_with_blocked(honest, wpath("nowaiver.plan"), 0);
     assert_int_equal(approve(db, wpath("nowaiver.plan"), CHECKER, &e), TC_EINTEGRITY);
-    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_non_null(strstr(e.msg, "county 220113 pool 220113: blocking finding"));
     assert_non_null(strstr(e.msg, "has no valid waiver"));
     /* ... and a colluding checker's approval changes nothing at execute */
     add_signature(wpath("nowaiver.plan"), CHECKER, "checker");
     assert_int_equal(execute(db, wpath("nowaiver.plan"), recon, &s, &e), TC_EINTEGRITY);
-    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_non_null(strstr(e.msg, "county 220113 pool 220113: blocking finding"));
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 0);
 
     /* 2. a forged waiver: zero signature, invented key id */
@@ -994,7 +995,7 @@ static void test_attacks(void **state)
     /* the forged ones do not hold */
     assert_int_equal(tc_transfer_verify(wpath("nowaiver.plan"), recon, pol, trail, &v, &e),
                      TC_EINTEGRITY);
-    assert_non_null(strstr(e.msg, "county 220113: blocking finding"));
+    assert_non_null(strstr(e.msg, "county 220113 pool 220113: blocking finding"));
     assert_int_equal(tc_transfer_verify(wpath("forged.plan"), recon, pol, trail, &v, &e),
                      TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "is not in the policy"));

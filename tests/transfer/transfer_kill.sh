@@ -97,15 +97,15 @@ read -r cnt out in left <<<"$(invariants clean)"
 [ "$cnt" -eq "$n" ] && [ "$out" -eq "$in" ] && [ "$left" -eq 0 ] ||
   fail "clean run: transfers $cnt, out $out, in $in, cash left $left"
 # the reconciled cash, summed over the plan, is what left the counties
-want_total=$(grep '^posted' "$work/out" | awk -F '\t' '{ split($4, y, "."); s += y[1] * 100 + (substr($4, 1, 1) == "-" ? -1 : 1) * y[2] } END { printf "%.0f\n", s }')
+want_total=$(grep '^posted' "$work/out" | awk -F '\t' '{ split($5, y, "."); s += y[1] * 100 + (substr($5, 1, 1) == "-" ? -1 : 1) * y[2] } END { printf "%.0f\n", s }')
 [ "$want_total" -eq "$out" ] || fail "posted $out fen, the plan's amounts sum to $want_total"
 echo "clean execute: $n transfers, $out fen, ${span} ms"
 
 # The last transfer the executor inserts: on even trials another session
 # inserts that row first and holds it uncommitted, so the executor, having
 # posted the others, waits inside its transaction - and is killed there.
-read -r lc lid lf la <<<"$(psql -X -q -A -t -F ' ' -d clean -c "SELECT county, plan, fund, amount
-  FROM tongchou.transfer ORDER BY county DESC, fund DESC LIMIT 1")"
+read -r lc lid lf la lp <<<"$(psql -X -q -A -t -F ' ' -d clean -c "SELECT county, plan, fund, amount,
+  pool FROM tongchou.transfer ORDER BY county DESC, pool DESC, fund DESC LIMIT 1")"
 waiting() { # waiting DB: the executor's backend waits on a lock inside its INSERT
   psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'
     AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tongchou.transfer%'"
@@ -120,7 +120,7 @@ for i in $(seq 1 20); do
   at=$(( RANDOM % span ))
   if [ $((i % 2)) -eq 0 ]; then
     psql -X -q -d "$db" -c "BEGIN; INSERT INTO tongchou.transfer (county, plan, fund, amount,
-      state, prepared_by) VALUES ('$lc', '$lid', '$lf', $la, 'planned', 'blocker');
+      state, prepared_by, pool) VALUES ('$lc', '$lid', '$lf', $la, 'planned', 'blocker', '$lp');
       SELECT pg_sleep(60)" >/dev/null 2>&1 &
     blocker=$!
     for _ in $(seq 100); do

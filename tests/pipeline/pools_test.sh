@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# pools_test.sh TONGCHOU - pools that merge (shared/spec/mappings.md, "Pools
+# that merge, split or hand over in part").  The example city is run twice:
+# as generated, where 农安县 (220122) is a sub-ledger of its own, and with
+# region.csv folding 220122 into 长春市本级's sub-ledger 220100 (as 通州
+# folded into Nantong's 市区 pool).  In the merged run:
+#
+#   - each pool keeps city batches of its own (220100.POOL.TYPE.tcb), and the
+#     database every record of both, under the pool they came from;
+#   - each pool's records, amount columns, reconciled figures, findings and
+#     transfers are identical, to the fen, to the run where it stands alone;
+#   - the reconciliation adds the sub-ledger's level (regions), the sums;
+#   - the transfer has one line per pool and fund, and the city sub-ledger
+#     220100 rises by exactly the two pools' cash;
+#   - status shows both pools loaded and transferred.
+set -u
+tc=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-pools-test-XXXXXX")
+chmod 755 "$tmp"   # the embedded servers run as 'postgres' when we are root
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+cleanup() {
+  "$tc" db stop "$tmp/a/work/db" >/dev/null 2>&1
+  "$tc" db stop "$tmp/b/work/db" >/dev/null 2>&1
+  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# the city as generated: every pool its own sub-ledger
+if "$tc" demo -n 600 -j 2 "$tmp/a" >"$tmp/a.out" 2>"$tmp/a.err"; then ok; else
+  bad "demo: exit $?"; cat "$tmp/a.err"; exit 1; fi
+
+# the same sources, 220122 merged into 220100
+mkdir -p "$tmp/b"
+cp -r "$tmp/a/city" "$tmp/a/keys" "$tmp/a/city.ini" "$tmp/b/"
+cp -r "$(sed -n 's/^mappings = //p' "$tmp/a/city.ini")" "$tmp/b/maps"
+sed -i 's/^\*,220122,220122,,,/*,220122,220100,,,/' "$tmp/b/maps/region.csv"
+sed -i 's#^mappings = .*#mappings = maps#' "$tmp/b/city.ini"
+grep -q '^\*,220122,220100,' "$tmp/b/maps/region.csv" && ok || bad "region.csv was not edited"
+"$tc" run --keep-db "$tmp/b/city.ini" >"$tmp/b.out" 2>"$tmp/b.err"
+rc=$?
+[ "$rc" -eq 1 ] && ok || { bad "merged run: exit $rc, wanted 1 (findings)"; tail "$tmp/b.err"; exit 1; }
+
+# a batch per pool, none under the bare region name
+for pool in 220100 220122; do
+  n=$(ls "$tmp/b/work/city/$pool" | grep -c "^220100\.$pool\.[a-z_]*\.tcb$")
+  [ "$n" -eq 10 ] && ok || bad "pool $pool has $n city batches of its own, wanted 10"
+  ls "$tmp/b/work/city/$pool" | grep -q '^220100\.[a-z_]*\.tcb$' &&
+    bad "pool $pool wrote under the bare name 220100.TYPE.tcb" || ok
+done
+"$tc" batch show "$tmp/b/work/city/220122/220100.220122.contribution.tcb" 2>/dev/null |
+  grep -q '^# pool 220122$' && ok || bad "the merged pool's batch does not name its pool"
+
+# the reconciliation: two units under 220100, and the sub-ledger's sums
+rec=$tmp/b/work/reports/reconciliation.json
+grep -q '"regions"' "$rec" && ok || bad "the reconciliation has no merged sub-ledger level"
+grep -A3 '"pools"' "$rec" | tr -d ' \n' | grep -q '"pools":\["220100","220122"\]' && ok ||
+  bad "the merged sub-ledger does not list its two pools"
+grep -q 'id="merged"' "$tmp/b/work/reports/reconciliation.html" && ok ||
+  bad "the report page has no merged sub-ledger section"
+
+# the merged run's transfer: approved and executed like any other
+export TONGCHOU_POLICY=$tmp/b/keys/policy.ini TONGCHOU_AUDIT=$tmp/b/work/audit.trail
+plan=$tmp/b/work/transfer/plan.json
+eval "$("$tc" db env "$tmp/b/work/db")"
+export PGDATABASE=tongchou
+"$tc" transfer approve "$plan" -r "$rec" -k "$tmp/b/keys/checker.key" 2>"$tmp/err" && ok ||
+  bad "approve: $(cat "$tmp/err")"
+"$tc" transfer execute "$plan" -r "$rec" -m "$tmp/b/maps" -k "$tmp/b/keys/checker.key" \
+  >"$tmp/exec" 2>"$tmp/err" && ok || bad "execute: $(cat "$tmp/err")"
+lines=$(awk -F '\t' '$1 == "posted" && $2 == "220100"' "$tmp/exec" | cut -f3 | sort | uniq -c |
+  awk '{ printf "%s:%s ", $2, $1 }')
+[ "$lines" = "220100:3 220122:2 " ] && ok ||
+  bad "sub-ledger 220100's transfer lines per pool are '$lines', wanted 220100:3 220122:2"
+
+# What the database holds per pool: records and amount columns, reconciled
+# figures and findings, transfers.  Region codes are left out: they are what
+# the merge changes.
+per_pool() {
+  psql -X -q -At -v ON_ERROR_STOP=1 -c "
+    SELECT 'contribution', src_county, count(*), sum(base), sum(due), sum(paid)
+      FROM tongchou.contribution GROUP BY 2 UNION ALL
+    SELECT 'balance', src_county, count(*), sum(opening), sum(debit) + sum(credit), sum(closing)
+      FROM tongchou.balance GROUP BY 2 UNION ALL
+    SELECT 'voucher_line', src_county, count(*), sum(debit), sum(credit), 0
+      FROM tongchou.voucher_line GROUP BY 2 UNION ALL
+    SELECT 'subsidy', src_county, count(*), sum(due), sum(received), 0
+      FROM tongchou.subsidy GROUP BY 2 UNION ALL
+    SELECT 'payable', src_county, count(*), sum(settled), sum(paid), 0
+      FROM tongchou.payable GROUP BY 2 UNION ALL
+    SELECT 'bank_entry', src_county, count(*), sum(amount), 0, 0
+      FROM tongchou.bank_entry GROUP BY 2 UNION ALL
+    SELECT 'bank_statement', src_county, count(*), sum(opening), sum(closing), 0
+      FROM tongchou.bank_statement GROUP BY 2 UNION ALL
+    SELECT 'personal_account', src_county, count(*), sum(balance), 0, 0
+      FROM tongchou.personal_account GROUP BY 2 UNION ALL
+    SELECT 'account', src_county, count(*), 0, 0, 0 FROM tongchou.account GROUP BY 2 UNION ALL
+    SELECT 'bank_account', src_county, count(*), 0, 0, 0
+      FROM tongchou.bank_account GROUP BY 2 UNION ALL
+    SELECT 'batches', pool, count(*), sum(records), 0, 0
+      FROM tongchou.batch WHERE state = 'complete' GROUP BY 2
+    ORDER BY 1, 2" &&
+  psql -X -q -At -v ON_ERROR_STOP=1 -c "
+    SELECT pool, fund, cash, ledger_receivables, ledger_payables, net_assets, fund_balance,
+      employer_arrears, arrears_0_3, arrears_4_12, arrears_13, overpaid, subsidy_shortfall,
+      institution_payables, personal_accounts, transfer
+      FROM tongchou.recon_fund ORDER BY 1, 2" &&
+  psql -X -q -At -v ON_ERROR_STOP=1 -c "
+    SELECT pool, code, severity, fund, ref, amount FROM tongchou.recon_finding
+      ORDER BY 1, 2, 4, 5, 6" &&
+  psql -X -q -At -v ON_ERROR_STOP=1 -c "
+    SELECT pool, fund, amount, state FROM tongchou.transfer ORDER BY 1, 2"
+}
+per_pool >"$tmp/b.pools" || bad "cannot read the merged run's database"
+# the sub-ledger: its city fiscal sub-account (1003/220100: the example chart
+# has no city_fiscal account, so the fiscal bank account's) rose by exactly the
+# two pools' cash
+cash=$(psql -X -q -At -c "SELECT sum(cash) FROM tongchou.recon_fund WHERE county = '220100'")
+pools=$(psql -X -q -At -c "SELECT count(DISTINCT pool) FROM tongchou.recon_fund
+  WHERE county = '220100'")
+[ "$pools" -eq 2 ] && ok || bad "sub-ledger 220100 has $pools pools in the database, wanted 2"
+moved=$(psql -X -q -At -c "SELECT sum(amount) FROM tongchou.transfer WHERE county = '220100'
+  AND state = 'executed'")
+[ -n "$cash" ] && [ "$moved" = "$cash" ] && ok ||
+  bad "sub-ledger 220100: moved $moved fen, its pools' cash is $cash fen"
+fiscal=$(psql -X -q -At -c "SELECT sum(debit - credit) FROM tongchou.posting
+  WHERE county = '220100' AND ledger = 'city' AND account = '1003/220100'")
+[ "$fiscal" = "$cash" ] && ok || bad "sub-ledger 220100's fiscal sub-account rose by $fiscal fen, wanted $cash"
+"$tc" status "$tmp/b/city.ini" >"$tmp/status" 2>&1
+for pool in 220100 220122; do
+  awk -v p=$pool '$1 == p && $6 == 10 && $7 == "executed"' "$tmp/status" | grep -q . && ok ||
+    { bad "status: pool $pool not shown loaded and transferred"; cat "$tmp/status"; }
+done
+"$tc" db stop "$tmp/b/work/db" >/dev/null 2>&1
+
+# the run where each pool stands alone
+"$tc" db start "$tmp/a/work/db" >/dev/null 2>&1 || bad "cannot start the first database"
+eval "$("$tc" db env "$tmp/a/work/db")"
+per_pool >"$tmp/a.pools" || bad "cannot read the standalone run's database"
+n=$(grep -c '220100\|220122' "$tmp/a.pools")
+[ "$n" -ge 30 ] && ok || bad "only $n per-pool rows to compare"
+grep '220100\|220122' "$tmp/a.pools" >"$tmp/a.two"
+grep '220100\|220122' "$tmp/b.pools" >"$tmp/b.two"
+if cmp -s "$tmp/a.two" "$tmp/b.two"; then ok; else
+  bad "a pool's figures differ once merged"; diff "$tmp/a.two" "$tmp/b.two" | head -20; fi
+# and the other pools are untouched by the merge
+grep -v '220100\|220122' "$tmp/a.pools" >"$tmp/a.rest"
+grep -v '220100\|220122' "$tmp/b.pools" >"$tmp/b.rest"
+cmp -s "$tmp/a.rest" "$tmp/b.rest" && ok || bad "the merge changed another pool's figures"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
