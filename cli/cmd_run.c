@@ -23,7 +23,9 @@ static void progress(void *arg, const char *county, const char *stage, const cha
 }
 
 const tc_command tc_cmd_run = {
-    "run", cmd_run, "[--dry-run] [--county C] [--jobs N] [--keep-db] [--db DB] MANIFEST",
+    "run", cmd_run,
+    "[--dry-run] [--county C] [--jobs N] [--keep-db] [--db DB]\n"
+    "           [--accept C --reason TEXT] MANIFEST",
     "the whole handover of a city from its manifest, resumable",
     "  -n, --dry-run      print what would run (and what is up to date), do nothing\n"
     "  -c, --county C     only county C (its report goes to WORK/reports/C)\n"
@@ -31,6 +33,9 @@ const tc_command tc_cmd_run = {
     "  -k, --keep-db      leave the embedded database server running\n"
     "  -d, --db DB        the city database (else the manifest's, DATABASE_URL, PG*)\n"
     "  -q, --quiet        say nothing but errors\n"
+    "  -a, --accept C     accept county C's corrected export, whose difference an\n"
+    "                     earlier run showed (WORK/corrections/C/diff.html), with\n"
+    "      --reason TEXT  why; a signed entry, then the county is redone\n"
     "\n"
     "Per county, in parallel: extract its sources, map them to the city coding;\n"
     "then for the city: reconcile, load.  Every step appends a signed entry to\n"
@@ -38,7 +43,9 @@ const tc_command tc_cmd_run = {
     "so a run that failed or was killed is resumed by running it again.  With no\n"
     "database named anywhere, a private PostgreSQL server is started in WORK/db\n"
     "(Unix socket only) and stopped at the end.  The manifest format is in\n"
-    "docs/manifest.md.  Exit 1 when the reconciliation found something.\n"};
+    "docs/manifest.md.  A county whose export changed since it was extracted\n"
+    "stops the run (exit 3) until its difference is accepted with --accept.\n"
+    "Exit 1 when the reconciliation found something.\n"};
 
 int cmd_run(int argc, char **argv)
 {
@@ -50,10 +57,12 @@ int cmd_run(int argc, char **argv)
                                          {"keep-db", no_argument, NULL, 'k'},
                                          {"db", required_argument, NULL, 'd'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"accept", required_argument, NULL, 'a'},
+                                         {"reason", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     tc_run_opts o = {.plan_out = stdout};
     int c;
-    while ((c = getopt_long(argc, argv, "nc:j:kd:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "nc:j:kd:qa:", opts, NULL)) != -1) {
         switch (c) {
         case 'n': o.dry_run = 1; break;
         case 'c': o.county = optarg; break;
@@ -61,11 +70,15 @@ int cmd_run(int argc, char **argv)
         case 'k': o.keep_db = 1; break;
         case 'd': o.db = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        case 'a': o.accept = optarg; break;
+        case 'R': o.reason = optarg; break;
         default: return tc_cli_usage_error(&tc_cmd_run, "unknown option");
         }
     }
     if (optind != argc - 1)
         return tc_cli_usage_error(&tc_cmd_run, "name one manifest");
+    if (!o.accept != !o.reason)
+        return tc_cli_usage_error(&tc_cmd_run, "--accept C and --reason TEXT go together");
     if (o.jobs < 0)
         return tc_cli_usage_error(&tc_cmd_run, "--jobs takes a positive number");
     tc_err e;

@@ -132,6 +132,15 @@ int tc_policy_adopt(const tc_policy *current, const tc_policy *next, const char 
 int tc_policy_history(const char *trail, const tc_policy *have, tc_policy ***out, size_t *n,
                       tc_err *e);
 
+/*
+ * Verify the audit trail at path under p and every policy it adopted
+ * before p (tc_policy_history: an entry signed while its key was in force
+ * stays valid after the key left): every signature by one of their keys,
+ * the chain unbroken, and with no earlier policy each key in the role its
+ * entry names.  TC_EINTEGRITY saying what fails; TC_EIO when unreadable.
+ */
+int tc_policy_verify_trail(const char *trail, const tc_policy *p, tc_err *e);
+
 /* What tc_policy_make writes: per role, the paths of the .pub files. */
 typedef struct tc_policy_spec {
     const char *city, *origin;

@@ -236,3 +236,32 @@ int tc_policy_history(const char *trail, const tc_policy *have, tc_policy ***out
     *n = h.n;
     return rc;
 }
+
+int tc_policy_verify_trail(const char *trail, const tc_policy *p, tc_err *e)
+{
+    /* the keys of every policy the trail adopted: an entry signed while its
+     * key was in force stays valid after the key left the policy */
+    tc_policy **hist = NULL;
+    size_t nh = 0;
+    int rc = tc_policy_history(trail, p, &hist, &nh, e);
+    if (rc)
+        return rc;
+    const tc_pubkey *keys[TC_NROLES * 64 * 4];
+    size_t kcap = sizeof(keys) / sizeof(keys[0]);
+    size_t nk = tc_policy_all_keys(p, keys, kcap);
+    for (size_t i = 0; i < nh; i++)
+        nk += tc_policy_all_keys(hist[i], keys + nk, kcap - nk);
+    /* with no other policy in the trail's history, each key must also hold
+     * the role its entry names; across several, the signatures and chain */
+    tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk, .policy = nh == 0 ? p : NULL};
+    tc_audit_report rep;
+    rc = tc_audit_verify(trail, &vo, &rep, e);
+    for (size_t i = 0; i < nh; i++)
+        tc_policy_free(hist[i]);
+    free(hist);
+    if (rc) {
+        tc_err_prefix(e, "the audit trail does not verify under the policy: ");
+        return rc == TC_EIO ? rc : TC_EINTEGRITY;
+    }
+    return 0;
+}

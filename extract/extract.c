@@ -137,8 +137,8 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
             rc = tc_fail(e, TC_EINPUT, "county %s was extracted from %s already: a second "
                          "source of one county would write over its batches", tc_emit_county(em),
                          shown);
-            tc_err_hint(e, "give each county one source; several sources of one county (a "
-                           "merge) cannot be extracted together yet");
+            tc_err_hint(e, "give each county one source; pools that merge keep their own codes "
+                           "and sources, and region.csv sends them to one sub-ledger");
         }
     if (!rc) {
         /* the county, for the caller: read back from the emitter's batch names later */
@@ -149,5 +149,37 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     tc_profile_free(prof);
     if (rc && e && !e->file[0] && r->kind != TC_SRC_LIVE)
         snprintf(e->file, sizeof(e->file), "%s", source);
+    return rc;
+}
+
+int tc_extract_sources(const char *const *sources, int n, const tc_extract_opts *o,
+                       void (*each_done)(void *arg, int i, int rc), void *arg,
+                       long long *records, char county[7], tc_err *e)
+{
+    char done[64][7];
+    const char *done_c[64], *done_s[64];
+    int rc = 0;
+    *records = 0;
+    county[0] = '\0';
+    if (n > 64)
+        return tc_fail(e, TC_EUSAGE, "at most 64 sources at once");
+    for (int i = 0; i < n && !rc; i++) {
+        tc_extract_opts eo = *o;
+        eo.done_counties = done_c;
+        eo.done_sources = done_s;
+        eo.ndone = i;
+        tc_extract_result er;
+        rc = tc_extract_source(sources[i], &eo, &er, e);
+        if (!rc) {
+            memcpy(done[i], er.county, 7);
+            done_c[i] = done[i];
+            done_s[i] = sources[i];
+            memcpy(county, er.county, 7);
+            for (int t = 0; t < 10; t++)
+                *records += er.records[t];
+        }
+        if (each_done)
+            each_done(arg, i, rc);
+    }
     return rc;
 }

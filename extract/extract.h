@@ -49,4 +49,15 @@ int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e);
 int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
                       tc_err *e);
 
+/*
+ * Extract the n sources of one manifest county into o->outdir (o's done_*
+ * lists are this call's own: a source whose county an earlier one of them
+ * had is refused).  *records gets their records, county the county the
+ * last one named; each_done (may be NULL) is told each source's index and
+ * outcome as it ends.  Stops at the first failure.
+ */
+int tc_extract_sources(const char *const *sources, int n, const tc_extract_opts *o,
+                       void (*each_done)(void *arg, int i, int rc), void *arg,
+                       long long *records, char county[7], tc_err *e);
+
 #endif

@@ -710,9 +710,18 @@ static int run_paths(ctx *x, const char *const *paths, int n, tc_load_stats *st,
         *e = first;
         return worst;
     }
-    tc_fail(e, worst, "%d of %d batches failed (see above)", nfail, n);
-    tc_err_hint(e, "nothing of a failed batch was committed; fix the cause and run 'tongchou "
-                   "load --retry-failed' (or the same load again)");
+    /* the gravest failure's own words: a caller that shows no per-batch
+     * lines (tongchou run) must still say why */
+    char hint[sizeof(first.hint)], why[1024];
+    snprintf(hint, sizeof(hint), "%s", first.hint);
+    first.hint[0] = '\0';
+    tc_err_format(&first, why, sizeof(why));
+    tc_fail(e, worst, "%d of %d batches failed; %s", nfail, n, why);
+    if (hint[0])
+        tc_err_hint(e, "%s; nothing of a failed batch was committed", hint);
+    else
+        tc_err_hint(e, "nothing of a failed batch was committed; fix the cause and run "
+                       "'tongchou load --retry-failed' (or the same load again)");
     return worst;
 }
 

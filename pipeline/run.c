@@ -27,6 +27,7 @@
 #include "extract/extract.h"
 #include "load/load.h"
 #include "load/mirror.h"
+#include "pipeline/correct.h"
 #include "db/pgserver.h"
 #include "db/schema.h"
 #include "transfer/transfer.h"
@@ -282,6 +283,53 @@ static int county_dirs(run *R, const tc_manifest_county *c, char *bdir, char *cd
     return 0;
 }
 
+typedef struct extract_progress {
+    run *R;
+    const tc_manifest_county *c;
+    const paths *in;
+} extract_progress;
+
+static void on_source(void *arg, int i, int rc)
+{
+    extract_progress *p = arg;
+    say(p->R, p->c->code, "extract", "%d%%: %s", (i + 1) * 100 / p->in->n,
+        rc ? "failed" : p->in->v[i]);
+}
+
+/* A corrected export not yet accepted: staged with its difference, the
+ * operator told, and the county stopped (TC_EINPUT). */
+static int stop_at_correction(run *R, const tc_manifest_county *c, const tc_correction *x,
+                              tc_err *e)
+{
+    char dir[P + 40], cdir[P], bdir[P], *summary = NULL;
+    county_dirs(R, c, bdir, cdir);
+    snprintf(dir, sizeof(dir), "%s/corrections/%s", R->m->work, c->code);
+    if (R->o->dry_run) {
+        say(R, c->code, "extract", "to do: %s changed since it was extracted (a corrected "
+            "export): its difference, then a stop until it is accepted", x->source);
+        return 0;
+    }
+    say(R, c->code, "correct", "%s changed since it was extracted: extracting and mapping it "
+        "aside to show the difference", x->source);
+    int rc = tc_correct_stage(c, R->maps, R->alg, cdir, dir, &summary, e);
+    if (rc)
+        return rc;
+    for (char *l = summary, *nl; l && *l; l = nl) {
+        nl = strchr(l, '\n');
+        if (nl)
+            *nl++ = '\0';
+        say(R, c->code, "correct", "%s", l);
+        if (!nl)
+            break;
+    }
+    free(summary);
+    tc_fail(e, TC_EINPUT, "county %s sent a corrected export (%s, now %s): nothing of it is "
+            "redone until the correction is accepted; its difference is in %s/diff.html",
+            c->code, x->source, x->now, dir);
+    return tc_err_hint(e, "check the difference with the county, then accept it: tongchou run "
+                          "--accept %s --reason TEXT %s", c->code, R->m->path);
+}
+
 static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, tc_err *e)
 {
     paths in = {0}, out = {0};
@@ -294,6 +342,13 @@ static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, t
         R->r->steps_skipped++;
         goto done;
     }
+    tc_correction x;
+    if ((rc = tc_correct_find(R->trail, R->policy, R->alg, c, bdir, TC_CORRECT_CHANGED, &x, e)))
+        goto done;
+    if (x.changed && !x.accepted) {
+        rc = stop_at_correction(R, c, &x, e);
+        goto done;
+    }
     if (R->o->dry_run) {
         say(R, c->code, "extract", "to do: %d source(s) into %s", in.n, bdir);
         goto done;
@@ -304,24 +359,10 @@ static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, t
     clear_batches(bdir);
     long long records = 0;
     char exported[7] = "";
-    /* the counties extracted so far: a second source of one is refused */
-    char done[TC_MANIFEST_MAX_SOURCES][7];
-    const char *done_c[TC_MANIFEST_MAX_SOURCES], *done_s[TC_MANIFEST_MAX_SOURCES];
-    for (int i = 0; i < in.n && !rc; i++) {
-        tc_extract_opts eo = {.outdir = bdir, .profile = c->profile[0] ? c->profile : NULL,
-                              .done_counties = done_c, .done_sources = done_s, .ndone = i};
-        tc_extract_result er;
-        rc = tc_extract_source(in.v[i], &eo, &er, e);
-        if (!rc) {
-            memcpy(done[i], er.county, 7);
-            done_c[i] = done[i];
-            done_s[i] = in.v[i];
-            memcpy(exported, er.county, 7);
-            for (int t = 0; t < 10; t++)
-                records += er.records[t];
-        }
-        say(R, c->code, "extract", "%d%%: %s", (i + 1) * 100 / in.n, rc ? "failed" : in.v[i]);
-    }
+    tc_extract_opts eo = {.outdir = bdir, .profile = c->profile[0] ? c->profile : NULL};
+    extract_progress ep = {R, c, &in};
+    rc = tc_extract_sources((const char *const *)in.v, in.n, &eo, on_source, &ep, &records,
+                            exported, e);
     if (!rc && (rc = list_batches(bdir, 0, &out, e)) == 0) {
         char *argv[4 + TC_MANIFEST_MAX_SOURCES] = {"extract", "-o", (char *)bdir};
         for (int i = 0; i < in.n; i++)
@@ -516,6 +557,39 @@ static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *
     return 0;
 }
 
+/* Load paths (replacing what differs when replace: the batches of a
+ * county whose corrected export was accepted) and record the entry, the
+ * command line that would do it again; st adds up. */
+static int load_recorded(run *R, const paths *all, int replace, const char *db,
+                         tc_load_stats *st, tc_err *e)
+{
+    tc_load_opts lo = {.db = db, .replace = replace};
+    tc_load_stats s = {0};
+    int rc = tc_load_run(&lo, (const char *const *)all->v, all->n, &s, e);
+    st->loaded += s.loaded;
+    st->replaced += s.replaced;
+    st->skipped += s.skipped;
+    st->failed += s.failed;
+    if (rc)
+        return rc;
+    char rec[160];
+    snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
+             s.loaded, s.replaced, s.skipped, s.failed);
+    paths none = {0};
+    char **argv = calloc((size_t)all->n + 2, sizeof(char *));
+    if (!argv)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int k = 0;
+    argv[k++] = "load";
+    if (replace)
+        argv[k++] = "--replace";
+    for (int i = 0; i < all->n; i++)
+        argv[k++] = all->v[i];
+    rc = record(R, k, argv, all, &none, rec, e);
+    free(argv);
+    return rc;
+}
+
 static int step_load(run *R, const paths *in, const char *db, tc_err *e)
 {
     const char *who = R->o->county ? R->o->county : "city";
@@ -523,39 +597,37 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
     int rc = tc_schema_install(db, 1, &from, &to, e);
     if (rc)
         return rc;
-    /* the batches, then the reconciliation's results beside them */
-    paths all = {0};
-    for (int i = 0; i < in->n; i++)
-        paths_add(&all, in->v[i]);
+    /* the batches of counties whose corrected export was accepted replace
+     * what is loaded; then the others, and the reconciliation's results */
+    paths corrected = {0}, all = {0};
+    for (int i = 0; i < R->m->ncounties && !rc; i++) {
+        const tc_manifest_county *c = &R->m->counties[i];
+        char bdir[P], cdir[P];
+        county_dirs(R, c, bdir, cdir);
+        tc_correction x;
+        if ((rc = tc_correct_find(R->trail, R->policy, R->alg, c, bdir, 0, &x, e)))
+            break;
+        size_t cl = strlen(cdir);
+        for (int k = 0; k < in->n; k++)
+            if (strncmp(in->v[k], cdir, cl) == 0 && in->v[k][cl] == '/')
+                paths_add(x.accepted ? &corrected : &all, in->v[k]);
+    }
     char report[P + 40];
     snprintf(report, sizeof(report), "%s/reconciliation.json", R->r->reports);
     if (access(report, R_OK) == 0)
         paths_add(&all, report);
     say(R, who, "load", "0%%: %d batches", in->n);
-    tc_load_opts lo = {.db = db};
     tc_load_stats st = {0};
-    rc = tc_load_run(&lo, (const char *const *)all.v, all.n, &st, e);
-    char rec[160];
-    snprintf(rec, sizeof(rec), "{\"loaded\":%d,\"replaced\":%d,\"skipped\":%d,\"failed\":%d}",
-             st.loaded, st.replaced, st.skipped, st.failed);
-    if (!rc) {
-        paths none = {0};
-        char **argv = calloc((size_t)all.n + 1, sizeof(char *));
-        if (!argv) {
-            paths_free(&all);
-            return tc_fail(e, TC_ENOMEM, "out of memory");
-        }
-        argv[0] = "load";
-        for (int i = 0; i < all.n; i++)
-            argv[1 + i] = all.v[i];
-        rc = record(R, 1 + all.n, argv, &all, &none, rec, e);
-        free(argv);
-    }
+    if (!rc && corrected.n)
+        rc = load_recorded(R, &corrected, 1, db, &st, e);
+    if (!rc)
+        rc = load_recorded(R, &all, 0, db, &st, e);
     if (!rc) {
         R->r->steps_done++;
-        say(R, who, "load", "100%%: %d loaded, %d already there", st.loaded + st.replaced,
-            st.skipped);
+        say(R, who, "load", "100%%: %d loaded, %d replaced (corrected exports), %d already "
+            "there", st.loaded, st.replaced, st.skipped);
     }
+    paths_free(&corrected);
     paths_free(&all);
     return rc;
 }
@@ -610,6 +682,30 @@ static int step_plan(run *R, const char *db, tc_err *e)
 }
 
 /* ------------------------------------------------------------------ run */
+
+/* --accept C --reason TEXT: the operator's signed acceptance of the
+ * corrected export an earlier run staged, before anything runs. */
+static int accept_correction(run *R, tc_err *e)
+{
+    const tc_manifest_county *c = tc_manifest_county_find(R->m, R->o->accept);
+    if (!c)
+        return tc_fail(e, TC_EUSAGE, "county %s is not in %s", R->o->accept, R->m->path);
+    if (!R->policy) {
+        tc_fail(e, TC_EUSAGE, "accepting a corrected export needs the city's key policy");
+        return tc_err_hint(e, "name it in the manifest: [keys] policy = FILE (docs/manifest.md)");
+    }
+    if (R->o->dry_run) {
+        say(R, c->code, "correct", "to do: accept the corrected export, for: %s", R->o->reason);
+        return 0;
+    }
+    char dir[P + 40];
+    snprintf(dir, sizeof(dir), "%s/corrections/%s", R->m->work, c->code);
+    int rc = tc_correct_accept(R->trail, R->signer, "maker", c, R->alg, dir, R->o->reason, e);
+    if (!rc)
+        say(R, c->code, "correct", "corrected export accepted (%s): the county is redone",
+            R->o->reason);
+    return rc;
+}
 
 static int run_counties(run *R, int *worst)
 {
@@ -674,6 +770,8 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         else
             rc = tc_mapset_load(&R.owned_maps, m->mappings, e), R.maps = R.owned_maps;
     }
+    if (!rc && o->accept)
+        rc = accept_correction(&R, e);
     if (rc)
         goto out;
 

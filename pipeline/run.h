@@ -10,6 +10,12 @@
  *                                     the reconciliation's results
  *     plan      the transfer       -> WORK/transfer/plan.json, signed by the maker
  *
+ * A county whose sources changed since they were extracted sent a corrected
+ * export: it is extracted and mapped aside, its difference written to
+ * WORK/corrections/<county>/diff.{json,html}, and the run stops there (exit
+ * 3) until opts->accept names it with a reason (pipeline/correct.h); then
+ * it is redone and its loaded batches replaced.
+ *
  * Every step appends a signed entry to WORK/audit.trail naming the digests
  * of its inputs and outputs.  A step is skipped when the trail already
  * records it with the same input digests and every output it recorded is on
@@ -41,6 +47,8 @@ typedef struct tc_run_opts {
     FILE *plan_out;       /* --dry-run's plan (stdout) */
     const tc_mapset *maps;  /* the manifest's mapping set, already loaded by a caller
                                that uses it after the run too; NULL: loaded here */
+    const char *accept;   /* accept this county's corrected export (pipeline/correct.h) */
+    const char *reason;   /* ... for this reason */
 } tc_run_opts;
 
 typedef struct tc_run_result {
