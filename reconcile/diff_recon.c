@@ -80,7 +80,7 @@ static int sorted(const json_t *o, const char *arr, const char *key, objs *out,
             char what[64];
             snprintf(what, sizeof(what), "%s", tc_rdoc_str(out->v[i], key));
             tc_mask_ids_inplace(what);
-            tc_fail(e, TC_EINPUT, "%s%s %s '%s' twice", where, arr, key, what);
+            tc_fail(e, TC_EINPUT, "%sthe %s '%s' is listed twice in %s", where, key, what, arr);
             return tc_err_hint(e, "give the reconciliation.json that reconcile wrote");
         }
     return 0;
