@@ -16,6 +16,7 @@ static const tc_command *const commands[] = {
     &tc_cmd_extract,
     &tc_cmd_map,
     &tc_cmd_reconcile,
+    &tc_cmd_diff,
     &tc_cmd_mappings,
     &tc_cmd_transfer,
     &tc_cmd_policy,

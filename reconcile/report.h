@@ -46,4 +46,8 @@ int tc_report_xlsx(const json_t *doc, const char *path, tc_err *e);
  * memory. */
 int tc_report_html_text(FILE *f, const char *s);
 
+/* The page's stylesheet (for a <style> element), so that other pages of
+ * the toolkit (`tongchou diff`) look like the report. */
+const char *tc_report_css(void);
+
 #endif

@@ -1,9 +1,10 @@
 /*
- * report_doc.h - private to the report module (report_html.c,
- * report_xlsx.c): the result document's shape, checked once before a byte
- * is written, and what both renderers read from it the same way - amounts
- * in fen, strings with identity numbers masked, per-county sums, and the
- * Chinese names of the codes.
+ * report_doc.h - private to the reconcile folder: the result document's
+ * shape, checked once before a byte is written, and what the renderers
+ * (report_html.c, report_xlsx.c) read from it the same way - amounts in
+ * fen, strings with identity numbers masked, per-county sums, and the
+ * Chinese names of the codes.  diff_recon.c reads the two documents it
+ * compares through it too, so that "a reconciliation" means one thing.
  *
  * After tc_rdoc_check() has accepted a document, the accessors below cannot
  * fail on it: a required key is there, an amount parses, an optional key

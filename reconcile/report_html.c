@@ -300,6 +300,8 @@ static const char CSS[] =
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
     "}\n";
 
+const char *tc_report_css(void) { return CSS; }
+
 /* ------------------------------------------------------------------ */
 /* Charts                                                             */
 /* ------------------------------------------------------------------ */
