@@ -36,7 +36,9 @@ static const char *str(const json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* Does inputs hold every source of the county with its digest now? */
+/* Does inputs hold every source of the county with its digest now?  (By
+ * digest: the trail spells paths as they were given, from wherever run
+ * was started.) */
 static int names_sources_now(const scan *s, const json_t *inputs)
 {
     for (int i = 0; i < s->c->nsources; i++) {
@@ -44,13 +46,27 @@ static int names_sources_now(const scan *s, const json_t *inputs)
         size_t k;
         json_t *x;
         json_array_foreach(inputs, k, x) {
-            const char *f = str(x, "file"), *d = str(x, "digest");
-            found |= f && d && strcmp(f, s->c->sources[i]) == 0 && strcmp(d, s->now[i]) == 0;
+            const char *d = str(x, "digest");
+            found |= d && strcmp(d, s->now[i]) == 0;
         }
         if (!found)
             return 0;
     }
     return 1;
+}
+
+/* Is dir the county's batch folder, as some run spelled it?  Its end,
+ * ".../batches/<county>", is what every spelling shares. */
+static int is_bdir(const scan *s, const char *dir)
+{
+    const char *tail = strrchr(s->bdir, '/');
+    tail = tail ? tail + 1 : s->bdir;
+    const char *up = tail > s->bdir ? tail - 1 : tail;   /* the slash before it */
+    while (up > s->bdir && up[-1] != '/')
+        up--;
+    size_t tl = strlen(up), dl = dir ? strlen(dir) : 0;   /* "batches/<county>" */
+    return dir && dl >= tl && strcmp(dir + dl - tl, up) == 0 &&
+           (dl == tl || dir[dl - tl - 1] == '/');
 }
 
 static int on_entry(void *arg, const json_t *en)
@@ -61,8 +77,7 @@ static int on_entry(void *arg, const json_t *en)
     if (!cmd)
         return 0;
     if (strcmp(cmd, "extract") == 0 && json_array_size(args) >= 2 &&
-        json_string_value(json_array_get(args, 1)) &&
-        strcmp(json_string_value(json_array_get(args, 1)), s->bdir) == 0) {
+        is_bdir(s, json_string_value(json_array_get(args, 1)))) {
         json_decref(s->last_extract);
         s->last_extract = json_incref(json_object_get(en, "inputs"));
     } else if (strcmp(cmd, "accept") == 0 && json_string_value(json_array_get(args, 0)) &&
@@ -121,8 +136,8 @@ int tc_correct_find(const char *trail, const tc_policy *policy, tc_digest_alg al
     }
     for (int i = 0; ins && !x->changed && i < c->nsources; i++) {
         const json_t *in = json_array_get(ins, (size_t)i);
-        const char *f = str(in, "file"), *d = str(in, "digest");
-        if (f && d && strcmp(f, c->sources[i]) == 0 && strcmp(d, now[i]) == 0)
+        const char *d = str(in, "digest");
+        if (d && strcmp(d, now[i]) == 0)
             continue;
         x->changed = 1;
         snprintf(x->source, sizeof(x->source), "%s", c->sources[i]);
@@ -223,7 +238,13 @@ int tc_correct_stage(const tc_manifest_county *c, const tc_mapset *maps, tc_dige
         *summary = NULL;
     snprintf(bdir, sizeof(bdir), "%s/batches", dir);
     snprintf(ndir, sizeof(ndir), "%s/city", dir);
-    int rc = mkdir_one(dir, e);
+    snprintf(path, sizeof(path), "%s", dir);   /* WORK/corrections first */
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    int rc = slash ? mkdir_one(path, e) : 0;
+    if (!rc)
+        rc = mkdir_one(dir, e);
     if (!rc)
         rc = mkdir_one(bdir, e);
     if (!rc)
