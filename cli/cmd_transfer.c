@@ -14,8 +14,9 @@ static void on_result(void *arg, const tc_transfer_result *r)
 {
     char b[TC_MONEY_BUFSZ];
     (void)arg;
-    printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->outcome == TC_TRANSFER_POSTED ? "posted" : "already",
-           r->county, r->pool, r->fund, tc_money_format(r->amount, b), r->id);
+    printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+           r->outcome == TC_TRANSFER_POSTED ? "posted" : "already", r->county, r->pool, r->fund,
+           tc_money_format(r->amount, b), r->id, r->kind);
 }
 
 const tc_command tc_cmd_transfer = {
@@ -37,7 +38,7 @@ const tc_command tc_cmd_transfer = {
     "      reconciliation is the recorded and loaded one and every blocking finding of\n"
     "      a planned county is waived, posts every transfer and makes the after-checks;\n"
     "      again, it posts nothing.  stdout: posted or already, county, pool, fund,\n"
-    "      amount, id\n"
+    "      amount, id, kind (transfer, or a correction: top-up, refund, amend)\n"
     "  verify PLAN -r REC [-t TRAIL]\n"
     "      offline, for an auditor: the plan's signatures, its reconciliation the\n"
     "      recorded one, every blocking finding of a county it moves waived under the\n"
@@ -123,9 +124,10 @@ int cmd_transfer(int argc, char **argv)
         tc_transfer_plan_summary s;
         if (!(rc = tc_transfer_plan(&o, &s, &e))) {
             char b[TC_MONEY_BUFSZ];
-            tc_log_info("%s: %d transfers, %s yuan; %d counties left out, %d let through by a "
-                        "waiver", out, s.transfers, tc_money_format(s.total, b), s.excluded,
-                        s.waived);
+            tc_log_info("%s: %d transfers (%d correcting earlier ones), %s yuan; %d pools left "
+                        "out, %d let through by a waiver, %d funds moved already", out,
+                        s.transfers, s.corrections, tc_money_format(s.total, b), s.excluded,
+                        s.waived, s.already);
         }
     } else if (strcmp(sub, "approve") == 0 && file && rec && key) {
         tc_transfer_approve_opts o = {db, file, rec, key, policy, audit};

@@ -277,7 +277,13 @@ static const char step4[] =
     "ALTER TABLE tongchou.recon_finding ADD PRIMARY KEY (county, pool, report, no),\n"
     "  ADD FOREIGN KEY (county, pool, report) REFERENCES tongchou.recon_report;\n"
     "GRANT UPDATE (state, path, loaded_at, loaded_by, replaced_by, replaced_at)\n"
-    "  ON tongchou.batch TO tongchou_loader;\n";
+    "  ON tongchou.batch TO tongchou_loader;\n"
+    /* correcting transfers (补划, 退回): new rows referring to the transfer
+     * they correct, never an update of it */
+    "ALTER TABLE tongchou.transfer ADD COLUMN kind text NOT NULL DEFAULT 'transfer'\n"
+    "  CHECK (kind IN ('transfer', 'top-up', 'refund', 'amend')),\n"
+    "  ADD COLUMN corrects text,\n"
+    "  ADD CHECK ((kind = 'transfer') = (corrects IS NULL));\n";
 #undef ADD_POOL
 
 static const struct {

@@ -552,6 +552,11 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
                          moved, moved == 1 ? "" : "s", cur);
             tc_err_hint(e, "after the money moved, a correction is a correcting transfer, not "
                            "a replacement; the loaded batch stays");
+            if (x->o->replace == TC_LOAD_REPLACE_UNMOVED) {
+                res->outcome = TC_LOAD_KEPT;   /* e (res->err) says why */
+                rc = 0;
+                rollback(x->c);
+            }
             goto out;
         }
         if ((rc = replace_batch(x, h, cur, curn, res->id, expect, e)))
@@ -696,6 +701,8 @@ static int run_paths(ctx *x, const char *const *paths, int n, tc_load_stats *st,
             }
         } else if (res.outcome == TC_LOAD_SKIPPED)
             st->skipped++;
+        else if (res.outcome == TC_LOAD_KEPT)
+            st->kept++;
         else if (res.outcome == TC_LOAD_REPLACED)
             st->replaced++;
         else

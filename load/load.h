@@ -48,8 +48,17 @@ typedef enum {
     TC_LOAD_LOADED = 1,   /* loaded, verified, committed */
     TC_LOAD_REPLACED,     /* loaded in place of another batch (replaced) */
     TC_LOAD_SKIPPED,      /* this batch was already complete */
-    TC_LOAD_FAILED        /* rolled back; err says why */
+    TC_LOAD_FAILED,       /* rolled back; err says why */
+    TC_LOAD_KEPT          /* TC_LOAD_REPLACE_UNMOVED: the pool's money has moved, the
+                           * batch loaded before stays (err says why) */
 } tc_load_outcome;
+
+/* tc_load_opts.replace: 0 refuses a different batch of the same county,
+ * pool and type; 1 replaces it, refused (TC_EINPUT) once the pool's money
+ * has moved; TC_LOAD_REPLACE_UNMOVED replaces it unless the money has
+ * moved, and then keeps it, an outcome and not an error (tongchou run,
+ * whose correcting transfer then moves the difference). */
+#define TC_LOAD_REPLACE_UNMOVED 2
 
 typedef struct tc_load_result {
     const char *path;
@@ -75,7 +84,7 @@ typedef struct tc_load_opts {
 } tc_load_opts;
 
 typedef struct tc_load_stats {
-    int loaded, replaced, skipped, failed;
+    int loaded, replaced, skipped, failed, kept;
 } tc_load_stats;
 
 /*

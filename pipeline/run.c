@@ -560,16 +560,29 @@ static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *
 /* Load paths (replacing what differs when replace: the batches of a
  * county whose corrected export was accepted) and record the entry, the
  * command line that would do it again; st adds up. */
+/* What load did with a corrected county's batch: kept, its money having
+ * moved, is told. */
+static void on_loaded(void *arg, const tc_load_result *res)
+{
+    run *R = arg;
+    if (res->outcome == TC_LOAD_KEPT) {
+        char b[1024];
+        say(R, res->county, "load", "kept %s: %s", res->type, tc_err_format(&res->err, b,
+                                                                          sizeof(b)));
+    }
+}
+
 static int load_recorded(run *R, const paths *all, int replace, const char *db,
                          tc_load_stats *st, tc_err *e)
 {
-    tc_load_opts lo = {.db = db, .replace = replace};
+    tc_load_opts lo = {.db = db, .replace = replace, .on_result = on_loaded, .arg = R};
     tc_load_stats s = {0};
     int rc = tc_load_run(&lo, (const char *const *)all->v, all->n, &s, e);
     st->loaded += s.loaded;
     st->replaced += s.replaced;
     st->skipped += s.skipped;
     st->failed += s.failed;
+    st->kept += s.kept;
     if (rc)
         return rc;
     char rec[160];
@@ -619,13 +632,16 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
     say(R, who, "load", "0%%: %d batches", in->n);
     tc_load_stats st = {0};
     if (!rc && corrected.n)
-        rc = load_recorded(R, &corrected, 1, db, &st, e);
+        rc = load_recorded(R, &corrected, TC_LOAD_REPLACE_UNMOVED, db, &st, e);
     if (!rc)
         rc = load_recorded(R, &all, 0, db, &st, e);
     if (!rc) {
         R->r->steps_done++;
         say(R, who, "load", "100%%: %d loaded, %d replaced (corrected exports), %d already "
             "there", st.loaded, st.replaced, st.skipped);
+    if (!rc && st.kept)
+        say(R, who, "load", "%d batches of corrected exports kept as loaded: their money has "
+            "moved, so the plan corrects the transfer instead (top-up or refund)", st.kept);
     }
     paths_free(&corrected);
     paths_free(&all);
@@ -676,8 +692,9 @@ static int step_plan(run *R, const char *db, tc_err *e)
         return rc;
     R->r->steps_done++;
     char b[TC_MONEY_BUFSZ];
-    say(R, "city", "plan", "100%%: %d transfers, %s yuan; %d counties left out (blocking "
-        "findings not waived)", s.transfers, tc_money_format(s.total, b), s.excluded);
+    say(R, "city", "plan", "100%%: %d transfers (%d of them correcting earlier ones), %s yuan; "
+        "%d pools left out (blocking findings not waived), %d funds moved already",
+        s.transfers, s.corrections, tc_money_format(s.total, b), s.excluded, s.already);
     return 0;
 }
 

@@ -307,19 +307,34 @@ int xfer_audit(const tc_transfer_audit *a, const tc_signer *s, const char *role,
     return rc;
 }
 
-int tc_transfer_id(const char *recon_digest, const char *county, const char *pool,
-                   const char *fund, tc_fen amount, char out[65], tc_err *e)
+static int id_of(const char *buf, int n, char out[65], tc_err *e)
 {
-    char buf[512];
-    int n = snprintf(buf, sizeof(buf), "tongchou-transfer/2\n%s\n%s\n%s\n%s\n%lld\n",
-                     recon_digest, county, pool, fund, (long long)amount);
-    if (n < 0 || (size_t)n >= sizeof(buf))
+    if (n < 0 || n >= 512)
         return tc_fail(e, TC_EINPUT, "transfer id: county or fund code too long");
     char text[TC_DIGEST_TEXT_MAX];
     int rc = tc_digest_buffer(TC_DIGEST_SHA256, buf, (size_t)n, text, e);
     if (!rc)
         snprintf(out, 65, "%s", text + 7); /* after "sha256:" */
     return rc;
+}
+
+int tc_transfer_correction_id(const char *recon_digest, const char *county, const char *pool,
+                              const char *fund, tc_fen cash, tc_fen moved, char out[65],
+                              tc_err *e)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "tongchou-correction/1\n%s\n%s\n%s\n%s\n%lld\n%lld\n",
+                     recon_digest, county, pool, fund, (long long)cash, (long long)moved);
+    return id_of(buf, n, out, e);
+}
+
+int tc_transfer_id(const char *recon_digest, const char *county, const char *pool,
+                   const char *fund, tc_fen amount, char out[65], tc_err *e)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "tongchou-transfer/2\n%s\n%s\n%s\n%s\n%lld\n",
+                     recon_digest, county, pool, fund, (long long)amount);
+    return id_of(buf, n, out, e);
 }
 
 /* ============================================================== findings */
@@ -818,6 +833,68 @@ static int county_batches(PGconn *c, const xfer_recon *r, const char *county, co
     return rc;
 }
 
+int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const char *fund,
+                      const char *except, xfer_moved *m, tc_err *e)
+{
+    const char *p[] = {county, pool, fund, except ? except : ""};
+    PGresult *r;
+    memset(m, 0, sizeof(*m));
+    int rc = tc_db_query(
+        db,
+        "SELECT coalesce(sum(CASE kind WHEN 'refund' THEN -amount ELSE amount END), 0)::text,"
+        " coalesce(max(plan) FILTER (WHERE kind = 'transfer'), ''),"
+        " (SELECT coalesce(sum(debit - credit), 0)::text FROM tongchou.posting p"
+        "   JOIN tongchou.transfer t USING (county, plan, fund)"
+        "   WHERE p.county = $1 AND p.pool = $2 AND p.fund = $3 AND p.plan <> $4"
+        "   AND t.state = 'executed' AND ledger = 'city' AND account = 'claims/' || $1),"
+        " (SELECT coalesce(sum(credit - debit), 0)::text FROM tongchou.posting p"
+        "   JOIN tongchou.transfer t USING (county, plan, fund)"
+        "   WHERE p.county = $1 AND p.pool = $2 AND p.fund = $3 AND p.plan <> $4"
+        "   AND t.state = 'executed' AND ledger = 'city' AND account = 'debts/' || $1)"
+        " FROM tongchou.transfer WHERE county = $1 AND pool = $2 AND fund = $3 AND plan <> $4"
+        " AND state = 'executed'",
+        4, p, &r, "reading what was transferred", e);
+    if (rc)
+        return rc;
+    m->cash = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    snprintf(m->original, sizeof(m->original), "%s", PQgetvalue(r, 0, 1));
+    m->claims = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+    m->debts = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+/*
+ * The line of a fund whose money moved already: a correcting transfer of
+ * the difference between the reconciled cash and what moved (top-up when
+ * the pool owes more, refund when it moved too much, amend when only the
+ * claims or debts carried over changed), or nothing when nothing differs
+ * (*line NULL).
+ */
+static int correction_line(const xfer_moved *m, const xfer_fig *x, const char *recon,
+                           const char *county, const char *pool, const char *fund,
+                           json_t **line, tc_err *e)
+{
+    tc_fen d;
+    char id[65];
+    *line = NULL;
+    if (tc_money_sub(x->cash, m->cash, &d))
+        return tc_fail(e, TC_EINPUT, "county %s fund %s: the correction overflows", county, fund);
+    if (d == 0 && x->claims == m->claims && x->debts == m->debts)
+        return 0;
+    const char *kind = d > 0 ? "top-up" : d < 0 ? "refund" : "amend";
+    int rc = tc_transfer_correction_id(recon, county, pool, fund, x->cash, m->cash, id, e);
+    if (rc)
+        return rc;
+    *line = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "id", id, "county", county, "pool", pool, "fund", fund, "kind", kind,
+                      "corrects", m->original, "amount", xfer_amount(d < 0 ? -d : d), "cash",
+                      xfer_amount(x->cash), "moved", xfer_amount(m->cash), "claims",
+                      xfer_amount(x->claims), "debts", xfer_amount(x->debts), "receivables",
+                      xfer_amount(x->receivables), "payables", xfer_amount(x->payables));
+    return *line ? 0 : tc_fail(e, TC_ENOMEM, "out of memory");
+}
+
 /* Plan one county: its transfers, or why it is left out. */
 static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const json_t *waivers,
                        json_t *plan, tc_transfer_plan_summary *s, tc_err *e)
@@ -880,6 +957,23 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
         char id[65];
         if ((rc = tc_transfer_id(r->digest, county, pool, fund, x.cash, id, e)))
             return rc;
+        /* moved already: nothing, or a correcting transfer of the difference */
+        xfer_moved m;
+        if ((rc = xfer_moved_so_far(db, county, pool, fund, NULL, &m, e)))
+            return rc;
+        if (m.original[0]) {
+            json_t *line;
+            if ((rc = correction_line(&m, &x, r->digest, county, pool, fund, &line, e)))
+                return rc;
+            if (!line) {
+                s->already++;
+                continue;
+            }
+            json_array_append_new(json_object_get(plan, "transfers"), line);
+            s->transfers++;
+            s->corrections++;
+            continue;
+        }
         json_array_append_new(json_object_get(plan, "transfers"),
                               json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
                                         id, "county", county, "pool", pool, "fund", fund, "amount",

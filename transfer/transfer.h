@@ -54,6 +54,17 @@ typedef struct tc_transfer_audit {
 int tc_transfer_id(const char *recon_digest, const char *county, const char *pool,
                    const char *fund, tc_fen amount, char out[65], tc_err *e);
 
+/*
+ * A correcting transfer's id: the same over "tongchou-correction/1\n" RECON
+ * "\n" COUNTY "\n" POOL "\n" FUND "\n" CASH_FEN "\n" MOVED_FEN "\n", where
+ * CASH is the reconciled cash it brings the pool to and MOVED what had
+ * moved before it.  A correction is planned against what had moved; the
+ * same reconciliation after another correction gives another id.
+ */
+int tc_transfer_correction_id(const char *recon_digest, const char *county, const char *pool,
+                              const char *fund, tc_fen cash, tc_fen moved, char out[65],
+                              tc_err *e);
+
 /* ------------------------------------------------------------------ waive */
 
 typedef struct tc_transfer_waive_opts {
@@ -98,6 +109,8 @@ typedef struct tc_transfer_plan_opts {
 
 typedef struct tc_transfer_plan_summary {
     int transfers;                  /* planned */
+    int corrections;                /* ... of which correcting transfers */
+    int already;                    /* funds moved already, nothing to correct */
     int excluded;                   /* counties left out */
     int waived;                     /* counties let through by a waiver */
     tc_fen total;                   /* Σ amount */
@@ -141,6 +154,7 @@ typedef enum { TC_TRANSFER_POSTED = 1, TC_TRANSFER_ALREADY } tc_transfer_outcome
 
 typedef struct tc_transfer_result {
     const char *id, *county, *pool, *fund;
+    const char *kind;               /* "transfer", "top-up", "refund", "amend" */
     tc_fen amount;
     tc_transfer_outcome outcome;
 } tc_transfer_result;

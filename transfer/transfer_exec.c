@@ -72,6 +72,9 @@ typedef struct line {
 
 typedef struct xt {
     const char *id, *county, *pool, *fund;
+    const char *kind, *corrects;        /* a correcting transfer's; NULL for a transfer */
+    tc_fen cash_new;                    /* ... the reconciled cash it brings the pool to */
+    tc_fen moved;                       /* ... what had moved before it, as planned */
     tc_fen amount, claims, debts, recv, pay;
     line lines[MAXLINES];
     int nlines;
@@ -197,17 +200,32 @@ static int check_plan(ex *x, tc_err *e)
         t->county = json_string_value(json_object_get(j, "county"));
         t->pool = xfer_pool(j);
         t->fund = json_string_value(json_object_get(j, "fund"));
+        t->kind = json_string_value(json_object_get(j, "kind"));
+        t->corrects = json_string_value(json_object_get(j, "corrects"));
         if (!t->id || !t->county || !t->pool || !t->fund)
             return integrity(e, o->plan, "transfer %s lacks its id, county or fund%s%s",
                              t->id ? t->id : "?", "", "");
+        if (!t->kind != !t->corrects ||
+            (t->kind && strcmp(t->kind, "top-up") != 0 && strcmp(t->kind, "refund") != 0 &&
+             strcmp(t->kind, "amend") != 0) ||
+            (t->corrects && strlen(t->corrects) != 64))
+            return integrity(e, o->plan, "transfer %s: a correcting transfer is a top-up, a "
+                             "refund or an amend of a transfer it names%s%s", t->id, "", "");
         char where[160], id[65];
         snprintf(where, sizeof(where), "transfer %s", t->id);
         if ((rc = xfer_yuan(j, "amount", where, &t->amount, e)) ||
             (rc = xfer_yuan(j, "claims", where, &t->claims, e)) ||
             (rc = xfer_yuan(j, "debts", where, &t->debts, e)) ||
             (rc = xfer_yuan(j, "receivables", where, &t->recv, e)) ||
-            (rc = xfer_yuan(j, "payables", where, &t->pay, e)) ||
-            (rc = tc_transfer_id(rd, t->county, t->pool, t->fund, t->amount, id, e)))
+            (rc = xfer_yuan(j, "payables", where, &t->pay, e)))
+            return rc;
+        t->cash_new = t->amount;
+        if (t->kind && ((rc = xfer_yuan(j, "cash", where, &t->cash_new, e)) ||
+                        (rc = xfer_yuan(j, "moved", where, &t->moved, e))))
+            return rc;
+        if ((rc = t->kind ? tc_transfer_correction_id(rd, t->county, t->pool, t->fund,
+                                                      t->cash_new, t->moved, id, e)
+                          : tc_transfer_id(rd, t->county, t->pool, t->fund, t->amount, id, e)))
             return rc;
         if (strcmp(id, t->id) != 0)
             return integrity(e, o->plan, "transfer %s of county %s fund %s: its id is not the "
@@ -226,7 +244,7 @@ static int check_plan(ex *x, tc_err *e)
                              t->county, t->fund, "");
         if ((rc = xfer_fund_figures(fund, t->county, &g, e)))
             return rc;
-        if (g.cash != t->amount || g.transfer != t->amount)
+        if (g.cash != t->cash_new || g.transfer != t->cash_new)
             return integrity(e, o->plan, "county %s fund %s: the amount is not the reconciled "
                              "cash (transfer %s)", t->county, t->fund, t->id);
         if (g.claims != t->claims || g.debts != t->debts || g.receivables != t->recv ||
@@ -261,6 +279,115 @@ static int add_line(xt *t, const char *ledger, const char *acc, const char *coun
     l->debit = dr;
     l->credit = cr;
     return 0;
+}
+
+/* The ledger account of the pool's fiscal bank account for t's fund (its
+ * 财政专户) into acc (32 bytes); TC_EINPUT unless there is exactly one. */
+static int fiscal_cash(ex *x, const xt *t, char *acc, tc_err *e)
+{
+    PGresult *b;
+    const char *q[] = {t->county, t->fund, t->pool};
+    int rc = tc_db_query(x->db, "SELECT DISTINCT account FROM tongchou.bank_account WHERE "
+                                "county = $1 AND fund = $2 AND src_county = $3 AND"
+                                " role = 'fiscal'", 3, q, &b,
+                         "reading the fiscal bank account", e);
+    if (!rc && PQntuples(b) != 1)
+        rc = tc_fail(e, TC_EINPUT, "county %s pool %s fund %s: %d ledger accounts of fiscal "
+                     "bank accounts, the city sub-account needs exactly one", t->county,
+                     t->pool, t->fund, PQntuples(b));
+    if (!rc)
+        snprintf(acc, 32, "%s", PQgetvalue(b, 0, 0));
+    PQclear(b);
+    return rc;
+}
+
+/*
+ * A correcting transfer's postings: exactly the difference between the
+ * reconciled cash and what the pool's executed transfers moved (d), from
+ * or back to the pool's fiscal account (财政专户), and the change of the
+ * claims and debts carried over:
+ *
+ *   county  remit_up account             debit  d     (credit when d < 0)
+ *   county  the fiscal cash account      credit d
+ *   city    FISCAL/COUNTY                debit  d
+ *   city    received_from_below/COUNTY   credit d
+ *   city    claims/COUNTY                debit  the claims' change
+ *   city    debts/COUNTY                 credit the debts' change
+ *
+ * The loaded balances stay as they were (a transferred county's data is not
+ * replaced), so the receivables and payables carried over must not change.
+ */
+static int correction_lines(ex *x, xt *t, const char *remit, const char *rfb, tc_fen recv,
+                            tc_fen pay, tc_err *e)
+{
+    /* posted before: what moved since (a later correction) changes what it
+     * would compute now, so its lines are the ones that stand, and post()
+     * holds its row to the plan's amount, kind and what it corrects */
+    PGresult *r;
+    const char *k[] = {t->county, t->id, t->fund, t->pool};
+    int rc = tc_db_query(x->db, "SELECT ledger, account, debit, credit FROM tongchou.posting "
+                                "WHERE county = $1 AND plan = $2 AND fund = $3 AND pool = $4 "
+                                "ORDER BY line", 4, k, &r, "reading the correction's postings",
+                         e);
+    if (rc)
+        return rc;
+    int n = PQntuples(r);
+    t->nlines = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        const char *ledger = strcmp(PQgetvalue(r, i, 0), "city") == 0 ? "city" : "county";
+        char acc[64];
+        snprintf(acc, sizeof(acc), "%s", PQgetvalue(r, i, 1));
+        rc = add_line(t, ledger, acc, NULL, strtoll(PQgetvalue(r, i, 2), NULL, 10),
+                      strtoll(PQgetvalue(r, i, 3), NULL, 10), e);
+    }
+    PQclear(r);
+    if (rc || n > 0)
+        return rc;
+    xfer_moved m;
+    if ((rc = xfer_moved_so_far(x->db, t->county, t->pool, t->fund, t->id, &m, e)))
+        return rc;
+    if (strcmp(m.original, t->corrects) != 0)
+        return integrity(e, x->o->plan, "transfer %s corrects transfer %s, which is not the "
+                         "executed transfer of its pool and fund (%s)", t->id, t->corrects,
+                         m.original[0] ? m.original : "none");
+    if (m.cash != t->moved) {
+        char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
+        tc_fail(e, TC_EINTEGRITY, "transfer %s was planned when the pool had moved %s; it has "
+                "moved %s since: a correction moves exactly the difference", t->id,
+                tc_money_format(t->moved, a), tc_money_format(m.cash, b));
+        tc_err_at(e, x->o->plan, 0, 0);
+        return tc_err_hint(e, "plan again from the reconciliation: what moved has changed");
+    }
+    tc_fen d, dc, dd;
+    if (tc_money_sub(t->cash_new, m.cash, &d) || tc_money_sub(t->claims, m.claims, &dc) ||
+        tc_money_sub(t->debts, m.debts, &dd))
+        return tc_fail(e, TC_EINPUT, "transfer %s: the correction overflows", t->id);
+    const char *kind = d > 0 ? "top-up" : d < 0 ? "refund" : "amend";
+    if (strcmp(kind, t->kind) != 0 || t->amount != (d < 0 ? -d : d)) {
+        char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ], c[TC_MONEY_BUFSZ];
+        tc_fail(e, TC_EINTEGRITY, "transfer %s (%s of %s): the pool moved %s so far and is "
+                "reconciled at %s: a correction moves exactly the difference", t->id, t->kind,
+                tc_money_format(t->amount, a), tc_money_format(m.cash, b),
+                tc_money_format(t->cash_new, c));
+        tc_err_at(e, x->o->plan, 0, 0);
+        return tc_err_hint(e, "plan again from the reconciliation: what moved has changed");
+    }
+    if (recv != t->recv || pay != t->pay)
+        return integrity(e, x->o->plan, "transfer %s: the reconciled receivables or payables "
+                         "are not the loaded ones the transfer carried over; a correcting "
+                         "transfer carries cash, claims and debts%s%s", t->id, "", "");
+    char fcash[32], acc[64];
+    if ((rc = fiscal_cash(x, t, fcash, e)))
+        return rc;
+    snprintf(acc, sizeof(acc), "%.*s", (int)strcspn(t->fiscal, "/"), t->fiscal);
+    t->nlines = 0;
+    if (!(rc = add_line(t, "county", remit, NULL, d, 0, e)) &&
+        !(rc = add_line(t, "county", fcash, NULL, 0, d, e)) &&
+        !(rc = add_line(t, "city", acc, t->county, d, 0, e)) &&
+        !(rc = add_line(t, "city", rfb, t->county, 0, d, e)) &&
+        !(rc = add_line(t, "city", "claims", t->county, dc, 0, e)))
+        rc = add_line(t, "city", "debts", t->county, 0, dd, e);
+    return rc;
 }
 
 /* Compute t's postings from the loaded balances; the loaded cash,
@@ -316,19 +443,9 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
         }
     if (!rc && !fiscal) {
         /* the chart has no city_fiscal account: the county's fiscal bank account's */
-        PGresult *b;
-        const char *q[] = {t->county, t->fund, t->pool};
-        rc = tc_db_query(x->db, "SELECT DISTINCT account FROM tongchou.bank_account WHERE "
-                                "county = $1 AND fund = $2 AND src_county = $3 AND"
-                                " role = 'fiscal'", 3, q, &b,
-                         "reading the fiscal bank account", e);
-        if (!rc && PQntuples(b) != 1)
-            rc = tc_fail(e, TC_EINPUT, "county %s fund %s: %d ledger accounts of fiscal bank "
-                         "accounts, the city sub-account needs exactly one", t->county, t->fund,
-                         PQntuples(b));
-        if (!rc)
-            snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", PQgetvalue(b, 0, 0), t->county);
-        PQclear(b);
+        char acc[32];
+        if (!(rc = fiscal_cash(x, t, acc, e)))
+            snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", acc, t->county);
     } else if (!rc)
         snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", fiscal, t->county);
     if (!rc) {
@@ -358,6 +475,8 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
     if (rc)
         return rc;
     t->cash_closing = cash;
+    if (t->kind)
+        return correction_lines(x, t, remit, rfb, recv, pay, e);
     if (cash != t->amount || recv != t->recv || pay != t->pay) {
         char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
         tc_fail(e, TC_EINTEGRITY, "county %s fund %s: the loaded balances give cash %s, the "
@@ -383,15 +502,17 @@ static int post(ex *x, xt *t, int *already, tc_err *e)
     PGresult *r;
     char a[24], b[24], ln[16];
     const char *k[] = {t->county, t->id, t->fund, t->pool};
-    int rc = tc_db_query(x->db, "SELECT amount, state FROM tongchou.transfer WHERE county = $1 "
-                                "AND plan = $2 AND fund = $3 AND pool = $4", 4, k, &r,
-                         "looking the transfer up", e);
+    int rc = tc_db_query(x->db, "SELECT amount, state, kind, coalesce(corrects, '') FROM "
+                                "tongchou.transfer WHERE county = $1 AND plan = $2 AND fund = $3"
+                                " AND pool = $4", 4, k, &r, "looking the transfer up", e);
     if (rc)
         return rc;
     *already = PQntuples(r) > 0;
     if (*already) {
         int same = strcmp(PQgetvalue(r, 0, 0), fen(t->amount, a)) == 0 &&
-                   strcmp(PQgetvalue(r, 0, 1), "executed") == 0;
+                   strcmp(PQgetvalue(r, 0, 1), "executed") == 0 &&
+                   strcmp(PQgetvalue(r, 0, 2), t->kind ? t->kind : "transfer") == 0 &&
+                   strcmp(PQgetvalue(r, 0, 3), t->corrects ? t->corrects : "") == 0;
         PQclear(r);
         if (same && !(rc = tc_db_query(x->db, "SELECT ledger, account, debit, credit FROM "
                                               "tongchou.posting WHERE county = $1 AND plan = $2"
@@ -417,25 +538,28 @@ static int post(ex *x, xt *t, int *already, tc_err *e)
     }
     PQclear(r);
     const char *cf[] = {t->county, t->fund, t->id, t->pool};
-    if ((rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE county = $1 AND "
+    /* a correcting transfer follows the one it corrects (correction_lines
+     * checked it moves exactly the difference); a transfer is the first */
+    if (!t->kind &&
+        (rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE county = $1 AND "
                                  "fund = $2 AND plan <> $3 AND pool = $4 AND state = 'executed'",
-                          4, cf, &r,
-                          "looking for earlier transfers", e)))
+                          4, cf, &r, "looking for earlier transfers", e)))
         return rc;
-    if (PQntuples(r) > 0) {
+    if (!t->kind && PQntuples(r) > 0) {
         rc = integrity(e, x->o->plan, "pool %s fund %s was already transferred by transfer %s",
                        t->pool, t->fund, PQgetvalue(r, 0, 0));
         tc_err_hint(e, "a county's surplus moves once; see tongchou.transfer");
         PQclear(r);
         return rc;
     }
-    PQclear(r);
+    if (!t->kind)
+        PQclear(r);
     const char *ins[] = {t->county, t->id, t->fund, fen(t->amount, a), x->maker, x->checker,
-                         t->pool};
+                         t->pool, t->kind ? t->kind : "transfer", t->corrects};
     if ((rc = tc_db_query(x->db, "INSERT INTO tongchou.transfer (county, plan, fund, amount, "
-                                 "state, prepared_by, approved_by, executed_at, pool) VALUES ($1,"
-                                 " $2, $3, $4::bigint, 'executed', $5, $6, now(), $7)", 7, ins,
-                          NULL,
+                                 "state, prepared_by, approved_by, executed_at, pool, kind,"
+                                 " corrects) VALUES ($1, $2, $3, $4::bigint, 'executed', $5, $6,"
+                                 " now(), $7, $8, $9)", 9, ins, NULL,
                           "recording the transfer", e)))
         return rc;
     for (int i = 0; i < t->nlines && !rc; i++) {
@@ -471,6 +595,8 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
     *out = *in = 0;
     for (int i = 0; i < x->nt && !rc; i++) {
         xt *t = &x->t[i];
+        if (t->already)
+            continue;   /* checked when it was posted; post() found it as it was */
         char accs[MAXLINES * 34] = "{", claims[80], debts[80];
         for (int k = 0; k < t->ncash; k++)
             snprintf(accs + strlen(accs), sizeof(accs) - strlen(accs), "%s%s", k ? "," : "",
@@ -509,6 +635,22 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
                              &rc, e);
         if (rc)
             break;
+        if (t->kind) {
+            /* a correction: the pool now stands where the reconciliation says,
+             * in the county's cash and the city's sub-account alike (its
+             * loaded records are the old ones, and are not checked again) */
+            if (left != t->cash_new || rose != t->cash_new)
+                rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: after "
+                               "correcting transfer %s the pool's cash moved is not the "
+                               "reconciled cash", t->county, t->fund, t->id);
+            else if (cl != t->claims || db != t->debts)
+                rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: the "
+                               "claims or debts carried over are not the reconciled ones "
+                               "(transfer %s)", t->county, t->fund, t->id);
+            else if (tc_money_add(*out, left, out) || tc_money_add(*in, rose, in))
+                rc = tc_fail(e, TC_EINPUT, "the plan's total overflows");
+            continue;
+        }
         if (lc != t->claims || ld != t->debts) {
             char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
             rc = tc_fail(e, TC_EINTEGRITY, "after-check failed: county %s fund %s: the loaded "
@@ -691,7 +833,7 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
     if (!rc && o->on_result)
         for (int i = 0; i < x.nt; i++) {
             tc_transfer_result r = {x.t[i].id, x.t[i].county, x.t[i].pool, x.t[i].fund,
-                                    x.t[i].amount,
+                                    x.t[i].kind ? x.t[i].kind : "transfer", x.t[i].amount,
                                     x.t[i].already ? TC_TRANSFER_ALREADY : TC_TRANSFER_POSTED};
             o->on_result(o->arg, &r);
         }

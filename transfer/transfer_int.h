@@ -84,6 +84,22 @@ int xfer_recon_unit(const xfer_recon *r, const char *county, const char *pool, j
 /* Read the figures of fund object f (county, for messages). */
 int xfer_fund_figures(const json_t *f, const char *county, xfer_fig *out, tc_err *e);
 
+/*
+ * What executed transfers moved for (county, pool, fund), leaving out the
+ * row whose plan is `except` (may be NULL): the original transfer's id
+ * ("" when none), the net cash (the transfer and its top-ups less its
+ * refunds) and the claims and debts posted to the city's memorandum
+ * accounts.  A correcting transfer moves exactly what the reconciliation
+ * now says less this.
+ */
+typedef struct xfer_moved {
+    char original[65];
+    tc_fen cash, claims, debts;
+} xfer_moved;
+
+int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const char *fund,
+                      const char *except, xfer_moved *m, tc_err *e);
+
 /* A yuan string member k of o into *out; TC_EINPUT when absent or bad. */
 int xfer_yuan(const json_t *o, const char *k, const char *where, tc_fen *out, tc_err *e);
 

@@ -14,7 +14,9 @@
 #     county is redone: its loaded batches are replaced, the database holds
 #     exactly 100 fen more paid, the reconciliation 100 fen less arrears;
 #   - 长春市本级 (220100), whose money has moved, corrects too: once accepted,
-#     its loaded data is still not replaced (exit 3, saying why).
+#     its loaded data is still not replaced (told, with why); the difference
+#     becomes a correcting transfer (here an amend: the claims carried over
+#     go down by 100 fen, no cash moves), approved and executed once.
 set -u
 tc=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-correct-test-XXXXXX")
@@ -147,11 +149,37 @@ correct city/sources/220100.xml
   bad "the moved county's correction did not stop the run"
 "$tc" run --keep-db --accept 220100 --reason "after the transfer" "$man" >/dev/null 2>"$tmp/err"
 rc=$?
-[ "$rc" -eq 3 ] && grep -q "cannot be replaced: .* executed on the data loaded" "$tmp/err" && ok ||
-  { bad "replacing after the transfer: exit $rc, wanted 3 and why"; tail -3 "$tmp/err"; }
+[ "$rc" -eq 1 ] && ok || { bad "the accepted run after the transfer: exit $rc, wanted 1"; tail -3 "$tmp/err"; }
+grep -q "220100 *load *kept contribution: .*cannot be replaced: .* executed on the data loaded" \
+  "$tmp/err" && ok || { bad "the kept batch is not told, with why"; grep load "$tmp/err"; }
 eval "$("$tc" db env work/db)"
 [ "$(dbq "SELECT count(*), sum(paid) FROM tongchou.contribution WHERE src_county = '220100'")" = \
   "$before" ] && ok || bad "the moved county's loaded data changed"
+# the difference becomes a correcting transfer: paid +1.00 is 1.00 less
+# arrears, so the claims carried over go down by 100 fen and no cash moves
+plan=work/transfer/plan.json
+grep -o '"kind":"[a-z-]*"' "$plan" | sort | uniq -c | tr -s ' ' | grep -q '^ 1 "kind":"amend"$' &&
+  ok || { bad "the plan does not hold one amend"; cat "$plan"; }
+orig=$(dbq "SELECT plan FROM tongchou.transfer WHERE county = '220100' AND fund = '310'
+  AND kind = 'transfer'")
+grep -q "\"corrects\":\"$orig\"" "$plan" && ok || bad "the correction does not name the transfer it corrects"
+claims0=$(dbq "SELECT sum(debit - credit) FROM tongchou.posting WHERE county = '220100'
+  AND pool = '220100' AND fund = '310' AND account = 'claims/220100'")
+export TONGCHOU_POLICY=keys/policy.ini TONGCHOU_AUDIT=work/audit.trail
+rec=work/reports/reconciliation.json
+"$tc" transfer approve "$plan" -r "$rec" -k keys/checker.key --db "dbname=tongchou" 2>"$tmp/err" &&
+  ok || bad "approve the correction: $(cat "$tmp/err")"
+"$tc" transfer execute "$plan" -r "$rec" -m "$(sed -n 's/^mappings = //p' "$man")" \
+  -k keys/checker.key --db "dbname=tongchou" >"$tmp/exec" 2>"$tmp/err" && ok ||
+  bad "execute the correction: $(cat "$tmp/err")"
+awk -F '\t' '$1 == "posted" && $2 == "220100" && $4 == "310" && $5 == "0.00" && $7 == "amend"' \
+  "$tmp/exec" | grep -q . && ok || { bad "the amend was not posted"; cat "$tmp/exec"; }
+claims1=$(dbq "SELECT sum(debit - credit) FROM tongchou.posting WHERE county = '220100'
+  AND pool = '220100' AND fund = '310' AND account = 'claims/220100'")
+[ "$claims1" -eq $((claims0 - 100)) ] && ok || bad "claims carried over went $claims0 -> $claims1"
+"$tc" transfer execute "$plan" -r "$rec" -m "$(sed -n 's/^mappings = //p' "$man")" \
+  -k keys/checker.key --db "dbname=tongchou" >"$tmp/exec" 2>/dev/null
+grep -c '^posted' "$tmp/exec" | grep -qx 0 && ok || bad "the correction posted twice"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

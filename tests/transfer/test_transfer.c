@@ -23,7 +23,10 @@
  *   - waivers: a valid one lets 220113 through; one naming a finding the
  *     reconciliation lacks, an unsigned one, one by an untrusted key, one
  *     naming only some of the findings;
- *   - two executions at once post once.
+ *   - two executions at once post once;
+ *   - corrections after the money moved: a top-up and a refund of exactly
+ *     the difference, each once, the city sub-account then the corrected
+ *     cash; a correction with the maker's own amount, or a stale one, refused.
  *
  * Each test works in a database of its own on the binary's one server.
  */
@@ -403,13 +406,12 @@ static void test_plan_execute(void **state)
     assert_int_equal(s.posted, 0);
     assert_int_equal(s.already, 5);
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting"), lines);
-    /* a plan made again from the same reconciliation holds the same ids */
+    /* a plan made again from the same reconciliation has nothing left to
+     * move: every fund moved already */
     const char *p2 = wpath("run2.plan");
     assert_int_equal(plan(db, p2, NULL, 0, &ps, &e), 0);
-    assert_int_equal(approve(db, p2, CHECKER, &e), 0);
-    assert_int_equal(execute(db, p2, recon, &s, &e), 0);
-    assert_int_equal(s.posted, 0);
-    assert_int_equal(s.already, 5);
+    assert_int_equal(ps.transfers, 0);
+    assert_int_equal(ps.already, 5);
     assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer"), 5);
     /* a transfer found with other content: integrity failure, nothing changes */
     pgtest_exec(c, "UPDATE tongchou.posting SET debit = debit + 1 WHERE line = 1 AND county = "
@@ -1037,6 +1039,208 @@ static void test_attacks(void **state)
     PQfinish(c);
 }
 
+/* A copy of the reconciliation with pool 220100's fund 310 cash (and the
+ * transfer basis with it) moved by delta fen, written to path, recorded by
+ * a reconcile entry and loaded into db: what reconciling a corrected export
+ * of 长春市本级 gives, after its money moved. */
+static void corrected_recon(const char *db, const char *path, long long delta)
+{
+    json_t *d = json_deep_copy(rdoc), *c, *f;
+    size_t i, j;
+    tc_err e;
+    char b[TC_MONEY_BUFSZ];
+    json_array_foreach(json_object_get(d, "counties"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "county")), "220100") != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "funds"), j, f) {
+            if (strcmp(json_string_value(json_object_get(f, "fund")), "310") != 0)
+                continue;
+            tc_fen cash = fig("220100", "310", "cash") + delta;
+            json_object_set_new(f, "cash", json_string(tc_money_format(cash, b)));
+            json_object_set_new(f, "transfer", json_string(tc_money_format(cash, b)));
+        }
+    }
+    json_t *tot = json_object_get(d, "totals");
+    const char *ts = json_string_value(json_object_get(tot, "transfer"));
+    tc_fen t;
+    assert_int_equal(tc_money_parse_yuan(ts, strlen(ts), &t, &e), 0);
+    json_object_set_new(tot, "transfer", json_string(tc_money_format(t + delta, b)));
+    assert_int_equal(json_dump_file(d, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+    json_decref(d);
+    assert_int_equal(record_reconcile(path, &e), 0);
+    tc_load_opts o = {.db = db};
+    tc_load_stats st;
+    const char *rep[] = {path};
+    if (tc_load_run(&o, rep, 1, &st, &e))
+        fail_msg("load the corrected reconciliation: %s", e.msg);
+}
+
+/* The one transfer of plan file p: its kind, amount (fen) and what it corrects. */
+static void only_line(const char *p, char *kind, long long *amount, char *corrects)
+{
+    json_error_t je;
+    json_t *d = json_load_file(p, 0, &je);
+    assert_non_null(d);
+    assert_int_equal(json_array_size(json_object_get(d, "transfers")), 1);
+    json_t *t = json_array_get(json_object_get(d, "transfers"), 0);
+    const char *k = json_string_value(json_object_get(t, "kind"));
+    const char *c = json_string_value(json_object_get(t, "corrects"));
+    const char *a = json_string_value(json_object_get(t, "amount"));
+    tc_fen v;
+    tc_err e;
+    assert_int_equal(tc_money_parse_yuan(a, strlen(a), &v, &e), 0);
+    *amount = v;
+    strcpy(kind, k ? k : "");
+    strcpy(corrects, c ? c : "");
+    json_decref(d);
+}
+
+/*
+ * Corrections after the money moved (补划 / 退回): the reconciliation of 长春市
+ * 本级's corrected export says its fund 310 holds 123.45 yuan more.  The plan
+ * moves exactly that, as a top-up referring to the transfer it corrects;
+ * the other funds moved already and are not planned again.  Executed, the
+ * city sub-account equals the corrected cash; again, nothing.  A later
+ * reconciliation 50.00 yuan below the first gives a refund of 173.45.  The
+ * dishonest maker who sets his own amount on a correction, and a stale
+ * correction, are refused; postings are never updated, only added.
+ */
+static void test_corrections(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("corrections");
+    PGconn *c = pgtest_connect("corrections");
+    tc_transfer_plan_summary ps;
+    tc_transfer_exec_summary s;
+    tc_err e;
+    /* a trail of its own: test_attacks adopted another policy in the shared one */
+    snprintf(trail, sizeof(trail), "%s/corrections.trail", work);
+    assert_int_equal(record_reconcile(recon, &e), 0);
+    if (plan(db, wpath("first.plan"), NULL, 0, &ps, &e))
+        fail_msg("plan: %s", e.msg);
+    if (approve(db, wpath("first.plan"), CHECKER, &e))
+        fail_msg("approve: %s", e.msg);
+    assert_int_equal(execute(db, wpath("first.plan"), recon, &s, &e), 0);
+    assert_int_equal(s.posted, 5);
+    long long cash = fig("220100", "310", "cash");
+    char orig[65];
+    json_error_t je;
+    json_t *fp = json_load_file(wpath("first.plan"), 0, &je), *t;
+    size_t i;
+    json_array_foreach(json_object_get(fp, "transfers"), i, t)
+        if (strcmp(json_string_value(json_object_get(t, "county")), "220100") == 0 &&
+            strcmp(json_string_value(json_object_get(t, "fund")), "310") == 0)
+            snprintf(orig, sizeof(orig), "%s", json_string_value(json_object_get(t, "id")));
+    json_decref(fp);
+    const char *fiscal = "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting WHERE "
+                         "county = '220100' AND pool = '220100' AND fund = '310' AND ledger = "
+                         "'city' AND account = '1003/220100'";
+    assert_int_equal(q(c, "%s", fiscal), cash);
+    long long nposting = q(c, "SELECT count(*) FROM tongchou.posting");
+
+    /* a top-up of exactly the difference */
+    char r2[1300], kind[16], corr[65];
+    long long amount;
+    snprintf(r2, sizeof(r2), "%s", wpath("recon-plus.json"));
+    corrected_recon(db, r2, 12345);
+    assert_int_equal(plan_as(db, wpath("topup.plan"), r2, MAKER, NULL, 0, &ps, &e), 0);
+    assert_int_equal(ps.transfers, 1);
+    assert_int_equal(ps.corrections, 1);
+    assert_int_equal(ps.already, 4);
+    only_line(wpath("topup.plan"), kind, &amount, corr);
+    assert_string_equal(kind, "top-up");
+    assert_int_equal(amount, 12345);
+    assert_string_equal(corr, orig);
+    /* made now too, against what has moved now: a refund of 50.00 from a
+     * reconciliation 50.00 below the first */
+    char r3[1300];
+    snprintf(r3, sizeof(r3), "%s", wpath("recon-minus.json"));
+    corrected_recon(db, r3, -5000);
+    assert_int_equal(plan_as(db, wpath("early.plan"), r3, MAKER, NULL, 0, &ps, &e), 0);
+    only_line(wpath("early.plan"), kind, &amount, corr);
+    assert_string_equal(kind, "refund");
+    assert_int_equal(amount, 5000);
+    assert_int_equal(approve_with(db, wpath("early.plan"), r3, CHECKER, &e), 0);
+
+    assert_int_equal(approve_with(db, wpath("topup.plan"), r2, CHECKER, &e), 0);
+    assert_int_equal(execute(db, wpath("topup.plan"), r2, &s, &e), 0);
+    assert_int_equal(s.posted, 1);
+    assert_int_equal(s.posted_total, 12345);
+    assert_int_equal(q(c, "%s", fiscal), cash + 12345);
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.transfer WHERE kind = 'top-up' AND "
+                          "corrects = '%s' AND amount = 12345", orig), 1);
+    /* the earlier postings untouched: only added to */
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting WHERE plan = '%s'", orig) > 0,
+                     1);
+    assert_int_equal(q(c, "SELECT count(*) FROM tongchou.posting") - nposting, 4);
+    /* again: nothing */
+    assert_int_equal(execute(db, wpath("topup.plan"), r2, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(s.already, 1);
+    assert_int_equal(q(c, "%s", fiscal), cash + 12345);
+    /* planned again from the same reconciliation: nothing left to move */
+    assert_int_equal(plan_as(db, wpath("topup2.plan"), r2, MAKER, NULL, 0, &ps, &e), 0);
+    assert_int_equal(ps.transfers, 0);
+    assert_int_equal(ps.already, 5);
+
+    /* the refund planned before the top-up moved: stale, refused */
+    assert_int_equal(execute(db, wpath("early.plan"), r3, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "a correction moves exactly the difference"));
+    assert_int_equal(q(c, "%s", fiscal), cash + 12345);
+
+    /* planned again: a refund of 173.45 */
+    assert_int_equal(plan_as(db, wpath("refund.plan"), r3, MAKER, NULL, 0, &ps, &e), 0);
+    only_line(wpath("refund.plan"), kind, &amount, corr);
+    assert_string_equal(kind, "refund");
+    assert_int_equal(amount, 17345);
+    assert_string_equal(corr, orig);
+    /* the maker who refunds only 100.00, re-signed, approved: refused */
+    json_t *d = json_load_file(wpath("refund.plan"), 0, &je);
+    t = json_array_get(json_object_get(d, "transfers"), 0);
+    json_object_set_new(t, "amount", json_string("100.00"));
+    resign(d, wpath("refund-own.plan"), 1);
+    json_decref(d);
+    assert_int_equal(execute(db, wpath("refund-own.plan"), r3, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "a correction moves exactly the difference"));
+    assert_int_equal(q(c, "%s", fiscal), cash + 12345);
+    /* ... or who claims less had moved, so that his id holds: refused too */
+    d = json_load_file(wpath("refund.plan"), 0, &je);
+    t = json_array_get(json_object_get(d, "transfers"), 0);
+    char b[TC_MONEY_BUFSZ], fid[65];
+    json_object_set_new(t, "amount", json_string("50.00"));
+    json_object_set_new(t, "moved", json_string(tc_money_format(cash, b)));
+    assert_int_equal(tc_transfer_correction_id(json_string_value(json_object_get(d,
+                                                   "reconciliation")), "220100", "220100", "310",
+                                               cash - 5000, cash, fid, &e), 0);
+    json_object_set_new(t, "id", json_string(fid));
+    resign(d, wpath("refund-moved.plan"), 1);
+    json_decref(d);
+    assert_int_equal(execute(db, wpath("refund-moved.plan"), r3, &s, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "it has moved"));
+    assert_int_equal(q(c, "%s", fiscal), cash + 12345);
+    /* the honest refund */
+    assert_int_equal(approve_with(db, wpath("refund.plan"), r3, CHECKER, &e), 0);
+    assert_int_equal(execute(db, wpath("refund.plan"), r3, &s, &e), 0);
+    assert_int_equal(s.posted, 1);
+    assert_int_equal(q(c, "%s", fiscal), cash - 5000);
+    assert_int_equal(q(c, "SELECT sum(CASE kind WHEN 'refund' THEN -amount ELSE amount END) "
+                          "FROM tongchou.transfer WHERE county = '220100' AND fund = '310'"),
+                     cash - 5000);
+    /* the county's cash accounts: credited by exactly the corrected cash */
+    assert_int_equal(q(c, "SELECT sum(credit - debit) FROM tongchou.posting WHERE county = "
+                          "'220100' AND pool = '220100' AND fund = '310' AND ledger = 'county' "
+                          "AND account IN ('1001','1002','1003','1004')"), cash - 5000);
+    /* every plan again: nothing moves */
+    assert_int_equal(execute(db, wpath("topup.plan"), r2, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(execute(db, wpath("refund.plan"), r3, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(execute(db, wpath("first.plan"), recon, &s, &e), 0);
+    assert_int_equal(s.posted, 0);
+    assert_int_equal(q(c, "%s", fiscal), cash - 5000);
+    PQfinish(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1046,6 +1250,7 @@ int main(void)
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_sm2),
         cmocka_unit_test(test_attacks),
+        cmocka_unit_test(test_corrections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
