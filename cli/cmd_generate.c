@@ -9,6 +9,7 @@
 
 #include "cli/cmd.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "generate/gen.h"
 
 static void on_source(void *arg, const char *path, uint64_t records)
@@ -46,6 +47,9 @@ const tc_command tc_cmd_generate = {
     "      --write-mappings  write only the example mapping set into DIR\n"
     "      --county CODE  write only this county's source, no answer key\n"
     "                     (for benchmarks: one big file)\n"
+    "      --correct CODE=YUAN  a corrected export: county CODE's cutover-day\n"
+    "                     interest on its first fund (and its cash) moved by YUAN,\n"
+    "                     everything else the same (for trying corrections)\n"
     "  -q, --quiet        say nothing but errors\n"};
 
 int cmd_generate(int argc, char **argv)
@@ -57,7 +61,7 @@ int cmd_generate(int argc, char **argv)
         {"cutover", required_argument, NULL, 'c'}, {"unmapped", no_argument, NULL, 'u'},
         {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
         {"write-mappings", no_argument, NULL, 'm'}, {"county", required_argument, NULL, 'C'},
-        {NULL, 0, NULL, 0}};
+        {"correct", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
     tc_gen_options o;
     tc_gen_defaults(&o);
     int mappings_only = 0, c;
@@ -77,6 +81,17 @@ int cmd_generate(int argc, char **argv)
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'm': mappings_only = 1; break;
         case 'C': o.only = optarg; break;
+        case 'K': {
+            char *eq = strchr(optarg, '=');
+            tc_err pe;
+            if (!eq || eq - optarg != 6 ||
+                tc_money_parse_yuan(eq + 1, strlen(eq + 1), &o.correct_fen, &pe))
+                return tc_cli_usage_error(&tc_cmd_generate, "--correct takes CODE=YUAN, as "
+                                          "220112=123.45 or 220112=-50.00");
+            *eq = '\0';
+            o.correct = optarg;
+            break;
+        }
         default: return tc_cli_usage_error(&tc_cmd_generate, "unknown option");
         }
     }

@@ -44,6 +44,9 @@ typedef struct tc_gen_options {
                                * the duplicate record, which XML cannot carry) */
     const char *only;         /* write only this county's source (its code or
                                * file name), and no answer key: benchmarks */
+    const char *correct;      /* a corrected export: this county's (its code) */
+    int64_t correct_fen;      /* ... cutover-day interest of its first fund moved
+                               * by this much (its cash with it), all else alike */
     /* Told after each county's source is written (may be NULL). */
     void (*on_source)(void *arg, const char *path, uint64_t records);
     void *arg;

@@ -394,8 +394,11 @@ static int vouchers(builder *b)
     /* Cutover day: interest booked, not yet credited by the bank. */
     for (int f = 0; f < c->nfunds && !rc; f++) {
         uint64_t h = gen_rnd(g, s->ci, 4100000000ULL + (uint64_t)f, 0);
+        /* a corrected export (--correct) books another amount here */
+        int64_t fix = f == 0 && g->o.correct && strcmp(g->o.correct, s->c->code) == 0
+                          ? g->o.correct_fen : 0;
         rc = simple(b, f, g->np, 31, "计提存款利息(银行次日入账)", A_INCOME_BANK, A_INTEREST,
-                    5000 + (int64_t)(h % 90000));
+                    5000 + (int64_t)(h % 90000) + fix);
         if (!rc)
             s->lines[s->nlines - 2].uncleared = 1;
     }

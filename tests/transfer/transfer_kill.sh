@@ -11,7 +11,8 @@
 # mapped, reconciled and loaded once into a template database; each trial
 # gets a copy (CREATE DATABASE ... TEMPLATE), so every kill lands on a plan
 # not yet executed.  The front end's usage and refusal exit codes are
-# checked on the way.
+# checked on the way.  Then the same for a correcting transfer (补划) of a
+# county whose corrected export came after its money moved.
 set -u
 tc=$1
 src=$2
@@ -190,3 +191,74 @@ echo "two executes at once: $n transfers posted once"
 
 [ "$mid" -ge 10 ] || fail "only $mid of 20 kills landed before the commit"
 echo "ok: 20 kills, $mid before the commit, $inside of them inside the transaction"
+
+# A correcting transfer (补划), killed the same way.  长春市本级 sends its
+# ledger again with 123.45 yuan more interest booked at cutover; after its
+# money moved, the new reconciliation's plan tops the pool up by exactly
+# that, once, whatever moment the executor dies at.
+"$tc" generate -q --xml-only -n 20000 --correct 220100=123.45 "$work/city2" >/dev/null ||
+  fail "generate the corrected export"
+mkdir "$work/county2" "$work/batches2" "$work/rec2"
+"$tc" extract -q -o "$work/county2" "$work/city2/sources/220100.xml" >/dev/null || fail extract2
+"$tc" map -q -m "$map" -o "$work/batches2" "$work/county2/"*.tcb >/dev/null || fail map2
+others=$(ls "$work/batches/"*.tcb | grep -v '/220100\.[a-z_]*\.tcb$')
+TONGCHOU_KEY=$work/maker.key "$tc" reconcile -q -m "$map" -o "$work/rec2" \
+  "$work/batches2/"*.tcb $others >/dev/null 2>&1
+[ $? -le 1 ] || fail reconcile2
+rec2=$work/rec2/reconciliation.json
+psql -X -q -d postgres -c "CREATE DATABASE base2 TEMPLATE clean" >/dev/null || fail "createdb base2"
+"$tc" load -q --db dbname=base2 "$rec2" >/dev/null || fail "load the corrected reconciliation"
+plan2=$work/plan2.json
+"$tc" transfer plan -q --db dbname=base2 -r "$rec2" -k "$work/maker.key" -o "$plan2" ||
+  fail "plan the correction"
+"$tc" transfer approve -q "$plan2" -r "$rec2" -k "$work/checker.key" --db dbname=base2 ||
+  fail "approve the correction"
+psql -X -q -d postgres -c "ALTER DATABASE base2 WITH ALLOW_CONNECTIONS false" >/dev/null
+ex2=(-q -r "$rec2" -m "$map" -k "$work/ops.key")
+psql -X -q -d postgres -c "CREATE DATABASE clean2 TEMPLATE base2" >/dev/null || fail "createdb clean2"
+t0=$(date +%s%N)
+"$tc" transfer execute "$plan2" "${ex2[@]}" --db dbname=clean2 >"$work/out" || fail "clean correction"
+t1=$(date +%s%N)
+span=$(( (t1 - t0) / 1000000 ))
+[ "$span" -gt 0 ] || span=1
+awk -F '\t' '$1 == "posted"' "$work/out" | cut -f2,4,5,7 >"$work/lines"
+[ "$(cat "$work/lines")" = "$(printf '220100\t310\t123.45\ttop-up')" ] ||
+  fail "the correction is not one top-up of 123.45 on 220100 310: $(cat "$work/lines")"
+postings clean2 >"$work/want2"
+fiscal() { # fiscal DB: what the city sub-account of 220100's fund 310 holds
+  psql -X -q -A -t -d "$1" -c "SELECT sum(debit - credit) FROM tongchou.posting WHERE
+    county = '220100' AND fund = '310' AND ledger = 'city' AND account = '1003/220100'"
+}
+want_fiscal=$(fiscal clean2)
+before_fiscal=$(fiscal clean)
+[ "$want_fiscal" -eq $((before_fiscal + 12345)) ] ||
+  fail "the sub-account went $before_fiscal -> $want_fiscal, wanted 12345 fen more"
+for i in $(seq 1 10); do
+  db=corr$i
+  psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE base2" >/dev/null || fail "createdb $db"
+  "$tc" transfer execute "$plan2" "${ex2[@]}" --db "dbname=$db" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(awk "BEGIN { print $(( RANDOM % (span + 20) )) / 1000 }")"
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  for _ in $(seq 100); do
+    [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity
+           WHERE datname = '$db' AND pid <> pg_backend_pid()")" -eq 0 ] && break
+    sleep 0.05
+  done
+  done_before=$(psql -X -A -t -d "$db" -c "SELECT count(*) FROM tongchou.transfer
+    WHERE kind = 'top-up'")
+  "$tc" transfer execute "$plan2" "${ex2[@]}" --db "dbname=$db" >"$work/out" 2>"$work/err" ||
+    { cat "$work/err"; fail "correction kill $i: the re-run failed"; }
+  [ "$(grep -c '^already' "$work/out")" -eq "$done_before" ] ||
+    fail "correction kill $i: $done_before top-ups were done, the re-run says otherwise"
+  postings "$db" >"$work/got"
+  diff "$work/want2" "$work/got" >/dev/null || fail "correction kill $i: the postings differ"
+  [ "$(fiscal "$db")" -eq "$want_fiscal" ] || fail "correction kill $i: the sub-account is off"
+  "$tc" transfer execute "$plan2" "${ex2[@]}" --db "dbname=$db" >"$work/out" 2>/dev/null ||
+    fail "correction kill $i: the third run failed"
+  grep -q '^posted' "$work/out" && fail "correction kill $i: the third run posted"
+  echo "correction kill $i: $done_before had committed; the top-up is there once"
+  psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
+done
+echo "ok: 10 kills of a correcting transfer, each posted once"
