@@ -47,7 +47,8 @@ int cmd_map(int argc, char **argv)
     if (tc_cli_wants_help(&tc_cmd_map, argc, argv))
         return 0;
     const char *set, *out;
-    int first, code = tc_cli_set_out_inputs(&tc_cmd_map, "batch", argc, argv, &set, &out, &first);
+    int first, code = tc_cli_set_out_inputs(&tc_cmd_map, "batch", argc, argv, &set, &out, NULL,
+                                            &first);
     if (code >= 0)
         return code;
     if ((code = tc_cli_trail_check()))   /* the signing key before any work */

@@ -19,10 +19,13 @@ static void wrote(void *arg, const char *path)
 }
 
 const tc_command tc_cmd_reconcile = {
-    "reconcile", cmd_reconcile, "-m MAPPINGS -o DIR BATCH...",
+    "reconcile", cmd_reconcile, "-m MAPPINGS -o DIR [--funds COUNTY=FUND,...]... BATCH...",
     "run every check of the reconciliation and write its reports",
     "  -m, --mappings DIR  the mapping set the batches were mapped with\n"
     "  -o, --output DIR    folder for the reports (must exist)\n"
+    "      --funds COUNTY=FUND,...  a part handover: the city funds COUNTY (a\n"
+    "                      region or pool code) hands over; its other funds are\n"
+    "                      reconciled, marked \"handed_over\": false, never transferred\n"
     "  -q, --quiet         say nothing but errors\n"
     "\n"
     "Reads city-coded batches (from map), of any counties, and writes\n"
@@ -38,8 +41,9 @@ int cmd_reconcile(int argc, char **argv)
     if (tc_cli_wants_help(&tc_cmd_reconcile, argc, argv))
         return 0;
     const char *set, *out;
+    tc_cli_funds funds;
     int first, code = tc_cli_set_out_inputs(&tc_cmd_reconcile, "city-coded batch", argc, argv,
-                                            &set, &out, &first);
+                                            &set, &out, &funds, &first);
     if (code >= 0)
         return code;
     if ((code = tc_cli_trail_check()))   /* the signing key before any work */
@@ -51,8 +55,8 @@ int cmd_reconcile(int argc, char **argv)
     tc_mapset *m = NULL;
     int rc = tc_mapset_load(&m, set, &e);
     if (!rc)
-        rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, out, wrote,
-                              &files, &status, &e);
+        rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, funds.spec,
+                              funds.n, out, wrote, &files, &status, &e);
     fflush(stdout);
     /* the entry names the mapping set by its digest, as map's does */
     code = rc ? 0 : tc_cli_trail_append(argc, argv, (const char *const *)argv + first,

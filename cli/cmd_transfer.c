@@ -125,9 +125,9 @@ int cmd_transfer(int argc, char **argv)
         if (!(rc = tc_transfer_plan(&o, &s, &e))) {
             char b[TC_MONEY_BUFSZ];
             tc_log_info("%s: %d transfers (%d correcting earlier ones), %s yuan; %d pools left "
-                        "out, %d let through by a waiver, %d funds moved already", out,
-                        s.transfers, s.corrections, tc_money_format(s.total, b), s.excluded,
-                        s.waived, s.already);
+                        "out, %d let through by a waiver, %d funds moved already, %d kept by "
+                        "a part handover", out, s.transfers, s.corrections,
+                        tc_money_format(s.total, b), s.excluded, s.waived, s.already, s.kept);
         }
     } else if (strcmp(sub, "approve") == 0 && file && rec && key) {
         tc_transfer_approve_opts o = {db, file, rec, key, policy, audit};

@@ -49,19 +49,27 @@ int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)
 }
 
 int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, char **argv,
-                          const char **set, const char **outdir, int *first)
+                          const char **set, const char **outdir, tc_cli_funds *funds, int *first)
 {
     static const struct option opts[] = {{"mappings", required_argument, NULL, 'm'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"funds", required_argument, NULL, 'F'},
                                          {NULL, 0, NULL, 0}};
     *set = *outdir = NULL;
+    if (funds)
+        funds->n = 0;
     int c;
     while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
         switch (c) {
         case 'm': *set = optarg; break;
         case 'o': *outdir = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
+        case 'F':
+            if (!funds || funds->n == TC_CLI_MAX_FUNDS)
+                return tc_cli_usage_error(cmd, funds ? "too many --funds" : "unknown option");
+            funds->spec[funds->n++] = optarg;
+            break;
         default: return tc_cli_usage_error(cmd, "unknown option");
         }
     }

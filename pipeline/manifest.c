@@ -137,12 +137,34 @@ static int on_county(loader *L, const char *k, const char *v)
             return set_text(L, c->sources[c->nsources++], TC_MANIFEST_PATH, v);
         return set_path(L, c->sources[c->nsources++], v);
     }
+    if (strcmp(k, "funds") == 0) {
+        /* the city funds the county hands over: codes, comma or space apart */
+        char norm[256] = "";
+        for (const char *p = v; *p;) {
+            p += strspn(p, ", \t");
+            size_t n = strcspn(p, ", \t");
+            if (!n)
+                break;
+            if (n > 15 || strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") < n)
+                return lfail(L, L->line, "name city fund codes, as funds = 310, 330",
+                             "'%.*s' is not a fund code", (int)n, p);
+            if (strlen(norm) + n + 2 >= sizeof(norm))
+                return lfail(L, L->line, NULL, "county %s names too many funds", c->code);
+            snprintf(norm + strlen(norm), sizeof(norm) - strlen(norm), "%s%.*s",
+                     norm[0] ? "," : "", (int)n, p);
+            p += n;
+        }
+        if (!norm[0])
+            return lfail(L, L->line, "name the funds it hands over, or leave the key out for "
+                         "all", "'funds' of county %s is empty", c->code);
+        return set_text(L, c->funds, sizeof(c->funds), norm);
+    }
     if (strcmp(k, "profile") == 0) {
         if (strchr(v, '/') || strstr(v, ".ini"))
             return set_path(L, c->profile, v);
         return set_text(L, c->profile, sizeof(c->profile), v);
     }
-    return lfail(L, L->line, "a [county CODE] section knows name, source and profile",
+    return lfail(L, L->line, "a [county CODE] section knows name, source, profile and funds",
                  "unknown key '%s' in [county %s]", k, c->code);
 }
 

@@ -40,6 +40,8 @@ typedef struct tc_manifest_county {
     char sources[TC_MANIFEST_MAX_SOURCES][TC_MANIFEST_PATH];
     int nsources;
     char profile[TC_MANIFEST_PATH];   /* "" for the default */
+    char funds[256];                  /* a part handover: "310,330", the city funds it
+                                       * hands over; "" for all */
     int line;                         /* of its section header */
 } tc_manifest_county;
 

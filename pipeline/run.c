@@ -181,12 +181,30 @@ static void digest_of(run *R, const char *path, char *text)
         text[0] = '\0';
 }
 
+/* Whether the entry's "--funds" arguments are exactly funds, in order. */
+static int same_funds(const json_t *en, const paths *funds)
+{
+    json_t *args = json_object_get(en, "args");
+    int k = 0;
+    for (size_t i = 0; i + 1 < json_array_size(args); i++) {
+        const char *a = json_string_value(json_array_get(args, i));
+        if (!a || strcmp(a, "--funds") != 0)
+            continue;
+        const char *v = json_string_value(json_array_get(args, ++i));
+        if (!funds || k >= funds->n || !v || strcmp(v, funds->v[k]) != 0)
+            return 0;
+        k++;
+    }
+    return k == (funds ? funds->n : 0);
+}
+
 /*
  * Whether the trail records `command` with exactly these inputs (paths and
- * digests, in order) and every output of that entry is on disk with its
- * recorded digest.  The last such entry counts.
+ * digests, in order) and part handovers (funds, may be NULL), and every
+ * output of that entry is on disk with its recorded digest.  The last such
+ * entry counts.
  */
-static int step_done(run *R, const char *command, const paths *in)
+static int step_done_as(run *R, const char *command, const paths *in, const paths *funds)
 {
     FILE *f = fopen(R->trail, "r");
     if (!f)
@@ -205,7 +223,8 @@ static int step_done(run *R, const char *command, const paths *in)
         json_t *j = json_loads(line, 0, NULL);
         const char *cmd = json_string_value(json_object_get(j, "command"));
         json_t *ins = json_object_get(j, "inputs");
-        int same = cmd && strcmp(cmd, command) == 0 && json_array_size(ins) == (size_t)in->n;
+        int same = cmd && strcmp(cmd, command) == 0 && json_array_size(ins) == (size_t)in->n &&
+                   same_funds(j, funds);
         for (int i = 0; same && i < in->n; i++) {
             json_t *x = json_array_get(ins, (size_t)i);
             const char *file = json_string_value(json_object_get(x, "file"));
@@ -237,6 +256,11 @@ static int step_done(run *R, const char *command, const paths *in)
     return ok;
 }
 
+static int step_done(run *R, const char *command, const paths *in)
+{
+    return step_done_as(R, command, in, NULL);
+}
+
 static int record(run *R, int argc, char **argv, const paths *in, const paths *out,
                   const char *records, tc_err *e)
 {
@@ -254,22 +278,29 @@ static int record(run *R, int argc, char **argv, const paths *in, const paths *o
     return tc_audit_record_command(&c, NULL, e);
 }
 
-/* The entry of `tongchou COMMAND -m MAPPINGS -o OUTDIR INPUT...`, the command
- * line that would redo the step (audit verify --rerun runs it). */
-static int record_cmd(run *R, const char *command, const char *outdir, const paths *in,
-                      const paths *out, const char *records, tc_err *e)
+/* The entry of `tongchou COMMAND -m MAPPINGS -o OUTDIR [--funds SPEC]...
+ * INPUT...`, the command line that would redo the step (audit verify
+ * --rerun runs it). */
+static int record_cmd(run *R, const char *command, const char *outdir, const paths *opts,
+                      const paths *in, const paths *out, const char *records, tc_err *e)
 {
-    char **argv = calloc((size_t)in->n + 5, sizeof(char *));
+    int no = opts ? opts->n : 0;
+    char **argv = calloc((size_t)(in->n + 2 * no) + 5, sizeof(char *));
     if (!argv)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    argv[0] = (char *)command;
-    argv[1] = "-m";
-    argv[2] = (char *)R->m->mappings;
-    argv[3] = "-o";
-    argv[4] = (char *)outdir;
+    int k = 0;
+    argv[k++] = (char *)command;
+    argv[k++] = "-m";
+    argv[k++] = (char *)R->m->mappings;
+    argv[k++] = "-o";
+    argv[k++] = (char *)outdir;
+    for (int i = 0; i < no; i++) {
+        argv[k++] = "--funds";
+        argv[k++] = opts->v[i];
+    }
     for (int i = 0; i < in->n; i++)
-        argv[5 + i] = in->v[i];
-    int rc = record(R, 5 + in->n, argv, in, out, records, e);
+        argv[k++] = in->v[i];
+    int rc = record(R, k, argv, in, out, records, e);
     free(argv);
     return rc;
 }
@@ -421,7 +452,7 @@ static int step_map(run *R, const tc_manifest_county *c, const char *bdir, const
     if (!rc) {
         char rec[96];
         snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
-        rc = record_cmd(R, "map", cdir, &in, &out, rec, e);
+        rc = record_cmd(R, "map", cdir, NULL, &in, &out, rec, e);
     }
     if (!rc) {
         R->r->steps_done++;
@@ -484,7 +515,18 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
         snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports/%s", R->m->work, R->o->county);
     else
         snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports", R->m->work);
-    if (step_done(R, "reconcile", in)) {
+    /* the part handovers the manifest names */
+    paths funds = {0};
+    for (int i = 0; i < R->m->ncounties; i++)
+        if (R->m->counties[i].funds[0]) {
+            char spec[300];
+            snprintf(spec, sizeof(spec), "%s=%s", R->m->counties[i].code,
+                     R->m->counties[i].funds);
+            if (paths_add(&funds, spec))
+                return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
+    if (step_done_as(R, "reconcile", in, &funds)) {
+        paths_free(&funds);
         say(R, who, "reconcile", "up to date (skipped)");
         R->r->steps_skipped++;
         /* the findings stand as recorded: read the status back */
@@ -498,21 +540,26 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     }
     if (R->o->dry_run) {
         say(R, who, "reconcile", "to do: %d city batches into %s", in->n, R->r->reports);
+        paths_free(&funds);
         return 0;
     }
     int rc = mkdirs(R->r->reports, e);
-    if (rc)
+    if (rc) {
+        paths_free(&funds);
         return rc;
+    }
     say(R, who, "reconcile", "0%%: %d city batches", in->n);
     paths out = {0};
     int status = 0;
-    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n, R->r->reports, wrote,
-                          &out, &status, e);
+    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n,
+                          (const char *const *)funds.v, funds.n, R->r->reports, wrote, &out,
+                          &status, e);
     if (!rc) {
         if (out.n > 1)
             qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
-        rc = record_cmd(R, "reconcile", R->r->reports, in, &out, NULL, e);
+        rc = record_cmd(R, "reconcile", R->r->reports, &funds, in, &out, NULL, e);
     }
+    paths_free(&funds);
     if (!rc) {
         R->r->steps_done++;
         R->r->findings |= status != 0;
@@ -693,8 +740,9 @@ static int step_plan(run *R, const char *db, tc_err *e)
     R->r->steps_done++;
     char b[TC_MONEY_BUFSZ];
     say(R, "city", "plan", "100%%: %d transfers (%d of them correcting earlier ones), %s yuan; "
-        "%d pools left out (blocking findings not waived), %d funds moved already",
-        s.transfers, s.corrections, tc_money_format(s.total, b), s.excluded, s.already);
+        "%d pools left out (blocking findings not waived), %d funds moved already, %d kept "
+        "by a part handover", s.transfers, s.corrections, tc_money_format(s.total, b),
+        s.excluded, s.already, s.kept);
     return 0;
 }
 

@@ -203,6 +203,20 @@ void kb_fund_acc_period(keybuf *k, const char *fund, size_t fn, const char *acc,
     kb_int(k, period);
 }
 
+int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund)
+{
+    for (int i = 0; i < r->nscope; i++) {
+        const scope_g *s = &r->scope[i];
+        if (strcmp(s->county, c->pool) != 0 && strcmp(s->county, c->code) != 0)
+            continue;
+        for (int k = 0; k < s->nfunds; k++)
+            if (strcmp(s->funds[k], fund) == 0)
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
 int rec_cmp_county(const void *a, const void *b)
 {
     const county *x = *(const county *const *)a, *y = *(const county *const *)b;

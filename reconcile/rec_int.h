@@ -227,6 +227,13 @@ typedef struct region_sum {
     int nfunds;
 } region_sum;
 
+/* A part handover: the funds a county (region or pool code) hands over. */
+typedef struct scope_g {
+    char county[7];
+    char funds[32][RF];
+    int nfunds;
+} scope_g;
+
 struct tc_reconcile {
     const tc_mapset *m;
     char tmpdir[512];
@@ -246,7 +253,12 @@ struct tc_reconcile {
     tc_fen t_transfer, t_claims, t_debts;
     region_sum *regions;         /* merged sub-ledgers, in code order */
     int nregions;
+    scope_g *scope;              /* part handovers (tc_reconcile_set_scope) */
+    int nscope;
 };
+
+/* Whether county c hands fund over (its scope, else every fund). */
+int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund);
 
 extern const char *const rec_codes[NCODES];
 extern const int rec_per_record[NCODES];

@@ -115,6 +115,7 @@ void tc_reconcile_free(tc_reconcile *r)
     for (int i = 0; i < r->nregions; i++)
         free(r->regions[i].funds);
     free(r->regions);
+    free(r->scope);
     free(r);
 }
 
@@ -929,6 +930,37 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     if (rc && !e->file[0])
         tc_err_at(e, path, 0, 0);
     return rc;
+}
+
+int tc_reconcile_set_scope(tc_reconcile *r, const char *spec, tc_err *e)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq - spec != 6 || strspn(spec, "0123456789") != 6 || !eq[1]) {
+        tc_fail(e, TC_EUSAGE, "'%s' is not COUNTY=FUND,FUND...", spec);
+        return tc_err_hint(e, "name a 6-digit county and the city funds it hands over, as "
+                              "220113=310,330");
+    }
+    for (int i = 0; i < r->nscope; i++)
+        if (strncmp(r->scope[i].county, spec, 6) == 0)
+            return tc_fail(e, TC_EUSAGE, "the funds of county %.6s are named twice", spec);
+    scope_g *q = realloc(r->scope, (size_t)(r->nscope + 1) * sizeof(*q));
+    if (!q)
+        return oom(e);
+    r->scope = q;
+    scope_g *s = &q[r->nscope];
+    memset(s, 0, sizeof(*s));
+    memcpy(s->county, spec, 6);
+    for (const char *p = eq + 1; *p;) {
+        size_t n = strcspn(p, ", ");
+        if (n == 0 || n >= RF || s->nfunds == 32)
+            return tc_fail(e, TC_EUSAGE, "'%s': a fund code is empty, too long, or one of more "
+                           "than 32", spec);
+        memcpy(s->funds[s->nfunds++], p, n);
+        p += n;
+        p += strspn(p, ", ");
+    }
+    r->nscope++;
+    return 0;
 }
 
 /*

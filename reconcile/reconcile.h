@@ -108,7 +108,17 @@ typedef void (*tc_reconcile_wrote)(void *arg, const char *path);
  * (blocking or not).  Nothing is written when a batch fails.
  */
 int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
-                     const char *outdir, tc_reconcile_wrote wrote, void *arg, int *status,
-                     tc_err *e);
+                     const char *const *scope, int nscope, const char *outdir,
+                     tc_reconcile_wrote wrote, void *arg, int *status, tc_err *e);
+
+/*
+ * A part handover (shared/spec/mappings.md): "COUNTY=FUND,FUND..." names
+ * the city funds a county hands over, COUNTY a region or a pool code (the
+ * manifest's [county] code).  Its other funds are reconciled and reported
+ * as ever, marked "handed_over": false in the document, and never
+ * transferred.  TC_EUSAGE for a malformed spec or a county named twice.
+ * Call before the first batch; tc_reconcile_run takes the specs too.
+ */
+int tc_reconcile_set_scope(tc_reconcile *r, const char *spec, tc_err *e);
 
 #endif

@@ -21,7 +21,7 @@
 /* The shape                                                          */
 /* ------------------------------------------------------------------ */
 
-enum { K_STR, K_AMT, K_ARR, K_OBJ };
+enum { K_STR, K_AMT, K_ARR, K_OBJ, K_BOOL };
 
 typedef struct shape shape;
 typedef struct field {
@@ -43,7 +43,7 @@ SHAPE(aging_shape,
       {"0-3", K_AMT, 1, NULL}, {"4-12", K_AMT, 1, NULL}, {"13+", K_AMT, 1, NULL});
 
 SHAPE(fund_shape,
-      {"fund", K_STR, 1, NULL},
+      {"fund", K_STR, 1, NULL}, {"handed_over", K_BOOL, 0, NULL},
       {"cash", K_AMT, 1, NULL}, {"ledger_receivables", K_AMT, 1, NULL},
       {"ledger_payables", K_AMT, 1, NULL}, {"net_assets", K_AMT, 1, NULL},
       {"fund_balance", K_AMT, 1, NULL}, {"employer_arrears", K_AMT, 1, NULL},
@@ -114,6 +114,7 @@ static const char *kind_name(int k)
     case K_STR: return "a string";
     case K_AMT: return "an amount string in yuan";
     case K_ARR: return "an array";
+    case K_BOOL: return "true or false";
     default: return "an object";
     }
 }
@@ -155,6 +156,10 @@ static int check_field(const json_t *v, const field *f, const char *path, tc_err
             return refuse(e, sub, "%s", pe.msg);
         return 0;
     }
+    case K_BOOL:
+        if (!json_is_boolean(v))
+            return refuse(e, sub, "not %s", kind_name(f->kind));
+        return 0;
     case K_OBJ:
         if (!json_is_object(v))
             return refuse(e, sub, "not %s", kind_name(f->kind));

@@ -949,6 +949,16 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
             return tc_fail(e, TC_EINPUT, "county %s: a fund without its code", county);
         if ((rc = xfer_fund_figures(f, county, &x, e)))
             return rc;
+        if (json_is_false(json_object_get(f, "handed_over"))) {
+            /* a part handover: reconciled, reported, never transferred */
+            json_array_append_new(json_object_get(plan, "excluded"),
+                                  json_pack("{s:s, s:s, s:s, s:s, s:[]}", "county", county,
+                                            "pool", pool, "fund", fund, "reason",
+                                            "not handed over (a part handover keeps it)",
+                                            "findings"));
+            s->kept++;
+            continue;
+        }
         if (x.cash != x.transfer)
             return tc_fail(e, TC_EINPUT, "county %s fund %s: the transfer figure differs from "
                                          "the cash", county, fund);

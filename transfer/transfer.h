@@ -111,6 +111,7 @@ typedef struct tc_transfer_plan_summary {
     int transfers;                  /* planned */
     int corrections;                /* ... of which correcting transfers */
     int already;                    /* funds moved already, nothing to correct */
+    int kept;                       /* funds a part handover keeps (not handed over) */
     int excluded;                   /* counties left out */
     int waived;                     /* counties let through by a waiver */
     tc_fen total;                   /* Σ amount */

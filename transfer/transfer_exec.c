@@ -242,6 +242,10 @@ static int check_plan(ex *x, tc_err *e)
         if (!fund)
             return integrity(e, o->plan, "county %s fund %s is not in the reconciliation%s",
                              t->county, t->fund, "");
+        if (json_is_false(json_object_get(fund, "handed_over")))
+            return integrity(e, o->plan, "county %s fund %s is not handed over: the "
+                             "reconciliation keeps it (a part handover)%s", t->county, t->fund,
+                             "");
         if ((rc = xfer_fund_figures(fund, t->county, &g, e)))
             return rc;
         if (g.cash != t->cash_new || g.transfer != t->cash_new)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# pools_test.sh TONGCHOU - pools that merge (shared/spec/mappings.md, "Pools
-# that merge, split or hand over in part").  The example city is run twice:
+# pools_test.sh TONGCHOU - pools that merge and a part handover
+# (shared/spec/mappings.md, "Pools that merge, split or hand over in part").  The example city is run twice:
 # as generated, where 农安县 (220122) is a sub-ledger of its own, and with
 # region.csv folding 220122 into 长春市本级's sub-ledger 220100 (as 通州
 # folded into Nantong's 市区 pool).  In the merged run:
@@ -12,7 +12,9 @@
 #   - the reconciliation adds the sub-ledger's level (regions), the sums;
 #   - the transfer has one line per pool and fund, and the city sub-ledger
 #     220100 rises by exactly the two pools' cash;
-#   - status shows both pools loaded and transferred.
+#   - status shows both pools loaded and transferred;
+#   - the same run's manifest hands over only 长春市本级's funds 310 and 390:
+#     its fund 330 is reconciled (the same figures) and never transferred.
 set -u
 tc=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-pools-test-XXXXXX")
@@ -37,6 +39,10 @@ cp -r "$tmp/a/city" "$tmp/a/keys" "$tmp/a/city.ini" "$tmp/b/"
 cp -r "$(sed -n 's/^mappings = //p' "$tmp/a/city.ini")" "$tmp/b/maps"
 sed -i 's/^\*,220122,220122,,,/*,220122,220100,,,/' "$tmp/b/maps/region.csv"
 sed -i 's#^mappings = .*#mappings = maps#' "$tmp/b/city.ini"
+# and a part handover: 长春市本级 hands over its funds 310 and 390 and keeps 330
+sed -i '/^\[county 220100\]/a funds = 310, 390' "$tmp/b/city.ini"
+grep -A1 '^\[county 220100\]' "$tmp/b/city.ini" | grep -q '^funds = 310, 390$' && ok ||
+  bad "the manifest was not edited"
 grep -q '^\*,220122,220100,' "$tmp/b/maps/region.csv" && ok || bad "region.csv was not edited"
 "$tc" run --keep-db "$tmp/b/city.ini" >"$tmp/b.out" 2>"$tmp/b.err"
 rc=$?
@@ -69,10 +75,14 @@ export PGDATABASE=tongchou
   bad "approve: $(cat "$tmp/err")"
 "$tc" transfer execute "$plan" -r "$rec" -m "$tmp/b/maps" -k "$tmp/b/keys/checker.key" \
   >"$tmp/exec" 2>"$tmp/err" && ok || bad "execute: $(cat "$tmp/err")"
-lines=$(awk -F '\t' '$1 == "posted" && $2 == "220100"' "$tmp/exec" | cut -f3 | sort | uniq -c |
-  awk '{ printf "%s:%s ", $2, $1 }')
-[ "$lines" = "220100:3 220122:2 " ] && ok ||
-  bad "sub-ledger 220100's transfer lines per pool are '$lines', wanted 220100:3 220122:2"
+lines=$(awk -F '\t' '$1 == "posted" && $2 == "220100"' "$tmp/exec" | cut -f3,4 | tr '\t' / |
+  sort | tr '\n' ' ')
+[ "$lines" = "220100/310 220100/390 220122/310 220122/390 " ] && ok ||
+  bad "sub-ledger 220100's transfer lines are '$lines', wanted one per pool and fund, 330 kept"
+grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok ||
+  bad "the plan does not say 220100's fund 330 is kept"
+grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
+  bad "the reconciliation does not mark 330 as kept"
 
 # What the database holds per pool: records and amount columns, reconciled
 # figures and findings, transfers.  Region codes are left out: they are what
@@ -116,7 +126,8 @@ per_pool >"$tmp/b.pools" || bad "cannot read the merged run's database"
 # the sub-ledger: its city fiscal sub-account (1003/220100: the example chart
 # has no city_fiscal account, so the fiscal bank account's) rose by exactly the
 # two pools' cash
-cash=$(psql -X -q -At -c "SELECT sum(cash) FROM tongchou.recon_fund WHERE county = '220100'")
+cash=$(psql -X -q -At -c "SELECT sum(cash) FROM tongchou.recon_fund WHERE county = '220100'
+  AND NOT (pool = '220100' AND fund = '330')")
 pools=$(psql -X -q -At -c "SELECT count(DISTINCT pool) FROM tongchou.recon_fund
   WHERE county = '220100'")
 [ "$pools" -eq 2 ] && ok || bad "sub-ledger 220100 has $pools pools in the database, wanted 2"
@@ -140,7 +151,11 @@ eval "$("$tc" db env "$tmp/a/work/db")"
 per_pool >"$tmp/a.pools" || bad "cannot read the standalone run's database"
 n=$(grep -c '220100\|220122' "$tmp/a.pools")
 [ "$n" -ge 30 ] && ok || bad "only $n per-pool rows to compare"
-grep '220100\|220122' "$tmp/a.pools" >"$tmp/a.two"
+# (the part handover's only difference: 220100's fund 330 stays behind)
+grep -c '^220100|330|[0-9]*|executed$' "$tmp/a.pools" | grep -qx 1 && ok ||
+  bad "the standalone run did not transfer 220100's fund 330"
+grep -q '^220100|330|[0-9]*|executed$' "$tmp/b.pools" && bad "the kept fund 330 was transferred" || ok
+grep '220100\|220122' "$tmp/a.pools" | grep -v '^220100|330|[0-9]*|executed$' >"$tmp/a.two"
 grep '220100\|220122' "$tmp/b.pools" >"$tmp/b.two"
 if cmp -s "$tmp/a.two" "$tmp/b.two"; then ok; else
   bad "a pool's figures differ once merged"; diff "$tmp/a.two" "$tmp/b.two" | head -20; fi

@@ -641,7 +641,7 @@ static void test_refusals(void **state)
     mkdir(out, 0755);
     int status;
     const char *in[1] = {paths[0]};
-    int rc = tc_reconcile_run(set, in, 1, out, NULL, NULL, &status, &e);
+    int rc = tc_reconcile_run(set, in, 1, NULL, 0, out, NULL, NULL, &status, &e);
     assert_int_equal(rc, TC_EINTEGRITY);
     assert_int_equal(tctest_count_files(out), 0);
     npaths = 0;
@@ -664,11 +664,11 @@ static void test_given_twice(void **state)
     tc_err e;
     int status;
     const char *same[2] = {paths[0], paths[0]};
-    assert_int_equal(tc_reconcile_run(set, same, 2, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_int_equal(tc_reconcile_run(set, same, 2, NULL, 0, out, NULL, NULL, &status, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "are both the voucher_line batch of region 220100"));
     assert_int_equal(tctest_count_files(out), 0);
     const char *two[2] = {paths[0], copy};
-    assert_int_equal(tc_reconcile_run(set, two, 2, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_int_equal(tc_reconcile_run(set, two, 2, NULL, 0, out, NULL, NULL, &status, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "copy.tcb"));
     assert_int_equal(tctest_count_files(out), 0);
     npaths = 0;
@@ -689,9 +689,9 @@ static void test_run_outputs(void **state)
     mkdir(o2, 0755);
     tc_err e;
     int status = -1;
-    assert_int_equal(tc_reconcile_run(set, in, 1, o1, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, 0, o1, NULL, NULL, &status, &e), 0);
     assert_int_equal(status, 1);
-    assert_int_equal(tc_reconcile_run(set, in, 1, o2, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, 0, o2, NULL, NULL, &status, &e), 0);
     assert_int_equal(tctest_count_files(o1), 5);
     const char *files[] = {"reconciliation.json", "findings.csv"};
     for (int i = 0; i < 2; i++) {

@@ -53,7 +53,7 @@ static void run(const char *out, int *status)
     mkdir(out, 0755);
     tc_mapset *m = NULL;
     if (tc_mapset_load(&m, SET, &e) ||
-        tc_reconcile_run(m, all, npaths, out, NULL, NULL, status, &e)) {
+        tc_reconcile_run(m, all, npaths, NULL, 0, out, NULL, NULL, status, &e)) {
         char b[2048];
         fail_msg("reconcile: %s", tc_err_format(&e, b, sizeof(b)));
     }
