@@ -1029,8 +1029,8 @@ static int check_side(inputs *in, int side, const input **main_batch, tc_err *e)
         } else if (strcmp((*first)->h.county, x->h.county) != 0 ||
                    strcmp((*first)->h.coding, x->h.coding) != 0) {
             tc_err_at(e, x->path, 0, 0);
-            tc_fail(e, TC_EINPUT, "a %s batch of county %s (%s coding), but %s on the same "
-                    "side is of county %s (%s coding)", name, x->h.county, x->h.coding,
+            tc_fail(e, TC_EINPUT, "the %s batch is of county %s (%s coding), but %s on the "
+                    "same side is of county %s (%s coding)", name, x->h.county, x->h.coding,
                     (*first)->path, (*first)->h.county, (*first)->h.coding);
             return tc_err_hint(e, "each side holds the batches of one county");
         }
@@ -1046,8 +1046,8 @@ static int same_county(const input *o, const input *n, tc_err *e)
     char name[48];
     type_name(n, name, sizeof(name));
     tc_err_at(e, n->path, 0, 0);
-    tc_fail(e, TC_EINPUT, "a %s batch of county %s (%s coding), but the old side's %s is of "
-            "county %s (%s coding)", name, n->h.county, n->h.coding, o->path, o->h.county,
+    tc_fail(e, TC_EINPUT, "the %s batch is of county %s (%s coding), but the old side's %s is "
+            "of county %s (%s coding)", name, n->h.county, n->h.coding, o->path, o->h.county,
             o->h.coding);
     return tc_err_hint(e, "compare two versions of one county's batches, both from extract "
                        "or both from map");
