@@ -820,11 +820,9 @@ static void give_back(void)
 
 /* Run fn for both sides that want it, old on a thread of its own; the
  * old side's error is the one reported when both fail. */
-static int both_sides(run *r, int (*fn)(void *, tc_err *), side_job *jobs, const int want[2],
-                      tc_err *e)
+static int both_sides(int (*fn)(void *, tc_err *), side_job *jobs, const int want[2], tc_err *e)
 {
     tc_thread_job th;
-    (void)r;
     if (want[0] && want[1]) {
         tc_thread_job_start(&th, fn, &jobs[0]);
         tc_err e1;
@@ -865,7 +863,7 @@ static int compare_type(dd_type *t, const uint64_t key[2], const char *tmpdir, l
         if (!(jobs[s].buf = malloc(ENC_MAX)))
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
     if (!rc)
-        rc = both_sides(&r, pass1_job, jobs, t->present, e);
+        rc = both_sides(pass1_job, jobs, t->present, e);
     if (!rc && !both) {
         if (t->present[0])
             t->removed = t->count[0];
@@ -879,7 +877,7 @@ static int compare_type(dd_type *t, const uint64_t key[2], const char *tmpdir, l
     if (!rc && both && limit > 0) {
         int want[2] = {t->removed + t->changed > 0, t->added + t->changed > 0};
         jobs[0].listing = jobs[1].listing = 1;
-        rc = both_sides(&r, pass3_job, jobs, want, e);
+        rc = both_sides(pass3_job, jobs, want, e);
     }
     for (int l = 0; l < DL_N; l++) {
         if (!rc)
