@@ -13,7 +13,7 @@
 # record once, no comparing).
 #
 # Records counted: every record of both sides, each once (for 1,000,000
-# contribution records a side that is 2 x 1,067,838: the other nine types
+# contribution records a side that is 2 x 1,067,846: the other nine types
 # come with them).  The diff reads each record once to match it and, when
 # the side has records to list, once more.  Prints records per second
 # against the target of 1 million and peak RSS (/usr/bin/time) against
