@@ -11,8 +11,8 @@
  *      natural key first, then the other compared columns) and becomes a
  *      40-byte entry: a 128-bit hash of its key, a 128-bit hash of the rest
  *      of its content, and its ordinal, the side in the top bit.  The entry
- *      goes to one of 256 partitions by the key hash's first byte; each
- *      partition's entries are buffered (8 KiB) and appended to an unlinked
+ *      goes to one of 512 partitions by the key hash's first 9 bits; each
+ *      partition's entries are buffered (4 KiB) and appended to an unlinked
  *      spill file (core/spill.h), which is gone when the comparison ends,
  *      however it ends.  The batch is read to its end, so it is verified
  *      whole (core/batch.h): a truncated or altered batch fails here.
@@ -27,8 +27,8 @@
  *      differing record's ordinal goes to the spill again, with its
  *      category, by windows of 2^20 ordinals.  A partition of more than
  *      2^18 entries (partition_max) is first split 256 ways by the next
- *      byte of the hashes, as often as it takes - down to a run of one key
- *      and one content, which needs no memory to match.
+ *      8 bits of the hashes, as often as it takes - down to a run of one
+ *      key and one content, which needs no memory to match.
  *   3. List.  Each side with differing records is read again; the ordinals
  *      of one window at a time are marked in a map of 2 bits an ordinal
  *      (256 KiB), and each marked record is offered to its category's
@@ -37,8 +37,10 @@
  *
  * A type on one side only needs neither spill nor pass 3: pass 1 lists
  * its records as added or removed as it reads them.  Memory: per side the
- * partition buffers (2 MiB) and a reader; in pass 2 one partition (10 MiB)
- * and as much to sort it into; in pass 3 the map and the listings.
+ * partition buffers (2 MiB), a reader, and where the chunks are (8 bytes
+ * for 102 entries); in pass 2 one partition, 1/512 of both sides (at most
+ * 10 MiB), and as much to sort it into; in pass 3 the map and the
+ * listings.  What a pass frees is given back before the next one starts.
  *
  * Hashes.  SipHash-2-4 with 128-bit output, keyed with 128 bits from
  * getrandom() for each comparison.  SipHash is a pseudo-random function:
@@ -57,6 +59,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -66,8 +69,9 @@
 #include "core/thread_job.h"
 #include "core/vec.h"
 
-#define NPART 256
-#define PART_BUF 8160           /* bytes buffered per partition: 204 entries */
+#define PART_BITS 9             /* pass 1's partitions: 512, by the key hash's first bits */
+#define SPLIT_BITS 8            /* a partition too big is split 256 ways */
+#define PART_BUF 4080           /* bytes buffered per partition: 102 entries */
 #define PASS_MAX (1L << 18)     /* entries matched in memory at once (10 MiB) */
 #define WIN_BITS 20             /* ordinals per window of the listing map */
 #define WIN (1u << WIN_BITS)
@@ -136,16 +140,11 @@ static void sip128(const uint64_t k[2], const unsigned char *in, size_t n, uint6
 
 /*
  * k partitions of fixed-size entries in one spill file: each partition's
- * entries are buffered and appended as a chunk when the buffer is full;
- * a partition's chunks are chained in the order written, so they read
- * back in the order added.
+ * entries are buffered and appended as a chunk of bufsz bytes when its
+ * buffer is full, the rest as a last, shorter chunk when the spill is
+ * sealed.  A partition's chunks are listed in the order written, so its
+ * entries read back in the order added; the list costs 8 bytes a chunk.
  */
-typedef struct chunk {
-    uint64_t off;
-    uint32_t bytes;
-    long next;          /* the partition's next chunk, as index + 1; 0: none */
-} chunk;
-
 typedef struct pspill {
     tc_spill *sp;
     int k;
@@ -153,9 +152,8 @@ typedef struct pspill {
     unsigned char **buf;
     size_t *len;
     uint64_t *count;    /* entries per partition */
-    long *first, *last; /* chunk chains, as index + 1 */
-    chunk *chunks;
-    long nchunks, capchunks;
+    uint64_t **off;     /* each partition's chunks: where they are in the file */
+    long *noff, *capoff;
 } pspill;
 
 static int ps_init(pspill *ps, tc_spill *sp, int k, size_t esz, size_t bufsz, tc_err *e)
@@ -168,24 +166,28 @@ static int ps_init(pspill *ps, tc_spill *sp, int k, size_t esz, size_t bufsz, tc
     ps->buf = calloc((size_t)k, sizeof(*ps->buf));
     ps->len = calloc((size_t)k, sizeof(*ps->len));
     ps->count = calloc((size_t)k, sizeof(*ps->count));
-    ps->first = calloc((size_t)k, sizeof(*ps->first));
-    ps->last = calloc((size_t)k, sizeof(*ps->last));
-    if (!ps->buf || !ps->len || !ps->count || !ps->first || !ps->last)
+    ps->off = calloc((size_t)k, sizeof(*ps->off));
+    ps->noff = calloc((size_t)k, sizeof(*ps->noff));
+    ps->capoff = calloc((size_t)k, sizeof(*ps->capoff));
+    if (!ps->buf || !ps->len || !ps->count || !ps->off || !ps->noff || !ps->capoff)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     return 0;
 }
 
 static void ps_free(pspill *ps)
 {
-    if (ps->buf)
-        for (int p = 0; p < ps->k; p++)
+    for (int p = 0; p < ps->k; p++) {
+        if (ps->buf)
             free(ps->buf[p]);
+        if (ps->off)
+            free(ps->off[p]);
+    }
     free(ps->buf);
     free(ps->len);
     free(ps->count);
-    free(ps->first);
-    free(ps->last);
-    free(ps->chunks);
+    free(ps->off);
+    free(ps->noff);
+    free(ps->capoff);
     tc_spill_unref(ps->sp);
     memset(ps, 0, sizeof(*ps));
 }
@@ -194,20 +196,17 @@ static int ps_flush(pspill *ps, int p, tc_err *e)
 {
     if (!ps->len[p])
         return 0;
-    int rc = tc_vec_room(&ps->chunks, ps->nchunks, &ps->capchunks, 64, sizeof(chunk), e);
-    uint64_t off;
-    if (rc || (rc = tc_spill_append(ps->sp, ps->buf[p], ps->len[p], &off, e)))
+    int rc = tc_vec_room(&ps->off[p], ps->noff[p], &ps->capoff[p], 16, sizeof(uint64_t), e);
+    if (!rc)
+        rc = tc_spill_append(ps->sp, ps->buf[p], ps->len[p], &ps->off[p][ps->noff[p]], e);
+    if (rc)
         return rc;
-    ps->chunks[ps->nchunks] = (chunk){off, (uint32_t)ps->len[p], 0};
-    if (ps->last[p])
-        ps->chunks[ps->last[p] - 1].next = ps->nchunks + 1;
-    else
-        ps->first[p] = ps->nchunks + 1;
-    ps->last[p] = ++ps->nchunks;
+    ps->noff[p]++;
     ps->len[p] = 0;
     return 0;
 }
 
+/* Add an entry to partition p (never after ps_seal). */
 static inline int ps_add(pspill *ps, int p, const void *ent, tc_err *e)
 {
     if (!ps->buf[p] && !(ps->buf[p] = malloc(ps->bufsz)))
@@ -232,16 +231,23 @@ static int ps_seal(pspill *ps, tc_err *e)
     return 0;
 }
 
+/* The bytes of partition p's chunk c: all full but the last. */
+static size_t ps_chunk(const pspill *ps, int p, long c)
+{
+    return c + 1 < ps->noff[p] ? ps->bufsz
+                               : ps->count[p] * ps->esz - (size_t)c * ps->bufsz;
+}
+
 /* Partition p's entries, in the order added, into dst (count[p] entries). */
 static int ps_read_all(const pspill *ps, int p, void *dst, tc_err *e)
 {
     unsigned char *o = dst;
-    for (long c = ps->first[p]; c; c = ps->chunks[c - 1].next) {
-        const chunk *ch = &ps->chunks[c - 1];
-        int rc = tc_spill_read(ps->sp, ch->off, o, ch->bytes, e);
+    for (long c = 0; c < ps->noff[p]; c++) {
+        size_t n = ps_chunk(ps, p, c);
+        int rc = tc_spill_read(ps->sp, ps->off[p][c], o, n, e);
         if (rc)
             return rc;
-        o += ch->bytes;
+        o += n;
     }
     return 0;
 }
@@ -252,11 +258,11 @@ static int ps_each(const pspill *ps, int p, void *scratch,
                    int (*fn)(void *arg, const void *ents, size_t n, tc_err *e), void *arg,
                    tc_err *e)
 {
-    for (long c = ps->first[p]; c; c = ps->chunks[c - 1].next) {
-        const chunk *ch = &ps->chunks[c - 1];
-        int rc = tc_spill_read(ps->sp, ch->off, scratch, ch->bytes, e);
+    for (long c = 0; c < ps->noff[p]; c++) {
+        size_t n = ps_chunk(ps, p, c);
+        int rc = tc_spill_read(ps->sp, ps->off[p][c], scratch, n, e);
         if (!rc)
-            rc = fn(arg, scratch, ch->bytes / ps->esz, e);
+            rc = fn(arg, scratch, n / ps->esz, e);
         if (rc)
             return rc;
     }
@@ -454,7 +460,7 @@ static int pass1_record(side_job *j, const tc_value *v, uint64_t ord, tc_err *e)
     sip128(r->key, buf, nkey, en.h);
     sip128(r->key, buf + nkey, ncmp - nkey, en.h + 2);
     en.ord = ord | (j->side ? SIDE_BIT : 0);
-    return ps_add(&r->part[j->side], (int)(en.h[0] >> 56), &en, e);
+    return ps_add(&r->part[j->side], (int)(en.h[0] >> (64 - PART_BITS)), &en, e);
 }
 
 static int pass1_job(void *arg, tc_err *e)
@@ -595,11 +601,11 @@ static int match(run *r, const entry *a, size_t n, int whole, tc_err *e)
     return rc;
 }
 
-/* The entries of one partition of in[0] and in[1], split by one more
- * byte of the hashes into the partitions of out[0] and out[1]. */
+/* The entries of one partition of in[0] and in[1], split by `bits` more
+ * bits of the hashes into the partitions of out[0] and out[1]. */
 typedef struct splitter {
     pspill *out;
-    int at;             /* the bit the byte starts at */
+    int at, bits;       /* the bits split by */
 } splitter;
 
 static int split_chunk(void *arg, const void *ents, size_t n, tc_err *e)
@@ -607,7 +613,7 @@ static int split_chunk(void *arg, const void *ents, size_t n, tc_err *e)
     splitter *s = arg;
     const entry *x = ents;
     for (size_t i = 0; i < n; i++) {
-        int rc = ps_add(s->out, (int)hash_bits(&x[i], s->at, 8), &x[i], e);
+        int rc = ps_add(s->out, (int)hash_bits(&x[i], s->at, s->bits), &x[i], e);
         if (rc)
             return rc;
     }
@@ -639,9 +645,10 @@ static int leftover_chunk(void *arg, const void *ents, size_t n, tc_err *e)
 
 /*
  * Match partition p of in[0] and in[1], whose entries share the hashes'
- * first `known` bits.  Too many for memory: split by the next byte, and
- * match each part.  Once the key hash is all known the part holds one
- * key, and splitting on by the content hash keeps its contents whole.
+ * first `known` bits.  Too many for memory: split by the next bits (never
+ * across the end of the key hash), and match each part.  Once the key
+ * hash is all known the part holds one key, and splitting on by the
+ * content hash keeps its contents whole.
  */
 static int match_part(run *r, pspill *in, int p, int known, tc_err *e)
 {
@@ -654,13 +661,14 @@ static int match_part(run *r, pspill *in, int p, int known, tc_err *e)
             r->t->repeated[0] += n0 > 1;
             r->t->repeated[1] += n1 > 1;
         }
+        int bits = known < 128 && 128 - known < SPLIT_BITS ? 128 - known : SPLIT_BITS;
         pspill out[2];
         memset(out, 0, sizeof(out));
         int rc = 0;
         void *scratch = malloc(PART_BUF);
         for (int s = 0; s < 2 && !rc; s++) {
-            rc = ps_init(&out[s], r->sp, NPART, sizeof(entry), PART_BUF, e);
-            splitter sp = {&out[s], known};
+            rc = ps_init(&out[s], r->sp, 1 << bits, sizeof(entry), PART_BUF, e);
+            splitter sp = {&out[s], known, bits};
             if (!rc)
                 rc = scratch ? ps_each(&in[s], p, scratch, split_chunk, &sp, e)
                              : tc_fail(e, TC_ENOMEM, "out of memory");
@@ -668,8 +676,8 @@ static int match_part(run *r, pspill *in, int p, int known, tc_err *e)
                 rc = ps_seal(&out[s], e);
         }
         free(scratch);
-        for (int q = 0; q < NPART && !rc; q++)
-            rc = match_part(r, out, q, known + 8, e);
+        for (int q = 0; q < (1 << bits) && !rc; q++)
+            rc = match_part(r, out, q, known + bits, e);
         ps_free(&out[0]);
         ps_free(&out[1]);
         return rc;
@@ -717,12 +725,12 @@ static int pass2(run *r, tc_err *e)
         if (nwin > 1 << 20)
             return tc_fail(e, TC_EINPUT, "%s: more records than a comparison can list",
                            r->t->file[s]);
-        size_t buf = (4u << 20) / nwin;
-        buf = buf < 4096 ? 4096 : buf > 65536 ? 65536 : buf;
+        size_t buf = (1u << 20) / nwin;
+        buf = buf < 4096 ? 4096 : buf > 16384 ? 16384 : buf;
         rc = ps_init(&r->win[s], r->sp, (int)nwin, sizeof(uint32_t), buf, e);
     }
-    for (int p = 0; p < NPART && !rc; p++)
-        rc = match_part(r, r->part, p, 8, e);
+    for (int p = 0; p < (1 << PART_BITS) && !rc; p++)
+        rc = match_part(r, r->part, p, PART_BITS, e);
     free(r->a);
     free(r->b);
     r->a = r->b = NULL;
@@ -767,11 +775,23 @@ static int pass3_record(side_job *j, const tc_value *v, uint64_t ord, tc_err *e)
     int cat = j->map[o >> 2] >> (2 * (o & 3)) & 3;
     if (cat == CAT_NONE)
         return 0;
-    size_t nkey = 0, ncmp = 0;
-    size_t n = encode(r->t, v, r->t->h.ncols, j->buf, &nkey, &ncmp);
     int l = cat == CAT_CHANGED ? (j->side ? DL_CHANGED_NEW : DL_CHANGED_OLD)
                                : (j->side ? DL_ADDED : DL_REMOVED);
-    return topk_offer(&r->list[l], j->buf, nkey, n, e);
+    topk *h = &r->list[l];
+    size_t nkey = 0, ncmp = 0;
+    if (h->cap == 0)
+        return 0;
+    if (h->n == h->cap) {
+        /* a full listing takes only what sorts before its last; a key
+         * after the last's key (key encodings delimit themselves, so
+         * comparing them orders the records) cannot */
+        encode(r->t, v, r->t->nkey, j->buf, &nkey, &ncmp);
+        const dd_rec *last = h->v[0];
+        if (bytes_cmp(j->buf, nkey, last->b, last->nkey) > 0)
+            return 0;
+    }
+    size_t n = encode(r->t, v, r->t->h.ncols, j->buf, &nkey, &ncmp);
+    return topk_offer(h, j->buf, nkey, n, e);
 }
 
 static int pass3_job(void *arg, tc_err *e)
@@ -787,13 +807,22 @@ static int pass3_job(void *arg, tc_err *e)
 
 /* ------------------------------------------------------- one type, whole */
 
+/* Between passes: what the pass before freed goes back to the system, so
+ * that the next pass's memory does not come on top of it (the peak is
+ * what the budget counts).  glibc keeps freed blocks, per thread arena,
+ * for reuse; the passes allocate in other sizes and on other threads. */
+static void give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* Run fn for both sides that want it, old on a thread of its own; the
  * old side's error is the one reported when both fail. */
-static int both_sides(run *r, int (*fn)(void *, tc_err *), side_job *jobs, const int want[2],
-                      tc_err *e)
+static int both_sides(int (*fn)(void *, tc_err *), side_job *jobs, const int want[2], tc_err *e)
 {
     tc_thread_job th;
-    (void)r;
     if (want[0] && want[1]) {
         tc_thread_job_start(&th, fn, &jobs[0]);
         tc_err e1;
@@ -828,25 +857,27 @@ static int compare_type(dd_type *t, const uint64_t key[2], const char *tmpdir, l
     int both = t->present[0] && t->present[1];
     int rc = tc_spill_new(&r.sp, tmpdir, "diff spill", e);
     for (int s = 0; s < 2 && both && !rc; s++)
-        rc = ps_init(&r.part[s], r.sp, NPART, sizeof(entry), PART_BUF, e);
+        rc = ps_init(&r.part[s], r.sp, 1 << PART_BITS, sizeof(entry), PART_BUF, e);
     side_job jobs[2] = {{&r, 0, !both, 0, NULL, NULL}, {&r, 1, !both, 0, NULL, NULL}};
     for (int s = 0; s < 2 && !rc; s++)
         if (!(jobs[s].buf = malloc(ENC_MAX)))
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
     if (!rc)
-        rc = both_sides(&r, pass1_job, jobs, t->present, e);
+        rc = both_sides(pass1_job, jobs, t->present, e);
     if (!rc && !both) {
         if (t->present[0])
             t->removed = t->count[0];
         else
             t->added = t->count[1];
     }
+    give_back();
     if (!rc && both)
         rc = pass2(&r, e);
+    give_back();
     if (!rc && both && limit > 0) {
         int want[2] = {t->removed + t->changed > 0, t->added + t->changed > 0};
         jobs[0].listing = jobs[1].listing = 1;
-        rc = both_sides(&r, pass3_job, jobs, want, e);
+        rc = both_sides(pass3_job, jobs, want, e);
     }
     for (int l = 0; l < DL_N; l++) {
         if (!rc)
@@ -996,8 +1027,8 @@ static int check_side(inputs *in, int side, const input **main_batch, tc_err *e)
         } else if (strcmp((*first)->h.county, x->h.county) != 0 ||
                    strcmp((*first)->h.coding, x->h.coding) != 0) {
             tc_err_at(e, x->path, 0, 0);
-            tc_fail(e, TC_EINPUT, "a %s batch of county %s (%s coding), but %s on the same "
-                    "side is of county %s (%s coding)", name, x->h.county, x->h.coding,
+            tc_fail(e, TC_EINPUT, "the %s batch is of county %s (%s coding), but %s on the "
+                    "same side is of county %s (%s coding)", name, x->h.county, x->h.coding,
                     (*first)->path, (*first)->h.county, (*first)->h.coding);
             return tc_err_hint(e, "each side holds the batches of one county");
         }
@@ -1013,8 +1044,8 @@ static int same_county(const input *o, const input *n, tc_err *e)
     char name[48];
     type_name(n, name, sizeof(name));
     tc_err_at(e, n->path, 0, 0);
-    tc_fail(e, TC_EINPUT, "a %s batch of county %s (%s coding), but the old side's %s is of "
-            "county %s (%s coding)", name, n->h.county, n->h.coding, o->path, o->h.county,
+    tc_fail(e, TC_EINPUT, "the %s batch is of county %s (%s coding), but the old side's %s is "
+            "of county %s (%s coding)", name, n->h.county, n->h.coding, o->path, o->h.county,
             o->h.coding);
     return tc_err_hint(e, "compare two versions of one county's batches, both from extract "
                        "or both from map");

@@ -15,8 +15,10 @@
 #ifndef TC_DIFF_INT_H
 #define TC_DIFF_INT_H
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/batch.h"
 #include "core/money.h"
@@ -41,17 +43,21 @@ enum { DD_BATCHES = 1, DD_RECON = 2 };
 static inline size_t dd_put(unsigned char *p, tc_coltype t, const tc_value *v)
 {
     if (t != TC_COL_TEXT) {
-        uint64_t u = (uint64_t)v->i ^ 0x8000000000000000ull;
-        for (int i = 0; i < 8; i++)
-            p[i] = (unsigned char)(u >> (56 - 8 * i));
+        uint64_t u = htobe64((uint64_t)v->i ^ 0x8000000000000000ull);
+        memcpy(p, &u, 8);
         return 8;
     }
-    size_t k = 0;
     const unsigned char *s = (const unsigned char *)v->s;
-    for (uint32_t i = 0; i < v->n; i++) {
-        p[k++] = s[i];
-        if (s[i] == 0)
-            p[k++] = 0xFF;
+    size_t k = 0;
+    if (v->n && !memchr(s, 0, v->n)) {
+        memcpy(p, s, v->n);   /* the usual case: no byte to escape */
+        k = v->n;
+    } else {
+        for (uint32_t i = 0; i < v->n; i++) {
+            p[k++] = s[i];
+            if (s[i] == 0)
+                p[k++] = 0xFF;
+        }
     }
     p[k++] = 0;
     p[k++] = 1;

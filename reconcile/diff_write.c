@@ -242,7 +242,7 @@ static void jside(FILE *f, const dd_type *t, int s)
         return;
     }
     fputs("{\"file\": ", f);
-    jstr(f, t->file[s]);
+    jmasked(f, t->file[s]);
     fprintf(f, ", \"records\": %" PRIu64 ", \"body\": ", t->count[s]);
     jstr(f, t->body[s]);
     fputc('}', f);
@@ -423,9 +423,9 @@ int tc_diff_write_json(const tc_diff *d, FILE *f, tc_err *e)
     fputs("{\n  \"format\": \"tongchou-diff/1\",\n", f);
     fprintf(f, "  \"kind\": \"%s\",\n  \"old\": ",
             d->kind == DD_BATCHES ? "batches" : "reconciliations");
-    jstr(f, d->path[0]);
+    jmasked(f, d->path[0]);
     fputs(",\n  \"new\": ", f);
-    jstr(f, d->path[1]);
+    jmasked(f, d->path[1]);
     fprintf(f, ",\n  \"limit\": %ld,\n  \"changed\": %s,\n", d->limit,
             tc_diff_changed(d) ? "true" : "false");
     int rc = 0;

@@ -85,7 +85,7 @@ expect "help" grep -q '^usage: tongchou diff ' out
 
 # bad input: another county; not a reconciliation
 check two-counties 3 "$tc" diff v1 w
-expect "names both" grep -q "w/220182\..*\.tcb: a .* batch of county 220182 (county coding), but the old side's v1/220113\." err
+expect "names both" grep -q "w/220182\.account\.tcb: the account batch is of county 220182 (county coding), but the old side's v1/220113\.account\.tcb is of county 220113" err
 printf '{"format": "tongchou-reconciliation/1"}\n' >not.json
 check not-recon 3 "$tc" diff r1/reconciliation.json not.json
 expect "says why" grep -q "not.json: reconciliation document: top level: missing key 'cutover'" err
