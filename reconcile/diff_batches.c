@@ -1015,6 +1015,15 @@ static int check_side(inputs *in, int side, const input **main_batch, tc_err *e)
         const input *x = &in->v[i];
         char name[48];
         type_name(x, name, sizeof(name));
+        if (i > 0 && in->v[i - 1].rank == x->rank &&
+            strcmp(tc_batch_pool(&in->v[i - 1].h), tc_batch_pool(&x->h)) != 0) {
+            /* a merged sub-ledger's folder: a batch per pool */
+            tc_err_at(e, x->path, 0, 0);
+            tc_fail(e, TC_EINPUT, "the %s side holds pools %s and %s of region %s (%s beside "
+                    "%s)", SIDE[side], tc_batch_pool(&in->v[i - 1].h), tc_batch_pool(&x->h),
+                    x->h.county, x->path, in->v[i - 1].path);
+            return tc_err_hint(e, "compare one pool at a time: its REGION.POOL.TYPE.tcb batches");
+        }
         if (i > 0 && in->v[i - 1].rank == x->rank) {
             tc_err_at(e, x->path, 0, 0);
             tc_fail(e, TC_EINPUT, "a second %s batch on the %s side, beside %s", name,
@@ -1036,9 +1045,17 @@ static int check_side(inputs *in, int side, const input **main_batch, tc_err *e)
     return 0;
 }
 
-/* A batch n of the new side against o of the old: one county and coding. */
+/* A batch n of the new side against o of the old: one county, pool and
+ * coding. */
 static int same_county(const input *o, const input *n, tc_err *e)
 {
+    if (strcmp(o->h.county, n->h.county) == 0 && strcmp(o->h.coding, n->h.coding) == 0 &&
+        strcmp(tc_batch_pool(&o->h), tc_batch_pool(&n->h)) != 0 && !o->rejects && !n->rejects) {
+        tc_err_at(e, n->path, 0, 0);
+        tc_fail(e, TC_EINPUT, "the new side is pool %s of region %s, the old side pool %s (%s)",
+                tc_batch_pool(&n->h), n->h.county, tc_batch_pool(&o->h), o->path);
+        return tc_err_hint(e, "compare two versions of one pool's batches");
+    }
     if (strcmp(o->h.county, n->h.county) == 0 && strcmp(o->h.coding, n->h.coding) == 0)
         return 0;
     char name[48];
