@@ -539,9 +539,9 @@ static int load_one(ctx *x, const char *path, const char *where, tc_load_result 
         /* the county's money has moved: the transfer rests on what is
          * loaded, and a ledger's history is not rewritten */
         PGresult *mv = NULL;
-        const char *cp[2] = {h->county, tc_batch_pool(h)};
-        if ((rc = tc_db_query(x->c, "SELECT count(*) FROM tongchou.transfer WHERE county = $1 "
-                              "AND pool = $2 AND state = 'executed'", 2, cp, &mv,
+        const char *cp[1] = {tc_batch_pool(h)};
+        if ((rc = tc_db_query(x->c, "SELECT count(*) FROM tongchou.transfer WHERE pool = $1 "
+                              "AND state = 'executed'", 1, cp, &mv,
                               "reading the county's transfers", e)))
             goto out;
         long moved = atol(PQgetvalue(mv, 0, 0));

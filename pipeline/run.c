@@ -200,7 +200,8 @@ static int same_funds(const json_t *en, const paths *funds)
 
 /*
  * Whether the trail records `command` with exactly these inputs (paths and
- * digests, in order) and part handovers (funds, may be NULL), and every
+ * digests, in order), part handovers (funds, may be NULL) and, for map and
+ * reconcile, the mapping set in use, and every
  * output of that entry is on disk with its recorded digest.  The last such
  * entry counts.
  */
@@ -225,6 +226,11 @@ static int step_done_as(run *R, const char *command, const paths *in, const path
         json_t *ins = json_object_get(j, "inputs");
         int same = cmd && strcmp(cmd, command) == 0 && json_array_size(ins) == (size_t)in->n &&
                    same_funds(j, funds);
+        /* map and reconcile read the mapping set too: another set (a rule
+         * fixed, pools merged) does them again */
+        const char *md = json_string_value(json_object_get(j, "mappings"));
+        if (same && R->maps && (strcmp(command, "map") == 0 || strcmp(command, "reconcile") == 0))
+            same = md && strcmp(md, tc_mapset_digest(R->maps)) == 0;
         for (int i = 0; same && i < in->n; i++) {
             json_t *x = json_array_get(ins, (size_t)i);
             const char *file = json_string_value(json_object_get(x, "file"));

@@ -836,7 +836,10 @@ static int county_batches(PGconn *c, const xfer_recon *r, const char *county, co
 int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const char *fund,
                       const char *except, xfer_moved *m, tc_err *e)
 {
-    const char *p[] = {county, pool, fund, except ? except : ""};
+    /* by pool, whatever sub-ledger it moved into: a pool's money moves once
+     * (a region.csv that sends it elsewhere afterwards moves nothing again) */
+    (void)county;
+    const char *p[] = {pool, fund, except ? except : ""};
     PGresult *r;
     memset(m, 0, sizeof(*m));
     int rc = tc_db_query(
@@ -845,15 +848,15 @@ int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const ch
         " coalesce(max(plan) FILTER (WHERE kind = 'transfer'), ''),"
         " (SELECT coalesce(sum(debit - credit), 0)::text FROM tongchou.posting p"
         "   JOIN tongchou.transfer t USING (county, plan, fund)"
-        "   WHERE p.county = $1 AND p.pool = $2 AND p.fund = $3 AND p.plan <> $4"
-        "   AND t.state = 'executed' AND ledger = 'city' AND account = 'claims/' || $1),"
+        "   WHERE p.pool = $1 AND p.fund = $2 AND p.plan <> $3"
+        "   AND t.state = 'executed' AND ledger = 'city' AND account LIKE 'claims/%'),"
         " (SELECT coalesce(sum(credit - debit), 0)::text FROM tongchou.posting p"
         "   JOIN tongchou.transfer t USING (county, plan, fund)"
-        "   WHERE p.county = $1 AND p.pool = $2 AND p.fund = $3 AND p.plan <> $4"
-        "   AND t.state = 'executed' AND ledger = 'city' AND account = 'debts/' || $1)"
-        " FROM tongchou.transfer WHERE county = $1 AND pool = $2 AND fund = $3 AND plan <> $4"
+        "   WHERE p.pool = $1 AND p.fund = $2 AND p.plan <> $3"
+        "   AND t.state = 'executed' AND ledger = 'city' AND account LIKE 'debts/%')"
+        " FROM tongchou.transfer WHERE pool = $1 AND fund = $2 AND plan <> $3"
         " AND state = 'executed'",
-        4, p, &r, "reading what was transferred", e);
+        3, p, &r, "reading what was transferred", e);
     if (rc)
         return rc;
     m->cash = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

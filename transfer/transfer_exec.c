@@ -541,13 +541,14 @@ static int post(ex *x, xt *t, int *already, tc_err *e)
         return 0;
     }
     PQclear(r);
-    const char *cf[] = {t->county, t->fund, t->id, t->pool};
+    const char *cf[] = {t->fund, t->id, t->pool};
     /* a correcting transfer follows the one it corrects (correction_lines
-     * checked it moves exactly the difference); a transfer is the first */
+     * checked it moves exactly the difference); a transfer is the first of
+     * its pool and fund, into whatever sub-ledger */
     if (!t->kind &&
-        (rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE county = $1 AND "
-                                 "fund = $2 AND plan <> $3 AND pool = $4 AND state = 'executed'",
-                          4, cf, &r, "looking for earlier transfers", e)))
+        (rc = tc_db_query(x->db, "SELECT plan FROM tongchou.transfer WHERE fund = $1 AND "
+                                 "plan <> $2 AND pool = $3 AND state = 'executed'",
+                          3, cf, &r, "looking for earlier transfers", e)))
         return rc;
     if (!t->kind && PQntuples(r) > 0) {
         rc = integrity(e, x->o->plan, "pool %s fund %s was already transferred by transfer %s",
