@@ -16,6 +16,7 @@ pass=0 fail=0
 for doc in "$@"; do
   work=$(mktemp -d "${TMPDIR:-/tmp}/tongchou-docs-XXXXXX")
   ln -s "$src/mappings" "$work/mappings"
+  ln -s "$src/docs" "$work/docs"
   awk '/^```sh/ {on = 1; next} on && /^```/ {on = 0; next} on && NF && !/^ *#/' \
     "$src/$doc" >"$work/.lines"
   n=$(wc -l <"$work/.lines")
