@@ -551,9 +551,9 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     say(R, who, "reconcile", "0%%: %d city batches", in->n);
     paths out = {0};
     int status = 0;
-    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n,
-                          (const char *const *)funds.v, funds.n, R->r->reports, wrote, &out,
-                          &status, e);
+    tc_reconcile_opts o = {.scope = (const char *const *)funds.v, .nscope = funds.n};
+    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n, &o, R->r->reports, wrote,
+                          &out, &status, e);
     if (!rc) {
         if (out.n > 1)
             qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);

@@ -94,7 +94,7 @@ static int setup(void **state)
     mkdir(rdir, 0755);
     int rc = tc_mapset_load(&set, SET, &e);
     if (!rc)
-        rc = tc_reconcile_run(set, all, n, NULL, 0, rdir, NULL, NULL, &status, &e);
+        rc = tc_reconcile_run(set, all, n, NULL, rdir, NULL, NULL, &status, &e);
     if (rc) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
