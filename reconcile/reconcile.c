@@ -835,8 +835,11 @@ static int check_fund_cutovers(tc_reconcile *r, tc_err *e)
             return tc_err_hint(e, "give a date on or before %s, or extract the county again "
                                "with a later cutover", r->cutover);
         }
-        if (f->cutdate < r->cutdate && n++ != i)
-            r->fundcut[n - 1] = *f;
+        if (f->cutdate == r->cutdate)
+            continue; /* no exception: dropped */
+        if (n != i)
+            r->fundcut[n] = *f;
+        n++;
     }
     r->nfundcut = n;
     return 0;
@@ -1004,7 +1007,8 @@ int tc_reconcile_set_scope(tc_reconcile *r, const char *spec, tc_err *e)
 int tc_reconcile_set_fund_cutover(tc_reconcile *r, const char *spec, tc_err *e)
 {
     if (r->ninputs)
-        return tc_fail(e, TC_EINTERNAL, "a fund's own cutover is set before the first batch");
+        return tc_fail(e, TC_EINTERNAL, "a fund's own cutover must be set before the first "
+                       "batch is added");
     const char *colon = strchr(spec, ':'), *eq = colon ? strchr(colon, '=') : NULL;
     int64_t d;
     if (!eq || colon - spec != 6 || strspn(spec, "0123456789") != 6 || eq - colon < 2 ||
