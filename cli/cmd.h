@@ -48,21 +48,23 @@ void tc_cli_help(const tc_command *c);
  */
 int tc_cli_wants_help(const tc_command *c, int argc, char **argv);
 
-#define TC_CLI_MAX_FUNDS 64
-typedef struct tc_cli_funds {   /* reconcile's --funds COUNTY=FUND,... (a part handover) */
-    const char *spec[TC_CLI_MAX_FUNDS];
-    int n;
-} tc_cli_funds;
+#define TC_CLI_MAX_SPECS 64
+typedef struct tc_cli_handover {   /* reconcile's options of a part handover */
+    const char *funds[TC_CLI_MAX_SPECS];      /* --funds COUNTY=FUND,... */
+    int nfunds;
+    const char *cutovers[TC_CLI_MAX_SPECS];   /* --cutover COUNTY:FUND=YYYY-MM-DD */
+    int ncutovers;
+} tc_cli_handover;
 
 /*
- * The words of `tongchou NAME -m MAPPINGS -o DIR [-q] INPUT...` (map,
- * and reconcile, whose --funds go into funds; NULL refuses them)
- * reconcile): *set, *outdir and *first (the index of the first input) on
- * success and -1; otherwise the usage error is reported and its exit code
- * returned.  what names the inputs in the message ("batch").
+ * The words of `tongchou NAME -m MAPPINGS -o DIR [-q] INPUT...` (map, and
+ * reconcile, whose --funds and --cutover go into h; NULL refuses them):
+ * *set, *outdir and *first (the index of the first input) on success and
+ * -1; otherwise the usage error is reported and its exit code returned.
+ * what names the inputs in the message ("batch").
  */
 int tc_cli_set_out_inputs(const tc_command *c, const char *what, int argc, char **argv,
-                          const char **set, const char **outdir, tc_cli_funds *funds,
+                          const char **set, const char **outdir, tc_cli_handover *h,
                           int *first);
 
 /* Report a usage error for c, with its synopsis, and return the usage exit code. */

@@ -19,13 +19,18 @@ static void wrote(void *arg, const char *path)
 }
 
 const tc_command tc_cmd_reconcile = {
-    "reconcile", cmd_reconcile, "-m MAPPINGS -o DIR [--funds COUNTY=FUND,...]... BATCH...",
+    "reconcile", cmd_reconcile,
+    "-m MAPPINGS -o DIR [--funds COUNTY=FUND,...]... [--cutover COUNTY:FUND=DATE]... BATCH...",
     "run every check of the reconciliation and write its reports",
     "  -m, --mappings DIR  the mapping set the batches were mapped with\n"
     "  -o, --output DIR    folder for the reports (must exist)\n"
     "      --funds COUNTY=FUND,...  a part handover: the city funds COUNTY (a\n"
     "                      region or pool code) hands over; its other funds are\n"
     "                      reconciled, marked \"handed_over\": false, never transferred\n"
+    "      --cutover COUNTY:FUND=YYYY-MM-DD  a part handover: COUNTY hands city fund\n"
+    "                      FUND over at its own cutover, on or before the batches';\n"
+    "                      its balances, bank statements, checks, claims and debts\n"
+    "                      are taken at that date, and its entry says \"cutover\"\n"
     "  -q, --quiet         say nothing but errors\n"
     "\n"
     "Reads city-coded batches (from map), of any counties, and writes\n"
@@ -41,9 +46,9 @@ int cmd_reconcile(int argc, char **argv)
     if (tc_cli_wants_help(&tc_cmd_reconcile, argc, argv))
         return 0;
     const char *set, *out;
-    tc_cli_funds funds;
+    tc_cli_handover h;
     int first, code = tc_cli_set_out_inputs(&tc_cmd_reconcile, "city-coded batch", argc, argv,
-                                            &set, &out, &funds, &first);
+                                            &set, &out, &h, &first);
     if (code >= 0)
         return code;
     if ((code = tc_cli_trail_check()))   /* the signing key before any work */
@@ -53,10 +58,11 @@ int cmd_reconcile(int argc, char **argv)
     int status = 0;
     tc_cli_files files = {0};
     tc_mapset *m = NULL;
+    tc_reconcile_opts o = {h.funds, h.nfunds, h.cutovers, h.ncutovers};
     int rc = tc_mapset_load(&m, set, &e);
     if (!rc)
-        rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, funds.spec,
-                              funds.n, out, wrote, &files, &status, &e);
+        rc = tc_reconcile_run(m, (const char *const *)argv + first, argc - first, &o, out, wrote,
+                              &files, &status, &e);
     fflush(stdout);
     /* the entry names the mapping set by its digest, as map's does */
     code = rc ? 0 : tc_cli_trail_append(argc, argv, (const char *const *)argv + first,

@@ -49,16 +49,17 @@ int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)
 }
 
 int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, char **argv,
-                          const char **set, const char **outdir, tc_cli_funds *funds, int *first)
+                          const char **set, const char **outdir, tc_cli_handover *h, int *first)
 {
     static const struct option opts[] = {{"mappings", required_argument, NULL, 'm'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"quiet", no_argument, NULL, 'q'},
                                          {"funds", required_argument, NULL, 'F'},
+                                         {"cutover", required_argument, NULL, 'C'},
                                          {NULL, 0, NULL, 0}};
     *set = *outdir = NULL;
-    if (funds)
-        funds->n = 0;
+    if (h)
+        h->nfunds = h->ncutovers = 0;
     int c;
     while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
         switch (c) {
@@ -66,9 +67,14 @@ int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, cha
         case 'o': *outdir = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'F':
-            if (!funds || funds->n == TC_CLI_MAX_FUNDS)
-                return tc_cli_usage_error(cmd, funds ? "too many --funds" : "unknown option");
-            funds->spec[funds->n++] = optarg;
+            if (!h || h->nfunds == TC_CLI_MAX_SPECS)
+                return tc_cli_usage_error(cmd, h ? "too many --funds" : "unknown option");
+            h->funds[h->nfunds++] = optarg;
+            break;
+        case 'C':
+            if (!h || h->ncutovers == TC_CLI_MAX_SPECS)
+                return tc_cli_usage_error(cmd, h ? "too many --cutover" : "unknown option");
+            h->cutovers[h->ncutovers++] = optarg;
             break;
         default: return tc_cli_usage_error(cmd, "unknown option");
         }

@@ -123,6 +123,53 @@ static int on_keys(loader *L, const char *k, const char *v)
     return lfail(L, L->line, "[keys] knows maker and policy", "unknown key '%s' in [keys]", k);
 }
 
+/* A city fund code: up to 15 letters, digits, '_' or '-'. */
+static int fund_code_ok(const char *p, size_t n)
+{
+    return n && n <= 15 &&
+           strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") >= n;
+}
+
+/* cutover.FUND = DATE: the county hands FUND over at its own cutover (a
+ * part handover); checked against [city] cutover once the file is read. */
+static int on_fund_cutover(loader *L, const char *fund, const char *v)
+{
+    tc_manifest_county *c = L->cur;
+    int64_t d;
+    if (!fund_code_ok(fund, strlen(fund)))
+        return lfail(L, L->line, "name a city fund code, as cutover.330 = 2021-03-31",
+                     "'%s' is not a fund code", fund);
+    if (tc_date_parse(v, strlen(v), &d) != 0)
+        return lfail(L, L->line, NULL, "cutover of fund %s '%s' is not a date YYYY-MM-DD", fund,
+                     v);
+    for (int i = 0; i < c->ncutovers; i++)
+        if (strcmp(c->cutovers[i].fund, fund) == 0)
+            return lfail(L, L->line, "give each fund one cutover",
+                         "the cutover of fund %s of county %s is named twice (line %d)", fund,
+                         c->code, c->cutovers[i].line);
+    if (c->ncutovers == TC_MANIFEST_MAX_CUTOVERS)
+        return lfail(L, L->line, NULL, "county %s gives more than %d funds a cutover", c->code,
+                     TC_MANIFEST_MAX_CUTOVERS);
+    tc_manifest_cutover *x = &c->cutovers[c->ncutovers++];
+    snprintf(x->fund, sizeof(x->fund), "%s", fund);
+    snprintf(x->date, sizeof(x->date), "%s", v);
+    x->line = L->line;
+    return 1;
+}
+
+/* Whether fund is one of list ("310,330"). */
+static int in_list(const char *list, const char *fund)
+{
+    size_t n = strlen(fund);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, fund, n) == 0)
+            return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
 static int on_county(loader *L, const char *k, const char *v)
 {
     tc_manifest_county *c = L->cur;
@@ -137,6 +184,8 @@ static int on_county(loader *L, const char *k, const char *v)
             return set_text(L, c->sources[c->nsources++], TC_MANIFEST_PATH, v);
         return set_path(L, c->sources[c->nsources++], v);
     }
+    if (strncmp(k, "cutover.", 8) == 0)
+        return on_fund_cutover(L, k + 8, v);
     if (strcmp(k, "funds") == 0) {
         /* the city funds the county hands over: codes, comma or space apart */
         char norm[256] = "";
@@ -145,7 +194,7 @@ static int on_county(loader *L, const char *k, const char *v)
             size_t n = strcspn(p, ", \t");
             if (!n)
                 break;
-            if (n > 15 || strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") < n)
+            if (!fund_code_ok(p, n))
                 return lfail(L, L->line, "name city fund codes, as funds = 310, 330",
                              "'%.*s' is not a fund code", (int)n, p);
             if (strlen(norm) + n + 2 >= sizeof(norm))
@@ -164,8 +213,8 @@ static int on_county(loader *L, const char *k, const char *v)
             return set_path(L, c->profile, v);
         return set_text(L, c->profile, sizeof(c->profile), v);
     }
-    return lfail(L, L->line, "a [county CODE] section knows name, source, profile and funds",
-                 "unknown key '%s' in [county %s]", k, c->code);
+    return lfail(L, L->line, "a [county CODE] section knows name, source, profile, funds and "
+                 "cutover.FUND", "unknown key '%s' in [county %s]", k, c->code);
 }
 
 static int on_kv(void *user, const char *section, const char *k, const char *v)
@@ -232,6 +281,22 @@ static int finish(loader *L)
         if (!m->counties[i].nsources)
             return lfail(L, m->counties[i].line, NULL, "county %s has no source",
                          m->counties[i].code), L->rc;
+    /* a fund's own cutover: within the handover, of a fund handed over */
+    for (int i = 0; i < m->ncounties; i++) {
+        const tc_manifest_county *c = &m->counties[i];
+        for (int k = 0; k < c->ncutovers; k++) {
+            const tc_manifest_cutover *x = &c->cutovers[k];
+            if (strcmp(x->date, m->cutover) > 0)
+                return lfail(L, x->line, "a fund hands over on or before the city's cutover: "
+                             "give an earlier date, or a later [city] cutover",
+                             "county %s fund %s: cutover %s is after the city's cutover %s",
+                             c->code, x->fund, x->date, m->cutover), L->rc;
+            if (c->funds[0] && !in_list(c->funds, x->fund))
+                return lfail(L, x->line, "add the fund to 'funds', or leave its cutover out",
+                             "county %s fund %s has a cutover but is not among the funds it "
+                             "hands over (%s)", c->code, x->fund, c->funds), L->rc;
+        }
+    }
     return 0;
 }
 

@@ -21,10 +21,13 @@
  *   name      = 九台区
  *   source    = sources/220113.xml.gz   ; repeatable: several sources
  *   profile   = yb2008                  ; legacy databases only
+ *   funds     = 310, 330                ; a part handover: the funds it hands over
+ *   cutover.330 = 2021-03-31            ; ... and a fund's own, earlier cutover
  *
  * Relative paths are taken from the manifest's folder.  Unknown sections
  * and keys, a missing required key, a bad code or date, a county named
- * twice are refused (TC_EINPUT) with the file and line.
+ * twice, a fund's cutover after the city's or for a fund the county does
+ * not hand over are refused (TC_EINPUT) with the file and line.
  */
 #ifndef TC_MANIFEST_H
 #define TC_MANIFEST_H
@@ -33,6 +36,14 @@
 
 #define TC_MANIFEST_PATH 1024
 #define TC_MANIFEST_MAX_SOURCES 16
+#define TC_MANIFEST_MAX_CUTOVERS 16
+
+/* A fund a county hands over at its own cutover (cutover.FUND = DATE). */
+typedef struct tc_manifest_cutover {
+    char fund[16];
+    char date[11];                    /* YYYY-MM-DD, not after the city's */
+    int line;
+} tc_manifest_cutover;
 
 typedef struct tc_manifest_county {
     char code[7];
@@ -42,6 +53,8 @@ typedef struct tc_manifest_county {
     char profile[TC_MANIFEST_PATH];   /* "" for the default */
     char funds[256];                  /* a part handover: "310,330", the city funds it
                                        * hands over; "" for all */
+    tc_manifest_cutover cutovers[TC_MANIFEST_MAX_CUTOVERS];   /* in the file's order */
+    int ncutovers;
     int line;                         /* of its section header */
 } tc_manifest_county;
 

@@ -181,31 +181,52 @@ static void digest_of(run *R, const char *path, char *text)
         text[0] = '\0';
 }
 
-/* Whether the entry's "--funds" arguments are exactly funds, in order. */
-static int same_funds(const json_t *en, const paths *funds)
+/* A part handover as reconcile's options: the manifest's funds handed
+ * over ("COUNTY=FUND,..." for --funds) and funds' own cutovers
+ * ("COUNTY:FUND=DATE" for --cutover), each in the manifest's order. */
+typedef struct handover {
+    paths funds, cutovers;
+} handover;
+
+static void handover_free(handover *h)
+{
+    paths_free(&h->funds);
+    paths_free(&h->cutovers);
+}
+
+/* Whether the entry's arguments after each opt are exactly want, in order. */
+static int same_opts(const json_t *en, const char *opt, const paths *want)
 {
     json_t *args = json_object_get(en, "args");
     int k = 0;
     for (size_t i = 0; i + 1 < json_array_size(args); i++) {
         const char *a = json_string_value(json_array_get(args, i));
-        if (!a || strcmp(a, "--funds") != 0)
+        if (!a || strcmp(a, opt) != 0)
             continue;
         const char *v = json_string_value(json_array_get(args, ++i));
-        if (!funds || k >= funds->n || !v || strcmp(v, funds->v[k]) != 0)
+        if (k >= want->n || !v || strcmp(v, want->v[k]) != 0)
             return 0;
         k++;
     }
-    return k == (funds ? funds->n : 0);
+    return k == want->n;
+}
+
+/* Whether the entry was made with exactly the part handover h (NULL: none). */
+static int same_handover(const json_t *en, const handover *h)
+{
+    static const handover none = {{0}, {0}};
+    if (!h)
+        h = &none;
+    return same_opts(en, "--funds", &h->funds) && same_opts(en, "--cutover", &h->cutovers);
 }
 
 /*
  * Whether the trail records `command` with exactly these inputs (paths and
- * digests, in order), part handovers (funds, may be NULL) and, for map and
- * reconcile, the mapping set in use, and every
- * output of that entry is on disk with its recorded digest.  The last such
- * entry counts.
+ * digests, in order), part handover (h, may be NULL) and, for map and
+ * reconcile, the mapping set in use, and every output of that entry is on
+ * disk with its recorded digest.  The last such entry counts.
  */
-static int step_done_as(run *R, const char *command, const paths *in, const paths *funds)
+static int step_done_as(run *R, const char *command, const paths *in, const handover *h)
 {
     FILE *f = fopen(R->trail, "r");
     if (!f)
@@ -225,7 +246,7 @@ static int step_done_as(run *R, const char *command, const paths *in, const path
         const char *cmd = json_string_value(json_object_get(j, "command"));
         json_t *ins = json_object_get(j, "inputs");
         int same = cmd && strcmp(cmd, command) == 0 && json_array_size(ins) == (size_t)in->n &&
-                   same_funds(j, funds);
+                   same_handover(j, h);
         /* map and reconcile read the mapping set too: another set (a rule
          * fixed, pools merged) does them again */
         const char *md = json_string_value(json_object_get(j, "mappings"));
@@ -285,13 +306,13 @@ static int record(run *R, int argc, char **argv, const paths *in, const paths *o
 }
 
 /* The entry of `tongchou COMMAND -m MAPPINGS -o OUTDIR [--funds SPEC]...
- * INPUT...`, the command line that would redo the step (audit verify
- * --rerun runs it). */
-static int record_cmd(run *R, const char *command, const char *outdir, const paths *opts,
+ * [--cutover SPEC]... INPUT...`, the command line that would redo the step
+ * (audit verify --rerun runs it). */
+static int record_cmd(run *R, const char *command, const char *outdir, const handover *h,
                       const paths *in, const paths *out, const char *records, tc_err *e)
 {
-    int no = opts ? opts->n : 0;
-    char **argv = calloc((size_t)(in->n + 2 * no) + 5, sizeof(char *));
+    int nf = h ? h->funds.n : 0, nc = h ? h->cutovers.n : 0;
+    char **argv = calloc((size_t)(in->n + 2 * (nf + nc)) + 5, sizeof(char *));
     if (!argv)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     int k = 0;
@@ -300,9 +321,13 @@ static int record_cmd(run *R, const char *command, const char *outdir, const pat
     argv[k++] = (char *)R->m->mappings;
     argv[k++] = "-o";
     argv[k++] = (char *)outdir;
-    for (int i = 0; i < no; i++) {
+    for (int i = 0; i < nf; i++) {
         argv[k++] = "--funds";
-        argv[k++] = opts->v[i];
+        argv[k++] = h->funds.v[i];
+    }
+    for (int i = 0; i < nc; i++) {
+        argv[k++] = "--cutover";
+        argv[k++] = h->cutovers.v[i];
     }
     for (int i = 0; i < in->n; i++)
         argv[k++] = in->v[i];
@@ -514,6 +539,31 @@ static int city_batches(run *R, paths *out, tc_err *e)
     return 0;
 }
 
+/* The part handovers the manifest names, as reconcile's options. */
+static int manifest_handover(const tc_manifest *m, handover *h, tc_err *e)
+{
+    memset(h, 0, sizeof(*h));
+    for (int i = 0; i < m->ncounties; i++) {
+        const tc_manifest_county *c = &m->counties[i];
+        char spec[300];
+        if (c->funds[0]) {
+            snprintf(spec, sizeof(spec), "%s=%s", c->code, c->funds);
+            if (paths_add(&h->funds, spec))
+                goto oom;
+        }
+        for (int k = 0; k < c->ncutovers; k++) {
+            snprintf(spec, sizeof(spec), "%s:%s=%s", c->code, c->cutovers[k].fund,
+                     c->cutovers[k].date);
+            if (paths_add(&h->cutovers, spec))
+                goto oom;
+        }
+    }
+    return 0;
+oom:
+    handover_free(h);
+    return tc_fail(e, TC_ENOMEM, "out of memory");
+}
+
 static int step_reconcile(run *R, const paths *in, tc_err *e)
 {
     const char *who = R->o->county ? R->o->county : "city";
@@ -521,18 +571,12 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
         snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports/%s", R->m->work, R->o->county);
     else
         snprintf(R->r->reports, sizeof(R->r->reports), "%s/reports", R->m->work);
-    /* the part handovers the manifest names */
-    paths funds = {0};
-    for (int i = 0; i < R->m->ncounties; i++)
-        if (R->m->counties[i].funds[0]) {
-            char spec[300];
-            snprintf(spec, sizeof(spec), "%s=%s", R->m->counties[i].code,
-                     R->m->counties[i].funds);
-            if (paths_add(&funds, spec))
-                return tc_fail(e, TC_ENOMEM, "out of memory");
-        }
-    if (step_done_as(R, "reconcile", in, &funds)) {
-        paths_free(&funds);
+    handover h;
+    int rc = manifest_handover(R->m, &h, e);
+    if (rc)
+        return rc;
+    if (step_done_as(R, "reconcile", in, &h)) {
+        handover_free(&h);
         say(R, who, "reconcile", "up to date (skipped)");
         R->r->steps_skipped++;
         /* the findings stand as recorded: read the status back */
@@ -546,26 +590,27 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     }
     if (R->o->dry_run) {
         say(R, who, "reconcile", "to do: %d city batches into %s", in->n, R->r->reports);
-        paths_free(&funds);
+        handover_free(&h);
         return 0;
     }
-    int rc = mkdirs(R->r->reports, e);
+    rc = mkdirs(R->r->reports, e);
     if (rc) {
-        paths_free(&funds);
+        handover_free(&h);
         return rc;
     }
     say(R, who, "reconcile", "0%%: %d city batches", in->n);
     paths out = {0};
     int status = 0;
-    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n,
-                          (const char *const *)funds.v, funds.n, R->r->reports, wrote, &out,
-                          &status, e);
+    tc_reconcile_opts o = {(const char *const *)h.funds.v, h.funds.n,
+                           (const char *const *)h.cutovers.v, h.cutovers.n};
+    rc = tc_reconcile_run(R->maps, (const char *const *)in->v, in->n, &o, R->r->reports, wrote,
+                          &out, &status, e);
     if (!rc) {
         if (out.n > 1)
             qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
-        rc = record_cmd(R, "reconcile", R->r->reports, &funds, in, &out, NULL, e);
+        rc = record_cmd(R, "reconcile", R->r->reports, &h, in, &out, NULL, e);
     }
-    paths_free(&funds);
+    handover_free(&h);
     if (!rc) {
         R->r->steps_done++;
         R->r->findings |= status != 0;

@@ -67,7 +67,13 @@ int rec_arrears_add(tc_reconcile *r, county *c, const tc_value *payer, const tc_
 {
     if (payer->n >= RT || fund->n >= RF)
         return tc_fail(e, TC_EINPUT, "payer or fund code too long");
-    int64_t months = (r->cutper / 100 * 12 + r->cutper % 100) - (period / 100 * 12 + period % 100);
+    /* aged to the fund's cutover; a fund handed over at its own date is
+     * owed nothing of the periods after it (they are the city's) */
+    const fundcut_g *own = rec_fund_cutover(r, c, fund->s, fund->n);
+    if (own && period > own->cutper)
+        return 0;
+    int64_t cut = own ? own->cutper : r->cutper;
+    int64_t months = (cut / 100 * 12 + cut % 100) - (period / 100 * 12 + period % 100);
     if (!c->arr_spill) {
         keybuf k = {.n = 0};
         kb_text(&k, payer->s, payer->n);

@@ -11,7 +11,10 @@
  * "At cutover" means the latest balance row of an account whose period is
  * not after the cutover's month; the checks over periods (roll-forward,
  * continuity, turnover, contributions against the ledger) look at the
- * periods up to the cutover's month, as domain.md says.
+ * periods up to the cutover's month, as domain.md says.  The cutover is
+ * the fund's: its own when a part handover gives it one (rec_cutper), else
+ * the batches'; so is the date up to which a bank account of the fund is
+ * reconciled.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +111,7 @@ static int check_rollforward(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i < c->bal.n; i++) {
         bal_g *x = b[i];
-        if (x->period > r->cutper)
+        if (x->period > rec_cutper(r, c, x->fund))
             continue;
         int dn, rc = debit_normal(r, x->acc, e, &dn);
         if (rc)
@@ -134,8 +137,8 @@ static int check_continuity(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i + 1 < c->bal.n; i++) {
         bal_g *x = b[i], *y = b[i + 1];
-        if (y->period > r->cutper || strcmp(x->fund, y->fund) != 0 ||
-            strcmp(x->acc, y->acc) != 0 || x->close == y->open)
+        if (strcmp(x->fund, y->fund) != 0 || strcmp(x->acc, y->acc) != 0 ||
+            y->period > rec_cutper(r, c, y->fund) || x->close == y->open)
             continue;
         char ref[96], per[16], per2[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "%s/%s", x->acc, rec_period_text(x->period, per));
@@ -167,7 +170,7 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
     int rc = 0;
     for (size_t i = 0; i < c->bal.n && !rc; i++) {
         bal_g *x = b[i];
-        if (x->period > r->cutper)
+        if (x->period > rec_cutper(r, c, x->fund))
             continue;
         keybuf k = {.n = 0};
         kb_fund_acc_period(&k, x->fund, strlen(x->fund), x->acc, strlen(x->acc), x->period);
@@ -183,7 +186,7 @@ static int check_turnover(tc_reconcile *r, county *c, void **b, tc_err *e)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->turn.n && !rc; i++) {
         turn_g *x = t[i];
-        if (x->period > r->cutper)
+        if (x->period > rec_cutper(r, c, x->fund))
             continue;
         keybuf k = {.n = 0};
         kb_fund_acc_period(&k, x->fund, strlen(x->fund), x->acc, strlen(x->acc), x->period);
@@ -203,10 +206,11 @@ static int check_equation(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
     for (size_t i = 0; i < c->bal.n; i++) {
         bal_g *x = b[i];
-        if (x->period > r->cutper)
+        int64_t cut = rec_cutper(r, c, x->fund);
+        if (x->period > cut)
             continue;
         bal_g *y = i + 1 < c->bal.n ? b[i + 1] : NULL;
-        if (y && y->period <= r->cutper && strcmp(x->fund, y->fund) == 0 && strcmp(x->acc, y->acc) == 0)
+        if (y && y->period <= cut && strcmp(x->fund, y->fund) == 0 && strcmp(x->acc, y->acc) == 0)
             continue; /* not the latest at cutover */
         fundfig *f = fund_of(c, x->fund, e);
         if (!f)
@@ -251,7 +255,7 @@ static int check_equation(tc_reconcile *r, county *c, void **b, tc_err *e)
         if (!d)
             continue;
         char per[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
-        rec_period_text(r->cutper, per);
+        rec_period_text(rec_cutper(r, c, f->fund), per);
         if (rec_finding(r, c, "EQUATION_BREAK", f->fund, d, per,
                         "fund %s at %s: assets less liabilities are %s, fund balance plus income "
                         "less expense is %s",
@@ -276,12 +280,12 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
     int rc = 0;
     for (int fi = 0; fi < c->nfunds && !rc; fi++) {
         fundfig *f = &c->funds[fi];
-        int64_t *per = NULL;
+        int64_t *per = NULL, cut = rec_cutper(r, c, f->fund);
         size_t np = 0, cap = 0;
         tc_fen income = 0, paid = 0;
         for (size_t i = 0; i < c->bal.n; i++) {
             bal_g *x = b[i];
-            if (strcmp(x->fund, f->fund) != 0 || x->period > r->cutper)
+            if (strcmp(x->fund, f->fund) != 0 || x->period > cut)
                 continue;
             if (!has_period(per, np, x->period)) {
                 if (np == cap) {
@@ -449,10 +453,27 @@ static int add_item(bankstmt *s, int kind, const bitem *x, tc_fen amount)
     return tc_money_add(s->sums[kind], amount, &s->sums[kind]);
 }
 
+/* The bank's balance of account no at date at: the statement's closing
+ * (which covers the entries up to `to`) less what the bank recorded after
+ * at.  -1 when that overflows. */
+static int statement_at(const vec *entries, const char *no, int64_t at, int64_t to, tc_fen *bal)
+{
+    for (size_t i = 0; i < entries->n; i++) {
+        const bitem *x = vec_at(entries, i);
+        if (x->date > at && x->date <= to && strcmp(x->key, no) == 0 &&
+            tc_money_sub(*bal, x->amount, bal))
+            return -1;
+    }
+    return 0;
+}
+
 /* One bank reconciliation statement (余额调节表): the ledger's postings to
  * the account and the bank's entries matched on (account, reference,
  * amount); what is left over are the four kinds of outstanding item, and
- * ledger + rnb - pnb must equal statement + bnr - bnp. */
+ * ledger + rnb - pnb must equal statement + bnr - bnp.  An account of a
+ * fund with its own cutover is reconciled at that date: the ledger's
+ * closing of its month, the postings and the bank's entries up to it, and
+ * the statement's balance then. */
 static int bank_statement(tc_reconcile *r, county *c, const bacct_g *a, bankstmt *s, tc_err *e)
 {
     memset(s, 0, sizeof(*s));
@@ -468,13 +489,20 @@ static int bank_statement(tc_reconcile *r, county *c, const bacct_g *a, bankstmt
      * taken there); the bank side every entry of the statement, whose
      * from/to some exports set to its first and last entry. */
     int64_t to = st && st->to > r->cutdate ? st->to : r->cutdate;
+    const fundcut_g *own = rec_fund_cutover(r, c, a->fund, strlen(a->fund));
+    int64_t at = own ? own->cutdate : r->cutdate;
+    if (own) {
+        if (st && statement_at(&c->entries, a->no, at, to, &s->statement))
+            return OVERFLOW(e);
+        to = at;
+    }
     char bkey[RT];
     if (k.n >= RT)
         return tc_fail(e, TC_EINPUT, "fund and account codes too long");
     memcpy(bkey, k.b, k.n);
     bkey[k.n] = 0;
     size_t nb, ne;
-    bitem *bk = select_items(&c->booked, bkey, 0, r->cutdate, &nb);
+    bitem *bk = select_items(&c->booked, bkey, 0, at, &nb);
     bitem *en = select_items(&c->entries, a->no, 0, to, &ne);
     s->items = malloc((nb + ne + 1) * sizeof(bank_item));
     if (!bk || !en || !s->items) {

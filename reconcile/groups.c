@@ -8,6 +8,10 @@
  * x accounts x periods, payers in arrears - never with the records.  The
  * lists a report shows come out sorted by key, so the same batches give
  * the same bytes in any order.
+ *
+ * At the end, what every other file asks of a part handover: whether a
+ * county hands a fund over (its scope), and at which date (a fund's own
+ * cutover, else the batches').
  */
 #include "reconcile/rec_int.h"
 
@@ -215,6 +219,28 @@ int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund)
         return 0;
     }
     return 1;
+}
+
+const fundcut_g *rec_fund_cutover(const tc_reconcile *r, const county *c, const char *fund,
+                                  size_t n)
+{
+    const fundcut_g *region = NULL;
+    for (int i = 0; i < r->nfundcut; i++) {
+        const fundcut_g *f = &r->fundcut[i];
+        if (strlen(f->fund) != n || memcmp(f->fund, fund, n) != 0)
+            continue;
+        if (strcmp(f->county, c->pool) == 0)
+            return f;
+        if (!region && strcmp(f->county, c->code) == 0)
+            region = f;
+    }
+    return region;
+}
+
+int64_t rec_cutper(const tc_reconcile *r, const county *c, const char *fund)
+{
+    const fundcut_g *f = rec_fund_cutover(r, c, fund, strlen(fund));
+    return f ? f->cutper : r->cutper;
 }
 
 int rec_cmp_county(const void *a, const void *b)

@@ -234,6 +234,14 @@ typedef struct scope_g {
     int nfunds;
 } scope_g;
 
+/* A fund's own cutover (tc_reconcile_set_fund_cutover): a county (region
+ * or pool code) hands the fund over at date, before the batches' cutover. */
+typedef struct fundcut_g {
+    char county[7], fund[RF];
+    char date[11];               /* YYYY-MM-DD */
+    int64_t cutdate, cutper;     /* YYYYMMDD, YYYYMM */
+} fundcut_g;
+
 struct tc_reconcile {
     const tc_mapset *m;
     char tmpdir[512];
@@ -255,10 +263,23 @@ struct tc_reconcile {
     int nregions;
     scope_g *scope;              /* part handovers (tc_reconcile_set_scope) */
     int nscope;
+    fundcut_g *fundcut;          /* funds' own cutovers (tc_reconcile_set_fund_cutover) */
+    int nfundcut;
 };
 
 /* Whether county c hands fund over (its scope, else every fund). */
 int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund);
+
+/* The own cutover of county c's fund (n bytes, not terminated), or NULL
+ * when the batches' cutover holds for it.  An entry naming c's pool wins
+ * over one naming its region. */
+const fundcut_g *rec_fund_cutover(const tc_reconcile *r, const county *c, const char *fund,
+                                  size_t n);
+
+/* The month (YYYYMM) at which county c's fund is taken: its own
+ * cutover's, else the batches'.  Every check over periods "up to the
+ * cutover" asks this, per fund. */
+int64_t rec_cutper(const tc_reconcile *r, const county *c, const char *fund);
 
 extern const char *const rec_codes[NCODES];
 extern const int rec_per_record[NCODES];

@@ -116,6 +116,7 @@ void tc_reconcile_free(tc_reconcile *r)
         free(r->regions[i].funds);
     free(r->regions);
     free(r->scope);
+    free(r->fundcut);
     free(r);
 }
 
@@ -271,9 +272,11 @@ static int read_balance(rd *x, const tc_value *vals, tc_err *e)
     if (tc_money_add(g->open, V(3)->i, &g->open) || tc_money_add(g->debit, V(4)->i, &g->debit) ||
         tc_money_add(g->credit, V(5)->i, &g->credit) || tc_money_add(g->close, V(6)->i, &g->close))
         return tc_fail(e, TC_EINPUT, "balance sums overflow");
-    /* a bank account's ledger figure is its source account's closing */
+    /* a bank account's ledger figure is its source account's closing at
+     * the cutover of its fund */
     const char *role = tc_mapset_account_role(x->r->m, V(1)->s, V(1)->n);
-    if (role && strcmp(role, "cash") == 0 && V(2)->i <= x->r->cutper) {
+    const fundcut_g *own = rec_fund_cutover(x->r, x->c, V(0)->s, V(0)->n);
+    if (role && strcmp(role, "cash") == 0 && V(2)->i <= (own ? own->cutper : x->r->cutper)) {
         keybuf s = {.n = 0};
         kb_text(&s, SRC(0)->s, SRC(0)->n);
         kb_text(&s, SRC(1)->s, SRC(1)->n);
@@ -534,9 +537,13 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     return 0;
 }
 
-/* subsidy: level fund year due received */
+/* subsidy: level fund year due received.  A fund handed over at its own
+ * cutover owes and is owed nothing of a later year. */
 static int read_subsidy(rd *x, const tc_value *vals, tc_err *e)
 {
+    const fundcut_g *own = rec_fund_cutover(x->r, x->c, V(1)->s, V(1)->n);
+    if (own && V(2)->i > own->cutdate / 10000)
+        return 0;
     keybuf k = {.n = 0};
     kb_text(&k, V(0)->s, V(0)->n);
     kb_text(&k, V(1)->s, V(1)->n);
@@ -555,9 +562,14 @@ static int read_subsidy(rd *x, const tc_value *vals, tc_err *e)
     return 0;
 }
 
-/* payable: institution name fund period settled paid */
+/* payable: institution name fund period settled paid.  What a fund handed
+ * over at its own cutover owes is what was settled up to then: later
+ * periods are the city's. */
 static int read_payable(rd *x, const tc_value *vals, tc_err *e)
 {
+    const fundcut_g *own = rec_fund_cutover(x->r, x->c, V(2)->s, V(2)->n);
+    if (own && V(3)->i > own->cutper)
+        return 0;
     keybuf k = {.n = 0};
     kb_text(&k, V(0)->s, V(0)->n);
     kb_text(&k, V(2)->s, V(2)->n);
@@ -807,6 +819,32 @@ static int add_input(tc_reconcile *r, const char *path, const char *county, cons
     return 0;
 }
 
+/* The funds' own cutovers against the batches' (known from the first
+ * batch): none may be after it, since the data ends there; one on it is
+ * no exception and is dropped, so that such a fund is reconciled, and
+ * reported, exactly as the others. */
+static int check_fund_cutovers(tc_reconcile *r, tc_err *e)
+{
+    int n = 0;
+    for (int i = 0; i < r->nfundcut; i++) {
+        const fundcut_g *f = &r->fundcut[i];
+        if (f->cutdate > r->cutdate) {
+            tc_fail(e, TC_EINPUT, "county %s fund %s: its own cutover %s is after the batches' "
+                    "cutover %s: the data cannot cover it", f->county, f->fund, f->date,
+                    r->cutover);
+            return tc_err_hint(e, "give a date on or before %s, or extract the county again "
+                               "with a later cutover", r->cutover);
+        }
+        if (f->cutdate == r->cutdate)
+            continue; /* no exception: dropped */
+        if (n != i)
+            r->fundcut[n] = *f;
+        n++;
+    }
+    r->nfundcut = n;
+    return 0;
+}
+
 static int check_header(tc_reconcile *r, const tc_batch_header *h, tc_err *e)
 {
     if (tc_batch_header_col(h, "reject_dimension") >= 0) {
@@ -834,6 +872,9 @@ static int check_header(tc_reconcile *r, const tc_batch_header *h, tc_err *e)
         snprintf(r->cutover, sizeof(r->cutover), "%s", h->cutover);
         r->cutdate = d;
         r->cutper = d / 100;
+        int rc = check_fund_cutovers(r, e);
+        if (rc)
+            return rc;
     } else if (strcmp(r->cutover, h->cutover) != 0) {
         tc_fail(e, TC_EINPUT, "cutover %s differs from the other batches' %s", h->cutover, r->cutover);
         return tc_err_hint(e, "reconcile batches of one handover together");
@@ -960,6 +1001,38 @@ int tc_reconcile_set_scope(tc_reconcile *r, const char *spec, tc_err *e)
         p += strspn(p, ", ");
     }
     r->nscope++;
+    return 0;
+}
+
+int tc_reconcile_set_fund_cutover(tc_reconcile *r, const char *spec, tc_err *e)
+{
+    if (r->ninputs)
+        return tc_fail(e, TC_EINTERNAL, "a fund's own cutover must be set before the first "
+                       "batch is added");
+    const char *colon = strchr(spec, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+    int64_t d;
+    if (!eq || colon - spec != 6 || strspn(spec, "0123456789") != 6 || eq - colon < 2 ||
+        eq - colon - 1 >= RF || tc_date_parse(eq + 1, strlen(eq + 1), &d)) {
+        tc_fail(e, TC_EUSAGE, "'%s' is not COUNTY:FUND=YYYY-MM-DD", spec);
+        return tc_err_hint(e, "name a 6-digit county, a city fund and the date it hands the "
+                              "fund over, as 220100:330=2021-03-31");
+    }
+    fundcut_g f;
+    memset(&f, 0, sizeof(f));
+    memcpy(f.county, spec, 6);
+    memcpy(f.fund, colon + 1, (size_t)(eq - colon - 1));
+    memcpy(f.date, eq + 1, 10);
+    f.cutdate = d;
+    f.cutper = d / 100;
+    for (int i = 0; i < r->nfundcut; i++)
+        if (strcmp(r->fundcut[i].county, f.county) == 0 && strcmp(r->fundcut[i].fund, f.fund) == 0)
+            return tc_fail(e, TC_EUSAGE, "the cutover of county %s fund %s is named twice",
+                           f.county, f.fund);
+    fundcut_g *q = realloc(r->fundcut, (size_t)(r->nfundcut + 1) * sizeof(*q));
+    if (!q)
+        return oom(e);
+    r->fundcut = q;
+    q[r->nfundcut++] = f;
     return 0;
 }
 

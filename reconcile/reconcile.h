@@ -101,14 +101,28 @@ int tc_reconcile_write_arrears(const tc_reconcile *r, const char *path, tc_err *
 typedef void (*tc_reconcile_wrote)(void *arg, const char *path);
 
 /*
+ * What a handover says besides its batches, for tc_reconcile_run: its part
+ * handovers (tc_reconcile_set_scope's specs) and the funds that hand over
+ * at their own cutover (tc_reconcile_set_fund_cutover's).  Every list may
+ * be empty; NULL options are none.
+ */
+typedef struct tc_reconcile_opts {
+    const char *const *scope;       /* "COUNTY=FUND,FUND..." */
+    int nscope;
+    const char *const *cutovers;    /* "COUNTY:FUND=YYYY-MM-DD" */
+    int ncutovers;
+} tc_reconcile_opts;
+
+/*
  * The whole command: with the mapping set m (and its city/severity.csv
- * when present), reconcile inputs[0..n), write
- * reconciliation.json, findings.csv, arrears.csv, reconciliation.html and
- * reconciliation.xlsx into outdir.  *status gets 0 clean, 1 findings
- * (blocking or not).  Nothing is written when a batch fails.
+ * when present) and the options o (may be NULL), reconcile inputs[0..n),
+ * write reconciliation.json, findings.csv, arrears.csv,
+ * reconciliation.html and reconciliation.xlsx into outdir.  *status gets 0
+ * clean, 1 findings (blocking or not).  Nothing is written when a batch
+ * fails.
  */
 int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
-                     const char *const *scope, int nscope, const char *outdir,
+                     const tc_reconcile_opts *o, const char *outdir,
                      tc_reconcile_wrote wrote, void *arg, int *status, tc_err *e);
 
 /*
@@ -120,5 +134,26 @@ int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
  * Call before the first batch; tc_reconcile_run takes the specs too.
  */
 int tc_reconcile_set_scope(tc_reconcile *r, const char *spec, tc_err *e);
+
+/*
+ * A fund's own cutover (a part handover, shared/spec/mappings.md):
+ * "COUNTY:FUND=YYYY-MM-DD" says county COUNTY (a region or a pool code; a
+ * pool's entry wins over its region's) hands city fund FUND over at that
+ * date, earlier than the batches' cutover.  Everything of that fund is
+ * then taken at its date instead: its balances (the latest row whose
+ * period is not after the date's month), the checks over periods up to it
+ * (roll-forward, continuity, turnover, contributions against the ledger),
+ * the equation and the transfer basis, the bank reconciliation of its bank
+ * accounts (ledger postings and the statement up to the date), and its
+ * claims and debts (contribution and payable periods after the month, and
+ * subsidy years after the year, are not owed at its handover; arrears are
+ * aged to its month).  The fund's entry in the document says "cutover".
+ *
+ * TC_EUSAGE for a malformed spec or a county and fund named twice; with the
+ * first batch, TC_EINPUT when a date is after the batches' cutover (the
+ * data cannot cover it).  A date equal to the batches' is no exception.
+ * Call before the first batch; tc_reconcile_run takes the specs too.
+ */
+int tc_reconcile_set_fund_cutover(tc_reconcile *r, const char *spec, tc_err *e);
 
 #endif

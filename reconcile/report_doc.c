@@ -44,7 +44,7 @@ SHAPE(aging_shape,
 
 SHAPE(fund_shape,
       {"fund", K_STR, 1, NULL}, {"handed_over", K_BOOL, 0, NULL},
-      {"cash", K_AMT, 1, NULL}, {"ledger_receivables", K_AMT, 1, NULL},
+      {"cutover", K_STR, 0, NULL}, {"cash", K_AMT, 1, NULL}, {"ledger_receivables", K_AMT, 1, NULL},
       {"ledger_payables", K_AMT, 1, NULL}, {"net_assets", K_AMT, 1, NULL},
       {"fund_balance", K_AMT, 1, NULL}, {"employer_arrears", K_AMT, 1, NULL},
       {"arrears_aging", K_OBJ, 1, &aging_shape}, {"overpaid", K_AMT, 1, NULL},
@@ -234,6 +234,19 @@ int tc_rdoc_check(const json_t *doc, tc_err *e)
         return refuse(e, "status", "'%s' is none of clean, findings, blocked", st);
     size_t i, j, k;
     json_t *c, *b, *it;
+    static const char *const units[] = {"counties", "regions"};
+    for (int u = 0; u < 2; u++)
+        json_array_foreach(json_object_get(doc, units[u]), i, c) {
+            json_array_foreach(json_object_get(c, "funds"), j, b) {
+                /* a fund handed over at its own date */
+                if (tc_rdoc_has(b, "cutover") && !is_date(tc_rdoc_str(b, "cutover"))) {
+                    char at[128];
+                    snprintf(at, sizeof(at), "%s[%zu].funds[%zu].cutover", units[u], i, j);
+                    return refuse(e, at, "'%s' is not a date YYYY-MM-DD",
+                                  tc_rdoc_str(b, "cutover"));
+                }
+            }
+        }
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_array_foreach(json_object_get(c, "bank"), j, b) {
             json_array_foreach(tc_rdoc_arr(b, "items"), k, it) {

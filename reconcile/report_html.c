@@ -696,6 +696,11 @@ static int fund_table(page *p, const json_t *units, const fund_col *cols, int nc
             county_label(p, c);
             out(p, "</td><td>");
             fund_label(p, tc_rdoc_str(f, "fund"));
+            if (tc_rdoc_has(f, "cutover")) { /* handed over at its own date */
+                out(p, " <span class=\"tag\">截至 ");
+                text(p, tc_rdoc_str(f, "cutover"));
+                out(p, "</span>");
+            }
             out(p, "</td>");
             for (int k = 0; k < ncols; k++) {
                 tc_fen v = fund_value(f, cols[k].key, &s.overflow);
@@ -716,6 +721,18 @@ static int fund_table(page *p, const json_t *units, const fund_col *cols, int nc
         td_amt(p, s.v[k]);
     out(p, "</tr></tfoot>\n</table>\n");
     return s.overflow;
+}
+
+/* Whether a fund of a county is handed over at its own cutover. */
+static int any_own_cutover(const json_t *doc)
+{
+    size_t i, j;
+    json_t *c, *f;
+    json_array_foreach(json_object_get(doc, "counties"), i, c)
+        json_array_foreach(json_object_get(c, "funds"), j, f)
+            if (tc_rdoc_has(f, "cutover"))
+                return 1;
+    return 0;
 }
 
 /* The transfer basis, and apart from it the claims and debts that travel
@@ -739,6 +756,12 @@ static int basis(page *p, const json_t *doc)
            "and fund</span></h2>\n<p class=\"en\">累计结余 = 现金 + 暂付款 − 暂收款 · Net assets "
            "= cash + receivables − payables; 移交金额 = 现金 Transfer = cash. A highlighted net "
            "assets figure differs from the fund balance.</p>\n");
+    if (any_own_cutover(doc)) {
+        out(p, "<p class=\"en\">“截至”日期：该基金按自己的移交基准日取数（部分移交） · A fund "
+               "marked with a date hands over at its own cutover, earlier than ");
+        text(p, tc_rdoc_str(doc, "cutover"));
+        out(p, " (a part handover): its balances, claims and debts are taken at that date.</p>\n");
+    }
     int overflow = fund_table(p, json_object_get(doc, "counties"), money_cols, 7);
     out(p, "</section>\n<section id=\"carried\">\n<h2>债权债务 <span class=\"en\">Claims and "
            "debts carried over</span></h2>\n<p class=\"en\">随资金一并移交，不计入移交金额 · They "

@@ -489,7 +489,15 @@ static void basis(book *b, const json_t *doc)
         json_array_foreach(json_object_get(c, "funds"), j, f) {
             const json_t *ag = json_object_get(f, "arrears_aging");
             put_county(b, &s, 0, c);
-            put_fund(b, &s, 1, tc_rdoc_str(f, "fund"));
+            if (tc_rdoc_has(f, "cutover")) { /* handed over at its own date */
+                char fb[128], buf[160];
+                snprintf(buf, sizeof(buf), "%s 截至 %s",
+                         fund_text(tc_rdoc_str(f, "fund"), fb, sizeof(fb)),
+                         tc_rdoc_str(f, "cutover"));
+                put_str(b, &s, 1, buf);
+            } else {
+                put_fund(b, &s, 1, tc_rdoc_str(f, "fund"));
+            }
             for (int k = 0; k < 6; k++)
                 put_amt(b, &s, 2 + k, tc_rdoc_fen(f, before[k]));
             for (int k = 0; k < 3; k++)

@@ -45,12 +45,16 @@ static json_t *masked_str(const char *s)
     return json_string(s);
 }
 
-static json_t *fund_json(const fundfig *f, int handed_over)
+/* A fund's figures; handed_over 0 when a part handover keeps it, cutover
+ * its own cutover date (NULL: the document's). */
+static json_t *fund_json(const fundfig *f, int handed_over, const char *cutover)
 {
     json_t *o = json_object();
     set(o, "fund", str(f->fund));
     if (!handed_over)
         set(o, "handed_over", json_false());   /* a part handover keeps it */
+    if (cutover)
+        set(o, "cutover", str(cutover));       /* ... or hands it over earlier */
     set(o, "cash", yuan(f->cash));
     set(o, "ledger_receivables", yuan(f->recv));
     set(o, "ledger_payables", yuan(f->pay));
@@ -221,9 +225,12 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
             if (name)
                 set(co, "name", str(name));
             json_t *funds = json_array(), *banks = json_array(), *fs = json_array();
-            for (int k = 0; k < c->nfunds; k++)
-                json_array_append_new(funds, fund_json(&c->funds[k],
-                                                       rec_handed_over(r, c, c->funds[k].fund)));
+            for (int k = 0; k < c->nfunds; k++) {
+                const fundfig *f = &c->funds[k];
+                const fundcut_g *own = rec_fund_cutover(r, c, f->fund, strlen(f->fund));
+                json_array_append_new(funds, fund_json(f, rec_handed_over(r, c, f->fund),
+                                                       own ? own->date : NULL));
+            }
             for (int k = 0; k < c->nbanks; k++)
                 json_array_append_new(banks, bank_json(&c->banks[k]));
             for (size_t k = 0; k < c->findings.n; k++)
@@ -251,7 +258,7 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
                 if (strcmp(r->c[k]->code, g->code) == 0)
                     json_array_append_new(pools, str(r->c[k]->pool));
             for (int k = 0; k < g->nfunds; k++)
-                json_array_append_new(funds, fund_json(&g->funds[k], 1));
+                json_array_append_new(funds, fund_json(&g->funds[k], 1, NULL));
             set(ro, "pools", pools);
             set(ro, "funds", funds);
             json_array_append_new(regions, ro);
@@ -336,7 +343,7 @@ int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
 /* =================================================================== run */
 
 int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
-                     const char *const *scope, int nscope, const char *outdir,
+                     const tc_reconcile_opts *o, const char *outdir,
                      tc_reconcile_wrote wrote, void *arg, int *status, tc_err *e)
 {
     tc_reconcile *r = NULL;
@@ -348,8 +355,13 @@ int tc_reconcile_run(const tc_mapset *m, const char *const *inputs, int n,
     snprintf(path, sizeof(path), "%s/city/severity.csv", tc_mapset_dir(m));
     if (!rc && stat(path, &st) == 0)
         rc = tc_reconcile_load_severities(r, path, e);
-    for (int i = 0; i < nscope && !rc; i++)
-        rc = tc_reconcile_set_scope(r, scope[i], e);
+    const tc_reconcile_opts none = {0};
+    if (!o)
+        o = &none;
+    for (int i = 0; i < o->nscope && !rc; i++)
+        rc = tc_reconcile_set_scope(r, o->scope[i], e);
+    for (int i = 0; i < o->ncutovers && !rc; i++)
+        rc = tc_reconcile_set_fund_cutover(r, o->cutovers[i], e);
     for (int i = 0; i < n && !rc; i++)
         rc = tc_reconcile_add_batch(r, inputs[i], e);
     if (!rc && !n)

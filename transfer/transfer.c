@@ -30,6 +30,7 @@
 #include "core/atomic.h"
 #include "core/audit.h"
 #include "core/jcs.h"
+#include "core/record.h"
 #include "db/db.h"
 #include "db/schema.h"
 #include "core/policy.h"
@@ -974,6 +975,14 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
         xfer_moved m;
         if ((rc = xfer_moved_so_far(db, county, pool, fund, NULL, &m, e)))
             return rc;
+        /* a fund handed over at its own cutover: its line says so, and
+         * execute takes the balances there */
+        json_t *cut = json_object_get(f, "cutover");
+        int64_t d;
+        if (cut && (!json_is_string(cut) ||
+                    tc_date_parse(json_string_value(cut), json_string_length(cut), &d)))
+            return tc_fail(e, TC_EINPUT, "county %s fund %s: its cutover is not a date "
+                           "YYYY-MM-DD", county, fund);
         if (m.original[0]) {
             json_t *line;
             if ((rc = correction_line(&m, &x, r->digest, county, pool, fund, &line, e)))
@@ -982,18 +991,23 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
                 s->already++;
                 continue;
             }
+            if (cut)
+                json_object_set(line, "cutover", cut);
             json_array_append_new(json_object_get(plan, "transfers"), line);
             s->transfers++;
             s->corrections++;
             continue;
         }
-        json_array_append_new(json_object_get(plan, "transfers"),
-                              json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-                                        id, "county", county, "pool", pool, "fund", fund, "amount",
-                                        xfer_amount(x.cash), "claims", xfer_amount(x.claims),
-                                        "debts", xfer_amount(x.debts), "receivables",
-                                        xfer_amount(x.receivables), "payables",
-                                        xfer_amount(x.payables)));
+        json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", id,
+                                 "county", county, "pool", pool, "fund", fund, "amount",
+                                 xfer_amount(x.cash), "claims", xfer_amount(x.claims), "debts",
+                                 xfer_amount(x.debts), "receivables", xfer_amount(x.receivables),
+                                 "payables", xfer_amount(x.payables));
+        if (!line)
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        if (cut)
+            json_object_set(line, "cutover", cut);
+        json_array_append_new(json_object_get(plan, "transfers"), line);
         s->transfers++;
         if (tc_money_add(s->total, x.cash, &s->total))
             return tc_fail(e, TC_EINPUT, "the total transferred overflows");

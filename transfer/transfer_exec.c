@@ -22,7 +22,9 @@
  *     every blocking finding the database holds for a planned county is
  *     named by a waiver valid under the policy
  *   per transfer:
- *     the postings, computed from the loaded balances at cutover
+ *     the postings, computed from the loaded balances at cutover (the
+ *     fund's own when a part handover gives it one: the plan line's, which
+ *     must be the reconciliation's)
  *     row (county, id, fund) there?   same amount and postings: already done
  *                                     otherwise: integrity failure
  *     another transfer executed for this county and fund: integrity failure
@@ -54,6 +56,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/record.h"
 #include "db/db.h"
 #include "db/schema.h"
 #include "transfer/transfer.h"
@@ -78,6 +81,8 @@ typedef struct xt {
     tc_fen amount, claims, debts, recv, pay;
     line lines[MAXLINES];
     int nlines;
+    const char *cutover;                /* the fund's own cutover, NULL: the plan's */
+    int cutper;                         /* YYYYMM of the fund's cutover */
     tc_fen cash_closing;                /* Σ cash accounts' closing at cutover */
     char cash_accounts[MAXLINES][32];   /* for the after-checks */
     int ncash;
@@ -153,6 +158,33 @@ static int integrity(tc_err *e, const char *plan, const char *fmt, const char *a
 {
     tc_err_at(e, plan, 0, 0);
     return tc_fail(e, TC_EINTEGRITY, fmt, a, b, c);
+}
+
+/* A fund handed over at its own cutover (a part handover): the plan line
+ * j says the date the reconciliation's fund entry f says, or neither says
+ * one; t is taken at it.  A line edited to another date is refused. */
+static int fund_cutover(ex *x, xt *t, const json_t *j, const json_t *f, tc_err *e)
+{
+    const char *want = json_string_value(json_object_get(f, "cutover"));
+    const json_t *got = json_object_get(j, "cutover");
+    const char *line = json_string_value(got);
+    int same = got ? line && want && strcmp(line, want) == 0 : !want;
+    if (!same) {
+        integrity(e, x->o->plan, "transfer %s: the fund's cutover in the plan is %s, the "
+                  "reconciliation's is %s", t->id, line ? line : got ? "not a date" : "none",
+                  want ? want : "none (the plan's)");
+        return tc_err_hint(e, "plan again from the reconciliation: a fund's cutover is the "
+                              "reconciliation's, never the plan's own");
+    }
+    t->cutover = want;
+    t->cutper = x->cutper;
+    int64_t d;
+    if (want && tc_date_parse(want, strlen(want), &d))
+        return tc_fail(e, TC_EINPUT, "county %s fund %s: the reconciliation's cutover '%s' is "
+                       "not a date", t->county, t->fund, want);
+    if (want)
+        t->cutper = (int)(d / 100);
+    return 0;
 }
 
 /* Signatures, ids, digests, amounts. */
@@ -246,7 +278,8 @@ static int check_plan(ex *x, tc_err *e)
             return integrity(e, o->plan, "county %s fund %s is not handed over: the "
                              "reconciliation keeps it (a part handover)%s", t->county, t->fund,
                              "");
-        if ((rc = xfer_fund_figures(fund, t->county, &g, e)))
+        if ((rc = xfer_fund_figures(fund, t->county, &g, e)) ||
+            (rc = fund_cutover(x, t, j, fund, e)))
             return rc;
         if (g.cash != t->cash_new || g.transfer != t->cash_new)
             return integrity(e, o->plan, "county %s fund %s: the amount is not the reconciled "
@@ -399,7 +432,7 @@ static int correction_lines(ex *x, xt *t, const char *remit, const char *rfb, tc
 static int compute_lines(ex *x, xt *t, tc_err *e)
 {
     char per[16];
-    snprintf(per, sizeof(per), "%d", x->cutper);
+    snprintf(per, sizeof(per), "%d", t->cutper);
     const char *p[] = {t->county, t->fund, per, t->pool};
     PGresult *r;
     int rc = tc_db_query(x->db,
@@ -628,16 +661,21 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
         long long db = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
                                 " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
                                 " ledger = 'city' AND account = $3", 4, d, &rc, e);
-        /* and the claims and debts again from the loaded detail records */
-        const char *cf[] = {t->county, t->fund, t->pool};
+        /* and the claims and debts again from the loaded detail records
+         * (a fund with its own cutover: of the periods and years up to it) */
+        char per[16];
+        snprintf(per, sizeof(per), "%d", t->cutper);
+        const char *cf[] = {t->county, t->fund, t->pool, t->cutover ? per : NULL};
         long long lc = value(x, "SELECT (SELECT coalesce(sum(greatest(due - paid, 0)), 0) FROM "
                                 "tongchou.contribution WHERE county = $1 AND fund = $2 AND "
-                                "src_county = $3 AND kind = 'employer') + (SELECT "
-                                "coalesce(sum(due - received), 0) FROM tongchou.subsidy WHERE "
-                                "county = $1 AND fund = $2 AND src_county = $3)", 3, cf, &rc, e);
+                                "src_county = $3 AND kind = 'employer' AND ($4::int IS NULL OR "
+                                "period <= $4::int)) + (SELECT coalesce(sum(due - received), 0) "
+                                "FROM tongchou.subsidy WHERE county = $1 AND fund = $2 AND "
+                                "src_county = $3 AND ($4::int IS NULL OR year <= $4::int / 100))",
+                             4, cf, &rc, e);
         long long ld = value(x, "SELECT coalesce(sum(settled - paid), 0) FROM tongchou.payable "
-                                "WHERE county = $1 AND fund = $2 AND src_county = $3", 3, cf,
-                             &rc, e);
+                                "WHERE county = $1 AND fund = $2 AND src_county = $3 AND "
+                                "($4::int IS NULL OR period <= $4::int)", 4, cf, &rc, e);
         if (rc)
             break;
         if (t->kind) {

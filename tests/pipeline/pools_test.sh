@@ -14,7 +14,11 @@
 #     220100 rises by exactly the two pools' cash;
 #   - status shows both pools loaded and transferred;
 #   - the same run's manifest hands over only 长春市本级's funds 310 and 390:
-#     its fund 330 is reconciled (the same figures) and never transferred.
+#     its fund 330 is reconciled (the same figures) and never transferred;
+#   - and gives 农安县's fund 390 its own cutover, 2021-03-31 (the export is
+#     cut at 2021-06-30): that fund is reconciled, planned and transferred at
+#     March's closing, the run records the date, and changing it reconciles
+#     again.
 set -u
 tc=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-pools-test-XXXXXX")
@@ -41,8 +45,13 @@ sed -i 's/^\*,220122,220122,,,/*,220122,220100,,,/' "$tmp/b/maps/region.csv"
 sed -i 's#^mappings = .*#mappings = maps#' "$tmp/b/city.ini"
 # and a part handover: 长春市本级 hands over its funds 310 and 390 and keeps 330
 sed -i '/^\[county 220100\]/a funds = 310, 390' "$tmp/b/city.ini"
+# and 农安县 (220122, a pool of 220100 here) hands its fund 390 over at
+# the end of March
+sed -i '/^\[county 220122\]/a cutover.390 = 2021-03-31' "$tmp/b/city.ini"
 grep -A1 '^\[county 220100\]' "$tmp/b/city.ini" | grep -q '^funds = 310, 390$' && ok ||
   bad "the manifest was not edited"
+grep -A1 '^\[county 220122\]' "$tmp/b/city.ini" | grep -q '^cutover.390 = 2021-03-31$' && ok ||
+  bad "the manifest was not given 220122's cutover"
 grep -q '^\*,220122,220100,' "$tmp/b/maps/region.csv" && ok || bad "region.csv was not edited"
 "$tc" run --keep-db "$tmp/b/city.ini" >"$tmp/b.out" 2>"$tmp/b.err"
 rc=$?
@@ -83,6 +92,51 @@ grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok |
   bad "the plan does not say 220100's fund 330 is kept"
 grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
   bad "the reconciliation does not mark 330 as kept"
+
+# 220122's fund 390, handed over at 2021-03-31: the reconcile entry names
+# the date after the scope; the reconciliation, the plan and the postings
+# are March's
+entry=$(grep '"command":"reconcile"' "$tmp/b/work/audit.trail" | tail -1)
+echo "$entry" | grep -q '"--funds","220100=310,390","--cutover","220122:390=2021-03-31"' && ok ||
+  bad "the reconcile entry does not record the fund's cutover after the scope"
+grep -c '"cutover": "2021-03-31"' "$rec" | grep -qx 1 && ok ||
+  bad "the reconciliation does not mark exactly one fund with its own cutover"
+line=$(grep -o '{"amount":"[^{}]*}' "$plan" | grep '"fund":"390"' | grep '"pool":"220122"')
+echo "$line" | grep -q '"cutover":"2021-03-31"' && ok ||
+  bad "the plan line of 220122/390 does not carry its cutover: $line"
+[ "$(grep -o '{"amount":"[^{}]*}' "$plan" | grep -c '"cutover"')" -eq 1 ] && ok ||
+  bad "another plan line than 220122/390 carries a cutover"
+amount=$(echo "$line" | sed 's/^{"amount":"\([-0-9.]*\)".*/\1/' | tr -d .)
+rcash=$(psql -X -q -At -c "SELECT cash FROM tongchou.recon_fund WHERE pool = '220122'
+  AND fund = '390'")
+[ -n "$amount" ] && [ "$amount" = "$rcash" ] && ok ||
+  bad "220122/390: the plan moves $amount fen, the reconciliation's cash is $rcash fen"
+cashaccs={$(tr -d '\r' <"$tmp/b/maps/city/accounts.csv" | awk -F, '$4 == "cash" {print $1}' | paste -sd,)}
+[ "$cashaccs" != "{}" ] && ok || bad "the city chart names no cash account"
+closing_at() { # the closing of 220122/390's cash accounts at month $1
+  psql -X -q -At -c "SELECT sum(closing) FROM tongchou.balance b WHERE src_county = '220122'
+    AND fund = '390' AND account = ANY('$cashaccs'::text[]) AND period = (SELECT max(period)
+    FROM tongchou.balance c WHERE c.src_county = b.src_county AND c.fund = b.fund
+    AND c.account = b.account AND c.period <= $1)"
+}
+march=$(closing_at 202103) june=$(closing_at 202106)
+posted=$(psql -X -q -At -c "SELECT sum(credit - debit) FROM tongchou.posting WHERE
+  pool = '220122' AND fund = '390' AND ledger = 'county' AND account = ANY('$cashaccs'::text[])")
+[ -n "$march" ] && [ "$march" != "$june" ] && ok ||
+  bad "220122/390's cash closes at $march fen in March, $june in June: not told apart"
+[ "$posted" = "$march" ] && [ "$rcash" = "$march" ] && ok ||
+  bad "220122/390: $posted fen posted out of its cash accounts, March's closing is $march"
+# the run records the date: unchanged it is up to date, changed it reconciles again
+"$tc" run --dry-run "$tmp/b/city.ini" >"$tmp/dry" 2>&1
+grep -q 'reconcile *up to date' "$tmp/dry" && ok ||
+  { bad "the unchanged run reconciles again"; cat "$tmp/dry"; }
+sed 's/^cutover.390 = 2021-03-31$/cutover.390 = 2021-04-30/' "$tmp/b/city.ini" >"$tmp/b/city2.ini"
+"$tc" run --dry-run "$tmp/b/city2.ini" >"$tmp/dry" 2>&1
+grep -q 'reconcile *to do' "$tmp/dry" && ok ||
+  { bad "a changed fund cutover does not reconcile again"; cat "$tmp/dry"; }
+# and an auditor re-running the recorded reconcile gets the same reports
+"$tc" audit verify --trail "$tmp/b/work/audit.trail" --policy "$TONGCHOU_POLICY" --rerun \
+  >"$tmp/verify" 2>&1 && ok || { bad "audit verify --rerun"; cat "$tmp/verify"; }
 
 # What the database holds per pool: records and amount columns, reconciled
 # figures and findings, transfers.  Region codes are left out: they are what
@@ -151,12 +205,21 @@ eval "$("$tc" db env "$tmp/a/work/db")"
 per_pool >"$tmp/a.pools" || bad "cannot read the standalone run's database"
 n=$(grep -c '220100\|220122' "$tmp/a.pools")
 [ "$n" -ge 30 ] && ok || bad "only $n per-pool rows to compare"
-# (the part handover's only difference: 220100's fund 330 stays behind)
+# (the part handover's differences: 220100's fund 330 stays behind, and
+# 220122's fund 390 is reconciled and transferred at March's figures, so
+# its recon_fund and transfer rows are left out of the comparison: they
+# are what its own cutover rightly changes)
 grep -c '^220100|330|[0-9]*|executed$' "$tmp/a.pools" | grep -qx 1 && ok ||
   bad "the standalone run did not transfer 220100's fund 330"
 grep -q '^220100|330|[0-9]*|executed$' "$tmp/b.pools" && bad "the kept fund 330 was transferred" || ok
-grep '220100\|220122' "$tmp/a.pools" | grep -v '^220100|330|[0-9]*|executed$' >"$tmp/a.two"
-grep '220100\|220122' "$tmp/b.pools" >"$tmp/b.two"
+[ "$(grep -c '^220122|390|' "$tmp/a.pools")" -eq 2 ] &&
+  [ "$(grep -c '^220122|390|' "$tmp/b.pools")" -eq 2 ] && ok ||
+  bad "220122/390 has not one reconciled row and one transfer in each run"
+cmp -s <(grep '^220122|390|' "$tmp/a.pools") <(grep '^220122|390|' "$tmp/b.pools") &&
+  bad "220122/390's figures are June's although it hands over in March" || ok
+grep '220100\|220122' "$tmp/a.pools" | grep -v '^220100|330|[0-9]*|executed$' |
+  grep -v '^220122|390|' >"$tmp/a.two"
+grep '220100\|220122' "$tmp/b.pools" | grep -v '^220122|390|' >"$tmp/b.two"
 if cmp -s "$tmp/a.two" "$tmp/b.two"; then ok; else
   bad "a pool's figures differ once merged"; diff "$tmp/a.two" "$tmp/b.two" | head -20; fi
 # and the other pools are untouched by the merge

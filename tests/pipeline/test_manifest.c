@@ -24,7 +24,10 @@ static const char GOOD[] =
     "source = postgresql://u:secret@db/jt\n"
     "[county 220182]\n"
     "source = sources/220182.sql.gz\n"
-    "profile = yb2008\n";
+    "profile = yb2008\n"
+    "funds = 310, 330 390\n"
+    "cutover.330 = 2021-03-31\n"
+    "cutover.310 = 2021-06-30\n";
 
 static tc_manifest *load_text(const char *text, tc_err *e, int *rc)
 {
@@ -62,8 +65,18 @@ static void test_good(void **state)
     assert_string_equal(c->sources[0], want);
     assert_string_equal(c->sources[1], "postgresql://u:secret@db/jt");   /* not a path */
     assert_int_equal(c->line, 12);
+    assert_string_equal(c->funds, "");
+    assert_int_equal(c->ncutovers, 0);
     c = tc_manifest_county_find(m, "220182");
     assert_string_equal(c->profile, "yb2008");
+    /* a part handover: the funds, and two funds' own cutovers in order */
+    assert_string_equal(c->funds, "310,330,390");
+    assert_int_equal(c->ncutovers, 2);
+    assert_string_equal(c->cutovers[0].fund, "330");
+    assert_string_equal(c->cutovers[0].date, "2021-03-31");
+    assert_int_equal(c->cutovers[0].line, 20);
+    assert_string_equal(c->cutovers[1].fund, "310");
+    assert_string_equal(c->cutovers[1].date, "2021-06-30");
     assert_null(tc_manifest_county_find(m, "220122"));
     tc_manifest_free(m);
 }
@@ -107,6 +120,26 @@ static void test_refusals(void **state)
             "[county 220113]\nsource = a\n", 1, "[keys] lacks 'maker'");
     snprintf(t, sizeof(t), "%s", HEAD);
     refused(t, 1, "the manifest names no county");
+    /* a fund's own cutover */
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover.330 = 2021-07-31\n", HEAD);
+    refused(t, 10, "county 220113 fund 330: cutover 2021-07-31 is after the city's cutover "
+                   "2021-06-30");
+    refused("[county 220113]\nsource = a\ncutover.330 = 2021-07-01\n[keys]\nmaker = k\n"
+            "[city]\ncode = 220100\ncutover = 2021-06-30\nmappings = m\nwork = w\n", 3,
+            "is after the city's cutover");   /* [city] read after the county */
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover.330 = 2021-02-30\n", HEAD);
+    refused(t, 10, "cutover of fund 330 '2021-02-30' is not a date");
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover.3,30 = 2021-03-31\n", HEAD);
+    refused(t, 10, "'3,30' is not a fund code");
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover. = 2021-03-31\n", HEAD);
+    refused(t, 10, "'' is not a fund code");
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover.330 = 2021-03-31\n"
+                           "cutover.330 = 2021-04-30\n", HEAD);
+    refused(t, 11, "the cutover of fund 330 of county 220113 is named twice (line 10)");
+    snprintf(t, sizeof(t), "%s[county 220113]\nsource = a\ncutover.330 = 2021-03-31\n"
+                           "funds = 310, 390\n", HEAD);
+    refused(t, 10, "county 220113 fund 330 has a cutover but is not among the funds it hands "
+                   "over (310,390)");
 }
 
 static void test_missing_file(void **state)

@@ -133,6 +133,7 @@ static void batch(const char *type, ...)
 static size_t arrears_cap; /* 0: the default */
 static long long finding_cap; /* 0: the default */
 static char arrears_csv[1200]; /* when set, write arrears.csv there */
+static const char *const *fund_cutovers; /* NULL-terminated specs, or NULL */
 
 /* Reconcile the case's batches; the document. */
 static json_t *reconcile_case(const char *severity_csv)
@@ -151,6 +152,9 @@ static json_t *reconcile_case(const char *severity_csv)
         assert_int_equal(tctest_spit(p, severity_csv, strlen(severity_csv)), 0);
         assert_int_equal(tc_reconcile_load_severities(r, p, &e), 0);
     }
+    for (int i = 0; fund_cutovers && fund_cutovers[i]; i++)
+        if (tc_reconcile_set_fund_cutover(r, fund_cutovers[i], &e))
+            fail_msg("%s: %s", fund_cutovers[i], e.msg);
     for (int i = 0; i < npaths; i++)
         if (tc_reconcile_add_batch(r, paths[i], &e))
             fail_msg("%s: %s", paths[i], e.msg);
@@ -586,6 +590,87 @@ static void test_schedules(void **state)
     json_decref(doc);
 }
 
+/* The same schedules with 390 handed over at the end of 2020 and 310 at
+ * the end of May: 390 is owed only 2020's 200.00, and 310 owes only May's
+ * 20.00 (June's settlements are the city's). */
+static void test_schedules_own_cutover(void **state)
+{
+    (void)state;
+    new_case();
+    batch("subsidy", "county|390|2020|1000.00|800.00", "county|390|2021|500.00|0.00",
+          "central|390|2021|300.00|300.00", NULL);
+    batch("payable", "H0001|医院|310|202105|100.00|80.00", "H0001|医院|310|202106|100.00|50.00",
+          "H0002|药房|310|202106|40.00|40.00", NULL);
+    static const char *const cuts[] = {"220100:390=2020-12-31", "220100:310=2021-05-31", NULL};
+    fund_cutovers = cuts;
+    json_t *doc = reconcile_case(NULL);
+    fund_cutovers = NULL;
+    assert_string_equal(fund_fig(doc, "390", "subsidy_shortfall"), "200.00");
+    assert_string_equal(fund_fig(doc, "310", "institution_payables"), "20.00");
+    assert_string_equal(fund_fig(doc, "390", "cutover"), "2020-12-31");
+    assert_string_equal(fund_fig(doc, "310", "cutover"), "2021-05-31");
+    json_t *t = json_object_get(doc, "totals");
+    assert_string_equal(json_string_value(json_object_get(t, "claims")), "200.00");
+    assert_string_equal(json_string_value(json_object_get(t, "debts")), "20.00");
+    json_t *s = json_object_get(county0(doc), "schedules");
+    assert_int_equal(json_array_size(json_object_get(s, "subsidy_shortfall")), 1);
+    json_t *p = json_array_get(json_object_get(s, "institution_payables"), 0);
+    assert_int_equal(json_array_size(json_object_get(s, "institution_payables")), 1);
+    assert_string_equal(json_string_value(json_object_get(p, "settled")), "100.00");
+    assert_string_equal(json_string_value(json_object_get(p, "payable")), "20.00");
+    json_decref(doc);
+}
+
+/* An income account of fund 310 in May and June.  Handed over on May 31:
+ * ledger 9400.00 (May's closing); the bank's balance then is its closing
+ * 9940.00 less June's 500.00 + 50.00 - 20.00 = 9410.00; of the postings
+ * and entries up to May 31 only A9 10.00 is the bank's alone: 9400.00 +
+ * 10.00 = 9410.00, reconciled.  At June 30 (no own cutover) the same
+ * account gives 10000.00 + 60.00 - 20.00 = 9940.00 + 300.00 - 200.00. */
+static void test_bank_own_cutover(void **state)
+{
+    (void)state;
+    for (int own = 1; own >= 0; own--) {
+        new_case();
+        batch("bank_account", "2201000000000001|310|income|1002|bank", NULL);
+        batch("balance", "310|1002|202105|9000.00|400.00|0.00|9400.00",
+              "310|1002|202106|9400.00|800.00|200.00|10000.00", NULL);
+        batch("voucher_line", "2021-05-0001|20210520|310|m|1|1002|400.00|0.00|A1|",
+              "2021-05-0001|20210520|310|m|2|4001|0.00|400.00||",
+              "2021-06-0001|20210610|310|m|1|1002|500.00|0.00|B1|",
+              "2021-06-0001|20210610|310|m|2|4001|0.00|500.00||",
+              "2021-06-0002|20210630|310|m|1|1002|300.00|0.00|B2|",
+              "2021-06-0002|20210630|310|m|2|4301|0.00|300.00||",
+              "2021-06-0003|20210630|310|m|1|5001|200.00|0.00||",
+              "2021-06-0003|20210630|310|m|2|1002|0.00|200.00|B3|", NULL);
+        batch("bank_statement", "2201000000000001|20210101|20210630|9000.00|9940.00", NULL);
+        batch("bank_entry", "2201000000000001|20210520|A1|400.00",
+              "2201000000000001|20210531|A9|10.00", "2201000000000001|20210610|B1|500.00",
+              "2201000000000001|20210630|B9|50.00", "2201000000000001|20210630|B8|-20.00", NULL);
+        static const char *const cuts[] = {"220100:310=2021-05-31", NULL};
+        fund_cutovers = own ? cuts : NULL;
+        json_t *doc = reconcile_case(NULL);
+        fund_cutovers = NULL;
+        json_t *b = json_array_get(json_object_get(county0(doc), "bank"), 0);
+#define B(k) json_string_value(json_object_get(b, k))
+        assert_string_equal(B("ledger"), own ? "9400.00" : "10000.00");
+        assert_string_equal(B("statement"), own ? "9410.00" : "9940.00");
+        assert_string_equal(B("adjusted"), own ? "9410.00" : "10040.00");
+        assert_string_equal(B("received_not_booked"), own ? "10.00" : "60.00");
+        assert_string_equal(B("paid_not_booked"), own ? "0.00" : "20.00");
+        assert_string_equal(B("booked_not_received"), own ? "0.00" : "300.00");
+        assert_string_equal(B("booked_not_paid"), own ? "0.00" : "200.00");
+#undef B
+        json_t *items = json_object_get(b, "items");
+        assert_int_equal(json_array_size(items), own ? 1 : 5);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "ref")),
+                            "A9");
+        assert_int_equal(count(doc, "BANK_UNRECONCILED"), 0);
+        assert_string_equal(fund_fig(doc, "310", "cash"), own ? "9400.00" : "10000.00");
+        json_decref(doc);
+    }
+}
+
 /* The severity table is data: RATE_MISMATCH made blocking. */
 static void test_severity_override(void **state)
 {
@@ -641,7 +726,7 @@ static void test_refusals(void **state)
     mkdir(out, 0755);
     int status;
     const char *in[1] = {paths[0]};
-    int rc = tc_reconcile_run(set, in, 1, NULL, 0, out, NULL, NULL, &status, &e);
+    int rc = tc_reconcile_run(set, in, 1, NULL, out, NULL, NULL, &status, &e);
     assert_int_equal(rc, TC_EINTEGRITY);
     assert_int_equal(tctest_count_files(out), 0);
     npaths = 0;
@@ -664,11 +749,11 @@ static void test_given_twice(void **state)
     tc_err e;
     int status;
     const char *same[2] = {paths[0], paths[0]};
-    assert_int_equal(tc_reconcile_run(set, same, 2, NULL, 0, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_int_equal(tc_reconcile_run(set, same, 2, NULL, out, NULL, NULL, &status, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "are both the voucher_line batch of region 220100"));
     assert_int_equal(tctest_count_files(out), 0);
     const char *two[2] = {paths[0], copy};
-    assert_int_equal(tc_reconcile_run(set, two, 2, NULL, 0, out, NULL, NULL, &status, &e), TC_EINPUT);
+    assert_int_equal(tc_reconcile_run(set, two, 2, NULL, out, NULL, NULL, &status, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "copy.tcb"));
     assert_int_equal(tctest_count_files(out), 0);
     npaths = 0;
@@ -689,9 +774,9 @@ static void test_run_outputs(void **state)
     mkdir(o2, 0755);
     tc_err e;
     int status = -1;
-    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, 0, o1, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, o1, NULL, NULL, &status, &e), 0);
     assert_int_equal(status, 1);
-    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, 0, o2, NULL, NULL, &status, &e), 0);
+    assert_int_equal(tc_reconcile_run(set, in, 1, NULL, o2, NULL, NULL, &status, &e), 0);
     assert_int_equal(tctest_count_files(o1), 5);
     const char *files[] = {"reconciliation.json", "findings.csv"};
     for (int i = 0; i < 2; i++) {
@@ -730,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_contributions),        cmocka_unit_test(test_bank_reconciliation),
         cmocka_unit_test(test_personal_accounts),    cmocka_unit_test(test_duplicate_record),
         cmocka_unit_test(test_schedules),            cmocka_unit_test(test_severity_override),
+        cmocka_unit_test(test_schedules_own_cutover), cmocka_unit_test(test_bank_own_cutover),
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
         cmocka_unit_test(test_given_twice),
         cmocka_unit_test(test_arrears_spill),        cmocka_unit_test(test_finding_cap),

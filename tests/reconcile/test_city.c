@@ -7,14 +7,21 @@
  * finding (none missing, none extra, severities included), the totals and
  * the status must be the key's, to the fen; a second run gives the same
  * bytes of reconciliation.json and findings.csv.
+ *
+ * A part handover that gives a fund its own, earlier cutover: the fund's
+ * figures are those of its date, computed here again straight from the
+ * city batches (balances, contributions, payables), every other fund's are
+ * the plain run's to the fen, and a date after the batches' is refused.
  */
 #include "tests/support/tctest.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "core/batch.h"
+#include "core/money.h"
 #include "reconcile/reconcile.h"
 #include "tests/support/cityfix.h"
 
@@ -46,18 +53,28 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Reconcile every city batch into out with the given funds' own cutovers
+ * ("COUNTY:FUND=DATE"); the result code, e filled on failure. */
+static int run_with(const char *out, const char *const *cutovers, int n, int *status, tc_err *e)
+{
+    tc_err_clear(e);
+    mkdir(out, 0755);
+    tc_mapset *m = NULL;
+    tc_reconcile_opts o = {.cutovers = cutovers, .ncutovers = n};
+    int rc = tc_mapset_load(&m, SET, e);
+    if (!rc)
+        rc = tc_reconcile_run(m, all, npaths, n ? &o : NULL, out, NULL, NULL, status, e);
+    tc_mapset_free(m);
+    return rc;
+}
+
 static void run(const char *out, int *status)
 {
     tc_err e;
-    tc_err_clear(&e);
-    mkdir(out, 0755);
-    tc_mapset *m = NULL;
-    if (tc_mapset_load(&m, SET, &e) ||
-        tc_reconcile_run(m, all, npaths, NULL, 0, out, NULL, NULL, status, &e)) {
+    if (run_with(out, NULL, 0, status, &e)) {
         char b[2048];
         fail_msg("reconcile: %s", tc_err_format(&e, b, sizeof(b)));
     }
-    tc_mapset_free(m);
 }
 
 static json_t *by(json_t *arr, const char *key, const char *val)
@@ -215,9 +232,371 @@ static void test_city_rerun_same_bytes(void **state)
     }
 }
 
+/* ------------------------------------------------ a fund's own cutover */
+
+/* The city batch of county and record type. */
+static const char *batch_of(const char *county, const char *type)
+{
+    char tail[64];
+    snprintf(tail, sizeof(tail), "/%s.%s.tcb", county, type);
+    for (int i = 0; i < npaths; i++) {
+        size_t n = strlen(paths[i]), k = strlen(tail);
+        if (n > k && strcmp(paths[i] + n - k, tail) == 0)
+            return paths[i];
+    }
+    fail_msg("no %s batch of %s", type, county);
+    return NULL;
+}
+
+/* Call fn on every record of a batch, with the columns named in cols. */
+static void each_record(const char *path, const char *const *cols, int ncols,
+                        void (*fn)(void *arg, const tc_value *const *v), void *arg)
+{
+    tc_batch_reader *br;
+    tc_err e;
+    assert_int_equal(tc_batch_open(&br, path, 0, &e), 0);
+    int at[8];
+    for (int i = 0; i < ncols; i++) {
+        at[i] = tc_batch_header_col(tc_batch_header_of(br), cols[i]);
+        assert_true(at[i] >= 0);
+    }
+    const tc_value *vals;
+    int rc;
+    while ((rc = tc_batch_next(br, &vals, &e)) == 1) {
+        const tc_value *v[8];
+        for (int i = 0; i < ncols; i++)
+            v[i] = &vals[at[i]];
+        fn(arg, v);
+    }
+    assert_int_equal(rc, 0);
+    tc_batch_close(br);
+}
+
+static int is(const tc_value *v, const char *s)
+{
+    return v->n == strlen(s) && memcmp(v->s, s, v->n) == 0;
+}
+
+/* A fund's balances at a month, straight from the balance batch: per
+ * account the closing of its latest row not after the month (rows of one
+ * account and period summed, as merged source accounts are), then cash
+ * (role cash) and fund balance (fund and income less expense). */
+#define NACC 64
+typedef struct at_month {
+    const char *fund;
+    int64_t month;
+    const tc_mapset *m;
+    char acc[NACC][16];
+    int64_t period[NACC];
+    tc_fen close[NACC];
+    int n;
+} at_month;
+
+static void balance_row(void *arg, const tc_value *const *v)
+{
+    at_month *x = arg;
+    if (!is(v[0], x->fund) || v[2]->i > x->month)
+        return;
+    int k = 0;
+    while (k < x->n && !is(v[1], x->acc[k]))
+        k++;
+    if (k == x->n) {
+        assert_true(x->n < NACC && v[1]->n < 16);
+        snprintf(x->acc[x->n++], 16, "%.*s", (int)v[1]->n, v[1]->s);
+        x->period[k] = 0;
+    }
+    if (v[2]->i > x->period[k]) {
+        x->period[k] = v[2]->i;
+        x->close[k] = 0;
+    }
+    if (v[2]->i == x->period[k])
+        x->close[k] += v[3]->i;
+}
+
+static void balances_at(const char *county, const char *fund, int64_t month, tc_fen *cash,
+                        tc_fen *fund_balance)
+{
+    tc_mapset *m = NULL;
+    tc_err e;
+    assert_int_equal(tc_mapset_load(&m, SET, &e), 0);
+    at_month x = {.fund = fund, .month = month, .m = m};
+    static const char *const cols[] = {"fund", "account", "period", "closing"};
+    each_record(batch_of(county, "balance"), cols, 4, balance_row, &x);
+    *cash = *fund_balance = 0;
+    assert_true(x.n > 0);
+    for (int k = 0; k < x.n; k++) {
+        const char *role = tc_mapset_account_role(m, x.acc[k], strlen(x.acc[k]));
+        const char *cls = tc_mapset_account_class(m, x.acc[k], strlen(x.acc[k]));
+        assert_non_null(cls);
+        if (role && strcmp(role, "cash") == 0)
+            *cash += x.close[k];
+        if (strcmp(cls, "fund") == 0 || strcmp(cls, "income") == 0)
+            *fund_balance += x.close[k];
+        else if (strcmp(cls, "expense") == 0)
+            *fund_balance -= x.close[k];
+    }
+    tc_mapset_free(m);
+}
+
+/* Employer arrears of a fund owed at a month, aged to it, and what the
+ * fund owes the institutions for the periods up to it. */
+typedef struct owed {
+    const char *fund;
+    int64_t month;
+    tc_fen arrears, aging[3], payables;
+} owed;
+
+static void contribution_row(void *arg, const tc_value *const *v)
+{
+    owed *x = arg; /* kind fund period due paid */
+    if (!is(v[0], "employer") || !is(v[1], x->fund) || v[2]->i > x->month || v[3]->i <= v[4]->i)
+        return;
+    int64_t months = (x->month / 100 * 12 + x->month % 100) - (v[2]->i / 100 * 12 + v[2]->i % 100);
+    x->arrears += v[3]->i - v[4]->i;
+    x->aging[months <= 3 ? 0 : months <= 12 ? 1 : 2] += v[3]->i - v[4]->i;
+}
+
+static void payable_row(void *arg, const tc_value *const *v)
+{
+    owed *x = arg; /* fund period settled paid */
+    if (is(v[0], x->fund) && v[1]->i <= x->month)
+        x->payables += v[2]->i - v[3]->i;
+}
+
+static tc_fen yuan_at(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    tc_fen v;
+    tc_err e;
+    assert_non_null(s);
+    assert_int_equal(tc_money_parse_yuan(s, strlen(s), &v, &e), 0);
+    return v;
+}
+
+static json_t *fund_in(json_t *doc, const char *county, const char *fund)
+{
+    json_t *c = by(json_object_get(doc, "counties"), "county", county);
+    assert_non_null(c);
+    json_t *f = by(json_object_get(c, "funds"), "fund", fund);
+    assert_non_null(f);
+    return f;
+}
+
+/* Every fund and bank statement of b is a's, to the fen, except those of
+ * county's fund; returns how many were compared. */
+static int same_elsewhere(json_t *a, json_t *b, const char *county, const char *fund)
+{
+    size_t i, j;
+    json_t *ca, *x;
+    int n = 0;
+    json_array_foreach(json_object_get(a, "counties"), i, ca) {
+        const char *code = json_string_value(json_object_get(ca, "county"));
+        json_t *cb = by(json_object_get(b, "counties"), "county", code);
+        assert_non_null(cb);
+        int here = strcmp(code, county) == 0;
+        json_array_foreach(json_object_get(ca, "funds"), j, x) {
+            const char *f = json_string_value(json_object_get(x, "fund"));
+            if (here && strcmp(f, fund) == 0)
+                continue;
+            json_t *y = by(json_object_get(cb, "funds"), "fund", f);
+            if (!y || !json_equal(x, y))
+                fail_msg("%s fund %s: changed by another fund's cutover", code, f);
+            n++;
+        }
+        json_array_foreach(json_object_get(ca, "bank"), j, x) {
+            const char *f = json_string_value(json_object_get(x, "fund"));
+            if (here && strcmp(f, fund) == 0)
+                continue;
+            json_t *y = by(json_object_get(cb, "bank"), "account",
+                           json_string_value(json_object_get(x, "account")));
+            if (!y || !json_equal(x, y))
+                fail_msg("%s bank %s: changed by another fund's cutover", code,
+                         json_string_value(json_object_get(x, "account")));
+            n++;
+        }
+    }
+    return n;
+}
+
+static json_t *load(const char *dir)
+{
+    char p[1300];
+    json_error_t je;
+    snprintf(p, sizeof(p), "%s/reconciliation.json", dir);
+    json_t *d = json_load_file(p, 0, &je);
+    if (!d)
+        fail_msg("%s: %s", p, je.text);
+    return d;
+}
+
+/* 长春市本级's fund 330 handed over at the end of March instead of June:
+ * its cash and fund balance are March's closing, its bank accounts are
+ * reconciled at March 31, the other funds are as they were. */
+static void test_fund_cutover_balances(void **state)
+{
+    (void)state;
+    char plain[1200], cut[1200];
+    snprintf(plain, sizeof(plain), "%s/plain", dir);
+    snprintf(cut, sizeof(cut), "%s/cut330", dir);
+    int status;
+    tc_err e;
+    run(plain, &status);
+    const char *spec[] = {"220100:330=2021-03-31"};
+    if (run_with(cut, spec, 1, &status, &e))
+        fail_msg("reconcile: %s", e.msg);
+    json_t *a = load(plain), *b = load(cut);
+    json_t *f = fund_in(b, "220100", "330"), *f0 = fund_in(a, "220100", "330");
+    assert_string_equal(json_string_value(json_object_get(f, "cutover")), "2021-03-31");
+    assert_null(json_object_get(f0, "cutover"));
+    assert_string_equal(json_string_value(json_object_get(b, "cutover")), "2021-06-30");
+
+    tc_fen cash, fb, cash6, fb6;
+    balances_at("220100", "330", 202103, &cash, &fb);
+    balances_at("220100", "330", 202106, &cash6, &fb6);
+    assert_true(cash != cash6); /* March is not June: the test can tell them apart */
+    assert_int_equal(yuan_at(f, "cash"), cash);
+    assert_int_equal(yuan_at(f, "transfer"), cash);
+    assert_int_equal(yuan_at(f, "fund_balance"), fb);
+    assert_int_equal(yuan_at(f0, "cash"), cash6);
+    assert_int_equal(yuan_at(f0, "fund_balance"), fb6);
+
+    /* its bank accounts: reconciled at March 31, from other figures */
+    json_t *c = by(json_object_get(b, "counties"), "county", "220100");
+    json_t *c0 = by(json_object_get(a, "counties"), "county", "220100");
+    size_t i;
+    json_t *x;
+    int nb = 0;
+    json_array_foreach(json_object_get(c, "bank"), i, x) {
+        if (strcmp(json_string_value(json_object_get(x, "fund")), "330") != 0)
+            continue;
+        json_t *y = by(json_object_get(c0, "bank"), "account",
+                       json_string_value(json_object_get(x, "account")));
+        assert_non_null(y);
+        assert_true(yuan_at(x, "ledger") != yuan_at(y, "ledger"));
+        tc_fen l = yuan_at(x, "ledger") + yuan_at(x, "received_not_booked") -
+                   yuan_at(x, "paid_not_booked");
+        tc_fen r = yuan_at(x, "statement") + yuan_at(x, "booked_not_received") -
+                   yuan_at(x, "booked_not_paid");
+        assert_int_equal(l, r);
+        assert_int_equal(yuan_at(x, "adjusted"), l);
+        nb++;
+    }
+    assert_true(nb > 0);
+    json_array_foreach(json_object_get(c, "findings"), i, x)
+        assert_string_not_equal(json_string_value(json_object_get(x, "code")),
+                                "BANK_UNRECONCILED");
+
+    /* every other fund and bank statement of the city to the fen */
+    assert_true(same_elsewhere(a, b, "220100", "330") > 40);
+    /* the page marks the fund with its date; the plain page has no mark */
+    char p[1300];
+    size_t n;
+    snprintf(p, sizeof(p), "%s/reconciliation.html", cut);
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<span class=\"tag\">截至 2021-03-31</span>"));
+    free(html);
+    snprintf(p, sizeof(p), "%s/reconciliation.html", plain);
+    html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    assert_null(strstr(html, "截至"));
+    free(html);
+    json_decref(a);
+    json_decref(b);
+}
+
+/* 长春市本级's fund 310 handed over at the end of April: its employer
+ * arrears are those of the periods up to April, aged to April, and its
+ * institution payables those settled up to April. */
+static void test_fund_cutover_claims(void **state)
+{
+    (void)state;
+    char plain[1200], cut[1200];
+    snprintf(plain, sizeof(plain), "%s/plain", dir);
+    snprintf(cut, sizeof(cut), "%s/cut310", dir);
+    int status;
+    tc_err e;
+    const char *spec[] = {"220100:310=2021-04-30"};
+    if (run_with(cut, spec, 1, &status, &e))
+        fail_msg("reconcile: %s", e.msg);
+    json_t *a = load(plain), *b = load(cut);
+    json_t *f = fund_in(b, "220100", "310"), *f0 = fund_in(a, "220100", "310");
+    assert_string_equal(json_string_value(json_object_get(f, "cutover")), "2021-04-30");
+
+    owed x = {.fund = "310", .month = 202104}, y = {.fund = "310", .month = 202106};
+    static const char *const cc[] = {"kind", "fund", "period", "due", "paid"};
+    static const char *const pc[] = {"fund", "period", "settled", "paid"};
+    each_record(batch_of("220100", "contribution"), cc, 5, contribution_row, &x);
+    each_record(batch_of("220100", "payable"), pc, 4, payable_row, &x);
+    each_record(batch_of("220100", "contribution"), cc, 5, contribution_row, &y);
+    each_record(batch_of("220100", "payable"), pc, 4, payable_row, &y);
+    /* May and June were left unpaid by some employers, and settled claims
+     * of those months are still owed: April is not June */
+    assert_true(x.arrears < y.arrears);
+    assert_true(x.payables < y.payables);
+    assert_int_equal(yuan_at(f, "employer_arrears"), x.arrears);
+    json_t *ag = json_object_get(f, "arrears_aging");
+    assert_int_equal(yuan_at(ag, "0-3"), x.aging[0]);
+    assert_int_equal(yuan_at(ag, "4-12"), x.aging[1]);
+    assert_int_equal(yuan_at(ag, "13+"), x.aging[2]);
+    assert_int_equal(yuan_at(f, "institution_payables"), x.payables);
+    assert_int_equal(yuan_at(f0, "employer_arrears"), y.arrears);
+    assert_int_equal(yuan_at(f0, "institution_payables"), y.payables);
+    tc_fen cash, fb;
+    balances_at("220100", "310", 202104, &cash, &fb);
+    assert_int_equal(yuan_at(f, "cash"), cash);
+    assert_int_equal(yuan_at(f, "fund_balance"), fb);
+    assert_true(same_elsewhere(a, b, "220100", "310") > 40);
+    json_decref(a);
+    json_decref(b);
+}
+
+/* A date the batches cannot cover is refused and nothing is written; the
+ * batches' own date is no exception at all: the same bytes as no option. */
+static void test_fund_cutover_limits(void **state)
+{
+    (void)state;
+    char out[1200], p[1300];
+    int status;
+    tc_err e;
+    snprintf(out, sizeof(out), "%s/late", dir);
+    const char *late[] = {"220100:330=2021-07-31"};
+    assert_int_equal(run_with(out, late, 1, &status, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "after the batches' cutover 2021-06-30"));
+    snprintf(p, sizeof(p), "%s/reconciliation.json", out);
+    assert_int_equal(access(p, F_OK), -1);
+
+    const char *bad[] = {"220100:330=2021-02-30"};
+    assert_int_equal(run_with(out, bad, 1, &status, &e), TC_EUSAGE);
+    const char *twice[] = {"220100:330=2021-03-31", "220100:330=2021-04-30"};
+    assert_int_equal(run_with(out, twice, 2, &status, &e), TC_EUSAGE);
+    assert_non_null(strstr(e.msg, "named twice"));
+
+    snprintf(out, sizeof(out), "%s/same", dir);
+    const char *same[] = {"220100:330=2021-06-30"};
+    assert_int_equal(run_with(out, same, 1, &status, &e), 0);
+    const char *files[] = {"reconciliation.json", "findings.csv", "arrears.csv"};
+    for (int i = 0; i < 3; i++) {
+        char a[1300];
+        size_t na = 0, nb = 0;
+        snprintf(a, sizeof(a), "%s/plain/%s", dir, files[i]);
+        snprintf(p, sizeof(p), "%s/%s", out, files[i]);
+        unsigned char *x = tctest_slurp(a, &na), *y = tctest_slurp(p, &nb);
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_int_equal(na, nb);
+        assert_memory_equal(x, y, na);
+        free(x);
+        free(y);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_city_equals_answer_key),
-                                   cmocka_unit_test(test_city_rerun_same_bytes)};
+                                   cmocka_unit_test(test_city_rerun_same_bytes),
+                                   cmocka_unit_test(test_fund_cutover_balances),
+                                   cmocka_unit_test(test_fund_cutover_claims),
+                                   cmocka_unit_test(test_fund_cutover_limits)};
     return cmocka_run_group_tests(t, setup, teardown);
 }

@@ -315,6 +315,16 @@ static void test_refused(void **state)
     assert_refused(doc, "counties[0].bank[0].items[2].kind: 'lost' is none of");
     json_decref(doc);
 
+    /* a fund's own cutover is a date */
+    doc = load_fixture();
+    json_object_set_new(fund_of(doc, 0, 1), "cutover", json_string("2021-13-01x"));
+    assert_refused(doc, "counties[0].funds[1].cutover: '2021-13-01x' is not a date YYYY-MM-DD");
+    json_decref(doc);
+    doc = load_fixture();
+    json_object_set_new(fund_of(doc, 0, 1), "cutover", json_integer(20210331));
+    assert_refused(doc, "counties[0].funds[1].cutover: not a string");
+    json_decref(doc);
+
     /* An identity number in a refused value is masked in the message too. */
     doc = load_fixture();
     json_object_set_new(json_object_get(doc, "totals"), "claims", json_string(ID_CLEAR));
@@ -520,7 +530,19 @@ static void test_xlsx(void **state)
     assert_has(s8, "<f>SUM(P2:P5)</f><v>27543220.87</v>");
     assert_has(s8, "<f>SUM(C2:C5)</f><v>27543220.87</v>");
     free(s8);
+    free(p);
 
+    /* a fund handed over at its own cutover: its cell of the transfer
+     * basis says the date; without one no cell does */
+    ss = unzip_member(p = write_xlsx(doc, "plain.xlsx"), "xl/sharedStrings.xml");
+    assert_lacks(ss, "截至");
+    free(ss);
+    free(p);
+    assert_string_equal(json_string_value(json_object_get(fund_of(doc, 0, 0), "fund")), "310");
+    json_object_set_new(fund_of(doc, 0, 0), "cutover", json_string("2021-03-31"));
+    ss = unzip_member(p = write_xlsx(doc, "cutover.xlsx"), "xl/sharedStrings.xml");
+    assert_has(ss, "<t>310 职工医保 截至 2021-03-31</t>");
+    free(ss);
     free(p);
     json_decref(doc);
 }

@@ -26,7 +26,11 @@
  *   - two executions at once post once;
  *   - corrections after the money moved: a top-up and a refund of exactly
  *     the difference, each once, the city sub-account then the corrected
- *     cash; a correction with the maker's own amount, or a stale one, refused.
+ *     cash; a correction with the maker's own amount, or a stale one, refused;
+ *   - a fund handed over at its own cutover: its plan line carries the date,
+ *     execute posts its cash accounts' closing at that date and the claims
+ *     and debts owed then; a line whose date was edited and re-signed is
+ *     refused.
  *
  * Each test works in a database of its own on the binary's one server.
  */
@@ -94,7 +98,7 @@ static int setup(void **state)
     mkdir(rdir, 0755);
     int rc = tc_mapset_load(&set, SET, &e);
     if (!rc)
-        rc = tc_reconcile_run(set, all, n, NULL, 0, rdir, NULL, NULL, &status, &e);
+        rc = tc_reconcile_run(set, all, n, NULL, rdir, NULL, NULL, &status, &e);
     if (rc) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
@@ -145,8 +149,9 @@ static int teardown(void **state)
     return rc;
 }
 
-/* A fresh database with the schema and every batch loaded; its conninfo. */
-static const char *fresh_db(const char *name)
+/* A fresh database with the schema, every batch and the reconciliation
+ * rec loaded; its conninfo. */
+static const char *fresh_db_with(const char *name, const char *rec)
 {
     static char ci[8][1024];
     static int k;
@@ -163,10 +168,15 @@ static const char *fresh_db(const char *name)
         fail_msg("load: %s", e.msg);
     assert_int_equal(st.loaded, 70);
     /* and the reconciliation, which the transfer checks against */
-    const char *rep[] = {recon};
+    const char *rep[] = {rec};
     if (tc_load_run(&o, rep, 1, &st, &e))
         fail_msg("load the reconciliation: %s", e.msg);
     return c;
+}
+
+static const char *fresh_db(const char *name)
+{
+    return fresh_db_with(name, recon);
 }
 
 static char *argv_plan[] = {"transfer", "plan"};
@@ -1241,6 +1251,137 @@ static void test_corrections(void **state)
     PQfinish(c);
 }
 
+/* The transfer line of county and fund in plan document d. */
+static json_t *line_of(json_t *d, const char *county, const char *fund)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(d, "transfers"), i, t)
+        if (strcmp(json_string_value(json_object_get(t, "county")), county) == 0 &&
+            strcmp(json_string_value(json_object_get(t, "fund")), fund) == 0)
+            return t;
+    fail_msg("no transfer of %s/%s in the plan", county, fund);
+    return NULL;
+}
+
+static long long yuan_of(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    tc_fen v;
+    tc_err e;
+    assert_non_null(s);
+    assert_int_equal(tc_money_parse_yuan(s, strlen(s), &v, &e), 0);
+    return v;
+}
+
+/*
+ * A part handover: 农安县 (220122) hands its fund 390 over at the end of
+ * March, the export being cut at the end of June.  Reconciled so, the plan
+ * line of 220122/390 carries the date and moves the fund's cash of March;
+ * execute credits its cash accounts with exactly their closing of March,
+ * carries over the debts owed then (June's settlements are the city's), and
+ * its after-checks, recomputed from the loaded records up to March, hold.
+ * A maker who edits a line's date (changed, removed, or added to another
+ * fund's line) and has it re-signed is refused before anything is posted.
+ */
+static void test_fund_cutover(void **state)
+{
+    (void)state;
+    char rdir[1300], r2[1300];
+    int status;
+    tc_err e;
+    snprintf(rdir, sizeof(rdir), "%s", wpath("recon390"));
+    mkdir(rdir, 0755);
+    const char *specs[] = {"220122:390=2021-03-31"};
+    tc_reconcile_opts ro = {.cutovers = specs, .ncutovers = 1};
+    if (tc_reconcile_run(set, all, 70, &ro, rdir, NULL, NULL, &status, &e))
+        fail_msg("reconcile: %s", e.msg);
+    snprintf(r2, sizeof(r2), "%s/reconciliation.json", rdir);
+    snprintf(trail, sizeof(trail), "%s/cutover.trail", work);
+    assert_int_equal(record_reconcile(r2, &e), 0);
+    json_error_t je;
+    json_t *rd = json_load_file(r2, 0, &je);
+    assert_non_null(rd);
+    json_t *c = NULL, *x, *f = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(rd, "counties"), i, x)
+        if (strcmp(json_string_value(json_object_get(x, "county")), "220122") == 0)
+            c = x;
+    assert_non_null(c);
+    json_array_foreach(json_object_get(c, "funds"), i, x)
+        if (strcmp(json_string_value(json_object_get(x, "fund")), "390") == 0)
+            f = x;
+    assert_non_null(f);
+    assert_string_equal(json_string_value(json_object_get(f, "cutover")), "2021-03-31");
+    long long cash = yuan_of(f, "cash"), debts = yuan_of(f, "institution_payables");
+    long long claims = yuan_of(f, "employer_arrears") + yuan_of(f, "subsidy_shortfall");
+    assert_true(cash != fig("220122", "390", "cash"));
+    assert_true(debts < fig("220122", "390", "institution_payables"));
+
+    const char *db = fresh_db_with("cutover", r2);
+    PGconn *pc = pgtest_connect("cutover");
+    const char *p = wpath("cutover.plan");
+    tc_transfer_plan_summary ps;
+    tc_transfer_exec_summary s;
+    if (plan_as(db, p, r2, MAKER, NULL, 0, &ps, &e))
+        fail_msg("plan: %s", e.msg);
+    assert_int_equal(ps.transfers, 5);
+    json_t *d = json_load_file(p, 0, &je);
+    assert_non_null(d);
+    json_t *t = line_of(d, "220122", "390");
+    assert_string_equal(json_string_value(json_object_get(t, "cutover")), "2021-03-31");
+    assert_int_equal(yuan_of(t, "amount"), cash);
+    json_array_foreach(json_object_get(d, "transfers"), i, x)
+        assert_true(x == t || !json_object_get(x, "cutover"));
+    char id[65];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(t, "id")));
+
+    /* the maker's edits, re-signed by maker and checker: refused at execute */
+    static const char *const edits[] = {"another date", "no date", "a date on 310"};
+    for (int k = 0; k < 3; k++) {
+        json_t *ed = json_deep_copy(d);
+        json_t *l = line_of(ed, "220122", k == 2 ? "310" : "390");
+        if (k == 1)
+            json_object_del(l, "cutover");
+        else
+            json_object_set_new(l, "cutover", json_string(k == 0 ? "2021-04-30" : "2021-03-31"));
+        resign(ed, wpath("cutover-edited.plan"), 1);
+        json_decref(ed);
+        if (execute(db, wpath("cutover-edited.plan"), r2, &s, &e) != TC_EINTEGRITY)
+            fail_msg("%s: not refused: %s", edits[k], e.msg);
+        assert_non_null(strstr(e.msg, "cutover"));
+    }
+    assert_int_equal(q(pc, "SELECT count(*) FROM tongchou.transfer"), 0);
+
+    if (approve_with(db, p, r2, CHECKER, &e))
+        fail_msg("approve: %s", e.msg);
+    if (execute(db, p, r2, &s, &e))
+        fail_msg("execute: %s", e.msg);
+    assert_int_equal(s.posted, 5);
+    /* the county's cash accounts credited by their closing of March */
+    static const char closing_at[] =
+        "SELECT sum(closing) FROM tongchou.balance b WHERE county = '220122' AND fund = '390' "
+        "AND account IN ('1001','1002','1003','1004') AND period = (SELECT max(period) FROM "
+        "tongchou.balance x WHERE x.county = b.county AND x.fund = b.fund AND x.account = "
+        "b.account AND x.period <= %d)";
+    long long march = q(pc, closing_at, 202103), june = q(pc, closing_at, 202106);
+    assert_true(march != june);
+    assert_int_equal(march, cash);
+    assert_int_equal(q(pc, "SELECT sum(credit - debit) FROM tongchou.posting WHERE plan = '%s' "
+                           "AND ledger = 'county' AND account IN ('1001','1002','1003','1004')",
+                       id), march);
+    assert_int_equal(q(pc, "SELECT amount FROM tongchou.transfer WHERE plan = '%s'", id), cash);
+    assert_int_equal(q(pc, "SELECT sum(debit - credit) FROM tongchou.posting WHERE plan = '%s' "
+                           "AND ledger = 'city' AND account = '1003/220122'", id), cash);
+    assert_int_equal(q(pc, "SELECT coalesce(sum(debit), 0) FROM tongchou.posting WHERE plan = "
+                           "'%s' AND account = 'claims/220122'", id), claims);
+    assert_int_equal(q(pc, "SELECT coalesce(sum(credit), 0) FROM tongchou.posting WHERE plan = "
+                           "'%s' AND account = 'debts/220122'", id), debts);
+    json_decref(d);
+    json_decref(rd);
+    PQfinish(pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1251,6 +1392,7 @@ int main(void)
         cmocka_unit_test(test_sm2),
         cmocka_unit_test(test_attacks),
         cmocka_unit_test(test_corrections),
+        cmocka_unit_test(test_fund_cutover),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

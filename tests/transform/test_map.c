@@ -226,12 +226,13 @@ static void test_remove_restore_rule(void **state)
     }
 }
 
-/* The records and amount totals of batch path (NULL: none there). */
+/* The header, records and amount totals of batch path (all zero, a
+ * header without columns, when there is none). */
 static void summary_of(const char *path, tc_batch_header *h, tc_batch_summary *sum)
 {
     tc_err e;
-    memset(sum, 0, sizeof(*sum));
     memset(h, 0, sizeof(*h));
+    memset(sum, 0, sizeof(*sum));
     struct stat st;
     if (stat(path, &st) != 0)
         return;
