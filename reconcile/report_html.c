@@ -701,6 +701,8 @@ static int fund_table(page *p, const json_t *units, const fund_col *cols, int nc
                 text(p, tc_rdoc_str(f, "cutover"));
                 out(p, "</span>");
             }
+            if (json_is_false(json_object_get(f, "handed_over")))   /* a part handover keeps it */
+                out(p, " <span class=\"tag\">不移交 kept</span>");
             out(p, "</td>");
             for (int k = 0; k < ncols; k++) {
                 tc_fen v = fund_value(f, cols[k].key, &s.overflow);
