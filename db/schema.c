@@ -263,6 +263,9 @@ static const char step3[] =
 static const char step4[] =
     ADD_POOL("batch") ADD_POOL("replaced") ADD_POOL("recon_report") ADD_POOL("recon_fund")
     ADD_POOL("recon_finding") ADD_POOL("transfer") ADD_POOL("posting")
+    /* a part handover: a fund kept, or handed over at its own date */
+    "ALTER TABLE tongchou.recon_fund ADD COLUMN handed_over boolean NOT NULL DEFAULT true,\n"
+    "  ADD COLUMN cutover date;\n"
     "DROP INDEX tongchou.batch_one_complete;\n"
     "CREATE UNIQUE INDEX batch_one_complete ON tongchou.batch (county, pool, type)\n"
     "  WHERE state = 'complete';\n"

@@ -86,18 +86,25 @@ static int put_fund(PGconn *c, const char *county, const char *pool, const char 
     }
     if (rc)
         return rc;
-    const char *p[4 + NFUND] = {county, id, fund};
+    /* a part handover: kept, or handed over at its own date */
+    json_t *ho = json_object_get(f, "handed_over"), *cut = json_object_get(f, "cutover");
+    if ((ho && !json_is_boolean(ho)) || (cut && !json_is_string(cut)))
+        return tc_fail(e, TC_EINPUT, "%s: 'handed_over' is not true or false, or 'cutover' "
+                       "not a date", where);
+    const char *p[6 + NFUND] = {county, id, fund};
     for (int i = 0; i < NFUND; i++)
         p[3 + i] = v[i];
     p[3 + NFUND] = pool;
+    p[4 + NFUND] = json_is_false(ho) ? "false" : "true";
+    p[5 + NFUND] = cut ? json_string_value(cut) : NULL;
     return tc_db_query(c,
                        "INSERT INTO tongchou.recon_fund (county, report, fund, cash,"
                        " ledger_receivables, ledger_payables, net_assets, fund_balance,"
                        " employer_arrears, arrears_0_3, arrears_4_12, arrears_13, overpaid,"
                        " subsidy_shortfall, institution_payables, personal_accounts, transfer,"
-                       " pool) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-                       " $14, $15, $16, $17, $18)",
-                       4 + NFUND, p, NULL, "loading the fund figures", e);
+                       " pool, handed_over, cutover) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                       " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::boolean, $20::date)",
+                       6 + NFUND, p, NULL, "loading the fund figures", e);
 }
 
 static int put_finding(PGconn *c, const char *county, const char *pool, const char *id, int no,

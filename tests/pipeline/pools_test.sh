@@ -185,6 +185,12 @@ cash=$(psql -X -q -At -c "SELECT sum(cash) FROM tongchou.recon_fund WHERE county
 pools=$(psql -X -q -At -c "SELECT count(DISTINCT pool) FROM tongchou.recon_fund
   WHERE county = '220100'")
 [ "$pools" -eq 2 ] && ok || bad "sub-ledger 220100 has $pools pools in the database, wanted 2"
+# the part handover as the database holds it
+scope=$(psql -X -q -At -c "SELECT pool || '/' || fund || ':' || handed_over || ':' ||
+  coalesce(cutover::text, '-') FROM tongchou.recon_fund WHERE NOT handed_over
+  OR cutover IS NOT NULL ORDER BY 1" | tr '\n' ' ')
+[ "$scope" = "220100/330:false:- 220122/390:true:2021-03-31 " ] && ok ||
+  bad "the database holds the part handover as '$scope'"
 moved=$(psql -X -q -At -c "SELECT sum(amount) FROM tongchou.transfer WHERE county = '220100'
   AND state = 'executed'")
 [ -n "$cash" ] && [ "$moved" = "$cash" ] && ok ||
