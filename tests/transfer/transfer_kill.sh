@@ -233,14 +233,42 @@ want_fiscal=$(fiscal clean2)
 before_fiscal=$(fiscal clean)
 [ "$want_fiscal" -eq $((before_fiscal + 12345)) ] ||
   fail "the sub-account went $before_fiscal -> $want_fiscal, wanted 12345 fen more"
+# the top-up's row, for the trials that hold it (as above: the executor then
+# waits inside its transaction, its postings computed, and is killed there)
+read -r tc_ tid_ tf_ ta_ tp_ tk_ to_ <<<"$(psql -X -q -A -t -F ' ' -d clean2 -c "SELECT county,
+  plan, fund, amount, pool, kind, corrects FROM tongchou.transfer WHERE kind <> 'transfer'")"
+[ "$tk_" = top-up ] || fail "the clean correction's row is not a top-up"
+corr_inside=0
 for i in $(seq 1 10); do
   db=corr$i
   psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE base2" >/dev/null || fail "createdb $db"
+  if [ $((i % 2)) -eq 0 ]; then
+    psql -X -q -d "$db" -c "BEGIN; INSERT INTO tongchou.transfer (county, plan, fund, amount,
+      state, prepared_by, pool, kind, corrects) VALUES ('$tc_', '$tid_', '$tf_', $ta_,
+      'planned', 'blocker', '$tp_', '$tk_', '$to_'); SELECT pg_sleep(60)" >/dev/null 2>&1 &
+    blocker=$!
+    for _ in $(seq 100); do
+      [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE
+             datname = '$db' AND query LIKE '%pg_sleep(60)%' AND state = 'active'")" -eq 1 ] && break
+      sleep 0.05
+    done
+  fi
   "$tc" transfer execute "$plan2" "${ex2[@]}" --db "dbname=$db" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(awk "BEGIN { print $(( RANDOM % (span + 20) )) / 1000 }")"
+  if [ $((i % 2)) -eq 0 ]; then
+    for _ in $(seq 200); do [ "$(waiting "$db")" -eq 1 ] && break; sleep 0.05; done
+    [ "$(waiting "$db")" -eq 1 ] || fail "correction kill $i: the executor never reached its INSERT"
+    corr_inside=$((corr_inside + 1))
+  else
+    sleep "$(awk "BEGIN { print $(( RANDOM % (span + 20) )) / 1000 }")"
+  fi
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  if [ $((i % 2)) -eq 0 ]; then
+    psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
+      datname = '$db' AND query LIKE '%pg_sleep(60)%'" >/dev/null
+    wait "$blocker" 2>/dev/null
+  fi
   for _ in $(seq 100); do
     [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity
            WHERE datname = '$db' AND pid <> pg_backend_pid()")" -eq 0 ] && break
@@ -261,4 +289,5 @@ for i in $(seq 1 10); do
   echo "correction kill $i: $done_before had committed; the top-up is there once"
   psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null
 done
-echo "ok: 10 kills of a correcting transfer, each posted once"
+[ "$corr_inside" -eq 5 ] || fail "only $corr_inside correction kills landed inside the transaction"
+echo "ok: 10 kills of a correcting transfer, $corr_inside inside its transaction, each posted once"
