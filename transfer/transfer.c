@@ -868,6 +868,11 @@ int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const ch
     return 0;
 }
 
+const char *xfer_correction_kind(tc_fen d)
+{
+    return d > 0 ? "top-up" : d < 0 ? "refund" : "amend";
+}
+
 /*
  * The line of a fund whose money moved already: a correcting transfer of
  * the difference between the reconciled cash and what moved (top-up when
@@ -886,7 +891,7 @@ static int correction_line(const xfer_moved *m, const xfer_fig *x, const char *r
         return tc_fail(e, TC_EINPUT, "county %s fund %s: the correction overflows", county, fund);
     if (d == 0 && x->claims == m->claims && x->debts == m->debts)
         return 0;
-    const char *kind = d > 0 ? "top-up" : d < 0 ? "refund" : "amend";
+    const char *kind = xfer_correction_kind(d);
     int rc = tc_transfer_correction_id(recon, county, pool, fund, x->cash, m->cash, id, e);
     if (rc)
         return rc;

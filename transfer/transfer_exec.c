@@ -399,7 +399,7 @@ static int correction_lines(ex *x, xt *t, const char *remit, const char *rfb, tc
     if (tc_money_sub(t->cash_new, m.cash, &d) || tc_money_sub(t->claims, m.claims, &dc) ||
         tc_money_sub(t->debts, m.debts, &dd))
         return tc_fail(e, TC_EINPUT, "transfer %s: the correction overflows", t->id);
-    const char *kind = d > 0 ? "top-up" : d < 0 ? "refund" : "amend";
+    const char *kind = xfer_correction_kind(d);
     if (strcmp(kind, t->kind) != 0 || t->amount != (d < 0 ? -d : d)) {
         char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ], c[TC_MONEY_BUFSZ];
         tc_fail(e, TC_EINTEGRITY, "transfer %s (%s of %s): the pool moved %s so far and is "

@@ -100,6 +100,10 @@ typedef struct xfer_moved {
 int xfer_moved_so_far(PGconn *db, const char *county, const char *pool, const char *fund,
                       const char *except, xfer_moved *m, tc_err *e);
 
+/* The kind of a correction moving d (reconciled cash less what moved):
+ * "top-up" (补划), "refund" (退回), or "amend" when no cash moves. */
+const char *xfer_correction_kind(tc_fen d);
+
 /* A yuan string member k of o into *out; TC_EINPUT when absent or bad. */
 int xfer_yuan(const json_t *o, const char *k, const char *where, tc_fen *out, tc_err *e);
 

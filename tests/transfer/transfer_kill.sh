@@ -107,6 +107,22 @@ echo "clean execute: $n transfers, $out fen, ${span} ms"
 # posted the others, waits inside its transaction - and is killed there.
 read -r lc lid lf la lp <<<"$(psql -X -q -A -t -F ' ' -d clean -c "SELECT county, plan, fund, amount,
   pool FROM tongchou.transfer ORDER BY county DESC, pool DESC, fund DESC LIMIT 1")"
+hold() { # hold DB 'COLUMNS VALUES ...': another session inserts that transfer row and
+  # keeps it uncommitted (60 s at most), so an executor inserting it waits; $blocker
+  psql -X -q -d "$1" -c "BEGIN; INSERT INTO tongchou.transfer $2; SELECT pg_sleep(60)" \
+    >/dev/null 2>&1 &
+  blocker=$!
+  for _ in $(seq 100); do
+    [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE
+           datname = '$1' AND query LIKE '%pg_sleep(60)%' AND state = 'active'")" -eq 1 ] && break
+    sleep 0.05
+  done
+}
+release() { # release DB: the holding session ends, its row rolled back
+  psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
+    datname = '$1' AND query LIKE '%pg_sleep(60)%'" >/dev/null
+  wait "$blocker" 2>/dev/null
+}
 waiting() { # waiting DB: the executor's backend waits on a lock inside its INSERT
   psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'
     AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tongchou.transfer%'"
@@ -120,15 +136,8 @@ for i in $(seq 1 20); do
   newdb "$db"
   at=$(( RANDOM % span ))
   if [ $((i % 2)) -eq 0 ]; then
-    psql -X -q -d "$db" -c "BEGIN; INSERT INTO tongchou.transfer (county, plan, fund, amount,
-      state, prepared_by, pool) VALUES ('$lc', '$lid', '$lf', $la, 'planned', 'blocker', '$lp');
-      SELECT pg_sleep(60)" >/dev/null 2>&1 &
-    blocker=$!
-    for _ in $(seq 100); do
-      [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE
-             datname = '$db' AND query LIKE '%pg_sleep(60)%' AND state = 'active'")" -eq 1 ] && break
-      sleep 0.05
-    done
+    hold "$db" "(county, plan, fund, amount, state, prepared_by, pool) VALUES ('$lc', '$lid',
+      '$lf', $la, 'planned', 'blocker', '$lp')"
   fi
   "$tc" transfer execute "$plan" "${ex[@]}" --db "dbname=$db" >/dev/null 2>&1 &
   pid=$!
@@ -144,9 +153,7 @@ for i in $(seq 1 20); do
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   if [ $((i % 2)) -eq 0 ]; then
-    psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
-      datname = '$db' AND query LIKE '%pg_sleep(60)%'" >/dev/null
-    wait "$blocker" 2>/dev/null
+    release "$db"
   fi
   # the killed executor's backend may still be finishing a COMMIT it was sent
   for _ in $(seq 100); do
@@ -243,15 +250,8 @@ for i in $(seq 1 10); do
   db=corr$i
   psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE base2" >/dev/null || fail "createdb $db"
   if [ $((i % 2)) -eq 0 ]; then
-    psql -X -q -d "$db" -c "BEGIN; INSERT INTO tongchou.transfer (county, plan, fund, amount,
-      state, prepared_by, pool, kind, corrects) VALUES ('$tc_', '$tid_', '$tf_', $ta_,
-      'planned', 'blocker', '$tp_', '$tk_', '$to_'); SELECT pg_sleep(60)" >/dev/null 2>&1 &
-    blocker=$!
-    for _ in $(seq 100); do
-      [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE
-             datname = '$db' AND query LIKE '%pg_sleep(60)%' AND state = 'active'")" -eq 1 ] && break
-      sleep 0.05
-    done
+    hold "$db" "(county, plan, fund, amount, state, prepared_by, pool, kind, corrects) VALUES
+      ('$tc_', '$tid_', '$tf_', $ta_, 'planned', 'blocker', '$tp_', '$tk_', '$to_')"
   fi
   "$tc" transfer execute "$plan2" "${ex2[@]}" --db "dbname=$db" >/dev/null 2>&1 &
   pid=$!
@@ -265,9 +265,7 @@ for i in $(seq 1 10); do
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   if [ $((i % 2)) -eq 0 ]; then
-    psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE
-      datname = '$db' AND query LIKE '%pg_sleep(60)%'" >/dev/null
-    wait "$blocker" 2>/dev/null
+    release "$db"
   fi
   for _ in $(seq 100); do
     [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_stat_activity
