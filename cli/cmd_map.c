@@ -6,6 +6,7 @@
  * record was rejected, 5 when a group does not conserve its records.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cmd.h"
 #include "cli/trail.h"
@@ -15,13 +16,22 @@
 static void report(void *arg, const tc_map_group *g)
 {
     tc_cli_files *out = arg;
-    if (g->out_path[0]) {
-        printf("%s\n", g->out_path);
-        tc_cli_files_add(out, g->out_path);
+    for (int i = 0; i < g->nout; i++) {
+        printf("%s\n", g->out_path[i]);
+        tc_cli_files_add(out, g->out_path[i]);
     }
     if (g->reject_path[0]) {
         printf("%s\n", g->reject_path);
         tc_cli_files_add(out, g->reject_path);
+    }
+    if (g->nout > 1) {   /* a split: where the records went */
+        char to[TC_SPLIT_MAX * 32] = "";
+        for (int i = 0; i < g->nout; i++)
+            snprintf(to + strlen(to), sizeof(to) - strlen(to), "%s%s %lld", i ? ", " : "",
+                     g->out_region[i], g->outs[i]);
+        tc_log_info("%s %s -> split: %lld in, %lld mapped (%s), %lld rejected", g->county,
+                    g->type, g->in, g->out, to, g->rejected);
+        return;
     }
     tc_log_info("%s %s -> %s: %lld in, %lld mapped, %lld rejected", g->county, g->type,
                 g->region[0] ? g->region : "(no region)", g->in, g->out, g->rejected);

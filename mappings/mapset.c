@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csv.h>
 
@@ -128,7 +129,23 @@ struct tc_mapset {
     int nrates, caprates;
     char **chart;            /* city/accounts.csv's codes, in file order */
     size_t nchart;
+    /* split.csv: "pool\x1fcolumn\x1fsource" -> target; the split pools
+     * with their targets; allocation.csv's rows, in file order */
+    sset split;
+    struct splitpool {
+        char pool[7];
+        char targets[TC_SPLIT_MAX][7];
+        int ntargets;
+        unsigned columns;    /* bit i: SPLIT_COLS[i] has rules */
+    } *spools;
+    int nspools;
+    tc_alloc *alloc;
+    int nalloc;
 };
+
+/* The record columns a split rule may follow (each names the record type
+ * that carries it: contribution, payable, personal_account). */
+static const char *const SPLIT_COLS[] = {"payer", "institution", "person", NULL};
 
 /* --------------------------------------------------------------- the CSVs */
 
@@ -442,6 +459,168 @@ static int add_rule(csvrow *r, void *ctx)
     return 0;
 }
 
+/* ------------------------------------------------------ splits (split.csv) */
+
+static struct splitpool *split_pool(const tc_mapset *m, const char *pool)
+{
+    for (int i = 0; i < m->nspools; i++)
+        if (strcmp(m->spools[i].pool, pool) == 0)
+            return &m->spools[i];
+    return NULL;
+}
+
+static int split_rule(csvrow *r, void *ctx)
+{
+    tc_mapset *m = ctx;
+    if (r->nf != 4)
+        return rowfail(r, "%d columns; expected 4 (county,column,source,target)", r->nf);
+    const char *pool = r->f[0], *col = r->f[1], *src = r->f[2], *dst = r->f[3];
+    if (strlen(pool) != 6 || strspn(pool, "0123456789") != 6)
+        return rowfail(r, "county '%s' is not a 6-digit pool code ('*' has no place in a split)",
+                       pool);
+    if (!sset_get(&m->counties, pool, 6))
+        return rowfail(r, "pool %s has no rule in region.csv: the ledger of a split pool stays "
+                       "in the sub-ledger region.csv names", pool);
+    int ci = -1;
+    for (int i = 0; SPLIT_COLS[i]; i++)
+        if (strcmp(SPLIT_COLS[i], col) == 0)
+            ci = i;
+    if (ci < 0)
+        return rowfail(r, "column '%s' is not one a split follows: payer (contributions), "
+                       "institution (payables) or person (personal accounts)", col);
+    if (!src[0])
+        return rowfail(r, "empty source: name the county's code, or '*' for every other one");
+    if (!sset_get(&m->regions, dst, strlen(dst)))
+        return rowfail(r, "target %s is not in city/regions.csv", dst);
+    char key[600];
+    snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", pool, col, src);
+    int k = sset_put(&m->split, key, dst);
+    if (k < 0)
+        return tc_fail(r->e, TC_ENOMEM, "out of memory");
+    if (k == 1)
+        return rowfail(r, "pool %s, column %s, source %s has a rule already", pool, col, src);
+    struct splitpool *sp = split_pool(m, pool);
+    if (!sp) {
+        struct splitpool *q = realloc(m->spools, (size_t)(m->nspools + 1) * sizeof(*q));
+        if (!q)
+            return tc_fail(r->e, TC_ENOMEM, "out of memory");
+        m->spools = q;
+        sp = &q[m->nspools++];
+        memset(sp, 0, sizeof(*sp));
+        memcpy(sp->pool, pool, 7);
+    }
+    sp->columns |= 1u << ci;
+    int have = 0;
+    for (int i = 0; i < sp->ntargets && !have; i++)
+        have = strcmp(sp->targets[i], dst) == 0;
+    if (!have && sp->ntargets == TC_SPLIT_MAX)
+        return rowfail(r, "pool %s is split into more than %d sub-ledgers", pool, TC_SPLIT_MAX);
+    if (!have) {
+        int at = sp->ntargets++;
+        while (at > 0 && strcmp(sp->targets[at - 1], dst) > 0) {
+            memcpy(sp->targets[at], sp->targets[at - 1], 7);
+            at--;
+        }
+        snprintf(sp->targets[at], 7, "%s", dst);
+    }
+    return 0;
+}
+
+static int alloc_row(csvrow *r, void *ctx)
+{
+    tc_mapset *m = ctx;
+    if (r->nf != 5)
+        return rowfail(r, "%d columns; expected 5 (county,fund,account,target,amount)", r->nf);
+    const char *pool = r->f[0], *fund = r->f[1], *acc = r->f[2], *dst = r->f[3];
+    const struct splitpool *sp = split_pool(m, pool);
+    if (!sp)
+        return rowfail(r, "pool %s is not split in split.csv: only a split pool's money is "
+                       "allocated", pool);
+    if (!sset_get(&m->funds, fund, strlen(fund)) || strlen(fund) >= sizeof(m->alloc->fund))
+        return rowfail(r, "fund %s is not in city/funds.csv", fund);
+    const char *role = sset_get(&m->accounts, acc, strlen(acc));
+    if (strcmp(acc, "claims") != 0 && strcmp(acc, "debts") != 0 &&
+        (!role || (strcmp(role, "cash") != 0 && strcmp(role, "receivable") != 0 &&
+                   strcmp(role, "payable") != 0)))
+        return rowfail(r, "account %s is neither an account of city/accounts.csv with role "
+                       "cash, receivable or payable, nor claims or debts", acc);
+    if (strlen(acc) >= sizeof(m->alloc->account))
+        return rowfail(r, "account code '%s' is too long", acc);
+    int known = 0;
+    for (int i = 0; i < sp->ntargets && !known; i++)
+        known = strcmp(sp->targets[i], dst) == 0;
+    if (!known)
+        return rowfail(r, "target %s is not one of the sub-ledgers split.csv splits pool %s into",
+                       dst, pool);
+    tc_fen v;
+    if (tc_money_parse_yuan(r->f[4], strlen(r->f[4]), &v, r->e)) {
+        tc_err_at(r->e, r->path, r->line, 0);
+        return TC_EINPUT;
+    }
+    for (int i = 0; i < m->nalloc; i++) {
+        const tc_alloc *o = &m->alloc[i];
+        if (strcmp(o->county, pool) == 0 && strcmp(o->fund, fund) == 0 &&
+            strcmp(o->account, acc) == 0 && strcmp(o->target, dst) == 0)
+            return rowfail(r, "pool %s fund %s account %s target %s has a line already", pool,
+                           fund, acc, dst);
+    }
+    tc_alloc *q = realloc(m->alloc, (size_t)(m->nalloc + 1) * sizeof(*q));
+    if (!q)
+        return tc_fail(r->e, TC_ENOMEM, "out of memory");
+    m->alloc = q;
+    tc_alloc *x = &q[m->nalloc++];
+    memset(x, 0, sizeof(*x));
+    snprintf(x->county, sizeof(x->county), "%s", pool);
+    snprintf(x->fund, sizeof(x->fund), "%s", fund);
+    snprintf(x->account, sizeof(x->account), "%s", acc);
+    snprintf(x->target, sizeof(x->target), "%s", dst);
+    x->amount = v;
+    return 0;
+}
+
+int tc_mapset_split_targets(const tc_mapset *m, const char *pool, char (*out)[7], int max)
+{
+    const struct splitpool *sp = split_pool(m, pool);
+    if (!sp)
+        return 0;
+    for (int i = 0; i < sp->ntargets && i < max; i++)
+        memcpy(out[i], sp->targets[i], 7);
+    return sp->ntargets;
+}
+
+int tc_mapset_split_column(const tc_mapset *m, const char *pool, const tc_batch_header *h)
+{
+    const struct splitpool *sp = split_pool(m, pool);
+    for (int i = 0; sp && SPLIT_COLS[i]; i++)
+        if (sp->columns & (1u << i)) {
+            int c = tc_batch_header_col(h, SPLIT_COLS[i]);
+            if (c >= 0)
+                return c;
+        }
+    return -1;
+}
+
+const char *tc_mapset_split_target(const tc_mapset *m, const char *pool, const char *column,
+                                   const char *v, size_t n)
+{
+    char key[600];
+    int k = snprintf(key, sizeof(key), "%s\x1f%s\x1f", pool, column);
+    if (k < 0 || (size_t)k + n + 2 > sizeof(key))
+        return NULL;
+    memcpy(key + k, v, n);
+    const char *t = sset_get(&m->split, key, (size_t)k + n);
+    if (t)
+        return t;
+    snprintf(key + k, sizeof(key) - (size_t)k, "*");
+    return sset_get(&m->split, key, (size_t)k + 1);
+}
+
+int tc_mapset_allocation(const tc_mapset *m, const tc_alloc **rows)
+{
+    *rows = m->alloc;
+    return m->nalloc;
+}
+
 /* Does the county have rules for source covering [from, to] without a gap? */
 static int covered(const dimset *ds, const char *county, const char *src, int64_t from, int64_t to)
 {
@@ -615,6 +794,19 @@ int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e)
         snprintf(name, sizeof(name), "%s.csv", DIMS[d]);
         rc = check_shadowed(m, (tc_dim)d, PATH(name), e);
     }
+    if (!rc && access(PATH("split.csv"), F_OK) == 0)
+        rc = read_csv(path, "county,column,source,target", split_rule, m, e);
+    if (!rc && access(PATH("allocation.csv"), F_OK) == 0)
+        rc = read_csv(path, "county,fund,account,target,amount", alloc_row, m, e);
+    for (int i = 0; !rc && i < m->nspools; i++)
+        if (m->spools[i].ntargets < 2) {
+            rc = tc_fail(e, TC_EINPUT, "split.csv sends every record of pool %s to region %s: "
+                         "a split names at least two sub-ledgers", m->spools[i].pool,
+                         m->spools[i].targets[0]);
+            tc_err_at(e, PATH("split.csv"), 0, 0);
+            tc_err_hint(e, "give the pool's records rules for each of its new sub-ledgers, or "
+                           "drop its rules (region.csv alone maps a pool that is not split)");
+        }
 #undef PATH
     if (!rc)
         rc = set_digest(m, e);
@@ -645,6 +837,9 @@ void tc_mapset_free(tc_mapset *m)
     free(m->rates);
     sset_free(&m->institutions);
     sset_free(&m->counties);
+    sset_free(&m->split);
+    free(m->spools);
+    free(m->alloc);
     for (size_t i = 0; i < m->nchart; i++)
         free(m->chart[i]);
     free(m->chart);
@@ -689,6 +884,16 @@ int tc_mapset_region_pools(const tc_mapset *m, const char *region, char (*pools)
         else
             more++;
     }
+    for (int i = 0; i < m->nspools; i++)   /* and the split pools that send records here */
+        for (int t = 0; t < m->spools[i].ntargets; t++) {
+            int dup = strcmp(m->spools[i].targets[t], region) != 0;
+            for (int k = 0; k < n && !dup; k++)
+                dup = strcmp(seen[k], m->spools[i].pool) == 0;
+            if (!dup && n < 64)
+                snprintf(seen[n++], 7, "%s", m->spools[i].pool);
+            else if (!dup)
+                more++;
+        }
     qsort(seen, (size_t)n, sizeof(seen[0]), cmp_code);
     for (int k = 0; k < n && k < max; k++)
         memcpy(pools[k], seen[k], 7);

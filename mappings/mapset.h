@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/batch.h"
 #include "core/digest.h"
 #include "core/err.h"
 
@@ -81,12 +82,52 @@ const char *tc_mapset_dir(const tc_mapset *m);
 
 /*
  * The source pools region.csv sends to city region `region` (at any date),
- * in ascending order: up to max of them into pools (each 7 bytes), and
- * how many there are.  More than one is a merge (shared/spec/mappings.md,
+ * in ascending order, with the split pools split.csv sends records of into
+ * it: up to max of them into pools (each 7 bytes), and how many there are.  More than one is a merge (shared/spec/mappings.md,
  * "Pools that merge"): each pool keeps batches, checks and transfer lines
  * of its own under the one sub-ledger.
  */
 int tc_mapset_region_pools(const tc_mapset *m, const char *region, char (*pools)[7], int max);
+
+/* ------------------------------------------------------------- splits
+ *
+ * A split (shared/spec/mappings.md, "Pools that merge, split"): one
+ * source pool becomes several city sub-ledgers.  split.csv (optional,
+ * header county,column,source,target) sends each detail record by a rule
+ * on the record: column payer (contributions), institution (payables) or
+ * person (personal accounts); source the county's code, or '*' for every
+ * code the pool's other rules of that column do not name.  Records of a
+ * type whose column has no rule, and the pool's ledger (accounts,
+ * balances, vouchers, bank accounts and statements, subsidies), stay in
+ * the sub-ledger region.csv names for the pool.  What no record can
+ * divide follows allocation.csv (optional, header
+ * county,fund,account,target,amount): per pool, city fund and account
+ * (of role cash, receivable or payable, or the words claims and debts)
+ * the yuan each target gets.  Reconcile checks that the lines of every
+ * account add up to the pool's whole, to the fen.
+ */
+#define TC_SPLIT_MAX 8
+
+typedef struct tc_alloc {
+    char county[7], fund[16], account[32], target[7];
+    int64_t amount;          /* fen */
+} tc_alloc;
+
+/* The sub-ledgers pool is split into, ascending, up to max into out;
+ * returns how many (0: the pool is not split). */
+int tc_mapset_split_targets(const tc_mapset *m, const char *pool, char (*out)[7], int max);
+
+/* The column of records of header h that pool's split follows, or -1
+ * when records of this type stay in the pool's own sub-ledger. */
+int tc_mapset_split_column(const tc_mapset *m, const char *pool, const tc_batch_header *h);
+
+/* The sub-ledger of a record of pool whose `column` holds (v, n), or NULL
+ * when no rule (nor '*') covers it. */
+const char *tc_mapset_split_target(const tc_mapset *m, const char *pool, const char *column,
+                                   const char *v, size_t n);
+
+/* allocation.csv's rows in file order (owned by m); returns how many. */
+int tc_mapset_allocation(const tc_mapset *m, const tc_alloc **rows);
 
 /* The name of a city region (city/regions.csv), NULL when unknown. */
 const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
@@ -111,7 +152,6 @@ int tc_mapset_rates(const tc_mapset *m, const tc_rate_rule **out);
 
 /* ------------------------------------------------- records and batches */
 
-#include "core/batch.h"
 
 /* A county-coded column of a record type, and the dimension it maps in. */
 typedef struct tc_mapcol {

@@ -617,6 +617,121 @@ static int more_findings(tc_reconcile *r, county *c, tc_err *e)
     return rc;
 }
 
+/* ------------------------------------------------------------ a split */
+
+int rec_allocated(const tc_reconcile *r, const county *c, const char *fund, const char *acc,
+                  const char *target, tc_fen *sum)
+{
+    const tc_alloc *a;
+    int n = tc_mapset_allocation(r->m, &a);
+    *sum = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(a[i].county, c->pool) == 0 && strcmp(a[i].fund, fund) == 0 &&
+            strcmp(a[i].account, acc) == 0 && (!target || strcmp(a[i].target, target) == 0) &&
+            tc_money_add(*sum, a[i].amount, sum))
+            return -1;
+    return 0;
+}
+
+static int unallocated(tc_reconcile *r, county *c, const char *fund, const char *acc,
+                       tc_fen whole, tc_err *e)
+{
+    tc_fen got, d;
+    if (rec_allocated(r, c, fund, acc, NULL, &got) || tc_money_sub(whole, got, &d))
+        return OVERFLOW(e);
+    if (!d)
+        return 0;
+    char ref[64], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
+    snprintf(ref, sizeof(ref), "%s/%s", fund, acc);
+    if (rec_finding(r, c, "SPLIT_UNALLOCATED", fund, d, ref,
+                    "pool %s fund %s %s: allocation.csv gives its sub-ledgers %s, the pool "
+                    "holds %s", c->pool, fund, acc, YUAN(got, b1), YUAN(whole, b2)))
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    return 0;
+}
+
+/*
+ * A pool split.csv splits: what no record can divide follows
+ * allocation.csv, whose lines for each account of role cash, receivable
+ * or payable must add up to the account's closing at the fund's cutover,
+ * and those for claims and debts to the pool's claims (arrears and
+ * subsidy shortfall) and debts (institution payables), to the fen.  Every
+ * account and fund a line names is checked too, so a line for money the
+ * pool does not hold is found.  Funds a part handover keeps move nowhere.
+ */
+static int check_allocation(tc_reconcile *r, county *c, void **b, tc_err *e)
+{
+    if (tc_mapset_split_targets(r->m, c->pool, NULL, 0) == 0)
+        return 0;
+    const tc_alloc *a;
+    int na = tc_mapset_allocation(r->m, &a);
+    for (int i = 0; i < c->nfunds; i++) {
+        const fundfig *f = &c->funds[i];
+        if (!rec_handed_over(r, c, f->fund))
+            continue;
+        tc_fen claims;
+        if (tc_money_add(f->arrears, f->shortfall, &claims))
+            return OVERFLOW(e);
+        int rc = unallocated(r, c, f->fund, "claims", claims, e);
+        if (!rc)
+            rc = unallocated(r, c, f->fund, "debts", f->inst, e);
+        if (rc)
+            return rc;
+    }
+    /* the accounts at cutover (b: by fund, account, period) */
+    for (size_t i = 0; i < c->bal.n; i++) {
+        bal_g *x = b[i];
+        int64_t cut = rec_cutper(r, c, x->fund);
+        bal_g *y = i + 1 < c->bal.n ? b[i + 1] : NULL;
+        if (x->period > cut || !rec_handed_over(r, c, x->fund) ||
+            (y && y->period <= cut && strcmp(x->fund, y->fund) == 0 &&
+             strcmp(x->acc, y->acc) == 0))
+            continue;
+        const char *role = role_of(r, x->acc);
+        if (strcmp(role, "cash") != 0 && strcmp(role, "receivable") != 0 &&
+            strcmp(role, "payable") != 0)
+            continue;
+        int rc = unallocated(r, c, x->fund, x->acc, x->close, e);
+        if (rc)
+            return rc;
+    }
+    /* lines for an account or fund the pool holds nothing in */
+    for (int k = 0; k < na; k++) {
+        if (strcmp(a[k].county, c->pool) != 0 || !strcmp(a[k].account, "claims") ||
+            !strcmp(a[k].account, "debts"))
+            continue;
+        int held = 0, seen = 0;
+        for (int j = 0; j < k && !seen; j++)
+            seen = !strcmp(a[j].county, c->pool) && !strcmp(a[j].fund, a[k].fund) &&
+                   !strcmp(a[j].account, a[k].account);
+        for (size_t i = 0; i < c->bal.n && !held; i++) {
+            bal_g *x = b[i];
+            held = !strcmp(x->fund, a[k].fund) && !strcmp(x->acc, a[k].account) &&
+                   x->period <= rec_cutper(r, c, x->fund);
+        }
+        if (!held && !seen) {
+            int rc = unallocated(r, c, a[k].fund, a[k].account, 0, e);
+            if (rc)
+                return rc;
+        }
+    }
+    for (int k = 0; k < na; k++) {   /* claims or debts of a fund the pool has not */
+        int known = strcmp(a[k].county, c->pool) != 0;
+        for (int i = 0; i < c->nfunds && !known; i++)
+            known = !strcmp(c->funds[i].fund, a[k].fund);
+        int seen = 0;
+        for (int j = 0; j < k && !seen; j++)
+            seen = !strcmp(a[j].county, a[k].county) && !strcmp(a[j].fund, a[k].fund) &&
+                   !strcmp(a[j].account, a[k].account);
+        if (!known && !seen && (!strcmp(a[k].account, "claims") || !strcmp(a[k].account, "debts"))) {
+            int rc = unallocated(r, c, a[k].fund, a[k].account, 0, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 int rec_finish_county(tc_reconcile *r, county *c, tc_err *e)
 {
     void **b = gtab_sorted_by(&c->bal, cmp_bal);
@@ -637,6 +752,8 @@ int rec_finish_county(tc_reconcile *r, county *c, tc_err *e)
         rc = check_contrib_ledger(r, c, b, e);
     if (!rc)
         rc = check_personal_accounts(r, c, e);
+    if (!rc)
+        rc = check_allocation(r, c, b, e);
     if (!rc)
         rc = check_bank(r, c, e);
     free(b);

@@ -31,7 +31,7 @@
 #define RA 32   /* account codes */
 #define RT 64   /* payers, vouchers, bank references, institutions, account numbers */
 #define RN 128  /* names */
-#define NCODES 12 /* finding codes (rec_codes) */
+#define NCODES 13 /* finding codes (rec_codes) */
 
 /* ------------------------------------------------------------ group tables */
 
@@ -208,6 +208,13 @@ typedef struct county {
     int nfunds;
     bankstmt *banks;
     int nbanks;
+    /* a pool split.csv splits: code is the sub-ledger region.csv names
+     * (its ledger's); each sub-ledger its records went to, with how many */
+    struct splitpart {
+        char code[7];
+        long long records;
+    } split[TC_SPLIT_MAX];
+    int nsplit;
 } county;
 
 typedef struct input {
@@ -266,6 +273,11 @@ struct tc_reconcile {
     fundcut_g *fundcut;          /* funds' own cutovers (tc_reconcile_set_fund_cutover) */
     int nfundcut;
 };
+
+/* The sum of allocation.csv's lines for c's pool, fund and account (or
+ * "claims", "debts"), for one target or every target (target NULL). */
+int rec_allocated(const tc_reconcile *r, const county *c, const char *fund, const char *acc,
+                  const char *target, tc_fen *sum);
 
 /* Whether county c hands fund over (its scope, else every fund). */
 int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund);

@@ -179,8 +179,26 @@ int tc_reconcile_load_severities(tc_reconcile *r, const char *path, tc_err *e)
     return rc;
 }
 
+/*
+ * The unit a batch of region `code` and `pool` belongs to.  A pool that
+ * split.csv splits is one unit, whatever sub-ledger its batches went to:
+ * its books are checked whole, under the sub-ledger region.csv names.
+ */
 static county *county_of(tc_reconcile *r, const char *code, const char *pool, tc_err *e)
 {
+    char home[7] = "";
+    if (tc_mapset_split_targets(r->m, pool, NULL, 0) > 0) {
+        size_t n;
+        const char *t = tc_mapset_lookup(r->m, TC_DIM_REGION, pool, pool, 6,
+                                         r->cutdate ? r->cutdate : 99991231, &n);
+        if (!t || n != 6) {
+            tc_fail(e, TC_EINPUT, "pool %s is split, and region.csv names no sub-ledger for "
+                    "its ledger", pool);
+            return NULL;
+        }
+        snprintf(home, sizeof(home), "%.6s", t);
+        code = home;
+    }
     for (int i = 0; i < r->nc; i++)
         if (strcmp(r->c[i]->code, code) == 0 && strcmp(r->c[i]->pool, pool) == 0)
             return r->c[i];
@@ -950,6 +968,17 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     }
     if (rc > 0)
         rc = 0;
+    if (!rc && tc_mapset_split_targets(r->m, x->c->pool, NULL, 0) > 0) {
+        /* a split pool: how many records went to each sub-ledger */
+        county *c = x->c;
+        int k = 0;
+        while (k < c->nsplit && strcmp(c->split[k].code, h->county) != 0)
+            k++;
+        if (k == c->nsplit && k < TC_SPLIT_MAX)
+            snprintf(c->split[c->nsplit++].code, 7, "%s", h->county);
+        if (k < TC_SPLIT_MAX)
+            c->split[k].records += (long long)tc_batch_record_no(br);
+    }
     if (rc && br && tc_batch_record_no(br))
         tc_err_record(e, NULL, (long long)tc_batch_record_no(br));
     if (br)

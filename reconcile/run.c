@@ -103,6 +103,69 @@ static json_t *bank_json(const bankstmt *s)
     return o;
 }
 
+/*
+ * A split pool's sub-ledgers: for each, the records it got and, per fund
+ * handed over, what allocation.csv gives it (the amounts of its lines,
+ * and their sums by the account's role, with claims and debts).  The
+ * transfer moves and posts exactly these.
+ */
+static json_t *split_json(const tc_reconcile *r, const county *c)
+{
+    char t[TC_SPLIT_MAX][7];
+    int nt = tc_mapset_split_targets(r->m, c->pool, t, TC_SPLIT_MAX);
+    const tc_alloc *a;
+    int na = tc_mapset_allocation(r->m, &a);
+    json_t *out = json_array();
+    for (int i = 0; i < nt && i < TC_SPLIT_MAX; i++) {
+        json_t *so = json_object(), *funds = json_array();
+        long long recs = 0;
+        for (int k = 0; k < c->nsplit; k++)
+            if (strcmp(c->split[k].code, t[i]) == 0)
+                recs = c->split[k].records;
+        set(so, "county", str(t[i]));
+        const char *name = tc_mapset_region_name(r->m, t[i]);
+        if (name)
+            set(so, "name", str(name));
+        set(so, "records", json_integer(recs));
+        for (int k = 0; k < c->nfunds; k++) {
+            const char *fund = c->funds[k].fund;
+            if (!rec_handed_over(r, c, fund))
+                continue;
+            tc_fen sum[5] = {0};   /* cash, receivables, payables, claims, debts */
+            json_t *accs = json_array();
+            int bad = 0;
+            for (int j = 0; j < na; j++) {
+                if (strcmp(a[j].county, c->pool) || strcmp(a[j].fund, fund) ||
+                    strcmp(a[j].target, t[i]))
+                    continue;
+                const char *role = tc_mapset_account_role(r->m, a[j].account,
+                                                          strlen(a[j].account));
+                int at = !strcmp(a[j].account, "claims") ? 3
+                         : !strcmp(a[j].account, "debts") ? 4
+                         : role && !strcmp(role, "cash") ? 0
+                         : role && !strcmp(role, "receivable") ? 1 : 2;
+                bad |= tc_money_add(sum[at], a[j].amount, &sum[at]);
+                json_t *lo = json_object();
+                set(lo, "account", str(a[j].account));
+                set(lo, "amount", yuan(a[j].amount));
+                json_array_append_new(accs, lo);
+            }
+            json_t *fo = json_object();
+            set(fo, "fund", str(fund));
+            set(fo, "cash", yuan(bad ? 0 : sum[0]));
+            set(fo, "receivables", yuan(sum[1]));
+            set(fo, "payables", yuan(sum[2]));
+            set(fo, "claims", yuan(sum[3]));
+            set(fo, "debts", yuan(sum[4]));
+            set(fo, "lines", accs);
+            json_array_append_new(funds, fo);
+        }
+        set(so, "funds", funds);
+        json_array_append_new(out, so);
+    }
+    return out;
+}
+
 static json_t *finding_json(const county *c, const finding *f)
 {
     json_t *o = json_object();
@@ -238,6 +301,8 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
             set(co, "funds", funds);
             set(co, "bank", banks);
             set(co, "findings", fs);
+            if (tc_mapset_split_targets(r->m, c->pool, NULL, 0) > 0)
+                set(co, "split", split_json(r, c));
             set(co, "schedules", schedules_json(c));
             json_array_append_new(counties, co);
         }

@@ -286,6 +286,93 @@ int xfer_fund_figures(const json_t *f, const char *county, xfer_fig *x, tc_err *
     return 0;
 }
 
+json_t *xfer_shares_json(const xfer_share *s, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "county",
+                                           s[i].county, "amount", xfer_amount(s[i].cash),
+                                           "receivables", xfer_amount(s[i].receivables),
+                                           "payables", xfer_amount(s[i].payables), "claims",
+                                           xfer_amount(s[i].claims), "debts",
+                                           xfer_amount(s[i].debts)));
+    return a;
+}
+
+void xfer_unit_counties(const json_t *c, char *out, size_t cap)
+{
+    const json_t *t;
+    size_t i;
+    snprintf(out, cap, "{%s", json_string_value(json_object_get(c, "county")));
+    json_array_foreach(json_object_get(c, "split"), i, t) {
+        const char *to = json_string_value(json_object_get(t, "county"));
+        if (to && strlen(to) == 6 && strlen(out) + 8 < cap)
+            snprintf(out + strlen(out), cap - strlen(out), ",%s", to);
+    }
+    snprintf(out + strlen(out), cap - strlen(out), "}");
+}
+
+int xfer_split_shares(const json_t *c, const char *fund, const xfer_fig *x, xfer_share *s,
+                      tc_err *e)
+{
+    const json_t *split = json_object_get(c, "split"), *t;
+    const char *county = json_string_value(json_object_get(c, "county"));
+    size_t i;
+    int n = 0;
+    if (!split)
+        return 0;
+    if (!json_is_array(split) || json_array_size(split) < 2 ||
+        json_array_size(split) > TC_SPLIT_MAX) {
+        tc_fail(e, TC_EINPUT, "county %s: its split names not 2 to %d sub-ledgers", county,
+                TC_SPLIT_MAX);
+        return -1;
+    }
+    xfer_fig sum = {0};
+    json_array_foreach(split, i, t) {
+        const char *to = json_string_value(json_object_get(t, "county"));
+        const json_t *f, *fo = NULL;
+        size_t k;
+        json_array_foreach(json_object_get(t, "funds"), k, f) {
+            const char *fc = json_string_value(json_object_get(f, "fund"));
+            if (fc && strcmp(fc, fund) == 0)
+                fo = f;
+        }
+        char where[96];
+        snprintf(where, sizeof(where), "county %s fund %s, sub-ledger %s", county, fund,
+                 to ? to : "?");
+        xfer_share *h = &s[n++];
+        memset(h, 0, sizeof(*h));
+        if (!to || strlen(to) != 6 || !fo) {
+            tc_fail(e, TC_EINPUT, "%s: the split has no share of this fund", where);
+            return -1;
+        }
+        snprintf(h->county, sizeof(h->county), "%s", to);
+        h->lines = json_object_get(fo, "lines");
+        if (xfer_yuan(fo, "cash", where, &h->cash, e) ||
+            xfer_yuan(fo, "receivables", where, &h->receivables, e) ||
+            xfer_yuan(fo, "payables", where, &h->payables, e) ||
+            xfer_yuan(fo, "claims", where, &h->claims, e) ||
+            xfer_yuan(fo, "debts", where, &h->debts, e))
+            return -1;
+        if (tc_money_add(sum.cash, h->cash, &sum.cash) ||
+            tc_money_add(sum.receivables, h->receivables, &sum.receivables) ||
+            tc_money_add(sum.payables, h->payables, &sum.payables) ||
+            tc_money_add(sum.claims, h->claims, &sum.claims) ||
+            tc_money_add(sum.debts, h->debts, &sum.debts)) {
+            tc_fail(e, TC_EINPUT, "%s: the shares overflow", where);
+            return -1;
+        }
+    }
+    if (sum.cash != x->cash || sum.receivables != x->receivables ||
+        sum.payables != x->payables || sum.claims != x->claims || sum.debts != x->debts) {
+        tc_fail(e, TC_EINPUT, "county %s fund %s: the shares of its split do not add up to the "
+                "pool's cash, receivables, payables, claims and debts", county, fund);
+        tc_err_hint(e, "fix allocation.csv until reconcile finds no SPLIT_UNALLOCATED");
+        return -1;
+    }
+    return n;
+}
+
 json_t *xfer_amount(tc_fen v)
 {
     char b[TC_MONEY_BUFSZ];
@@ -806,15 +893,17 @@ static int read_waivers(const tc_transfer_plan_opts *o, const xfer_recon *r, jso
 
 /* The complete batches of (county, pool) into arr; *n how many.  Each must
  * carry the reconciliation's mapping set and cutover. */
-static int county_batches(PGconn *c, const xfer_recon *r, const char *county, const char *pool,
-                          json_t *arr, int *n, tc_err *e)
+static int county_batches(PGconn *c, const xfer_recon *r, const json_t *co, const char *county,
+                          const char *pool, json_t *arr, int *n, tc_err *e)
 {
     PGresult *res;
-    const char *p[] = {county, pool};
-    int rc = tc_db_query(c, "SELECT type, id, coalesce(mappings, ''), coalesce(cutover::text, '')"
-                            " FROM tongchou.batch WHERE county = $1 AND pool = $2 AND"
-                            " state = 'complete' ORDER BY type, id", 2, p, &res,
-                         "reading the loaded batches", e);
+    char subs[8 * (TC_SPLIT_MAX + 1) + 4];
+    xfer_unit_counties(co, subs, sizeof(subs));
+    const char *p[] = {subs, pool};
+    int rc = tc_db_query(c, "SELECT type, id, coalesce(mappings, ''), coalesce(cutover::text, ''),"
+                            " county FROM tongchou.batch WHERE county = ANY($1::text[]) AND"
+                            " pool = $2 AND state = 'complete' ORDER BY county, type, id", 2, p,
+                         &res, "reading the loaded batches", e);
     if (rc)
         return rc;
     *n = PQntuples(res);
@@ -827,8 +916,9 @@ static int county_batches(PGconn *c, const xfer_recon *r, const char *county, co
                          id);
             tc_err_hint(e, "reconcile the batches that are loaded, or load the reconciled ones");
         } else
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "county", county,
-                                                 "pool", pool, "type", type, "id", id));
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "county",
+                                                 PQgetvalue(res, i, 4), "pool", pool, "type",
+                                                 type, "id", id));
     }
     PQclear(res);
     return rc;
@@ -936,7 +1026,7 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
     }
     json_decref(open);
     json_t *batches = json_array();
-    int nb, rc = county_batches(db, r, county, pool, batches, &nb, e);
+    int nb, rc = county_batches(db, r, c, county, pool, batches, &nb, e);
     if (!rc && nb == 0) {
         json_array_append_new(json_object_get(plan, "excluded"),
                               json_pack("{s:s, s:s, s:s, s:[]}", "county", county, "pool", pool,
@@ -988,6 +1078,22 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
                     tc_date_parse(json_string_value(cut), json_string_length(cut), &d)))
             return tc_fail(e, TC_EINPUT, "county %s fund %s: its cutover is not a date "
                            "YYYY-MM-DD", county, fund);
+        xfer_share sh[TC_SPLIT_MAX];
+        tc_err se;
+        int nsh = xfer_split_shares(c, fund, &x, sh, &se);
+        if (nsh < 0 || (nsh > 0 && m.original[0])) {
+            /* a split whose allocation does not add up moves nothing, waived
+             * or not; nor is a split pool's correction planned here */
+            json_array_append_new(json_object_get(plan, "excluded"),
+                                  json_pack("{s:s, s:s, s:s, s:s, s:[]}", "county", county,
+                                            "pool", pool, "fund", fund, "reason",
+                                            nsh < 0 ? se.msg
+                                                    : "a split pool moved already: its "
+                                                      "correction is not planned by tongchou",
+                                            "findings"));
+            s->excluded++;
+            continue;
+        }
         if (m.original[0]) {
             json_t *line;
             if ((rc = correction_line(&m, &x, r->digest, county, pool, fund, &line, e)))
@@ -1012,6 +1118,8 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
             return tc_fail(e, TC_ENOMEM, "out of memory");
         if (cut)
             json_object_set(line, "cutover", cut);
+        if (nsh > 0)
+            json_object_set_new(line, "split", xfer_shares_json(sh, nsh));
         json_array_append_new(json_object_get(plan, "transfers"), line);
         s->transfers++;
         if (tc_money_add(s->total, x.cash, &s->total))

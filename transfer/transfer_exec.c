@@ -88,6 +88,9 @@ typedef struct xt {
     int ncash;
     char fiscal[64];                    /* FISCAL/COUNTY */
     int already;                        /* found done */
+    xfer_share sh[TC_SPLIT_MAX];        /* a split pool's shares, per sub-ledger */
+    int nsh;
+    char units[8 * (TC_SPLIT_MAX + 1) + 4];   /* "{COUNTY,SUB,...}" */
 } xt;
 
 typedef struct chart {
@@ -281,6 +284,17 @@ static int check_plan(ex *x, tc_err *e)
         if ((rc = xfer_fund_figures(fund, t->county, &g, e)) ||
             (rc = fund_cutover(x, t, j, fund, e)))
             return rc;
+        /* a split pool: the shares are the reconciliation's, to the fen */
+        if ((t->nsh = xfer_split_shares(c, t->fund, &g, t->sh, e)) < 0)
+            return integrity(e, o->plan, "county %s fund %s: %s", t->county, t->fund, e->msg);
+        xfer_unit_counties(c, t->units, sizeof(t->units));
+        json_t *want = t->nsh ? xfer_shares_json(t->sh, t->nsh) : NULL;
+        int same = want ? json_equal(want, json_object_get(j, "split"))
+                        : !json_object_get(j, "split");
+        json_decref(want);
+        if (!same || (t->nsh && t->kind))
+            return integrity(e, o->plan, "county %s fund %s: the plan's split is not the "
+                             "reconciliation's (transfer %s)", t->county, t->fund, t->id);
         if (g.cash != t->cash_new || g.transfer != t->cash_new)
             return integrity(e, o->plan, "county %s fund %s: the amount is not the reconciled "
                              "cash (transfer %s)", t->county, t->fund, t->id);
@@ -429,6 +443,62 @@ static int correction_lines(ex *x, xt *t, const char *remit, const char *rfb, tc
 
 /* Compute t's postings from the loaded balances; the loaded cash,
  * receivables and payables must be the plan's. */
+/* The loaded balances must be what the plan moves: else the data changed. */
+static int loaded_as_planned(const xt *t, tc_fen cash, tc_fen recv, tc_fen pay, tc_err *e)
+{
+    if (cash == t->amount && recv == t->recv && pay == t->pay)
+        return 0;
+    char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
+    tc_fail(e, TC_EINTEGRITY, "county %s fund %s: the loaded balances give cash %s, the "
+            "plan moves %s (or the receivables or payables differ)", t->county, t->fund,
+            tc_money_format(cash, a), tc_money_format(t->amount, b));
+    return tc_err_hint(e, "the loaded data changed since the reconciliation: reconcile "
+                          "and plan again");
+}
+
+/*
+ * A split pool's city side: the pool's cash leaves its county ledger once
+ * (the lines before these), and each sub-ledger SUB gets its share, as the
+ * reconciliation's allocation gives it:
+ *
+ *   city  FISCAL/SUB                 debit  the share's cash
+ *   city  received_from_below/SUB    credit the share's cash
+ *   city  ACCOUNT/SUB                each receivable (debit) and payable
+ *                                    (credit) line of the share
+ *   city  claims/SUB, debts/SUB      the share's claims and debts
+ */
+static int split_lines(ex *x, xt *t, const char *facc, const char *rfb, tc_fen cash, tc_fen recv,
+                       tc_fen pay, tc_err *e)
+{
+    int rc = 0;
+    for (int i = 0; i < t->nsh && !rc; i++) {
+        const xfer_share *h = &t->sh[i];
+        rc = add_line(t, "city", facc, h->county, h->cash, 0, e);
+        if (!rc)
+            rc = add_line(t, "city", rfb, h->county, 0, h->cash, e);
+        for (int pass = 0; pass < 2 && !rc; pass++) {
+            const json_t *l;
+            size_t k;
+            json_array_foreach(h->lines, k, l) {
+                const char *acc = json_string_value(json_object_get(l, "account"));
+                const char *role = acc ? chart_role(&x->ch, acc) : NULL;
+                tc_fen v;
+                if (!role || strcmp(role, pass ? "payable" : "receivable") != 0)
+                    continue;
+                if ((rc = xfer_yuan(l, "amount", "a line of the split", &v, e)) ||
+                    (rc = add_line(t, "city", acc, h->county, pass ? 0 : v, pass ? v : 0, e)))
+                    break;
+            }
+        }
+        if (!rc)
+            rc = add_line(t, "city", "claims", h->county, h->claims, 0, e);
+        if (!rc)
+            rc = add_line(t, "city", "debts", h->county, 0, h->debts, e);
+    }
+    t->cash_closing = cash;
+    return rc ? rc : loaded_as_planned(t, cash, recv, pay, e);
+}
+
 static int compute_lines(ex *x, xt *t, tc_err *e)
 {
     char per[16];
@@ -478,18 +548,19 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
                     rc = tc_fail(e, TC_EINPUT, "payables overflow");
             }
         }
-    if (!rc && !fiscal) {
-        /* the chart has no city_fiscal account: the county's fiscal bank account's */
-        char acc[32];
-        if (!(rc = fiscal_cash(x, t, acc, e)))
-            snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", acc, t->county);
-    } else if (!rc)
-        snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", fiscal, t->county);
-    if (!rc) {
-        char acc[64];
-        snprintf(acc, sizeof(acc), "%.*s", (int)strcspn(t->fiscal, "/"), t->fiscal);
-        rc = add_line(t, "city", acc, t->county, t->amount, 0, e);
+    char facc[32] = "";
+    if (!rc && !fiscal)   /* the chart has no city_fiscal account: the county's fiscal bank account's */
+        rc = fiscal_cash(x, t, facc, e);
+    else if (!rc)
+        snprintf(facc, sizeof(facc), "%s", fiscal);
+    if (!rc)
+        snprintf(t->fiscal, sizeof(t->fiscal), "%s/%s", facc, t->county);
+    if (!rc && t->nsh) {
+        PQclear(r);
+        return split_lines(x, t, facc, rfb, cash, recv, pay, e);
     }
+    if (!rc)
+        rc = add_line(t, "city", facc, t->county, t->amount, 0, e);
     if (!rc)
         rc = add_line(t, "city", rfb, t->county, 0, t->amount, e);
     for (int i = 0; i < n && !rc; i++) {
@@ -514,15 +585,7 @@ static int compute_lines(ex *x, xt *t, tc_err *e)
     t->cash_closing = cash;
     if (t->kind)
         return correction_lines(x, t, remit, rfb, recv, pay, e);
-    if (cash != t->amount || recv != t->recv || pay != t->pay) {
-        char a[TC_MONEY_BUFSZ], b[TC_MONEY_BUFSZ];
-        tc_fail(e, TC_EINTEGRITY, "county %s fund %s: the loaded balances give cash %s, the "
-                "plan moves %s (or the receivables or payables differ)", t->county, t->fund,
-                tc_money_format(cash, a), tc_money_format(t->amount, b));
-        return tc_err_hint(e, "the loaded data changed since the reconciliation: reconcile "
-                              "and plan again");
-    }
-    return 0;
+    return loaded_as_planned(t, cash, recv, pay, e);
 }
 
 /* ============================================================ one transfer */
@@ -625,6 +688,22 @@ static long long value(ex *x, const char *sql, int n, const char *const *p, int 
     return v;
 }
 
+/* "{ACC/COUNTY}" of t's county, or "{ACC/SUB,...}" of each sub-ledger of
+ * its split, as a text[] literal (acc: "ACC/" or "ACC/COUNTY"). */
+static void sub_accounts(const xt *t, const char *acc, char *out, size_t cap)
+{
+    int an = (int)strcspn(acc, "/");
+    if (!t->nsh) {
+        snprintf(out, cap, "{%.*s/%s}", an, acc, t->county);
+        return;
+    }
+    snprintf(out, cap, "{");
+    for (int k = 0; k < t->nsh; k++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%.*s/%s", k ? "," : "", an, acc,
+                 t->sh[k].county);
+    snprintf(out + strlen(out), cap - strlen(out), "}");
+}
+
 /* The checks of domain.md over what the database now holds; the first
  * failing one is TC_EINTEGRITY.  *out and *in get Σ out and Σ in. */
 static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
@@ -635,7 +714,7 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
         xt *t = &x->t[i];
         if (t->already)
             continue;   /* checked when it was posted; post() found it as it was */
-        char accs[MAXLINES * 34] = "{", claims[80], debts[80];
+        char accs[MAXLINES * 34] = "{";
         for (int k = 0; k < t->ncash; k++)
             snprintf(accs + strlen(accs), sizeof(accs) - strlen(accs), "%s%s", k ? "," : "",
                      t->cash_accounts[k]);
@@ -647,35 +726,62 @@ static int after_checks(ex *x, tc_fen *out, tc_fen *in, tc_err *e)
                                   " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
                                   " ledger = 'county' AND account = ANY($3::text[])", 4, p, &rc,
                                e);
-        const char *q[] = {t->county, t->fund, t->fiscal, t->pool};
+        /* the city's sub-accounts: the county's, or each sub-ledger's of a split */
+        char fis[MAXLINES * 34], cla[MAXLINES * 34], deb[MAXLINES * 34];
+        sub_accounts(t, t->fiscal, fis, sizeof(fis));
+        sub_accounts(t, "claims/", cla, sizeof(cla));
+        sub_accounts(t, "debts/", deb, sizeof(deb));
+        const char *q[] = {t->county, t->fund, fis, t->pool};
         long long rose = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
                                   " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
-                                  " ledger = 'city' AND account = $3", 4, q, &rc, e);
-        snprintf(claims, sizeof(claims), "claims/%s", t->county);
-        snprintf(debts, sizeof(debts), "debts/%s", t->county);
-        const char *c[] = {t->county, t->fund, claims, t->pool};
-        const char *d[] = {t->county, t->fund, debts, t->pool};
+                                  " ledger = 'city' AND account = ANY($3::text[])", 4, q, &rc, e);
+        const char *c[] = {t->county, t->fund, cla, t->pool};
+        const char *d[] = {t->county, t->fund, deb, t->pool};
         long long cl = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM tongchou.posting"
                                 " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
-                                " ledger = 'city' AND account = $3", 4, c, &rc, e);
+                                " ledger = 'city' AND account = ANY($3::text[])", 4, c, &rc, e);
         long long db = value(x, "SELECT coalesce(sum(credit - debit), 0) FROM tongchou.posting"
                                 " WHERE county = $1 AND pool = $4 AND fund = $2 AND"
-                                " ledger = 'city' AND account = $3", 4, d, &rc, e);
+                                " ledger = 'city' AND account = ANY($3::text[])", 4, d, &rc, e);
         /* and the claims and debts again from the loaded detail records
-         * (a fund with its own cutover: of the periods and years up to it) */
+         * (a fund with its own cutover: of the periods and years up to it;
+         * a split pool's: in every sub-ledger they went to) */
         char per[16];
         snprintf(per, sizeof(per), "%d", t->cutper);
-        const char *cf[] = {t->county, t->fund, t->pool, t->cutover ? per : NULL};
+        const char *cf[] = {t->units, t->fund, t->pool, t->cutover ? per : NULL};
         long long lc = value(x, "SELECT (SELECT coalesce(sum(greatest(due - paid, 0)), 0) FROM "
-                                "tongchou.contribution WHERE county = $1 AND fund = $2 AND "
-                                "src_county = $3 AND kind = 'employer' AND ($4::int IS NULL OR "
-                                "period <= $4::int)) + (SELECT coalesce(sum(due - received), 0) "
-                                "FROM tongchou.subsidy WHERE county = $1 AND fund = $2 AND "
-                                "src_county = $3 AND ($4::int IS NULL OR year <= $4::int / 100))",
+                                "tongchou.contribution WHERE county = ANY($1::text[]) AND "
+                                "fund = $2 AND src_county = $3 AND kind = 'employer' AND "
+                                "($4::int IS NULL OR period <= $4::int)) + (SELECT "
+                                "coalesce(sum(due - received), 0) FROM tongchou.subsidy WHERE "
+                                "county = ANY($1::text[]) AND fund = $2 AND src_county = $3 AND "
+                                "($4::int IS NULL OR year <= $4::int / 100))",
                              4, cf, &rc, e);
         long long ld = value(x, "SELECT coalesce(sum(settled - paid), 0) FROM tongchou.payable "
-                                "WHERE county = $1 AND fund = $2 AND src_county = $3 AND "
-                                "($4::int IS NULL OR period <= $4::int)", 4, cf, &rc, e);
+                                "WHERE county = ANY($1::text[]) AND fund = $2 AND src_county = $3"
+                                " AND ($4::int IS NULL OR period <= $4::int)", 4, cf, &rc, e);
+        for (int k = 0; k < t->nsh && !rc; k++) {   /* each share where it belongs */
+            char a1[80], a2[80];
+            snprintf(a1, sizeof(a1), "{%.*s/%s}", (int)strcspn(t->fiscal, "/"), t->fiscal,
+                     t->sh[k].county);
+            snprintf(a2, sizeof(a2), "{claims/%s}", t->sh[k].county);
+            const char *qs[] = {t->county, t->fund, a1, t->pool};
+            const char *qc[] = {t->county, t->fund, a2, t->pool};
+            long long got = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM "
+                                     "tongchou.posting WHERE county = $1 AND pool = $4 AND "
+                                     "fund = $2 AND ledger = 'city' AND account = "
+                                     "ANY($3::text[])", 4, qs, &rc, e);
+            long long gc = value(x, "SELECT coalesce(sum(debit - credit), 0) FROM "
+                                    "tongchou.posting WHERE county = $1 AND pool = $4 AND "
+                                    "fund = $2 AND ledger = 'city' AND account = "
+                                    "ANY($3::text[])", 4, qc, &rc, e);
+            char who[96];
+            snprintf(who, sizeof(who), "%s (transfer %s)", t->sh[k].county, t->id);
+            if (!rc && (got != t->sh[k].cash || gc != t->sh[k].claims))
+                rc = integrity(e, x->o->plan, "after-check failed: county %s fund %s: "
+                               "sub-ledger %s did not get exactly its share", t->county,
+                               t->fund, who);
+        }
         if (rc)
             break;
         if (t->kind) {

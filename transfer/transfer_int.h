@@ -81,6 +81,30 @@ json_t *xfer_recon_county(const xfer_recon *r, const char *county, const char *p
 int xfer_recon_unit(const xfer_recon *r, const char *county, const char *pool, json_t **out,
                     tc_err *e);
 
+/*
+ * A split pool (the reconciliation's county object has "split"): what each
+ * sub-ledger gets of a fund, as allocation.csv gives it.  The transfer
+ * moves the pool's cash once, and posts each share to its sub-ledger.
+ */
+typedef struct xfer_share {
+    char county[7];
+    tc_fen cash, receivables, payables, claims, debts;
+    const json_t *lines;     /* [{account, amount}]: the allocation's lines */
+} xfer_share;
+
+/* The shares of fund in county object c, up to TC_SPLIT_MAX into s:
+ * how many (0 when the pool is not split), or -1 with e set.  When they
+ * do not add up to the fund's figures x, to the fen, TC_EINPUT. */
+int xfer_split_shares(const json_t *c, const char *fund, const xfer_fig *x, xfer_share *s,
+                      tc_err *e);
+
+/* The plan line's "split": each share's county and amounts. */
+json_t *xfer_shares_json(const xfer_share *s, int n);
+
+/* "{COUNTY,SUB,...}": the county of county object c and the sub-ledgers
+ * of its split, as a PostgreSQL text[] literal. */
+void xfer_unit_counties(const json_t *c, char *out, size_t cap);
+
 /* Read the figures of fund object f (county, for messages). */
 int xfer_fund_figures(const json_t *f, const char *county, xfer_fig *out, tc_err *e);
 

@@ -189,15 +189,40 @@ static void region_of(const tc_mapset *m, const group *g, char out[7])
 /*
  * Where group g's city records go: DIR/REGION.TYPE.tcb when REGION has one
  * source pool, DIR/REGION.POOL.TYPE.tcb when region.csv merges several into
- * it (each pool keeps a batch of its own, so none is written over another).
+ * it or split.csv splits the pool (each pool keeps a batch of its own, so
+ * none is written over another).
  */
 static void city_path_of(const tc_mapset *m, const char *outdir, const char *region,
                          const group *g, char *out, size_t cap)
 {
-    if (tc_mapset_region_pools(m, region, NULL, 0) > 1)
+    if (tc_mapset_region_pools(m, region, NULL, 0) > 1 ||
+        tc_mapset_split_targets(m, g->county, NULL, 0) > 0)
         snprintf(out, cap, "%s/%s.%s.%s.tcb", outdir, region, g->county, g->type);
     else
         snprintf(out, cap, "%s/%s.%s.tcb", outdir, region, g->type);
+}
+
+/*
+ * The sub-ledgers group g's records go to, into regions (and their city
+ * batches into paths): the region region.csv names, or, for a record type
+ * split.csv splits the pool by, each sub-ledger of the split.  Returns how
+ * many (0: the county has no region rule); *col gets the split column of
+ * the county record, or -1.
+ */
+static int outputs_of(const tc_mapset *m, const group *g, const tc_batch_header *hc,
+                      const char *outdir, char regions[][7], char paths[][1024], int *col)
+{
+    int n = 1;
+    *col = tc_mapset_split_column(m, g->county, hc);
+    if (*col >= 0)
+        n = tc_mapset_split_targets(m, g->county, regions, TC_SPLIT_MAX);
+    else
+        region_of(m, g, regions[0]);
+    if (!regions[0][0])
+        return 0;
+    for (int i = 0; i < n; i++)
+        city_path_of(m, outdir, regions[i], g, paths[i], 1024);
+    return n;
 }
 
 static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_map_group *res,
@@ -212,20 +237,20 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     memcpy(res->county, g->county, 7);
     snprintf(res->type, sizeof(res->type), "%s", g->type);
     int64_t cutover = cutover_of(g);
-    char rg[7];
-    region_of(m, g, rg);
-    const char *region = rg[0] ? rg : NULL;
+    char rg[TC_SPLIT_MAX][7] = {{0}};
+    int scol;   /* the split's column, or -1 */
+    int nout = outputs_of(m, g, &hc, outdir, rg, res->out_path, &scol);
+    const char *region = nout ? rg[0] : NULL;
+    for (int i = 0; i < nout; i++)
+        memcpy(res->out_region[i], rg[i], 7);
     if (region)
         memcpy(res->region, region, 6);
 
-    /* the streams */
-    cursor *cs = calloc(2, sizeof(cursor));
+    /* the streams: the county batch, or its rejects and each city batch */
+    cursor *cs = calloc(1 + TC_SPLIT_MAX, sizeof(cursor));
     if (!cs)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     int ncs = 0;
-    char city_path[1024];
-    if (region)
-        city_path_of(m, outdir, res->region, g, city_path, sizeof(city_path));
     if (g->county_path[0]) {
         if (g->reject_path[0] && strcmp(g->source, g->reject_source) != 0)
             rc = tc_fail(e, TC_EINPUT, "%s holds the rejects of another extraction than %s "
@@ -239,19 +264,23 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
                            "cannot rejoin", g->county);
         }
         struct stat st;
-        if (stat(city_path, &st) != 0) {
+        int found = 0;
+        for (int i = 0; i < nout; i++)
+            found += stat(res->out_path[i], &st) == 0;
+        if (!found) {
             free(cs);
             tc_fail(e, TC_EUSAGE, "%s: the rejects rejoin the city batch %s, which is not there",
-                    g->reject_path, city_path);
+                    g->reject_path, res->out_path[0]);
             tc_err_hint(e, "map the original batch %s.%s.tcb instead, or give -o the folder of "
                         "the earlier map", g->county, g->type);
             return TC_EUSAGE;
         }
-        if (!(rc = cursor_open(&cs[0], g->reject_path, K_REJECT, &hc, e))) {
+        if (!(rc = cursor_open(&cs[0], g->reject_path, K_REJECT, &hc, e)))
             ncs = 1;
-            if (!(rc = cursor_open(&cs[1], city_path, K_CITY, &hc, e)))
-                ncs = 2;
-        }
+        for (int i = 0; i < nout && !rc; i++)   /* a split's sub-ledgers merge by record */
+            if (stat(res->out_path[i], &st) == 0 &&
+                !(rc = cursor_open(&cs[ncs], res->out_path[i], K_CITY, &hc, e)))
+                ncs++;
     }
 
     /* the outputs */
@@ -289,11 +318,14 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     snprintf(hr.mappings, sizeof(hr.mappings), "%s", tc_mapset_digest(m));
     char rej_path[1024];
     snprintf(rej_path, sizeof(rej_path), "%s/%s.%s.rejects.tcb", outdir, g->county, g->type);
-    tc_batch_writer *wo = NULL, *wr = NULL;
-    if (!rc && region)
-        rc = tc_batch_create(&wo, city_path, &ho, e);
+    tc_batch_writer *wo[TC_SPLIT_MAX] = {NULL}, *wr = NULL;
+    for (int i = 0; i < nout && !rc; i++) {
+        memcpy(ho.county, rg[i], 7);
+        rc = tc_batch_create(&wo[i], res->out_path[i], &ho, e);
+    }
     if (!rc)
         rc = tc_batch_create(&wr, rej_path, &hr, e);
+    const char *scol_name = scol >= 0 ? hc.colname[scol] : NULL;
 
     /* the merge; each mapped column remembers its last answer and the dates
      * it holds for, so a run of the same code costs a comparison */
@@ -333,8 +365,8 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
         int64_t date = tc_record_map_date(&hc, c->v, cutover);
         tc_value out[TC_MAX_COLUMNS];
         memcpy(out, c->v, (size_t)hc.ncols * sizeof(tc_value));
-        int bad = -1;
-        tc_dim bad_dim = TC_DIM_REGION;
+        int bad = -1, to = 0;
+        const char *bad_dim = tc_dim_name(TC_DIM_REGION);
         const tc_value *bad_code = NULL;
         tc_value county_code = tc_v_text(g->county, 6);
         if (!region) {
@@ -364,10 +396,22 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
             }
             if (!t) {
                 bad = i;
-                bad_dim = mc[i].dim;
+                bad_dim = tc_dim_name(mc[i].dim);
                 bad_code = v;
             } else {
                 out[mc[i].col] = tc_v_text(t, tn);
+            }
+        }
+        if (bad < 0 && scol >= 0) {
+            /* a split: the sub-ledger the record's own (county) code names */
+            const tc_value *v = &c->v[scol];
+            const char *t = tc_mapset_split_target(m, g->county, scol_name, v->s, v->n);
+            while (t && to < nout && strcmp(rg[to], t) != 0)
+                to++;
+            if (!t || to == nout) {
+                bad = 0;
+                bad_dim = "split";
+                bad_code = v;
             }
         }
         if (bad < 0) {
@@ -376,12 +420,12 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
             out[k++] = tc_v_int(c->recno);
             for (int i = 0; i < nm; i++)
                 out[k++] = c->v[mc[i].col];
-            rc = tc_batch_write(wo, out, e);
+            rc = tc_batch_write(wo[to], out, e);
         } else {
             tc_value rj[TC_MAX_COLUMNS];
             memcpy(rj, c->v, (size_t)hc.ncols * sizeof(tc_value));
             int k = hc.ncols;
-            const char *dn = tc_dim_name(bad_dim);
+            const char *dn = bad_dim;
             rj[k++] = tc_v_int(c->recno);
             rj[k++] = tc_v_text(dn, strlen(dn));
             rj[k++] = *bad_code;
@@ -411,7 +455,9 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
         }
     }
     /* conservation */
-    long long out_n = wo ? (long long)tc_batch_writer_summary(wo)->count : 0;
+    long long out_n = 0;
+    for (int i = 0; i < nout; i++)
+        out_n += (long long)tc_batch_writer_summary(wo[i])->count;
     long long rej_n = (long long)(wr ? tc_batch_writer_summary(wr)->count : 0);
     if (!rc && in != out_n + rej_n)
         rc = tc_fail(e, TC_EINTEGRITY, "county %s %s: %lld records in, %lld out and %lld "
@@ -419,10 +465,11 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     for (int i = 0; i < hc.ncols && !rc; i++) {
         if (hc.cols[i].type != TC_COL_AMOUNT)
             continue;
-        int64_t o = wo ? tc_batch_writer_summary(wo)->totals[i] : 0;
-        int64_t r = tc_batch_writer_summary(wr)->totals[i];
-        int64_t both;
-        if (__builtin_add_overflow(o, r, &both) || both != in_tot[i])
+        int64_t o = 0, r = tc_batch_writer_summary(wr)->totals[i], both;
+        int over = 0;
+        for (int k = 0; k < nout; k++)
+            over |= __builtin_add_overflow(o, tc_batch_writer_summary(wo[k])->totals[i], &o);
+        if (over || __builtin_add_overflow(o, r, &both) || both != in_tot[i])
             rc = tc_fail(e, TC_EINTEGRITY, "county %s %s column %s: %lld fen in, %lld out and "
                          "%lld rejected", g->county, g->type, hc.colname[i],
                          (long long)in_tot[i], (long long)o, (long long)r);
@@ -430,11 +477,13 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     for (int i = 0; i < ncs; i++)
         cursor_close(&cs[i]);
     free(cs);
-    if (!rc && wo) {
-        rc = tc_batch_commit(wo, NULL, e);
-        wo = NULL;
-        snprintf(res->out_path, sizeof(res->out_path), "%s", city_path);
+    for (int i = 0; i < nout && !rc; i++) {
+        res->outs[i] = (long long)tc_batch_writer_summary(wo[i])->count;
+        rc = tc_batch_commit(wo[i], NULL, e);
+        wo[i] = NULL;
     }
+    if (!rc)
+        res->nout = nout;
     if (!rc && rej_n) {
         rc = tc_batch_commit(wr, NULL, e);
         wr = NULL;
@@ -442,7 +491,8 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     } else if (!rc) {
         unlink(rej_path);   /* none now: an earlier run's rejects are stale */
     }
-    tc_batch_abort(wo);
+    for (int i = 0; i < nout; i++)
+        tc_batch_abort(wo[i]);
     tc_batch_abort(wr);
     res->in = in;
     res->out = out_n;
@@ -481,39 +531,50 @@ static void pool_of_batch(const char *path, char out[7])
 static int no_collision(const tc_mapset *m, const group *gs, int ng, const char *outdir,
                         tc_err *e)
 {
-    char (*paths)[1100] = calloc((size_t)ng + 1, sizeof(*paths));
+    typedef struct gout {
+        char path[1024];
+        int g;
+    } gout;
+    gout *paths = calloc((size_t)ng * TC_SPLIT_MAX + 1, sizeof(*paths));
     if (!paths)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    int rc = 0;
+    int rc = 0, np = 0;
     for (int i = 0; i < ng && !rc; i++) {
-        char ri[7];
-        region_of(m, &gs[i], ri);
-        if (!ri[0])
-            continue;
-        city_path_of(m, outdir, ri, &gs[i], paths[i], sizeof(paths[i]));
-        for (int j = 0; j < i && !rc; j++) {
-            if (strcmp(paths[i], paths[j]) != 0 || strcmp(gs[i].county, gs[j].county) == 0)
+        char ri[TC_SPLIT_MAX][7] = {{0}}, pi[TC_SPLIT_MAX][1024];
+        const tc_rectype *rt = tc_rectype_find(gs[i].type);
+        tc_batch_header hc;
+        int col;
+        if ((rc = tc_batch_header_init(&hc, rt, gs[i].county, "county", e)))
+            break;
+        int n = outputs_of(m, &gs[i], &hc, outdir, ri, pi, &col);
+        for (int o = 0; o < n && !rc; o++) {
+            for (int j = 0; j < np && !rc; j++) {
+                const group *gj = &gs[paths[j].g];
+                if (strcmp(pi[o], paths[j].path) != 0 || strcmp(gs[i].county, gj->county) == 0)
+                    continue;
+                tc_fail(e, TC_EINPUT, "county %s (%s) and county %s (%s) both map to region %s: "
+                        "their %s records would be written to one %s, one over the other",
+                        gj->county, gj->county_path[0] ? gj->county_path : gj->reject_path,
+                        gs[i].county, gs[i].county_path[0] ? gs[i].county_path : gs[i].reject_path,
+                        ri[o], gs[i].type, pi[o]);
+                rc = tc_err_hint(e, "to merge pools into one sub-ledger, give each of them a "
+                                    "rule for region %s in region.csv", ri[o]);
+            }
+            snprintf(paths[np].path, sizeof(paths[np].path), "%s", pi[o]);
+            paths[np++].g = i;
+            if (rc || !gs[i].county_path[0])
+                continue;   /* rejects rejoin their own county's city batch */
+            char had[7];
+            struct stat st;
+            if (stat(pi[o], &st) != 0)
                 continue;
-            tc_fail(e, TC_EINPUT, "county %s (%s) and county %s (%s) both map to region %s: "
-                    "their %s records would be written to one %s, one over the other",
-                    gs[j].county, gs[j].county_path[0] ? gs[j].county_path : gs[j].reject_path,
-                    gs[i].county, gs[i].county_path[0] ? gs[i].county_path : gs[i].reject_path,
-                    ri, gs[i].type, paths[i]);
-            rc = tc_err_hint(e, "to merge pools into one sub-ledger, give each of them a rule "
-                                "for region %s in region.csv", ri);
-        }
-        if (rc || !gs[i].county_path[0])
-            continue;   /* rejects rejoin their own county's city batch */
-        char had[7];
-        struct stat st;
-        if (stat(paths[i], &st) != 0)
-            continue;
-        pool_of_batch(paths[i], had);
-        if (had[0] && strcmp(had, gs[i].county) != 0) {
-            tc_err_at(e, paths[i], 0, 0);
-            tc_fail(e, TC_EINPUT, "holds pool %s's %s records; county %s's (%s) would be "
-                    "written over them", had, gs[i].type, gs[i].county, gs[i].county_path);
-            rc = tc_err_hint(e, "map each pool into a folder, or under a region, of its own");
+            pool_of_batch(pi[o], had);
+            if (had[0] && strcmp(had, gs[i].county) != 0) {
+                tc_err_at(e, pi[o], 0, 0);
+                tc_fail(e, TC_EINPUT, "holds pool %s's %s records; county %s's (%s) would be "
+                        "written over them", had, gs[i].type, gs[i].county, gs[i].county_path);
+                rc = tc_err_hint(e, "map each pool into a folder, or under a region, of its own");
+            }
         }
     }
     free(paths);

@@ -15,6 +15,12 @@
  *                                     record's number in its county batch;
  *                                     src_<column> for each mapped column,
  *                                     the county's code
+ *                                     A pool split.csv splits writes
+ *                                     DIR/<region>.<county>.<type>.tcb for
+ *                                     each of its sub-ledgers, a record
+ *                                     going where its rule says (rejected
+ *                                     with reject_dimension "split" when
+ *                                     none does)
  *   DIR/<county>.<type>.rejects.tcb   county-coded: the records no rule
  *                                     covers, with src_record and why
  *                                     (reject_dimension, reject_code,
@@ -42,7 +48,11 @@ typedef struct tc_map_group {
     char county[7], region[7];
     char type[32];
     long long in, out, rejected;
-    char out_path[1024];      /* "" when the region itself is unmapped */
+    int nout;                 /* city batches written: 0 when the region itself is
+                                 unmapped; each sub-ledger of a split */
+    char out_path[TC_SPLIT_MAX][1024];
+    char out_region[TC_SPLIT_MAX][7];
+    long long outs[TC_SPLIT_MAX];   /* records in each */
     char reject_path[1024];   /* "" when nothing was rejected */
 } tc_map_group;
 

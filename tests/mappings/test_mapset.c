@@ -196,6 +196,118 @@ static void test_validity(void **state)
     free(dir);
 }
 
+/* The example set with split.csv and allocation.csv (either may be NULL)
+ * and a new region 220190 in city/regions.csv. */
+static char *split_set(const char *split, const char *alloc)
+{
+    char *dir = variant("city/regions.csv", "220122,农安县", "220122,农安县\r\n220190,双阳新区");
+    char path[1100];
+    const char *files[] = {"split.csv", "allocation.csv"}, *text[] = {split, alloc};
+    for (int i = 0; i < 2; i++) {
+        if (!text[i])
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(text[i], f);
+        fclose(f);
+    }
+    return dir;
+}
+
+static void split_refused(const char *split, const char *alloc, const char *file,
+                          const char *want, long line)
+{
+    char *dir = split_set(split, alloc);
+    tc_mapset *m = NULL;
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_mapset_load(&m, dir, &e);
+    char b[2048];
+    tc_err_format(&e, b, sizeof(b));
+    if (rc != TC_EINPUT || !strstr(b, want) || !strstr(e.file, file))
+        fail_msg("%s: rc %d, '%s' lacks '%s'", file, rc, b, want);
+    if (line && e.line != line)
+        fail_msg("%s: line %ld, wanted %ld (%s)", file, e.line, line, b);
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+}
+
+#define SPLIT_OK "county,column,source,target\r\n220112,institution,SY0007,220190\r\n" \
+                 "220112,institution,*,220112\r\n220112,person,*,220190\r\n"
+#define ALLOC_OK "county,fund,account,target,amount\r\n220112,310,1003,220112,100.00\r\n" \
+                 "220112,310,1003,220190,50.5\r\n220112,310,claims,220190,7\r\n"
+
+/* A split (mappings.md, "Pools that merge, split"): the rule on the record,
+ * '*' for the rest, the allocation's lines, and the pools each sub-ledger
+ * receives; the digest covers both files. */
+static void test_split(void **state)
+{
+    (void)state;
+    char *dir = split_set(SPLIT_OK, ALLOC_OK);
+    tc_mapset *m = load_ok(dir), *ref = load_ok(SET);
+    char t[TC_SPLIT_MAX][7], pools[8][7];
+    assert_int_equal(tc_mapset_split_targets(m, "220112", t, TC_SPLIT_MAX), 2);
+    assert_string_equal(t[0], "220112");
+    assert_string_equal(t[1], "220190");
+    assert_int_equal(tc_mapset_split_targets(m, "220113", t, TC_SPLIT_MAX), 0);
+    assert_string_equal(tc_mapset_split_target(m, "220112", "institution", "SY0007", 6), "220190");
+    assert_string_equal(tc_mapset_split_target(m, "220112", "institution", "SY0018", 6), "220112");
+    assert_string_equal(tc_mapset_split_target(m, "220112", "person", "x", 1), "220190");
+    assert_null(tc_mapset_split_target(m, "220112", "payer", "x", 1));   /* no payer rule */
+    /* contributions have no rule of their column: they stay, payables follow theirs */
+    tc_batch_header h;
+    tc_err e;
+    assert_int_equal(tc_batch_header_init(&h, tc_rectype_find("contribution"), "220112",
+                                          "county", &e), 0);
+    assert_int_equal(tc_mapset_split_column(m, "220112", &h), -1);
+    assert_int_equal(tc_batch_header_init(&h, tc_rectype_find("payable"), "220112", "county", &e),
+                     0);
+    assert_int_equal(tc_mapset_split_column(m, "220112", &h), tc_batch_header_col(&h, "institution"));
+    assert_int_equal(tc_mapset_split_column(m, "220113", &h), -1);
+    /* the new sub-ledger receives the split pool */
+    assert_int_equal(tc_mapset_region_pools(m, "220190", pools, 8), 1);
+    assert_string_equal(pools[0], "220112");
+    assert_int_equal(tc_mapset_region_pools(m, "220112", pools, 8), 1);
+    const tc_alloc *a;
+    assert_int_equal(tc_mapset_allocation(m, &a), 3);
+    assert_string_equal(a[1].target, "220190");
+    assert_int_equal(a[1].amount, 5050);
+    assert_string_equal(a[2].account, "claims");
+    assert_int_equal(a[2].amount, 700);
+    assert_string_not_equal(tc_mapset_digest(m), tc_mapset_digest(ref));
+    tc_mapset_free(m);
+    tc_mapset_free(ref);
+    tctest_rmtree(dir);
+    free(dir);
+
+    split_refused("county,column,source,target\r\n220112,region,x,220190\r\n", NULL, "split.csv",
+                  "column 'region' is not one a split follows", 2);
+    split_refused("county,column,source,target\r\n220199,payer,*,220190\r\n", NULL, "split.csv",
+                  "pool 220199 has no rule in region.csv", 2);
+    split_refused("county,column,source,target\r\n*,payer,*,220190\r\n", NULL, "split.csv",
+                  "is not a 6-digit pool code", 2);
+    split_refused("county,column,source,target\r\n220112,payer,*,220199\r\n", NULL, "split.csv",
+                  "target 220199 is not in city/regions.csv", 2);
+    split_refused(SPLIT_OK "220112,person,*,220112\r\n", NULL, "split.csv",
+                  "pool 220112, column person, source * has a rule already", 5);
+    split_refused("county,column,source,target\r\n220112,payer,*,220190\r\n", NULL, "split.csv",
+                  "a split names at least two sub-ledgers", 0);
+    split_refused(SPLIT_OK, "county,fund,account,target,amount\r\n220113,310,1003,220113,1.00\r\n",
+                  "allocation.csv", "pool 220113 is not split", 2);
+    split_refused(SPLIT_OK, "county,fund,account,target,amount\r\n220112,310,1003,220100,1.00\r\n",
+                  "allocation.csv", "target 220100 is not one of the sub-ledgers", 2);
+    split_refused(SPLIT_OK, "county,fund,account,target,amount\r\n220112,310,5001,220190,1.00\r\n",
+                  "allocation.csv", "account 5001 is neither", 2);
+    split_refused(SPLIT_OK, "county,fund,account,target,amount\r\n220112,310,1003,220190,1.005\r\n",
+                  "allocation.csv", "", 2);
+    split_refused(SPLIT_OK, ALLOC_OK "220112,310,1003,220190,1.00\r\n", "allocation.csv",
+                  "has a line already", 5);
+    split_refused(NULL, "county,fund,account,target,amount\r\n220112,310,1003,220112,1.00\r\n",
+                  "allocation.csv", "pool 220112 is not split", 2);
+}
+
 /* The example city with --unmapped: exactly the key's one reject. */
 static void test_uncovered_city(void **state)
 {
@@ -234,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_example_set),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_validity),
+        cmocka_unit_test(test_split),
         cmocka_unit_test(test_uncovered_city),
     };
     return cmocka_run_group_tests(t, NULL, NULL);

@@ -18,7 +18,19 @@
 #   - and gives 农安县's fund 390 its own cutover, 2021-03-31 (the export is
 #     cut at 2021-06-30): that fund is reconciled, planned and transferred at
 #     March's closing, the run records the date, and changing it reconciles
-#     again.
+#     again;
+#   - and splits 双阳区 (220112) into itself and a new district 220190
+#     (split.csv: one employer's contributions, two institutions' payables
+#     and every personal account go to 220190; allocation.csv gives 220190 a
+#     third of each cash, receivable and payable account and of the claims
+#     and debts).  The pool is reconciled once, whole: its records, amount
+#     columns, figures and findings are those of the run where it stands
+#     alone; its city batches are divided by the rule, conserving every
+#     record and fen; its transfer (its two blocking findings waived) moves
+#     its cash once and posts each sub-ledger exactly its share.  An
+#     allocation a fen short is a blocking SPLIT_UNALLOCATED that not even a
+#     waiver gets past, and a reconciliation edited to move a share is
+#     refused.
 set -u
 tc=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-pools-test-XXXXXX")
@@ -29,6 +41,7 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 cleanup() {
   "$tc" db stop "$tmp/a/work/db" >/dev/null 2>&1
   "$tc" db stop "$tmp/b/work/db" >/dev/null 2>&1
+  "$tc" db stop "$tmp/c/work/db" >/dev/null 2>&1
   [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -53,9 +66,66 @@ grep -A1 '^\[county 220100\]' "$tmp/b/city.ini" | grep -q '^funds = 310, 390$' &
 grep -A1 '^\[county 220122\]' "$tmp/b/city.ini" | grep -q '^cutover.390 = 2021-03-31$' && ok ||
   bad "the manifest was not given 220122's cutover"
 grep -q '^\*,220122,220100,' "$tmp/b/maps/region.csv" && ok || bad "region.csv was not edited"
+
+# and the split of 220112: the rule on the records, and the allocation of
+# what they cannot divide, made from the standalone run's figures
+"$tc" db start "$tmp/a/work/db" >/dev/null 2>&1 || bad "cannot start the first database"
+eval "$("$tc" db env "$tmp/a/work/db")"
+export PGDATABASE=tongchou
+payer=$(psql -X -q -At -c "SELECT min(payer) FROM tongchou.contribution WHERE src_county =
+  '220112' AND kind = 'employer'")
+printf '220190,双阳新区\n' >>"$tmp/b/maps/city/regions.csv"
+cat >"$tmp/b/maps/split.csv" <<EOF
+county,column,source,target
+220112,payer,$payer,220190
+220112,payer,*,220112
+220112,institution,SY0007,220190
+220112,institution,SY0018,220190
+220112,institution,*,220112
+220112,person,*,220190
+EOF
+yuan() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
+{ psql -X -q -At -F, -c "SELECT b.fund, b.account, sum(closing) FROM tongchou.balance b
+    WHERE src_county = '220112' AND account IN ('1001', '1002', '1003', '1004', '1101', '2001',
+    '2101') AND b.period = (SELECT max(period) FROM tongchou.balance c WHERE c.src_county =
+    b.src_county AND c.fund = b.fund AND c.account = b.account AND c.period <= 202106)
+    GROUP BY 1, 2 ORDER BY 1, 2"
+  psql -X -q -At -F, -c "SELECT fund, 'claims', employer_arrears + subsidy_shortfall FROM
+    tongchou.recon_fund WHERE pool = '220112' UNION ALL SELECT fund, 'debts',
+    institution_payables FROM tongchou.recon_fund WHERE pool = '220112' ORDER BY 1, 2"; } |
+  { echo "county,fund,account,target,amount"
+    while IFS=, read -r fund acc fen; do
+      echo "220112,$fund,$acc,220112,$(yuan $((fen - fen / 3)))"
+      echo "220112,$fund,$acc,220190,$(yuan $((fen / 3)))"
+    done; } >"$tmp/b/maps/allocation.csv"
+"$tc" db stop "$tmp/a/work/db" >/dev/null 2>&1
+unset PGHOST PGPORT PGUSER PGDATABASE   # the run starts its own
+[ -n "$payer" ] && [ "$(grep -c ',220190,' "$tmp/b/maps/allocation.csv")" -eq 14 ] && ok ||
+  bad "the split's rule or allocation was not made: payer '$payer'"
+"$tc" mappings check "$tmp/b/maps" >/dev/null 2>"$tmp/err" && ok ||
+  bad "the split's mapping set is refused: $(cat "$tmp/err")"
 "$tc" run --keep-db "$tmp/b/city.ini" >"$tmp/b.out" 2>"$tmp/b.err"
 rc=$?
 [ "$rc" -eq 1 ] && ok || { bad "merged run: exit $rc, wanted 1 (findings)"; tail "$tmp/b.err"; exit 1; }
+
+# the split: the ledger stays in 220112, the records go where their rule says
+ls "$tmp/b/work/city/220112" | sort | tr '\n' ' ' >"$tmp/split.ls"
+want="220112.220112.account.tcb 220112.220112.balance.tcb 220112.220112.bank_account.tcb \
+220112.220112.bank_entry.tcb 220112.220112.bank_statement.tcb 220112.220112.contribution.tcb \
+220112.220112.payable.tcb 220112.220112.personal_account.tcb 220112.220112.subsidy.tcb \
+220112.220112.voucher_line.tcb 220190.220112.contribution.tcb 220190.220112.payable.tcb \
+220190.220112.personal_account.tcb "
+[ "$(cat "$tmp/split.ls")" = "$want" ] && ok || bad "the split's city batches are $(cat "$tmp/split.ls")"
+count() { echo $(($("$tc" batch show "$1" 2>/dev/null | grep -c -v '^#') - 1)); }  # less the column line
+for t in contribution payable personal_account; do
+  n1=$(count "$tmp/b/work/city/220112/220112.220112.$t.tcb")
+  n2=$(count "$tmp/b/work/city/220112/220190.220112.$t.tcb")
+  n=$(count "$tmp/a/work/city/220112/220112.$t.tcb")
+  [ $((n1 + n2)) -eq "$n" ] && [ "$n2" -gt 0 ] && ok ||
+    bad "split $t: $n1 + $n2 records, the standalone batch has $n (220190 must get some)"
+done
+[ "$(count "$tmp/b/work/city/220112/220112.220112.personal_account.tcb")" -eq 0 ] && ok ||
+  bad "a personal account stayed in 220112 although every one goes to 220190"
 
 # a batch per pool, none under the bare region name
 for pool in 220100 220122; do
@@ -92,6 +162,77 @@ grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok |
   bad "the plan does not say 220100's fund 330 is kept"
 grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
   bad "the reconciliation does not mark 330 as kept"
+
+# the split pool in the reconciliation: one unit, whole, its sub-ledgers'
+# records and shares beside it, and no SPLIT_UNALLOCATED
+python3 - "$rec" >"$tmp/split.txt" <<'EOF' || bad "cannot read the split from the reconciliation"
+import json, sys
+d = json.load(open(sys.argv[1]))
+u = [c for c in d["counties"] if c["pool"] == "220112"]
+print(len(u), u[0]["county"], " ".join(f["code"] for f in u[0]["findings"]))
+for s in u[0]["split"]:
+    print(s["county"], s["records"], " ".join(f["fund"] + ":" + f["cash"] for f in s["funds"]))
+EOF
+sed -n 1p "$tmp/split.txt" | grep -qx '1 220112 DUE_MISMATCH PERIOD_GAP ROLLFORWARD_BREAK' && ok ||
+  bad "the split pool is not one unit with its own three findings: $(sed -n 1p "$tmp/split.txt")"
+[ "$(awk 'NR > 1 {n += $2} END {print NR - 1, n}' "$tmp/split.txt")" = \
+  "2 $(($(count "$tmp/b/work/city/220112/220112.220112.contribution.tcb") + \
+        $(count "$tmp/b/work/city/220112/220190.220112.contribution.tcb") + \
+        $(count "$tmp/b/work/city/220112/220112.220112.payable.tcb") + \
+        $(count "$tmp/b/work/city/220112/220190.220112.payable.tcb") + \
+        $(count "$tmp/b/work/city/220112/220190.220112.personal_account.tcb") + \
+        $(for t in account balance bank_account bank_entry bank_statement subsidy voucher_line; do
+            count "$tmp/b/work/city/220112/220112.220112.$t.tcb"; done | paste -sd+ | bc)))" ] &&
+  ok || bad "the split's sub-ledgers do not hold every record of the pool: $(cat "$tmp/split.txt")"
+
+# its transfer: the two blocking findings waived, planned, approved and
+# executed; the pool's cash leaves once and each sub-ledger gets its share
+"$tc" transfer waive -r "$rec" --county 220112 --finding PERIOD_GAP/310/1101/2021-03 \
+  --finding ROLLFORWARD_BREAK/310/1101/2021-03 --reason "the March typo is known" \
+  -k "$tmp/b/keys/auditor.key" -o "$tmp/b/220112.waiver" 2>"$tmp/err" && ok ||
+  bad "waive: $(cat "$tmp/err")"
+plan2=$tmp/b/work/transfer/plan2.json
+"$tc" transfer plan -r "$rec" -k "$tmp/b/keys/maker.key" -o "$plan2" \
+  --waiver "$tmp/b/220112.waiver" 2>"$tmp/err" && ok || bad "plan with the waiver: $(cat "$tmp/err")"
+"$tc" transfer approve "$plan2" -r "$rec" -k "$tmp/b/keys/checker.key" 2>"$tmp/err" && ok ||
+  bad "approve the split's plan: $(cat "$tmp/err")"
+# a plan edited to move a share between sub-ledgers is refused, nothing moves
+sed 's/"county":"220190"/"county":"220191"/' "$plan2" >"$tmp/b/forged.json"
+cmp -s "$plan2" "$tmp/b/forged.json" && bad "the plan has no share of 220190 to edit" || ok
+"$tc" transfer execute "$tmp/b/forged.json" -r "$rec" -m "$tmp/b/maps" \
+  -k "$tmp/b/keys/checker.key" >/dev/null 2>"$tmp/err"
+[ $? -eq 5 ] && ok || bad "an edited split in the plan was not refused with exit 5: $(cat "$tmp/err")"
+"$tc" transfer execute "$plan2" -r "$rec" -m "$tmp/b/maps" -k "$tmp/b/keys/checker.key" \
+  >"$tmp/exec2" 2>"$tmp/err" && ok || bad "execute the split's plan: $(cat "$tmp/err")"
+awk -F '\t' '$1 == "posted" && $3 == "220112"' "$tmp/exec2" | cut -f4 | paste -sd' ' |
+  grep -qx '310 390' && ok || bad "the split pool's funds were not posted: $(cat "$tmp/exec2")"
+shares=$(psql -X -q -At -c "SELECT fund, split_part(account, '/', 2), sum(debit - credit)
+  FROM tongchou.posting WHERE pool = '220112' AND ledger = 'city' AND account LIKE '1003/%'
+  GROUP BY 1, 2 ORDER BY 1, 2" | tr '\n' ' ')
+want=$(awk -F, '$3 ~ /^100[1-4]$/ {split($5, y, "."); s[$2 "|" $4] += y[1] * 100 + y[2]}
+  END {for (k in s) printf "%s|%.0f\n", k, s[k]}' "$tmp/b/maps/allocation.csv" | sort | tr '\n' ' ')
+[ -n "$want" ] && [ "$shares" = "$want" ] && ok ||
+  bad "the sub-ledgers' fiscal sub-accounts rose by '$shares', the allocation gives '$want'"
+cashaccs={$(tr -d '\r' <"$tmp/b/maps/city/accounts.csv" | awk -F, '$4 == "cash" {print $1}' | paste -sd,)}
+left=$(psql -X -q -At -c "SELECT sum(credit - debit) FROM tongchou.posting WHERE pool = '220112'
+  AND ledger = 'county' AND account = ANY('$cashaccs'::text[])")
+rcash=$(psql -X -q -At -c "SELECT sum(cash) FROM tongchou.recon_fund WHERE pool = '220112'")
+moved=$(psql -X -q -At -c "SELECT count(*) || ':' || sum(amount) FROM tongchou.transfer
+  WHERE pool = '220112'")
+[ "$left" = "$rcash" ] && [ "$moved" = "2:$rcash" ] && ok ||
+  bad "the split pool's cash: $left fen left its county ledger, $moved moved, reconciled $rcash"
+for sub in 220112 220190; do
+  c=$(psql -X -q -At -c "SELECT sum(debit - credit) FROM tongchou.posting WHERE pool = '220112'
+    AND account = 'claims/$sub'")
+  w=$(awk -F, -v s=$sub '$3 == "claims" && $4 == s {split($5, y, "."); n += y[1] * 100 + y[2]}
+    END {printf "%.0f", n}' "$tmp/b/maps/allocation.csv")
+  [ "$c" = "$w" ] && ok || bad "sub-ledger $sub carries claims of $c fen, the allocation gives $w"
+done
+# the records went to the sub-ledger their rule names, in the database too
+subs=$(psql -X -q -At -c "SELECT county || ':' || count(*) FROM tongchou.personal_account
+  WHERE src_county = '220112' GROUP BY county" | tr '\n' ' ')
+[ "$subs" = "220190:$(count "$tmp/a/work/city/220112/220112.personal_account.tcb") " ] && ok ||
+  bad "the split's personal accounts are loaded as '$subs'"
 
 # 220122's fund 390, handed over at 2021-03-31: the reconcile entry names
 # the date after the scope; the reconciliation, the plan and the postings
@@ -228,10 +369,79 @@ grep '220100\|220122' "$tmp/a.pools" | grep -v '^220100|330|[0-9]*|executed$' |
 grep '220100\|220122' "$tmp/b.pools" | grep -v '^220122|390|' >"$tmp/b.two"
 if cmp -s "$tmp/a.two" "$tmp/b.two"; then ok; else
   bad "a pool's figures differ once merged"; diff "$tmp/a.two" "$tmp/b.two" | head -20; fi
-# and the other pools are untouched by the merge
-grep -v '220100\|220122' "$tmp/a.pools" >"$tmp/a.rest"
-grep -v '220100\|220122' "$tmp/b.pools" >"$tmp/b.rest"
-cmp -s "$tmp/a.rest" "$tmp/b.rest" && ok || bad "the merge changed another pool's figures"
+# and the other pools are untouched by the merge; the split pool's records,
+# amounts, figures and findings are those of the run where it stands alone
+# (its batches are 13, not 10, holding the same records; and it moved,
+# waived, where the standalone run held it)
+grep -v '220100\|220122' "$tmp/a.pools" | grep -v '^batches|220112|' >"$tmp/a.rest"
+grep -v '220100\|220122' "$tmp/b.pools" | grep -v '^batches|220112|' |
+  grep -v '^220112|[0-9]*|[0-9]*|executed$' >"$tmp/b.rest"
+if cmp -s "$tmp/a.rest" "$tmp/b.rest"; then ok; else
+  bad "the merge or the split changed a pool's figures"; diff "$tmp/a.rest" "$tmp/b.rest" | head; fi
+[ "$(grep '^batches|220112|' "$tmp/a.pools" | cut -d'|' -f3,4 | sed 's/^10|/13|/')" = \
+  "$(grep '^batches|220112|' "$tmp/b.pools" | cut -d'|' -f3,4)" ] && ok ||
+  bad "the split pool's batches do not hold the standalone records: $(grep '^batches|220112|' "$tmp/a.pools" "$tmp/b.pools")"
+
+"$tc" db stop "$tmp/a/work/db" >/dev/null 2>&1
+unset PGHOST PGPORT PGUSER PGDATABASE   # the run starts its own
+
+# The dishonest allocation: 220190's share of fund 310's 财政专户 a fen
+# short, so the lines no longer add up to the pool.  Reconcile finds it
+# (blocking, the fen named), and even a waiver of every blocking finding
+# of the pool does not move that fund: plan leaves it out, saying why.
+mkdir -p "$tmp/c"
+cp -r "$tmp/b/city" "$tmp/b/keys" "$tmp/b/city.ini" "$tmp/b/maps" "$tmp/c/"
+awk -F, -v OFS=, '$2 == "310" && $3 == "1003" && $4 == "220190" {
+  split($5, y, "."); f = y[1] * 100 + y[2] - 1; $5 = sprintf("%d.%02d", f / 100, f % 100) } 1' \
+  "$tmp/b/maps/allocation.csv" >"$tmp/c/maps/allocation.csv"
+[ "$(diff "$tmp/b/maps/allocation.csv" "$tmp/c/maps/allocation.csv" | grep -c '^>')" -eq 1 ] &&
+  ok || bad "the allocation was not edited in one line"
+"$tc" run --keep-db "$tmp/c/city.ini" >"$tmp/c.out" 2>"$tmp/c.err"
+[ $? -eq 1 ] && ok || { bad "the run with a short allocation: not exit 1"; tail -3 "$tmp/c.err"; }
+crec=$tmp/c/work/reports/reconciliation.json
+f=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join("%s/%s/%s/%s/%s" % (f["code"], f["fund"], f["ref"], f["amount"], f["severity"])
+  for c in d["counties"] if c["pool"] == "220112" for f in c["findings"]
+  if f["code"] == "SPLIT_UNALLOCATED"))' "$crec")
+[ "$f" = "SPLIT_UNALLOCATED/310/310/1003/0.01/blocking" ] && ok ||
+  bad "a fen short in the allocation gives the findings '$f'"
+eval "$("$tc" db env "$tmp/c/work/db")"
+export PGDATABASE=tongchou TONGCHOU_AUDIT=$tmp/c/work/audit.trail
+"$tc" transfer waive -r "$crec" --county 220112 --finding PERIOD_GAP/310/1101/2021-03 \
+  --finding ROLLFORWARD_BREAK/310/1101/2021-03 --finding SPLIT_UNALLOCATED/310/310/1003 \
+  --reason "waived anyway" -k "$tmp/c/keys/auditor.key" -o "$tmp/c/all.waiver" 2>"$tmp/err" &&
+  ok || bad "waive every finding: $(cat "$tmp/err")"
+"$tc" transfer plan -r "$crec" -k "$tmp/c/keys/maker.key" -o "$tmp/c/plan.json" \
+  --waiver "$tmp/c/all.waiver" 2>"$tmp/err" && ok || bad "plan: $(cat "$tmp/err")"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(t["fund"] for t in d["transfers"] if t["pool"] == "220112"), "|",
+  " ".join(x["fund"] + ":" + x["reason"][:40] for x in d["excluded"] if x["pool"] == "220112"))
+' "$tmp/c/plan.json" >"$tmp/c.plan"
+grep -qx '390 | 310:county 220112 fund 310: the shares of it' "$tmp/c.plan" && ok ||
+  bad "a waived short allocation: the plan says '$(cat "$tmp/c.plan")'"
+# and a reconciliation edited to move a share between the sub-ledgers is no
+# reconcile's output: nothing is planned from it
+export TONGCHOU_AUDIT=$tmp/b/work/audit.trail
+"$tc" db start "$tmp/b/work/db" >/dev/null 2>&1
+eval "$("$tc" db env "$tmp/b/work/db")"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["counties"]:
+    for s in c.get("split", []):
+        for f in s["funds"]:
+            if f["fund"] == "310":
+                y = int(f["cash"].replace(".", "")) + (100000 if s["county"] == "220190" else -100000)
+                f["cash"] = "%d.%02d" % (y // 100, y % 100)
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=2)' "$rec" "$tmp/b/edited.json"
+"$tc" transfer plan -r "$tmp/b/edited.json" -k "$tmp/b/keys/maker.key" -o "$tmp/b/plan3.json" \
+  >/dev/null 2>"$tmp/err"
+[ $? -eq 5 ] && [ ! -e "$tmp/b/plan3.json" ] && ok ||
+  bad "a plan from an edited split was not refused with exit 5: $(cat "$tmp/err")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

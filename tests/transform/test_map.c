@@ -337,12 +337,104 @@ static void test_merge(void **state)
     assert_string_equal(before, after);
 }
 
+/* A split (220112 into itself and 220190): payables follow their
+ * institution, SY0007's to 220190, SY0018's to 220112; every personal
+ * account goes to 220190;
+ * the ledger stays in 220112.  With no rule for the other institutions
+ * their payables are rejected (dimension "split"), every record and fen
+ * accounted for; once the set gives them one ('*'), re-feeding the rejects
+ * gives the bytes of mapping the originals with the fixed set. */
+static void test_split(void **state)
+{
+    (void)state;
+    char set[1200], fixed[1200], cmd[4000];
+    snprintf(set, sizeof(set), "%s/set-split", work);
+    snprintf(fixed, sizeof(fixed), "%s/set-split-fixed", work);
+    snprintf(cmd, sizeof(cmd),
+             "cp -r '%s' '%s' && printf '220190,双阳新区\\r\\n' >>'%s/city/regions.csv' && "
+             "printf 'county,column,source,target\\r\\n220112,institution,SY0007,220190\\r\\n"
+             "220112,institution,SY0018,220112\\r\\n220112,person,*,220190\\r\\n' >'%s/split.csv' && cp -r '%s' '%s' && "
+             "printf '220112,institution,*,220112\\r\\n' >>'%s/split.csv'",
+             SET, set, set, set, set, fixed, fixed);
+    assert_int_equal(system(cmd), 0);
+    const char *in[70];
+    county_batches(in);
+    const char **mine = &in[10];   /* 220112's ten */
+    char out[1200], clean[1200];
+    snprintf(out, sizeof(out), "%s/city-split", work);
+    snprintf(clean, sizeof(clean), "%s/city-split-clean", work);
+    char src[1300], p[1300], q[1300], rj[1300];
+    snprintf(src, sizeof(src), "%s/220112.payable.tcb", county_dir);
+    int64_t k7sum, allsum;
+    long long k7 = count_code(src, "name", "", NULL, &allsum);   /* no empty names: 0 */
+    assert_int_equal(k7, 0);
+    k7 = count_code(src, "institution", "SY0007", "settled", &k7sum);
+    tc_batch_header hs, h1, h2, hr;
+    tc_batch_summary ss, s1, s2, sr;
+    summary_of(src, &hs, &ss);
+    assert_true(k7 > 0 && (long long)ss.count > k7);
+    int64_t k18sum;
+    long long k18 = count_code(src, "institution", "SY0018", "settled", &k18sum);
+    assert_true(k18 > 0);
+    long long rej = map_into(set, out, mine, 10);
+    assert_int_equal(rej, (long long)ss.count - k7 - k18);
+    snprintf(p, sizeof(p), "%s/220112.220112.payable.tcb", out);
+    snprintf(q, sizeof(q), "%s/220190.220112.payable.tcb", out);
+    snprintf(rj, sizeof(rj), "%s/220112.payable.rejects.tcb", out);
+    summary_of(p, &h1, &s1);
+    summary_of(q, &h2, &s2);
+    summary_of(rj, &hr, &sr);
+    assert_string_equal(h1.county, "220112");
+    assert_string_equal(h2.county, "220190");
+    assert_string_equal(h2.pool, "220112");
+    assert_int_equal(s1.count, k18);
+    assert_int_equal(s1.totals[tc_batch_header_col(&h1, "settled")], k18sum);
+    assert_int_equal(s2.count, k7);
+    assert_int_equal(s2.totals[tc_batch_header_col(&h2, "settled")], k7sum);
+    assert_int_equal(sr.count, ss.count - (uint64_t)(k7 + k18));
+    int sc = tc_batch_header_col(&hs, "settled");
+    assert_int_equal(ss.totals[sc], k18sum + s2.totals[tc_batch_header_col(&h2, "settled")] +
+                                        sr.totals[tc_batch_header_col(&hr, "settled")]);
+    long long split_rejects = count_code(rj, "reject_dimension", "split", NULL, &allsum);
+    assert_int_equal(split_rejects, (long long)sr.count);
+    /* the ledger stays, under the pool's name; personal accounts all move */
+    snprintf(p, sizeof(p), "%s/220112.220112.balance.tcb", out);
+    summary_of(p, &h1, &s1);
+    snprintf(q, sizeof(q), "%s/220112.balance.tcb", county_dir);
+    summary_of(q, &hs, &ss);
+    assert_int_equal(s1.count, ss.count);
+    snprintf(p, sizeof(p), "%s/220190.220112.personal_account.tcb", out);
+    summary_of(p, &h1, &s1);
+    snprintf(q, sizeof(q), "%s/220112.personal_account.tcb", county_dir);
+    summary_of(q, &hs, &ss);
+    assert_true(ss.count > 0);
+    assert_int_equal(s1.count, ss.count);
+    struct stat st;
+    snprintf(p, sizeof(p), "%s/220190.220112.balance.tcb", out);
+    assert_int_not_equal(stat(p, &st), 0);
+    /* fixed: re-feed the rejects, the bytes of a clean map */
+    assert_int_equal(map_into(fixed, clean, mine, 10), 0);
+    const char *one[1] = {rj};
+    assert_int_equal(map_into(fixed, out, one, 1), 0);
+    assert_int_not_equal(stat(rj, &st), 0);
+    for (int k = 0; k < 2; k++) {
+        char a[1400], b[1400], da[TC_DIGEST_TEXT_MAX], db[TC_DIGEST_TEXT_MAX];
+        const char *sub = k ? "220190" : "220112";
+        snprintf(a, sizeof(a), "%s/%s.220112.payable.tcb", out, sub);
+        snprintf(b, sizeof(b), "%s/%s.220112.payable.tcb", clean, sub);
+        digest_of(a, da);
+        digest_of(b, db);
+        assert_string_equal(da, db);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_full_set),
         cmocka_unit_test(test_remove_restore_rule),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_split),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
