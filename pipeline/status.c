@@ -142,8 +142,9 @@ static void from_db(const tc_manifest *m, const char *db, tc_status *st)
     }
     PGconn *c;
     if (tc_db_connect(&c, conn, &e) == 0) {
-        PGresult *res = PQexec(c, "SELECT county, count(*), pool FROM tongchou.batch "
-                                  "WHERE state = 'complete' GROUP BY county, pool");
+        /* per pool, whatever sub-ledgers a split sent its batches to */
+        PGresult *res = PQexec(c, "SELECT min(county), count(*), pool FROM tongchou.batch "
+                                  "WHERE state = 'complete' GROUP BY pool");
         if (PQresultStatus(res) == PGRES_TUPLES_OK) {
             st->db_reachable = 1;
             for (int i = 0; i < PQntuples(res); i++) {

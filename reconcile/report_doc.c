@@ -21,7 +21,7 @@
 /* The shape                                                          */
 /* ------------------------------------------------------------------ */
 
-enum { K_STR, K_AMT, K_ARR, K_OBJ, K_BOOL };
+enum { K_STR, K_AMT, K_ARR, K_OBJ, K_BOOL, K_INT };
 
 typedef struct shape shape;
 typedef struct field {
@@ -87,10 +87,22 @@ SHAPE(schedules_shape,
       {"subsidy_shortfall", K_ARR, 0, &subsidy_row_shape},
       {"institution_payables", K_ARR, 0, &payable_row_shape});
 
+SHAPE(split_line_shape, {"account", K_STR, 1, NULL}, {"amount", K_AMT, 1, NULL});
+
+SHAPE(split_fund_shape,
+      {"fund", K_STR, 1, NULL}, {"cash", K_AMT, 1, NULL}, {"receivables", K_AMT, 1, NULL},
+      {"payables", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL},
+      {"lines", K_ARR, 1, &split_line_shape});
+
+SHAPE(split_shape,
+      {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL}, {"records", K_INT, 1, NULL},
+      {"funds", K_ARR, 1, &split_fund_shape});
+
 SHAPE(county_shape,
       {"county", K_STR, 1, NULL}, {"pool", K_STR, 0, NULL}, {"name", K_STR, 0, NULL},
       {"funds", K_ARR, 1, &fund_shape}, {"schedules", K_OBJ, 0, &schedules_shape},
-      {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape});
+      {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape},
+      {"split", K_ARR, 0, &split_shape});
 
 SHAPE(region_shape,
       {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL},
@@ -115,6 +127,7 @@ static const char *kind_name(int k)
     case K_AMT: return "an amount string in yuan";
     case K_ARR: return "an array";
     case K_BOOL: return "true or false";
+    case K_INT: return "a whole number";
     default: return "an object";
     }
 }
@@ -158,6 +171,10 @@ static int check_field(const json_t *v, const field *f, const char *path, tc_err
     }
     case K_BOOL:
         if (!json_is_boolean(v))
+            return refuse(e, sub, "not %s", kind_name(f->kind));
+        return 0;
+    case K_INT:
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
             return refuse(e, sub, "not %s", kind_name(f->kind));
         return 0;
     case K_OBJ:

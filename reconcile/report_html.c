@@ -664,7 +664,7 @@ static tc_fen fund_value(const json_t *f, const char *key, int *overflow)
     for (int a = 0; a < 3; a++)
         if (strcmp(key, tc_rdoc_aging_keys[a]) == 0)
             return tc_rdoc_fen(json_object_get(f, "arrears_aging"), key);
-    if (strcmp(key, "claims") == 0) {
+    if (strcmp(key, "claims") == 0 && !tc_rdoc_has(f, "claims")) {   /* a split's share has it */
         tc_fen v;
         if (tc_money_add(tc_rdoc_fen(f, "employer_arrears"), tc_rdoc_fen(f, "subsidy_shortfall"),
                          &v)) {
@@ -793,6 +793,31 @@ static int basis(page *p, const json_t *doc)
         overflow |= fund_table(p, regions, money_cols, 7);
         out(p, "</section>\n");
     }
+    /* a split pool: what each of its sub-ledgers gets */
+    static const fund_col split_cols[] = {
+        {"cash", "移交资金", "Cash"}, {"receivables", "暂付款等债权", "Receivables"},
+        {"payables", "暂收款等债务", "Payables"}, {"claims", "债权", "Claims"},
+        {"debts", "债务", "Debts"}};
+    size_t i;
+    json_t *c;
+    int any = 0;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        const json_t *split = json_object_get(c, "split");
+        if (!json_array_size(split))
+            continue;
+        if (!any++)
+            out(p, "<section id=\"split\">\n<h2>分立子账 <span class=\"en\">Split pools</span>"
+                   "</h2>\n<p class=\"en\">原统筹区整体核对、一次移交；明细按记录规则归属，资金及"
+                   "债权债务按分配表划入各子账 · A split pool is checked whole and moves once: its "
+                   "records go where their rule says, its money, claims and debts as "
+                   "allocation.csv divides them.</p>\n");
+        out(p, "<h3>");
+        county_label(p, c);
+        out(p, "</h3>\n");
+        overflow |= fund_table(p, split, split_cols, 5);
+    }
+    if (any)
+        out(p, "</section>\n");
     return overflow;
 }
 

@@ -185,6 +185,9 @@ sed -n 1p "$tmp/split.txt" | grep -qx '1 220112 DUE_MISMATCH PERIOD_GAP ROLLFORW
             count "$tmp/b/work/city/220112/220112.220112.$t.tcb"; done | paste -sd+ | bc)))" ] &&
   ok || bad "the split's sub-ledgers do not hold every record of the pool: $(cat "$tmp/split.txt")"
 
+grep -q 'id="split"' "$tmp/b/work/reports/reconciliation.html" && ok ||
+  bad "the report page has no split pool section"
+
 # its transfer: the two blocking findings waived, planned, approved and
 # executed; the pool's cash leaves once and each sub-ledger gets its share
 "$tc" transfer waive -r "$rec" --county 220112 --finding PERIOD_GAP/310/1101/2021-03 \
@@ -344,6 +347,8 @@ for pool in 220100 220122; do
   awk -v p=$pool '$1 == p && $6 == 10 && $7 == "executed"' "$tmp/status" | grep -q . && ok ||
     { bad "status: pool $pool not shown loaded and transferred"; cat "$tmp/status"; }
 done
+awk '$1 == 220112 && $6 == 13 && $7 == "executed"' "$tmp/status" | grep -q . && ok ||
+  { bad "status: the split pool 220112 not shown with its 13 batches, transferred"; cat "$tmp/status"; }
 "$tc" db stop "$tmp/b/work/db" >/dev/null 2>&1
 
 # the run where each pool stands alone
