@@ -30,7 +30,10 @@
  *   - a fund handed over at its own cutover: its plan line carries the date,
  *     execute posts its cash accounts' closing at that date and the claims
  *     and debts owed then; a line whose date was edited and re-signed is
- *     refused.
+ *     refused;
+ *   - a split pool: reconcile names what is unallocated, the plan's line
+ *     carries the allocation's shares, each sub-ledger gets exactly its
+ *     share; shares moved or dropped and re-signed are refused.
  *
  * Each test works in a database of its own on the binary's one server.
  */
@@ -1382,6 +1385,211 @@ static void test_fund_cutover(void **state)
     PQfinish(pc);
 }
 
+/* ------------------------------------------------------------- a split */
+
+/* Map the 70 county batches with the set at dir into out; the city
+ * batches written into paths (static), their number. */
+static int map_all(const char *dir, const char *out, tc_mapset **m, const char ***paths)
+{
+    static char in[70][1300], got[80][1300];
+    static const char *inp[70], *gotp[80];
+    int n = 0;
+    for (int i = 0; i < 7; i++)
+        for (int t = 0; t < tc_nrectypes; t++) {
+            snprintf(in[n], sizeof(in[n]), "%s/batches/%s.%s.tcb", work, cityfix_exported[i],
+                     tc_rectypes[t].name);
+            inp[n] = in[n];
+            n++;
+        }
+    tc_err e;
+    long long rej = -1;
+    mkdir(out, 0755);
+    if (tc_mapset_load(m, dir, &e) || tc_map_run(*m, inp, 70, out, NULL, NULL, &rej, &e))
+        fail_msg("split map: %s", e.msg);
+    assert_int_equal(rej, 0);
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd), "ls '%s'", out);
+    FILE *ls = popen(cmd, "r");
+    int k = 0;
+    char name[256];
+    while (ls && k < 80 && fgets(name, sizeof(name), ls)) {
+        name[strcspn(name, "\n")] = 0;
+        snprintf(got[k], sizeof(got[k]), "%s/%s", out, name);
+        gotp[k] = got[k];
+        k++;
+    }
+    if (ls)
+        pclose(ls);
+    *paths = gotp;
+    return k;
+}
+
+/* The share of sub-ledger `sub` in fund's line of pool in plan d. */
+static json_t *share_of(json_t *d, const char *pool, const char *fund, const char *sub)
+{
+    size_t i, k;
+    json_t *t, *s;
+    json_array_foreach(json_object_get(d, "transfers"), i, t) {
+        if (strcmp(xfer_pool(t), pool) || strcmp(json_string_value(json_object_get(t, "fund")),
+                                                  fund))
+            continue;
+        json_array_foreach(json_object_get(t, "split"), k, s)
+            if (!strcmp(json_string_value(json_object_get(s, "county")), sub))
+                return s;
+    }
+    return NULL;
+}
+
+/*
+ * A split (docs/pools.md): 220100 into itself and 220190, institution
+ * CC0007's payables and every personal account to 220190.  Without an
+ * allocation reconcile names every account, and the claims and debts, the
+ * pool holds (SPLIT_UNALLOCATED, the whole amount); with one that gives
+ * 220190 a third of each, the plan's line carries the shares, and execute
+ * posts each sub-ledger exactly its share.  A maker who moves money between
+ * the shares, or drops them, and re-signs is refused; nothing is posted.
+ */
+static void test_split(void **state)
+{
+    (void)state;
+    char a[1300], b[1300], cmd[4000], rdir[1300], rec2[1400];
+    snprintf(a, sizeof(a), "%s/split-set", work);
+    snprintf(b, sizeof(b), "%s/split-set-alloc", work);
+    snprintf(cmd, sizeof(cmd),
+             "cp -r '%s' '%s' && printf '220190,新区\\r\\n' >>'%s/city/regions.csv' && "
+             "printf 'county,column,source,target\\r\\n220100,institution,CC0007,220190\\r\\n"
+             "220100,institution,*,220100\\r\\n220100,person,*,220190\\r\\n' >'%s/split.csv'",
+             SET, a, a, a);
+    assert_int_equal(system(cmd), 0);
+    tc_mapset *ma, *mb;
+    const char **pa, **pb;
+    int na = map_all(a, wpath("split-city-a"), &ma, &pa);
+    assert_int_equal(na, 72);   /* 70, and 220190's payables and personal accounts */
+    snprintf(rdir, sizeof(rdir), "%s/split-rec-a", work);
+    mkdir(rdir, 0755);
+    int status;
+    tc_err e;
+    assert_int_equal(tc_reconcile_run(ma, pa, na, NULL, rdir, NULL, NULL, &status, &e), 0);
+    /* every account, and the claims and debts, unallocated: the allocation
+     * gives 220190 a third of each, 220100 the rest */
+    snprintf(rec2, sizeof(rec2), "%s/reconciliation.json", rdir);
+    json_error_t je;
+    json_t *r = json_load_file(rec2, 0, &je), *c, *f;
+    size_t i, k;
+    FILE *al = fopen(wpath("allocation.csv"), "w");
+    fputs("county,fund,account,target,amount\n", al);
+    int nf = 0;
+    json_array_foreach(json_object_get(r, "counties"), i, c) {
+        if (strcmp(xfer_pool(c), "220100") != 0)
+            continue;
+        assert_int_equal(json_array_size(json_object_get(c, "split")), 2);
+        json_array_foreach(json_object_get(c, "findings"), k, f) {
+            if (strcmp(json_string_value(json_object_get(f, "code")), "SPLIT_UNALLOCATED"))
+                continue;
+            const char *ref = json_string_value(json_object_get(f, "ref"));
+            tc_fen v = yuan_of(f, "amount"), third = v / 3;
+            char y1[TC_MONEY_BUFSZ], y2[TC_MONEY_BUFSZ];
+            fprintf(al, "220100,%s,%s,220100,%s\n220100,%s,%s,220190,%s\n",
+                    json_string_value(json_object_get(f, "fund")), strchr(ref, '/') + 1,
+                    tc_money_format(v - third, y1), json_string_value(json_object_get(f, "fund")),
+                    strchr(ref, '/') + 1, tc_money_format(third, y2));
+            nf++;
+        }
+    }
+    fclose(al);
+    json_decref(r);
+    /* funds 310, 330 and 390: three cash accounts at least, a receivable,
+     * a payable, the claims and the debts of each */
+    assert_true(nf >= 15);
+    snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && cp '%s' '%s/'", a, b, wpath("allocation.csv"),
+             b);
+    assert_int_equal(system(cmd), 0);
+    int nb = map_all(b, wpath("split-city-b"), &mb, &pb);
+    assert_int_equal(nb, 72);
+    snprintf(rdir, sizeof(rdir), "%s/split-rec-b", work);
+    mkdir(rdir, 0755);
+    assert_int_equal(tc_reconcile_run(mb, pb, nb, NULL, rdir, NULL, NULL, &status, &e), 0);
+    snprintf(rec2, sizeof(rec2), "%s/reconciliation.json", rdir);
+    r = json_load_file(rec2, 0, &je);
+    int unallocated = 0;
+    json_array_foreach(json_object_get(r, "counties"), i, c)
+        json_array_foreach(json_object_get(c, "findings"), k, f)
+            unallocated += !strcmp(json_string_value(json_object_get(f, "code")),
+                                   "SPLIT_UNALLOCATED");
+    assert_int_equal(unallocated, 0);
+    json_decref(r);
+    assert_int_equal(record_reconcile(rec2, &e), 0);
+
+    /* the database: these batches and this reconciliation */
+    assert_int_equal(pgtest_createdb("split"), 0);
+    char db[1024];
+    snprintf(db, sizeof(db), "%s", tc_pgserver_conninfo(pgtest_server(), "split"));
+    int from, to;
+    tc_load_opts lo = {.db = db};
+    tc_load_stats st;
+    const char *rep[] = {rec2};
+    if (tc_schema_install(db, 1, &from, &to, &e) || tc_load_run(&lo, pb, nb, &st, &e) ||
+        tc_load_run(&lo, rep, 1, &st, &e))
+        fail_msg("split db: %s", e.msg);
+    tc_transfer_plan_summary ps;
+    const char *p = wpath("split.plan");
+    assert_int_equal(plan_as(db, p, rec2, MAKER, NULL, 0, &ps, &e), 0);
+    json_t *d = json_load_file(p, 0, &je);
+    json_t *s0 = share_of(d, "220100", "310", "220100"), *s1 = share_of(d, "220100", "310", "220190");
+    assert_non_null(s0);
+    assert_non_null(s1);
+    tc_fen cash0 = yuan_of(s0, "amount"), cash1 = yuan_of(s1, "amount");
+    tc_fen claims1 = yuan_of(s1, "claims");
+    assert_true(cash1 > 0 && cash0 > cash1);
+
+    static char *argv[] = {"transfer", "execute"};
+    tc_transfer_exec_opts xo = {.db = db, .plan = NULL, .reconciliation = rec2, .mappings = mb,
+                                .policy = pol, .key = key[OPS], .audit = {trail, 2, argv}};
+    tc_transfer_exec_summary xs;
+    PGconn *pc = pgtest_connect("split");
+    /* a maker moves 10.00 yuan from 220100's share to 220190's, re-signs */
+    char y[TC_MONEY_BUFSZ];
+    json_object_set_new(s0, "amount", json_string(tc_money_format(cash0 - 1000, y)));
+    json_object_set_new(s1, "amount", json_string(tc_money_format(cash1 + 1000, y)));
+    resign(d, wpath("split-moved.plan"), 1);
+    xo.plan = wpath("split-moved.plan");
+    assert_int_equal(tc_transfer_execute(&xo, &xs, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "split is not the reconciliation's"));
+    /* ... or drops the shares: all of it into 220100 */
+    json_decref(d);
+    d = json_load_file(p, 0, &je);
+    json_array_foreach(json_object_get(d, "transfers"), i, c)
+        json_object_del(c, "split");
+    resign(d, wpath("split-dropped.plan"), 1);
+    json_decref(d);
+    xo.plan = wpath("split-dropped.plan");
+    assert_int_equal(tc_transfer_execute(&xo, &xs, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "split is not the reconciliation's"));
+    assert_int_equal(q(pc, "SELECT count(*) FROM tongchou.transfer"), 0);
+    assert_int_equal(q(pc, "SELECT count(*) FROM tongchou.posting"), 0);
+
+    /* the plan as made: each sub-ledger gets exactly its share */
+    assert_int_equal(approve_with(db, p, rec2, CHECKER, &e), 0);
+    xo.plan = p;
+    if (tc_transfer_execute(&xo, &xs, &e))
+        fail_msg("execute the split: %s", e.msg);
+    assert_int_equal(q(pc, "SELECT sum(debit - credit) FROM tongchou.posting WHERE pool = "
+                           "'220100' AND fund = '310' AND account = '1003/220190'"), cash1);
+    assert_int_equal(q(pc, "SELECT sum(debit - credit) FROM tongchou.posting WHERE pool = "
+                           "'220100' AND fund = '310' AND account = '1003/220100'"), cash0);
+    assert_int_equal(q(pc, "SELECT sum(debit - credit) FROM tongchou.posting WHERE pool = "
+                           "'220100' AND fund = '310' AND account = 'claims/220190'"), claims1);
+    assert_int_equal(q(pc, "SELECT amount FROM tongchou.transfer WHERE pool = '220100' AND "
+                           "fund = '310'"), cash0 + cash1);
+    assert_int_equal(q(pc, "SELECT count(*) FROM tongchou.personal_account WHERE county = "
+                           "'220100' AND src_county = '220100'"), 0);
+    assert_true(q(pc, "SELECT count(*) FROM tongchou.personal_account WHERE county = "
+                      "'220190' AND src_county = '220100'") > 0);
+    PQfinish(pc);
+    tc_mapset_free(ma);
+    tc_mapset_free(mb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1393,6 +1601,7 @@ int main(void)
         cmocka_unit_test(test_attacks),
         cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_fund_cutover),
+        cmocka_unit_test(test_split),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
