@@ -31,7 +31,7 @@
 #define RA 32   /* account codes */
 #define RT 64   /* payers, vouchers, bank references, institutions, account numbers */
 #define RN 128  /* names */
-#define NCODES 13 /* finding codes (rec_codes) */
+#define NCODES 14 /* finding codes (rec_codes) */
 
 /* ------------------------------------------------------------ group tables */
 

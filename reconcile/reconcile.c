@@ -484,6 +484,35 @@ static int check_payer_digit(rd *x, crec *k, tc_err *e)
     return 0;
 }
 
+/*
+ * Negative amounts (docs/example-city.md, "Negative amounts"): a record of
+ * what is owed, paid, settled or held never carries one, except a
+ * contribution refund or reversal (退费, 冲正), which is marked by base and
+ * due 0.00 and carries the money returned as a negative paid.  Any other
+ * negative amount would move the claims or debts carried over the wrong
+ * way: NEGATIVE_AMOUNT (blocking), on each record, amount the negative one.
+ */
+static int negative(rd *x, const char *fund, const char *ref, const char *what, const char *col,
+                    tc_fen v, tc_err *e)
+{
+    char b[TC_MONEY_BUFSZ];
+    if (v >= 0)
+        return 0;
+    if (rec_finding(x->r, x->c, "NEGATIVE_AMOUNT", fund, v, ref,
+                    "%s %s: %s %s is negative", what, ref, col, tc_money_format(v, b)))
+        return oom(e);
+    return 0;
+}
+
+/* The first negative of n amounts of a record (names cols), or -1. */
+static int first_negative(const tc_fen *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] < 0)
+            return i;
+    return -1;
+}
+
 /* contribution: payer kind fund period base rate due paid */
 static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
 {
@@ -548,6 +577,12 @@ static int read_contribution(rd *x, const tc_value *vals, tc_err *e)
     if ((rc = check_due(x, &k, e)) || (rc = check_rate(x, &k, sl, e)) ||
         (rc = check_payer_digit(x, &k, e)))
         return rc;
+    /* a refund or reversal: base and due 0.00, the money returned as paid */
+    const tc_fen am[] = {base, due, base == 0 && due == 0 ? 0 : paid};
+    static const char *const an[] = {"base", "due", "paid"};
+    int neg = first_negative(am, 3);
+    if (neg >= 0 && (rc = negative(x, k.fund_s, crec_ref(&k), "contribution", an[neg], am[neg], e)))
+        return rc;
 
     /* employer arrears and overpayments, aged to the cutover */
     if (employer && due != paid)
@@ -577,6 +612,14 @@ static int read_subsidy(rd *x, const tc_value *vals, tc_err *e)
     }
     if (tc_money_add(s->due, V(3)->i, &s->due) || tc_money_add(s->received, V(4)->i, &s->received))
         return tc_fail(e, TC_EINPUT, "subsidy sums overflow");
+    const tc_fen am[] = {V(3)->i, V(4)->i};
+    static const char *const an[] = {"due", "received"};
+    int neg = first_negative(am, 2);
+    if (neg >= 0) {
+        char ref[96];
+        snprintf(ref, sizeof(ref), "%s/%s/%lld", s->level, s->fund, (long long)s->year);
+        return negative(x, s->fund, ref, "subsidy", an[neg], am[neg], e);
+    }
     return 0;
 }
 
@@ -602,6 +645,14 @@ static int read_payable(rd *x, const tc_value *vals, tc_err *e)
     }
     if (tc_money_add(p->settled, V(4)->i, &p->settled) || tc_money_add(p->paid, V(5)->i, &p->paid))
         return tc_fail(e, TC_EINPUT, "payable sums overflow");
+    const tc_fen am[] = {V(4)->i, V(5)->i};
+    static const char *const an[] = {"settled", "paid"};
+    int neg = first_negative(am, 2);
+    if (neg >= 0) {
+        char ref[RT + RF + 24], per[16];
+        snprintf(ref, sizeof(ref), "%s/%s/%s", p->inst, p->fund, rec_period_text(V(3)->i, per));
+        return negative(x, p->fund, ref, "payable", an[neg], am[neg], e);
+    }
     return 0;
 }
 
@@ -617,6 +668,12 @@ static int read_personal(rd *x, const tc_value *vals, tc_err *e)
         return rc;
     if (tc_money_add(p->sum, V(2)->i, &p->sum))
         return tc_fail(e, TC_EINPUT, "personal account sums overflow");
+    if (V(2)->i < 0) {
+        char who[RT + 8], ref[192];
+        snprintf(ref, sizeof(ref), "%s/%s", masked(V(0), who, sizeof(who)), p->fund);
+        if ((rc = negative(x, p->fund, ref, "personal account", "balance", V(2)->i, e)))
+            return rc;
+    }
     if (!tc_ident_id_valid(V(0)->s, V(0)->n)) {
         char who[RT + 8], ref[192];
         snprintf(ref, sizeof(ref), "%s/%s", masked(V(0), who, sizeof(who)), p->fund);

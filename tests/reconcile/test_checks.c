@@ -462,6 +462,42 @@ static void test_personal_accounts(void **state)
     json_decref(doc);
 }
 
+/* Negative amounts (docs/example-city.md): the issue's slip, one payment
+ * of -7551.19 on an employer's record, is blocking and named, as are a
+ * negative base, a negative subsidy, payable and personal account; a
+ * refund (base and due 0.00, the money returned as paid) is no finding. */
+static void test_negative_amounts(void **state)
+{
+    (void)state;
+    new_case();
+    char er[19], ee[19], rows[4][256];
+    uscc("91220100MA0000007", er);
+    person("22010019800101001", ee);
+    snprintf(rows[0], 256, "%s|employer|310|202103|107874.14|0.07|7551.19|-7551.19", er);
+    snprintf(rows[1], 256, "%s|employer|310|202104|-10000.00|0.07|-700.00|0.00", er);
+    snprintf(rows[2], 256, "%s|employer|310|202105|0.00|0.07|0.00|-120.00", er);   /* a refund */
+    snprintf(rows[3], 256, "%s|-5.00", ee);
+    batch("contribution", rows[0], rows[1], rows[2], NULL);
+    batch("subsidy", "city|310|2021|1000.00|-1.00", NULL);
+    batch("payable", "H22010000001|市医院|310|202103|-20.00|0.00", NULL);
+    snprintf(rows[3], 256, "%s|310|-5.00", ee);
+    batch("personal_account", rows[3], NULL);
+    json_t *doc = reconcile_case(NULL);
+    char ref[96], masked[24];
+    snprintf(ref, sizeof(ref), "%s/employer/2021-03", er);
+    assert_finding(doc, "NEGATIVE_AMOUNT", "310", ref, "-7551.19", "blocking");
+    snprintf(ref, sizeof(ref), "%s/employer/2021-04", er);
+    assert_finding(doc, "NEGATIVE_AMOUNT", "310", ref, "-10000.00", "blocking");
+    assert_finding(doc, "NEGATIVE_AMOUNT", "310", "city/310/2021", "-1.00", "blocking");
+    assert_finding(doc, "NEGATIVE_AMOUNT", "310", "H22010000001/310/2021-03", "-20.00",
+                   "blocking");
+    snprintf(ref, sizeof(ref), "%s/310", tc_ident_mask(ee, 18, masked, sizeof(masked)));
+    assert_finding(doc, "NEGATIVE_AMOUNT", "310", ref, "-5.00", "blocking");
+    assert_int_equal(count(doc, "NEGATIVE_AMOUNT"), 5);   /* the refund is none */
+    assert_string_equal(json_string_value(json_object_get(doc, "status")), "blocked");
+    json_decref(doc);
+}
+
 /* The same natural key twice: the second is a finding, with the due. */
 static void test_duplicate_record(void **state)
 {
@@ -818,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_schedules_own_cutover), cmocka_unit_test(test_bank_own_cutover),
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
         cmocka_unit_test(test_given_twice),
+        cmocka_unit_test(test_negative_amounts),
         cmocka_unit_test(test_arrears_spill),        cmocka_unit_test(test_finding_cap),
     };
     return cmocka_run_group_tests(t, setup, teardown);
