@@ -15,9 +15,56 @@ void tc_err_clear(tc_err *e)
         memset(e, 0, sizeof(*e));
 }
 
+/*
+ * Fit text into dst (n bytes) without losing its end, where the reason
+ * is ("...: No such file or directory"): while it is too long, the
+ * longest path in it (a word holding '/', longer than 48 bytes) keeps its
+ * first 16 and last 28 bytes around "..."; failing that, the middle of the
+ * text goes.
+ */
+static void fit(char *dst, size_t n, char *text)
+{
+    size_t len = strlen(text);
+    while (len >= n) {
+        size_t best = 0, bestn = 0, i = 0;
+        while (i < len) {
+            size_t w = strcspn(text + i, " '\"()");
+            if (w > bestn && w > 48 && memchr(text + i, '/', w)) {
+                best = i;
+                bestn = w;
+            }
+            i += w ? w : 1;
+        }
+        if (!bestn)
+            break;
+        memmove(text + best + 16 + 3, text + best + bestn - 28, len - (best + bestn - 28) + 1);
+        memcpy(text + best + 16, "...", 3);
+        len = strlen(text);
+    }
+    if (len >= n && n > 8) {   /* no path to shorten: keep the head and the tail */
+        size_t head = (n - 4) / 2, tail = n - 4 - head;
+        memcpy(dst, text, head);
+        memcpy(dst + head, "...", 3);
+        memcpy(dst + head + 3, text + len - tail, tail);
+        dst[n - 1] = '\0';
+        return;
+    }
+    snprintf(dst, n, "%s", text);
+}
+
 static void vset(char *dst, size_t n, const char *fmt, va_list ap)
 {
-    vsnprintf(dst, n, fmt, ap);
+    char big[16384];
+    vsnprintf(big, sizeof(big), fmt, ap);
+    fit(dst, n, big);
+}
+
+/* A file name too long for e->file keeps its head and its tail. */
+static void set_file(tc_err *e, const char *file)
+{
+    char big[16384];
+    snprintf(big, sizeof(big), "%s", file);
+    fit(e->file, sizeof(e->file), big);
 }
 
 int tc_fail(tc_err *e, int code, const char *fmt, ...)
@@ -37,7 +84,7 @@ void tc_err_at(tc_err *e, const char *file, long line, long column)
     if (!e)
         return;
     if (file)
-        snprintf(e->file, sizeof(e->file), "%s", file);
+        set_file(e, file);
     e->line = line;
     e->column = column;
 }
@@ -47,7 +94,7 @@ void tc_err_record(tc_err *e, const char *file, long long record)
     if (!e)
         return;
     if (file)
-        snprintf(e->file, sizeof(e->file), "%s", file);
+        set_file(e, file);
     e->record = record;
 }
 
@@ -66,16 +113,15 @@ void tc_err_prefix(tc_err *e, const char *fmt, ...)
 {
     if (!e)
         return;
-    char both[sizeof(e->msg) * 2];
+    char both[16384];
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(both, sizeof(e->msg), fmt, ap);
+    int k = vsnprintf(both, sizeof(both) - sizeof(e->msg), fmt, ap);
     va_end(ap);
-    size_t off = k < 0 ? 0 : (size_t)k < sizeof(e->msg) ? (size_t)k : sizeof(e->msg) - 1;
-    memcpy(both + off, e->msg, sizeof(e->msg));
-    both[off + sizeof(e->msg) - 1] = '\0';
-    memcpy(e->msg, both, sizeof(e->msg) - 1);
-    e->msg[sizeof(e->msg) - 1] = '\0';
+    size_t off = k < 0 ? 0 : (size_t)k < sizeof(both) - sizeof(e->msg) ? (size_t)k
+                                                                        : sizeof(both) - sizeof(e->msg) - 1;
+    snprintf(both + off, sizeof(e->msg), "%s", e->msg);
+    fit(e->msg, sizeof(e->msg), both);
 }
 
 char *tc_err_format(const tc_err *e, char *buf, size_t n)

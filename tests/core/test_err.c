@@ -66,12 +66,52 @@ static void test_ids_masked(void **state)
     assert_string_equal(t, "id=110105********002x.");
 }
 
+/* A long path never hides the reason: the message keeps its end (the
+ * system's reason) and the path its head and tail; the file field keeps
+ * the file's name. */
+static void test_long_paths(void **state)
+{
+    (void)state;
+    char path[3000];
+    memset(path, 'd', sizeof(path));
+    for (size_t i = 0; i < sizeof(path) - 1; i += 50)
+        path[i] = '/';
+    snprintf(path + sizeof(path) - 20, 20, "/220112.account.tcb");
+    tc_err e;
+    tc_err_clear(&e);
+    tc_fail(&e, TC_EIO, "cannot write %s: No such file or directory", path);
+    size_t n = strlen(e.msg);
+    assert_true(n < sizeof(e.msg));
+    assert_string_equal(e.msg + n - strlen("220112.account.tcb: No such file or directory"),
+                        "220112.account.tcb: No such file or directory");
+    assert_non_null(strstr(e.msg, "cannot write /dd"));
+    assert_non_null(strstr(e.msg, "..."));
+    /* a prefix added later keeps the reason too */
+    tc_err_prefix(&e, "loading %s: ", path);
+    n = strlen(e.msg);
+    assert_string_equal(e.msg + n - strlen("No such file or directory"),
+                        "No such file or directory");
+    assert_non_null(strstr(e.msg, "loading /dd"));
+    tc_err_at(&e, path, 3, 0);
+    assert_true(strlen(e.file) < sizeof(e.file));
+    n = strlen(e.file);
+    assert_string_equal(e.file + n - strlen("220112.account.tcb"), "220112.account.tcb");
+    /* no path at all: the head and the tail stay */
+    char words[3000];
+    memset(words, 'x', sizeof(words));
+    words[sizeof(words) - 1] = '\0';
+    tc_fail(&e, TC_EINPUT, "%s the reason", words);
+    n = strlen(e.msg);
+    assert_string_equal(e.msg + n - 10, "the reason");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_locations),
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_ids_masked),
+        cmocka_unit_test(test_long_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
