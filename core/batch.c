@@ -1209,10 +1209,22 @@ static int header_line(const char **p, const char *end, const char *key, const c
 static int read_header(tc_batch_reader *r, tc_err *e)
 {
     unsigned char g[10];
+    /* a file that never was a batch is bad input (exit 3); one that was
+     * and is damaged is an integrity failure (CORRUPT, exit 5) */
     if (take_raw(r, g, 10, e) || memcmp(g, tc_gzip_header, 10) != 0) {
-        if (r->in_len == 0)
+        unsigned char head[10];
+        size_t k = 0;
+        FILE *f = r->path[0] ? fopen(r->path, "rb") : NULL;
+        if (f) {
+            k = fread(head, 1, sizeof(head), f);
+            fclose(f);
+        }
+        if (k == 0)
             return CORRUPT(r, e, "the file is empty");
-        return CORRUPT(r, e, "it does not start with a batch's gzip header");
+        if (memcmp(head, tc_gzip_header, k) == 0)   /* a batch's first bytes, cut */
+            return CORRUPT(r, e, "it stops inside its gzip header");
+        return rfail(r, e, TC_EINPUT, "not a tongchou batch: %s",
+                     "it does not start with a batch's gzip header");
     }
     tc_digest_update(r->body, g, 10);
     /* The header text is short; pull output until its blank line shows. */
@@ -1234,16 +1246,17 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     char magic[32];
     snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, TC_BATCH_VERSION);
     if (strncmp(p, MAGIC " ", strlen(MAGIC) + 1) != 0)
-        return CORRUPT(r, e, "it is not a tongchou batch");
+        return rfail(r, e, TC_EINPUT, "not a tongchou batch: %s",
+                     "a gzip file, but not a batch");
     if (p[strlen(MAGIC) + 1] >= '1' && p[strlen(MAGIC) + 1] < '0' + TC_BATCH_VERSION &&
         p[strlen(MAGIC) + 2] == '\n') {
         /* Older versions encoded records differently; there is no converting. */
         char why[96];
         snprintf(why, sizeof(why), "cannot read a batch of format version %c: it was written by "
                  "an older tongchou", p[strlen(MAGIC) + 1]);
-        rfail(r, e, TC_EINTEGRITY, "%s", why);
+        rfail(r, e, TC_EINPUT, "%s", why);
         tc_err_hint(e, "make the batch again from its source with this tongchou");
-        return TC_EINTEGRITY;
+        return TC_EINPUT;
     }
     if (strncmp(p, magic, strlen(magic)) != 0) {
         char why[48];

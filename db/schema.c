@@ -327,7 +327,7 @@ int tc_schema_version(PGconn *c, int *version, tc_err *e)
 
 static int too_new(int have, tc_err *e)
 {
-    tc_fail(e, TC_EUSAGE, "the database's schema is at version %d, newer than this tongchou "
+    tc_fail(e, TC_EINPUT, "the database's schema is at version %d, newer than this tongchou "
                           "knows (%d)", have, NSTEPS);
     return tc_err_hint(e, "use the tongchou release that upgraded it");
 }
@@ -373,7 +373,7 @@ int tc_schema_migrate(PGconn *c, int create, int *from, int *to, tc_err *e)
     if (have > NSTEPS)
         return too_new(have, e);
     if (have == 0 && !create) {
-        tc_fail(e, TC_EUSAGE, "the database holds no tongchou schema to upgrade");
+        tc_fail(e, TC_EINPUT, "the database holds no tongchou schema to upgrade");
         return tc_err_hint(e, "run 'tongchou db init' first");
     }
     if (have == 0) {
@@ -417,11 +417,11 @@ int tc_schema_check(PGconn *c, tc_err *e)
     if (have > NSTEPS)
         return too_new(have, e);
     if (have == 0) {
-        tc_fail(e, TC_EUSAGE, "the database holds no tongchou schema");
+        tc_fail(e, TC_EINPUT, "the database holds no tongchou schema");
         return tc_err_hint(e, "run 'tongchou db init' first");
     }
     if (have < NSTEPS) {
-        tc_fail(e, TC_EUSAGE, "the database's schema is at version %d, this tongchou needs %d",
+        tc_fail(e, TC_EINPUT, "the database's schema is at version %d, this tongchou needs %d",
                 have, NSTEPS);
         return tc_err_hint(e, "run 'tongchou db upgrade'");
     }

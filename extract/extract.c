@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -25,10 +26,23 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err
         *kind = TC_SRC_LIVE;
         return 0;
     }
+    struct stat st;
+    if (stat(source, &st) != 0) {
+        tc_fail(e, errno == ENOENT || errno == ENOTDIR ? TC_EINPUT : TC_EIO, "cannot open %s: %s",
+                source, strerror(errno));
+        tc_err_hint(e, "name an export that is there (the manifest's source, or a path "
+                       "relative to the current folder)");
+        return e ? e->code : TC_EINPUT;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        tc_fail(e, TC_EINPUT, "%s is a folder: extract reads one file per source", source);
+        tc_err_hint(e, "name the export itself: a handover XML file (.xml, .xml.gz), or a "
+                       "pg_dump dump (plain, gzip or custom format)");
+        return TC_EINPUT;
+    }
     gzFile f = gzopen(source, "rb");
     if (!f) {
-        tc_fail(e, errno == ENOENT ? TC_EUSAGE : TC_EIO, "cannot open %s: %s", source,
-                strerror(errno));
+        tc_fail(e, TC_EIO, "cannot open %s: %s", source, strerror(errno));
         return e ? e->code : TC_EIO;
     }
     unsigned char b[64];
@@ -83,12 +97,52 @@ int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e)
     return TC_EUSAGE;
 }
 
+/*
+ * A plain XML export cut short (a copy that stopped, a download that
+ * broke) ends before its </Handover>: libxml2 would report whatever the
+ * cut left ("Extra content", a missing attribute).  The last 4 KiB of the
+ * file must hold the closing tag (a comment may follow it); else the
+ * refusal says what happened.
+ */
+static int xml_whole(const char *source, tc_err *e)
+{
+    FILE *f = fopen(source, "rb");
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", source, strerror(errno));
+    char tail[4097];
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long from = size > 4096 ? size - 4096 : 0;
+    size_t n = size >= 0 && fseek(f, from, SEEK_SET) == 0 ? fread(tail, 1, 4096, f) : 0;
+    fclose(f);
+    tail[n] = '\0';
+    for (size_t i = 0; i < n; i++)   /* NUL bytes must not end the search */
+        if (!tail[i])
+            tail[i] = ' ';
+    if (strstr(tail, "</Handover>"))
+        return 0;
+    long lines = 0;
+    int last = '\n';
+    f = fopen(source, "rb");
+    for (int c; f && (c = getc(f)) != EOF; last = c)
+        lines += c == '\n';
+    if (f)
+        fclose(f);
+    lines += last != '\n';
+    tc_fail(e, TC_EINPUT, "the file stops after line %ld (%ld bytes), before its </Handover>: "
+            "it was cut short", lines, size);
+    tc_err_at(e, source, lines, 0);
+    return tc_err_hint(e, "copy the whole export again, or ask the county for it (compare its "
+                          "size with the county's)");
+}
+
 int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
                       tc_err *e)
 {
     memset(r, 0, sizeof(*r));
     int gz;
     int rc = tc_extract_sniff(source, &r->kind, &gz, e);
+    if (!rc && r->kind == TC_SRC_XML && !gz)
+        rc = xml_whole(source, e);
     if (rc)
         return rc;
     tc_profile *prof = NULL;

@@ -520,13 +520,22 @@ static void pool_of_batch(const char *path, char out[7])
     tc_batch_close(r);
 }
 
+/* Whether a and b name one existing file. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 /*
  * Never one source written over another's: two groups whose city batch
  * would have one name (a region that region.csv gives one source, reached
  * by two pools through rules for other dates), or a city batch already in
  * the output folder that is another pool's, are refused before anything
  * is written, naming both sides.  A merge that region.csv declares (several
- * sources for one region) writes a batch per pool and never collides.
+ * sources for one region) writes a batch per pool and never collides.  Nor
+ * is a county batch given as input ever written over.
  */
 static int no_collision(const tc_mapset *m, const group *gs, int ng, const char *outdir,
                         tc_err *e)
@@ -547,6 +556,19 @@ static int no_collision(const tc_mapset *m, const group *gs, int ng, const char 
         if ((rc = tc_batch_header_init(&hc, rt, gs[i].county, "county", e)))
             break;
         int n = outputs_of(m, &gs[i], &hc, outdir, ri, pi, &col);
+        /* never over an input: a city batch or rejects named as a county
+         * batch given (-o the extract folder, a region coded as its county) */
+        char rej[1100];
+        snprintf(rej, sizeof(rej), "%s/%s.%s.rejects.tcb", outdir, gs[i].county, gs[i].type);
+        for (int o = 0; o <= n && !rc; o++) {
+            const char *w = o < n ? pi[o] : rej;
+            for (int j = 0; j < ng && !rc; j++)
+                if (gs[j].county_path[0] && same_file(w, gs[j].county_path)) {
+                    tc_fail(e, TC_EINPUT, "map would write %s over its input, the county batch "
+                            "%s", w, gs[j].county_path);
+                    rc = tc_err_hint(e, "give -o a folder of its own for the city batches");
+                }
+        }
         for (int o = 0; o < n && !rc; o++) {
             for (int j = 0; j < np && !rc; j++) {
                 const group *gj = &gs[paths[j].g];

@@ -365,7 +365,7 @@ static void test_messages(void **state)
     /* Not a batch at all, and a missing file. */
     assert_int_equal(tctest_spit(bad, "hello\n", 6), 0);
     tc_err_clear(&e);
-    assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "gzip header"));
     tc_err_clear(&e);
     snprintf(bad, sizeof(bad), "%s/nonexistent.tcb", tctest_dir);
@@ -1200,22 +1200,22 @@ static void test_version_1_refused(void **state)
     tc_err e;
     tc_err_clear(&e);
     tc_batch_reader *r;
-    assert_int_equal(tc_batch_open(&r, path, 0, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_batch_open(&r, path, 0, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "format version 1"));
     assert_non_null(strstr(e.msg, "written by an older tongchou"));
     assert_non_null(strstr(e.hint, "make the batch again"));
     tc_err_clear(&e);
-    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
     /* A version from the future is not ours to read either. */
     /* Nor one of version 2, whose numbers had no sibling or product. */
     craft(path, &h, "tongchou-batch 2", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
-    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "format version 2: it was written by an older tongchou"));
     /* Nor one of version 3, which named no pool. */
     craft(path, &h, "tongchou-batch 3", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
-    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "format version 3: it was written by an older tongchou"));
     craft(path, &h, "tongchou-batch 5", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);

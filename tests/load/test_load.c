@@ -191,12 +191,12 @@ static void test_schema(void **state)
     /* upgrade of a database without the schema: refused, says init */
     assert_int_equal(pgtest_createdb("bare"), 0);
     assert_int_equal(tc_schema_install(tc_pgserver_conninfo(pgtest_server(), "bare"), 0, &from,
-                                       &to, &e), TC_EUSAGE);
+                                       &to, &e), TC_EINPUT);
     assert_non_null(strstr(e.hint, "db init"));
     /* loading into it: refused before anything */
     tc_load_stats st;
     assert_int_equal(run(tc_pgserver_conninfo(pgtest_server(), "bare"), 0, all, 1, &st, &e),
-                     TC_EUSAGE);
+                     TC_EINPUT);
 }
 
 static void test_load_twice(void **state)
@@ -602,7 +602,7 @@ static void test_password(void **state)
     unsetenv("DATABASE_URL");
     /* a load into a database without the schema */
     tc_load_stats st;
-    assert_int_equal(run(db, 0, all, 1, &st, &e), TC_EUSAGE);
+    assert_int_equal(run(db, 0, all, 1, &st, &e), TC_EINPUT);
     assert_null(strstr(e.msg, "s3kr1t"));
 }
 

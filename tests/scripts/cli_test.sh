@@ -45,7 +45,7 @@ check completion 0 "$tc" help --bash-completion; grep_out completion 'complete -
 check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'frob'"
 check batch-missing 4 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
 printf 'not a batch' > $tmp/x.tcb
-check batch-bad 5 "$tc" batch verify $tmp/x.tcb; grep_err batch-bad 'not a whole batch'
+check batch-bad 3 "$tc" batch verify $tmp/x.tcb; grep_err batch-bad 'not a tongchou batch'
 
 # mappings check: the example set, and a broken copy of it
 set_dir=$here/../../mappings/changchun
