@@ -66,6 +66,14 @@ int cmd_extract(int argc, char **argv)
     struct stat st;
     if (stat(o.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
         return tc_cli_usage_error(&tc_cmd_extract, "output folder %s does not exist", o.outdir);
+    for (int i = optind; i < argc; i++)   /* one source named twice: nothing done */
+        for (int j = optind; j < i; j++) {
+            struct stat a, b;
+            if (stat(argv[i], &a) == 0 && stat(argv[j], &b) == 0 && a.st_dev == b.st_dev &&
+                a.st_ino == b.st_ino)
+                return tc_cli_usage_error(&tc_cmd_extract, "%s and %s are one source, named "
+                                          "twice", argv[j], argv[i]);
+        }
     int keycode = tc_cli_trail_check();   /* the signing key before any work */
     if (keycode)
         return keycode;

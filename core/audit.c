@@ -515,7 +515,8 @@ int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), v
         if (errno == ENOENT)
             return 0;
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot open the audit trail: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot open the audit trail: %s",
+                       strerror(errno));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -541,7 +542,8 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
     FILE *in = fopen(path, "rb");
     if (!in) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot open the audit trail: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot open the audit trail: %s",
+                       strerror(errno));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -606,7 +608,8 @@ int tc_audit_repair(const char *path, long long *cut, tc_err *e)
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot open the audit trail: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot open the audit trail: %s",
+                       strerror(errno));
     }
     int rc = 0;
     struct stat st;

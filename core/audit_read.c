@@ -33,7 +33,7 @@ int audit_read_small(const char *path, char **out, size_t *n, tc_err *e)
     FILE *f = fopen(path, "rb");
     if (!f) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot open: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot open: %s", strerror(errno));
     }
     char *b = malloc(AUDIT_NOTE_MAX + 1);
     size_t k = b ? fread(b, 1, AUDIT_NOTE_MAX + 1, f) : 0;

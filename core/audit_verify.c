@@ -218,7 +218,8 @@ static int scan(vstate *v)
     FILE *f = fopen(v->path, "rb");
     if (!f) {
         tc_err_at(v->e, v->path, 0, 0);
-        return tc_fail(v->e, TC_EIO, "cannot open the audit trail: %s", strerror(errno));
+        return tc_fail(v->e, tc_errno_code(errno), "cannot open the audit trail: %s",
+                       strerror(errno));
     }
     tc_merkle_root(NULL, 0, v->prev);
     char *line = NULL;

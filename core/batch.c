@@ -1343,7 +1343,7 @@ static int reader_open(tc_batch_reader **out, const char *path, unsigned flags, 
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0) {
             tc_err_at(e, path, 0, 0);
-            rc = tc_fail(e, TC_EIO, "cannot open batch: %s", strerror(errno));
+            rc = tc_fail(e, tc_errno_code(errno), "cannot open batch: %s", strerror(errno));
         }
     }
     if (!rc) {

@@ -4,6 +4,7 @@
 #include "core/err.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
@@ -65,6 +66,14 @@ static void set_file(tc_err *e, const char *file)
     char big[16384];
     snprintf(big, sizeof(big), "%s", file);
     fit(e->file, sizeof(e->file), big);
+}
+
+int tc_errno_code(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EISDIR || err == ELOOP ||
+                   err == ENAMETOOLONG
+               ? TC_EINPUT
+               : TC_EIO;
 }
 
 int tc_fail(tc_err *e, int code, const char *fmt, ...)

@@ -68,6 +68,11 @@ void tc_err_clear(tc_err *e);
 int tc_fail(tc_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The code for a failed open of an input: TC_EINPUT when the path names
+ * nothing there (ENOENT, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG: the
+ * operator's to fix), TC_EIO for anything else. */
+int tc_errno_code(int err);
+
 /* Set the location of e: file (may be NULL to keep), line and column. */
 void tc_err_at(tc_err *e, const char *file, long line, long column);
 

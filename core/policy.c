@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #define MAXKEYS 64
@@ -189,9 +190,10 @@ int tc_policy_load(tc_policy **out, const char *path, tc_err *e)
         p->required[a] = 1;
     FILE *f = fopen(path, "r");
     if (!f) {
+        int err = errno;
         free(p);
         tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EIO, "cannot read the policy");
+        tc_fail(e, tc_errno_code(err), "cannot read the policy: %s", strerror(err));
         return tc_err_hint(e, "name the city's key policy with --policy or TONGCHOU_POLICY "
                               "(docs/policy.md)");
     }
@@ -272,6 +274,13 @@ int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const cha
 
 int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
 {
+    /* what the loader would refuse, refused before anything is written */
+    for (int r = TC_ROLE_MAKER; r <= TC_ROLE_CHECKER; r++)
+        if (!spec->pubs[r] || !spec->pubs[r][0]) {
+            tc_fail(e, TC_EUSAGE, "the policy would list no %s's key", ROLES[r]);
+            return tc_err_hint(e, "a policy needs at least one maker and one checker: give "
+                                  "--maker PUB and --checker PUB");
+        }
     tc_atomic *a;
     int rc = tc_atomic_open(&a, out, e);
     if (rc)

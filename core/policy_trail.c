@@ -83,7 +83,7 @@ static int keep_copy(const char *trail, const tc_policy *p, const tc_signer *s, 
     FILE *in = fopen(tc_policy_path(p), "rb");
     if (!in) {
         tc_err_at(e, tc_policy_path(p), 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read the policy: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot read the policy: %s", strerror(errno));
     }
     tc_atomic *a;
     rc = tc_atomic_open(&a, path, e);

@@ -120,6 +120,26 @@ static int xml_whole(const char *source, tc_err *e)
             tail[i] = ' ';
     if (strstr(tail, "</Handover>"))
         return 0;
+    /* a whole document under another root (the parser names it): its
+     * last closing tag closes the element the file opens with */
+    char head[4097], *lt = strrchr(tail, '<');
+    f = fopen(source, "rb");
+    size_t hn = f ? fread(head, 1, 4096, f) : 0;
+    if (f)
+        fclose(f);
+    head[hn] = '\0';
+    const char *open = head;
+    while ((open = strchr(open, '<')) && (open[1] == '?' || open[1] == '!'))
+        open++;
+    if (lt && lt[1] == '/' && open) {
+        size_t k = strcspn(lt + 2, "> \t\r\n");
+        const char *end = lt + 2 + k;
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (*end == '>' && strspn(end + 1, " \t\r\n") == strlen(end + 1) &&
+            strncmp(open + 1, lt + 2, k) == 0 && strchr(" \t\r\n>/", open[1 + k]))
+            return 0;
+    }
     long lines = 0;
     int last = '\n';
     f = fopen(source, "rb");

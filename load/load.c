@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/gzip.h"
 #include "core/log.h"
 #include "core/record.h"
 #include "db/db.h"
@@ -69,14 +70,20 @@ static int read_trailer(const char *path, char *id, uint64_t *count, tc_err *e)
     char tail[8192];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return tc_fail(e, errno == ENOENT ? TC_EINPUT : TC_EIO, "cannot open the batch: %s",
-                       strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot open the batch: %s", strerror(errno));
     struct stat st;
     off_t from = 0;
     if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(tail))
         from = st.st_size - (off_t)sizeof(tail);
+    unsigned char head[10];
+    ssize_t h = pread(fd, head, sizeof(head), 0);
     ssize_t n = pread(fd, tail, sizeof(tail), from);
     close(fd);
+    /* a file that never was a batch is bad input; a batch cut short or
+     * altered an integrity failure */
+    if (h > 0 && memcmp(head, tc_gzip_header, (size_t)h) != 0)
+        return tc_fail(e, TC_EINPUT, "not a tongchou batch (nor a reconciliation): it does not "
+                       "start with a batch's gzip header");
     if (n < 0)
         return tc_fail(e, TC_EIO, "cannot read the batch: %s", strerror(errno));
     const char *b = memrfind(tail, (size_t)n, "\nbody ");

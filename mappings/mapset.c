@@ -767,7 +767,7 @@ int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e)
     struct stat st;
     int rc = 0;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        rc = tc_fail(e, TC_EUSAGE, "%s is not a mapping-set folder", dir);
+        rc = tc_fail(e, TC_EINPUT, "%s is not a mapping-set folder", dir);
     char path[1100];
 #define PATH(name) (snprintf(path, sizeof(path), "%s/%s", dir, name), path)
     if (!rc)

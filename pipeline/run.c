@@ -870,6 +870,22 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     memset(r, 0, sizeof(*r));
     if (o->county && !tc_manifest_county_find(m, o->county))
         return tc_fail(e, TC_EUSAGE, "county %s is not in %s", o->county, m->path);
+    /* every source there before any work (a live database is tried later) */
+    for (int i = 0; i < m->ncounties; i++) {
+        const tc_manifest_county *c = &m->counties[i];
+        if (o->county && strcmp(c->code, o->county) != 0)
+            continue;
+        for (int k = 0; k < c->nsources; k++) {
+            struct stat st;
+            if (tc_is_conninfo(c->sources[k]) || stat(c->sources[k], &st) == 0)
+                continue;
+            tc_fail(e, tc_errno_code(errno), "county %s: cannot read its source %s: %s", c->code,
+                    c->sources[k], strerror(errno));
+            tc_err_at(e, m->path, c->line, 0);
+            return tc_err_hint(e, "name the export the county sent in its [county %s] section "
+                                  "(a path from the manifest's folder)", c->code);
+        }
+    }
     run R = {.m = m, .o = o, .progress = progress, .arg = arg, .r = r};
     snprintf(R.trail, sizeof(R.trail), "%s/audit.trail", m->work);
     int rc = mkdirs(m->work, e);

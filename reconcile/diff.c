@@ -47,7 +47,7 @@ static int kind_of(const char *path, char *recon, size_t n, int *kind, tc_err *e
     snprintf(recon, n, "%s", path);
     if (stat(path, &st) != 0) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot read: %s", strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) {
         size_t l = strlen(path);
@@ -61,7 +61,7 @@ static int kind_of(const char *path, char *recon, size_t n, int *kind, tc_err *e
     FILE *f = fopen(path, "rb");
     if (!f) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot read: %s", strerror(errno));
     }
     size_t got = fread(magic, 1, 2, f);
     fclose(f);

@@ -961,7 +961,7 @@ static int add_path(inputs *in, const char *path, tc_err *e)
     struct stat st;
     if (stat(path, &st) != 0) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot read: %s", strerror(errno));
     }
     if (!S_ISDIR(st.st_mode))
         return add_input(in, path, e);

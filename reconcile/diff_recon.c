@@ -91,7 +91,7 @@ static int load(const char *path, json_t **out, tc_err *e)
     *out = NULL;
     if (access(path, R_OK) != 0) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read: %s", strerror(errno));
+        return tc_fail(e, tc_errno_code(errno), "cannot read: %s", strerror(errno));
     }
     json_error_t je;
     json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);

@@ -25,6 +25,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "core/atomic.h"
@@ -60,7 +61,7 @@ int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
     FILE *f = fopen(path, "rb");
     if (!f) {
         tc_err_at(e, path, 0, 0);
-        return tc_fail(e, TC_EIO, "cannot read the file");
+        return tc_fail(e, tc_errno_code(errno), "cannot read the file: %s", strerror(errno));
     }
     json_t *d = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);

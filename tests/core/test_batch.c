@@ -369,7 +369,7 @@ static void test_messages(void **state)
     assert_non_null(strstr(e.msg, "gzip header"));
     tc_err_clear(&e);
     snprintf(bad, sizeof(bad), "%s/nonexistent.tcb", tctest_dir);
-    assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EIO);
+    assert_int_equal(tc_batch_verify(bad, NULL, NULL, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "cannot open batch"));
 }
 

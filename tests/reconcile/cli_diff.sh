@@ -91,7 +91,7 @@ check not-recon 3 "$tc" diff r1/reconciliation.json not.json
 expect "says why" grep -q "not.json: reconciliation document: top level: missing key 'cutover'" err
 
 # a path that is not there
-check missing 4 "$tc" diff v1 nowhere
+check missing 3 "$tc" diff v1 nowhere
 expect "says cannot read" grep -q "nowhere: cannot read" err
 
 # one byte flipped: exit 5, and the files of the run before stay as they were

@@ -43,7 +43,7 @@ check demo-few 2 "$tc" demo -n 5 /tmp/x;    grep_err demo-few '100 records or mo
 check man 0 "$tc" help --man;               grep_out man '^.TH TONGCHOU 1'
 check completion 0 "$tc" help --bash-completion; grep_out completion 'complete -o filenames -F _tongchou tongchou'
 check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'frob'"
-check batch-missing 4 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
+check batch-missing 3 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
 printf 'not a batch' > $tmp/x.tcb
 check batch-bad 3 "$tc" batch verify $tmp/x.tcb; grep_err batch-bad 'not a tongchou batch'
 
