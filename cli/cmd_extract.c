@@ -121,6 +121,11 @@ int cmd_extract(int argc, char **argv)
         double secs = (double)(tc_now_ns() - t0) / 1e9;   /* for people, not money */
         tc_log_info("%s: %s of county %s: %lld records in %.1f s (%lld contributions)", src,
                     kind_name(r.kind), r.county, total, secs, r.records[4]);
+        if (r.kind != TC_SRC_XML)   /* no Trailer: nothing to count the rows against */
+            tc_log_info("%s: a %s carries no control totals: rows lost from it show only in "
+                        "reconcile's cross-checks of the ledger (VOUCHER_GAP, "
+                        "TURNOVER_MISMATCH, ...)", src, r.kind == TC_SRC_LIVE ? "live database"
+                                                                               : "dump");
         if (r.bad_check_digits)
             tc_log_warning("%s: %lld identity numbers or credit codes with a bad check "
                            "digit (reconcile reports them)", src, r.bad_check_digits);

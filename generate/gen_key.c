@@ -28,7 +28,7 @@ static json_t *yuan(int64_t fen)
 static int blocking(const char *code)
 {
     return strcmp(code, "DUE_MISMATCH") != 0 && strcmp(code, "RATE_MISMATCH") != 0 &&
-           strcmp(code, "BAD_CHECK_DIGIT") != 0;
+           strcmp(code, "BAD_CHECK_DIGIT") != 0 && strcmp(code, "VOUCHER_GAP") != 0;
 }
 
 static int cmp_finding(const void *a, const void *b)

@@ -402,6 +402,16 @@ static int vouchers(builder *b)
         if (!rc)
             s->lines[s->nlines - 2].uncleared = 1;
     }
+    /* A voucher the export lost leaves a hole in its month's numbering,
+     * unless it was the month's last: VOUCHER_GAP, at its number */
+    for (int i = 0; i < s->nv && !rc; i++)
+        if (s->v[i].omit && atoi(s->v[i].no + 8) < b->vseq[s->v[i].m]) {
+            int prior = 0;
+            for (int k = 0; k < i; k++)
+                prior |= s->v[k].omit && s->v[k].m == s->v[i].m;
+            if (!prior)
+                rc = gen_add_finding(s, "VOUCHER_GAP", "", 0, "%s", s->v[i].no);
+        }
     return rc;
 }
 

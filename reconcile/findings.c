@@ -19,10 +19,10 @@ const char *const rec_codes[NCODES] = {
     "VOUCHER_UNBALANCED", "ROLLFORWARD_BREAK",  "PERIOD_GAP",   "TURNOVER_MISMATCH",
     "EQUATION_BREAK",     "CONTRIB_LEDGER_MISMATCH", "BANK_UNRECONCILED",
     "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "DUE_MISMATCH", "RATE_MISMATCH",
-    "BAD_CHECK_DIGIT", "SPLIT_UNALLOCATED", "NEGATIVE_AMOUNT"};
+    "BAD_CHECK_DIGIT", "SPLIT_UNALLOCATED", "NEGATIVE_AMOUNT", "VOUCHER_GAP"};
 
 /* The codes made once per record, whose number the data decides. */
-const int rec_per_record[NCODES] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1};
+const int rec_per_record[NCODES] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0};
 
 int rec_code_index(const char *code)
 {

@@ -31,7 +31,7 @@
 #define RA 32   /* account codes */
 #define RT 64   /* payers, vouchers, bank references, institutions, account numbers */
 #define RN 128  /* names */
-#define NCODES 14 /* finding codes (rec_codes) */
+#define NCODES 15 /* finding codes (rec_codes) */
 
 /* ------------------------------------------------------------ group tables */
 
@@ -92,6 +92,7 @@ typedef struct turn_g {         /* voucher lines per account and period */
 
 typedef struct vou_g {          /* one voucher */
     char no[RT], fund[RF];
+    int64_t month;              /* YYYYMM of its first line's date */
     tc_fen debit, credit;
 } vou_g;
 

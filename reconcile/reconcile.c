@@ -100,6 +100,7 @@ int tc_reconcile_new(tc_reconcile **out, const tc_mapset *m, const char *tmpdir,
     r->blocking[rec_code_index("DUE_MISMATCH")] = 0;
     r->blocking[rec_code_index("RATE_MISMATCH")] = 0;
     r->blocking[rec_code_index("BAD_CHECK_DIGIT")] = 0;
+    r->blocking[rec_code_index("VOUCHER_GAP")] = 0;   /* a voided number is no loss */
     *out = r;
     return 0;
 }
@@ -327,6 +328,8 @@ static int read_voucher_line(rd *x, const tc_value *vals, tc_err *e)
         return oom(e);
     if (created && ((rc = put(v->no, RT, V(0), "voucher", e)) || (rc = put(v->fund, RF, V(2), "fund", e))))
         return rc;
+    if (created)
+        v->month = V(1)->i / 100;
     if (tc_money_add(v->debit, V(6)->i, &v->debit) || tc_money_add(v->credit, V(7)->i, &v->credit))
         return tc_fail(e, TC_EINPUT, "voucher sums overflow");
 
