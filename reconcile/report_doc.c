@@ -66,7 +66,7 @@ SHAPE(bank_shape,
 SHAPE(finding_shape,
       {"code", K_STR, 1, NULL}, {"severity", K_STR, 0, NULL}, {"county", K_STR, 0, NULL},
       {"pool", K_STR, 0, NULL}, {"fund", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL}, {"amount", K_AMT, 0, NULL},
-      {"message", K_STR, 1, NULL});
+      {"message", K_STR, 1, NULL}, {"message_zh", K_STR, 0, NULL});
 
 SHAPE(arrears_row_shape,
       {"payer", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"arrears", K_AMT, 1, NULL},
@@ -393,14 +393,18 @@ LOOKUP(tc_rdoc_fund_zh,
        {"310", "职工医保"}, {"320", "公务员补助"}, {"330", "大额补助"},
        {"340", "离休医疗"}, {"390", "居民医保"}, {"392", "居民大病"}, {"510", "生育保险"})
 
+/* Every finding code the engine makes (rec_codes) has its name here: the
+ * page, the workbook and the engine's own "+N more" message use it, and
+ * tests/reconcile/test_checks.c fails for a code without one. */
 LOOKUP(tc_rdoc_check_zh,
-       {"VOUCHER_UNBALANCED", "凭证借贷不平"}, {"ROLLFORWARD_BREAK", "余额滚动不符"},
-       {"PERIOD_GAP", "期间不连续"}, {"TURNOVER_MISMATCH", "发生额不符"},
-       {"EQUATION_BREAK", "会计等式不平"}, {"CONTRIB_LEDGER_MISMATCH", "征缴与账务不符"},
+       {"VOUCHER_UNBALANCED", "凭证借贷不平衡"}, {"ROLLFORWARD_BREAK", "期末余额与滚存不符"},
+       {"PERIOD_GAP", "期间不连续"}, {"TURNOVER_MISMATCH", "发生额与凭证不符"},
+       {"EQUATION_BREAK", "会计等式不平衡"}, {"CONTRIB_LEDGER_MISMATCH", "征缴收入与账务不符"},
        {"DUE_MISMATCH", "应缴额不符"}, {"RATE_MISMATCH", "费率不符"},
        {"BANK_UNRECONCILED", "银行余额未调平"},
        {"PERSONAL_ACCOUNT_MISMATCH", "个人账户不符"}, {"DUPLICATE_RECORD", "重复记录"},
-       {"BAD_CHECK_DIGIT", "证件校验位错误"})
+       {"BAD_CHECK_DIGIT", "校验位错误"}, {"SPLIT_UNALLOCATED", "分立资金未分配完"},
+       {"NEGATIVE_AMOUNT", "金额为负数"})
 
 LOOKUP(tc_rdoc_severity_zh, {"blocking", "阻断"}, {"warning", "警告"})
 

@@ -431,7 +431,8 @@ static void chart_aging(page *p, const json_t *counties, const tc_rdoc_sums *cs)
 static const char *const CHECK_ORDER[] = {
     "VOUCHER_UNBALANCED", "ROLLFORWARD_BREAK", "PERIOD_GAP", "TURNOVER_MISMATCH",
     "EQUATION_BREAK", "CONTRIB_LEDGER_MISMATCH", "DUE_MISMATCH", "RATE_MISMATCH",
-    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "BAD_CHECK_DIGIT"};
+    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "BAD_CHECK_DIGIT",
+    "NEGATIVE_AMOUNT", "SPLIT_UNALLOCATED"};
 #define NCHECKS (sizeof(CHECK_ORDER) / sizeof(CHECK_ORDER[0]))
 
 typedef struct check_count {
@@ -839,8 +840,16 @@ static void finding_row(page *p, const json_t *c, const json_t *f, int *no)
     text(p, tc_rdoc_has(f, "ref") ? tc_rdoc_str(f, "ref") : "—");
     out(p, "</td>");
     td_key(p, f, "amount");
+    /* the Chinese message first, for the auditors; the English under it */
     out(p, "<td class=\"msg\">");
-    text(p, tc_rdoc_str(f, "message"));
+    if (tc_rdoc_has(f, "message_zh") && tc_rdoc_str(f, "message_zh")[0]) {
+        text(p, tc_rdoc_str(f, "message_zh"));
+        out(p, "<br><span class=\"en\">");
+        text(p, tc_rdoc_str(f, "message"));
+        out(p, "</span>");
+    } else {
+        text(p, tc_rdoc_str(f, "message"));
+    }
     out(p, "</td></tr>\n");
 }
 

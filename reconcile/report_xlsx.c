@@ -307,9 +307,10 @@ static void findings(book *b, const json_t *doc)
         {"统筹区 County", 14, C_TEXT}, {"级别 Severity", 14, C_TEXT},
         {"检查 Check", 28, C_TEXT}, {"检查名称 Check name", 18, C_TEXT},
         {"基金 Fund", 14, C_TEXT}, {"凭据 Reference", 28, C_TEXT},
-        {"金额 Amount", 16, C_AMT}, {"说明 Message", 80, C_TEXT}};
+        {"金额 Amount", 16, C_AMT}, {"说明 Message", 80, C_TEXT},
+        {"中文说明 Message in Chinese", 60, C_TEXT}};
     sheet s;
-    sheet_new(b, &s, "问题清单 Findings", cols, 8, 1);
+    sheet_new(b, &s, "问题清单 Findings", cols, 9, 1);
     size_t i, j;
     json_t *c, *f;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
@@ -324,6 +325,8 @@ static void findings(book *b, const json_t *doc)
             put_str(b, &s, 5, tc_rdoc_str(f, "ref"));
             put_key(b, &s, 6, f, "amount");
             put_str(b, &s, 7, tc_rdoc_str(f, "message"));
+            if (tc_rdoc_has(f, "message_zh"))
+                put_str(b, &s, 8, tc_rdoc_str(f, "message_zh"));
             s.row++;
         }
     }

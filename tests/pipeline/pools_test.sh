@@ -412,6 +412,16 @@ print(" ".join("%s/%s/%s/%s/%s" % (f["code"], f["fund"], f["ref"], f["amount"], 
   if f["code"] == "SPLIT_UNALLOCATED"))' "$crec")
 [ "$f" = "SPLIT_UNALLOCATED/310/310/1003/0.01/blocking" ] && ok ||
   bad "a fen short in the allocation gives the findings '$f'"
+# ... and says so in Chinese, as every finding does
+f=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(f["message_zh"] for c in d["counties"] for f in c["findings"]
+  if f["code"] == "SPLIT_UNALLOCATED"))' "$crec")
+case $f in
+  "原统筹区 220112 基金 310 1003 分立资金未分配完："*) ok ;;
+  *) bad "the short allocation's Chinese message is '$f'" ;;
+esac
 eval "$("$tc" db env "$tmp/c/work/db")"
 export PGDATABASE=tongchou TONGCHOU_AUDIT=$tmp/c/work/audit.trail
 "$tc" transfer waive -r "$crec" --county 220112 --finding PERIOD_GAP/310/1101/2021-03 \

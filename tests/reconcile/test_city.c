@@ -215,7 +215,9 @@ static void test_city_rerun_same_bytes(void **state)
         assert_memory_equal(x, y, na);
         if (i == 1) {
             /* BOM, header, one row per finding (14), no identity number in clear */
-            assert_memory_equal(x, "\xEF\xBB\xBF" "county,pool,fund,code,severity,ref,amount,message\r\n", 53);
+            static const char head[] = "\xEF\xBB\xBF" "county,pool,fund,code,severity,ref,amount,"
+                                       "message,message_zh\r\n";
+            assert_memory_equal(x, head, sizeof(head) - 1);
             int rows = 0;
             for (size_t k = 0; k < na; k++)
                 rows += x[k] == '\n';
@@ -230,6 +232,81 @@ static void test_city_rerun_same_bytes(void **state)
         free(x);
         free(y);
     }
+}
+
+/* Whether s holds a CJK unified ideograph (U+4E00..U+9FFF). */
+static int has_cjk(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (; *u; u++)
+        if (u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+/* The longest run of digits in s. */
+static int longest_digits(const char *s)
+{
+    int run = 0, longest = 0;
+    for (; *s; s++) {
+        run = *s >= '0' && *s <= '9' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    return longest;
+}
+
+/*
+ * Every finding of the example city (the key's 14, of nine codes) has
+ * a Chinese message beside the English one, with its figures and no
+ * identity number in clear; the page shows it, the English under it.
+ */
+static void test_city_messages_zh(void **state)
+{
+    (void)state;
+    char p[1200];
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.json", dir);
+    json_error_t je;
+    json_t *doc = json_load_file(p, 0, &je);
+    assert_non_null(doc);
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.html", dir);
+    size_t n;
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    size_t i, j;
+    json_t *c, *f;
+    int nf = 0;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(json_object_get(c, "findings"), j, f) {
+            const char *code = json_string_value(json_object_get(f, "code"));
+            const char *zh = json_string_value(json_object_get(f, "message_zh"));
+            const char *en = json_string_value(json_object_get(f, "message"));
+            if (!zh || !has_cjk(zh))
+                fail_msg("%s %s: no Chinese message ('%s')", code,
+                         json_string_value(json_object_get(f, "ref")), zh ? zh : "(none)");
+            assert_true(longest_digits(zh) < 17);
+            /* both name what they are about */
+            const char *ref = json_string_value(json_object_get(f, "ref"));
+            assert_non_null(strstr(zh, ref));
+            assert_non_null(strstr(en, ref));
+            if (!strstr(html, zh))
+                fail_msg("the page lacks '%s'", zh);
+            nf++;
+        }
+    }
+    assert_int_equal(nf, 14);   /* as findings.csv has them */
+    /* one worked out: 220113's voucher 2021-02-0004, a fen out */
+    json_t *c3 = json_array_get(json_object_get(doc, "counties"), 2);
+    assert_string_equal(json_string_value(json_object_get(c3, "county")), "220113");
+    int seen = 0;
+    json_array_foreach(json_object_get(c3, "findings"), j, f)
+        if (strcmp(json_string_value(json_object_get(f, "code")), "VOUCHER_UNBALANCED") == 0) {
+            seen++;
+            assert_non_null(strstr(json_string_value(json_object_get(f, "message_zh")),
+                                   "凭证 2021-02-0004 借贷不平衡：借方合计"));
+        }
+    assert_int_equal(seen, 1);
+    free(html);
+    json_decref(doc);
 }
 
 /* ------------------------------------------------ a fund's own cutover */
@@ -595,6 +672,7 @@ int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_city_equals_answer_key),
                                    cmocka_unit_test(test_city_rerun_same_bytes),
+                                   cmocka_unit_test(test_city_messages_zh),
                                    cmocka_unit_test(test_fund_cutover_balances),
                                    cmocka_unit_test(test_fund_cutover_claims),
                                    cmocka_unit_test(test_fund_cutover_limits)};

@@ -175,10 +175,18 @@ static void test_html_figures(void **state)
                   "<td class=\"n\">20,000.00</td><td class=\"n\">126,789.12</td>"
                   "<td class=\"n\">1,200.00</td></tr></tfoot>");
 
-    /* The payer, the finding's reference and its message: masked, thrice. */
-    assert_int_equal(count(h, ID_MASKED), 3);
+    /* The payer, the finding's reference and its two messages: masked,
+     * four times. */
+    assert_int_equal(count(h, ID_MASKED), 4);
     assert_lacks(h, ID_CLEAR);
     assert_lacks(h, "19850315");
+    /* A finding's Chinese message first, the English under it; one without
+     * a Chinese message shows its English alone. */
+    assert_has(h, "<td class=\"msg\">缴费记录 " ID_MASKED "/2020-11 应缴额不符：应缴额 1234.58 "
+                  "元，按缴费基数乘费率计算应为 1234.57 元<br><span class=\"en\">due 1234.58 is "
+                  "not base");
+    assert_has(h, "<td class=\"msg\">the same natural key twice in 220113.contribution.tcb"
+                  "</td>");
 
     /* Strings from the document are escaped. */
     assert_has(h, "九台&lt;大药房&gt; &amp; Co");
@@ -323,6 +331,13 @@ static void test_refused(void **state)
     doc = load_fixture();
     json_object_set_new(fund_of(doc, 0, 1), "cutover", json_integer(20210331));
     assert_refused(doc, "counties[0].funds[1].cutover: not a string");
+    json_decref(doc);
+
+    /* a finding's Chinese message is text */
+    doc = load_fixture();
+    json_object_set_new(json_array_get(json_object_get(json_array_get(
+        json_object_get(doc, "counties"), 0), "findings"), 0), "message_zh", json_integer(1));
+    assert_refused(doc, "counties[0].findings[0].message_zh: not a string");
     json_decref(doc);
 
     /* An identity number in a refused value is masked in the message too. */
@@ -476,6 +491,7 @@ static void test_xlsx(void **state)
     assert_has(ss, "移交金额 Transfer");
     assert_has(ss, "EQUATION_BREAK");
     assert_has(ss, "会计等式不平");
+    assert_has(ss, "应缴额不符：应缴额 1234.58 元");   /* the Chinese message's column */
     assert_has(ss, "310 职工医保");
     free(ss);
 
