@@ -267,6 +267,10 @@ struct tc_reconcile {
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;
+    /* t_transfer by what becomes of it: the funds handed over by pools
+     * without a blocking finding (ready to move), by pools with one (held
+     * until fixed or waived), and those a part handover keeps */
+    tc_fen t_ready, t_held, t_kept;
     region_sum *regions;         /* merged sub-ledgers, in code order */
     int nregions;
     scope_g *scope;              /* part handovers (tc_reconcile_set_scope) */

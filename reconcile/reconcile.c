@@ -1219,13 +1219,19 @@ int tc_reconcile_finish(tc_reconcile *r, tc_err *e)
         if (rc)
             return rc;
         finding *f = (finding *)r->c[i]->findings.v;
+        int blocked = 0;
         for (size_t k = 0; k < r->c[i]->findings.n; k++) {
             r->nfindings++;
             r->nblocking += f[k].blocking;
+            blocked |= f[k].blocking;
         }
         for (int k = 0; k < r->c[i]->nfunds; k++) {
             fundfig *g = &r->c[i]->funds[k];
+            tc_fen *part = !rec_handed_over(r, r->c[i], g->fund) ? &r->t_kept
+                           : blocked                              ? &r->t_held
+                                                                  : &r->t_ready;
             if (tc_money_add(r->t_transfer, g->cash, &r->t_transfer) ||
+                tc_money_add(*part, g->cash, part) ||
                 tc_money_add(r->t_claims, g->arrears, &r->t_claims) ||
                 tc_money_add(r->t_claims, g->shortfall, &r->t_claims) ||
                 tc_money_add(r->t_debts, g->inst, &r->t_debts))

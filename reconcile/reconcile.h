@@ -17,8 +17,12 @@
  * extensions: per county "name" and "schedules", per bank statement
  * "fund", "role" and "items", per finding "county", "severity" and
  * "message_zh", the message in Chinese for auditors, with the same figures
- * and identity numbers masked the same way), from which the HTML page and
- * the workbook are rendered (reconcile/report.h).
+ * and identity numbers masked the same way; in the totals, beside
+ * "transfer" (every fund's cash), its parts "transfer_ready" (the funds
+ * handed over by pools without a blocking finding: what a plan can move),
+ * "transfer_held" (those of pools with one: they move only once fixed or
+ * waived) and "transfer_kept" (funds a part handover keeps)), from which
+ * the HTML page and the workbook are rendered (reconcile/report.h).
  *
  * State grows with the groups (county x fund x account x period, vouchers,
  * bank items, payers in arrears), never with the contribution or personal

@@ -111,7 +111,9 @@ SHAPE(region_shape,
 SHAPE(input_shape, {"file", K_STR, 1, NULL}, {"digest", K_STR, 1, NULL});
 
 SHAPE(totals_shape,
-      {"transfer", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL});
+      {"transfer", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL},
+      {"transfer_ready", K_AMT, 0, NULL}, {"transfer_held", K_AMT, 0, NULL},
+      {"transfer_kept", K_AMT, 0, NULL});
 
 SHAPE(root_shape,
       {"format", K_STR, 1, NULL}, {"cutover", K_STR, 1, NULL},
@@ -347,6 +349,9 @@ int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *s, tc_err *e)
             add(&s->debts, tc_rdoc_fen(f, "institution_payables"), cc, "debts", e) ||
             add(&s->personal, tc_rdoc_fen(f, "personal_accounts"), cc, "personal accounts", e))
             return e->code;
+        if (json_is_false(json_object_get(f, "handed_over")) &&
+            add(&s->kept, tc_rdoc_fen(f, "transfer"), cc, "funds kept", e))
+            return e->code;
         for (int a = 0; a < 3; a++)
             if (add(&s->aging[a], tc_rdoc_fen(ag, tc_rdoc_aging_keys[a]), cc, "arrears", e))
                 return e->code;
@@ -365,6 +370,25 @@ int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *s, tc_err *e)
 const char *tc_rdoc_county_status(const tc_rdoc_sums *s)
 {
     return s->blocking ? "blocked" : s->nfindings ? "findings" : "clean";
+}
+
+int tc_rdoc_moves_of(const tc_rdoc_sums *cs, size_t n, tc_rdoc_moves *out, tc_err *e)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        tc_fen handed;
+        if (tc_money_sub(cs[i].transfer, cs[i].kept, &handed) ||
+            tc_money_add(out->kept, cs[i].kept, &out->kept) ||
+            tc_money_add(cs[i].blocking ? out->held : out->ready, handed,
+                         cs[i].blocking ? &out->held : &out->ready))
+            return tc_fail(e, TC_EINPUT, "reconciliation document: the sum of the transfers "
+                           "ready, held and kept overflows");
+        if (cs[i].blocking)
+            out->nheld++;
+        else
+            out->nready++;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

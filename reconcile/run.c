@@ -337,6 +337,10 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
     set(t, "transfer", yuan(r->t_transfer));
     set(t, "claims", yuan(r->t_claims));
     set(t, "debts", yuan(r->t_debts));
+    /* what of the transfer moves: transfer = ready + held + kept */
+    set(t, "transfer_ready", yuan(r->t_ready));
+    set(t, "transfer_held", yuan(r->t_held));
+    set(t, "transfer_kept", yuan(r->t_kept));
     set(root, "totals", t);
     return root;
 }

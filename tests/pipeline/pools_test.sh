@@ -162,6 +162,26 @@ grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok |
   bad "the plan does not say 220100's fund 330 is kept"
 grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
   bad "the reconciliation does not mark 330 as kept"
+# what the reconciliation says is ready to move is what the plan (made
+# before any waiver) moves, to the fen; 330 is kept, the blocked pools held
+python3 - "$rec" "$plan" >"$tmp/ready.txt" 2>&1 <<'EOF' && ok || bad "ready, held, kept: $(cat "$tmp/ready.txt")"
+import json, sys
+from decimal import Decimal as D
+d, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+t = {k: D(v) for k, v in d["totals"].items()}
+moved = sum((D(x["amount"]) for x in p["transfers"]), D(0))
+kept = sum((D(f["cash"]) for c in d["counties"] for f in c["funds"]
+            if f.get("handed_over") is False), D(0))
+held = sum((D(f["cash"]) for c in d["counties"] for f in c["funds"]
+            if f.get("handed_over") is not False
+            and any(x["severity"] == "blocking" for x in c["findings"])), D(0))
+assert t["transfer_ready"] == moved, (t["transfer_ready"], moved)
+assert t["transfer_kept"] == kept > 0, (t["transfer_kept"], kept)
+assert t["transfer_held"] == held > 0, (t["transfer_held"], held)
+assert t["transfer_ready"] + t["transfer_held"] + t["transfer_kept"] == t["transfer"]
+EOF
+grep -q 'id="total-kept"' "$tmp/b/work/reports/reconciliation.html" && ok ||
+  bad "the report page does not show the kept fund's cash apart"
 
 # the split pool in the reconciliation: one unit, whole, its sub-ledgers'
 # records and shares beside it, and no SPLIT_UNALLOCATED

@@ -364,9 +364,14 @@ static void test_equation_and_transfer_basis(void **state)
         assert_int_equal(count(doc, "EQUATION_BREAK"), k);
         if (k)
             assert_finding(doc, "EQUATION_BREAK", "310", "2021-06", "100.00", "blocking");
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(doc, "totals"), "transfer")),
-            "1000.00");
+        json_t *t = json_object_get(doc, "totals");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer")), "1000.00");
+        /* the break blocks: then the 1000.00 is held, not ready to move */
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_ready")),
+                            k ? "0.00" : "1000.00");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_held")),
+                            k ? "1000.00" : "0.00");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_kept")), "0.00");
         json_decref(doc);
     }
 }

@@ -309,6 +309,106 @@ static void test_city_messages_zh(void **state)
     json_decref(doc);
 }
 
+/* fen as the page shows it: "1,234,567.89". */
+static char *grouped(tc_fen v, char *out)
+{
+    char raw[TC_MONEY_BUFSZ];
+    tc_money_format(v, raw);
+    const char *s = raw;
+    char *o = out;
+    if (*s == '-')
+        *o++ = *s++;
+    size_t intlen = strcspn(s, ".");
+    for (size_t i = 0; s[i]; i++) {
+        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
+            *o++ = ',';
+        *o++ = s[i];
+    }
+    *o = 0;
+    return out;
+}
+
+static tc_fen fen_of(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    tc_fen f;
+    tc_err e;
+    if (!v || tc_money_parse_yuan(v, strlen(v), &f, &e))
+        fail_msg("'%s' is not an amount", key);
+    return f;
+}
+
+/*
+ * The headline says what moves and what is held, worked out here from the
+ * answer key alone (not from the engine): the cash of the counties the key
+ * gives no blocking finding moves, the rest is held.  In the example city
+ * five of seven counties are blocked (220112, 220113, 220184, 220182,
+ * 220183), so what moves is 220100's and 220122's cash only: the JSON's
+ * transfer_ready and the page's ready card are that sum to the fen, and
+ * ready + held is the whole transfer total the page used to headline.
+ */
+static void test_city_ready_and_held(void **state)
+{
+    (void)state;
+    char p[1200];
+    snprintf(p, sizeof(p), "%s/answer-key.json", city);
+    json_error_t je;
+    json_t *key = json_load_file(p, 0, &je);
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.json", dir);
+    json_t *got = json_load_file(p, 0, &je);
+    assert_non_null(key);
+    assert_non_null(got);
+    tc_fen ready = 0, held = 0;
+    int nready = 0, nheld = 0;
+    size_t i, j;
+    json_t *kc, *x;
+    char moving[64] = "";
+    json_array_foreach(json_object_get(key, "counties"), i, kc) {
+        int blocked = 0;
+        json_array_foreach(json_object_get(kc, "findings"), j, x)
+            blocked |= strcmp(json_string_value(json_object_get(x, "severity")), "blocking") == 0;
+        tc_fen cash = 0;
+        json_array_foreach(json_object_get(kc, "funds"), j, x)
+            assert_int_equal(tc_money_add(cash, fen_of(x, "cash"), &cash), 0);
+        assert_int_equal(tc_money_add(blocked ? held : ready, cash, blocked ? &held : &ready), 0);
+        if (blocked) {
+            nheld++;
+        } else {
+            nready++;
+            snprintf(moving + strlen(moving), sizeof(moving) - strlen(moving), "%s ",
+                     json_string_value(json_object_get(kc, "county")));
+        }
+    }
+    assert_string_equal(moving, "220100 220122 ");
+    assert_int_equal(nheld, 5);
+    json_t *t = json_object_get(got, "totals");
+    assert_int_equal(fen_of(t, "transfer_ready"), ready);
+    assert_int_equal(fen_of(t, "transfer_held"), held);
+    assert_int_equal(fen_of(t, "transfer_kept"), 0);
+    tc_fen sum;
+    assert_int_equal(tc_money_add(ready, held, &sum), 0);
+    assert_int_equal(fen_of(t, "transfer"), sum);
+    assert_true(ready > 0 && held > ready);   /* most of the money is held */
+    /* the page: the headline and the cards */
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.html", dir);
+    size_t n;
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    char b1[64], b2[64], want[512];
+    snprintf(want, sizeof(want), "7 个统筹区中 5 个有阻断问题，其资金 %s 元暂缓移交",
+             grouped(held, b1));
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "其余 2 个可移交 %s 元", grouped(ready, b2));
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "id=\"total-ready\">%s</div>", b2);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "id=\"total-held\">%s</div>", b1);
+    assert_non_null(strstr(html, want));
+    free(html);
+    json_decref(key);
+    json_decref(got);
+}
+
 /* ------------------------------------------------ a fund's own cutover */
 
 /* The city batch of county and record type. */
@@ -673,6 +773,7 @@ int main(void)
     const struct CMUnitTest t[] = {cmocka_unit_test(test_city_equals_answer_key),
                                    cmocka_unit_test(test_city_rerun_same_bytes),
                                    cmocka_unit_test(test_city_messages_zh),
+                                   cmocka_unit_test(test_city_ready_and_held),
                                    cmocka_unit_test(test_fund_cutover_balances),
                                    cmocka_unit_test(test_fund_cutover_claims),
                                    cmocka_unit_test(test_fund_cutover_limits)};
