@@ -284,7 +284,8 @@ static size_t gb18030_len(const unsigned char *s, size_t n)
 /*
  * s[0..n) as GB18030, converted to UTF-8 into a malloc'd *out (*on bytes,
  * NUL-terminated).  0 when it all decodes; else -1 with *bad the offset of
- * the first byte that does not (*out NULL); TC_ENOMEM when out of memory.
+ * the first byte that does not (*out NULL); -2 when this system cannot
+ * convert GB18030; TC_ENOMEM when out of memory.
  */
 static int gb18030_to_utf8(const char *s, size_t n, char **out, size_t *on, size_t *bad)
 {
@@ -292,7 +293,7 @@ static int gb18030_to_utf8(const char *s, size_t n, char **out, size_t *on, size
     *bad = 0;
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)
-        return -1;          /* no converter: as if it did not decode */
+        return -2;          /* no converter here (glibc's gconv modules missing) */
     size_t cap = 2 * n + 16;   /* 2 bytes become at most 3, 4 at most 4 */
     char *buf = malloc(cap);
     if (!buf) {
@@ -361,6 +362,15 @@ static int decide_text(const char *path, const char *data, size_t n, char **conv
     int rc = good > bad ? -1 : gb18030_to_utf8(data, n, conv, cn, &gbad);
     if (rc == TC_ENOMEM)
         return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (rc == -2) {
+        long line, col;
+        text_pos(data, ubad, 1, &line, &col);
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, and this system cannot read GB18030 "
+                "to try that (iconv_open: %s)", (unsigned char)data[ubad], strerror(errno));
+        tc_err_at(e, path, line, col);
+        tc_err_hint(e, "save the file as UTF-8, which Excel calls \"CSV UTF-8\"");
+        return TC_EINPUT;
+    }
     if (rc == 0) {
         *gb = 1;
         return 0;
