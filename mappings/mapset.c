@@ -240,9 +240,9 @@ static void on_row(int c, void *data)
  * byte to its last, is converted to UTF-8 (iconv) and read; anything else
  * is refused at its first bad byte.  Mostly UTF-8 with a stray byte is
  * refused too, though it might decode as GB18030: read so, its names
- * would be nonsense.  A NUL byte is bad in both (a UTF-16
- * file, or a binary one).  The set's digest stays over the bytes as they
- * are on disk: the conversion changes what is read, not what was signed.
+ * would be nonsense.  A NUL byte is bad in both (a UTF-16 file, or a
+ * binary one).  The set's digest stays over the bytes as they are on
+ * disk: the conversion changes what is read, not what was signed.
  */
 
 /*
@@ -250,8 +250,8 @@ static void on_row(int c, void *data)
  * UTF-8 text (n when there is none), *good how many multi-byte characters
  * are valid, *bad how many bytes are not (reading on a byte after each).
  * GB18030 text read so has far more bad bytes than good characters (the
- * example set's files: 3 to 30 times more); a UTF-8 file with a stray
- * byte, far more good ones.
+ * example set's files re-encoded: three times as many or more); a UTF-8
+ * file with a stray byte, far more good ones.
  */
 static void utf8_scan(const char *s, size_t n, size_t *first, size_t *good, size_t *bad)
 {
@@ -383,8 +383,8 @@ static int decide_text(const char *path, const char *data, size_t n, char **conv
     if ((unsigned char)data[at] == 0)
         tc_fail(e, TC_EINPUT, "a NUL byte: this is not a text file (UTF-16 or binary?)");
     else if (good > bad)
-        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, though the rest of the file mostly is "
-                "(%zu bad bytes, %zu good characters)", (unsigned char)data[at], bad, good);
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, though the rest of the file mostly is",
+                (unsigned char)data[at]);
     else if (utf8)
         tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, and the file is not GB18030 either",
                 (unsigned char)data[at]);
