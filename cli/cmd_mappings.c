@@ -2,7 +2,7 @@
  * cmd_mappings.c - `tongchou mappings check MAPPINGS [BATCH...]`.
  *
  * Loads and checks a mapping set (any fault: exit 3, with file and line),
- * prints its digest and rule counts, and with county-coded batches prints
+ * prints its digest, the files it read as GB18030 and its rule counts, and with county-coded batches prints
  * one line per county, dimension and code that no rule covers, with the
  * records and amount behind it (exit 1 when there is any).
  */
@@ -35,7 +35,11 @@ const tc_command tc_cmd_mappings = {
     "                   malformed row, an overlapping or duplicate rule, a\n"
     "                   target missing from the city lists or a '*' rule that\n"
     "                   can never apply is refused with its file and line\n"
-    "                   (exit 3); prints the set's digest and rule counts\n"
+    "                   (exit 3); prints the set's digest and rule counts.\n"
+    "                   Files are UTF-8; one that is not but decodes whole as\n"
+    "                   GB18030 (Excel's default on Chinese Windows) is read\n"
+    "                   as that and listed as 'encoding FILE GB18030'; one\n"
+    "                   that is neither is refused at its first bad byte\n"
     "  BATCH...         county-coded batches (from extract): prints each code in\n"
     "                   use that no rule covers, per county and dimension, with\n"
     "                   its records and amount; exit 1 when there is any\n"};
@@ -52,6 +56,10 @@ int cmd_mappings(int argc, char **argv)
     if (tc_mapset_load(&m, argv[2], &e))
         return tc_log_fail(&e);
     printf("mapping set %s\ndigest %s\n", argv[2], tc_mapset_digest(m));
+    const char *const *gb;
+    int ngb = tc_mapset_gb18030(m, &gb);
+    for (int i = 0; i < ngb; i++)
+        printf("encoding %s GB18030\n", gb[i]);
     for (int d = 0; d < TC_NDIM; d++)
         printf("rules %-12s %d\n", tc_dim_name((tc_dim)d), tc_mapset_rules(m, (tc_dim)d));
     tc_uncovered *list = NULL;

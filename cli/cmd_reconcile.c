@@ -36,7 +36,9 @@ const tc_command tc_cmd_reconcile = {
     "Reads city-coded batches (from map), of any counties, and writes\n"
     "DIR/reconciliation.json, findings.csv, arrears.csv (the whole employer\n"
     "arrears schedule), reconciliation.html and reconciliation.xlsx\n"
-    "(shared/spec/interfaces.md), printing their paths.\n"
+    "(shared/spec/interfaces.md), printing their paths.  Every finding has\n"
+    "its message in English and in Chinese (\"message_zh\"; findings.csv's\n"
+    "columns: county,pool,fund,code,severity,ref,amount,message,message_zh).\n"
     "A city's MAPPINGS/city/severity.csv (code,severity) overrides which\n"
     "findings block.  Exit 0 clean, 1 findings, 3 bad input, 5 a batch that\n"
     "does not verify (then nothing is written).\n"};

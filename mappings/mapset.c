@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <csv.h>
 
 #include "core/hash.h"
+#include "core/jcs.h"
 #include "core/money.h"
 #include "core/record.h"
 
@@ -141,6 +143,8 @@ struct tc_mapset {
     int nspools;
     tc_alloc *alloc;
     int nalloc;
+    char **gb18030;          /* files read as GB18030, relative to dir */
+    int ngb18030;
 };
 
 /* The record columns a split rule may follow (each names the record type
@@ -153,6 +157,7 @@ typedef struct csvrow {
     char *f[MAXF];
     int nf;
     int overflow;
+    int toolong;             /* a field of the row past sizeof(buf[0]) - 1 bytes */
     int line;
     const char *path;
     const char *header;      /* what the first row must be, comma-joined */
@@ -186,6 +191,8 @@ static void on_field(void *s, size_t n, void *data)
         return;
     }
     size_t k = n < sizeof(r->buf[0]) - 1 ? n : sizeof(r->buf[0]) - 1;
+    if (k < n && !r->toolong)
+        r->toolong = r->nf + 1;
     if (s)
         memcpy(r->buf[r->nf], s, k);
     r->buf[r->nf][s ? k : 0] = '\0';
@@ -208,17 +215,192 @@ static void on_row(int c, void *data)
                 r->rc = rowfail(r, "the header row is '%s'; expected '%s'", got, r->header);
         } else if (r->overflow) {
             r->rc = rowfail(r, "more than %d columns", MAXF);
+        } else if (r->toolong) {
+            /* cut, it would be another code or name: refused instead */
+            r->rc = rowfail(r, "column %d is longer than %zu bytes", r->toolong,
+                            sizeof(r->buf[0]) - 1);
         } else {
             r->rc = r->fn(r, r->ctx);
         }
     }
     r->nf = 0;
     r->overflow = 0;
+    r->toolong = 0;
 }
 
-/* Read path and call fn for each row after the header, which must be `header`. */
-static int read_csv(const char *path, const char *header, int (*fn)(csvrow *, void *), void *ctx,
-                    tc_err *e)
+/* --------------------------------------------------------- the text
+ *
+ * A mapping set is edited in spreadsheets, and Excel on Chinese Windows
+ * saves CSV as GB18030 (its "ANSI" code page 936) unless told to save
+ * "CSV UTF-8".  Parsed as UTF-8, such a file would lose its names without
+ * a word: libcsv passes the bytes through, and a name that is not UTF-8
+ * vanishes from the JSON and the pages downstream.  So every file is
+ * decided whole before a row is read: valid UTF-8 (a BOM allowed) is read
+ * as it is; a file that is not, but decodes as GB18030 from its first
+ * byte to its last, is converted to UTF-8 (iconv) and read; anything else
+ * is refused at its first bad byte.  Mostly UTF-8 with a stray byte is
+ * refused too, though it might decode as GB18030: read so, its names
+ * would be nonsense.  A NUL byte is bad in both (a UTF-16 file, or a
+ * binary one).  The set's digest stays over the bytes as they are on
+ * disk: the conversion changes what is read, not what was signed.
+ */
+
+/*
+ * s[0..n) read as UTF-8: *first the offset of the first byte that is not
+ * UTF-8 text (n when there is none), *good how many multi-byte characters
+ * are valid, *bad how many bytes are not (reading on a byte after each).
+ * GB18030 text read so has far more bad bytes than good characters (the
+ * example set's files re-encoded: three times as many or more); a UTF-8
+ * file with a stray byte, far more good ones.
+ */
+static void utf8_scan(const char *s, size_t n, size_t *first, size_t *good, size_t *bad)
+{
+    uint32_t cp;
+    *first = n;
+    *good = *bad = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = tc_utf8_decode(s + i, n - i, &cp);
+        if (k && cp) {
+            *good += k > 1;
+            i += k;
+            continue;
+        }
+        if (*first == n)
+            *first = i;
+        *bad += 1;
+        i++;
+    }
+}
+
+/* The length of the GB18030 character at s (1, 2 or 4 bytes); only asked
+ * of bytes iconv has already decoded. */
+static size_t gb18030_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return 1;
+    return n >= 4 && s[1] >= 0x30 && s[1] <= 0x39 ? 4 : 2;
+}
+
+/*
+ * s[0..n) as GB18030, converted to UTF-8 into a malloc'd *out (*on bytes,
+ * NUL-terminated).  0 when it all decodes; else -1 with *bad the offset of
+ * the first byte that does not (*out NULL); -2 when this system cannot
+ * convert GB18030; TC_ENOMEM when out of memory.
+ */
+static int gb18030_to_utf8(const char *s, size_t n, char **out, size_t *on, size_t *bad)
+{
+    *out = NULL;
+    *bad = 0;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return -2;          /* no converter here (glibc's gconv modules missing) */
+    size_t cap = 2 * n + 16;   /* 2 bytes become at most 3, 4 at most 4 */
+    char *buf = malloc(cap);
+    if (!buf) {
+        iconv_close(cd);
+        return TC_ENOMEM;
+    }
+    char *in = (char *)s, *o = buf;
+    size_t inleft = n, oleft = cap - 1;
+    int rc = 0;
+    if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1 ||
+        iconv(cd, NULL, NULL, &o, &oleft) == (size_t)-1) {
+        rc = -1;            /* EILSEQ, or EINVAL: cut short at the end */
+        *bad = (size_t)(in - s);
+    }
+    iconv_close(cd);
+    if (!rc && memchr(buf, 0, (size_t)(o - buf))) {
+        rc = -1;
+        *bad = (size_t)((const char *)memchr(s, 0, n) - s);
+    }
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *o = '\0';
+    *out = buf;
+    *on = (size_t)(o - buf);
+    return 0;
+}
+
+/* The line and column (1-based, in characters) of byte `at` of s, whose
+ * bytes before it are valid UTF-8 (utf8) or GB18030. */
+static void text_pos(const char *s, size_t at, int utf8, long *line, long *col)
+{
+    *line = 1;
+    *col = 1;
+    uint32_t cp;
+    for (size_t i = 0; i < at;) {
+        size_t k = utf8 ? tc_utf8_decode(s + i, at - i, &cp)
+                        : gb18030_len((const unsigned char *)s + i, at - i);
+        if (!k || i + k > at)
+            break;
+        if (s[i] == '\n')
+            *line += 1, *col = 1;
+        else
+            *col += 1;
+        i += k;
+    }
+}
+
+/*
+ * The text of the file path (n bytes at data) to parse: data itself when
+ * it is UTF-8, a converted copy in *conv (the caller frees it) when it is
+ * GB18030 (*gb set), or a refusal naming the first bad byte.
+ */
+static int decide_text(const char *path, const char *data, size_t n, char **conv, size_t *cn,
+                       int *gb, tc_err *e)
+{
+    *conv = NULL;
+    *gb = 0;
+    size_t ubad, good, bad, gbad = 0;
+    utf8_scan(data, n, &ubad, &good, &bad);
+    if (ubad == n)
+        return 0;
+    /* a UTF-8 file with a stray byte may well decode as GB18030 too, into
+     * nonsense names: it is refused, not read so */
+    int rc = good > bad ? -1 : gb18030_to_utf8(data, n, conv, cn, &gbad);
+    if (rc == TC_ENOMEM)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (rc == -2) {
+        long line, col;
+        text_pos(data, ubad, 1, &line, &col);
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, and this system cannot read GB18030 "
+                "to try that (iconv_open: %s)", (unsigned char)data[ubad], strerror(errno));
+        tc_err_at(e, path, line, col);
+        tc_err_hint(e, "save the file as UTF-8, which Excel calls \"CSV UTF-8\"");
+        return TC_EINPUT;
+    }
+    if (rc == 0) {
+        *gb = 1;
+        return 0;
+    }
+    /* neither: the byte where the encoding that reads further stops */
+    int utf8 = ubad >= gbad;
+    size_t at = utf8 ? ubad : gbad;
+    long line, col;
+    text_pos(data, at, utf8, &line, &col);
+    if ((unsigned char)data[at] == 0)
+        tc_fail(e, TC_EINPUT, "a NUL byte: this is not a text file (UTF-16 or binary?)");
+    else if (good > bad)
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, though the rest of the file mostly is",
+                (unsigned char)data[at]);
+    else if (utf8)
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not UTF-8, and the file is not GB18030 either",
+                (unsigned char)data[at]);
+    else
+        tc_fail(e, TC_EINPUT, "byte 0x%02X is not GB18030, which the file is up to here (it is "
+                "not UTF-8 either)", (unsigned char)data[at]);
+    tc_err_at(e, path, line, col);
+    tc_err_hint(e, "save it as UTF-8, which Excel calls \"CSV UTF-8\", or as GB18030 without "
+                "stray bytes, and run tongchou mappings check again");
+    return TC_EINPUT;
+}
+
+/* Read path and call fn for each row after the header, which must be
+ * `header`; a GB18030 file is named in m's list. */
+static int read_csv(tc_mapset *m, const char *path, const char *header,
+                    int (*fn)(csvrow *, void *), void *ctx, tc_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -231,9 +413,34 @@ static int read_csv(const char *path, const char *header, int (*fn)(csvrow *, vo
     char *data = malloc((size_t)st.st_size + 1);
     size_t n = data ? fread(data, 1, (size_t)st.st_size, f) : 0;
     fclose(f);
+    if (!data)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    char *conv;
+    size_t cn = 0;
+    int gb;
+    int rc = decide_text(path, data, n, &conv, &cn, &gb, e);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    if (gb) {
+        free(data);
+        data = conv;
+        n = cn;
+        const char *rel = strncmp(path, m->dir, strlen(m->dir)) == 0 && path[strlen(m->dir)] == '/'
+                              ? path + strlen(m->dir) + 1 : path;
+        char **g = realloc(m->gb18030, (size_t)(m->ngb18030 + 1) * sizeof(*g));
+        if (g)
+            m->gb18030 = g;
+        if (!g || !(g[m->ngb18030] = strdup(rel))) {
+            free(data);
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
+        m->ngb18030++;
+    }
     csvrow *r = calloc(1, sizeof(*r));
     struct csv_parser p;
-    if (!data || !r || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    if (!r || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         free(data);
         free(r);
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -253,7 +460,7 @@ static int read_csv(const char *path, const char *header, int (*fn)(csvrow *, vo
     }
     if (!r->rc && r->line == 0)
         r->rc = rowfail(r, "the file is empty; expected the header '%s'", header);
-    int rc = r->rc;
+    rc = r->rc;
     csv_free(&p);
     free(data);
     free(r);
@@ -771,22 +978,22 @@ int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e)
     char path[1100];
 #define PATH(name) (snprintf(path, sizeof(path), "%s/%s", dir, name), path)
     if (!rc)
-        rc = read_csv(PATH("city/regions.csv"), "code,name", city_code_name, &m->regions, e);
+        rc = read_csv(m, PATH("city/regions.csv"), "code,name", city_code_name, &m->regions, e);
     if (!rc)
-        rc = read_csv(PATH("city/funds.csv"), "code,name", city_code_name, &m->funds, e);
+        rc = read_csv(m, PATH("city/funds.csv"), "code,name", city_code_name, &m->funds, e);
     if (!rc)
-        rc = read_csv(PATH("city/accounts.csv"), "code,name,class,role", city_account, m, e);
+        rc = read_csv(m, PATH("city/accounts.csv"), "code,name,class,role", city_account, m, e);
     if (!rc)
-        rc = read_csv(PATH("city/institutions.csv"), "code,name", city_code_name,
+        rc = read_csv(m, PATH("city/institutions.csv"), "code,name", city_code_name,
                       &m->institutions, e);
     if (!rc)
-        rc = read_csv(PATH("city/rates.csv"), "fund,kind,valid_from,valid_to,rate", city_rate, m,
+        rc = read_csv(m, PATH("city/rates.csv"), "fund,kind,valid_from,valid_to,rate", city_rate, m,
                       e);
     for (int d = 0; d < TC_NDIM && !rc; d++) {
         char name[64];
         snprintf(name, sizeof(name), "%s.csv", DIMS[d]);
         rulectx c = {m, (tc_dim)d};
-        rc = read_csv(PATH(name), "county,source,target,valid_from,valid_to,note", add_rule, &c,
+        rc = read_csv(m, PATH(name), "county,source,target,valid_from,valid_to,note", add_rule, &c,
                       e);
     }
     for (int d = 0; d < TC_NDIM && !rc; d++) {
@@ -795,9 +1002,9 @@ int tc_mapset_load(tc_mapset **out, const char *dir, tc_err *e)
         rc = check_shadowed(m, (tc_dim)d, PATH(name), e);
     }
     if (!rc && access(PATH("split.csv"), F_OK) == 0)
-        rc = read_csv(path, "county,column,source,target", split_rule, m, e);
+        rc = read_csv(m, path, "county,column,source,target", split_rule, m, e);
     if (!rc && access(PATH("allocation.csv"), F_OK) == 0)
-        rc = read_csv(path, "county,fund,account,target,amount", alloc_row, m, e);
+        rc = read_csv(m, path, "county,fund,account,target,amount", alloc_row, m, e);
     for (int i = 0; !rc && i < m->nspools; i++)
         if (m->spools[i].ntargets < 2) {
             rc = tc_fail(e, TC_EINPUT, "split.csv sends every record of pool %s to region %s: "
@@ -843,10 +1050,19 @@ void tc_mapset_free(tc_mapset *m)
     for (size_t i = 0; i < m->nchart; i++)
         free(m->chart[i]);
     free(m->chart);
+    for (int i = 0; i < m->ngb18030; i++)
+        free(m->gb18030[i]);
+    free(m->gb18030);
     free(m);
 }
 
 const char *tc_mapset_dir(const tc_mapset *m) { return m->dir; }
+
+int tc_mapset_gb18030(const tc_mapset *m, const char *const **files)
+{
+    *files = (const char *const *)m->gb18030;
+    return m->ngb18030;
+}
 
 size_t tc_mapset_chart(const tc_mapset *m, const char *const **codes)
 {

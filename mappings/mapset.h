@@ -3,11 +3,17 @@
  *
  * shared/spec/mappings.md is the contract.  A set is a folder of CSV files
  * (UTF-8, byte-order mark allowed, RFC 4180, a header row): the city lists
- * under city/ and one rules file per dimension.  tc_mapset_load() reads and
- * checks the whole set and refuses it, naming the file and line, when:
+ * under city/ and one rules file per dimension.  A file that is not valid
+ * UTF-8 but decodes whole as GB18030 (what Excel on Chinese Windows saves
+ * by default) is converted and read as that; tc_mapset_gb18030() names
+ * such files.  tc_mapset_load() reads and checks the whole set and
+ * refuses it, naming the file and line, when:
  *
- *   - a row is malformed (column count, empty source or target, a county
- *     that is neither '*' nor 6 digits, a bad date, valid_from > valid_to);
+ *   - a file is neither UTF-8 nor GB18030, or holds a NUL byte (line and
+ *     column of the first bad byte);
+ *   - a row is malformed (column count, a field over 511 bytes, empty
+ *     source or target, a county that is neither '*' nor 6 digits, a bad
+ *     date, valid_from > valid_to);
  *   - two rules for the same county and source overlap in validity (the
  *     same target or not: a duplicate is an overlap);
  *   - a target is not in its city list (kind, level and bank role have no
@@ -16,7 +22,8 @@
  *     sources of region.csv) has its own rules for that source, covering
  *     all of the '*' rule's validity, so the '*' rule can never apply.
  *
- * The digest is the SHA-256 over the bytes of every .csv file of the set,
+ * The digest is the SHA-256 over the bytes of every .csv file of the set
+ * as they are on disk (a GB18030 file's GB18030 bytes, not their UTF-8),
  * in the bytewise order of their paths relative to the folder
  * ("account.csv" < "bank_role.csv" < "city/accounts.csv" < ...), each file
  * preceded by its path and a NUL, so a renamed file changes it too.
@@ -74,6 +81,11 @@ const char *tc_mapset_account_role(const tc_mapset *m, const char *code, size_t 
 /* The codes of the city chart (city/accounts.csv) in the file's order;
  * *codes is owned by m.  Returns their number. */
 size_t tc_mapset_chart(const tc_mapset *m, const char *const **codes);
+
+/* The files of the set read as GB18030 rather than UTF-8 (paths relative
+ * to the set's folder, in the order they were read; *files owned by m).
+ * Returns their number. */
+int tc_mapset_gb18030(const tc_mapset *m, const char *const **files);
 
 /* The folder the set was loaded from, for the files of the set that a
  * stage reads itself (reconcile: city/severity.csv, which the digest

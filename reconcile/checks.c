@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "reconcile/rec_int.h"
+#include "reconcile/report_doc.h"
 
 #define OVERFLOW(e) tc_fail(e, TC_EINPUT, "sums overflow")
 
@@ -97,8 +98,9 @@ static int check_voucher_balance(tc_reconcile *r, county *c, tc_err *e)
         else if (d) {
             char b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
             if (rec_finding(r, c, "VOUCHER_UNBALANCED", x->fund, d, x->no,
-                            "voucher %s: debits %s, credits %s", x->no, YUAN(x->debit, b1),
-                            YUAN(x->credit, b2)))
+                            "voucher %s: debits %s, credits %s",
+                            "凭证 %s 借贷不平衡：借方合计 %s 元，贷方合计 %s 元", x->no,
+                            YUAN(x->debit, b1), YUAN(x->credit, b2)))
                 rc = tc_fail(e, TC_ENOMEM, "out of memory");
         }
     }
@@ -143,6 +145,7 @@ static int gap_finding(tc_reconcile *r, county *c, const vnum *first, const vnum
     return rec_finding(r, c, "VOUCHER_GAP", "", 0, ref,
                        "vouchers of %s up to %s: %lld numbers missing, the first %s (a voided "
                        "voucher, or rows the export lost)",
+                       "%s 的凭证号至 %s 不连续：缺 %lld 个号，首个缺号 %s（作废凭证，或导出时丢失的记录）",
                        rec_period_text(first->month, per), last->no, missing, ref);
 }
 
@@ -203,6 +206,8 @@ static int check_rollforward(tc_reconcile *r, county *c, void **b, tc_err *e)
         snprintf(ref, sizeof(ref), "%s/%s", x->acc, rec_period_text(x->period, per));
         if (rec_finding(r, c, "ROLLFORWARD_BREAK", x->fund, x->close - rolled, ref,
                         "fund %s account %s: closing %s, but opening, debits and credits give %s",
+                        "基金 %s 科目 %s 期末余额与滚存不符：期末余额 %s 元，由期初余额和本期借、"
+                        "贷方发生额滚存应为 %s 元",
                         x->fund, ref, YUAN(x->close, b1), YUAN(rolled, b2)))
             return tc_fail(e, TC_ENOMEM, "out of memory");
     }
@@ -220,8 +225,10 @@ static int check_continuity(tc_reconcile *r, county *c, void **b, tc_err *e)
         char ref[96], per[16], per2[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "%s/%s", x->acc, rec_period_text(x->period, per));
         if (rec_finding(r, c, "PERIOD_GAP", x->fund, y->open - x->close, ref,
-                        "fund %s account %s: closes at %s, %s opens at %s", x->fund, ref,
-                        YUAN(x->close, b1), rec_period_text(y->period, per2), YUAN(y->open, b2)))
+                        "fund %s account %s: closes at %s, %s opens at %s",
+                        "基金 %s 科目 %s 期间不连续：期末余额 %s 元，而下期 %s 的期初余额为 %s 元",
+                        x->fund, ref, YUAN(x->close, b1), rec_period_text(y->period, per2),
+                        YUAN(y->open, b2)))
             return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     return 0;
@@ -234,9 +241,13 @@ static int turnover_side(tc_reconcile *r, county *c, const char *fund, const cha
         return 0;
     char ref[96], per[16], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
     snprintf(ref, sizeof(ref), "%s/%s/%s", acc, rec_period_text(period, per), side);
+    /* the English has the side in the ref; "%.0s" takes the Chinese one */
+    const char *side_zh = strcmp(side, "debit") == 0 ? "借方" : "贷方";
     if (rec_finding(r, c, "TURNOVER_MISMATCH", fund, table - lines, ref,
-                    "fund %s account %s: the balance table says %s, the voucher lines add up to %s",
-                    fund, ref, YUAN(table, b1), YUAN(lines, b2)))
+                    "fund %s account %s: the balance table says %.0s%s, the voucher lines add up "
+                    "to %s",
+                    "基金 %s 科目 %s 发生额与凭证不符：科目余额表%s发生额 %s 元，凭证分录合计 %s 元",
+                    fund, ref, side_zh, YUAN(table, b1), YUAN(lines, b2)))
         return tc_fail(e, TC_ENOMEM, "out of memory");
     return 0;
 }
@@ -336,6 +347,8 @@ static int check_equation(tc_reconcile *r, county *c, void **b, tc_err *e)
         if (rec_finding(r, c, "EQUATION_BREAK", f->fund, d, per,
                         "fund %s at %s: assets less liabilities are %s, fund balance plus income "
                         "less expense is %s",
+                        "基金 %s 于 %s 期末会计等式不平衡：资产减负债为 %s 元，基金余额加收入减支出"
+                        "为 %s 元",
                         f->fund, per, YUAN(net, b1), YUAN(f->fund_balance, b2)))
             return tc_fail(e, TC_ENOMEM, "out of memory");
     }
@@ -401,6 +414,8 @@ static int check_contrib_ledger(tc_reconcile *r, county *c, void **b, tc_err *e)
         snprintf(ref, sizeof(ref), "%s..%s", rec_period_text(lo, p1), rec_period_text(hi, p2));
         if (rec_finding(r, c, "CONTRIB_LEDGER_MISMATCH", f->fund, paid - income, ref,
                         "fund %s, %s: contributions paid %s, contribution income credited %s",
+                        "基金 %s 在 %s 期间征缴收入与账务不符：缴费明细实缴合计 %s 元，征缴收入科目"
+                        "贷方发生额 %s 元",
                         f->fund, ref, YUAN(paid, b1), YUAN(income, b2)))
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
     }
@@ -425,6 +440,7 @@ static int check_personal_accounts(tc_reconcile *r, county *c, tc_err *e)
         const char *ref = f->personal_acc[0] ? f->personal_acc : "-";
         if (rec_finding(r, c, "PERSONAL_ACCOUNT_MISMATCH", f->fund, f->personal - f->personal_ledger,
                         ref, "fund %s: personal accounts add up to %s, the ledger's %s holds %s",
+                        "基金 %s 个人账户不符：个人账户余额合计 %s 元，账上 %s 科目余额 %s 元",
                         f->fund, YUAN(f->personal, b1), ref, YUAN(f->personal_ledger, b2)))
             return tc_fail(e, TC_ENOMEM, "out of memory");
     }
@@ -627,10 +643,19 @@ static int bank_statement(tc_reconcile *r, county *c, const bacct_g *a, bankstmt
     if (s->adjusted == rhs)
         return 0;
     char b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
-    if (rec_finding(r, c, "BANK_UNRECONCILED", a->fund, s->adjusted - rhs, a->no,
-                    "bank account %s: the adjusted ledger balance is %s, the adjusted statement "
-                    "balance %s%s",
-                    a->no, YUAN(s->adjusted, b1), YUAN(rhs, b2), st ? "" : " (no statement)"))
+    int rc = st ? rec_finding(r, c, "BANK_UNRECONCILED", a->fund, s->adjusted - rhs, a->no,
+                              "bank account %s: the adjusted ledger balance is %s, the adjusted "
+                              "statement balance %s",
+                              "银行账户 %s 调整银行未达账项后余额仍不符：单位账面调节后余额 %s 元，"
+                              "银行对账单调节后余额 %s 元",
+                              a->no, YUAN(s->adjusted, b1), YUAN(rhs, b2))
+                : rec_finding(r, c, "BANK_UNRECONCILED", a->fund, s->adjusted - rhs, a->no,
+                              "bank account %s: the adjusted ledger balance is %s, the adjusted "
+                              "statement balance %s (no statement)",
+                              "银行账户 %s 无法调节：单位账面调节后余额 %s 元，银行对账单调节后余额 "
+                              "%s 元（未提供银行对账单）",
+                              a->no, YUAN(s->adjusted, b1), YUAN(rhs, b2));
+    if (rc)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     return 0;
 }
@@ -684,10 +709,16 @@ static int more_findings(tc_reconcile *r, county *c, tc_err *e)
         more_g *m = v[i];
         char ref[64], b[TC_MONEY_BUFSZ];
         snprintf(ref, sizeof(ref), "+%lld more", m->n);
+        /* the English names the code, the Chinese its name; "%.0s" takes
+         * the argument the English does not show */
+        const char *zh = tc_rdoc_check_zh(rec_codes[m->ci]);
         if (rec_finding_listed(r, c, rec_codes[m->ci], m->fund, m->amount, ref,
-                               "%lld more records of fund %s with %s past the first %lld listed; "
-                               "their amounts sum to %s",
-                               m->n, m->fund, rec_codes[m->ci], r->find_cap, YUAN(m->amount, b)))
+                               "%lld more records of fund %s with %s%.0s past the first %lld "
+                               "listed; their amounts sum to %s",
+                               "基金 %2$s 另有 %1$lld 条记录存在%4$s（%3$s）问题，超出逐条列示的前 "
+                               "%5$lld 条，未逐条列示，其金额合计 %6$s 元",
+                               m->n, m->fund, rec_codes[m->ci], zh ? zh : rec_codes[m->ci],
+                               r->find_cap, YUAN(m->amount, b)))
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
     }
     free(v);
@@ -722,7 +753,10 @@ static int unallocated(tc_reconcile *r, county *c, const char *fund, const char 
     snprintf(ref, sizeof(ref), "%s/%s", fund, acc);
     if (rec_finding(r, c, "SPLIT_UNALLOCATED", fund, d, ref,
                     "pool %s fund %s %s: allocation.csv gives its sub-ledgers %s, the pool "
-                    "holds %s", c->pool, fund, acc, YUAN(got, b1), YUAN(whole, b2)))
+                    "holds %s",
+                    "原统筹区 %s 基金 %s %s 分立资金未分配完：分配表（allocation.csv）分给各子账"
+                    "合计 %s 元，原统筹区实有 %s 元",
+                    c->pool, fund, acc, YUAN(got, b1), YUAN(whole, b2)))
         return tc_fail(e, TC_ENOMEM, "out of memory");
     return 0;
 }

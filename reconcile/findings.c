@@ -24,6 +24,11 @@ const char *const rec_codes[NCODES] = {
 /* The codes made once per record, whose number the data decides. */
 const int rec_per_record[NCODES] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0};
 
+const char *tc_reconcile_code(int i)
+{
+    return i >= 0 && i < NCODES ? rec_codes[i] : NULL;
+}
+
 int rec_code_index(const char *code)
 {
     for (int i = 0; i < NCODES; i++)
@@ -45,8 +50,29 @@ char *rec_date_text(int64_t d, char *out)
     return out;
 }
 
+/* vsnprintf into out, cut (when it must be) at a UTF-8 character's
+ * boundary, never inside one: a cut character would make the JSON
+ * string invalid. */
+static void format_text(char *out, size_t n, const char *fmt, va_list ap)
+{
+    int k = vsnprintf(out, n, fmt, ap);
+    if (k < 0 || (size_t)k < n)
+        return;
+    size_t end = n - 1;                  /* the bytes kept */
+    size_t lead = end;
+    while (lead > 0 && ((unsigned char)out[lead - 1] & 0xC0) == 0x80)
+        lead--;                          /* back over continuation bytes */
+    if (lead > 0 && (unsigned char)out[lead - 1] >= 0xC0) {
+        unsigned char b = (unsigned char)out[lead - 1];
+        size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+        if (end - (lead - 1) < len)
+            out[lead - 1] = '\0';        /* the last character is cut short */
+    }
+}
+
 static int vfinding(tc_reconcile *r, county *c, const char *code, const char *fund,
-                    tc_fen amount, const char *ref, int listed, const char *msgfmt, va_list ap)
+                    tc_fen amount, const char *ref, int listed, const char *msgfmt,
+                    const char *zhfmt, va_list ap)
 {
     int ci = rec_code_index(code);
     if (!listed && ci >= 0 && rec_per_record[ci] &&
@@ -79,27 +105,33 @@ static int vfinding(tc_reconcile *r, county *c, const char *code, const char *fu
     tc_mask_ids_inplace(f->ref);
     f->amount = amount;
     f->blocking = ci >= 0 ? r->blocking[ci] : 1;
-    vsnprintf(f->msg, sizeof(f->msg), msgfmt, ap);
+    va_list zh;
+    va_copy(zh, ap);
+    format_text(f->msg, sizeof(f->msg), msgfmt, ap);
+    format_text(f->msg_zh, sizeof(f->msg_zh), zhfmt, zh);
+    va_end(zh);
     tc_mask_ids_inplace(f->msg);
+    tc_mask_ids_inplace(f->msg_zh);
     return 0;
 }
 
 int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
-                const char *ref, const char *msgfmt, ...)
+                const char *ref, const char *msgfmt, const char *zhfmt, ...)
 {
     va_list ap;
-    va_start(ap, msgfmt);
-    int rc = vfinding(r, c, code, fund, amount, ref, 0, msgfmt, ap);
+    va_start(ap, zhfmt);
+    int rc = vfinding(r, c, code, fund, amount, ref, 0, msgfmt, zhfmt, ap);
     va_end(ap);
     return rc;
 }
 
 int rec_finding_listed(tc_reconcile *r, county *c, const char *code, const char *fund,
-                       tc_fen amount, const char *ref, const char *msgfmt, ...)
+                       tc_fen amount, const char *ref, const char *msgfmt, const char *zhfmt,
+                       ...)
 {
     va_list ap;
-    va_start(ap, msgfmt);
-    int rc = vfinding(r, c, code, fund, amount, ref, 1, msgfmt, ap);
+    va_start(ap, zhfmt);
+    int rc = vfinding(r, c, code, fund, amount, ref, 1, msgfmt, zhfmt, ap);
     va_end(ap);
     return rc;
 }

@@ -153,6 +153,7 @@ typedef struct finding {
     tc_fen amount;
     int blocking;
     char msg[320];
+    char msg_zh[640];           /* the same in Chinese, for auditors (3 bytes a character) */
 } finding;
 
 typedef struct more_g {         /* per-record findings past the cap */
@@ -267,6 +268,10 @@ struct tc_reconcile {
     int finished;
     int nfindings, nblocking;
     tc_fen t_transfer, t_claims, t_debts;
+    /* t_transfer by what becomes of it: the funds handed over by pools
+     * without a blocking finding (ready to move), by pools with one (held
+     * until fixed or waived), and those a part handover keeps */
+    tc_fen t_ready, t_held, t_kept;
     region_sum *regions;         /* merged sub-ledgers, in code order */
     int nregions;
     scope_g *scope;              /* part handovers (tc_reconcile_set_scope) */
@@ -300,14 +305,21 @@ extern const int rec_per_record[NCODES];
 /* Index of code in rec_codes, or -1. */
 int rec_code_index(const char *code);
 
-/* Add a finding to c: the ref and message printf-style ("%s" the ref). */
+/*
+ * Add a finding to c: the ref, and its message in English (msgfmt) and in
+ * Chinese (zhfmt), both printf-style over the same arguments.  The
+ * compiler checks both formats against them: a Chinese message that
+ * leaves an argument out or takes them in another order says so with
+ * "%n$" positions, and a finding cannot be made without one.
+ */
 int rec_finding(tc_reconcile *r, county *c, const char *code, const char *fund, tc_fen amount,
-                const char *ref, const char *msgfmt, ...) __attribute__((format(printf, 7, 8)));
+                const char *ref, const char *msgfmt, const char *zhfmt, ...)
+    __attribute__((format(printf, 7, 9), format(printf, 8, 9)));
 
 /* The same, never held back by the per-record cap (the summaries). */
 int rec_finding_listed(tc_reconcile *r, county *c, const char *code, const char *fund,
-                       tc_fen amount, const char *ref, const char *msgfmt, ...)
-    __attribute__((format(printf, 7, 8)));
+                       tc_fen amount, const char *ref, const char *msgfmt, const char *zhfmt, ...)
+    __attribute__((format(printf, 7, 9), format(printf, 8, 9)));
 
 /* "YYYY-MM" of YYYYMM; "YYYY-MM-DD" of YYYYMMDD. */
 char *rec_period_text(int64_t p, char *out);

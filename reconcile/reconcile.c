@@ -416,7 +416,8 @@ static int check_due(rd *x, crec *k, tc_err *e)
     char b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ];
     const char *ref = crec_ref(k);
     if (rec_finding(x->r, x->c, "DUE_MISMATCH", k->fund_s, k->due - want, ref,
-                    "contribution %s: due %s is not base x rate %s", ref,
+                    "contribution %s: due %s is not base x rate %s",
+                    "缴费记录 %s 应缴额不符：应缴额 %s 元，按缴费基数乘费率计算应为 %s 元", ref,
                     tc_money_format(k->due, b1), tc_money_format(want, b2)))
         return oom(e);
     return 0;
@@ -455,7 +456,8 @@ static int check_rate(rd *x, crec *k, const cslot *sl, tc_err *e)
         return tc_fail(e, TC_EINPUT, "base x rate overflows");
     const char *ref = crec_ref(k);
     if (rec_finding(x->r, x->c, "RATE_MISMATCH", k->fund_s, k->due - at, ref,
-                    "contribution %s: rate %s is not in force (city rate %s)", ref,
+                    "contribution %s: rate %s is not in force (city rate %s)",
+                    "缴费记录 %s 费率不符：所用费率 %s 不是该期间执行的费率（市定费率 %s）", ref,
                     tc_rate_format(k->rate, rt1), tc_rate_format(first, rt2)))
         return oom(e);
     return 0;
@@ -480,9 +482,16 @@ static int check_payer_digit(rd *x, crec *k, tc_err *e)
     if (x->last_payer_ok)
         return 0;
     const char *ref = crec_ref(k);
-    if (rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", k->fund_s, 0, ref,
-                    "contribution %s: the payer's %s has a wrong check digit", ref,
-                    k->employer ? "unified social credit code" : "identity number"))
+    int rc = k->employer
+                 ? rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", k->fund_s, 0, ref,
+                               "contribution %s: the payer's unified social credit code has a "
+                               "wrong check digit",
+                               "缴费记录 %s 校验位错误：缴费单位的统一社会信用代码校验位不正确", ref)
+                 : rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", k->fund_s, 0, ref,
+                               "contribution %s: the payer's identity number has a wrong check "
+                               "digit",
+                               "缴费记录 %s 校验位错误：缴费人的公民身份号码校验位不正确", ref);
+    if (rc)
         return oom(e);
     return 0;
 }
@@ -498,11 +507,28 @@ static int check_payer_digit(rd *x, crec *k, tc_err *e)
 static int negative(rd *x, const char *fund, const char *ref, const char *what, const char *col,
                     tc_fen v, tc_err *e)
 {
-    char b[TC_MONEY_BUFSZ];
+    /* the record and the amount as the Chinese message names them */
+    static const struct { const char *what, *col, *what_zh, *col_zh; } zh[] = {
+        {"contribution", "base", "缴费记录", "缴费基数"},
+        {"contribution", "due", "缴费记录", "应缴额"},
+        {"contribution", "paid", "缴费记录", "实缴额"},
+        {"subsidy", "due", "财政补助记录", "应拨额"},
+        {"subsidy", "received", "财政补助记录", "已拨额"},
+        {"payable", "settled", "应付医药机构记录", "已结算额"},
+        {"payable", "paid", "应付医药机构记录", "已支付额"},
+        {"personal account", "balance", "个人账户", "余额"}};
     if (v >= 0)
         return 0;
+    const char *what_zh = what, *col_zh = col;
+    for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+        if (strcmp(zh[i].what, what) == 0 && strcmp(zh[i].col, col) == 0)
+            what_zh = zh[i].what_zh, col_zh = zh[i].col_zh;
+    char b[TC_MONEY_BUFSZ];
+    /* each message takes its own words; "%.0s" passes over the other's */
     if (rec_finding(x->r, x->c, "NEGATIVE_AMOUNT", fund, v, ref,
-                    "%s %s: %s %s is negative", what, ref, col, tc_money_format(v, b)))
+                    "%s%.0s %s: %s%.0s %s is negative",
+                    "%.0s%s %s 金额为负数：%.0s%s为 %s 元，此项不应为负数",
+                    what, what_zh, ref, col, col_zh, tc_money_format(v, b)))
         return oom(e);
     return 0;
 }
@@ -681,7 +707,8 @@ static int read_personal(rd *x, const tc_value *vals, tc_err *e)
         char who[RT + 8], ref[192];
         snprintf(ref, sizeof(ref), "%s/%s", masked(V(0), who, sizeof(who)), p->fund);
         if (rec_finding(x->r, x->c, "BAD_CHECK_DIGIT", p->fund, 0, ref,
-                        "personal account %s: the identity number has a wrong check digit", ref))
+                        "personal account %s: the identity number has a wrong check digit",
+                        "个人账户 %s 校验位错误：公民身份号码校验位不正确", ref))
             return oom(e);
     }
     return 0;
@@ -836,7 +863,8 @@ static int check_duplicates(rd *x, dups *d, tc_err *e)
             break;
         tc_fen amount = ac >= 0 ? V(ac)->i : 0;
         if (rec_finding(x->r, x->c, "DUPLICATE_RECORD", fund, amount, ref,
-                        "%s: record %lld repeats the natural key of an earlier record", ref, no)) {
+                        "%s: record %lld repeats the natural key of an earlier record",
+                        "重复记录：%s 第 %lld 条记录与此前一条记录的业务主键相同", ref, no)) {
             rc = oom(e);
             break;
         }
@@ -1194,13 +1222,19 @@ int tc_reconcile_finish(tc_reconcile *r, tc_err *e)
         if (rc)
             return rc;
         finding *f = (finding *)r->c[i]->findings.v;
+        int blocked = 0;
         for (size_t k = 0; k < r->c[i]->findings.n; k++) {
             r->nfindings++;
             r->nblocking += f[k].blocking;
+            blocked |= f[k].blocking;
         }
         for (int k = 0; k < r->c[i]->nfunds; k++) {
             fundfig *g = &r->c[i]->funds[k];
+            tc_fen *part = !rec_handed_over(r, r->c[i], g->fund) ? &r->t_kept
+                           : blocked                              ? &r->t_held
+                                                                  : &r->t_ready;
             if (tc_money_add(r->t_transfer, g->cash, &r->t_transfer) ||
+                tc_money_add(*part, g->cash, part) ||
                 tc_money_add(r->t_claims, g->arrears, &r->t_claims) ||
                 tc_money_add(r->t_claims, g->shortfall, &r->t_claims) ||
                 tc_money_add(r->t_debts, g->inst, &r->t_debts))

@@ -15,8 +15,14 @@
  * after which tc_reconcile_json() gives the document that is
  * reconciliation.json (the shape of interfaces.md plus the agreed
  * extensions: per county "name" and "schedules", per bank statement
- * "fund", "role" and "items", per finding "county" and "severity"), from
- * which the HTML page and the workbook are rendered (reconcile/report.h).
+ * "fund", "role" and "items", per finding "county", "severity" and
+ * "message_zh", the message in Chinese for auditors, with the same figures
+ * and identity numbers masked the same way; in the totals, beside
+ * "transfer" (every fund's cash), its parts "transfer_ready" (the funds
+ * handed over by pools without a blocking finding: what a plan can move),
+ * "transfer_held" (those of pools with one: they move only once fixed or
+ * waived) and "transfer_kept" (funds a part handover keeps)), from which
+ * the HTML page and the workbook are rendered (reconcile/report.h).
  *
  * State grows with the groups (county x fund x account x period, vouchers,
  * bank items, payers in arrears), never with the contribution or personal
@@ -47,6 +53,10 @@ void tc_reconcile_free(tc_reconcile *r);
  * code blocks.  TC_EINPUT for a code the reconciliation does not make.
  */
 int tc_reconcile_set_severity(tc_reconcile *r, const char *code, int blocking, tc_err *e);
+
+/* The finding codes the reconciliation makes, i from 0: the i-th, NULL
+ * past the last (a severity table's and a report's whole list). */
+const char *tc_reconcile_code(int i);
 
 /*
  * Read a severity table, a CSV file with the header "code,severity" and
@@ -86,7 +96,9 @@ const char *tc_reconcile_status(const tc_reconcile *r);
 int tc_reconcile_count(const tc_reconcile *r, int *blocking);
 
 /* Write the JSON document (2-space indent, a final newline) and
- * findings.csv (UTF-8 with BOM, RFC 4180, a header row), atomically. */
+ * findings.csv (UTF-8 with BOM, RFC 4180, a header row, the columns
+ * county,pool,fund,code,severity,ref,amount,message,message_zh),
+ * atomically. */
 int tc_reconcile_write_json(const tc_reconcile *r, const char *path, tc_err *e);
 int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e);
 

@@ -6,7 +6,12 @@
  * its result out.  Their input is exactly the content of reconciliation.json
  * (shared/spec/interfaces.md, "The reconciliation report", plus the agreed
  * extensions: a county's "name" and "schedules", a bank statement's "fund",
- * "role" and "items", a finding's "county" and "severity").  Keys outside
+ * "role" and "items", a finding's "county", "severity" and "message_zh",
+ * the totals' "transfer_ready", "transfer_held" and "transfer_kept").
+ * The page's headline and the workbook's summary split the transfer into
+ * what moves (counties without a blocking finding) and what blocking
+ * findings hold, worked out from the counties, so older documents show it
+ * too.  Keys outside
  * the base shape are optional; a document missing a key of the base shape,
  * or holding an amount that is not a yuan string, is refused (TC_EINPUT)
  * with a message naming the key, and nothing is written.

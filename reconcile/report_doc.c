@@ -66,7 +66,7 @@ SHAPE(bank_shape,
 SHAPE(finding_shape,
       {"code", K_STR, 1, NULL}, {"severity", K_STR, 0, NULL}, {"county", K_STR, 0, NULL},
       {"pool", K_STR, 0, NULL}, {"fund", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL}, {"amount", K_AMT, 0, NULL},
-      {"message", K_STR, 1, NULL});
+      {"message", K_STR, 1, NULL}, {"message_zh", K_STR, 0, NULL});
 
 SHAPE(arrears_row_shape,
       {"payer", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"arrears", K_AMT, 1, NULL},
@@ -111,7 +111,9 @@ SHAPE(region_shape,
 SHAPE(input_shape, {"file", K_STR, 1, NULL}, {"digest", K_STR, 1, NULL});
 
 SHAPE(totals_shape,
-      {"transfer", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL});
+      {"transfer", K_AMT, 1, NULL}, {"claims", K_AMT, 1, NULL}, {"debts", K_AMT, 1, NULL},
+      {"transfer_ready", K_AMT, 0, NULL}, {"transfer_held", K_AMT, 0, NULL},
+      {"transfer_kept", K_AMT, 0, NULL});
 
 SHAPE(root_shape,
       {"format", K_STR, 1, NULL}, {"cutover", K_STR, 1, NULL},
@@ -347,6 +349,9 @@ int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *s, tc_err *e)
             add(&s->debts, tc_rdoc_fen(f, "institution_payables"), cc, "debts", e) ||
             add(&s->personal, tc_rdoc_fen(f, "personal_accounts"), cc, "personal accounts", e))
             return e->code;
+        if (json_is_false(json_object_get(f, "handed_over")) &&
+            add(&s->kept, tc_rdoc_fen(f, "transfer"), cc, "funds kept", e))
+            return e->code;
         for (int a = 0; a < 3; a++)
             if (add(&s->aging[a], tc_rdoc_fen(ag, tc_rdoc_aging_keys[a]), cc, "arrears", e))
                 return e->code;
@@ -365,6 +370,25 @@ int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *s, tc_err *e)
 const char *tc_rdoc_county_status(const tc_rdoc_sums *s)
 {
     return s->blocking ? "blocked" : s->nfindings ? "findings" : "clean";
+}
+
+int tc_rdoc_moves_of(const tc_rdoc_sums *cs, size_t n, tc_rdoc_moves *out, tc_err *e)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        tc_fen handed;
+        if (tc_money_sub(cs[i].transfer, cs[i].kept, &handed) ||
+            tc_money_add(out->kept, cs[i].kept, &out->kept) ||
+            tc_money_add(cs[i].blocking ? out->held : out->ready, handed,
+                         cs[i].blocking ? &out->held : &out->ready))
+            return tc_fail(e, TC_EINPUT, "reconciliation document: the sum of the transfers "
+                           "ready, held and kept overflows");
+        if (cs[i].blocking)
+            out->nheld++;
+        else
+            out->nready++;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -393,14 +417,18 @@ LOOKUP(tc_rdoc_fund_zh,
        {"310", "职工医保"}, {"320", "公务员补助"}, {"330", "大额补助"},
        {"340", "离休医疗"}, {"390", "居民医保"}, {"392", "居民大病"}, {"510", "生育保险"})
 
+/* Every finding code the engine makes (rec_codes) has its name here: the
+ * page, the workbook and the engine's own "+N more" message use it, and
+ * tests/reconcile/test_checks.c fails for a code without one. */
 LOOKUP(tc_rdoc_check_zh,
-       {"VOUCHER_UNBALANCED", "凭证借贷不平"}, {"ROLLFORWARD_BREAK", "余额滚动不符"},
-       {"PERIOD_GAP", "期间不连续"}, {"TURNOVER_MISMATCH", "发生额不符"},
-       {"EQUATION_BREAK", "会计等式不平"}, {"CONTRIB_LEDGER_MISMATCH", "征缴与账务不符"},
+       {"VOUCHER_UNBALANCED", "凭证借贷不平衡"}, {"ROLLFORWARD_BREAK", "期末余额与滚存不符"},
+       {"PERIOD_GAP", "期间不连续"}, {"TURNOVER_MISMATCH", "发生额与凭证不符"},
+       {"EQUATION_BREAK", "会计等式不平衡"}, {"CONTRIB_LEDGER_MISMATCH", "征缴收入与账务不符"},
        {"DUE_MISMATCH", "应缴额不符"}, {"RATE_MISMATCH", "费率不符"},
        {"BANK_UNRECONCILED", "银行余额未调平"},
        {"PERSONAL_ACCOUNT_MISMATCH", "个人账户不符"}, {"DUPLICATE_RECORD", "重复记录"},
-       {"BAD_CHECK_DIGIT", "证件校验位错误"})
+       {"BAD_CHECK_DIGIT", "校验位错误"}, {"SPLIT_UNALLOCATED", "分立资金未分配完"},
+       {"NEGATIVE_AMOUNT", "金额为负数"}, {"VOUCHER_GAP", "凭证号不连续"})
 
 LOOKUP(tc_rdoc_severity_zh, {"blocking", "阻断"}, {"warning", "警告"})
 

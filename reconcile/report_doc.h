@@ -39,6 +39,7 @@ char *tc_rdoc_mask(const char *s);
 /* What a county adds up to, over its funds and findings. */
 typedef struct tc_rdoc_sums {
     tc_fen transfer, cash, net_assets;
+    tc_fen kept;         /* the transfer of funds a part handover keeps */
     tc_fen claims;       /* employer arrears + subsidy shortfall */
     tc_fen debts;        /* institution payables */
     tc_fen personal;     /* personal accounts */
@@ -51,6 +52,20 @@ int tc_rdoc_county_sums(const json_t *county, tc_rdoc_sums *out, tc_err *e);
 
 /* "blocked", "findings" or "clean" for a county's sums. */
 const char *tc_rdoc_county_status(const tc_rdoc_sums *s);
+
+/*
+ * What becomes of the transfer of the n counties (pools) summed in cs:
+ * ready, what the funds handed over by counties without a blocking finding
+ * add up to (what a plan moves); held, the same of counties with one (they
+ * move only once fixed or waived); kept, the funds a part handover keeps.
+ * ready + held + kept is the sum of the counties' transfers.  TC_EINPUT
+ * when a sum overflows.
+ */
+typedef struct tc_rdoc_moves {
+    tc_fen ready, held, kept;
+    int nready, nheld;   /* counties without, with a blocking finding */
+} tc_rdoc_moves;
+int tc_rdoc_moves_of(const tc_rdoc_sums *cs, size_t n, tc_rdoc_moves *out, tc_err *e);
 
 /* The keys of arrears_aging and of an employer-arrears row, in order. */
 extern const char *const tc_rdoc_aging_keys[3];

@@ -4,7 +4,9 @@
  *
  * The page is written top to bottom straight into the atomic output file,
  * walking the checked document once per section: a header with the cutover
- * and the mapping set, a status banner, the totals, a summary per county
+ * and the mapping set, a status banner and the totals that say what of the
+ * money moves and what blocking findings hold (never one figure that
+ * reads as "all of it moves" while counties are held), a summary per county
  * with three charts, the transfer basis per county and fund, the findings,
  * the three schedules (employer arrears with aging, subsidy shortfall,
  * institution payables), one bank reconciliation statement per account with
@@ -337,7 +339,7 @@ static void svg_row_label(page *p, int y, const char *s, const char *s2)
 }
 
 /* Transfer per county: one bar each, from a zero axis that moves right when
- * a county's figure is negative. */
+ * a county's figure is negative; grey for a county blocking findings hold. */
 static void chart_transfer(page *p, const json_t *counties, const tc_rdoc_sums *cs)
 {
     size_t n = json_array_size(counties);
@@ -351,8 +353,13 @@ static void chart_transfer(page *p, const json_t *counties, const tc_rdoc_sums *
     out(p, "<figure><figcaption>移交金额 <span class=\"en\">Transfer per county</span>"
            "</figcaption>");
     svg_open(p, (int)n, "transfer per county");
-    int x0 = scale_x(0, lo, hi);
+    int x0 = scale_x(0, lo, hi), held = 0;
+    for (size_t i = 0; i < n; i++)
+        held |= cs[i].blocking > 0;
     out(p, "<text class=\"lg\" x=\"122\" y=\"12\">元 yuan</text>");
+    if (held)
+        out(p, "<rect x=\"222\" y=\"3\" width=\"10\" height=\"10\" fill=\"#98a2b3\"/>"
+               "<text class=\"lg\" x=\"235\" y=\"12\">暂缓移交 held</text>");
     for (size_t i = 0; i < n; i++) {
         const json_t *c = json_array_get(counties, i);
         int y = TOP + (int)i * ROW_H;
@@ -361,9 +368,11 @@ static void chart_transfer(page *p, const json_t *counties, const tc_rdoc_sums *
         char b[MONEY_BUFSZ];
         svg_row_label(p, y, tc_rdoc_str(c, "county"), tc_rdoc_str(c, "name"));
         outf(p, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"><title>", x,
-             y + 3, w > 0 ? w : 1, cs[i].transfer < 0 ? "#b42318" : "#1f3a5f");
+             y + 3, w > 0 ? w : 1,
+             cs[i].transfer < 0 ? "#b42318" : cs[i].blocking ? "#98a2b3" : "#1f3a5f");
         text(p, tc_rdoc_str(c, "county"));
-        outf(p, ": %s</title></rect>", money(cs[i].transfer, b));
+        outf(p, ": %s%s</title></rect>", money(cs[i].transfer, b),
+             cs[i].blocking ? " 暂缓移交 held" : "");
         outf(p, "<text class=\"v\" x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>%s</text>", VAL_X,
              y + 15, cs[i].transfer < 0 ? " style=\"fill:#b42318\"" : "", b);
     }
@@ -431,7 +440,8 @@ static void chart_aging(page *p, const json_t *counties, const tc_rdoc_sums *cs)
 static const char *const CHECK_ORDER[] = {
     "VOUCHER_UNBALANCED", "ROLLFORWARD_BREAK", "PERIOD_GAP", "TURNOVER_MISMATCH",
     "EQUATION_BREAK", "CONTRIB_LEDGER_MISMATCH", "DUE_MISMATCH", "RATE_MISMATCH",
-    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "BAD_CHECK_DIGIT"};
+    "BANK_UNRECONCILED", "PERSONAL_ACCOUNT_MISMATCH", "DUPLICATE_RECORD", "BAD_CHECK_DIGIT",
+    "NEGATIVE_AMOUNT", "SPLIT_UNALLOCATED", "VOUCHER_GAP"};
 #define NCHECKS (sizeof(CHECK_ORDER) / sizeof(CHECK_ORDER[0]))
 
 typedef struct check_count {
@@ -558,7 +568,10 @@ static void head(page *p, const json_t *doc)
     out(p, "</code></dd>\n</dl>\n</header>\n");
 }
 
-static void banner(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n)
+/* The status, and what of the money moves: never one figure that reads as
+ * "all of it moves" while counties are held. */
+static void banner(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
+                   const tc_rdoc_moves *mv)
 {
     const char *st = tc_rdoc_str(doc, "status");
     int blocking = 0, warnings = 0;
@@ -566,36 +579,64 @@ static void banner(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n)
         blocking += cs[i].blocking, warnings += cs[i].warnings;
     outf(p, "<div class=\"banner %s\"><strong>", st);
     if (strcmp(st, "clean") == 0)
-        out(p, "通过 Clean</strong>所有检查均已通过 Every check holds.");
+        out(p, "通过 Clean</strong>所有检查均已通过 Every check holds. ");
     else if (strcmp(st, "findings") == 0)
         out(p, "有待处理问题 Findings</strong>");
     else
         out(p, "阻断 Blocked</strong>");
     if (strcmp(st, "clean") != 0)
         outf(p, "阻断问题 %d 项 blocking, 警告 %d 项 warnings. ", blocking, warnings);
-    if (strcmp(st, "blocked") == 0)
-        out(p, "有阻断问题的统筹区，未经授权人员签署豁免不得移交 No transfer is planned for a "
-               "county with a blocking finding until an authorised person signs a waiver.");
+    char b1[MONEY_BUFSZ], b2[MONEY_BUFSZ];
+    if (mv->nheld)
+        outf(p, "%zu 个统筹区中 %d 个有阻断问题，其资金 %s 元暂缓移交，须整改或经授权人员签署豁免"
+                "后方可移交；其余 %d 个可移交 %s 元 · %d of %zu counties are held by blocking "
+                "findings with %s yuan, which moves only once they are fixed or an authorised "
+                "person signs a waiver; the other %d can move %s yuan.",
+             n, mv->nheld, money(mv->held, b1), mv->nready, money(mv->ready, b2), mv->nheld, n,
+             b1, mv->nready, b2);
+    else
+        outf(p, "%zu 个统筹区均无阻断问题，可移交 %s 元 · No county is held: %s yuan can move.",
+             n, money(mv->ready, b1), b1);
+    if (mv->kept)
+        outf(p, " 部分移交保留在原统筹区的基金 %s 元不移交 · %s yuan of funds a part handover "
+                "keeps does not move.", money(mv->kept, b1), b1);
     out(p, "</div>\n");
 }
 
-static void totals_cards(page *p, const json_t *doc)
+static void card(page *p, const char *id, const char *zh, const char *en, tc_fen v,
+                 const char *what)
 {
-    static const char *const k[3][4] = {
-        {"transfer", "移交金额", "Transfer", "上划市财政专户 to the city special fiscal account"},
-        {"claims", "债权", "Claims", "单位欠费 + 财政补助欠拨 employer arrears + subsidy shortfall"},
-        {"debts", "债务", "Debts", "应付定点医药机构 institution payables"}};
+    char b[MONEY_BUFSZ];
+    outf(p, "<div class=\"card\"><div class=\"l\">%s <span class=\"en\">%s</span> · 元 yuan"
+            "</div><div class=\"v%s\" id=\"total-%s\">%s</div><div class=\"d\">%s</div>"
+            "</div>\n", zh, en, v < 0 ? " neg" : "", id, money(v, b), what);
+}
+
+/* The totals: first what moves and what is held, then the whole transfer
+ * basis they add up to, then the claims and debts carried over. */
+static void totals_cards(page *p, const json_t *doc, size_t n, const tc_rdoc_moves *mv)
+{
     const json_t *t = json_object_get(doc, "totals");
+    char d[512];
     out(p, "<section id=\"totals\">\n<h2>合计 <span class=\"en\">Totals</span></h2>\n"
            "<div class=\"cards\">\n");
-    for (int i = 0; i < 3; i++) {
-        char b[MONEY_BUFSZ];
-        tc_fen v = tc_rdoc_fen(t, k[i][0]);
-        outf(p, "<div class=\"card\"><div class=\"l\">%s <span class=\"en\">%s</span> · 元 yuan"
-                "</div><div class=\"v%s\" id=\"total-%s\">%s</div><div class=\"d\">%s</div>"
-                "</div>\n", k[i][1], k[i][2], v < 0 ? " neg" : "", k[i][0], money(v, b),
-             k[i][3]);
-    }
+    snprintf(d, sizeof(d), "无阻断问题的 %d 个统筹区，上划市财政专户 · %d of %zu counties, with no "
+             "blocking finding, to the city special fiscal account", mv->nready, mv->nready, n);
+    card(p, "ready", "可移交", "Ready to move", mv->ready, d);
+    snprintf(d, sizeof(d), "有阻断问题的 %d 个统筹区，整改或经授权豁免后方可移交 · %d of %zu "
+             "counties, held by blocking findings until fixed or waived", mv->nheld, mv->nheld, n);
+    card(p, "held", "暂缓移交", "Held", mv->held, d);
+    card(p, "transfer", "移交基数合计", "Transfer basis, all counties",
+         tc_rdoc_fen(t, "transfer"),
+         mv->kept ? "= 可移交 + 暂缓移交 + 部分移交保留 · ready + held + kept"
+                  : "= 可移交 + 暂缓移交 · ready + held");
+    if (mv->kept)
+        card(p, "kept", "部分移交保留", "Kept", mv->kept,
+             "部分移交中保留在原统筹区、不移交的基金 · funds a part handover keeps");
+    card(p, "claims", "债权", "Claims", tc_rdoc_fen(t, "claims"),
+         "单位欠费 + 财政补助欠拨 employer arrears + subsidy shortfall");
+    card(p, "debts", "债务", "Debts", tc_rdoc_fen(t, "debts"),
+         "应付定点医药机构 institution payables");
     out(p, "</div>\n</section>\n");
 }
 
@@ -839,8 +880,16 @@ static void finding_row(page *p, const json_t *c, const json_t *f, int *no)
     text(p, tc_rdoc_has(f, "ref") ? tc_rdoc_str(f, "ref") : "—");
     out(p, "</td>");
     td_key(p, f, "amount");
+    /* the Chinese message first, for the auditors; the English under it */
     out(p, "<td class=\"msg\">");
-    text(p, tc_rdoc_str(f, "message"));
+    if (tc_rdoc_has(f, "message_zh") && tc_rdoc_str(f, "message_zh")[0]) {
+        text(p, tc_rdoc_str(f, "message_zh"));
+        out(p, "<br><span class=\"en\">");
+        text(p, tc_rdoc_str(f, "message"));
+        out(p, "</span>");
+    } else {
+        text(p, tc_rdoc_str(f, "message"));
+    }
     out(p, "</td></tr>\n");
 }
 
@@ -1136,11 +1185,12 @@ static void inputs(page *p, const json_t *doc)
 /* The page                                                           */
 /* ------------------------------------------------------------------ */
 
-static int render(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n, tc_err *e)
+static int render(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
+                  const tc_rdoc_moves *mv, tc_err *e)
 {
     head(p, doc);
-    banner(p, doc, cs, n);
-    totals_cards(p, doc);
+    banner(p, doc, cs, n, mv);
+    totals_cards(p, doc, n, mv);
     summary(p, doc, cs);
     int overflow = basis(p, doc);
     findings(p, doc);
@@ -1173,13 +1223,18 @@ int tc_report_html(const json_t *doc, const char *path, tc_err *e)
             free(cs);
             return rc;
         }
+    tc_rdoc_moves mv;
+    if ((rc = tc_rdoc_moves_of(cs, n, &mv, e))) {
+        free(cs);
+        return rc;
+    }
     tc_atomic *a;
     if ((rc = tc_atomic_open(&a, path, e))) {
         free(cs);
         return rc;
     }
     page p = {tc_atomic_file(a), 0};
-    rc = render(&p, doc, cs, n, e);
+    rc = render(&p, doc, cs, n, &mv, e);
     free(cs);
     if (rc) {
         tc_atomic_abort(a);

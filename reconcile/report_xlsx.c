@@ -253,12 +253,20 @@ static void summary(book *b, const json_t *doc)
     json_t *c;
     int blocking = 0, warnings = 0;
     tc_err e;
-    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+    const json_t *counties = json_object_get(doc, "counties");
+    size_t n = json_array_size(counties);
+    tc_rdoc_sums *all = calloc(n ? n : 1, sizeof(*all));
+    if (!all) {
+        b->nomem = 1;
+        return;
+    }
+    json_array_foreach(counties, i, c) {
         tc_rdoc_sums x;
         if (tc_rdoc_county_sums(c, &x, &e)) {
             s.overflow = 1;
             break;
         }
+        all[i] = x;
         put_county(b, &s, 0, c);
         put_str(b, &s, 1, tc_rdoc_str(c, "name"));
         put_str(b, &s, 2, tc_rdoc_county_status(&x));
@@ -274,8 +282,14 @@ static void summary(book *b, const json_t *doc)
         s.row++;
     }
     sheet_end(b, &s, 0);
-    if (!s.ws)
+    tc_rdoc_moves mv;
+    if (!s.overflow && tc_rdoc_moves_of(all, n, &mv, &e))
+        s.overflow = 1;
+    free(all);
+    if (!s.ws || s.overflow) {
+        b->overflow |= s.overflow;
         return;
+    }
     /* The total row: the document's own totals, as the figures of record. */
     const json_t *t = json_object_get(doc, "totals");
     put_label(b, &s, 0, "合计 Total", b->tot_text);
@@ -288,7 +302,22 @@ static void summary(book *b, const json_t *doc)
                                             b->tot_amt));
     put_int(b, &s, 9, blocking, b->tot_num);
     put_int(b, &s, 10, warnings, b->tot_num);
-    s.row += 2;
+    s.row++;
+    /* ...of which moves, and is held: the total is not what moves */
+    const struct { const char *label; tc_fen v; int show; } part[3] = {
+        {"其中：可移交（无阻断问题的统筹区） Of which ready to move (no blocking finding)",
+         mv.ready, 1},
+        {"其中：暂缓移交（有阻断问题，整改或豁免后移交） Of which held by blocking findings",
+         mv.held, 1},
+        {"其中：部分移交保留 Of which kept by a part handover", mv.kept, mv.kept != 0}};
+    for (int k = 0; k < 3; k++) {
+        if (!part[k].show)
+            continue;
+        put_label(b, &s, 0, part[k].label, b->label);
+        check(b, &s, worksheet_write_number(s.ws, s.row, 8, yuan(b, part[k].v), b->amt));
+        s.row++;
+    }
+    s.row++;
     static const char *const info[][2] = {
         {"移交基准日 Cutover date", "cutover"}, {"状态 Status", "status"},
         {"映射集 Mapping set", "mappings"}, {"格式 Format", "format"}};
@@ -307,9 +336,10 @@ static void findings(book *b, const json_t *doc)
         {"统筹区 County", 14, C_TEXT}, {"级别 Severity", 14, C_TEXT},
         {"检查 Check", 28, C_TEXT}, {"检查名称 Check name", 18, C_TEXT},
         {"基金 Fund", 14, C_TEXT}, {"凭据 Reference", 28, C_TEXT},
-        {"金额 Amount", 16, C_AMT}, {"说明 Message", 80, C_TEXT}};
+        {"金额 Amount", 16, C_AMT}, {"说明 Message", 80, C_TEXT},
+        {"中文说明 Message in Chinese", 60, C_TEXT}};
     sheet s;
-    sheet_new(b, &s, "问题清单 Findings", cols, 8, 1);
+    sheet_new(b, &s, "问题清单 Findings", cols, 9, 1);
     size_t i, j;
     json_t *c, *f;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
@@ -324,6 +354,8 @@ static void findings(book *b, const json_t *doc)
             put_str(b, &s, 5, tc_rdoc_str(f, "ref"));
             put_key(b, &s, 6, f, "amount");
             put_str(b, &s, 7, tc_rdoc_str(f, "message"));
+            if (tc_rdoc_has(f, "message_zh"))
+                put_str(b, &s, 8, tc_rdoc_str(f, "message_zh"));
             s.row++;
         }
     }

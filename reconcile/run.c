@@ -2,7 +2,9 @@
  * run.c - the result as documents: reconciliation.json (built with
  * jansson, amounts as yuan strings, keys in a fixed order, lists sorted,
  * so the same inputs give the same bytes), findings.csv (UTF-8 with a
- * byte-order mark so spreadsheets read the Chinese, RFC 4180 quoting), and
+ * byte-order mark so spreadsheets read the Chinese, RFC 4180 quoting; the
+ * columns county, pool, fund, code, severity, ref, amount, message and
+ * message_zh, the message in Chinese), and
  * tc_reconcile_run(), the whole command.
  *
  * The HTML page and the workbook are rendered from the same document by
@@ -177,6 +179,7 @@ static json_t *finding_json(const county *c, const finding *f)
     set(o, "ref", str(f->ref));
     set(o, "amount", yuan(f->amount));
     set(o, "message", str(f->msg));
+    set(o, "message_zh", str(f->msg_zh));
     return o;
 }
 
@@ -334,6 +337,10 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
     set(t, "transfer", yuan(r->t_transfer));
     set(t, "claims", yuan(r->t_claims));
     set(t, "debts", yuan(r->t_debts));
+    /* what of the transfer moves: transfer = ready + held + kept */
+    set(t, "transfer_ready", yuan(r->t_ready));
+    set(t, "transfer_held", yuan(r->t_held));
+    set(t, "transfer_kept", yuan(r->t_kept));
     set(root, "totals", t);
     return root;
 }
@@ -380,7 +387,7 @@ int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
         return rc;
     FILE *f = tc_atomic_file(a);
     fputs("\xEF\xBB\xBF", f);
-    fputs("county,pool,fund,code,severity,ref,amount,message\r\n", f);
+    fputs("county,pool,fund,code,severity,ref,amount,message,message_zh\r\n", f);
     county **cs = malloc(((size_t)r->nc + 1) * sizeof(county *));
     if (!cs) {
         tc_atomic_abort(a);
@@ -399,7 +406,8 @@ int tc_reconcile_write_csv(const tc_reconcile *r, const char *path, tc_err *e)
             csv_field(f, x->blocking ? "blocking" : "warning", 0);
             csv_field(f, x->ref, 0);
             csv_field(f, tc_money_format(x->amount, b), 0);
-            csv_field(f, x->msg, 1);
+            csv_field(f, x->msg, 0);
+            csv_field(f, x->msg_zh, 1);
         }
     free(cs);
     return tc_atomic_commit(a, e);

@@ -3,11 +3,14 @@
  * rule counts and the lookups the example city needs (220381 -> 220184,
  * maternity 05 -> 310, three-digit 104 -> 1002, county rules before '*',
  * validity boundaries); every kind of bad set is refused with its file and
- * line; and the codes an example city with one unmapped code uses are
+ * line; a GB18030 file (Excel's default on Chinese Windows) reads as its
+ * UTF-8 self does, and a file in neither encoding is refused at its first
+ * bad byte; and the codes an example city with one unmapped code uses are
  * reported exactly as the answer key says.
  */
 #include "tests/support/tctest.h"
 
+#include <iconv.h>
 #include <sys/stat.h>
 
 #include "tests/support/cityfix.h"
@@ -196,6 +199,203 @@ static void test_validity(void **state)
     free(dir);
 }
 
+/* ------------------------------------------------------------ encodings */
+
+/* s (n bytes) converted from one encoding to another with iconv(3);
+ * NULL when it does not convert whole.  The caller frees it. */
+static char *convert(const char *to, const char *from, const char *s, size_t n, size_t *on)
+{
+    iconv_t cd = iconv_open(to, from);
+    assert_true(cd != (iconv_t)-1);
+    size_t cap = 2 * n + 16, left = cap;
+    char *buf = malloc(cap), *in = (char *)s, *o = buf;
+    size_t inleft = n;
+    if (iconv(cd, &in, &inleft, &o, &left) == (size_t)-1 ||
+        iconv(cd, NULL, NULL, &o, &left) == (size_t)-1) {
+        free(buf);
+        buf = NULL;
+    }
+    iconv_close(cd);
+    *on = (size_t)(o - buf);
+    return buf;
+}
+
+/* A copy of the example set with file re-encoded from UTF-8 to GB18030
+ * (after the bytes of prefix, when given: a GB18030 byte-order mark). */
+static char *gb_variant(const char *file, const char *prefix, size_t np)
+{
+    char *dir = variant(file, NULL, "");
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    size_t n, gn;
+    char *u = (char *)tctest_slurp(path, &n);
+    char *g = convert("GB18030", "UTF-8", u, n, &gn);
+    assert_non_null(g);
+    assert_true(gn < n);   /* two bytes a character, not three: it changed */
+    FILE *f = fopen(path, "wb");
+    fwrite(prefix, 1, np, f);
+    fwrite(g, 1, gn, f);
+    fclose(f);
+    free(u);
+    free(g);
+    return dir;
+}
+
+/* Load dir, which must be refused naming file, line and column, with
+ * want in the message. */
+static void refused_at(const char *dir, const char *file, long line, long column,
+                       const char *want)
+{
+    tc_mapset *m = NULL;
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_mapset_load(&m, dir, &e);
+    char b[2048];
+    tc_err_format(&e, b, sizeof(b));
+    if (rc != TC_EINPUT || !strstr(b, want) || !strstr(e.file, file) || e.line != line ||
+        e.column != column)
+        fail_msg("%s: rc %d, '%s' lacks %s:%ld:%ld '%s'", file, rc, b, file, line, column, want);
+    assert_non_null(strstr(b, "save it as UTF-8"));
+    assert_null(m);
+}
+
+/* city/regions.csv saved by Excel as GB18030: the same seven names as the
+ * UTF-8 file gives, the file named as GB18030, and the digest over the
+ * bytes on disk (so not the UTF-8 set's).  The whole set in GB18030, with
+ * its byte-order mark, reads the same too. */
+static void test_gb18030(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"220100", "220112", "220113", "220184",
+                                        "220182", "220183", "220122"};
+    tc_mapset *ref = load_ok(SET);
+    const char *const *gb;
+    assert_int_equal(tc_mapset_gb18030(ref, &gb), 0);
+    char *dir = gb_variant("city/regions.csv", "", 0);
+    tc_mapset *m = load_ok(dir);
+    for (int i = 0; i < 7; i++) {
+        assert_non_null(tc_mapset_region_name(ref, codes[i]));
+        assert_string_equal(tc_mapset_region_name(m, codes[i]),
+                            tc_mapset_region_name(ref, codes[i]));
+    }
+    assert_string_equal(tc_mapset_region_name(m, "220113"), "九台区");
+    assert_int_equal(tc_mapset_gb18030(m, &gb), 1);
+    assert_string_equal(gb[0], "city/regions.csv");
+    assert_string_not_equal(tc_mapset_digest(m), tc_mapset_digest(ref));
+    char d1[TC_DIGEST_TEXT_MAX];
+    snprintf(d1, sizeof(d1), "%s", tc_mapset_digest(m));
+    tc_mapset_free(m);
+    m = load_ok(dir);
+    assert_string_equal(tc_mapset_digest(m), d1);
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+    /* every file GB18030, regions.csv with the GB18030 byte-order mark */
+    dir = gb_variant("city/regions.csv", "\x84\x31\x95\x33", 4);
+    static const char *const files[] = {"city/funds.csv", "city/accounts.csv",
+                                        "city/institutions.csv", "fund.csv", "account.csv",
+                                        "region.csv", "kind.csv"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[1100], cmd[2400];
+        char *one = gb_variant(files[i], "", 0);
+        snprintf(path, sizeof(path), "%s/%s", one, files[i]);
+        snprintf(cmd, sizeof(cmd), "cp '%s' '%s/%s'", path, dir, files[i]);
+        assert_int_equal(system(cmd), 0);
+        tctest_rmtree(one);
+        free(one);
+    }
+    m = load_ok(dir);
+    assert_int_equal(tc_mapset_gb18030(m, &gb), 8);
+    for (int d = 0; d < TC_NDIM; d++)
+        assert_int_equal(tc_mapset_rules(m, (tc_dim)d), tc_mapset_rules(ref, (tc_dim)d));
+    for (int i = 0; i < 7; i++)
+        assert_string_equal(tc_mapset_region_name(m, codes[i]),
+                            tc_mapset_region_name(ref, codes[i]));
+    assert_string_equal(tc_mapset_account_role(m, "1003", 4), "cash");
+    assert_string_equal(look(m, TC_DIM_FUND, "220113", "05", 20210115), "310");
+    tc_mapset_free(m);
+    tctest_rmtree(dir);
+    free(dir);
+    tc_mapset_free(ref);
+}
+
+/* Files neither UTF-8 nor GB18030 are refused at their first bad byte,
+ * never read with text dropped or garbled. */
+static void test_bad_text(void **state)
+{
+    (void)state;
+    /* Latin-1 (0xE9 é, then a line end: no GB18030 character either) */
+    char path[1100];
+    static const char latin1[] = "code,name\r\n220100,Changchun\r\n220112,Shuangyang\r\n"
+                                 "220113,Jiutai caf\xE9\r\n220184,Gongzhuling\r\n"
+                                 "220182,Yushu\r\n220183,Dehui\r\n220122,Nong'an\r\n";
+    char *dir = variant("city/regions.csv", NULL, "");
+    snprintf(path, sizeof(path), "%s/city/regions.csv", dir);
+    assert_int_equal(tctest_spit(path, latin1, sizeof(latin1) - 1), 0);
+    refused_at(dir, "city/regions.csv", 4, 18, "byte 0xE9 is not UTF-8, and the file is not "
+               "GB18030 either");
+    tctest_rmtree(dir);
+    free(dir);
+    /* UTF-8 with 0xFF, in no encoding, after 九 of line 4, "220113,九台区" */
+    dir = variant("city/regions.csv", "220113,九台区", "220113,九\xFF台区");
+    refused_at(dir, "city/regions.csv", 4, 9, "byte 0xFF is not UTF-8, though the rest of the "
+               "file mostly is");
+    tctest_rmtree(dir);
+    free(dir);
+    /* a GB18030 file with a stray byte in line 6 ("220182,榆树市"): GB18030
+     * up to there, so that is where it is wrong */
+    dir = gb_variant("city/regions.csv", "", 0);
+    snprintf(path, sizeof(path), "%s/city/regions.csv", dir);
+    size_t n;
+    char *g = (char *)tctest_slurp(path, &n);
+    char *at = strstr(g, "220182,");
+    assert_non_null(at);
+    FILE *f = fopen(path, "wb");
+    fwrite(g, 1, (size_t)(at - g) + 9, f);   /* "220182," and 榆 */
+    fputc(0x80, f);
+    fwrite(at + 9, 1, n - (size_t)(at - g) - 9, f);
+    fclose(f);
+    free(g);
+    refused_at(dir, "city/regions.csv", 6, 9, "byte 0x80 is not GB18030, which the file is up "
+               "to here");
+    tctest_rmtree(dir);
+    free(dir);
+    /* UTF-8 with one stray pair of bytes, which decodes whole as GB18030
+     * (every name an even number of characters): read so, every name would
+     * be nonsense, so it is refused at the stray byte */
+    static const char funds[] = "code,name\r\n310,职工\xB0\xA1医保\r\n320,公务员补\r\n"
+                                "330,大额补助\r\n340,离休医疗\r\n390,居民医保\r\n"
+                                "392,居民大病\r\n510,生育保险\r\n";
+    size_t gn;
+    char *as_gb = convert("UTF-8", "GB18030", funds, sizeof(funds) - 1, &gn);
+    assert_non_null(as_gb);   /* it does decode as GB18030 */
+    free(as_gb);
+    dir = variant("city/funds.csv", NULL, "");
+    snprintf(path, sizeof(path), "%s/city/funds.csv", dir);
+    assert_int_equal(tctest_spit(path, funds, sizeof(funds) - 1), 0);
+    refused_at(dir, "city/funds.csv", 2, 7, "byte 0xB0 is not UTF-8, though the rest of the "
+               "file mostly is");
+    tctest_rmtree(dir);
+    free(dir);
+    /* a NUL byte (a file saved as UTF-16, say) */
+    dir = variant("fund.csv", "220100,310,310,,,", "220100,310,3\0010,,,");
+    snprintf(path, sizeof(path), "%s/fund.csv", dir);
+    g = (char *)tctest_slurp(path, &n);
+    *strchr(g, '\001') = '\0';
+    assert_int_equal(tctest_spit(path, g, n), 0);
+    free(g);
+    refused_at(dir, "fund.csv", 2, 13, "a NUL byte");
+    tctest_rmtree(dir);
+    free(dir);
+    /* a name longer than a field holds is refused, not cut */
+    char longname[700];
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = 0;
+    char row[800];
+    snprintf(row, sizeof(row), "220113,%s", longname);
+    refused("city/regions.csv", "220113,九台区", row, "column 2 is longer than 511 bytes", 4);
+}
+
 /* The example set with split.csv and allocation.csv (either may be NULL)
  * and a new region 220190 in city/regions.csv. */
 static char *split_set(const char *split, const char *alloc)
@@ -346,6 +546,8 @@ int main(void)
         cmocka_unit_test(test_example_set),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_validity),
+        cmocka_unit_test(test_gb18030),
+        cmocka_unit_test(test_bad_text),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_uncovered_city),
     };

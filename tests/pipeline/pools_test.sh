@@ -162,6 +162,26 @@ grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok |
   bad "the plan does not say 220100's fund 330 is kept"
 grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
   bad "the reconciliation does not mark 330 as kept"
+# what the reconciliation says is ready to move is what the plan (made
+# before any waiver) moves, to the fen; 330 is kept, the blocked pools held
+python3 - "$rec" "$plan" >"$tmp/ready.txt" 2>&1 <<'EOF' && ok || bad "ready, held, kept: $(cat "$tmp/ready.txt")"
+import json, sys
+from decimal import Decimal as D
+d, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+t = {k: D(v) for k, v in d["totals"].items()}
+moved = sum((D(x["amount"]) for x in p["transfers"]), D(0))
+kept = sum((D(f["cash"]) for c in d["counties"] for f in c["funds"]
+            if f.get("handed_over") is False), D(0))
+held = sum((D(f["cash"]) for c in d["counties"] for f in c["funds"]
+            if f.get("handed_over") is not False
+            and any(x["severity"] == "blocking" for x in c["findings"])), D(0))
+assert t["transfer_ready"] == moved, (t["transfer_ready"], moved)
+assert t["transfer_kept"] == kept > 0, (t["transfer_kept"], kept)
+assert t["transfer_held"] == held > 0, (t["transfer_held"], held)
+assert t["transfer_ready"] + t["transfer_held"] + t["transfer_kept"] == t["transfer"]
+EOF
+grep -q 'id="total-kept"' "$tmp/b/work/reports/reconciliation.html" && ok ||
+  bad "the report page does not show the kept fund's cash apart"
 
 # the split pool in the reconciliation: one unit, whole, its sub-ledgers'
 # records and shares beside it, and no SPLIT_UNALLOCATED
@@ -412,6 +432,16 @@ print(" ".join("%s/%s/%s/%s/%s" % (f["code"], f["fund"], f["ref"], f["amount"], 
   if f["code"] == "SPLIT_UNALLOCATED"))' "$crec")
 [ "$f" = "SPLIT_UNALLOCATED/310/310/1003/0.01/blocking" ] && ok ||
   bad "a fen short in the allocation gives the findings '$f'"
+# ... and says so in Chinese, as every finding does
+f=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(f["message_zh"] for c in d["counties"] for f in c["findings"]
+  if f["code"] == "SPLIT_UNALLOCATED"))' "$crec")
+case $f in
+  "原统筹区 220112 基金 310 1003 分立资金未分配完："*) ok ;;
+  *) bad "the short allocation's Chinese message is '$f'" ;;
+esac
 eval "$("$tc" db env "$tmp/c/work/db")"
 export PGDATABASE=tongchou TONGCHOU_AUDIT=$tmp/c/work/audit.trail
 "$tc" transfer waive -r "$crec" --county 220112 --finding PERIOD_GAP/310/1101/2021-03 \

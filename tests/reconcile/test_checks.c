@@ -16,6 +16,7 @@
 #include "core/money.h"
 #include "mappings/mapset.h"
 #include "reconcile/reconcile.h"
+#include "reconcile/report_doc.h"
 
 #define SET TC_TEST_SOURCE_DIR "/mappings/changchun"
 
@@ -135,6 +136,49 @@ static long long finding_cap; /* 0: the default */
 static char arrears_csv[1200]; /* when set, write arrears.csv there */
 static const char *const *fund_cutovers; /* NULL-terminated specs, or NULL */
 
+/* Whether s holds a CJK unified ideograph (U+4E00..U+9FFF). */
+static int has_cjk(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (; *u; u++)
+        if (u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+/* The codes every case so far made a finding of, each with its message
+ * in Chinese (test_every_code_in_chinese, last, asks). */
+#define MAXCODES 64
+static int zh_seen[MAXCODES];
+
+/* Every finding of doc has a Chinese message, and no identity number in
+ * clear in it (17 digits and a check character: the masked keep 6 + 4). */
+static void assert_chinese(json_t *doc)
+{
+    size_t i, j;
+    json_t *c, *f;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(json_object_get(c, "findings"), j, f) {
+            const char *code = json_string_value(json_object_get(f, "code"));
+            const char *zh = json_string_value(json_object_get(f, "message_zh"));
+            if (!zh || !has_cjk(zh))
+                fail_msg("%s %s: no Chinese message", code,
+                         json_string_value(json_object_get(f, "ref")));
+            int run = 0;
+            for (const char *p = zh; *p; p++) {
+                run = *p >= '0' && *p <= '9' ? run + 1 : 0;
+                if (run >= 17)
+                    fail_msg("%s: an identity number in clear in '%s'", code, zh);
+            }
+            int ci = 0;
+            while (tc_reconcile_code(ci) && strcmp(tc_reconcile_code(ci), code) != 0)
+                ci++;
+            assert_non_null(tc_reconcile_code(ci));
+            zh_seen[ci] = 1;
+        }
+    }
+}
+
 /* Reconcile the case's batches; the document. */
 static json_t *reconcile_case(const char *severity_csv)
 {
@@ -160,6 +204,7 @@ static json_t *reconcile_case(const char *severity_csv)
             fail_msg("%s: %s", paths[i], e.msg);
     assert_int_equal(tc_reconcile_finish(r, &e), 0);
     json_t *doc = tc_reconcile_json(r);
+    assert_chinese(doc);
     if (arrears_csv[0])
         assert_int_equal(tc_reconcile_write_arrears(r, arrears_csv, &e), 0);
     tc_reconcile_free(r);
@@ -319,9 +364,14 @@ static void test_equation_and_transfer_basis(void **state)
         assert_int_equal(count(doc, "EQUATION_BREAK"), k);
         if (k)
             assert_finding(doc, "EQUATION_BREAK", "310", "2021-06", "100.00", "blocking");
-        assert_string_equal(
-            json_string_value(json_object_get(json_object_get(doc, "totals"), "transfer")),
-            "1000.00");
+        json_t *t = json_object_get(doc, "totals");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer")), "1000.00");
+        /* the break blocks: then the 1000.00 is held, not ready to move */
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_ready")),
+                            k ? "0.00" : "1000.00");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_held")),
+                            k ? "1000.00" : "0.00");
+        assert_string_equal(json_string_value(json_object_get(t, "transfer_kept")), "0.00");
         json_decref(doc);
     }
 }
@@ -459,6 +509,33 @@ static void test_personal_accounts(void **state)
     assert_null(strstr(text, a));
     assert_null(strstr(text, b));
     free(text);
+    json_decref(doc);
+}
+
+/* Rows lost from a dump (no control totals): February's vouchers run 1,
+ * 2, 5 - numbers 3 and 4 are missing, a warning naming the first; March's
+ * run 1..2 whole; a code with no number is left alone. */
+static void test_voucher_gap(void **state)
+{
+    (void)state;
+    new_case();
+    batch("voucher_line", "2021-02-0001|20210201|310|a|1|5001|1.00|0.00||",
+          "2021-02-0001|20210201|310|a|2|1004|0.00|1.00||",
+          "2021-02-0002|20210202|310|b|1|5001|1.00|0.00||",
+          "2021-02-0002|20210202|310|b|2|1004|0.00|1.00||",
+          "2021-02-0005|20210205|310|c|1|5001|1.00|0.00||",
+          "2021-02-0005|20210205|310|c|2|1004|0.00|1.00||",
+          "2021-03-0001|20210301|310|d|1|5001|1.00|0.00||",
+          "2021-03-0001|20210301|310|d|2|1004|0.00|1.00||",
+          "2021-03-0002|20210302|310|e|1|5001|1.00|0.00||",
+          "2021-03-0002|20210302|310|e|2|1004|0.00|1.00||",
+          "ADJ|20210303|310|f|1|5001|1.00|0.00||", "ADJ|20210303|310|f|2|1004|0.00|1.00||", NULL);
+    json_t *doc = reconcile_case(NULL);
+    assert_int_equal(count(doc, "VOUCHER_GAP"), 1);
+    assert_finding(doc, "VOUCHER_GAP", "", "2021-02-0003", "0.00", "warning");
+    assert_non_null(strstr(json_string_value(json_object_get(finding(doc, "VOUCHER_GAP",
+                                                                     "2021-02-0003"), "message")),
+                           "2 numbers missing"));
     json_decref(doc);
 }
 
@@ -828,6 +905,27 @@ static void test_run_outputs(void **state)
     npaths = 0;
 }
 
+/*
+ * Every finding code has a Chinese name (the page's, and the "+N more"
+ * message's), and every code the cases above made came with a Chinese
+ * message (assert_chinese).  SPLIT_UNALLOCATED needs a split mapping set:
+ * tests/pipeline/pools_test.sh makes it and reads its Chinese message.
+ */
+static void test_every_code_in_chinese(void **state)
+{
+    (void)state;
+    int n = 0;
+    for (const char *code; (code = tc_reconcile_code(n)); n++) {
+        assert_true(n < MAXCODES);
+        const char *zh = tc_rdoc_check_zh(code);
+        if (!zh || !has_cjk(zh))
+            fail_msg("%s has no Chinese name (report_doc.c, tc_rdoc_check_zh)", code);
+        if (!zh_seen[n] && strcmp(code, "SPLIT_UNALLOCATED") != 0)
+            fail_msg("no case made a %s finding to read its Chinese message", code);
+    }
+    assert_int_equal(n, 15);
+}
+
 static int setup(void **state)
 {
     tc_err e;
@@ -855,7 +953,9 @@ int main(void)
         cmocka_unit_test(test_refusals),             cmocka_unit_test(test_run_outputs),
         cmocka_unit_test(test_given_twice),
         cmocka_unit_test(test_negative_amounts),
+        cmocka_unit_test(test_voucher_gap),
         cmocka_unit_test(test_arrears_spill),        cmocka_unit_test(test_finding_cap),
+        cmocka_unit_test(test_every_code_in_chinese), /* last: it reads what the others made */
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }

@@ -215,7 +215,9 @@ static void test_city_rerun_same_bytes(void **state)
         assert_memory_equal(x, y, na);
         if (i == 1) {
             /* BOM, header, one row per finding (15), no identity number in clear */
-            assert_memory_equal(x, "\xEF\xBB\xBF" "county,pool,fund,code,severity,ref,amount,message\r\n", 53);
+            static const char head[] = "\xEF\xBB\xBF" "county,pool,fund,code,severity,ref,amount,"
+                                       "message,message_zh\r\n";
+            assert_memory_equal(x, head, sizeof(head) - 1);
             int rows = 0;
             for (size_t k = 0; k < na; k++)
                 rows += x[k] == '\n';
@@ -230,6 +232,181 @@ static void test_city_rerun_same_bytes(void **state)
         free(x);
         free(y);
     }
+}
+
+/* Whether s holds a CJK unified ideograph (U+4E00..U+9FFF). */
+static int has_cjk(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (; *u; u++)
+        if (u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80)
+            return 1;
+    return 0;
+}
+
+/* The longest run of digits in s. */
+static int longest_digits(const char *s)
+{
+    int run = 0, longest = 0;
+    for (; *s; s++) {
+        run = *s >= '0' && *s <= '9' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    return longest;
+}
+
+/*
+ * Every finding of the example city (the key's 14, of nine codes) has
+ * a Chinese message beside the English one, with its figures and no
+ * identity number in clear; the page shows it, the English under it.
+ */
+static void test_city_messages_zh(void **state)
+{
+    (void)state;
+    char p[1200];
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.json", dir);
+    json_error_t je;
+    json_t *doc = json_load_file(p, 0, &je);
+    assert_non_null(doc);
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.html", dir);
+    size_t n;
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    size_t i, j;
+    json_t *c, *f;
+    int nf = 0;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(json_object_get(c, "findings"), j, f) {
+            const char *code = json_string_value(json_object_get(f, "code"));
+            const char *zh = json_string_value(json_object_get(f, "message_zh"));
+            const char *en = json_string_value(json_object_get(f, "message"));
+            if (!zh || !has_cjk(zh))
+                fail_msg("%s %s: no Chinese message ('%s')", code,
+                         json_string_value(json_object_get(f, "ref")), zh ? zh : "(none)");
+            assert_true(longest_digits(zh) < 17);
+            /* both name what they are about */
+            const char *ref = json_string_value(json_object_get(f, "ref"));
+            assert_non_null(strstr(zh, ref));
+            assert_non_null(strstr(en, ref));
+            if (!strstr(html, zh))
+                fail_msg("the page lacks '%s'", zh);
+            nf++;
+        }
+    }
+    assert_int_equal(nf, 15);   /* as findings.csv has them */
+    /* one worked out: 220113's voucher 2021-02-0004, a fen out */
+    json_t *c3 = json_array_get(json_object_get(doc, "counties"), 2);
+    assert_string_equal(json_string_value(json_object_get(c3, "county")), "220113");
+    int seen = 0;
+    json_array_foreach(json_object_get(c3, "findings"), j, f)
+        if (strcmp(json_string_value(json_object_get(f, "code")), "VOUCHER_UNBALANCED") == 0) {
+            seen++;
+            assert_non_null(strstr(json_string_value(json_object_get(f, "message_zh")),
+                                   "凭证 2021-02-0004 借贷不平衡：借方合计"));
+        }
+    assert_int_equal(seen, 1);
+    free(html);
+    json_decref(doc);
+}
+
+/* fen as the page shows it: "1,234,567.89". */
+static char *grouped(tc_fen v, char *out)
+{
+    char raw[TC_MONEY_BUFSZ];
+    tc_money_format(v, raw);
+    const char *s = raw;
+    char *o = out;
+    if (*s == '-')
+        *o++ = *s++;
+    size_t intlen = strcspn(s, ".");
+    for (size_t i = 0; s[i]; i++) {
+        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
+            *o++ = ',';
+        *o++ = s[i];
+    }
+    *o = 0;
+    return out;
+}
+
+static tc_fen fen_of(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    tc_fen f;
+    tc_err e;
+    if (!v || tc_money_parse_yuan(v, strlen(v), &f, &e))
+        fail_msg("'%s' is not an amount", key);
+    return f;
+}
+
+/*
+ * The headline says what moves and what is held, worked out here from the
+ * answer key alone (not from the engine): the cash of the counties the key
+ * gives no blocking finding moves, the rest is held.  In the example city
+ * five of seven counties are blocked (220112, 220113, 220184, 220182,
+ * 220183), so what moves is 220100's and 220122's cash only: the JSON's
+ * transfer_ready and the page's ready card are that sum to the fen, and
+ * ready + held is the whole transfer total the page used to headline.
+ */
+static void test_city_ready_and_held(void **state)
+{
+    (void)state;
+    char p[1200];
+    snprintf(p, sizeof(p), "%s/answer-key.json", city);
+    json_error_t je;
+    json_t *key = json_load_file(p, 0, &je);
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.json", dir);
+    json_t *got = json_load_file(p, 0, &je);
+    assert_non_null(key);
+    assert_non_null(got);
+    tc_fen ready = 0, held = 0;
+    int nready = 0, nheld = 0;
+    size_t i, j;
+    json_t *kc, *x;
+    char moving[64] = "";
+    json_array_foreach(json_object_get(key, "counties"), i, kc) {
+        int blocked = 0;
+        json_array_foreach(json_object_get(kc, "findings"), j, x)
+            blocked |= strcmp(json_string_value(json_object_get(x, "severity")), "blocking") == 0;
+        tc_fen cash = 0;
+        json_array_foreach(json_object_get(kc, "funds"), j, x)
+            assert_int_equal(tc_money_add(cash, fen_of(x, "cash"), &cash), 0);
+        assert_int_equal(tc_money_add(blocked ? held : ready, cash, blocked ? &held : &ready), 0);
+        if (blocked) {
+            nheld++;
+        } else {
+            nready++;
+            snprintf(moving + strlen(moving), sizeof(moving) - strlen(moving), "%s ",
+                     json_string_value(json_object_get(kc, "county")));
+        }
+    }
+    assert_string_equal(moving, "220100 220122 ");
+    assert_int_equal(nheld, 5);
+    json_t *t = json_object_get(got, "totals");
+    assert_int_equal(fen_of(t, "transfer_ready"), ready);
+    assert_int_equal(fen_of(t, "transfer_held"), held);
+    assert_int_equal(fen_of(t, "transfer_kept"), 0);
+    tc_fen sum;
+    assert_int_equal(tc_money_add(ready, held, &sum), 0);
+    assert_int_equal(fen_of(t, "transfer"), sum);
+    assert_true(ready > 0 && held > ready);   /* most of the money is held */
+    /* the page: the headline and the cards */
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.html", dir);
+    size_t n;
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    char b1[64], b2[64], want[512];
+    snprintf(want, sizeof(want), "7 个统筹区中 5 个有阻断问题，其资金 %s 元暂缓移交",
+             grouped(held, b1));
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "其余 2 个可移交 %s 元", grouped(ready, b2));
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "id=\"total-ready\">%s</div>", b2);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof(want), "id=\"total-held\">%s</div>", b1);
+    assert_non_null(strstr(html, want));
+    free(html);
+    json_decref(key);
+    json_decref(got);
 }
 
 /* ------------------------------------------------ a fund's own cutover */
@@ -595,6 +772,8 @@ int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_city_equals_answer_key),
                                    cmocka_unit_test(test_city_rerun_same_bytes),
+                                   cmocka_unit_test(test_city_messages_zh),
+                                   cmocka_unit_test(test_city_ready_and_held),
                                    cmocka_unit_test(test_fund_cutover_balances),
                                    cmocka_unit_test(test_fund_cutover_claims),
                                    cmocka_unit_test(test_fund_cutover_limits)};

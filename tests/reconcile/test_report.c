@@ -5,6 +5,9 @@
  * statement with one outstanding item of each kind, an employer-arrears
  * payer that is an identity number):
  *
+ *   - the page's headline and cards say what moves (counties without a
+ *     blocking finding) and what is held, apart, adding up to the total,
+ *     and what a part handover keeps;
  *   - the page holds the totals and per-county figures as exact strings,
  *     negative amounts marked, the payer masked and never in clear, every
  *     section, three charts, the bank statement adjusted to the same figure
@@ -175,10 +178,18 @@ static void test_html_figures(void **state)
                   "<td class=\"n\">20,000.00</td><td class=\"n\">126,789.12</td>"
                   "<td class=\"n\">1,200.00</td></tr></tfoot>");
 
-    /* The payer, the finding's reference and its message: masked, thrice. */
-    assert_int_equal(count(h, ID_MASKED), 3);
+    /* The payer, the finding's reference and its two messages: masked,
+     * four times. */
+    assert_int_equal(count(h, ID_MASKED), 4);
     assert_lacks(h, ID_CLEAR);
     assert_lacks(h, "19850315");
+    /* A finding's Chinese message first, the English under it; one without
+     * a Chinese message shows its English alone. */
+    assert_has(h, "<td class=\"msg\">缴费记录 " ID_MASKED "/2020-11 应缴额不符：应缴额 1234.58 "
+                  "元，按缴费基数乘费率计算应为 1234.57 元<br><span class=\"en\">due 1234.58 is "
+                  "not base");
+    assert_has(h, "<td class=\"msg\">the same natural key twice in 220113.contribution.tcb"
+                  "</td>");
 
     /* Strings from the document are escaped. */
     assert_has(h, "九台&lt;大药房&gt; &amp; Co");
@@ -187,6 +198,22 @@ static void test_html_figures(void **state)
     /* Status, sections, charts, the print layout. */
     assert_has(h, "<div class=\"banner blocked\"><strong>阻断 Blocked</strong>");
     assert_has(h, "阻断问题 1 项 blocking, 警告 3 项 warnings");
+    /* What moves and what is held, apart, never one "transfer" figure for
+     * both: 220113 (warnings only) moves 12,345,678.90 + 8,765,432.10;
+     * 220182 (an EQUATION_BREAK) holds 5,432,109.87 + 1,000,000.00; the
+     * two add up to the document's transfer total, 27,543,220.87. */
+    assert_has(h, "2 个统筹区中 1 个有阻断问题，其资金 6,432,109.87 元暂缓移交");
+    assert_has(h, "其余 1 个可移交 21,111,111.00 元");
+    assert_has(h, "1 of 2 counties are held by blocking findings with 6,432,109.87 yuan");
+    assert_has(h, "id=\"total-ready\">21,111,111.00</div>");
+    assert_has(h, "id=\"total-held\">6,432,109.87</div>");
+    assert_has(h, "<span class=\"en\">Transfer basis, all counties</span> · 元 yuan</div>"
+                  "<div class=\"v\" id=\"total-transfer\">27,543,220.87</div>");
+    assert_lacks(h, "id=\"total-kept\"");   /* no part handover */
+    assert_lacks(h, "Transfer</span> · 元 yuan");   /* the old headline */
+    /* ...and in the chart, the held county's bar is grey */
+    assert_has(h, "fill=\"#98a2b3\"><title>220182: 6,432,109.87 暂缓移交 held</title>");
+    assert_has(h, "fill=\"#1f3a5f\"><title>220113: 21,111,111.00</title>");
     const char *titles[] = {
         "合计 <span class=\"en\">Totals</span>",
         "汇总 <span class=\"en\">Summary per county</span>",
@@ -325,6 +352,19 @@ static void test_refused(void **state)
     assert_refused(doc, "counties[0].funds[1].cutover: not a string");
     json_decref(doc);
 
+    /* the transfer's parts are amounts */
+    doc = load_fixture();
+    json_object_set_new(json_object_get(doc, "totals"), "transfer_held", json_string("1,000.00"));
+    assert_refused(doc, "totals.transfer_held: bad amount '1,000.00'");
+    json_decref(doc);
+
+    /* a finding's Chinese message is text */
+    doc = load_fixture();
+    json_object_set_new(json_array_get(json_object_get(json_array_get(
+        json_object_get(doc, "counties"), 0), "findings"), 0), "message_zh", json_integer(1));
+    assert_refused(doc, "counties[0].findings[0].message_zh: not a string");
+    json_decref(doc);
+
     /* An identity number in a refused value is masked in the message too. */
     doc = load_fixture();
     json_object_set_new(json_object_get(doc, "totals"), "claims", json_string(ID_CLEAR));
@@ -405,6 +445,28 @@ static void test_html_variants(void **state)
     assert_has(h, "<p class=\"none\">无问题 No findings.</p>");
     assert_has(h, ">无问题 No findings</text>");
     assert_int_equal(count(h, "<span class=\"tag clean\">通过 Clean</span>"), 3);
+    /* nothing held: all of it can move */
+    assert_has(h, "2 个统筹区均无阻断问题，可移交 27,543,220.87 元");
+    assert_has(h, "id=\"total-ready\">27,543,220.87</div>");
+    assert_has(h, "id=\"total-held\">0.00</div>");
+    assert_lacks(h, "暂缓移交 held</text>");   /* no grey bar to explain */
+    free(h);
+    free(p);
+    json_decref(doc);
+
+    /* A part handover keeps 220113's fund 390 (8,765,432.10): it neither
+     * moves nor is held; ready is 220113's 310 alone, 12,345,678.90, and
+     * ready + held + kept is still the transfer total. */
+    doc = load_fixture();
+    json_object_set_new(fund_of(doc, 0, 1), "handed_over", json_false());
+    p = write_html(doc, "part.html");
+    h = slurp(p, NULL);
+    assert_has(h, "id=\"total-ready\">12,345,678.90</div>");
+    assert_has(h, "id=\"total-held\">6,432,109.87</div>");
+    assert_has(h, "id=\"total-kept\">8,765,432.10</div>");
+    assert_has(h, "id=\"total-transfer\">27,543,220.87</div>");
+    assert_has(h, "= 可移交 + 暂缓移交 + 部分移交保留 · ready + held + kept");
+    assert_has(h, "部分移交保留在原统筹区的基金 8,765,432.10 元不移交");
     free(h);
     free(p);
     json_decref(doc);
@@ -420,7 +482,7 @@ static void test_html_variants(void **state)
     h = slurp(p, NULL);
     /* 220182: 5,432,109.87 - 7,000,000.00; its bar red, left of the axis. */
     assert_has(h, "<td class=\"n neg\">-1,567,890.13</td>");
-    assert_has(h, "fill=\"#b42318\"><title>220182: -1,567,890.13</title>");
+    assert_has(h, "fill=\"#b42318\"><title>220182: -1,567,890.13 暂缓移交 held</title>");
     assert_has(h, "style=\"fill:#b42318\">-1,567,890.13</text>");
     /* The unknown check: shown by its code, counted, blocking. */
     assert_has(h, "<title>NEW_CHECK</title>NEW_CHECK</text>");
@@ -476,6 +538,7 @@ static void test_xlsx(void **state)
     assert_has(ss, "移交金额 Transfer");
     assert_has(ss, "EQUATION_BREAK");
     assert_has(ss, "会计等式不平");
+    assert_has(ss, "应缴额不符：应缴额 1234.58 元");   /* the Chinese message's column */
     assert_has(ss, "310 职工医保");
     free(ss);
 
@@ -491,7 +554,17 @@ static void test_xlsx(void **state)
     assert_has(s1, "<v>21111111</v>");
     assert_has(s1, "<v>6432109.87</v>");
     assert_has(s1, "state=\"frozen\"");
+    /* ...and under the total, what of it moves and what is held: 220113's
+     * 21,111,111.00 and 220182's 6,432,109.87 (cash, transfer, and once
+     * more in the transfer column below the total) */
+    assert_int_equal(count(s1, "<v>21111111</v>"), 3);
+    assert_int_equal(count(s1, "<v>6432109.87</v>"), 3);
     free(s1);
+    ss = unzip_member(p, "xl/sharedStrings.xml");
+    assert_has(ss, "其中：可移交（无阻断问题的统筹区） Of which ready to move");
+    assert_has(ss, "其中：暂缓移交（有阻断问题，整改或豁免后移交） Of which held");
+    assert_lacks(ss, "Of which kept");
+    free(ss);
 
     /* Findings: the blocking one's amount, negative. */
     char *s2 = unzip_member(p, "xl/worksheets/sheet2.xml");

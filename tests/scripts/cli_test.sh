@@ -55,6 +55,15 @@ cp -r "$set_dir" "$tmp/set"
 printf '220100,310,310,,,\r\n' >> "$tmp/set/fund.csv"
 check map-bad 3 "$tc" mappings check "$tmp/set";  grep_err map-bad 'fund.csv:18: the rule for county 220100, source 310 overlaps the one at line 2'
 check map-usage 2 "$tc" mappings frob x
+# the city list as Excel saves it on Chinese Windows (GB18030): read, and
+# said; the same list with a byte in neither encoding: refused where it is
+cp -r "$set_dir" "$tmp/gbset"
+iconv -f UTF-8 -t GB18030 "$set_dir/city/regions.csv" > "$tmp/gbset/city/regions.csv"
+check map-gb18030 0 "$tc" mappings check "$tmp/gbset"; grep_out map-gb18030 '^encoding city/regions.csv GB18030$'
+printf '220199,\xb9\xab\xff\r\n' >> "$tmp/gbset/city/regions.csv"
+check map-badbyte 3 "$tc" mappings check "$tmp/gbset"
+grep_err map-badbyte 'city/regions.csv:9:9: byte 0xFF is not GB18030, which the file is up to here'
+grep_err map-badbyte 'save it as UTF-8'
 check extract-noout 2 "$tc" extract x.xml;        grep_err extract-noout 'name the output folder with -o DIR'
 
 # the private server through `tongchou db` and scripts/lib/pg.sh
