@@ -83,6 +83,8 @@ cp -r maps maps-hdr && sed -i '1s/.*/county,src,target,valid_from,valid_to,note/
 cp -r maps maps-target && sed -i 's/^220113,05,310,,,/220113,05,777,,,/' maps-target/fund.csv
 cp -r maps maps-split && printf 'county,column,source,target\r\n220100,region,x,220122\r\n' >maps-split/split.csv
 cp -r maps maps-alloc && printf 'county,fund,account,target,amount\r\n220113,310,1003,220113,1.00\r\n' >maps-alloc/allocation.csv
+cp -r maps maps-gb && iconv -f UTF-8 -t GB18030 maps/city/regions.csv >maps-gb/city/regions.csv
+cp -r maps maps-latin1 && printf '220199,Caf\xe9\xff\r\n' >>maps-latin1/city/regions.csv
 cp -r maps maps-other && sed -i '1s/$/ /' maps-other/kind.csv 2>/dev/null && printf '\r\n' >>maps-other/kind.csv
 python3 - rec/reconciliation.json edited.json <<'EOF'
 import json, sys
@@ -172,6 +174,10 @@ slip mappings-header 3 'the header row is' $T mappings check maps-hdr
 slip mappings-target 3 'target 777 of source 05 is not in city/funds.csv' $T mappings check maps-target
 slip mappings-split-column 3 "column 'region' is not one a split follows" $T mappings check maps-split
 slip mappings-alloc-pool 3 'pool 220113 is not split' $T mappings check maps-alloc
+slip mappings-gb18030 0 '' $T mappings check maps-gb
+if grep -q 'GB18030' "$tmp/.out" && "$T" mappings check maps-gb 2>/dev/null | grep -q '^digest'; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL mappings-gb18030: not read as GB18030"; fi
+slip mappings-neither 3 'GB18030' $T mappings check maps-latin1
 slip mappings-not-batch 3 'not a tongchou batch' $T mappings check maps notbatch.tcb
 slip mappings-city-batch 2 'coded for the city already' $T mappings check maps cty/220100.contribution.tcb
 
