@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "pipeline/demo.h"
 
@@ -44,7 +45,7 @@ int cmd_demo(int argc, char **argv)
     if (optind < argc - 1)
         return tc_cli_usage_error(&tc_cmd_demo, "name at most one folder");
     if (optind == argc - 1)
-        o.dir = argv[optind];
+        tc_path_trim(argv[optind]), o.dir = argv[optind];
     if (o.records < 100)
         return tc_cli_usage_error(&tc_cmd_demo, "-n takes 100 records or more");
     tc_err e;

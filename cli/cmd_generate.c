@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "generate/gen.h"
@@ -97,6 +98,7 @@ int cmd_generate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return tc_cli_usage_error(&tc_cmd_generate, "name one output folder");
+    tc_path_trim(argv[optind]);
     tc_err e;
     tc_err_clear(&e);
     int rc;

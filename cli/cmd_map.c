@@ -41,7 +41,7 @@ const tc_command tc_cmd_map = {
     "map", cmd_map, "-m MAPPINGS -o DIR BATCH...",
     "turn county codes into the city coding; unmapped records go to rejects",
     "  -m, --mappings DIR  the mapping set (shared/spec/mappings.md)\n"
-    "  -o, --output DIR    folder for the city batches (must exist)\n"
+    "  -o, --output DIR    folder for the city batches (made when missing)\n"
     "  -q, --quiet         say nothing but errors\n"
     "\n"
     "Each county-coded batch (from extract) becomes DIR/<region>.<type>.tcb,\n"
@@ -61,8 +61,8 @@ int cmd_map(int argc, char **argv)
                                             &first);
     if (code >= 0)
         return code;
-    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
-        return code;
+    if ((code = tc_cli_trail_check()) || (code = tc_cli_make_outdir(out)))
+        return code;   /* the signing key before any work */
     tc_err e;
     tc_err_clear(&e);
     tc_mapset *m;

@@ -23,7 +23,7 @@ const tc_command tc_cmd_reconcile = {
     "-m MAPPINGS -o DIR [--funds COUNTY=FUND,...]... [--cutover COUNTY:FUND=DATE]... BATCH...",
     "run every check of the reconciliation and write its reports",
     "  -m, --mappings DIR  the mapping set the batches were mapped with\n"
-    "  -o, --output DIR    folder for the reports (must exist)\n"
+    "  -o, --output DIR    folder for the reports (made when missing)\n"
     "      --funds COUNTY=FUND,...  a part handover: the city funds COUNTY (a\n"
     "                      region or pool code) hands over; its other funds are\n"
     "                      reconciled, marked \"handed_over\": false, never transferred\n"
@@ -51,8 +51,8 @@ int cmd_reconcile(int argc, char **argv)
                                             &set, &out, &h, &first);
     if (code >= 0)
         return code;
-    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
-        return code;
+    if ((code = tc_cli_trail_check()) || (code = tc_cli_make_outdir(out)))
+        return code;   /* the signing key before any work */
     tc_err e;
     tc_err_clear(&e);
     int status = 0;

@@ -226,8 +226,9 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
 int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
 {
     char city[P + 8], path[P + 16];
-    if (mkdir(o->dir, 0755) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", o->dir, strerror(errno));
+    int made = tc_mkdir_p(o->dir, 0755, e);   /* and the folders above it, as mkdir -p */
+    if (made)
+        return made;
     static const char *const fresh[] = {"city", "keys", "work"};
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/%s", o->dir, fresh[i]);

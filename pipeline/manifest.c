@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/atomic.h"
 #include "core/record.h"
 
 typedef struct loader {
@@ -67,6 +68,7 @@ static int set_path(loader *L, char *dst, const char *v)
                                       : snprintf(dst, TC_MANIFEST_PATH, "%s/%s", L->dir, v);
     if (n >= TC_MANIFEST_PATH)
         return lfail(L, L->line, NULL, "path too long: %.60s...", v);
+    tc_path_trim(dst);   /* work = work/ joins as work/batches, not work//batches */
     return 1;
 }
 

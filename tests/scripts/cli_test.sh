@@ -23,6 +23,10 @@ grep_out() {
   if grep -q -- "$2" $out; then pass=$((pass + 1)); else
     fail=$((fail + 1)); echo "FAIL $1: stdout lacks '$2'"; cat $out; fi
 }
+truly() { # truly NAME COMMAND...: the command (a test) holds
+  local name=$1; shift
+  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $name: $*"; fi
+}
 
 check version 0 "$tc" --version;            grep_out version '^tongchou [0-9]'
 check help 0 "$tc" --help;                  grep_out help 'generate'
@@ -56,6 +60,33 @@ printf '220100,310,310,,,\r\n' >> "$tmp/set/fund.csv"
 check map-bad 3 "$tc" mappings check "$tmp/set";  grep_err map-bad 'fund.csv:18: the rule for county 220100, source 310 overlaps the one at line 2'
 check map-usage 2 "$tc" mappings frob x
 check extract-noout 2 "$tc" extract x.xml;        grep_err extract-noout 'name the output folder with -o DIR'
+
+# output folders are made as `mkdir -p` would, new ones mode 0700, and named
+# without the trailing slash they were given: out/x.tcb, never out//x.tcb,
+# on stdout and in the audit trail; a command refused makes no folder
+check gen-parents 0 "$tc" generate -q -n 100 --xml-only --county 220113 "$tmp/g/h/"
+truly gen-parents-made test -s "$tmp/g/h/sources/220113.xml.gz"
+check keygen 0 "$tc" keygen -o "$tmp/k"
+export TONGCHOU_KEY=$tmp/k.key TONGCHOU_AUDIT=$tmp/o.trail
+check extract-mkdir 0 "$tc" extract -o "$tmp/o/a/b/" "$tmp/g/h/sources/220113.xml.gz"
+grep_out extract-mkdir "^$tmp/o/a/b/220113.contribution.tcb$"
+truly extract-mode-0700 test "$(stat -c %a "$tmp/o" "$tmp/o/a" "$tmp/o/a/b" | sort -u)" = 700
+check map-mkdir 0 "$tc" map -m "$set_dir" -o "$tmp/o/city//" "$tmp"/o/a/b/*.tcb
+grep_out map-mkdir "^$tmp/o/city/220113.contribution.tcb$"
+check reconcile-mkdir 1 "$tc" reconcile -m "$set_dir" -o "$tmp/o/rec/x/" "$tmp"/o/city/*.tcb
+grep_out reconcile-mkdir "^$tmp/o/rec/x/reconciliation.json$"
+check diff-mkdir 0 "$tc" diff -o "$tmp/o/diff/" "$tmp/o/a/b" "$tmp/o/a/b"
+grep_err diff-mkdir "wrote $tmp/o/diff/diff.json"
+truly no-double-slash-out test -z "$(grep -l '//' $out $err "$tmp/o.trail")"
+mkdir "$tmp/there"
+check extract-there 0 "$tc" extract -o "$tmp/there/" "$tmp/g/h/sources/220113.xml.gz"
+truly extract-there-no-double-slash test -z "$(grep -l '//' $out $err "$tmp/o.trail")"
+truly trail-args-trimmed grep -q "\"-o\",\"$tmp/o/city\"" "$tmp/o.trail"
+check extract-badkey 4 env TONGCHOU_KEY="$tmp/nokey" "$tc" extract -o "$tmp/never/x" "$tmp/g/h/sources/220113.xml.gz"
+truly extract-badkey-nothing test ! -e "$tmp/never"
+check extract-in-the-way 4 "$tc" extract -o "$tmp/g/h/sources/220113.xml.gz/x" "$tmp/g/h/sources/220113.xml.gz"
+grep_err extract-in-the-way "cannot create folder $tmp/g/h/sources/220113.xml.gz: a file of that name is in the way"
+unset TONGCHOU_KEY TONGCHOU_AUDIT
 
 # the private server through `tongchou db` and scripts/lib/pg.sh
 check db-status-none 4 "$tc" db status "$tmp/nodb"; grep_out db-status-none '^stopped'
