@@ -888,7 +888,8 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     }
     run R = {.m = m, .o = o, .progress = progress, .arg = arg, .r = r};
     snprintf(R.trail, sizeof(R.trail), "%s/audit.trail", m->work);
-    int rc = mkdirs(m->work, e);
+    /* --dry-run writes nothing, not even the work folder */
+    int rc = o->dry_run ? 0 : mkdirs(m->work, e);
     if (!rc)
         rc = tc_signer_load(&R.signer, m->maker_key, e);
     if (!rc) {

@@ -88,6 +88,27 @@ check extract-in-the-way 4 "$tc" extract -o "$tmp/g/h/sources/220113.xml.gz/x" "
 grep_err extract-in-the-way "cannot create folder $tmp/g/h/sources/220113.xml.gz: a file of that name is in the way"
 unset TONGCHOU_KEY TONGCHOU_AUDIT
 
+# run --dry-run writes nothing, not even the work folder, whether it has
+# work to show or refuses a source that is not there
+cat >"$tmp/city.ini" <<EOF
+[city]
+code = 220100
+cutover = 2021-06-30
+mappings = $set_dir
+work = work/
+[keys]
+maker = k.key
+[county 220113]
+source = g/h/sources/220113.xml.gz
+EOF
+check dry-run 0 "$tc" run --dry-run "$tmp/city.ini"
+truly dry-run-writes-nothing test ! -e "$tmp/work"
+grep_out dry-run "^220113 *extract *to do: 1 source(s) into $tmp/work/batches/220113$"
+printf '[county 220112]\nsource = g/h/sources/220112.xml.gz\n' >>"$tmp/city.ini"
+check dry-run-missing 3 "$tc" run --dry-run "$tmp/city.ini"
+grep_err dry-run-missing "county 220112: cannot read its source $tmp/g/h/sources/220112.xml.gz"
+truly dry-run-missing-writes-nothing test ! -e "$tmp/work"
+
 # the private server through `tongchou db` and scripts/lib/pg.sh
 check db-status-none 4 "$tc" db status "$tmp/nodb"; grep_out db-status-none '^stopped'
 check db-badverb 2 "$tc" db frob "$tmp/nodb";        grep_err db-badverb "unknown action 'frob'"
