@@ -112,8 +112,11 @@ truly dry-run-missing-writes-nothing test ! -e "$tmp/work"
 # the private server through `tongchou db` and scripts/lib/pg.sh
 check db-status-none 4 "$tc" db status "$tmp/nodb"; grep_out db-status-none '^stopped'
 check db-badverb 2 "$tc" db frob "$tmp/nodb";        grep_err db-badverb "unknown action 'frob'"
+check db-badport 2 "$tc" db start --port 70000 "$tmp/nodb"; grep_err db-badport "bad --port '70000'"
+check db-port-start-only 2 "$tc" db status --port 5432 "$tmp/nodb"; grep_err db-port-start-only "--port goes with start only"
 . "$here/../../scripts/lib/pg.sh"
 if tc_pg_start "$tc"; then
+  trap 'tc_pg_stop; rm -rf "$tmp"' EXIT   # pg.sh's trap took the place of ours
   pass=$((pass + 1))
   check db-psql 0 psql -X -A -t -c "SELECT 40 + 2"; grep_out db-psql '^42$'
   check db-status 0 "$tc" db status "$TC_PG_DIR";   grep_out db-status '^running host='
@@ -121,6 +124,20 @@ if tc_pg_start "$tc"; then
   check db-env 0 "$tc" db env "$TC_PG_DIR";          grep_out db-env "^PGHOST='.*'; PGPORT=$PGPORT; PGUSER=postgres"
   check db-stop 0 "$tc" db stop "$TC_PG_DIR"
   check db-status-stopped 4 "$tc" db status "$TC_PG_DIR"
+  # --port: a stopped server moves to it, a running one on another is refused
+  p=$((PGPORT < 60000 ? PGPORT + 1 : 20000))
+  check db-port 0 "$tc" db start --fast --port $p "$TC_PG_DIR"; grep_out db-port "port='$p'"
+  check db-port-running 2 "$tc" db start --port $PGPORT "$TC_PG_DIR"
+  grep_err db-port-running "runs on port $p already, not $PGPORT (stop it first: tongchou db stop"
+  check db-port-env 0 "$tc" db env "$TC_PG_DIR";     grep_out db-port-env "PGPORT=$p;"
+  check db-port-psql 0 env PGPORT=$p psql -X -A -t -c "SELECT 40 + 2"; grep_out db-port-psql '^42$'
+  check db-port-stop 0 "$tc" db stop "$TC_PG_DIR"
+  # ... and a new one is made on it
+  d=$(mktemp -d "${TMPDIR:-/tmp}/cli_test-pg-XXXXXX") && chmod 755 "$d"
+  check db-port-new 0 "$tc" db start --fast --port $((p + 1)) "$d/pg"; grep_out db-port-new "port='$((p + 1))'"
+  check db-port-new-env 0 "$tc" db env "$d/pg";     grep_out db-port-new-env "PGPORT=$((p + 1));"
+  check db-port-new-stop 0 "$tc" db stop "$d/pg"
+  rm -rf "$d"
   tc_pg_stop
 else
   fail=$((fail + 1)); echo "FAIL tc_pg_start"
