@@ -140,7 +140,7 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
     tc_transfer_approve_opts ao = {.db = r->db_conninfo, .plan = r->plan,
                                    .reconciliation = report, .key = checker, .policy = pol,
                                    .audit = {.trail = trail, .argc = 9, .argv = aargv}};
-    if ((rc = tc_transfer_approve(&ao, e))) {
+    if ((rc = tc_transfer_approve(&ao, NULL, e))) {
         tc_policy_free(pol);
         return rc;
     }
