@@ -78,6 +78,7 @@ int cmd_extract(int argc, char **argv)
 
     int worst = 0;
     tc_cli_files out = {0};
+    tc_cli_counts per = {0};   /* records per county, for the trail */
     const char *done_src[256];
     size_t ndone = 0;
     char seen[256][7];
@@ -116,6 +117,7 @@ int cmd_extract(int argc, char **argv)
             tc_cli_files_add(&out, path);
             total += r.records[t];
         }
+        tc_cli_counts_add(&per, r.county, total);
         double secs = (double)(tc_now_ns() - t0) / 1e9;   /* for people, not money */
         tc_log_info("%s: %s of county %s: %lld records in %.1f s (%lld contributions)", src,
                     kind_name(r.kind), r.county, total, secs, r.records[4]);
@@ -130,7 +132,9 @@ int cmd_extract(int argc, char **argv)
     }
     fflush(stdout);
     if (ndone) {
-        int code = tc_cli_trail_append(argc, argv, done_src, ndone, &out, NULL, NULL);
+        char rec[64 * 32 + 64];
+        int code = tc_cli_trail_append(argc, argv, done_src, ndone, &out, NULL,
+                                       tc_cli_counts_json(&per, "records", rec, sizeof(rec)));
         if (code > worst)
             worst = code;
     }

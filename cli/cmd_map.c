@@ -13,9 +13,15 @@
 #include "core/log.h"
 #include "transform/map.h"
 
+typedef struct mapped {
+    tc_cli_files files;   /* written */
+    tc_cli_counts rejected;   /* per county, for the trail */
+} mapped;
+
 static void report(void *arg, const tc_map_group *g)
 {
-    tc_cli_files *out = arg;
+    tc_cli_files *out = &((mapped *)arg)->files;
+    tc_cli_counts_add(&((mapped *)arg)->rejected, g->county, g->rejected);
     for (int i = 0; i < g->nout; i++) {
         printf("%s\n", g->out_path[i]);
         tc_cli_files_add(out, g->out_path[i]);
@@ -69,22 +75,23 @@ int cmd_map(int argc, char **argv)
     if (tc_mapset_load(&m, set, &e))
         return tc_log_fail(&e);
     long long rejected = 0;
-    tc_cli_files wrote = {0};
+    mapped done = {0};
+    tc_cli_files *wrote = &done.files;
     int rc = tc_map_run(m, (const char *const *)argv + first, argc - first, out, report,
-                        &wrote, &rejected, &e);
+                        &done, &rejected, &e);
     fflush(stdout);
     if (!rc) {
-        char rec[64];
-        snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
+        char rec[64 * 32 + 64];
+        tc_cli_counts_json(&done.rejected, "rejected", rec, sizeof(rec));
         code = tc_cli_trail_append(argc, argv, (const char *const *)argv + first, (size_t)(argc - first),
-                             &wrote, tc_mapset_digest(m), rec);
+                             wrote, tc_mapset_digest(m), rec);
         if (code) {
-            tc_cli_files_free(&wrote);
+            tc_cli_files_free(wrote);
             tc_mapset_free(m);
             return code;
         }
     }
-    tc_cli_files_free(&wrote);
+    tc_cli_files_free(wrote);
     tc_mapset_free(m);
     if (rc)
         return tc_log_fail(&e);

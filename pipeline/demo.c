@@ -282,7 +282,7 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     }
     tc_status st = {0};
     if (!rc)
-        rc = tc_status_collect(m, NULL, &st, e);
+        rc = tc_status_collect(m, NULL, NULL, &st, e);
     if (!rc) {
         snprintf(path, sizeof(path), "%s/status.html", o->dir);
         rc = tc_status_html(m, &st, path, e);

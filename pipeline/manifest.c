@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/atomic.h"
 #include "core/record.h"
@@ -349,4 +350,10 @@ const tc_manifest_county *tc_manifest_county_find(const tc_manifest *m, const ch
         if (strcmp(m->counties[i].code, code) == 0)
             return &m->counties[i];
     return NULL;
+}
+
+int tc_manifest_source_missing(const char *source)
+{
+    /* a live database is tried when extracted, as run tries it */
+    return !tc_is_conninfo(source) && access(source, F_OK) != 0;
 }
