@@ -26,6 +26,7 @@ typedef struct tc_command {
     const char *synopsis;   /* after "usage: tongchou NAME " */
     const char *summary;    /* one line */
     const char *help;       /* options and details, may be "" */
+    const char *verbs;      /* its subcommands, space-separated ("show verify"), or NULL */
 } tc_command;
 
 /* The command table, in the order of `tongchou --help`, and how many

@@ -44,7 +44,8 @@ const tc_command tc_cmd_db = {
     "  status DIR   say whether a server runs in DIR (exit 0) or not (exit 4)\n"
     "  env DIR      print PGHOST, PGPORT and PGUSER as shell assignments\n"
     "\n"
-    "  --fast       fsync=off and friends: for tests and throwaway data only\n"};
+    "  --fast       fsync=off and friends: for tests and throwaway data only\n",
+    "start stop status env init upgrade"};
 
 int cmd_db(int argc, char **argv)
 {

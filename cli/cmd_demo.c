@@ -22,7 +22,8 @@ const tc_command tc_cmd_demo = {
     "key), makes two key pairs (keys/maker, keys/checker), writes the manifest\n"
     "city.ini, runs the whole pipeline on an embedded PostgreSQL server (work/),\n"
     "plans, approves and executes the transfer, verifies the audit trail, and\n"
-    "prints the transfer and findings per county and where the reports are.\n"};
+    "prints the transfer and findings per county and where the reports are.\n",
+    NULL};
 
 int cmd_demo(int argc, char **argv)
 {

@@ -33,7 +33,8 @@ const tc_command tc_cmd_diff = {
     "reconcile's output folders): every figure per county and fund that moves,\n"
     "counties and findings added or removed, statuses that change.  Identity\n"
     "numbers are masked; the files are mode 0600.  Exit 0 identical, 1 they\n"
-    "differ, 3 bad input, 5 a batch that does not verify (see docs/diff.md).\n"};
+    "differ, 3 bad input, 5 a batch that does not verify (see docs/diff.md).\n",
+    NULL};
 
 int cmd_diff(int argc, char **argv)
 {

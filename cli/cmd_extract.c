@@ -40,7 +40,8 @@ const tc_command tc_cmd_extract = {
     "Each source's batches (DIR/<county>.<type>.tcb) appear together or not at\n"
     "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
     "and what was expected, and leaves nothing behind.  The paths of the batches\n"
-    "written go to stdout, one per line.\n"};
+    "written go to stdout, one per line.\n",
+    NULL};
 
 int cmd_extract(int argc, char **argv)
 {

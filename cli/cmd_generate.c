@@ -51,7 +51,8 @@ const tc_command tc_cmd_generate = {
     "      --correct CODE=YUAN  a corrected export: county CODE's cutover-day\n"
     "                     interest on its first fund (and its cash) moved by YUAN,\n"
     "                     everything else the same (for trying corrections)\n"
-    "  -q, --quiet        say nothing but errors\n"};
+    "  -q, --quiet        say nothing but errors\n",
+    NULL};
 
 int cmd_generate(int argc, char **argv)
 {

@@ -56,7 +56,8 @@ const tc_command tc_cmd_map = {
     "code and date that failed (exit 1).  Once the set is fixed, map the\n"
     "rejects batch into the same folder: its records rejoin the city batch in\n"
     "their original order, byte for byte as a clean run.  Records and amounts\n"
-    "in must equal out plus rejected, or nothing is written (exit 5).\n"};
+    "in must equal out plus rejected, or nothing is written (exit 5).\n",
+    NULL};
 
 int cmd_map(int argc, char **argv)
 {

@@ -39,7 +39,8 @@ const tc_command tc_cmd_reconcile = {
     "(shared/spec/interfaces.md), printing their paths.\n"
     "A city's MAPPINGS/city/severity.csv (code,severity) overrides which\n"
     "findings block.  Exit 0 clean, 1 findings, 3 bad input, 5 a batch that\n"
-    "does not verify (then nothing is written).\n"};
+    "does not verify (then nothing is written).\n",
+    NULL};
 
 int cmd_reconcile(int argc, char **argv)
 {

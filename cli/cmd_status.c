@@ -42,7 +42,8 @@ const tc_command tc_cmd_status = {
     "(planned, approved, executed, or held by blocking findings); then whether\n"
     "the audit trails verify with the policy's keys (exit 5 when one does\n"
     "not).  What it cannot see - no trail, no database, a file a trail names\n"
-    "and that is not there - it says on stderr and on the page.  Reads only.\n"};
+    "and that is not there - it says on stderr and on the page.  Reads only.\n",
+    NULL};
 
 int cmd_status(int argc, char **argv)
 {

@@ -60,13 +60,16 @@ const tc_command tc_cmd_transfer = {
     "                     may plan, approve, waive and execute (docs/policy.md)\n"
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
     "  -k, --key FILE     private key signing the document and the audit entry\n"
+    "  -o, --output FILE  the waiver or the plan written\n"
+    "  -m, --mappings DIR the mapping set (execute)\n"
     "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "      --db DB        libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
     "\n"
     "Signatures are checked against the policy, never against keys named on the\n"
     "command line.  Exit 0 done, 2 usage, 3 bad input, 4 database or I/O (nothing\n"
     "committed), 5 integrity: a signature, digest, waiver or amount that does not\n"
-    "hold.  docs/transfer.md.\n"};
+    "hold.  docs/transfer.md.\n",
+    "waive plan approve execute verify"};
 
 int cmd_transfer(int argc, char **argv)
 {

@@ -46,6 +46,40 @@ check status-noargs 2 "$tc" status;         grep_err status-noargs 'name one man
 check demo-few 2 "$tc" demo -n 5 /tmp/x;    grep_err demo-few '100 records or more'
 check man 0 "$tc" help --man;               grep_out man '^.TH TONGCHOU 1'
 check completion 0 "$tc" help --bash-completion; grep_out completion 'complete -o filenames -F _tongchou tongchou'
+
+# the completion offers every command; for each, every subcommand its usage
+# line names (its lowercase words) until one is given, and every long option
+# its --help names, each once
+cp $out "$tmp/completion.bash"
+. "$tmp/completion.bash"
+offered() { # offered WORD...: what completing the last word offers, one a line
+  COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+  _tongchou; printf '%s\n' "${COMPREPLY[@]}"
+}
+for c in $("$tc" --help | awk '/^commands:/ {on = 1; next} on && NF == 0 {exit} on {print $1}'); do
+  offered tongchou "" | grep -qx "$c" && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL completion: no command $c"; }
+  "$tc" "$c" --help >$out
+  verbs=$(head -1 $out | tr ' |[]' '\n\n\n\n' | grep -x '[a-z][a-z-]*' | grep -vx "tongchou\|$c")
+  for v in $verbs; do
+    offered tongchou "$c" "" | grep -qx "$v" && pass=$((pass + 1)) ||
+      { fail=$((fail + 1)); echo "FAIL completion: $c lacks its subcommand $v"; }
+  done
+  if [ -n "$verbs" ]; then   # one given: no other is offered
+    v=$(echo $verbs | cut -d' ' -f1)
+    offered tongchou "$c" "$v" "" | grep -qx "$(echo $verbs | awk '{print $NF}')" &&
+      { fail=$((fail + 1)); echo "FAIL completion: $c $v offers another subcommand"; } || pass=$((pass + 1))
+  fi
+  offered tongchou "$c" -- >$err
+  for o in $(grep -oE '(^|[ ([])--[a-z][a-z-]+' $out | sed 's/^.*--/--/' | sort -u); do
+    grep -qx -- "$o" $err && pass=$((pass + 1)) ||
+      { fail=$((fail + 1)); echo "FAIL completion: $c lacks $o"; }
+  done
+  [ -z "$(sort $err | uniq -d)" ] && pass=$((pass + 1)) ||
+    { fail=$((fail + 1)); echo "FAIL completion: $c offers twice: $(sort $err | uniq -d | tr '\n' ' ')"; }
+done
+offered tongchou help "" | grep -qx transfer && pass=$((pass + 1)) ||
+  { fail=$((fail + 1)); echo "FAIL completion: help does not offer the commands"; }
 check batch-verb 2 "$tc" batch frob x;      grep_err batch-verb "unknown verb 'frob'"
 check batch-missing 3 "$tc" batch verify /nonexistent.tcb; grep_err batch-missing 'cannot open batch'
 printf 'not a batch' > $tmp/x.tcb
