@@ -13,6 +13,7 @@ TC_DEPS=(
   postgresql-15 postgresql-client-15
   libxml2-utils gzip
   chromium unzip
+  fontconfig fonts-noto-cjk   # the pages' Chinese in headless Chromium, not empty boxes
 )
 
 tc_ensure_deps() {
