@@ -26,6 +26,7 @@ typedef struct tc_command {
     const char *synopsis;   /* after "usage: tongchou NAME " */
     const char *summary;    /* one line */
     const char *help;       /* options and details, may be "" */
+    const char *verbs;      /* its subcommands, space-separated ("show verify"), or NULL */
 } tc_command;
 
 /* The command table, in the order of `tongchou --help`, and how many
@@ -59,13 +60,23 @@ typedef struct tc_cli_handover {   /* reconcile's options of a part handover */
 /*
  * The words of `tongchou NAME -m MAPPINGS -o DIR [-q] INPUT...` (map, and
  * reconcile, whose --funds and --cutover go into h; NULL refuses them):
- * *set, *outdir and *first (the index of the first input) on success and
- * -1; otherwise the usage error is reported and its exit code returned.
- * what names the inputs in the message ("batch").
+ * *set, *outdir (its trailing slashes stripped, tc_path_trim) and *first
+ * (the index of the first input) on success and -1; otherwise the usage
+ * error is reported and its exit code returned.  what names the inputs in
+ * the message ("batch").
  */
 int tc_cli_set_out_inputs(const tc_command *c, const char *what, int argc, char **argv,
                           const char **set, const char **outdir, tc_cli_handover *h,
                           int *first);
+
+/*
+ * Make the output folder a command was given (-o DIR), and the folders
+ * above it, as `mkdir -p` does, new ones mode 0700: they hold identity
+ * numbers.  0, or the exit code of the failure (reported on stderr).
+ * Called once the words and the signing key are checked, so a refused
+ * command makes nothing.
+ */
+int tc_cli_make_outdir(const char *dir);
 
 /* Report a usage error for c, with its synopsis, and return the usage exit code. */
 int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)

@@ -231,7 +231,8 @@ const tc_command tc_cmd_audit = {
     "                            the checkpoint signed by a key of the policy\n"
     "      --state DIR       cosign: where the witness keeps the last checkpoint it\n"
     "                            cosigned per origin (default: beside the key,\n"
-    "                            KEY.witness/)\n"};
+    "                            KEY.witness/)\n",
+    "show verify checkpoint cosign prove repair"};
 
 int cmd_audit(int argc, char **argv)
 {

@@ -91,7 +91,8 @@ const tc_command tc_cmd_batch = {
     "  show BATCH     print the header, the records as tab-separated text and\n"
     "                 the trailer (identity numbers masked unless --raw)\n"
     "  verify BATCH   read every batch to the end and check its trailer:\n"
-    "                 count, control totals, digest; exit 5 on any mismatch\n"};
+    "                 count, control totals, digest; exit 5 on any mismatch\n",
+    "show verify"};
 
 int cmd_batch(int argc, char **argv)
 {

@@ -1,6 +1,7 @@
 /*
- * cmd_db.c - `tongchou db start|stop|status|env DIR`: the private server;
- * `tongchou db init|upgrade [--db DB]`: the city database's schema.
+ * cmd_db.c - `tongchou db start [--port N] DIR`, `db stop|status|env DIR`:
+ * the private server; `tongchou db init|upgrade [--db DB]`: the city
+ * database's schema.
  *
  * The same server `run` embeds and the tests use, for a human or a shell
  * script (scripts/lib/pg.sh) to start by hand.  start prints the libpq
@@ -8,6 +9,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
@@ -29,35 +31,47 @@ static void shell_quote(const char *s)
 }
 
 const tc_command tc_cmd_db = {
-    "db", cmd_db, "start|stop|status|env DIR | init|upgrade [--db DB]",
+    "db", cmd_db, "start [--port N] DIR | stop|status|env DIR | init|upgrade [--db DB]",
     "a private PostgreSQL server in a folder; the city database's schema",
     "  init         create schema tongchou, its tables and roles (idempotent)\n"
     "  upgrade      apply the schema steps the database lacks\n"
     "  --db DB      libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
     "  start DIR    create (initdb) and start a server in DIR, Unix socket only,\n"
     "               and print its connection string on stdout\n"
+    "  --port N     start's port (default: one chosen free); a stopped server\n"
+    "               in DIR moves to it\n"
     "  stop DIR     stop the server running in DIR\n"
     "  status DIR   say whether a server runs in DIR (exit 0) or not (exit 4)\n"
     "  env DIR      print PGHOST, PGPORT and PGUSER as shell assignments\n"
     "\n"
-    "  --fast       fsync=off and friends: for tests and throwaway data only\n"};
+    "  --fast       fsync=off and friends: for tests and throwaway data only\n",
+    "start stop status env init upgrade"};
 
 int cmd_db(int argc, char **argv)
 {
     if (tc_cli_wants_help(&tc_cmd_db, argc, argv))
         return 0;
     static const struct option opts[] = {
-        {"fast", no_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'}, {0, 0, 0, 0}};
+        {"fast", no_argument, NULL, 'f'}, {"db", required_argument, NULL, 'd'},
+        {"port", required_argument, NULL, 'p'}, {0, 0, 0, 0}};
     unsigned flags = 0;
     const char *db = NULL;
-    int c;
+    int c, port = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'f')
+        char *end;
+        if (c == 'f') {
             flags |= TC_PGSERVER_FAST;
-        else if (c == 'd')
+        } else if (c == 'd') {
             db = optarg;
-        else
+        } else if (c == 'p') {
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > 65535)
+                return tc_cli_usage_error(&tc_cmd_db, "bad --port '%s': give a port number, "
+                                          "1 to 65535", optarg);
+            port = (int)v;
+        } else {
             return tc_cli_usage_error(&tc_cmd_db, "unknown option");
+        }
     }
     tc_err e;
     tc_err_clear(&e);
@@ -75,8 +89,10 @@ int cmd_db(int argc, char **argv)
     tc_pgserver *s = NULL;
     int rc;
 
+    if (port && strcmp(act, "start") != 0)
+        return tc_cli_usage_error(&tc_cmd_db, "--port goes with start only");
     if (strcmp(act, "start") == 0) {
-        if ((rc = tc_pgserver_start(&s, dir, flags, &e)))
+        if ((rc = tc_pgserver_start_on(&s, dir, flags, port, &e)))
             return tc_log_fail(&e);
         tc_log_info("PostgreSQL runs in %s (socket %s, port %d)", tc_pgserver_dir(s),
                     tc_pgserver_socket_dir(s), tc_pgserver_port(s));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "pipeline/demo.h"
 
@@ -21,7 +22,8 @@ const tc_command tc_cmd_demo = {
     "key), makes two key pairs (keys/maker, keys/checker), writes the manifest\n"
     "city.ini, runs the whole pipeline on an embedded PostgreSQL server (work/),\n"
     "plans, approves and executes the transfer, verifies the audit trail, and\n"
-    "prints the transfer and findings per county and where the reports are.\n"};
+    "prints the transfer and findings per county and where the reports are.\n",
+    NULL};
 
 int cmd_demo(int argc, char **argv)
 {
@@ -44,7 +46,7 @@ int cmd_demo(int argc, char **argv)
     if (optind < argc - 1)
         return tc_cli_usage_error(&tc_cmd_demo, "name at most one folder");
     if (optind == argc - 1)
-        o.dir = argv[optind];
+        tc_path_trim(argv[optind]), o.dir = argv[optind];
     if (o.records < 100)
         return tc_cli_usage_error(&tc_cmd_demo, "-n takes 100 records or more");
     tc_err e;

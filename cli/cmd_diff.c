@@ -10,16 +10,17 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "reconcile/diff.h"
 
 const tc_command tc_cmd_diff = {
     "diff", cmd_diff, "[-o DIR] [--limit N] [--json] OLD NEW",
     "show what changed between two versions of a county's data",
-    "  -o, --output DIR   also write DIR/diff.json and DIR/diff.html (DIR must exist)\n"
+    "  -o, --output DIR   also write DIR/diff.json and DIR/diff.html (DIR is made\n"
+    "                     when missing)\n"
     "  -l, --limit N      records listed per type and per category (default 1000;\n"
     "                     the counts and totals are exact whatever it is)\n"
     "  -j, --json         print the JSON instead of the summary\n"
@@ -32,7 +33,8 @@ const tc_command tc_cmd_diff = {
     "reconcile's output folders): every figure per county and fund that moves,\n"
     "counties and findings added or removed, statuses that change.  Identity\n"
     "numbers are masked; the files are mode 0600.  Exit 0 identical, 1 they\n"
-    "differ, 3 bad input, 5 a batch that does not verify (see docs/diff.md).\n"};
+    "differ, 3 bad input, 5 a batch that does not verify (see docs/diff.md).\n",
+    NULL};
 
 int cmd_diff(int argc, char **argv)
 {
@@ -50,7 +52,7 @@ int cmd_diff(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:l:jq", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'o': outdir = optarg; break;
+        case 'o': tc_path_trim(optarg), outdir = optarg; break;
         case 'j': json = 1; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'l':
@@ -64,9 +66,9 @@ int cmd_diff(int argc, char **argv)
     }
     if (argc - optind != 2)
         return tc_cli_usage_error(&tc_cmd_diff, "name the old and the new version, OLD NEW");
-    struct stat st;
-    if (outdir && (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)))
-        return tc_cli_usage_error(&tc_cmd_diff, "output folder %s does not exist", outdir);
+    int code = outdir ? tc_cli_make_outdir(outdir) : 0;
+    if (code)
+        return code;
     o.tmpdir = outdir;   /* the spill beside the output, as reconcile's */
     tc_err e;
     tc_err_clear(&e);

@@ -14,6 +14,7 @@
 
 #include "cli/cmd.h"
 #include "cli/trail.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "core/record.h"
 #include "extract/emit.h"
@@ -27,7 +28,7 @@ static const char *kind_name(tc_source_kind k)
 const tc_command tc_cmd_extract = {
     "extract", cmd_extract, "[--profile P] -o DIR SOURCE...",
     "read county sources into batches, one per record type per county",
-    "  -o, --output DIR   folder for the batches (must exist)\n"
+    "  -o, --output DIR   folder for the batches (made when missing)\n"
     "  -p, --profile P    profile for legacy databases: a file, or the name of a\n"
     "                     shipped one (default yb2008; see docs/profiles.md)\n"
     "  -q, --quiet        say nothing but errors\n"
@@ -39,7 +40,8 @@ const tc_command tc_cmd_extract = {
     "Each source's batches (DIR/<county>.<type>.tcb) appear together or not at\n"
     "all: a source that breaks a rule is refused (exit 3) with the file, line\n"
     "and what was expected, and leaves nothing behind.  The paths of the batches\n"
-    "written go to stdout, one per line.\n"};
+    "written go to stdout, one per line.\n",
+    NULL};
 
 int cmd_extract(int argc, char **argv)
 {
@@ -53,7 +55,7 @@ int cmd_extract(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "o:p:q", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': o.outdir = optarg; break;
+        case 'o': tc_path_trim(optarg), o.outdir = optarg; break;
         case 'p': o.profile = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         default: return tc_cli_usage_error(&tc_cmd_extract, "unknown option");
@@ -63,9 +65,6 @@ int cmd_extract(int argc, char **argv)
         return tc_cli_usage_error(&tc_cmd_extract, "name the output folder with -o DIR");
     if (optind == argc)
         return tc_cli_usage_error(&tc_cmd_extract, "name at least one source");
-    struct stat st;
-    if (stat(o.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tc_cli_usage_error(&tc_cmd_extract, "output folder %s does not exist", o.outdir);
     for (int i = optind; i < argc; i++)   /* one source named twice: nothing done */
         for (int j = optind; j < i; j++) {
             struct stat a, b;
@@ -75,11 +74,12 @@ int cmd_extract(int argc, char **argv)
                                           "twice", argv[j], argv[i]);
         }
     int keycode = tc_cli_trail_check();   /* the signing key before any work */
-    if (keycode)
+    if (keycode || (keycode = tc_cli_make_outdir(o.outdir)))
         return keycode;
 
     int worst = 0;
     tc_cli_files out = {0};
+    tc_cli_counts per = {0};   /* records per county, for the trail */
     const char *done_src[256];
     size_t ndone = 0;
     char seen[256][7];
@@ -118,6 +118,7 @@ int cmd_extract(int argc, char **argv)
             tc_cli_files_add(&out, path);
             total += r.records[t];
         }
+        tc_cli_counts_add(&per, r.county, total);
         double secs = (double)(tc_now_ns() - t0) / 1e9;   /* for people, not money */
         tc_log_info("%s: %s of county %s: %lld records in %.1f s (%lld contributions)", src,
                     kind_name(r.kind), r.county, total, secs, r.records[4]);
@@ -132,7 +133,9 @@ int cmd_extract(int argc, char **argv)
     }
     fflush(stdout);
     if (ndone) {
-        int code = tc_cli_trail_append(argc, argv, done_src, ndone, &out, NULL, NULL);
+        char rec[64 * 32 + 64];
+        int code = tc_cli_trail_append(argc, argv, done_src, ndone, &out, NULL,
+                                       tc_cli_counts_json(&per, "records", rec, sizeof(rec)));
         if (code > worst)
             worst = code;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "generate/gen.h"
@@ -50,7 +51,8 @@ const tc_command tc_cmd_generate = {
     "      --correct CODE=YUAN  a corrected export: county CODE's cutover-day\n"
     "                     interest on its first fund (and its cash) moved by YUAN,\n"
     "                     everything else the same (for trying corrections)\n"
-    "  -q, --quiet        say nothing but errors\n"};
+    "  -q, --quiet        say nothing but errors\n",
+    NULL};
 
 int cmd_generate(int argc, char **argv)
 {
@@ -97,6 +99,7 @@ int cmd_generate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return tc_cli_usage_error(&tc_cmd_generate, "name one output folder");
+    tc_path_trim(argv[optind]);
     tc_err e;
     tc_err_clear(&e);
     int rc;

@@ -20,7 +20,8 @@ const tc_command tc_cmd_keygen = {
     "\n"
     "Prints the key id (\"ed25519:\" or \"sm2:\" and 16 hex digits of the SHA-256\n"
     "of the public key).  Every command that signs refuses a private key that\n"
-    "group or others may read.  See docs/audit.md.\n"};
+    "group or others may read.  See docs/audit.md.\n",
+    NULL};
 
 int cmd_keygen(int argc, char **argv)
 {

@@ -80,7 +80,8 @@ const tc_command tc_cmd_load = {
     "      --verify         re-check every loaded batch against its trailer\n"
     "  -q, --quiet          say nothing but errors\n"
     "\n"
-    "The schema must be there first: tongchou db init (docs/database.md).\n"};
+    "The schema must be there first: tongchou db init (docs/database.md).\n",
+    NULL};
 
 int cmd_load(int argc, char **argv)
 {

@@ -13,9 +13,15 @@
 #include "core/log.h"
 #include "transform/map.h"
 
+typedef struct mapped {
+    tc_cli_files files;   /* written */
+    tc_cli_counts rejected;   /* per county, for the trail */
+} mapped;
+
 static void report(void *arg, const tc_map_group *g)
 {
-    tc_cli_files *out = arg;
+    tc_cli_files *out = &((mapped *)arg)->files;
+    tc_cli_counts_add(&((mapped *)arg)->rejected, g->county, g->rejected);
     for (int i = 0; i < g->nout; i++) {
         printf("%s\n", g->out_path[i]);
         tc_cli_files_add(out, g->out_path[i]);
@@ -41,7 +47,7 @@ const tc_command tc_cmd_map = {
     "map", cmd_map, "-m MAPPINGS -o DIR BATCH...",
     "turn county codes into the city coding; unmapped records go to rejects",
     "  -m, --mappings DIR  the mapping set (shared/spec/mappings.md)\n"
-    "  -o, --output DIR    folder for the city batches (must exist)\n"
+    "  -o, --output DIR    folder for the city batches (made when missing)\n"
     "  -q, --quiet         say nothing but errors\n"
     "\n"
     "Each county-coded batch (from extract) becomes DIR/<region>.<type>.tcb,\n"
@@ -50,7 +56,8 @@ const tc_command tc_cmd_map = {
     "code and date that failed (exit 1).  Once the set is fixed, map the\n"
     "rejects batch into the same folder: its records rejoin the city batch in\n"
     "their original order, byte for byte as a clean run.  Records and amounts\n"
-    "in must equal out plus rejected, or nothing is written (exit 5).\n"};
+    "in must equal out plus rejected, or nothing is written (exit 5).\n",
+    NULL};
 
 int cmd_map(int argc, char **argv)
 {
@@ -61,30 +68,31 @@ int cmd_map(int argc, char **argv)
                                             &first);
     if (code >= 0)
         return code;
-    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
-        return code;
+    if ((code = tc_cli_trail_check()) || (code = tc_cli_make_outdir(out)))
+        return code;   /* the signing key before any work */
     tc_err e;
     tc_err_clear(&e);
     tc_mapset *m;
     if (tc_mapset_load(&m, set, &e))
         return tc_log_fail(&e);
     long long rejected = 0;
-    tc_cli_files wrote = {0};
+    mapped done = {0};
+    tc_cli_files *wrote = &done.files;
     int rc = tc_map_run(m, (const char *const *)argv + first, argc - first, out, report,
-                        &wrote, &rejected, &e);
+                        &done, &rejected, &e);
     fflush(stdout);
     if (!rc) {
-        char rec[64];
-        snprintf(rec, sizeof(rec), "{\"rejected\":%lld}", rejected);
+        char rec[64 * 32 + 64];
+        tc_cli_counts_json(&done.rejected, "rejected", rec, sizeof(rec));
         code = tc_cli_trail_append(argc, argv, (const char *const *)argv + first, (size_t)(argc - first),
-                             &wrote, tc_mapset_digest(m), rec);
+                             wrote, tc_mapset_digest(m), rec);
         if (code) {
-            tc_cli_files_free(&wrote);
+            tc_cli_files_free(wrote);
             tc_mapset_free(m);
             return code;
         }
     }
-    tc_cli_files_free(&wrote);
+    tc_cli_files_free(wrote);
     tc_mapset_free(m);
     if (rc)
         return tc_log_fail(&e);

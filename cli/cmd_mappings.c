@@ -42,7 +42,8 @@ const tc_command tc_cmd_mappings = {
     "                   that is neither is refused at its first bad byte\n"
     "  BATCH...         county-coded batches (from extract): prints each code in\n"
     "                   use that no rule covers, per county and dimension, with\n"
-    "                   its records and amount; exit 1 when there is any\n"};
+    "                   its records and amount; exit 1 when there is any\n",
+    "check"};
 
 int cmd_mappings(int argc, char **argv)
 {

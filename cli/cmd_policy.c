@@ -30,7 +30,8 @@ const tc_command tc_cmd_policy = {
     "\n"
     "Every command that acts (transfer waive, plan, approve, execute) checks its\n"
     "signatures against the policy, never against keys named on its command\n"
-    "line.  docs/policy.md.\n"};
+    "line.  docs/policy.md.\n",
+    "make show adopt"};
 
 static int show(const char *path)
 {

@@ -23,7 +23,7 @@ const tc_command tc_cmd_reconcile = {
     "-m MAPPINGS -o DIR [--funds COUNTY=FUND,...]... [--cutover COUNTY:FUND=DATE]... BATCH...",
     "run every check of the reconciliation and write its reports",
     "  -m, --mappings DIR  the mapping set the batches were mapped with\n"
-    "  -o, --output DIR    folder for the reports (must exist)\n"
+    "  -o, --output DIR    folder for the reports (made when missing)\n"
     "      --funds COUNTY=FUND,...  a part handover: the city funds COUNTY (a\n"
     "                      region or pool code) hands over; its other funds are\n"
     "                      reconciled, marked \"handed_over\": false, never transferred\n"
@@ -41,7 +41,8 @@ const tc_command tc_cmd_reconcile = {
     "columns: county,pool,fund,code,severity,ref,amount,message,message_zh).\n"
     "A city's MAPPINGS/city/severity.csv (code,severity) overrides which\n"
     "findings block.  Exit 0 clean, 1 findings, 3 bad input, 5 a batch that\n"
-    "does not verify (then nothing is written).\n"};
+    "does not verify (then nothing is written).\n",
+    NULL};
 
 int cmd_reconcile(int argc, char **argv)
 {
@@ -53,8 +54,8 @@ int cmd_reconcile(int argc, char **argv)
                                             &set, &out, &h, &first);
     if (code >= 0)
         return code;
-    if ((code = tc_cli_trail_check()))   /* the signing key before any work */
-        return code;
+    if ((code = tc_cli_trail_check()) || (code = tc_cli_make_outdir(out)))
+        return code;   /* the signing key before any work */
     tc_err e;
     tc_err_clear(&e);
     int status = 0;

@@ -45,7 +45,8 @@ const tc_command tc_cmd_run = {
     "(Unix socket only) and stopped at the end.  The manifest format is in\n"
     "docs/manifest.md.  A county whose export changed since it was extracted\n"
     "stops the run (exit 3) until its difference is accepted with --accept.\n"
-    "Exit 1 when the reconciliation found something.\n"};
+    "Exit 1 when the reconciliation found something.\n",
+    NULL};
 
 int cmd_run(int argc, char **argv)
 {

@@ -19,6 +19,18 @@ static void on_result(void *arg, const tc_transfer_result *r)
            tc_money_format(r->amount, b), r->id, r->kind);
 }
 
+/* One line per pool or fund the plan leaves out: which, and why. */
+static void on_left_out(void *arg, const tc_transfer_left_out *x)
+{
+    char b[1024];
+    *(int *)arg += x->nfindings > 0;   /* held by blocking findings */
+    if (strcmp(x->pool, x->county) == 0)
+        tc_log_info("left out: pool %s, %s", x->pool, tc_transfer_left_out_text(x, b, sizeof(b)));
+    else
+        tc_log_info("left out: pool %s (sub-ledger %s), %s", x->pool, x->county,
+                    tc_transfer_left_out_text(x, b, sizeof(b)));
+}
+
 const tc_command tc_cmd_transfer = {
     "transfer", cmd_transfer, "waive|plan|approve|execute|verify [OPTIONS] [FILE]",
     "move each county's surplus to the city, maker-checker, exactly once",
@@ -48,13 +60,16 @@ const tc_command tc_cmd_transfer = {
     "                     may plan, approve, waive and execute (docs/policy.md)\n"
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
     "  -k, --key FILE     private key signing the document and the audit entry\n"
+    "  -o, --output FILE  the waiver or the plan written\n"
+    "  -m, --mappings DIR the mapping set (execute)\n"
     "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "      --db DB        libpq conninfo or URI (else DATABASE_URL, else PG*)\n"
     "\n"
     "Signatures are checked against the policy, never against keys named on the\n"
     "command line.  Exit 0 done, 2 usage, 3 bad input, 4 database or I/O (nothing\n"
     "committed), 5 integrity: a signature, digest, waiver or amount that does not\n"
-    "hold.  docs/transfer.md.\n"};
+    "hold.  docs/transfer.md.\n",
+    "waive plan approve execute verify"};
 
 int cmd_transfer(int argc, char **argv)
 {
@@ -120,7 +135,9 @@ int cmd_transfer(int argc, char **argv)
         tc_transfer_waive_opts o = {rec, county, pool, finds, nf, reason, key, policy, out, audit};
         rc = tc_transfer_waive(&o, &e);
     } else if (strcmp(sub, "plan") == 0 && !file && rec && key && out) {
-        tc_transfer_plan_opts o = {db, rec, key, waivers, nw, policy, out, audit};
+        int held = 0;
+        tc_transfer_plan_opts o = {db, rec, key, waivers, nw, policy, out, audit, on_left_out,
+                                   &held};
         tc_transfer_plan_summary s;
         if (!(rc = tc_transfer_plan(&o, &s, &e))) {
             char b[TC_MONEY_BUFSZ];
@@ -128,10 +145,23 @@ int cmd_transfer(int argc, char **argv)
                         "out, %d let through by a waiver, %d funds moved already, %d kept by "
                         "a part handover", out, s.transfers, s.corrections,
                         tc_money_format(s.total, b), s.excluded, s.waived, s.already, s.kept);
+            if (held)
+                tc_log_info("a pool held by blocking findings moves once a waiver authority "
+                            "waives them (transfer waive) and the plan is made again with "
+                            "--waiver, or once they are fixed and reconciled again");
         }
     } else if (strcmp(sub, "approve") == 0 && file && rec && key) {
         tc_transfer_approve_opts o = {db, file, rec, key, policy, audit};
-        rc = tc_transfer_approve(&o, &e);
+        tc_transfer_approve_summary s;
+        if (!(rc = tc_transfer_approve(&o, &s, &e))) {
+            char b[TC_MONEY_BUFSZ];
+            tc_log_info("%s: approved by %s (%d of the %d checkers the policy needs): %d "
+                        "transfers (%d correcting earlier ones), %s yuan%s", file, s.checker,
+                        s.approvals, s.needed, s.transfers, s.corrections,
+                        tc_money_format(s.total, b),
+                        s.approvals < s.needed ? "; another checker approves before execute"
+                                               : "; ready to execute");
+        }
     } else if (strcmp(sub, "verify") == 0 && file && rec && !key) {
         tc_transfer_verify_result v;
         if (!(rc = tc_transfer_verify(file, rec, policy, trail, &v, &e)))

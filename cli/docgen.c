@@ -1,7 +1,8 @@
 /*
  * docgen.c - the man page tongchou(1) and the bash completion, made from
- * the command table: the same text `tongchou COMMAND --help` prints, so
- * the three never disagree.  The build runs `tongchou help --man` and
+ * the command table: the same text `tongchou COMMAND --help` prints, and
+ * each command's subcommands (tc_command.verbs), so the three never
+ * disagree.  The build runs `tongchou help --man` and
  * `tongchou help --bash-completion` (cli/CMakeLists.txt).
  */
 #include <stdio.h>
@@ -63,17 +64,33 @@ void tc_cli_man(FILE *f)
           "shared/spec/.\n", f);
 }
 
-/* The long options a command's help text names, space-separated. */
-static void options_of(FILE *f, const char *help)
+/* Whether the space-separated list holds word. */
+static int has_word(const char *list, const char *word)
 {
-    for (const char *p = help; p && (p = strstr(p, "--")); p += 2) {
-        if (p > help && p[-1] != ' ' && p[-1] != '(' && p[-1] != '[')
+    size_t wl = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p++)
+        if ((p == list || p[-1] == ' ') && (p[wl] == ' ' || p[wl] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Add the long options text names to list (space-separated), each once:
+ * a help text names an option in its table and again in its prose. */
+static void options_of(char *list, size_t n, const char *text)
+{
+    for (const char *p = text; p && (p = strstr(p, "--")); p += 2) {
+        if (p > text && p[-1] != ' ' && p[-1] != '(' && p[-1] != '[')
             continue;
         size_t k = 2;
         while ((p[k] >= 'a' && p[k] <= 'z') || p[k] == '-')
             k++;
-        if (k > 2)
-            fprintf(f, " %.*s", (int)k, p);
+        char word[64];
+        if (k <= 2 || k >= sizeof(word))
+            continue;
+        snprintf(word, sizeof(word), "%.*s", (int)k, p);
+        size_t have = strlen(list);
+        if (!has_word(list, word))
+            snprintf(list + have, n - have, "%s%s", have ? " " : "", word);
     }
 }
 
@@ -81,20 +98,37 @@ void tc_cli_completion(FILE *f)
 {
     size_t n;
     const tc_command *const *c = tc_cli_commands(&n);
-    fputs("# bash completion for tongchou, made by `tongchou help --bash-completion`\n"
-          "_tongchou() {\n  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts\n"
-          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n    COMPREPLY=($(compgen -W \"", f);
+    char names[1024] = "";
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s%s", i ? " " : "", c[i]->name);
-    fputs(" help --help --version\" -- \"$cur\"))\n    return\n  fi\n  case $cmd in\n", f);
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? " " : "",
+                 c[i]->name);
+    fputs("# bash completion for tongchou, made by `tongchou help --bash-completion`\n"
+          "_tongchou() {\n"
+          "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts= verbs= w\n"
+          "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n", f);
+    fprintf(f, "    COMPREPLY=($(compgen -W \"%s help --help --version\" -- \"$cur\"))\n"
+               "    return\n  fi\n  case $cmd in\n", names);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "    %s) opts=\"--help", c[i]->name);
-        options_of(f, c[i]->help);
-        options_of(f, c[i]->synopsis);
-        fputs("\" ;;\n", f);
+        char opts[2048] = "--help";
+        options_of(opts, sizeof(opts), c[i]->synopsis);
+        options_of(opts, sizeof(opts), c[i]->help);
+        fprintf(f, "    %s) opts=\"%s\"", c[i]->name, opts);
+        if (c[i]->verbs)
+            fprintf(f, "; verbs=\"%s\"", c[i]->verbs);
+        fputs(" ;;\n", f);
     }
-    fputs("    *) opts=\"\" ;;\n  esac\n  if [[ $cur == -* ]]; then\n"
-          "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n  else\n"
-          "    COMPREPLY=($(compgen -f -- \"$cur\"))\n  fi\n}\n"
+    fprintf(f, "    help) opts=\"--man --bash-completion\"; verbs=\"%s\" ;;\n", names);
+    /* a subcommand is offered until one is on the line */
+    fputs("  esac\n"
+          "  for w in \"${COMP_WORDS[@]:2:COMP_CWORD-2}\"; do\n"
+          "    [[ \" $verbs \" == *\" $w \"* ]] && verbs=\n"
+          "  done\n"
+          "  if [[ $cur == -* ]]; then\n"
+          "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+          "  elif [ -n \"$verbs\" ]; then\n"
+          "    COMPREPLY=($(compgen -W \"$verbs\" -- \"$cur\"))\n"
+          "  else\n"
+          "    COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+          "  fi\n}\n"
           "complete -o filenames -F _tongchou tongchou\n", f);
 }

@@ -10,9 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cmd.h"
+#include "core/atomic.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -64,7 +64,7 @@ int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, cha
     while ((c = getopt_long(argc, argv, "m:o:q", opts, NULL)) != -1) {
         switch (c) {
         case 'm': *set = optarg; break;
-        case 'o': *outdir = optarg; break;
+        case 'o': tc_path_trim(optarg), *outdir = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'F':
             if (!h || h->nfunds == TC_CLI_MAX_SPECS)
@@ -83,9 +83,16 @@ int tc_cli_set_out_inputs(const tc_command *cmd, const char *what, int argc, cha
         return tc_cli_usage_error(cmd, "name the mapping set (-m) and the output folder (-o)");
     if (optind == argc)
         return tc_cli_usage_error(cmd, "name at least one %s", what);
-    struct stat st;
-    if (stat(*outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return tc_cli_usage_error(cmd, "output folder %s does not exist", *outdir);
     *first = optind;
     return -1;
+}
+
+int tc_cli_make_outdir(const char *dir)
+{
+    tc_err e;
+    tc_err_clear(&e);
+    if (tc_mkdir_p(dir, 0700, &e) == 0)
+        return 0;
+    tc_err_hint(&e, "name another output folder with -o DIR");
+    return tc_log_fail(&e);
 }

@@ -29,6 +29,30 @@ void tc_cli_files_free(tc_cli_files *f)
     f->n = 0;
 }
 
+void tc_cli_counts_add(tc_cli_counts *c, const char *county, long long n)
+{
+    c->total += n;
+    for (int i = 0; i < c->k; i++)
+        if (strcmp(c->code[i], county) == 0) {
+            c->n[i] += n;
+            return;
+        }
+    if (c->k < 64 && strlen(county) == 6) {
+        memcpy(c->code[c->k], county, 7);
+        c->n[c->k++] = n;
+    }
+}
+
+const char *tc_cli_counts_json(const tc_cli_counts *c, const char *key, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "{\"%s\":%lld", key, c->total);
+    for (int i = 0; i < c->k && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, ",\"%s\":%lld", c->code[i], c->n[i]);
+    if (k < n)
+        snprintf(buf + k, n - k, "}");
+    return buf;
+}
+
 int tc_cli_trail_check(void)
 {
     const char *key = getenv("TONGCHOU_KEY");

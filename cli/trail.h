@@ -23,6 +23,23 @@ void tc_cli_files_add(tc_cli_files *f, const char *path);
 void tc_cli_files_free(tc_cli_files *f);
 
 /*
+ * Counts per county for an entry's "records", so that `tongchou status`
+ * reads each county's figure from a command run by hand over several:
+ * {"KEY":total,"220113":n,...}.  Up to 64 counties are named; the total
+ * counts them all.
+ */
+typedef struct tc_cli_counts {
+    char code[64][7];
+    long long n[64];
+    int k;
+    long long total;
+} tc_cli_counts;
+
+void tc_cli_counts_add(tc_cli_counts *c, const char *county, long long n);
+/* The object's text in buf (returned); key names the total. */
+const char *tc_cli_counts_json(const tc_cli_counts *c, const char *key, char *buf, size_t n);
+
+/*
  * Check the signing key $TONGCHOU_KEY names, if any, before the command
  * does any work: a key that would be refused at the end would leave the
  * work done and unrecorded.  0, or the exit code of the refusal (already

@@ -107,6 +107,45 @@ int tc_fsync_parent(const char *path, tc_err *e)
     return rc;
 }
 
+int tc_mkdir_p(const char *path, mode_t mode, tc_err *e)
+{
+    if (!path[0])
+        return tc_fail(e, TC_EUSAGE, "an empty folder name");
+    char *buf = strdup(path);
+    if (!buf)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    int rc = 0;
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p)
+            continue;
+        char c = *p;
+        *p = '\0';
+        struct stat st;
+        if (mkdir(buf, mode) == 0) {
+            if (chmod(buf, mode) != 0)   /* mkdir applied the umask */
+                rc = tc_fail(e, TC_EIO, "cannot set the mode of folder %s: %s", buf,
+                             strerror(errno));
+        } else if (errno != EEXIST) {
+            rc = tc_fail(e, TC_EIO, "cannot create folder %s: %s", buf, strerror(errno));
+        } else if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            rc = tc_fail(e, TC_EIO, "cannot create folder %s: a file of that name is in the "
+                         "way", buf);
+        }
+        *p = c;
+        if (rc || !c)
+            break;
+    }
+    free(buf);
+    return rc;
+}
+
+void tc_path_trim(char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+}
+
 static int commit(tc_atomic *a, int sync_dir, tc_err *e)
 {
     int rc = 0;

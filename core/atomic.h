@@ -41,6 +41,16 @@ void tc_atomic_abort(tc_atomic *a);
 /* fsync the folder holding path, so a rename or unlink in it is durable. */
 int tc_fsync_parent(const char *path, tc_err *e);
 
+/* Create the folder path and every missing folder above it, as `mkdir -p`
+ * does, each new one with mode (the umask is not applied); folders already
+ * there are left as they are.  TC_EIO naming the one that cannot be made,
+ * or a file in the way. */
+int tc_mkdir_p(const char *path, mode_t mode, tc_err *e);
+
+/* Strip a path's trailing slashes in place ("out/" -> "out", "/" stays),
+ * so that paths joined to it read out/x.tcb rather than out//x.tcb. */
+void tc_path_trim(char *path);
+
 struct json_t;
 
 /* A JSON document as one file: json_dumps(doc, flags), then a newline,

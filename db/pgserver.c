@@ -473,9 +473,33 @@ static void init_handle(tc_pgserver *s)
     s->guardian = -1;
 }
 
+/* A stopped cluster moved to another port: the setting appended to
+ * postgresql.conf (the last one counts) and the port file rewritten. */
+static int move_port(tc_pgserver *s, int port, tc_err *e)
+{
+    char conf[PATH_MAXLEN + 32], line[64];
+    snprintf(conf, sizeof(conf), "%s/postgresql.conf", s->data);
+    FILE *f = fopen(conf, "a");
+    if (!f || fprintf(f, "port = %d   # tongchou db start --port\n", port) < 0 ||
+        fclose(f) != 0)
+        return tc_fail(e, TC_EIO, "cannot write %s: %s", conf, strerror(errno));
+    s->port = port;
+    snprintf(conf, sizeof(conf), "%s/port", s->dir);
+    snprintf(line, sizeof(line), "%d\n", port);
+    return write_text(conf, line, e);
+}
+
 int tc_pgserver_start(tc_pgserver **out, const char *dir, unsigned flags, tc_err *e)
 {
+    return tc_pgserver_start_on(out, dir, flags, 0, e);
+}
+
+int tc_pgserver_start_on(tc_pgserver **out, const char *dir, unsigned flags, int port,
+                         tc_err *e)
+{
     *out = NULL;
+    if (port < 0 || port > 65535)
+        return tc_fail(e, TC_EUSAGE, "port %d is not a TCP port number (1 to 65535)", port);
     tc_pgserver *s = malloc(sizeof(*s));
     if (!s)
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -531,10 +555,19 @@ int tc_pgserver_start(tc_pgserver **out, const char *dir, unsigned flags, tc_err
                 goto fail;
             }
         }
-        if (server_running(s))
+        if (server_running(s)) {
+            if (port && port != s->port) {
+                rc = tc_fail(e, TC_EUSAGE, "the server in %s runs on port %d already, not %d",
+                             s->dir, s->port, port);
+                tc_err_hint(e, "stop it first: tongchou db stop %s", dir);
+                goto fail;
+            }
             goto started;
+        }
+        if (port && port != s->port && (rc = move_port(s, port, e)))
+            goto fail;
     } else {
-        s->port = free_port();
+        s->port = port ? port : free_port();
         snprintf(line, sizeof(line), "%d\n", s->port);
         if ((rc = write_text(portfile, line, e)) || (rc = init_cluster(s, e)))
             goto fail;

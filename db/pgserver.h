@@ -47,6 +47,14 @@ enum {
 int tc_pgserver_start(tc_pgserver **out, const char *dir, unsigned flags, tc_err *e);
 
 /*
+ * The same on a port of the caller's choosing (0: one chosen free): a new
+ * cluster is made on it, a stopped one moved to it; one already running
+ * on another port is refused (TC_EUSAGE: stop it first).
+ */
+int tc_pgserver_start_on(tc_pgserver **out, const char *dir, unsigned flags, int port,
+                         tc_err *e);
+
+/*
  * Attach to the server already running in dir (started earlier by
  * tc_pgserver_start, perhaps by another process).  TC_EIO when none runs.
  */

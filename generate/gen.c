@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/atomic.h"
 #include "core/money.h"
 #include "generate/gen_model.h"
 #include "db/pgserver.h"
@@ -99,7 +100,7 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
         return rc;
     char sources[1024], path[1200];
     snprintf(sources, sizeof(sources), "%s/sources", o->dir);
-    rc = mkdir_p1(o->dir, e);
+    rc = tc_mkdir_p(o->dir, 0755, e);   /* and the folders above it, as mkdir -p */
     if (!rc)
         rc = mkdir_p1(sources, e);
     int wanted[GEN_NCOUNTIES], nwanted = 0, need_pg = 0;

@@ -125,9 +125,9 @@ static int city_lists(const char *dir, tc_err *e)
 
 int tc_gen_write_mappings(const char *dir, tc_err *e)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", dir, strerror(errno));
-    int rc = city_lists(dir, e);
+    int rc = tc_mkdir_p(dir, 0755, e);
+    if (!rc)
+        rc = city_lists(dir, e);
     if (rc)
         return rc;
     csv c;

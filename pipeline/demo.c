@@ -140,7 +140,7 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
     tc_transfer_approve_opts ao = {.db = r->db_conninfo, .plan = r->plan,
                                    .reconciliation = report, .key = checker, .policy = pol,
                                    .audit = {.trail = trail, .argc = 9, .argv = aargv}};
-    if ((rc = tc_transfer_approve(&ao, e))) {
+    if ((rc = tc_transfer_approve(&ao, NULL, e))) {
         tc_policy_free(pol);
         return rc;
     }
@@ -226,8 +226,9 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
 int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
 {
     char city[P + 8], path[P + 16];
-    if (mkdir(o->dir, 0755) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", o->dir, strerror(errno));
+    int made = tc_mkdir_p(o->dir, 0755, e);   /* and the folders above it, as mkdir -p */
+    if (made)
+        return made;
     static const char *const fresh[] = {"city", "keys", "work"};
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s/%s", o->dir, fresh[i]);
@@ -281,7 +282,7 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     }
     tc_status st = {0};
     if (!rc)
-        rc = tc_status_collect(m, NULL, &st, e);
+        rc = tc_status_collect(m, NULL, NULL, &st, e);
     if (!rc) {
         snprintf(path, sizeof(path), "%s/status.html", o->dir);
         rc = tc_status_html(m, &st, path, e);

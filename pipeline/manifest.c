@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/atomic.h"
 #include "core/record.h"
 
 typedef struct loader {
@@ -67,6 +69,7 @@ static int set_path(loader *L, char *dst, const char *v)
                                       : snprintf(dst, TC_MANIFEST_PATH, "%s/%s", L->dir, v);
     if (n >= TC_MANIFEST_PATH)
         return lfail(L, L->line, NULL, "path too long: %.60s...", v);
+    tc_path_trim(dst);   /* work = work/ joins as work/batches, not work//batches */
     return 1;
 }
 
@@ -347,4 +350,10 @@ const tc_manifest_county *tc_manifest_county_find(const tc_manifest *m, const ch
         if (strcmp(m->counties[i].code, code) == 0)
             return &m->counties[i];
     return NULL;
+}
+
+int tc_manifest_source_missing(const char *source)
+{
+    /* a live database is tried when extracted, as run tries it */
+    return !tc_is_conninfo(source) && access(source, F_OK) != 0;
 }

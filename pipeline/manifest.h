@@ -77,6 +77,10 @@ typedef struct tc_manifest {
 int tc_manifest_load(tc_manifest **out, const char *path, tc_err *e);
 void tc_manifest_free(tc_manifest *m);
 
+/* Whether a county's source is a file (not a live database) that is not
+ * there: what `status` shows as "missing". */
+int tc_manifest_source_missing(const char *source);
+
 /* The county with code, or NULL. */
 const tc_manifest_county *tc_manifest_county_find(const tc_manifest *m, const char *code);
 

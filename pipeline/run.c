@@ -746,6 +746,13 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
     return rc;
 }
 
+/* Each pool or fund the plan leaves out, named with why, under its pool. */
+static void on_left_out(void *arg, const tc_transfer_left_out *x)
+{
+    char b[1024];
+    say(arg, x->pool, "plan", "left out, %s", tc_transfer_left_out_text(x, b, sizeof(b)));
+}
+
 /*
  * The transfer plan, signed by the maker: WORK/transfer/plan.json.  A plan
  * made from this very reconciliation is kept as it is - it may carry the
@@ -784,7 +791,9 @@ static int step_plan(run *R, const char *db, tc_err *e)
                                 .key = R->m->maker_key,
                                 .policy = R->policy,
                                 .out = plan,
-                                .audit = {.trail = R->trail, .argc = 10, .argv = argv}};
+                                .audit = {.trail = R->trail, .argc = 10, .argv = argv},
+                                .on_left_out = on_left_out,
+                                .arg = R};
     tc_transfer_plan_summary s = {0};
     if ((rc = tc_transfer_plan(&po, &s, e)))
         return rc;
@@ -888,7 +897,8 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     }
     run R = {.m = m, .o = o, .progress = progress, .arg = arg, .r = r};
     snprintf(R.trail, sizeof(R.trail), "%s/audit.trail", m->work);
-    int rc = mkdirs(m->work, e);
+    /* --dry-run writes nothing, not even the work folder */
+    int rc = o->dry_run ? 0 : mkdirs(m->work, e);
     if (!rc)
         rc = tc_signer_load(&R.signer, m->maker_key, e);
     if (!rc) {

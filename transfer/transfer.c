@@ -1129,6 +1129,38 @@ static int plan_county(PGconn *db, const xfer_recon *r, const json_t *c, const j
     return 0;
 }
 
+const char *tc_transfer_left_out_text(const tc_transfer_left_out *x, char *buf, size_t n)
+{
+    size_t k = (size_t)snprintf(buf, n, "%s%s: %s", x->fund ? "fund " : "every fund",
+                                x->fund ? x->fund : "", x->reason);
+    for (int i = 0; i < x->nfindings && i < 5 && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : ": ", x->findings[i]);
+    if (x->nfindings > 5 && k < n)
+        snprintf(buf + k, n - k, ", and %d more", x->nfindings - 5);
+    return buf;
+}
+
+/* Tell o->on_left_out of every pool and fund the plan leaves out. */
+static void tell_left_out(const tc_transfer_plan_opts *o, const json_t *plan)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(plan, "excluded"), i, x) {
+        json_t *fs = json_object_get(x, "findings");
+        const char *f[64];
+        int nf = 0;
+        for (size_t k = 0; k < json_array_size(fs) && nf < 64; k++)
+            if (json_is_string(json_array_get(fs, k)))
+                f[nf++] = json_string_value(json_array_get(fs, k));
+        tc_transfer_left_out lo = {json_string_value(json_object_get(x, "county")),
+                                   json_string_value(json_object_get(x, "pool")),
+                                   json_string_value(json_object_get(x, "fund")),
+                                   json_string_value(json_object_get(x, "reason")), f, nf};
+        if (lo.county && lo.pool && lo.reason)
+            o->on_left_out(o->arg, &lo);
+    }
+}
+
 int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s, tc_err *e)
 {
     tc_err_clear(e);
@@ -1176,6 +1208,8 @@ int tc_transfer_plan(const tc_transfer_plan_opts *o, tc_transfer_plan_summary *s
     snprintf(tot, sizeof(tot), "{\"transfer\":\"%s\"}", tc_money_format(s->total, sum));
     const char *in[] = {o->reconciliation}, *outp[] = {o->out};
     rc = xfer_audit(&o->audit, maker, "maker", in, 1, outp, 1, r.mappings, tot, e);
+    if (!rc && o->on_left_out)
+        tell_left_out(o, plan);
 out:
     PQfinish(db);
     json_decref(plan);
@@ -1213,9 +1247,36 @@ int xfer_plan_signers(const json_t *plan, const char *path, const tc_policy *p, 
     return rc;
 }
 
-int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e)
+/* What the plan moves: its transfers, its corrections, the others' total. */
+static int plan_counts(const json_t *plan, const char *path, tc_transfer_approve_summary *s,
+                       tc_err *e)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(plan, "transfers"), i, t) {
+        s->transfers++;
+        if (json_object_get(t, "corrects")) {
+            s->corrections++;
+            continue;
+        }
+        tc_fen a;
+        int rc = xfer_yuan(t, "amount", path, &a, e);
+        if (rc)
+            return rc;
+        if (tc_money_add(s->total, a, &s->total))
+            return tc_fail(e, TC_EINPUT, "%s: the total transferred overflows", path);
+    }
+    return 0;
+}
+
+int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_transfer_approve_summary *s,
+                        tc_err *e)
 {
     tc_err_clear(e);
+    tc_transfer_approve_summary none;
+    if (!s)
+        s = &none;
+    memset(s, 0, sizeof(*s));
     tc_signer *checker = NULL;
     json_t *plan = NULL;
     PGconn *db = NULL;
@@ -1267,12 +1328,18 @@ int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e)
         (rc = xfer_guard(db, plan, o->plan, &r, o->reconciliation, o->policy, o->audit.trail,
                          e)))
         goto out;
-    if ((rc = xfer_sign(plan, checker, "transfer-plan", "checker", e)) ||
+    if ((rc = plan_counts(plan, o->plan, s, e)) ||
+        (rc = xfer_sign(plan, checker, "transfer-plan", "checker", e)) ||
         (rc = xfer_write(plan, o->plan, e)))
         goto out;
     const char *in[] = {o->plan};
     rc = xfer_audit(&o->audit, checker, "checker", in, 1, in, 1,
                     json_string_value(json_object_get(plan, "mappings")), NULL, e);
+    if (!rc) {
+        s->approvals = who.n[TC_ROLE_CHECKER] + 1;
+        s->needed = tc_policy_required(o->policy, TC_ACT_APPROVE);
+        snprintf(s->checker, sizeof(s->checker), "%s", tc_signer_id(checker));
+    }
 out:
     PQfinish(db);
     xfer_recon_free(&r);

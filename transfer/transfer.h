@@ -28,6 +28,7 @@
 #ifndef TC_TRANSFER_H
 #define TC_TRANSFER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -96,6 +97,22 @@ int tc_transfer_waive_sign(const char *path, const char *key, const tc_policy *p
 
 /* ------------------------------------------------------------------- plan */
 
+/* A pool, or one fund of it, the plan leaves out, and why: what its
+ * "excluded" list holds, for people. */
+typedef struct tc_transfer_left_out {
+    const char *county;             /* the city sub-ledger */
+    const char *pool;               /* the source pool (the county itself unless merged) */
+    const char *fund;               /* NULL: every fund of the pool */
+    const char *reason;             /* "blocking findings not waived", "nothing loaded", ... */
+    const char *const *findings;    /* the blocking findings left open, "CODE/FUND/REF" */
+    int nfindings;
+} tc_transfer_left_out;
+
+/* x for people: "every fund: blocking findings not waived: A/310/1, B/310/2"
+ * ("fund 310: ..." for one fund; five findings at most, then how many
+ * more), in buf, which is returned. */
+const char *tc_transfer_left_out_text(const tc_transfer_left_out *x, char *buf, size_t n);
+
 typedef struct tc_transfer_plan_opts {
     const char *db;                 /* conninfo; NULL: DATABASE_URL, PG* */
     const char *reconciliation;     /* reconciliation.json */
@@ -105,6 +122,9 @@ typedef struct tc_transfer_plan_opts {
     const tc_policy *policy;        /* whose makers may plan, whose authorities waive */
     const char *out;                /* the plan file */
     tc_transfer_audit audit;
+    /* each pool or fund left out, once the plan is written; may be NULL */
+    void (*on_left_out)(void *arg, const tc_transfer_left_out *x);
+    void *arg;
 } tc_transfer_plan_opts;
 
 typedef struct tc_transfer_plan_summary {
@@ -140,14 +160,25 @@ typedef struct tc_transfer_approve_opts {
     tc_transfer_audit audit;
 } tc_transfer_approve_opts;
 
+typedef struct tc_transfer_approve_summary {
+    int transfers;                  /* in the plan */
+    int corrections;                /* ... of which correcting transfers */
+    tc_fen total;                   /* Σ amount of the others, as the plan's summary */
+    int approvals;                  /* checkers' signatures now, this one included */
+    int needed;                     /* ... of those the policy needs before execute */
+    char checker[128];              /* the key id that approved */
+} tc_transfer_approve_summary;
+
 /*
  * Add a checker's signature to the plan in place, after the checks execute
  * makes: the maker's signature valid under the policy, the key a checker
  * of the policy that has not approved yet, and xfer_guard (the
  * reconciliation recorded and loaded, every blocking finding of a planned
- * county waived under the policy).  TC_EINTEGRITY naming what fails.
+ * county waived under the policy).  TC_EINTEGRITY naming what fails.  *s
+ * (may be NULL) says what was approved.
  */
-int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_err *e);
+int tc_transfer_approve(const tc_transfer_approve_opts *o, tc_transfer_approve_summary *s,
+                        tc_err *e);
 
 /* ---------------------------------------------------------------- execute */
 

@@ -13,6 +13,7 @@ TC_DEPS=(
   postgresql-15 postgresql-client-15
   libxml2-utils gzip
   chromium unzip
+  fontconfig fonts-noto-cjk   # the pages' Chinese in headless Chromium, not empty boxes
 )
 
 tc_ensure_deps() {
@@ -37,9 +38,28 @@ tc_ensure_deps() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Configure and build one build type into a folder: tc_build DIR TYPE
+# Configure and build one build type into a folder: tc_build DIR TYPE.
+# The build takes minutes on a small machine: its progress is shown (the
+# compiler's errors too, on stderr), not a silence.
 tc_build() {
   local dir=$1 type=$2
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" >/dev/null
-  cmake --build "$dir" -j"$(nproc)" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" | tc_build_progress
+}
+
+# cmake --build's output on stdin ("[ 42%] Building C object ..." from make,
+# "[12/150] ..." from ninja) as progress on stdout: on a terminal one line
+# rewritten in place, otherwise a line at each tenth of the way.
+tc_build_progress() {
+  local tty=0
+  [ -t 1 ] && tty=1
+  awk -v tty="$tty" '
+    { p = -1 }
+    match($0, /^\[ *[0-9]+%\]/) { p = substr($0, RSTART + 1, RLENGTH - 3) + 0 }
+    match($0, /^\[[0-9]+\/[0-9]+\]/) {
+      split(substr($0, 2, RLENGTH - 2), n, "/"); p = int(100 * n[1] / n[2]) }
+    p < 0 { next }
+    tty { printf "\r   built %3d%%", p; fflush(); shown = 1; next }
+    p >= next_at { printf "   built %3d%%\n", p; fflush(); next_at = (int(p / 10) + 1) * 10 }
+    END { if (shown) printf "\n" }'
 }

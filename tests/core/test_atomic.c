@@ -1,5 +1,6 @@
 /*
- * test_atomic.c - outputs appear whole or not at all.
+ * test_atomic.c - outputs appear whole or not at all; output folders made
+ * as `mkdir -p` would, and their names without trailing slashes.
  */
 #include "tests/support/tctest.h"
 
@@ -85,12 +86,64 @@ static void test_mode_and_failure(void **state)
     assert_int_equal(tctest_count_files(tctest_dir), 2); /* out.txt and adir */
 }
 
+static void test_mkdir_p(void **state)
+{
+    (void)state;
+    char path[700], file[700];
+    tc_err e;
+    tc_err_clear(&e);
+    /* every missing folder made, each with the mode asked for */
+    snprintf(path, sizeof(path), "%s/mk/a/b", tctest_dir);
+    assert_int_equal(tc_mkdir_p(path, 0700, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(file, sizeof(file), "%s/mk", tctest_dir);
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* again: there already, left as it is; a trailing slash is fine */
+    assert_int_equal(chmod(path, 0750), 0);
+    snprintf(path, sizeof(path), "%s/mk/a/b/", tctest_dir);
+    assert_int_equal(tc_mkdir_p(path, 0700, &e), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0750);
+    /* a file in the way */
+    snprintf(file, sizeof(file), "%s/mk/f", tctest_dir);
+    assert_int_equal(tctest_spit(file, "x", 1), 0);
+    snprintf(path, sizeof(path), "%s/mk/f/g", tctest_dir);
+    assert_int_equal(tc_mkdir_p(path, 0700, &e), TC_EIO);
+    assert_non_null(strstr(e.msg, "/mk/f: a file of that name is in the way"));
+    assert_int_equal(tc_mkdir_p("", 0700, &e), TC_EUSAGE);
+    tctest_rmtree(file);
+    snprintf(path, sizeof(path), "%s/mk", tctest_dir);
+    tctest_rmtree(path);
+}
+
+static void test_path_trim(void **state)
+{
+    (void)state;
+    char a[] = "out/", b[] = "out///", c[] = "/", d[] = "//", f[] = "a/b";
+    tc_path_trim(a);
+    tc_path_trim(b);
+    tc_path_trim(c);
+    tc_path_trim(d);
+    tc_path_trim(f);
+    assert_string_equal(a, "out");
+    assert_string_equal(b, "out");
+    assert_string_equal(c, "/");
+    assert_string_equal(d, "/");
+    assert_string_equal(f, "a/b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commit_replaces_whole),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_mode_and_failure),
+        cmocka_unit_test(test_mkdir_p),
+        cmocka_unit_test(test_path_trim),
     };
     return cmocka_run_group_tests(tests, tctest_dir_setup, tctest_dir_teardown);
 }

@@ -52,7 +52,7 @@ if cmp -s "$tmp/a.sums" "$tmp/b.sums"; then ok; else
   bad "the resumed run's files differ"; diff "$tmp/a.sums" "$tmp/b.sums" | head; fi
 
 # same database: every record table's count and sums, the batch register
-totals() { # totals DIR
+totals() ( # totals DIR (a subshell: the PG* it sets are for psql alone)
   "$tc" db start "$1/work/db" >/dev/null || return 1
   eval "$("$tc" db env "$1/work/db")"
   psql -X -q -At -d tongchou -c "
@@ -67,7 +67,7 @@ totals() { # totals DIR
     SELECT 'batch', county, count(*), count(DISTINCT type), 0, 0
       FROM tongchou.batch WHERE state = 'complete' GROUP BY county
     ORDER BY 1, 2"
-}
+)
 totals "$tmp/a" >"$tmp/a.db" || bad "cannot read the first database"
 totals "$tmp/b" >"$tmp/b.db" || bad "cannot read the second database"
 rows=$(wc -l <"$tmp/a.db")

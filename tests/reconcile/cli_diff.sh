@@ -75,8 +75,10 @@ expect "usage line" grep -q '^usage: tongchou diff ' err
 check bad-limit 2 "$tc" diff --limit x v1 v2
 expect "says bad limit" grep -q "bad --limit 'x'" err
 check negative-limit 2 "$tc" diff --limit -1 v1 v2
-check no-outdir 2 "$tc" diff -o nowhere v1 v2
-expect "says folder" grep -q "output folder nowhere does not exist" err
+check made-outdir 1 "$tc" diff -o made/here/ v1 v2
+expect "makes the folder, mode 0700" test "$(stat -c %a made made/here)" = "700
+700"
+expect "writes into it" grep -q "wrote made/here/diff.json and made/here/diff.html" err
 check unknown-option 2 "$tc" diff --frob v1 v2
 check mixed 2 "$tc" diff v1 r1/reconciliation.json
 expect "says mixed" grep -q "^tongchou: diff: error: v1 is batches, r1/reconciliation.json is a reconciliation" err

@@ -21,7 +21,9 @@
  *     header, the #,##0.00 format and the masked payer; an amount a
  *     spreadsheet cannot show exactly is refused;
  *   - headless Chromium loads the page without a console error, and its DOM
- *     and its PDF print show the totals.
+ *     and its PDF print show the totals; the print's Chinese labels are set
+ *     in a font that has their glyphs (the PDF names it, fontconfig says it
+ *     covers 中), not as the empty boxes of a machine without a CJK font.
  */
 #include "tests/support/tctest.h"
 
@@ -713,6 +715,61 @@ static int page_problems(const char *err)
     return count(err, ":CONSOLE") + count(err, "FileURLLoader::Start") - 1 + page_requests(err);
 }
 
+/*
+ * Whether a PDF (Chromium's print, pdf[0..n)) sets its text in a font that
+ * has Chinese glyphs: the fonts it names ("/FontName /XXXXXX+Name" or
+ * "/BaseFont /...", a subset's tag before the '+') against those fontconfig,
+ * where Chromium finds its fonts, says cover U+4E2D (中).  A machine
+ * without a CJK font prints Chinese as a Latin font's empty boxes, and
+ * only that font is named.  (Not pdffonts: Chromium embeds a CFF font such
+ * as Noto Sans CJK as Type 3, which pdffonts lists nameless; its
+ * descriptor still names it.)  Fails, naming what is missing, when no
+ * font of the PDF is one of them.
+ */
+static void assert_cjk_font(const char *pdf, size_t n)
+{
+    int st;
+    /* "\nName\nName\n...": each name found as "\nName\n" */
+    char *cjk = run("echo; fc-list -f '%{postscriptname}\\n' ':charset=4e2d'", &st);
+    if (st != 0)
+        fail_msg("fc-list not found: install Debian's fontconfig (scripts/lib/deps.sh)");
+    if (!cjk[1])
+        fail_msg("no installed font has Chinese glyphs: the pages show Chinese as empty boxes "
+                 "(install Debian's fonts-noto-cjk, scripts/lib/deps.sh)");
+    char names[4096] = "";
+    int found = 0, named = 0;
+    static const char *const keys[] = {"/FontName /", "/BaseFont /"};
+    for (int k = 0; k < 2; k++) {
+        size_t kl = strlen(keys[k]);
+        for (size_t i = 0; i + kl < n; i++) {
+            if (memcmp(pdf + i, keys[k], kl) != 0)
+                continue;
+            const char *p = pdf + i + kl, *end = pdf + n;
+            size_t len = 0;
+            while (p + len < end && len < 200 && !strchr(" /\n\r\t<>[]()", p[len]))
+                len++;
+            const char *plus = memchr(p, '+', len);
+            if (plus)
+                len -= (size_t)(plus + 1 - p), p = plus + 1;
+            char want[210];
+            snprintf(want, sizeof(want), "\n%.*s\n", (int)len, p);
+            named++;
+            found |= len > 0 && strstr(cjk, want) != NULL;
+            if (strlen(names) + len + 2 < sizeof(names))
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), " %.*s",
+                         (int)len, p);
+        }
+    }
+    if (!named)
+        fail_msg("the printed page names no font (/FontName, /BaseFont): has Chromium's PDF "
+                 "changed form?");
+    if (!found)
+        fail_msg("the printed page sets its Chinese in no font that has Chinese glyphs, so "
+                 "they show as empty boxes.  Its fonts:%s; fonts with Chinese glyphs:%s", names,
+                 cjk);
+    free(cjk);
+}
+
 static void test_chromium_detects(void **state)
 {
     (void)state;
@@ -774,6 +831,8 @@ static void test_chromium(void **state)
     int pages = count_mem(pdf, n, "/Type /Page") - count_mem(pdf, n, "/Type /Pages");
     assert_true(pages >= 3);
     assert_int_equal(count_mem(pdf, n, "/MediaBox [0 0 841.9"), pages);
+    /* its Chinese labels (银行余额调节表 ...) have their glyphs */
+    assert_cjk_font(pdf, n);
     free(pdf);
     free(err);
     free(p);

@@ -184,12 +184,28 @@ static const char *fresh_db(const char *name)
 
 static char *argv_plan[] = {"transfer", "plan"};
 
+/* What the last plan told of the pools and funds it left out, one
+ * "pool[/fund]: reason (findings)" per line, and what the last approval
+ * said it approved. */
+static char left_out[8192];
+static tc_transfer_approve_summary approved;
+
+static void on_left_out(void *arg, const tc_transfer_left_out *x)
+{
+    char *b = arg;
+    size_t n = strlen(b);
+    snprintf(b + n, sizeof(left_out) - n, "%s%s%s: %s (%d)\n", x->pool, x->fund ? "/" : "",
+             x->fund ? x->fund : "", x->reason, x->nfindings);
+}
+
 static int plan_as(const char *db, const char *out, const char *rec, int who,
                    const char *const *waivers, int nw, tc_transfer_plan_summary *s, tc_err *e)
 {
     tc_transfer_plan_opts o = {.db = db, .reconciliation = rec, .key = key[who],
                                .waivers = waivers, .nwaivers = nw, .policy = pol, .out = out,
-                               .audit = {trail, 2, argv_plan}};
+                               .audit = {trail, 2, argv_plan}, .on_left_out = on_left_out,
+                               .arg = left_out};
+    left_out[0] = '\0';
     return tc_transfer_plan(&o, s, e);
 }
 
@@ -204,7 +220,7 @@ static int approve_with(const char *db, const char *p, const char *rec, int who,
     static char *argv[] = {"transfer", "approve"};
     tc_transfer_approve_opts o = {.db = db, .plan = p, .reconciliation = rec, .key = key[who],
                                   .policy = pol, .audit = {trail, 2, argv}};
-    return tc_transfer_approve(&o, e);
+    return tc_transfer_approve(&o, &approved, e);
 }
 
 static int approve(const char *db, const char *p, int who, tc_err *e)
@@ -384,6 +400,22 @@ static void shorter_copy(const char *from, const char *to)
 
 /* ------------------------------------------------------------------ tests */
 
+static void test_left_out_text(void **state)
+{
+    (void)state;
+    const char *f[] = {"A/310/1", "B/310/2", "C/310/3", "D/310/4", "E/310/5", "F/310/6",
+                       "G/310/7"};
+    tc_transfer_left_out x = {"220184", "220381", NULL, "blocking findings not waived", f, 7};
+    char b[1024];
+    assert_string_equal(tc_transfer_left_out_text(&x, b, sizeof(b)),
+                        "every fund: blocking findings not waived: A/310/1, B/310/2, C/310/3, "
+                        "D/310/4, E/310/5, and 2 more");
+    tc_transfer_left_out y = {"220112", "220112", "310", "nothing loaded", NULL, 0};
+    assert_string_equal(tc_transfer_left_out_text(&y, b, sizeof(b)), "fund 310: nothing loaded");
+    char small[16];
+    assert_string_equal(tc_transfer_left_out_text(&x, small, sizeof(small)), "every fund: blo");
+}
+
 static void test_plan_execute(void **state)
 {
     (void)state;
@@ -402,8 +434,24 @@ static void test_plan_execute(void **state)
     assert_int_equal(ps.total, fig("220100", "310", "cash") + fig("220100", "330", "cash") +
                                    fig("220100", "390", "cash") + fig("220122", "310", "cash") +
                                    fig("220122", "390", "cash"));
+    /* each pool left out told, with its reason and the findings holding it */
+    assert_string_equal(left_out, "220112: blocking findings not waived (2)\n"
+                                  "220113: blocking findings not waived (2)\n"
+                                  "220182: blocking findings not waived (1)\n"
+                                  "220183: blocking findings not waived (2)\n"
+                                  "220381: blocking findings not waived (3)\n");
     if (approve(db, p, CHECKER, &e))
         fail_msg("approve: %s", e.msg);
+    /* what was approved, as the plan's summary said it */
+    assert_int_equal(approved.transfers, 5);
+    assert_int_equal(approved.corrections, 0);
+    assert_int_equal(approved.total, ps.total);
+    assert_int_equal(approved.approvals, 1);
+    assert_int_equal(approved.needed, 1);
+    tc_signer *ck;
+    assert_int_equal(tc_signer_load(&ck, key[CHECKER], &e), 0);
+    assert_string_equal(approved.checker, tc_signer_id(ck));
+    tc_signer_free(ck);
     tc_transfer_exec_summary s;
     if (execute(db, p, recon, &s, &e))
         fail_msg("execute: %s", e.msg);
@@ -945,7 +993,7 @@ static void test_attacks(void **state)
     tc_transfer_approve_opts ao = {.db = db, .plan = honest, .reconciliation = recon,
                                    .key = key[STRANGER], .policy = mine,
                                    .audit = {trail, 2, aargv}};
-    assert_int_equal(tc_transfer_approve(&ao, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_transfer_approve(&ao, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "is not the one in force"));
     /* ... and only a checker of the policy in force adopts another */
     tc_signer *sg;
@@ -1040,10 +1088,10 @@ static void test_attacks(void **state)
     tc_transfer_approve_opts ro = {.db = db, .plan = wpath("rotated.plan"),
                                    .reconciliation = recon, .key = key[CHECKER], .policy = rot,
                                    .audit = {trail, 2, aargv}};
-    assert_int_equal(tc_transfer_approve(&ro, &e), TC_EINTEGRITY);
+    assert_int_equal(tc_transfer_approve(&ro, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "is not in the policy"));
     ro.key = key[OPS];
-    if (tc_transfer_approve(&ro, &e))
+    if (tc_transfer_approve(&ro, NULL, &e))
         fail_msg("approve under the new policy: %s", e.msg);
     /* the old policy is no longer in force */
     assert_int_equal(approve(db, wpath("rotated.plan"), CHECKER, &e), TC_EINTEGRITY);
@@ -1593,6 +1641,7 @@ static void test_split(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_left_out_text),
         cmocka_unit_test(test_plan_execute),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_waivers),
