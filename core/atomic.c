@@ -128,7 +128,7 @@ int tc_mkdir_p(const char *path, mode_t mode, tc_err *e)
         } else if (errno != EEXIST) {
             rc = tc_fail(e, TC_EIO, "cannot create folder %s: %s", buf, strerror(errno));
         } else if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            rc = tc_fail(e, TC_EIO, "cannot create folder %s: a file of that name is in the "
+            rc = tc_fail(e, TC_EINPUT, "cannot create folder %s: a file of that name is in the "
                          "way", buf);
         }
         *p = c;

@@ -127,7 +127,7 @@ truly extract-there-no-double-slash test -z "$(grep -l '//' $out $err "$tmp/o.tr
 truly trail-args-trimmed grep -q "\"-o\",\"$tmp/o/city\"" "$tmp/o.trail"
 check extract-badkey 4 env TONGCHOU_KEY="$tmp/nokey" "$tc" extract -o "$tmp/never/x" "$tmp/g/h/sources/220113.xml.gz"
 truly extract-badkey-nothing test ! -e "$tmp/never"
-check extract-in-the-way 4 "$tc" extract -o "$tmp/g/h/sources/220113.xml.gz/x" "$tmp/g/h/sources/220113.xml.gz"
+check extract-in-the-way 3 "$tc" extract -o "$tmp/g/h/sources/220113.xml.gz/x" "$tmp/g/h/sources/220113.xml.gz"
 grep_err extract-in-the-way "cannot create folder $tmp/g/h/sources/220113.xml.gz: a file of that name is in the way"
 unset TONGCHOU_KEY TONGCHOU_AUDIT
 

@@ -163,6 +163,11 @@ slip extract-profile 2 "no profile named 'nosuch'" $T extract --profile nosuch -
 slip extract-pub-key 3 'this is a public key' env TONGCHOU_KEY=maker.pub $T extract -o out $x
 slip extract-readable-key 3 'readable' env TONGCHOU_KEY=readable.key $T extract -o out $x
 slip extract-bad-option 2 '' $T extract --frobnicate -o out $x
+slip extract-out-file 3 'a file of that name is in the way' $T extract -o policy.ini $x
+slip extract-out-made 0 '' $T extract -o made/deep/ $x
+if [ "$(stat -c %a made/deep)" = 700 ] && grep -q '^made/deep/220100.account.tcb$' .out &&
+   ! grep -q '//' .out; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL extract-out-made: $(stat -c %a made/deep) $(head -1 .out)"; fi
 empty extract-wrote-nothing out
 
 # ---------------------------------------------------------------- mappings
@@ -213,6 +218,7 @@ empty rec-wrote-nothing out
 
 # --------------------------------------------------------------- db, load
 slip db-no-verb 2 '' $T db
+slip db-port 2 "bad --port 'x'" $T db start --port x newdb
 slip db-verb 2 "unknown action 'frob'" $T db frob db
 slip db-status-none 4 '' $T db status nowhere-db
 slip db-env-none 4 'no server folder nowhere-db' $T db env nowhere-db
@@ -294,6 +300,8 @@ slip run-unknown-key 3 'colour' $T run --dry-run bad-key.ini
 slip run-no-source 3 'cannot read its source city/sources/nowhere.xml' $T run --dry-run no-source.ini
 slip run-bad-county 3 '2201' $T run --dry-run bad-county.ini
 slip run-no-maps 3 'no-such-maps' $T run --dry-run no-maps.ini
+slip run-dry-nothing 3 '' $T run --dry-run no-source.ini
+if [ ! -e work ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL run --dry-run made work/"; fi
 slip run-accept-no-reason 2 'reason' $T run --accept 220100 no-source.ini
 slip run-jobs 2 "bad --jobs 'x'" $T run --jobs x no-source.ini
 slip status-no-manifest 2 '' $T status
