@@ -28,8 +28,7 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err
     }
     struct stat st;
     if (stat(source, &st) != 0) {
-        tc_fail(e, errno == ENOENT || errno == ENOTDIR ? TC_EINPUT : TC_EIO, "cannot open %s: %s",
-                source, strerror(errno));
+        tc_fail(e, tc_errno_code(errno), "cannot open %s: %s", source, strerror(errno));
         tc_err_hint(e, "name an export that is there (the manifest's source, or a path "
                        "relative to the current folder)");
         return e ? e->code : TC_EINPUT;

@@ -94,6 +94,20 @@ y = int(f["cash"].replace(".", "")) + 100
 f["cash"] = f["transfer"] = "%d.%02d" % (y // 100, y % 100)
 json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=2)
 EOF
+# one employer contribution paid -7551.19, the Trailer's sum made to agree
+python3 - $x negative.xml <<'EOF'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'(<Contribution [^>]*kind="employer"[^>]*paid=")([0-9.]+)"', t)
+old = int(m.group(2).replace(".", ""))
+t = t[:m.start(2)] + "-7551.19" + t[m.end(2):]
+s = re.search(r'(<Sum section="Contributions" attribute="paid" value=")([0-9.]+)"', t)
+v = int(s.group(2).replace(".", "")) - old - 755119
+t = t[:s.start(2)] + "%d.%02d" % (v // 100, v % 100) + t[s.end(2):]
+open(sys.argv[2], "w", encoding="utf-8").write(t)
+EOF
+mkdir neg-ext neg-cty neg-rec
+long=$(printf 'd%.0s' $(seq 1 200))/$(printf 'e%.0s' $(seq 1 200))/$(printf 'f%.0s' $(seq 1 200))/$(printf 'g%.0s' $(seq 1 200))
 cat >bad-key.ini <<EOF
 [city]
 code = 220100
@@ -162,6 +176,12 @@ slip extract-twice 2 'are one source, named twice' $T extract -o out $x $x
 slip extract-profile 2 "no profile named 'nosuch'" $T extract --profile nosuch -o out garbage.bin
 slip extract-pub-key 3 'this is a public key' env TONGCHOU_KEY=maker.pub $T extract -o out $x
 slip extract-readable-key 3 'readable' env TONGCHOU_KEY=readable.key $T extract -o out $x
+slip extract-long-path 3 'No such file or directory' $T extract -o out "/$long/$long/x.xml"
+slip extract-negative 0 '' $T extract -o neg-ext negative.xml
+slip map-negative 0 '' $T map -m maps -o neg-cty neg-ext/220100.contribution.tcb neg-ext/220100.balance.tcb
+slip rec-negative 1 '' $T reconcile -m maps -o neg-rec neg-cty/220100.contribution.tcb neg-cty/220100.balance.tcb
+if grep -q 'NEGATIVE_AMOUNT,blocking,.*,-7551.19,' neg-rec/findings.csv; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL rec-negative: no blocking NEGATIVE_AMOUNT of -7551.19"; fi
 slip extract-bad-option 2 '' $T extract --frobnicate -o out $x
 slip extract-out-file 3 'a file of that name is in the way' $T extract -o policy.ini $x
 slip extract-out-made 0 '' $T extract -o made/deep/ $x
