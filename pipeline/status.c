@@ -536,8 +536,10 @@ int tc_status_collect(const tc_manifest *m, const char *db, const char *trail, t
         from_trail(st, m, maps, st->trails[i], &reports, &plans);
     tc_mapset_free(maps);
     /* oldest first: each county shows the last report and plan naming it */
-    qsort(reports.v, (size_t)reports.n, sizeof(char *), by_mtime);
-    qsort(plans.v, (size_t)plans.n, sizeof(char *), by_mtime);
+    if (reports.n)   /* qsort's array may not be NULL, even when empty */
+        qsort(reports.v, (size_t)reports.n, sizeof(char *), by_mtime);
+    if (plans.n)
+        qsort(plans.v, (size_t)plans.n, sizeof(char *), by_mtime);
     for (int i = 0; i < reports.n; i++)
         from_report(st, reports.v[i]);
     for (int i = 0; i < plans.n; i++)

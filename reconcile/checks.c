@@ -164,7 +164,8 @@ static int check_voucher_numbers(tc_reconcile *r, county *c, tc_err *e)
             continue;   /* no number to check */
         v[n++] = (vnum){x->month, x->no, d, atoll(x->no + d)};
     }
-    qsort(v, n, sizeof(vnum), cmp_vnum);
+    if (n)   /* qsort's array may not be NULL, even when empty */
+        qsort(v, n, sizeof(vnum), cmp_vnum);
     int rc = 0;
     for (size_t i = 0, j; i < n && !rc; i = j) {
         long long missing = 0, first = 0, expect = 1;
