@@ -331,7 +331,7 @@ static char *grouped(tc_fen v, char *out)
 static tc_fen fen_of(json_t *o, const char *key)
 {
     const char *v = json_string_value(json_object_get(o, key));
-    tc_fen f;
+    tc_fen f = 0;
     tc_err e;
     if (!v || tc_money_parse_yuan(v, strlen(v), &f, &e))
         fail_msg("'%s' is not an amount", key);
