@@ -120,10 +120,11 @@ check reconcile-mkdir 1 "$tc" reconcile -m "$set_dir" -o "$tmp/o/rec/x/" "$tmp"/
 grep_out reconcile-mkdir "^$tmp/o/rec/x/reconciliation.json$"
 check diff-mkdir 0 "$tc" diff -o "$tmp/o/diff/" "$tmp/o/a/b" "$tmp/o/a/b"
 grep_err diff-mkdir "wrote $tmp/o/diff/diff.json"
-truly no-double-slash-out test -z "$(grep -l '//' $out $err "$tmp/o.trail")"
+# the paths only: a signature's base64 may hold // by chance
+truly no-double-slash-out test -z "$(grep -ohE "$tmp[^\" ]*" $out $err "$tmp/o.trail" | grep '//')"
 mkdir "$tmp/there"
 check extract-there 0 "$tc" extract -o "$tmp/there/" "$tmp/g/h/sources/220113.xml.gz"
-truly extract-there-no-double-slash test -z "$(grep -l '//' $out $err "$tmp/o.trail")"
+truly extract-there-no-double-slash test -z "$(grep -ohE "$tmp[^\" ]*" $out $err "$tmp/o.trail" | grep '//')"
 truly trail-args-trimmed grep -q "\"-o\",\"$tmp/o/city\"" "$tmp/o.trail"
 check extract-badkey 4 env TONGCHOU_KEY="$tmp/nokey" "$tc" extract -o "$tmp/never/x" "$tmp/g/h/sources/220113.xml.gz"
 truly extract-badkey-nothing test ! -e "$tmp/never"
