@@ -41,6 +41,17 @@
 
 static const char *str(json_t *j) { return json_is_string(j) ? json_string_value(j) : ""; }
 
+/* Append a copy of s to the list (*v, *n); nothing when out of memory. */
+static void strs_push(char ***v, int *n, const char *s)
+{
+    char **q = realloc(*v, (size_t)(*n + 1) * sizeof(char *));
+    if (!q)
+        return;
+    *v = q;
+    if ((q[*n] = strdup(s)))
+        (*n)++;
+}
+
 /* A note for people: something status cannot see, and why. */
 static void note(tc_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(tc_status *st, const char *fmt, ...)
@@ -53,12 +64,7 @@ static void note(tc_status *st, const char *fmt, ...)
     for (int i = 0; i < st->nnotes; i++)
         if (strcmp(st->notes[i], b) == 0)
             return;
-    char **v = realloc(st->notes, (size_t)(st->nnotes + 1) * sizeof(char *));
-    if (!v)
-        return;
-    st->notes = v;
-    if ((v[st->nnotes] = strdup(b)))
-        st->nnotes++;
+    strs_push(&st->notes, &st->nnotes, b);
 }
 
 static tc_status_row *row_of(tc_status *st, const char *county)
@@ -132,12 +138,7 @@ static void named_add(named *l, const char *path)
     for (int i = 0; i < l->n; i++)
         if (realpath(l->v[i], other) && strcmp(other, real) == 0)
             return;
-    char **v = realloc(l->v, (size_t)(l->n + 1) * sizeof(char *));
-    if (!v)
-        return;
-    l->v = v;
-    if ((v[l->n] = strdup(path)))
-        l->n++;
+    strs_push(&l->v, &l->n, path);
 }
 
 static int by_mtime(const void *a, const void *b)

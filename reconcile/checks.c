@@ -742,6 +742,27 @@ int rec_allocated(const tc_reconcile *r, const county *c, const char *fund, cons
     return 0;
 }
 
+int rec_split_share(const tc_reconcile *r, const county *c, const char *fund,
+                    const char *target, tc_fen sum[5])
+{
+    const tc_alloc *a;
+    int n = tc_mapset_allocation(r->m, &a);
+    memset(sum, 0, 5 * sizeof(tc_fen));
+    for (int j = 0; j < n; j++) {
+        if (strcmp(a[j].county, c->pool) || strcmp(a[j].fund, fund) ||
+            strcmp(a[j].target, target))
+            continue;
+        const char *role = tc_mapset_account_role(r->m, a[j].account, strlen(a[j].account));
+        int at = !strcmp(a[j].account, "claims") ? 3
+                 : !strcmp(a[j].account, "debts") ? 4
+                 : role && !strcmp(role, "cash") ? 0
+                 : role && !strcmp(role, "receivable") ? 1 : 2;
+        if (tc_money_add(sum[at], a[j].amount, &sum[at]))
+            return -1;
+    }
+    return 0;
+}
+
 static int unallocated(tc_reconcile *r, county *c, const char *fund, const char *acc,
                        tc_fen whole, tc_err *e)
 {
@@ -773,7 +794,9 @@ static int unallocated(tc_reconcile *r, county *c, const char *fund, const char 
  */
 static int check_allocation(tc_reconcile *r, county *c, void **b, tc_err *e)
 {
-    if (tc_mapset_split_targets(r->m, c->pool, NULL, 0) == 0)
+    char t[TC_SPLIT_MAX][7];
+    int nt = tc_mapset_split_targets(r->m, c->pool, t, TC_SPLIT_MAX);
+    if (nt == 0)
         return 0;
     const tc_alloc *a;
     int na = tc_mapset_allocation(r->m, &a);
@@ -781,6 +804,10 @@ static int check_allocation(tc_reconcile *r, county *c, void **b, tc_err *e)
         const fundfig *f = &c->funds[i];
         if (!rec_handed_over(r, c, f->fund))
             continue;
+        tc_fen share[5];
+        for (int k = 0; k < nt; k++)   /* the report's shares, summed once here */
+            if (rec_split_share(r, c, f->fund, t[k], share))
+                return OVERFLOW(e);
         tc_fen claims;
         if (tc_money_add(f->arrears, f->shortfall, &claims))
             return OVERFLOW(e);

@@ -285,6 +285,12 @@ struct tc_reconcile {
 int rec_allocated(const tc_reconcile *r, const county *c, const char *fund, const char *acc,
                   const char *target, tc_fen *sum);
 
+/* What allocation.csv gives sub-ledger target of split county c's fund:
+ * sum[0..4] = cash, receivables, payables, claims, debts (by the role of
+ * each line's account).  -1 when a sum overflows. */
+int rec_split_share(const tc_reconcile *r, const county *c, const char *fund,
+                    const char *target, tc_fen sum[5]);
+
 /* Whether county c hands fund over (its scope, else every fund). */
 int rec_handed_over(const tc_reconcile *r, const county *c, const char *fund);
 

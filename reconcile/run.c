@@ -133,20 +133,13 @@ static json_t *split_json(const tc_reconcile *r, const county *c)
             const char *fund = c->funds[k].fund;
             if (!rec_handed_over(r, c, fund))
                 continue;
-            tc_fen sum[5] = {0};   /* cash, receivables, payables, claims, debts */
+            tc_fen sum[5];   /* cash, receivables, payables, claims, debts */
+            rec_split_share(r, c, fund, t[i], sum);   /* check_allocation summed them */
             json_t *accs = json_array();
-            int bad = 0;
             for (int j = 0; j < na; j++) {
                 if (strcmp(a[j].county, c->pool) || strcmp(a[j].fund, fund) ||
                     strcmp(a[j].target, t[i]))
                     continue;
-                const char *role = tc_mapset_account_role(r->m, a[j].account,
-                                                          strlen(a[j].account));
-                int at = !strcmp(a[j].account, "claims") ? 3
-                         : !strcmp(a[j].account, "debts") ? 4
-                         : role && !strcmp(role, "cash") ? 0
-                         : role && !strcmp(role, "receivable") ? 1 : 2;
-                bad |= tc_money_add(sum[at], a[j].amount, &sum[at]);
                 json_t *lo = json_object();
                 set(lo, "account", str(a[j].account));
                 set(lo, "amount", yuan(a[j].amount));
@@ -154,7 +147,7 @@ static json_t *split_json(const tc_reconcile *r, const county *c)
             }
             json_t *fo = json_object();
             set(fo, "fund", str(fund));
-            set(fo, "cash", yuan(bad ? 0 : sum[0]));
+            set(fo, "cash", yuan(sum[0]));
             set(fo, "receivables", yuan(sum[1]));
             set(fo, "payables", yuan(sum[2]));
             set(fo, "claims", yuan(sum[3]));
