@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "core/perm.h"
 #include "core/atomic.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -91,8 +92,10 @@ int tc_cli_make_outdir(const char *dir)
 {
     tc_err e;
     tc_err_clear(&e);
-    if (tc_mkdir_p(dir, 0700, &e) == 0)
+    if (tc_mkdir_p(dir, tc_perm_dir(), &e) == 0) {
+        tc_perm_check(dir, "the output folder");
         return 0;
+    }
     tc_err_hint(&e, "name another output folder with -o DIR");
     return tc_log_fail(&e);
 }

@@ -1,7 +1,11 @@
 /*
  * tongchou.c - the front end's main(): git-style subcommands.
  *
- *   tongchou [--version] [--help] COMMAND [ARGS]
+ *   tongchou [--version] [--help] [--group NAME] COMMAND [ARGS]
+ *
+ * Every file a command writes is its owner's alone (0600, folders 0700);
+ * --group NAME, or $TONGCHOU_GROUP, shares them with one group (0640/0750,
+ * core/perm.h); a manifest's [security] group does the same for run.
  *
  * main() finds the command in the table (commands.c), names it to the log
  * module (so every message reads "tongchou: COMMAND: ..."), and hands over
@@ -11,16 +15,18 @@
  */
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/perm.h"
 #include "core/version.h"
 
 static void usage_all(FILE *f)
 {
-    fprintf(f, "usage: tongchou [--version] [--help] COMMAND [ARGS]\n\n"
+    fprintf(f, "usage: tongchou [--version] [--help] [--group NAME] COMMAND [ARGS]\n\n"
                "The handover of county medical-insurance funds to city-level pooling.\n\n"
                "commands:\n");
     size_t n;
@@ -28,6 +34,8 @@ static void usage_all(FILE *f)
     for (size_t i = 0; i < n; i++)
         fprintf(f, "  %-10s %s\n", c[i]->name, c[i]->summary);
     fprintf(f, "\n'tongchou COMMAND --help' tells more about one command.\n"
+               "Every file written is its owner's alone (0600, folders 0700); --group NAME\n"
+               "or $TONGCHOU_GROUP shares them with that group (0640, folders 0750).\n"
                "exit codes: 0 done, 1 findings, 2 usage, 3 bad input, 4 database or i/o\n"
                "failure, 5 integrity failure\n");
 }
@@ -43,6 +51,23 @@ int main(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     tc_log_init("tongchou");
+    tc_perm_init();
+    const char *group = getenv("TONGCHOU_GROUP");
+    if (argc > 1 && strcmp(argv[1], "--group") == 0) {
+        if (argc < 3) {
+            tc_log_error("--group needs the name of a group");
+            return TC_EXIT_USAGE;
+        }
+        group = argv[2];
+        argv[2] = argv[0];
+        argv += 2, argc -= 2;
+    }
+    if (group && group[0]) {
+        tc_err e;
+        tc_err_clear(&e);
+        if (tc_perm_share(group, &e))
+            return tc_log_fail(&e);
+    }
     if (argc < 2) {
         usage_all(stderr);
         return TC_EXIT_USAGE;

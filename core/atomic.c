@@ -2,6 +2,7 @@
  * atomic.c - temp file, fsync, rename.  See atomic.h.
  */
 #include "core/atomic.h"
+#include "core/perm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@ struct tc_atomic {
 
 int tc_atomic_open(tc_atomic **out, const char *path, tc_err *e)
 {
-    return tc_atomic_open_mode(out, path, 0644, e);
+    return tc_atomic_open_mode(out, path, tc_perm_file(), e);
 }
 
 int tc_atomic_open_mode(tc_atomic **out, const char *path, mode_t mode, tc_err *e)
@@ -52,12 +53,12 @@ int tc_atomic_open_mode(tc_atomic **out, const char *path, mode_t mode, tc_err *
     /* mkostemp made it 0600; give it the asked-for mode.  (Not the umask:
      * reading it means setting it, which is not thread-safe, and outputs
      * are meant to have the same mode wherever they are made.) */
-    if (fchmod(fd, mode) != 0) {
-        int err = errno;
+    int rc = tc_perm_fd(fd, mode, path, e);
+    if (rc) {
         close(fd);
         unlink(a->tmp);
         free(a->tmp), free(a->path), free(a);
-        return tc_fail(e, TC_EIO, "cannot set the mode of %s: %s", path, strerror(err));
+        return rc;
     }
     a->f = fdopen(fd, "wb");
     if (!a->f) {
@@ -122,9 +123,7 @@ int tc_mkdir_p(const char *path, mode_t mode, tc_err *e)
         *p = '\0';
         struct stat st;
         if (mkdir(buf, mode) == 0) {
-            if (chmod(buf, mode) != 0)   /* mkdir applied the umask */
-                rc = tc_fail(e, TC_EIO, "cannot set the mode of folder %s: %s", buf,
-                             strerror(errno));
+            rc = tc_perm_path(buf, mode, e);   /* mkdir applied the umask */
         } else if (errno != EEXIST) {
             rc = tc_fail(e, TC_EIO, "cannot create folder %s: %s", buf, strerror(errno));
         } else if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -18,9 +18,10 @@
 
 typedef struct tc_atomic tc_atomic;
 
-/* Create the temporary file for path, mode 0644 (the umask is not applied). */
+/* Create the temporary file for path, mode tc_perm_file(): 0600, or 0640
+ * for a shared group (core/perm.h; the umask is not applied). */
 int tc_atomic_open(tc_atomic **out, const char *path, tc_err *e);
-/* The same with an explicit mode (0600 for private keys). */
+/* The same with an explicit mode (0600 for private keys, whatever is shared). */
 int tc_atomic_open_mode(tc_atomic **out, const char *path, mode_t mode, tc_err *e);
 
 /* The stream to write to (buffered; errors are caught at commit). */

@@ -8,6 +8,7 @@
  * audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
  * audit_int.h is what they share.
  */
+#include "core/perm.h"
 #include "core/audit.h"
 
 #include <errno.h>
@@ -243,13 +244,15 @@ struct tc_audit {
 int tc_audit_open(tc_audit **out, const char *path, tc_err *e)
 {
     int existed = access(path, F_OK) == 0;
-    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, tc_perm_file());
     if (fd < 0) {
         int err = errno;
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EIO, "cannot open the audit trail: %s", strerror(err));
     }
-    if (!existed && tc_fsync_parent(path, e)) {
+    if (existed)
+        tc_perm_check(path, "the audit trail");
+    if (!existed && (tc_perm_fd(fd, tc_perm_file(), path, e) || tc_fsync_parent(path, e))) {
         close(fd);
         return e->code;
     }

@@ -22,6 +22,7 @@
  * out that its record does not hold.  Files are written whole or not at
  * all (atomic.h).
  */
+#include "core/perm.h"
 #include "core/audit.h"
 
 #include <dirent.h>
@@ -70,6 +71,8 @@ static int audit_note_sign(const tc_signer *s, const char *text, size_t n, char 
 static int lock_folder(const char *dir, mode_t mode, int *fd, int *made, tc_err *e)
 {
     *made = mkdir(dir, mode) == 0;
+    if (*made && tc_perm_path(dir, mode, e))
+        return e->code;
     if (!*made && errno != EEXIST) {
         int err = errno;
         tc_err_at(e, dir, 0, 0);
@@ -247,7 +250,7 @@ int tc_audit_checkpoint(const char *path, const char *origin, const tc_signer *c
     char store[4200], last[4400], kept[4400], id[17];
     tc_audit_store_path(path, store, sizeof(store));
     int lock, made;
-    if ((rc = lock_folder(store, 0755, &lock, &made, e)))
+    if ((rc = lock_folder(store, tc_perm_dir(), &lock, &made, e)))
         return rc;
     vstate v;
     tc_audit_report r;
@@ -305,16 +308,16 @@ int tc_audit_checkpoint(const char *path, const char *origin, const tc_signer *c
             rc = audit_oom(e);
             goto done;
         }
-        rc = write_note(kept, merged, NULL, 0644, e);
+        rc = write_note(kept, merged, NULL, tc_perm_file(), e);
     } else {
         char note[1300];
         snprintf(note, sizeof(note), "%s\n", text);
-        rc = write_note(kept, note, lines, 0644, e);
+        rc = write_note(kept, note, lines, tc_perm_file(), e);
     }
     if (!rc) {
         char note[1300];
         snprintf(note, sizeof(note), "%s\n", text);
-        rc = write_note(out, note, lines, 0644, e);
+        rc = write_note(out, note, lines, tc_perm_file(), e);
     }
 done:
     free(lines);
@@ -422,7 +425,7 @@ int tc_audit_cosign(const char *path, const char *cpath, const tc_signer *s,
     int lock, made, have = 0;
     audit_origin_id(c.origin, id);
     snprintf(kept, sizeof(kept), "%s/%s.checkpoint", o->state, id);
-    if ((rc = lock_folder(o->state, 0700, &lock, &made, e)))
+    if ((rc = lock_folder(o->state, tc_perm_dir() & 0700, &lock, &made, e)))
         goto out;
     if ((rc = load_kept(kept, c.origin, &old, &have, e)))
         goto unlock;
@@ -465,7 +468,7 @@ int tc_audit_cosign(const char *path, const char *cpath, const tc_signer *s,
         goto unlock;
     /* the state first: no cosignature is out that the state does not hold */
     if (!(rc = write_note(kept, c.buf, line, 0600, e)) && !signed_already)
-        rc = write_note(cpath, c.buf, line, 0644, e);
+        rc = write_note(cpath, c.buf, line, tc_perm_file(), e);
 unlock:
     unlock_folder(o->state, lock, made, rc);
 out:

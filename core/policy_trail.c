@@ -18,6 +18,7 @@
  * keys of a policy no longer in force still verify the entries they
  * signed while it was (tc_policy_history).
  */
+#include "core/perm.h"
 #include "core/policy.h"
 
 #include <errno.h>
@@ -75,7 +76,10 @@ static int keep_copy(const char *trail, const tc_policy *p, const tc_signer *s, 
     if (rc)
         return rc;
     snprintf(dir, sizeof(dir), "%s.policies", trail);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (mkdir(dir, tc_perm_dir()) == 0) {
+        if ((rc = tc_perm_path(dir, tc_perm_dir(), e)))
+            return rc;
+    } else if (errno != EEXIST) {
         tc_err_at(e, dir, 0, 0);
         return tc_fail(e, TC_EIO, "cannot create the policies' folder: %s", strerror(errno));
     }

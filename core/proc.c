@@ -1,6 +1,7 @@
 /*
  * proc.c - fork, exec, wait; stderr captured through a pipe.
  */
+#include "core/perm.h"
 #include "core/proc.h"
 
 #include <dirent.h>
@@ -39,7 +40,7 @@ static void child(const char *path, const char *const *argv, const tc_proc_opts 
         _exit(127);
     close(errfd);
     if (o && o->stdout_path) {
-        int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, tc_perm_file());
         if (fd < 0 || dup2(fd, 1) < 0) {
             fprintf(stderr, "cannot open %s: %s\n", o->stdout_path, strerror(errno));
             _exit(127);

@@ -20,7 +20,7 @@ typedef struct tc_proc_opts {
     int as_user;
     const char *const *env;   /* "NAME=value" to add, NULL-terminated, or NULL */
     const char *const *unset; /* names to remove from the environment, or NULL */
-    const char *stdout_path;  /* stdout to this file (0644, truncated); NULL: inherit */
+    const char *stdout_path;  /* stdout to this file (tc_perm_file(), truncated); NULL: inherit */
     int stdout_devnull;       /* stdout to /dev/null (when stdout_path is NULL) */
     const char *cwd;          /* working folder of the child, or NULL */
 } tc_proc_opts;

@@ -6,6 +6,7 @@
  * is handed to the MD_CTX (EVP_MD_CTX_set_pkey_ctx), the way the EVP_PKEY-SM2
  * manual page shows.
  */
+#include "core/perm.h"
 #include "core/sign.h"
 
 #include <errno.h>
@@ -108,7 +109,7 @@ static int pub_fill(tc_pubkey *k, const char *path, tc_err *e)
 static int write_pem(const char *path, EVP_PKEY *pk, int private, tc_err *e)
 {
     tc_atomic *a;
-    int rc = tc_atomic_open_mode(&a, path, private ? 0600 : 0644, e);
+    int rc = tc_atomic_open_mode(&a, path, private ? 0600 : tc_perm_file(), e);
     if (rc)
         return rc;
     int ok = private ? PEM_write_PrivateKey(tc_atomic_file(a), pk, NULL, NULL, 0, NULL, NULL)

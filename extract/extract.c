@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "core/perm.h"
 #include "extract/dump.h"
 #include "extract/emit.h"
 #include "extract/live.h"
@@ -164,6 +165,8 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
         rc = xml_whole(source, e);
     if (rc)
         return rc;
+    if (r->kind != TC_SRC_LIVE)   /* it names every insured person of the county */
+        tc_perm_check(source, "the source");
     tc_profile *prof = NULL;
     if (r->kind != TC_SRC_XML) {
         char path[1024];

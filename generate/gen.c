@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/perm.h"
 #include "core/atomic.h"
 #include "core/money.h"
 #include "generate/gen_model.h"
@@ -87,9 +88,7 @@ void gen_city_free(gen_city *g)
 
 static int mkdir_p1(const char *path, tc_err *e)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", path, strerror(errno));
-    return 0;
+    return tc_mkdir_p(path, tc_perm_dir(), e);
 }
 
 int tc_gen_city(const tc_gen_options *o, tc_err *e)
@@ -100,7 +99,7 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
         return rc;
     char sources[1024], path[1200];
     snprintf(sources, sizeof(sources), "%s/sources", o->dir);
-    rc = tc_mkdir_p(o->dir, 0755, e);   /* and the folders above it, as mkdir -p */
+    rc = tc_mkdir_p(o->dir, tc_perm_dir(), e);   /* and the folders above it, as mkdir -p */
     if (!rc)
         rc = mkdir_p1(sources, e);
     int wanted[GEN_NCOUNTIES], nwanted = 0, need_pg = 0;

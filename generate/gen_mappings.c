@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/perm.h"
 #include "core/atomic.h"
 #include "core/money.h"
 #include "generate/gen_int.h"
@@ -69,10 +70,11 @@ static int city_lists(const char *dir, tc_err *e)
 {
     char sub[1024];
     snprintf(sub, sizeof(sub), "%s/city", dir);
-    if (mkdir(sub, 0755) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", sub, strerror(errno));
+    int rc = tc_mkdir_p(sub, tc_perm_dir(), e);
+    if (rc)
+        return rc;
     csv c;
-    int rc = csv_open(&c, sub, "regions.csv", "code,name", e);
+    rc = csv_open(&c, sub, "regions.csv", "code,name", e);
     if (rc)
         return rc;
     for (int i = 0; i < GEN_NCOUNTIES; i++)
@@ -125,7 +127,7 @@ static int city_lists(const char *dir, tc_err *e)
 
 int tc_gen_write_mappings(const char *dir, tc_err *e)
 {
-    int rc = tc_mkdir_p(dir, 0755, e);
+    int rc = tc_mkdir_p(dir, tc_perm_dir(), e);
     if (!rc)
         rc = city_lists(dir, e);
     if (rc)

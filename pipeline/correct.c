@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/perm.h"
 #include "core/atomic.h"
 #include "core/audit.h"
 #include "extract/extract.h"
@@ -176,9 +177,7 @@ static void empty_dir(const char *dir)
 
 static int mkdir_one(const char *p, tc_err *e)
 {
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", p, strerror(errno));
-    return 0;
+    return tc_mkdir_p(p, tc_perm_dir(), e);
 }
 
 /* The county batches of dir (not its rejects), sorted; *n of them. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/perm.h"
 #include "core/atomic.h"
 #include "core/money.h"
 #include "core/policy.h"
@@ -78,8 +79,9 @@ static int make_keys(const char *dir, tc_err *e)
 {
     char kdir[P + 8], name[P + 32], id[TC_KEYID_MAX];
     snprintf(kdir, sizeof(kdir), "%s/keys", dir);
-    if (mkdir(kdir, 0700) != 0 && errno != EEXIST)
-        return tc_fail(e, TC_EIO, "cannot create %s: %s", kdir, strerror(errno));
+    int rc = tc_mkdir_p(kdir, 0700, e);   /* private keys: never shared */
+    if (rc)
+        return rc;
     /* the maker and the checker of the city's pooling office, the audit
      * office that may waive blocking findings, and a witness that cosigns
      * checkpoints: four people, four keys, one role each */
@@ -87,7 +89,7 @@ static int make_keys(const char *dir, tc_err *e)
     char pub[4][P + 40];
     for (int i = 0; i < 4; i++) {
         snprintf(name, sizeof(name), "%s/%s", kdir, who[i]);
-        int rc = tc_sign_keygen(TC_SIGN_ED25519, name, id, e);
+        rc = tc_sign_keygen(TC_SIGN_ED25519, name, id, e);
         if (rc)
             return rc;
         snprintf(pub[i], sizeof(pub[i]), "%s.pub", name);
@@ -226,7 +228,7 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
 int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
 {
     char city[P + 8], path[P + 16];
-    int made = tc_mkdir_p(o->dir, 0755, e);   /* and the folders above it, as mkdir -p */
+    int made = tc_mkdir_p(o->dir, tc_perm_dir(), e);   /* and the folders above it, as mkdir -p */
     if (made)
         return made;
     static const char *const fresh[] = {"city", "keys", "work"};

@@ -126,6 +126,13 @@ static int on_keys(loader *L, const char *k, const char *v)
     return lfail(L, L->line, "[keys] knows maker and policy", "unknown key '%s' in [keys]", k);
 }
 
+static int on_security(loader *L, const char *k, const char *v)
+{
+    if (strcmp(k, "group") == 0)
+        return set_text(L, L->m->group, sizeof(L->m->group), v);
+    return lfail(L, L->line, "[security] knows group", "unknown key '%s' in [security]", k);
+}
+
 /* A city fund code: up to 15 letters, digits, '_' or '-'. */
 static int fund_code_ok(const char *p, size_t n)
 {
@@ -236,6 +243,8 @@ static int on_kv(void *user, const char *section, const char *k, const char *v)
             L->keys_line = L->section_line;
         return on_keys(L, k, v);
     }
+    if (strcmp(section, "security") == 0)
+        return on_security(L, k, v);
     if (strncmp(section, "county ", 7) == 0) {
         const char *code = section + 7;
         if (!region_ok(code))
@@ -259,7 +268,7 @@ static int on_kv(void *user, const char *section, const char *k, const char *v)
         }
         return on_county(L, k, v);
     }
-    return lfail(L, L->line, "sections are [city], [keys] and [county CODE]",
+    return lfail(L, L->line, "sections are [city], [keys], [security] and [county CODE]",
                  "unknown section [%s]", section);
 }
 

@@ -17,6 +17,10 @@
  *   policy    = keys/policy.ini     ; the city's key policy (docs/policy.md):
  *                                   ; without it no transfer is planned
  *
+ *   [security]
+ *   group     = yibao-team          ; optional: files 0640, folders 0750, given to
+ *                                   ; this group (core/perm.h); else owner-only
+ *
  *   [county 220113]
  *   name      = 九台区
  *   source    = sources/220113.xml.gz   ; repeatable: several sources
@@ -68,6 +72,7 @@ typedef struct tc_manifest {
     char database[TC_MANIFEST_PATH];   /* "" when not named */
     char maker_key[TC_MANIFEST_PATH];
     char policy[TC_MANIFEST_PATH];        /* the key policy, "" when not named */
+    char group[64];                       /* [security] group, "" for owner-only */
     tc_manifest_county *counties;
     int ncounties;
 } tc_manifest;

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/atomic.h"
+#include "core/perm.h"
 #include "core/audit.h"
 #include "core/digest.h"
 #include "core/money.h"
@@ -69,20 +71,7 @@ static void say(run *R, const char *county, const char *stage, const char *fmt, 
 
 static int mkdirs(const char *path, tc_err *e)
 {
-    char buf[P];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || !*p) {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return tc_fail(e, TC_EIO, "cannot create folder %s: %s", buf, strerror(errno));
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
+    return tc_mkdir_p(path, tc_perm_dir(), e);
 }
 
 /* A list of paths, kept sorted so every run names them in one order. */
@@ -895,10 +884,18 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
                                   "(a path from the manifest's folder)", c->code);
         }
     }
+    /* who may read what the run writes: the manifest's [security] group,
+     * else what the command line chose (owner-only by default) */
+    if (m->group[0] && tc_perm_share(m->group, e)) {
+        tc_err_at(e, m->path, 0, 0);
+        return e->code;
+    }
     run R = {.m = m, .o = o, .progress = progress, .arg = arg, .r = r};
     snprintf(R.trail, sizeof(R.trail), "%s/audit.trail", m->work);
     /* --dry-run writes nothing, not even the work folder */
     int rc = o->dry_run ? 0 : mkdirs(m->work, e);
+    if (!rc && !o->dry_run)
+        tc_perm_check(m->work, "the work folder");
     if (!rc)
         rc = tc_signer_load(&R.signer, m->maker_key, e);
     if (!rc) {
