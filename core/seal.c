@@ -190,6 +190,19 @@ int tc_seal_holder_load(tc_seal_holder **out, const char *pem_path, tc_err *e)
     return holder_new(out, pk, pem_path, e);
 }
 
+size_t tc_seal_holder_text(const tc_seal_holder *h, char *out, size_t cap)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(h->pkey, &der);
+    size_t k = 0;
+    if (n > 0 && cap >= 4 * (((size_t)n + 2) / 3) + 1)
+        k = tc_b64_encode(der, (size_t)n, out);
+    else if (cap)
+        out[0] = '\0';
+    OPENSSL_free(der);
+    return k;
+}
+
 const char *tc_seal_holder_id(const tc_seal_holder *h) { return h->id; }
 
 void tc_seal_holder_free(tc_seal_holder *h)
@@ -653,8 +666,8 @@ static int damaged(tc_err *e, const char *what, long line, const char *why)
 static int altered(tc_err *e, const char *what)
 {
     tc_err_at(e, what, 0, 0);
-    tc_fail(e, TC_EINTEGRITY, "%s has been altered: its authentication tag does not match",
-            what);
+    tc_fail(e, TC_EINTEGRITY, "the file has been altered: its authentication tag does not "
+            "match");
     tc_err_hint(e, "use nothing read from it; get a good copy from where it was made");
     return TC_EINTEGRITY;
 }

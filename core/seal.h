@@ -121,6 +121,9 @@ int tc_seal_holder_from_text(tc_seal_holder **out, const char *b64_spki, const c
  * refused, as tc_pubkey_load refuses it. */
 int tc_seal_holder_load(tc_seal_holder **out, const char *pem_path, tc_err *e);
 const char *tc_seal_holder_id(const tc_seal_holder *h);
+/* The holder's key as one line of base64 DER SubjectPublicKeyInfo, as the
+ * key policy lists it (cap >= 200 is enough); its length, 0 if cap is short. */
+size_t tc_seal_holder_text(const tc_seal_holder *h, char *out, size_t cap);
 void tc_seal_holder_free(tc_seal_holder *h);
 
 /* A private key (NAME.key), SM2 or X25519.  TC_EINPUT, as tc_signer_load,
