@@ -68,14 +68,46 @@ static prec *find_rec(tc_profile *p, int rectype)
     return NULL;
 }
 
-static int valid_ident(const char *s)
+int pident_parse(const char **s, char out[PNAME])
 {
-    if (!s[0] || strlen(s) >= PNAME)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
+    const char *p = *s;
+    size_t n = 0;
+    if (*p == '"') {
+        for (p++;; p++) {
+            if (!*p)
+                return -1;
+            if (*p == '"') {
+                if (p[1] != '"')
+                    break;
+                p++;
+            }
+            if (n + 1 >= PNAME)
+                return -1;
+            out[n++] = *p;
+        }
+        p++;
+    } else {
+        for (; *p; p++) {
+            unsigned char c = (unsigned char)*p;
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '$' || c >= 0x80))
+                break;
+            if (n + 1 >= PNAME)
+                return -1;
+            out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+    }
+    if (!n)
+        return -1;
+    out[n] = '\0';
+    *s = p;
+    return 0;
+}
+
+/* The whole of s is one identifier: into out, 1; else 0. */
+static int ident_value(const char *s, char out[PNAME])
+{
+    return pident_parse(&s, out) == 0 && !*s;
 }
 
 /* "COLUMN [CONV]", "TABLE.COLUMN [CONV]" or "'TEXT'" into f. */
@@ -91,21 +123,36 @@ static int parse_field(loader *L, const char *value, int line, pfield *f)
         f->conv = CV_CONST;
         return 1;
     }
-    char col[128] = "", conv[64] = "", extra[8] = "";
-    int k = sscanf(value, "%127s %63s %7s", col, conv, extra);
-    if (k < 1 || k > 2)
-        return lfail(L, line, "bad field '%s': expected COLUMN [CONVERSION]", value);
-    char *dot = strchr(col, '.');
-    if (dot) {
-        *dot = '\0';
-        snprintf(f->table, sizeof(f->table), "%s", col);
-        memmove(col, dot + 1, strlen(dot + 1) + 1);
-        if (!valid_ident(f->table))
-            return lfail(L, line, "bad table name '%s'", f->table);
+    /* COLUMN or TABLE.COLUMN, each bare or "Quoted", then a conversion */
+    const char *p = value;
+    char a[PNAME], conv[64] = "";
+    if (pident_parse(&p, a))
+        return lfail(L, line, "bad column name in '%s': a name (letters, digits, _), or a "
+                     "\"Quoted Name\" as the database spells it", value);
+    if (*p == '.') {
+        p++;
+        snprintf(f->table, sizeof(f->table), "%s", a);
+        if (pident_parse(&p, f->column))
+            return lfail(L, line, "bad column name in '%s': a name (letters, digits, _), or a "
+                         "\"Quoted Name\" as the database spells it", value);
+    } else {
+        snprintf(f->column, sizeof(f->column), "%s", a);
     }
-    if (!valid_ident(col))
-        return lfail(L, line, "bad column name '%s' (lower-case letters, digits, _)", col);
-    snprintf(f->column, sizeof(f->column), "%s", col);
+    if (*p && *p != ' ' && *p != '\t')
+        return lfail(L, line, "bad field '%s': expected COLUMN [CONVERSION]", value);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t cn = strcspn(p, " \t");
+    if (cn >= sizeof(conv))
+        return lfail(L, line, "bad field '%s': expected COLUMN [CONVERSION]", value);
+    memcpy(conv, p, cn);
+    conv[cn] = '\0';
+    p += cn;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p)
+        return lfail(L, line, "bad field '%s': expected COLUMN [CONVERSION]", value);
+    int k = cn ? 2 : 1;
     static const struct { const char *name; pconv c; } convs[] = {
         {"text", CV_TEXT}, {"yuan", CV_YUAN}, {"fen", CV_FEN},     {"rate", CV_RATE},
         {"date", CV_DATE}, {"yyyymm", CV_YYYYMM}, {"int", CV_INT},
@@ -196,15 +243,18 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     if (strcmp(section, "profile") == 0) {
         if (strcmp(name, "name") == 0)
             snprintf(p->name, sizeof(p->name), "%s", value);
-        else
-            return lfail(L, line, "unknown key '%s' in [profile] (name)", name);
+        else if (strcmp(name, "schema") == 0) {
+            if (!ident_value(value, p->schema))
+                return lfail(L, line, "bad schema name '%s': a name, or a \"Quoted Name\"",
+                             value);
+        } else
+            return lfail(L, line, "unknown key '%s' in [profile] (name, schema)", name);
         return 1;
     }
     if (strcmp(section, "county") == 0) {
         if (strcmp(name, "table") == 0) {
-            if (!valid_ident(value))
+            if (!ident_value(value, p->county_table))
                 return lfail(L, line, "bad table name '%s'", value);
-            snprintf(p->county_table, sizeof(p->county_table), "%s", value);
         } else if (strcmp(name, "code") == 0) {
             if (!parse_field(L, value, line, &p->county))
                 return 0;
@@ -234,14 +284,16 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     const tc_rectype *t = tc_rectype_find(section);
     prec *r = find_rec(p, (int)(t - tc_rectypes));
     if (strcmp(name, "table") == 0) {
-        if (!valid_ident(value))
+        if (!ident_value(value, r->table))
             return lfail(L, line, "bad table name '%s'", value);
-        snprintf(r->table, sizeof(r->table), "%s", value);
         return 1;
     }
     if (strcmp(name, "join") == 0) {
-        if (sscanf(value, "%63s %63s", r->join_table, r->join_key) != 2 ||
-            !valid_ident(r->join_table) || !valid_ident(r->join_key))
+        const char *q = value;
+        int ok = pident_parse(&q, r->join_table) == 0 && (*q == ' ' || *q == '\t');
+        while (ok && (*q == ' ' || *q == '\t'))
+            q++;
+        if (!ok || pident_parse(&q, r->join_key) || *q)
             return lfail(L, line, "bad join '%s': expected TABLE KEY_COLUMN", value);
         return 1;
     }

@@ -48,6 +48,7 @@ typedef struct pmap {
 struct tc_profile {
     char path[512];
     char name[PNAME];
+    char schema[PNAME];      /* "" = any schema (a dump) or the search_path (live) */
     pfield county, cutover;  /* in county_table */
     char county_table[PNAME];
     int county_line;
@@ -56,6 +57,15 @@ struct tc_profile {
     pmap maps[PMAXMAP];
     int nmaps;
 };
+
+/*
+ * One SQL identifier at *s into out (at most PNAME-1 bytes), *s moved past
+ * it: "Quoted" as written (a doubled "" is one "), bare folded as
+ * PostgreSQL folds it (ASCII letters to lower case; other bytes, such as
+ * UTF-8 Chinese, kept).  A bare identifier is letters, digits, _, $ and
+ * non-ASCII bytes.  0, or -1 when there is none or it is too long.
+ */
+int pident_parse(const char **s, char out[PNAME]);
 
 /* Convert one raw value (UTF-8, NUL-free, not NULL) for field f into v;
  * text results point into raw or into the profile.  0, or TC_EINPUT with a
