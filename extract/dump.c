@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@
 #include "extract/dump_int.h"
 #include "core/proc.h"
 
-#define MAXFIELDS 64
+#define MAXFIELDS ROWS_MAXCOLS
 
 /* ------------------------------------------------------------ join table */
 
@@ -137,22 +138,27 @@ struct rows {
     iconv_t cd;                   /* to UTF-8, or (iconv_t)-1 */
     char encoding[32];
     /* the current COPY block */
-    char table[PNAME];
-    char cols[MAXFIELDS][PNAME];
+    char table[PNAME];            /* the profile's table (a partition's root) */
+    char label[3 * PNAME];        /* ... as messages name it: "t (partition s.p)" */
+    char (*cols)[PNAME];          /* MAXFIELDS */
     int ncols;
+    int more;                     /* the table has partitions or children */
     consumer cons[8];
     int ncons;
     long long row;                /* 1-based row in the block */
     int deferred;                 /* rows of this block wait for its join table */
-    FILE *spill;                  /* ... here: (line, length, bytes) */
+    FILE *spill;                  /* ... here: blocks (-1, ncols, label, columns)
+                                   * and rows (line, length, bytes) */
     char pending[PNAME];          /* the table whose rows wait */
-    char pend_cols[MAXFIELDS][PNAME];
-    int pend_ncols;
-    /* tables named by the profile, and seen */
+    /* tables named by the profile, and seen (in which schema) */
     char need[32][PNAME];
+    char need_schema[32][PNAME];
     int need_line[32];
     int seen[32];
     int nneed;
+    /* every block's table as the source names it, for messages */
+    char (*held)[2 * PNAME + 2];
+    int nheld, capheld;
     jmap join;
     int join_ready;
     stmt *stmts;
@@ -172,6 +178,13 @@ static int need_index(rows *R, const char *t)
         if (strcmp(R->need[i], t) == 0)
             return i;
     return -1;
+}
+
+int rows_needs(rows *R, const char *schema, const char *table)
+{
+    if (R->p->schema[0] && schema[0] && strcmp(schema, R->p->schema) != 0)
+        return 0;
+    return need_index(R, table) >= 0;
 }
 
 static void need_add(rows *R, const char *t, int line)
@@ -194,6 +207,10 @@ int rows_open(rows **out, const tc_profile *p, tc_emit *em, tc_dump_stats *st, c
     R->where = where;
     R->e = e;
     R->cd = (iconv_t)-1;
+    if (!(R->cols = malloc(MAXFIELDS * sizeof(*R->cols)))) {
+        free(R);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
     snprintf(R->encoding, sizeof(R->encoding), "UTF8");
     need_add(R, p->county_table, p->county_line);
     for (int i = 0; i < p->nrec; i++) {
@@ -215,6 +232,8 @@ void rows_free(rows *R)
     jmap_free(&R->join);
     free(R->stmts);
     free(R->conv);
+    free(R->cols);
+    free(R->held);
     free(R);
 }
 
@@ -259,8 +278,9 @@ static int bind(rows *R, const pfield *f, const char *table, int *idx)
     *idx = find_col(R, f->column);
     if (*idx >= 0)
         return 0;
-    tc_fail(R->e, TC_EINPUT, "table %s has no column %s, which profile %s line %d names", table,
-            f->column, R->p->path, f->line);
+    (void)table;
+    tc_fail(R->e, TC_EINPUT, "table %s has no column %s, which profile %s line %d names",
+            R->label, f->column, R->p->path, f->line);
     tc_err_hint(R->e, "the profile does not fit this database: check the vendor's schema");
     snprintf(R->e->file, sizeof(R->e->file), "%s", R->where);
     return TC_EINPUT;
@@ -314,37 +334,88 @@ static int setup_consumers(rows *R)
     return rc;
 }
 
-int rows_begin(rows *R, const char *table, char cols[][PNAME], int ncols, long line)
+/* Remember a block's table for messages; 1 when it was there already. */
+static int held_add(rows *R, const char *schema, const char *table)
 {
+    char name[sizeof(*R->held)];
+    snprintf(name, sizeof(name), "%s%s%s", schema, schema[0] ? "." : "", table);
+    for (int i = 0; i < R->nheld; i++)
+        if (strcmp(R->held[i], name) == 0)
+            return 1;
+    if (R->nheld == R->capheld) {
+        int cap = R->capheld ? R->capheld * 2 : 64;
+        void *h = realloc(R->held, (size_t)cap * sizeof(*R->held));
+        if (!h)
+            return 0;   /* only messages lose it */
+        R->held = h;
+        R->capheld = cap;
+    }
+    memcpy(R->held[R->nheld++], name, sizeof(name));
+    return 0;
+}
+
+/* Write a block marker into the spill file: rows after it have its columns. */
+static int spill_block(rows *R)
+{
+    int64_t hdr[2] = {-1, R->ncols};
+    if (fwrite(hdr, sizeof(hdr), 1, R->spill) != 1 ||
+        fwrite(R->label, sizeof(R->label), 1, R->spill) != 1 ||
+        fwrite(R->cols, PNAME, (size_t)R->ncols, R->spill) != (size_t)R->ncols)
+        return tc_fail(R->e, TC_EIO, "cannot write a temporary file: %s", strerror(errno));
+    return 0;
+}
+
+int rows_begin(rows *R, const rows_block *b)
+{
+    const char *table = b->table;
+    if (b->ncols > MAXFIELDS) {
+        tc_fail(R->e, TC_EINPUT, "table %s has %d columns, more than PostgreSQL's %d", table,
+                b->ncols, MAXFIELDS);
+        tc_err_at(R->e, R->where, b->line, 0);
+        return TC_EINPUT;
+    }
     snprintf(R->table, sizeof(R->table), "%s", table);
-    R->ncols = ncols;
-    for (int i = 0; i < ncols; i++)
-        memcpy(R->cols[i], cols[i], PNAME);
+    if (b->part)
+        snprintf(R->label, sizeof(R->label), "%s (partition %s)", table, b->part);
+    else
+        snprintf(R->label, sizeof(R->label), "%s", table);
+    R->ncols = b->ncols;
+    memcpy(R->cols, b->cols, (size_t)b->ncols * PNAME);
+    R->more = b->more;
     R->ncons = 0;
     R->row = 0;
     R->deferred = 0;
+    int again = held_add(R, b->part ? "" : b->schema, b->part ? b->part : table);
     int ni = need_index(R, table);
-    if (ni < 0)
+    if (ni < 0 || !rows_needs(R, b->schema, table))
         return 0;   /* a table the profile does not use */
-    if (R->seen[ni]) {
-        tc_fail(R->e, TC_EINPUT, "table %s has two COPY blocks", table);
-        tc_err_at(R->e, R->where, line, 0);
+    if (again && !b->more) {
+        tc_fail(R->e, TC_EINPUT, "table %s has two COPY blocks", R->label);
+        tc_err_at(R->e, R->where, b->line, 0);
         return TC_EINPUT;
     }
+    if (R->seen[ni] && strcmp(R->need_schema[ni], b->schema) != 0) {
+        tc_fail(R->e, TC_EINPUT, "table %s is in two schemas, %s and %s", table,
+                R->need_schema[ni], b->schema);
+        tc_err_at(R->e, R->where, b->line, 0);
+        tc_err_hint(R->e, "say which one the profile reads: schema = NAME in its [profile] "
+                    "section (docs/profiles.md)");
+        return TC_EINPUT;
+    }
+    if (!R->seen[ni])
+        R->st->tables++;
     R->seen[ni] = 1;
-    R->st->tables++;
+    snprintf(R->need_schema[ni], PNAME, "%s", b->schema);
     int rc = setup_consumers(R);
     if (!rc && R->deferred) {
-        if (R->pending[0]) {
+        if (R->pending[0] && strcmp(R->pending, table) != 0) {
             rc = tc_fail(R->e, TC_EINPUT, "tables %s and %s both wait for a joined table",
                          R->pending, table);
-        } else if (!(R->spill = tmpfile())) {
+        } else if (!R->spill && !(R->spill = tmpfile())) {
             rc = tc_fail(R->e, TC_EIO, "cannot create a temporary file: %s", strerror(errno));
         } else {
             snprintf(R->pending, sizeof(R->pending), "%s", table);
-            R->pend_ncols = ncols;
-            for (int i = 0; i < ncols; i++)
-                memcpy(R->pend_cols[i], cols[i], PNAME);
+            rc = spill_block(R);
         }
     }
     return rc;
@@ -376,7 +447,7 @@ static int to_utf8(rows *R, char **s, size_t *n, const char *col, long line)
     iconv(R->cd, NULL, NULL, NULL, NULL);
     if (iconv(R->cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
         tc_fail(R->e, TC_EINPUT, "table %s column %s: bytes that are not valid %s at byte %zu "
-                "of the value", R->table, col, R->encoding, (size_t)(in - *s) + 1);
+                "of the value", R->label, col, R->encoding, (size_t)(in - *s) + 1);
         tc_err_at(R->e, R->where, line, 0);
         tc_err_hint(R->e, "the dump's client_encoding does not match its bytes; dump it again "
                     "with pg_dump --encoding=%s", R->encoding);
@@ -402,7 +473,7 @@ static int value_of(rows *R, const prec *r, const consumer *c, int j, tc_value *
             return 0;
         }
         tc_fail(R->e, TC_EINPUT, "table %s row %lld column %s is NULL; the profile reads it as "
-                "%s", R->table, R->row, f->column,
+                "%s", R->label, R->row, f->column,
                 f->conv == CV_YUAN ? "yuan" : f->conv == CV_FEN ? "fen" : "a value");
         tc_err_at(R->e, R->where, line, 0);
         return TC_EINPUT;
@@ -414,7 +485,7 @@ static int value_of(rows *R, const prec *r, const consumer *c, int j, tc_value *
         return rc;
     if ((rc = tc_profile_convert(R->p, f, want, s, n, v, R->e))) {
         char q[64];
-        tc_err_prefix(R->e, "table %s row %lld column %s: ", R->table, R->row,
+        tc_err_prefix(R->e, "table %s row %lld column %s: ", R->label, R->row,
                       tc_ident_looks_like_id(s, n) ? tc_ident_mask(s, n, q, sizeof(q)) : f->column);
         tc_err_at(R->e, R->where, line, 0);
         tc_err_hint(R->e, "the profile (%s line %d) reads this column as it says; a value that "
@@ -435,7 +506,7 @@ static int consume_rec(rows *R, const consumer *c, long line)
             if (strcmp(R->cols[i], r->join_key) == 0)
                 kcol = i;
         if (kcol < 0 || R->fnull[kcol]) {
-            tc_fail(R->e, TC_EINPUT, "table %s row %lld: no %s to join %s on", R->table, R->row,
+            tc_fail(R->e, TC_EINPUT, "table %s row %lld: no %s to join %s on", R->label, R->row,
                     r->join_key, r->join_table);
             tc_err_at(R->e, R->where, line, 0);
             return TC_EINPUT;
@@ -443,7 +514,7 @@ static int consume_rec(rows *R, const consumer *c, long line)
         if (R->join.cap)
             h = jmap_slot(&R->join, R->fields[kcol], R->flen[kcol]);
         if (!h || !h->key) {
-            tc_fail(R->e, TC_EINPUT, "table %s row %lld: %s '%.*s' is not in table %s", R->table,
+            tc_fail(R->e, TC_EINPUT, "table %s row %lld: %s '%.*s' is not in table %s", R->label,
                     R->row, r->join_key, (int)(R->flen[kcol] < 40 ? R->flen[kcol] : 40),
                     R->fields[kcol], r->join_table);
             tc_err_at(R->e, R->where, line, 0);
@@ -471,17 +542,17 @@ static int consume_join_header(rows *R, const consumer *c, long line)
     if (R->fnull[kcol])
         return 0;
     if ((m->n + 1) * 2 > m->cap && jmap_grow(m))
-        return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->table);
+        return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->label);
     jrow *h = jmap_slot(m, R->fields[kcol], R->flen[kcol]);
     if (h->key) {
-        tc_fail(R->e, TC_EINPUT, "table %s: key %s '%.*s' appears twice", R->table, r->join_key,
+        tc_fail(R->e, TC_EINPUT, "table %s: key %s '%.*s' appears twice", R->label, r->join_key,
                 (int)R->flen[kcol], R->fields[kcol]);
         tc_err_at(R->e, R->where, line, 0);
         return TC_EINPUT;
     }
     char *key = arena_copy(m, R->fields[kcol], R->flen[kcol]);
     if (!key)
-        return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->table);
+        return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->label);
     for (int j = 0; j < r->nf; j++) {
         if (strcmp(r->f[j].table, R->table) != 0)
             continue;
@@ -490,7 +561,7 @@ static int consume_join_header(rows *R, const consumer *c, long line)
         if (rc)
             return rc;
         if (v.s && v.n && !(v.s = arena_copy(m, v.s, v.n)))
-            return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->table);
+            return tc_fail(R->e, TC_ENOMEM, "out of memory joining %s", R->label);
         if (!v.s)
             v.s = "";
         h->v[r->f[j].col] = v;
@@ -511,7 +582,7 @@ static int consume_derive(rows *R, const consumer *c, long line)
     }
     if (v[DF_ACCOUNT].n >= 64 || v[DF_REF].n >= 64) {
         tc_fail(R->e, TC_EINPUT, "table %s row %lld: account or reference longer than 63 bytes",
-                R->table, R->row);
+                R->label, R->row);
         tc_err_at(R->e, R->where, line, 0);
         return TC_EINPUT;
     }
@@ -566,7 +637,7 @@ static int consume_county(rows *R, const consumer *c, long line)
 {
     if (++R->county_rows > 1) {
         tc_fail(R->e, TC_EINPUT, "table %s has more than one row: one database, one county",
-                R->table);
+                R->label);
         tc_err_at(R->e, R->where, line, 0);
         return TC_EINPUT;
     }
@@ -574,7 +645,7 @@ static int consume_county(rows *R, const consumer *c, long line)
     char county[7], cutover[11] = "";
     if (R->fnull[k] || R->flen[k] != 6) {
         tc_fail(R->e, TC_EINPUT, "table %s column %s: the county code must be 6 digits",
-                R->table, R->p->county.column);
+                R->label, R->p->county.column);
         tc_err_at(R->e, R->where, line, 0);
         return TC_EINPUT;
     }
@@ -665,14 +736,17 @@ static int process_row(rows *R, char *line, size_t n, long lineno)
         start = i + 1;
     }
     if (nf != R->ncols) {
-        tc_fail(R->e, TC_EINPUT, "table %s row %lld has %s fields than its %d columns", R->table,
+        tc_fail(R->e, TC_EINPUT, "table %s row %lld has %s fields than its %d columns", R->label,
                 R->row, nf > R->ncols ? "more" : "fewer", R->ncols);
         tc_err_at(R->e, R->where, lineno, 0);
         tc_err_hint(R->e, "the dump is damaged; make it again with pg_dump");
         return TC_EINPUT;
     }
-    if (R->cd != (iconv_t)-1 && R->convcap < n * 2 + 64 * 8) {
-        size_t cap = n * 2 + 64 * 8 + 4096;
+    /* every consumer may convert every field: at most twice its bytes plus
+     * a little each (to_utf8) */
+    size_t want = (n * 2 + (size_t)R->ncols * 8 + 64) * (size_t)R->ncons;
+    if (R->cd != (iconv_t)-1 && R->convcap < want) {
+        size_t cap = want + 4096;
         char *c = realloc(R->conv, cap);
         if (!c)
             return tc_fail(R->e, TC_ENOMEM, "out of memory");
@@ -704,23 +778,29 @@ int rows_line(rows *R, char *line, size_t n, long lineno)
     return process_row(R, line, n, lineno);
 }
 
-/* Rows of the pending table, once its join table has been read. */
+/* Rows of the pending table, once its join table has been read: block
+ * markers bind the columns of the rows that follow them. */
 static int replay(rows *R)
 {
     snprintf(R->table, sizeof(R->table), "%s", R->pending);
-    R->ncols = R->pend_ncols;
-    for (int i = 0; i < R->ncols; i++)
-        memcpy(R->cols[i], R->pend_cols[i], PNAME);
-    R->row = 0;
-    int rc = setup_consumers(R);
-    if (rc)
-        return rc;
+    int rc = 0;
     if (fflush(R->spill) != 0 || fseek(R->spill, 0, SEEK_SET) != 0)
         return tc_fail(R->e, TC_EIO, "cannot reread a temporary file: %s", strerror(errno));
     char *buf = NULL;
     size_t cap = 0;
     int64_t hdr[2];
     while (!rc && fread(hdr, sizeof(hdr), 1, R->spill) == 1) {
+        if (hdr[0] == -1) {
+            R->ncols = (int)hdr[1];
+            R->row = 0;
+            if (R->ncols < 0 || R->ncols > MAXFIELDS ||
+                fread(R->label, sizeof(R->label), 1, R->spill) != 1 ||
+                fread(R->cols, PNAME, (size_t)R->ncols, R->spill) != (size_t)R->ncols)
+                rc = tc_fail(R->e, TC_EIO, "cannot reread a temporary file");
+            else
+                rc = setup_consumers(R);
+            continue;
+        }
         size_t n = (size_t)hdr[1];
         if (n + 1 > cap) {
             char *b = realloc(buf, n + 1);
@@ -752,7 +832,8 @@ int rows_end(rows *R)
             joined = 1;
     R->deferred = 0;
     R->ncons = 0;
-    if (joined) {
+    /* a joined table with partitions is whole only at the end of the source */
+    if (joined && !R->more) {
         R->join_ready = 1;
         if (R->pending[0])
             return replay(R);
@@ -764,11 +845,35 @@ int rows_finish(rows *R)
 {
     for (int i = 0; i < R->nneed; i++)
         if (!R->seen[i]) {
-            tc_fail(R->e, TC_EINPUT, "table %s, which profile %s line %d names, is not in %s",
-                    R->need[i], R->p->path, R->need_line[i], R->where);
-            tc_err_hint(R->e, "is this a dump of the database the profile describes?");
+            char in[80] = "";
+            if (R->p->schema[0])
+                snprintf(in, sizeof(in), " (schema %.60s)", R->p->schema);
+            tc_fail(R->e, TC_EINPUT, "table %s%s, which profile %s line %d names, is not in %s",
+                    R->need[i], in, R->p->path, R->need_line[i], R->where);
+            /* the tables it does hold, so the profile can be put right */
+            char list[900];
+            size_t k = 0;
+            int shown = 0;
+            for (int j = 0; j < R->nheld && k + sizeof(*R->held) + 40 < sizeof(list); j++)
+                k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", j ? ", " : "",
+                                      R->held[j]), shown++;
+            if (R->nheld > shown)
+                snprintf(list + k, sizeof(list) - k, " and %d more", R->nheld - shown);
+            if (R->nheld)
+                tc_err_hint(R->e, "it holds the tables %s; is this a dump of the database the "
+                            "profile describes, and does the profile name the schema and the "
+                            "parent of partitions?", list);
+            else
+                tc_err_hint(R->e, "it holds no table data at all (no COPY blocks): is it a "
+                            "schema-only dump (pg_dump --schema-only)?");
             return TC_EINPUT;
         }
+    if (R->pending[0]) {   /* rows that waited for a joined table with partitions */
+        R->join_ready = 1;
+        int rc = replay(R);
+        if (rc)
+            return rc;
+    }
     /* derived statements, by account */
     for (int i = 1; i < R->nstmts; i++)
         for (int j = i; j > 0 && strcmp(R->stmts[j - 1].account, R->stmts[j].account) > 0; j--) {
@@ -873,46 +978,171 @@ static int next_line(lines *L, char **line, size_t *n, tc_err *e, const char *wh
     }
 }
 
-/* Parse `COPY [schema.]table (a, b, "c") FROM stdin;` */
-static int parse_copy(const char *s, char *table, char cols[][PNAME], int *ncols)
+/* -------------------------------------------- partitions and their parents */
+
+/*
+ * A partition's or an inherited child's rows are its parent's rows.  A plain
+ * dump says which table is whose before any data, in its DDL:
+ *
+ *     CREATE TABLE s.child (...) INHERITS (s.parent, ...);     inheritance
+ *     CREATE TABLE s.child PARTITION OF s.parent ...           pg_dump 10, 11
+ *     ALTER TABLE ONLY s.parent ATTACH PARTITION s.child ...   pg_dump 12 on
+ *
+ * Those lines are kept as edges child -> parent (one per table: a group,
+ * not a record); a COPY block's table is followed up them to the first
+ * table the profile reads.  A 9.6 dump names tables without their schema
+ * after `SET search_path = s, pg_catalog;`.
+ */
+typedef struct qname {
+    char schema[PNAME], table[PNAME];
+} qname;
+
+typedef struct ddl {
+    struct edge {
+        qname child, parent;
+    } *edge;
+    int n, cap;
+    qname creating;           /* the CREATE TABLE being read */
+    int in_create;
+    char search_path[PNAME];  /* the schema of names without one */
+} ddl;
+
+/* "schema.table" or "table", each bare or "quoted". */
+static int parse_qname(const char **s, const char *defschema, qname *q)
+{
+    char a[PNAME];
+    if (pident_parse(s, a))
+        return -1;
+    if (**s == '.') {
+        (*s)++;
+        if (pident_parse(s, q->table))
+            return -1;
+        memcpy(q->schema, a, PNAME);
+    } else {
+        snprintf(q->schema, PNAME, "%s", defschema);
+        memcpy(q->table, a, PNAME);
+    }
+    return 0;
+}
+
+static int same_qname(const qname *a, const qname *b)
+{
+    return strcmp(a->table, b->table) == 0 && strcmp(a->schema, b->schema) == 0;
+}
+
+static int ddl_edge(ddl *D, const qname *child, const qname *parent)
+{
+    if (D->n == D->cap) {
+        int cap = D->cap ? D->cap * 2 : 64;
+        void *p = realloc(D->edge, (size_t)cap * sizeof(*D->edge));
+        if (!p)
+            return -1;
+        D->edge = p;
+        D->cap = cap;
+    }
+    D->edge[D->n].child = *child;
+    D->edge[D->n++].parent = *parent;
+    return 0;
+}
+
+/* The table the profile reads whose rows q's rows are: q itself, or the
+ * nearest ancestor the profile reads.  1 and *out, or 0. */
+static int ddl_root(const ddl *D, rows *R, const qname *q, qname *out, int depth)
+{
+    if (rows_needs(R, q->schema, q->table)) {
+        *out = *q;
+        return 1;
+    }
+    for (int i = 0; i < D->n && depth < 32; i++)
+        if (same_qname(&D->edge[i].child, q) && ddl_root(D, R, &D->edge[i].parent, out, depth + 1))
+            return 1;
+    return 0;
+}
+
+static int ddl_has_children(const ddl *D, const qname *q)
+{
+    for (int i = 0; i < D->n; i++)
+        if (same_qname(&D->edge[i].parent, q))
+            return 1;
+    return 0;
+}
+
+static const char *after(const char *line, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(line, prefix, n) == 0 ? line + n : NULL;
+}
+
+/* One line of a dump outside its COPY blocks; -1 only when out of memory. */
+static int ddl_line(ddl *D, const char *line, size_t n)
+{
+    const char *p;
+    qname a, b;
+    int ends = n && line[n - 1] == ';';
+    if (D->in_create) {
+        if ((p = after(line, "INHERITS (")))
+            while (parse_qname(&p, D->search_path, &a) == 0) {
+                if (ddl_edge(D, &D->creating, &a))
+                    return -1;
+                while (*p == ',' || *p == ' ')
+                    p++;
+            }
+        D->in_create = !ends;
+        return 0;
+    }
+    if ((p = after(line, "CREATE TABLE ")) || (p = after(line, "CREATE UNLOGGED TABLE ")) ||
+        (p = after(line, "CREATE FOREIGN TABLE "))) {
+        if (parse_qname(&p, D->search_path, &D->creating))
+            return 0;
+        D->in_create = !ends;
+        const char *of = strstr(p, " PARTITION OF ");
+        if (of && (of += 14, parse_qname(&of, D->search_path, &a) == 0) &&
+            ddl_edge(D, &D->creating, &a))
+            return -1;
+        return 0;
+    }
+    if ((p = after(line, "ALTER TABLE ONLY ")) || (p = after(line, "ALTER TABLE "))) {
+        if (parse_qname(&p, D->search_path, &a) == 0 && (p = after(p, " ATTACH PARTITION ")) &&
+            parse_qname(&p, D->search_path, &b) == 0 && ddl_edge(D, &b, &a))
+            return -1;
+        return 0;
+    }
+    if ((p = after(line, "SET search_path = ")) && pident_parse(&p, D->search_path))
+        D->search_path[0] = '\0';
+    return 0;
+}
+
+/* Parse `COPY [schema.]table (a, b, "C") FROM stdin;`: 0, -1 unreadable,
+ * -2 more columns than PostgreSQL allows. */
+static int parse_copy(const char *s, const char *defschema, qname *q, char (*cols)[PNAME],
+                      int *ncols)
 {
     const char *p = s + 5;
-    const char *t = p;
-    while (*p && *p != ' ' && *p != '(')
-        p++;
-    const char *dot = memchr(t, '.', (size_t)(p - t));
-    if (dot)
-        t = dot + 1;
-    size_t tn = (size_t)(p - t);
-    if (tn && t[0] == '"' && t[tn - 1] == '"')
-        t++, tn -= 2;
-    if (tn == 0 || tn >= PNAME)
+    if (parse_qname(&p, defschema, q))
         return -1;
-    memcpy(table, t, tn);
-    table[tn] = '\0';
     while (*p == ' ')
         p++;
     *ncols = 0;
-    if (*p != '(')
-        return strstr(p, "FROM stdin") ? 0 : -1;
-    p++;
-    while (*p && *p != ')') {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *c = p;
-        while (*p && *p != ',' && *p != ')')
-            p++;
-        size_t cn = (size_t)(p - c);
-        while (cn && c[cn - 1] == ' ')
-            cn--;
-        if (cn && c[0] == '"' && c[cn - 1] == '"')
-            c++, cn -= 2;
-        if (!cn || cn >= PNAME || *ncols == MAXFIELDS)
-            return -1;
-        memcpy(cols[*ncols], c, cn);
-        cols[(*ncols)++][cn] = '\0';
+    if (*p == '(') {
+        for (p++;;) {
+            while (*p == ' ')
+                p++;
+            if (*ncols == MAXFIELDS)
+                return -2;
+            if (pident_parse(&p, cols[*ncols]))
+                return -1;
+            (*ncols)++;
+            while (*p == ' ')
+                p++;
+            if (*p == ')')
+                break;
+            if (*p++ != ',')
+                return -1;
+        }
+        for (p++; *p == ' '; p++)
+            ;
     }
-    return *p == ')' && strstr(p, "FROM stdin;") ? 0 : -1;
+    return strcmp(p, "FROM stdin;") == 0 ? 0 : -1;
 }
 
 static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
@@ -921,13 +1151,19 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
     /* decompression on the second core, parsing on this one */
     lines L = {tc_readahead_open(1 << 18, gz_block, f), f, malloc(1 << 18), 1 << 18, 0, 0, 0,
                0};
-    if (!L.buf) {
+    char (*cols)[PNAME] = malloc(MAXFIELDS * sizeof(*cols));
+    ddl D;
+    memset(&D, 0, sizeof(D));
+    if (!L.buf || !cols) {
         tc_readahead_close(L.bg);
+        free(L.buf);
+        free(cols);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     int rc = 0, in_copy = 0;
     long copy_line = 0;
-    char table[PNAME], cols[MAXFIELDS][PNAME];
+    qname q, root;
+    char part[2 * PNAME + 2];
     int ncols;
     char *line = NULL;
     size_t n = 0;
@@ -945,22 +1181,37 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
             continue;
         }
         if (n > 5 && memcmp(line, "COPY ", 5) == 0) {
-            if (parse_copy(line, table, cols, &ncols) != 0) {
-                rc = tc_fail(e, TC_EINPUT, "cannot read this COPY statement");
+            int k = parse_copy(line, D.search_path, &q, cols, &ncols);
+            if (k != 0) {
+                if (k == -2)
+                    rc = tc_fail(e, TC_EINPUT, "this COPY statement names more than %d columns, "
+                                 "PostgreSQL's limit", MAXFIELDS);
+                else
+                    rc = tc_fail(e, TC_EINPUT, "cannot read this COPY statement: %.80s%s", line,
+                                 n > 80 ? "..." : "");
                 tc_err_at(e, where, L.lineno, 0);
+                tc_err_hint(e, "plain dumps hold COPY ... FROM stdin; blocks as pg_dump writes "
+                            "them: is the dump whole, and made by pg_dump?");
                 break;
             }
             in_copy = 1;
             copy_line = L.lineno;
-            if ((rc = rows_begin(R, table, cols, ncols, L.lineno)))
+            int is_root = !ddl_root(&D, R, &q, &root, 0) || same_qname(&root, &q);
+            if (is_root)
+                root = q;
+            snprintf(part, sizeof(part), "%s%s%s", q.schema, q.schema[0] ? "." : "", q.table);
+            rows_block b = {.schema = root.schema, .table = root.table,
+                            .part = is_root ? NULL : part, .more = ddl_has_children(&D, &root),
+                            .cols = cols, .ncols = ncols, .line = L.lineno};
+            if ((rc = rows_begin(R, &b)))
                 break;
             continue;
         }
         if (n > 22 && memcmp(line, "SET client_encoding = '", 23) == 0) {
             char enc[32];
-            const char *q = strchr(line + 23, '\'');
-            size_t en = q ? (size_t)(q - (line + 23)) : 0;
-            if (!q || en >= sizeof(enc)) {
+            const char *qt = strchr(line + 23, '\'');
+            size_t en = qt ? (size_t)(qt - (line + 23)) : 0;
+            if (!qt || en >= sizeof(enc)) {
                 rc = tc_fail(e, TC_EINPUT, "cannot read this SET client_encoding");
                 tc_err_at(e, where, L.lineno, 0);
                 break;
@@ -969,23 +1220,37 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
             enc[en] = '\0';
             if ((rc = rows_set_encoding(R, enc, L.lineno)))
                 break;
+            continue;
+        }
+        if (ddl_line(&D, line, n)) {
+            rc = tc_fail(e, TC_ENOMEM, "out of memory");
+            break;
         }
     }
     if (!rc && r < 0)
         rc = r;
     if (!rc && in_copy) {
         rc = tc_fail(e, TC_EINPUT, "the dump ends inside the COPY block of table %s (begun at "
-                     "line %ld): no \\. line", table, copy_line);
+                     "line %ld): no \\. line", q.table, copy_line);
         tc_err_at(e, where, L.lineno, 0);
         tc_err_hint(e, "the dump is truncated; make it again with pg_dump");
     }
     tc_readahead_close(L.bg);
     free(L.buf);
+    free(cols);
+    free(D.edge);
     return rc;
 }
 
-/* A custom-format dump: the real pg_restore turns it into plain SQL. */
-static int read_custom(const char *path, rows *R, tc_err *e)
+/*
+ * Custom, tar and directory archives: the real pg_restore turns them into
+ * plain SQL in a pipe, read as it comes.  pg_restore is the one reader that
+ * knows every archive version and compression its pg_dump writes, and it
+ * streams each table's data as it decompresses it; here it costs a second
+ * process on the second core.  (Reading the archive's TOC and blocks here
+ * would duplicate pg_restore's format knowledge for no gain in speed.)
+ */
+static int read_archive(const char *path, const char *format, rows *R, tc_err *e)
 {
     char bindir[1024], prog[1100];
     int rc = tc_proc_pg_bindir(bindir, sizeof(bindir), e);
@@ -1029,11 +1294,85 @@ static int read_custom(const char *path, rows *R, tc_err *e)
         rewind(err);
         size_t k = fread(tail, 1, sizeof(tail) - 1, err);
         tail[k] = '\0';
-        rc = tc_fail(e, TC_EINPUT, "pg_restore cannot read %s as a custom-format dump", path);
-        tc_err_hint(e, "%s", tail);
+        while (k && tail[k - 1] == '\n')
+            tail[--k] = '\0';
+        rc = tc_fail(e, TC_EINPUT, "pg_restore cannot read %s as a %s-format dump", path, format);
+        if (strstr(tail, "unsupported version"))
+            tc_err_hint(e, "%s; a dump made by a newer pg_dump needs a pg_restore at least as "
+                        "new: install it and name its folder in TONGCHOU_PG_BINDIR", tail);
+        else
+            tc_err_hint(e, "%s", tail);
     }
     fclose(err);
     return rc;
+}
+
+/* ------------------------------------------------------ telling formats apart */
+
+static int not_a_dump(const char *path, const char *what, tc_err *e)
+{
+    tc_fail(e, TC_EINPUT, "%s is %s, not a pg_dump dump this toolkit reads", path, what);
+    return tc_err_hint(e, "it reads pg_dump's formats: plain SQL (-Fp: .sql, or gzip .sql.gz), "
+                          "custom (-Fc), tar (-Ft) and directory (-Fd: the folder holding "
+                          "toc.dat); and handover XML (.xml, .xml.gz)");
+}
+
+/*
+ * Which of pg_dump's formats path is, by its content: a folder with toc.dat
+ * (directory), "PGDMP" (custom), a ustar archive whose first member is
+ * toc.dat (tar), else plain SQL, gzip-compressed or not, which must be
+ * text.  *fmt: "directory", "custom", "tar" or NULL for plain.
+ */
+static int sniff(const char *path, const char **fmt, tc_err *e)
+{
+    *fmt = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        char toc[1100];
+        snprintf(toc, sizeof(toc), "%s/toc.dat", path);
+        if (access(toc, R_OK) != 0)
+            return not_a_dump(path, "a folder without toc.dat", e);
+        *fmt = "directory";
+        return 0;
+    }
+    unsigned char b[512];
+    FILE *raw = fopen(path, "rb");
+    if (!raw)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
+    size_t got = fread(b, 1, sizeof(b), raw);
+    fclose(raw);
+    if (got >= 5 && memcmp(b, "PGDMP", 5) == 0) {
+        *fmt = "custom";
+        return 0;
+    }
+    if (got == 512 && memcmp(b + 257, "ustar", 5) == 0) {
+        if (strncmp((const char *)b, "toc.dat", 100) != 0)
+            return not_a_dump(path, "a tar archive whose first member is not toc.dat", e);
+        *fmt = "tar";
+        return 0;
+    }
+    static const struct { const char *magic; size_t n; const char *what; } other[] = {
+        {"\x28\xb5\x2f\xfd", 4, "zstd-compressed (decompress it with zstd -d first)"},
+        {"\x04\x22\x4d\x18", 4, "lz4-compressed (decompress it with lz4 -d first)"},
+        {"BZh", 3, "bzip2-compressed (decompress it with bunzip2 first)"},
+        {"\xfd" "7zXZ", 5, "xz-compressed (decompress it with unxz first)"},
+        {"PK\x03\x04", 4, "a zip archive (unzip it first)"},
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+        if (got >= other[i].n && memcmp(b, other[i].magic, other[i].n) == 0)
+            return not_a_dump(path, other[i].what, e);
+    /* plain SQL is text: no NUL byte at its start */
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
+    char text[4096];
+    int k = gzread(f, text, sizeof(text));
+    gzclose(f);
+    if (k > 0 && memchr(text, '\0', (size_t)k))
+        return not_a_dump(path, "binary data", e);
+    return 0;
 }
 
 int tc_dump_extract(const char *path, const tc_profile *p, tc_emit *em, tc_dump_stats *st,
@@ -1043,21 +1382,15 @@ int tc_dump_extract(const char *path, const tc_profile *p, tc_emit *em, tc_dump_
     if (!st)
         st = &dummy;
     memset(st, 0, sizeof(*st));
-    rows *R;
-    int rc = rows_open(&R, p, em, st, path, e);
+    const char *fmt;
+    int rc = sniff(path, &fmt, e);
     if (rc)
         return rc;
-    /* custom format: "PGDMP" at the very start (the archive compresses inside) */
-    char magic[5] = {0};
-    FILE *raw = fopen(path, "rb");
-    if (!raw) {
-        rows_free(R);
-        return tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
-    }
-    size_t got = fread(magic, 1, 5, raw);
-    fclose(raw);
-    if (got == 5 && memcmp(magic, "PGDMP", 5) == 0) {
-        rc = read_custom(path, R, e);
+    rows *R;
+    if ((rc = rows_open(&R, p, em, st, path, e)))
+        return rc;
+    if (fmt) {
+        rc = read_archive(path, fmt, R, e);
     } else {
         gzFile f = gzopen(path, "rb");
         if (!f)

@@ -5,6 +5,8 @@
  *
  *   rows_open        once per source
  *   rows_set_encoding  the source's client_encoding (text becomes UTF-8)
+ *   rows_needs       does the profile read this table? (a dump reader maps a
+ *                    partition or child to the parent the profile names)
  *   rows_begin       a table's COPY block starts, with its column names
  *   rows_line        one row (the line without its newline; modified in place)
  *   rows_end         the block ends
@@ -22,7 +24,24 @@ typedef struct rows rows;
 int rows_open(rows **out, const tc_profile *p, tc_emit *em, tc_dump_stats *st, const char *where,
               tc_err *e);
 int rows_set_encoding(rows *R, const char *pg_name, long line);
-int rows_begin(rows *R, const char *table, char cols[][PNAME], int ncols, long line);
+/* PostgreSQL's limit on a table's columns. */
+#define ROWS_MAXCOLS 1600
+
+/* A block of COPY rows, for rows_begin. */
+typedef struct rows_block {
+    const char *schema;   /* the table's schema; "" when the source does not say */
+    const char *table;    /* the table the rows belong to (a partition's root) */
+    const char *part;     /* "schema.name" of the partition or child the block is
+                           * from, or NULL when it is the table itself */
+    int more;             /* the table has partitions or children: more blocks may
+                           * follow, and it is whole only at the end of the source */
+    char (*cols)[PNAME];  /* the block's columns, in COPY order */
+    int ncols;            /* at most ROWS_MAXCOLS */
+    long line;            /* of the COPY statement in the source, or 0 */
+} rows_block;
+
+int rows_needs(rows *R, const char *schema, const char *table);
+int rows_begin(rows *R, const rows_block *b);
 int rows_line(rows *R, char *line, size_t n, long lineno);
 int rows_end(rows *R);
 int rows_finish(rows *R);

@@ -35,9 +35,18 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err
         return e ? e->code : TC_EINPUT;
     }
     if (S_ISDIR(st.st_mode)) {
-        tc_fail(e, TC_EINPUT, "%s is a folder: extract reads one file per source", source);
-        tc_err_hint(e, "name the export itself: a handover XML file (.xml, .xml.gz), or a "
-                       "pg_dump dump (plain, gzip or custom format)");
+        /* pg_dump's directory format: a folder holding toc.dat */
+        char toc[4200];
+        snprintf(toc, sizeof(toc), "%s/toc.dat", source);
+        if (access(toc, F_OK) == 0) {
+            *kind = TC_SRC_DUMP;
+            return 0;
+        }
+        tc_fail(e, TC_EINPUT, "%s is a folder without toc.dat: extract reads one export per "
+                "source", source);
+        tc_err_hint(e, "name the export itself: a handover XML file (.xml, .xml.gz), a pg_dump "
+                       "dump (plain, gzip, custom or tar format), or a directory-format dump "
+                       "(the folder holding toc.dat)");
         return TC_EINPUT;
     }
     gzFile f = gzopen(source, "rb");

@@ -74,47 +74,101 @@ static int table_order(const tc_profile *p, char t[][PNAME])
     return n;
 }
 
-static int columns_of(live *L, const char *table, char cols[][PNAME], int *ncols)
+/* The table as SQL: "schema"."table" when the profile names the schema,
+ * else "table" (found on the search_path).  malloc'd; NULL when out of
+ * memory. */
+static char *qualified(live *L, const tc_profile *p, const char *table)
 {
-    char *q = PQescapeIdentifier(L->c, table, strlen(table));
+    char *t = PQescapeIdentifier(L->c, table, strlen(table));
+    char *sch = p->schema[0] ? PQescapeIdentifier(L->c, p->schema, strlen(p->schema)) : NULL;
+    size_t n = (t ? strlen(t) : 0) + (sch ? strlen(sch) : 0) + 2;
+    char *q = t && (sch || !p->schema[0]) ? malloc(n) : NULL;
+    if (q)
+        snprintf(q, n, "%s%s%s", sch ? sch : "", sch ? "." : "", t);
+    PQfreemem(t);
+    PQfreemem(sch);
+    return q;
+}
+
+/* Up to 40 of the database's tables, "schema.table, ...", for messages. */
+static void tables_held(live *L, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    PGresult *r = PQexec(L->c,
+                         "SELECT coalesce(string_agg(t, ', '), '') FROM (SELECT "
+                         "quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS t "
+                         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition "
+                         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                         "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1 LIMIT 40) x");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        snprintf(buf, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+}
+
+static int columns_of(live *L, const tc_profile *p, const char *table, char (*cols)[PNAME],
+                      int *ncols)
+{
+    char *q = qualified(L, p, table);
     const char *params[1] = {q};
     PGresult *r = PQexecParams(L->c,
-                               "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass "
-                               "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                               "SELECT attname FROM pg_attribute WHERE attrelid = "
+                               "to_regclass($1) AND attnum > 0 AND NOT attisdropped "
+                               "ORDER BY attnum",
                                1, NULL, params, NULL, NULL, 0);
-    PQfreemem(q);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) == 0) {
+        int db = PQresultStatus(r) != PGRES_TUPLES_OK;
         PQclear(r);
-        tc_fail(L->e, TC_EINPUT, "%s has no table %s, which the profile names", L->where, table);
-        tc_err_hint(L->e, "is this the database the profile describes?");
+        free(q);
+        if (db)
+            return dbfail(L, "cannot read the catalogue");
+        char held[3000];
+        tables_held(L, held, sizeof(held));
+        tc_fail(L->e, TC_EINPUT, "%s has no table %s%s%s, which the profile names", L->where,
+                p->schema[0] ? p->schema : "", p->schema[0] ? "." : "", table);
+        if (held[0])
+            tc_err_hint(L->e, "it holds %s; is this the database the profile describes, and "
+                        "does the profile name its schema?", held);
+        else
+            tc_err_hint(L->e, "it holds no tables: is this the database the profile describes?");
         return TC_EINPUT;
     }
+    free(q);
     *ncols = 0;
-    for (int i = 0; i < PQntuples(r) && i < 64; i++)
+    for (int i = 0; i < PQntuples(r) && i < ROWS_MAXCOLS; i++)
         snprintf(cols[(*ncols)++], PNAME, "%s", PQgetvalue(r, i, 0));
     PQclear(r);
     return 0;
 }
 
-static int copy_table(live *L, rows *R, tc_digest *d, const char *table, char cols[][PNAME],
-                      int ncols, long long *count)
+static int copy_table(live *L, const tc_profile *p, rows *R, tc_digest *d, const char *table,
+                      char (*cols)[PNAME], int ncols, long long *count)
 {
-    int rc = rows_begin(R, table, cols, ncols, 0);
+    rows_block b = {.schema = p->schema, .table = table, .cols = cols, .ncols = ncols};
+    int rc = rows_begin(R, &b);
     if (rc)
         return rc;
-    char sql[8192];
-    size_t k = (size_t)snprintf(sql, sizeof(sql), "COPY (SELECT ");
+    /* every column, each quoted: up to 1,600 of 63 bytes, doubled quotes */
+    size_t cap = 64 + (size_t)ncols * (2 * PNAME + 4) + 4 * PNAME + 16;
+    char *sql = malloc(cap);
+    char *qt = qualified(L, p, table);
+    if (!sql || !qt) {
+        free(sql);
+        free(qt);
+        return tc_fail(L->e, TC_ENOMEM, "out of memory");
+    }
+    size_t k = (size_t)snprintf(sql, cap, "COPY (SELECT ");
     for (int i = 0; i < ncols; i++) {
         char *q = PQescapeIdentifier(L->c, cols[i], strlen(cols[i]));
-        k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s%s", i ? ", " : "", q);
+        k += (size_t)snprintf(sql + k, cap - k, "%s%s", i ? ", " : "", q);
         PQfreemem(q);
     }
-    char *qt = PQescapeIdentifier(L->c, table, strlen(table));
-    snprintf(sql + k, sizeof(sql) - k, " FROM %s) TO STDOUT", qt);
-    PQfreemem(qt);
+    snprintf(sql + k, cap - k, " FROM %s) TO STDOUT", qt);
+    free(qt);
     tc_digest_update(d, table, strlen(table));
     tc_digest_update(d, "\n", 1);
     PGresult *r = PQexec(L->c, sql);
+    free(sql);
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
         PQclear(r);
         return dbfail(L, "cannot COPY out");
@@ -173,9 +227,11 @@ static int recheck(live *L, const tc_profile *p, tc_emit *em, const char *table,
             fr[nf++] = r;
         }
     }
-    char *qt = PQescapeIdentifier(L->c, table, strlen(table));
+    char *qt = qualified(L, p, table);
+    if (!qt)
+        return tc_fail(L->e, TC_ENOMEM, "out of memory");
     snprintf(sql + k, sizeof(sql) - k, " FROM %s", qt);
-    PQfreemem(qt);
+    free(qt);
     PGresult *res = PQexec(L->c, sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         PQclear(res);
@@ -237,13 +293,16 @@ int tc_live_extract(const char *conninfo, const tc_profile *p, tc_emit *em, tc_d
     char tables[MAXT][PNAME];
     long long counts[MAXT];
     int nt = table_order(p, tables);
+    char (*cols)[PNAME] = malloc(ROWS_MAXCOLS * sizeof(*cols));
+    if (!cols && !rc)
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
     for (int i = 0; i < nt && !rc; i++) {
-        char cols[64][PNAME];
         int ncols;
-        rc = columns_of(&L, tables[i], cols, &ncols);
+        rc = columns_of(&L, p, tables[i], cols, &ncols);
         if (!rc)
-            rc = copy_table(&L, R, d, tables[i], cols, ncols, &counts[i]);
+            rc = copy_table(&L, p, R, d, tables[i], cols, ncols, &counts[i]);
     }
+    free(cols);
     if (!rc)
         rc = rows_finish(R);
     for (int i = 0; i < nt && !rc; i++)

@@ -20,8 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tc_err_clear(&e);
     if (!prof && tc_profile_load(&prof, TC_SOURCE_DIR "/extract/profiles/yb2008.ini", &e))
         abort();
-    /* never a custom dump here: that would run pg_restore */
-    if (size >= 5 && memcmp(data, "PGDMP", 5) == 0)
+    /* never a custom or tar dump here: that would run pg_restore */
+    if ((size >= 5 && memcmp(data, "PGDMP", 5) == 0) ||
+        (size >= 262 && memcmp(data + 257, "ustar", 5) == 0))
         return 0;
     const char *dir = fuzz_dir(), *path = fuzz_input(data, size, "in.sql");
     tc_emit *em;

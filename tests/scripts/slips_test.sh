@@ -160,7 +160,7 @@ EOF
 slip extract-no-out 2 'name the output folder with -o DIR' $T extract $x
 slip extract-no-source 2 '' $T extract -o out
 slip extract-missing 3 'cannot open nowhere.xml: No such file or directory' $T extract -o out nowhere.xml
-slip extract-folder 3 'srcdir is a folder: extract reads one file per source' $T extract -o out srcdir
+slip extract-folder 3 'srcdir is a folder without toc.dat: extract reads one export per source' $T extract -o out srcdir
 slip extract-empty 3 'is empty' $T extract -o out empty.xml
 slip extract-cut-line 3 'stops after line 200' $T extract -o out cut-line.xml
 slip extract-cut-tag 3 'before its </Handover>: it was cut short' $T extract -o out cut-tag.xml
