@@ -46,7 +46,7 @@ export PGHOST PGPORT PGUSER
 bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 echo "== restoring into a private server, dumping in each format"
 psql -X -q -d postgres -c "CREATE DATABASE yb" >/dev/null
-zcat "$work/city/sources/220182.sql.gz" | grep -v '^\\\(un\)\?restrict' |
+zcat "$work/city/sources/220182.sql.gz" |
   psql -X -q -v ON_ERROR_STOP=1 -d yb >/dev/null
 d=$work/dumps
 mkdir -p "$d" && chmod 0777 "$d"
