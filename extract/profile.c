@@ -26,17 +26,31 @@ typedef struct loader {
     int line;    /* the line inih is on: Debian's inih does not pass it */
 } loader;
 
-/* inih's line reader, counting lines for the handler. */
+static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* inih's line reader, counting lines for the handler.  Debian's inih reads
+ * a line into num (INI_MAX_LINE, 200) bytes and would read what does not
+ * fit as a line of its own - a value cut short, and its tail parsed as
+ * another key or section - so a line of more than num - 1 bytes without
+ * its newline is refused here, and stops the parse. */
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
     char *r = fgets(str, num, L->f);
-    if (r)
-        L->line++;
+    if (!r)
+        return NULL;
+    L->line++;
+    size_t n = strlen(r);
+    if (n + 1 == (size_t)num && r[n - 1] != '\n') {
+        int c = getc(L->f);
+        if (c != '\n' && c != EOF) {
+            lfail(L, L->line, "the line is longer than %d bytes, the most a profile line may "
+                  "hold", num - 1);
+            return NULL;
+        }
+    }
     return r;
 }
-
-static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int lfail(loader *L, int line, const char *fmt, ...)
 {
     if (L->rc)
