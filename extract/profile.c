@@ -36,13 +36,26 @@ static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((forma
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    char *r = fgets(str, num, L->f);
-    if (!r)
+    /* fgets, but a NUL byte is seen: inih would stop the line there and
+     * read its tail as the next line */
+    int n = 0, c = 0;
+    while (n < num - 1 && (c = getc(L->f)) != EOF) {
+        if (c == '\0') {
+            L->line++;
+            lfail(L, L->line, "the line holds a NUL byte: not a text file");
+            return NULL;
+        }
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
         return NULL;
+    str[n] = '\0';
+    char *r = str;
     L->line++;
-    size_t n = strlen(r);
-    if (n + 1 == (size_t)num && r[n - 1] != '\n') {
-        int c = getc(L->f);
+    if (n == num - 1 && r[n - 1] != '\n') {
+        c = getc(L->f);
         if (c != '\n' && c != EOF) {
             lfail(L, L->line, "the line is longer than %d bytes, the most a profile line may "
                   "hold", num - 1);
@@ -173,6 +186,9 @@ static int new_section(loader *L, const char *section, int line)
     if (strncmp(section, "map ", 4) == 0) {
         if (p->nmaps == PMAXMAP)
             return lfail(L, line, "too many maps (at most %d)", PMAXMAP);
+        if (strlen(section + 4) >= sizeof(p->maps[0].name))
+            return lfail(L, line, "the map name '%.40s...' is longer than %zu bytes",
+                         section + 4, sizeof(p->maps[0].name) - 1);
         if (find_map(p, section + 4))
             return lfail(L, line, "map '%s' is defined twice", section + 4);
         pmap *m = &p->maps[p->nmaps++];
@@ -202,6 +218,11 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     tc_profile *p = L->p;
     if (L->rc)
         return 0;
+    if (!section[0])   /* no section has begun: no record type to look up */
+        return lfail(L, line, "'%s' before any section", name);
+    if (strlen(section) >= sizeof(L->section))   /* it would be cut, and "begin" again */
+        return lfail(L, line, "the section name '%.40s...' is longer than %zu bytes", section,
+                     sizeof(L->section) - 1);
     if (strcmp(section, L->section) != 0) {
         snprintf(L->section, sizeof(L->section), "%s", section);
         if (!new_section(L, section, line))

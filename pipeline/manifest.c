@@ -41,13 +41,26 @@ static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    char *r = fgets(str, num, L->f);
-    if (!r)
+    /* fgets, but a NUL byte is seen: inih would stop the line there and
+     * read its tail as the next line */
+    int n = 0, c = 0;
+    while (n < num - 1 && (c = getc(L->f)) != EOF) {
+        if (c == '\0') {
+            L->line++;
+            lfail(L, L->line, NULL, "the line holds a NUL byte: not a text file");
+            return NULL;
+        }
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
         return NULL;
+    str[n] = '\0';
+    char *r = str;
     L->line++;
-    size_t n = strlen(r);
-    if (n + 1 == (size_t)num && r[n - 1] != '\n') {
-        int c = getc(L->f);
+    if (n == num - 1 && r[n - 1] != '\n') {
+        c = getc(L->f);
         if (c != '\n' && c != EOF) {
             lfail(L, L->line, "shorten the line (a path: move the files, or name them "
                   "relative to the manifest's folder)", "the line is longer than %d bytes, the "
