@@ -34,8 +34,6 @@
 
 static void verdict(const char *what, int rc, const tc_err *e)
 {
-    if (getenv("FUZZ_VERBOSE"))
-        fprintf(stderr, "%s: rc %d: %s\n", what, rc, e->msg);
     if (rc == 0 || ((rc == TC_EINPUT || rc == TC_EINTEGRITY || rc == TC_EIO) && e->msg[0]))
         return;
     fprintf(stderr, "%s: rc %d: %s\n", what, rc, e->msg);
