@@ -384,6 +384,13 @@ static int append_locked(tc_audit *t, const tc_audit_entry *en, const tc_signer 
     if (rc)
         return rc;
     size_t n = strlen(line);
+    if (n > AUDIT_LINE_MAX) {
+        free(line);
+        tc_err_at(e, t->path, 0, 0);
+        return tc_fail(e, TC_EUSAGE, "the entry would be %zu bytes, more than the %d a trail "
+                       "line may hold (docs/audit.md, Limits); nothing was appended", n,
+                       AUDIT_LINE_MAX);
+    }
     line[n] = '\n';     /* the JCS text left room: its NUL becomes the newline */
     if (write_all(t->fd, line, n + 1) != 0 || fsync(t->fd) != 0) {
         int err = errno;

@@ -30,7 +30,12 @@
 #define AUDIT_STORE_SUFFIX ".checkpoints"      /* TRAIL.checkpoints/: every checkpoint made */
 #define AUDIT_PROOF_HEADER "c2sp.org/tlog-proof@v1"
 #define AUDIT_EMDASH "\xe2\x80\x94"
-#define AUDIT_NOTE_MAX (1 << 20)     /* checkpoints and proofs are small */
+/* Limits on what the trail's files may hold (docs/audit.md, "Limits"):
+ * each is what tongchou writes with room to spare, so that a file someone
+ * else made cannot make a reader hold more than this much. */
+#define AUDIT_NOTE_MAX (1 << 20)     /* bytes of a checkpoint or proof file */
+#define AUDIT_LINE_MAX (1 << 20)     /* bytes of one trail line, without its newline */
+#define AUDIT_NOTE_MAX_SIGS 100      /* signature lines on one checkpoint */
 
 int audit_oom(tc_err *e);
 /* Lowercase hex of a 32-byte hash (65 bytes). */

@@ -247,6 +247,9 @@ int tc_audit_checkpoint(const char *path, const char *origin, const tc_signer *c
     int rc = check_origin(origin, n, e);
     if (rc)
         return rc;
+    if (n > AUDIT_NOTE_MAX_SIGS)
+        return tc_fail(e, TC_EUSAGE, "%zu keys: a checkpoint carries %d signatures at most "
+                       "(docs/audit.md, Limits)", n, AUDIT_NOTE_MAX_SIGS);
     char store[4200], last[4400], kept[4400], id[17];
     tc_audit_store_path(path, store, sizeof(store));
     int lock, made;
@@ -463,6 +466,12 @@ int tc_audit_cosign(const char *path, const char *cpath, const tc_signer *s,
     for (size_t i = 0; i < c.nsigs; i++)
         signed_already |= strcmp(c.sigs[i].name, tc_signer_id(s)) == 0;
     char line[512] = "";
+    if (!signed_already && c.nsigs >= AUDIT_NOTE_MAX_SIGS) {
+        tc_err_at(e, cpath, 0, 0);
+        rc = tc_fail(e, TC_EINPUT, "the checkpoint carries %d signatures already, the most a "
+                     "checkpoint may (docs/audit.md, Limits); not cosigned", AUDIT_NOTE_MAX_SIGS);
+        goto unlock;
+    }
     if (!signed_already &&
         (rc = audit_note_sign(s, c.buf, c.ntext, line, sizeof(line), e)))
         goto unlock;

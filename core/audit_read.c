@@ -205,6 +205,11 @@ int audit_cp_parse(checkpoint *c, char *buf, size_t n, const char *path, tc_err 
                         : "has a signature shorter than a key id and one byte";
             goto bad;
         }
+        if (c->nsigs == AUDIT_NOTE_MAX_SIGS) {
+            free(raw);
+            why = "carries more than 100 signatures (the most a checkpoint may)";
+            goto bad;
+        }
         note_sig *ns = realloc(c->sigs, (c->nsigs + 1) * sizeof(*ns));
         if (!ns) {
             free(raw);

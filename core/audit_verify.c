@@ -212,6 +212,35 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
     json_decref(o);
 }
 
+/* One line of f into *line (grown as needed, to AUDIT_LINE_MAX + 2 bytes at
+ * most): its length with the newline, 0 at the end of the file; -1 when it
+ * is longer than AUDIT_LINE_MAX bytes without its newline (the rest of it
+ * is not read), -2 when out of memory.  getline would hold a line of any
+ * length a trail's maker chose. */
+static ssize_t read_entry(FILE *f, char **line, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {
+            if (*cap >= AUDIT_LINE_MAX + 2)
+                return -1;
+            size_t nc = *cap ? 2 * *cap : 4096;
+            if (nc > AUDIT_LINE_MAX + 2)
+                nc = AUDIT_LINE_MAX + 2;
+            char *nl = realloc(*line, nc);
+            if (!nl)
+                return -2;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    return (ssize_t)n;
+}
+
 /* Read every line of the trail: leaf hashes, chain, signatures. */
 static int scan(vstate *v)
 {
@@ -226,8 +255,19 @@ static int scan(vstate *v)
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    while ((n = read_entry(f, &line, &cap)) != 0) {
         lineno++;
+        if (n == -2) {
+            free(line);
+            fclose(f);
+            return audit_oom(v->e);
+        }
+        if (n < 0) {
+            problem(v, v->path, lineno, lineno, "line %ld is longer than %d bytes, the limit of "
+                    "a trail line: not an entry tongchou writes; verification stops there",
+                    lineno, AUDIT_LINE_MAX);
+            break;
+        }
         if (line[n - 1] != '\n') {
             problem(v, v->path, lineno, lineno, "line %ld is torn: it has no newline (a crash "
                     "mid-append?); tongchou audit repair cuts it off", lineno);
@@ -467,8 +507,11 @@ static void check_proof(vstate *v, const char *path)
     }
     for (p = eol + 1; p < end && *p != '\n'; p = eol + 1) {
         eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol || nh == TC_MERKLE_MAXPROOF ||
-            tc_b64_decode(p, (size_t)(eol - p), hashes[nh++], TC_MERKLE_HASH) != TC_MERKLE_HASH) {
+        if (eol && nh == TC_MERKLE_MAXPROOF) {
+            why = "has more than 64 proof hashes (the most a tree of under 2^63 entries needs)";
+            goto bad;
+        }
+        if (!eol || tc_b64_decode(p, (size_t)(eol - p), hashes[nh++], TC_MERKLE_HASH) != TC_MERKLE_HASH) {
             why = "has a proof line that is not canonical base64 of a SHA-256 hash";
             goto bad;
         }

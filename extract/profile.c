@@ -26,17 +26,44 @@ typedef struct loader {
     int line;    /* the line inih is on: Debian's inih does not pass it */
 } loader;
 
-/* inih's line reader, counting lines for the handler. */
+static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* inih's line reader, counting lines for the handler.  Debian's inih reads
+ * a line into num (INI_MAX_LINE, 200) bytes and would read what does not
+ * fit as a line of its own - a value cut short, and its tail parsed as
+ * another key or section - so a line of more than num - 1 bytes without
+ * its newline is refused here, and stops the parse. */
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    char *r = fgets(str, num, L->f);
-    if (r)
-        L->line++;
+    /* fgets, but a NUL byte is seen: inih would stop the line there and
+     * read its tail as the next line */
+    int n = 0, c = 0;
+    while (n < num - 1 && (c = getc(L->f)) != EOF) {
+        if (c == '\0') {
+            L->line++;
+            lfail(L, L->line, "the line holds a NUL byte: not a text file");
+            return NULL;
+        }
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
+        return NULL;
+    str[n] = '\0';
+    char *r = str;
+    L->line++;
+    if (n == num - 1 && r[n - 1] != '\n') {
+        c = getc(L->f);
+        if (c != '\n' && c != EOF) {
+            lfail(L, L->line, "the line is longer than %d bytes, the most a profile line may "
+                  "hold", num - 1);
+            return NULL;
+        }
+    }
     return r;
 }
-
-static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int lfail(loader *L, int line, const char *fmt, ...)
 {
     if (L->rc)
@@ -206,6 +233,9 @@ static int new_section(loader *L, const char *section, int line)
     if (strncmp(section, "map ", 4) == 0) {
         if (p->nmaps == PMAXMAP)
             return lfail(L, line, "too many maps (at most %d)", PMAXMAP);
+        if (strlen(section + 4) >= sizeof(p->maps[0].name))
+            return lfail(L, line, "the map name '%.40s...' is longer than %zu bytes",
+                         section + 4, sizeof(p->maps[0].name) - 1);
         if (find_map(p, section + 4))
             return lfail(L, line, "map '%s' is defined twice", section + 4);
         pmap *m = &p->maps[p->nmaps++];
@@ -235,6 +265,11 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     tc_profile *p = L->p;
     if (L->rc)
         return 0;
+    if (!section[0])   /* no section has begun: no record type to look up */
+        return lfail(L, line, "'%s' before any section", name);
+    if (strlen(section) >= sizeof(L->section))   /* it would be cut, and "begin" again */
+        return lfail(L, line, "the section name '%.40s...' is longer than %zu bytes", section,
+                     sizeof(L->section) - 1);
     if (strcmp(section, L->section) != 0) {
         snprintf(L->section, sizeof(L->section), "%s", section);
         if (!new_section(L, section, line))

@@ -30,22 +30,50 @@ typedef struct loader {
     tc_manifest_county *cur;      /* the county section being read */
 } loader;
 
+static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* inih's line reader.  Debian's inih reads a line into num (INI_MAX_LINE,
+ * 200) bytes and would read what does not fit as a line of its own - a
+ * path cut short, and its tail parsed as another key or section - so a
+ * line of more than num - 1 bytes without its newline is refused here,
+ * and stops the parse. */
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    char *r = fgets(str, num, L->f);
-    if (r) {
-        L->line++;
-        /* inih has no section callback: note where headers are */
-        const char *p = r + strspn(r, " \t");
-        if (*p == '[')
-            L->section_line = L->line;
+    /* fgets, but a NUL byte is seen: inih would stop the line there and
+     * read its tail as the next line */
+    int n = 0, c = 0;
+    while (n < num - 1 && (c = getc(L->f)) != EOF) {
+        if (c == '\0') {
+            L->line++;
+            lfail(L, L->line, NULL, "the line holds a NUL byte: not a text file");
+            return NULL;
+        }
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
     }
+    if (n == 0)
+        return NULL;
+    str[n] = '\0';
+    char *r = str;
+    L->line++;
+    if (n == num - 1 && r[n - 1] != '\n') {
+        c = getc(L->f);
+        if (c != '\n' && c != EOF) {
+            lfail(L, L->line, "shorten the line (a path: move the files, or name them "
+                  "relative to the manifest's folder)", "the line is longer than %d bytes, the "
+                  "most a manifest line may hold", num - 1);
+            return NULL;
+        }
+    }
+    /* inih has no section callback: note where headers are */
+    const char *p = r + strspn(r, " \t");
+    if (*p == '[')
+        L->section_line = L->line;
     return r;
 }
-
-static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
 {
     if (L->rc)

@@ -131,8 +131,19 @@ int xfer_verify_all(const json_t *doc, const char *path, const char *kind, const
         return tc_fail(e, TC_EINTEGRITY, "the document carries no signature");
     }
     char *body = xfer_body(doc);
-    if (!body)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
+    if (!body) {
+        /* not out of memory, most likely: a real number or an integer past
+         * 2^53 someone put in the file, which has no canonical text */
+        char *t = NULL;
+        tc_err je;
+        tc_err_clear(&je);
+        int jr = tc_jcs_dump(doc, &t, NULL, &je);
+        free(t);
+        if (jr != TC_EUSAGE)
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, TC_EINPUT, "not a document tongchou writes: %s", je.msg);
+    }
     int rc = 0;
     size_t i;
     json_t *sg;

@@ -1461,6 +1461,63 @@ static void test_strict_notes(void **state)
     free(good);
 }
 
+/* The limits on what the trail's files hold (docs/audit.md, "Limits"),
+ * each at its boundary: exactly at the limit read, one over refused with
+ * a message naming the limit. */
+static void test_limits(void **state)
+{
+    (void)state;
+    char p[1100], text[256], sig[512], rB[64];
+    /* signature lines on a checkpoint: 100, then 101 (unknown keys' lines
+     * are ignored, but counted) */
+    in_dir(p, sizeof(p), "limits.checkpoint");
+    root_b64(wtrail, 7, rB);
+    snprintf(text, sizeof(text), WORIGIN "\n7\n%s\n", rB);
+    note_line(county, text, sig, sizeof(sig));
+    size_t cap = 100000;
+    char *note = malloc(cap);
+    int k = snprintf(note, cap, "%s\n%s", text, sig);
+    for (int i = 2; i <= 100; i++)
+        k += snprintf(note + k, cap - (size_t)k, "\xe2\x80\x94 example.com/w%d AAAAAAE=\n", i);
+    strict(p, note, 0, 0, NULL);
+    snprintf(note + k, cap - (size_t)k, "\xe2\x80\x94 example.com/w101 AAAAAAE=\n");
+    strict(p, note, 0, 1, "carries more than 100 signatures");
+
+    /* hashes of a proof's path: 64 are read (and do not prove entry 3),
+     * 65 are refused as such */
+    char pf[1100];
+    in_dir(pf, sizeof(pf), "limits.tlog-proof");
+    snprintf(note, cap, "%s\n%s", text, sig);
+    tctest_spit(p, note, strlen(note));
+    k = snprintf(note, cap, "c2sp.org/tlog-proof@v1\nindex 2\n");
+    for (int i = 0; i < 64; i++)
+        k += snprintf(note + k, cap - (size_t)k, "%s\n", rB);
+    snprintf(note + k, cap - (size_t)k, "\n%s\n%s", text, sig);
+    strict(pf, note, 1, 1, "proof: entry 3 is not included");
+    k += snprintf(note + k, cap - (size_t)k, "%s\n", rB);
+    snprintf(note + k, cap - (size_t)k, "\n%s\n%s", text, sig);
+    strict(pf, note, 1, 1, "has more than 64 proof hashes");
+    free(note);
+
+    /* a trail line: 1 MiB is read (and is no entry), a byte more is not */
+    char t[1100];
+    in_dir(t, sizeof(t), "limits.trail");
+    size_t max = 1 << 20;
+    char *line = malloc(max + 3);
+    memset(line, 'x', max + 1);
+    line[max] = '\n';
+    tctest_spit(t, line, max + 1);
+    verify_all(t, NULL, 0, NULL, 0, NULL, TC_EINTEGRITY);
+    has(problems, "line 1 is not an entry");
+    assert_null(strstr(problems, "longer than"));
+    line[max] = 'x';
+    line[max + 1] = '\n';
+    tctest_spit(t, line, max + 2);
+    verify_all(t, NULL, 0, NULL, 0, NULL, TC_EINTEGRITY);
+    has(problems, "line 1 is longer than 1048576 bytes, the limit of a trail line");
+    free(line);
+}
+
 /* The city's policy: each entry's key must hold its role; a checkpoint
  * needs the policy's witnesses; only a witness cosigns. */
 static void test_policy(void **state)
@@ -1632,6 +1689,7 @@ int main(void)
         cmocka_unit_test(test_witness),
         cmocka_unit_test(test_verify_forks),
         cmocka_unit_test(test_strict_notes),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_cli_forks),
     };

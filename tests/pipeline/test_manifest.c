@@ -142,6 +142,35 @@ static void test_refusals(void **state)
                    "over (310,390)");
 }
 
+/* A line holds at most 199 bytes (inih's INI_MAX_LINE of 200, less one):
+ * a path of that length is read whole, a byte more is refused - not cut,
+ * with its tail read as a line of its own. */
+static void test_line_limit(void **state)
+{
+    (void)state;
+    char text[2048], line[256];
+    tc_err e;
+    int rc;
+    for (int extra = 0; extra < 2; extra++) {
+        /* "work = " and 192 + extra bytes of path: 199, then 200 bytes */
+        int n = snprintf(line, sizeof(line), "work = /");
+        memset(line + n, 'w', (size_t)(191 + extra));
+        line[n + 191 + extra] = '\0';
+        snprintf(text, sizeof(text), "[city]\ncode = 220100\ncutover = 2021-06-30\n"
+                 "mappings = m\n%s\n[keys]\nmaker = k\n[county 220113]\nsource = s.xml\n", line);
+        assert_int_equal(strlen(line), 199 + extra);
+        if (!extra) {
+            tc_manifest *m = load_text(text, &e, &rc);
+            if (rc)
+                fail_msg("a line of 199 bytes: %s", e.msg);
+            assert_int_equal(strlen(m->work), 192);
+            tc_manifest_free(m);
+        } else {
+            refused(text, 5, "the line is longer than 199 bytes");
+        }
+    }
+}
+
 static void test_missing_file(void **state)
 {
     (void)state;
@@ -154,6 +183,7 @@ static void test_missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_good), cmocka_unit_test(test_refusals),
-                                   cmocka_unit_test(test_missing_file)};
+                                   cmocka_unit_test(test_missing_file),
+                                   cmocka_unit_test(test_line_limit)};
     return cmocka_run_group_tests(t, tctest_dir_setup, tctest_dir_teardown);
 }
