@@ -106,7 +106,11 @@ static int header(tc_tar *t, const char *name, char type, long long size, tc_err
 
 int tc_tar_add_dir(tc_tar *t, const char *name, tc_err *e)
 {
-    return header(t, name, '5', 0, e);
+    /* stored with its trailing '/', as POSIX tar does */
+    char d[258];
+    if (snprintf(d, sizeof(d), "%s/", name) >= (int)sizeof(d))
+        return tc_fail(e, TC_EINPUT, "%s: the name is too long for a ustar archive", name);
+    return header(t, d, '5', 0, e);
 }
 
 int tc_tar_add_file(tc_tar *t, const char *name, const char *path, tc_digest_alg alg,

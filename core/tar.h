@@ -38,7 +38,7 @@ int tc_tar_new(tc_tar **out, FILE *f, long long mtime, tc_err *e);
 int tc_tar_add_file(tc_tar *t, const char *name, const char *path, tc_digest_alg alg,
                     char *digest, tc_err *e);
 
-/* Append a folder member (name without its trailing '/'). */
+/* Append a folder member: name without its trailing '/', stored with it. */
 int tc_tar_add_dir(tc_tar *t, const char *name, tc_err *e);
 
 /* Write the end of the archive (two zero blocks) and free t.  The caller
