@@ -19,7 +19,10 @@
 #     `audit verify` too; a file removed without a purge entry is still a
 #     problem; purging again has nothing to do; status says "purged";
 #     archiving again after the purge is refused; the files put back from
-#     the archive make `audit verify --rerun` hold again.
+#     the archive make `audit verify --rerun` hold again;
+#   - superseded: in a second county, a file a signed step wrote and a
+#     later one overwrote, put back as it was, may go; one no step recorded
+#     may not.
 # KEEP=1 keeps the test's folder.
 set -u
 tc=$1
@@ -249,6 +252,36 @@ grep -q "county $C: nothing to purge: its work files went with entry $((n1 + 1))
 (cd "$tmp/d" && tar -xf "$A" "work/batches/$C" "work/city/$C") && ok || bad "tar -xf in the manifest's folder"
 "$tc" audit verify --trail "$T" --policy "$P" --rerun >/dev/null 2>"$tmp/err" && ok ||
   { bad "--rerun with the files put back"; cat "$tmp/err"; }
+
+# ------------------------------------------------------------------ superseded
+# In the other county whose money moved: archived, then a step run by hand
+# (signed, TONGCHOU_KEY) writes X.tcb into its folder, a later one other
+# bytes under the same name, and the first bytes are put back: that file
+# is superseded - the trail recorded those bytes and their replacement -
+# while a file whose bytes no step recorded still refuses the purge.
+C2=$(awk '$1 ~ /^22[0-9][0-9][0-9][0-9]$/ && $3 ~ /^[0-9]+\.[0-9][0-9]$/ {print $1}' "$tmp/demo.out" | sed -n 2p)
+[ -n "$C2" ] && [ "$C2" != "$C" ] && ok || bad "no second executed county"
+"$tc" archive -q --county "$C2" "$m" >/dev/null 2>&1 && ok || bad "archive $C2"
+"$tc" generate -q --xml-only -n 300 --county "$C" "$tmp/one" >/dev/null 2>&1 &&
+  "$tc" generate -q --xml-only -n 300 --county "$C" --correct "$C=123.45" "$tmp/two" >/dev/null 2>&1 &&
+  ok || bad "generate two exports of $C"
+x=$(cd "$tmp/one/sources" && ls)
+(export TONGCHOU_KEY=$tmp/d/keys/maker.key TONGCHOU_AUDIT=$T
+ "$tc" extract -q -o "$W/batches/$C2" "$tmp/one/sources/$x" && cp "$W/batches/$C2/$C.balance.tcb" "$tmp/first.tcb" &&
+ "$tc" extract -q -o "$W/batches/$C2" "$tmp/two/sources/$x") >/dev/null 2>"$tmp/err" && ok || { bad "extract by hand"; cat "$tmp/err"; }
+cmp -s "$tmp/first.tcb" "$W/batches/$C2/$C.balance.tcb" && bad "the corrected export wrote the same balance batch" || ok
+"$tc" purge --dry-run --county "$C2" "$m" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 3 ] && [ "$(grep -c ": no archive entry of the trail lists it$" "$tmp/err")" -eq 10 ] && ok ||
+  { bad "$C2 with 10 unproven batches: exit $rc"; cat "$tmp/err"; }
+find "$W/batches/$C2" -name "$C.*" -delete
+cp "$tmp/first.tcb" "$W/batches/$C2/$C.balance.tcb"
+"$tc" purge --county "$C2" "$m" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 21 ] && [ ! -e "$W/batches/$C2" ] && ok ||
+  { bad "purge of $C2 with a superseded file: exit $rc"; cat "$tmp/err"; }
+grep -q "county $C2: 21 files removed (20 archived, 1 superseded)" "$tmp/err" && ok || { bad "superseded count"; cat "$tmp/err"; }
+tail -1 "$T" | grep -q '"records":{"archived":20,"county":"'"$C2"'","files":21,"superseded":1}' && ok ||
+  bad "the purge entry of $C2: $(tail -1 "$T" | grep -o '"records":{[^}]*}')"
+"$tc" audit verify --trail "$T" --policy "$P" >/dev/null 2>"$tmp/err" && ok || { bad "audit verify at the end"; cat "$tmp/err"; }
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
