@@ -433,13 +433,18 @@ static int write_tar(ctx *x, member *mem, int n, FILE *f, int *nfiles, tc_err *e
     return tc_tar_finish(t, e);
 }
 
-/* Refuse an output inside the folders purge removes. */
+/* Refuse an output inside the folders purge removes (before any folder
+ * is made for it: the nearest folder above it that exists decides). */
 static int out_allowed(const tc_manifest *m, const char *county, const char *out, tc_err *e)
 {
     char od[P + 64], real[PATH_MAX], dir[P + 64], rd[PATH_MAX];
     snprintf(od, sizeof(od), "%s", out);
-    if (!realpath(dirname(od), real))
-        return 0;
+    char *up = dirname(od);
+    while (!realpath(up, real)) {
+        if (strcmp(up, ".") == 0 || strcmp(up, "/") == 0)
+            return 0;
+        up = dirname(up);
+    }
     for (int i = 0; i < NDIRS; i++) {
         snprintf(dir, sizeof(dir), "%s/%s/%s", m->work, own_dirs[i], county);
         size_t n;
@@ -486,8 +491,8 @@ int tc_archive(const tc_manifest *m, const tc_archive_opts *o, tc_archive_result
     qsort(mem, (size_t)files.n, sizeof(*mem), by_name);
     char dir[P + 64];
     snprintf(dir, sizeof(dir), "%s", r->path);
-    if ((rc = tc_mkdir_p(dirname(dir), tc_perm_dir(), e)) ||
-        (rc = out_allowed(m, county, r->path, e)) || (rc = tc_atomic_open(&a, r->path, e)))
+    if ((rc = out_allowed(m, county, r->path, e)) ||
+        (rc = tc_mkdir_p(dirname(dir), tc_perm_dir(), e)) || (rc = tc_atomic_open(&a, r->path, e)))
         goto out;
     if ((rc = write_tar(&x, mem, files.n, tc_atomic_file(a), &r->files, e)))
         goto out;

@@ -75,6 +75,10 @@ grep -q "county $C: 20 of its 20 work files are neither archived nor superseded"
 [ $rc -eq 2 ] && ok || bad "purge of a county not in the manifest: exit $rc, wanted 2"
 
 # ---------------------------------------------------------------- the archive
+n0=$(lines)
+"$tc" archive --county "$C" -o "$W/city/$C/in/x.tar" "$m" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "would be inside $W/city/$C, which purge removes" "$tmp/err" &&
+  [ ! -e "$W/city/$C/in" ] && [ "$(lines)" -eq "$n0" ] && ok || { bad "archive into the county's folder: exit $rc"; cat "$tmp/err"; }
 mkdir "$tmp/saved"
 (cd "$tmp/d" && find "work/batches/$C" "work/city/$C" -type f | sort) >"$tmp/members"
 (cd "$tmp/d" && cp --parents $(cat "$tmp/members") "$src" "$tmp/saved/")
