@@ -336,9 +336,12 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
             continue;
         }
         struct stat sb;
-        if (stat(c->sources[k], &sb) != 0 || !S_ISREG(sb.st_mode))
+        if (stat(c->sources[k], &sb) != 0)
             return tc_fail(e, TC_EINPUT, "county %s: its source %s is not there to archive: %s",
-                           c->code, c->sources[k], strerror(errno ? errno : EINVAL));
+                           c->code, c->sources[k], strerror(errno));
+        if (!S_ISREG(sb.st_mode))
+            return tc_fail(e, TC_EINPUT, "county %s: its source %s is not a file: only files "
+                           "are archived", c->code, c->sources[k]);
         rc = paths_add(files, c->sources[k], e);
     }
     /* its batches and city batches must be there: after a purge there is
