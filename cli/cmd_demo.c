@@ -12,11 +12,13 @@
 #include "pipeline/demo.h"
 
 const tc_command tc_cmd_demo = {
-    "demo", cmd_demo, "[-n RECORDS] [--keep-db] [DIR]",
+    "demo", cmd_demo, "[-n RECORDS] [--keep-db] [--seal] [DIR]",
     "the example city's whole handover, start to finish",
     "  -n, --records N   contribution records per county (default 20000)\n"
     "  -k, --keep-db     leave the embedded database running, and say how to reach it\n"
     "  -j, --jobs N      counties at once (default: the number of cores)\n"
+    "  -s, --seal        seal every batch (SM4-CTR, HMAC-SM3) for a data holder,\n"
+    "                    keys/data.key (docs/personal-data.md)\n"
     "\n"
     "In DIR (default demo/): generates the example city (city/, with its answer\n"
     "key), makes two key pairs (keys/maker, keys/checker), writes the manifest\n"
@@ -32,14 +34,16 @@ int cmd_demo(int argc, char **argv)
     static const struct option opts[] = {{"records", required_argument, NULL, 'n'},
                                          {"keep-db", no_argument, NULL, 'k'},
                                          {"jobs", required_argument, NULL, 'j'},
+                                         {"seal", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     tc_demo_opts o = {.dir = "demo", .records = 20000};
     int c;
-    while ((c = getopt_long(argc, argv, "n:kj:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:kj:s", opts, NULL)) != -1) {
         switch (c) {
         case 'n': o.records = strtoull(optarg, NULL, 10); break;
         case 'k': o.keep_db = 1; break;
         case 'j': o.jobs = atoi(optarg); break;
+        case 's': o.seal = 1; break;
         default: return tc_cli_usage_error(&tc_cmd_demo, "unknown option");
         }
     }

@@ -1,5 +1,5 @@
 /*
- * cmd_keygen.c - `tongchou keygen [--alg ed25519|sm2] -o NAME`.
+ * cmd_keygen.c - `tongchou keygen [--alg ed25519|sm2|x25519] -o NAME`.
  *
  * Writes NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub (PEM) and prints the
  * key id on stdout (core/sign.h says how it is derived).
@@ -8,19 +8,24 @@
 #include <stdio.h>
 
 #include "cli/cmd.h"
+#include <string.h>
+
 #include "core/log.h"
+#include "core/seal.h"
 #include "core/sign.h"
 
 const tc_command tc_cmd_keygen = {
-    "keygen", cmd_keygen, "[--alg ed25519|sm2] -o NAME",
-    "make a signing key pair for the audit trail",
+    "keygen", cmd_keygen, "[--alg ed25519|sm2|x25519] -o NAME",
+    "make a key pair: signing (audit trail, plans) or data (sealed batches)",
     "  -a, --alg ALG      ed25519 (default) or sm2 (SM2 with SM3, ID 1234567812345678)\n"
+    "                     to sign; x25519 (or sm2) for a [data] holder of the\n"
+    "                     policy, whose key opens sealed batches\n"
     "  -o, --output NAME  write NAME.key (private, PKCS#8 PEM, mode 0600) and\n"
     "                     NAME.pub (public, PEM)\n"
     "\n"
     "Prints the key id (\"ed25519:\" or \"sm2:\" and 16 hex digits of the SHA-256\n"
     "of the public key).  Every command that signs refuses a private key that\n"
-    "group or others may read.  See docs/audit.md.\n",
+    "group or others may read.  See docs/audit.md and docs/personal-data.md.\n",
     NULL};
 
 int cmd_keygen(int argc, char **argv)
@@ -47,8 +52,11 @@ int cmd_keygen(int argc, char **argv)
     tc_err e;
     tc_err_clear(&e);
     tc_sign_alg alg;
-    char id[TC_KEYID_MAX];
-    if (tc_sign_alg_parse(alg_name, &alg, &e) || tc_sign_keygen(alg, out, id, &e))
+    char id[TC_SEAL_KEYID_MAX];
+    if (strcmp(alg_name, "x25519") == 0) {
+        if (tc_seal_keygen(alg_name, out, id, &e))
+            return tc_log_fail(&e);
+    } else if (tc_sign_alg_parse(alg_name, &alg, &e) || tc_sign_keygen(alg, out, id, &e))
         return tc_log_fail(&e);
     printf("%s\n", id);
     tc_log_info("wrote %s.key (private, mode 0600) and %s.pub", out, out);

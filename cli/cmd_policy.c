@@ -18,9 +18,12 @@ const tc_command tc_cmd_policy = {
     "write or show the city's key policy: whose key may sign what",
     "  make -o FILE [--city CODE] [--origin TEXT] --maker PUB --checker PUB\n"
     "       [--waiver PUB] [--party PUB] [--witness PUB] [--require ACT=N]\n"
+    "       [--data PUB [--cipher sm4-ctr-hmac-sm3|aes-256-gcm]]\n"
     "      writes the policy with the public keys themselves in it (each option\n"
     "      repeatable; one key, one role); ACT is approve, waive, checkpoint or\n"
-    "      document, N the distinct signatures it needs (default 1)\n"
+    "      document, N the distinct signatures it needs (default 1); --data names\n"
+    "      a holder (x25519 or sm2 key) for whom every batch is sealed\n"
+    "      (docs/personal-data.md)\n"
     "  show FILE\n"
     "      checks the policy and prints its digest and each key's id and role\n"
     "  adopt NEW --policy CURRENT -k CHECKER.key [-t TRAIL]\n"
@@ -47,6 +50,12 @@ static int show(const char *path)
         for (size_t i = 0; i < n; i++)
             printf("%s\t%s\n", tc_role_name((tc_role)r), tc_pubkey_id(k[i]));
     }
+    const tc_seal_holder *const *h;
+    size_t nh = tc_policy_holders(p, &h);
+    for (size_t i = 0; i < nh; i++)
+        printf("data\t%s\n", tc_seal_holder_id(h[i]));
+    if (nh)
+        printf("cipher\t%s\n", tc_seal_cipher_name(tc_policy_cipher(p)));
     for (int a = 0; a < TC_NACTS; a++)
         printf("require\t%s\t%d\n", tc_act_name((tc_act)a), tc_policy_required(p, (tc_act)a));
     tc_policy_free(p);
@@ -85,7 +94,10 @@ int cmd_policy(int argc, char **argv)
         {"party", required_argument, NULL, 3},    {"witness", required_argument, NULL, 4},
         {"require", required_argument, NULL, 'R'}, {"policy", required_argument, NULL, 'P'},
         {"key", required_argument, NULL, 'k'},     {"trail", required_argument, NULL, 't'},
+        {"data", required_argument, NULL, 'D'},    {"cipher", required_argument, NULL, 'C'},
         {0, 0, 0, 0}};
+    const char *data[MAXK + 1] = {0};
+    int nd = 0;
     const char *sub = argc > 1 ? argv[1] : "";
     const char *keys[TC_NROLES][MAXK + 1] = {{0}};
     int nk[TC_NROLES] = {0}, c;
@@ -102,7 +114,15 @@ int cmd_policy(int argc, char **argv)
             key = optarg;
         else if (c == 't')
             trail = optarg;
-        else if (c == 'c')
+        else if (c == 'D' && nd < MAXK)
+            data[nd++] = optarg;
+        else if (c == 'C') {
+            tc_err ce;
+            tc_err_clear(&ce);
+            if (tc_seal_cipher_parse(optarg, &spec.cipher, &ce))
+                return tc_cli_usage_error(&tc_cmd_policy, "--cipher is sm4-ctr-hmac-sm3 or "
+                                          "aes-256-gcm");
+        } else if (c == 'c')
             spec.city = optarg;
         else if (c == 'O')
             spec.origin = optarg;
@@ -129,6 +149,7 @@ int cmd_policy(int argc, char **argv)
         return tc_cli_usage_error(&tc_cmd_policy, "policy make -o FILE ... or policy show FILE");
     for (int r = 0; r < TC_NROLES; r++)
         spec.pubs[r] = keys[r];
+    spec.data = data;
     tc_err e;
     tc_err_clear(&e);
     if (tc_policy_make(&spec, out, &e))

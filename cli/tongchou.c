@@ -19,9 +19,12 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "core/batch.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/perm.h"
+#include "core/policy.h"
+#include "core/seal.h"
 #include "core/version.h"
 
 static void usage_all(FILE *f)
@@ -38,6 +41,39 @@ static void usage_all(FILE *f)
                "or $TONGCHOU_GROUP shares them with that group (0640, folders 0750).\n"
                "exit codes: 0 done, 1 findings, 2 usage, 3 bad input, 4 database or i/o\n"
                "failure, 5 integrity failure\n");
+}
+
+/*
+ * Sealed batches (docs/personal-data.md): $TONGCHOU_DATA_KEY opens them for
+ * every command; extract and map seal what they write for the [data]
+ * holders of $TONGCHOU_POLICY.  Both live until the process ends.
+ */
+static int data_setup(const char *cmd)
+{
+    static tc_seal_key *key;
+    static tc_policy *policy;
+    tc_err e;
+    tc_err_clear(&e);
+    const char *kp = getenv("TONGCHOU_DATA_KEY");
+    if (kp && kp[0]) {
+        if (tc_seal_key_load(&key, kp, &e)) {
+            tc_err_prefix(&e, "TONGCHOU_DATA_KEY: ");
+            return tc_log_fail(&e);
+        }
+        tc_batch_open_with(key);
+    }
+    const char *pp = getenv("TONGCHOU_POLICY");
+    if (!pp || !pp[0] || (strcmp(cmd, "extract") != 0 && strcmp(cmd, "map") != 0))
+        return 0;
+    const tc_seal_holder *const *h;
+    if (tc_policy_load(&policy, pp, &e)) {
+        tc_err_prefix(&e, "TONGCHOU_POLICY: ");
+        return tc_log_fail(&e);
+    }
+    size_t n = tc_policy_holders(policy, &h);
+    if (n && tc_batch_seal_for(tc_policy_cipher(policy), h, n, &e))
+        return tc_log_fail(&e);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -107,5 +143,9 @@ int main(int argc, char **argv)
         return TC_EXIT_USAGE;
     }
     tc_log_set_command(c->name);
-    return c->fn(argc - 1, argv + 1);
+    int help = 0;
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+    int code = help ? 0 : data_setup(c->name);
+    return code ? code : c->fn(argc - 1, argv + 1);
 }

@@ -60,11 +60,38 @@
 #include "core/writebehind.h"
 #include "core/gzip.h"
 #include "core/money.h"
+#include "core/seal.h"
 #include "core/spill.h"
 #include "core/vec.h"
 
 #define MAGIC "tongchou-batch"
 #define GZ_LEVEL 1 /* batches are written on the hot path: speed over size */
+
+/* Sealing, for the whole process (tc_batch_seal_for, tc_batch_open_with):
+ * set before any batch is written or read, read only after. */
+static struct {
+    tc_seal_cipher cipher;
+    const tc_seal_holder *holders[TC_SEAL_MAX_HOLDERS];
+    size_t n;
+    const tc_seal_key *key;
+} sealing;
+
+int tc_batch_seal_for(tc_seal_cipher c, const tc_seal_holder *const *holders, size_t n,
+                      tc_err *e)
+{
+    if (n > TC_SEAL_MAX_HOLDERS)
+        return tc_fail(e, TC_EUSAGE, "at most %d holders", TC_SEAL_MAX_HOLDERS);
+    sealing.cipher = c;
+    for (size_t i = 0; i < n; i++)
+        sealing.holders[i] = holders[i];
+    sealing.n = n;
+    return 0;
+}
+
+int tc_batch_sealing(void) { return sealing.n > 0; }
+
+void tc_batch_open_with(const tc_seal_key *k) { sealing.key = k; }
+const tc_seal_key *tc_batch_data_key(void) { return sealing.key; }
 
 /* ================================================================ header */
 
@@ -351,6 +378,8 @@ struct tc_batch_writer {
     tc_gzip *part;            /* deflate of the records part, from the first bytes on */
     tc_writebehind *bg;              /* encoded records on their way to `part` */
     tc_atomic *out;          /* the batch, at commit */
+    tc_sealer *seal;         /* sealing it: member 1 through here */
+    tc_digest *plain;        /* sealing: SHA-256 of the batch as unsealed */
     tc_digest *body;
     tc_batch_header h;
     tc_batch_summary sum;
@@ -441,12 +470,36 @@ static int compress_block(void *ctx, const void *p, size_t n, tc_err *e)
     return tc_gzip_write(w->part, p, n, e);
 }
 
-/* Member 1's bytes go to the file and into the body digest. */
+/* Member 1's bytes go to the file (sealed, when sealing) and into the body
+ * digest. */
 static int body_sink(void *ctx, const void *p, size_t n, tc_err *e)
 {
     tc_batch_writer *w = ctx;
     tc_digest_update(w->body, p, n);
+    if (w->seal) {
+        tc_digest_update(w->plain, p, n);
+        return tc_sealer_write(w->seal, p, n, e);
+    }
     return tc_gzip_sink_file(tc_atomic_file(w->out), p, n, e);
+}
+
+/*
+ * A sealed batch's clear tail: "plain DIGEST", the SHA-256 of the batch as
+ * it reads unsealed, then the header text and member 2 as they stand in
+ * it.  Neither holds personal data; both are authenticated by the seal.
+ */
+static size_t sealed_tail(tc_batch_writer *w, const char *htext, size_t hn,
+                          const unsigned char *member, size_t m, unsigned char *out, size_t cap)
+{
+    char d[TC_DIGEST_TEXT_MAX];
+    tc_digest_update(w->plain, member, m);
+    tc_digest_final_text(w->plain, d);
+    size_t o = (size_t)snprintf((char *)out, cap, "plain %s\n", d);
+    if (o + hn + m > cap)
+        return 0;
+    memcpy(out + o, htext, hn);
+    memcpy(out + o + hn, member, m);
+    return o + hn + m;
 }
 
 /* A writer of header h for path; the caller opens its hand-off. */
@@ -884,6 +937,9 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         rc = tc_digest_new(&w->body, TC_DIGEST_SHA256, e);
     if (!rc)
         rc = tc_atomic_open(&w->out, w->path, e);
+    if (!rc && sealing.n && !(rc = tc_digest_new(&w->plain, TC_DIGEST_SHA256, e)))
+        rc = tc_sealer_begin(&w->seal, tc_atomic_file(w->out), sealing.cipher, sealing.holders,
+                             sealing.n, e);
     if (!rc)
         rc = body_sink(w, tc_gzip_header, sizeof(tc_gzip_header), e);
     tc_gzip *hz = NULL;
@@ -915,7 +971,19 @@ int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
         unsigned char member[TRAILER_CAP + 32];
         size_t n = trailer_text(&w->h, &w->sum, ttext, sizeof(ttext));
         size_t m = stored_member(ttext, n, member);
-        if (fwrite(member, 1, m, tc_atomic_file(w->out)) != m)
+        if (w->seal) {
+            unsigned char *tail = malloc(TC_SEAL_MAX_TAIL);
+            size_t k = tail ? sealed_tail(w, text, tn, member, m, tail, TC_SEAL_MAX_TAIL) : 0;
+            tc_sealer *sl = w->seal;
+            w->seal = NULL;
+            if (k)
+                rc = tc_sealer_end(sl, tail, k, e);
+            else {
+                tc_sealer_abort(sl);
+                rc = tc_fail(e, TC_ENOMEM, "out of memory");
+            }
+            free(tail);
+        } else if (fwrite(member, 1, m, tc_atomic_file(w->out)) != m)
             rc = tc_fail(e, TC_EIO, "cannot write %s: %s", w->path, strerror(errno));
     }
     if (!rc) {
@@ -940,7 +1008,9 @@ void tc_batch_abort(tc_batch_writer *w)
     free(w->ext);
     free(w->obuf);
     tc_spill_unref(w->pspill);
+    tc_sealer_abort(w->seal);
     tc_atomic_abort(w->out);
+    tc_digest_free(w->plain);
     tc_digest_free(w->body);
     for (int i = 0; i < TC_MAX_COLUMNS; i++) {
         free(w->p1_s[i]);
@@ -986,11 +1056,25 @@ struct tc_batch_reader {
     char *t1[TC_MAX_COLUMNS], *t2[TC_MAX_COLUMNS];
     uint32_t t1_cap[TC_MAX_COLUMNS], t2_cap[TC_MAX_COLUMNS];
     signed char sib[TC_MAX_COLUMNS], rcol[TC_MAX_COLUMNS];   /* see find_predictors */
+    /* A sealed batch: member 1 comes out of the unsealer, then member 2
+     * from the clear tail, which also holds the header text and the
+     * digest of the whole as unsealed ("plain"), checked at the end. */
+    FILE *uf;
+    tc_unsealer *un;
+    int un_done;               /* the unsealer gave its verified end */
+    const unsigned char *m2;   /* member 2, in the tail */
+    size_t m2n, m2pos;
+    const char *thdr;          /* the header text, in the tail */
+    size_t thdrn;
+    char plain_claim[TC_DIGEST_TEXT_MAX];
+    tc_digest *plain;
 };
 
 static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const char *detail)
 {
     r->failed = 1;
+    if (r->un && code == TC_EINPUT)   /* what the key opened is no batch: altered */
+        code = TC_EINTEGRITY;
     tc_err_at(e, r->path, 0, 0);
     if (r->recno && !r->zend)
         tc_err_record(e, r->path, (long long)r->recno);
@@ -1002,6 +1086,32 @@ static int rfail(tc_batch_reader *r, tc_err *e, int code, const char *fmt, const
 
 #define CORRUPT(r, e, what) rfail(r, e, TC_EINTEGRITY, "not a whole batch: %s", what)
 
+/* A sealed batch's bytes as unsealed: member 1 from the unsealer (whose end
+ * means its tag matched), then member 2 from the tail; *k = 0 at the end. */
+static int sealed_read(tc_batch_reader *r, unsigned char *dst, size_t cap, ssize_t *k,
+                       tc_err *e)
+{
+    size_t got = 0;
+    if (!r->un_done) {
+        int rc = tc_unsealer_read(r->un, dst, cap, &got, e);
+        if (rc) {
+            r->failed = 1;
+            if (rc == TC_EINTEGRITY && !e->hint[0])
+                tc_err_hint(e, "the sealed batch is altered: make it again from its source");
+            return rc;
+        }
+        r->un_done = got == 0;
+    }
+    if (r->un_done) {
+        got = r->m2n - r->m2pos < cap ? r->m2n - r->m2pos : cap;
+        memcpy(dst, r->m2 + r->m2pos, got);
+        r->m2pos += got;
+    }
+    tc_digest_update(r->plain, dst, got);
+    *k = (ssize_t)got;
+    return 0;
+}
+
 /* Make more compressed input available; returns bytes now available. */
 static int fill_in(tc_batch_reader *r, tc_err *e)
 {
@@ -1011,7 +1121,13 @@ static int fill_in(tc_batch_reader *r, tc_err *e)
         r->in_pos = 0;
     }
     while (!r->in_eof && r->in_len < IN_CAP) {
-        ssize_t k = read(r->fd, r->in + r->in_len, IN_CAP - r->in_len);
+        ssize_t k;
+        if (r->un) {
+            int rc = sealed_read(r, r->in + r->in_len, IN_CAP - r->in_len, &k, e);
+            if (rc)
+                return rc;
+        } else
+            k = read(r->fd, r->in + r->in_len, IN_CAP - r->in_len);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
@@ -1175,8 +1291,15 @@ static int finish(tc_batch_reader *r, tc_err *e)
         if (rc)
             return rc;
     }
-    if (have == m && memcmp(got, want, m) == 0)
-        return 0;
+    if (have == m && memcmp(got, want, m) == 0) {
+        if (!r->un)
+            return 0;
+        char d[TC_DIGEST_TEXT_MAX];
+        tc_digest_final_text(r->plain, d);
+        if (strcmp(d, r->plain_claim) == 0)
+            return 0;
+        return CORRUPT(r, e, "its sealed records are not the batch its clear tail names");
+    }
     return trailer_mismatch(r, got, have, text, n, e);
 }
 
@@ -1206,12 +1329,17 @@ static int header_line(const char **p, const char *end, const char *key, const c
     return 0;
 }
 
+static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e);
+
 static int read_header(tc_batch_reader *r, tc_err *e)
 {
     unsigned char g[10];
     /* a file that never was a batch is bad input (exit 3); one that was
      * and is damaged is an integrity failure (CORRUPT, exit 5) */
     if (take_raw(r, g, 10, e) || memcmp(g, tc_gzip_header, 10) != 0) {
+        if (r->un)   /* opened with the key, and yet no batch: altered */
+            return r->failed ? e->code
+                             : CORRUPT(r, e, "its sealed records do not start as a batch's do");
         unsigned char head[10];
         size_t k = 0;
         FILE *f = r->path[0] ? fopen(r->path, "rb") : NULL;
@@ -1240,6 +1368,12 @@ static int read_header(tc_batch_reader *r, tc_err *e)
         if (rc)
             return rc;
     }
+    return parse_header(r, blank, e);
+}
+
+/* The header text at r->out, up to the blank line at blank, into r->h. */
+static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e)
+{
     const char *p = (const char *)r->out, *end = blank + 1, *v;
     size_t vn;
     tc_batch_header *h = &r->h;
@@ -1322,8 +1456,82 @@ static int read_header(tc_batch_reader *r, tc_err *e)
     size_t n = header_text(h, text, sizeof(text));
     if (n != (size_t)(blank + 2 - (const char *)r->out) || memcmp(text, r->out, n) != 0)
         return CORRUPT(r, e, "its header is not in canonical form");
+    if (r->un && (n != r->thdrn || memcmp(text, r->thdr, n) != 0))
+        return CORRUPT(r, e, "its clear header is not the sealed one");
     r->out_pos = n;
     return 0;
+}
+
+/* 1 when the file at fd starts as a sealed file does. */
+static int fd_is_sealed(int fd)
+{
+    char head[sizeof(TC_SEAL_MAGIC)];
+    ssize_t k = pread(fd, head, sizeof(head) - 1, 0);
+    return k > 0 && tc_seal_is_sealed(head, (size_t)k);
+}
+
+/* The clear tail: "plain DIGEST\n", the header text (to its blank line),
+ * member 2.  NULL when it is well formed, else what is wrong. */
+static const char *split_tail(const unsigned char *t, size_t n, char *claim,
+                              const char **hdr, size_t *hn, const unsigned char **m2,
+                              size_t *m2n)
+{
+    const unsigned char *nl = memchr(t, '\n', n);
+    if (n < 6 || memcmp(t, "plain ", 6) != 0 || !nl ||
+        !valid_digest_text((const char *)t + 6, (size_t)(nl - t - 6)))
+        return "its clear tail does not name the batch's digest";
+    snprintf(claim, TC_DIGEST_TEXT_MAX, "%.*s", (int)(nl - t - 6), (const char *)t + 6);
+    const unsigned char *h = nl + 1, *end = t + n;
+    const unsigned char *blank = memmem(h, (size_t)(end - h), "\n\n", 2);
+    if (!blank)
+        return "its clear tail holds no header";
+    *hdr = (const char *)h;
+    *hn = (size_t)(blank + 2 - h);
+    *m2 = blank + 2;
+    *m2n = (size_t)(end - *m2);
+    return NULL;
+}
+
+/* The holders a sealed file names, for messages: "sm2:..., x25519:...". */
+static void holder_list(tc_unsealer *u, char *buf, size_t cap)
+{
+    const char *const *ids;
+    size_t n = tc_unsealer_holders(u, &ids), o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%s", i ? ", " : "", ids[i]);
+}
+
+/* Open r's file as a sealed batch, with the process's data key. */
+static int open_sealed(tc_batch_reader *r, tc_err *e)
+{
+    int fd = dup(r->fd);
+    if (fd < 0 || !(r->uf = fdopen(fd, "rb"))) {
+        if (fd >= 0)
+            close(fd);
+        return rfail(r, e, TC_EIO, "cannot read: %s", strerror(errno));
+    }
+    int rc = tc_unsealer_begin(&r->un, r->uf, r->path, sealing.key, e);
+    if (rc)
+        return rc;
+    if (!sealing.key) {
+        char who[600];
+        holder_list(r->un, who, sizeof(who));
+        tc_err_at(e, r->path, 0, 0);
+        tc_fail(e, TC_EINPUT, "the batch is sealed (encrypted at rest) for %s, and no data key "
+                "was given to open it", who);
+        return tc_err_hint(e, "name a holder's private key with TONGCHOU_DATA_KEY (or the "
+                              "manifest's [keys] data); 'tongchou batch verify' checks its "
+                              "control totals without one");
+    }
+    const unsigned char *t;
+    size_t tn;
+    if ((rc = tc_unsealer_tail(r->un, &t, &tn, e)))
+        return rc;
+    const char *why = split_tail(t, tn, r->plain_claim, &r->thdr, &r->thdrn, &r->m2, &r->m2n);
+    if (why)
+        return CORRUPT(r, e, why);
+    return tc_digest_new(&r->plain, TC_DIGEST_SHA256, e);
 }
 
 static int reader_open(tc_batch_reader **out, const char *path, unsigned flags, tc_err *e)
@@ -1346,6 +1554,8 @@ static int reader_open(tc_batch_reader **out, const char *path, unsigned flags, 
             rc = tc_fail(e, tc_errno_code(errno), "cannot open batch: %s", strerror(errno));
         }
     }
+    if (!rc && fd_is_sealed(r->fd))
+        rc = open_sealed(r, e);
     if (!rc) {
         if (inflateInit2(&r->zs, -15) != Z_OK)
             rc = tc_fail(e, TC_EINTERNAL, "cannot start zlib inflate");
@@ -1562,6 +1772,10 @@ void tc_batch_close(tc_batch_reader *r)
         inflateEnd(&r->zs);
     if (r->fd >= 0)
         close(r->fd);
+    tc_unsealer_free(r->un);
+    if (r->uf)
+        fclose(r->uf);
+    tc_digest_free(r->plain);
     tc_digest_free(r->body);
     free(r->in);
     free(r->out);
@@ -1570,6 +1784,172 @@ void tc_batch_close(tc_batch_reader *r)
         free(r->t2[i]);
     }
     free(r);
+}
+
+/* "NAME VALUE\n" at *p with VALUE a signed decimal: its value. */
+static int trailer_number(const char **p, const char *end, const char *name, int64_t *out)
+{
+    const char *v;
+    size_t vn;
+    if (header_line(p, end, name, &v, &vn))
+        return -1;
+    tc_fen x;
+    tc_err ignored;
+    tc_err_clear(&ignored);
+    return tc_money_parse_fen(v, vn, &x, &ignored) ? -1 : (*out = x, 0);
+}
+
+int tc_batch_verify_clear(const char *path, tc_batch_header *h, tc_batch_summary *sum,
+                          tc_err *e)
+{
+    tc_batch_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    r->fd = -1;
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    int rc = 0;
+    if (!(r->uf = fopen(path, "rb"))) {
+        tc_err_at(e, path, 0, 0);
+        rc = tc_fail(e, tc_errno_code(errno), "cannot open batch: %s", strerror(errno));
+    }
+    if (!rc)
+        rc = tc_unsealer_begin(&r->un, r->uf, path, NULL, e);
+    const unsigned char *t, *m2 = NULL;
+    size_t tn, m2n = 0;
+    if (!rc)
+        rc = tc_unsealer_tail(r->un, &t, &tn, e);
+    if (!rc) {
+        const char *why = split_tail(t, tn, r->plain_claim, &r->thdr, &r->thdrn, &m2, &m2n);
+        if (why)
+            rc = CORRUPT(r, e, why);
+    }
+    if (!rc && !(r->out = malloc(r->thdrn + 1)))
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(r->out, r->thdr, r->thdrn);
+        r->out_len = r->thdrn;
+        rc = parse_header(r, (const char *)r->out + r->thdrn - 2, e);
+    }
+    /* member 2: the stored member that the trailer text gives, exactly */
+    size_t n = m2n > 23 ? (size_t)m2[11] | (size_t)m2[12] << 8 : 0;
+    if (!rc && (m2n < 23 || n + 23 != m2n))
+        rc = CORRUPT(r, e, "its clear trailer is damaged");
+    if (!rc) {
+        const char *p = (const char *)m2 + 15, *end = p + n, *v;
+        size_t vn;
+        tc_batch_summary s = {0};
+        int64_t count;
+        int bad = trailer_number(&p, end, "count", &count) || count < 0;
+        s.count = (uint64_t)count;
+        for (int i = 0; i < r->h.ncols && !bad; i++)
+            if (r->h.cols[i].type == TC_COL_AMOUNT) {
+                char key[48];
+                snprintf(key, sizeof(key), "total %s", r->h.colname[i]);
+                bad = trailer_number(&p, end, key, &s.totals[i]);
+            }
+        if (!bad && !header_line(&p, end, "body", &v, &vn) && valid_digest_text(v, vn) &&
+            p == end)
+            snprintf(s.body, sizeof(s.body), "%.*s", (int)vn, v);
+        else
+            bad = 1;
+        char text[TRAILER_CAP];
+        unsigned char want[TRAILER_CAP + 32];
+        size_t tn2 = bad ? 0 : trailer_text(&r->h, &s, text, sizeof(text));
+        if (bad || stored_member(text, tn2, want) != m2n || memcmp(want, m2, m2n) != 0)
+            rc = CORRUPT(r, e, "its clear trailer is damaged");
+        else
+            r->sum = s;
+    }
+    if (!rc && h) {
+        *h = r->h;
+        for (int i = 0; i < h->ncols; i++)
+            h->cols[i].name = h->colname[i];
+    }
+    if (!rc && sum)
+        *sum = r->sum;
+    tc_batch_close(r);
+    return rc;
+}
+
+int tc_batch_digest(const char *path, char *text, tc_err *e)
+{
+    if (!tc_batch_is_sealed(path))
+        return tc_digest_file(TC_DIGEST_SHA256, path, text, e);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, tc_errno_code(errno), "cannot open batch: %s", strerror(errno));
+    }
+    tc_unsealer *u = NULL;
+    const unsigned char *t, *m2;
+    const char *hdr;
+    size_t tn, hn, m2n;
+    int rc = tc_unsealer_begin(&u, f, path, NULL, e);
+    if (!rc)
+        rc = tc_unsealer_tail(u, &t, &tn, e);
+    if (!rc && split_tail(t, tn, text, &hdr, &hn, &m2, &m2n)) {
+        tc_err_at(e, path, 0, 0);
+        rc = tc_fail(e, TC_EINTEGRITY, "not a whole batch: its clear tail is damaged");
+    }
+    tc_unsealer_free(u);
+    fclose(f);
+    return rc;
+}
+
+int tc_batch_unseal(const char *path, const char *out, tc_err *e)
+{
+    tc_batch_reader *r = NULL;
+    tc_atomic *a = NULL;
+    unsigned char *buf = NULL;
+    int rc = 0;
+    if (!tc_batch_is_sealed(path)) {
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, TC_EINPUT, "the batch is not sealed: there is nothing to unseal");
+    }
+    if (!(r = calloc(1, sizeof(*r))) || !(buf = malloc(IN_CAP)))
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
+    if (!rc) {
+        snprintf(r->path, sizeof(r->path), "%s", path);
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            tc_err_at(e, path, 0, 0);
+            rc = tc_fail(e, tc_errno_code(errno), "cannot open batch: %s", strerror(errno));
+        }
+    }
+    if (!rc)
+        rc = open_sealed(r, e);
+    if (!rc)
+        rc = tc_atomic_open(&a, out, e);
+    /* the bytes as unsealed, whose digest the clear tail names */
+    for (ssize_t k = 1; !rc && k > 0;) {
+        rc = sealed_read(r, buf, IN_CAP, &k, e);
+        if (!rc && k > 0 && fwrite(buf, 1, (size_t)k, tc_atomic_file(a)) != (size_t)k)
+            rc = tc_fail(e, TC_EIO, "cannot write %s: %s", out, strerror(errno));
+    }
+    if (!rc) {
+        char d[TC_DIGEST_TEXT_MAX];
+        tc_digest_final_text(r->plain, d);
+        if (strcmp(d, r->plain_claim) != 0)
+            rc = CORRUPT(r, e, "its sealed records are not the batch its clear tail names");
+    }
+    if (!rc) {
+        rc = tc_atomic_commit(a, e);
+        a = NULL;
+    }
+    tc_atomic_abort(a);
+    free(buf);
+    if (r)
+        tc_batch_close(r);
+    return rc;
+}
+
+int tc_batch_is_sealed(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int sealed = fd >= 0 && fd_is_sealed(fd);
+    if (fd >= 0)
+        close(fd);
+    return sealed;
 }
 
 int tc_batch_verify(const char *path, tc_batch_header *h, tc_batch_summary *sum, tc_err *e)

@@ -43,6 +43,7 @@
 #include "core/digest.h"
 #include "core/err.h"
 #include "core/record.h"
+#include "core/seal.h"
 
 #define TC_BATCH_VERSION 4
 #define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
@@ -153,5 +154,54 @@ void tc_batch_close(tc_batch_reader *r);
 
 /* Read a whole batch and check it; fills sum (may be NULL) and h (may be NULL). */
 int tc_batch_verify(const char *path, tc_batch_header *h, tc_batch_summary *sum, tc_err *e);
+
+/* ---------------------------------------------------------------- sealed */
+
+/*
+ * Sealed batches (docs/batch-format.md, "Sealed batches"): the batch's
+ * bytes through core/seal.h, member 1 encrypted, and in the seal's clear
+ * tail the header text, member 2 (count, control totals, body digest) and
+ * "plain DIGEST", the SHA-256 of the batch as it reads unsealed.  A reader
+ * given a holder's key reads such a batch as the batch itself: the same
+ * records, the same checks, the same summary.
+ *
+ * Settings for the whole process, made before any batch is written or
+ * read (the CLI from $TONGCHOU_POLICY and $TONGCHOU_DATA_KEY, run from the
+ * manifest): seal every batch written for holders (n = 0: write in clear;
+ * the holders must outlive the writing), and open sealed batches with key
+ * (NULL: a sealed batch is refused, TC_EINPUT, naming its holders).
+ */
+int tc_batch_seal_for(tc_seal_cipher c, const tc_seal_holder *const *holders, size_t n,
+                      tc_err *e);
+int tc_batch_sealing(void);
+void tc_batch_open_with(const tc_seal_key *k);
+const tc_seal_key *tc_batch_data_key(void);
+
+/* 1 when the file at path is a sealed batch (by its first bytes). */
+int tc_batch_is_sealed(const char *path);
+/*
+ * The batch's digest ("sha256:..."): of its file, or of a sealed batch as
+ * it reads unsealed (the "plain" its clear tail names, which a reader with
+ * the key checks at the end).  So reports name the same batch whether it
+ * is kept sealed or not, and stay the same from run to run: sealing draws
+ * a fresh key each time.  TC_DIGEST_TEXT_MAX bytes.
+ */
+int tc_batch_digest(const char *path, char *text, tc_err *e);
+/*
+ * Write the sealed batch at path, unsealed, to out (mode 0600, whole or not
+ * at all): byte for byte the batch a run without sealing writes.  Needs the
+ * data key; TC_EINTEGRITY naming path when its tag or digest fails.
+ */
+int tc_batch_unseal(const char *path, const char *out, tc_err *e);
+/*
+ * What an auditor without a key can check of a sealed batch: the seal's
+ * structure, the header and the trailer in its clear tail, each in the
+ * canonical form a writer gives it; h and sum (either may be NULL) receive
+ * them.  The records are not read: the seal's tag, and so whether the
+ * records are the ones the trailer counts, needs a holder's key - and the
+ * audit trail's digest of the whole file, which pins every byte.
+ */
+int tc_batch_verify_clear(const char *path, tc_batch_header *h, tc_batch_summary *sum,
+                          tc_err *e);
 
 #endif

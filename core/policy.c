@@ -10,6 +10,7 @@
 #include "core/policy.h"
 
 #include "core/atomic.h"
+#include "core/seal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ struct tc_policy {
     tc_pubkey *keys[TC_NROLES][MAXKEYS];
     size_t nkeys[TC_NROLES];
     int required[TC_NACTS];
+    /* [data]: who may open sealed files, and the cipher they are sealed with */
+    tc_seal_holder *holders[TC_SEAL_MAX_HOLDERS];
+    size_t nholders;
+    tc_seal_cipher cipher;
+    int cipher_line;
 };
 
 const char *tc_role_name(tc_role r) { return r < TC_NROLES ? ROLES[r] : "?"; }
@@ -91,10 +97,39 @@ static int add_key(tc_policy *p, int r, const char *value, int line, tc_err *e)
     return 0;
 }
 
+/* One "key = ..." line of [data]: a holder's SM2 or X25519 key. */
+static int add_holder(tc_policy *p, const char *value, int line, tc_err *e)
+{
+    char where[1100];
+    snprintf(where, sizeof(where), "%s:%d", p->path, line);
+    if (p->nholders == TC_SEAL_MAX_HOLDERS)
+        return bad_line(e, p->path, line, "more than %s keys in [data]", "16");
+    tc_seal_holder *h;
+    int rc = tc_seal_holder_from_text(&h, value, where, e);
+    if (rc)
+        return rc;
+    const char *id = tc_seal_holder_id(h);
+    tc_role had;
+    char msg[200];
+    msg[0] = '\0';
+    if (tc_policy_key(p, id, &had))
+        snprintf(msg, sizeof(msg), "key %s is listed twice (already a %s's key): one key "
+                 "holds one role", id, ROLES[had]);
+    else if (tc_policy_holder(p, id))
+        snprintf(msg, sizeof(msg), "key %s is listed twice in [data]", id);
+    if (msg[0]) {
+        tc_seal_holder_free(h);
+        return bad_line(e, p->path, line, "%s", msg);
+    }
+    p->holders[p->nholders++] = h;
+    return 0;
+}
+
 static int parse(tc_policy *p, FILE *f, tc_err *e)
 {
     char buf[2048];
-    int line = 0, section = -1; /* -1 none, 0..TC_NROLES-1 a role, 100 policy, 101 require */
+    int line = 0, section = -1; /* -1 none, 0..TC_NROLES-1 a role, 100 policy, 101 require,
+                                 * 102 data */
     while (fgets(buf, sizeof(buf), f)) {
         line++;
         if (!strchr(buf, '\n') && !feof(f))
@@ -119,9 +154,11 @@ static int parse(tc_policy *p, FILE *f, tc_err *e)
                 section = 100;
             else if (strcmp(name, "require") == 0)
                 section = 101;
+            else if (strcmp(name, "data") == 0)
+                section = 102;
             else if ((section = tc_role_parse(name)) < 0)
                 return bad_line(e, p->path, line, "unknown section [%s] (roles: maker, checker, "
-                                "waiver, party, witness; and [policy], [require])", name);
+                                "waiver, party, witness; and [policy], [require], [data])", name);
             continue;
         }
         char *eq = strchr(s, '=');
@@ -136,6 +173,19 @@ static int parse(tc_policy *p, FILE *f, tc_err *e)
                 return bad_line(e, p->path, line, "a role's lines are 'key = ...', not '%s'",
                                 name);
             int rc = add_key(p, section, value, line, e);
+            if (rc)
+                return rc;
+        } else if (section == 102) {
+            int rc;
+            if (strcmp(name, "key") == 0)
+                rc = add_holder(p, value, line, e);
+            else if (strcmp(name, "cipher") == 0) {
+                if ((rc = tc_seal_cipher_parse(value, &p->cipher, e)))
+                    tc_err_at(e, p->path, line, 0);
+                p->cipher_line = line;
+            } else
+                rc = bad_line(e, p->path, line, "[data] lines are 'key = ...' and 'cipher = "
+                              "...', not '%s'", name);
             if (rc)
                 return rc;
         } else if (section == 100) {
@@ -169,6 +219,12 @@ static int parse(tc_policy *p, FILE *f, tc_err *e)
         tc_fail(e, TC_EINPUT, "not a %s file (its [policy] section says format = %s)",
                 TC_POLICY_FORMAT, p->format[0] ? p->format : "nothing");
         return tc_err_hint(e, "see docs/policy.md for the policy's format");
+    }
+    if (p->cipher_line && !p->nholders) {
+        tc_err_at(e, p->path, p->cipher_line, 0);
+        tc_fail(e, TC_EINPUT, "[data] names a cipher but no key to seal for");
+        return tc_err_hint(e, "add the data holders' public keys (key = ...), or remove the "
+                              "cipher line to leave files unsealed");
     }
     for (int r = TC_ROLE_MAKER; r <= TC_ROLE_CHECKER; r++)
         if (p->nkeys[r] == 0) {
@@ -216,6 +272,8 @@ void tc_policy_free(tc_policy *p)
     for (int r = 0; r < TC_NROLES; r++)
         for (size_t i = 0; i < p->nkeys[r]; i++)
             tc_pubkey_free(p->keys[r][i]);
+    for (size_t i = 0; i < p->nholders; i++)
+        tc_seal_holder_free(p->holders[i]);
     free(p);
 }
 
@@ -224,6 +282,22 @@ const char *tc_policy_digest(const tc_policy *p) { return p->digest; }
 const char *tc_policy_city(const tc_policy *p) { return p->city; }
 const char *tc_policy_origin(const tc_policy *p) { return p->origin; }
 int tc_policy_required(const tc_policy *p, tc_act a) { return a < TC_NACTS ? p->required[a] : 1; }
+
+size_t tc_policy_holders(const tc_policy *p, const tc_seal_holder *const **holders)
+{
+    *holders = (const tc_seal_holder *const *)p->holders;
+    return p->nholders;
+}
+
+tc_seal_cipher tc_policy_cipher(const tc_policy *p) { return p->cipher; }
+
+const tc_seal_holder *tc_policy_holder(const tc_policy *p, const char *keyid)
+{
+    for (size_t i = 0; i < p->nholders; i++)
+        if (strcmp(tc_seal_holder_id(p->holders[i]), keyid) == 0)
+            return p->holders[i];
+    return NULL;
+}
 
 const tc_pubkey *tc_policy_key(const tc_policy *p, const char *keyid, tc_role *role)
 {
@@ -301,6 +375,19 @@ int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
             tc_pubkey_text(k, line, sizeof(line));
             fprintf(f, "key = %s   ; %s\n", line, tc_pubkey_id(k));
             tc_pubkey_free(k);
+        }
+    }
+    if (!rc && spec->data && spec->data[0]) {
+        fprintf(f, "\n[data]   ; who may open sealed batches (docs/personal-data.md)\n"
+                   "cipher = %s\n", tc_seal_cipher_name(spec->cipher));
+        for (const char *const *d = spec->data; *d && !rc; d++) {
+            tc_seal_holder *h;
+            char line[200];
+            if ((rc = tc_seal_holder_load(&h, *d, e)))
+                break;
+            tc_seal_holder_text(h, line, sizeof(line));
+            fprintf(f, "key = %s   ; %s\n", line, tc_seal_holder_id(h));
+            tc_seal_holder_free(h);
         }
     }
     fprintf(f, "\n[require]\n");

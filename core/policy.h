@@ -21,6 +21,10 @@
  *   [party]                          ; who signs the printed documents
  *   [witness]                        ; who cosigns checkpoints
  *
+ *   [data]                           ; optional: who may open sealed files
+ *   cipher = sm4-ctr-hmac-sm3        ; or aes-256-gcm (core/seal.h)
+ *   key = MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0D...   ; SM2 or X25519 public keys
+ *
  *   [require]                        ; distinct signatures per act
  *   approve    = 1                   ; checkers on a plan (besides its maker)
  *   waive      = 1                   ; waiver authorities on a waiver
@@ -40,6 +44,7 @@
 
 #include "core/digest.h"
 #include "core/err.h"
+#include "core/seal.h"
 #include "core/sign.h"
 
 #define TC_POLICY_FORMAT "tongchou-policy/1"
@@ -99,6 +104,16 @@ size_t tc_policy_all_keys(const tc_policy *p, const tc_pubkey **out, size_t cap)
 int tc_policy_required(const tc_policy *p, tc_act a);
 
 /*
+ * [data]: the holders every batch is sealed for (none: batches are written
+ * in clear), their number; the cipher (sm4-ctr-hmac-sm3 unless the policy
+ * says aes-256-gcm); the holder with key id keyid, or NULL.  Holding a
+ * [data] key is also what `batch show --raw` asks for.
+ */
+size_t tc_policy_holders(const tc_policy *p, const tc_seal_holder *const **holders);
+tc_seal_cipher tc_policy_cipher(const tc_policy *p);
+const tc_seal_holder *tc_policy_holder(const tc_policy *p, const char *keyid);
+
+/*
  * 0 when the key keyid holds role r; else TC_EINTEGRITY with a message
  * saying who the key is ("not in the policy", "a maker's key, not a
  * checker's") and what was being done (doing, e.g. "approving the plan").
@@ -146,6 +161,8 @@ typedef struct tc_policy_spec {
     const char *city, *origin;
     const char *const *pubs[TC_NROLES];   /* NULL-terminated lists, or NULL */
     int required[TC_NACTS];               /* 0: 1 */
+    const char *const *data;              /* [data] holders' .pub files, or NULL */
+    tc_seal_cipher cipher;
 } tc_policy_spec;
 
 /* Write a policy file (whole or not at all) holding the keys the spec

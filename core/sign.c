@@ -24,6 +24,7 @@
 
 #include "core/atomic.h"
 #include "core/digest.h"
+#include "core/keyfile.h"
 
 struct tc_pubkey {
     EVP_PKEY *pkey;
@@ -106,7 +107,7 @@ static int pub_fill(tc_pubkey *k, const char *path, tc_err *e)
 
 /* ------------------------------------------------------------- keygen */
 
-static int write_pem(const char *path, EVP_PKEY *pk, int private, tc_err *e)
+int tc_keyfile_write(const char *path, EVP_PKEY *pk, int private, tc_err *e)
 {
     tc_atomic *a;
     int rc = tc_atomic_open_mode(&a, path, private ? 0600 : tc_perm_file(), e);
@@ -140,9 +141,9 @@ int tc_sign_keygen(tc_sign_alg alg, const char *name, char *keyid, tc_err *e)
     k.pkey = pk;
     int rc = pub_fill(&k, kpath, e);
     if (!rc)
-        rc = write_pem(kpath, pk, 1, e);
+        rc = tc_keyfile_write(kpath, pk, 1, e);
     if (!rc)
-        rc = write_pem(ppath, pk, 0, e);
+        rc = tc_keyfile_write(ppath, pk, 0, e);
     if (!rc)
         snprintf(keyid, TC_KEYID_MAX, "%s", k.id);
     OPENSSL_free(k.spki);
@@ -152,7 +153,7 @@ int tc_sign_keygen(tc_sign_alg alg, const char *name, char *keyid, tc_err *e)
 
 /* ------------------------------------------------------------- loading */
 
-static int open_pem(FILE **out, const char *path, int private, tc_err *e)
+int tc_keyfile_open(FILE **out, const char *path, int private, const char *use, tc_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -178,7 +179,7 @@ static int open_pem(FILE **out, const char *path, int private, tc_err *e)
     if (private && holds_public) {
         close(fd);
         tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EINPUT, "this is a public key; signing needs the private key");
+        tc_fail(e, TC_EINPUT, "this is a public key; %s needs the private key", use);
         return tc_err_hint(e, "give the NAME.key file tongchou keygen wrote beside this .pub");
     }
     if (!private && holds_private) {
@@ -208,7 +209,7 @@ static int open_pem(FILE **out, const char *path, int private, tc_err *e)
 int tc_signer_load(tc_signer **out, const char *path, tc_err *e)
 {
     FILE *f;
-    int rc = open_pem(&f, path, 1, e);
+    int rc = tc_keyfile_open(&f, path, 1, "signing", e);
     if (rc)
         return rc;
     EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
@@ -250,7 +251,7 @@ const tc_pubkey *tc_signer_pubkey(const tc_signer *s) { return &s->pub; }
 int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e)
 {
     FILE *f;
-    int rc = open_pem(&f, path, 0, e);
+    int rc = tc_keyfile_open(&f, path, 0, "verifying", e);
     if (rc)
         return rc;
     EVP_PKEY *pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);

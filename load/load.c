@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/seal.h"
 #include "core/gzip.h"
 #include "core/log.h"
 #include "core/record.h"
@@ -75,13 +76,14 @@ static int read_trailer(const char *path, char *id, uint64_t *count, tc_err *e)
     off_t from = 0;
     if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(tail))
         from = st.st_size - (off_t)sizeof(tail);
-    unsigned char head[10];
+    unsigned char head[sizeof(TC_SEAL_MAGIC) - 1];   /* a batch's gzip header, or a seal's */
     ssize_t h = pread(fd, head, sizeof(head), 0);
     ssize_t n = pread(fd, tail, sizeof(tail), from);
     close(fd);
     /* a file that never was a batch is bad input; a batch cut short or
      * altered an integrity failure */
-    if (h > 0 && memcmp(head, tc_gzip_header, (size_t)h) != 0)
+    if (h > 0 && memcmp(head, tc_gzip_header, h < 10 ? (size_t)h : 10) != 0 &&
+        !tc_seal_is_sealed(head, (size_t)h))
         return tc_fail(e, TC_EINPUT, "not a tongchou batch (nor a reconciliation): it does not "
                        "start with a batch's gzip header");
     if (n < 0)

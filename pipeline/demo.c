@@ -15,6 +15,7 @@
 #include "core/atomic.h"
 #include "core/money.h"
 #include "core/policy.h"
+#include "core/seal.h"
 #include "core/proc.h"
 #include "core/sign.h"
 #include "core/version.h"
@@ -36,7 +37,7 @@ static int remove_tree(const char *path, tc_err *e)
 
 /* DIR/city.ini from the answer key: one section per county, its source
  * as exported, the shipped profile for legacy databases. */
-static int write_manifest(const char *dir, const char *cutover, tc_err *e)
+static int write_manifest(const char *dir, const char *cutover, int seal, tc_err *e)
 {
     char key[P + 32], path[P + 16];
     snprintf(key, sizeof(key), "%s/city/answer-key.json", dir);
@@ -57,8 +58,10 @@ static int write_manifest(const char *dir, const char *cutover, tc_err *e)
                "[city]\ncode = 220100\nname = 长春市 (example)\ncutover = %s\n"
                "mappings = %s/mappings/changchun\nwork = work\n"
                "; database = postgresql://...   (none: an embedded server in work/db)\n\n"
-               "[keys]\nmaker = keys/maker.key\npolicy = keys/policy.ini\n",
-            cutover, TC_SOURCE_DIR);
+               "[keys]\nmaker = keys/maker.key\npolicy = keys/policy.ini\n%s",
+            cutover, TC_SOURCE_DIR,
+            seal ? "data = keys/data.key     ; opens the batches the policy's [data] seals\n"
+                 : "");
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(k, "counties"), i, c) {
@@ -75,7 +78,7 @@ static int write_manifest(const char *dir, const char *cutover, tc_err *e)
     return tc_atomic_commit(a, e);
 }
 
-static int make_keys(const char *dir, tc_err *e)
+static int make_keys(const char *dir, int seal, tc_err *e)
 {
     char kdir[P + 8], name[P + 32], id[TC_KEYID_MAX];
     snprintf(kdir, sizeof(kdir), "%s/keys", dir);
@@ -101,6 +104,16 @@ static int make_keys(const char *dir, tc_err *e)
     spec.pubs[TC_ROLE_CHECKER] = checkers;
     spec.pubs[TC_ROLE_WAIVER] = waivers;
     spec.pubs[TC_ROLE_WITNESS] = witnesses;
+    /* --seal: the data holder, for whom every batch is sealed */
+    char dpub[P + 40];
+    const char *data[] = {dpub, NULL};
+    if (seal) {
+        snprintf(name, sizeof(name), "%s/data", kdir);
+        if ((rc = tc_seal_keygen("x25519", name, id, e)))
+            return rc;
+        snprintf(dpub, sizeof(dpub), "%s.pub", name);
+        spec.data = data;
+    }
     snprintf(name, sizeof(name), "%s/policy.ini", kdir);
     return tc_policy_make(&spec, name, e);
 }
@@ -249,9 +262,9 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     g.records = o->records;
     int rc = tc_gen_city(&g, e);
     if (!rc)
-        rc = make_keys(o->dir, e);
+        rc = make_keys(o->dir, o->seal, e);
     if (!rc)
-        rc = write_manifest(o->dir, g.cutover, e);
+        rc = write_manifest(o->dir, g.cutover, o->seal, e);
     if (rc)
         return rc;
 

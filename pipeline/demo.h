@@ -26,6 +26,7 @@ typedef struct tc_demo_opts {
     uint64_t records;      /* contribution records per county */
     int keep_db;           /* leave the embedded server running */
     int jobs;              /* counties at once (0: cores) */
+    int seal;              /* seal every batch for a data holder (keys/data.key) */
 } tc_demo_opts;
 
 /* Run the demo; the summary goes to out.  0 when everything holds and the

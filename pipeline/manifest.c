@@ -123,7 +123,10 @@ static int on_keys(loader *L, const char *k, const char *v)
         return set_path(L, L->m->maker_key, v);
     if (strcmp(k, "policy") == 0)
         return set_path(L, L->m->policy, v);
-    return lfail(L, L->line, "[keys] knows maker and policy", "unknown key '%s' in [keys]", k);
+    if (strcmp(k, "data") == 0)
+        return set_path(L, L->m->data_key, v);
+    return lfail(L, L->line, "[keys] knows maker, policy and data", "unknown key '%s' in [keys]",
+                 k);
 }
 
 static int on_security(loader *L, const char *k, const char *v)

@@ -16,6 +16,8 @@
  *   maker     = keys/maker.key      ; signs the audit entries and the plan
  *   policy    = keys/policy.ini     ; the city's key policy (docs/policy.md):
  *                                   ; without it no transfer is planned
+ *   data      = keys/data.key       ; a [data] holder's key: the policy's [data]
+ *                                   ; seals the batches, and run reads them with it
  *
  *   [security]
  *   group     = yibao-team          ; optional: files 0640, folders 0750, given to
@@ -72,6 +74,7 @@ typedef struct tc_manifest {
     char database[TC_MANIFEST_PATH];   /* "" when not named */
     char maker_key[TC_MANIFEST_PATH];
     char policy[TC_MANIFEST_PATH];        /* the key policy, "" when not named */
+    char data_key[TC_MANIFEST_PATH];      /* [keys] data: opens sealed batches, "" when none */
     char group[64];                       /* [security] group, "" for owner-only */
     tc_manifest_county *counties;
     int ncounties;

@@ -22,9 +22,11 @@
 #include "core/atomic.h"
 #include "core/perm.h"
 #include "core/audit.h"
+#include "core/batch.h"
 #include "core/digest.h"
 #include "core/money.h"
 #include "core/policy.h"
+#include "core/seal.h"
 #include "core/sign.h"
 #include "extract/extract.h"
 #include "load/load.h"
@@ -862,6 +864,47 @@ static int run_counties(run *R, int *worst)
     return 0;
 }
 
+/*
+ * The policy's [data] holders seal every batch the run writes, and the run
+ * reads them back with the manifest's [keys] data (or $TONGCHOU_DATA_KEY,
+ * which the front end has loaded already).  A policy that seals with no
+ * key to open is refused before any work: the run could not read its own
+ * batches.
+ */
+static int seal_setup(run *R, tc_err *e)
+{
+    const tc_seal_holder *const *h;
+    size_t n = tc_policy_holders(R->policy, &h);
+    if (!n)
+        return 0;
+    if (R->m->data_key[0]) {
+        /* kept for the process's life: what runs after (demo's transfer)
+         * reads the batches too */
+        static tc_seal_key *kept;
+        tc_seal_key *k;
+        int rc = tc_seal_key_load(&k, R->m->data_key, e);
+        if (rc)
+            return rc;
+        tc_seal_key_free(kept);
+        tc_batch_open_with(kept = k);
+    }
+    const tc_seal_key *k = tc_batch_data_key();
+    if (!k) {
+        tc_err_at(e, R->m->path, 0, 0);
+        tc_fail(e, TC_EUSAGE, "the key policy seals the batches for its [data] holders, and no "
+                "holder's key is given to read them");
+        return tc_err_hint(e, "name one in the manifest, [keys] data = FILE, or set "
+                              "TONGCHOU_DATA_KEY (docs/personal-data.md)");
+    }
+    if (!tc_policy_holder(R->policy, tc_seal_key_id(k))) {
+        tc_err_at(e, R->m->path, 0, 0);
+        tc_fail(e, TC_EUSAGE, "the data key %s is not one of the policy's [data] holders",
+                tc_seal_key_id(k));
+        return tc_err_hint(e, "name the key of a holder %s lists", tc_policy_path(R->policy));
+    }
+    return tc_batch_seal_for(tc_policy_cipher(R->policy), h, n, e);
+}
+
 int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress, void *arg,
            tc_run_result *r, tc_err *e)
 {
@@ -902,6 +945,8 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         R.alg = tc_signer_alg(R.signer) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
         if (m->policy[0])
             rc = tc_policy_load(&R.policy, m->policy, e);
+        if (!rc && R.policy)
+            rc = seal_setup(&R, e);
         if (rc)
             ;
         else if (o->maps)
@@ -961,6 +1006,8 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     paths_free(&in);
 out:
     tc_mapset_free(R.owned_maps);
+    if (R.policy)   /* its holders go with it */
+        tc_batch_seal_for(TC_SEAL_SM4_CTR_HMAC_SM3, NULL, 0, e);
     tc_policy_free(R.policy);
     tc_signer_free(R.signer);
     return rc;

@@ -918,7 +918,7 @@ static int add_input(tc_reconcile *r, const char *path, const char *county, cons
     snprintf(in->county, sizeof(in->county), "%s", county);
     snprintf(in->pool, sizeof(in->pool), "%s", pool);
     snprintf(in->type, sizeof(in->type), "%s", type);
-    int rc = tc_digest_file(TC_DIGEST_SHA256, path, in->digest, e);
+    int rc = tc_batch_digest(path, in->digest, e);
     if (rc)
         return rc;
     r->ninputs++;

@@ -35,7 +35,7 @@ batches=("$work/batches/"*.tcb)
 # count, then each amount total in fen in header order ("want"); and the
 # amount columns of each batch ("cols").
 for b in "${batches[@]}"; do
-  "$tc" batch --raw show "$b" | awk -v OFS='\t' -v cols="$work/cols" '
+  "$tc" batch show "$b" | awk -v OFS='\t' -v cols="$work/cols" '
     /^# type /   { t = $3 } /^# county / { c = $3 }
     /^# count /  { line = c OFS t OFS $3; names = "" }
     /^# total /  { v = $4; neg = sub(/^-/, "", v); sub(/\./, "", v); sub(/^0+/, "", v)
