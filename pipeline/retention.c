@@ -406,7 +406,7 @@ static long long cutover_time(const tc_manifest *m)
 }
 
 /* Write the members, sorted by name, each folder once before its first
- * member, into the atomic file a. */
+ * member, onto f (the atomic file's stream); *nfiles counts the files. */
 static int write_tar(ctx *x, member *mem, int n, FILE *f, int *nfiles, tc_err *e)
 {
     tc_tar *t;
@@ -605,8 +605,8 @@ static void archs_free(archs *l)
 }
 
 /*
- * Why the file at path, with digest d now, may go (into why, returning 1),
- * or why not (into why, returning 0).
+ * Why the file at path, with digest d now, may go, into why: 2 archived,
+ * 1 superseded; or why not, returning 0.
  */
 static int proven(ctx *x, archs *al, const char *path, const char *d, char *why, size_t n)
 {
