@@ -99,6 +99,8 @@ int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
 
 extern const tc_command tc_cmd_batch;
 extern const tc_command tc_cmd_db;
@@ -116,5 +118,7 @@ extern const tc_command tc_cmd_status;
 extern const tc_command tc_cmd_demo;
 extern const tc_command tc_cmd_transfer;
 extern const tc_command tc_cmd_policy;
+extern const tc_command tc_cmd_archive;
+extern const tc_command tc_cmd_purge;
 
 #endif

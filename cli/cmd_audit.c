@@ -128,8 +128,14 @@ static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
                     : a->ncps > 1 ? ", the checkpoints too, consistent with each other"
                                   : "",
                     a->nproofs ? ", every proof" : "",
-                    nfiles ? ", every file is the one recorded" : "",
+                    !nfiles   ? ""
+                    : r.purged ? ", every file still there is the one recorded"
+                               : ", every file is the one recorded",
                     vo.rerun ? ", the re-run reconciliation is the recorded one" : "");
+    if (!rc && r.purged)
+        tc_log_info("%lld of the files given are gone as a purge entry of the trail says: it "
+                    "recorded each one's digest before it was removed (docs/retention.md)",
+                    r.purged);
     else if (rc == TC_EINTEGRITY) {
         char first[96] = "";
         if (r.first_seq)

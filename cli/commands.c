@@ -26,6 +26,8 @@ static const tc_command *const commands[] = {
     &tc_cmd_audit,
     &tc_cmd_run,
     &tc_cmd_status,
+    &tc_cmd_archive,
+    &tc_cmd_purge,
     &tc_cmd_demo,
     &tc_cmd_batch,
 };

@@ -187,6 +187,7 @@ typedef struct tc_audit_report {
     long long checkpoint_size;  /* entries the largest checkpoint covers, when given */
     long long forks;        /* pairs of checkpoints (and proofs' checkpoints) that
                                are not consistent with each other */
+    long long purged;       /* files given that are gone, as a purge entry says */
 } tc_audit_report;
 
 /*
@@ -207,13 +208,19 @@ typedef struct tc_audit_report {
  * verify), else it is a fork too.  The checkpoints inside the proofs take
  * part.  Each checkpoint must also match the trail.
  *
+ * A file given that is not there is no problem when the last entry naming
+ * it is a "purge" entry (docs/retention.md): that entry recorded what it
+ * was before it was removed; r->purged counts them.  A file removed
+ * without one is a problem, as any file that cannot be read.
+ *
  * With o->policy, its keys are trusted as well, and each entry's key must
  * be listed in it and hold the entry's role (any role, for "recorder"; a
  * role the policy does not know is a problem); each checkpoint needs the
  * policy's count of witness signatures (tc_policy_required, "checkpoint").
  *
  * With o->rerun, the last entry whose command is "reconcile" is run again:
- * its inputs must still have their recorded digests; the program is run as
+ * its inputs must still have their recorded digests (one a purge entry
+ * removed is named as such: put it back from its archive to re-run); the program is run as
  * `PROGRAM reconcile -q ARGS` with the recorded arguments, the output
  * folder (-o/--output) replaced by a new temporary folder; the
  * reconciliation.json and findings.csv it writes must have the recorded

@@ -108,6 +108,7 @@ typedef struct fmatch {
     char digest[TC_DIGEST_TEXT_MAX];
     long long seq;
     int found, ambiguous;
+    long long purged;       /* the last entry naming it is a purge, this one */
 } fmatch;
 
 /* A checkpoint verify has seen (given, or inside a proof), to prove the
@@ -132,6 +133,7 @@ typedef struct vstate {
     uint8_t prev[TC_MERKLE_HASH];
     fmatch *fm;
     json_t *reconcile;      /* the last reconcile entry, for rerun */
+    json_t *purged;         /* file -> seq of the purge entry that removed it */
     long reconcile_line;
     tc_err *e;
 } vstate;

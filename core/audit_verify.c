@@ -106,7 +106,7 @@ static int same_file(const char *a, const char *b)
     return strcmp(a + na - nb, b) == 0 && (na == nb || a[na - nb - 1] == '/');
 }
 
-static void match_files(vstate *v, json_t *arr, long long seq)
+static void match_files(vstate *v, json_t *arr, long long seq, int purge)
 {
     size_t i;
     json_t *f;
@@ -125,6 +125,7 @@ static void match_files(vstate *v, json_t *arr, long long seq)
             snprintf(m->recorded, sizeof(m->recorded), "%s", name);
             snprintf(m->digest, sizeof(m->digest), "%s", dg);
             m->seq = seq;
+            m->purged = purge ? seq : 0;
         }
     }
 }
@@ -200,9 +201,18 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
                     "relabelled)", seq, key, role);
         free(b);
     }
+    /* a purge entry's inputs are the files it removed (docs/retention.md) */
+    int purge = strcmp(audit_str(o, "command"), "purge") == 0;
     if (v->o && v->o->nfiles) {
-        match_files(v, json_object_get(o, "inputs"), seq);
-        match_files(v, json_object_get(o, "outputs"), seq);
+        match_files(v, json_object_get(o, "inputs"), seq, purge);
+        match_files(v, json_object_get(o, "outputs"), seq, 0);
+    }
+    if (purge && v->purged) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(o, "inputs"), i, f)
+            if (audit_str(f, "file"))
+                json_object_set_new(v->purged, audit_str(f, "file"), json_integer(seq));
     }
     if (v->o && v->o->rerun && strcmp(audit_str(o, "command"), "reconcile") == 0) {
         json_decref(v->reconcile);
@@ -582,6 +592,10 @@ static void check_files(vstate *v)
         char got[TC_DIGEST_TEXT_MAX];
         tc_err fe;
         tc_err_clear(&fe);
+        if (m->purged && access(m->given, F_OK) != 0 && errno == ENOENT) {
+            v->r->purged++;   /* gone, as the purge entry says; it recorded what it was */
+            continue;
+        }
         int same = same_digest(m->given, m->digest, got, &fe);
         if (same < 0)
             problem(v, m->given, 0, m->seq, "cannot check the file against entry %lld: %s",
@@ -628,7 +642,18 @@ static void rerun(vstate *v)
         tc_err fe;
         tc_err_clear(&fe);
         int same = f && dg ? same_digest(f, dg, got, &fe) : 1;
-        if (same != 1) {
+        json_t *gone = NULL;
+        const char *pf;
+        json_t *ps;
+        json_object_foreach(v->purged, pf, ps)
+            if (f && same < 0 && same_file(pf, f))
+                gone = ps;
+        if (gone) {
+            bad = 1;
+            problem(v, f, line, seq, "cannot re-run entry %lld: the input was purged by entry "
+                    "%lld (put it back from the county's archive to re-run: "
+                    "docs/retention.md)", seq, (long long)json_integer_value(gone));
+        } else if (same != 1) {
             bad = 1;
             problem(v, f, line, seq, same < 0 ? "cannot re-run entry %lld: %s"
                     : "cannot re-run entry %lld: the input is not the one recorded%s",
@@ -743,8 +768,12 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
     memset(r, 0, sizeof(*r));
     vstate v = {.path = path, .o = o, .r = r, .check_sigs = 1, .e = e};
     v.fm = calloc(o->nfiles + 1, sizeof(fmatch));
-    if (!v.fm)
+    v.purged = o->rerun ? json_object() : NULL;
+    if (!v.fm || (o->rerun && !v.purged)) {
+        free(v.fm);
+        json_decref(v.purged);
         return audit_oom(e);
+    }
     for (size_t k = 0; k < o->nfiles; k++)
         v.fm[k].given = o->files[k];
     int rc = gather_keys(&v, e);
@@ -771,6 +800,7 @@ int tc_audit_verify(const char *path, const tc_audit_verify_opts *o, tc_audit_re
     if (!rc && o->rerun)
         rerun(&v);
     json_decref(v.reconcile);
+    json_decref(v.purged);
     free(v.leaves);
     free(v.fm);
     free(v.keys);

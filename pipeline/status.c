@@ -247,6 +247,7 @@ static void from_entry(tc_status *st, const tc_mapset *maps, json_t *j, int map)
         if (strcmp(time, rows[k]->seen[map]) < 0)
             continue;
         snprintf(rows[k]->seen[map], sizeof(rows[k]->seen[map]), "%s", time);
+        snprintf(rows[k]->kept, sizeof(rows[k]->kept), "-");   /* its files made again */
         if (map)
             rows[k]->rejects = sum[k];
         else
@@ -269,6 +270,13 @@ static void from_trail(tc_status *st, const tc_manifest *m, const tc_mapset *map
         int rep = strcmp(cmd, "reconcile") == 0;
         if (strcmp(cmd, "extract") == 0 || strcmp(cmd, "map") == 0)
             from_entry(st, maps, j, cmd[0] == 'm');
+        /* retention: the last archive or purge entry of a county */
+        if (strcmp(cmd, "archive") == 0 || strcmp(cmd, "purge") == 0) {
+            tc_status_row *r = row_of(st, str(json_object_get(json_object_get(j, "records"),
+                                                              "county")));
+            if (r)
+                snprintf(r->kept, sizeof(r->kept), "%s", cmd[0] == 'a' ? "archived" : "purged");
+        }
         if (rep || (strcmp(cmd, "transfer") == 0 &&
                     (strcmp(verb, "plan") == 0 || strcmp(verb, "approve") == 0))) {
             json_t *outs = json_object_get(j, "outputs");
@@ -514,6 +522,7 @@ int tc_status_collect(const tc_manifest *m, const char *db, const char *trail, t
         r->extracted = r->rejects = -1;
         r->blocking = r->warnings = r->loaded = -1;
         snprintf(r->transfer, sizeof(r->transfer), "-");
+        snprintf(r->kept, sizeof(r->kept), "-");
         for (int k = 0; k < c->nsources; k++)
             if (tc_manifest_source_missing(c->sources[k])) {
                 r->missing++;
@@ -589,14 +598,14 @@ static const char *extracted(const tc_status_row *r, char *buf)
 
 void tc_status_print(const tc_status *st, FILE *f)
 {
-    fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s\n", "county", "extracted", "rejects", "blocking",
-            "warnings", "loaded", "transfer");
+    fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s\n", "county", "extracted", "rejects",
+            "blocking", "warnings", "loaded", "transfer", "kept");
     for (int i = 0; i < st->n; i++) {
         const tc_status_row *r = &st->rows[i];
         char a[32], b[32], c[32], d[32], g[32];
-        fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s\n", r->county, extracted(r, a),
+        fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s\n", r->county, extracted(r, a),
                 num(r->rejects, b), num(r->blocking, c), num(r->warnings, d), num(r->loaded, g),
-                r->transfer);
+                r->transfer, r->kept);
     }
     if (!st->db_reachable && st->db_note[0])
         fprintf(f, "database: %s\n", st->db_note);
@@ -630,18 +639,18 @@ int tc_status_html(const tc_manifest *m, const tc_status *st, const char *path, 
             m->cutover, TC_VERSION);
     fputs("<table><tr><th>统筹区 County</th><th>名称 Name</th><th>已抽取 Extracted</th>"
           "<th>拒收 Rejects</th><th>阻断问题 Blocking</th><th>警告 Warnings</th>"
-          "<th>已入库批次 Loaded</th><th>划转 Transfer</th></tr>\n", f);
+          "<th>已入库批次 Loaded</th><th>划转 Transfer</th><th>留存 Kept</th></tr>\n", f);
     for (int i = 0; i < st->n; i++) {
         const tc_status_row *r = &st->rows[i];
         char a[32], b[32], c[32], d[32], g[32];
         fprintf(f, "<tr><td>%s</td><td>", r->county);
         tc_report_html_text(f, r->name);
         fprintf(f, "</td><td class=n>%s</td><td class=\"n%s\">%s</td><td class=\"n%s\">%s</td>"
-                   "<td class=n>%s</td><td class=n>%s</td><td%s>%s</td></tr>\n",
+                   "<td class=n>%s</td><td class=n>%s</td><td%s>%s</td><td>%s</td></tr>\n",
                 extracted(r, a), r->rejects > 0 ? " bad" : "", num(r->rejects, b),
                 r->blocking > 0 ? " bad" : "", num(r->blocking, c), num(r->warnings, d),
                 num(r->loaded, g), strcmp(r->transfer, "held") == 0 ? " class=bad" : "",
-                r->transfer);
+                r->transfer, r->kept);
     }
     fputs("</table>\n<p>审计轨迹 Audit trail: <span class=", f);
     fputs(st->audit_ok == 1 ? "ok>" : "bad>", f);

@@ -10,7 +10,8 @@
  * warnings); the database (batches loaded, transfers executed: the one
  * named, or the embedded one under WORK/db, started for the look and
  * stopped again); the plans under WORK/transfer and those the trails name
- * (planned, approved, or held by blocking findings); and a verification of
+ * (planned, approved, or held by blocking findings); the archive and purge
+ * entries (docs/retention.md); and a verification of
  * each trail with the policy's keys.  What it cannot see - no trail, a
  * file a trail names and that is not there, no database - it says, in
  * notes, rather than show a blank as if nothing had been done.
@@ -36,6 +37,7 @@ typedef struct tc_status_row {
     char transfer[16];        /* "-", "planned", "approved", "executed", "held" (blocking
                                  findings not waived), "left out" (nothing loaded, ...) */
     char seen[2][32];         /* the time of the entry extracted, rejects came from */
+    char kept[12];            /* "archived", "purged" (its work files removed), "-" */
 } tc_status_row;
 
 typedef struct tc_status {

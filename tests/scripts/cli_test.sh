@@ -32,7 +32,7 @@ check version 0 "$tc" --version;            grep_out version '^tongchou [0-9]'
 check help 0 "$tc" --help;                  grep_out help 'generate'
 check no-args 2 "$tc"
 check unknown 2 "$tc" frobnicate;           grep_err unknown "^tongchou: error: 'frobnicate' is not a tongchou command"
-for c in generate extract map mappings reconcile diff load db keygen audit run status demo batch; do
+for c in generate extract map mappings reconcile diff load db keygen audit run status archive purge demo batch; do
   check "help-$c" 0 "$tc" "$c" --help;      grep_out "help-$c" "^usage: tongchou $c "
   check "help2-$c" 0 "$tc" help "$c";       grep_out "help2-$c" "^usage: tongchou $c "
 done

@@ -328,6 +328,14 @@ slip status-no-manifest 2 '' $T status
 slip status-missing 2 'cannot read manifest' $T status nowhere.ini
 slip status-bad-key 3 'colour' $T status bad-key.ini
 
+# ------------------------------------------------------ archive, purge
+slip archive-no-county 2 'name the county with --county C' $T archive no-source.ini
+slip archive-unknown-county 2 'county 229999 is not in no-source.ini' $T archive --county 229999 no-source.ini
+slip archive-no-trail 3 'no audit trail at work/audit.trail' $T archive --county 220100 no-source.ini
+slip purge-no-manifest 2 'name one manifest' $T purge --county 220100
+slip purge-no-trail 3 'no audit trail at work/audit.trail' $T purge --dry-run --county 220100 no-source.ini
+if [ ! -e work ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL archive or purge made work/"; fi
+
 # ------------------------------------------------ keygen, policy, batch, diff
 slip keygen-no-out 2 '' $T keygen
 slip keygen-alg 2 '' $T keygen --alg rsa -o out/k
