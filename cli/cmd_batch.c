@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/policy.h"
+#include "core/seal.h"
 
 static void print_value(const tc_column *c, const tc_value *v, int raw)
 {
@@ -143,7 +144,15 @@ static int unseal(const char *outdir, int n, char **paths)
             tc_err_hint(&e, "name another folder with -o DIR");
             return tc_log_fail(&e);
         }
-        if (tc_batch_unseal(paths[i], out, &e))
+        /* a sealed batch unseals to the batch itself; another sealed file
+         * (a county archive) to its plaintext */
+        char d[TC_DIGEST_TEXT_MAX];
+        tc_err de;
+        tc_err_clear(&de);
+        int rc = tc_batch_is_sealed(paths[i]) && tc_batch_digest(paths[i], d, &de) != 0
+                     ? tc_seal_unseal_file(paths[i], out, tc_batch_data_key(), &e)
+                     : tc_batch_unseal(paths[i], out, &e);
+        if (rc)
             return tc_log_fail(&e);
         printf("%s\n", out);
     }
@@ -162,7 +171,8 @@ const tc_command tc_cmd_batch = {
     "one, verify checks its seal, header and trailer but not its records.\n"
     "--raw needs a [data] key that TONGCHOU_POLICY lists (docs/personal-data.md).\n"
     "  unseal BATCH   write each sealed batch, unsealed, to DIR (-o): the bytes a\n"
-    "                 run without sealing writes; needs TONGCHOU_DATA_KEY\n",
+    "                 run without sealing writes; a sealed county archive gives\n"
+    "                 its tar; needs TONGCHOU_DATA_KEY\n",
     "show verify unseal"};
 
 int cmd_batch(int argc, char **argv)

@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "core/atomic.h"
 #include "core/digest.h"
 #include "core/keyfile.h"
 #include "core/sign.h"
@@ -991,4 +992,140 @@ size_t tc_unsealer_holders(const tc_unsealer *u, const char *const **ids)
 {
     *ids = u->idp;
     return u->nholders;
+}
+
+/* ------------------------------------------------------------- streams */
+
+struct tc_seal_stream {
+    FILE *f;                /* the stdio stream handed out */
+    tc_sealer *sealer;      /* writing */
+    tc_unsealer *unsealer;  /* reading */
+    tc_err err;             /* the first failure, reported at close */
+};
+
+static ssize_t stream_write(void *c, const char *buf, size_t n)
+{
+    tc_seal_stream *s = c;
+    if (s->err.code || tc_sealer_write(s->sealer, buf, n, &s->err))
+        return -1;
+    return (ssize_t)n;
+}
+
+static ssize_t stream_read(void *c, char *buf, size_t n)
+{
+    tc_seal_stream *s = c;
+    size_t got = 0;
+    if (s->err.code || tc_unsealer_read(s->unsealer, buf, n, &got, &s->err))
+        return -1;
+    return (ssize_t)got;
+}
+
+static int stream_new(tc_seal_stream **out, int writing, tc_err *e)
+{
+    tc_seal_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    tc_err_clear(&s->err);
+    cookie_io_functions_t io = {0};
+    if (writing)
+        io.write = stream_write;
+    else
+        io.read = stream_read;
+    if (!(s->f = fopencookie(s, writing ? "wb" : "rb", io))) {
+        free(s);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    setvbuf(s->f, NULL, _IOFBF, 1 << 16);
+    *out = s;
+    return 0;
+}
+
+int tc_seal_stream_write(tc_seal_stream **out, FILE *f, tc_seal_cipher c,
+                         const tc_seal_holder *const *holders, size_t nholders, tc_err *e)
+{
+    tc_seal_stream *s;
+    int rc = stream_new(&s, 1, e);
+    if (rc)
+        return rc;
+    if ((rc = tc_sealer_begin(&s->sealer, f, c, holders, nholders, e))) {
+        fclose(s->f);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int tc_seal_stream_read(tc_seal_stream **out, FILE *f, const char *what, const tc_seal_key *key,
+                        tc_err *e)
+{
+    tc_seal_stream *s;
+    int rc = stream_new(&s, 0, e);
+    if (rc)
+        return rc;
+    if ((rc = tc_unsealer_begin(&s->unsealer, f, what, key, e))) {
+        fclose(s->f);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+FILE *tc_seal_stream_file(tc_seal_stream *s) { return s->f; }
+
+int tc_seal_stream_close(tc_seal_stream *s, tc_err *e)
+{
+    if (!s)
+        return 0;
+    int closed = fclose(s->f);   /* a writer's last bytes go to the sealer here */
+    int rc = s->err.code;
+    if (rc)
+        *e = s->err;
+    else if (closed != 0)
+        rc = tc_fail(e, TC_EIO, "cannot finish the sealed stream");
+    if (s->sealer) {
+        if (rc)
+            tc_sealer_abort(s->sealer);
+        else
+            rc = tc_sealer_end(s->sealer, NULL, 0, e);
+    }
+    tc_unsealer_free(s->unsealer);
+    free(s);
+    return rc;
+}
+
+int tc_seal_unseal_file(const char *path, const char *out, const tc_seal_key *key, tc_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tc_err_at(e, path, 0, 0);
+        return tc_fail(e, tc_errno_code(errno), "cannot open: %s", strerror(errno));
+    }
+    tc_seal_stream *s = NULL;
+    tc_atomic *a = NULL;
+    int rc = tc_seal_stream_read(&s, f, path, key, e);
+    if (!rc)
+        rc = tc_atomic_open(&a, out, e);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof(buf), tc_seal_stream_file(s))) > 0)
+        if (fwrite(buf, 1, n, tc_atomic_file(a)) != n)
+            rc = tc_fail(e, TC_EIO, "cannot write %s: %s", out, strerror(errno));
+    if (s) {
+        tc_err se;
+        tc_err_clear(&se);
+        int src = tc_seal_stream_close(s, &se);
+        if (!rc && src) {
+            *e = se;
+            rc = src;
+        }
+    }
+    if (!rc) {
+        rc = tc_atomic_commit(a, e);
+        a = NULL;
+    }
+    tc_atomic_abort(a);
+    fclose(f);
+    return rc;
 }

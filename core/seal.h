@@ -197,4 +197,29 @@ tc_seal_cipher tc_unsealer_cipher(const tc_unsealer *u);
 size_t tc_unsealer_holders(const tc_unsealer *u, const char *const **ids);
 void tc_unsealer_free(tc_unsealer *u);
 
+/* -------------------------------------------------------------- streams */
+
+/*
+ * The same through stdio, for a writer or reader that takes a FILE (the
+ * county archive's tar): tc_seal_stream_write seals what is written to
+ * tc_seal_stream_file() onto f (no tail); tc_seal_stream_read gives the
+ * plaintext of the sealed file f.  tc_seal_stream_close ends it: for a
+ * writer it writes the tag and patches the header; for a reader it reports
+ * the first failure (a tag that did not match is TC_EINTEGRITY, as
+ * tc_unsealer_read).  A reader must read to the end (EOF) before closing
+ * for the tag to have been checked.  Frees s; NULL is a no-op.
+ */
+typedef struct tc_seal_stream tc_seal_stream;
+int tc_seal_stream_write(tc_seal_stream **out, FILE *f, tc_seal_cipher c,
+                         const tc_seal_holder *const *holders, size_t nholders, tc_err *e);
+int tc_seal_stream_read(tc_seal_stream **out, FILE *f, const char *what, const tc_seal_key *key,
+                        tc_err *e);
+FILE *tc_seal_stream_file(tc_seal_stream *s);
+int tc_seal_stream_close(tc_seal_stream *s, tc_err *e);
+
+/* The plaintext of the sealed file at path into out (mode 0600, whole or
+ * not at all: only once the tag matched); its tail is not written.  For
+ * sealed archives; a sealed batch unseals with tc_batch_unseal. */
+int tc_seal_unseal_file(const char *path, const char *out, const tc_seal_key *key, tc_err *e);
+
 #endif

@@ -12,6 +12,7 @@
  * so a cut or damaged archive is found, not half-read.
  */
 #include "core/tar.h"
+#include "core/seal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -186,17 +187,37 @@ static long long parse_octal(const unsigned char *p, size_t n)
     return digits ? v : -1;
 }
 
-int tc_tar_each(const char *path, tc_digest_alg alg,
+int tc_tar_each(const char *path, const tc_seal_key *key, tc_digest_alg alg,
                 int (*fn)(void *arg, const char *name, char type, long long size,
                           const char *digest),
                 void *arg, tc_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    FILE *raw = fopen(path, "rb"), *f = raw;
+    if (!raw)
         return tc_fail(e, tc_errno_code(errno), "cannot read the archive %s: %s", path,
                        strerror(errno));
+    /* a sealed archive is read through the seal, with a holder's key */
+    unsigned char magic[sizeof(TC_SEAL_MAGIC) - 1];
+    size_t mn = fread(magic, 1, sizeof(magic), raw);
+    rewind(raw);
+    tc_seal_stream *ss = NULL;
+    int rc = 0;
+    if (tc_seal_is_sealed(magic, mn)) {
+        if (!key) {
+            fclose(raw);
+            tc_err_at(e, path, 0, 0);
+            tc_fail(e, TC_EINPUT, "the archive is sealed, and no data key was given to open it");
+            return tc_err_hint(e, "name a [data] holder's key: TONGCHOU_DATA_KEY, or the "
+                                  "manifest's [keys] data");
+        }
+        if ((rc = tc_seal_stream_read(&ss, raw, path, key, e))) {
+            fclose(raw);
+            return rc;
+        }
+        f = tc_seal_stream_file(ss);
+    }
     tc_digest *d = NULL;
-    int rc = tc_digest_new(&d, alg, e);
+    rc = tc_digest_new(&d, alg, e);
     unsigned char h[BLOCK];
     enum { BUF = 65536 };
     unsigned char *buf = malloc(BUF);
@@ -265,8 +286,21 @@ int tc_tar_each(const char *path, tc_digest_alg alg,
         tc_digest_final_text(d, text);
         rc = fn(arg, name, type, size, text);
     }
+    if (ss) {
+        /* to the end, where the seal's tag is checked; its failure is the
+         * one to report, whatever reading the members made of it */
+        while (!rc && buf && fread(buf, 1, BUF, f) > 0)
+            ;
+        tc_err se;
+        tc_err_clear(&se);
+        int src = tc_seal_stream_close(ss, &se);
+        if (src) {
+            *e = se;
+            rc = src;
+        }
+    }
     free(buf);
     tc_digest_free(d);
-    fclose(f);
+    fclose(raw);
     return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "core/digest.h"
 #include "core/err.h"
+#include "core/seal.h"
 
 typedef struct tc_tar tc_tar;
 
@@ -54,9 +55,11 @@ void tc_tar_free(tc_tar *t);
  * its size and the digest of its bytes with alg.  fn returns 0 to go on,
  * anything else to stop, and that is returned.  TC_EINTEGRITY when a
  * header's checksum, magic or size field is wrong, or the archive is cut
- * short; TC_EIO when it cannot be read.
+ * short; TC_EIO when it cannot be read.  A sealed archive (core/seal.h)
+ * is read through its seal with key (NULL: TC_EINPUT), to its end, where a
+ * tag that does not match is TC_EINTEGRITY.
  */
-int tc_tar_each(const char *path, tc_digest_alg alg,
+int tc_tar_each(const char *path, const tc_seal_key *key, tc_digest_alg alg,
                 int (*fn)(void *arg, const char *name, char type, long long size,
                           const char *digest),
                 void *arg, tc_err *e);

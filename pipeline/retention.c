@@ -34,10 +34,13 @@
 
 #include "core/atomic.h"
 #include "core/audit.h"
+#include "core/batch.h"
 #include "core/perm.h"
 #include "core/policy.h"
+#include "core/seal.h"
 #include "core/sign.h"
 #include "core/tar.h"
+#include "pipeline/run.h"
 
 #define P TC_MANIFEST_PATH
 #define NDIRS 4
@@ -185,6 +188,8 @@ typedef struct ctx {
 
 static void ctx_free(ctx *x)
 {
+    if (x->policy)   /* its holders go with it */
+        tc_batch_seal_for(TC_SEAL_SM4_CTR_HMAC_SM3, NULL, 0, NULL);
     tc_signer_free(x->signer);
     tc_policy_free(x->policy);
     json_decref(x->entries);
@@ -213,6 +218,10 @@ static int ctx_open(ctx *x, const tc_manifest *m, const char *county, const char
     int rc = tc_signer_load(&x->signer, m->maker_key, e);
     if (!rc)
         rc = tc_policy_load(&x->policy, m->policy, e);
+    /* a city that seals its batches seals its archives, and opens them
+     * with a [data] holder's key */
+    if (!rc)
+        rc = tc_run_seal_setup(m, x->policy, e);
     if (rc)
         return rc;
     x->alg = tc_signer_alg(x->signer) == TC_SIGN_SM2 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
@@ -497,7 +506,21 @@ int tc_archive(const tc_manifest *m, const tc_archive_opts *o, tc_archive_result
     if ((rc = out_allowed(m, county, r->path, e)) ||
         (rc = tc_mkdir_p(dirname(dir), tc_perm_dir(), e)) || (rc = tc_atomic_open(&a, r->path, e)))
         goto out;
-    if ((rc = write_tar(&x, mem, files.n, tc_atomic_file(a), &r->files, e)))
+    if (tc_batch_sealing()) {
+        const tc_seal_holder *const *h;
+        size_t nh = tc_policy_holders(x.policy, &h);
+        tc_seal_stream *ss = NULL;
+        rc = tc_seal_stream_write(&ss, tc_atomic_file(a), tc_policy_cipher(x.policy), h, nh, e);
+        if (!rc) {
+            rc = write_tar(&x, mem, files.n, tc_seal_stream_file(ss), &r->files, e);
+            tc_err se;
+            tc_err_clear(&se);
+            int src = rc ? (tc_seal_stream_close(ss, &se), rc) : tc_seal_stream_close(ss, e);
+            rc = rc ? rc : src;
+        }
+    } else
+        rc = write_tar(&x, mem, files.n, tc_atomic_file(a), &r->files, e);
+    if (rc)
         goto out;
     /* an archive already there with other bytes stays: it may be the one
      * an earlier entry recorded, and the only copy of purged files */
@@ -593,7 +616,7 @@ static arch *arch_get(archs *l, const char *path, const char *recorded)
     tc_digest_alg alg = strncmp(recorded, "sm3:", 4) == 0 ? TC_DIGEST_SM3 : TC_DIGEST_SHA256;
     tc_err e;
     a->readable = tc_digest_file(alg, path, a->digest, &e) == 0 &&
-                  tc_tar_each(path, alg, on_member, a->members, &e) == 0;
+                  tc_tar_each(path, tc_batch_data_key(), alg, on_member, a->members, &e) == 0;
     return a;
 }
 

@@ -871,18 +871,18 @@ static int run_counties(run *R, int *worst)
  * key to open is refused before any work: the run could not read its own
  * batches.
  */
-static int seal_setup(run *R, tc_err *e)
+int tc_run_seal_setup(const tc_manifest *m, const tc_policy *p, tc_err *e)
 {
     const tc_seal_holder *const *h;
-    size_t n = tc_policy_holders(R->policy, &h);
+    size_t n = tc_policy_holders(p, &h);
     if (!n)
         return 0;
-    if (R->m->data_key[0]) {
+    if (m->data_key[0]) {
         /* kept for the process's life: what runs after (demo's transfer)
          * reads the batches too */
         static tc_seal_key *kept;
         tc_seal_key *k;
-        int rc = tc_seal_key_load(&k, R->m->data_key, e);
+        int rc = tc_seal_key_load(&k, m->data_key, e);
         if (rc)
             return rc;
         tc_seal_key_free(kept);
@@ -890,19 +890,19 @@ static int seal_setup(run *R, tc_err *e)
     }
     const tc_seal_key *k = tc_batch_data_key();
     if (!k) {
-        tc_err_at(e, R->m->path, 0, 0);
+        tc_err_at(e, m->path, 0, 0);
         tc_fail(e, TC_EUSAGE, "the key policy seals the batches for its [data] holders, and no "
                 "holder's key is given to read them");
         return tc_err_hint(e, "name one in the manifest, [keys] data = FILE, or set "
                               "TONGCHOU_DATA_KEY (docs/personal-data.md)");
     }
-    if (!tc_policy_holder(R->policy, tc_seal_key_id(k))) {
-        tc_err_at(e, R->m->path, 0, 0);
+    if (!tc_policy_holder(p, tc_seal_key_id(k))) {
+        tc_err_at(e, m->path, 0, 0);
         tc_fail(e, TC_EUSAGE, "the data key %s is not one of the policy's [data] holders",
                 tc_seal_key_id(k));
-        return tc_err_hint(e, "name the key of a holder %s lists", tc_policy_path(R->policy));
+        return tc_err_hint(e, "name the key of a holder %s lists", tc_policy_path(p));
     }
-    return tc_batch_seal_for(tc_policy_cipher(R->policy), h, n, e);
+    return tc_batch_seal_for(tc_policy_cipher(p), h, n, e);
 }
 
 int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress, void *arg,
@@ -946,7 +946,7 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         if (m->policy[0])
             rc = tc_policy_load(&R.policy, m->policy, e);
         if (!rc && R.policy)
-            rc = seal_setup(&R, e);
+            rc = tc_run_seal_setup(m, R.policy, e);
         if (rc)
             ;
         else if (o->maps)

@@ -76,4 +76,16 @@ typedef void (*tc_run_progress)(void *arg, const char *county, const char *stage
 int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress, void *arg,
            tc_run_result *r, tc_err *e);
 
+/*
+ * Sealing for a command run from the manifest m under policy p: when p has
+ * [data] holders, every batch written from now on is sealed for them, and
+ * sealed batches open with the manifest's [keys] data (or the key
+ * $TONGCHOU_DATA_KEY gave already).  TC_EUSAGE when p seals and there is
+ * no key, or the key is no holder of p: the command could not read what
+ * it writes.  p's holders must outlive the sealing (tc_batch_seal_for with
+ * none ends it).
+ */
+struct tc_policy;
+int tc_run_seal_setup(const tc_manifest *m, const struct tc_policy *p, tc_err *e);
+
 #endif

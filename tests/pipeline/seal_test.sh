@@ -10,6 +10,7 @@
 #   - batch verify and audit verify pass without the data key;
 #   - a flipped bit in a sealed batch is refused (exit 5) naming it, by
 #     batch verify, reconcile, load and audit verify;
+#   - the county archive is sealed too, and purge reads it through the seal;
 #   - the dishonest or careless: a key that is no holder, no key at all, a
 #     run whose policy seals with no key to read, --raw without the [data]
 #     role; AES-256-GCM where the policy says so.
@@ -134,6 +135,27 @@ n=$(psql -X -A -t -d "$url" -c "SELECT count(*) FROM tongchou.contribution WHERE
 [ "$n" = "$(grep -m1 '^  count' "$tmp/v" | awk '{print $2}')" ] && ok || bad "loaded $n rows"
 cp "$tmp/keep.tcb" "$tmp/s/work/$b"
 "$tc" db stop "$tmp/s/work/db" >/dev/null 2>&1
+
+# the county archive, sealed like the batches: no identity number in clear,
+# purge reads it through the seal, and a bit flipped in it stops the purge
+"$tc" archive --county 220100 "$tmp/s/city.ini" >/dev/null 2>"$tmp/err" && ok ||
+  { bad "archive, sealed"; cat "$tmp/err"; }
+arc="$tmp/s/work/archive/220100.tar"
+head -c 17 "$arc" | grep -q "^tongchou-sealed/1" && ok || bad "the archive is not sealed"
+grep -qaF -f "$tmp/ids" "$arc" && bad "identity numbers in clear in the sealed archive" || ok
+TONGCHOU_DATA_KEY="$key" "$tc" batch -o "$tmp/ar" unseal "$arc" >/dev/null 2>&1 && ok || bad "unseal the archive"
+tar -xOf "$tmp/ar/220100.tar" city/sources/220100.xml | cmp -s - "$tmp/s/city/sources/220100.xml" &&
+  ok || bad "the unsealed archive does not give back the source"
+[ "$(tar -tf "$tmp/ar/220100.tar" | grep -c '\.tcb$')" -eq 20 ] && ok || bad "the archive holds not 20 batches"
+cp "$arc" "$tmp/arc.keep"
+flip "$arc" $(( $(stat -c %s "$arc") / 2 ))
+"$tc" purge --county 220100 "$tmp/s/city.ini" >/dev/null 2>"$tmp/err"
+[ $? -eq 3 ] && ok || { bad "purge with an altered sealed archive: not exit 3"; cat "$tmp/err"; }
+[ -e "$tmp/s/work/city/220100/220100.contribution.tcb" ] && ok || bad "purge removed files"
+cp "$tmp/arc.keep" "$arc"
+"$tc" purge --county 220100 "$tmp/s/city.ini" >/dev/null 2>"$tmp/err" && ok ||
+  { bad "purge through the sealed archive"; cat "$tmp/err"; }
+[ ! -e "$tmp/s/work/city/220100" ] && ok || bad "purge left work/city/220100"
 
 # the run: a policy that seals, and no key to read with
 sed -i '/^data = /d' "$tmp/s/city.ini"
