@@ -16,16 +16,16 @@
 #include "core/err.h"
 
 /*
- * Open a PEM key file for reading.  private says which half is wanted;
- * `use` names what the key is for, in messages ("signing", "unsealing").
- * TC_EINPUT for the other half of a key pair, and for a private key whose
- * mode lets group or others read or write it (hint: chmod 600); TC_EIO
- * when it cannot be opened.  The caller closes *out.
+ * Read a PEM key file.  private says which half is wanted; `use` names
+ * what the key is for, in messages ("signing", "unsealing").  TC_EINPUT
+ * for the other half of a key pair, for a private key whose mode lets
+ * group or others read or write it (hint: chmod 600), and for a file that
+ * is no PEM key; TC_EIO when it cannot be opened.  The caller frees *out.
  */
-int tc_keyfile_open(FILE **out, const char *path, int private, const char *use, tc_err *e);
+int tc_keyfile_read(EVP_PKEY **out, const char *path, int private, const char *use, tc_err *e);
 
 /* Write pk's private (PKCS#8 PEM, mode 0600) or public (PEM
- * SubjectPublicKeyInfo, mode 0644) half to path, whole or not at all. */
+ * SubjectPublicKeyInfo, tc_perm_file()) half to path, whole or not at all. */
 int tc_keyfile_write(const char *path, EVP_PKEY *pk, int private, tc_err *e);
 
 #endif

@@ -176,18 +176,10 @@ int tc_seal_holder_from_text(tc_seal_holder **out, const char *b64_spki, const c
 
 int tc_seal_holder_load(tc_seal_holder **out, const char *pem_path, tc_err *e)
 {
-    FILE *f;
-    int rc = tc_keyfile_open(&f, pem_path, 0, "sealing", e);
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_read(&pk, pem_path, 0, "sealing", e);
     if (rc)
         return rc;
-    EVP_PKEY *pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!pk) {
-        ERR_clear_error();
-        tc_err_at(e, pem_path, 0, 0);
-        tc_fail(e, TC_EINPUT, "not a PEM public key");
-        return tc_err_hint(e, "give the NAME.pub file tongchou keygen wrote");
-    }
     return holder_new(out, pk, pem_path, e);
 }
 
@@ -216,18 +208,10 @@ void tc_seal_holder_free(tc_seal_holder *h)
 
 int tc_seal_key_load(tc_seal_key **out, const char *path, tc_err *e)
 {
-    FILE *f;
-    int rc = tc_keyfile_open(&f, path, 1, "unsealing", e);
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_read(&pk, path, 1, "unsealing", e);
     if (rc)
         return rc;
-    EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!pk) {
-        ERR_clear_error();
-        tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EINPUT, "not a PEM private key");
-        return tc_err_hint(e, "give the NAME.key file tongchou keygen wrote");
-    }
     tc_seal_key *k = calloc(1, sizeof(*k));
     if (!k) {
         EVP_PKEY_free(pk);

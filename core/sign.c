@@ -153,7 +153,7 @@ int tc_sign_keygen(tc_sign_alg alg, const char *name, char *keyid, tc_err *e)
 
 /* ------------------------------------------------------------- loading */
 
-int tc_keyfile_open(FILE **out, const char *path, int private, const char *use, tc_err *e)
+static int keyfile_open(FILE **out, const char *path, int private, const char *use, tc_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -206,20 +206,32 @@ int tc_keyfile_open(FILE **out, const char *path, int private, const char *use, 
     return 0;
 }
 
-int tc_signer_load(tc_signer **out, const char *path, tc_err *e)
+int tc_keyfile_read(EVP_PKEY **out, const char *path, int private, const char *use, tc_err *e)
 {
     FILE *f;
-    int rc = tc_keyfile_open(&f, path, 1, "signing", e);
+    int rc = keyfile_open(&f, path, private, use, e);
     if (rc)
         return rc;
-    EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    EVP_PKEY *pk = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                           : PEM_read_PUBKEY(f, NULL, NULL, NULL);
     fclose(f);
     if (!pk) {
         ERR_clear_error();
         tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EINPUT, "not a PEM private key");
-        return tc_err_hint(e, "give the NAME.key file tongchou keygen wrote");
+        tc_fail(e, TC_EINPUT, private ? "not a PEM private key" : "not a PEM public key");
+        return tc_err_hint(e, "give the NAME.%s file tongchou keygen wrote",
+                           private ? "key" : "pub");
     }
+    *out = pk;
+    return 0;
+}
+
+int tc_signer_load(tc_signer **out, const char *path, tc_err *e)
+{
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_read(&pk, path, 1, "signing", e);
+    if (rc)
+        return rc;
     tc_signer *s = calloc(1, sizeof(*s));
     if (!s) {
         EVP_PKEY_free(pk);
@@ -250,18 +262,10 @@ const tc_pubkey *tc_signer_pubkey(const tc_signer *s) { return &s->pub; }
 
 int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e)
 {
-    FILE *f;
-    int rc = tc_keyfile_open(&f, path, 0, "verifying", e);
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_read(&pk, path, 0, "verifying", e);
     if (rc)
         return rc;
-    EVP_PKEY *pk = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!pk) {
-        ERR_clear_error();
-        tc_err_at(e, path, 0, 0);
-        tc_fail(e, TC_EINPUT, "not a PEM public key");
-        return tc_err_hint(e, "give the NAME.pub file tongchou keygen wrote");
-    }
     tc_pubkey *k = calloc(1, sizeof(*k));
     if (!k) {
         EVP_PKEY_free(pk);
