@@ -24,6 +24,11 @@
  */
 int tc_keyfile_read(EVP_PKEY **out, const char *path, int private, const char *use, tc_err *e);
 
+/* A public key from one line of base64 DER SubjectPublicKeyInfo (as the
+ * key policy lists keys); where names the place in messages.  TC_EINPUT
+ * when it is not one.  The caller frees *out. */
+int tc_keyfile_from_text(EVP_PKEY **out, const char *b64, const char *where, tc_err *e);
+
 /* Write pk's private (PKCS#8 PEM, mode 0600) or public (PEM
  * SubjectPublicKeyInfo, tc_perm_file()) half to path, whole or not at all. */
 int tc_keyfile_write(const char *path, EVP_PKEY *pk, int private, tc_err *e);

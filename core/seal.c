@@ -158,19 +158,10 @@ static int holder_new(tc_seal_holder **out, EVP_PKEY *pk, const char *where, tc_
 int tc_seal_holder_from_text(tc_seal_holder **out, const char *b64_spki, const char *where,
                              tc_err *e)
 {
-    size_t n = strlen(b64_spki);
-    uint8_t der[512];
-    long len = n < 680 ? tc_b64_decode(b64_spki, n, der, sizeof(der)) : -1;
-    const unsigned char *p = der;
-    EVP_PKEY *pk = len > 0 ? d2i_PUBKEY(NULL, &p, len) : NULL;
-    if (!pk || p != der + len) {
-        EVP_PKEY_free(pk);
-        ERR_clear_error();
-        tc_fail(e, TC_EINPUT, "%s: not a public key (base64 of its DER SubjectPublicKeyInfo)",
-                where);
-        return tc_err_hint(e, "copy the lines between BEGIN and END PUBLIC KEY of the NAME.pub "
-                              "file, joined into one");
-    }
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_from_text(&pk, b64_spki, where, e);
+    if (rc)
+        return rc;
     return holder_new(out, pk, where, e);
 }
 

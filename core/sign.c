@@ -206,6 +206,25 @@ static int keyfile_open(FILE **out, const char *path, int private, const char *u
     return 0;
 }
 
+int tc_keyfile_from_text(EVP_PKEY **out, const char *b64, const char *where, tc_err *e)
+{
+    size_t n = strlen(b64);
+    uint8_t der[512];
+    long len = n < 680 ? tc_b64_decode(b64, n, der, sizeof(der)) : -1;
+    const unsigned char *p = der;
+    EVP_PKEY *pk = len > 0 ? d2i_PUBKEY(NULL, &p, len) : NULL;
+    if (!pk || p != der + len) {
+        EVP_PKEY_free(pk);
+        ERR_clear_error();
+        tc_fail(e, TC_EINPUT, "%s: not a public key (base64 of its DER SubjectPublicKeyInfo)",
+                where);
+        return tc_err_hint(e, "copy the lines between BEGIN and END PUBLIC KEY of the NAME.pub "
+                              "file, joined into one");
+    }
+    *out = pk;
+    return 0;
+}
+
 int tc_keyfile_read(EVP_PKEY **out, const char *path, int private, const char *use, tc_err *e)
 {
     FILE *f;
@@ -282,26 +301,17 @@ int tc_pubkey_load(tc_pubkey **out, const char *path, tc_err *e)
 
 int tc_pubkey_from_text(tc_pubkey **out, const char *b64, const char *where, tc_err *e)
 {
-    size_t n = strlen(b64);
-    uint8_t der[512];
-    long len = n < 680 ? tc_b64_decode(b64, n, der, sizeof(der)) : -1;
-    const unsigned char *p = der;
-    EVP_PKEY *pk = len > 0 ? d2i_PUBKEY(NULL, &p, len) : NULL;
-    if (!pk || p != der + len) {
-        EVP_PKEY_free(pk);
-        ERR_clear_error();
-        tc_fail(e, TC_EINPUT, "%s: not a public key (base64 of its DER SubjectPublicKeyInfo)",
-                where);
-        return tc_err_hint(e, "copy the lines between BEGIN and END PUBLIC KEY of the NAME.pub "
-                              "file, joined into one");
-    }
+    EVP_PKEY *pk;
+    int rc = tc_keyfile_from_text(&pk, b64, where, e);
+    if (rc)
+        return rc;
     tc_pubkey *k = calloc(1, sizeof(*k));
     if (!k) {
         EVP_PKEY_free(pk);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
     k->pkey = pk;
-    int rc = pub_fill(k, where, e);
+    rc = pub_fill(k, where, e);
     if (rc) {
         tc_pubkey_free(k);
         return rc;

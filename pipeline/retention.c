@@ -39,6 +39,7 @@
 #include "core/policy.h"
 #include "core/seal.h"
 #include "core/sign.h"
+#include "core/strlist.h"
 #include "core/tar.h"
 #include "pipeline/run.h"
 
@@ -52,47 +53,7 @@ static const char *str(const json_t *j) { return json_is_string(j) ? json_string
 
 /* ---------------------------------------------------------- path lists */
 
-typedef struct paths {
-    char **v;
-    int n;
-} paths;
-
-static void paths_free(paths *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static int paths_has(const paths *l, const char *p)
-{
-    for (int i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], p) == 0)
-            return 1;
-    return 0;
-}
-
-/* Add p once; TC_ENOMEM. */
-static int paths_add(paths *l, const char *p, tc_err *e)
-{
-    if (paths_has(l, p))
-        return 0;
-    char **v = realloc(l->v, (size_t)(l->n + 1) * sizeof(char *));
-    if (!v)
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    l->v = v;
-    if (!(l->v[l->n] = strdup(p)))
-        return tc_fail(e, TC_ENOMEM, "out of memory");
-    l->n++;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+typedef tc_strlist paths;
 
 /* Every regular file under dir, into files, and every folder (dir itself
  * first, then deeper ones) into dirs when not NULL.  A missing dir adds
@@ -103,18 +64,18 @@ static int walk(const char *dir, paths *files, paths *dirs, tc_err *e)
     if (!d)
         return errno == ENOENT ? 0 : tc_fail(e, TC_EIO, "cannot read folder %s: %s", dir,
                                              strerror(errno));
-    int rc = dirs ? paths_add(dirs, dir, e) : 0;
+    int rc = dirs ? tc_strlist_add(dirs, dir, 1, e) : 0;
     paths here = {0};
     struct dirent *de;
     while (!rc && (de = readdir(d)))
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
             char p[P + 512];
             snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-            rc = paths_add(&here, p, e);
+            rc = tc_strlist_add(&here, p, 1, e);
         }
     closedir(d);
     if (here.n > 1)
-        qsort(here.v, (size_t)here.n, sizeof(char *), cmp_str);
+        tc_strlist_sort(&here);
     for (int i = 0; !rc && i < here.n; i++) {
         struct stat sb;
         if (lstat(here.v[i], &sb) != 0)
@@ -122,12 +83,12 @@ static int walk(const char *dir, paths *files, paths *dirs, tc_err *e)
         else if (S_ISDIR(sb.st_mode))
             rc = walk(here.v[i], files, dirs, e);
         else if (S_ISREG(sb.st_mode))
-            rc = paths_add(files, here.v[i], e);
+            rc = tc_strlist_add(files, here.v[i], 1, e);
         else
             rc = tc_fail(e, TC_EINPUT, "%s is neither a file nor a folder: retention "
                          "handles only those (move it away)", here.v[i]);
     }
-    paths_free(&here);
+    tc_strlist_free(&here);
     return rc;
 }
 
@@ -341,7 +302,7 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
             tc_redact_secrets(c->sources[k], shown, sizeof(shown));
             say(o, "county %s: its source %s is a live database: it cannot be archived (the "
                 "archive entry records it, without a digest)", c->code, shown);
-            rc = paths_add(live, c->sources[k], e);
+            rc = tc_strlist_add(live, c->sources[k], 1, e);
             continue;
         }
         struct stat sb;
@@ -351,7 +312,7 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
         if (!S_ISREG(sb.st_mode))
             return tc_fail(e, TC_EINPUT, "county %s: its source %s is not a file: only files "
                            "are archived", c->code, c->sources[k]);
-        rc = paths_add(files, c->sources[k], e);
+        rc = tc_strlist_add(files, c->sources[k], 1, e);
     }
     /* its batches and city batches must be there: after a purge there is
      * nothing to archive, and an archive of less must not replace one */
@@ -361,7 +322,7 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
         snprintf(d, sizeof(d), "%s/%s/%s", x->m->work, own_dirs[i], c->code);
         rc = walk(d, &some, NULL, e);
         int none = some.n == 0;
-        paths_free(&some);
+        tc_strlist_free(&some);
         if (!rc && none) {
             tc_fail(e, TC_EINPUT, "county %s: %s holds no file: nothing to archive (purged "
                     "already?)", c->code, d);
@@ -377,9 +338,9 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
         return tc_fail(e, TC_EINPUT, "the reconciliation %s is no longer the one the transfer "
                        "executed from (entry %lld, %s)", x->recon, x->exec_seq, x->recon_digest);
     if (!rc)
-        rc = paths_add(files, x->plan, e);
+        rc = tc_strlist_add(files, x->plan, 1, e);
     if (!rc)
-        rc = paths_add(files, x->recon, e);
+        rc = tc_strlist_add(files, x->recon, 1, e);
     size_t i;
     json_t *en;
     json_t *outputs = NULL;
@@ -396,7 +357,7 @@ static int archive_files(ctx *x, const tc_archive_opts *o, paths *files, paths *
     json_array_foreach(outputs, i, en) {
         const char *f = str(json_object_get(en, "file"));
         if (!rc && access(f, R_OK) == 0)
-            rc = paths_add(files, f, e);
+            rc = tc_strlist_add(files, f, 1, e);
         else if (!rc)
             say(o, "%s, a report of the reconciliation, is not there: not archived", f);
     }
@@ -428,7 +389,7 @@ static int write_tar(ctx *x, member *mem, int n, FILE *f, int *nfiles, tc_err *e
         snprintf(d, sizeof(d), "%s", mem[i].name);
         for (char *s = strchr(d, '/'); !rc && s; s = strchr(s + 1, '/')) {
             *s = '\0';
-            if (!paths_has(&made, d) && !(rc = paths_add(&made, d, e)))
+            if (!tc_strlist_has(&made, d) && !(rc = tc_strlist_add(&made, d, 1, e)))
                 rc = tc_tar_add_dir(t, d, e);
             *s = '/';
         }
@@ -437,7 +398,7 @@ static int write_tar(ctx *x, member *mem, int n, FILE *f, int *nfiles, tc_err *e
         if (!rc)
             (*nfiles)++;
     }
-    paths_free(&made);
+    tc_strlist_free(&made);
     if (rc) {
         tc_tar_free(t);
         return rc;
@@ -569,8 +530,8 @@ int tc_archive(const tc_manifest *m, const tc_archive_opts *o, tc_archive_result
 out:
     tc_atomic_abort(a);
     free(mem);
-    paths_free(&files);
-    paths_free(&live);
+    tc_strlist_free(&files);
+    tc_strlist_free(&live);
     ctx_free(&x);
     return rc;
 }
@@ -824,8 +785,8 @@ int tc_purge(const tc_manifest *m, const tc_purge_opts *o, tc_purge_result *r, t
         rc = remove_all(&files, &dirs, &r->folders, e);
 out:
     free(dig);
-    paths_free(&files);
-    paths_free(&dirs);
+    tc_strlist_free(&files);
+    tc_strlist_free(&dirs);
     ctx_free(&x);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include "core/policy.h"
 #include "core/seal.h"
 #include "core/sign.h"
+#include "core/strlist.h"
 #include "extract/extract.h"
 #include "load/load.h"
 #include "load/mirror.h"
@@ -77,36 +78,7 @@ static int mkdirs(const char *path, tc_err *e)
 }
 
 /* A list of paths, kept sorted so every run names them in one order. */
-typedef struct paths {
-    char **v;
-    int n;
-} paths;
-
-static void paths_free(paths *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static int paths_add(paths *l, const char *p)
-{
-    char **v = realloc(l->v, (size_t)(l->n + 1) * sizeof(char *));
-    if (!v)
-        return -1;
-    l->v = v;
-    if (!(l->v[l->n] = strdup(p)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+typedef tc_strlist paths;
 
 /* The batches in dir (rejects: only reject batches; else none of them). */
 static int list_batches(const char *dir, int rejects, paths *out, tc_err *e)
@@ -124,14 +96,14 @@ static int list_batches(const char *dir, int rejects, paths *out, tc_err *e)
             continue;
         char p[P + 300];
         snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        if (paths_add(out, p)) {
+        if (tc_strlist_add(out, p, 0, NULL)) {
             closedir(d);
             return tc_fail(e, TC_ENOMEM, "out of memory");
         }
     }
     closedir(d);
     if (out->n > 1)
-        qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+        tc_strlist_sort(out);
     return 0;
 }
 
@@ -158,8 +130,8 @@ static void clear_batches(const char *dir)
         unlink(a.v[i]);
     for (int i = 0; i < b.n; i++)
         unlink(b.v[i]);
-    paths_free(&a);
-    paths_free(&b);
+    tc_strlist_free(&a);
+    tc_strlist_free(&b);
 }
 
 /* ------------------------------------------------------- the audit trail */
@@ -181,8 +153,8 @@ typedef struct handover {
 
 static void handover_free(handover *h)
 {
-    paths_free(&h->funds);
-    paths_free(&h->cutovers);
+    tc_strlist_free(&h->funds);
+    tc_strlist_free(&h->cutovers);
 }
 
 /* Whether the entry's arguments after each opt are exactly want, in order. */
@@ -387,7 +359,7 @@ static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, t
 {
     paths in = {0}, out = {0};
     for (int i = 0; i < c->nsources; i++)
-        if (paths_add(&in, c->sources[i]))
+        if (tc_strlist_add(&in, c->sources[i], 0, NULL))
             return tc_fail(e, TC_ENOMEM, "out of memory");
     int rc = 0;
     if (step_done(R, "extract", &in)) {
@@ -430,8 +402,8 @@ static int step_extract(run *R, const tc_manifest_county *c, const char *bdir, t
             exported);
     }
 done:
-    paths_free(&in);
-    paths_free(&out);
+    tc_strlist_free(&in);
+    tc_strlist_free(&out);
     return rc;
 }
 
@@ -484,8 +456,8 @@ static int step_map(run *R, const tc_manifest_county *c, const char *bdir, const
             rc = 1;   /* done, with something to look at */
     }
 done:
-    paths_free(&in);
-    paths_free(&out);
+    tc_strlist_free(&in);
+    tc_strlist_free(&out);
     return rc;
 }
 
@@ -512,7 +484,7 @@ static int county_job(run *R, const tc_manifest_county *c)
 static void wrote(void *arg, const char *path)
 {
     paths *out = arg;
-    paths_add(out, path);
+    tc_strlist_add(out, path, 0, NULL);
 }
 
 static int city_batches(run *R, paths *out, tc_err *e)
@@ -539,13 +511,13 @@ static int manifest_handover(const tc_manifest *m, handover *h, tc_err *e)
         char spec[300];
         if (c->funds[0]) {
             snprintf(spec, sizeof(spec), "%s=%s", c->code, c->funds);
-            if (paths_add(&h->funds, spec))
+            if (tc_strlist_add(&h->funds, spec, 0, NULL))
                 goto oom;
         }
         for (int k = 0; k < c->ncutovers; k++) {
             snprintf(spec, sizeof(spec), "%s:%s=%s", c->code, c->cutovers[k].fund,
                      c->cutovers[k].date);
-            if (paths_add(&h->cutovers, spec))
+            if (tc_strlist_add(&h->cutovers, spec, 0, NULL))
                 goto oom;
         }
     }
@@ -598,7 +570,7 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
                           &out, &status, e);
     if (!rc) {
         if (out.n > 1)
-            qsort(out.v, (size_t)out.n, sizeof(char *), cmp_str);
+            tc_strlist_sort(&out);
         rc = record_cmd(R, "reconcile", R->r->reports, &h, in, &out, NULL, e);
     }
     handover_free(&h);
@@ -607,7 +579,7 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
         R->r->findings |= status != 0;
         say(R, who, "reconcile", "100%%: %s", status ? "findings: see the report" : "clean");
     }
-    paths_free(&out);
+    tc_strlist_free(&out);
     return rc;
 }
 
@@ -712,12 +684,12 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
         size_t cl = strlen(cdir);
         for (int k = 0; k < in->n; k++)
             if (strncmp(in->v[k], cdir, cl) == 0 && in->v[k][cl] == '/')
-                paths_add(x.accepted ? &corrected : &all, in->v[k]);
+                tc_strlist_add(x.accepted ? &corrected : &all, in->v[k], 0, NULL);
     }
     char report[P + 40];
     snprintf(report, sizeof(report), "%s/reconciliation.json", R->r->reports);
     if (access(report, R_OK) == 0)
-        paths_add(&all, report);
+        tc_strlist_add(&all, report, 0, NULL);
     say(R, who, "load", "0%%: %d batches", in->n);
     tc_load_stats st = {0};
     if (!rc && corrected.n)
@@ -732,8 +704,8 @@ static int step_load(run *R, const paths *in, const char *db, tc_err *e)
         say(R, who, "load", "%d batches of corrected exports kept as loaded: their money has "
             "moved, so the plan corrects the transfer instead (top-up or refund)", st.kept);
     }
-    paths_free(&corrected);
-    paths_free(&all);
+    tc_strlist_free(&corrected);
+    tc_strlist_free(&all);
     return rc;
 }
 
@@ -1003,7 +975,7 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
             say(&R, "city", "plan", "to do unless %s/transfer/plan.json was made from this "
                 "reconciliation", m->work);
     }
-    paths_free(&in);
+    tc_strlist_free(&in);
 out:
     tc_mapset_free(R.owned_maps);
     if (R.policy)   /* its holders go with it */
