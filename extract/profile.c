@@ -15,6 +15,7 @@
 
 #include <ini.h>
 
+#include "core/textline.h"
 #include "core/money.h"
 
 typedef struct loader {
@@ -28,41 +29,21 @@ typedef struct loader {
 
 static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* inih's line reader, counting lines for the handler.  Debian's inih reads
- * a line into num (INI_MAX_LINE, 200) bytes and would read what does not
- * fit as a line of its own - a value cut short, and its tail parsed as
- * another key or section - so a line of more than num - 1 bytes without
- * its newline is refused here, and stops the parse. */
+/* inih's line reader, counting lines for the handler; a line too long
+ * for inih, or holding a NUL byte, is refused (core/textline.h). */
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    /* fgets, but a NUL byte is seen: inih would stop the line there and
-     * read its tail as the next line */
-    int n = 0, c = 0;
-    while (n < num - 1 && (c = getc(L->f)) != EOF) {
-        if (c == '\0') {
-            L->line++;
-            lfail(L, L->line, "the line holds a NUL byte: not a text file");
-            return NULL;
-        }
-        str[n++] = (char)c;
-        if (c == '\n')
-            break;
+    switch (tc_text_line(L->f, str, num, &L->line)) {
+    case TC_LINE_OK: return str;
+    case TC_LINE_END: return NULL;
+    case TC_LINE_NUL: lfail(L, L->line, "the line holds a NUL byte: not a text file"); break;
+    case TC_LINE_LONG:
+        lfail(L, L->line, "the line is longer than %d bytes, the most a profile line may hold",
+              num - 1);
+        break;
     }
-    if (n == 0)
-        return NULL;
-    str[n] = '\0';
-    char *r = str;
-    L->line++;
-    if (n == num - 1 && r[n - 1] != '\n') {
-        c = getc(L->f);
-        if (c != '\n' && c != EOF) {
-            lfail(L, L->line, "the line is longer than %d bytes, the most a profile line may "
-                  "hold", num - 1);
-            return NULL;
-        }
-    }
-    return r;
+    return NULL;
 }
 static int lfail(loader *L, int line, const char *fmt, ...)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/textline.h"
 #include "core/atomic.h"
 #include "core/record.h"
 
@@ -33,46 +34,28 @@ typedef struct loader {
 static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* inih's line reader.  Debian's inih reads a line into num (INI_MAX_LINE,
- * 200) bytes and would read what does not fit as a line of its own - a
- * path cut short, and its tail parsed as another key or section - so a
- * line of more than num - 1 bytes without its newline is refused here,
- * and stops the parse. */
+/* inih's line reader; a line too long for inih, or holding a NUL byte, is
+ * refused (core/textline.h). */
 static char *read_line(char *str, int num, void *stream)
 {
     loader *L = stream;
-    /* fgets, but a NUL byte is seen: inih would stop the line there and
-     * read its tail as the next line */
-    int n = 0, c = 0;
-    while (n < num - 1 && (c = getc(L->f)) != EOF) {
-        if (c == '\0') {
-            L->line++;
-            lfail(L, L->line, NULL, "the line holds a NUL byte: not a text file");
-            return NULL;
-        }
-        str[n++] = (char)c;
-        if (c == '\n')
-            break;
-    }
-    if (n == 0)
+    switch (tc_text_line(L->f, str, num, &L->line)) {
+    case TC_LINE_OK: break;
+    case TC_LINE_END: return NULL;
+    case TC_LINE_NUL:
+        lfail(L, L->line, NULL, "the line holds a NUL byte: not a text file");
         return NULL;
-    str[n] = '\0';
-    char *r = str;
-    L->line++;
-    if (n == num - 1 && r[n - 1] != '\n') {
-        c = getc(L->f);
-        if (c != '\n' && c != EOF) {
-            lfail(L, L->line, "shorten the line (a path: move the files, or name them "
-                  "relative to the manifest's folder)", "the line is longer than %d bytes, the "
-                  "most a manifest line may hold", num - 1);
-            return NULL;
-        }
+    case TC_LINE_LONG:
+        lfail(L, L->line, "shorten the line (a path: move the files, or name them "
+              "relative to the manifest's folder)", "the line is longer than %d bytes, the "
+              "most a manifest line may hold", num - 1);
+        return NULL;
     }
     /* inih has no section callback: note where headers are */
-    const char *p = r + strspn(r, " \t");
+    const char *p = str + strspn(str, " \t");
     if (*p == '[')
         L->section_line = L->line;
-    return r;
+    return str;
 }
 static int lfail(loader *L, int line, const char *hint, const char *fmt, ...)
 {
