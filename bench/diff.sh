@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time)
 tc_ensure_deps
 tc_build build Release
@@ -31,7 +32,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-diff-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export TMPDIR=$work   # the diff's spill file goes there too
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 timed() { # timed COMMAND...: median seconds and the largest peak RSS (KiB)
   local s=() rss=0 r
   for i in $(seq "$runs"); do

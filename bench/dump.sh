@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time)
 tc_ensure_deps
 build=${BUILD:-build}
@@ -25,18 +26,6 @@ chmod 0711 "$work"
 cleanup() { "$tc" db stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-secs() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null
-  t1=$(date +%s.%N)
-  awk "BEGIN{printf \"%.3f\", $t1 - $t0}"
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-peak_mib() {
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-  awk '{printf "%.1f", $1/1024}' "$work/rss"
-}
 
 echo "== generating ($records contribution records, county 220182)"
 "$tc" generate -q --county 220182 -n "$records" "$work/city"

@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time)
 tc_ensure_deps
 tc_build build Release
@@ -24,19 +25,6 @@ records=${1:-2000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-extract-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# secs CMD...: wall seconds of one run (stdout discarded)
-secs() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@" >/dev/null
-  t1=$(date +%s.%N)
-  awk "BEGIN{printf \"%.3f\", $t1 - $t0}"
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-peak_mib() { # peak RSS of a command, MiB
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-  awk '{printf "%.1f", $1/1024}' "$work/rss"
-}
 
 echo "== generating ($records contribution records, county 220100, UTF-8 XML)"
 "$tc" generate -q --xml-only --county 220100 -n "$records" "$work/big"

@@ -62,7 +62,6 @@ eval "$("$tc" db env "$work/pg")"
 "$tc" db init >/dev/null 2>&1
 sql() { psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "$1" >/dev/null; }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 fresh() {
   sql "TRUNCATE tongchou.contribution; DELETE FROM tongchou.batch_total;
        DELETE FROM tongchou.replaced; DELETE FROM tongchou.batch; CHECKPOINT"

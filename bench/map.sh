@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time util-linux)
 tc_ensure_deps
 tc_build build Release
@@ -26,7 +27,6 @@ rm -f "$work/city/sources/220100.xml"
 batch=$work/county/220100.contribution.tcb
 n=$("$tc" batch verify "$batch" | awk '$1 == "count" {print $2}')
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 run() { # run LABEL PREFIX...: median seconds and peak RSS of map
   local s=() rss=0
   for i in $(seq "$runs"); do

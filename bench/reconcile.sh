@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
+. bench/lib.sh
 TC_DEPS+=(time util-linux)
 tc_ensure_deps
 tc_build "${BUILD:-build}" Release
@@ -28,7 +29,6 @@ rm -rf "$work/county"
 n=$("$tc" batch verify "$work/mapped/220100.contribution.tcb" | awk '$1 == "count" {print $2}')
 sync
 
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 run() { # run PREFIX...: median seconds and peak RSS of reconcile
   local s=() rss=0 rc
   for i in $(seq "$runs"); do
