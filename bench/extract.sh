@@ -7,7 +7,9 @@
 #   2. peak RSS of extraction for 1 million and 10 million contribution
 #      records (one county's XML); target < 64 MiB, and flat;
 #   3. a plain GBK dump (.sql.gz): `tongchou extract` vs `zcat | wc -l`;
-#      target ratio <= 1.5.
+#      target ratio <= 1.5;
+#   4. (printed after 1) the XML extraction with its batches sealed, SM4 and
+#      AES-256-GCM, vs the plain one; target ratio <= 1.10.
 #
 # RECORDS is the size of the XML of part 1 (default 2,000,000, as in
 # shared/bench.md).  Needs about 3 GB of scratch space under $TMPDIR.
@@ -50,6 +52,30 @@ echo
 printf '%-44s %10s %10s %8s %8s\n' measure toolkit floor ratio target
 printf '%-44s %9ss %9ss %8.3f %8s\n' "XML extract vs SAX2 parse ($records rec, ${mb} MB)" \
   "$xm" "$fm" "$(awk "BEGIN{print $xm/$fm}")" "<=1.25"
+
+# sealing (docs/personal-data.md): the same extraction with every batch
+# sealed for one X25519 holder, SM4-CTR + HMAC-SM3 and AES-256-GCM, against
+# the plain extraction (issue 23: at most 10 % more)
+"$tc" keygen -q -o "$work/m" >/dev/null && "$tc" keygen -q -o "$work/c" >/dev/null &&
+  "$tc" keygen -q --alg x25519 -o "$work/d" >/dev/null
+for c in sm4-ctr-hmac-sm3 aes-256-gcm; do
+  "$tc" policy make -o "$work/$c.ini" --maker "$work/m.pub" --checker "$work/c.pub" \
+    --data "$work/d.pub" --cipher "$c" 2>/dev/null
+done
+p=() s4=() ag=()
+for i in $(seq "$runs"); do
+  rm -f "$work/out"/*.tcb; p+=("$(secs "$tc" extract -q -o "$work/out" "$xml")")
+  rm -f "$work/out"/*.tcb
+  s4+=("$(TONGCHOU_POLICY=$work/sm4-ctr-hmac-sm3.ini secs "$tc" extract -q -o "$work/out" "$xml")")
+  rm -f "$work/out"/*.tcb
+  ag+=("$(TONGCHOU_POLICY=$work/aes-256-gcm.ini secs "$tc" extract -q -o "$work/out" "$xml")")
+done
+pm=$(median "${p[@]}")
+for c in sm4-ctr-hmac-sm3 aes-256-gcm; do
+  if [ "$c" = aes-256-gcm ]; then cm=$(median "${ag[@]}"); else cm=$(median "${s4[@]}"); fi
+  printf '%-44s %9ss %9ss %8.3f %8s\n' "XML extract sealed ($c) vs plain" "$cm" "$pm" \
+    "$(awk "BEGIN{print $cm/$pm}")" "<=1.10"
+done
 
 for n in 1000000 10000000; do
   rm -rf "$work/rss-city" "$work/out"/*.tcb
