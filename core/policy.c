@@ -127,7 +127,7 @@ static int add_holder(tc_policy *p, const char *value, int line, tc_err *e)
 
 static int parse(tc_policy *p, FILE *f, tc_err *e)
 {
-    char buf[2048];
+    char buf[2047 + 2];   /* a line of 2047 bytes, its newline, the NUL */
     int line = 0, section = -1; /* -1 none, 0..TC_NROLES-1 a role, 100 policy, 101 require,
                                  * 102 data */
     while (fgets(buf, sizeof(buf), f)) {

@@ -400,6 +400,17 @@ static void test_bad_text(void **state)
     char row[800];
     snprintf(row, sizeof(row), "220113,%s", longname);
     refused("city/regions.csv", "220113,九台区", row, "column 2 is longer than 511 bytes", 4);
+    /* the boundary: 511 bytes are a field, 512 are not */
+    longname[511] = 0;
+    snprintf(row, sizeof(row), "220113,%s", longname);
+    char *dir511 = variant("city/regions.csv", "220113,九台区", row);
+    tc_mapset_free(load_ok(dir511));
+    tctest_rmtree(dir511);
+    free(dir511);
+    longname[511] = 'x';
+    longname[512] = 0;
+    snprintf(row, sizeof(row), "220113,%s", longname);
+    refused("city/regions.csv", "220113,九台区", row, "column 2 is longer than 511 bytes", 4);
 }
 
 /* The example set with split.csv and allocation.csv (either may be NULL)
