@@ -127,6 +127,26 @@ int tc_money_parse_fen(const char *s, size_t n, tc_fen *out, tc_err *e)
     size_t i = 0;
     int neg = 0;
 
+    /* Fast path: 1 to 18 digits, optionally signed, cannot overflow
+     * (10^18 - 1 < 2^63); anything else takes the checked path below,
+     * which names the fault. */
+    {
+        int sg = n && s[0] == '-';
+        if (n > (size_t)sg && n - (size_t)sg <= 18) {
+            uint64_t v = 0;
+            unsigned bad = 0;
+            for (size_t k = (size_t)sg; k < n; k++) {
+                unsigned d = (unsigned)(unsigned char)s[k] - '0';
+                bad |= d > 9;
+                v = v * 10 + d;
+            }
+            if (!bad) {
+                if (out)
+                    *out = sg ? -(int64_t)v : (int64_t)v;
+                return 0;
+            }
+        }
+    }
     if (n == 0)
         return refuse(e, W, s, n, "empty");
     if (s[0] == '-') {

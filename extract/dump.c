@@ -498,7 +498,9 @@ static int consume_rec(rows *R, const consumer *c, long line)
 {
     const prec *r = c->r;
     tc_value vals[TC_MAX_COLUMNS];
-    memset(vals, 0, sizeof(vals));
+    /* the record type's columns only: clearing all TC_MAX_COLUMNS was a
+     * tenth of the time a row takes */
+    memset(vals, 0, (size_t)tc_rectypes[r->rectype].ncols * sizeof(vals[0]));
     jrow *h = NULL;
     if (r->join_table[0]) {
         int kcol = -1;
@@ -718,22 +720,26 @@ static int process_row(rows *R, char *line, size_t n, long lineno)
     R->st->rows++;
     if (!R->ncons)
         return 0;
+    /* Split at the tabs (memchr finds them a word at a time); a field is
+     * unescaped only when it holds a backslash, which most rows never do.
+     * \N alone is NULL. */
     int nf = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && line[i] != '\t')
-            continue;
+    char *f = line, *end = line + n;
+    const int esc = memchr(line, '\\', n) != NULL;
+    for (;;) {
+        char *t = memchr(f, '\t', (size_t)(end - f));
+        size_t fl = (size_t)((t ? t : end) - f);
         if (nf == MAXFIELDS || nf == R->ncols) {
             nf = R->ncols + 1;
             break;
         }
-        char *f = line + start;
-        size_t fl = i - start;
         R->fnull[nf] = fl == 2 && f[0] == '\\' && f[1] == 'N';
         R->fields[nf] = f;
-        R->flen[nf] = R->fnull[nf] ? 0 : unescape(f, fl);
+        R->flen[nf] = R->fnull[nf] ? 0 : esc && memchr(f, '\\', fl) ? unescape(f, fl) : fl;
         nf++;
-        start = i + 1;
+        if (!t)
+            break;
+        f = t + 1;
     }
     if (nf != R->ncols) {
         tc_fail(R->e, TC_EINPUT, "table %s row %lld has %s fields than its %d columns", R->label,
@@ -1274,6 +1280,9 @@ static int read_archive(const char *path, const char *format, rows *R, tc_err *e
         _exit(127);
     }
     close(p[1]);
+    /* a pipe of 1 MiB (the default largest, fs.pipe-max-size) rather than
+     * 64 KiB: pg_restore and the reader wake each other sixteen times less */
+    (void)fcntl(p[0], F_SETPIPE_SZ, 1 << 20);
     if (pid < 0) {
         close(p[0]);
         fclose(err);

@@ -111,10 +111,20 @@ static void test_fen_bounds(void **state)
     assert_int_equal(v, 0);
     assert_int_equal(tc_money_parse_fen("-12", 3, &v, &e), 0);
     assert_int_equal(v, -12);
+    /* the unchecked fast path ends at 18 digits; 19 take the checked one */
+    assert_int_equal(tc_money_parse_fen("999999999999999999", 18, &v, &e), 0);
+    assert_true(v == 999999999999999999LL);
+    assert_int_equal(tc_money_parse_fen("-999999999999999999", 19, &v, &e), 0);
+    assert_true(v == -999999999999999999LL);
+    assert_int_equal(tc_money_parse_fen("1000000000000000000", 19, &v, &e), 0);
+    assert_true(v == 1000000000000000000LL);
+    assert_int_equal(tc_money_parse_fen("-0", 2, &v, &e), 0);
+    assert_int_equal(v, 0);
 
     static const char *bad[] = {
         "9223372036854775808", "-9223372036854775809", "99999999999999999999",
-        "12.00", "", "-", "+1", " 1", "1 ", "1e2", "00000000000000000001",
+        "12.00", "", "-", "+1", " 1", "1 ", "1e2", "00000000000000000001", "12a", "-1/",
+        "--1", "1-",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         v = 77;
