@@ -19,7 +19,9 @@
  *            schema "YB", a balance column named in Chinese, read through
  *            tests/extract/vendor/upper.ini;
  *   schema   the tables in schema yb2008, with decoy tables of the same
- *            names in public, read with `schema = yb2008`.
+ *            names in public, read with `schema = yb2008`;
+ *   versions the plain dumps of tidy and part as pg_dump 9.6 to 17 write
+ *            them (test_versions says how they are made).
  *
  * Each is dumped by the real pg_dump in every format - plain, plain gzip,
  * custom, tar, directory - and read live; every extraction must give the
@@ -29,6 +31,7 @@
  */
 #include "tests/support/tctest.h"
 
+#include <ctype.h>
 #include <sys/stat.h>
 
 #include "core/batch.h"
@@ -554,6 +557,184 @@ static void test_messages(void **state)
     refused(p, NULL, "pg_restore cannot read");
 }
 
+/* ------------------------------------------------- pg_dump's versions */
+
+/*
+ * Debian ships one pg_dump (15), so the plain dumps of other versions are
+ * made from its real output by the differences their pg_dump source shows
+ * (PostgreSQL's src/bin/pg_dump, release notes):
+ *
+ *   9.6 before 9.6.8   `SET search_path = public, pg_catalog;` and table
+ *                      names without their schema (CVE-2018-1058 changed
+ *                      that to set_config('search_path', '', false) and
+ *                      qualified names); `SET default_with_oids = false;`;
+ *                      no partitions (tidy only)
+ *   10, 11             `SET default_with_oids = false;`; a partition is
+ *                      `CREATE TABLE c PARTITION OF p FOR VALUES ...;`
+ *                      with no column list and no ATTACH
+ *   12 to 16           `SET default_table_access_method = heap;` (15 is
+ *                      the real one)
+ *   17                 `SET transaction_timeout = 0;`; from 17.6 the
+ *                      script opens with `\restrict KEY` and ends with
+ *                      `\unrestrict KEY`
+ *
+ * The header's version lines say which.  Every shape must give the tidy
+ * database's records.
+ */
+typedef struct shape {
+    const char *version;
+    int major;
+} shape;
+
+static void put(FILE *f, const char *s, size_t n) { assert_int_equal(fwrite(s, 1, n, f), n); }
+
+/* The child's "FOR VALUES ..." (or "DEFAULT") from the ATTACH line naming
+ * it, with the parent into parent; NULL when child is no partition. */
+static const char *attach_of(const char *dump, const char *child, char *parent, size_t cap)
+{
+    const char *p = dump;
+    size_t cl = strlen(child);
+    while ((p = strstr(p, "ALTER TABLE ONLY "))) {
+        const char *par = p + 17, *sp = strchr(par, ' ');
+        p = par;
+        if (!sp || strncmp(sp, " ATTACH PARTITION ", 18) != 0)
+            continue;
+        const char *c = sp + 18;
+        if (strncmp(c, child, cl) != 0 || c[cl] != ' ')
+            continue;
+        snprintf(parent, cap, "%.*s", (int)(sp - par), par);
+        return c + cl + 1;
+    }
+    return NULL;
+}
+
+/* The real plain dump in into out, shaped as pg_dump sh writes it. */
+static void shape_dump(const char *in, const char *out, const shape *sh)
+{
+    size_t n;
+    char *d = (char *)tctest_slurp(in, &n);
+    assert_non_null(d);
+    d = realloc(d, n + 1);
+    d[n] = '\0';
+    FILE *f = fopen(out, "wb");
+    assert_non_null(f);
+    if (sh->major == 17)
+        fprintf(f, "\\restrict Xq3vQk9Yc1fE7hT2mB8nW5pL4sJ6dR0gA\n\n");
+    int in_copy = 0, said_oids = 0;
+    for (char *l = d; *l;) {
+        char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) + 1 : strlen(l);
+        char *next = l + len;
+        if (in_copy) {
+            put(f, l, len);
+            in_copy = strncmp(l, "\\.\n", 3) != 0;
+        } else if (strncmp(l, "-- Dumped from database version ", 32) == 0) {
+            fprintf(f, "-- Dumped from database version %s\n", sh->version);
+        } else if (strncmp(l, "-- Dumped by pg_dump version ", 29) == 0) {
+            fprintf(f, "-- Dumped by pg_dump version %s\n", sh->version);
+        } else if (strncmp(l, "\\restrict ", 10) == 0 || strncmp(l, "\\unrestrict ", 12) == 0) {
+            /* a newer 15.x writes them too; the shape says */
+        } else if (strncmp(l, "SET lock_timeout = 0;", 21) == 0 && sh->major == 17) {
+            put(f, l, len);
+            fprintf(f, "SET transaction_timeout = 0;\n");
+        } else if (strncmp(l, "SET default_table_access_method", 31) == 0 && sh->major < 12) {
+            if (!said_oids++)
+                fprintf(f, "SET default_with_oids = false;\n");
+        } else if (strncmp(l, "SELECT pg_catalog.set_config('search_path', '', false);", 55) == 0 &&
+                   sh->major == 9) {
+            fprintf(f, "SET search_path = public, pg_catalog;\n");
+        } else if (strncmp(l, "ALTER TABLE ONLY ", 17) == 0 && strstr(l, " ATTACH PARTITION ") &&
+                   sh->major < 12) {
+            /* said in the partition's CREATE TABLE */
+        } else {
+            char name[256], parent[256];
+            const char *bound = NULL;
+            if (sh->major < 12 && sscanf(l, "CREATE TABLE %255s (", name) == 1)
+                bound = attach_of(d, name, parent, sizeof(parent));
+            if (bound) {
+                /* CREATE TABLE c PARTITION OF p FOR VALUES ...[ PARTITION BY ...]; */
+                const char *be = strchr(bound, ';');
+                fprintf(f, "CREATE TABLE %s PARTITION OF %s\n%.*s", name, parent,
+                        (int)(be - bound), bound);
+                while (*next && *next != ')')
+                    next = strchr(next, '\n') + 1;
+                char *close = next;
+                next = strchr(close, '\n') + 1;
+                if (strncmp(close, ");", 2) != 0) {   /* ")\nPARTITION BY ...;" */
+                    char *pe = strchr(next, '\n');
+                    fprintf(f, "\n%.*s", (int)(pe - next - 1), next);
+                    next = pe + 1;
+                }
+                fprintf(f, ";\n");
+            } else if (sh->major == 9) {
+                /* names without the public schema, as before 9.6.8 */
+                for (char *q = l; q < next;) {
+                    char *pub = memmem(q, (size_t)(next - q), "public.", 7);
+                    if (!pub || (pub > l && (isalnum((unsigned char)pub[-1]) || pub[-1] == '_'))) {
+                        char *stop = pub ? pub + 7 : next;
+                        put(f, q, (size_t)(stop - q));
+                        q = stop;
+                        continue;
+                    }
+                    put(f, q, (size_t)(pub - q));
+                    q = pub + 7;
+                }
+            } else {
+                put(f, l, len);
+            }
+            in_copy = strncmp(l, "COPY ", 5) == 0 && strstr(l, "FROM stdin;");
+        }
+        l = next;
+    }
+    if (sh->major == 17)
+        fprintf(f, "\n\\unrestrict Xq3vQk9Yc1fE7hT2mB8nW5pL4sJ6dR0gA\n\n");
+    assert_int_equal(fclose(f), 0);
+    free(d);
+}
+
+static void test_versions(void **state)
+{
+    (void)state;
+    static const shape shapes[] = {{"9.6.5", 9},   {"10.23", 10}, {"11.22", 11},
+                                   {"12.22", 12},  {"13.20", 13}, {"14.17", 14},
+                                   {"16.8", 16},   {"17.6", 17}};
+    fixture_db("partv", PART);
+    char real[1024], out[1100], what[200];
+    figures fg;
+    for (int db = 0; db < 2; db++) {
+        const char *name = db ? "partv" : "tidy";
+        dump(name, 0, real, sizeof(real));
+        for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+            if (db && shapes[i].major < 10)
+                continue;   /* 9.6 has no partitions */
+            snprintf(out, sizeof(out), "%s.%s.sql", real, shapes[i].version);
+            shape_dump(real, out, &shapes[i]);
+            /* the shape is what it says: the test cannot pass on 15's text */
+            size_t n;
+            char *t = (char *)tctest_slurp(out, &n);
+            t = realloc(t, n + 1);
+            t[n] = '\0';
+            assert_non_null(strstr(t, shapes[i].version));
+            if (shapes[i].major == 9) {
+                assert_null(strstr(t, "public.zj_jfmx"));
+                assert_non_null(strstr(t, "\nCOPY zj_jfmx ("));
+            }
+            if (db && shapes[i].major < 12) {
+                assert_null(strstr(t, "ATTACH PARTITION"));
+                assert_non_null(strstr(t, "PARTITION OF public.zj_jfmx_h2\nDEFAULT;"));
+                assert_non_null(strstr(t, "PARTITION OF public.zj_jfmx\nFOR VALUES FROM ('202107') "
+                                          "TO ('202201')\nPARTITION BY LIST (dxlb);"));
+            }
+            if (shapes[i].major == 17)
+                assert_true(strncmp(t, "\\restrict ", 10) == 0 && strstr(t, "\n\\unrestrict "));
+            free(t);
+            extract_figures(out, NULL, &fg);
+            snprintf(what, sizeof(what), "%s as pg_dump %s writes it", name, shapes[i].version);
+            same_as_tidy(what, &fg);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -563,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_upper),
         cmocka_unit_test(test_schema),
         cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_versions),
     };
     return cmocka_run_group_tests(t, setup, teardown);
 }
