@@ -28,6 +28,7 @@
 #include "core/readahead.h"
 #include "core/hash.h"
 #include "core/ident.h"
+#include "core/log.h"
 #include "extract/dump_int.h"
 #include "core/proc.h"
 
@@ -155,6 +156,7 @@ struct rows {
     char need_schema[32][PNAME];
     int need_line[32];
     int seen[32];
+    int parted[32];               /* declared PARTITION BY in the DDL */
     int nneed;
     /* every block's table as the source names it, for messages */
     char (*held)[2 * PNAME + 2];
@@ -185,6 +187,15 @@ int rows_needs(rows *R, const char *schema, const char *table)
     if (R->p->schema[0] && schema[0] && strcmp(schema, R->p->schema) != 0)
         return 0;
     return need_index(R, table) >= 0;
+}
+
+/* The DDL declares schema.table partitioned (PARTITION BY): a parent the
+ * profile reads whose partitions hold no COPY block, or that has none, has
+ * no rows rather than being missing. */
+static void rows_partitioned(rows *R, const char *schema, const char *table)
+{
+    if (rows_needs(R, schema, table))
+        R->parted[need_index(R, table)] = 1;
 }
 
 static void need_add(rows *R, const char *t, int line)
@@ -850,6 +861,14 @@ int rows_end(rows *R)
 int rows_finish(rows *R)
 {
     for (int i = 0; i < R->nneed; i++)
+        if (!R->seen[i] && R->parted[i]) {
+            /* as the live reader sees it: SELECT from it gives no rows */
+            tc_log_warning("%s: table %s is partitioned and no partition of it holds data: "
+                           "read as empty (0 rows)", R->where, R->need[i]);
+            R->seen[i] = 1;
+            R->st->tables++;
+        }
+    for (int i = 0; i < R->nneed; i++)
         if (!R->seen[i]) {
             char in[80] = "";
             if (R->p->schema[0])
@@ -1010,6 +1029,7 @@ typedef struct ddl {
     int n, cap;
     qname creating;           /* the CREATE TABLE being read */
     int in_create;
+    int parted;               /* this line ended it with PARTITION BY */
     char search_path[PNAME];  /* the schema of names without one */
 } ddl;
 
@@ -1085,7 +1105,9 @@ static int ddl_line(ddl *D, const char *line, size_t n)
     const char *p;
     qname a, b;
     int ends = n && line[n - 1] == ';';
+    D->parted = 0;
     if (D->in_create) {
+        D->parted = after(line, "PARTITION BY ") != NULL;
         if ((p = after(line, "INHERITS (")))
             while (parse_qname(&p, D->search_path, &a) == 0) {
                 if (ddl_edge(D, &D->creating, &a))
@@ -1232,6 +1254,8 @@ static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
             break;
         }
+        if (D.parted)
+            rows_partitioned(R, D.creating.schema, D.creating.table);
     }
     if (!rc && r < 0)
         rc = r;
