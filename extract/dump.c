@@ -941,9 +941,24 @@ static int gz_block(void *ctx, char *buf, int cap)
     return r;
 }
 
+/* pg_restore's output, from the pipe: bytes, 0 at the end, -3 unreadable.
+ * Read on the parsing thread: pg_restore is the second core's work. */
+static int pipe_block(void *ctx, char *buf, int cap)
+{
+    int fd = *(int *)ctx;
+    for (;;) {
+        ssize_t r = read(fd, buf, (size_t)cap);
+        if (r >= 0)
+            return (int)r;
+        if (errno != EINTR)
+            return -3;
+    }
+}
+
 typedef struct lines {
     tc_readahead *bg;            /* the reader thread, or NULL: read on this one */
-    gzFile f;
+    tc_readahead_fn fill;        /* what reads: gz_block, pipe_block */
+    void *ctx;
     char *buf;
     size_t cap, len, pos;   /* buf[pos..len) not yet returned */
     int eof;
@@ -990,7 +1005,12 @@ static int next_line(lines *L, char **line, size_t *n, tc_err *e, const char *wh
             L->cap *= 2;
         }
         int r = L->bg ? tc_readahead_read(L->bg, L->buf + L->len, (int)(L->cap - L->len - 1))
-                      : gz_block(L->f, L->buf + L->len, (int)(L->cap - L->len - 1));
+                      : L->fill(L->ctx, L->buf + L->len, (int)(L->cap - L->len - 1));
+        if (r == -3) {
+            tc_fail(e, TC_EIO, "cannot read pg_restore's output: %s", strerror(errno));
+            tc_err_at(e, where, L->lineno + 1, 0);
+            return TC_EIO;
+        }
         if (r < 0) {
             tc_fail(e, TC_EINPUT, "the gzip data is %s", r == -2 ? "cut short" : "damaged");
             tc_err_at(e, where, L->lineno + 1, 0);
@@ -1173,12 +1193,15 @@ static int parse_copy(const char *s, const char *defschema, qname *q, char (*col
     return strcmp(p, "FROM stdin;") == 0 ? 0 : -1;
 }
 
-static int read_sql(gzFile f, const char *where, rows *R, tc_err *e)
+/* The SQL text fill gives: a gzip file (gz_block), read ahead on a thread
+ * so that decompression runs on the second core while this one parses; or
+ * pg_restore's pipe (pipe_block), read here, pg_restore being the second
+ * core's work. */
+static int read_sql(tc_readahead_fn fill, void *ctx, int ahead, const char *where, rows *R,
+                    tc_err *e)
 {
-    gzbuffer(f, 1 << 18);
-    /* decompression on the second core, parsing on this one */
-    lines L = {tc_readahead_open(1 << 18, gz_block, f), f, malloc(1 << 18), 1 << 18, 0, 0, 0,
-               0};
+    lines L = {ahead ? tc_readahead_open(1 << 18, fill, ctx) : NULL, fill, ctx, malloc(1 << 18),
+               1 << 18, 0, 0, 0, 0};
     char (*cols)[PNAME] = malloc(MAXFIELDS * sizeof(*cols));
     ddl D;
     memset(&D, 0, sizeof(D));
@@ -1312,12 +1335,8 @@ static int read_archive(const char *path, const char *format, rows *R, tc_err *e
         fclose(err);
         return tc_fail(e, TC_EIO, "cannot fork pg_restore: %s", strerror(errno));
     }
-    gzFile f = gzdopen(p[0], "rb");
-    rc = f ? read_sql(f, path, R, e) : tc_fail(e, TC_ENOMEM, "out of memory");
-    if (f)
-        gzclose(f);
-    else
-        close(p[0]);
+    rc = read_sql(pipe_block, &p[0], 0, path, R, e);
+    close(p[0]);
     if (rc)
         kill(pid, SIGTERM);
     int st = 0;
@@ -1429,7 +1448,8 @@ int tc_dump_extract(const char *path, const tc_profile *p, tc_emit *em, tc_dump_
         if (!f)
             rc = tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
         else {
-            rc = read_sql(f, path, R, e);
+            gzbuffer(f, 1 << 18);
+            rc = read_sql(gz_block, f, 1, path, R, e);
             gzclose(f);
         }
     }
