@@ -59,6 +59,8 @@ TONGCHOU_KEY=maker.key "$T" reconcile -q -m maps -o rec cty/*.tcb >/dev/null 2>&
 x=city/sources/220100.xml
 head -n 200 $x >cut-line.xml                 # cut at a line break
 head -c 20000 $x >cut-tag.xml                # cut inside a tag
+gzip -n -c cut-line.xml >cut-line.xml.gz     # the gzip data whole, the XML in it cut
+gzip -n -c cut-tag.xml >cut-tag.xml.gz
 : >empty.xml
 printf '\x00\x01garbage\xff\xfe' >garbage.bin
 head -c 300 city/sources/220113.xml.gz >cut.xml.gz
@@ -164,6 +166,8 @@ slip extract-folder 3 'srcdir is a folder without toc.dat: extract reads one exp
 slip extract-empty 3 'is empty' $T extract -o out empty.xml
 slip extract-cut-line 3 'stops after line 200' $T extract -o out cut-line.xml
 slip extract-cut-tag 3 'before its </Handover>: it was cut short' $T extract -o out cut-tag.xml
+slip extract-cut-line-gz 3 'stops after line 200 (24023 bytes unpacked), before its </Handover>: it was cut short before it was compressed' $T extract -o out cut-line.xml.gz
+slip extract-cut-tag-gz 3 'before its </Handover>: it was cut short before it was compressed' $T extract -o out cut-tag.xml.gz
 slip extract-garbage 3 '' $T extract -o out garbage.bin
 slip extract-cut-gzip 3 'the gzip data is cut short' $T extract -o out cut.xml.gz
 slip extract-doctype 3 'DOCTYPE' $T extract -o out doctype.xml
