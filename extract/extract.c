@@ -255,7 +255,11 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     tc_emit_opts eo = {.outdir = o->outdir,
                        .source = r->kind == TC_SRC_LIVE ? shown : source,
                        .check_keys = r->kind == TC_SRC_XML,
-                       .hash_source = hash};
+                       .hash_source = hash,
+                       /* a handover XML's Trailer is checked before commit;
+                        * a dump or a database has none to check */
+                       .controls = r->kind == TC_SRC_XML ? TC_CONTROLS_COUNTS_SUMS
+                                                         : TC_CONTROLS_NONE};
     if ((rc = tc_emit_open(&em, &eo, e))) {
         tc_profile_free(prof);
         return rc;
