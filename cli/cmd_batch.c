@@ -74,9 +74,9 @@ static int show(const char *path, int raw, tc_err *e)
         return rc;
     const tc_batch_header *h = tc_batch_header_of(r);
     printf("# type %s\n# county %s\n# pool %s\n# coding %s\n# cutover %s\n# source %s\n"
-           "# mappings %s\n", h->type, h->county, h->pool[0] ? h->pool : "-", h->coding,
-           h->cutover[0] ? h->cutover : "-",
-           h->source[0] ? h->source : "-", h->mappings[0] ? h->mappings : "-");
+           "# controls %s\n# mappings %s\n", h->type, h->county, h->pool[0] ? h->pool : "-",
+           h->coding, h->cutover[0] ? h->cutover : "-", h->source[0] ? h->source : "-",
+           tc_controls_name(h->controls), h->mappings[0] ? h->mappings : "-");
     for (int i = 0; i < h->ncols; i++)
         printf("%s%s", i ? "\t" : "", h->colname[i]);
     putchar('\n');

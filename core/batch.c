@@ -184,18 +184,44 @@ int tc_batch_header_col(const tc_batch_header *h, const char *name)
     return -1;
 }
 
-/* The header as text; the writer writes it and the reader compares with it. */
-static size_t header_text(const tc_batch_header *h, char *buf, size_t cap)
+static const char *const CONTROLS[] = {"-", "none", "counts", "counts,sums"};
+
+const char *tc_controls_name(tc_controls c)
+{
+    return (unsigned)c < sizeof(CONTROLS) / sizeof(CONTROLS[0]) ? CONTROLS[c] : "?";
+}
+
+int tc_controls_parse(const char *s, size_t n, tc_controls *out)
+{
+    for (size_t i = 0; i < sizeof(CONTROLS) / sizeof(CONTROLS[0]); i++)
+        if (strlen(CONTROLS[i]) == n && memcmp(CONTROLS[i], s, n) == 0) {
+            *out = (tc_controls)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int valid_controls(tc_controls c)
+{
+    return c >= TC_CONTROLS_UNKNOWN && c <= TC_CONTROLS_COUNTS_SUMS;
+}
+
+/* The header as text in format version (a writer's TC_BATCH_VERSION, or
+ * the version a reader found); the writer writes it and the reader
+ * compares with it.  Version 4 had no 'controls' line. */
+static size_t header_text(const tc_batch_header *h, int version, char *buf, size_t cap)
 {
     size_t off = 0;
 #define PUT(...) off += (size_t)snprintf(off < cap ? buf + off : NULL, off < cap ? cap - off : 0, __VA_ARGS__)
-    PUT("%s %d\n", MAGIC, TC_BATCH_VERSION);
+    PUT("%s %d\n", MAGIC, version);
     PUT("type %s\n", h->type);
     PUT("county %s\n", h->county);
     PUT("pool %s\n", h->pool[0] ? h->pool : "-");
     PUT("coding %s\n", h->coding);
     PUT("cutover %s\n", h->cutover[0] ? h->cutover : "-");
     PUT("source %s\n", h->source[0] ? h->source : "-");
+    if (version >= 5)
+        PUT("controls %s\n", tc_controls_name(h->controls));
     PUT("mappings %s\n", h->mappings[0] ? h->mappings : "-");
     PUT("columns");
     for (int i = 0; i < h->ncols; i++)
@@ -518,6 +544,8 @@ static tc_batch_writer *writer_new(const tc_batch_header *h, const char *path)
 
 int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h, tc_err *e)
 {
+    if (!valid_controls(h->controls))
+        return tc_fail(e, TC_EINTERNAL, "%s: bad controls %d", path, (int)h->controls);
     tc_batch_writer *w = writer_new(h, path);
     if (!w)
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -611,6 +639,9 @@ int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e)
         return tc_fail(e, TC_EINPUT, "bad county code '%s': expected 6 digits", h->county);
     if (h->pool[0] && !valid_digits(h->pool, strlen(h->pool), 6))
         return tc_fail(e, TC_EINPUT, "bad pool code '%s': expected 6 digits", h->pool);
+    if (!valid_controls(h->controls))
+        return tc_fail(e, TC_EINTERNAL, "%s: bad controls %d", w->path, (int)h->controls);
+    w->h.controls = h->controls;
     memcpy(w->h.county, h->county, sizeof(h->county));
     memcpy(w->h.pool, h->pool, sizeof(h->pool));
     memcpy(w->h.coding, h->coding, sizeof(h->coding));
@@ -887,7 +918,7 @@ static int copy_extents(tc_batch_writer *w, const extent *ext, long next, tc_err
 int tc_batch_commit(tc_batch_writer *w, tc_batch_summary *sum, tc_err *e)
 {
     char text[4096];
-    size_t tn = header_text(&w->h, text, sizeof(text));
+    size_t tn = header_text(&w->h, TC_BATCH_VERSION, text, sizeof(text));
     if (tn >= sizeof(text)) {
         tc_batch_abort(w);
         return tc_fail(e, TC_EINTERNAL, "batch header too long");
@@ -1036,6 +1067,7 @@ struct tc_batch_reader {
     uint64_t isize;
     tc_digest *body;
     tc_batch_header h;
+    int version;               /* the format version its header names */
     tc_batch_summary sum;      /* as counted while reading */
     uint64_t recno;
     /* compressed input */
@@ -1378,11 +1410,10 @@ static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e)
     size_t vn;
     tc_batch_header *h = &r->h;
     char magic[32];
-    snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, TC_BATCH_VERSION);
     if (strncmp(p, MAGIC " ", strlen(MAGIC) + 1) != 0)
         return rfail(r, e, TC_EINPUT, "not a tongchou batch: %s",
                      "a gzip file, but not a batch");
-    if (p[strlen(MAGIC) + 1] >= '1' && p[strlen(MAGIC) + 1] < '0' + TC_BATCH_VERSION &&
+    if (p[strlen(MAGIC) + 1] >= '1' && p[strlen(MAGIC) + 1] < '0' + TC_BATCH_VERSION_MIN &&
         p[strlen(MAGIC) + 2] == '\n') {
         /* Older versions encoded records differently; there is no converting. */
         char why[96];
@@ -1392,9 +1423,17 @@ static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e)
         tc_err_hint(e, "make the batch again from its source with this tongchou");
         return TC_EINPUT;
     }
-    if (strncmp(p, magic, strlen(magic)) != 0) {
-        char why[48];
-        snprintf(why, sizeof(why), "this tongchou reads version %d", TC_BATCH_VERSION);
+    /* Version 4 differs only by the 'controls' line it lacks: read as
+     * TC_CONTROLS_UNKNOWN, records and trailer the same. */
+    for (r->version = TC_BATCH_VERSION; r->version >= TC_BATCH_VERSION_MIN; r->version--) {
+        snprintf(magic, sizeof(magic), "%s %d\n", MAGIC, r->version);
+        if (strncmp(p, magic, strlen(magic)) == 0)
+            break;
+    }
+    if (r->version < TC_BATCH_VERSION_MIN) {
+        char why[64];
+        snprintf(why, sizeof(why), "this tongchou reads versions %d to %d", TC_BATCH_VERSION_MIN,
+                 TC_BATCH_VERSION);
         return rfail(r, e, TC_EINPUT, "unsupported batch format version (%s)", why);
     }
     p += strlen(magic);
@@ -1423,6 +1462,9 @@ static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e)
         return CORRUPT(r, e, "bad 'source' line in its header");
     if (v[0] != '-')
         memcpy(h->source, v, vn);
+    if (r->version >= 5 && (header_line(&p, end, "controls", &v, &vn) ||
+                            tc_controls_parse(v, vn, &h->controls)))
+        return CORRUPT(r, e, "bad 'controls' line in its header");
     if (header_line(&p, end, "mappings", &v, &vn) ||
         !((vn == 1 && v[0] == '-') || valid_digest_text(v, vn)))
         return CORRUPT(r, e, "bad 'mappings' line in its header");
@@ -1453,7 +1495,7 @@ static int parse_header(tc_batch_reader *r, const char *blank, tc_err *e)
     reset_values(r);
     /* Canonical form: what we would write must be exactly what is there. */
     char text[4096];
-    size_t n = header_text(h, text, sizeof(text));
+    size_t n = header_text(h, r->version, text, sizeof(text));
     if (n != (size_t)(blank + 2 - (const char *)r->out) || memcmp(text, r->out, n) != 0)
         return CORRUPT(r, e, "its header is not in canonical form");
     if (r->un && (n != r->thdrn || memcmp(text, r->thdr, n) != 0))

@@ -45,8 +45,32 @@
 #include "core/record.h"
 #include "core/seal.h"
 
-#define TC_BATCH_VERSION 4
+#define TC_BATCH_VERSION 5       /* what a writer writes */
+#define TC_BATCH_VERSION_MIN 4   /* the oldest a reader reads (it has no 'controls' line) */
 #define TC_BATCH_MAX_RECORD (1 << 16) /* bytes of one encoded record */
+
+/*
+ * What the source's own control totals vouched for, before the records
+ * became a batch (the header's 'controls' line).  A handover XML carries a
+ * Trailer - the exporting system's record count of every section and the
+ * sum of every amount attribute - which the reader checked against the
+ * records: rows lost or altered on the way would have been refused.  A
+ * pg_dump dump or a live database carries none: rows deleted from it
+ * extract cleanly, and only reconcile's cross-checks of the ledger
+ * (VOUCHER_GAP, TURNOVER_MISMATCH, the roll-forward, the contributions
+ * against the ledger) can show them.  In order of what they vouch for.
+ */
+typedef enum tc_controls {
+    TC_CONTROLS_UNKNOWN = 0,   /* "-": not recorded (a version 4 batch) */
+    TC_CONTROLS_NONE,          /* "none": a dump or a live database */
+    TC_CONTROLS_COUNTS,        /* "counts": the record count (a type without amounts) */
+    TC_CONTROLS_COUNTS_SUMS    /* "counts,sums": the count and every amount column's sum */
+} tc_controls;
+
+/* The header's word for c ("-", "none", "counts", "counts,sums"). */
+const char *tc_controls_name(tc_controls c);
+/* The value whose header word is the n bytes at s: 0, or -1 for none. */
+int tc_controls_parse(const char *s, size_t n, tc_controls *out);
 
 typedef struct tc_batch_header {
     char type[32];                      /* record type name, [a-z_]+ */
@@ -57,6 +81,8 @@ typedef struct tc_batch_header {
     char coding[7];                     /* "county" or "city" */
     char cutover[11];                   /* YYYY-MM-DD, or "" when unknown */
     char source[TC_DIGEST_TEXT_MAX];    /* digest of the source, or "" */
+    tc_controls controls;               /* what the source's control totals vouched for;
+                                         * a map keeps its input's */
     char mappings[TC_DIGEST_TEXT_MAX];  /* digest of the mapping set, or "" */
     int ncols;
     tc_column cols[TC_MAX_COLUMNS];     /* names point into colname */
@@ -89,9 +115,9 @@ typedef struct tc_batch_writer tc_batch_writer;
 int tc_batch_create(tc_batch_writer **out, const char *path, const tc_batch_header *h,
                     tc_err *e);
 /*
- * Complete the header before commit: county, coding, cutover, source and
- * mappings may change (a reader learns a dump's county at its end); type
- * and columns may not.
+ * Complete the header before commit: county, coding, cutover, source,
+ * controls and mappings may change (a reader learns a dump's county at its
+ * end); type and columns may not.
  */
 int tc_batch_set_header(tc_batch_writer *w, const tc_batch_header *h, tc_err *e);
 const tc_batch_header *tc_batch_writer_header(const tc_batch_writer *w);
@@ -142,8 +168,9 @@ const tc_batch_header *tc_batch_header_of(const tc_batch_reader *r);
  * Next record: returns 1 and points *vals at ncols values (text values
  * point into buffers the reader owns, one per column; the values and the
  * bytes are valid until the next call); 0 at the end, once the whole file
- * has been verified; negative on error.  A batch of an older format
- * version is refused by tc_batch_open with TC_EINTEGRITY: make it again.
+ * has been verified; negative on error.  A batch of a format version
+ * before TC_BATCH_VERSION_MIN is refused by tc_batch_open with TC_EINPUT:
+ * make it again.  One of version 4 reads with controls TC_CONTROLS_UNKNOWN.
  */
 int tc_batch_next(tc_batch_reader *r, const tc_value **vals, tc_err *e);
 /* Number of the record last handed out (1-based). */

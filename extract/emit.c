@@ -37,6 +37,7 @@ struct tc_emit {
     char county[7];
     char cutover[11];
     char digest[TC_DIGEST_TEXT_MAX];
+    tc_controls controls;
     char stage[NREC][700];
     tc_batch_writer *w[NREC];
     tc_keys *keys;
@@ -207,6 +208,7 @@ int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     snprintf(em->outdir, sizeof(em->outdir), "%s", o->outdir);
     snprintf(em->source, sizeof(em->source), "%s", o->source ? o->source : "");
+    em->controls = o->controls;
     unsigned s = atomic_fetch_add(&seq, 1);
     int rc = 0;
     for (int t = 0; t < NREC && !rc; t++) {
@@ -367,6 +369,14 @@ static int commit_one(tc_emit *em, int t, tc_err *e)
     memcpy(h.county, em->county, 7);
     snprintf(h.cutover, sizeof(h.cutover), "%s", em->cutover);
     snprintf(h.source, sizeof(h.source), "%s", em->digest);
+    h.controls = em->controls;
+    if (h.controls == TC_CONTROLS_COUNTS_SUMS) {   /* no amount, no sum */
+        int amounts = 0;
+        for (int i = 0; i < h.ncols; i++)
+            amounts |= h.cols[i].type == TC_COL_AMOUNT;
+        if (!amounts)
+            h.controls = TC_CONTROLS_COUNTS;
+    }
     int rc = tc_batch_set_header(em->w[t], &h, e);
     if (!rc) {
         rc = tc_batch_commit(em->w[t], NULL, e);

@@ -16,7 +16,9 @@
  *   - keeps a tally per record type (count, per-column totals) so a reader
  *     can compare it with a Trailer before committing;
  *   - computes the source's digest (SHA-256 of the file's bytes as they are
- *     on disk), unless the reader sets one (a live database);
+ *     on disk), unless the reader sets one (a live database), and writes
+ *     it with what the source's control totals vouched for into every
+ *     batch's header;
  *   - makes every batch appear at commit, or none: abort, or any failure,
  *     leaves nothing of this source in DIR.
  *
@@ -42,6 +44,12 @@ typedef struct tc_emit_opts {
     int hash_source;      /* compute the source digest from the file at `source`
                            * (TC_EMIT_HASH_READ), or from the bytes the reader
                            * passes to tc_emit_source_bytes (TC_EMIT_HASH_FED) */
+    tc_controls controls; /* what the source's own control totals vouch for, for
+                           * every batch's header: TC_CONTROLS_COUNTS_SUMS when
+                           * the reader checks a Trailer before commit (handover
+                           * XML; a type without amount columns gets
+                           * TC_CONTROLS_COUNTS), TC_CONTROLS_NONE for dumps and
+                           * live databases, which carry none */
 } tc_emit_opts;
 
 int tc_emit_open(tc_emit **out, const tc_emit_opts *o, tc_err *e);

@@ -107,37 +107,35 @@ int tc_extract_profile_path(const char *name, char *buf, size_t n, tc_err *e)
 }
 
 /*
- * A plain XML export cut short (a copy that stopped, a download that
- * broke) ends before its </Handover>: libxml2 would report whatever the
- * cut left ("Extra content", a missing attribute).  The last 4 KiB of the
- * file must hold the closing tag (a comment may follow it); else the
- * refusal says what happened.
+ * An XML export cut short (a copy that stopped, a download that broke, or
+ * a file cut before it was compressed) ends before its </Handover>:
+ * libxml2 would report whatever the cut left ("Extra content", a missing
+ * attribute).  The last 4 KiB of the document must hold the closing tag
+ * (a comment may follow it); else the refusal says what happened.
+ *
+ * A plain file is checked before it is parsed: its ends cost two short
+ * reads.  A .xml.gz is only checked once its parse has failed: its end is
+ * known only when all of it was unpacked, which a whole file should not
+ * pay for twice.
  */
-static int xml_whole(const char *source, tc_err *e)
+typedef struct xml_ends {
+    char head[4097], tail[4097];   /* the first and the last 4 KiB, as read */
+    size_t hn, tn;
+} xml_ends;
+
+/* 1 when the ends close the document: the tail holds </Handover>, or (a
+ * whole document under another root, which the parser names) its last
+ * closing tag closes the element the head opens with. */
+static int ends_close(xml_ends *x)
 {
-    FILE *f = fopen(source, "rb");
-    if (!f)
-        return tc_fail(e, TC_EIO, "cannot open %s: %s", source, strerror(errno));
-    char tail[4097];
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    long from = size > 4096 ? size - 4096 : 0;
-    size_t n = size >= 0 && fseek(f, from, SEEK_SET) == 0 ? fread(tail, 1, 4096, f) : 0;
-    fclose(f);
-    tail[n] = '\0';
-    for (size_t i = 0; i < n; i++)   /* NUL bytes must not end the search */
-        if (!tail[i])
-            tail[i] = ' ';
-    if (strstr(tail, "</Handover>"))
-        return 0;
-    /* a whole document under another root (the parser names it): its
-     * last closing tag closes the element the file opens with */
-    char head[4097], *lt = strrchr(tail, '<');
-    f = fopen(source, "rb");
-    size_t hn = f ? fread(head, 1, 4096, f) : 0;
-    if (f)
-        fclose(f);
-    head[hn] = '\0';
-    const char *open = head;
+    x->head[x->hn] = '\0';
+    x->tail[x->tn] = '\0';
+    for (size_t i = 0; i < x->tn; i++)   /* NUL bytes must not end the search */
+        if (!x->tail[i])
+            x->tail[i] = ' ';
+    if (strstr(x->tail, "</Handover>"))
+        return 1;
+    const char *open = x->head, *lt = strrchr(x->tail, '<');
     while ((open = strchr(open, '<')) && (open[1] == '?' || open[1] == '!'))
         open++;
     if (lt && lt[1] == '/' && open) {
@@ -147,8 +145,24 @@ static int xml_whole(const char *source, tc_err *e)
             end++;
         if (*end == '>' && strspn(end + 1, " \t\r\n") == strlen(end + 1) &&
             strncmp(open + 1, lt + 2, k) == 0 && strchr(" \t\r\n>/", open[1 + k]))
-            return 0;
+            return 1;
     }
+    return 0;
+}
+
+static int xml_whole(const char *source, tc_err *e)
+{
+    FILE *f = fopen(source, "rb");
+    if (!f)
+        return tc_fail(e, TC_EIO, "cannot open %s: %s", source, strerror(errno));
+    xml_ends x;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long from = size > 4096 ? size - 4096 : 0;
+    x.tn = size >= 0 && fseek(f, from, SEEK_SET) == 0 ? fread(x.tail, 1, 4096, f) : 0;
+    x.hn = fseek(f, 0, SEEK_SET) == 0 ? fread(x.head, 1, 4096, f) : 0;
+    fclose(f);
+    if (ends_close(&x))
+        return 0;
     long lines = 0;
     int last = '\n';
     f = fopen(source, "rb");
@@ -162,6 +176,53 @@ static int xml_whole(const char *source, tc_err *e)
     tc_err_at(e, source, lines, 0);
     return tc_err_hint(e, "copy the whole export again, or ask the county for it (compare its "
                           "size with the county's)");
+}
+
+/* The same for a .xml.gz whose parse failed: its XML unpacked to the end.
+ * 0 when the document is whole (its own refusal stands) or the gzip data
+ * itself is cut or damaged (which the reader has said already). */
+static int xml_gz_whole(const char *source, tc_err *e)
+{
+    gzFile f = gzopen(source, "rb");
+    if (!f)
+        return 0;
+    xml_ends x = {.hn = 0, .tn = 0};
+    char *buf = malloc(4096 + 65536);
+    long lines = 0;
+    long long size = 0;
+    int last = '\n', n = 0;
+    while (buf && (n = gzread(f, buf + 4096, 65536)) > 0) {
+        if (x.hn < 4096) {
+            size_t k = (size_t)n < 4096 - x.hn ? (size_t)n : 4096 - x.hn;
+            memcpy(x.head + x.hn, buf + 4096, k);
+            x.hn += k;
+        }
+        for (int i = 0; i < n; i++)
+            lines += buf[4096 + i] == '\n';
+        last = (unsigned char)buf[4096 + n - 1];
+        size += n;
+        /* the tail: the last 4 KiB of what was there and what came */
+        memcpy(buf + 4096 - x.tn, x.tail, x.tn);
+        size_t have = x.tn + (size_t)n;
+        x.tn = have < 4096 ? have : 4096;
+        memcpy(x.tail, buf + 4096 + n - x.tn, x.tn);
+    }
+    int zerr = Z_OK;
+    if (n < 0 || !buf)
+        zerr = Z_ERRNO;
+    else
+        gzerror(f, &zerr);
+    gzclose(f);
+    free(buf);
+    if (zerr != Z_OK || ends_close(&x))
+        return 0;
+    lines += last != '\n';
+    tc_err_clear(e);
+    tc_fail(e, TC_EINPUT, "the file stops after line %ld (%lld bytes unpacked), before its "
+            "</Handover>: it was cut short before it was compressed", lines, size);
+    tc_err_at(e, source, lines, 0);
+    return tc_err_hint(e, "the gzip data is whole, the XML in it is not: ask the county for the "
+                          "whole export (compare its size with the county's)");
 }
 
 int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_result *r,
@@ -194,7 +255,11 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     tc_emit_opts eo = {.outdir = o->outdir,
                        .source = r->kind == TC_SRC_LIVE ? shown : source,
                        .check_keys = r->kind == TC_SRC_XML,
-                       .hash_source = hash};
+                       .hash_source = hash,
+                       /* a handover XML's Trailer is checked before commit;
+                        * a dump or a database has none to check */
+                       .controls = r->kind == TC_SRC_XML ? TC_CONTROLS_COUNTS_SUMS
+                                                         : TC_CONTROLS_NONE};
     if ((rc = tc_emit_open(&em, &eo, e))) {
         tc_profile_free(prof);
         return rc;
@@ -203,6 +268,8 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
         tc_xml_stats st;
         memset(&st, 0, sizeof(st));
         rc = tc_xml_extract(source, em, &st, e);
+        if (rc == TC_EINPUT && gz && xml_gz_whole(source, e))
+            rc = e->code;
         r->bad_check_digits = st.bad_id_check + st.bad_uscc_check;
         r->segments = st.segments;
     } else if (r->kind == TC_SRC_DUMP) {

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/batch.h"
 #include "core/money.h"
 #include "reconcile/reconcile.h"
 
@@ -224,6 +225,8 @@ typedef struct input {
     char digest[TC_DIGEST_TEXT_MAX];
     char path[1024];            /* as given, for messages */
     char county[7], pool[7], type[32];   /* the batch's region, pool and record type */
+    char source[TC_DIGEST_TEXT_MAX];     /* the digest of the source it came from, or "" */
+    tc_controls controls;                /* what that source's control totals vouched for */
 } input;
 
 

@@ -901,7 +901,7 @@ static int given_twice(const tc_reconcile *r, const char *path, const tc_batch_h
 }
 
 static int add_input(tc_reconcile *r, const char *path, const char *county, const char *pool,
-                     const char *type, tc_err *e)
+                     const char *type, const char *source, tc_controls controls, tc_err *e)
 {
     if (r->ninputs == r->capinputs) {
         int cap = r->capinputs ? r->capinputs * 2 : 16;
@@ -918,6 +918,8 @@ static int add_input(tc_reconcile *r, const char *path, const char *county, cons
     snprintf(in->county, sizeof(in->county), "%s", county);
     snprintf(in->pool, sizeof(in->pool), "%s", pool);
     snprintf(in->type, sizeof(in->type), "%s", type);
+    snprintf(in->source, sizeof(in->source), "%s", source);
+    in->controls = controls;
     int rc = tc_batch_digest(path, in->digest, e);
     if (rc)
         return rc;
@@ -1007,7 +1009,8 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     int rc = tc_batch_open(&br, path, 0, e);
     const tc_batch_header *h = NULL;
     reader_fn fn = NULL;
-    char region[7] = "", pool[7] = "", type[32] = "";
+    char region[7] = "", pool[7] = "", type[32] = "", source[TC_DIGEST_TEXT_MAX] = "";
+    tc_controls controls = TC_CONTROLS_UNKNOWN;
     if (!rc) {
         h = tc_batch_header_of(br);
         x->h = h;
@@ -1017,6 +1020,8 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
         snprintf(region, sizeof(region), "%s", h->county);
         snprintf(pool, sizeof(pool), "%s", tc_batch_pool(h));
         snprintf(type, sizeof(type), "%s", h->type);
+        snprintf(source, sizeof(source), "%s", h->source);
+        controls = h->controls;
     }
     if (!rc) {
         const tc_rectype *t = tc_rectype_find(h->type);
@@ -1084,7 +1089,7 @@ int tc_reconcile_add_batch(tc_reconcile *r, const char *path, tc_err *e)
     free(d.rec);
     free(x->cache);
     if (!rc)
-        rc = add_input(r, path, region, pool, type, e);
+        rc = add_input(r, path, region, pool, type, source, controls, e);
     if (rc && !e->file[0])
         tc_err_at(e, path, 0, 0);
     return rc;

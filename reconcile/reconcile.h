@@ -14,8 +14,10 @@
  *
  * after which tc_reconcile_json() gives the document that is
  * reconciliation.json (the shape of interfaces.md plus the agreed
- * extensions: per county "name" and "schedules", per bank statement
- * "fund", "role" and "items", per finding "county", "severity" and
+ * extensions: per county "name", "schedules" and "sources" (each source
+ * its batches came from, by digest, with what its own control totals
+ * vouched for: "counts,sums", "counts", "none" or "unknown"), per bank
+ * statement "fund", "role" and "items", per finding "county", "severity" and
  * "message_zh", the message in Chinese for auditors, with the same figures
  * and identity numbers masked the same way; in the totals, beside
  * "transfer" (every fund's cash), its parts "transfer_ready" (the funds

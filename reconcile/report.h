@@ -5,9 +5,13 @@
  * The reconciliation engine decides everything; these functions only lay
  * its result out.  Their input is exactly the content of reconciliation.json
  * (shared/spec/interfaces.md, "The reconciliation report", plus the agreed
- * extensions: a county's "name" and "schedules", a bank statement's "fund",
- * "role" and "items", a finding's "county", "severity" and "message_zh",
- * the totals' "transfer_ready", "transfer_held" and "transfer_kept").
+ * extensions: a county's "name", "schedules" and "sources", a bank
+ * statement's "fund", "role" and "items", a finding's "county",
+ * "severity" and "message_zh", the totals' "transfer_ready",
+ * "transfer_held" and "transfer_kept").  Counties whose sources came
+ * without control totals from the county (a dump, a live database) are
+ * named under the headline, and each county's sources are listed with
+ * what their control totals vouched for.
  * The page's headline and the workbook's summary split the transfer into
  * what moves (counties without a blocking finding) and what blocking
  * findings hold, worked out from the counties, so older documents show it

@@ -98,10 +98,14 @@ SHAPE(split_shape,
       {"county", K_STR, 1, NULL}, {"name", K_STR, 0, NULL}, {"records", K_INT, 1, NULL},
       {"funds", K_ARR, 1, &split_fund_shape});
 
+/* Optional: documents written before the batch header recorded what a
+ * source's control totals vouched for have no "sources". */
+SHAPE(source_shape, {"source", K_STR, 1, NULL}, {"controls", K_STR, 1, NULL});
+
 SHAPE(county_shape,
       {"county", K_STR, 1, NULL}, {"pool", K_STR, 0, NULL}, {"name", K_STR, 0, NULL},
-      {"funds", K_ARR, 1, &fund_shape}, {"schedules", K_OBJ, 0, &schedules_shape},
-      {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape},
+      {"sources", K_ARR, 0, &source_shape}, {"funds", K_ARR, 1, &fund_shape},
+      {"schedules", K_OBJ, 0, &schedules_shape}, {"bank", K_ARR, 1, &bank_shape}, {"findings", K_ARR, 1, &finding_shape},
       {"split", K_ARR, 0, &split_shape});
 
 SHAPE(region_shape,
@@ -267,6 +271,14 @@ int tc_rdoc_check(const json_t *doc, tc_err *e)
             }
         }
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(tc_rdoc_arr(c, "sources"), j, b) {
+            if (!tc_rdoc_controls_en(tc_rdoc_str(b, "controls"))) {
+                char at[128];
+                snprintf(at, sizeof(at), "counties[%zu].sources[%zu].controls", i, j);
+                return refuse(e, at, "'%s' is none of counts,sums, counts, none, unknown",
+                              tc_rdoc_str(b, "controls"));
+            }
+        }
         json_array_foreach(json_object_get(c, "bank"), j, b) {
             json_array_foreach(tc_rdoc_arr(b, "items"), k, it) {
                 if (!tc_rdoc_kind_zh(tc_rdoc_str(it, "kind"))) {
@@ -449,3 +461,32 @@ LOOKUP(tc_rdoc_kind_en,
        {"paid_not_booked", "Paid by bank, not booked"},
        {"booked_not_received", "Booked, not yet received"},
        {"booked_not_paid", "Booked, not yet paid"})
+
+LOOKUP(tc_rdoc_controls_zh,
+       {"counts,sums", "有县级控制合计（条数、金额合计），提取时已核对"},
+       {"counts", "有县级控制合计（条数），提取时已核对"},
+       {"none", "无县级控制合计：仅有旧系统账务的交叉核对"},
+       {"unknown", "未记录（批次早于第 5 版格式）"})
+
+LOOKUP(tc_rdoc_controls_en,
+       {"counts,sums", "control totals from the county (counts and sums), checked at extraction"},
+       {"counts", "control totals from the county (counts), checked at extraction"},
+       {"none", "no control totals from the county: only cross-checks of the legacy schema"},
+       {"unknown", "not recorded (batches older than format 5)"})
+
+const char *tc_rdoc_county_controls(const json_t *county)
+{
+    /* the least any source of the county vouches for */
+    static const char *const order[] = {"none", "unknown", "counts", "counts,sums"};
+    json_t *srcs = tc_rdoc_arr(county, "sources");
+    if (!srcs)
+        return "";
+    int least = json_array_size(srcs) ? 3 : 1;
+    size_t i;
+    json_t *x;
+    json_array_foreach(srcs, i, x)
+        for (int k = 0; k < 4; k++)
+            if (strcmp(tc_rdoc_str(x, "controls"), order[k]) == 0 && k < least)
+                least = k;
+    return order[least];
+}

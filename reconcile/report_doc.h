@@ -78,6 +78,15 @@ const char *tc_rdoc_severity_zh(const char *severity);
 const char *tc_rdoc_status_zh(const char *status);
 const char *tc_rdoc_level_zh(const char *level);
 const char *tc_rdoc_role_zh(const char *role);
+/* What a source's control totals vouched for ("counts,sums", "counts",
+ * "none", "unknown"), as a sentence in Chinese and in English; NULL for
+ * another word. */
+const char *tc_rdoc_controls_zh(const char *controls);
+const char *tc_rdoc_controls_en(const char *controls);
+/* The least any source of a checked county vouches for, one of the words
+ * above ("unknown" for a county without sources); "" when the document
+ * does not say (one written before "sources"). */
+const char *tc_rdoc_county_controls(const json_t *county);
 /* A bank item kind: Chinese and English names, NULL for an unknown kind. */
 const char *tc_rdoc_kind_zh(const char *kind);
 const char *tc_rdoc_kind_en(const char *kind);

@@ -193,6 +193,21 @@ static void status_tag(page *p, const char *status)
     outf(p, "<span class=\"tag %s\">%s %s</span>", status, tc_rdoc_status_zh(status), e);
 }
 
+/* What a county's or a source's control totals vouched for, short: a tag
+ * ("—" when the document does not say). */
+static void controls_tag(page *p, const char *controls)
+{
+    static const char *const t[][3] = {
+        {"counts,sums", "clean", "有 counts, sums"}, {"counts", "clean", "有 counts"},
+        {"none", "warning", "无 none"}, {"unknown", "", "未记录 unknown"}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(t[i][0], controls) == 0) {
+            outf(p, "<span class=\"tag%s%s\">%s</span>", t[i][1][0] ? " " : "", t[i][1], t[i][2]);
+            return;
+        }
+    out(p, "—");
+}
+
 static void severity_tag(page *p, const char *sev)
 {
     const char *zh = tc_rdoc_severity_zh(sev);
@@ -249,6 +264,7 @@ static const char CSS[] =
     ".banner.clean{background:#ecfdf3;border-color:#067647;color:#054f31}\n"
     ".banner.findings{background:#fffaeb;border-color:#dc6803;color:#7a2e0e}\n"
     ".banner.blocked{background:#fef3f2;border-color:#b42318;color:#7a271a}\n"
+    ".banner.note{background:#f2f4f7;border-color:#98a2b3;color:#344054}\n"
     ".cards{display:grid;grid-template-columns:repeat(3,1fr);gap:12px;margin:8px 0 4px}\n"
     ".card{border:1px solid var(--rule);border-top:3px solid var(--accent);padding:10px 14px}\n"
     ".card .l{font-size:12px;color:var(--muted)}\n"
@@ -603,6 +619,66 @@ static void banner(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
     out(p, "</div>\n");
 }
 
+/* The counties whose control totals are c ("none", "unknown"): how many,
+ * and (show 1) their labels, or (show 2) their codes, one after the other. */
+static int counties_with(page *p, const json_t *doc, const char *c, int show)
+{
+    size_t i;
+    json_t *x;
+    int n = 0;
+    json_array_foreach(json_object_get(doc, "counties"), i, x)
+        if (strcmp(tc_rdoc_county_controls(x), c) == 0) {
+            if (show == 1) {
+                out(p, n ? "、" : "");
+                county_label(p, x);
+            } else if (show == 2) {
+                const char *code = tc_rdoc_str(x, "county"), *pool = tc_rdoc_str(x, "pool");
+                out(p, n ? ", <span class=\"mono\">" : "<span class=\"mono\">");
+                text(p, code);
+                out(p, "</span>");
+                if (pool[0] && strcmp(pool, code) != 0) {
+                    out(p, " (pool <span class=\"mono\">");
+                    text(p, pool);
+                    out(p, "</span>)");
+                }
+            }
+            n++;
+        }
+    return n;
+}
+
+/* Which counties' data came without control totals from the county (a
+ * dump or a live database): said once at the top, not only in a column,
+ * since rows deleted from such a source show only in the cross-checks. */
+static void controls_note(page *p, const json_t *doc)
+{
+    int none = counties_with(p, doc, "none", 0), unknown = counties_with(p, doc, "unknown", 0);
+    if (!none && !unknown)
+        return;
+    out(p, "<div class=\"banner note\" id=\"controls\"><strong>无县级控制合计 No control totals"
+           "</strong>");
+    if (none) {
+        counties_with(p, doc, "none", 1);
+        out(p, " 的数据来自数据库转储或在线数据库，没有县级导出的控制合计（条数、金额合计）：删去或丢失"
+               "的记录只能由旧系统账务的交叉核对（凭证号连续、科目发生额与凭证、余额滚动、缴费与账务）"
+               "发现 · ");
+        counties_with(p, doc, "none", 2);
+        out(p, " came without control totals from the county (a database dump or a live "
+               "database): only cross-checks of the legacy schema (voucher numbering, turnover "
+               "against the voucher lines, roll-forward, contributions against the ledger) can "
+               "show rows lost from them.");
+    }
+    if (unknown) {
+        out(p, none ? " " : "");
+        counties_with(p, doc, "unknown", 1);
+        out(p, " 的批次未记录其来源是否有控制合计（早于第 5 版批次格式）· ");
+        counties_with(p, doc, "unknown", 2);
+        out(p, ": the batches do not record whether their source had control totals (older "
+               "than batch format 5).");
+    }
+    out(p, "</div>\n");
+}
+
 static void card(page *p, const char *id, const char *zh, const char *en, tc_fen v,
                  const char *what)
 {
@@ -653,6 +729,7 @@ static void summary(page *p, const json_t *doc, const tc_rdoc_sums *cs)
         {"累计结余", "Net assets", 1}, {"个人账户", "Personal accounts", 1},
         {"债权", "Claims", 1},     {"债务", "Debts", 1},    {"移交金额", "Transfer", 1},
         {"阻断", "Blocking", 1},   {"警告", "Warnings", 1},
+        {"县级控制合计", "Control totals from the county", 0},
     };
     thead(p, H, NCOLS(H));
     int blocking = 0, warnings = 0;
@@ -669,8 +746,10 @@ static void summary(page *p, const json_t *doc, const tc_rdoc_sums *cs)
             td_amt(p, v[k]);
             sum_add(&s, k, v[k]);
         }
-        outf(p, "<td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n", x->blocking,
+        outf(p, "<td class=\"n\">%d</td><td class=\"n\">%d</td><td>", x->blocking,
              x->warnings);
+        controls_tag(p, tc_rdoc_county_controls(c));
+        out(p, "</td></tr>\n");
         blocking += x->blocking, warnings += x->warnings;
     }
     out(p, "</tbody>\n<tfoot><tr><td>合计 Total</td><td>");
@@ -685,8 +764,8 @@ static void summary(page *p, const json_t *doc, const tc_rdoc_sums *cs)
     td_amt(p, tc_rdoc_fen(t, "claims"));
     td_amt(p, tc_rdoc_fen(t, "debts"));
     td_amt(p, tc_rdoc_fen(t, "transfer"));
-    outf(p, "<td class=\"n\">%d</td><td class=\"n\">%d</td></tr></tfoot>\n</table>\n", blocking,
-         warnings);
+    outf(p, "<td class=\"n\">%d</td><td class=\"n\">%d</td><td></td></tr></tfoot>\n</table>\n",
+         blocking, warnings);
     out(p, "<div class=\"charts\">\n");
     chart_transfer(p, counties, cs);
     chart_aging(p, counties, cs);
@@ -1160,6 +1239,41 @@ static int bank(page *p, const json_t *doc)
     return 0;
 }
 
+/* Each county's sources, by digest, with what their control totals
+ * vouched for, in words (documents before "sources": no section). */
+static void sources(page *p, const json_t *doc)
+{
+    size_t i, j;
+    json_t *c, *x;
+    int any = 0;
+    json_array_foreach(json_object_get(doc, "counties"), i, c)
+        any |= tc_rdoc_has(c, "sources");
+    if (!any)
+        return;
+    out(p, "<section id=\"sources\">\n<h2>数据来源 <span class=\"en\">Sources</span></h2>\n"
+           "<p class=\"en\">移交 XML 的尾部控制合计在提取时已逐项核对；数据库转储和在线数据库没有"
+           "控制合计 · A handover XML's Trailer (record counts, amount sums) was checked at "
+           "extraction; a database dump or a live database carries none.</p>\n<table>\n"
+           "<thead><tr>");
+    static const hcol H[] = {{"统筹区", "County", 0}, {"来源摘要", "Source digest", 0},
+                             {"县级控制合计", "Control totals from the county", 0}};
+    thead(p, H, NCOLS(H));
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(tc_rdoc_arr(c, "sources"), j, x) {
+            const char *w = tc_rdoc_str(x, "controls");
+            out(p, "<tr><td>");
+            county_label(p, c);
+            out(p, "</td><td class=\"mono\">");
+            text(p, tc_rdoc_str(x, "source")[0] ? tc_rdoc_str(x, "source") : "—");
+            out(p, "</td><td>");
+            controls_tag(p, w);
+            outf(p, " %s<br><span class=\"en\">%s</span></td></tr>\n", tc_rdoc_controls_zh(w),
+                 tc_rdoc_controls_en(w));
+        }
+    }
+    out(p, "</tbody>\n</table>\n</section>\n");
+}
+
 static void inputs(page *p, const json_t *doc)
 {
     json_t *in = tc_rdoc_arr(doc, "inputs");
@@ -1190,6 +1304,7 @@ static int render(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
 {
     head(p, doc);
     banner(p, doc, cs, n, mv);
+    controls_note(p, doc);
     totals_cards(p, doc, n, mv);
     summary(p, doc, cs);
     int overflow = basis(p, doc);
@@ -1197,6 +1312,7 @@ static int render(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
     for (size_t k = 0; k < sizeof(SCHEDULES) / sizeof(SCHEDULES[0]); k++)
         overflow |= schedule(p, doc, &SCHEDULES[k]);
     overflow |= bank(p, doc);
+    sources(p, doc);
     inputs(p, doc);
     out(p, "<footer>由 tongchou " TC_VERSION " 根据 reconciliation.json 生成 · Made by tongchou "
            TC_VERSION " from reconciliation.json. 身份证号已脱敏 Identity numbers are masked."

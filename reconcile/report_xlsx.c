@@ -8,7 +8,9 @@
  * 财政补助欠拨 Subsidy shortfall, 应付医药机构 Institution payables,
  * 银行余额调节表 Bank statements (one row per account), 未达账项
  * Outstanding items (the bank statements' items, a table of their own so a
- * filter works on it), 移交基数 Transfer basis (per county and fund).
+ * filter works on it), 移交基数 Transfer basis (per county and fund),
+ * 数据来源 Sources (per county, each source's digest and whether the county
+ * sent control totals with it).
  * Every sheet starts with one bold header row, frozen with the key columns,
  * has its column widths set, an autofilter over its data and an A4
  * landscape print setup; the schedule and basis sheets end in a total row
@@ -235,6 +237,18 @@ static void put_fund(book *b, sheet *s, int c, const char *fund)
     put_str(b, s, c, fund_text(fund, buf, sizeof(buf)));
 }
 
+/* What control totals vouched for, in words ("" when the document does
+ * not say: the cell stays empty). */
+static void put_controls(book *b, sheet *s, int c, const char *controls)
+{
+    const char *zh = tc_rdoc_controls_zh(controls), *en = tc_rdoc_controls_en(controls);
+    if (!zh || !en)
+        return;
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s · %s", zh, en);
+    put_str(b, s, c, buf);
+}
+
 /* ------------------------------------------------------------------ */
 /* The sheets                                                         */
 /* ------------------------------------------------------------------ */
@@ -246,9 +260,10 @@ static void summary(book *b, const json_t *doc)
         {"现金 Cash", 18, C_AMT}, {"累计结余 Net assets", 20, C_AMT},
         {"个人账户 Personal accounts", 22, C_AMT}, {"债权 Claims", 18, C_AMT},
         {"债务 Debts", 18, C_AMT}, {"移交金额 Transfer", 20, C_AMT},
-        {"阻断 Blocking", 13, C_INT}, {"警告 Warnings", 13, C_INT}};
+        {"阻断 Blocking", 13, C_INT}, {"警告 Warnings", 13, C_INT},
+        {"县级控制合计 Control totals from the county", 44, C_TEXT}};
     sheet s;
-    sheet_new(b, &s, "汇总 Summary", cols, 11, 2);
+    sheet_new(b, &s, "汇总 Summary", cols, 12, 2);
     size_t i;
     json_t *c;
     int blocking = 0, warnings = 0;
@@ -278,6 +293,7 @@ static void summary(book *b, const json_t *doc)
         put_amt(b, &s, 8, x.transfer);
         put_int(b, &s, 9, x.blocking, b->num);
         put_int(b, &s, 10, x.warnings, b->num);
+        put_controls(b, &s, 11, tc_rdoc_county_controls(c));
         blocking += x.blocking, warnings += x.warnings;
         s.row++;
     }
@@ -590,6 +606,30 @@ static time_t cutover_time(const json_t *doc)
     return t > 0 ? t : 1;   /* 0 would mean "now" to libxlsxwriter */
 }
 
+static void sources(book *b, const json_t *doc)
+{
+    static const col cols[] = {
+        {"统筹区 County", 14, C_TEXT}, {"名称 Name", 14, C_TEXT},
+        {"来源摘要 Source digest", 74, C_TEXT}, {"控制合计 Controls", 14, C_TEXT},
+        {"县级控制合计 Control totals from the county", 60, C_TEXT}};
+    sheet s;
+    sheet_new(b, &s, "数据来源 Sources", cols, 5, 2);
+    size_t i, j;
+    json_t *c, *x;
+    json_array_foreach(json_object_get(doc, "counties"), i, c) {
+        json_array_foreach(tc_rdoc_arr(c, "sources"), j, x) {
+            put_county(b, &s, 0, c);
+            put_str(b, &s, 1, tc_rdoc_str(c, "name"));
+            put_str(b, &s, 2, tc_rdoc_str(x, "source"));
+            put_str(b, &s, 3, tc_rdoc_str(x, "controls"));
+            put_controls(b, &s, 4, tc_rdoc_str(x, "controls"));
+            s.row++;
+        }
+    }
+    sheet_end(b, &s, 0);
+    b->overflow |= s.overflow;
+}
+
 static int build(book *b, const json_t *doc, tc_err *e)
 {
     lxw_doc_properties props = {
@@ -607,6 +647,7 @@ static int build(book *b, const json_t *doc, tc_err *e)
         bank(b, doc);
         items(b, doc);
         basis(b, doc);
+        sources(b, doc);
     }
     if (b->overflow)
         return tc_fail(e, TC_EINPUT, "reconciliation document: a column total overflows");

@@ -242,6 +242,49 @@ static json_t *schedules_json(const county *c)
     return o;
 }
 
+/*
+ * The sources a county's batches came from, each with what its own control
+ * totals vouched for: "counts,sums" (a handover XML's Trailer, checked when
+ * it was extracted), "none" (a dump or a live database: rows lost from it
+ * show only in the cross-checks of the ledger), "unknown" (batches written
+ * before the batch header recorded it).  Sorted by the source's digest.
+ * One source's batches agree but for types without amounts ("counts"), so
+ * the most a batch says is the source's word, unless one says "none".
+ */
+static int cmp_source(const void *a, const void *b)
+{
+    const input *x = *(const input *const *)a, *y = *(const input *const *)b;
+    return strcmp(x->source, y->source);
+}
+
+static json_t *sources_json(const tc_reconcile *r, const county *c)
+{
+    json_t *out = json_array();
+    const input **v = malloc(((size_t)r->ninputs + 1) * sizeof(*v));
+    if (!v || !out) {   /* out of memory: as with the inputs below */
+        free(v);
+        return out;
+    }
+    size_t n = 0;
+    for (int i = 0; i < r->ninputs; i++)
+        if (strcmp(r->inputs[i].county, c->code) == 0 && strcmp(r->inputs[i].pool, c->pool) == 0)
+            v[n++] = &r->inputs[i];
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_source);
+    for (size_t i = 0, j; i < n; i = j) {
+        tc_controls w = v[i]->controls;
+        for (j = i + 1; j < n && strcmp(v[j]->source, v[i]->source) == 0; j++)
+            if (w != TC_CONTROLS_NONE && (v[j]->controls == TC_CONTROLS_NONE || v[j]->controls > w))
+                w = v[j]->controls;
+        json_t *o = json_object();
+        set(o, "source", str(v[i]->source));
+        set(o, "controls", str(w == TC_CONTROLS_UNKNOWN ? "unknown" : tc_controls_name(w)));
+        json_array_append_new(out, o);
+    }
+    free(v);
+    return out;
+}
+
 static int cmp_input(const void *a, const void *b)
 {
     const input *x = a, *y = b;
@@ -283,6 +326,7 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
             const char *name = tc_mapset_region_name(r->m, c->code);
             if (name)
                 set(co, "name", str(name));
+            set(co, "sources", sources_json(r, c));
             json_t *funds = json_array(), *banks = json_array(), *fs = json_array();
             for (int k = 0; k < c->nfunds; k++) {
                 const fundfig *f = &c->funds[k];

@@ -114,6 +114,7 @@ typedef struct group {
     char county_path[1024];   /* the original batch, or "" */
     char reject_path[1024];   /* a reject batch, or "" */
     char source[TC_DIGEST_TEXT_MAX], reject_source[TC_DIGEST_TEXT_MAX];
+    tc_controls controls, reject_controls;   /* what the source's control totals vouched for */
     char cutover[11];
 } group;
 
@@ -153,6 +154,7 @@ static int classify(const char *path, group **gs, int *ng, tc_err *e)
                        is_reject ? "reject" : "county", h.county, h.type);
     snprintf(slot, sizeof(g->county_path), "%s", path);
     snprintf(is_reject ? g->reject_source : g->source, sizeof(g->source), "%s", h.source);
+    *(is_reject ? &g->reject_controls : &g->controls) = h.controls;
     if (!g->cutover[0] || !is_reject)
         snprintf(g->cutover, sizeof(g->cutover), "%s", h.cutover);
     return 0;
@@ -314,6 +316,8 @@ static int map_group(const tc_mapset *m, const group *g, const char *outdir, tc_
     snprintf(hr.cutover, sizeof(hr.cutover), "%s", g->cutover);
     snprintf(ho.source, sizeof(ho.source), "%s", src);
     snprintf(hr.source, sizeof(hr.source), "%s", src);
+    /* the source's word on its control totals travels with its records */
+    ho.controls = hr.controls = g->county_path[0] ? g->controls : g->reject_controls;
     snprintf(ho.mappings, sizeof(ho.mappings), "%s", tc_mapset_digest(m));
     snprintf(hr.mappings, sizeof(hr.mappings), "%s", tc_mapset_digest(m));
     char rej_path[1024];

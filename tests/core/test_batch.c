@@ -100,10 +100,18 @@ static void assert_stream(const char *path, const unsigned char *want, size_t wn
 
 /*
  * Make a batch by hand: the header text of a real batch of header h with its
- * first line replaced by version_line, then the records as given (with their
- * end byte), and a correct member 2 for trailer_head ("count ...\ntotal ...\n")
- * plus the body digest.  Only what the caller put in rec can be wrong.
+ * first line replaced by version_line (and, for any version but the current
+ * one, without the 'controls' line version 5 added), then the records as
+ * given (with their end byte), and a correct member 2 for trailer_head
+ * ("count ...\ntotal ...\n") plus the body digest.  Only what the caller put
+ * in rec can be wrong.
  */
+#define CUR "tongchou-batch 5"   /* the version this tongchou writes */
+
+/* When set, craft() puts this in place of the header's 'controls' line
+ * ("" drops it; the text holds its own newline). */
+static const char *craft_controls;
+
 static void craft(const char *path, const tc_batch_header *h, const char *version_line,
                   const unsigned char *rec, size_t rn, const char *trailer_head)
 {
@@ -124,6 +132,18 @@ static void craft(const char *path, const tc_batch_header *h, const char *versio
     memcpy(text, version_line, vn);
     text[vn] = '\n';
     memcpy(text + vn + 1, nl + 1, rest);
+    if (strcmp(version_line, CUR) != 0 || craft_controls) {
+        /* the 'controls' line dropped, or replaced by craft_controls */
+        const char *with = craft_controls ? craft_controls : "";
+        size_t wn = strlen(with);
+        text = realloc(text, vn + 1 + rest + wn + rn);
+        unsigned char *c = (unsigned char *)memmem(text + vn + 1, rest, "\ncontrols ", 10) + 1;
+        unsigned char *ce = (unsigned char *)memchr(c, '\n', rest) + 1;
+        size_t cn = (size_t)(ce - c);
+        memmove(c + wn, ce, (size_t)(text + vn + 1 + rest - ce));
+        memcpy(c, with, wn);
+        rest = rest - cn + wn;
+    }
     memcpy(text + vn + 1 + rest, rec, rn);
     size_t tn = vn + 1 + rest + rn;
     free(m);
@@ -709,7 +729,7 @@ static void test_crafted_streams(void **state)
     static const unsigned char ok[] = {0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x01, 0x01, 0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                        0x04, 0x00, 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 4", ok, sizeof(ok), "count 3\ntotal balance 15\n");
+    craft(path, &h, CUR, ok, sizeof(ok), "count 3\ntotal balance 15\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 3);
@@ -718,7 +738,7 @@ static void test_crafted_streams(void **state)
     /* The second record writes "p" as a literal where it repeats. */
     static const unsigned char lit[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b,
                                         0x05, 0x03, 'p', 0x00, 0x01, 0x00};
-    craft(path, &h, "tongchou-batch 4", lit, sizeof(lit), "count 2\ntotal balance 10\n");
+    craft(path, &h, CUR, lit, sizeof(lit), "count 2\ntotal balance 10\n");
     tc_err_clear(&e);
     tc_batch_reader *r;
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
@@ -735,13 +755,13 @@ static void test_crafted_streams(void **state)
     /* The first record writes its empty text as a literal: "" is where
      * every text column starts. */
     static const unsigned char empty[] = {0x06, 0x02, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 4", empty, sizeof(empty), "count 1\ntotal balance 5\n");
+    craft(path, &h, CUR, empty, sizeof(empty), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "not in canonical form"));
     /* ... and written as a repeat it is fine */
     static const unsigned char empty_ok[] = {0x06, 0x00, 0x04, '0', '1', 0x0b, 0x00};
-    craft(path, &h, "tongchou-batch 4", empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
+    craft(path, &h, CUR, empty_ok, sizeof(empty_ok), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, &s, &e), 0);
     assert_int_equal(s.count, 1);
@@ -749,7 +769,7 @@ static void test_crafted_streams(void **state)
     /* A length of zero after the +1 (varint 1) is a reset, so no record
      * is empty; a record longer than the limit is refused. */
     static const unsigned char huge[] = {0x82, 0x80, 0x04, 0x00};
-    craft(path, &h, "tongchou-batch 4", huge, sizeof(huge), "count 0\ntotal balance 0\n");
+    craft(path, &h, CUR, huge, sizeof(huge), "count 0\ntotal balance 0\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
     assert_non_null(strstr(e.msg, "length is impossible"));
@@ -760,7 +780,7 @@ static void test_crafted_streams(void **state)
 static void refused_at(const char *path, const tc_batch_header *h, const unsigned char *rec,
                        size_t rn, const char *trailer_head, uint64_t at, const char *what)
 {
-    craft(path, h, "tongchou-batch 4", rec, rn, trailer_head);
+    craft(path, h, CUR, rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_reader *r;
@@ -782,7 +802,7 @@ static void refused_at(const char *path, const tc_batch_header *h, const unsigne
 static void accepted(const char *path, const tc_batch_header *h, const unsigned char *rec,
                      size_t rn, const char *trailer_head, uint64_t count, int64_t total)
 {
-    craft(path, h, "tongchou-batch 4", rec, rn, trailer_head);
+    craft(path, h, CUR, rec, rn, trailer_head);
     tc_err e;
     tc_err_clear(&e);
     tc_batch_summary s;
@@ -1217,10 +1237,104 @@ static void test_version_1_refused(void **state)
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "format version 3: it was written by an older tongchou"));
-    craft(path, &h, "tongchou-batch 5", v1, sizeof(v1), "count 1\ntotal balance 5\n");
+    craft(path, &h, "tongchou-batch 6", v1, sizeof(v1), "count 1\ntotal balance 5\n");
     tc_err_clear(&e);
     assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINPUT);
-    assert_non_null(strstr(e.msg, "reads version 4"));
+    assert_non_null(strstr(e.msg, "reads versions 4 to 5"));
+}
+
+/*
+ * The 'controls' line (version 5): each value round-trips, a map-like
+ * copy of the header keeps it, a version 4 batch (which has no such line)
+ * still reads, with its records, as TC_CONTROLS_UNKNOWN; a version 5
+ * header without the line, or with a word not in the list, is not whole,
+ * nor a version 4 header with one.
+ */
+static void test_controls(void **state)
+{
+    (void)state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/controls.tcb", tctest_dir);
+    tc_batch_header h, got;
+    tc_batch_summary s;
+    tc_err e;
+    static const char *const words[] = {"-", "none", "counts", "counts,sums"};
+    for (int c = TC_CONTROLS_UNKNOWN; c <= TC_CONTROLS_COUNTS_SUMS; c++) {
+        pa_header(&h, 0);
+        h.controls = (tc_controls)c;
+        tc_batch_writer *w;
+        tc_err_clear(&e);
+        assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+        assert_int_equal(tc_batch_commit(w, NULL, &e), 0);
+        assert_int_equal(tc_batch_verify(path, &got, NULL, &e), 0);
+        assert_int_equal(got.controls, c);
+        assert_string_equal(tc_controls_name(got.controls), words[c]);
+        tc_controls back;
+        assert_int_equal(tc_controls_parse(words[c], strlen(words[c]), &back), 0);
+        assert_int_equal(back, c);
+        /* the line itself, after 'source' */
+        size_t mn;
+        unsigned char *m = member1(path, &mn);
+        char line[64];
+        snprintf(line, sizeof(line), "\nsource -\ncontrols %s\nmappings -\n", words[c]);
+        assert_non_null(memmem(m, mn, line, strlen(line)));
+        assert_memory_equal(m, CUR "\n", strlen(CUR) + 1);
+        free(m);
+    }
+    tc_controls x;
+    assert_int_equal(tc_controls_parse("sums", 4, &x), -1);
+    assert_int_equal(tc_controls_parse("", 0, &x), -1);
+    /* a writer refuses a value not in the list */
+    pa_header(&h, 0);
+    h.controls = (tc_controls)7;
+    tc_batch_writer *w;
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_create(&w, path, &h, &e), TC_EINTERNAL);
+    /* and set_header carries it (emit learns it at commit) */
+    pa_header(&h, 0);
+    assert_int_equal(tc_batch_create(&w, path, &h, &e), 0);
+    h.controls = TC_CONTROLS_NONE;
+    assert_int_equal(tc_batch_set_header(w, &h, &e), 0);
+    assert_int_equal(tc_batch_writer_header(w)->controls, TC_CONTROLS_NONE);
+    assert_int_equal(tc_batch_commit(w, NULL, &e), 0);
+    assert_int_equal(tc_batch_verify(path, &got, NULL, &e), 0);
+    assert_int_equal(got.controls, TC_CONTROLS_NONE);
+
+    /* version 4: the same records, read, controls not recorded */
+    static const unsigned char ok[] = {0x07, 0x03, 'p', 0x04, '0', '1', 0x0b, 0x00};
+    pa_header(&h, 0);
+    h.controls = TC_CONTROLS_COUNTS_SUMS;   /* dropped with the line */
+    craft(path, &h, "tongchou-batch 4", ok, sizeof(ok), "count 1\ntotal balance 5\n");
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_verify(path, &got, &s, &e), 0);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.totals[2], 5);
+    assert_int_equal(got.controls, TC_CONTROLS_UNKNOWN);
+    assert_string_equal(got.county, "220100");
+    /* the control: version 5 crafted with its own line reads */
+    craft_controls = "controls none\n";
+    craft(path, &h, CUR, ok, sizeof(ok), "count 1\ntotal balance 5\n");
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_verify(path, &got, NULL, &e), 0);
+    assert_int_equal(got.controls, TC_CONTROLS_NONE);
+    /* version 5 without the line, or with a word not in the list: not whole */
+    static const char *const bad[] = {"", "controls sums\n", "controls \n",
+                                      "controls counts, sums\n", "controls unknown\n",
+                                      "controls none\ncontrols none\n"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        craft_controls = bad[k];
+        craft(path, &h, CUR, ok, sizeof(ok), "count 1\ntotal balance 5\n");
+        tc_err_clear(&e);
+        assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+        if (!strstr(e.msg, "its header"))
+            fail_msg("'%s': %s", bad[k], e.msg);
+    }
+    /* nor a version 4 header that has one */
+    craft_controls = "controls none\n";
+    craft(path, &h, "tongchou-batch 4", ok, sizeof(ok), "count 1\ntotal balance 5\n");
+    tc_err_clear(&e);
+    assert_int_equal(tc_batch_verify(path, NULL, NULL, &e), TC_EINTEGRITY);
+    craft_controls = NULL;
 }
 
 int main(void)
@@ -1237,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_numeric_deltas),
         cmocka_unit_test(test_resets),
         cmocka_unit_test(test_crafted_streams),
+        cmocka_unit_test(test_controls),
         cmocka_unit_test(test_alternation),
         cmocka_unit_test(test_swap_sequence),
         cmocka_unit_test(test_resets_forget_prev2),

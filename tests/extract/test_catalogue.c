@@ -104,6 +104,9 @@ static void expect_batch(const char *dir, const char *county, const char *type, 
     assert_int_equal(s.count, count);
     if (col)
         assert_int_equal(s.totals[tc_batch_header_col(&h, col)], total);
+    /* the Trailer was checked: its counts, and its sums where there are
+     * amounts (account and bank_account have none) */
+    assert_int_equal(h.controls, col ? TC_CONTROLS_COUNTS_SUMS : TC_CONTROLS_COUNTS);
 }
 
 static void test_valid_fixtures(void **state)

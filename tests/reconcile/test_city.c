@@ -409,6 +409,91 @@ static void test_city_ready_and_held(void **state)
     json_decref(got);
 }
 
+/*
+ * Which sources came without control totals from the county.  The example
+ * city's two YB2008 counties, 榆树 (220182, a plain pg_dump) and 德惠
+ * (220183, a custom-format one), carry none; the five handover XML
+ * exports carry their Trailer, checked at extraction.  Every city batch's
+ * header says so (map kept what extract wrote: counts and sums, or counts
+ * alone for a type without amounts), reconciliation.json lists each
+ * county's one source by the digest of its file, and the page names the
+ * two counties under the headline and tags each in the summary.
+ */
+static const char *batch_of(const char *county, const char *type);
+
+static void test_city_sources_controls(void **state)
+{
+    (void)state;
+    static const char *const file[7] = {"220100.xml", "220112.xml", "220113.xml.gz",
+                                        "220381.xml.gz", "220182.sql.gz", "220183.dump",
+                                        "220122.xml"};
+    char p[1300];
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.json", dir);
+    json_error_t je;
+    json_t *got = json_load_file(p, 0, &je);
+    assert_non_null(got);
+    for (int i = 0; i < 7; i++) {
+        int dump = i == 4 || i == 5;
+        /* the batches, as map wrote them */
+        for (int t = 0; t < tc_nrectypes; t++) {
+            tc_batch_header h;
+            tc_err e;
+            const char *b = batch_of(cityfix_regions[i], tc_rectypes[t].name);
+            if (tc_batch_verify(b, &h, NULL, &e))
+                fail_msg("%s: %s", b, e.msg);
+            int amounts = 0;
+            for (int k = 0; k < h.ncols; k++)
+                amounts |= h.cols[k].type == TC_COL_AMOUNT;
+            tc_controls want = dump ? TC_CONTROLS_NONE
+                               : amounts ? TC_CONTROLS_COUNTS_SUMS : TC_CONTROLS_COUNTS;
+            if (h.controls != want)
+                fail_msg("%s: controls %s, wanted %s", b, tc_controls_name(h.controls),
+                         tc_controls_name(want));
+        }
+        /* the document: one source, its file's digest, its word */
+        json_t *c = by(json_object_get(got, "counties"), "county", cityfix_regions[i]);
+        assert_non_null(c);
+        json_t *srcs = json_object_get(c, "sources");
+        assert_int_equal(json_array_size(srcs), 1);
+        json_t *x = json_array_get(srcs, 0);
+        char digest[TC_DIGEST_TEXT_MAX];
+        tc_err e;
+        snprintf(p, sizeof(p), "%s/sources/%s", city, file[i]);
+        assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, p, digest, &e), 0);
+        assert_string_equal(json_string_value(json_object_get(x, "source")), digest);
+        assert_string_equal(json_string_value(json_object_get(x, "controls")),
+                            dump ? "none" : "counts,sums");
+    }
+    json_decref(got);
+    /* the page */
+    snprintf(p, sizeof(p), "%s/out1/reconciliation.html", dir);
+    size_t n;
+    char *html = (char *)tctest_slurp(p, &n);
+    assert_non_null(html);
+    char *note = strstr(html, "<div class=\"banner note\" id=\"controls\">");
+    assert_non_null(note);
+    *strstr(note, "</div>") = '\0';
+    assert_non_null(strstr(note, "<span class=\"mono\">220182</span> 榆树市</span>、"
+                                 "<span class=\"k\"><span class=\"mono\">220183</span> 德惠市"
+                                 "</span> 的数据来自数据库转储或在线数据库"));
+    assert_non_null(strstr(note, "<span class=\"mono\">220182</span>, <span class=\"mono\">220183"
+                                 "</span> came without control totals from the county"));
+    for (int i = 0; i < 7; i++)
+        if (i != 4 && i != 5 && strstr(note, cityfix_regions[i]))
+            fail_msg("the note names %s, whose source is a handover XML", cityfix_regions[i]);
+    char *rest = note + strlen(note) + 1;
+    int none = 0, sums = 0;
+    for (char *q = rest; (q = strstr(q, "<td><span class=\"tag warning\">无 none</span></td></tr>"));
+         q++)
+        none++;
+    for (char *q = rest;
+         (q = strstr(q, "<td><span class=\"tag clean\">有 counts, sums</span></td></tr>")); q++)
+        sums++;
+    assert_int_equal(none, 2);
+    assert_int_equal(sums, 5);
+    free(html);
+}
+
 /* ------------------------------------------------ a fund's own cutover */
 
 /* The city batch of county and record type. */
@@ -774,6 +859,7 @@ int main(void)
                                    cmocka_unit_test(test_city_rerun_same_bytes),
                                    cmocka_unit_test(test_city_messages_zh),
                                    cmocka_unit_test(test_city_ready_and_held),
+                                   cmocka_unit_test(test_city_sources_controls),
                                    cmocka_unit_test(test_fund_cutover_balances),
                                    cmocka_unit_test(test_fund_cutover_claims),
                                    cmocka_unit_test(test_fund_cutover_limits)};

@@ -16,7 +16,10 @@
  *   - a document missing a required key, with a malformed amount or of
  *     another format is refused naming the key, and nothing is written;
  *     missing optional keys are fine;
- *   - the workbook (unzipped) has the eight sheets, the amounts as numbers
+ *   - which county came without control totals from the county (a dump)
+ *     is said under the headline, in the summary and per source; a
+ *     document from before "sources" shows none of it;
+ *   - the workbook (unzipped) has the nine sheets, the amounts as numbers
  *     with their two decimals, the total rows as SUM formulas, the frozen
  *     header, the #,##0.00 format and the masked payer; an amount a
  *     spreadsheet cannot show exactly is refused;
@@ -250,6 +253,38 @@ static void test_html_figures(void **state)
                               "not booked</span></td>"), 1);
     assert_has(h, "无未达账项 No outstanding items.");
 
+    /* Which county came without control totals from the county: 220182
+     * (its source "none", a dump) named under the headline, in Chinese
+     * and in English; 220113 (a handover XML, "counts,sums") not; the
+     * summary's column and the sources table say it per county and per
+     * source. */
+    const char *note = strstr(h, "<div class=\"banner note\" id=\"controls\">");
+    assert_non_null(note);
+    const char *note_end = strstr(note, "</div>");
+    assert_non_null(note_end);
+    char *nt = strndup(note, (size_t)(note_end - note));
+    assert_has(nt, "<strong>无县级控制合计 No control totals</strong>");
+    assert_has(nt, "<span class=\"mono\">220182</span> 榆树市</span> 的数据来自数据库转储或在线数据库");
+    assert_has(nt, "· <span class=\"mono\">220182</span> came without control totals from the "
+                   "county (a database dump or a live database): only cross-checks of the legacy "
+                   "schema");
+    assert_lacks(nt, "220113");
+    assert_lacks(nt, "older than batch format 5");
+    free(nt);
+    assert_true(note < strstr(h, "id=\"totals\""));   /* at the top, before the cards */
+    assert_int_equal(count(h, "<td><span class=\"tag warning\">无 none</span></td></tr>"), 1);
+    assert_int_equal(count(h, "<td><span class=\"tag clean\">有 counts, sums</span></td></tr>"), 1);
+    assert_has(h, "<th>县级控制合计<br><span class=\"en\">Control totals from the county</span>"
+                  "</th></tr></thead>");
+    assert_has(h, "数据来源 <span class=\"en\">Sources</span>");
+    assert_has(h, "<td class=\"mono\">sha256:4b7a0e3d6c9f2158a4b7e0d3c6f92158a4b7e0d3c6f92158a4b7"
+                  "e0d3c6f92158</td><td><span class=\"tag warning\">无 none</span> 无县级控制合计："
+                  "仅有旧系统账务的交叉核对<br><span class=\"en\">no control totals from the county: "
+                  "only cross-checks of the legacy schema</span></td></tr>");
+    assert_has(h, "</td><td><span class=\"tag clean\">有 counts, sums</span> 有县级控制合计（条数、"
+                  "金额合计），提取时已核对<br><span class=\"en\">control totals from the county "
+                  "(counts and sums), checked at extraction</span></td></tr>");
+
     /* Self-contained: nothing outside the file is referred to. */
     const char *outside[] = {"http", "src=", "href=", "url(", "@import", "<script", "<link",
                              "<img", "<iframe", "//"};
@@ -367,6 +402,19 @@ static void test_refused(void **state)
     assert_refused(doc, "counties[0].findings[0].message_zh: not a string");
     json_decref(doc);
 
+    /* a source's control totals are one of the four words */
+    doc = load_fixture();
+    json_object_set_new(json_array_get(json_object_get(json_array_get(
+        json_object_get(doc, "counties"), 1), "sources"), 0), "controls", json_string("sums"));
+    assert_refused(doc, "counties[1].sources[0].controls: 'sums' is none of counts,sums, counts, "
+                        "none, unknown");
+    json_decref(doc);
+    doc = load_fixture();
+    json_object_del(json_array_get(json_object_get(json_array_get(
+        json_object_get(doc, "counties"), 0), "sources"), 0), "source");
+    assert_refused(doc, "counties[0].sources[0]: missing key 'source'");
+    json_decref(doc);
+
     /* An identity number in a refused value is masked in the message too. */
     doc = load_fixture();
     json_object_set_new(json_object_get(doc, "totals"), "claims", json_string(ID_CLEAR));
@@ -403,6 +451,7 @@ static void test_optional_keys(void **state)
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
         json_object_del(c, "name");
         json_object_del(c, "schedules");
+        json_object_del(c, "sources");   /* a document from before it */
         json_array_foreach(json_object_get(c, "bank"), j, x) {
             json_object_del(x, "items");
             json_object_del(x, "fund");
@@ -424,6 +473,10 @@ static void test_optional_keys(void **state)
     assert_has(h, ">27,543,220.87<");
     /* Findings without a severity count as warnings, none blocks. */
     assert_has(h, "阻断问题 0 项 blocking, 警告 4 项 warnings");
+    /* Without sources: no note, no section, a dash in the column. */
+    assert_lacks(h, "banner note");
+    assert_lacks(h, "Sources</span>");
+    assert_int_equal(count(h, "</td><td>—</td></tr>"), 2);
     free(h);
     free(p);
     free(px);
@@ -519,9 +572,9 @@ static void test_xlsx(void **state)
     const char *sheets[] = {"汇总 Summary", "问题清单 Findings", "单位欠费 Employer arrears",
                             "财政补助欠拨 Subsidy shortfall", "应付医药机构 Institution payables",
                             "银行余额调节表 Bank statements", "未达账项 Outstanding items",
-                            "移交基数 Transfer basis"};
+                            "移交基数 Transfer basis", "数据来源 Sources"};
     const char *at = wb;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         char want[200];
         snprintf(want, sizeof(want), "<sheet name=\"%s\" sheetId=\"%d\"", sheets[i], i + 1);
         const char *s = strstr(at, want);
@@ -529,7 +582,7 @@ static void test_xlsx(void **state)
             fail_msg("sheet %d '%s' not found in order", i + 1, sheets[i]);
         at = s;
     }
-    assert_int_equal(count(wb, "<sheet "), 8);
+    assert_int_equal(count(wb, "<sheet "), 9);
     free(wb);
 
     char *ss = unzip_member(p, "xl/sharedStrings.xml");
@@ -542,7 +595,17 @@ static void test_xlsx(void **state)
     assert_has(ss, "会计等式不平");
     assert_has(ss, "应缴额不符：应缴额 1234.58 元");   /* the Chinese message's column */
     assert_has(ss, "310 职工医保");
+    /* the summary's column and the sources sheet, in words */
+    assert_has(ss, "<t>县级控制合计 Control totals from the county</t>");
+    assert_has(ss, "<t>无县级控制合计：仅有旧系统账务的交叉核对 · no control totals from the county: "
+                   "only cross-checks of the legacy schema</t>");
+    assert_has(ss, "<t>有县级控制合计（条数、金额合计），提取时已核对 · control totals from the "
+                   "county (counts and sums), checked at extraction</t>");
+    assert_has(ss, "sha256:4b7a0e3d6c9f2158a4b7e0d3c6f92158a4b7e0d3c6f92158a4b7e0d3c6f92158");
     free(ss);
+    char *s9 = unzip_member(p, "xl/worksheets/sheet9.xml");
+    assert_has(s9, "<autoFilter ref=\"A1:E3\"/>");   /* a row per source */
+    free(s9);
 
     char *st = unzip_member(p, "xl/styles.xml");
     assert_has(st, "formatCode=\"#,##0.00;[Red]-#,##0.00\"");
@@ -806,7 +869,8 @@ static void test_chromium(void **state)
     assert_has(dom, ID_MASKED);
     assert_lacks(dom, ID_CLEAR);
     assert_int_equal(count(dom, "<svg "), 3);
-    assert_int_equal(count(dom, "<section "), 10);
+    assert_int_equal(count(dom, "<section "), 11);   /* sources included */
+    assert_has(dom, "id=\"controls\"");
     assert_has(dom, "</html>");
     /* Nothing went wrong in the console, nothing but the page was fetched. */
     assert_int_equal(count(err, "FileURLLoader::Start"), 1);

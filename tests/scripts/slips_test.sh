@@ -59,6 +59,8 @@ TONGCHOU_KEY=maker.key "$T" reconcile -q -m maps -o rec cty/*.tcb >/dev/null 2>&
 x=city/sources/220100.xml
 head -n 200 $x >cut-line.xml                 # cut at a line break
 head -c 20000 $x >cut-tag.xml                # cut inside a tag
+gzip -n -c cut-line.xml >cut-line.xml.gz     # the gzip data whole, the XML in it cut
+gzip -n -c cut-tag.xml >cut-tag.xml.gz
 : >empty.xml
 printf '\x00\x01garbage\xff\xfe' >garbage.bin
 head -c 300 city/sources/220113.xml.gz >cut.xml.gz
@@ -107,6 +109,14 @@ t = t[:s.start(2)] + "%d.%02d" % (v // 100, v % 100) + t[s.end(2):]
 open(sys.argv[2], "w", encoding="utf-8").write(t)
 EOF
 mkdir neg-ext neg-cty neg-rec
+# 榆树 (220182) as its legacy YB2008 database dumped plain (pg_dump, gzip;
+# the generator starts a PostgreSQL of its own), and the same dump with ten
+# rows deleted: the voucher lines 141 to 150 of kj_pzmx, five whole
+# debit/credit pairs of a March voucher, so every voucher still balances
+"$T" generate -q --county 220182 -n 200 dumpcity >/dev/null 2>&1 || echo "FAIL generate the dump"
+zcat dumpcity/sources/220182.sql.gz | awk '/^COPY public\.kj_pzmx /{b=1; n=0; print; next}
+  b && /^\\\.$/ {b=0} b {n++; if (n > 140 && n <= 150) next} {print}' | gzip -n >ten-rows.sql.gz
+mkdir ten-ext ten-cty ten-rec
 long=$(printf 'd%.0s' $(seq 1 200))/$(printf 'e%.0s' $(seq 1 200))/$(printf 'f%.0s' $(seq 1 200))/$(printf 'g%.0s' $(seq 1 200))
 cat >bad-key.ini <<EOF
 [city]
@@ -164,6 +174,8 @@ slip extract-folder 3 'srcdir is a folder without toc.dat: extract reads one exp
 slip extract-empty 3 'is empty' $T extract -o out empty.xml
 slip extract-cut-line 3 'stops after line 200' $T extract -o out cut-line.xml
 slip extract-cut-tag 3 'before its </Handover>: it was cut short' $T extract -o out cut-tag.xml
+slip extract-cut-line-gz 3 'stops after line 200 (24023 bytes unpacked), before its </Handover>: it was cut short before it was compressed' $T extract -o out cut-line.xml.gz
+slip extract-cut-tag-gz 3 'before its </Handover>: it was cut short before it was compressed' $T extract -o out cut-tag.xml.gz
 slip extract-garbage 3 '' $T extract -o out garbage.bin
 slip extract-cut-gzip 3 'the gzip data is cut short' $T extract -o out cut.xml.gz
 slip extract-doctype 3 'DOCTYPE' $T extract -o out doctype.xml
@@ -182,6 +194,40 @@ slip map-negative 0 '' $T map -m maps -o neg-cty neg-ext/220100.contribution.tcb
 slip rec-negative 1 '' $T reconcile -m maps -o neg-rec neg-cty/220100.contribution.tcb neg-cty/220100.balance.tcb
 if grep -q 'NEGATIVE_AMOUNT,blocking,.*,-7551.19,' neg-rec/findings.csv; then pass=$((pass + 1)); else
   fail=$((fail + 1)); echo "FAIL rec-negative: no blocking NEGATIVE_AMOUNT of -7551.19"; fi
+# Ten rows deleted from a plain dump (issue 18, item 11): a dump has no
+# control totals, so it extracts and maps cleanly, saying so; reconcile's
+# cross-check of the balance table's turnover against the voucher lines
+# finds the loss, and its reports say the source came without control
+# totals while the handover XML beside it came with them.
+slip dump-ten-rows 0 'ten-rows.sql.gz: a dump carries no control totals: rows lost from it show only in' $T extract -o ten-ext ten-rows.sql.gz
+[ "$(zcat dumpcity/sources/220182.sql.gz | wc -l)" -eq $(($(zcat ten-rows.sql.gz | wc -l) + 10)) ] &&
+  pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL dump-ten-rows: not ten rows fewer"; }
+slip dump-ten-rows-map 0 '' $T map -m maps -o ten-cty ten-ext/*.tcb
+slip dump-ten-rows-rec 1 'findings need attention' $T reconcile -m maps -o ten-rec cty/220100.*.tcb ten-cty/*.tcb
+# 220182's findings, all of them: the two the generator put in its ledger
+# (CONTRIB_LEDGER_MISMATCH, DUPLICATE_RECORD) and the deleted lines' trace
+cat >ten-want.csv <<'EOF'
+220182,220182,390,BANK_UNRECONCILED,blocking,2201821158872792,-1190385.82
+220182,220182,310,CONTRIB_LEDGER_MISMATCH,blocking,2021-01..2021-06,3500.00
+220182,220182,310,DUPLICATE_RECORD,blocking,contribution 91220182MA00000070/1/01/2019-07,24340.08
+220182,220182,390,TURNOVER_MISMATCH,blocking,1004/2021-03/credit,1190385.82
+220182,220182,390,TURNOVER_MISMATCH,blocking,5001/2021-03/debit,1190385.82
+EOF
+if grep '^220182,' ten-rec/findings.csv | cut -d, -f1-7 | diff - ten-want.csv >/dev/null; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL dump-ten-rows-rec: findings"
+  grep '^220182,' ten-rec/findings.csv | cut -d, -f1-7; fi
+# the reports: 220182 without control totals, 220100 (handover XML) with
+if python3 - ten-rec/reconciliation.json <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {c["county"]: [s["controls"] for s in c["sources"]] for c in d["counties"]}
+sys.exit(got != {"220100": ["counts,sums"], "220182": ["none"]})
+EOF
+then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL dump-ten-rows-rec: sources in the JSON"; fi
+if grep -q '榆树市</span> 的数据来自数据库转储或在线数据库，没有县级导出的控制合计' ten-rec/reconciliation.html &&
+   grep -q '<span class="mono">220182</span> came without control totals from the county' ten-rec/reconciliation.html &&
+   [ "$(grep -o 'tag warning">无 none<' ten-rec/reconciliation.html | wc -l)" -eq 2 ]; then
+  pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL dump-ten-rows-rec: the page does not say it"; fi
 slip extract-bad-option 2 '' $T extract --frobnicate -o out $x
 slip extract-out-file 3 'a file of that name is in the way' $T extract -o policy.ini $x
 slip extract-out-made 0 '' $T extract -o made/deep/ $x
