@@ -41,6 +41,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/atomic.h"
@@ -96,6 +97,10 @@ typedef struct pdf {
     double bottom;         /* the lowest y the sheet's content may reach */
     const tc_sheet *sheet;
     int table_no;          /* of the sheet, for messages */
+    double *heights;       /* every table row's, in order, from the first pass */
+    size_t nheights, cap, next_height;
+    double *rules;         /* the page's rules not yet stroked: x0 y0 x1 y1 width */
+    size_t nrules, rules_cap;
     int rc;                /* the first failure, TC_OK while none */
     tc_err *e;
 } pdf;
@@ -162,14 +167,45 @@ static double text_at(pdf *p, const char *text, int f, double x, double y, doubl
     return height(l);
 }
 
+/* A rule, in the second pass.  The page's rules are stroked together,
+ * one path per width, when the page ends: a stroke per rule made cairo
+ * record, analyse and write hundreds of paths a page. */
 static void line(pdf *p, double x0, double y0, double x1, double y1, double lw)
 {
-    if (!p->draw)
+    if (!p->draw || p->rc)
         return;
-    cairo_set_line_width(p->cr, lw);
-    cairo_move_to(p->cr, x0, y0);
-    cairo_line_to(p->cr, x1, y1);
-    cairo_stroke(p->cr);
+    if (p->nrules + 5 > p->rules_cap) {
+        size_t cap = p->rules_cap ? 2 * p->rules_cap : 1024;
+        double *r = realloc(p->rules, cap * sizeof(*r));
+        if (!r) {
+            p->rc = tc_fail(p->e, TC_ENOMEM, "out of memory");
+            return;
+        }
+        p->rules = r;
+        p->rules_cap = cap;
+    }
+    double *r = p->rules + p->nrules;
+    r[0] = x0, r[1] = y0, r[2] = x1, r[3] = y1, r[4] = lw;
+    p->nrules += 5;
+}
+
+static void rules_flush(pdf *p)
+{
+    static const double widths[] = {RULE, FRAME};
+    for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+        int any = 0;
+        for (size_t i = 0; i < p->nrules; i += 5)
+            if (p->rules[i + 4] == widths[w]) {
+                cairo_move_to(p->cr, p->rules[i], p->rules[i + 1]);
+                cairo_line_to(p->cr, p->rules[i + 2], p->rules[i + 3]);
+                any = 1;
+            }
+        if (any) {
+            cairo_set_line_width(p->cr, widths[w]);
+            cairo_stroke(p->cr);
+        }
+    }
+    p->nrules = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -209,6 +245,7 @@ static void page_end(pdf *p)
             l = set(p, p->flay, p->sheet->footer, F_SMALL, CONTENT_W, TC_ALIGN_LEFT, 0);
             show(p, l, MARGIN_X, top - 4 - height(l));
         }
+        rules_flush(p);
         cairo_show_page(p->cr);
     }
     p->y = MARGIN_TOP;
@@ -326,6 +363,8 @@ static double cell(pdf *p, const sh_table *t, const cols *c, int i, const sh_cel
     if (v->kind == TC_CELL_BLANK)
         return 0;
     if (v->kind == TC_CELL_AMOUNT) {
+        if (!at)   /* one line of digits: the font's line, no layout needed */
+            return p->line_h[f];
         char a[SH_AMOUNT_BUFSZ];
         PangoLayout *l = set(p, p->lay, sh_amount(v->fen, a), f, 0, TC_ALIGN_RIGHT, 1);
         double aw = width(l), ah = height(l);
@@ -398,11 +437,30 @@ static void heading_row(pdf *p, const sh_table *t, const cols *c, double hh)
 /* The frame of the part of the table on this page. */
 static void frame(pdf *p, const sh_table *t, const cols *c, double top)
 {
-    if (!p->draw)
-        return;
-    cairo_set_line_width(p->cr, FRAME);
-    cairo_rectangle(p->cr, c->x[0], top, c->x[t->ncols] - c->x[0], p->y - top);
-    cairo_stroke(p->cr);
+    double x0 = c->x[0], x1 = c->x[t->ncols];
+    line(p, x0, top, x1, top, FRAME);
+    line(p, x1, top, x1, p->y, FRAME);
+    line(p, x1, p->y, x0, p->y, FRAME);
+    line(p, x0, p->y, x0, top, FRAME);
+}
+
+/* A row's height: measured in the first pass, and remembered for the
+ * second, which must break the pages where the first did. */
+static double row_h(pdf *p, const sh_table *t, const cols *c, const sh_row *r)
+{
+    if (p->draw)
+        return p->next_height < p->nheights ? p->heights[p->next_height++] : 0;
+    if (p->nheights == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 256;
+        double *h = realloc(p->heights, cap * sizeof(*h));
+        if (!h) {
+            p->rc = tc_fail(p->e, TC_ENOMEM, "out of memory");
+            return 0;
+        }
+        p->heights = h;
+        p->cap = cap;
+    }
+    return p->heights[p->nheights++] = row_height(p, t, c, r);
 }
 
 static void table(pdf *p, const sh_table *t)
@@ -411,13 +469,13 @@ static void table(pdf *p, const sh_table *t)
     col_edges(t, &c);
     p->table_no++;
     double hh = heading_height(p, t, &c);
-    double first = t->nrows ? row_height(p, t, &c, &t->rows[0]) : 0;
+    double first = t->nrows ? row_h(p, t, &c, &t->rows[0]) : 0;
     need(p, hh + first);
     double top = p->y;
     heading_row(p, t, &c, hh);
     for (size_t r = 0; r < t->nrows && !p->rc; r++) {
         const sh_row *row = &t->rows[r];
-        double h = r ? row_height(p, t, &c, row) : first;
+        double h = r ? row_h(p, t, &c, row) : first;
         if (p->y + h > p->bottom) {
             if (MARGIN_TOP + hh + h > p->bottom) {
                 p->rc = tc_fail(p->e, TC_EINPUT, "sheet '%s': table %d, row %zu is %.0f pt "
@@ -493,11 +551,10 @@ static void signatures(pdf *p, const sh_block *b)
         int r = i / per;
         double x = MARGIN_X + (i % per) * w, y = p->y + (r ? hs[0] : 0);
         party(p, &b->parties[i], x, y, w);
-        if (p->draw) {
-            cairo_set_line_width(p->cr, RULE);
-            cairo_rectangle(p->cr, x, y, w, hs[r]);
-            cairo_stroke(p->cr);
-        }
+        line(p, x, y, x + w, y, RULE);
+        line(p, x + w, y, x + w, y + hs[r], RULE);
+        line(p, x + w, y + hs[r], x, y + hs[r], RULE);
+        line(p, x, y + hs[r], x, y, RULE);
     }
     p->y += total;
 }
@@ -555,6 +612,7 @@ static void pass(pdf *p, const tc_doc *d, int draw)
 {
     p->draw = draw;
     p->page = 0;
+    p->next_height = 0;
     for (size_t i = 0; i < d->nsheets && !p->rc; i++) {
         const tc_sheet *s = d->sheets[i];
         p->sheet = s;
@@ -668,6 +726,7 @@ static int render(const tc_doc *d, cairo_surface_t *sf, tc_err *e)
     pango_layout_set_wrap(p.lay, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_wrap(p.flay, PANGO_WRAP_WORD_CHAR);
     cairo_set_source_rgb(p.cr, 0, 0, 0);
+    cairo_set_line_cap(p.cr, CAIRO_LINE_CAP_SQUARE);   /* closed corners where rules meet */
 
     int rc = fonts_load(&p);
     if (!rc) {
@@ -683,6 +742,8 @@ static int render(const tc_doc *d, cairo_surface_t *sf, tc_err *e)
     if (!rc && cairo_status(p.cr) != CAIRO_STATUS_SUCCESS)
         rc = tc_fail(e, TC_EIO, "cannot draw the PDF: %s",
                      cairo_status_to_string(cairo_status(p.cr)));
+    free(p.heights);
+    free(p.rules);
     if (p.tnum)
         pango_attr_list_unref(p.tnum);
     for (int f = 0; f < F_N; f++)
