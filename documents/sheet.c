@@ -14,6 +14,7 @@
 #include "documents/sheet_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,10 +264,10 @@ int tc_sheet_row(tc_sheet *s, unsigned flags, const tc_cell *cells, int ncells, 
     int rc;
     for (int c = 0; c < ncells; c++) {
         int k = cells[c].kind;
-        if (k == TC_CELL_TEXT && (rc = check_text(s, t->cols[c].heading, cells[c].text, e))) {
-            tc_err_prefix(e, "row %zu: ", t->nrows + 1);
+        char what[160];
+        snprintf(what, sizeof(what), "row %zu, %s", t->nrows + 1, t->cols[c].heading);
+        if (k == TC_CELL_TEXT && (rc = check_text(s, what, cells[c].text, e)))
             return rc;
-        }
         if (k < TC_CELL_BLANK || k > TC_CELL_DAXIE)
             return tc_fail(e, TC_EINTERNAL, "sheet '%s': row %zu: cell %d of unknown kind %d",
                            s->title, t->nrows + 1, c + 1, k);
