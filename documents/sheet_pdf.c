@@ -9,13 +9,14 @@
  *
  * Two passes over the same code.  The footer needs M, the number of pages,
  * before the first page is drawn, so the first pass lays everything out
- * and only counts pages; the second lays it out again and draws.  Both
- * measure with the same pango context (resolution 72, so a point of font
- * size is a point on the page; no hinting, no rounding of glyph positions)
- * on the same cairo context, which is what makes the page breaks of the
- * two passes the same - the second checks that it ended on the page count
- * the first found.  The first pass also refuses a character the font has
- * no glyph for, so nothing is printed as an empty box.
+ * and only counts pages; the second draws, laying out again what it draws
+ * but taking each table row's height from the first.  Both measure with
+ * the same pango context (resolution 72, so a point of font size is a
+ * point on the page; no hinting, no rounding of glyph positions) on the
+ * same cairo context, which is what makes the page breaks of the two
+ * passes the same - the second checks that it ended on the page count the
+ * first found.  The first pass also refuses a character no installed font
+ * has a glyph for, so nothing is printed as an empty box.
  *
  * Tables break between rows and repeat their column headings on the next
  * page; a paragraph breaks between lines; a signature block and a QR code
