@@ -14,6 +14,8 @@ TC_DEPS=(
   libxml2-utils gzip
   chromium unzip
   fontconfig fonts-noto-cjk   # the pages' Chinese in headless Chromium, not empty boxes
+  libcairo2-dev libpango1.0-dev libqrencode-dev   # the printed documents (documents/)
+  poppler-utils zbar-tools    # pdftotext, pdffonts, pdftoppm, zbarimg: the documents' tests read the PDFs
 )
 
 tc_ensure_deps() {

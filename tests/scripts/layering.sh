@@ -27,11 +27,12 @@ declare -A may=(
   [extract]="core db extract"
   [transform]="core mappings transform"
   [reconcile]="core mappings reconcile"
+  [documents]="core documents"
   [load]="core db load"
   [transfer]="core db mappings transfer"
   [generate]="core db generate"
-  [pipeline]="core db mappings extract transform reconcile load transfer generate pipeline"
-  [cli]="core db mappings extract transform reconcile load transfer generate pipeline cli"
+  [pipeline]="core db mappings extract transform reconcile documents load transfer generate pipeline"
+  [cli]="core db mappings extract transform reconcile documents load transfer generate pipeline cli"
 )
 # The readers of files (tc_extract_files) must not reach the database.
 files_readers="emit.c emit.h xml.c xml.h profile.c profile.h profile_int.h dump.c dump.h dump_int.h"
@@ -107,7 +108,7 @@ for t in amount batch; do
 done
 refuse tests/extract/extract_emit libpq "the file readers need no database client"
 for t in reconcile/reconcile_checks reconcile/reconcile_report core/core_keys \
-         core/core_audit core/core_batch; do
+         core/core_audit core/core_batch documents/documents_sheet; do
   refuse "tests/$t" libpq "it talks to no database"
   refuse "tests/$t" libxml2 "it parses no XML"
 done
