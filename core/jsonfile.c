@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define NOT_JSON "not JSON: "
+
 typedef struct feed {
     FILE *f;
     size_t n, max;
@@ -85,8 +87,13 @@ int tc_json_read_file(json_t **out, const char *path, size_t max, size_t flags, 
         tc_err_at(e, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0);
         if (json_error_code(&je) == json_error_out_of_memory)
             return tc_fail(e, TC_ENOMEM, "out of memory reading the JSON document");
-        return tc_fail(e, TC_EINPUT, "not JSON: %s", je.text);
+        return tc_fail(e, TC_EINPUT, NOT_JSON "%s", je.text);
     }
     *out = doc;
     return 0;
+}
+
+int tc_json_not_json(const tc_err *e)
+{
+    return e->code == TC_EINPUT && strncmp(e->msg, NOT_JSON, strlen(NOT_JSON)) == 0;
 }

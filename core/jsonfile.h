@@ -45,4 +45,9 @@
  */
 int tc_json_read_file(json_t **out, const char *path, size_t max, size_t flags, tc_err *e);
 
+/* 1 when e holds tc_json_read_file's refusal of bytes that are not JSON
+ * (a syntax error, nesting too deep), for a caller that words it in its
+ * own terms ("not a reconciliation: ..."); 0 for any other error. */
+int tc_json_not_json(const tc_err *e);
+
 #endif
