@@ -4,8 +4,9 @@
  * This file writes the trail: one entry as canonical JSON (RFC 8785, JCS:
  * jcs.h), signed in context (kind "audit-entry" and the entry's role, so
  * that the role is part of what is signed); appending under a lock;
- * recording a command; show and repair.  Reading and verifying are in
- * audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
+ * recording a command; reading its lines within the limit of one
+ * (AUDIT_LINE_MAX), for each, show and verify; show and repair.  Verifying
+ * is in audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
  * audit_int.h is what they share.
  */
 #include "core/perm.h"
@@ -501,7 +502,46 @@ done:
     return rc;
 }
 
-/* ========================================================= show, repair */
+/* ======================================================== reading lines */
+
+ssize_t audit_read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {
+            if (*cap >= AUDIT_LINE_MAX + 2)
+                return AUDIT_LINE_LONG;
+            size_t nc = *cap ? 2 * *cap : 4096;
+            if (nc > AUDIT_LINE_MAX + 2)
+                nc = AUDIT_LINE_MAX + 2;
+            char *nl = realloc(*line, nc);
+            if (!nl)
+                return AUDIT_LINE_OOM;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    /* a torn last line one byte past the limit is as long as a longer one */
+    if (n > AUDIT_LINE_MAX && (*line)[n - 1] != '\n')
+        return AUDIT_LINE_LONG;
+    return (ssize_t)n;
+}
+
+/* The refusal of line lineno of the trail at path, past AUDIT_LINE_MAX,
+ * by a reader that does not verify (each, show). */
+static int line_too_long(const char *path, long lineno, tc_err *e)
+{
+    tc_err_at(e, path, lineno, 0);
+    tc_fail(e, TC_EINPUT, "line %ld is longer than %d bytes, the limit of a trail line "
+            "(docs/audit.md, Limits): not an entry tongchou writes", lineno, AUDIT_LINE_MAX);
+    return tc_err_hint(e, "check the trail with tongchou audit verify");
+}
+
+/* =================================================== each, show, repair */
 
 static void show_files(FILE *f, const char *label, json_t *arr)
 {
@@ -530,15 +570,21 @@ int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), v
     }
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    ssize_t n = 0;
+    long lineno = 0;
     int rc = 0;
-    while (!rc && (n = getline(&line, &cap, in)) > 0) {
+    while (!rc && (n = audit_read_line(in, &line, &cap)) > 0) {
+        lineno++;
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
         if (json_is_object(o))
             rc = fn(arg, o);
         json_decref(o);
     }
-    if (!rc && ferror(in)) {
+    if (!rc && n == AUDIT_LINE_OOM)
+        rc = audit_oom(e);
+    else if (!rc && n == AUDIT_LINE_LONG)
+        rc = line_too_long(path, lineno + 1, e);
+    else if (!rc && ferror(in)) {
         tc_err_at(e, path, 0, 0);
         rc = tc_fail(e, TC_EIO, "cannot read the audit trail");
     }
@@ -559,7 +605,7 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
-    while ((n = getline(&line, &cap, in)) > 0) {
+    while ((n = audit_read_line(in, &line, &cap)) > 0) {
         lineno++;
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
         if (!json_is_object(o)) {
@@ -605,6 +651,13 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
     free(line);
     int bad = ferror(in);
     fclose(in);
+    if (n == AUDIT_LINE_OOM)
+        return audit_oom(e);
+    if (n == AUDIT_LINE_LONG) {
+        fprintf(f, "line %ld: longer than %d bytes, not shown; the rest of the trail is not "
+                "read\n", lineno + 1, AUDIT_LINE_MAX);
+        return line_too_long(path, lineno + 1, e);
+    }
     if (bad || ferror(f)) {
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EIO, "cannot show the audit trail");
