@@ -281,7 +281,8 @@ void tc_audit_close(tc_audit *t)
 /*
  * Read the trail's last line (without its newline) into a malloc'd *line.
  * *torn is set when the file does not end in a newline; then *line holds
- * the torn bytes.  size is the file size (> 0).
+ * the torn bytes.  size is the file size (> 0).  A last line longer than
+ * AUDIT_LINE_MAX is not read (TC_EINTEGRITY): no entry is that long.
  */
 static int last_line(int fd, off_t size, const char *path, char **line, size_t *n, int *torn,
                      tc_err *e)
@@ -292,7 +293,7 @@ static int last_line(int fd, off_t size, const char *path, char **line, size_t *
     *torn = c != '\n';
     off_t end = *torn ? size : size - 1, start = end;
     char buf[4096];
-    while (start > 0) {
+    while (start > 0 && end - start <= AUDIT_LINE_MAX) {
         off_t from = start > (off_t)sizeof(buf) ? start - (off_t)sizeof(buf) : 0;
         ssize_t got = pread(fd, buf, (size_t)(start - from), from);
         if (got != start - from)
@@ -303,6 +304,13 @@ static int last_line(int fd, off_t size, const char *path, char **line, size_t *
             break;
         }
         start = from;
+    }
+    if (end - start > AUDIT_LINE_MAX) {
+        tc_err_at(e, path, 0, 0);
+        tc_fail(e, TC_EINTEGRITY, "the audit trail's last line is longer than %d bytes, the "
+                "limit of a trail line (docs/audit.md, Limits): not an entry, nothing appended",
+                AUDIT_LINE_MAX);
+        return tc_err_hint(e, "check it with tongchou audit verify");
     }
     *n = (size_t)(end - start);
     if (!(*line = malloc(*n + 1)))

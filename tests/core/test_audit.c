@@ -1574,6 +1574,24 @@ static void test_limits(void **state)
     tctest_spit(t, line, max + 1);
     verify_all(t, NULL, 0, NULL, 0, NULL, TC_EINTEGRITY);
     has(problems, "line 1 is longer than 1048576 bytes, the limit of a trail line");
+    /* nothing is appended after a last line past the limit, which is not
+     * read; one at the limit is read, and is no entry */
+    tc_audit_entry en = {.command = "x"};
+    tc_audit *a;
+    tc_err e;
+    line[max] = '\n';
+    tctest_spit(t, line, max + 1);
+    assert_int_equal(tc_audit_open(&a, t, &e), 0);
+    assert_int_equal(tc_audit_append(a, &en, county, NULL, &e), TC_EINTEGRITY);
+    has(e.msg, "the audit trail's last line is not an entry");
+    tc_audit_close(a);
+    line[max] = 'x';
+    line[max + 1] = '\n';
+    tctest_spit(t, line, max + 2);
+    assert_int_equal(tc_audit_open(&a, t, &e), 0);
+    assert_int_equal(tc_audit_append(a, &en, county, NULL, &e), TC_EINTEGRITY);
+    has(e.msg, "the audit trail's last line is longer than 1048576 bytes, the limit");
+    tc_audit_close(a);
     free(line);
     each_and_show_limit(t, max);
 }
