@@ -255,9 +255,11 @@ static int read_report(tc_load_recon *r, tc_err *e)
     if ((rc = amount(tot, "transfer", "totals", &want, e)))
         return rc;
     r->has_total = 1;
+    /* a control total, like a batch's trailer: wrong, it is an integrity
+     * failure (exit 5), not a malformed file */
     if (want != r->transfer)
-        return tc_fail(e, TC_EINPUT, "the counties' transfers add up to %" PRId64 " fen, the "
-                       "report's total says %" PRId64, r->transfer, want);
+        return tc_fail(e, TC_EINTEGRITY, "the counties' transfers add up to %" PRId64 " fen, "
+                       "the report's total says %" PRId64, r->transfer, want);
     return 0;
 }
 

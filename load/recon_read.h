@@ -25,7 +25,9 @@
  *     message strings, "amount" a yuan string;
  *   - the funds' "transfer" summed per county and over the counties without
  *     overflow, and equal to "totals"."transfer" when "totals" is there.
- * Anything else is TC_EINPUT, naming the county, fund or finding.
+ * Anything else is TC_EINPUT, naming the county, fund or finding; but for
+ * a total that the transfers do not add up to, which is a control total
+ * wrong (TC_EINTEGRITY, exit 5), as when the database does not hold them.
  *
  * The rows are plain data for the two that walk them (the inserts and the
  * fuzz target); their strings belong to the tc_load_recon, freed with it.
@@ -85,8 +87,9 @@ int tc_load_is_report(const char *path);
 /*
  * Read and check the reconciliation report at path (see above) into a new
  * *out, for tc_load_recon_free.  On failure *out is NULL and e, located at
- * path, says what is wrong: TC_EINPUT for the file's content, the code of
- * tc_json_read_file when it cannot be read, TC_ENOMEM.
+ * path, says what is wrong: TC_EINPUT for the file's content, TC_EINTEGRITY
+ * for its total, the code of tc_json_read_file when it cannot be read,
+ * TC_ENOMEM.
  */
 int tc_load_recon_read(tc_load_recon **out, const char *path, tc_err *e);
 

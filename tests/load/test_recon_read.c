@@ -4,8 +4,9 @@
  * figures in fen, statuses, pools and sums; then each refusal, by the
  * message that names what is wrong - a malformed amount, a number where a
  * yuan string is due, a county, pool or fund listed twice, a severity the
- * database would not take, a date that is none, transfers that do not add
- * up to the total or overflow, and what is not a report at all.
+ * database would not take, a date that is none, transfers that overflow,
+ * and what is not a report at all (TC_EINPUT, exit 3); transfers that do
+ * not add up to the stated total (a control total: TC_EINTEGRITY, exit 5).
  */
 #include "tests/support/tctest.h"
 
@@ -87,13 +88,15 @@ static void test_rows(void **state)
     tc_load_recon_free(r);
 }
 
-/* Each refusal: TC_EINPUT, the file named, and the message. */
+/* Each refusal: TC_EINPUT (TC_EINTEGRITY for a wrong total), the file
+ * named, and the message. */
 static void refused(const char *t390, const char *sev, const char *pool, const char *total,
                     const char *want)
 {
     tc_load_recon *r = (tc_load_recon *)1;
     tc_err e;
-    assert_int_equal(read_with(t390, sev, pool, total, &r, &e), TC_EINPUT);
+    int code = strstr(want, "the report's total says") ? TC_EINTEGRITY : TC_EINPUT;
+    assert_int_equal(read_with(t390, sev, pool, total, &r, &e), code);
     assert_null(r);
     assert_string_equal(e.file, path);
     if (!strstr(e.msg, want))
@@ -120,7 +123,8 @@ static void test_refusals(void **state)
     refused("\"0.01\"", "\"blocking\"", "220199", "1000.51",
             "totals: 'transfer' is missing or not a string");
     refused("\"999999999999999.99\"", "\"blocking\"", "220199", "\"1000.51\"",
-            "the counties' transfers add up to 100000000000100049 fen");
+            "the counties' transfers add up to 100000000000100049 fen, the report's total says "
+            "100051");
 }
 
 /* What only a hand-made file holds: each alone in a small report. */
