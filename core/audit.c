@@ -4,8 +4,9 @@
  * This file writes the trail: one entry as canonical JSON (RFC 8785, JCS:
  * jcs.h), signed in context (kind "audit-entry" and the entry's role, so
  * that the role is part of what is signed); appending under a lock;
- * recording a command; show and repair.  Reading and verifying are in
- * audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
+ * recording a command; reading its lines within the limit of one
+ * (AUDIT_LINE_MAX), for each, show and verify; show and repair.  Verifying
+ * is in audit_verify.c, checkpoints and proofs (signed notes) in audit_note.c;
  * audit_int.h is what they share.
  */
 #include "core/perm.h"
@@ -280,7 +281,8 @@ void tc_audit_close(tc_audit *t)
 /*
  * Read the trail's last line (without its newline) into a malloc'd *line.
  * *torn is set when the file does not end in a newline; then *line holds
- * the torn bytes.  size is the file size (> 0).
+ * the torn bytes.  size is the file size (> 0).  A last line longer than
+ * AUDIT_LINE_MAX is not read (TC_EINTEGRITY): no entry is that long.
  */
 static int last_line(int fd, off_t size, const char *path, char **line, size_t *n, int *torn,
                      tc_err *e)
@@ -291,7 +293,7 @@ static int last_line(int fd, off_t size, const char *path, char **line, size_t *
     *torn = c != '\n';
     off_t end = *torn ? size : size - 1, start = end;
     char buf[4096];
-    while (start > 0) {
+    while (start > 0 && end - start <= AUDIT_LINE_MAX) {
         off_t from = start > (off_t)sizeof(buf) ? start - (off_t)sizeof(buf) : 0;
         ssize_t got = pread(fd, buf, (size_t)(start - from), from);
         if (got != start - from)
@@ -302,6 +304,13 @@ static int last_line(int fd, off_t size, const char *path, char **line, size_t *
             break;
         }
         start = from;
+    }
+    if (end - start > AUDIT_LINE_MAX) {
+        tc_err_at(e, path, 0, 0);
+        tc_fail(e, TC_EINTEGRITY, "the audit trail's last line is longer than %d bytes, the "
+                "limit of a trail line (docs/audit.md, Limits): not an entry, nothing appended",
+                AUDIT_LINE_MAX);
+        return tc_err_hint(e, "check it with tongchou audit verify");
     }
     *n = (size_t)(end - start);
     if (!(*line = malloc(*n + 1)))
@@ -501,7 +510,46 @@ done:
     return rc;
 }
 
-/* ========================================================= show, repair */
+/* ======================================================== reading lines */
+
+ssize_t audit_read_line(FILE *f, char **line, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {
+            if (*cap >= AUDIT_LINE_MAX + 2)
+                return AUDIT_LINE_LONG;
+            size_t nc = *cap ? 2 * *cap : 4096;
+            if (nc > AUDIT_LINE_MAX + 2)
+                nc = AUDIT_LINE_MAX + 2;
+            char *nl = realloc(*line, nc);
+            if (!nl)
+                return AUDIT_LINE_OOM;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    /* a torn last line one byte past the limit is as long as a longer one */
+    if (n > AUDIT_LINE_MAX && (*line)[n - 1] != '\n')
+        return AUDIT_LINE_LONG;
+    return (ssize_t)n;
+}
+
+/* The refusal of line lineno of the trail at path, past AUDIT_LINE_MAX,
+ * by a reader that does not verify (each, show). */
+static int line_too_long(const char *path, long lineno, tc_err *e)
+{
+    tc_err_at(e, path, lineno, 0);
+    tc_fail(e, TC_EINPUT, "line %ld is longer than %d bytes, the limit of a trail line "
+            "(docs/audit.md, Limits): not an entry tongchou writes", lineno, AUDIT_LINE_MAX);
+    return tc_err_hint(e, "check the trail with tongchou audit verify");
+}
+
+/* =================================================== each, show, repair */
 
 static void show_files(FILE *f, const char *label, json_t *arr)
 {
@@ -530,15 +578,21 @@ int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), v
     }
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    ssize_t n = 0;
+    long lineno = 0;
     int rc = 0;
-    while (!rc && (n = getline(&line, &cap, in)) > 0) {
+    while (!rc && (n = audit_read_line(in, &line, &cap)) > 0) {
+        lineno++;
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
         if (json_is_object(o))
             rc = fn(arg, o);
         json_decref(o);
     }
-    if (!rc && ferror(in)) {
+    if (!rc && n == AUDIT_LINE_OOM)
+        rc = audit_oom(e);
+    else if (!rc && n == AUDIT_LINE_LONG)
+        rc = line_too_long(path, lineno + 1, e);
+    else if (!rc && ferror(in)) {
         tc_err_at(e, path, 0, 0);
         rc = tc_fail(e, TC_EIO, "cannot read the audit trail");
     }
@@ -559,7 +613,7 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
-    while ((n = getline(&line, &cap, in)) > 0) {
+    while ((n = audit_read_line(in, &line, &cap)) > 0) {
         lineno++;
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
         if (!json_is_object(o)) {
@@ -605,6 +659,13 @@ int tc_audit_show(const char *path, FILE *f, tc_err *e)
     free(line);
     int bad = ferror(in);
     fclose(in);
+    if (n == AUDIT_LINE_OOM)
+        return audit_oom(e);
+    if (n == AUDIT_LINE_LONG) {
+        fprintf(f, "line %ld: longer than %d bytes, not shown; the rest of the trail is not "
+                "read\n", lineno + 1, AUDIT_LINE_MAX);
+        return line_too_long(path, lineno + 1, e);
+    }
     if (bad || ferror(f)) {
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, TC_EIO, "cannot show the audit trail");

@@ -297,12 +297,15 @@ int tc_audit_prove(const char *path, const char *checkpoint, long long seq, cons
  * is a JSON object, as it stands (nothing is verified: that is
  * tc_audit_verify's).  fn returns 0 to go on, anything else to stop, and
  * that is returned.  A trail that does not exist has no entries (0);
- * TC_EIO when it cannot be read.
+ * TC_EIO when it cannot be read; TC_EINPUT, at its line, for a line longer
+ * than a trail line may be (1 MiB, docs/audit.md "Limits"), which is not
+ * read, nor anything after it.
  */
 int tc_audit_each(const char *path, int (*fn)(void *arg, const json_t *entry), void *arg,
                   tc_err *e);
 
-/* Print the trail readably to f, identity numbers masked.  Not a check. */
+/* Print the trail readably to f, identity numbers masked.  Not a check;
+ * but a line longer than the limit stops it, as in tc_audit_each. */
 int tc_audit_show(const char *path, FILE *f, tc_err *e);
 
 /*

@@ -2,7 +2,8 @@
  * audit_int.h - what the audit trail's files share (not a public header).
  * Each uses only those above it, so there are no cycles between them:
  *
- *   audit.c         writes the trail, and its canonical JSON (RFC 8785, jcs.h)
+ *   audit.c         writes the trail, and its canonical JSON (RFC 8785, jcs.h);
+ *                   reads its lines (within AUDIT_LINE_MAX) for every reader
  *   audit_read.c    parses checkpoints strictly, reads the small files they
  *                   are, checks their signatures and that one tree extends
  *                   another (RFC 6962 consistency)
@@ -15,6 +16,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -101,6 +104,19 @@ int audit_extends(const tc_mhash *leaves, uint64_t n, uint64_t m, const uint8_t 
                   uint8_t *have);
 
 /* -------------------------------------------------- reading the trail */
+
+/*
+ * One line of the trail f into *line (grown as needed, to AUDIT_LINE_MAX
+ * + 2 bytes at most, for the caller to free): its length with its
+ * newline, 0 at the end of the file; AUDIT_LINE_LONG when it is longer
+ * than AUDIT_LINE_MAX bytes without its newline (the rest of it is not
+ * read), AUDIT_LINE_OOM when out of memory.  Every reader of the trail's
+ * lines (verify, each, show) reads them so: getline would hold a line of
+ * any length a trail's maker chose.
+ */
+#define AUDIT_LINE_LONG (-1)
+#define AUDIT_LINE_OOM (-2)
+ssize_t audit_read_line(FILE *f, char **line, size_t *cap);
 
 typedef struct fmatch {
     const char *given;

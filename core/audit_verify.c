@@ -222,35 +222,6 @@ static void check_line(vstate *v, const char *line, size_t n, long lineno)
     json_decref(o);
 }
 
-/* One line of f into *line (grown as needed, to AUDIT_LINE_MAX + 2 bytes at
- * most): its length with the newline, 0 at the end of the file; -1 when it
- * is longer than AUDIT_LINE_MAX bytes without its newline (the rest of it
- * is not read), -2 when out of memory.  getline would hold a line of any
- * length a trail's maker chose. */
-static ssize_t read_entry(FILE *f, char **line, size_t *cap)
-{
-    size_t n = 0;
-    int c;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (n + 2 > *cap) {
-            if (*cap >= AUDIT_LINE_MAX + 2)
-                return -1;
-            size_t nc = *cap ? 2 * *cap : 4096;
-            if (nc > AUDIT_LINE_MAX + 2)
-                nc = AUDIT_LINE_MAX + 2;
-            char *nl = realloc(*line, nc);
-            if (!nl)
-                return -2;
-            *line = nl;
-            *cap = nc;
-        }
-        (*line)[n++] = (char)c;
-        if (c == '\n')
-            break;
-    }
-    return (ssize_t)n;
-}
-
 /* Read every line of the trail: leaf hashes, chain, signatures. */
 static int scan(vstate *v)
 {
@@ -265,14 +236,14 @@ static int scan(vstate *v)
     size_t cap = 0;
     ssize_t n;
     long lineno = 0;
-    while ((n = read_entry(f, &line, &cap)) != 0) {
+    while ((n = audit_read_line(f, &line, &cap)) != 0) {
         lineno++;
-        if (n == -2) {
+        if (n == AUDIT_LINE_OOM) {
             free(line);
             fclose(f);
             return audit_oom(v->e);
         }
-        if (n < 0) {
+        if (n == AUDIT_LINE_LONG) {
             problem(v, v->path, lineno, lineno, "line %ld is longer than %d bytes, the limit of "
                     "a trail line: not an entry tongchou writes; verification stops there",
                     lineno, AUDIT_LINE_MAX);

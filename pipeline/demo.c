@@ -13,6 +13,7 @@
 
 #include "core/perm.h"
 #include "core/atomic.h"
+#include "core/jsonfile.h"
 #include "core/money.h"
 #include "core/policy.h"
 #include "core/seal.h"
@@ -186,7 +187,9 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
 {
     char path[P + 64];
     snprintf(path, sizeof(path), "%s/reconciliation.json", r->reports);
-    json_t *doc = json_load_file(path, 0, NULL);
+    json_t *doc;
+    tc_err je;
+    tc_json_read_file(&doc, path, TC_JSON_FILE_MAX, 0, &je);   /* NULL: an empty table */
     fprintf(out, "\n%-8s %18s %18s %9s %9s  %s\n", "county", "cash (yuan)", "moved (yuan)",
             "blocking", "warnings", "name");
     tc_fen moved_total = 0;

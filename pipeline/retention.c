@@ -35,6 +35,7 @@
 #include "core/atomic.h"
 #include "core/audit.h"
 #include "core/batch.h"
+#include "core/jsonfile.h"
 #include "core/perm.h"
 #include "core/policy.h"
 #include "core/seal.h"
@@ -227,7 +228,9 @@ static int handover_complete(ctx *x, tc_err *e)
         const char *pd = str(json_object_get(json_array_get(in, 0), "digest"));
         if (!tc_digest_file_is(pd, plan))
             continue;   /* another plan is there now: this one cannot be read */
-        json_t *doc = json_load_file(plan, 0, NULL);
+        json_t *doc;
+        tc_err je;
+        tc_json_read_file(&doc, plan, TC_JSON_FILE_MAX, 0, &je);   /* NULL: moves nothing */
         int moves = 0, holds = 0;
         size_t k;
         json_t *t;

@@ -24,6 +24,7 @@
 #include "core/audit.h"
 #include "core/batch.h"
 #include "core/digest.h"
+#include "core/jsonfile.h"
 #include "core/money.h"
 #include "core/policy.h"
 #include "core/seal.h"
@@ -545,7 +546,9 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
         /* the findings stand as recorded: read the status back */
         char p[P + 40];
         snprintf(p, sizeof(p), "%s/reconciliation.json", R->r->reports);
-        json_t *j = json_load_file(p, 0, NULL);
+        json_t *j;
+        tc_err je;
+        tc_json_read_file(&j, p, TC_JSON_FILE_MAX, 0, &je);   /* NULL: not findings */
         const char *st = json_string_value(json_object_get(j, "status"));
         R->r->findings = st && strcmp(st, "clean") != 0;
         json_decref(j);
@@ -736,7 +739,9 @@ static int step_plan(run *R, const char *db, tc_err *e)
     int rc = tc_digest_file(TC_DIGEST_SHA256, report, digest, e);
     if (rc)
         return rc;
-    json_t *old = json_load_file(plan, 0, NULL);
+    json_t *old;
+    tc_err je;
+    tc_json_read_file(&old, plan, TC_JSON_FILE_MAX, 0, &je);   /* NULL: made again */
     const char *made_from = json_string_value(json_object_get(old, "reconciliation"));
     int current = made_from && strcmp(made_from, digest) == 0;
     json_decref(old);

@@ -30,6 +30,7 @@
 #include "core/atomic.h"
 #include "core/policy.h"
 #include "core/audit.h"
+#include "core/jsonfile.h"
 #include "core/sign.h"
 #include "core/version.h"
 #include "db/db.h"
@@ -302,9 +303,10 @@ static void from_trail(tc_status *st, const tc_manifest *m, const tc_mapset *map
 
 static void from_report(tc_status *st, const char *path)
 {
-    json_t *doc = json_load_file(path, 0, NULL);
-    if (!doc)
-        note(st, "cannot read the reconciliation %s", path);
+    json_t *doc;
+    tc_err e;
+    if (tc_json_read_file(&doc, path, TC_JSON_FILE_MAX, 0, &e))
+        note(st, "cannot read the reconciliation %s: %s", path, e.msg);
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(doc, "counties"), i, c) {
@@ -423,9 +425,10 @@ static void list_plans(const tc_manifest *m, named *plans)
  * other reason (nothing loaded).  Executed is the database's word. */
 static void from_plan(tc_status *st, const char *path)
 {
-    json_t *plan = json_load_file(path, 0, NULL);
-    if (!plan)
-        note(st, "cannot read the transfer plan %s", path);
+    json_t *plan;
+    tc_err e;
+    if (tc_json_read_file(&plan, path, TC_JSON_FILE_MAX, 0, &e))
+        note(st, "cannot read the transfer plan %s: %s", path, e.msg);
     const char *state = json_array_size(json_object_get(plan, "signatures")) >= 2
                             ? "approved" : "planned";
     size_t i;

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "core/jsonfile.h"
 #include "core/vec.h"
 #include "reconcile/report_doc.h"
 
@@ -93,11 +94,12 @@ static int load(const char *path, json_t **out, tc_err *e)
         tc_err_at(e, path, 0, 0);
         return tc_fail(e, tc_errno_code(errno), "cannot read: %s", strerror(errno));
     }
-    json_error_t je;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        tc_err_at(e, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0);
-        tc_fail(e, TC_EINPUT, "not a reconciliation: not JSON: %s", je.text);
+    json_t *doc;
+    int rc = tc_json_read_file(&doc, path, TC_JSON_FILE_MAX, JSON_REJECT_DUPLICATES, e);
+    if (rc) {
+        if (!tc_json_not_json(e))
+            return rc;
+        tc_err_prefix(e, "not a reconciliation: ");
         return tc_err_hint(e, "give the reconciliation.json that reconcile wrote");
     }
     if (tc_rdoc_check(doc, e)) {
@@ -108,7 +110,7 @@ static int load(const char *path, json_t **out, tc_err *e)
     /* a county, a county's fund or bank account twice would be compared
      * with one of its copies only */
     objs cs = {0}, x = {0};
-    int rc = sorted(doc, "counties", "county", &cs, path, "", e);
+    rc = sorted(doc, "counties", "county", &cs, path, "", e);
     for (size_t i = 0; i < cs.n && !rc; i++) {
         char where[64];
         snprintf(where, sizeof(where), "county %s: ", tc_rdoc_str(cs.v[i], "county"));

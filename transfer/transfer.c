@@ -25,12 +25,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
 
 #include "core/atomic.h"
 #include "core/audit.h"
 #include "core/jcs.h"
+#include "core/jsonfile.h"
 #include "core/record.h"
 #include "db/db.h"
 #include "db/schema.h"
@@ -56,19 +56,11 @@ char *xfer_body(const json_t *doc)
 
 int xfer_read(json_t **out, const char *path, const char *format, tc_err *e)
 {
-    json_error_t je;
+    json_t *d;
+    int rc = tc_json_read_file(&d, path, TC_JSON_FILE_MAX, JSON_REJECT_DUPLICATES, e);
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        tc_err_at(e, path, 0, 0);
-        return tc_fail(e, tc_errno_code(errno), "cannot read the file: %s", strerror(errno));
-    }
-    json_t *d = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    fclose(f);
-    if (!d) {
-        tc_err_at(e, path, je.line > 0 ? je.line : 0, je.column > 0 ? je.column : 0);
-        return tc_fail(e, TC_EINPUT, "not JSON: %s", je.text);
-    }
+    if (rc)
+        return rc;
     const char *fm = json_string_value(json_object_get(d, "format"));
     if (!json_is_object(d) || !fm || strcmp(fm, format) != 0) {
         json_decref(d);

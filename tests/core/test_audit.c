@@ -1461,6 +1461,61 @@ static void test_strict_notes(void **state)
     free(good);
 }
 
+static int count_entries(void *arg, const json_t *en)
+{
+    (void)en;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* each and show read the trail's lines as verify does: a line of exactly
+ * max bytes (a JSON object, so each passes it on and show shows it) is
+ * read, the next of max + 1 is refused at its line, naming the limit. */
+static void each_and_show_limit(const char *t, size_t max)
+{
+    char *text = malloc(2 * max + 4);
+    const char *head = "{\"command\":\"pad\",\"seq\":1,\"pad\":\"";
+    size_t h = strlen(head);
+    memcpy(text, head, h);
+    memset(text + h, 'x', max - h - 2);
+    memcpy(text + max - 2, "\"}\n", 3);
+    memcpy(text + max + 1, text, max - 2);
+    memcpy(text + 2 * max - 1, "x\"}\n", 4);
+    tc_err e;
+    int n = 0;
+    tctest_spit(t, text, max + 1);
+    tc_err_clear(&e);
+    assert_int_equal(tc_audit_each(t, count_entries, &n, &e), 0);
+    assert_int_equal(n, 1);
+    char shown[1100];
+    in_dir(shown, sizeof(shown), "limits.shown");
+    FILE *f = fopen(shown, "w");
+    assert_int_equal(tc_audit_show(t, f, &e), 0);
+    fclose(f);
+    size_t k;
+    char *out = (char *)tctest_slurp(shown, &k);
+    assert_non_null(strstr(out, "#1  ?  ? as ?  pad"));
+    free(out);
+
+    tctest_spit(t, text, 2 * max + 3);
+    n = 0;
+    tc_err_clear(&e);
+    assert_int_equal(tc_audit_each(t, count_entries, &n, &e), TC_EINPUT);
+    assert_int_equal(n, 1);
+    assert_int_equal(e.line, 2);
+    has(e.msg, "line 2 is longer than 1048576 bytes, the limit of a trail line");
+    f = fopen(shown, "w");
+    tc_err_clear(&e);
+    assert_int_equal(tc_audit_show(t, f, &e), TC_EINPUT);
+    fclose(f);
+    has(e.msg, "line 2 is longer than 1048576 bytes, the limit of a trail line");
+    out = (char *)tctest_slurp(shown, &k);
+    assert_non_null(strstr(out, "#1  ?  ? as ?  pad"));
+    assert_non_null(strstr(out, "line 2: longer than 1048576 bytes, not shown"));
+    free(out);
+    free(text);
+}
+
 /* The limits on what the trail's files hold (docs/audit.md, "Limits"),
  * each at its boundary: exactly at the limit read, one over refused with
  * a message naming the limit. */
@@ -1515,7 +1570,30 @@ static void test_limits(void **state)
     tctest_spit(t, line, max + 2);
     verify_all(t, NULL, 0, NULL, 0, NULL, TC_EINTEGRITY);
     has(problems, "line 1 is longer than 1048576 bytes, the limit of a trail line");
+    /* torn, a byte past the limit: too long, not merely torn */
+    tctest_spit(t, line, max + 1);
+    verify_all(t, NULL, 0, NULL, 0, NULL, TC_EINTEGRITY);
+    has(problems, "line 1 is longer than 1048576 bytes, the limit of a trail line");
+    /* nothing is appended after a last line past the limit, which is not
+     * read; one at the limit is read, and is no entry */
+    tc_audit_entry en = {.command = "x"};
+    tc_audit *a;
+    tc_err e;
+    line[max] = '\n';
+    tctest_spit(t, line, max + 1);
+    assert_int_equal(tc_audit_open(&a, t, &e), 0);
+    assert_int_equal(tc_audit_append(a, &en, county, NULL, &e), TC_EINTEGRITY);
+    has(e.msg, "the audit trail's last line is not an entry");
+    tc_audit_close(a);
+    line[max] = 'x';
+    line[max + 1] = '\n';
+    tctest_spit(t, line, max + 2);
+    assert_int_equal(tc_audit_open(&a, t, &e), 0);
+    assert_int_equal(tc_audit_append(a, &en, county, NULL, &e), TC_EINTEGRITY);
+    has(e.msg, "the audit trail's last line is longer than 1048576 bytes, the limit");
+    tc_audit_close(a);
     free(line);
+    each_and_show_limit(t, max);
 }
 
 /* The city's policy: each entry's key must hold its role; a checkpoint

@@ -34,8 +34,9 @@ declare -A may=(
   [pipeline]="core db mappings extract transform reconcile documents load transfer generate pipeline"
   [cli]="core db mappings extract transform reconcile documents load transfer generate pipeline cli"
 )
-# The readers of files (tc_extract_files) must not reach the database.
+# The readers of files (tc_extract_files, tc_load_files) must not reach the database.
 files_readers="emit.c emit.h xml.c xml.h profile.c profile.h profile_int.h dump.c dump.h dump_int.h"
+load_readers="recon_read.c recon_read.h"
 checked=0
 for dir in "${!may[@]}"; do
   for f in "$src/$dir"/*.c "$src/$dir"/*.h; do
@@ -43,6 +44,9 @@ for dir in "${!may[@]}"; do
     allowed=" ${may[$dir]} "
     case " $files_readers " in
       *" $(basename "$f") "*) [ "$dir" = extract ] && allowed=" core extract " ;;
+    esac
+    case " $load_readers " in
+      *" $(basename "$f") "*) [ "$dir" = load ] && allowed=" core load " ;;
     esac
     while IFS=: read -r line inc; do
       top=${inc%%/*}
@@ -100,13 +104,14 @@ refuse() {   # refuse BINARY LIBRARY-PATTERN WHY
     say "$1 links $2 ($3)"
   fi
 }
-for t in amount batch xml dump; do
+for t in amount batch xml dump loadrecon; do
   refuse tests/fuzz/fuzz_regress_$t libpq "a fuzz target reads files only"
 done
-for t in amount batch; do
+for t in amount batch loadrecon; do
   refuse tests/fuzz/fuzz_regress_$t libxml2 "it parses no XML"
 done
 refuse tests/extract/extract_emit libpq "the file readers need no database client"
+refuse tests/load/load_recon_read libpq "the file readers need no database client"
 for t in reconcile/reconcile_checks reconcile/reconcile_report core/core_keys \
          core/core_audit core/core_batch documents/documents_sheet; do
   refuse "tests/$t" libpq "it talks to no database"
