@@ -30,7 +30,8 @@ const tc_command tc_cmd_documents = {
     "claims and debts carried over, receivables, payables, personal accounts and\n"
     "net assets, in figures and in capitals; the waivers; five signature blocks;\n"
     "its digest as text, QR code and footer.  stdout: county, PDF, workbook,\n"
-    "digest.  Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
+    "digest.  With $TONGCHOU_KEY, an entry of the trail records the files written.\n"
+    "Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
     "executed, not signed, or a figure not the reconciliation's (nothing written).\n",
     NULL};
 
@@ -89,6 +90,9 @@ int cmd_documents(int argc, char **argv)
     if (!rc) {
         tc_log_info("%s: %d handover certificates, PDF and workbook", o.outdir, n);
         const char *in[] = {o.plan, o.reconciliation};
+        /* the entry goes to the trail the documents were bound to */
+        if (o.trail)
+            setenv("TONGCHOU_AUDIT", o.trail, 1);
         code = tc_cli_trail_append(argc, argv, in, 2, &files, NULL, NULL);
     }
     tc_cli_files_free(&files);

@@ -16,6 +16,7 @@
 
 #include "core/err.h"
 #include "core/policy.h"
+#include "core/sign.h"
 #include "documents/certificate.h"
 
 typedef struct tc_certify_opts {
@@ -26,6 +27,13 @@ typedef struct tc_certify_opts {
     const char *outdir;             /* created when missing */
     void (*on_made)(void *arg, const tc_cert_made *m);   /* may be NULL */
     void *arg;
+    /* With a signer, an entry of the trail records the run: argv (argv[0]
+     * "documents"), the plan and the reconciliation as inputs, every file
+     * written as an output, and {"certificates": n} as totals.  The front
+     * end records its own run (cli/trail.c) and leaves this NULL. */
+    const tc_signer *signer;
+    int argc;
+    char *const *argv;
 } tc_certify_opts;
 
 /*
@@ -33,7 +41,8 @@ typedef struct tc_certify_opts {
  * certificate of every county the plan moves money out of.  *n (may be
  * NULL) counts them.  TC_EINTEGRITY, nothing written, when the plan was
  * never executed, its signatures or the reconciliation are not the
- * recorded ones, or a figure differs from the reconciliation.
+ * recorded ones, or a figure differs from the reconciliation.  A failure to
+ * record the entry leaves the files written and says so (TC_EIO).
  */
 int tc_certify(const tc_certify_opts *o, int *n, tc_err *e);
 

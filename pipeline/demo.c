@@ -180,9 +180,16 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
      * to the trail the transfer was recorded in */
     if (!rc) {
         snprintf(p->docs, sizeof(p->docs), "%s/documents", m->work);
-        tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
-                              .policy = pol, .outdir = p->docs};
-        rc = tc_certify(&co, &p->certificates, e);
+        char *dargv[] = {"documents", "-r", report, "--plan", (char *)r->plan, "-t", trail,
+                         "--policy", (char *)m->policy, "-o", p->docs};
+        tc_signer *maker = NULL;
+        if (!(rc = tc_signer_load(&maker, m->maker_key, e))) {
+            tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
+                                  .policy = pol, .outdir = p->docs, .signer = maker,
+                                  .argc = 11, .argv = dargv};
+            rc = tc_certify(&co, &p->certificates, e);
+        }
+        tc_signer_free(maker);
     }
     tc_policy_free(pol);
     return rc;
