@@ -9,7 +9,10 @@
  * institution payables).  The statement's canonical JSON is what the
  * digest covers.  The second lays each statement out on a sheet
  * (sheet.h) and writes the PDF and the workbook - only once every
- * statement holds, so that a refusal leaves nothing behind.
+ * statement holds and every sheet has been laid out once without error, so
+ * that a refusal leaves nothing behind.  Only the statements (a few
+ * hundred bytes a fund) are kept for all counties; a document is built,
+ * written and freed one county at a time, so memory stays flat.
  *
  * The sheet reads only the statement, never the input files: what the
  * digest covers and what is printed cannot drift apart.
@@ -508,7 +511,11 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
             continue;
         if (!(rc = statement(&in, o, c, &v[k].st, v[k].digest, e))) {
             k++;
-            rc = certificate_doc(&v[k - 1].doc, v[k - 1].st, v[k - 1].digest, e);
+            /* laid out once to refuse here what a page cannot show; laid
+             * out again when written, so that memory holds one document */
+            tc_doc *d = NULL;
+            rc = certificate_doc(&d, v[k - 1].st, v[k - 1].digest, e);
+            tc_doc_free(d);
         }
     }
     /* pass 2: the files */
@@ -521,7 +528,8 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
         } else {
             snprintf(pdf, pl, "%s/%s.certificate.pdf", o->outdir, c);
             snprintf(xlsx, pl, "%s/%s.certificate.xlsx", o->outdir, c);
-            if (!(rc = tc_doc_write_pdf(v[j].doc, pdf, e)) &&
+            if (!(rc = certificate_doc(&v[j].doc, v[j].st, v[j].digest, e)) &&
+                !(rc = tc_doc_write_pdf(v[j].doc, pdf, e)) &&
                 !(rc = tc_doc_write_xlsx(v[j].doc, xlsx, e))) {
                 tc_cert_made m = {c, str(v[j].st, "name"), pdf, xlsx, v[j].digest, 0, 0};
                 size_t i;
@@ -538,6 +546,8 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
         }
         free(pdf);
         free(xlsx);
+        tc_doc_free(v[j].doc);
+        v[j].doc = NULL;
     }
     for (size_t j = 0; j < k; j++) {
         json_decref(v[j].st);
