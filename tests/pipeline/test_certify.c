@@ -161,6 +161,21 @@ static void test_certificates_state_the_plan(void **state)
             fail_msg("%s: the certificate does not print its digest %s", county, d);
         snprintf(want, sizeof(want), "交接书摘要 %s", d);
         assert_non_null(strstr(text, want));
+        /* the workbook states the same digest */
+        snprintf(cmd, sizeof(cmd), "unzip -p %s/%s.certificate.xlsx xl/sharedStrings.xml | "
+                 "grep -c '%s'", docs, county, d);
+        char *wb = run(cmd, &code);
+        if (code != 0)
+            fail_msg("%s: the workbook does not state the digest %s", county, d);
+        free(wb);
+        /* the QR code holds the digest */
+        snprintf(cmd, sizeof(cmd), "cd %s && pdftoppm -r 150 -png %s/%s.certificate.pdf qr-%s && "
+                 "zbarimg -q --raw qr-%s-*.png 2>/dev/null", tctest_dir, docs, county, county,
+                 county);
+        char *qr = run(cmd, &code);
+        snprintf(want, sizeof(want), "%s\n", d);
+        assert_string_equal(qr, want);
+        free(qr);
         free(jcs);
         free(when);
         json_decref(st);
@@ -321,10 +336,50 @@ static void test_changed_inputs_refused(void **state)
     refused("never-executed", rec, plan, path, "execute entry");
 }
 
+/* A waiver the plan carries is printed with its findings, signer and
+ * reason (the library alone: the demo's plan waives nothing, and a plan
+ * changed to carry one no longer verifies). */
+static void test_waiver_printed(void **state)
+{
+    (void)state;
+    json_t *p = json_load_file(plan, 0, NULL);
+    assert_non_null(p);
+    json_t *w = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:s}], s:[{s:s, s:s}]}", "county",
+                          "220122", "reason", "欠费已由县财政承诺补足", "findings", "county",
+                          "220122", "code", "ARREARS_AGED", "fund", "310", "ref", "R-7",
+                          "signatures", "role", "waiver", "key", "ed25519:0123456789abcdef");
+    json_array_append_new(json_object_get(p, "waivers"), w);
+    char path[700], out[700], cmd[1600];
+    snprintf(path, sizeof(path), "%s/waived-plan.json", tctest_dir);
+    snprintf(out, sizeof(out), "%s/waived", tctest_dir);
+    assert_int_equal(json_dump_file(p, path, JSON_SORT_KEYS | JSON_COMPACT), 0);
+    json_decref(p);
+    mkdir(out, 0700);
+    tc_cert_opts o = {.reconciliation = rec, .plan = path, .outdir = out};
+    tc_err e;
+    int n = 0;
+    if (tc_cert_write(&o, &n, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(n, 2);
+    snprintf(cmd, sizeof(cmd), "pdftotext %s/220122.certificate.pdf -", out);
+    int code;
+    char *text = run(cmd, &code);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(text, "ARREARS_AGED/310/R-7"));
+    assert_non_null(strstr(text, "ed25519:0123456789abcdef"));
+    assert_non_null(strstr(text, "欠费已由县财政承诺补足"));
+    free(text);
+    snprintf(cmd, sizeof(cmd), "pdftotext %s/220100.certificate.pdf -", out);
+    text = run(cmd, &code);
+    assert_non_null(strstr(text, "豁免事项：无"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_certificates_state_the_plan),
                                    cmocka_unit_test(test_cli_documents),
-                                   cmocka_unit_test(test_changed_inputs_refused)};
+                                   cmocka_unit_test(test_changed_inputs_refused),
+                                   cmocka_unit_test(test_waiver_printed)};
     return cmocka_run_group_tests(t, demo_setup, tctest_dir_teardown);
 }
