@@ -138,7 +138,7 @@ static int yuan(const json_t *o, const char *k, int optional, const char *where,
     if (!s)
         return tc_fail(e, TC_EINPUT, "%s: no amount '%s'", where, k);
     if (tc_money_parse_yuan(s, strlen(s), out, e)) {
-        tc_err_prefix(e, "%s: %s", where, k);
+        tc_err_prefix(e, "%s: %s: ", where, k);
         return TC_EINPUT;
     }
     return 0;
