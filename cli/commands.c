@@ -19,6 +19,7 @@ static const tc_command *const commands[] = {
     &tc_cmd_diff,
     &tc_cmd_mappings,
     &tc_cmd_transfer,
+    &tc_cmd_documents,
     &tc_cmd_policy,
     &tc_cmd_load,
     &tc_cmd_db,

@@ -24,6 +24,7 @@
 #include "load/mirror.h"
 #include "db/pgserver.h"
 #include "transfer/transfer.h"
+#include "pipeline/certify.h"
 #include "pipeline/manifest.h"
 #include "pipeline/run.h"
 #include "pipeline/status.h"
@@ -125,6 +126,8 @@ typedef struct posted {
     char county[16][7];
     tc_fen amount[16];
     int n;
+    char docs[P + 16];              /* the certificates' folder */
+    int certificates;
 } posted;
 
 static void on_transfer(void *arg, const tc_transfer_result *t)
@@ -174,6 +177,21 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
                                .arg = p};
     tc_transfer_exec_summary s = {0};
     rc = tc_transfer_execute(&x, &s, e);
+    /* the handover certificates of the counties whose money moved, bound
+     * to the trail the transfer was recorded in */
+    if (!rc) {
+        snprintf(p->docs, sizeof(p->docs), "%s/documents", m->work);
+        char *dargv[] = {"documents", "-r", report, "--plan", (char *)r->plan, "-t", trail,
+                         "--policy", (char *)m->policy, "-o", p->docs};
+        tc_signer *maker = NULL;
+        if (!(rc = tc_signer_load(&maker, m->maker_key, e))) {
+            tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
+                                  .policy = pol, .outdir = p->docs, .signer = maker,
+                                  .argc = 11, .argv = dargv};
+            rc = tc_certify(&co, &p->certificates, e);
+        }
+        tc_signer_free(maker);
+    }
     tc_policy_free(pol);
     return rc;
 }
@@ -235,6 +253,8 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
     fprintf(out, "findings:       %s/findings.csv\n", r->reports);
     fprintf(out, "status page:    %s/status.html\n", dir);
     fprintf(out, "transfer plan:  %s (made, approved, executed)\n", r->plan);
+    fprintf(out, "certificates:   %s/COUNTY.certificate.pdf and .xlsx (%d counties)\n",
+            p->docs, p->certificates);
     fprintf(out, "manifest:       %s/city.ini  (tongchou run / status %s/city.ini)\n", dir, dir);
     fprintf(out, "audit trail:    %s/work/audit.trail\n", dir);
     fprintf(out, "audit verify:   %s (%lld entries: %s)\n",
@@ -287,7 +307,8 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
 
     posted p = {0};
     if (!rc) {
-        fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed\n");
+        fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed; "
+                     "the handover certificates\n");
         fflush(out);
         rc = transfer(o, m, maps, &r, &p, e);
     }

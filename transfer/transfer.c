@@ -796,6 +796,7 @@ int xfer_guard(PGconn *db, const json_t *plan, const char *plan_path, const xfer
 typedef struct executions {
     const char *plan;
     int n;
+    char *first;                    /* the first one's time, 40 bytes */
 } executions;
 
 static int on_execute(void *arg, const json_t *en)
@@ -806,8 +807,11 @@ static int on_execute(void *arg, const json_t *en)
     const char *pd = json_string_value(
         json_object_get(json_array_get(json_object_get(en, "inputs"), 0), "digest"));
     if (cmd && strcmp(cmd, "transfer") == 0 && a0 && strcmp(a0, "execute") == 0 && pd &&
-        tc_digest_file_is(pd, x->plan))
-        x->n++;
+        tc_digest_file_is(pd, x->plan)) {
+        const char *t = json_string_value(json_object_get(en, "time"));
+        if (!x->n++ && t)
+            snprintf(x->first, 40, "%s", t);
+    }
     return 0;
 }
 
@@ -836,7 +840,7 @@ int tc_transfer_verify(const char *plan_path, const char *recon_path, const tc_p
         rc = xfer_guard(NULL, plan, plan_path, &r, recon_path, p, trail, e);
     /* was it executed?  An execute entry of the trail names this plan */
     if (!rc) {
-        executions ex = {.plan = plan_path};
+        executions ex = {.plan = plan_path, .first = res->executed};
         rc = tc_audit_each(trail, on_execute, &ex, e);
         res->executions = ex.n;
     }

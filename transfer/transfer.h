@@ -227,6 +227,7 @@ int tc_transfer_execute(const tc_transfer_exec_opts *o, tc_transfer_exec_summary
 typedef struct tc_transfer_verify_result {
     int transfers, waivers, checkers;
     int executions;                 /* execute entries of the trail naming the plan */
+    char executed[40];              /* the first one's time (RFC 3339), "" when none */
 } tc_transfer_verify_result;
 
 /*
@@ -236,7 +237,7 @@ typedef struct tc_transfer_verify_result {
  * of the trail recorded, every waiver valid under the policy, and every
  * blocking finding of every county it moves (as that recorded
  * reconciliation holds them) waived.  *res counts the execute entries that
- * name this plan.  TC_EINTEGRITY naming the first that fails.
+ * name this plan and gives the first one's time.  TC_EINTEGRITY naming the first that fails.
  */
 int tc_transfer_verify(const char *plan, const char *reconciliation, const tc_policy *p,
                        const char *trail, tc_transfer_verify_result *res, tc_err *e);

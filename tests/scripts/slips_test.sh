@@ -336,6 +336,15 @@ if "$T" db start db >/dev/null 2>&1; then
   slip execute-unapproved 5 'not approved' $T transfer execute plan.json -r $R -m maps -k checker.key --db dbname=tongchou
   slip execute-no-maps 2 '' $T transfer execute plan.json -r $R -k checker.key --db dbname=tongchou
   slip verify-flipped 5 '' $T transfer verify flipped.json -r $R
+  # ---------------------------------------------------------- documents
+  slip documents-no-output 2 'output folder' $T documents -r $R --plan plan.json
+  slip documents-word 2 'one word too many' $T documents -r $R --plan plan.json -o out/docs extra
+  slip documents-no-policy 2 'policy' env -u TONGCHOU_POLICY $T documents -r $R --plan plan.json -o out/docs
+  slip documents-missing 3 'nowhere.json' $T documents -r $R --plan nowhere.json -o out/docs
+  slip documents-flipped 5 'does not verify' $T documents -r $R --plan flipped.json -o out/docs
+  slip documents-edited-recon 5 '' $T documents -r edited.json --plan plan.json -o out/docs
+  slip documents-unapproved 5 '' $T documents -r $R --plan plan.json -o out/docs
+  empty documents-wrote-nothing out/docs
   slip transfer-verb 2 '' $T transfer frob
 else
   fail=$((fail + 1)); echo "FAIL db start"

@@ -1055,6 +1055,9 @@ static void test_attacks(void **state)
     assert_int_equal(v.waivers, 0);
     assert_int_equal(v.checkers, 1);
     assert_int_equal(v.executions, before + 1);
+    /* the first execute entry's time, which a certificate prints */
+    assert_int_equal(strlen(v.executed), 20);
+    assert_int_equal(v.executed[19], 'Z');
     /* the forged ones do not hold */
     assert_int_equal(tc_transfer_verify(wpath("nowaiver.plan"), recon, pol, trail, &v, &e),
                      TC_EINTEGRITY);

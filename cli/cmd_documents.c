@@ -1,0 +1,100 @@
+/*
+ * cmd_documents.c - `tongchou documents -r REC --plan PLAN -o DIR`: the
+ * handover certificate of every county the executed plan moved money out
+ * of (pipeline/certify.h, docs/documents.md).  stdout: per certificate the
+ * county, the PDF, the workbook and the certificate's digest.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cmd.h"
+#include "cli/trail.h"
+#include "core/log.h"
+#include "pipeline/certify.h"
+
+const tc_command tc_cmd_documents = {
+    "documents", cmd_documents, "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR",
+    "the handover certificates (基金移交交接书) of an executed transfer, PDF and workbook",
+    "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
+    "      --plan FILE    the executed transfer plan\n"
+    "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
+    "  -P, --policy FILE  the city's key policy (else $TONGCHOU_POLICY)\n"
+    "  -o, --output DIR   DIR/COUNTY.certificate.pdf and .xlsx, one per county moved\n"
+    "  -q, --quiet        no summary on stderr\n"
+    "\n"
+    "First checks what `transfer verify` checks - the plan's signatures under the\n"
+    "policy, its reconciliation the one a reconcile entry of the trail recorded -\n"
+    "and that an execute entry of the trail names the plan; then writes, per county,\n"
+    "the certificate: per fund the cash handed over (transfer id, execution time),\n"
+    "claims and debts carried over, receivables, payables, personal accounts and\n"
+    "net assets, in figures and in capitals; the waivers; five signature blocks;\n"
+    "its digest as text, QR code and footer.  stdout: county, PDF, workbook,\n"
+    "digest.  With $TONGCHOU_KEY, an entry of the trail records the files written.\n"
+    "Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
+    "executed, not signed, or a figure not the reconciliation's (nothing written).\n",
+    NULL};
+
+static void on_made(void *arg, const tc_cert_made *m)
+{
+    tc_cli_files *f = arg;
+    printf("%s\t%s\t%s\t%s\n", m->county, m->pdf, m->xlsx, m->digest);
+    tc_cli_files_add(f, m->pdf);
+    tc_cli_files_add(f, m->xlsx);
+}
+
+int cmd_documents(int argc, char **argv)
+{
+    if (tc_cli_wants_help(&tc_cmd_documents, argc, argv))
+        return 0;
+    static const struct option opts[] = {
+        {"reconciliation", required_argument, NULL, 'r'}, {"plan", required_argument, NULL, 'p'},
+        {"trail", required_argument, NULL, 't'}, {"policy", required_argument, NULL, 'P'},
+        {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {0, 0, 0, 0}};
+    tc_certify_opts o = {0};
+    const char *pol = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "r:t:P:o:q", opts, NULL)) != -1) {
+        if (c == 'r') o.reconciliation = optarg;
+        else if (c == 'p') o.plan = optarg;
+        else if (c == 't') o.trail = optarg;
+        else if (c == 'P') pol = optarg;
+        else if (c == 'o') o.outdir = optarg;
+        else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
+        else return tc_cli_usage_error(&tc_cmd_documents, "unknown option");
+    }
+    if (optind < argc)
+        return tc_cli_usage_error(&tc_cmd_documents, "'%s' is one word too many", argv[optind]);
+    if (!o.reconciliation || !o.plan || !o.outdir)
+        return tc_cli_usage_error(&tc_cmd_documents, "name the reconciliation (-r), the plan "
+                                  "(--plan) and the output folder (-o)");
+    if (!pol || !pol[0])
+        pol = getenv("TONGCHOU_POLICY");
+    if (!pol || !pol[0])
+        return tc_cli_usage_error(&tc_cmd_documents, "name the city's key policy with --policy "
+                                  "or TONGCHOU_POLICY (docs/policy.md)");
+    int code = tc_cli_trail_check();
+    if (code)
+        return code;
+    tc_err e = {0};
+    tc_policy *policy = NULL;
+    int rc = tc_policy_load(&policy, pol, &e), n = 0;
+    tc_cli_files files = {0};
+    o.policy = policy;
+    o.on_made = on_made;
+    o.arg = &files;
+    if (!rc)
+        rc = tc_certify(&o, &n, &e);
+    tc_policy_free(policy);
+    if (!rc) {
+        tc_log_info("%s: %d handover certificates, PDF and workbook", o.outdir, n);
+        const char *in[] = {o.plan, o.reconciliation};
+        /* the entry goes to the trail the documents were bound to */
+        if (o.trail)
+            setenv("TONGCHOU_AUDIT", o.trail, 1);
+        code = tc_cli_trail_append(argc, argv, in, 2, &files, NULL, NULL);
+    }
+    tc_cli_files_free(&files);
+    return rc ? tc_log_fail(&e) : code;
+}

@@ -1,0 +1,90 @@
+/*
+ * certify.c - the trail's check, then the certificates (certify.h).
+ *
+ * The check is transfer's own offline verification, not a copy of it: the
+ * rule "the reconciliation is the recorded one" lives in one place.
+ */
+#include "pipeline/certify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/atomic.h"
+#include "core/audit.h"
+#include "core/perm.h"
+#include "transfer/transfer.h"
+
+/* The files written, for the audit entry. */
+typedef struct made {
+    const tc_certify_opts *o;
+    char **paths;
+    size_t n;
+    int nomem;
+} made;
+
+static void on_made(void *arg, const tc_cert_made *m)
+{
+    made *x = arg;
+    char **v = realloc(x->paths, (x->n + 2) * sizeof(*v));
+    char *a = strdup(m->pdf), *b = strdup(m->xlsx);
+    if (!v || !a || !b) {
+        x->nomem = 1;
+        free(a);
+        free(b);
+        if (v)
+            x->paths = v;
+    } else {
+        x->paths = v;
+        v[x->n++] = a;
+        v[x->n++] = b;
+    }
+    if (x->o->on_made)
+        x->o->on_made(x->o->arg, m);
+}
+
+int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
+{
+    tc_err_clear(e);
+    if (n)
+        *n = 0;
+    tc_transfer_verify_result v;
+    int rc = tc_transfer_verify(o->plan, o->reconciliation, o->policy, o->trail, &v, e);
+    if (rc)
+        return rc;
+    if (v.executions == 0) {
+        tc_err_at(e, o->plan, 0, 0);
+        tc_fail(e, TC_EINTEGRITY, "the plan is not one an execute entry of the audit trail %s "
+                "recorded: a certificate states executed transfers only",
+                o->trail ? o->trail : tc_audit_default_path());
+        return tc_err_hint(e, "execute the plan (tongchou transfer execute), or name the trail "
+                              "that recorded its execution with --trail");
+    }
+    if ((rc = tc_mkdir_p(o->outdir, tc_perm_dir(), e)))
+        return rc;
+    made x = {o, NULL, 0, 0};
+    tc_cert_opts c = {o->reconciliation, o->plan, v.executed, o->outdir, on_made, &x};
+    int k = 0;
+    rc = tc_cert_write(&c, &k, e);
+    if (n)
+        *n = k;
+    if (!rc && o->signer && o->argc > 0) {
+        if (x.nomem) {
+            rc = tc_fail(e, TC_ENOMEM, "out of memory recording the documents written");
+        } else {
+            const char *in[] = {o->plan, o->reconciliation};
+            char totals[64];
+            snprintf(totals, sizeof(totals), "{\"certificates\":%d}", k);
+            tc_audit_command ac = {.trail = o->trail, .signer = o->signer, .argc = o->argc,
+                                   .argv = o->argv, .inputs = in, .ninputs = 2,
+                                   .outputs = (const char *const *)x.paths, .noutputs = x.n,
+                                   .totals = totals};
+            if ((rc = tc_audit_record_command(&ac, NULL, e)))
+                tc_err_prefix(e, "the documents are written but not recorded: ");
+        }
+    }
+    for (size_t i = 0; i < x.n; i++)
+        free(x.paths[i]);
+    free(x.paths);
+    return rc;
+}

@@ -1,0 +1,385 @@
+/*
+ * test_certify.c - the handover certificates after `tongchou demo` (a real
+ * embedded PostgreSQL, as the demo runs it): each county the executed plan
+ * moved has one, whose text (pdftotext) states every fund's transfer amount
+ * as the plan does, in figures and in the capitals core/daxie writes, with
+ * the CJK font embedded and the digest its statement gives; and the
+ * command refuses, with exit 5 and no file, a plan changed by one fen, a
+ * reconciliation the trail did not record and a plan it never executed.
+ */
+#include "tests/support/tctest.h"
+
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "core/daxie.h"
+#include "core/digest.h"
+#include "core/jcs.h"
+#include "core/money.h"
+#include "documents/certificate.h"
+#include "pipeline/demo.h"
+
+static char demo[600], rec[700], plan[700], trail[700], policy[700], docs[700];
+
+static int demo_setup(void **state)
+{
+    if (tctest_dir_setup(state))
+        return -1;
+    /* the embedded server runs as 'postgres' when we are root */
+    chmod(tctest_dir, 0755);
+    snprintf(demo, sizeof(demo), "%s/demo", tctest_dir);
+    snprintf(rec, sizeof(rec), "%s/work/reports/reconciliation.json", demo);
+    snprintf(plan, sizeof(plan), "%s/work/transfer/plan.json", demo);
+    snprintf(trail, sizeof(trail), "%s/work/audit.trail", demo);
+    snprintf(policy, sizeof(policy), "%s/keys/policy.ini", demo);
+    snprintf(docs, sizeof(docs), "%s/work/documents", demo);
+    tc_demo_opts o = {.dir = demo, .records = 300, .jobs = 2};
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    tc_err e;
+    tc_err_clear(&e);
+    int rc = tc_demo(&o, f, &e);
+    fclose(f);
+    if (rc)
+        fprintf(stderr, "demo: %s (%s)\n", e.msg, e.hint);
+    else if (!strstr(out, "certificates:   ") || !strstr(out, "(2 counties)"))
+        rc = -1, fprintf(stderr, "demo says nothing of its certificates:\n%s", out);
+    free(out);
+    return rc ? -1 : 0;
+}
+
+/* What a shell command prints on stdout (malloc'd), and its exit code. */
+static char *run(const char *cmd, int *code)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&out, &n);
+    char b[4096];
+    size_t k;
+    while ((k = fread(b, 1, sizeof(b), p)) > 0)
+        fwrite(b, 1, k, m);
+    fclose(m);
+    int st = pclose(p);
+    if (code)
+        *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return out;
+}
+
+/* 1234567.89 as the certificate prints it: 1,234,567.89. */
+static const char *grouped(tc_fen v, char *buf)
+{
+    char plain[32];
+    snprintf(plain, sizeof(plain), "%lld", (long long)(v / 100));
+    size_t n = strlen(plain), o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = plain[i];
+    }
+    sprintf(buf + o, ".%02lld", (long long)(v % 100));
+    return buf;
+}
+
+static tc_fen fen(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    tc_fen v;
+    tc_err e;
+    assert_non_null(s);
+    assert_int_equal(tc_money_parse_yuan(s, strlen(s), &v, &e), 0);
+    return v;
+}
+
+static void test_certificates_state_the_plan(void **state)
+{
+    (void)state;
+    json_t *p = json_load_file(plan, 0, NULL);
+    assert_non_null(p);
+    char rd[TC_DIGEST_TEXT_MAX], pd[TC_DIGEST_TEXT_MAX];
+    tc_err e;
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, rec, rd, &e), 0);
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, plan, pd, &e), 0);
+    const char *done[16];
+    int ndone = 0, lines = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(p, "transfers"), i, t) {
+        const char *county = json_string_value(json_object_get(t, "county"));
+        int seen = 0;
+        for (int j = 0; j < ndone; j++)
+            seen |= strcmp(done[j], county) == 0;
+        if (seen)
+            continue;
+        done[ndone++] = county;
+        char cmd[1600];
+        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.certificate.pdf -", docs, county);
+        int code;
+        char *text = run(cmd, &code);
+        assert_int_equal(code, 0);
+        /* every line of this county: its amount, in figures and capitals */
+        size_t k;
+        json_t *u;
+        json_array_foreach(json_object_get(p, "transfers"), k, u) {
+            if (strcmp(json_string_value(json_object_get(u, "county")), county) != 0)
+                continue;
+            tc_fen amount = fen(u, "amount");
+            char g[48], dx[TC_DAXIE_BUFSZ];
+            assert_true(tc_daxie(amount, dx, sizeof(dx)) > 0);
+            grouped(amount, g);
+            if (!strstr(text, g) || !strstr(text, dx))
+                fail_msg("%s: the certificate lacks %s or %s", county, g, dx);
+            lines++;
+        }
+        /* the digest: its statement's, over the canonical JSON, printed in
+         * the text and at the foot of the page */
+        tc_cert_opts o = {.reconciliation = rec, .plan = plan, .executed = NULL};
+        json_t *st;
+        char d[TC_DIGEST_TEXT_MAX], again[TC_DIGEST_TEXT_MAX];
+        /* the execution time as the trail records it: from the workbook
+         * run below we only need it to rebuild the statement */
+        char tcmd[1600];
+        snprintf(tcmd, sizeof(tcmd), "grep '\"execute\"' %s | grep -o '\"time\":\"[^\"]*\"' | "
+                 "head -1 | cut -d'\"' -f4 | tr -d '\\n'", trail);
+        char *when = run(tcmd, &code);
+        assert_true(strlen(when) == 20);
+        o.executed = when;
+        assert_int_equal(tc_cert_statement(&o, county, &st, d, &e), 0);
+        char *jcs = NULL;
+        size_t jn = 0;
+        assert_int_equal(tc_jcs_dump(st, &jcs, &jn, &e), 0);
+        assert_int_equal(tc_digest_buffer(TC_DIGEST_SHA256, jcs, jn, again, &e), 0);
+        assert_string_equal(d, again);
+        assert_string_equal(json_string_value(json_object_get(st, "plan")), pd);
+        assert_string_equal(json_string_value(json_object_get(st, "reconciliation")), rd);
+        assert_string_equal(json_string_value(json_object_get(st, "executed")), when);
+        char want[200];
+        snprintf(want, sizeof(want), "交接书摘要：%s", d);
+        if (!strstr(text, want))
+            fail_msg("%s: the certificate does not print its digest %s", county, d);
+        snprintf(want, sizeof(want), "交接书摘要 %s", d);
+        assert_non_null(strstr(text, want));
+        /* the workbook states the same digest */
+        snprintf(cmd, sizeof(cmd), "unzip -p %s/%s.certificate.xlsx xl/sharedStrings.xml | "
+                 "grep -c '%s'", docs, county, d);
+        char *wb = run(cmd, &code);
+        if (code != 0)
+            fail_msg("%s: the workbook does not state the digest %s", county, d);
+        free(wb);
+        /* the QR code holds the digest */
+        snprintf(cmd, sizeof(cmd), "cd %s && pdftoppm -r 150 -png %s/%s.certificate.pdf qr-%s && "
+                 "zbarimg -q --raw qr-%s-*.png 2>/dev/null", tctest_dir, docs, county, county,
+                 county);
+        char *qr = run(cmd, &code);
+        snprintf(want, sizeof(want), "%s\n", d);
+        assert_string_equal(qr, want);
+        free(qr);
+        free(jcs);
+        free(when);
+        json_decref(st);
+        free(text);
+        /* the font is in the file */
+        snprintf(cmd, sizeof(cmd), "pdffonts %s/%s.certificate.pdf", docs, county);
+        char *fonts = run(cmd, &code);
+        assert_int_equal(code, 0);
+        char *row = strstr(fonts, "NotoSerifCJKsc-Regular");
+        assert_non_null(row);
+        assert_non_null(strstr(row, " yes yes yes"));
+        free(fonts);
+        /* the workbook beside it, private */
+        struct stat sb;
+        snprintf(cmd, sizeof(cmd), "%s/%s.certificate.xlsx", docs, county);
+        assert_int_equal(stat(cmd, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    }
+    assert_int_equal(ndone, 2);   /* 220100 and 220122 moved; the others are held */
+    /* the trail records them: one documents entry, whose digests the files have */
+    const char *tc = getenv("TONGCHOU");
+    char cmd[4000];
+    int code;
+    snprintf(cmd, sizeof(cmd), "grep -c '\"command\":\"documents\"' %s", trail);
+    char *c = run(cmd, &code);
+    assert_string_equal(c, "1\n");
+    free(c);
+    snprintf(cmd, sizeof(cmd), "%s audit verify --trail %s --policy %s %s/220100.certificate.pdf "
+             "%s/220122.certificate.xlsx 2>&1", tc, trail, policy, docs, docs);
+    c = run(cmd, &code);
+    if (code != 0)
+        fail_msg("audit verify of the certificates: exit %d: %s", code, c);
+    free(c);
+    assert_true(lines >= 4);
+    json_decref(p);
+}
+
+/* `tongchou documents` on the demo's files: exit 0, the same PDF bytes as
+ * the demo made, one stdout line per county with the digest. */
+static void test_cli_documents(void **state)
+{
+    (void)state;
+    const char *tc = getenv("TONGCHOU");
+    assert_non_null(tc);
+    char cmd[4000], out[700];
+    snprintf(out, sizeof(out), "%s/cli-docs", tctest_dir);
+    snprintf(cmd, sizeof(cmd), "%s documents -q -r %s --plan %s --policy %s -t %s -o %s", tc,
+             rec, plan, policy, trail, out);
+    int code;
+    char *so = run(cmd, &code);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(so, "220122\t"));
+    assert_non_null(strstr(so, "220100\t"));
+    assert_non_null(strstr(so, "\tsha256:"));
+    free(so);
+    snprintf(cmd, sizeof(cmd), "cmp %s/220122.certificate.pdf %s/220122.certificate.pdf", docs,
+             out);
+    free(run(cmd, &code));
+    assert_int_equal(code, 0);
+    /* with a key, the run is recorded in the trail named, and the trail
+     * still verifies under the policy */
+    snprintf(cmd, sizeof(cmd), "cp %s %s/copy.trail && TONGCHOU_KEY=%s/keys/maker.key %s "
+             "documents -q -r %s --plan %s --policy %s -t %s/copy.trail -o %s/again >/dev/null "
+             "&& grep -c '\"command\":\"documents\"' %s/copy.trail", trail, tctest_dir, demo,
+             tc, rec, plan, policy, tctest_dir, tctest_dir, tctest_dir);
+    so = run(cmd, &code);
+    assert_int_equal(code, 0);
+    assert_string_equal(so, "2\n");
+    free(so);
+    snprintf(cmd, sizeof(cmd), "%s transfer verify %s -r %s --policy %s -t %s/copy.trail "
+             ">/dev/null 2>&1", tc, plan, rec, policy, tctest_dir);
+    free(run(cmd, &code));
+    assert_int_equal(code, 0);
+}
+
+/* The command on a changed input: exit 5, and the folder stays empty. */
+static void refused(const char *what, const char *r, const char *p, const char *tr,
+                    const char *says)
+{
+    const char *tc = getenv("TONGCHOU");
+    char cmd[4000], out[700];
+    snprintf(out, sizeof(out), "%s/refused-%s", tctest_dir, what);
+    snprintf(cmd, sizeof(cmd), "%s documents -r %s --plan %s --policy %s -t %s -o %s 2>&1", tc,
+             r, p, policy, tr, out);
+    int code;
+    char *so = run(cmd, &code);
+    if (code != 5)
+        fail_msg("%s: exit %d, wanted 5: %s", what, code, so);
+    if (!strstr(so, says))
+        fail_msg("%s: the message does not say '%s': %s", what, says, so);
+    free(so);
+    snprintf(cmd, sizeof(cmd), "ls %s 2>/dev/null", out);
+    so = run(cmd, &code);
+    assert_string_equal(so, "");
+    free(so);
+}
+
+/* A copy of path with the first from replaced by to. */
+static void edited(const char *path, const char *from, const char *to, const char *out)
+{
+    size_t n;
+    char *b = (char *)tctest_slurp(path, &n);
+    assert_non_null(b);
+    char *at = strstr(b, from);
+    assert_non_null(at);
+    FILE *f = fopen(out, "w");
+    assert_non_null(f);
+    fwrite(b, 1, (size_t)(at - b), f);
+    fputs(to, f);
+    fputs(at + strlen(from), f);
+    fclose(f);
+    free(b);
+}
+
+static void test_changed_inputs_refused(void **state)
+{
+    (void)state;
+    json_t *p = json_load_file(plan, 0, NULL);
+    json_t *t0 = json_array_get(json_object_get(p, "transfers"), 0);
+    tc_fen a = fen(t0, "amount");
+    char from[64], to[64], b1[TC_MONEY_BUFSZ], b2[TC_MONEY_BUFSZ], path[700];
+    snprintf(from, sizeof(from), "\"amount\":\"%s\"", tc_money_format(a, b1));
+    snprintf(to, sizeof(to), "\"amount\":\"%s\"", tc_money_format(a + 1, b2));
+    json_decref(p);
+
+    /* one amount up by a fen: the signatures no longer hold */
+    snprintf(path, sizeof(path), "%s/tampered-plan.json", tctest_dir);
+    edited(plan, from, to, path);
+    refused("plan", rec, path, trail, "signature");
+    /* and the library's own check, without the trail: the amount is not
+     * the reconciled cash */
+    char out[700];
+    snprintf(out, sizeof(out), "%s/lib-tampered", tctest_dir);
+    mkdir(out, 0700);
+    tc_cert_opts o = {.reconciliation = rec, .plan = path, .outdir = out};
+    tc_err e;
+    int n = -1;
+    assert_int_equal(tc_cert_write(&o, &n, &e), TC_EINTEGRITY);
+    assert_non_null(strstr(e.msg, "amount (the reconciled cash)"));
+    assert_int_equal(n, 0);
+    int code;
+    snprintf(path, sizeof(path), "ls %s", out);
+    char *ls = run(path, &code);
+    assert_string_equal(ls, "");
+    free(ls);
+
+    /* a reconciliation the trail did not record (one figure changed) */
+    snprintf(path, sizeof(path), "%s/other-reconciliation.json", tctest_dir);
+    edited(rec, "\"status\"", "\"status\" ", path);
+    refused("reconciliation", path, plan, trail, "reconciliation");
+
+    /* the trail before the plan was executed */
+    snprintf(path, sizeof(path), "%s/before.trail", tctest_dir);
+    char cmd[2000];
+    snprintf(cmd, sizeof(cmd), "sed '/\"args\":\\[\"execute\"/,$d' %s > %s", trail, path);
+    free(run(cmd, &code));
+    assert_int_equal(code, 0);
+    refused("never-executed", rec, plan, path, "execute entry");
+}
+
+/* A waiver the plan carries is printed with its findings, signer and
+ * reason (the library alone: the demo's plan waives nothing, and a plan
+ * changed to carry one no longer verifies). */
+static void test_waiver_printed(void **state)
+{
+    (void)state;
+    json_t *p = json_load_file(plan, 0, NULL);
+    assert_non_null(p);
+    json_t *w = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:s}], s:[{s:s, s:s}]}", "county",
+                          "220122", "reason", "欠费已由县财政承诺补足", "findings", "county",
+                          "220122", "code", "ARREARS_AGED", "fund", "310", "ref", "R-7",
+                          "signatures", "role", "waiver", "key", "ed25519:0123456789abcdef");
+    json_array_append_new(json_object_get(p, "waivers"), w);
+    char path[700], out[700], cmd[1600];
+    snprintf(path, sizeof(path), "%s/waived-plan.json", tctest_dir);
+    snprintf(out, sizeof(out), "%s/waived", tctest_dir);
+    assert_int_equal(json_dump_file(p, path, JSON_SORT_KEYS | JSON_COMPACT), 0);
+    json_decref(p);
+    mkdir(out, 0700);
+    tc_cert_opts o = {.reconciliation = rec, .plan = path, .outdir = out};
+    tc_err e;
+    int n = 0;
+    if (tc_cert_write(&o, &n, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(n, 2);
+    snprintf(cmd, sizeof(cmd), "pdftotext %s/220122.certificate.pdf -", out);
+    int code;
+    char *text = run(cmd, &code);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(text, "ARREARS_AGED/310/R-7"));
+    assert_non_null(strstr(text, "ed25519:0123456789abcdef"));
+    assert_non_null(strstr(text, "欠费已由县财政承诺补足"));
+    free(text);
+    snprintf(cmd, sizeof(cmd), "pdftotext %s/220100.certificate.pdf -", out);
+    text = run(cmd, &code);
+    assert_non_null(strstr(text, "豁免事项：无"));
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {cmocka_unit_test(test_certificates_state_the_plan),
+                                   cmocka_unit_test(test_cli_documents),
+                                   cmocka_unit_test(test_changed_inputs_refused),
+                                   cmocka_unit_test(test_waiver_printed)};
+    return cmocka_run_group_tests(t, demo_setup, tctest_dir_teardown);
+}
