@@ -236,6 +236,23 @@ char *tc_money_format(tc_fen v, char *buf)
     return buf;
 }
 
+char *tc_money_format_grouped(tc_fen v, char *buf)
+{
+    char raw[TC_MONEY_BUFSZ];
+    const char *s = tc_money_format(v, raw);
+    char *o = buf;
+    if (*s == '-')
+        *o++ = *s++;
+    size_t intlen = strcspn(s, ".");
+    for (size_t i = 0; s[i]; i++) {
+        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
+            *o++ = ',';
+        *o++ = s[i];
+    }
+    *o = '\0';
+    return buf;
+}
+
 char *tc_rate_format(int32_t rate, char *buf)
 {
     if (rate < 0 || rate > TC_RATE_SCALE) {

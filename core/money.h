@@ -54,6 +54,16 @@ int tc_rate_parse(const char *s, size_t n, int32_t *out, tc_err *e);
  */
 char *tc_money_format(tc_fen v, char *buf);
 
+/* Longest text tc_money_format_grouped() writes: six separators more. */
+#define TC_MONEY_GROUPED_BUFSZ (TC_MONEY_BUFSZ + 6)
+
+/*
+ * Format fen as yuan with thousands separators, as reports and printed
+ * documents show it: -123456780 -> "-1,234,567.80".  buf must hold
+ * TC_MONEY_GROUPED_BUFSZ bytes.  Returns buf.
+ */
+char *tc_money_format_grouped(tc_fen v, char *buf);
+
 /* Format a rate with four decimals: 700 -> "0.0700".  buf >= 8 bytes. */
 char *tc_rate_format(int32_t rate, char *buf);
 

@@ -448,25 +448,3 @@ int tc_doc_add(tc_doc *d, tc_sheet *s, tc_err *e)
     d->sheets[d->nsheets++] = s;
     return 0;
 }
-
-/* ------------------------------------------------------------------ */
-/* Shared with the renderings                                         */
-/* ------------------------------------------------------------------ */
-
-char *sh_amount(tc_fen v, char *buf)
-{
-    char raw[TC_MONEY_BUFSZ];
-    tc_money_format(v, raw);
-    const char *s = raw;
-    char *o = buf;
-    if (*s == '-')
-        *o++ = *s++;
-    size_t intlen = strcspn(s, ".");
-    for (size_t i = 0; s[i]; i++) {
-        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
-            *o++ = ',';
-        *o++ = s[i];
-    }
-    *o = 0;
-    return buf;
-}

@@ -63,10 +63,4 @@ struct tc_doc {
     size_t nsheets, cap;
 };
 
-/* Longest text sh_amount writes: TC_MONEY_BUFSZ and six commas. */
-#define SH_AMOUNT_BUFSZ (TC_MONEY_BUFSZ + 8)
-
-/* fen as the documents print it: -1234567.89 -> "-1,234,567.89".  Returns buf. */
-char *sh_amount(tc_fen v, char *buf);
-
 #endif

@@ -366,8 +366,8 @@ static double cell(pdf *p, const sh_table *t, const cols *c, int i, const sh_cel
     if (v->kind == TC_CELL_AMOUNT) {
         if (!at)   /* one line of digits: the font's line, no layout needed */
             return p->line_h[f];
-        char a[SH_AMOUNT_BUFSZ];
-        PangoLayout *l = set(p, p->lay, sh_amount(v->fen, a), f, 0, TC_ALIGN_RIGHT, 1);
+        char a[TC_MONEY_GROUPED_BUFSZ];
+        PangoLayout *l = set(p, p->lay, tc_money_format_grouped(v->fen, a), f, 0, TC_ALIGN_RIGHT, 1);
         double aw = width(l), ah = height(l);
         if (at && p->draw) {
             double y = *at + (rh - ah) / 2;

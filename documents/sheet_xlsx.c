@@ -418,9 +418,9 @@ static int build(book *b, const tc_doc *d, tc_err *e)
     }
     free(tabs);
     if (b->too_big) {
-        char m[SH_AMOUNT_BUFSZ];
+        char m[TC_MONEY_GROUPED_BUFSZ];
         tc_fail(e, TC_EINPUT, "document '%s': amount %s is too large for a spreadsheet to "
-                "show to the fen", d->title, sh_amount(b->too_big, m));
+                "show to the fen", d->title, tc_money_format_grouped(b->too_big, m));
         return tc_err_hint(e, "a workbook shows amounts below 10,000,000,000,000.00 yuan "
                            "exactly");
     }

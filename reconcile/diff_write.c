@@ -463,36 +463,18 @@ static void hmasked(FILE *f, const char *s)
     free(m);
 }
 
-/* fen as yuan with thousands separators: -1234567.8 -> "-1,234,567.80". */
-static const char *grouped(tc_fen v, char *buf)
-{
-    char raw[TC_MONEY_BUFSZ];
-    const char *s = tc_money_format(v, raw);
-    char *o = buf;
-    if (*s == '-')
-        *o++ = *s++;
-    size_t intlen = strcspn(s, ".");
-    for (size_t i = 0; s[i]; i++) {
-        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
-            *o++ = ',';
-        *o++ = s[i];
-    }
-    *o = 0;
-    return buf;
-}
-
 static void td_amt(FILE *f, tc_fen v, int flag)
 {
-    char b[TC_MONEY_BUFSZ + 8];
+    char b[TC_MONEY_GROUPED_BUFSZ];
     fprintf(f, "<td class=\"n%s%s\">%s</td>", v < 0 ? " neg" : "", flag ? " flag" : "",
-            grouped(v, b));
+            tc_money_format_grouped(v, b));
 }
 
 static void td_delta(FILE *f, tc_fen v)
 {
-    char b[TC_MONEY_BUFSZ + 8];
+    char b[TC_MONEY_GROUPED_BUFSZ];
     fprintf(f, "<td class=\"n%s\">%s%s</td>", v < 0 ? " neg" : "", v > 0 ? "+" : "",
-            grouped(v, b));
+            tc_money_format_grouped(v, b));
 }
 
 static void td_count(FILE *f, uint64_t n)

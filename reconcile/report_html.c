@@ -90,32 +90,12 @@ int tc_report_html_text(FILE *f, const char *s)
     return p.nomem ? -1 : 0;
 }
 
-/* fen as yuan with thousands separators: -1234567.8 -> "-1,234,567.80". */
-static char *money(tc_fen v, char *buf)
-{
-    char raw[TC_MONEY_BUFSZ];
-    tc_money_format(v, raw);
-    const char *s = raw;
-    char *o = buf;
-    if (*s == '-')
-        *o++ = *s++;
-    size_t intlen = strcspn(s, ".");
-    for (size_t i = 0; s[i]; i++) {
-        if (i > 0 && i < intlen && (intlen - i) % 3 == 0)
-            *o++ = ',';
-        *o++ = s[i];
-    }
-    *o = 0;
-    return buf;
-}
-
-#define MONEY_BUFSZ (TC_MONEY_BUFSZ + 8)
 
 /* A table cell holding an amount. */
 static void td_amt(page *p, tc_fen v)
 {
-    char b[MONEY_BUFSZ];
-    outf(p, "<td class=\"n%s\">%s</td>", v < 0 ? " neg" : "", money(v, b));
+    char b[TC_MONEY_GROUPED_BUFSZ];
+    outf(p, "<td class=\"n%s\">%s</td>", v < 0 ? " neg" : "", tc_money_format_grouped(v, b));
 }
 
 /* A table cell holding an amount from key of o, or a dash when absent. */
@@ -381,13 +361,13 @@ static void chart_transfer(page *p, const json_t *counties, const tc_rdoc_sums *
         int y = TOP + (int)i * ROW_H;
         int x1 = scale_x(cs[i].transfer, lo, hi);
         int x = x1 < x0 ? x1 : x0, w = x1 < x0 ? x0 - x1 : x1 - x0;
-        char b[MONEY_BUFSZ];
+        char b[TC_MONEY_GROUPED_BUFSZ];
         svg_row_label(p, y, tc_rdoc_str(c, "county"), tc_rdoc_str(c, "name"));
         outf(p, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"><title>", x,
              y + 3, w > 0 ? w : 1,
              cs[i].transfer < 0 ? "#b42318" : cs[i].blocking ? "#98a2b3" : "#1f3a5f");
         text(p, tc_rdoc_str(c, "county"));
-        outf(p, ": %s%s</title></rect>", money(cs[i].transfer, b),
+        outf(p, ": %s%s</title></rect>", tc_money_format_grouped(cs[i].transfer, b),
              cs[i].blocking ? " 暂缓移交 held" : "");
         outf(p, "<text class=\"v\" x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>%s</text>", VAL_X,
              y + 15, cs[i].transfer < 0 ? " style=\"fill:#b42318\"" : "", b);
@@ -437,14 +417,14 @@ static void chart_aging(page *p, const json_t *counties, const tc_rdoc_sums *cs)
             int xa = scale_x(run, 0, hi);
             tc_money_add(run, cs[i].aging[a], &run);
             int xb = scale_x(run, 0, hi);
-            char b[MONEY_BUFSZ];
+            char b[TC_MONEY_GROUPED_BUFSZ];
             outf(p, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"><title>"
                     "%s: %s</title></rect>", xa, y + 3, xb - xa > 0 ? xb - xa : 1, fill[a],
-                 tc_rdoc_aging_keys[a], money(cs[i].aging[a], b));
+                 tc_rdoc_aging_keys[a], tc_money_format_grouped(cs[i].aging[a], b));
         }
-        char b[MONEY_BUFSZ];
+        char b[TC_MONEY_GROUPED_BUFSZ];
         outf(p, "<text class=\"v\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", VAL_X,
-             y + 15, money(aging_total(&cs[i]), b));
+             y + 15, tc_money_format_grouped(aging_total(&cs[i]), b));
     }
     outf(p, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#98a2b3\"/>", BAR_X, TOP - 2,
          BAR_X, TOP + (int)(n > 0 ? n : 1) * ROW_H);
@@ -602,20 +582,20 @@ static void banner(page *p, const json_t *doc, const tc_rdoc_sums *cs, size_t n,
         out(p, "阻断 Blocked</strong>");
     if (strcmp(st, "clean") != 0)
         outf(p, "阻断问题 %d 项 blocking, 警告 %d 项 warnings. ", blocking, warnings);
-    char b1[MONEY_BUFSZ], b2[MONEY_BUFSZ];
+    char b1[TC_MONEY_GROUPED_BUFSZ], b2[TC_MONEY_GROUPED_BUFSZ];
     if (mv->nheld)
         outf(p, "%zu 个统筹区中 %d 个有阻断问题，其资金 %s 元暂缓移交，须整改或经授权人员签署豁免"
                 "后方可移交；其余 %d 个可移交 %s 元 · %d of %zu counties are held by blocking "
                 "findings with %s yuan, which moves only once they are fixed or an authorised "
                 "person signs a waiver; the other %d can move %s yuan.",
-             n, mv->nheld, money(mv->held, b1), mv->nready, money(mv->ready, b2), mv->nheld, n,
+             n, mv->nheld, tc_money_format_grouped(mv->held, b1), mv->nready, tc_money_format_grouped(mv->ready, b2), mv->nheld, n,
              b1, mv->nready, b2);
     else
         outf(p, "%zu 个统筹区均无阻断问题，可移交 %s 元 · No county is held: %s yuan can move.",
-             n, money(mv->ready, b1), b1);
+             n, tc_money_format_grouped(mv->ready, b1), b1);
     if (mv->kept)
         outf(p, " 部分移交保留在原统筹区的基金 %s 元不移交 · %s yuan of funds a part handover "
-                "keeps does not move.", money(mv->kept, b1), b1);
+                "keeps does not move.", tc_money_format_grouped(mv->kept, b1), b1);
     out(p, "</div>\n");
 }
 
@@ -682,10 +662,10 @@ static void controls_note(page *p, const json_t *doc)
 static void card(page *p, const char *id, const char *zh, const char *en, tc_fen v,
                  const char *what)
 {
-    char b[MONEY_BUFSZ];
+    char b[TC_MONEY_GROUPED_BUFSZ];
     outf(p, "<div class=\"card\"><div class=\"l\">%s <span class=\"en\">%s</span> · 元 yuan"
             "</div><div class=\"v%s\" id=\"total-%s\">%s</div><div class=\"d\">%s</div>"
-            "</div>\n", zh, en, v < 0 ? " neg" : "", id, money(v, b), what);
+            "</div>\n", zh, en, v < 0 ? " neg" : "", id, tc_money_format_grouped(v, b), what);
 }
 
 /* The totals: first what moves and what is held, then the whole transfer
@@ -829,8 +809,8 @@ static int fund_table(page *p, const json_t *units, const fund_col *cols, int nc
                 sum_add(&s, k, v);
                 if (strcmp(cols[k].key, "net_assets") == 0 &&
                     v != tc_rdoc_fen(f, "fund_balance")) {
-                    char b[MONEY_BUFSZ];
-                    outf(p, "<td class=\"n flag%s\">%s</td>", v < 0 ? " neg" : "", money(v, b));
+                    char b[TC_MONEY_GROUPED_BUFSZ];
+                    outf(p, "<td class=\"n flag%s\">%s</td>", v < 0 ? " neg" : "", tc_money_format_grouped(v, b));
                 } else {
                     td_amt(p, v);
                 }
@@ -1134,7 +1114,7 @@ static int statement(page *p, const json_t *c, const json_t *b)
         tc_money_add(stmt, bnr, &right) || tc_money_sub(right, bnp, &right) ||
         tc_money_sub(left, right, &diff))
         return 1;
-    char b1[MONEY_BUFSZ], b2[MONEY_BUFSZ];
+    char b1[TC_MONEY_GROUPED_BUFSZ], b2[TC_MONEY_GROUPED_BUFSZ];
     out(p, "<div class=\"stmt\">\n<h3>");
     county_label(p, c);
     out(p, " · 账户 Account <span class=\"mono\">");
@@ -1184,11 +1164,11 @@ static int statement(page *p, const json_t *c, const json_t *b)
         out(p, "<span class=\"ok\">已调平 Reconciled</span>");
     else
         outf(p, "<span class=\"bad\">未调平 Unreconciled: 差额 difference %s</span>",
-             money(diff, b1));
+             tc_money_format_grouped(diff, b1));
     tc_fen adj = tc_rdoc_fen(b, "adjusted");
     if (adj != left)
         outf(p, " · <span class=\"bad\">报告的调节后余额 reported adjusted balance %s</span>",
-             money(adj, b2));
+             tc_money_format_grouped(adj, b2));
     out(p, "</p>\n");
     json_t *items = tc_rdoc_arr(b, "items");
     if (json_array_size(items) == 0) {

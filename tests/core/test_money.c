@@ -154,6 +154,23 @@ static void test_format(void **state)
     }
 }
 
+/* Thousands separators, as reports and documents print amounts. */
+static void test_format_grouped(void **state)
+{
+    (void)state;
+    char b[TC_MONEY_GROUPED_BUFSZ];
+    assert_string_equal(tc_money_format_grouped(0, b), "0.00");
+    assert_string_equal(tc_money_format_grouped(-1, b), "-0.01");
+    assert_string_equal(tc_money_format_grouped(99999, b), "999.99");
+    assert_string_equal(tc_money_format_grouped(100000, b), "1,000.00");
+    assert_string_equal(tc_money_format_grouped(-12345678, b), "-123,456.78");
+    assert_string_equal(tc_money_format_grouped(123456780, b), "1,234,567.80");
+    assert_string_equal(tc_money_format_grouped(INT64_MAX, b), "92,233,720,368,547,758.07");
+    assert_string_equal(tc_money_format_grouped(INT64_MIN, b), "-92,233,720,368,547,758.08");
+    assert_int_equal(strlen(b) + 1, 27);
+    assert_true(strlen(b) + 1 <= TC_MONEY_GROUPED_BUFSZ);
+}
+
 static void test_arith(void **state)
 {
     (void)state;
@@ -267,6 +284,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_yuan_good), cmocka_unit_test(test_yuan_bad),
         cmocka_unit_test(test_fen_bounds), cmocka_unit_test(test_format),
+        cmocka_unit_test(test_format_grouped),
         cmocka_unit_test(test_arith),      cmocka_unit_test(test_rates),
         cmocka_unit_test(test_apply_rate),
         cmocka_unit_test(test_apply_rate_both_ways),
