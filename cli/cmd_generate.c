@@ -48,6 +48,10 @@ const tc_command tc_cmd_generate = {
     "      --write-mappings  write only the example mapping set into DIR\n"
     "      --county CODE  write only this county's source, no answer key\n"
     "                     (for benchmarks: one big file)\n"
+    "      --order ORDER  the contribution records' order: payer (each payer's\n"
+    "                     together, the default), period (by period, no payer\n"
+    "                     repeating within a run) or mixed (by period, payers\n"
+    "                     scrambled); the same records and answer key in each\n"
     "      --correct CODE=YUAN  a corrected export: county CODE's cutover-day\n"
     "                     interest on its first fund (and its cash) moved by YUAN,\n"
     "                     everything else the same (for trying corrections)\n"
@@ -63,7 +67,8 @@ int cmd_generate(int argc, char **argv)
         {"cutover", required_argument, NULL, 'c'}, {"unmapped", no_argument, NULL, 'u'},
         {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
         {"write-mappings", no_argument, NULL, 'm'}, {"county", required_argument, NULL, 'C'},
-        {"correct", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
+        {"correct", required_argument, NULL, 'K'}, {"order", required_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0}};
     tc_gen_options o;
     tc_gen_defaults(&o);
     int mappings_only = 0, c;
@@ -83,6 +88,17 @@ int cmd_generate(int argc, char **argv)
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'm': mappings_only = 1; break;
         case 'C': o.only = optarg; break;
+        case 'O':
+            if (strcmp(optarg, "payer") == 0)
+                o.order = TC_GEN_ORDER_PAYER;
+            else if (strcmp(optarg, "period") == 0)
+                o.order = TC_GEN_ORDER_PERIOD;
+            else if (strcmp(optarg, "mixed") == 0)
+                o.order = TC_GEN_ORDER_MIXED;
+            else
+                return tc_cli_usage_error(&tc_cmd_generate, "--order is payer, period or "
+                                          "mixed, not '%s'", optarg);
+            break;
         case 'K': {
             char *eq = strchr(optarg, '=');
             tc_err pe;

@@ -44,6 +44,7 @@ typedef struct tc_gen_options {
                                * the duplicate record, which XML cannot carry) */
     const char *only;         /* write only this county's source (its code or
                                * file name), and no answer key: benchmarks */
+    int order;                /* TC_GEN_ORDER_*: the contribution records' order */
     const char *correct;      /* a corrected export: this county's (its code) */
     int64_t correct_fen;      /* ... cutover-day interest of its first fund moved
                                * by this much (its cash with it), all else alike */
@@ -51,6 +52,19 @@ typedef struct tc_gen_options {
     void (*on_source)(void *arg, const char *path, uint64_t records);
     void *arg;
 } tc_gen_options;
+
+/*
+ * The order of the contribution records, the one large section (the same
+ * records in each, so the same totals and answer key; bench/extract.sh
+ * measures the reader on each):
+ *
+ *   PAYER    each payer's records together, in runs (the default);
+ *   PERIOD   by period, then payer: no payer repeats within a run, as an
+ *            export sorted by 费款所属期 comes;
+ *   MIXED    by period, the payers of each in a scrambled order: employers'
+ *            credit codes and persons' identity numbers interleaved at random.
+ */
+enum { TC_GEN_ORDER_PAYER, TC_GEN_ORDER_PERIOD, TC_GEN_ORDER_MIXED };
 
 /* Defaults: 2000 records, seed 1, cutover 2021-06-30. */
 void tc_gen_defaults(tc_gen_options *o);

@@ -287,11 +287,90 @@ static int payer_records(walk *w, uint64_t j, tc_err *e)
     return 0;
 }
 
+/* Payers and records in payer order: *payers have records, the last of
+ * them *last_kept of its own (the limit may cut it short). */
+static int count_cb(void *ctx, const gen_contrib *r, tc_err *e)
+{
+    (void)ctx, (void)r, (void)e;
+    return 0;
+}
+
+/* A walk that passes on, of each payer, the records of one period. */
+typedef struct period_filter {
+    int period;
+    uint64_t k, keep;          /* the payer's records seen, and kept at most */
+    gen_contrib_cb cb;
+    void *ctx;
+} period_filter;
+
+static int period_cb(void *ctx, const gen_contrib *r, tc_err *e)
+{
+    period_filter *f = ctx;
+    if (f->k++ >= f->keep || r->period != f->period)
+        return 0;
+    return f->cb(f->ctx, r, e);
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/*
+ * The same records by period (PERIOD, MIXED): one walk over the payers per
+ * period a record can have, oldest first, each passing on that period's
+ * records.  Memory stays flat; time is that of a walk per period.  MIXED
+ * visits the payers in the order i -> (a i + b) mod n, a bijection.
+ */
+static int walk_by_period(walk *w, uint64_t payers, uint64_t last_kept, int mixed, tc_err *e)
+{
+    gen_city *g = w->g;
+    int periods[3 + MAXP], np = 0;
+    periods[np++] = (g->year - 2) * 100 + 7;
+    periods[np++] = (g->year - 1) * 100 + 3;
+    periods[np++] = (g->year - 1) * 100 + 11;
+    for (int m = 1; m <= g->np; m++)
+        periods[np++] = g->year * 100 + m;
+    uint64_t a = 1, b = 0;
+    if (mixed && payers > 1) {
+        a = 2654435761u % payers;
+        while (a < 2 || gcd(a, payers) != 1)
+            a = (a + 1) % payers;
+        b = payers / 3;
+    }
+    period_filter f = {0, 0, 0, w->cb, w->ctx};
+    walk pw = *w;
+    pw.limit = UINT64_MAX;
+    pw.count = 0;
+    pw.stop = 0;
+    pw.cb = period_cb;
+    pw.ctx = &f;
+    for (int p = 0; p < np; p++) {
+        f.period = periods[p];
+        for (uint64_t i = 0; i < payers; i++) {
+            uint64_t j = (uint64_t)(((unsigned __int128)a * i + b) % payers);
+            f.k = 0;
+            f.keep = j == payers - 1 ? last_kept : UINT64_MAX;
+            int rc = payer_records(&pw, j, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 int gen_walk_contributions(gen_city *g, county_state *s, gen_contrib_cb cb, void *ctx, tc_err *e)
 {
-    walk w = {g, s, g->records, 0, cb, ctx, 0};
-    uint64_t j = 0;
+    int ordered = g->o.order != TC_GEN_ORDER_PAYER;
+    walk w = {g, s, g->records, 0, ordered ? count_cb : cb, ctx, 0};
+    uint64_t j = 0, before = 0;
     while (!w.stop && w.count < w.limit) {
+        before = w.count;
         int rc = payer_records(&w, j, e);
         if (rc)
             return rc;
@@ -299,7 +378,10 @@ int gen_walk_contributions(gen_city *g, county_state *s, gen_contrib_cb cb, void
     }
     /* Payers 0..j-1 have records (the last perhaps not all of them). */
     s->payers = j;
-    return 0;
+    if (!ordered)
+        return 0;
+    w.cb = cb;
+    return walk_by_period(&w, j, w.count - before, g->o.order == TC_GEN_ORDER_MIXED, e);
 }
 
 int gen_walk_personal(gen_city *g, county_state *s, gen_personal_cb cb, void *ctx, tc_err *e)

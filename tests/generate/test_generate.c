@@ -8,7 +8,9 @@
  *    figures, and its totals add up;
  *  - every XML export passes xmllint against the shipped schema;
  *  - the dumps restore into a fresh database (psql, pg_restore) and hold
- *    the records the key counts, the duplicate included.
+ *    the records the key counts, the duplicate included;
+ *  - the record orders (--order period, mixed) write the same records and
+ *    the same answer key as payer order, in the order they promise.
  */
 #include "tests/support/tctest.h"
 
@@ -28,7 +30,7 @@ static const char *const sources[7] = {
     "220100.xml", "220112.xml", "220113.xml.gz", "220381.xml.gz",
     "220182.sql.gz", "220183.dump", "220122.xml"};
 
-static int gen(const char *dir, uint64_t seed, int xml_only)
+static int gen_ordered(const char *dir, uint64_t seed, int xml_only, int order)
 {
     tc_gen_options o;
     tc_gen_defaults(&o);
@@ -36,12 +38,18 @@ static int gen(const char *dir, uint64_t seed, int xml_only)
     o.records = 300;
     o.seed = seed;
     o.xml_only = xml_only;
+    o.order = order;
     tc_err e;
     tc_err_clear(&e);
     int rc = tc_gen_city(&o, &e);
     if (rc)
         fprintf(stderr, "generate %s: %s (%s)\n", dir, e.msg, e.hint);
     return rc;
+}
+
+static int gen(const char *dir, uint64_t seed, int xml_only)
+{
+    return gen_ordered(dir, seed, xml_only, TC_GEN_ORDER_PAYER);
 }
 
 static int setup(void **state)
@@ -384,6 +392,92 @@ static void test_xml_passes_schema(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* -------------------------------------------------------------- orders */
+
+/* The contribution lines of dir's 220100.xml, in file order: payer and
+ * period of each into pp (n of them), the lines' SHA-256 sorted into
+ * sorted (the same records in any order). */
+typedef struct { char payer[19]; char period[8]; } pp_t;
+
+static size_t contributions(const char *dir, pp_t *pp, size_t cap, char *sorted)
+{
+    char cmd[1000];
+    snprintf(cmd, sizeof(cmd), "grep -h '<Contribution ' '%s/sources/220100.xml' | sort | "
+             "sha256sum | cut -c1-64", dir);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(sorted, 80, f));
+    assert_int_equal(pclose(f), 0);
+    snprintf(cmd, sizeof(cmd), "%s/sources/220100.xml", dir);
+    f = fopen(cmd, "r");
+    assert_non_null(f);
+    char line[1024];
+    size_t n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        const char *p = strstr(line, "<Contribution payer=\""), *q = strstr(line, " period=\"");
+        if (!p || !q)
+            continue;
+        assert_true(n < cap);
+        memcpy(pp[n].payer, p + 21, 18);
+        pp[n].payer[18] = 0;
+        memcpy(pp[n].period, q + 9, 7);
+        pp[n].period[7] = 0;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void test_orders(void **state)
+{
+    (void)state;
+    char dp[700], dm[700], ka[TC_DIGEST_TEXT_MAX], kb[TC_DIGEST_TEXT_MAX];
+    snprintf(dp, sizeof(dp), "%s/period", tmp);
+    snprintf(dm, sizeof(dm), "%s/mixed", tmp);
+    assert_int_equal(gen_ordered(dp, 12, 1, TC_GEN_ORDER_PERIOD), 0);
+    assert_int_equal(gen_ordered(dm, 12, 1, TC_GEN_ORDER_MIXED), 0);
+    /* The same answer key as payer order (dir_c: seed 12, XML only). */
+    digest_of(dir_c, "answer-key.json", ka);
+    digest_of(dp, "answer-key.json", kb);
+    assert_string_equal(ka, kb);
+    digest_of(dm, "answer-key.json", kb);
+    assert_string_equal(ka, kb);
+    static pp_t a[300], b[300], c[300];
+    char sa[80], sb[80], sc[80];
+    size_t na = contributions(dir_c, a, 300, sa), nb = contributions(dp, b, 300, sb),
+           nc = contributions(dm, c, 300, sc);
+    /* the same 300 records, every one, the last payer's cut alike */
+    assert_int_equal(na, 300);
+    assert_int_equal(nb, 300);
+    assert_int_equal(nc, 300);
+    assert_string_equal(sa, sb);
+    assert_string_equal(sa, sc);
+    /* payer order: runs; period order: periods never go back, and a
+     * payer's records of a period come together (one run per payer and
+     * period, its two funds); mixed: the same, payers not ascending */
+    int runs_a = 0, back_b = 0, repeat_b = 0, back_c = 0, descents_c = 0;
+    for (size_t i = 1; i < 300; i++) {
+        runs_a += strcmp(a[i].payer, a[i - 1].payer) != 0;
+        back_b += strcmp(b[i].period, b[i - 1].period) < 0;
+        back_c += strcmp(c[i].period, c[i - 1].period) < 0;
+        descents_c += strcmp(c[i].period, c[i - 1].period) == 0 &&
+                      strcmp(c[i].payer, c[i - 1].payer) < 0;
+        for (size_t k = 0; k + 1 < i; k++)
+            if (strcmp(b[k].period, b[i].period) == 0 && strcmp(b[k].payer, b[i].payer) == 0 &&
+                strcmp(b[i - 1].payer, b[i].payer) != 0)
+                repeat_b++;
+    }
+    assert_true(runs_a < 60);      /* about 20 payers' runs */
+    assert_int_equal(back_b, 0);
+    assert_int_equal(back_c, 0);
+    assert_int_equal(repeat_b, 0);
+    assert_true(descents_c > 10);  /* scrambled */
+    /* and not the same file */
+    digest_of(dir_c, "sources/220100.xml", ka);
+    digest_of(dp, "sources/220100.xml", kb);
+    assert_string_not_equal(ka, kb);
+}
+
 /* --------------------------------------------------------------- dumps */
 
 static long long scalar(PGconn *c, const char *sql)
@@ -468,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_key_figures),
         cmocka_unit_test(test_xml_passes_schema),
         cmocka_unit_test(test_dumps_restore),
+        cmocka_unit_test(test_orders),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
