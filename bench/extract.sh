@@ -3,7 +3,13 @@
 #
 #   1. handover XML: `tongchou extract` vs the bare libxml2 SAX2 push parse
 #      (bench/sax_floor.c) of the same file, run alternately, median of
-#      RUNS (default 3) each; target ratio <= 1.25;
+#      RUNS (default 3) each; target ratio <= 1.25, on every shape the
+#      generator makes (`generate --order`, docs/example-city.md):
+#        payer   each payer's records together, in runs (UTF-8);
+#        period  sorted by period: no payer repeats within a run (UTF-8);
+#        mixed   by period, payers scrambled: employers' credit codes and
+#                persons' identity numbers interleaved (UTF-8);
+#        gb18030 county 220381's GB18030, gzipped, sorted by period;
 #   2. peak RSS of extraction for 1 million and 10 million contribution
 #      records (one county's XML); target < 64 MiB, and flat;
 #   3. a plain GBK dump (.sql.gz): `tongchou extract` vs `zcat | wc -l`;
@@ -12,46 +18,63 @@
 #      AES-256-GCM, vs the plain one; target ratio <= 1.10.
 #
 # RECORDS is the size of the XML of part 1 (default 2,000,000, as in
-# shared/bench.md).  Needs about 3 GB of scratch space under $TMPDIR.
+# shared/bench.md).  BUILD names the build folder (default build).  Needs
+# about 3 GB of scratch space under $TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
 . bench/lib.sh
 TC_DEPS+=(time)
 tc_ensure_deps
-tc_build build Release
-tc=$PWD/build/cli/tongchou
-floor=$PWD/build/bench/sax_floor
+build=${BUILD:-build}
+tc_build "$build" Release
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+tc=$build/cli/tongchou
+floor=$build/bench/sax_floor
 runs=${RUNS:-3}
 records=${1:-2000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-extract-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 
-echo "== generating ($records contribution records, county 220100, UTF-8 XML)"
-"$tc" generate -q --xml-only --county 220100 -n "$records" "$work/big"
-xml=$work/big/sources/220100.xml
-mb=$(du -m "$xml" | cut -f1)
-# write the fresh file back to disk first: reading pages still under
-# writeback slowed the floor's runs (and only them) by half
-sync
-mkdir -p "$work/out"
-
-f=() x=()
-"$floor" "$xml" >/dev/null; "$tc" extract -q -o "$work/out" "$xml" >/dev/null   # warm-up
-for i in $(seq "$runs"); do
-  f+=("$(secs "$floor" "$xml")")
+# xml_ratio LABEL FILE: one row, the extraction of FILE against its floor
+xml_ratio() {
+  local label=$1 file=$2 f=() x=() fm xm mb
+  mb=$(du -m "$file" | cut -f1)
+  "$floor" "$file" >/dev/null; "$tc" extract -q -o "$work/out" "$file" >/dev/null   # warm-up
+  for i in $(seq "$runs"); do
+    f+=("$(secs "$floor" "$file")")
+    rm -f "$work/out"/*.tcb
+    sync
+    x+=("$(secs "$tc" extract -q -o "$work/out" "$file")")
+    sync
+  done
   rm -f "$work/out"/*.tcb
-  sync
-  x+=("$(secs "$tc" extract -q -o "$work/out" "$xml")")
-  sync
-done
-fm=$(median "${f[@]}") xm=$(median "${x[@]}")
+  fm=$(median "${f[@]}") xm=$(median "${x[@]}")
+  printf '%-44s %9ss %9ss %8.3f %8s   runs %s / %s\n' "XML $label vs SAX2 ($records rec, ${mb} MB)" \
+    "$xm" "$fm" "$(awk "BEGIN{print $xm/$fm}")" "<=1.25" "${x[*]}" "${f[*]}"
+}
 
+mkdir -p "$work/out"
 echo
 printf '%-44s %10s %10s %8s %8s\n' measure toolkit floor ratio target
-printf '%-44s %9ss %9ss %8.3f %8s\n' "XML extract vs SAX2 parse ($records rec, ${mb} MB)" \
-  "$xm" "$fm" "$(awk "BEGIN{print $xm/$fm}")" "<=1.25"
+for shape in payer period mixed gb18030; do
+  case $shape in
+    gb18030) county=220381 order=period file=220381.xml.gz ;;
+    *) county=220100 order=$shape file=220100.xml ;;
+  esac
+  rm -rf "$work/big"
+  "$tc" generate -q --xml-only --county "$county" --order "$order" -n "$records" "$work/big"
+  # write the fresh file back to disk first: reading pages still under
+  # writeback slowed the floor's runs (and only them) by half
+  sync
+  xml_ratio "$shape" "$work/big/sources/$file"
+  if [ "$shape" = payer ]; then
+    mv "$work/big/sources/$file" "$work/payer.xml"
+  fi
+done
+rm -rf "$work/big"
+xml=$work/payer.xml
 
 # sealing (docs/personal-data.md): the same extraction with every batch
 # sealed for one X25519 holder, SM4-CTR + HMAC-SM3 and AES-256-GCM, against
