@@ -722,6 +722,27 @@ static void test_statements_refuse_edited_ledger(void **state)
      * cash is not the reconciled cash */
     const char *both[] = {"1001", "2001"};
     stmt_refused("cash", both, up, 2, "the cash is");
+
+    /* a reconciliation without the ledger (an older tongchou's): bad
+     * input, reconcile again */
+    char r2[700], p2[700], rd[TC_DIGEST_TEXT_MAX];
+    snprintf(r2, sizeof(r2), "%s/old-rec.json", tctest_dir);
+    snprintf(p2, sizeof(p2), "%s/old-plan.json", tctest_dir);
+    json_t *r = json_load_file(rec, 0, NULL);
+    json_object_del((json_t *)rec_fund_of(r, "220100", "330"), "ledger");
+    assert_int_equal(json_dump_file(r, r2, JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+    json_decref(r);
+    tc_err e;
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, r2, rd, &e), 0);
+    json_t *p = json_load_file(plan, 0, NULL);
+    json_object_set_new(p, "reconciliation", json_string(rd));
+    assert_int_equal(json_dump_file(p, p2, JSON_COMPACT), 0);
+    json_decref(p);
+    tc_stmt_opts o = {.reconciliation = r2, .plan = p2, .outdir = tctest_dir};
+    int n = -1;
+    assert_int_equal(tc_stmt_check(&o, &n, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "fund 330: no ledger"));
+    assert_non_null(strstr(e.hint, "reconcile again"));
 }
 
 int main(void)
