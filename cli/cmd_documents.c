@@ -1,8 +1,9 @@
 /*
  * cmd_documents.c - `tongchou documents -r REC --plan PLAN -o DIR`: the
  * handover certificate of every county the executed plan moved money out
- * of (pipeline/certify.h, docs/documents.md).  stdout: per certificate the
- * county, the PDF, the workbook and the certificate's digest.
+ * of, and its statements, letters and lists (pipeline/certify.h,
+ * docs/documents.md).  stdout: per document the county, the PDF, the
+ * workbook and the document's digest.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,12 +16,14 @@
 
 const tc_command tc_cmd_documents = {
     "documents", cmd_documents, "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR",
-    "the handover certificates (基金移交交接书) of an executed transfer, PDF and workbook",
+    "the handover certificates (基金移交交接书), statements, letters and lists of an executed "
+    "transfer, PDF and workbook",
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
     "      --plan FILE    the executed transfer plan\n"
     "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "  -P, --policy FILE  the city's key policy (else $TONGCHOU_POLICY)\n"
-    "  -o, --output DIR   DIR/COUNTY.certificate.pdf and .xlsx, one per county moved\n"
+    "  -o, --output DIR   DIR/COUNTY.certificate.pdf and .xlsx, one per county moved,\n"
+    "                     and DIR/COUNTY.KIND[.FUND].pdf and .xlsx beside them\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "First checks what `transfer verify` checks - the plan's signatures under the\n"
@@ -29,10 +32,16 @@ const tc_command tc_cmd_documents = {
     "the certificate: per fund the cash handed over (transfer id, execution time),\n"
     "claims and debts carried over, receivables, payables, personal accounts and\n"
     "net assets, in figures and in capitals; the waivers; five signature blocks;\n"
-    "its digest as text, QR code and footer.  stdout: county, PDF, workbook,\n"
-    "digest.  With $TONGCHOU_KEY, an entry of the trail records the files written.\n"
+    "its digest as text, QR code and footer.  Beside it, per fund the 资产负债表\n"
+    "(balance) and 收支表 (income); the 余额调节表 of its bank accounts (bank);\n"
+    "询证函 to its banks, institutions and employers in arrears (confirm-bank,\n"
+    "confirm-institution, confirm-employer); the arrears list for the tax bureau\n"
+    "(arrears) and the subsidy shortfalls for the finance bureau (subsidy).\n"
+    "stdout: per document the county, PDF, workbook, digest.  With $TONGCHOU_KEY,\n"
+    "an entry of the trail records the files written.\n"
     "Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
-    "executed, not signed, or a figure not the reconciliation's (nothing written).\n",
+    "executed, not signed, a figure not the reconciliation's, or a balance sheet\n"
+    "that does not balance (nothing written).\n",
     NULL};
 
 static void on_made(void *arg, const tc_cert_made *m)
@@ -41,6 +50,13 @@ static void on_made(void *arg, const tc_cert_made *m)
     printf("%s\t%s\t%s\t%s\n", m->county, m->pdf, m->xlsx, m->digest);
     tc_cli_files_add(f, m->pdf);
     tc_cli_files_add(f, m->xlsx);
+}
+
+/* A statement, letter or list: the same line. */
+static void on_stmt(void *arg, const tc_stmt_made *m)
+{
+    tc_cert_made c = {m->county, m->name, m->pdf, m->xlsx, m->digest, 0, 0};
+    on_made(arg, &c);
 }
 
 int cmd_documents(int argc, char **argv)
@@ -83,12 +99,14 @@ int cmd_documents(int argc, char **argv)
     tc_cli_files files = {0};
     o.policy = policy;
     o.on_made = on_made;
+    o.on_stmt = on_stmt;
     o.arg = &files;
     if (!rc)
         rc = tc_certify(&o, &n, &e);
     tc_policy_free(policy);
     if (!rc) {
-        tc_log_info("%s: %d handover certificates, PDF and workbook", o.outdir, n);
+        tc_log_info("%s: %d handover certificates and their statements, letters and lists, "
+                    "PDF and workbook", o.outdir, n);
         const char *in[] = {o.plan, o.reconciliation};
         /* the entry goes to the trail the documents were bound to */
         if (o.trail)

@@ -126,6 +126,7 @@ struct tc_mapset {
     dimset d[TC_NDIM];
     sset regions, funds, accounts, institutions;
     sset account_class;      /* city account code -> class */
+    sset account_name;       /* city account code -> name (the statements print it) */
     sset counties;           /* the sources of region.csv */
     tc_rate_rule *rates;     /* city/rates.csv, in file order */
     int nrates, caprates;
@@ -507,7 +508,8 @@ static int city_account(csvrow *r, void *ctx)
         return rowfail(r, "role '%s' is not a role mappings.md knows", r->f[3]);
     tc_mapset *m = ctx;
     int rc = put_code(r, &m->accounts, r->f[0], r->f[3]);
-    if (!rc && sset_put(&m->account_class, r->f[0], r->f[2]) < 0)
+    if (!rc && (sset_put(&m->account_class, r->f[0], r->f[2]) < 0 ||
+                sset_put(&m->account_name, r->f[0], r->f[1]) < 0))
         rc = tc_fail(r->e, TC_ENOMEM, "out of memory");
     if (!rc) {
         char **v = realloc(m->chart, (m->nchart + 1) * sizeof(*v));
@@ -1041,6 +1043,7 @@ void tc_mapset_free(tc_mapset *m)
     sset_free(&m->funds);
     sset_free(&m->accounts);
     sset_free(&m->account_class);
+    sset_free(&m->account_name);
     free(m->rates);
     sset_free(&m->institutions);
     sset_free(&m->counties);
@@ -1125,6 +1128,11 @@ const char *tc_mapset_region_name(const tc_mapset *m, const char *code)
 const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n)
 {
     return sset_get(&m->account_class, code, n);
+}
+
+const char *tc_mapset_account_name(const tc_mapset *m, const char *code, size_t n)
+{
+    return sset_get(&m->account_name, code, n);
 }
 
 int tc_mapset_rates(const tc_mapset *m, const tc_rate_rule **out)

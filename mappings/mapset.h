@@ -148,6 +148,10 @@ const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
  * "income", "expense"), NULL when the code is not in city/accounts.csv. */
 const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n);
 
+/* The account's name in the city chart (社会保险费收入), NULL when the code
+ * is not in city/accounts.csv. */
+const char *tc_mapset_account_name(const tc_mapset *m, const char *code, size_t n);
+
 /* One row of city/rates.csv: a rate in force for a fund and payer kind
  * from `from` to `to` (YYYYMMDD, inclusive; open ends 0 and 99991231). */
 typedef struct tc_rate_rule {

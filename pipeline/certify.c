@@ -23,11 +23,10 @@ typedef struct made {
     int nomem;
 } made;
 
-static void on_made(void *arg, const tc_cert_made *m)
+static void remember(made *x, const char *pdf, const char *xlsx)
 {
-    made *x = arg;
     char **v = realloc(x->paths, (x->n + 2) * sizeof(*v));
-    char *a = strdup(m->pdf), *b = strdup(m->xlsx);
+    char *a = strdup(pdf), *b = strdup(xlsx);
     if (!v || !a || !b) {
         x->nomem = 1;
         free(a);
@@ -39,8 +38,23 @@ static void on_made(void *arg, const tc_cert_made *m)
         v[x->n++] = a;
         v[x->n++] = b;
     }
+}
+
+static void on_made(void *arg, const tc_cert_made *m)
+{
+    made *x = arg;
+    remember(x, m->pdf, m->xlsx);
     if (x->o->on_made)
         x->o->on_made(x->o->arg, m);
+}
+
+/* A statement, letter or list written: recorded like a certificate. */
+static void on_stmt(void *arg, const tc_stmt_made *m)
+{
+    made *x = arg;
+    remember(x, m->pdf, m->xlsx);
+    if (x->o->on_stmt)
+        x->o->on_stmt(x->o->arg, m);
 }
 
 int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
@@ -64,8 +78,15 @@ int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
         return rc;
     made x = {o, NULL, 0, 0};
     tc_cert_opts c = {o->reconciliation, o->plan, v.executed, o->outdir, on_made, &x};
-    int k = 0;
-    rc = tc_cert_write(&c, &k, e);
+    tc_stmt_opts so = {o->reconciliation, o->plan, o->outdir, on_stmt, &x};
+    int k = 0, m = 0;
+    /* the statements are checked before the certificates are written, so
+     * that a refusal of either writes nothing */
+    rc = tc_stmt_check(&so, NULL, e);
+    if (!rc)
+        rc = tc_cert_write(&c, &k, e);
+    if (!rc)
+        rc = tc_stmt_write(&so, &m, e);
     if (n)
         *n = k;
     if (!rc && o->signer && o->argc > 0) {
@@ -73,8 +94,8 @@ int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
             rc = tc_fail(e, TC_ENOMEM, "out of memory recording the documents written");
         } else {
             const char *in[] = {o->plan, o->reconciliation};
-            char totals[64];
-            snprintf(totals, sizeof(totals), "{\"certificates\":%d}", k);
+            char totals[96];
+            snprintf(totals, sizeof(totals), "{\"certificates\":%d,\"statements\":%d}", k, m);
             tc_audit_command ac = {.trail = o->trail, .signer = o->signer, .argc = o->argc,
                                    .argv = o->argv, .inputs = in, .ninputs = 2,
                                    .outputs = (const char *const *)x.paths, .noutputs = x.n,

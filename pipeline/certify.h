@@ -18,6 +18,7 @@
 #include "core/policy.h"
 #include "core/sign.h"
 #include "documents/certificate.h"
+#include "documents/statements.h"
 
 typedef struct tc_certify_opts {
     const char *reconciliation;     /* reconciliation.json */
@@ -27,9 +28,13 @@ typedef struct tc_certify_opts {
     const char *outdir;             /* created when missing */
     void (*on_made)(void *arg, const tc_cert_made *m);   /* may be NULL */
     void *arg;
+    /* each statement, letter or list written (documents/statements.h),
+     * with arg; may be NULL */
+    void (*on_stmt)(void *arg, const tc_stmt_made *m);
     /* With a signer, an entry of the trail records the run: argv (argv[0]
      * "documents"), the plan and the reconciliation as inputs, every file
-     * written as an output, and {"certificates": n} as totals.  The front
+     * written as an output, and {"certificates": n, "statements": m} as
+     * totals.  The front
      * end records its own run (cli/trail.c) and leaves this NULL. */
     const tc_signer *signer;
     int argc;
@@ -38,8 +43,10 @@ typedef struct tc_certify_opts {
 
 /*
  * Check the trail binds the plan and the reconciliation, then write the
- * certificate of every county the plan moves money out of.  *n (may be
- * NULL) counts them.  TC_EINTEGRITY, nothing written, when the plan was
+ * certificate of every county the plan moves money out of, and its
+ * statements, letters and lists (documents/statements.h) - every one of
+ * them checked before the first file is written.  *n (may be NULL) counts
+ * the certificates.  TC_EINTEGRITY, nothing written, when the plan was
  * never executed, its signatures or the reconciliation are not the
  * recorded ones, or a figure differs from the reconciliation.  A failure to
  * record the entry leaves the files written and says so (TC_EIO).

@@ -128,7 +128,14 @@ typedef struct posted {
     int n;
     char docs[P + 16];              /* the certificates' folder */
     int certificates;
+    int statements;                 /* statements, letters and lists beside them */
 } posted;
+
+static void on_stmt(void *arg, const tc_stmt_made *m)
+{
+    (void)m;
+    ((posted *)arg)->statements++;
+}
 
 static void on_transfer(void *arg, const tc_transfer_result *t)
 {
@@ -187,7 +194,7 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
         if (!(rc = tc_signer_load(&maker, m->maker_key, e))) {
             tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
                                   .policy = pol, .outdir = p->docs, .signer = maker,
-                                  .argc = 11, .argv = dargv};
+                                  .argc = 11, .argv = dargv, .on_stmt = on_stmt, .arg = p};
             rc = tc_certify(&co, &p->certificates, e);
         }
         tc_signer_free(maker);
@@ -255,6 +262,9 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
     fprintf(out, "transfer plan:  %s (made, approved, executed)\n", r->plan);
     fprintf(out, "certificates:   %s/COUNTY.certificate.pdf and .xlsx (%d counties)\n",
             p->docs, p->certificates);
+    fprintf(out, "statements:     %s/COUNTY.KIND[.FUND].pdf and .xlsx (%d documents: balance "
+            "sheets, 收支表, bank reconciliations, confirmation letters, arrears and subsidy "
+            "lists)\n", p->docs, p->statements);
     fprintf(out, "manifest:       %s/city.ini  (tongchou run / status %s/city.ini)\n", dir, dir);
     fprintf(out, "audit trail:    %s/work/audit.trail\n", dir);
     fprintf(out, "audit verify:   %s (%lld entries: %s)\n",
@@ -308,7 +318,7 @@ int tc_demo(const tc_demo_opts *o, FILE *out, tc_err *e)
     posted p = {0};
     if (!rc) {
         fprintf(out, "== the transfer: planned by the maker, approved by the checker, executed; "
-                     "the handover certificates\n");
+                     "the handover certificates and statements\n");
         fflush(out);
         rc = transfer(o, m, maps, &r, &p, e);
     }

@@ -132,6 +132,7 @@ typedef struct pers_g {
 
 typedef struct bacct_g {        /* bank_account */
     char no[RT], fund[RF], role[RF], acc[RA], sfund[RF], sacc[RA];
+    char bank[RN];              /* the bank's name, for the confirmation letters */
 } bacct_g;
 
 typedef struct bstmt_g {        /* bank_statement */

@@ -723,7 +723,8 @@ static int read_bank_account(rd *x, const tc_value *vals, tc_err *e)
         return oom(e);
     if ((rc = put(b->no, RT, V(0), "bank account", e)) || (rc = put(b->fund, RF, V(1), "fund", e)) ||
         (rc = put(b->role, RF, V(2), "bank role", e)) || (rc = put(b->acc, RA, V(3), "account", e)) ||
-        (rc = put(b->sfund, RF, SRC(1), "fund", e)) || (rc = put(b->sacc, RA, SRC(3), "account", e)))
+        (rc = put(b->sfund, RF, SRC(1), "fund", e)) || (rc = put(b->sacc, RA, SRC(3), "account", e)) ||
+        (rc = put(b->bank, RN, V(4), "bank", e)))
         return rc;
     return 0;
 }

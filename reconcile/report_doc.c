@@ -42,6 +42,10 @@ struct shape {
 SHAPE(aging_shape,
       {"0-3", K_AMT, 1, NULL}, {"4-12", K_AMT, 1, NULL}, {"13+", K_AMT, 1, NULL});
 
+SHAPE(ledger_shape,
+      {"account", K_STR, 1, NULL}, {"name", K_STR, 1, NULL}, {"class", K_STR, 1, NULL},
+      {"role", K_STR, 1, NULL}, {"balance", K_AMT, 1, NULL});
+
 SHAPE(fund_shape,
       {"fund", K_STR, 1, NULL}, {"handed_over", K_BOOL, 0, NULL},
       {"cutover", K_STR, 0, NULL}, {"cash", K_AMT, 1, NULL}, {"ledger_receivables", K_AMT, 1, NULL},
@@ -49,7 +53,8 @@ SHAPE(fund_shape,
       {"fund_balance", K_AMT, 1, NULL}, {"employer_arrears", K_AMT, 1, NULL},
       {"arrears_aging", K_OBJ, 1, &aging_shape}, {"overpaid", K_AMT, 1, NULL},
       {"subsidy_shortfall", K_AMT, 1, NULL}, {"institution_payables", K_AMT, 1, NULL},
-      {"personal_accounts", K_AMT, 1, NULL}, {"transfer", K_AMT, 1, NULL});
+      {"personal_accounts", K_AMT, 1, NULL}, {"transfer", K_AMT, 1, NULL},
+      {"ledger", K_ARR, 0, &ledger_shape});
 
 SHAPE(item_shape,
       {"kind", K_STR, 1, NULL}, {"date", K_STR, 0, NULL}, {"ref", K_STR, 0, NULL},
@@ -57,6 +62,7 @@ SHAPE(item_shape,
 
 SHAPE(bank_shape,
       {"account", K_STR, 1, NULL}, {"fund", K_STR, 0, NULL}, {"role", K_STR, 0, NULL},
+      {"bank", K_STR, 0, NULL}, {"ledger_account", K_STR, 0, NULL},
       {"ledger", K_AMT, 1, NULL}, {"statement", K_AMT, 1, NULL},
       {"adjusted", K_AMT, 1, NULL},
       {"received_not_booked", K_AMT, 1, NULL}, {"paid_not_booked", K_AMT, 1, NULL},

@@ -76,6 +76,45 @@ static json_t *fund_json(const fundfig *f, int handed_over, const char *cutover)
     return o;
 }
 
+/*
+ * The fund's ledger at its cutover, for the statements people sign
+ * (资产负债表, 收支表; docs/documents.md): every account of the city chart,
+ * in the chart's order, with its name, class, role and closing balance in
+ * the latest period up to the cutover - the balance check_equation sums.
+ * An account the fund's balance table has no row for is 0.00: the turnover
+ * check has proved that no voucher line touched it either.  b is the
+ * county's balance groups in key order (fund, account, period).
+ */
+static json_t *ledger_json(const tc_reconcile *r, const county *c, void **b, const fundfig *f)
+{
+    const char *const *chart;
+    size_t n = tc_mapset_chart(r->m, &chart);
+    int64_t cut = rec_cutper(r, c, f->fund);
+    json_t *a = json_array();
+    for (size_t k = 0; k < n; k++) {
+        size_t al = strlen(chart[k]);
+        tc_fen close = 0;
+        int64_t at = 0;
+        for (size_t i = 0; b && i < c->bal.n; i++) {
+            const bal_g *x = b[i];
+            if (x->period <= cut && x->period >= at && strcmp(x->fund, f->fund) == 0 &&
+                strcmp(x->acc, chart[k]) == 0)
+                close = x->close, at = x->period;
+        }
+        const char *name = tc_mapset_account_name(r->m, chart[k], al);
+        const char *cls = tc_mapset_account_class(r->m, chart[k], al);
+        const char *role = tc_mapset_account_role(r->m, chart[k], al);
+        json_t *o = json_object();
+        set(o, "account", str(chart[k]));
+        set(o, "name", str(name ? name : ""));
+        set(o, "class", str(cls ? cls : ""));
+        set(o, "role", str(role ? role : ""));
+        set(o, "balance", yuan(close));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 static const char *const kind_names[4] = {"received_not_booked", "paid_not_booked",
                                           "booked_not_received", "booked_not_paid"};
 
@@ -85,6 +124,9 @@ static json_t *bank_json(const bankstmt *s)
     set(o, "account", str(s->a.no));
     set(o, "fund", str(s->a.fund));
     set(o, "role", str(s->a.role));
+    if (s->a.bank[0])
+        set(o, "bank", str(s->a.bank));      /* its name, for the confirmation letter */
+    set(o, "ledger_account", str(s->a.acc)); /* the city account its ledger balance is */
     set(o, "ledger", yuan(s->ledger));
     set(o, "statement", yuan(s->statement));
     set(o, "adjusted", yuan(s->adjusted));
@@ -328,12 +370,16 @@ json_t *tc_reconcile_json(const tc_reconcile *r)
                 set(co, "name", str(name));
             set(co, "sources", sources_json(r, c));
             json_t *funds = json_array(), *banks = json_array(), *fs = json_array();
+            void **bal = gtab_sorted(&c->bal);
             for (int k = 0; k < c->nfunds; k++) {
                 const fundfig *f = &c->funds[k];
                 const fundcut_g *own = rec_fund_cutover(r, c, f->fund, strlen(f->fund));
-                json_array_append_new(funds, fund_json(f, rec_handed_over(r, c, f->fund),
-                                                       own ? own->date : NULL));
+                json_t *fo = fund_json(f, rec_handed_over(r, c, f->fund), own ? own->date : NULL);
+                if (f->have_balances)
+                    set(fo, "ledger", ledger_json(r, c, bal, f));
+                json_array_append_new(funds, fo);
             }
+            free(bal);
             for (int k = 0; k < c->nbanks; k++)
                 json_array_append_new(banks, bank_json(&c->banks[k]));
             for (size_t k = 0; k < c->findings.n; k++)

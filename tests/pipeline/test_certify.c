@@ -6,6 +6,15 @@
  * the CJK font embedded and the digest its statement gives; and the
  * command refuses, with exit 5 and no file, a plan changed by one fen, a
  * reconciliation the trail did not record and a plan it never executed.
+ *
+ * Beside them, the statements, letters and lists (documents/statements.h):
+ * each county's balance sheet of each fund balances, in the PDF's text and
+ * in the workbook, at the figure the reconciliation's ledger gives; the
+ * 收支表's 期末滚存结余 is the reconciled net assets; every kind renders
+ * (no blank page, the CJK font embedded) and prints its statement's
+ * digest; a second run gives the same bytes; and a reconciliation edited
+ * so that a sheet would not balance, or balances with cash not the
+ * reconciled, is refused with nothing written.
  */
 #include "tests/support/tctest.h"
 
@@ -17,6 +26,7 @@
 #include "core/jcs.h"
 #include "core/money.h"
 #include "documents/certificate.h"
+#include "documents/statements.h"
 #include "pipeline/demo.h"
 
 static char demo[600], rec[700], plan[700], trail[700], policy[700], docs[700];
@@ -230,11 +240,23 @@ static void test_cli_documents(void **state)
     assert_non_null(strstr(so, "220122\t"));
     assert_non_null(strstr(so, "220100\t"));
     assert_non_null(strstr(so, "\tsha256:"));
+    /* a line per document: 2 certificates; 220100 (funds 310, 330, 390)
+     * and 220122 (310, 390) each a balance sheet and 收支表 per fund and
+     * their six county documents */
+    int lines = 0;
+    for (const char *q = so; (q = strchr(q, '\n')); q++)
+        lines++;
+    assert_int_equal(lines, 2 + 10 + 12);
+    assert_non_null(strstr(so, "/220122.balance.310.pdf\t"));
+    assert_non_null(strstr(so, "/220100.confirm-employer.xlsx\t"));
     free(so);
-    snprintf(cmd, sizeof(cmd), "cmp %s/220122.certificate.pdf %s/220122.certificate.pdf", docs,
-             out);
-    free(run(cmd, &code));
+    /* the same bytes as the demo made, every file */
+    snprintf(cmd, sizeof(cmd), "cd %s && ls | grep -c . && for f in *; do cmp $f %s/$f || "
+             "exit 1; done", docs, out);
+    so = run(cmd, &code);
     assert_int_equal(code, 0);
+    assert_string_equal(so, "48\n");
+    free(so);
     /* with a key, the run is recorded in the trail named, and the trail
      * still verifies under the policy */
     snprintf(cmd, sizeof(cmd), "cp %s %s/copy.trail && TONGCHOU_KEY=%s/keys/maker.key %s "
@@ -375,11 +397,362 @@ static void test_waiver_printed(void **state)
     free(text);
 }
 
+/* ------------------------------------------------------------------ */
+/* The statements, letters and lists                                  */
+/* ------------------------------------------------------------------ */
+
+/* The amounts (1,234.56, -7.00) on the first line of text holding label. */
+static int amounts_on(const char *text, const char *label, char out[][48], int max)
+{
+    const char *at = strstr(text, label);
+    if (!at)
+        return -1;
+    const char *end = strchr(at, '\n');
+    if (!end)
+        end = at + strlen(at);
+    int n = 0;
+    for (const char *p = at; p < end && n < max;) {
+        if ((*p == '-' && p[1] >= '0' && p[1] <= '9') || (*p >= '0' && *p <= '9')) {
+            const char *q = p + 1;
+            while (q < end && ((*q >= '0' && *q <= '9') || *q == ',' || *q == '.'))
+                q++;
+            if (q - p >= 4 && q[-3] == '.' && (size_t)(q - p) < 48) {
+                memcpy(out[n], p, (size_t)(q - p));
+                out[n++][q - p] = 0;
+            }
+            p = q;
+        } else {
+            p++;
+        }
+    }
+    return n;
+}
+
+/* The numbers on the workbook's row whose text cell is label, as the
+ * worksheet stores them ("77677317.48"). */
+static int workbook_row(const char *xlsx, const char *label, char out[][48], int max)
+{
+    char cmd[1600];
+    int code;
+    snprintf(cmd, sizeof(cmd), "unzip -p %s xl/sharedStrings.xml", xlsx);
+    char *ss = run(cmd, &code);
+    snprintf(cmd, sizeof(cmd), "unzip -p %s xl/worksheets/sheet1.xml", xlsx);
+    char *ws = run(cmd, &code);
+    /* the shared string's index */
+    int idx = -1, k = 0;
+    for (const char *p = strstr(ss, "<si>"); p; p = strstr(p + 1, "<si>"), k++) {
+        const char *e = strstr(p, "</si>");
+        char want[128];
+        snprintf(want, sizeof(want), ">%s<", label);
+        const char *hit = strstr(p, want);
+        if (hit && e && hit < e) {
+            idx = k;
+            break;
+        }
+    }
+    int n = -1;
+    if (idx >= 0) {
+        char cell[64];
+        snprintf(cell, sizeof(cell), "t=\"s\"><v>%d</v>", idx);
+        const char *c = strstr(ws, cell);
+        if (c) {
+            const char *row = c;
+            while (row > ws && strncmp(row, "<row ", 5) != 0)
+                row--;
+            const char *end = strstr(c, "</row>");
+            n = 0;
+            for (const char *p = strstr(row, "<c "); p && p < end && n < max;
+                 p = strstr(p + 1, "<c ")) {
+                const char *close = strchr(p, '>');
+                if (!close || memchr(p, 't', (size_t)(close - p)))   /* a text cell */
+                    continue;
+                const char *v = strstr(p, "<v>");
+                if (v && v < end)
+                    sscanf(v + 3, "%47[^<]", out[n++]);
+            }
+        }
+    }
+    free(ss);
+    free(ws);
+    return n;
+}
+
+/* Σ of the fund's ledger lines of class cls, from the reconciliation. */
+static tc_fen ledger_sum(const json_t *f, const char *cls)
+{
+    tc_fen s = 0;
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(f, "ledger"), i, l)
+        if (strcmp(json_string_value(json_object_get(l, "class")), cls) == 0)
+            s += fen(l, "balance");
+    return s;
+}
+
+static const json_t *rec_fund_of(const json_t *r, const char *county, const char *fund)
+{
+    size_t i, j;
+    json_t *c, *f;
+    json_array_foreach(json_object_get(r, "counties"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "county")), county) != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "funds"), j, f)
+            if (strcmp(json_string_value(json_object_get(f, "fund")), fund) == 0)
+                return f;
+    }
+    return NULL;
+}
+
+/* A workbook's number as a spreadsheet shows it - its 15 significant
+ * digits ("76856989.70999999" is 76856989.71) - in fen. */
+static tc_fen cell_fen(const char *v)
+{
+    char b[64];
+    snprintf(b, sizeof(b), "%.15g", strtod(v, NULL));
+    tc_fen f;
+    tc_err e;
+    if (tc_money_parse_yuan(b, strlen(b), &f, &e))
+        fail_msg("the workbook's number %s (%s) is not an amount: %s", v, b, e.msg);
+    return f;
+}
+
+/* Every county and fund the plan moves: the balance sheet balances at the
+ * reconciliation's figure, in the PDF and in the workbook; the 收支表 ends
+ * at the net assets. */
+static void test_balance_sheets_balance(void **state)
+{
+    (void)state;
+    json_t *p = json_load_file(plan, 0, NULL), *r = json_load_file(rec, 0, NULL);
+    assert_non_null(p);
+    assert_non_null(r);
+    size_t i;
+    json_t *t;
+    int sheets = 0;
+    json_array_foreach(json_object_get(p, "transfers"), i, t) {
+        const char *county = json_string_value(json_object_get(t, "county"));
+        const char *fund = json_string_value(json_object_get(t, "fund"));
+        const json_t *f = rec_fund_of(r, county, fund);
+        assert_non_null(f);
+        tc_fen assets = ledger_sum(f, "asset"), liab = ledger_sum(f, "liability");
+        tc_fen net = fen(f, "net_assets");
+        /* the reconciliation's own figures hold together */
+        assert_int_equal(assets, liab + net);
+        assert_int_equal(net, ledger_sum(f, "fund") + ledger_sum(f, "income") -
+                                  ledger_sum(f, "expense"));
+        char g[48], cmd[1600], am[8][48];
+        int code;
+        grouped(assets, g);
+        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.balance.%s.pdf -", docs, county, fund);
+        char *text = run(cmd, &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(amounts_on(text, "资产合计", am, 8), 2);
+        if (strcmp(am[0], g) != 0 || strcmp(am[1], g) != 0)
+            fail_msg("%s fund %s: 资产合计 %s, 负债和基金合计 %s, the reconciliation %s", county,
+                     fund, am[0], am[1], g);
+        grouped(net, g);
+        assert_int_equal(amounts_on(text, "基金结余合计", am, 8), 1);
+        assert_string_equal(am[0], g);
+        free(text);
+        /* the workbook: the same row, as numbers */
+        snprintf(cmd, sizeof(cmd), "%s/%s.balance.%s.xlsx", docs, county, fund);
+        assert_int_equal(workbook_row(cmd, "资产合计", am, 8), 2);
+        assert_int_equal(cell_fen(am[0]), assets);
+        assert_int_equal(cell_fen(am[1]), assets);
+        /* the 收支表 ends at the net assets */
+        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.income.%s.pdf -", docs, county, fund);
+        text = run(cmd, &code);
+        assert_int_equal(code, 0);
+        assert_int_equal(amounts_on(text, "期末滚存结余", am, 8), 1);
+        grouped(net, g);
+        assert_string_equal(am[0], g);
+        free(text);
+        snprintf(cmd, sizeof(cmd), "%s/%s.income.%s.xlsx", docs, county, fund);
+        assert_int_equal(workbook_row(cmd, "五、期末滚存结余", am, 8), 1);
+        assert_int_equal(cell_fen(am[0]), net);
+        sheets++;
+    }
+    assert_int_equal(sheets, 5);   /* 220100: 310, 330, 390; 220122: 310, 390 */
+    json_decref(p);
+    json_decref(r);
+}
+
+/* A page of a PGM with no dark pixel is blank. */
+static int pgm_blank(const char *path)
+{
+    size_t n;
+    unsigned char *b = tctest_slurp(path, &n);
+    assert_non_null(b);
+    int w, h, max, off = 0;
+    assert_int_equal(sscanf((char *)b, "P5 %d %d %d%n", &w, &h, &max, &off), 3);
+    off++;   /* the one whitespace after max */
+    int dark = 0;
+    for (size_t i = (size_t)off; i < n && !dark; i++)
+        dark = b[i] < 128;
+    free(b);
+    return !dark;
+}
+
+/* Every kind renders: no blank page, the CJK font embedded, the digest of
+ * its statement at the foot; the workbook beside it, private. */
+static void test_every_kind_renders(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *kind, *fund, *title;
+    } k[] = {{"balance", "310", "资产负债表"},
+             {"income", "390", "收支表"},
+             {"bank", NULL, "银行存款余额调节表"},
+             {"confirm-bank", NULL, "银行询证函"},
+             {"confirm-institution", NULL, "定点医药机构询证函"},
+             {"confirm-employer", NULL, "欠费单位询证函"},
+             {"arrears", NULL, "用人单位欠缴基金明细表"},
+             {"subsidy", NULL, "财政补助欠拨明细表"}};
+    const char *counties[2] = {"220100", "220122"};
+    for (int c = 0; c < 2; c++)
+        for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+            char base[800], cmd[2400], want[200], d[TC_DIGEST_TEXT_MAX];
+            snprintf(base, sizeof(base), "%s/%s.%s%s%s", docs, counties[c], k[i].kind,
+                     k[i].fund ? "." : "", k[i].fund ? k[i].fund : "");
+            tc_stmt_opts o = {.reconciliation = rec, .plan = plan};
+            json_t *st = NULL;
+            tc_err e;
+            if (tc_stmt_statement(&o, counties[c], k[i].kind, k[i].fund, &st, d, &e))
+                fail_msg("%s: %s", base, e.msg);
+            assert_non_null(st);
+            /* the statement names the inputs */
+            char rd[TC_DIGEST_TEXT_MAX];
+            assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, rec, rd, &e), 0);
+            assert_string_equal(json_string_value(json_object_get(st, "reconciliation")), rd);
+            size_t nsheets = json_array_size(json_object_get(st, "sheets"));
+            json_decref(st);
+            int code;
+            snprintf(cmd, sizeof(cmd), "pdftotext %s.pdf -", base);
+            char *text = run(cmd, &code);
+            assert_int_equal(code, 0);
+            snprintf(want, sizeof(want), "%s摘要 %s", k[i].title, d);
+            if (!strstr(text, want))
+                fail_msg("%s.pdf does not print %s", base, want);
+            assert_non_null(strstr(text, "单位负责人"));
+            assert_non_null(strstr(text, "制表"));
+            assert_non_null(strstr(text, "单位：元"));
+            free(text);
+            snprintf(cmd, sizeof(cmd), "pdffonts %s.pdf", base);
+            char *fonts = run(cmd, &code);
+            char *row = strstr(fonts, "NotoSerifCJKsc-Regular");
+            if (!row || !strstr(row, " yes yes yes"))
+                fail_msg("%s.pdf: the CJK font is not embedded:\n%s", base, fonts);
+            free(fonts);
+            /* every page has ink, and there is at least one per sheet */
+            snprintf(cmd, sizeof(cmd), "rm -rf %s/px && mkdir %s/px && pdftoppm -gray -r 20 "
+                     "%s.pdf %s/px/p && ls %s/px", tctest_dir, tctest_dir, base, tctest_dir,
+                     tctest_dir);
+            char *ls = run(cmd, &code);
+            assert_int_equal(code, 0);
+            size_t pages = 0;
+            for (char *l = strtok(ls, "\n"); l; l = strtok(NULL, "\n"), pages++) {
+                char pg[1200];
+                snprintf(pg, sizeof(pg), "%s/px/%s", tctest_dir, l);
+                if (pgm_blank(pg))
+                    fail_msg("%s.pdf: page %s is blank", base, l);
+            }
+            free(ls);
+            assert_true(pages >= nsheets);
+            struct stat sb;
+            snprintf(cmd, sizeof(cmd), "%s.xlsx", base);
+            assert_int_equal(stat(cmd, &sb), 0);
+            assert_int_equal(sb.st_mode & 0777, 0600);
+        }
+}
+
+/* A reconciliation whose ledger was edited - each account named in acc
+ * by the fen in by - with a plan made to point at it (the trail's check
+ * would refuse both; this is the library's own): refused with says, and
+ * nothing written. */
+static void stmt_refused(const char *what, const char *const *acc, const tc_fen *by, int nacc,
+                         const char *says)
+{
+    char r2[700], p2[700], out[700], cmd[2000], rd[TC_DIGEST_TEXT_MAX], b[TC_MONEY_BUFSZ];
+    snprintf(r2, sizeof(r2), "%s/%s-rec.json", tctest_dir, what);
+    snprintf(p2, sizeof(p2), "%s/%s-plan.json", tctest_dir, what);
+    snprintf(out, sizeof(out), "%s/%s-out", tctest_dir, what);
+    json_t *r = json_load_file(rec, 0, NULL);
+    const json_t *f = rec_fund_of(r, "220122", "310");
+    size_t i;
+    json_t *l;
+    int hit = 0;
+    json_array_foreach(json_object_get(f, "ledger"), i, l)
+        for (int k = 0; k < nacc; k++)
+            if (strcmp(json_string_value(json_object_get(l, "account")), acc[k]) == 0) {
+                json_object_set_new(l, "balance",
+                                    json_string(tc_money_format(fen(l, "balance") + by[k], b)));
+                hit++;
+            }
+    assert_int_equal(hit, nacc);
+    assert_int_equal(json_dump_file(r, r2, JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+    json_decref(r);
+    tc_err e;
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, r2, rd, &e), 0);
+    json_t *p = json_load_file(plan, 0, NULL);
+    json_object_set_new(p, "reconciliation", json_string(rd));
+    assert_int_equal(json_dump_file(p, p2, JSON_COMPACT), 0);
+    json_decref(p);
+    mkdir(out, 0700);
+    tc_stmt_opts o = {.reconciliation = r2, .plan = p2, .outdir = out};
+    int n = -1;
+    assert_int_equal(tc_stmt_write(&o, &n, &e), TC_EINTEGRITY);
+    if (!strstr(e.msg, says))
+        fail_msg("%s: the message does not say '%s': %s", what, says, e.msg);
+    assert_int_equal(n, 0);
+    int code;
+    snprintf(cmd, sizeof(cmd), "ls %s", out);
+    char *ls = run(cmd, &code);
+    assert_string_equal(ls, "");
+    free(ls);
+}
+
+static void test_statements_refuse_edited_ledger(void **state)
+{
+    (void)state;
+    /* one fen more in 220122's 收入户存款 of fund 310: the assets no longer
+     * equal the liabilities and the fund */
+    const char *bank[] = {"1002"};
+    const tc_fen up[] = {1, 1};
+    stmt_refused("unbalanced", bank, up, 1, "does not balance");
+    /* a fen more cash on hand and a fen more 暂收款: it balances, but its
+     * cash is not the reconciled cash */
+    const char *both[] = {"1001", "2001"};
+    stmt_refused("cash", both, up, 2, "the cash is");
+
+    /* a reconciliation without the ledger (an older tongchou's): bad
+     * input, reconcile again */
+    char r2[700], p2[700], rd[TC_DIGEST_TEXT_MAX];
+    snprintf(r2, sizeof(r2), "%s/old-rec.json", tctest_dir);
+    snprintf(p2, sizeof(p2), "%s/old-plan.json", tctest_dir);
+    json_t *r = json_load_file(rec, 0, NULL);
+    json_object_del((json_t *)rec_fund_of(r, "220100", "330"), "ledger");
+    assert_int_equal(json_dump_file(r, r2, JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+    json_decref(r);
+    tc_err e;
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, r2, rd, &e), 0);
+    json_t *p = json_load_file(plan, 0, NULL);
+    json_object_set_new(p, "reconciliation", json_string(rd));
+    assert_int_equal(json_dump_file(p, p2, JSON_COMPACT), 0);
+    json_decref(p);
+    tc_stmt_opts o = {.reconciliation = r2, .plan = p2, .outdir = tctest_dir};
+    int n = -1;
+    assert_int_equal(tc_stmt_check(&o, &n, &e), TC_EINPUT);
+    assert_non_null(strstr(e.msg, "fund 330: no ledger"));
+    assert_non_null(strstr(e.hint, "reconcile again"));
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {cmocka_unit_test(test_certificates_state_the_plan),
                                    cmocka_unit_test(test_cli_documents),
                                    cmocka_unit_test(test_changed_inputs_refused),
-                                   cmocka_unit_test(test_waiver_printed)};
+                                   cmocka_unit_test(test_waiver_printed),
+                                   cmocka_unit_test(test_balance_sheets_balance),
+                                   cmocka_unit_test(test_every_kind_renders),
+                                   cmocka_unit_test(test_statements_refuse_edited_ledger)};
     return cmocka_run_group_tests(t, demo_setup, tctest_dir_teardown);
 }
