@@ -259,8 +259,10 @@ static int more(ufile *F)
 static int record_end(ufile *F, size_t *end, size_t *next, long *lines)
 {
     const punload *u = F->u;
-    char *s = F->text + F->pos, *lim = F->text + F->len;
     *lines = 0;
+    if (F->pos >= F->len)
+        return 0;   /* no text yet (F->text may be NULL), or all of it taken */
+    char *s = F->text + F->pos, *lim = F->text + F->len;
     if (!u->quote) {
         char *nl = memchr(s, '\n', (size_t)(lim - s));
         if (!nl) {
