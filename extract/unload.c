@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,8 +173,13 @@ static int decode(ufile *F, size_t n)
     const unsigned char *b = F->raw;
     size_t i = 0;
     while (i < n) {
-        /* ASCII run */
+        /* ASCII run, a word at a time */
         size_t j = i;
+        for (uint64_t w; j + 8 <= n; j += 8) {
+            memcpy(&w, b + j, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+        }
         while (j < n && b[j] < 0x80)
             j++;
         memcpy(F->text + F->len, b + i, j - i);
@@ -271,6 +277,14 @@ static int record_end(ufile *F, size_t *end, size_t *next, long *lines)
             *end = *next = F->len;   /* a last line without its newline */
             return F->len > F->pos;
         }
+        *end = (size_t)(nl - F->text);
+        *next = *end + 1;
+        *lines = 1;
+        return 1;
+    }
+    /* most lines hold no quote at all: the newline ends them */
+    char *nl = memchr(s, '\n', (size_t)(lim - s));
+    if (nl && !memchr(s, u->quote, (size_t)(nl - s))) {
         *end = (size_t)(nl - F->text);
         *next = *end + 1;
         *lines = 1;

@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #include "core/batch.h"
+#include "core/digest.h"
 #include "extract/emit.h"
 #include "extract/extract.h"
 #include "extract/profile.h"
@@ -298,6 +299,16 @@ static void test_copy_csv(void **state)
     unload_copy(dir, "csv", "(FORMAT csv)");
     extract_ok(dir, "yb2008-copy-csv", out, sizeof(out));
     same_as_dump(refdir, out, "220182", TC_CONTROLS_COUNTS);
+    /* the batches' source is the folder's digest, as the audit trail takes
+     * it (tc_digest_file): its files in name order, each name, \n, bytes */
+    char batch[1300], digest[TC_DIGEST_TEXT_MAX];
+    tc_batch_header h;
+    tc_batch_summary sum;
+    tc_err e;
+    tc_emit_batch_path(batch, sizeof(batch), out, "220182", "balance");
+    assert_int_equal(tc_batch_verify(batch, &h, &sum, &e), 0);
+    assert_int_equal(tc_digest_file(TC_DIGEST_SHA256, dir, digest, &e), 0);
+    assert_string_equal(h.source, digest);
     tctest_rmtree(out);
     /* with a header row, as COPY (FORMAT csv, HEADER) writes it */
     char hdir[1100], prof[1100], base[1100], text[1400];
@@ -505,6 +516,42 @@ static void test_sqluldr2_and_bcp(void **state)
     same_as_dump(ref, out, "220182", TC_CONTROLS_COUNTS);
     tctest_rmtree(out);
     extract_ok(bcp, "yb2008-bcp", out, sizeof(out));
+    same_as_dump(ref, out, "220182", TC_CONTROLS_COUNTS);
+    tctest_rmtree(out);
+    /* DataX txtfilewriter: UTF-8, comma, \N for NULL, datetimes without
+     * milliseconds, files named TABLE__<suffix> with TABLE__<suffix>.ok
+     * giving rows and bytes - made from the bcp rows */
+    char datax[1100];
+    snprintf(datax, sizeof(datax), "%s/datax", work);
+    mkdir(datax, 0700);
+    for (int i = 0; i < NTABLES; i++) {
+        char text[1024], *o = text;
+        int rows = 0;
+        for (const char *q = BCP[i], *field = BCP[i]; *q; q++) {
+            if (*q == '\t' || *q == '\r') {
+                if (q == field)
+                    o += sprintf(o, "\\N");   /* bcp's NULL: an empty field */
+                if (*q == '\t')
+                    *o++ = ',', field = q + 1;
+                else
+                    *o++ = '\n', q++, field = q + 1, rows++;
+            } else if (*q == '@') {
+                /* bcp's empty text: nothing */
+            } else if (strncmp(q, ".000", 4) == 0 && (q[4] == '\t' || q[4] == '\r')) {
+                q += 3;
+            } else {
+                *o++ = *q;
+            }
+        }
+        *o = '\0';
+        char path[1200], ok[1200], c[64];
+        snprintf(path, sizeof(path), "%s/%s__a1b2c3", datax, TABLES[i]);
+        write_text(path, text);
+        snprintf(ok, sizeof(ok), "%s.ok", path);
+        snprintf(c, sizeof(c), "%d %zu\n", rows, strlen(text));
+        write_text(ok, c);
+    }
+    extract_ok(datax, "yb2008-datax", out, sizeof(out));
     same_as_dump(ref, out, "220182", TC_CONTROLS_COUNTS);
     tctest_rmtree(out);
     tctest_rmtree(ref);
@@ -766,6 +813,18 @@ static void test_profile_limits(void **state)
     assert_int_equal(load("[unload kj_km]\ncolumns = a\n", &e), TC_EINPUT);   /* twice */
     assert_int_equal(load("[account]\ntable = x\n", &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "adds [unload] sections only"));
+    /* every shipped unload profile loads */
+    static const char *const shipped[] = {"yb2008-sqluldr2", "yb2008-sqlplus", "yb2008-datax",
+                                          "yb2008-dmfldr",   "yb2008-bcp",     "yb2008-copy-text",
+                                          "yb2008-copy-csv"};
+    for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+        char path[1100];
+        tc_profile *prof = NULL;
+        if (tc_profile_load(&prof, profile_path(shipped[i], path, sizeof(path)), &e))
+            fail_msg("%s: %s", shipped[i], e.msg);
+        assert_true(tc_unload_profile(prof) && tc_unload_has_checks(prof));
+        tc_profile_free(prof);
+    }
 
     /* the longest record: at the limit it is read, one byte over refused */
     char dir[1100], out[1100];

@@ -255,6 +255,8 @@ EOF2
 chmod -R go-rwx unl
 mkdir unl-ext unl-out
 slip unload-ok 0 'every file' $T extract --profile unl.ini -o unl-ext unl
+# signed into the trail: a folder's digest is its files' (as the batches' source)
+slip unload-signed 0 '' env TONGCHOU_KEY=maker.key $T extract -q --profile unl.ini -o unl-signed unl
 slip unload-as-dump 2 'describes text unloads' $T extract --profile unl.ini -o unl-out dumpcity/sources/220182.sql.gz
 unl() { # unl NAME: a copy of the unload to damage
   rm -rf "unl-$1" && cp -r unl "unl-$1"
