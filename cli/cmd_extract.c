@@ -22,7 +22,8 @@
 
 static const char *kind_name(tc_source_kind k)
 {
-    return k == TC_SRC_XML ? "handover XML" : k == TC_SRC_DUMP ? "dump" : "live database";
+    return k == TC_SRC_XML ? "handover XML" : k == TC_SRC_DUMP ? "dump"
+         : k == TC_SRC_UNLOAD ? "unload" : "live database";
 }
 
 const tc_command tc_cmd_extract = {
@@ -35,7 +36,8 @@ const tc_command tc_cmd_extract = {
     "\n"
     "A SOURCE is a handover XML file (.xml, .xml.gz; UTF-8 or GB18030), a pg_dump\n"
     "dump (plain .sql or .sql.gz, custom, tar, or a directory-format folder),\n"
-    "told apart by content, or\n"
+    "told apart by content, a folder of text unloads (with a profile that has\n"
+    "an [unload] section, such as yb2008-sqluldr2), or\n"
     "a live legacy database (a postgresql:// URI or a conninfo with dbname=),\n"
     "read in one REPEATABLE READ snapshot and re-counted in it.\n"
     "Each source's batches (DIR/<county>.<type>.tcb) appear together or not at\n"
@@ -123,11 +125,13 @@ int cmd_extract(int argc, char **argv)
         double secs = (double)(tc_now_ns() - t0) / 1e9;   /* for people, not money */
         tc_log_info("%s: %s of county %s: %lld records in %.1f s (%lld contributions)", src,
                     kind_name(r.kind), r.county, total, secs, r.records[4]);
-        if (r.kind != TC_SRC_XML)   /* no Trailer: nothing to count the rows against */
+        if (!r.counted)   /* no Trailer, no check files: nothing to count the rows against */
             tc_log_info("%s: a %s carries no control totals: rows lost from it show only in "
                         "reconcile's cross-checks of the ledger (VOUCHER_GAP, "
-                        "TURNOVER_MISMATCH, ...)", src, r.kind == TC_SRC_LIVE ? "live database"
-                                                                               : "dump");
+                        "TURNOVER_MISMATCH, ...)", src, kind_name(r.kind));
+        else if (r.kind == TC_SRC_UNLOAD)
+            tc_log_info("%s: every file's row count agreed with its check file (control "
+                        "totals: counts)", src);
         if (r.bad_check_digits)
             tc_log_warning("%s: %lld identity numbers or credit codes with a bad check "
                            "digit (reconcile reports them)", src, r.bad_check_digits);

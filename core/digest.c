@@ -4,9 +4,12 @@
  */
 #include "core/digest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -123,6 +126,67 @@ int tc_digest_buffer(tc_digest_alg alg, const void *data, size_t n, char *text, 
     return 0;
 }
 
+/* Add fd's bytes to d. */
+static int digest_fd(tc_digest *d, int fd, const char *path, tc_err *e);
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A folder (a directory-format dump, a text unload): its regular files in
+ * byte order of their names, dot-files left out, each as its name, a
+ * newline and its bytes - extract/emit.c's source digest of a folder. */
+static int digest_folder(tc_digest *d, const char *path, tc_err *e)
+{
+    DIR *D = opendir(path);
+    if (!D)
+        return tc_fail(e, TC_EIO, "cannot read %s: %s", path, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *de; !rc && (de = readdir(D));) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof(*names));
+            if (!p) {
+                rc = tc_fail(e, TC_ENOMEM, "out of memory");
+                break;
+            }
+            names = p;
+        }
+        if (!(names[n] = strdup(de->d_name)))
+            rc = tc_fail(e, TC_ENOMEM, "out of memory");
+        else
+            n++;
+    }
+    closedir(D);
+    if (n)
+        qsort(names, n, sizeof(*names), by_name);
+    for (size_t i = 0; i < n && !rc; i++) {
+        char p[4200];
+        struct stat st;
+        snprintf(p, sizeof(p), "%s/%s", path, names[i]);
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rc = tc_fail(e, TC_EIO, "cannot open %s: %s", p, strerror(errno));
+            break;
+        }
+        tc_digest_update(d, names[i], strlen(names[i]));
+        tc_digest_update(d, "\n", 1);
+        rc = digest_fd(d, fd, p, e);
+        close(fd);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
 int tc_digest_file(tc_digest_alg alg, const char *path, char *text, tc_err *e)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -134,6 +198,22 @@ int tc_digest_file(tc_digest_alg alg, const char *path, char *text, tc_err *e)
         close(fd);
         return rc;
     }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = digest_folder(d, path, e);
+        if (!rc)
+            tc_digest_final_text(d, text);
+    } else if (!(rc = digest_fd(d, fd, path, e))) {
+        tc_digest_final_text(d, text);
+    }
+    tc_digest_free(d);
+    close(fd);
+    return rc;
+}
+
+static int digest_fd(tc_digest *d, int fd, const char *path, tc_err *e)
+{
+    int rc = 0;
     enum { BUFSZ = 1 << 17 };
     char *buf = malloc(BUFSZ);
     if (!buf) {
@@ -152,10 +232,7 @@ int tc_digest_file(tc_digest_alg alg, const char *path, char *text, tc_err *e)
             break;
         tc_digest_update(d, buf, (size_t)k);
     }
-    tc_digest_final_text(d, text);
 out:
     free(buf);
-    tc_digest_free(d);
-    close(fd);
     return rc;
 }

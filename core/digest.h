@@ -40,7 +40,10 @@ int tc_digest_alg_parse(const char *name, tc_digest_alg *out, tc_err *e);
 
 /* One-shot helpers. */
 int tc_digest_buffer(tc_digest_alg alg, const void *data, size_t n, char *text, tc_err *e);
-/* Digest a whole file, streaming; TC_EIO when it cannot be read. */
+/* Digest a whole file, streaming; TC_EIO when it cannot be read.  A folder
+ * (a directory-format dump, a text unload) is digested as its regular files
+ * in byte order of their names, each as its name, a newline and its bytes:
+ * the source digest extract writes into its batches. */
 int tc_digest_file(tc_digest_alg alg, const char *path, char *text, tc_err *e);
 /* 1 when text ("sha256:..." or "sm3:...", as the trail records digests)
  * is the digest of the file at path, in text's own algorithm; else 0 (a

@@ -725,6 +725,8 @@ static size_t unescape(char *s, size_t n)
     return o;
 }
 
+static int take_row(rows *R, size_t n, long lineno);
+
 static int process_row(rows *R, char *line, size_t n, long lineno)
 {
     R->row++;
@@ -759,6 +761,33 @@ static int process_row(rows *R, char *line, size_t n, long lineno)
         tc_err_hint(R->e, "the dump is damaged; make it again with pg_dump");
         return TC_EINPUT;
     }
+    return take_row(R, n, lineno);
+}
+
+int rows_fields(rows *R, char *const *f, const size_t *fl, const int *fnull, int nf, long lineno)
+{
+    R->row++;
+    R->st->rows++;
+    if (!R->ncons)
+        return 0;
+    if (nf != R->ncols || R->deferred)
+        return tc_fail(R->e, TC_EINTERNAL, "rows_fields: %d fields for %d columns%s", nf,
+                       R->ncols, R->deferred ? ", before the joined table" : "");
+    size_t n = 0;
+    for (int i = 0; i < nf; i++) {
+        R->fields[i] = f[i];
+        R->flen[i] = fl[i];
+        R->fnull[i] = fnull[i];
+        n += fl[i] + 1;
+    }
+    return take_row(R, n, lineno);
+}
+
+void rows_set_where(rows *R, const char *where) { R->where = where; }
+
+/* A row split into R->fields: its consumers.  n: the row's bytes. */
+static int take_row(rows *R, size_t n, long lineno)
+{
     /* every consumer may convert every field: at most twice its bytes plus
      * a little each (to_utf8) */
     size_t want = (n * 2 + (size_t)R->ncols * 8 + 64) * (size_t)R->ncons;

@@ -1,7 +1,8 @@
 /*
  * dump_int.h - rows of COPY text into canonical records, through a profile.
- * Shared by the dump reader (dump.c) and the live reader (live.c): both get
- * COPY text format lines, one per row.
+ * Shared by the dump reader (dump.c) and the live reader (live.c), which
+ * get COPY text format lines, one per row, and the unload reader (unload.c),
+ * which splits rows itself (rows_fields).
  *
  *   rows_open        once per source
  *   rows_set_encoding  the source's client_encoding (text becomes UTF-8)
@@ -44,6 +45,14 @@ int rows_needs(rows *R, const char *schema, const char *table);
 int rows_begin(rows *R, const rows_block *b);
 int rows_line(rows *R, char *line, size_t n, long lineno);
 int rows_end(rows *R);
+/* One row already split into nf fields (== the block's columns), text in
+ * UTF-8 (the unload reader decodes whole records before it splits them):
+ * f[i] of fl[i] bytes, modifiable, or NULL when fnull[i].  Rows of a table
+ * that waits for its joined table are refused (TC_EINTERNAL): the caller
+ * reads joined tables first. */
+int rows_fields(rows *R, char *const *f, const size_t *fl, const int *fnull, int nf, long lineno);
+/* The file that messages name from now on (an unload reads one per table). */
+void rows_set_where(rows *R, const char *where);
 int rows_finish(rows *R);
 void rows_free(rows *R);
 

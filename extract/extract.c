@@ -17,6 +17,7 @@
 #include "extract/emit.h"
 #include "extract/live.h"
 #include "extract/profile.h"
+#include "extract/unload.h"
 #include "extract/xml.h"
 
 int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err *e)
@@ -46,7 +47,9 @@ int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err
                 "source", source);
         tc_err_hint(e, "name the export itself: a handover XML file (.xml, .xml.gz), a pg_dump "
                        "dump (plain, gzip, custom or tar format), or a directory-format dump "
-                       "(the folder holding toc.dat)");
+                       "(the folder holding toc.dat); a folder of text unloads is read with "
+                       "a profile that says how they are written (--profile, [unload] in "
+                       "docs/profiles.md)");
         return TC_EINPUT;
     }
     gzFile f = gzopen(source, "rb");
@@ -230,19 +233,42 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
 {
     memset(r, 0, sizeof(*r));
     int gz;
+    tc_profile *prof = NULL;
+    char path[1024];
     int rc = tc_extract_sniff(source, &r->kind, &gz, e);
+    struct stat sb;
+    if (rc == TC_EINPUT && e && stat(source, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* a folder without toc.dat: an unload, if the profile says so */
+        tc_err keep = *e;
+        if (tc_extract_profile_path(o->profile, path, sizeof(path), e) == 0 &&
+            tc_profile_load(&prof, path, e) == 0 && tc_unload_profile(prof)) {
+            tc_err_clear(e);
+            r->kind = TC_SRC_UNLOAD;
+            rc = 0;
+        } else {
+            tc_profile_free(prof);
+            prof = NULL;
+            *e = keep;
+        }
+    }
     if (!rc && r->kind == TC_SRC_XML && !gz)
         rc = xml_whole(source, e);
     if (rc)
         return rc;
     if (r->kind != TC_SRC_LIVE)   /* it names every insured person of the county */
         tc_perm_check(source, "the source");
-    tc_profile *prof = NULL;
-    if (r->kind != TC_SRC_XML) {
-        char path[1024];
+    if (r->kind != TC_SRC_XML && !prof) {
         if ((rc = tc_extract_profile_path(o->profile, path, sizeof(path), e)) ||
             (rc = tc_profile_load(&prof, path, e)))
             return rc;
+        if (tc_unload_profile(prof)) {
+            tc_profile_free(prof);
+            tc_fail(e, TC_EUSAGE, "profile %s describes text unloads, and %s is a %s", path,
+                    source, r->kind == TC_SRC_LIVE ? "database" : "dump");
+            return tc_err_hint(e, "an unload profile reads the folder of the unload files; "
+                               "give a dump or database the profile without [unload] (the "
+                               "one it includes)");
+        }
     }
     tc_emit *em;
     char shown[1024];
@@ -259,7 +285,10 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
                        /* a handover XML's Trailer is checked before commit;
                         * a dump or a database has none to check */
                        .controls = r->kind == TC_SRC_XML ? TC_CONTROLS_COUNTS_SUMS
-                                                         : TC_CONTROLS_NONE};
+                                   : r->kind == TC_SRC_UNLOAD && tc_unload_has_checks(prof)
+                                       ? TC_CONTROLS_COUNTS   /* check files: row counts */
+                                       : TC_CONTROLS_NONE};
+    r->counted = eo.controls != TC_CONTROLS_NONE;
     if ((rc = tc_emit_open(&em, &eo, e))) {
         tc_profile_free(prof);
         return rc;
@@ -272,6 +301,9 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
             rc = e->code;
         r->bad_check_digits = st.bad_id_check + st.bad_uscc_check;
         r->segments = st.segments;
+    } else if (r->kind == TC_SRC_UNLOAD) {
+        tc_dump_stats st;
+        rc = tc_unload_extract(source, prof, em, &st, e);
     } else if (r->kind == TC_SRC_DUMP) {
         tc_dump_stats st;
         memset(&st, 0, sizeof(st));

@@ -18,7 +18,7 @@
 
 #include "core/err.h"
 
-typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE } tc_source_kind;
+typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE, TC_SRC_UNLOAD } tc_source_kind;
 
 typedef struct tc_extract_opts {
     const char *outdir;
@@ -37,6 +37,8 @@ typedef struct tc_extract_result {
     long long records[10];   /* per tc_rectypes[] index */
     long long bad_check_digits;
     int segments;            /* handover XML read in this many segments at once, or 0 */
+    int counted;             /* the source's own control totals were checked: a Trailer,
+                              * or an unload's check files */
 } tc_extract_result;
 
 /* What kind of source this is (reads its first bytes); *gzip (may be NULL)

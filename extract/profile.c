@@ -25,6 +25,9 @@ typedef struct loader {
     char section[64];
     FILE *f;
     int line;    /* the line inih is on: Debian's inih does not pass it */
+    const char *path;   /* the file being read (a profile, or one it includes) */
+    int depth;          /* of includes */
+    int included;       /* this file included another: it adds [unload] only */
 } loader;
 
 static int lfail(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -55,7 +58,7 @@ static int lfail(loader *L, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     L->rc = tc_fail(L->e, TC_EINPUT, "%s", msg);
-    tc_err_at(L->e, L->p->path, line, 0);
+    tc_err_at(L->e, L->path, line, 0);
     tc_err_hint(L->e, "docs/profiles.md describes the profile format");
     return 0;   /* stop inih */
 }
@@ -206,6 +209,47 @@ static int suits(pconv c, tc_coltype t)
 static int new_section(loader *L, const char *section, int line)
 {
     tc_profile *p = L->p;
+    if (strcmp(section, "unload") == 0) {
+        if (p->unload.on && strcmp(p->unload.path, L->path) == 0)
+            return lfail(L, line, "section [unload] appears twice");
+        if (p->unload.on) {   /* a profile including another changes some of its keys */
+            snprintf(p->unload.path, sizeof(p->unload.path), "%s", L->path);
+            p->unload.line = line;
+            return 1;
+        }
+        p->unload.on = 1;
+        p->unload.line = line;
+        /* the defaults (docs/profiles.md) */
+        snprintf(p->unload.file, sizeof(p->unload.file), "{table}.txt");
+        p->unload.delim[0] = '\t';
+        p->unload.ndelim = 1;
+        snprintf(p->unload.date, sizeof(p->unload.date), "YYYY-MM-DD");
+        snprintf(p->unload.check, sizeof(p->unload.check), "{file}.chk");
+        p->unload.check_f[0] = UC_ROWS;
+        p->unload.ncheck_f = 1;
+        snprintf(p->unload.path, sizeof(p->unload.path), "%s", L->path);
+        return 1;
+    }
+    if (strncmp(section, "unload ", 7) == 0) {
+        char t[PNAME];
+        if (!ident_value(section + 7, t))
+            return lfail(L, line, "bad table name in [%s]: [unload TABLE]", section);
+        if (tc_profile_unload_table(p, t))
+            return lfail(L, line, "section [unload %s] appears twice", t);
+        if (p->unload.nt == UMAXTAB)
+            return lfail(L, line, "too many [unload TABLE] sections (at most %d)", UMAXTAB);
+        punload_table *u = &p->unload.t[p->unload.nt++];
+        memset(u, 0, sizeof(*u));
+        memcpy(u->table, t, PNAME);
+        u->line = line;
+        return 1;
+    }
+    if (strcmp(section, "profile") != 0 && L->included)
+        return lfail(L, line, "[%s] in a profile that includes another: such a profile adds "
+                     "[unload] sections only, the mapping comes whole from the one it includes",
+                     section);
+    if (strcmp(section, "profile") != 0)   /* messages about fields name this file */
+        snprintf(p->path, sizeof(p->path), "%s", L->path);
     if (strcmp(section, "profile") == 0 || strcmp(section, "county") == 0) {
         if (strcmp(section, "county") == 0)
             p->county_line = line;
@@ -239,6 +283,311 @@ static int new_section(loader *L, const char *section, int line)
     return 1;
 }
 
+/* ------------------------------------------------------------- includes */
+
+static char *read_line(char *str, int num, void *stream);
+static int on_kv(void *user, const char *section, const char *name, const char *value);
+
+/* include = FILE: read FILE (relative to this file's folder) here, as if
+ * its lines stood in its place.  The including file may add [unload]
+ * sections only; its own name, if it gave one first, stays. */
+static int include(loader *L, const char *value, int line)
+{
+    if (L->depth >= 3)
+        return lfail(L, line, "includes nest more than 3 deep");
+    char path[1024], name[PNAME];
+    const char *slash = strrchr(L->path, '/');
+    if (value[0] == '/' || !slash)
+        snprintf(path, sizeof(path), "%s", value);
+    else
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - L->path), L->path, value);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return lfail(L, line, "cannot read included profile %s", path);
+    memcpy(name, L->p->name, PNAME);
+    loader I = {L->p, L->e, 0, "", f, 0, path, L->depth + 1, 0};
+    int r = ini_parse_stream(read_line, &I, on_kv, &I);
+    fclose(f);
+    if (!I.rc && r > 0) {
+        I.rc = tc_fail(L->e, TC_EINPUT, "malformed line in the profile");
+        tc_err_at(L->e, path, r, 0);
+    }
+    if (I.rc) {
+        L->rc = I.rc;
+        return 0;
+    }
+    if (name[0])
+        memcpy(L->p->name, name, PNAME);
+    L->included = 1;
+    return 1;
+}
+
+/* ------------------------------------------------------------ unloads */
+
+/* A delimiter, quote or NULL token: the text as written, or 0xHH (one byte,
+ * such as 0x1F), or \t.  Into out (at most max bytes): its length, or -1. */
+static int token_value(const char *v, char *out, int max)
+{
+    if (strcmp(v, "\\t") == 0 || strcmp(v, "tab") == 0) {
+        out[0] = '\t';
+        return 1;
+    }
+    if (strcmp(v, "''") == 0 || strcmp(v, "empty") == 0)
+        return 0;
+    if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && v[2] && v[3] && !v[4]) {
+        char *end;
+        long b = strtol(v + 2, &end, 16);
+        if (*end || b <= 0 || b > 0x7f || b == '\n' || b == '\r')
+            return -1;
+        out[0] = (char)b;
+        return 1;
+    }
+    int n = (int)strlen(v);
+    if (n > max)
+        return -1;
+    for (int i = 0; i < n; i++)   /* ASCII only: it is found in the decoded text */
+        if ((unsigned char)v[i] >= 0x80 || v[i] == '\n' || v[i] == '\r')
+            return -1;
+    memcpy(out, v, (size_t)n);
+    return n;
+}
+
+static int yes_no(const char *v)
+{
+    return strcmp(v, "yes") == 0 ? 1 : strcmp(v, "no") == 0 ? 0 : -1;
+}
+
+/* A file-name pattern: {table}, {TABLE}, {file}, {stem}, one '*'; no '/'. */
+static int pattern_ok(const char *v, int check)
+{
+    if (!v[0] || strlen(v) >= UPATTERN || strchr(v, '/'))
+        return 0;
+    int stars = 0;
+    for (const char *s = v; *s; s++) {
+        if (*s == '*')
+            stars++;
+        if (*s == '{') {
+            const char *q = strchr(s, '}');
+            size_t k = q ? (size_t)(q - s) + 1 : 0;
+            if (!(k == 7 && (strncmp(s, "{table}", 7) == 0 || strncmp(s, "{TABLE}", 7) == 0)) &&
+                !(check && k == 6 && (strncmp(s, "{file}", 6) == 0 || strncmp(s, "{stem}", 6) == 0)))
+                return 0;
+            s += k - 1;
+        }
+    }
+    return check ? stars == 0 : stars <= 1;
+}
+
+/* Is fmt a date format this reader knows: YYYY, MM and DD once each, then
+ * optionally HH24, MI, SS and FF1..FF9, between ASCII punctuation or spaces? */
+static int date_format_ok(const char *fmt)
+{
+    int y = 0, m = 0, d = 0;
+    for (const char *s = fmt; *s;) {
+        if (strncmp(s, "YYYY", 4) == 0)
+            y++, s += 4;
+        else if (strncmp(s, "MM", 2) == 0)
+            m++, s += 2;
+        else if (strncmp(s, "DD", 2) == 0)
+            d++, s += 2;
+        else if (strncmp(s, "HH24", 4) == 0)
+            s += 4;
+        else if (strncmp(s, "MI", 2) == 0 || strncmp(s, "SS", 2) == 0)
+            s += 2;
+        else if (strncmp(s, "FF", 2) == 0 && s[2] >= '1' && s[2] <= '9')
+            s += 3;
+        else if (*s == '-' || *s == '/' || *s == ' ' || *s == ':' || *s == '.' || *s == 'T')
+            s++;
+        else
+            return 0;
+    }
+    return y == 1 && m == 1 && d == 1;
+}
+
+static int unload_key(loader *L, const char *name, const char *v, int line)
+{
+    punload *u = &L->p->unload;
+    int k;
+    if (strcmp(name, "file") == 0) {
+        if (!pattern_ok(v, 0))
+            return lfail(L, line, "bad file pattern '%s': a name with {table} or {TABLE} and at "
+                         "most one *, no '/', under %d bytes", v, UPATTERN);
+        snprintf(u->file, sizeof(u->file), "%s", v);
+    } else if (strcmp(name, "encoding") == 0) {
+        if (strcasecmp(v, "UTF-8") == 0 || strcasecmp(v, "UTF8") == 0)
+            u->gb18030 = 0;
+        else if (strcasecmp(v, "GB18030") == 0 || strcasecmp(v, "GBK") == 0)
+            u->gb18030 = 1;
+        else
+            return lfail(L, line, "unknown encoding '%s' (UTF-8, GB18030; GBK is read as "
+                         "GB18030, which contains it)", v);
+    } else if (strcmp(name, "delimiter") == 0) {
+        if ((k = token_value(v, u->delim, 8)) < 1)
+            return lfail(L, line, "bad delimiter '%s': 1 to 8 ASCII characters, 0xHH for one "
+                         "byte (0x1F), or \\t", v);
+        u->ndelim = k;
+    } else if (strcmp(name, "quote") == 0) {
+        char q[2];
+        if (strcmp(v, "none") == 0)
+            u->quote = 0;
+        else if (token_value(v, q, 1) != 1)
+            return lfail(L, line, "bad quote '%s': none, or one ASCII character", v);
+        else
+            u->quote = q[0];
+    } else if (strcmp(name, "escape") == 0) {
+        if (strcmp(v, "none") == 0)
+            u->escape = UE_NONE;
+        else if (strcmp(v, "backslash") == 0)
+            u->escape = UE_BACKSLASH;
+        else if (strcmp(v, "double") == 0)
+            u->escape = UE_DOUBLE;
+        else
+            return lfail(L, line, "bad escape '%s': none, backslash (PostgreSQL COPY text) or "
+                         "double (a quote doubled inside quotes, CSV)", v);
+    } else if (strcmp(name, "null") == 0) {
+        if ((k = token_value(v, u->null, 16)) < 0)
+            return lfail(L, line, "bad NULL token '%s': '' (an empty field) or up to 16 ASCII "
+                         "characters, such as \\N", v);
+        u->nnull = k;
+    } else if (strcmp(name, "empty") == 0) {
+        if (strcmp(v, "nul") == 0)
+            u->empty_nul = 1;
+        else if (strcmp(v, "empty") == 0)
+            u->empty_nul = 0;
+        else
+            return lfail(L, line, "bad empty '%s': nul (bcp writes an empty text as one NUL "
+                         "byte) or empty", v);
+    } else if (strcmp(name, "header") == 0) {
+        if ((u->header = yes_no(v)) < 0)
+            return lfail(L, line, "header is yes or no, not '%s'", v);
+    } else if (strcmp(name, "newline") == 0) {
+        if (strcmp(v, "lf") == 0)
+            u->crlf = 0;
+        else if (strcmp(v, "crlf") == 0)
+            u->crlf = 1;
+        else
+            return lfail(L, line, "newline is lf or crlf, not '%s'", v);
+    } else if (strcmp(name, "date") == 0) {
+        if (strlen(v) >= sizeof(u->date) || !date_format_ok(v))
+            return lfail(L, line, "bad date format '%s': YYYY, MM, DD and optionally HH24, MI, "
+                         "SS, FF1-FF9 between - / : . T or spaces (YYYYMMDD, YYYY-MM-DD, "
+                         "YYYY-MM-DD HH24:MI:SS)", v);
+        snprintf(u->date, sizeof(u->date), "%s", v);
+    } else if (strcmp(name, "amount") == 0) {
+        if (strcmp(v, "yuan") == 0)
+            u->amount_fen = 0;
+        else if (strcmp(v, "fen") == 0)
+            u->amount_fen = 1;
+        else
+            return lfail(L, line, "amount is yuan (as the mapping reads each column) or fen "
+                         "(every amount written as integer fen), not '%s'", v);
+    } else if (strcmp(name, "leading_zero") == 0) {
+        if (strcmp(v, "optional") == 0)
+            u->lead_zero_opt = 1;
+        else if (strcmp(v, "required") == 0)
+            u->lead_zero_opt = 0;
+        else
+            return lfail(L, line, "leading_zero is required or optional, not '%s'", v);
+    } else if (strcmp(name, "check") == 0) {
+        u->check_none = strcmp(v, "none") == 0;
+        if (!u->check_none && !pattern_ok(v, 1))
+            return lfail(L, line, "bad check '%s': none, or a file name with {file}, {stem}, "
+                         "{table} or {TABLE} (no *, no '/')", v);
+        snprintf(u->check, sizeof(u->check), "%s", u->check_none ? "" : v);
+    } else if (strcmp(name, "check_fields") == 0) {
+        static const struct { const char *n; int f; } cf[] = {
+            {"rows", UC_ROWS}, {"bytes", UC_BYTES}, {"md5", UC_MD5}, {"name", UC_NAME},
+            {"skip", UC_SKIP}};
+        u->ncheck_f = 0;
+        int rows = 0;
+        for (const char *s = v; *s;) {
+            size_t n = strcspn(s, " ,");
+            int f = 0;
+            for (size_t i = 0; i < sizeof(cf) / sizeof(cf[0]); i++)
+                if (strlen(cf[i].n) == n && strncmp(s, cf[i].n, n) == 0)
+                    f = cf[i].f;
+            if (!f || u->ncheck_f == 8)
+                return lfail(L, line, "bad check_fields '%s': up to 8 of rows, bytes, md5, name, "
+                             "skip, in the check line's order", v);
+            for (int i = 0; i < u->ncheck_f; i++)
+                if (u->check_f[i] == f && f != UC_SKIP)
+                    return lfail(L, line, "check_fields names %.*s twice", (int)n, s);
+            rows += f == UC_ROWS;
+            u->check_f[u->ncheck_f++] = f;
+            s += n;
+            s += strspn(s, " ,");
+        }
+        if (!rows)
+            return lfail(L, line, "check_fields must name rows: a check file gives at least "
+                         "the row count");
+    } else if (strcmp(name, "check_delimiter") == 0) {
+        char c[2];
+        if (token_value(v, c, 1) != 1)
+            return lfail(L, line, "bad check_delimiter '%s': one ASCII character", v);
+        u->check_delim = c[0];
+    } else {
+        return lfail(L, line, "unknown key '%s' in [unload] (file, encoding, delimiter, quote, "
+                     "escape, null, empty, header, newline, date, amount, leading_zero, check, "
+                     "check_fields, check_delimiter)", name);
+    }
+    return 1;
+}
+
+static int unload_table_key(loader *L, punload_table *t, const char *name, const char *v,
+                            int line)
+{
+    if (strcmp(name, "file") == 0) {
+        if (!pattern_ok(v, 0))
+            return lfail(L, line, "bad file pattern '%s': a name with {table} or {TABLE} and at "
+                         "most one *, no '/', under %d bytes", v, UPATTERN);
+        snprintf(t->file, sizeof(t->file), "%s", v);
+        return 1;
+    }
+    if (strcmp(name, "columns") != 0)
+        return lfail(L, line, "unknown key '%s' in [unload %s] (file, columns)", name, t->table);
+    /* columns = a, b, "C": repeatable, each line adds to the list */
+    for (const char *s = v;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        if (t->ncols == UMAXCOLS)
+            return lfail(L, line, "[unload %s] names more than %d columns, PostgreSQL's limit",
+                         t->table, UMAXCOLS);
+        if (t->ncols == t->capcols) {
+            int cap = t->capcols ? t->capcols * 2 : 32;
+            void *c = realloc(t->cols, (size_t)cap * PNAME);
+            if (!c)
+                return lfail(L, line, "out of memory");
+            t->cols = c;
+            t->capcols = cap;
+        }
+        if (pident_parse(&s, t->cols[t->ncols]))
+            return lfail(L, line, "bad column name in '%s': names (letters, digits, _, or "
+                         "\"Quoted\") separated by commas", v);
+        for (int i = 0; i < t->ncols; i++)
+            if (strcmp(t->cols[i], t->cols[t->ncols]) == 0)
+                return lfail(L, line, "[unload %s] names column %s twice", t->table,
+                             t->cols[i]);
+        t->ncols++;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return lfail(L, line, "bad column list '%s': names separated by commas", v);
+    }
+    return 1;
+}
+
+const punload_table *tc_profile_unload_table(const tc_profile *p, const char *table)
+{
+    for (int i = 0; i < p->unload.nt; i++)
+        if (strcmp(p->unload.t[i].table, table) == 0)
+            return &p->unload.t[i];
+    return NULL;
+}
+
 static int on_kv(void *user, const char *section, const char *name, const char *value)
 {
     loader *L = user;
@@ -263,10 +612,16 @@ static int on_kv(void *user, const char *section, const char *name, const char *
             if (!ident_value(value, p->schema))
                 return lfail(L, line, "bad schema name '%s': a name, or a \"Quoted Name\"",
                              value);
+        } else if (strcmp(name, "include") == 0) {
+            return include(L, value, line);
         } else
-            return lfail(L, line, "unknown key '%s' in [profile] (name, schema)", name);
+            return lfail(L, line, "unknown key '%s' in [profile] (name, schema, include)", name);
         return 1;
     }
+    if (strcmp(section, "unload") == 0)
+        return unload_key(L, name, value, line);
+    if (strncmp(section, "unload ", 7) == 0)
+        return unload_table_key(L, &p->unload.t[p->unload.nt - 1], name, value, line);
     if (strcmp(section, "county") == 0) {
         if (strcmp(name, "table") == 0) {
             if (!ident_value(value, p->county_table))
@@ -360,9 +715,56 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     return 1;
 }
 
+/* The unload sections fit together and name every table the mapping reads. */
+static int finish_unload(tc_profile *p, loader *L)
+{
+    punload *u = &p->unload;
+    if (!u->on) {
+        if (u->nt)
+            return lfail(L, u->t[0].line, "[unload %s] without an [unload] section saying how "
+                         "the files are written", u->t[0].table), L->rc;
+        return 0;
+    }
+    L->path = u->path;
+    if (u->escape == UE_DOUBLE && !u->quote)
+        return lfail(L, u->line, "escape = double needs a quote character"), L->rc;
+    if (u->escape == UE_BACKSLASH && u->quote)
+        return lfail(L, u->line, "escape = backslash (COPY text) goes without quotes: say "
+                     "quote = none, or escape = double for CSV"), L->rc;
+    if (u->quote && memchr(u->delim, u->quote, (size_t)u->ndelim))
+        return lfail(L, u->line, "the delimiter holds the quote character"), L->rc;
+    if (u->nnull && u->ndelim <= u->nnull && memmem(u->null, (size_t)u->nnull, u->delim,
+                                                   (size_t)u->ndelim))
+        return lfail(L, u->line, "the NULL token holds the delimiter"), L->rc;
+    const char *need[2 + 2 * 16];
+    int nneed = 0, line[2 + 2 * 16];
+    need[nneed] = p->county_table, line[nneed++] = p->county_line;
+    for (int i = 0; i < p->nrec; i++) {
+        need[nneed] = p->recs[i].table, line[nneed++] = p->recs[i].line;
+        if (p->recs[i].join_table[0])
+            need[nneed] = p->recs[i].join_table, line[nneed++] = p->recs[i].line;
+    }
+    for (int i = 0; i < nneed; i++) {
+        const punload_table *t = tc_profile_unload_table(p, need[i]);
+        if (!t)
+            return lfail(L, u->line, "no [unload %s] section: the mapping (%s line %d) reads "
+                         "table %s, so the profile must give its columns in the file's order",
+                         need[i], p->path, line[i], need[i]), L->rc;
+        if (!t->ncols)
+            return lfail(L, t->line, "[unload %s] gives no columns (columns = a, b, c in the "
+                         "file's order)", t->table), L->rc;
+    }
+    if (u->amount_fen)   /* every amount is written in fen, whatever the database held */
+        for (int i = 0; i < p->nrec; i++)
+            for (int j = 0; j < p->recs[i].nf; j++)
+                if (p->recs[i].f[j].conv == CV_YUAN)
+                    p->recs[i].f[j].conv = CV_FEN;
+    return 0;
+}
+
 static int finish(tc_profile *p, tc_err *e)
 {
-    loader L = {p, e, 0, "", NULL, 0};
+    loader L = {p, e, 0, "", NULL, 0, p->path, 0, 0};
     if (!p->county_table[0] || !p->county.column[0])
         return lfail(&L, p->county_line, "[county] must give table and code"), L.rc;
     for (int i = 0; i < p->nrec; i++) {
@@ -382,7 +784,7 @@ static int finish(tc_profile *p, tc_err *e)
                                                       : t->cols[c].name), L.rc;
         }
     }
-    return 0;
+    return finish_unload(p, &L);
 }
 
 int tc_profile_load(tc_profile **out, const char *path, tc_err *e)
@@ -392,7 +794,7 @@ int tc_profile_load(tc_profile **out, const char *path, tc_err *e)
     if (!p)
         return tc_fail(e, TC_ENOMEM, "out of memory");
     snprintf(p->path, sizeof(p->path), "%s", path);
-    loader L = {p, e, 0, "", fopen(path, "r"), 0};
+    loader L = {p, e, 0, "", fopen(path, "r"), 0, path, 0, 0};
     if (!L.f) {
         free(p);
         return tc_fail(e, TC_EUSAGE, "cannot read profile %s", path);
@@ -406,14 +808,22 @@ int tc_profile_load(tc_profile **out, const char *path, tc_err *e)
     if (!L.rc)
         L.rc = finish(p, e);
     if (L.rc) {
-        free(p);
+        tc_profile_free(p);
         return L.rc;
     }
     *out = p;
     return 0;
 }
 
-void tc_profile_free(tc_profile *p) { free(p); }
+void tc_profile_free(tc_profile *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->unload.nt; i++)
+        free(p->unload.t[i].cols);
+    free(p);
+}
+
 
 static int ndig(const char *s, size_t n)
 {
@@ -423,10 +833,62 @@ static int ndig(const char *s, size_t n)
     return 1;
 }
 
+/* raw in the unload's date format into YYYYMMDD: 0, or -1.  A time is
+ * checked (00-23, 00-59, 00-59) and dropped: the record holds the date. */
+static int unload_date(const char *fmt, const char *raw, size_t n, int64_t *out)
+{
+    char iso[10];
+    size_t i = 0;
+    for (const char *s = fmt; *s;) {
+        int w, max = -1;
+        char *to = NULL;
+        if (strncmp(s, "YYYY", 4) == 0)
+            w = 4, to = iso, s += 4;
+        else if (strncmp(s, "MM", 2) == 0)
+            w = 2, to = iso + 5, s += 2;
+        else if (strncmp(s, "DD", 2) == 0)
+            w = 2, to = iso + 8, s += 2;
+        else if (strncmp(s, "HH24", 4) == 0)
+            w = 2, max = 23, s += 4;
+        else if (strncmp(s, "MI", 2) == 0 || strncmp(s, "SS", 2) == 0)
+            w = 2, max = 59, s += 2;
+        else if (strncmp(s, "FF", 2) == 0)
+            w = s[2] - '0', max = 0, s += 3;
+        else {
+            if (i >= n || raw[i] != *s)
+                return -1;
+            i++, s++;
+            continue;
+        }
+        if (n - i < (size_t)w || !ndig(raw + i, (size_t)w))
+            return -1;
+        if (to)
+            memcpy(to, raw + i, (size_t)w);
+        else if (max > 0 && (raw[i] - '0') * 10 + (raw[i + 1] - '0') > max)
+            return -1;
+        i += (size_t)w;
+    }
+    if (i != n)
+        return -1;
+    iso[4] = iso[7] = '-';
+    return tc_date_parse(iso, 10, out);
+}
+
 int tc_profile_convert(const tc_profile *p, const pfield *f, tc_coltype want, const char *raw,
                        size_t n, tc_value *v, tc_err *e)
 {
     (void)want;
+    char z[48];
+    if (p->unload.lead_zero_opt && (f->conv == CV_YUAN || f->conv == CV_RATE) && n &&
+        n + 1 < sizeof(z) && (raw[0] == '.' || (n > 1 && raw[0] == '-' && raw[1] == '.'))) {
+        /* Oracle writes 0.5 as .5: read it as 0.5, nothing else changes */
+        size_t k = raw[0] == '-';
+        memcpy(z, raw, k);
+        z[k] = '0';
+        memcpy(z + k + 1, raw + k, n - k);
+        raw = z;
+        n++;
+    }
     switch (f->conv) {
     case CV_CONST:
         *v = tc_v_text(f->constant, strlen(f->constant));
@@ -455,6 +917,12 @@ int tc_profile_convert(const tc_profile *p, const pfield *f, tc_coltype want, co
         return rc;
     }
     case CV_DATE:
+        if (p->unload.on && strcmp(p->unload.date, "YYYY-MM-DD") != 0) {
+            if (unload_date(p->unload.date, raw, n, &v->i))
+                return tc_fail(e, TC_EINPUT, "bad date '%.*s': expected a calendar date %s",
+                               (int)(n < 40 ? n : 40), raw, p->unload.date);
+            return 0;
+        }
         if (tc_date_parse(raw, n, &v->i))
             return tc_fail(e, TC_EINPUT, "bad date '%.*s': expected a calendar date YYYY-MM-DD",
                            (int)(n < 40 ? n : 40), raw);

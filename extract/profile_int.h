@@ -45,6 +45,50 @@ typedef struct pmap {
     char from[PMAXMAPV][32], to[PMAXMAPV][32];
 } pmap;
 
+/* ---- unload files (docs/profiles.md, "Unloads") ---- */
+
+#define UMAXTAB 32         /* [unload TABLE] sections */
+#define UMAXCOLS 1600      /* columns of one table, PostgreSQL's own limit */
+#define UPATTERN 128       /* a file-name pattern, in bytes */
+
+enum { UE_NONE = 0, UE_BACKSLASH, UE_DOUBLE };               /* escape */
+enum { UC_ROWS = 1, UC_BYTES, UC_MD5, UC_NAME, UC_SKIP };     /* check fields */
+
+typedef struct punload_table {
+    char table[PNAME];
+    char file[UPATTERN];     /* "" = [unload] file */
+    char (*cols)[PNAME];     /* in the file's order */
+    int ncols, capcols;
+    int line;
+} punload_table;
+
+typedef struct punload {
+    int on;                  /* the profile has an [unload] section */
+    char path[512];          /* the profile file that has it */
+    int line;
+    char file[UPATTERN];     /* {table}, {TABLE}, one * */
+    int gb18030;             /* else UTF-8 */
+    char delim[9];           /* 1 to 8 bytes */
+    int ndelim;
+    char quote;              /* 0: no quoting */
+    int escape;              /* UE_* */
+    char null[17];           /* the NULL token ("" = an empty field) */
+    int nnull;
+    int empty_nul;           /* a field of one NUL byte is the empty text (bcp) */
+    int header;              /* the first line names the columns */
+    int crlf;                /* lines end in CR LF */
+    char date[40];           /* YYYY MM DD HH24 MI SS FF[1-9] and literals */
+    int amount_fen;          /* amounts are written as integer fen */
+    int lead_zero_opt;       /* ".5" and "-.5" read as "0.5", "-0.5" (Oracle) */
+    int check_none;          /* no check files */
+    char check[UPATTERN];    /* {file} {stem} {table} {TABLE} */
+    int check_f[8];          /* UC_*, in the check line's order */
+    int ncheck_f;
+    char check_delim;        /* 0: spaces, tabs, | or , */
+    punload_table t[UMAXTAB];
+    int nt;
+} punload;
+
 struct tc_profile {
     char path[512];
     char name[PNAME];
@@ -56,7 +100,11 @@ struct tc_profile {
     int nrec;
     pmap maps[PMAXMAP];
     int nmaps;
+    punload unload;
 };
+
+/* The [unload TABLE] section of table, or NULL. */
+const punload_table *tc_profile_unload_table(const tc_profile *p, const char *table);
 
 /*
  * One SQL identifier at *s into out (at most PNAME-1 bytes), *s moved past

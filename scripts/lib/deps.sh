@@ -16,6 +16,7 @@ TC_DEPS=(
   fontconfig fonts-noto-cjk   # the pages' Chinese in headless Chromium, not empty boxes
   libcairo2-dev libpango1.0-dev libqrencode-dev   # the printed documents (documents/)
   poppler-utils zbar-tools    # pdftotext, pdffonts, pdftoppm, zbarimg: the documents' tests read the PDFs
+  sqlite3                     # extract_unload exports a county with its csv and list modes
 )
 
 tc_ensure_deps() {

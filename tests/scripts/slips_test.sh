@@ -236,6 +236,44 @@ if [ "$(stat -c %a made/deep)" = 700 ] && grep -q '^made/deep/220100.account.tcb
   fail=$((fail + 1)); echo "FAIL extract-out-made: $(stat -c %a made/deep) $(head -1 .out)"; fi
 empty extract-wrote-nothing out
 
+# Text unloads (issue 22): 榆树's dump cut into one PostgreSQL COPY text file
+# per table (its COPY blocks are just that, in GBK), each with its check
+# file, read through yb2008-copy-text with encoding GB18030.  Then one slip
+# each: a field too many, an amount with three decimals, a date that is
+# none, bytes that are not GB18030, a check file that disagrees, one
+# missing.  Each refusal names the file, the line and column (or the byte
+# offset) and writes nothing.
+mkdir unl
+zcat dumpcity/sources/220182.sql.gz | awk '/^COPY public\./ {t=substr($2, 8); f="unl/" t ".txt"; printf "" >f; n=0; next}
+  t && /^\\\.$/ {print n >("unl/" t ".txt.chk"); close(f); t=""; next} t {print >f; n++}'
+cat >unl.ini <<EOF2
+[profile]
+include = $src/extract/profiles/yb2008-copy-text.ini
+[unload]
+encoding = GB18030
+EOF2
+chmod -R go-rwx unl
+mkdir unl-ext unl-out
+slip unload-ok 0 'every file' $T extract --profile unl.ini -o unl-ext unl
+# signed into the trail: a folder's digest is its files' (as the batches' source)
+slip unload-signed 0 '' env TONGCHOU_KEY=maker.key $T extract -q --profile unl.ini -o unl-signed unl
+slip unload-as-dump 2 'describes text unloads' $T extract --profile unl.ini -o unl-out dumpcity/sources/220182.sql.gz
+unl() { # unl NAME: a copy of the unload to damage
+  rm -rf "unl-$1" && cp -r unl "unl-$1"
+}
+unl fields && sed -i '2s/$/\tx/' unl-fields/gr_zh.txt
+slip unload-field-count 3 'gr_zh.txt:2:4: 4 fields where the profile names 3 columns for table gr_zh' $T extract --profile unl.ini -o unl-out unl-fields
+unl amount3 && sed -i '3s/\t\([0-9-]*\.[0-9][0-9]\)$/\t\11/' unl-amount3/gr_zh.txt
+slip unload-3-decimals 3 'gr_zh.txt:3: table gr_zh row 3 column ye: bad amount' $T extract --profile unl.ini -o unl-out unl-amount3
+unl date && sed -i '1s/\t\(20[0-9][0-9]-[0-9][0-9]\)-[0-9][0-9]\t/\t\1-32\t/' unl-date/yh_dzd.txt
+slip unload-bad-date 3 "yh_dzd.txt:1: table yh_dzd row 1 column rq: bad date '20" $T extract --profile unl.ini -o unl-out unl-date
+unl gb && printf '104\t\x81\x20\x81\x20\t1\n' >>unl-gb/kj_km.txt && echo $(($(cat unl-gb/kj_km.txt.chk) + 1)) >unl-gb/kj_km.txt.chk
+slip unload-gb18030 3 "kj_km.txt:$(($(cat unl/kj_km.txt.chk) + 1)):2: byte offset $(($(stat -c %s unl/kj_km.txt) + 4)) (81 20 81 20): not valid GB18030" $T extract --profile unl.ini -o unl-out unl-gb
+unl chk && echo 7 >unl-chk/kj_pzmx.txt.chk
+slip unload-check-count 3 "kj_pzmx.txt.chk gives 7 rows, the file holds $(cat unl/kj_pzmx.txt.chk)" $T extract --profile unl.ini -o unl-out unl-chk
+unl nochk && rm unl-nochk/yh_zh.txt.chk
+slip unload-check-missing 3 'yh_zh.txt.chk is missing' $T extract --profile unl.ini -o unl-out unl-nochk
+empty unload-writes-nothing unl-out
 # ---------------------------------------------------------------- mappings
 slip mappings-no-args 2 '' $T mappings
 slip mappings-verb 2 '' $T mappings frob maps
