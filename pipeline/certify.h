@@ -29,8 +29,9 @@ typedef struct tc_certify_opts {
     void *arg;
     /* With a signer, an entry of the trail records the run: argv (argv[0]
      * "documents"), the plan and the reconciliation as inputs, every file
-     * written as an output, and {"certificates": n} as totals.  The front
-     * end records its own run (cli/trail.c) and leaves this NULL. */
+     * written as an output, and as totals {"certificates": [{"county",
+     * "digest", "files": [PDF, XLSX]}, ...]}, what the parties sign
+     * (pipeline/docsign.h).  The front end passes $TONGCHOU_KEY's. */
     const tc_signer *signer;
     int argc;
     char *const *argv;
