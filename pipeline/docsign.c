@@ -172,6 +172,8 @@ void tc_docsign_free(tc_docsign_trail *t)
     free(t);
 }
 
+size_t tc_docsign_count(const tc_docsign_trail *t) { return t ? t->nc : 0; }
+
 /* ---------------------------------------------------------- counting */
 
 static void say(tc_docsign_problem_fn problem, void *arg, int *bad, long long seq,

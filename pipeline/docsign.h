@@ -72,6 +72,9 @@ typedef void (*tc_docsign_problem_fn)(void *arg, long long seq, const char *msg)
  */
 int tc_docsign_read(tc_docsign_trail **out, const char *path, tc_err *e);
 void tc_docsign_free(tc_docsign_trail *t);
+/* How many certificates the trail records (a county's made again counts
+ * again when its digest changed). */
+size_t tc_docsign_count(const tc_docsign_trail *t);
 
 /*
  * The certificate what names - its digest ("sha256:<hex>"), or a PDF or
