@@ -10,11 +10,13 @@
  */
 #include "pipeline/docsign.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/audit.h"
 
@@ -290,6 +292,16 @@ int tc_docsign_find(const tc_docsign_trail *t, const tc_policy *p, const char *w
         }
     } else {
         char d[2][TC_DIGEST_TEXT_MAX];
+        struct stat sb;
+        int gone = stat(what, &sb) != 0, err = errno;
+        if (gone || !S_ISREG(sb.st_mode)) {
+            /* a certificate named wrongly is bad input, as any input not there */
+            tc_err_at(e, what, 0, 0);
+            tc_fail(e, TC_EINPUT, "cannot read the certificate: %s",
+                    gone ? strerror(err) : "not a file");
+            return tc_err_hint(e, "name the certificate's PDF or workbook, or the digest "
+                                  "printed on it (sha256:...)");
+        }
         int rc = tc_digest_file(TC_DIGEST_SHA256, what, d[0], e);
         if (!rc)
             rc = tc_digest_file(TC_DIGEST_SM3, what, d[1], e);
