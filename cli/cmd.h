@@ -99,6 +99,7 @@ int cmd_status(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_transfer(int argc, char **argv);
 int cmd_documents(int argc, char **argv);
+int cmd_documents_sign(int argc, char **argv);   /* `documents sign` (cmd_docsign.c) */
 int cmd_policy(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
@@ -119,6 +120,7 @@ extern const tc_command tc_cmd_status;
 extern const tc_command tc_cmd_demo;
 extern const tc_command tc_cmd_transfer;
 extern const tc_command tc_cmd_documents;
+extern const tc_command tc_cmd_documents_sign;
 extern const tc_command tc_cmd_policy;
 extern const tc_command tc_cmd_archive;
 extern const tc_command tc_cmd_purge;

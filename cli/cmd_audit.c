@@ -16,13 +16,15 @@
 #include "core/audit.h"
 #include "core/log.h"
 #include "core/policy.h"
+#include "pipeline/docsign.h"
 
 #define MAXN 32
 
 typedef struct aopts {
     const char *trail, *origin, *out, *state, *policy;
     const char *keys[MAXN], *pubs[MAXN], *req[MAXN], *proofs[MAXN], *cps[MAXN];
-    int nkeys, npubs, nreq, nproofs, ncps, rerun;
+    const char *certs[MAXN];
+    int nkeys, npubs, nreq, nproofs, ncps, rerun, ncerts;
 } aopts;
 
 static int add(const char **v, int *n, const char *s)
@@ -42,7 +44,7 @@ static int parse(aopts *o, int argc, char **argv)
         {"proof", required_argument, NULL, 'P'}, {"output", required_argument, NULL, 'o'},
         {"rerun", no_argument, NULL, 'R'},       {"quiet", no_argument, NULL, 'q'},
         {"state", required_argument, NULL, 'S'}, {"policy", required_argument, NULL, 'Y'},
-        {NULL, 0, NULL, 0}};
+        {"certificate", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "t:k:p:c:o:q", opts, NULL)) != -1) {
         switch (c) {
@@ -54,6 +56,7 @@ static int parse(aopts *o, int argc, char **argv)
         case 'c': bad |= add(o->cps, &o->ncps, optarg); break;
         case 'S': o->state = optarg; break;
         case 'Y': o->policy = optarg; break;
+        case 'C': bad |= add(o->certs, &o->ncerts, optarg); break;
         case 'P': bad |= add(o->proofs, &o->nproofs, optarg); break;
         case 'o': o->out = optarg; break;
         case 'R': o->rerun = 1; break;
@@ -94,6 +97,68 @@ static void free_trust(tc_pubkey **keys, int n, tc_policy *pol)
     while (n--)
         tc_pubkey_free(keys[n]);
     tc_policy_free(pol);
+}
+
+static void print_cert_problem(void *arg, long long seq, const char *msg)
+{
+    (void)seq;
+    tc_log_error("%s: %s", (const char *)arg, msg);
+}
+
+/*
+ * Each --certificate: the certificate a documents entry recorded for these
+ * bytes (or this digest), and which of the policy's parties have signed it
+ * (pipeline/docsign.h).  stdout, a line per party: COUNTY DIGEST PARTY
+ * signed KEY ENTRY, or COUNTY DIGEST PARTY missing.  0 all complete, 1 a
+ * problem (a file no entry recorded, a signature that does not count), 2
+ * one incomplete.
+ */
+static int certificates(const aopts *a, const tc_policy *pol)
+{
+    tc_err e;
+    tc_err_clear(&e);
+    tc_docsign_trail *t;
+    if (tc_docsign_read(&t, a->trail, &e)) {
+        tc_log_fail(&e);
+        return 1;
+    }
+    int worst = 0;
+    for (int i = 0; i < a->ncerts; i++) {
+        tc_docsign_cert c;
+        int bad = 0;
+        tc_err_clear(&e);
+        if (tc_docsign_find(t, pol, a->certs[i], &c, print_cert_problem, (void *)a->certs[i],
+                            &bad, &e)) {
+            tc_log_fail(&e);
+            worst = 1;
+            continue;
+        }
+        for (int k = 0; k < c.nparties; k++) {
+            const tc_docsign_party *q = &c.parties[k];
+            for (int j = 0; j < q->have; j++)
+                printf("%s\t%s\t%s\tsigned\t%s\tentry %lld\n", c.county, c.digest, q->name,
+                       q->key[j], q->seq[j]);
+            if (q->have < q->need)
+                printf("%s\t%s\t%s\tmissing\n", c.county, c.digest, q->name);
+        }
+        char lack[TC_POLICY_MAX_PARTIES * (TC_PARTY_NAME_MAX + 2)];
+        if (c.complete)
+            tc_log_info("%s: county %s's certificate %s (documents entry %lld): complete, "
+                        "every one of the policy's %d parties has signed", a->certs[i],
+                        c.county, c.digest, c.seq, c.nparties);
+        else
+            tc_log_error("%s: county %s's certificate %s (documents entry %lld): incomplete, "
+                         "%d of %d parties have signed; missing: %s", a->certs[i], c.county,
+                         c.digest, c.seq, c.signed_parties, c.nparties,
+                         tc_docsign_missing(&c, lack, sizeof(lack)));
+        if (bad)
+            worst = 1;
+        else if (!c.complete && !worst)
+            worst = 2;
+    }
+    tc_docsign_free(t);
+    fflush(stdout);
+    return worst;
 }
 
 static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
@@ -144,6 +209,10 @@ static int verify(const aopts *a, char **files, int nfiles, tc_err *e)
         tc_log_error("%lld problem%s%s%s", r.problems, r.problems == 1 ? "" : "s",
                      r.forks ? " (the checkpoints fork)" : "", first);
         rc = 1;   /* already reported, problem by problem */
+    }
+    if ((!rc || rc == 1) && a->ncerts) {
+        int c = certificates(a, pol);
+        rc = rc == 1 || c == 1 ? 1 : c;
     }
     free_trust(keys, n, pol);
     return rc;
@@ -213,6 +282,12 @@ const tc_command tc_cmd_audit = {
     "  cosign --checkpoint FILE  as a witness, add the --key's signature to a\n"
     "                            checkpoint that matches the trail and extends the\n"
     "                            last one this witness cosigned (exit 5 otherwise)\n"
+    "  verify --certificate FILE  also: FILE (a handover certificate's PDF or\n"
+    "                            workbook, or its digest) is one a documents entry\n"
+    "                            recorded, and which of the policy's parties have\n"
+    "                            signed it (stdout: a line per party); exit 1 when\n"
+    "                            one lacks a signature, 5 when its bytes are not\n"
+    "                            recorded or a signature entry does not count\n"
     "  prove N --checkpoint CP -o FILE  the inclusion proof of entry N\n"
     "                            (c2sp.org/tlog-proof@v1)\n"
     "  repair                    cut a torn last line (a crash mid-append) off the\n"
@@ -261,8 +336,13 @@ int cmd_audit(int argc, char **argv)
         if (a.npubs == 0 && !a.policy)
             return tc_cli_usage_error(&tc_cmd_audit, "verify needs the trusted public keys "
                                       "(--pub) or the city's policy (--policy)");
+        if (a.ncerts && !a.policy)
+            return tc_cli_usage_error(&tc_cmd_audit, "--certificate needs the city's policy "
+                                      "(--policy): it names the parties that sign");
         if ((rc = verify(&a, argv + optind, rest, &e)) == 1)
             return TC_EXIT_INTEGRITY;
+        if (rc == 2)
+            return TC_EXIT_FINDINGS;   /* holds, but a certificate lacks signatures */
     } else if (strcmp(sub, "checkpoint") == 0 && rest == 0 && a.nkeys && a.out) {
         rc = sign_with(&a, sub, 0, &e);
     } else if (strcmp(sub, "cosign") == 0 && rest == 0 && a.nkeys == 1 && a.ncps == 1) {

@@ -8,14 +8,16 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cmd.h"
 #include "cli/trail.h"
+#include "core/audit.h"
 #include "core/log.h"
 #include "pipeline/certify.h"
 
 const tc_command tc_cmd_documents = {
-    "documents", cmd_documents, "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR",
+    "documents", cmd_documents, "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR | sign ...",
     "the handover certificates (基金移交交接书), statements, letters and lists of an executed "
     "transfer, PDF and workbook",
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
@@ -41,15 +43,16 @@ const tc_command tc_cmd_documents = {
     "an entry of the trail records the files written.\n"
     "Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
     "executed, not signed, a figure not the reconciliation's, or a balance sheet\n"
-    "that does not balance (nothing written).\n",
-    NULL};
+    "that does not balance (nothing written).\n"
+    "\n"
+    "  sign CERT --as PARTY -k KEY   a party signs a certificate's digest with its\n"
+    "                     own key (tongchou documents sign --help)\n",
+    "sign"};
 
 static void on_made(void *arg, const tc_cert_made *m)
 {
-    tc_cli_files *f = arg;
+    (void)arg;
     printf("%s\t%s\t%s\t%s\n", m->county, m->pdf, m->xlsx, m->digest);
-    tc_cli_files_add(f, m->pdf);
-    tc_cli_files_add(f, m->xlsx);
 }
 
 /* A statement, letter or list: the same line. */
@@ -61,6 +64,8 @@ static void on_stmt(void *arg, const tc_stmt_made *m)
 
 int cmd_documents(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "sign") == 0)   /* a party signs (cmd_docsign.c) */
+        return cmd_documents_sign(argc - 1, argv + 1);
     if (tc_cli_wants_help(&tc_cmd_documents, argc, argv))
         return 0;
     static const struct option opts[] = {
@@ -96,23 +101,32 @@ int cmd_documents(int argc, char **argv)
     tc_err e = {0};
     tc_policy *policy = NULL;
     int rc = tc_policy_load(&policy, pol, &e), n = 0;
-    tc_cli_files files = {0};
+    /* with $TONGCHOU_KEY, tc_certify records the run itself, in the trail
+     * the documents are bound to, with each certificate's digest: what the
+     * parties sign (pipeline/docsign.h) */
+    tc_signer *signer = NULL;
+    const char *key = getenv("TONGCHOU_KEY");
+    if (!rc && key && key[0])
+        rc = tc_signer_load(&signer, key, &e);
     o.policy = policy;
     o.on_made = on_made;
     o.on_stmt = on_stmt;
-    o.arg = &files;
+    o.signer = signer;
+    o.argc = argc;
+    o.argv = argv;
     if (!rc)
         rc = tc_certify(&o, &n, &e);
     tc_policy_free(policy);
+    tc_signer_free(signer);
     if (!rc) {
         tc_log_info("%s: %d handover certificates and their statements, letters and lists, "
                     "PDF and workbook", o.outdir, n);
-        const char *in[] = {o.plan, o.reconciliation};
-        /* the entry goes to the trail the documents were bound to */
-        if (o.trail)
-            setenv("TONGCHOU_AUDIT", o.trail, 1);
-        code = tc_cli_trail_append(argc, argv, in, 2, &files, NULL, NULL);
+        if (signer)
+            tc_log_info("recorded in %s", o.trail ? o.trail : tc_audit_default_path());
+        else
+            tc_log_info("not recorded in an audit trail (set TONGCHOU_KEY to a signing key, "
+                        "see 'tongchou keygen'): the parties cannot sign what no entry "
+                        "recorded");
     }
-    tc_cli_files_free(&files);
     return rc ? tc_log_fail(&e) : code;
 }

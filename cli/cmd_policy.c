@@ -12,20 +12,24 @@
 #include "core/policy.h"
 
 #define MAXK 32
+#define MAXP 256     /* --party options */
 
 const tc_command tc_cmd_policy = {
     "policy", cmd_policy, "make -o POLICY --maker PUB --checker PUB ... | show POLICY | adopt NEW",
     "write or show the city's key policy: whose key may sign what",
     "  make -o FILE [--city CODE] [--origin TEXT] --maker PUB --checker PUB\n"
-    "       [--waiver PUB] [--party PUB] [--witness PUB] [--require ACT=N]\n"
-    "       [--data PUB [--cipher sm4-ctr-hmac-sm3|aes-256-gcm]]\n"
+    "       [--waiver PUB] [--party NAME[:COUNTY]=PUB] [--witness PUB]\n"
+    "       [--require ACT=N] [--data PUB [--cipher sm4-ctr-hmac-sm3|aes-256-gcm]]\n"
     "      writes the policy with the public keys themselves in it (each option\n"
-    "      repeatable; one key, one role); ACT is approve, waive, checkpoint or\n"
-    "      document, N the distinct signatures it needs (default 1); --data names\n"
-    "      a holder (x25519 or sm2 key) for whom every batch is sealed\n"
-    "      (docs/personal-data.md)\n"
+    "      repeatable; one key, one role); --party names a party that signs the\n"
+    "      handover certificates (县财政局) and its key, for one county's\n"
+    "      certificates with :COUNTY, else for every county's; ACT is approve,\n"
+    "      waive, checkpoint or document, N the distinct signatures it needs\n"
+    "      (document: of each party; default 1); --data names a holder (x25519 or\n"
+    "      sm2 key) for whom every batch is sealed (docs/personal-data.md)\n"
     "  show FILE\n"
     "      checks the policy and prints its digest and each key's id and role\n"
+    "      (a party's key: its party and county, * for every county)\n"
     "  adopt NEW --policy CURRENT -k CHECKER.key [-t TRAIL]\n"
     "      puts NEW in force in place of CURRENT, which must be in force; signed by a\n"
     "      checker of CURRENT (a policy enters the trail when first used; from then\n"
@@ -47,8 +51,15 @@ static int show(const char *path)
     for (int r = 0; r < TC_NROLES; r++) {
         const tc_pubkey *const *k;
         size_t n = tc_policy_keys(p, (tc_role)r, &k);
-        for (size_t i = 0; i < n; i++)
-            printf("%s\t%s\n", tc_role_name((tc_role)r), tc_pubkey_id(k[i]));
+        for (size_t i = 0; i < n; i++) {
+            const char *county = NULL;
+            const char *party = tc_policy_key_party(p, tc_pubkey_id(k[i]), &county);
+            if (party)
+                printf("%s\t%s\t%s\t%s\n", tc_role_name((tc_role)r), tc_pubkey_id(k[i]),
+                       party, county[0] ? county : "*");
+            else
+                printf("%s\t%s\n", tc_role_name((tc_role)r), tc_pubkey_id(k[i]));
+        }
     }
     const tc_seal_holder *const *h;
     size_t nh = tc_policy_holders(p, &h);
@@ -103,8 +114,26 @@ int cmd_policy(int argc, char **argv)
     int nk[TC_NROLES] = {0}, c;
     tc_policy_spec spec = {0};
     const char *out = NULL, *cur = NULL, *key = NULL, *trail = NULL;
+    tc_policy_party_spec parties[MAXP];
+    char pnames[MAXP][TC_PARTY_NAME_MAX + 8], pcounties[MAXP][8];
+    size_t np = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "o:k:t:P:", opts, NULL)) != -1) {
-        if (c >= 0 && c < TC_NROLES && nk[c] < MAXK)
+        if (c == TC_ROLE_PARTY) {
+            /* NAME=PUB or NAME:COUNTY=PUB */
+            const char *eq = strchr(optarg, '=');
+            const char *colon = eq ? memchr(optarg, ':', (size_t)(eq - optarg)) : NULL;
+            const char *end = colon ? colon : eq;
+            if (!eq || end == optarg || (size_t)(end - optarg) > TC_PARTY_NAME_MAX ||
+                !eq[1] || (colon && (eq - colon - 1 != 6 ||
+                                     strspn(colon + 1, "0123456789") < 6)) || np == MAXP)
+                return tc_cli_usage_error(&tc_cmd_policy, "--party takes NAME=PUB or "
+                                          "NAME:COUNTY=PUB (a county code of 6 digits)");
+            snprintf(pnames[np], sizeof(pnames[np]), "%.*s", (int)(end - optarg), optarg);
+            snprintf(pcounties[np], sizeof(pcounties[np]), "%.*s",
+                     colon ? 6 : 0, colon ? colon + 1 : "");
+            parties[np] = (tc_policy_party_spec){pnames[np], pcounties[np], eq + 1};
+            np++;
+        } else if (c >= 0 && c < TC_NROLES && nk[c] < MAXK)
             keys[c][nk[c]++] = optarg;
         else if (c == 'o')
             out = optarg;
@@ -149,6 +178,8 @@ int cmd_policy(int argc, char **argv)
         return tc_cli_usage_error(&tc_cmd_policy, "policy make -o FILE ... or policy show FILE");
     for (int r = 0; r < TC_NROLES; r++)
         spec.pubs[r] = keys[r];
+    spec.parties = parties;
+    spec.nparties = np;
     spec.data = data;
     tc_err e;
     tc_err_clear(&e);

@@ -10,6 +10,7 @@
 #include "core/policy.h"
 
 #include "core/atomic.h"
+#include "core/jcs.h"
 #include "core/seal.h"
 
 #include <ctype.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #define MAXKEYS 64
+#define MAXPARTYKEYS (TC_POLICY_MAX_KEYS - (TC_NROLES - 1) * MAXKEYS)
 
 static const char *const ROLES[TC_NROLES] = {"maker", "checker", "waiver", "party", "witness"};
 static const char *const ACTS[TC_NACTS] = {"approve", "waive", "checkpoint", "document"};
@@ -27,8 +29,16 @@ struct tc_policy {
     char path[1024];
     char digest[TC_DIGEST_TEXT_MAX];
     char format[64], city[16], origin[256];
-    tc_pubkey *keys[TC_NROLES][MAXKEYS];
+    tc_pubkey **keys[TC_NROLES];    /* MAXKEYS each; the party role MAXPARTYKEYS */
     size_t nkeys[TC_NROLES];
+    /* [party NAME]: the parties that sign a certificate, and per party key
+     * (parallel to keys[TC_ROLE_PARTY]) its party and county ("" any) */
+    char parties[TC_POLICY_MAX_PARTIES][TC_PARTY_NAME_MAX + 1];
+    size_t nparties;
+    int party_line;                 /* the line of the last bare [party] */
+    int party_line_named;           /* the line of the last [party NAME] */
+    int kparty[MAXPARTYKEYS];
+    char kcounty[MAXPARTYKEYS][7];
     int required[TC_NACTS];
     /* [data]: who may open sealed files, and the cipher they are sealed with */
     tc_seal_holder *holders[TC_SEAL_MAX_HOLDERS];
@@ -74,13 +84,17 @@ static int bad_line(tc_err *e, const char *path, int line, const char *fmt, cons
     return tc_err_hint(e, "see docs/policy.md for the policy's format");
 }
 
-/* One "key = ..." line of role r. */
-static int add_key(tc_policy *p, int r, const char *value, int line, tc_err *e)
+/* One "key = ..." line of role r (for the party role: of the last party
+ * named, for county, "" for every county). */
+static int add_key(tc_policy *p, int r, const char *value, const char *county, int line,
+                   tc_err *e)
 {
     char where[1100];
     snprintf(where, sizeof(where), "%s:%d", p->path, line);
-    if (p->nkeys[r] == MAXKEYS)
-        return bad_line(e, p->path, line, "more than 64 keys in role %s", ROLES[r]);
+    size_t cap = r == TC_ROLE_PARTY ? MAXPARTYKEYS : MAXKEYS;
+    if (p->nkeys[r] == cap)
+        return bad_line(e, p->path, line, r == TC_ROLE_PARTY ? "more than 1024 keys in role %s"
+                        : "more than 64 keys in role %s", ROLES[r]);
     tc_pubkey *k;
     int rc = tc_pubkey_from_text(&k, value, where, e);
     if (rc)
@@ -93,7 +107,45 @@ static int add_key(tc_policy *p, int r, const char *value, int line, tc_err *e)
         tc_pubkey_free(k);
         return bad_line(e, p->path, line, "%s", msg);
     }
+    if (r == TC_ROLE_PARTY) {
+        p->kparty[p->nkeys[r]] = (int)p->nparties - 1;
+        snprintf(p->kcounty[p->nkeys[r]], 7, "%s", county);
+    }
     p->keys[r][p->nkeys[r]++] = k;
+    return 0;
+}
+
+/* A party's name, as [party NAME] gives it: UTF-8 of 1 to 64 bytes, no
+ * blank, control character or character the file's syntax uses. */
+static int party_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > TC_PARTY_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = tc_utf8_decode(s + i, n - i, &cp);
+        if (!k || cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x3000 ||
+            (cp < 0x80 && strchr("[]=;#\"", (int)cp) != NULL))
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* "[party NAME]": a party of the certificates; the key lines after it are
+ * its keys. */
+static int add_party(tc_policy *p, const char *name, int line, tc_err *e)
+{
+    if (!party_name_ok(name))
+        return bad_line(e, p->path, line, "'%s' is not a party's name (1 to 64 bytes of UTF-8, "
+                        "no blank, no [ ] = ; # \")", name);
+    for (size_t i = 0; i < p->nparties; i++)
+        if (strcmp(p->parties[i], name) == 0)
+            return bad_line(e, p->path, line, "the party %s is named twice", name);
+    if (p->nparties == TC_POLICY_MAX_PARTIES)
+        return bad_line(e, p->path, line, "more than %s parties", "16");
+    snprintf(p->parties[p->nparties++], TC_PARTY_NAME_MAX + 1, "%s", name);
     return 0;
 }
 
@@ -156,9 +208,18 @@ static int parse(tc_policy *p, FILE *f, tc_err *e)
                 section = 101;
             else if (strcmp(name, "data") == 0)
                 section = 102;
-            else if ((section = tc_role_parse(name)) < 0)
+            else if (strncmp(name, "party", 5) == 0 && isspace((unsigned char)name[5])) {
+                int rc = add_party(p, trim(name + 5), line, e);
+                if (rc)
+                    return rc;
+                section = TC_ROLE_PARTY;
+                p->party_line_named = line;
+            } else if ((section = tc_role_parse(name)) < 0)
                 return bad_line(e, p->path, line, "unknown section [%s] (roles: maker, checker, "
-                                "waiver, party, witness; and [policy], [require], [data])", name);
+                                "waiver, [party NAME], witness; and [policy], [require], "
+                                "[data])", name);
+            else if (section == TC_ROLE_PARTY)
+                p->party_line = line;   /* bare: only the name-less header of old files */
             continue;
         }
         char *eq = strchr(s, '=');
@@ -168,11 +229,23 @@ static int parse(tc_policy *p, FILE *f, tc_err *e)
         char *name = trim(s), *value = trim(eq + 1);
         if (section < 0)
             return bad_line(e, p->path, line, "'%s' before any section", name);
-        if (section < TC_NROLES) {
+        if (section == TC_ROLE_PARTY) {
+            /* key = KEY (every county's certificates), or COUNTY = KEY */
+            int county = strlen(name) == 6 && strspn(name, "0123456789") == 6;
+            if (p->party_line > p->party_line_named)
+                return bad_line(e, p->path, line, "%s", "a party's keys go under its name: "
+                                "[party 县财政局], not [party]");
+            if (strcmp(name, "key") != 0 && !county)
+                return bad_line(e, p->path, line, "a party's lines are 'key = ...' or "
+                                "'COUNTY = ...' (a county code of 6 digits), not '%s'", name);
+            int rc = add_key(p, section, value, county ? name : "", line, e);
+            if (rc)
+                return rc;
+        } else if (section < TC_NROLES) {
             if (strcmp(name, "key") != 0)
                 return bad_line(e, p->path, line, "a role's lines are 'key = ...', not '%s'",
                                 name);
-            int rc = add_key(p, section, value, line, e);
+            int rc = add_key(p, section, value, "", line, e);
             if (rc)
                 return rc;
         } else if (section == 102) {
@@ -244,10 +317,16 @@ int tc_policy_load(tc_policy **out, const char *path, tc_err *e)
     snprintf(p->path, sizeof(p->path), "%s", path);
     for (int a = 0; a < TC_NACTS; a++)
         p->required[a] = 1;
+    for (int r = 0; r < TC_NROLES; r++)
+        if (!(p->keys[r] = calloc(r == TC_ROLE_PARTY ? MAXPARTYKEYS : MAXKEYS,
+                                  sizeof(tc_pubkey *)))) {
+            tc_policy_free(p);
+            return tc_fail(e, TC_ENOMEM, "out of memory");
+        }
     FILE *f = fopen(path, "r");
     if (!f) {
         int err = errno;
-        free(p);
+        tc_policy_free(p);
         tc_err_at(e, path, 0, 0);
         tc_fail(e, tc_errno_code(err), "cannot read the policy: %s", strerror(err));
         return tc_err_hint(e, "name the city's key policy with --policy or TONGCHOU_POLICY "
@@ -269,9 +348,11 @@ void tc_policy_free(tc_policy *p)
 {
     if (!p)
         return;
-    for (int r = 0; r < TC_NROLES; r++)
+    for (int r = 0; r < TC_NROLES; r++) {
         for (size_t i = 0; i < p->nkeys[r]; i++)
             tc_pubkey_free(p->keys[r][i]);
+        free(p->keys[r]);
+    }
     for (size_t i = 0; i < p->nholders; i++)
         tc_seal_holder_free(p->holders[i]);
     free(p);
@@ -326,6 +407,40 @@ size_t tc_policy_all_keys(const tc_policy *p, const tc_pubkey **out, size_t cap)
     return n;
 }
 
+size_t tc_policy_parties(const tc_policy *p) { return p->nparties; }
+
+const char *tc_policy_party(const tc_policy *p, size_t i)
+{
+    return i < p->nparties ? p->parties[i] : NULL;
+}
+
+const char *tc_policy_key_party(const tc_policy *p, const char *keyid, const char **county)
+{
+    for (size_t i = 0; i < p->nkeys[TC_ROLE_PARTY]; i++)
+        if (strcmp(tc_pubkey_id(p->keys[TC_ROLE_PARTY][i]), keyid) == 0) {
+            if (county)
+                *county = p->kcounty[i];
+            return p->parties[p->kparty[i]];
+        }
+    return NULL;
+}
+
+size_t tc_policy_party_keys(const tc_policy *p, const char *party, const char *county,
+                            const tc_pubkey **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nkeys[TC_ROLE_PARTY]; i++) {
+        const char *kc = p->kcounty[i];
+        if (strcmp(p->parties[p->kparty[i]], party) != 0 ||
+            (kc[0] && county && strcmp(kc, county) != 0))
+            continue;
+        if (n < cap && out)
+            out[n] = p->keys[TC_ROLE_PARTY][i];
+        n++;
+    }
+    return n;
+}
+
 int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const char *doing,
                      tc_err *e)
 {
@@ -349,6 +464,11 @@ int tc_policy_expect(const tc_policy *p, const char *keyid, tc_role r, const cha
 int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
 {
     /* what the loader would refuse, refused before anything is written */
+    if (spec->pubs[TC_ROLE_PARTY] && spec->pubs[TC_ROLE_PARTY][0]) {
+        tc_fail(e, TC_EUSAGE, "a party's key needs the party's name");
+        return tc_err_hint(e, "give --party NAME=PUB, or --party NAME:COUNTY=PUB for the key "
+                              "of one county's party (docs/policy.md)");
+    }
     for (int r = TC_ROLE_MAKER; r <= TC_ROLE_CHECKER; r++)
         if (!spec->pubs[r] || !spec->pubs[r][0]) {
             tc_fail(e, TC_EUSAGE, "the policy would list no %s's key", ROLES[r]);
@@ -366,6 +486,8 @@ int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
                "[policy]\nformat = %s\ncity   = %s\norigin = %s\n", TC_POLICY_FORMAT,
             spec->city ? spec->city : "", spec->origin ? spec->origin : "");
     for (int r = 0; r < TC_NROLES && !rc; r++) {
+        if (r == TC_ROLE_PARTY)   /* named, below */
+            continue;
         fprintf(f, "\n[%s]\n", ROLES[r]);
         for (const char *const *p = spec->pubs[r]; p && *p && !rc; p++) {
             tc_pubkey *k;
@@ -374,6 +496,28 @@ int tc_policy_make(const tc_policy_spec *spec, const char *out, tc_err *e)
                 break;
             tc_pubkey_text(k, line, sizeof(line));
             fprintf(f, "key = %s   ; %s\n", line, tc_pubkey_id(k));
+            tc_pubkey_free(k);
+        }
+    }
+    /* the parties, each under its name, in the order first named */
+    for (size_t i = 0; i < spec->nparties && !rc; i++) {
+        int first = 1;
+        for (size_t j = 0; j < i; j++)
+            first &= strcmp(spec->parties[j].name, spec->parties[i].name) != 0;
+        if (!first)
+            continue;
+        fprintf(f, "\n[party %s]\n", spec->parties[i].name);
+        for (size_t j = i; j < spec->nparties && !rc; j++) {
+            const tc_policy_party_spec *q = &spec->parties[j];
+            if (strcmp(q->name, spec->parties[i].name) != 0)
+                continue;
+            tc_pubkey *k;
+            char line[200];
+            if ((rc = tc_pubkey_load(&k, q->pub, e)))
+                break;
+            tc_pubkey_text(k, line, sizeof(line));
+            fprintf(f, "%-6s = %s   ; %s\n", q->county && q->county[0] ? q->county : "key", line,
+                    tc_pubkey_id(k));
             tc_pubkey_free(k);
         }
     }

@@ -18,7 +18,9 @@
  *   [checker]
  *   key = ...
  *   [waiver]                         ; who may waive blocking findings
- *   [party]                          ; who signs the printed documents
+ *   [party 县财政局]                  ; a party that signs the certificates:
+ *   220122 = MCowBQYDK2VwAyEA...     ;   the key of one county's party,
+ *   key = MCowBQYDK2VwAyEA...        ;   or a key for every county
  *   [witness]                        ; who cosigns checkpoints
  *
  *   [data]                           ; optional: who may open sealed files
@@ -29,7 +31,7 @@
  *   approve    = 1                   ; checkers on a plan (besides its maker)
  *   waive      = 1                   ; waiver authorities on a waiver
  *   checkpoint = 1                   ; witnesses on a checkpoint
- *   document   = 1                   ; parties on a document
+ *   document   = 1                   ; signatures of each party on a certificate
  *
  * The keys are in the file, not named by path, so that the policy's
  * digest pins them: the trail records the digest of the policy in force
@@ -48,6 +50,11 @@
 #include "core/sign.h"
 
 #define TC_POLICY_FORMAT "tongchou-policy/1"
+/* Keys a policy may list in all: 64 a role, 1024 for the parties (two
+ * county parties of 500 counties, and the city's). */
+#define TC_POLICY_MAX_KEYS (4 * 64 + 1024)
+#define TC_POLICY_MAX_PARTIES 16
+#define TC_PARTY_NAME_MAX 64     /* bytes of UTF-8 */
 
 typedef enum {
     TC_ROLE_MAKER,
@@ -100,6 +107,23 @@ const tc_pubkey *tc_policy_key(const tc_policy *p, const char *keyid, tc_role *r
 size_t tc_policy_keys(const tc_policy *p, tc_role r, const tc_pubkey *const **keys);
 /* Every key of every role into out (at most cap); their number. */
 size_t tc_policy_all_keys(const tc_policy *p, const tc_pubkey **out, size_t cap);
+/*
+ * The parties that sign the handover certificates ([party NAME] sections),
+ * in the file's order: their number, and the name of the i-th (NULL past
+ * the last).  Every one of them must sign a county's certificate for it to
+ * be complete (pipeline/docsign.h).
+ */
+size_t tc_policy_parties(const tc_policy *p);
+const char *tc_policy_party(const tc_policy *p, size_t i);
+/* The party the key keyid signs for (NULL when it is no party's key), and
+ * in *county (may be NULL) the county whose certificates it signs, "" for
+ * every county's. */
+const char *tc_policy_key_party(const tc_policy *p, const char *keyid, const char **county);
+/* The keys of party that may sign county's certificate (those of every
+ * county and county's own), up to cap of them into out (may be NULL);
+ * their number. */
+size_t tc_policy_party_keys(const tc_policy *p, const char *party, const char *county,
+                            const tc_pubkey **out, size_t cap);
 /* Distinct signatures act a needs. */
 int tc_policy_required(const tc_policy *p, tc_act a);
 
@@ -156,10 +180,20 @@ int tc_policy_history(const char *trail, const tc_policy *have, tc_policy ***out
  */
 int tc_policy_verify_trail(const char *trail, const tc_policy *p, tc_err *e);
 
+/* A party's key for tc_policy_make: [party NAME], COUNTY = (or key =) PUB. */
+typedef struct tc_policy_party_spec {
+    const char *name;
+    const char *county;                   /* NULL or "": every county */
+    const char *pub;                      /* the .pub file */
+} tc_policy_party_spec;
+
 /* What tc_policy_make writes: per role, the paths of the .pub files. */
 typedef struct tc_policy_spec {
     const char *city, *origin;
-    const char *const *pubs[TC_NROLES];   /* NULL-terminated lists, or NULL */
+    const char *const *pubs[TC_NROLES];   /* NULL-terminated lists, or NULL; the
+                                             party role's keys go in parties */
+    const tc_policy_party_spec *parties;
+    size_t nparties;
     int required[TC_NACTS];               /* 0: 1 */
     const char *const *data;              /* [data] holders' .pub files, or NULL */
     tc_seal_cipher cipher;

@@ -250,8 +250,14 @@ int tc_policy_verify_trail(const char *trail, const tc_policy *p, tc_err *e)
     int rc = tc_policy_history(trail, p, &hist, &nh, e);
     if (rc)
         return rc;
-    const tc_pubkey *keys[TC_NROLES * 64 * 4];
-    size_t kcap = sizeof(keys) / sizeof(keys[0]);
+    size_t kcap = TC_POLICY_MAX_KEYS * (nh + 1);
+    const tc_pubkey **keys = malloc(kcap * sizeof(*keys));
+    if (!keys) {
+        for (size_t i = 0; i < nh; i++)
+            tc_policy_free(hist[i]);
+        free(hist);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
     size_t nk = tc_policy_all_keys(p, keys, kcap);
     for (size_t i = 0; i < nh; i++)
         nk += tc_policy_all_keys(hist[i], keys + nk, kcap - nk);
@@ -260,6 +266,7 @@ int tc_policy_verify_trail(const char *trail, const tc_policy *p, tc_err *e)
     tc_audit_verify_opts vo = {.keys = keys, .nkeys = nk, .policy = nh == 0 ? p : NULL};
     tc_audit_report rep;
     rc = tc_audit_verify(trail, &vo, &rep, e);
+    free(keys);
     for (size_t i = 0; i < nh; i++)
         tc_policy_free(hist[i]);
     free(hist);

@@ -6,6 +6,7 @@
  */
 #include "pipeline/certify.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ typedef struct made {
     char **paths;
     size_t n;
     int nomem;
+    /* per certificate {county, digest, files}: what the parties sign
+     * (pipeline/docsign.h reads it back) */
+    json_t *certificates;
 } made;
 
 static void remember(made *x, const char *pdf, const char *xlsx)
@@ -44,6 +48,10 @@ static void on_made(void *arg, const tc_cert_made *m)
 {
     made *x = arg;
     remember(x, m->pdf, m->xlsx);
+    if (json_array_append_new(x->certificates,
+                              json_pack("{s:s, s:s, s:[s, s]}", "county", m->county, "digest",
+                                        m->digest, "files", m->pdf, m->xlsx)))
+        x->nomem = 1;
     if (x->o->on_made)
         x->o->on_made(x->o->arg, m);
 }
@@ -76,7 +84,9 @@ int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
     }
     if ((rc = tc_mkdir_p(o->outdir, tc_perm_dir(), e)))
         return rc;
-    made x = {o, NULL, 0, 0};
+    made x = {o, NULL, 0, 0, json_array()};
+    if (!x.certificates)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
     tc_cert_opts c = {o->reconciliation, o->plan, v.executed, o->outdir, on_made, &x};
     tc_stmt_opts so = {o->reconciliation, o->plan, o->outdir, on_stmt, &x};
     int k = 0, m = 0;
@@ -94,16 +104,21 @@ int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
             rc = tc_fail(e, TC_ENOMEM, "out of memory recording the documents written");
         } else {
             const char *in[] = {o->plan, o->reconciliation};
-            char totals[96];
-            snprintf(totals, sizeof(totals), "{\"certificates\":%d,\"statements\":%d}", k, m);
+            json_t *tj = json_pack("{s:O, s:i}", "certificates", x.certificates, "statements", m);
+            char *totals = tj ? json_dumps(tj, JSON_COMPACT) : NULL;
+            json_decref(tj);
             tc_audit_command ac = {.trail = o->trail, .signer = o->signer, .argc = o->argc,
                                    .argv = o->argv, .inputs = in, .ninputs = 2,
                                    .outputs = (const char *const *)x.paths, .noutputs = x.n,
                                    .totals = totals};
-            if ((rc = tc_audit_record_command(&ac, NULL, e)))
+            if (!totals)
+                rc = tc_fail(e, TC_ENOMEM, "out of memory recording the documents written");
+            else if ((rc = tc_audit_record_command(&ac, NULL, e)))
                 tc_err_prefix(e, "the documents are written but not recorded: ");
+            free(totals);
         }
     }
+    json_decref(x.certificates);
     for (size_t i = 0; i < x.n; i++)
         free(x.paths[i]);
     free(x.paths);

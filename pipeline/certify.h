@@ -33,9 +33,10 @@ typedef struct tc_certify_opts {
     void (*on_stmt)(void *arg, const tc_stmt_made *m);
     /* With a signer, an entry of the trail records the run: argv (argv[0]
      * "documents"), the plan and the reconciliation as inputs, every file
-     * written as an output, and {"certificates": n, "statements": m} as
-     * totals.  The front
-     * end records its own run (cli/trail.c) and leaves this NULL. */
+     * written as an output, and as totals {"certificates": [{"county",
+     * "digest", "files": [PDF, XLSX]}, ...], "statements": m}, the
+     * certificates what the parties sign (pipeline/docsign.h), m the
+     * statements, letters and lists.  The front end passes $TONGCHOU_KEY's. */
     const tc_signer *signer;
     int argc;
     char *const *argv;

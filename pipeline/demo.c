@@ -25,6 +25,7 @@
 #include "db/pgserver.h"
 #include "transfer/transfer.h"
 #include "pipeline/certify.h"
+#include "pipeline/docsign.h"
 #include "pipeline/manifest.h"
 #include "pipeline/run.h"
 #include "pipeline/status.h"
@@ -80,6 +81,74 @@ static int write_manifest(const char *dir, const char *cutover, int seal, tc_err
     return tc_atomic_commit(a, e);
 }
 
+/* The five parties of a handover certificate, and their keys' files under
+ * DIR/keys/parties/: COUNTY-FILE.key for a county's, FILE.key for the
+ * city's and the audit office's. */
+static const struct {
+    const char *name, *file;
+    int county;
+} PARTIES[] = {{"县医疗保障局", "healthcare", 1},
+               {"县财政局", "finance", 1},
+               {"市医疗保障局", "city-healthcare", 0},
+               {"市财政局", "city-finance", 0},
+               {"审计局", "audit-office", 0}};
+#define NPARTIES (sizeof(PARTIES) / sizeof(PARTIES[0]))
+
+static void party_key(const char *dir, size_t i, const char *county, const char *ext, char *buf,
+                      size_t n)
+{
+    if (PARTIES[i].county)
+        snprintf(buf, n, "%s/keys/parties/%s-%s.%s", dir, county, PARTIES[i].file, ext);
+    else
+        snprintf(buf, n, "%s/keys/parties/%s.%s", dir, PARTIES[i].file, ext);
+}
+
+/* A key pair for every party: each county's two bureaus, the city's two
+ * and the audit office; into spec (parties and their .pub paths, owned by
+ * the caller: *pubs, free each and it). */
+static int make_party_keys(const char *dir, tc_policy_spec *spec, tc_policy_party_spec **ps,
+                           char ***pubs, tc_err *e)
+{
+    char path[P + 32], id[TC_KEYID_MAX];
+    snprintf(path, sizeof(path), "%s/city/answer-key.json", dir);
+    json_error_t je;
+    json_t *k = json_load_file(path, 0, &je);
+    if (!k)
+        return tc_fail(e, TC_EIO, "cannot read %s: %s", path, je.text);
+    size_t nc = json_array_size(json_object_get(k, "counties")), n = 0;
+    *ps = calloc(NPARTIES * (nc + 1), sizeof(**ps));
+    *pubs = calloc(NPARTIES * (nc + 1) + 1, sizeof(char *));
+    snprintf(path, sizeof(path), "%s/keys/parties", dir);
+    int rc = !*ps || !*pubs ? tc_fail(e, TC_ENOMEM, "out of memory")
+                            : tc_mkdir_p(path, 0700, e);
+    for (size_t i = 0; !rc && i < NPARTIES; i++) {
+        for (size_t c = 0; !rc && c < (PARTIES[i].county ? nc : 1); c++) {
+            const char *county = PARTIES[i].county
+                ? json_string_value(json_object_get(json_array_get(json_object_get(k, "counties"),
+                                                                   c), "county"))
+                : NULL;
+            char base[P + 64], pub[P + 64];
+            party_key(dir, i, county ? county : "", "key", base, sizeof(base));
+            base[strlen(base) - 4] = '\0';
+            party_key(dir, i, county ? county : "", "pub", pub, sizeof(pub));
+            if ((rc = tc_sign_keygen(TC_SIGN_ED25519, base, id, e)))
+                break;
+            if (!((*pubs)[n] = strdup(pub))) {
+                rc = tc_fail(e, TC_ENOMEM, "out of memory");
+                break;
+            }
+            /* county is the answer key's string: copied, k is freed below */
+            (*ps)[n] = (tc_policy_party_spec){PARTIES[i].name,
+                                              county ? strdup(county) : NULL, (*pubs)[n]};
+            n++;
+        }
+    }
+    json_decref(k);
+    spec->parties = *ps;
+    spec->nparties = n;
+    return rc;
+}
+
 static int make_keys(const char *dir, int seal, tc_err *e)
 {
     char kdir[P + 8], name[P + 32], id[TC_KEYID_MAX];
@@ -116,8 +185,20 @@ static int make_keys(const char *dir, int seal, tc_err *e)
         snprintf(dpub, sizeof(dpub), "%s.pub", name);
         spec.data = data;
     }
-    snprintf(name, sizeof(name), "%s/policy.ini", kdir);
-    return tc_policy_make(&spec, name, e);
+    /* the parties that sign the handover certificates, each with its own key */
+    tc_policy_party_spec *ps = NULL;
+    char **ppubs = NULL;
+    if (!(rc = make_party_keys(dir, &spec, &ps, &ppubs, e))) {
+        snprintf(name, sizeof(name), "%s/policy.ini", kdir);
+        rc = tc_policy_make(&spec, name, e);
+    }
+    for (size_t i = 0; ps && i < spec.nparties; i++)
+        free((char *)ps[i].county);
+    for (size_t i = 0; ppubs && ppubs[i]; i++)
+        free(ppubs[i]);
+    free(ppubs);
+    free(ps);
+    return rc;
 }
 
 /* ------------------------------------------------------------ the transfer */
@@ -129,12 +210,55 @@ typedef struct posted {
     char docs[P + 16];              /* the certificates' folder */
     int certificates;
     int statements;                 /* statements, letters and lists beside them */
+    char made[16][7];               /* the counties of the certificates, */
+    char pdf[16][P + 40];           /* their PDFs */
+    int complete;                   /* certificates every party signed */
+    int signatures;                 /* entries the parties signed */
 } posted;
 
 static void on_stmt(void *arg, const tc_stmt_made *m)
 {
     (void)m;
     ((posted *)arg)->statements++;
+}
+
+static void on_certificate(void *arg, const tc_cert_made *m)
+{
+    posted *p = arg;
+    int k = 0;
+    while (k < 16 && p->made[k][0])
+        k++;
+    if (k < 16) {
+        snprintf(p->made[k], 7, "%s", m->county);
+        snprintf(p->pdf[k], sizeof(p->pdf[k]), "%s", m->pdf);
+    }
+}
+
+/* Every party signs every certificate with its own key, as each would at
+ * its own desk with `tongchou documents sign`. */
+static int sign_certificates(const tc_demo_opts *o, const tc_manifest *m, const tc_policy *pol,
+                             const char *trail, posted *p, tc_err *e)
+{
+    int rc = 0;
+    for (int k = 0; !rc && k < 16 && p->made[k][0]; k++) {
+        tc_docsign_cert after = {0};
+        for (size_t i = 0; !rc && i < NPARTIES; i++) {
+            char key[P + 64];
+            party_key(o->dir, i, p->made[k], "key", key, sizeof(key));
+            tc_signer *s = NULL;
+            if ((rc = tc_signer_load(&s, key, e)))
+                break;
+            char *argv[] = {"documents", "sign", p->pdf[k], "--as", (char *)PARTIES[i].name,
+                            "-k", key, "-t", (char *)trail, "--policy", (char *)m->policy};
+            tc_docsign_opts so = {.what = p->pdf[k], .party = PARTIES[i].name, .trail = trail,
+                                  .policy = pol, .signer = s, .argc = 11, .argv = argv};
+            if (!(rc = tc_docsign_sign(&so, &after, NULL, e)))
+                p->signatures++;
+            tc_signer_free(s);
+        }
+        p->complete += !rc && after.complete;
+    }
+    return rc;
 }
 
 static void on_transfer(void *arg, const tc_transfer_result *t)
@@ -194,10 +318,13 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
         if (!(rc = tc_signer_load(&maker, m->maker_key, e))) {
             tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
                                   .policy = pol, .outdir = p->docs, .signer = maker,
-                                  .argc = 11, .argv = dargv, .on_stmt = on_stmt, .arg = p};
+                                  .argc = 11, .argv = dargv, .on_made = on_certificate,
+                                  .on_stmt = on_stmt, .arg = p};
             rc = tc_certify(&co, &p->certificates, e);
         }
         tc_signer_free(maker);
+        if (!rc)
+            rc = sign_certificates(o, m, pol, trail, p, e);
     }
     tc_policy_free(pol);
     return rc;
@@ -265,6 +392,9 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
     fprintf(out, "statements:     %s/COUNTY.KIND[.FUND].pdf and .xlsx (%d documents: balance "
             "sheets, 收支表, bank reconciliations, confirmation letters, arrears and subsidy "
             "lists)\n", p->docs, p->statements);
+    fprintf(out, "signed:         %d of %d certificates complete, signed by all %d parties "
+                 "(%d entries; tongchou audit verify --certificate FILE)\n",
+            p->complete, p->certificates, (int)NPARTIES, p->signatures);
     fprintf(out, "manifest:       %s/city.ini  (tongchou run / status %s/city.ini)\n", dir, dir);
     fprintf(out, "audit trail:    %s/work/audit.trail\n", dir);
     fprintf(out, "audit verify:   %s (%lld entries: %s)\n",

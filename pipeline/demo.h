@@ -2,10 +2,14 @@
  * demo.h - the whole handover of the example city, in one call.
  *
  * tc_demo() generates the example city (generate/gen.h) into DIR/city,
- * makes two key pairs (DIR/keys/maker and DIR/keys/checker), writes the
- * city's manifest DIR/city.ini, runs the pipeline on the embedded database
- * under DIR/work/db, plans the transfer with the maker's key, approves it
- * with the checker's and executes it, verifies the audit trail, writes the
+ * makes the keys (DIR/keys: the maker, the checker, the audit office that
+ * waives, a witness, and under DIR/keys/parties/ one for each party of the
+ * handover certificates: each county's 医疗保障局 and 财政局, the city's,
+ * and the 审计局) and the policy naming them, writes the city's manifest
+ * DIR/city.ini, runs the pipeline on the embedded database under
+ * DIR/work/db, plans the transfer with the maker's key, approves it with
+ * the checker's and executes it, makes the handover certificates and has
+ * every party sign each one, verifies the audit trail, writes the
  * status page DIR/status.html, and prints what a person wants to see: the
  * transfer per county and in total, the findings per county, where the
  * reports are, and the audit verification.

@@ -36,6 +36,7 @@
 #include "db/db.h"
 #include "db/pgserver.h"
 #include "mappings/mapset.h"
+#include "pipeline/docsign.h"
 #include "reconcile/report.h"
 
 #define P TC_MANIFEST_PATH
@@ -450,6 +451,40 @@ static void from_plan(tc_status *st, const char *path)
     json_decref(plan);
 }
 
+/* The last certificate of each county the trail records, and which of
+ * the policy's parties have signed it. */
+static void from_certificates(const tc_manifest *m, tc_status *st, const char *trail)
+{
+    tc_err e;
+    tc_policy *pol = NULL;
+    tc_docsign_trail *t = NULL;
+    tc_docsign_cert *v = NULL;
+    size_t n = 0;
+    if (tc_docsign_read(&t, trail, &e) != 0 || tc_docsign_count(t) == 0) {
+        tc_docsign_free(t);
+        return;
+    }
+    if (!m->policy[0] || tc_policy_load(&pol, m->policy, &e) != 0)
+        note(st, "the policy (%s) cannot be read: which parties signed the certificates is "
+             "not shown", m->policy[0] ? m->policy : "the manifest names none");
+    else if (tc_docsign_latest(t, pol, &v, &n, &e) != 0)
+        n = 0;
+    for (size_t i = 0; i < n; i++) {
+        tc_status_row *r = row_of(st, v[i].county);
+        if (!r)
+            continue;
+        snprintf(r->signatures, sizeof(r->signatures), "%d/%d", v[i].signed_parties,
+                 v[i].nparties);
+        snprintf(r->certificate, sizeof(r->certificate), "%s", v[i].digest);
+        tc_docsign_missing(&v[i], r->lacks, sizeof(r->lacks));
+        if (v[i].complete)
+            r->lacks[0] = '\0';
+    }
+    free(v);
+    tc_docsign_free(t);
+    tc_policy_free(pol);
+}
+
 /* Verify one trail with the maker's key and the policy's; add to st. */
 static void from_audit(const tc_manifest *m, tc_status *st, const char *trail)
 {
@@ -462,7 +497,7 @@ static void from_audit(const tc_manifest *m, tc_status *st, const char *trail)
         snprintf(msg, sizeof(msg), "cannot read the maker's key: %.300s", e.msg);
     } else {
         /* the trail's signers: every key of the policy, or the maker alone */
-        const tc_pubkey *k[TC_NROLES * 64 + 1] = {tc_signer_pubkey(s)};
+        const tc_pubkey *k[TC_POLICY_MAX_KEYS + 1] = {tc_signer_pubkey(s)};
         size_t nk = 1;
         tc_policy *pol = NULL;
         if (m->policy[0] && tc_policy_load(&pol, m->policy, &e) == 0)
@@ -526,6 +561,7 @@ int tc_status_collect(const tc_manifest *m, const char *db, const char *trail, t
         r->blocking = r->warnings = r->loaded = -1;
         snprintf(r->transfer, sizeof(r->transfer), "-");
         snprintf(r->kept, sizeof(r->kept), "-");
+        snprintf(r->signatures, sizeof(r->signatures), "-");
         for (int k = 0; k < c->nsources; k++)
             if (tc_manifest_source_missing(c->sources[k])) {
                 r->missing++;
@@ -566,6 +602,8 @@ int tc_status_collect(const tc_manifest *m, const char *db, const char *trail, t
                  "tongchou, or over several counties): shown as ?", st->rows[i].county);
     from_db(m, db, st);
     for (int i = 0; i < st->ntrails; i++)
+        from_certificates(m, st, st->trails[i]);
+    for (int i = 0; i < st->ntrails; i++)
         from_audit(m, st, st->trails[i]);
     return 0;
 }
@@ -601,15 +639,20 @@ static const char *extracted(const tc_status_row *r, char *buf)
 
 void tc_status_print(const tc_status *st, FILE *f)
 {
-    fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s\n", "county", "extracted", "rejects",
-            "blocking", "warnings", "loaded", "transfer", "kept");
+    fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s %s\n", "county", "extracted", "rejects",
+            "blocking", "warnings", "loaded", "transfer", "kept", "signed");
     for (int i = 0; i < st->n; i++) {
         const tc_status_row *r = &st->rows[i];
         char a[32], b[32], c[32], d[32], g[32];
-        fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s\n", r->county, extracted(r, a),
+        fprintf(f, "%-7s %10s %8s %9s %9s %7s %-9s %-8s %s\n", r->county, extracted(r, a),
                 num(r->rejects, b), num(r->blocking, c), num(r->warnings, d), num(r->loaded, g),
-                r->transfer, r->kept);
+                r->transfer, r->kept, r->signatures);
     }
+    /* the certificates that still lack signatures, and whose */
+    for (int i = 0; i < st->n; i++)
+        if (st->rows[i].lacks[0])
+            fprintf(f, "certificate %s %s: lacks %s\n", st->rows[i].county,
+                    st->rows[i].certificate, st->rows[i].lacks);
     if (!st->db_reachable && st->db_note[0])
         fprintf(f, "database: %s\n", st->db_note);
     fprintf(f, "audit: %s%lld entries: %s",
@@ -642,18 +685,25 @@ int tc_status_html(const tc_manifest *m, const tc_status *st, const char *path, 
             m->cutover, TC_VERSION);
     fputs("<table><tr><th>统筹区 County</th><th>名称 Name</th><th>已抽取 Extracted</th>"
           "<th>拒收 Rejects</th><th>阻断问题 Blocking</th><th>警告 Warnings</th>"
-          "<th>已入库批次 Loaded</th><th>划转 Transfer</th><th>留存 Kept</th></tr>\n", f);
+          "<th>已入库批次 Loaded</th><th>划转 Transfer</th><th>留存 Kept</th>"
+          "<th>交接书签署 Signed</th></tr>\n", f);
     for (int i = 0; i < st->n; i++) {
         const tc_status_row *r = &st->rows[i];
         char a[32], b[32], c[32], d[32], g[32];
         fprintf(f, "<tr><td>%s</td><td>", r->county);
         tc_report_html_text(f, r->name);
         fprintf(f, "</td><td class=n>%s</td><td class=\"n%s\">%s</td><td class=\"n%s\">%s</td>"
-                   "<td class=n>%s</td><td class=n>%s</td><td%s>%s</td><td>%s</td></tr>\n",
+                   "<td class=n>%s</td><td class=n>%s</td><td%s>%s</td><td>%s</td>",
                 extracted(r, a), r->rejects > 0 ? " bad" : "", num(r->rejects, b),
                 r->blocking > 0 ? " bad" : "", num(r->blocking, c), num(r->warnings, d),
                 num(r->loaded, g), strcmp(r->transfer, "held") == 0 ? " class=bad" : "",
                 r->transfer, r->kept);
+        fprintf(f, "<td%s>%s", r->lacks[0] ? " class=bad" : "", r->signatures);
+        if (r->lacks[0]) {
+            fputs(" &middot; 未签 lacks ", f);
+            tc_report_html_text(f, r->lacks);
+        }
+        fputs("</td></tr>\n", f);
     }
     fputs("</table>\n<p>审计轨迹 Audit trail: <span class=", f);
     fputs(st->audit_ok == 1 ? "ok>" : "bad>", f);

@@ -11,7 +11,9 @@
  * named, or the embedded one under WORK/db, started for the look and
  * stopped again); the plans under WORK/transfer and those the trails name
  * (planned, approved, or held by blocking findings); the archive and purge
- * entries (docs/retention.md); and a verification of
+ * entries (docs/retention.md); the handover certificates the documents
+ * entries recorded, and which of the policy's parties have signed each
+ * (pipeline/docsign.h); and a verification of
  * each trail with the policy's keys.  What it cannot see - no trail, a
  * file a trail names and that is not there, no database - it says, in
  * notes, rather than show a blank as if nothing had been done.
@@ -38,6 +40,10 @@ typedef struct tc_status_row {
                                  findings not waived), "left out" (nothing loaded, ...) */
     char seen[2][32];         /* the time of the entry extracted, rejects came from */
     char kept[12];            /* "archived", "purged" (its work files removed), "-" */
+    char signatures[16];      /* its last handover certificate: "3/5" of the policy's
+                                 parties have signed; "-" none recorded */
+    char lacks[512];          /* the parties that have not: "市财政局, 审计局" */
+    char certificate[72];     /* that certificate's digest */
 } tc_status_row;
 
 typedef struct tc_status {

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
     }
-    const tc_pubkey *all[TC_NROLES * 64];
+    static const tc_pubkey *all[TC_POLICY_MAX_KEYS];
     if (tc_policy_all_keys(p, all, sizeof(all) / sizeof(all[0])) != total)
         abort();
     for (int a = 0; a < TC_NACTS; a++)

@@ -205,11 +205,13 @@ static void test_certificates_state_the_plan(void **state)
         assert_int_equal(sb.st_mode & 0777, 0600);
     }
     assert_int_equal(ndone, 2);   /* 220100 and 220122 moved; the others are held */
-    /* the trail records them: one documents entry, whose digests the files have */
+    /* the trail records them: one documents entry (the others are the
+     * parties' signatures, role party), whose digests the files have */
     const char *tc = getenv("TONGCHOU");
     char cmd[4000];
     int code;
-    snprintf(cmd, sizeof(cmd), "grep -c '\"command\":\"documents\"' %s", trail);
+    snprintf(cmd, sizeof(cmd), "grep '\"command\":\"documents\"' %s | grep -c "
+             "'\"role\":\"recorder\"'", trail);
     char *c = run(cmd, &code);
     assert_string_equal(c, "1\n");
     free(c);
@@ -261,7 +263,8 @@ static void test_cli_documents(void **state)
      * still verifies under the policy */
     snprintf(cmd, sizeof(cmd), "cp %s %s/copy.trail && TONGCHOU_KEY=%s/keys/maker.key %s "
              "documents -q -r %s --plan %s --policy %s -t %s/copy.trail -o %s/again >/dev/null "
-             "&& grep -c '\"command\":\"documents\"' %s/copy.trail", trail, tctest_dir, demo,
+             "&& grep '\"command\":\"documents\"' %s/copy.trail | grep -c "
+             "'\"role\":\"recorder\"'", trail, tctest_dir, demo,
              tc, rec, plan, policy, tctest_dir, tctest_dir, tctest_dir);
     so = run(cmd, &code);
     assert_int_equal(code, 0);

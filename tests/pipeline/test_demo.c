@@ -131,9 +131,10 @@ static void test_demo_matches_key(void **state)
 
     /* the database's copy of the trail: every entry, and it cannot change */
     r = PQexec(c, "SELECT count(*) FROM tongchou.audit_entry WHERE county = '220100'");
-    /* 19 steps, the key policy adopted at its first use (the plan), and
-     * the handover certificates made after the transfer */
-    assert_string_equal(PQgetvalue(r, 0, 0), "21");
+    /* 19 steps, the key policy adopted at its first use (the plan), the
+     * handover certificates made after the transfer, and the five
+     * parties' signatures of each of the two */
+    assert_string_equal(PQgetvalue(r, 0, 0), "31");
     PQclear(r);
     r = PQexec(c, "DELETE FROM tongchou.audit_entry WHERE seq = 3");
     assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);

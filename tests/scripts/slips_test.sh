@@ -47,9 +47,14 @@ cd "$tmp" || exit 1
 # ---------------------------------------------------------------- fixtures
 "$T" generate -q --xml-only -n 200 city >/dev/null 2>&1 || { echo "FAIL generate"; exit 1; }
 cp -r "$src/mappings/changchun" maps
-for k in maker checker auditor; do "$T" keygen -o $k >/dev/null 2>&1; done
+for k in maker checker auditor finance100 finance112 audit-office; do
+  "$T" keygen -o $k >/dev/null 2>&1
+done
+# the parties of the certificates: two counties' finance bureaus, the audit office
 "$T" policy make -o policy.ini --maker maker.pub --checker checker.pub \
-  --waiver auditor.pub >/dev/null 2>&1 || { echo "FAIL policy"; exit 1; }
+  --waiver auditor.pub --party 县财政局:220100=finance100.pub \
+  --party 县财政局:220112=finance112.pub --party 审计局=audit-office.pub \
+  >/dev/null 2>&1 || { echo "FAIL policy"; exit 1; }
 mkdir ext cty rec out
 export TONGCHOU_POLICY=$tmp/policy.ini TONGCHOU_AUDIT=$tmp/audit.trail
 "$T" extract -q -o ext city/sources/220100.xml city/sources/220112.xml >/dev/null 2>&1
@@ -383,6 +388,35 @@ if "$T" db start db >/dev/null 2>&1; then
   slip documents-edited-recon 5 '' $T documents -r edited.json --plan plan.json -o out/docs
   slip documents-unapproved 5 '' $T documents -r $R --plan plan.json -o out/docs
   empty documents-wrote-nothing out/docs
+  # ----------------------------------------------------- documents sign
+  # the plan approved and executed, its certificate made and recorded
+  slip approve-ok 0 '' $T transfer approve plan.json -r $R -k checker.key --db dbname=tongchou
+  slip execute-ok 0 '' $T transfer execute plan.json -r $R -m maps -k maker.key --db dbname=tongchou
+  slip documents-ok 0 '' env TONGCHOU_KEY=maker.key $T documents -r $R --plan plan.json -o docs
+  C=docs/220100.certificate.pdf
+  cp $C changed.pdf && printf 'Q' | dd of=changed.pdf bs=1 seek=3000 conv=notrunc 2>/dev/null
+  cp audit-office.key readable-party.key && chmod 640 readable-party.key
+  entries=$(wc -l <audit.trail)
+  slip sign-no-party 2 'the party (--as)' $T documents sign $C -k audit-office.key
+  slip sign-no-cert 2 'name one certificate' $T documents sign --as 审计局 -k audit-office.key
+  slip sign-readable-key 3 'readable' $T documents sign $C --as 审计局 -k readable-party.key
+  slip sign-missing-cert 3 'nowhere.pdf' $T documents sign nowhere.pdf --as 审计局 -k audit-office.key
+  slip sign-checker-key 5 "is a checker's key in the policy, not a party's" $T documents sign $C --as 审计局 -k checker.key
+  slip sign-waiver-key 5 "is a waiver's key in the policy, not a party's" $T documents sign $C --as 审计局 -k auditor.key
+  slip sign-relabelled 5 "is 县财政局's key in the policy, not 审计局's" $T documents sign $C --as 审计局 -k finance100.key
+  slip sign-unknown-party 5 'names no party 省医保局' $T documents sign $C --as 省医保局 -k audit-office.key
+  slip sign-other-county 5 "signs for county 220112's 县财政局" $T documents sign $C --as 县财政局 -k finance112.key
+  slip sign-unrecorded 5 'no documents entry of the audit trail recorded it' $T documents sign sha256:0000000000000000000000000000000000000000000000000000000000000000 --as 审计局 -k audit-office.key
+  slip sign-changed 5 'not a certificate a documents entry' $T documents sign changed.pdf --as 审计局 -k audit-office.key
+  if [ "$(wc -l <audit.trail)" -eq "$entries" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL a refused signature appended to the trail"; fi
+  slip sign-ok 0 '' $T documents sign $C --as 审计局 -k audit-office.key
+  slip sign-twice 5 'has signed certificate' $T documents sign docs/220100.certificate.xlsx --as 审计局 -k audit-office.key
+  slip verify-cert-incomplete 1 'missing: 县财政局' $T audit verify --policy policy.ini --certificate $C
+  slip verify-cert-changed 5 'not a certificate a documents entry' $T audit verify --policy policy.ini --certificate changed.pdf
+  slip verify-cert-no-policy 2 'needs the city' $T audit verify --pub maker.pub --certificate $C
+  slip sign-county-ok 0 '' $T documents sign $C --as 县财政局 -k finance100.key
+  slip verify-cert-complete 0 '' $T audit verify --policy policy.ini --certificate $C
   slip transfer-verb 2 '' $T transfer frob
 else
   fail=$((fail + 1)); echo "FAIL db start"
@@ -436,6 +470,8 @@ slip keygen-exists 3 '' $T keygen -o maker
 slip policy-no-checker 2 'would list no checker' $T policy make -o out/p.ini --maker maker.pub
 slip policy-key-as-pub 3 '' $T policy make -o out/p.ini --maker maker.key --checker checker.pub
 slip policy-show-missing 3 'nowhere.ini' $T policy show nowhere.ini
+slip policy-party-no-name 2 'NAME=PUB' $T policy make -o out/p.ini --maker maker.pub --checker checker.pub --party auditor.pub
+slip policy-party-county 2 'NAME:COUNTY=PUB' $T policy make -o out/p.ini --maker maker.pub --checker checker.pub --party 县财政局:2201=auditor.pub
 slip batch-not-batch 3 'not a tongchou batch' $T batch verify notbatch.tcb
 slip batch-damaged 5 'not a whole batch' $T batch verify damaged.tcb
 slip batch-cut 5 'not a whole batch' $T batch verify cut.tcb
