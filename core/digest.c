@@ -136,7 +136,8 @@ static int by_name(const void *a, const void *b)
 
 /* A folder (a directory-format dump, a text unload): its regular files in
  * byte order of their names, dot-files left out, each as its name, a
- * newline and its bytes - extract/emit.c's source digest of a folder. */
+ * newline and its bytes: the source digest extract/emit.c records for a
+ * folder. */
 static int digest_folder(tc_digest *d, const char *path, tc_err *e)
 {
     DIR *D = opendir(path);

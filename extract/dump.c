@@ -682,7 +682,7 @@ static int consume_county(rows *R, const consumer *c, long line)
 }
 
 /* Undo the COPY text escapes of one field in place; returns its length. */
-static size_t unescape(char *s, size_t n)
+size_t copy_unescape(char *s, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -748,7 +748,7 @@ static int process_row(rows *R, char *line, size_t n, long lineno)
         }
         R->fnull[nf] = fl == 2 && f[0] == '\\' && f[1] == 'N';
         R->fields[nf] = f;
-        R->flen[nf] = R->fnull[nf] ? 0 : esc && memchr(f, '\\', fl) ? unescape(f, fl) : fl;
+        R->flen[nf] = R->fnull[nf] ? 0 : esc && memchr(f, '\\', fl) ? copy_unescape(f, fl) : fl;
         nf++;
         if (!t)
             break;

@@ -56,4 +56,10 @@ void rows_set_where(rows *R, const char *where);
 int rows_finish(rows *R);
 void rows_free(rows *R);
 
+/* Undo COPY's text escapes (\b \f \n \r \t \v, \xHH, \OOO, \\ and any
+ * other escaped character) of one field in place; returns its length.
+ * The dump reader's, and the unload reader's for files in COPY's text
+ * format. */
+size_t copy_unescape(char *s, size_t n);
+
 #endif

@@ -13,7 +13,6 @@
  */
 #include "extract/emit.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -80,73 +79,21 @@ static int hash_file(tc_emit *em, tc_digest *d, const char *path, tc_err *e)
     return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * A folder (pg_dump's directory format) is hashed as its files in byte
- * order of their names, each as its name, a newline, and its bytes: the
- * same files give the same digest wherever they are copied.  A folder
- * holds one file per table: a group, not a record.
- */
-static int hash_folder(tc_emit *em, tc_digest *d, const char *dir, tc_err *e)
-{
-    DIR *D = opendir(dir);
-    if (!D)
-        return tc_fail(e, TC_EIO, "cannot read %s: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (struct dirent *de; !rc && (de = readdir(D));) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof(*names));
-            if (!p) {
-                rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                break;
-            }
-            names = p;
-        }
-        if (!(names[n] = strdup(de->d_name)))
-            rc = tc_fail(e, TC_ENOMEM, "out of memory");
-        else
-            n++;
-    }
-    closedir(D);
-    if (n)
-        qsort(names, n, sizeof(*names), by_name);
-    char path[4200];
-    for (size_t i = 0; i < n && !rc; i++) {
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        tc_digest_update(d, names[i], strlen(names[i]));
-        tc_digest_update(d, "\n", 1);
-        rc = hash_file(em, d, path, e);
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
-}
-
 static int hash_job(void *arg, tc_err *e)
 {
     tc_emit *em = arg;
+    /* A folder (pg_dump's directory format, a text unload) is hashed as its
+     * files in byte order of their names, each as its name, a newline and
+     * its bytes (core/digest.h): the same files give the same digest
+     * wherever they are copied. */
+    struct stat st;
+    if (stat(em->source, &st) == 0 && S_ISDIR(st.st_mode))
+        return tc_digest_file(TC_DIGEST_SHA256, em->source, em->digest, e);
     tc_digest *d;
     int rc = tc_digest_new(&d, TC_DIGEST_SHA256, e);
     if (rc)
         return rc;
-    struct stat st;
-    if (stat(em->source, &st) == 0 && S_ISDIR(st.st_mode))
-        rc = hash_folder(em, d, em->source, e);
-    else
-        rc = hash_file(em, d, em->source, e);
+    rc = hash_file(em, d, em->source, e);
     tc_digest_final_text(d, em->digest);
     tc_digest_free(d);
     return rc;

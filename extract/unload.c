@@ -333,50 +333,6 @@ static int record_end(ufile *F, size_t *end, size_t *next, long *lines)
     return F->len > F->pos;
 }
 
-/* Undo the COPY text escapes in place; the length. */
-static size_t unescape(char *s, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c != '\\' || i + 1 == n) {
-            s[o++] = c;
-            continue;
-        }
-        c = s[++i];
-        switch (c) {
-        case 'b': s[o++] = '\b'; break;
-        case 'f': s[o++] = '\f'; break;
-        case 'n': s[o++] = '\n'; break;
-        case 'r': s[o++] = '\r'; break;
-        case 't': s[o++] = '\t'; break;
-        case 'v': s[o++] = '\v'; break;
-        case 'x': {
-            int v = 0, k = 0;
-            while (k < 2 && i + 1 < n && strchr("0123456789abcdefABCDEF", s[i + 1]) && s[i + 1]) {
-                char h = s[++i];
-                v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-                k++;
-            }
-            s[o++] = k ? (char)v : 'x';
-            break;
-        }
-        default:
-            if (c >= '0' && c <= '7') {
-                int v = c - '0', k = 1;
-                while (k < 3 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7') {
-                    v = v * 8 + (s[++i] - '0');
-                    k++;
-                }
-                s[o++] = (char)v;
-            } else {
-                s[o++] = c;
-            }
-        }
-    }
-    return o;
-}
-
 /* Split the record [s, s+n) into F->f...; the field count, or -1 with a
  * refusal (a stray quote); more fields than the table's are counted but
  * not kept. */
@@ -460,7 +416,7 @@ static int split(ufile *F, char *s, size_t n, long line)
             F->f[nf] = fs;
             F->fl[nf] = isnull ? 0 : flen;
             if (!isnull && !quoted && bs && memchr(fs, '\\', flen))
-                F->fl[nf] = unescape(fs, flen);
+                F->fl[nf] = copy_unescape(fs, flen);
             if (!isnull && memchr(fs, '\0', F->fl[nf])) {
                 if (u->empty_nul && F->fl[nf] == 1) {
                     F->fl[nf] = 0;   /* bcp's empty text */
