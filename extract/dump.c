@@ -958,7 +958,7 @@ int rows_finish(rows *R)
 
 /* gzread with its errors told apart: bytes, 0 at the end, -1 damaged,
  * -2 cut short.  Runs on the read-ahead thread (core/readahead.h). */
-static int gz_block(void *ctx, char *buf, int cap)
+int gz_block(void *ctx, char *buf, int cap)
 {
     gzFile f = ctx;
     int r = gzread(f, buf, (unsigned)cap);

@@ -62,4 +62,8 @@ void rows_free(rows *R);
  * format. */
 size_t copy_unescape(char *s, size_t n);
 
+/* gzread of the gzFile ctx with its errors told apart: bytes, 0 at the
+ * end, -1 damaged, -2 cut short (core/readahead.h's reader). */
+int gz_block(void *ctx, char *buf, int cap);
+
 #endif

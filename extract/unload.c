@@ -77,18 +77,6 @@ typedef struct ufile {
     int *fnull;
 } ufile;
 
-static int gz_fill(void *ctx, char *buf, int cap)
-{
-    gzFile f = ctx;
-    int r = gzread(f, buf, (unsigned)cap);
-    int zerr = Z_OK;
-    if (r <= 0)
-        gzerror(f, &zerr);
-    if (r < 0 || zerr != Z_OK)
-        return zerr == Z_BUF_ERROR ? -2 : -1;
-    return r;
-}
-
 /* Refusal at the file's line (and field, when known). */
 static int at(ufile *F, long line, long field, int code)
 {
@@ -773,7 +761,7 @@ static int read_table(const char *dir, const tc_profile *p, const punload_table 
         rc = tc_fail(e, TC_EIO, "cannot open %s: %s", path, strerror(errno));
     if (!rc) {
         gzbuffer(F->gz, BLOCK);
-        if (!(F->bg = tc_readahead_open(BLOCK, gz_fill, F->gz)))
+        if (!(F->bg = tc_readahead_open(BLOCK, gz_block, F->gz)))
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
     }
     if (!rc) {
