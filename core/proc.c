@@ -174,3 +174,97 @@ int tc_proc_pg_bindir(char *buf, size_t n, tc_err *e)
     tc_err_hint(e, "install the Debian package postgresql-15, or set TONGCHOU_PG_BINDIR");
     return TC_EIO;
 }
+
+/* ------------------------------------------------------------------ */
+/* Fan-out                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What a child reports through its pipe: the index it failed at, and the
+ * error (the same program on both ends, so the struct goes as it is). */
+typedef struct fan_report {
+    size_t i;
+    tc_err e;
+} fan_report;
+
+int tc_proc_fanout(size_t n, int jobs, int (*fn)(size_t i, void *arg, tc_err *e), void *arg,
+                   tc_err *e)
+{
+    if (jobs <= 1 || n <= 1) {
+        for (size_t i = 0; i < n; i++) {
+            int rc = fn(i, arg, e);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if ((size_t)jobs > n)
+        jobs = (int)n;
+    pid_t pid[jobs];
+    int fd[jobs];
+    int started = 0, rc = 0;
+    fflush(NULL);   /* no buffered output written twice */
+    for (; started < jobs; started++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            rc = tc_fail(e, TC_EIO, "cannot make a pipe: %s", strerror(errno));
+            break;
+        }
+        pid_t c = fork();
+        if (c < 0) {
+            close(p[0]);
+            close(p[1]);
+            rc = tc_fail(e, TC_EIO, "cannot start a process: %s", strerror(errno));
+            break;
+        }
+        if (c == 0) {
+            close(p[0]);
+            for (int k = 0; k < started; k++)
+                close(fd[k]);
+            fan_report r = {0};
+            for (size_t i = (size_t)started; i < n; i += (size_t)jobs) {
+                if (fn(i, arg, &r.e)) {
+                    r.i = i;
+                    ssize_t w = write(p[1], &r, sizeof(r));
+                    _exit(w == (ssize_t)sizeof(r) ? 1 : 2);
+                }
+            }
+            _exit(0);
+        }
+        close(p[1]);
+        pid[started] = c;
+        fd[started] = p[0];
+    }
+    /* every child started is waited for, also when starting one failed */
+    size_t worst = n;
+    for (int k = 0; k < started; k++) {
+        fan_report r;
+        size_t got = 0;
+        while (got < sizeof(r)) {
+            ssize_t m = read(fd[k], (char *)&r + got, sizeof(r) - got);
+            if (m < 0 && errno == EINTR)
+                continue;
+            if (m <= 0)
+                break;
+            got += (size_t)m;
+        }
+        close(fd[k]);
+        int st = 0;
+        while (waitpid(pid[k], &st, 0) < 0 && errno == EINTR)
+            ;
+        if (rc && worst == n)
+            continue;   /* starting failed: that is the error to report */
+        if (got == sizeof(r) && r.i < worst) {
+            worst = r.i;
+            *e = r.e;
+            rc = r.e.code ? r.e.code : TC_EIO;
+        } else if (got != sizeof(r) && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) && worst == n &&
+                   !rc) {
+            rc = WIFSIGNALED(st)
+                     ? tc_fail(e, TC_EIO, "a process writing files was killed by signal %d",
+                               WTERMSIG(st))
+                     : tc_fail(e, TC_EIO, "a process writing files failed (exit %d) "
+                                          "without saying why", WEXITSTATUS(st));
+        }
+    }
+    return rc;
+}

@@ -43,4 +43,20 @@ int tc_proc_run(const char *path, const char *const *argv, const tc_proc_opts *o
  */
 int tc_proc_pg_bindir(char *buf, size_t n, tc_err *e);
 
+/*
+ * fn(i, arg, e) for every i in [0, n), shared among jobs processes forked
+ * from this one - process w taking the i with i % jobs == w, in order -
+ * for work whose result is files and whose libraries keep state a thread
+ * could not share (cairo, pango and fontconfig, which make the printed
+ * documents).  Nothing the children change in memory comes back: the
+ * caller learns only that every call returned 0, or the failure (code,
+ * message, file, hint) of the lowest i that failed in each child, the
+ * lowest of them returned in e.  A child killed by a signal is TC_EIO.
+ * jobs <= 1, or n <= 1: the calls are made here, in order, stopping at the
+ * first failure.  Fork before the libraries are first used, so that no
+ * child inherits their locks or threads.
+ */
+int tc_proc_fanout(size_t n, int jobs, int (*fn)(size_t i, void *arg, tc_err *e), void *arg,
+                   tc_err *e);
+
 #endif
