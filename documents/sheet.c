@@ -448,3 +448,9 @@ int tc_doc_add(tc_doc *d, tc_sheet *s, tc_err *e)
     d->sheets[d->nsheets++] = s;
     return 0;
 }
+
+int tc_doc_add_part(tc_doc *d, tc_sheet *s, tc_err *e)
+{
+    s->part = 1;
+    return tc_doc_add(d, s, e);
+}

@@ -143,6 +143,13 @@ void tc_doc_free(tc_doc *d);
  * (TC_ENOMEM): s is then freed. */
 int tc_doc_add(tc_doc *d, tc_sheet *s, tc_err *e);
 
+/* The same, s beginning a new part of d: a document that bundles several
+ * (a county's statements and letters in one file) numbers the pages of
+ * each part on its own, "第 N 页 共 M 页" counting that part's pages, so
+ * that a letter taken out of the bundle reads 第 1 页 共 2 页.  The first
+ * sheet always begins a part. */
+int tc_doc_add_part(tc_doc *d, tc_sheet *s, tc_err *e);
+
 /*
  * Write d as a PDF at path, whole or not at all (core/atomic.h), mode
  * tc_perm_file(): A4 portrait, every text in Noto Serif CJK SC (embedded,

@@ -51,6 +51,7 @@ struct tc_sheet {
     const char *title;
     const char *tab;          /* or NULL: the title */
     const char *footer;       /* or NULL */
+    int part;                 /* begins a part of its document (tc_doc_add_part) */
     sh_block *blocks;
     size_t nblocks, cap;
     sh_chunk *arena;

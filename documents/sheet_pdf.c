@@ -3,7 +3,8 @@
  *
  * The form: A4 portrait (595.28 x 841.89 pt), margins of 20 mm at the top
  * and sides and 25 mm at the foot, where each page carries the sheet's
- * footer text and "第 N 页 共 M 页".  Every text is set by pango in Noto
+ * footer text and "第 N 页 共 M 页" (N and M counted within the part, where a
+ * document bundles several: tc_doc_add_part).  Every text is set by pango in Noto
  * Serif CJK SC (fonts-noto-cjk), regular and bold, which cairo subsets and
  * embeds; figures use the font's tabular digits so that amounts line up.
  *
@@ -39,6 +40,9 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
@@ -94,6 +98,9 @@ typedef struct pdf {
     int draw;              /* 0 in the first pass, which only measures */
     int page;              /* pages finished so far, in this pass */
     int pages;             /* the document's, from the first pass */
+    int *part_pages;       /* each part's pages, from the first pass (tc_doc_add_part) */
+    size_t part;           /* the part being laid out */
+    int part_first;        /* pages finished before it began */
     double y;              /* where the next thing goes */
     double bottom;         /* the lowest y the sheet's content may reach */
     const tc_sheet *sheet;
@@ -236,9 +243,12 @@ static void sheet_bottom(pdf *p)
 static void page_end(pdf *p)
 {
     p->page++;
+    if (!p->draw)
+        p->part_pages[p->part]++;
     if (p->draw) {
         char no[64];
-        snprintf(no, sizeof(no), "第 %d 页 共 %d 页", p->page, p->pages);
+        snprintf(no, sizeof(no), "第 %d 页 共 %d 页", p->page - p->part_first,
+                 p->part_pages[p->part]);
         PangoLayout *l = set(p, p->flay, no, F_CELL, CONTENT_W, TC_ALIGN_CENTER, 0);
         double top = PAGENO_BASE - height(l);
         show(p, l, MARGIN_X, top);
@@ -614,8 +624,22 @@ static void pass(pdf *p, const tc_doc *d, int draw)
     p->draw = draw;
     p->page = 0;
     p->next_height = 0;
+    size_t part = 0;
     for (size_t i = 0; i < d->nsheets && !p->rc; i++) {
         const tc_sheet *s = d->sheets[i];
+        if (i == 0 || s->part) {
+            if (!draw) {
+                int *n = realloc(p->part_pages, (part + 1) * sizeof(*n));
+                if (!n) {
+                    p->rc = tc_fail(p->e, TC_ENOMEM, "out of memory");
+                    break;
+                }
+                p->part_pages = n;
+                n[part] = 0;
+            }
+            p->part = part++;
+            p->part_first = p->page;
+        }
         p->sheet = s;
         p->table_no = 0;
         p->y = MARGIN_TOP;
@@ -744,6 +768,7 @@ static int render(const tc_doc *d, cairo_surface_t *sf, tc_err *e)
         rc = tc_fail(e, TC_EIO, "cannot draw the PDF: %s",
                      cairo_status_to_string(cairo_status(p.cr)));
     free(p.heights);
+    free(p.part_pages);
     free(p.rules);
     if (p.tnum)
         pango_attr_list_unref(p.tnum);
@@ -779,6 +804,11 @@ int tc_doc_write_pdf(const tc_doc *d, const char *path, tc_err *e)
                                   : cairo_status_to_string(cairo_surface_status(sf)));
     }
     cairo_surface_destroy(sf);
+#ifdef __GLIBC__
+    /* cairo copied the font's CFF table (some 20 MB a face) to subset it
+     * and freed it; hand that back rather than let the heap keep it */
+    malloc_trim(0);
+#endif
     if (rc) {
         tc_atomic_abort(a);
         return rc;
