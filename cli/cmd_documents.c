@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "cli/trail.h"
@@ -17,7 +18,8 @@
 #include "pipeline/certify.h"
 
 const tc_command tc_cmd_documents = {
-    "documents", cmd_documents, "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR | sign ...",
+    "documents", cmd_documents,
+    "-r REC --plan PLAN [-t TRAIL] [-P POLICY] -o DIR [--each] [-j N] | sign ...",
     "the handover certificates (基金移交交接书), statements, letters and lists of an executed "
     "transfer, PDF and workbook",
     "  -r, --reconciliation FILE  reconciliation.json (from reconcile)\n"
@@ -25,7 +27,12 @@ const tc_command tc_cmd_documents = {
     "  -t, --trail FILE   the audit trail (default $TONGCHOU_AUDIT, else ./audit.trail)\n"
     "  -P, --policy FILE  the city's key policy (else $TONGCHOU_POLICY)\n"
     "  -o, --output DIR   DIR/COUNTY.certificate.pdf and .xlsx, one per county moved,\n"
-    "                     and DIR/COUNTY.KIND[.FUND].pdf and .xlsx beside them\n"
+    "                     and its statements, letters and lists beside them, in\n"
+    "                     DIR/COUNTY.statements.pdf and .xlsx\n"
+    "      --each         each statement, letter and list in files of its own,\n"
+    "                     DIR/COUNTY.KIND[.FUND].pdf and .xlsx\n"
+    "  -j, --jobs N       processes writing the files (default: the number of cores);\n"
+    "                     the bytes do not depend on it\n"
     "  -q, --quiet        no summary on stderr\n"
     "\n"
     "First checks what `transfer verify` checks - the plan's signatures under the\n"
@@ -38,8 +45,10 @@ const tc_command tc_cmd_documents = {
     "(balance) and 收支表 (income); the 余额调节表 of its bank accounts (bank);\n"
     "询证函 to its banks, institutions and employers in arrears (confirm-bank,\n"
     "confirm-institution, confirm-employer); the arrears list for the tax bureau\n"
-    "(arrears) and the subsidy shortfalls for the finance bureau (subsidy).\n"
-    "stdout: per document the county, PDF, workbook, digest.  With $TONGCHOU_KEY,\n"
+    "(arrears) and the subsidy shortfalls for the finance bureau (subsidy); each\n"
+    "its own part of the county's PDF, its pages numbered within it.\n"
+    "stdout: per document the county, PDF, workbook, digest and kind (certificate,\n"
+    "balance.FUND, income.FUND, bank, ...).  With $TONGCHOU_KEY,\n"
     "an entry of the trail records the files written.\n"
     "Exit 0 done, 2 usage, 3 bad input, 4 I/O, 5 integrity: the plan not\n"
     "executed, not signed, a figure not the reconciliation's, or a balance sheet\n"
@@ -49,17 +58,24 @@ const tc_command tc_cmd_documents = {
     "                     own key (tongchou documents sign --help)\n",
     "sign"};
 
+static void line(const char *county, const char *pdf, const char *xlsx, const char *digest,
+                 const char *kind, const char *fund)
+{
+    printf("%s\t%s\t%s\t%s\t%s%s%s\n", county, pdf, xlsx, digest, kind, fund ? "." : "",
+           fund ? fund : "");
+}
+
 static void on_made(void *arg, const tc_cert_made *m)
 {
     (void)arg;
-    printf("%s\t%s\t%s\t%s\n", m->county, m->pdf, m->xlsx, m->digest);
+    line(m->county, m->pdf, m->xlsx, m->digest, "certificate", NULL);
 }
 
-/* A statement, letter or list: the same line. */
+/* A statement, letter or list: the same line, with its kind. */
 static void on_stmt(void *arg, const tc_stmt_made *m)
 {
-    tc_cert_made c = {m->county, m->name, m->pdf, m->xlsx, m->digest, 0, 0};
-    on_made(arg, &c);
+    (void)arg;
+    line(m->county, m->pdf, m->xlsx, m->digest, m->kind, m->fund);
 }
 
 int cmd_documents(int argc, char **argv)
@@ -72,17 +88,28 @@ int cmd_documents(int argc, char **argv)
         {"reconciliation", required_argument, NULL, 'r'}, {"plan", required_argument, NULL, 'p'},
         {"trail", required_argument, NULL, 't'}, {"policy", required_argument, NULL, 'P'},
         {"output", required_argument, NULL, 'o'}, {"quiet", no_argument, NULL, 'q'},
+        {"each", no_argument, NULL, 'e'}, {"jobs", required_argument, NULL, 'j'},
         {0, 0, 0, 0}};
     tc_certify_opts o = {0};
     const char *pol = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "r:t:P:o:q", opts, NULL)) != -1) {
+    o.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    while ((c = getopt_long(argc, argv, "r:t:P:o:qj:", opts, NULL)) != -1) {
         if (c == 'r') o.reconciliation = optarg;
         else if (c == 'p') o.plan = optarg;
         else if (c == 't') o.trail = optarg;
         else if (c == 'P') pol = optarg;
         else if (c == 'o') o.outdir = optarg;
         else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
+        else if (c == 'e') o.each = 1;
+        else if (c == 'j') {
+            char *end;
+            long j = strtol(optarg, &end, 10);
+            if (*end || end == optarg || j < 1 || j > 1024)
+                return tc_cli_usage_error(&tc_cmd_documents, "bad --jobs '%s': a whole number "
+                                          "from 1 to 1024", optarg);
+            o.jobs = (int)j;
+        }
         else return tc_cli_usage_error(&tc_cmd_documents, "unknown option");
     }
     if (optind < argc)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/proc.h"
 #include "documents/inputs.h"
 #include "documents/sheet.h"
 
@@ -351,8 +352,28 @@ out:
 typedef struct cert {
     json_t *st;
     char digest[TC_DIGEST_TEXT_MAX];
-    tc_doc *doc;
+    char *pdf, *xlsx;       /* the files */
 } cert;
+
+typedef struct certs {
+    const tc_cert_opts *o;
+    cert *v;
+} certs;
+
+/* Certificate j laid out again and written (tc_proc_fanout: in a process
+ * of its own, when there are jobs). */
+static int write_one(size_t j, void *arg, tc_err *e)
+{
+    const cert *c = &((certs *)arg)->v[j];
+    tc_doc *d = NULL;
+    int rc = certificate_doc(&d, c->st, c->digest, e);
+    if (!rc)
+        rc = tc_doc_write_pdf(d, c->pdf, e);
+    if (!rc)
+        rc = tc_doc_write_xlsx(d, c->xlsx, e);
+    tc_doc_free(d);
+    return rc;
+}
 
 int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
 {
@@ -383,40 +404,38 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
             tc_doc_free(d);
         }
     }
-    /* pass 2: the files */
+    /* pass 2: the files, by o->jobs processes; then what was made */
     for (size_t j = 0; !rc && j < k; j++) {
         const char *c = tc_docin_str(v[j].st, "county");
         size_t pl = strlen(o->outdir) + strlen(c) + 24;
-        char *pdf = malloc(pl), *xlsx = malloc(pl);
-        if (!pdf || !xlsx) {
+        if (!(v[j].pdf = malloc(pl)) || !(v[j].xlsx = malloc(pl))) {
             rc = tc_fail(e, TC_ENOMEM, "out of memory");
         } else {
-            snprintf(pdf, pl, "%s/%s.certificate.pdf", o->outdir, c);
-            snprintf(xlsx, pl, "%s/%s.certificate.xlsx", o->outdir, c);
-            if (!(rc = certificate_doc(&v[j].doc, v[j].st, v[j].digest, e)) &&
-                !(rc = tc_doc_write_pdf(v[j].doc, pdf, e)) &&
-                !(rc = tc_doc_write_xlsx(v[j].doc, xlsx, e))) {
-                tc_cert_made m = {c, tc_docin_str(v[j].st, "name"), pdf, xlsx, v[j].digest, 0, 0};
-                size_t i;
-                json_t *l;
-                json_array_foreach(json_object_get(v[j].st, "lines"), i, l) {
-                    m.lines++;
-                    tc_money_add(m.amount, tc_docin_fen(l, "amount"), &m.amount);
-                }
-                if (n)
-                    (*n)++;
-                if (o->on_made)
-                    o->on_made(o->arg, &m);
-            }
+            snprintf(v[j].pdf, pl, "%s/%s.certificate.pdf", o->outdir, c);
+            snprintf(v[j].xlsx, pl, "%s/%s.certificate.xlsx", o->outdir, c);
         }
-        free(pdf);
-        free(xlsx);
-        tc_doc_free(v[j].doc);
-        v[j].doc = NULL;
+    }
+    certs w = {o, v};
+    if (!rc)
+        rc = tc_proc_fanout(k, o->jobs, write_one, &w, e);
+    for (size_t j = 0; !rc && j < k; j++) {
+        tc_cert_made m = {tc_docin_str(v[j].st, "county"), tc_docin_str(v[j].st, "name"),
+                          v[j].pdf, v[j].xlsx, v[j].digest, 0, 0};
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(v[j].st, "lines"), i, l) {
+            m.lines++;
+            tc_money_add(m.amount, tc_docin_fen(l, "amount"), &m.amount);
+        }
+        if (n)
+            (*n)++;
+        if (o->on_made)
+            o->on_made(o->arg, &m);
     }
     for (size_t j = 0; j < k; j++) {
         json_decref(v[j].st);
-        tc_doc_free(v[j].doc);
+        free(v[j].pdf);
+        free(v[j].xlsx);
     }
     free(v);
     tc_docin_free(&in);

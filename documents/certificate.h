@@ -51,6 +51,7 @@ typedef struct tc_cert_opts {
     const char *outdir;             /* DIR/COUNTY.certificate.pdf and .xlsx */
     void (*on_made)(void *arg, const tc_cert_made *m);   /* each one written; may be NULL */
     void *arg;
+    int jobs;                       /* processes writing the files (tc_proc_fanout) */
 } tc_cert_opts;
 
 /*

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/daxie.h"
+#include "core/proc.h"
 #include "documents/inputs.h"
 #include "documents/sheet.h"
 
@@ -717,6 +718,7 @@ typedef struct lay {
     const json_t *st;
     const char *digest;
     tc_err *e;
+    int part;              /* the statement's first sheet begins a part of doc */
 } lay;
 
 /* A new sheet of the document: title, 编制单位 | date | 单位：元, and a
@@ -729,8 +731,9 @@ static int begin(lay *L, tc_sheet **out, const json_t *sh, const char *tab, cons
     int kind = kind_index(str(L->st, "kind"));
     tc_sheet *s = NULL;
     int rc = tc_sheet_new(&s, TITLE[kind], L->e);
-    if (!rc && (rc = tc_doc_add(L->doc, s, L->e)))
+    if (!rc && (rc = (L->part ? tc_doc_add_part : tc_doc_add)(L->doc, s, L->e)))
         return rc;
+    L->part = 0;
     if (rc)
         return rc;
     snprintf(b, sizeof(b), "编制单位：%s（%s）", name, county);
@@ -1124,17 +1127,12 @@ static int lay_subsidy(lay *L, const json_t *sh)
     return end(L, s);
 }
 
-/* The document of statement st (digest d). */
-static int layout(tc_doc **out, const json_t *st, const char *d, tc_err *e)
+/* The sheets of statement st (digest d), added to doc as a part of it. */
+static int layout(tc_doc *doc, const json_t *st, const char *d, tc_err *e)
 {
-    *out = NULL;
     int kind = kind_index(str(st, "kind"));
-    char title[512];
-    const char *fund = str(st, "fund");
-    snprintf(title, sizeof(title), "%s %s（%s）%s%s", TITLE[kind], str(st, "name"),
-             str(st, "county"), fund ? " 基金 " : "", fund ? fund : "");
-    lay L = {NULL, st, d, e};
-    int rc = tc_doc_new(&L.doc, title, str(st, "cutover"), e);
+    lay L = {doc, st, d, e, 1};
+    int rc = 0;
     size_t i;
     json_t *sh;
     json_array_foreach(json_object_get(st, "sheets"), i, sh) {
@@ -1151,80 +1149,165 @@ static int layout(tc_doc **out, const json_t *st, const char *d, tc_err *e)
         default: rc = lay_subsidy(&L, sh); break;
         }
     }
-    if (rc) {
-        tc_doc_free(L.doc);
-        return rc;
-    }
-    *out = L.doc;
-    return 0;
+    return rc;
+}
+
+/* A new document titled for statement st (each) or for the bundle of its
+ * county's statements. */
+static int doc_for(tc_doc **out, const json_t *st, int each, tc_err *e)
+{
+    char title[512];
+    const char *fund = str(st, "fund");
+    if (each)
+        snprintf(title, sizeof(title), "%s %s（%s）%s%s", TITLE[kind_index(str(st, "kind"))],
+                 str(st, "name"), str(st, "county"), fund ? " 基金 " : "", fund ? fund : "");
+    else
+        snprintf(title, sizeof(title), "移交报表、询证函和清单 %s（%s）", str(st, "name"),
+                 str(st, "county"));
+    return tc_doc_new(out, title, str(st, "cutover"), e);
 }
 
 /* ------------------------------------------------------------------ */
 /* Writing                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Every document of county: built, laid out and (write) written, one at a
- * time. */
+/* What county_docs() does beyond building and checking the statements. */
+enum { W_FILES = 1,   /* lay out the documents and write them */
+       W_TELL = 2 };  /* count them and tell o->on_made */
+
+/* A document made, until its file is written. */
+typedef struct made {
+    int kind;
+    const char *fund;
+    char digest[TC_DIGEST_TEXT_MAX];
+    int sheets;
+} made;
+
+/* Write doc as DIR/COUNTY.NAME.pdf and .xlsx, and tell on_made of the n
+ * documents it holds - as write says (W_*). */
+static int write_doc(const tc_stmt_opts *o, const cty *c, const char *county, const tc_doc *doc,
+                     const char *name, const made *m, int n, int write, tc_err *e)
+{
+    size_t pl = strlen(o->outdir) + strlen(county) + strlen(name) + 16;
+    char *pdf = malloc(pl), *xlsx = malloc(pl);
+    int rc = 0;
+    if (!pdf || !xlsx) {
+        rc = tc_fail(e, TC_ENOMEM, "out of memory");
+    } else {
+        snprintf(pdf, pl, "%s/%s.%s.pdf", o->outdir, county, name);
+        snprintf(xlsx, pl, "%s/%s.%s.xlsx", o->outdir, county, name);
+        if (write & W_FILES)
+            rc = tc_doc_write_pdf(doc, pdf, e);
+        if (!rc && (write & W_FILES))
+            rc = tc_doc_write_xlsx(doc, xlsx, e);
+        for (int i = 0; !rc && (write & W_TELL) && o->on_made && i < n; i++) {
+            tc_stmt_made x = {county, c->name, KIND[m[i].kind], m[i].fund, pdf, xlsx,
+                              m[i].digest, m[i].sheets};
+            o->on_made(o->arg, &x);
+        }
+    }
+    free(pdf);
+    free(xlsx);
+    return rc;
+}
+
+/* Every document of county: built, checked, and as write says written and
+ * told - each in its own files (o->each), or all of them in one. */
 static int county_docs(const tc_docin *in, const tc_stmt_opts *o, const char *county, int write,
                        int *n, tc_err *e)
 {
     cty c;
+    made m[NKINDS * MAXF];
+    int nm = 0;
+    tc_doc *bundle = NULL;
     int rc = county_of(in, county, o->plan, &c, e);
     for (int k = 0; !rc && k < NKINDS; k++) {
         int per_fund = k == K_BALANCE || k == K_INCOME;
         for (int fi = 0; !rc && fi < (per_fund ? c.nfunds : 1); fi++) {
             const char *fund = per_fund ? c.funds[fi] : NULL;
             json_t *st = NULL;
-            char d[TC_DIGEST_TEXT_MAX];
-            tc_doc *doc = NULL;
-            if ((rc = statement(in, &c, k, fund, &st, d, e)) || !st)
+            made *x = &m[nm];
+            tc_doc *doc = bundle;
+            if ((rc = statement(in, &c, k, fund, &st, x->digest, e)) || !st)
                 continue;
-            rc = layout(&doc, st, d, e);
-            if (!rc && write) {
-                size_t pl = strlen(o->outdir) + strlen(county) + strlen(KIND[k]) +
-                            (fund ? strlen(fund) : 0) + 16;
-                char *pdf = malloc(pl), *xlsx = malloc(pl);
-                if (!pdf || !xlsx) {
-                    rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                } else {
-                    snprintf(pdf, pl, "%s/%s.%s%s%s.pdf", o->outdir, county, KIND[k],
-                             fund ? "." : "", fund ? fund : "");
-                    snprintf(xlsx, pl, "%s/%s.%s%s%s.xlsx", o->outdir, county, KIND[k],
-                             fund ? "." : "", fund ? fund : "");
-                    if (!(rc = tc_doc_write_pdf(doc, pdf, e)) &&
-                        !(rc = tc_doc_write_xlsx(doc, xlsx, e)) && o->on_made) {
-                        tc_stmt_made m = {county, c.name, KIND[k], fund, pdf, xlsx, d,
-                                          (int)json_array_size(json_object_get(st, "sheets"))};
-                        o->on_made(o->arg, &m);
-                    }
-                }
-                free(pdf);
-                free(xlsx);
+            x->kind = k;
+            x->fund = fund;
+            x->sheets = (int)json_array_size(json_object_get(st, "sheets"));
+            int lay = write != W_TELL;   /* telling alone needs no pages */
+            if (lay && !doc && !(rc = doc_for(&doc, st, o->each, e)) && !o->each)
+                bundle = doc;
+            if (!rc && lay)
+                rc = layout(doc, st, x->digest, e);
+            if (!rc && write && o->each) {
+                char name[64];
+                snprintf(name, sizeof(name), "%s%s%s", KIND[k], fund ? "." : "", fund ? fund : "");
+                rc = write_doc(o, &c, county, doc, name, x, 1, write, e);
             }
+            if (!rc)
+                nm++;
             if (!rc && n)
                 (*n)++;
-            tc_doc_free(doc);
+            if (doc != bundle)
+                tc_doc_free(doc);
             json_decref(st);
         }
     }
+    if (!rc && write && !o->each && nm)
+        rc = write_doc(o, &c, county, bundle, "statements", m, nm, write, e);
+    tc_doc_free(bundle);
     return rc;
 }
 
-/* Each county the plan moves, once, in the order of its first line. */
-static int each_county(const tc_docin *in, const tc_stmt_opts *o, int write, int *n, tc_err *e)
+/* The counties the plan moves, once each, in the order of their first
+ * lines: *out (the plan's strings), their number returned, -1 out of
+ * memory. */
+static long counties(const tc_docin *in, const char ***out)
 {
     const json_t *t = json_object_get(in->plan, "transfers");
-    int rc = 0;
-    for (size_t i = 0; !rc && i < json_array_size(t); i++) {
+    size_t nt = json_array_size(t);
+    long k = 0;
+    const char **v = *out = malloc((nt ? nt : 1) * sizeof(*v));
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < nt; i++) {
         const char *c = str(json_array_get(t, i), "county");
         int seen = !c;
-        for (size_t j = 0; !seen && j < i; j++) {
-            const char *b = str(json_array_get(t, j), "county");
-            seen = b && strcmp(b, c) == 0;
-        }
+        for (long j = 0; !seen && j < k; j++)
+            seen = strcmp(v[j], c) == 0;
         if (!seen)
-            rc = county_docs(in, o, c, write, n, e);
+            v[k++] = c;
     }
+    return k;
+}
+
+typedef struct each_ctx {
+    const tc_docin *in;
+    const tc_stmt_opts *o;
+    const char **county;
+} each_ctx;
+
+/* The files of county i (tc_proc_fanout). */
+static int files_of(size_t i, void *arg, tc_err *e)
+{
+    each_ctx *x = arg;
+    return county_docs(x->in, x->o, x->county[i], W_FILES, NULL, e);
+}
+
+/* Each county the plan moves, as write says: checked only (0); or its files
+ * written by o->jobs processes, then every document told. */
+static int each_county(const tc_docin *in, const tc_stmt_opts *o, int write, int *n, tc_err *e)
+{
+    const char **v;
+    long k = counties(in, &v);
+    if (k < 0)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    each_ctx x = {in, o, v};
+    int rc = 0;
+    if (write)
+        rc = tc_proc_fanout((size_t)k, o->jobs, files_of, &x, e);
+    for (long i = 0; !rc && i < k; i++)
+        rc = county_docs(in, o, v[i], write ? W_TELL : 0, n, e);
+    free(v);
     return rc;
 }
 

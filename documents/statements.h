@@ -14,8 +14,13 @@
  *                     欠费单位清单 for the tax bureau (arrears) and
  *                     财政补助欠拨清单 for the finance bureau (subsidy).
  *
- * Each is written as DIR/COUNTY.KIND[.FUND].pdf and .xlsx with the same
- * tables.  As with the certificate, a document is laid out from its
+ * A county's documents are written together, as DIR/COUNTY.statements.pdf
+ * and .xlsx with the same tables, each document a part of its own (its
+ * pages numbered within it, a workbook sheet per sheet); or, with each,
+ * one file per document, DIR/COUNTY.KIND[.FUND].pdf and .xlsx.  (One PDF
+ * costs cairo a fixed ~25 ms to subset and embed the CJK font, whatever
+ * its pages: eleven files per county cost three times the one.)  As with
+ * the certificate, a document is laid out from its
  * statement alone - a JSON object of exactly what it prints, the figures
  * as yuan strings, taken from the reconciliation (its funds' ledger at the
  * cutover, bank statements and schedules) for the counties, pools and
@@ -51,7 +56,7 @@ typedef struct tc_stmt_made {
     const char *county, *name;
     const char *kind;               /* "balance", "income", "bank", "confirm-bank", ... */
     const char *fund;               /* balance and income: the fund; else NULL */
-    const char *pdf, *xlsx;         /* the files written */
+    const char *pdf, *xlsx;         /* the files it is in (the county's, unless each) */
     const char *digest;             /* the statement's digest, "sha256:<hex>" */
     int sheets;                     /* sheets (letters, accounts, pools) it holds */
 } tc_stmt_made;
@@ -59,9 +64,11 @@ typedef struct tc_stmt_made {
 typedef struct tc_stmt_opts {
     const char *reconciliation;     /* reconciliation.json, the recorded one */
     const char *plan;               /* the executed plan */
-    const char *outdir;             /* DIR/COUNTY.KIND[.FUND].pdf and .xlsx */
+    const char *outdir;             /* DIR/COUNTY.statements.pdf and .xlsx */
     void (*on_made)(void *arg, const tc_stmt_made *m);   /* each one written; may be NULL */
     void *arg;
+    int each;                       /* DIR/COUNTY.KIND[.FUND].pdf and .xlsx instead */
+    int jobs;                       /* processes writing the files (tc_proc_fanout) */
 } tc_stmt_opts;
 
 /*

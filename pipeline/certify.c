@@ -60,7 +60,8 @@ static void on_made(void *arg, const tc_cert_made *m)
 static void on_stmt(void *arg, const tc_stmt_made *m)
 {
     made *x = arg;
-    remember(x, m->pdf, m->xlsx);
+    if (x->n < 2 || strcmp(x->paths[x->n - 2], m->pdf) != 0)   /* a county's are in one */
+        remember(x, m->pdf, m->xlsx);
     if (x->o->on_stmt)
         x->o->on_stmt(x->o->arg, m);
 }
@@ -87,8 +88,8 @@ int tc_certify(const tc_certify_opts *o, int *n, tc_err *e)
     made x = {o, NULL, 0, 0, json_array()};
     if (!x.certificates)
         return tc_fail(e, TC_ENOMEM, "out of memory");
-    tc_cert_opts c = {o->reconciliation, o->plan, v.executed, o->outdir, on_made, &x};
-    tc_stmt_opts so = {o->reconciliation, o->plan, o->outdir, on_stmt, &x};
+    tc_cert_opts c = {o->reconciliation, o->plan, v.executed, o->outdir, on_made, &x, o->jobs};
+    tc_stmt_opts so = {o->reconciliation, o->plan, o->outdir, on_stmt, &x, o->each, o->jobs};
     int k = 0, m = 0;
     /* the statements are checked before the certificates are written, so
      * that a refusal of either writes nothing */

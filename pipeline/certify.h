@@ -31,6 +31,8 @@ typedef struct tc_certify_opts {
     /* each statement, letter or list written (documents/statements.h),
      * with arg; may be NULL */
     void (*on_stmt)(void *arg, const tc_stmt_made *m);
+    int each;                       /* a file per statement (tc_stmt_opts) */
+    int jobs;                       /* processes writing the files; <= 1: this one */
     /* With a signer, an entry of the trail records the run: argv (argv[0]
      * "documents"), the plan and the reconciliation as inputs, every file
      * written as an output, and as totals {"certificates": [{"county",

@@ -319,7 +319,9 @@ static int transfer(const tc_demo_opts *o, const tc_manifest *m, const tc_mapset
             tc_certify_opts co = {.reconciliation = report, .plan = r->plan, .trail = trail,
                                   .policy = pol, .outdir = p->docs, .signer = maker,
                                   .argc = 11, .argv = dargv, .on_made = on_certificate,
-                                  .on_stmt = on_stmt, .arg = p};
+                                  .on_stmt = on_stmt, .arg = p,
+                                  .jobs = o->jobs > 0 ? o->jobs
+                                                      : (int)sysconf(_SC_NPROCESSORS_ONLN)};
             rc = tc_certify(&co, &p->certificates, e);
         }
         tc_signer_free(maker);

@@ -30,6 +30,7 @@
 #include "pipeline/demo.h"
 
 static char demo[600], rec[700], plan[700], trail[700], policy[700], docs[700];
+static char each[700];   /* the statements one file each (tc_stmt_opts.each), serially */
 
 static int demo_setup(void **state)
 {
@@ -56,6 +57,10 @@ static int demo_setup(void **state)
     else if (!strstr(out, "certificates:   ") || !strstr(out, "(2 counties)"))
         rc = -1, fprintf(stderr, "demo says nothing of its certificates:\n%s", out);
     free(out);
+    snprintf(each, sizeof(each), "%s/each", tctest_dir);
+    tc_stmt_opts so = {.reconciliation = rec, .plan = plan, .outdir = each, .each = 1};
+    if (!rc && (mkdir(each, 0700) || tc_stmt_write(&so, NULL, &e)))
+        rc = -1, fprintf(stderr, "statements, each: %s\n", e.msg);
     return rc ? -1 : 0;
 }
 
@@ -249,15 +254,30 @@ static void test_cli_documents(void **state)
     for (const char *q = so; (q = strchr(q, '\n')); q++)
         lines++;
     assert_int_equal(lines, 2 + 10 + 12);
-    assert_non_null(strstr(so, "/220122.balance.310.pdf\t"));
-    assert_non_null(strstr(so, "/220100.confirm-employer.xlsx\t"));
+    assert_non_null(strstr(so, "/220122.certificate.xlsx\tsha256:"));
+    assert_non_null(strstr(so, "\tcertificate\n"));
+    assert_non_null(strstr(so, "/220122.statements.pdf\t"));
+    assert_non_null(strstr(so, "\tbalance.310\n"));
+    assert_non_null(strstr(so, "/220100.statements.xlsx\tsha256:"));
+    assert_non_null(strstr(so, "\tconfirm-employer\n"));
     free(so);
-    /* the same bytes as the demo made, every file */
-    snprintf(cmd, sizeof(cmd), "cd %s && ls | grep -c . && for f in *; do cmp $f %s/$f || "
-             "exit 1; done", docs, out);
+    /* the same bytes as the demo made (two processes), every file, from
+     * one process: a certificate and a bundle of statements per county */
+    snprintf(cmd, sizeof(cmd), "%s documents -q -j 1 -r %s --plan %s --policy %s -t %s -o %s "
+             ">/dev/null && cd %s && ls | grep -c . && for f in *; do cmp $f %s/$f || exit 1; "
+             "done", tc, rec, plan, policy, trail, out, docs, out);
     so = run(cmd, &code);
     assert_int_equal(code, 0);
-    assert_string_equal(so, "48\n");
+    assert_string_equal(so, "8\n");
+    free(so);
+    /* --each: a file per document, the library's bytes, from three
+     * processes */
+    snprintf(cmd, sizeof(cmd), "%s documents -q --each -j 3 -r %s --plan %s --policy %s -t %s "
+             "-o %s-each | grep -c balance.310 && cd %s && ls | grep -c . && for f in *; do "
+             "cmp $f %s-each/$f || exit 1; done", tc, rec, plan, policy, trail, out, each, out);
+    so = run(cmd, &code);
+    assert_int_equal(code, 0);
+    assert_string_equal(so, "2\n44\n");
     free(so);
     /* with a key, the run is recorded in the trail named, and the trail
      * still verifies under the policy */
@@ -545,7 +565,7 @@ static void test_balance_sheets_balance(void **state)
         char g[48], cmd[1600], am[8][48];
         int code;
         grouped(assets, g);
-        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.balance.%s.pdf -", docs, county, fund);
+        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.balance.%s.pdf -", each, county, fund);
         char *text = run(cmd, &code);
         assert_int_equal(code, 0);
         assert_int_equal(amounts_on(text, "资产合计", am, 8), 2);
@@ -557,19 +577,19 @@ static void test_balance_sheets_balance(void **state)
         assert_string_equal(am[0], g);
         free(text);
         /* the workbook: the same row, as numbers */
-        snprintf(cmd, sizeof(cmd), "%s/%s.balance.%s.xlsx", docs, county, fund);
+        snprintf(cmd, sizeof(cmd), "%s/%s.balance.%s.xlsx", each, county, fund);
         assert_int_equal(workbook_row(cmd, "资产合计", am, 8), 2);
         assert_int_equal(cell_fen(am[0]), assets);
         assert_int_equal(cell_fen(am[1]), assets);
         /* the 收支表 ends at the net assets */
-        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.income.%s.pdf -", docs, county, fund);
+        snprintf(cmd, sizeof(cmd), "pdftotext -layout %s/%s.income.%s.pdf -", each, county, fund);
         text = run(cmd, &code);
         assert_int_equal(code, 0);
         assert_int_equal(amounts_on(text, "期末滚存结余", am, 8), 1);
         grouped(net, g);
         assert_string_equal(am[0], g);
         free(text);
-        snprintf(cmd, sizeof(cmd), "%s/%s.income.%s.xlsx", docs, county, fund);
+        snprintf(cmd, sizeof(cmd), "%s/%s.income.%s.xlsx", each, county, fund);
         assert_int_equal(workbook_row(cmd, "五、期末滚存结余", am, 8), 1);
         assert_int_equal(cell_fen(am[0]), net);
         sheets++;
@@ -614,7 +634,7 @@ static void test_every_kind_renders(void **state)
     for (int c = 0; c < 2; c++)
         for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
             char base[800], cmd[2400], want[200], d[TC_DIGEST_TEXT_MAX];
-            snprintf(base, sizeof(base), "%s/%s.%s%s%s", docs, counties[c], k[i].kind,
+            snprintf(base, sizeof(base), "%s/%s.%s%s%s", each, counties[c], k[i].kind,
                      k[i].fund ? "." : "", k[i].fund ? k[i].fund : "");
             tc_stmt_opts o = {.reconciliation = rec, .plan = plan};
             json_t *st = NULL;
@@ -665,6 +685,75 @@ static void test_every_kind_renders(void **state)
             assert_int_equal(stat(cmd, &sb), 0);
             assert_int_equal(sb.st_mode & 0777, 0600);
         }
+}
+
+/* A county's statements in one PDF: every document of it a part, in the
+ * order and with the pages of its own file, numbered within the part and
+ * footed with its digest; the workbook a sheet per sheet of them all. */
+static void test_bundle(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"balance.310", "balance.330", "balance.390",
+                                        "income.310", "income.330", "income.390", "bank",
+                                        "confirm-bank", "confirm-institution",
+                                        "confirm-employer", "arrears", "subsidy"};
+    char cmd[2400];
+    int code, pages = 0, sheets = 0;
+    snprintf(cmd, sizeof(cmd), "pdftotext %s/220100.statements.pdf -", docs);
+    char *text = run(cmd, &code);
+    assert_int_equal(code, 0);
+    char *w = text;   /* pdftotext keeps the spaces of some pages, not of others */
+    for (const char *r = text; *r; r++)
+        if (*r != ' ')
+            *w++ = *r;
+    *w = 0;
+    const char *at = text;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        snprintf(cmd, sizeof(cmd), "pdfinfo %s/220100.%s.pdf | awk '/^Pages:/ {print $2}'", each,
+                 kinds[i]);
+        char *n = run(cmd, &code);
+        assert_int_equal(code, 0);
+        int m = atoi(n);
+        free(n);
+        assert_true(m >= 1);
+        pages += m;
+        /* its pages 第 1 页 共 M 页 .. 第 M 页 共 M 页, after the part before */
+        for (int k = 1; k <= m; k++) {
+            char want[64];
+            snprintf(want, sizeof(want), "第%d页共%d页", k, m);
+            const char *hit = strstr(at, want);
+            if (!hit)
+                fail_msg("220100.statements.pdf: %s: no '%s' after the part before", kinds[i],
+                         want);
+            at = hit + strlen(want);
+        }
+        /* its footer: the digest of its own file */
+        snprintf(cmd, sizeof(cmd), "pdftotext %s/220100.%s.pdf - | grep -o 'sha256:[0-9a-f]*' "
+                 "| head -1", each, kinds[i]);
+        char *d = run(cmd, &code);
+        assert_int_equal(code, 0);
+        assert_true(strlen(d) > 70);
+        d[strlen(d) - 1] = 0;
+        assert_non_null(strstr(text, d));
+        free(d);
+        snprintf(cmd, sizeof(cmd), "unzip -l %s/220100.%s.xlsx | grep -c 'xl/worksheets/sheet'",
+                 each, kinds[i]);
+        char *ws = run(cmd, &code);
+        sheets += atoi(ws);
+        free(ws);
+    }
+    free(text);
+    snprintf(cmd, sizeof(cmd), "pdfinfo %s/220100.statements.pdf | awk '/^Pages:/ {print $2}'",
+             docs);
+    char *n = run(cmd, &code);
+    assert_int_equal(atoi(n), pages);
+    free(n);
+    snprintf(cmd, sizeof(cmd), "unzip -l %s/220100.statements.xlsx | grep -c "
+             "'xl/worksheets/sheet'", docs);
+    n = run(cmd, &code);
+    assert_int_equal(atoi(n), sheets);
+    assert_true(sheets >= 12);
+    free(n);
 }
 
 /* A reconciliation whose ledger was edited - each account named in acc
@@ -756,6 +845,7 @@ int main(void)
                                    cmocka_unit_test(test_waiver_printed),
                                    cmocka_unit_test(test_balance_sheets_balance),
                                    cmocka_unit_test(test_every_kind_renders),
+                                   cmocka_unit_test(test_bundle),
                                    cmocka_unit_test(test_statements_refuse_edited_ledger)};
     return cmocka_run_group_tests(t, demo_setup, tctest_dir_teardown);
 }
