@@ -21,8 +21,9 @@ cmake --build "$build" -j2 --target tongchou cert_bench >/dev/null
 counties=${1:-100}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-cert-XXXXXX")
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
-tc=$PWD/$build/cli/tongchou
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+tc=$build/cli/tongchou
 (cd "$work" && "$tc" demo -n 300 -j 2 demo >/dev/null 2>&1)
 d=$work/demo
 report() { # LABEL: the last /usr/bin/time line
@@ -58,7 +59,7 @@ open(out + "/plan.json", "w").write(json.dumps(plan, ensure_ascii=False))
 PY
 mkdir -p "$work/many"
 /usr/bin/time -f '%e %U %M' -o "$work/t" "$build"/bench/cert_bench "$work/rec.json" \
-  "$work/plan.json" "$work/many" >/dev/null 2>"$work/split"
+  "$work/plan.json" "$work/many" "$(nproc)" >/dev/null 2>"$work/split"
 report "$counties counties, every document (cert_bench)"
 cat "$work/split"
 printf '%d documents, %d pages\n' "$(ls "$work/many"/*.pdf | wc -l)" \

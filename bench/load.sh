@@ -31,7 +31,8 @@ TC_DEPS+=(time)
 tc_ensure_deps
 build=${BUILD:-build}
 [ -n "${NO_BUILD:-}" ] || tc_build "$build" Release
-tc=$PWD/$build/cli/tongchou
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+tc=$build/cli/tongchou
 runs=${RUNS:-3}
 records=${1:-2000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-load-XXXXXX")

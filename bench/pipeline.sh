@@ -19,7 +19,8 @@ TC_DEPS+=(time pgloader)
 tc_ensure_deps
 build=${BUILD:-build}
 [ -n "${NO_BUILD:-}" ] || tc_build "$build" Release
-tc=$PWD/$build/cli/tongchou
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+tc=$build/cli/tongchou
 records=${1:-2000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-bench-pipeline-XXXXXX")
 chmod 755 "$work"
