@@ -68,28 +68,26 @@ static int all_digits(const char *s, size_t n)
     return n > 0;
 }
 
+/* One amount field into fen; which is "income" or "expenditure". */
 static int amount(const field *f, const char *which, const char *name, long line, tc_fen *out,
                   tc_err *e)
 {
-    char msg[160], hint[160];
-    if (f->n == 0) {
-        snprintf(msg, sizeof(msg), "blank %s%%s", which);
-        return refuse(e, name, line, f->col, "write the amount in yuan, 0.00 for none", msg,
-                      "", 0);
-    }
-    if (f->s[0] == '-') {
-        snprintf(msg, sizeof(msg), "negative %s '%%s'", which);
-        return refuse(e, name, line, f->col, "a budgeted amount is zero or more", msg, f->s,
-                      f->n);
-    }
+    const char *hint = "write yuan with at most two decimals, as 1234567.89";
     tc_err pe;
     tc_err_clear(&pe);
-    if (tc_money_parse_yuan(f->s, f->n, out, &pe)) {
-        snprintf(msg, sizeof(msg), "bad %s: %s%%s", which, pe.msg);
-        snprintf(hint, sizeof(hint), "write yuan with at most two decimals, as 1234567.89");
-        return refuse(e, name, line, f->col, hint, msg, "", 0);
+    if (f->n == 0) {
+        tc_fail(e, TC_EINPUT, "blank %s", which);
+        hint = "write the amount in yuan, 0.00 for none";
+    } else if (f->s[0] == '-') {
+        tc_fail(e, TC_EINPUT, "negative %s '%.*s'", which, (int)(f->n > 40 ? 40 : f->n), f->s);
+        hint = "a budgeted amount is zero or more";
+    } else if (tc_money_parse_yuan(f->s, f->n, out, &pe)) {
+        tc_fail(e, TC_EINPUT, "bad %s: %s", which, pe.msg);
+    } else {
+        return 0;
     }
-    return 0;
+    tc_err_at(e, name, line, f->col);
+    return tc_err_hint(e, "%s", hint);
 }
 
 static int row_of(tc_budget *b, const field f[5], const char *name, long line,
@@ -111,7 +109,7 @@ static int row_of(tc_budget *b, const field f[5], const char *name, long line,
     memcpy(r.fund, f[1].s, f[1].n);
     if (m && !tc_mapset_fund_name(m, r.fund, f[1].n))
         return refuse(e, name, line, f[1].col,
-                      "use a fund of city/funds.csv (the city's codes, not the county's)",
+                      "use a fund of city/funds.csv: the city's codes, not the county's",
                       "unknown fund code '%s'", f[1].s, f[1].n);
     if (f[2].n != 4 || !all_digits(f[2].s, 4) || f[2].s[0] == '0')
         return refuse(e, name, line, f[2].col, "write the budget year as four digits, as 2024",
