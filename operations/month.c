@@ -142,8 +142,7 @@ int tc_month_add_batch(tc_month *mo, const char *path, tc_err *e)
     tc_batch_reader *br = NULL;
     int rc = tc_batch_open(&br, path, 0, e);
     if (rc) {
-        if (!e->file[0])
-            tc_err_at(e, path, 0, 0);
+        tc_err_record(e, path, 0);
         return rc;
     }
     int col[5];
@@ -176,13 +175,11 @@ int tc_month_add_batch(tc_month *mo, const char *path, tc_err *e)
     }
     if (rc > 0)
         rc = 0;
-    if (rc && tc_batch_record_no(br))
-        tc_err_record(e, NULL, (long long)tc_batch_record_no(br));
+    if (rc) /* the batch, and the record when one was read: always this batch's */
+        tc_err_record(e, path, (long long)tc_batch_record_no(br));
     tc_batch_close(br);
     if (rc) {
         free(f);
-        if (!e->file[0])
-            tc_err_at(e, path, 0, 0);
         return rc;
     }
     free(mo->f);

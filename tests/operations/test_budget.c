@@ -23,6 +23,7 @@ static int setup(void **state)
 {
     (void)state;
     tc_err e;
+    tc_err_clear(&e);
     return tc_mapset_load(&set, SET, &e);
 }
 
@@ -45,6 +46,7 @@ static void test_read_and_find(void **state)
     (void)state;
     tc_budget *b;
     tc_err e;
+    tc_err_clear(&e);
     const char *text = "\xEF\xBB\xBF" "county,fund,year,income,expenditure\r\n"
                        "220113,310,2025,12000000.00,1000000.02\r\n"
                        "220113,390,2025,500,400.5\r\n"
@@ -88,6 +90,7 @@ static void refused(const char *rows, long line, long col, const char *word)
     snprintf(text, sizeof(text), "county,fund,year,income,expenditure\n%s", rows);
     tc_budget *b = (tc_budget *)1;
     tc_err e;
+    tc_err_clear(&e);
     int rc = parse(&b, text, &e);
     char buf[2048];
     tc_err_format(&e, buf, sizeof(buf));
@@ -129,6 +132,7 @@ static void test_refusals(void **state)
 
     tc_budget *b;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(parse(&b, "county,fund,year,expenditure,income\n", &e), TC_EINPUT);
     assert_int_equal(e.line, 1);
     assert_int_equal(parse(&b, "", &e), TC_EINPUT);

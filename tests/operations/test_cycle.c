@@ -18,6 +18,7 @@ static int64_t md(int64_t a, int64_t num, int64_t den)
 {
     int64_t r = 0x5a5a;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_muldiv(a, num, den, &r, &e), 0);
     return r;
 }
@@ -49,6 +50,7 @@ static void test_muldiv(void **state)
 
     int64_t r = 7;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_muldiv(INT64_MAX, 2, 1, &r, &e), TC_EINPUT);
     assert_non_null(strstr(e.msg, "overflows"));
     assert_int_equal(tc_ops_muldiv(INT64_MIN, -1, 1, &r, &e), TC_EINPUT);
@@ -63,6 +65,7 @@ static void test_preallocation(void **state)
     (void)state;
     tc_ops_prealloc p;
     tc_err e;
+    tc_err_clear(&e);
     tc_budget_row row;
     memset(&row, 0, sizeof(row));
     row.expenditure = 100000002;   /* 1,000,000.02 yuan budgeted for 2025 */
@@ -113,6 +116,7 @@ static void test_headroom_each_quarter(void **state)
     tc_ops_approval a[4];
     tc_fen total;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_requests_approve(a, &total, B, r, 4, &e), 0);
     /* Q1: headroom 300,000,000 - 0 = 300,000,000 >= R: A = R */
     assert_int_equal(a[0].headroom, 300000000);
@@ -151,6 +155,7 @@ static void test_headroom_exception(void **state)
     tc_ops_approval a[4];
     tc_fen total;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_requests_approve(a, &total, B, r, 4, &e), 0);
     /* Q2 over by 100,000,000 but excepted: A = R = 500,000,000, the
      * finding still listed with its excess */
@@ -174,6 +179,7 @@ static void test_headroom_negative_and_rounding(void **state)
     (void)state;
     tc_ops_approval a[2];
     tc_err e;
+    tc_err_clear(&e);
     /* Q1 excepted far over: 700,000,000 approved against 300,000,000;
      * Q2's headroom 600,000,000 - 700,000,000 = -100,000,000 allows nothing:
      * A = 0 and the whole request of 50,000,000 is the excess */
@@ -214,6 +220,7 @@ static void test_deficit_covered_by_surplus(void **state)
     (void)state;
     tc_ops_settlement s;
     tc_err e;
+    tc_err_clear(&e);
     /* S = 5,000,000.00; income 30,000,000.00; expenditure 32,345,678.91
      * result = 3,000,000,000 - 3,234,567,891 = -234,567,891 (-2,345,678.91)
      * G = 234,567,891 <= S: cover = G, government 0,
@@ -231,6 +238,7 @@ static void test_deficit_beyond_surplus(void **state)
     (void)state;
     tc_ops_settlement s;
     tc_err e;
+    tc_err_clear(&e);
     /* S = 1,000,000.00; the same year: G = 234,567,891
      * cover = min(234,567,891, 100,000,000) = 100,000,000
      * government = 234,567,891 - 100,000,000 = 134,567,891 (1,345,678.91)
@@ -267,6 +275,7 @@ static void test_spend_account(void **state)
     (void)state;
     tc_ops_spend_recon r;
     tc_err e;
+    tc_err_clear(&e);
     /* 50,000.00 + 3,000,000.00 + 8,500,000.00 - 11,234,567.89 = 315,432.11:
      * 5,000,000 + 300,000,000 + 850,000,000 - 1,123,456,789 = 31,543,211 */
     assert_int_equal(tc_ops_spend_reconcile(&r, 5000000, 300000000, 850000000, 1123456789,

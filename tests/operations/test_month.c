@@ -27,6 +27,7 @@ static int setup(void **state)
 {
     (void)state;
     tc_err e;
+    tc_err_clear(&e);
     if (!mkdtemp(work))
         return -1;
     return tc_mapset_load(&set, SET, &e);
@@ -49,6 +50,7 @@ static int teardown(void **state)
 static void write_lines(const char *path, const char *county, const char *coding, ...)
 {
     tc_err e;
+    tc_err_clear(&e);
     tc_batch_header h;
     const tc_rectype *t = tc_rectype_find("voucher_line");
     assert_int_equal(tc_batch_header_init(&h, t, county, coding, &e), 0);
@@ -130,6 +132,7 @@ static void test_month_figures(void **state)
                 NULL);
     tc_month *mo;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_month_new(&mo, set, "220113", 202503, &e), 0);
     assert_int_equal(tc_month_add_batch(mo, path, &e), 0);
     const tc_month_fund *f;
@@ -180,6 +183,7 @@ static void test_month_refusals(void **state)
     char path[256];
     tc_month *mo;
     tc_err e;
+    tc_err_clear(&e);
     snprintf(path, sizeof(path), "%s/220182.voucher_line.tcb", work);
     write_lines(path, "220182", "city", "20250301|310|1002|1.00|0.00", NULL);
     /* another county's batch */

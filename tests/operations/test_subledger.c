@@ -17,6 +17,7 @@ static tc_fen bal(const tc_subledger *s, int64_t period)
 {
     tc_fen b;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_subledger_balance(s, period, &b, &e), 0);
     return b;
 }
@@ -34,6 +35,7 @@ static void test_postings_once(void **state)
     (void)state;
     tc_subledger *s;
     tc_err e;
+    tc_err_clear(&e);
     int posted;
     char key[TC_SUBLEDGER_KEY_MAX];
     /* opened at the handover (December 2024) with 10,000,000.00 of net assets */
@@ -136,6 +138,7 @@ static void test_overdue_march_remitted_in_may(void **state)
     size_t n;
     tc_remit_status st;
     tc_err e;
+    tc_err_clear(&e);
     /* end of March: due by the end of April, not yet overdue */
     assert_int_equal(tc_ops_overdue(m, 3, 202503, o, 4, &n, &st, &e), 0);
     assert_int_equal(n, 0);
@@ -171,6 +174,7 @@ static void test_overdue_fifo(void **state)
     size_t n;
     tc_remit_status st;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_overdue(m, 3, 202504, o, 4, &n, &st, &e), 0);
     assert_int_equal(n, 0);
     assert_int_equal(st.unremitted, 30000000);
@@ -217,6 +221,7 @@ static void test_invariant(void **state)
     (void)state;
     tc_subledger *s[3];
     tc_err e;
+    tc_err_clear(&e);
     /* 九台区 10,000,000.00, 榆树市 5,000,000.00 for 310; a 390 sub-ledger beside */
     assert_int_equal(tc_subledger_new(&s[0], "220113", "310", 202412, 1000000000, &e), 0);
     assert_int_equal(tc_subledger_new(&s[1], "220182", "310", 202412, 500000000, &e), 0);

@@ -46,6 +46,7 @@ static void test_budgeted_year_surplus_covers(void **state)
                          5000000, 770432109};
     tc_ops_year y;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_year_settle(&y, &in, &e), 0);
     /* pre-allocation 32,000,000.00 x 3/12 = 8,000,000.00 from the budget */
     assert_int_equal(y.prealloc.basis, TC_OPS_BASIS_BUDGET);
@@ -88,6 +89,7 @@ static void test_unbudgeted_year_government_share(void **state)
                          200000000, 80000000};
     tc_ops_year y;
     tc_err e;
+    tc_err_clear(&e);
     assert_int_equal(tc_ops_year_settle(&y, &in, &e), 0);
     /* 840,000,006 x 3/12 = 210,000,001.5 -> 2,100,000.02, from the actuals of 2024 */
     assert_int_equal(y.prealloc.basis, TC_OPS_BASIS_ACTUAL);
