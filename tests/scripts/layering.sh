@@ -105,10 +105,10 @@ refuse() {   # refuse BINARY LIBRARY-PATTERN WHY
     say "$1 links $2 ($3)"
   fi
 }
-for t in amount batch xml dump loadrecon; do
+for t in amount batch xml dump loadrecon budget; do
   refuse tests/fuzz/fuzz_regress_$t libpq "a fuzz target reads files only"
 done
-for t in amount batch loadrecon; do
+for t in amount batch loadrecon budget; do
   refuse tests/fuzz/fuzz_regress_$t libxml2 "it parses no XML"
 done
 refuse tests/extract/extract_emit libpq "the file readers need no database client"
