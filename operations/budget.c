@@ -298,13 +298,15 @@ void tc_budget_free(tc_budget *b)
 
 size_t tc_budget_rows(const tc_budget *b, const tc_budget_row **rows)
 {
-    *rows = b->rows;
-    return b->n;
+    *rows = b ? b->rows : NULL;
+    return b ? b->n : 0;
 }
 
 const tc_budget_row *tc_budget_find(const tc_budget *b, const char *county, const char *fund,
                                     int year)
 {
+    if (!b)
+        return NULL;
     tc_budget_row k;
     memset(&k, 0, sizeof(k));
     snprintf(k.county, sizeof(k.county), "%s", county);

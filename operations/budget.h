@@ -63,11 +63,12 @@ int tc_budget_parse(tc_budget **out, const char *name, const char *text, size_t 
 
 void tc_budget_free(tc_budget *b);
 
-/* The rows in file order (owned by b); returns how many. */
+/* The rows in file order (owned by b); returns how many.  A NULL b (a
+ * city without budget.csv) has none. */
 size_t tc_budget_rows(const tc_budget *b, const tc_budget_row **rows);
 
 /* The row of county, fund and year, or NULL when the budget has none (a
- * normal answer: see tc_ops_preallocation). */
+ * normal answer: see tc_ops_preallocation), or b is NULL. */
 const tc_budget_row *tc_budget_find(const tc_budget *b, const char *county, const char *fund,
                                     int year);
 

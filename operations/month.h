@@ -22,6 +22,10 @@
  * period end by a debit, which must not cancel the month's income; a
  * correction booked in red (a negative credit) lowers it, as it should.
  *
+ * The batches of pools that merge into one city region (their header's
+ * county is the region, their pool the source pool) add up into the
+ * region's figures: the city keeps one sub-ledger per region.
+ *
  * Every line of the batch must be dated in the month, coded in the set the
  * batches were mapped with, and of the county asked for; anything else is
  * refused (TC_EINPUT, the batch and record named), since a line counted in

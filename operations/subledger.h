@@ -9,7 +9,8 @@
  *   kind         effect   what it is
  *   income       +        income the county remitted, as it reached the city
  *   funding      -        pre-allocation or approved request sent to the 支出户
- *   gap_cover    -        a year's gap covered from the county's own surplus
+ *   gap_cover    -        a year's gap covered from the county's own surplus: the
+ *                        money sent to its 支出户 for the spending funding did not pay
  *   correction   +/-      a correcting transfer (the only signed kind)
  *   government   +        the county government's share of a gap, paid in
  *

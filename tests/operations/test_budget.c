@@ -67,6 +67,9 @@ static void test_read_and_find(void **state)
     assert_null(tc_budget_find(b, "220113", "310", 2024));
     assert_null(tc_budget_find(b, "220122", "310", 2025));
     tc_budget_free(b);
+    /* a city without budget.csv: nothing found, no rows */
+    assert_null(tc_budget_find(NULL, "220113", "310", 2025));
+    assert_int_equal(tc_budget_rows(NULL, &rows), 0);
 
     /* through a file, without a final newline */
     char path[] = "/tmp/tc_budget_XXXXXX";
