@@ -50,7 +50,8 @@ typedef struct tc_budget tc_budget;
 
 /*
  * Read and check budget.csv at path against the mapping set m (its regions
- * and funds) into *out.  Returns 0, or TC_EINPUT (file, line, column, hint
+ * and funds) into *out; a NULL m checks the codes' shape only (six digits,
+ * a fund code of at most 15 bytes), for a tool that holds no set.  Returns 0, or TC_EINPUT (file, line, column, hint
  * in e) when the file breaks a rule above, TC_EIO when it cannot be read,
  * TC_ENOMEM.  Nothing is kept on failure.
  */

@@ -71,6 +71,12 @@ static void test_read_and_find(void **state)
     assert_null(tc_budget_find(NULL, "220113", "310", 2025));
     assert_int_equal(tc_budget_rows(NULL, &rows), 0);
 
+    /* without a mapping set only the codes' shape is checked: 311 passes */
+    const char *shape = "county,fund,year,income,expenditure\n220199,311,2025,1.00,1.00\n";
+    assert_int_equal(tc_budget_parse(&b, "budget.csv", shape, strlen(shape), NULL, &e), 0);
+    assert_non_null(tc_budget_find(b, "220199", "311", 2025));
+    tc_budget_free(b);
+
     /* through a file, without a final newline */
     char path[] = "/tmp/tc_budget_XXXXXX";
     int fd = mkstemp(path);
