@@ -1125,6 +1125,11 @@ const char *tc_mapset_region_name(const tc_mapset *m, const char *code)
     return n && n[0] ? n : NULL;
 }
 
+const char *tc_mapset_fund_name(const tc_mapset *m, const char *code, size_t n)
+{
+    return sset_get(&m->funds, code, n);
+}
+
 const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n)
 {
     return sset_get(&m->account_class, code, n);

@@ -144,6 +144,10 @@ int tc_mapset_allocation(const tc_mapset *m, const tc_alloc **rows);
 /* The name of a city region (city/regions.csv), NULL when unknown. */
 const char *tc_mapset_region_name(const tc_mapset *m, const char *code);
 
+/* The fund's name in the city's list (city/funds.csv: 职工基本医疗保险),
+ * NULL when the code is not a city fund. */
+const char *tc_mapset_fund_name(const tc_mapset *m, const char *code, size_t n);
+
 /* The account's class in the city chart ("asset", "liability", "fund",
  * "income", "expense"), NULL when the code is not in city/accounts.csv. */
 const char *tc_mapset_account_class(const tc_mapset *m, const char *code, size_t n);

@@ -31,8 +31,9 @@ declare -A may=(
   [load]="core db load"
   [transfer]="core db mappings transfer"
   [generate]="core db generate"
-  [pipeline]="core db mappings extract transform reconcile documents load transfer generate pipeline"
-  [cli]="core db mappings extract transform reconcile documents load transfer generate pipeline cli"
+  [operations]="core mappings operations"
+  [pipeline]="core db mappings extract transform reconcile documents load transfer generate operations pipeline"
+  [cli]="core db mappings extract transform reconcile documents load transfer generate operations pipeline cli"
 )
 # The readers of files (tc_extract_files, tc_load_files) must not reach the database.
 files_readers="emit.c emit.h xml.c xml.h profile.c profile.h profile_int.h dump.c dump.h dump_int.h"
@@ -104,15 +105,16 @@ refuse() {   # refuse BINARY LIBRARY-PATTERN WHY
     say "$1 links $2 ($3)"
   fi
 }
-for t in amount batch xml dump loadrecon; do
+for t in amount batch xml dump loadrecon budget; do
   refuse tests/fuzz/fuzz_regress_$t libpq "a fuzz target reads files only"
 done
-for t in amount batch loadrecon; do
+for t in amount batch loadrecon budget; do
   refuse tests/fuzz/fuzz_regress_$t libxml2 "it parses no XML"
 done
 refuse tests/extract/extract_emit libpq "the file readers need no database client"
 refuse tests/load/load_recon_read libpq "the file readers need no database client"
-for t in reconcile/reconcile_checks reconcile/reconcile_report core/core_keys \
+for t in operations/operations_cycle operations/operations_month \
+         reconcile/reconcile_checks reconcile/reconcile_report core/core_keys \
          core/core_audit core/core_batch documents/documents_sheet; do
   refuse "tests/$t" libpq "it talks to no database"
   refuse "tests/$t" libxml2 "it parses no XML"
