@@ -125,14 +125,14 @@ static int line_statement(const inputs *in, const json_t *t, size_t no, const ch
     return 0;
 }
 
-/* The plan's waivers of county: findings, reason, the keys that signed. */
-static json_t *waivers_of(const json_t *plan, const char *county)
+/* The plan's waivers of pool: findings, reason, the keys that signed. */
+static json_t *waivers_of(const json_t *plan, const char *pool)
 {
     json_t *out = json_array();
     size_t i, j;
     json_t *w, *x;
     json_array_foreach(json_object_get(plan, "waivers"), i, w) {
-        if (!tc_docin_str(w, "county") || strcmp(tc_docin_str(w, "county"), county) != 0)
+        if (!tc_docin_pool(w) || strcmp(tc_docin_pool(w), pool) != 0)
             continue;
         json_t *o = json_object(), *f = json_array(), *k = json_array();
         json_array_foreach(json_object_get(w, "findings"), j, x) {
@@ -152,19 +152,24 @@ static json_t *waivers_of(const json_t *plan, const char *county)
     return out;
 }
 
+/* The certificate of the county (the source pool, where pools merge) that
+ * hands over: the plan's lines of that pool. */
 static int statement(const inputs *in, const tc_cert_opts *o, const char *county, json_t **out,
                      char *digest, tc_err *e)
 {
     *out = NULL;
     json_t *lines = json_array();
-    const char *name = NULL;
+    const char *name = NULL, *sub = NULL;
     size_t i;
     json_t *t;
     int rc = 0;
     json_array_foreach(json_object_get(in->plan, "transfers"), i, t) {
-        const char *c = tc_docin_str(t, "county");
-        if (c && strcmp(c, county) == 0 &&
-            (rc = line_statement(in, t, i, o->plan, lines, &name, e)))
+        const char *c = tc_docin_pool(t);
+        if (!c || strcmp(c, county) != 0)
+            continue;
+        if (!sub)
+            sub = tc_docin_str(t, "county");
+        if ((rc = line_statement(in, t, i, o->plan, lines, &name, e)))
             break;
     }
     if (!rc && json_array_size(lines) == 0)
@@ -177,6 +182,8 @@ static int statement(const inputs *in, const tc_cert_opts *o, const char *county
     json_t *s = json_object();
     json_object_set_new(s, "format", json_string(TC_CERT_FORMAT));
     json_object_set_new(s, "county", json_string(county));
+    if (sub && strcmp(sub, county) != 0)   /* a pool merged into another's sub-ledger */
+        json_object_set_new(s, "subledger", json_string(sub));
     json_object_set_new(s, "name", json_string(name ? name : county));
     json_object_set_new(s, "cutover", json_string(cut ? cut : ""));
     json_object_set_new(s, "reconciliation", json_string(in->rec_digest));
@@ -226,12 +233,8 @@ static int fund_table(tc_sheet *s, const json_t *st, const json_t *l, tc_err *e)
     static const tc_column cols[] = {{"项目", 30, TC_ALIGN_LEFT},
                                      {"金额", 18, TC_ALIGN_RIGHT},
                                      {"大写金额", 46, TC_ALIGN_LEFT}};
-    char b[256];
-    const char *fund = tc_docin_str(l, "fund"), *pool = tc_docin_str(l, "pool"), *county = tc_docin_str(st, "county");
-    if (strcmp(pool, county) == 0)
-        snprintf(b, sizeof(b), "基金 %s", fund);
-    else
-        snprintf(b, sizeof(b), "基金 %s（来源统筹区 %s）", fund, pool);
+    char b[256];   /* a certificate's lines are all of its own pool */
+    snprintf(b, sizeof(b), "基金 %s", tc_docin_str(l, "fund"));
     int rc;
     if ((rc = tc_sheet_paragraph(s, b, e)) || (rc = tc_sheet_table(s, cols, 3, e)))
         return rc;
@@ -289,13 +292,28 @@ static int waiver_paragraphs(tc_sheet *s, const json_t *st, tc_err *e)
     return 0;
 }
 
+/* Who hands over: "NAME（COUNTY）"; or, for a pool merged into another's
+ * sub-ledger, whose name alone the reconciliation carries, "统筹区 POOL
+ * （并入NAME）". */
+static const char *who(const json_t *st, char *b, size_t n)
+{
+    const char *name = tc_docin_str(st, "name"), *county = tc_docin_str(st, "county");
+    if (tc_docin_str(st, "subledger"))
+        snprintf(b, n, "统筹区 %s（并入%s）", county, name);
+    else
+        snprintf(b, n, "%s（%s）", name, county);
+    return b;
+}
+
 /* The certificate of statement st (digest d) as a one-sheet document. */
 static int certificate_doc(tc_doc **out, const json_t *st, const char *d, tc_err *e)
 {
     char b[1024], date[64];
-    const char *name = tc_docin_str(st, "name"), *county = tc_docin_str(st, "county"), *cut = tc_docin_str(st, "cutover");
+    const char *cut = tc_docin_str(st, "cutover");
     *out = NULL;
-    snprintf(b, sizeof(b), "基金移交交接书 %s（%s）", name, county);
+    char w[256];
+    who(st, w, sizeof(w));
+    snprintf(b, sizeof(b), "基金移交交接书 %s", w);
     tc_doc *doc = NULL;
     tc_sheet *s = NULL;
     int rc = tc_doc_new(&doc, b, cut, e);
@@ -307,17 +325,22 @@ static int certificate_doc(tc_doc **out, const json_t *st, const char *d, tc_err
         tc_doc_free(doc);
         return rc;
     }
-    snprintf(b, sizeof(b), "编制单位：%s（%s）", name, county);
+    snprintf(b, sizeof(b), "编制单位：%s", w);
     if ((rc = tc_sheet_set_tab(s, "交接书", e)) ||
         (rc = tc_sheet_header(s, b, tc_docin_cn_date(cut, date, sizeof(date)), "单位：元", e)) ||
         (rc = tc_sheet_header(s, "移交方：县医疗保障局、县财政局", NULL,
                               "接收方：市医疗保障局、市财政局", e)))
         goto out;
+    const char *sub = tc_docin_str(st, "subledger");
+    char into[96] = "";
+    if (sub)
+        snprintf(into, sizeof(into), "，记入市级统筹分账 %s", sub);
     snprintf(b, sizeof(b),
-             "根据基本医疗保险基金市级统筹的安排，%s（%s）将截至%s的基本医疗保险基金移交市级"
-             "统筹管理，现金划入市财政专户。下列金额取自审计轨迹记录的对账报告和已执行的转移"
+             "根据基本医疗保险基金市级统筹的安排，%s将截至%s的基本医疗保险基金移交市级"
+             "统筹管理，现金划入市财政专户%s。下列金额取自审计轨迹记录的对账报告和已执行的转移"
              "计划，大写与小写金额一致。\n对账报告：%s\n转移计划：%s",
-             name, county, date, tc_docin_str(st, "reconciliation"), tc_docin_str(st, "plan"));
+             w, date, into, tc_docin_str(st, "reconciliation"),
+             tc_docin_str(st, "plan"));
     if ((rc = tc_sheet_paragraph(s, b, e)))
         goto out;
     size_t i;
@@ -389,7 +412,7 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
         rc = tc_fail(e, TC_ENOMEM, "out of memory");
     /* pass 1: every statement and its sheet, before any file */
     for (size_t i = 0; !rc && i < nl; i++) {
-        const char *c = tc_docin_str(json_array_get(plan_lines, i), "county");
+        const char *c = tc_docin_pool(json_array_get(plan_lines, i));
         int seen = !c;
         for (size_t j = 0; !seen && j < k; j++)
             seen = strcmp(tc_docin_str(v[j].st, "county"), c) == 0;

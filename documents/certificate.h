@@ -1,7 +1,8 @@
 /*
  * certificate.h - the handover certificate (基金移交交接书) of each county
- * whose money an executed transfer moved (shared/spec/documents.md,
- * docs/documents.md "The handover certificate").
+ * whose money an executed transfer moved - of each source pool, where pools
+ * merge into one sub-ledger (shared/spec/documents.md, docs/documents.md
+ * "The handover certificate").
  *
  * The certificate states, per fund the plan moves out of the county: the
  * cash handed over (the plan's line, its transfer id, when it was

@@ -391,7 +391,7 @@ static void summary(FILE *out, const tc_run_result *r, const tc_status *st, cons
     fprintf(out, "transfer plan:  %s (made, approved, executed)\n", r->plan);
     fprintf(out, "certificates:   %s/COUNTY.certificate.pdf and .xlsx (%d counties)\n",
             p->docs, p->certificates);
-    fprintf(out, "statements:     %s/COUNTY.KIND[.FUND].pdf and .xlsx (%d documents: balance "
+    fprintf(out, "statements:     %s/COUNTY.statements.pdf and .xlsx (%d documents: balance "
             "sheets, 收支表, bank reconciliations, confirmation letters, arrears and subsidy "
             "lists)\n", p->docs, p->statements);
     fprintf(out, "signed:         %d of %d certificates complete, signed by all %d parties "

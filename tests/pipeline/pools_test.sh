@@ -13,6 +13,8 @@
 #   - the transfer has one line per pool and fund, and the city sub-ledger
 #     220100 rises by exactly the two pools' cash;
 #   - status shows both pools loaded and transferred;
+#   - the documents give each pool a certificate of its own lines, which
+#     its own county's parties sign and the other's cannot;
 #   - the same run's manifest hands over only 长春市本级's funds 310 and 390:
 #     its fund 330 is reconciled (the same figures) and never transferred;
 #   - and gives 农安县's fund 390 its own cutover, 2021-03-31 (the export is
@@ -160,6 +162,37 @@ lines=$(awk -F '\t' '$1 == "posted" && $2 == "220100"' "$tmp/exec" | cut -f3,4 |
   bad "sub-ledger 220100's transfer lines are '$lines', wanted one per pool and fund, 330 kept"
 grep -q '"fund":"330","pool":"220100","reason":"not handed over' "$plan" && ok ||
   bad "the plan does not say 220100's fund 330 is kept"
+# the documents of the merged sub-ledger: a certificate per source pool,
+# each stating its own pool's lines only, and signed by its own county's
+# parties - 长春市本级's bureau cannot sign for 农安县's money
+cp "$tmp/b/work/audit.trail" "$tmp/docs.trail"
+TONGCHOU_KEY=$tmp/b/keys/maker.key "$tc" documents -q -j 2 -r "$rec" --plan "$plan" \
+  -t "$tmp/docs.trail" -o "$tmp/b/docs" >"$tmp/docs.out" 2>"$tmp/err" && ok ||
+  bad "documents of the merged sub-ledger: $(cat "$tmp/err")"
+[ "$(awk -F '\t' '$5 == "certificate" {print $1}' "$tmp/docs.out" | tr '\n' ' ')" = \
+  "220100 220122 " ] && ok || bad "not a certificate per pool: $(cat "$tmp/docs.out")"
+g() { python3 -c 'import sys, decimal; print("{:,.2f}".format(decimal.Decimal(sys.argv[1])))' "$1"; }
+for pool in 220100 220122; do
+  other=$([ "$pool" = 220100 ] && echo 220122 || echo 220100)
+  txt=$(pdftotext -layout "$tmp/b/docs/$pool.certificate.pdf" -)
+  for a in $(grep -o '{"amount":"[^{}]*}' "$plan" | grep "\"pool\":\"$pool\"" |
+             sed 's/.*"amount":"\([0-9.]*\)".*/\1/'); do
+    grep -qF "$(g "$a")" <<<"$txt" && ok || bad "$pool's certificate does not state its $a"
+  done
+  for a in $(grep -o '{"amount":"[^{}]*}' "$plan" | grep "\"pool\":\"$other\"" |
+             sed 's/.*"amount":"\([0-9.]*\)".*/\1/'); do
+    grep -qF "$(g "$a")" <<<"$txt" && bad "$pool's certificate states $other's $a" || ok
+  done
+done
+grep -q '统筹区 220122（并入长春市本级）' <(pdftotext "$tmp/b/docs/220122.certificate.pdf" -) &&
+  grep -q '记入市级统筹分账 220100' <(pdftotext "$tmp/b/docs/220122.certificate.pdf" - | tr -d '\n') &&
+  ok || bad "220122's certificate does not say it is merged into 220100's sub-ledger"
+"$tc" documents sign "$tmp/b/docs/220122.certificate.pdf" --as 县医疗保障局 \
+  -k "$tmp/b/keys/parties/220100-healthcare.key" --trail "$tmp/docs.trail" >/dev/null 2>"$tmp/err"
+[ $? -eq 5 ] && ok || bad "220100's bureau signed 220122's certificate: $(cat "$tmp/err")"
+"$tc" documents sign "$tmp/b/docs/220122.certificate.pdf" --as 县医疗保障局 \
+  -k "$tmp/b/keys/parties/220122-healthcare.key" --trail "$tmp/docs.trail" >/dev/null \
+  2>"$tmp/err" && ok || bad "220122's bureau cannot sign its certificate: $(cat "$tmp/err")"
 grep -B2 -A2 '"handed_over": false' "$rec" | grep -q '"fund": "330"' && ok ||
   bad "the reconciliation does not mark 330 as kept"
 # what the reconciliation says is ready to move is what the plan (made
