@@ -79,6 +79,10 @@ int tc_cli_set_out_inputs(const tc_command *c, const char *what, int argc, char 
 int tc_cli_make_outdir(const char *dir);
 
 /* Report a usage error for c, with its synopsis, and return the usage exit code. */
+/* --jobs N: *jobs = N when it is a whole number from 1 to 1024 and 0
+ * returned; else the usage error (exit 2) of c. */
+int tc_cli_jobs(const tc_command *c, const char *arg, int *jobs);
+
 int tc_cli_usage_error(const tc_command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

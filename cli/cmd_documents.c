@@ -103,14 +103,9 @@ int cmd_documents(int argc, char **argv)
         else if (c == 'q') tc_log_set_level(TC_LOG_QUIET);
         else if (c == 'e') o.each = 1;
         else if (c == 'j') {
-            char *end;
-            long j = strtol(optarg, &end, 10);
-            if (*end || end == optarg || j < 1 || j > 1024)
-                return tc_cli_usage_error(&tc_cmd_documents, "bad --jobs '%s': a whole number "
-                                          "from 1 to 1024", optarg);
-            o.jobs = (int)j;
-        }
-        else return tc_cli_usage_error(&tc_cmd_documents, "unknown option");
+            if (tc_cli_jobs(&tc_cmd_documents, optarg, &o.jobs))
+                return TC_EXIT_USAGE;
+        } else return tc_cli_usage_error(&tc_cmd_documents, "unknown option");
     }
     if (optind < argc)
         return tc_cli_usage_error(&tc_cmd_documents, "'%s' is one word too many", argv[optind]);

@@ -67,15 +67,10 @@ int cmd_run(int argc, char **argv)
         switch (c) {
         case 'n': o.dry_run = 1; break;
         case 'c': o.county = optarg; break;
-        case 'j': {
-            char *end;
-            long j = strtol(optarg, &end, 10);
-            if (*end || end == optarg || j < 1 || j > 1024)
-                return tc_cli_usage_error(&tc_cmd_run, "bad --jobs '%s': a whole number from 1 "
-                                          "to 1024", optarg);
-            o.jobs = (int)j;
+        case 'j':
+            if (tc_cli_jobs(&tc_cmd_run, optarg, &o.jobs))
+                return TC_EXIT_USAGE;
             break;
-        }
         case 'k': o.keep_db = 1; break;
         case 'd': o.db = optarg; break;
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
@@ -98,4 +99,14 @@ int tc_cli_make_outdir(const char *dir)
     }
     tc_err_hint(&e, "name another output folder with -o DIR");
     return tc_log_fail(&e);
+}
+
+int tc_cli_jobs(const tc_command *c, const char *arg, int *jobs)
+{
+    char *end;
+    long j = strtol(arg, &end, 10);
+    if (*end || end == arg || j < 1 || j > 1024)
+        return tc_cli_usage_error(c, "bad --jobs '%s': a whole number from 1 to 1024", arg);
+    *jobs = (int)j;
+    return 0;
 }
