@@ -125,14 +125,35 @@ static int line_statement(const inputs *in, const json_t *t, size_t no, const ch
     return 0;
 }
 
-/* The plan's waivers of pool: findings, reason, the keys that signed. */
-static json_t *waivers_of(const json_t *plan, const char *pool)
+/* Who hands over plan line t: its county; or its source pool, when that
+ * pool is merged with others into the county's sub-ledger (a county whose
+ * one pool has a code of its own - 220184's 220381 - is still the
+ * county). */
+static const char *unit_of(const inputs *in, const json_t *t)
+{
+    const char *county = tc_docin_str(t, "county"), *pool = tc_docin_pool(t);
+    if (!county || !pool || strcmp(county, pool) == 0)
+        return county;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(in->rec, "counties"), i, c) {
+        const char *k = tc_docin_str(c, "county"), *p = tc_docin_pool(c);
+        if (k && p && strcmp(k, county) == 0 && strcmp(p, pool) != 0)
+            return pool;
+    }
+    return county;
+}
+
+/* The plan's waivers of unit (unit_of): findings, reason, the keys that
+ * signed. */
+static json_t *waivers_of(const inputs *in, const char *unit)
 {
     json_t *out = json_array();
     size_t i, j;
     json_t *w, *x;
-    json_array_foreach(json_object_get(plan, "waivers"), i, w) {
-        if (!tc_docin_pool(w) || strcmp(tc_docin_pool(w), pool) != 0)
+    json_array_foreach(json_object_get(in->plan, "waivers"), i, w) {
+        const char *u = unit_of(in, w);
+        if (!u || strcmp(u, unit) != 0)
             continue;
         json_t *o = json_object(), *f = json_array(), *k = json_array();
         json_array_foreach(json_object_get(w, "findings"), j, x) {
@@ -153,7 +174,7 @@ static json_t *waivers_of(const json_t *plan, const char *pool)
 }
 
 /* The certificate of the county (the source pool, where pools merge) that
- * hands over: the plan's lines of that pool. */
+ * hands over: the plan's lines whose unit_of() it is. */
 static int statement(const inputs *in, const tc_cert_opts *o, const char *county, json_t **out,
                      char *digest, tc_err *e)
 {
@@ -164,7 +185,7 @@ static int statement(const inputs *in, const tc_cert_opts *o, const char *county
     json_t *t;
     int rc = 0;
     json_array_foreach(json_object_get(in->plan, "transfers"), i, t) {
-        const char *c = tc_docin_pool(t);
+        const char *c = unit_of(in, t);
         if (!c || strcmp(c, county) != 0)
             continue;
         if (!sub)
@@ -191,7 +212,7 @@ static int statement(const inputs *in, const tc_cert_opts *o, const char *county
     json_object_set_new(s, "executed", o->executed && o->executed[0] ? json_string(o->executed)
                                                                      : json_null());
     json_object_set_new(s, "lines", lines);
-    json_object_set_new(s, "waivers", waivers_of(in->plan, county));
+    json_object_set_new(s, "waivers", waivers_of(in, county));
     if ((rc = tc_docin_digest(s, digest, e))) {
         json_decref(s);
         return rc;
@@ -412,7 +433,7 @@ int tc_cert_write(const tc_cert_opts *o, int *n, tc_err *e)
         rc = tc_fail(e, TC_ENOMEM, "out of memory");
     /* pass 1: every statement and its sheet, before any file */
     for (size_t i = 0; !rc && i < nl; i++) {
-        const char *c = tc_docin_pool(json_array_get(plan_lines, i));
+        const char *c = unit_of(&in, json_array_get(plan_lines, i));
         int seen = !c;
         for (size_t j = 0; !seen && j < k; j++)
             seen = strcmp(tc_docin_str(v[j].st, "county"), c) == 0;
