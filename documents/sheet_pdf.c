@@ -40,9 +40,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
@@ -804,11 +801,6 @@ int tc_doc_write_pdf(const tc_doc *d, const char *path, tc_err *e)
                                   : cairo_status_to_string(cairo_surface_status(sf)));
     }
     cairo_surface_destroy(sf);
-#ifdef __GLIBC__
-    /* cairo copied the font's CFF table (some 20 MB a face) to subset it
-     * and freed it; hand that back rather than let the heap keep it */
-    malloc_trim(0);
-#endif
     if (rc) {
         tc_atomic_abort(a);
         return rc;
