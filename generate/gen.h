@@ -48,6 +48,9 @@ typedef struct tc_gen_options {
     const char *correct;      /* a corrected export: this county's (its code) */
     int64_t correct_fen;      /* ... cutover-day interest of its first fund moved
                                * by this much (its cash with it), all else alike */
+    int months;               /* months after the cutover to write (0: none;
+                               * else 12-120): ledgers, budget, requests and
+                               * operations/answer-key.json (gen_months.c) */
     /* Told after each county's source is written (may be NULL). */
     void (*on_source)(void *arg, const char *path, uint64_t records);
     void *arg;
