@@ -22,7 +22,8 @@
  * The model of a county's month, per city fund (one county fund each: 九台
  * books maternity under 01 once the city chart has merged it):
  *
- *   contributions into the 收入户 (4001), subsidies for the resident fund in
+ *   contributions into the 收入户 (4001; the sum of the month's
+ *   contribution records, written in the ledger too), subsidies for the resident fund in
  *   March and September (4101), interest at each quarter's end (4301); the
  *   month's income remitted up on the 28th (5401 Dr, 收入户 Cr); benefits
  *   paid from the 支出户 (5001 Dr); the city's pre-allocation and approved
@@ -135,6 +136,54 @@ static uint64_t rnd(const ops *o, int ci, int cf, uint64_t what, uint64_t k)
     return gen_rnd(o->g, ci, 7000000000ULL + what * 16 + (uint64_t)cf, k);
 }
 
+/* ================================================ the month's contributions */
+
+/*
+ * The month's contribution records of a county: as many as the handover
+ * had (-n), payer j of month k a pure function of (seed, county, k, j), so
+ * the plan walks them once for the sums and the ledger once more to write
+ * them; memory does not grow with them.  Payer j pays into city fund
+ * j mod (funds); into the employee fund, an employer (7 %) or an employee
+ * (2 %) in turn; into the others, a resident or a 大额 member at rate 1.
+ * Each pays what is due, so Σ paid is the month's 4001 credit and the
+ * handover's reconcile finds the month clean.
+ */
+typedef struct mcontrib {
+    int cf, kind;
+    char payer[19];
+    int64_t base, due;
+    int32_t rate;
+} mcontrib;
+
+static void month_contrib(const ops *o, int ci, int k, uint64_t j, mcontrib *r)
+{
+    const county_state *s = &o->g->counties[ci];
+    const gen_county *c = s->c;
+    const fplan *fp;
+    uint64_t h = gen_rnd(o->g, ci, 7100000000ULL + (uint64_t)k, j);
+    r->cf = (int)(j % (uint64_t)o->nf[ci]);
+    fp = &o->f[ci][r->cf];
+    int fk = c->funds[fp->lf].kind;
+    uint64_t payer = 800000 + j / (uint64_t)o->nf[ci];   /* apart from the handover's payers */
+    if (fk == FK_EMPLOYEE && j / (uint64_t)o->nf[ci] % 2 == 0) {
+        r->kind = KIND_EMPLOYER;
+        gen_uscc(c->code, payer, r->payer);
+        r->base = 5000000 + (int64_t)(h % 195000001);
+        r->rate = 700;
+    } else if (fk == FK_EMPLOYEE) {
+        r->kind = KIND_EMPLOYEE;
+        gen_person_id(c->code, payer, 0, r->payer);
+        r->base = 300000 + (int64_t)(h % 1700001);
+        r->rate = 200;
+    } else {
+        r->kind = fk == FK_RESIDENT ? KIND_RESIDENT : KIND_EMPLOYEE;
+        gen_person_id(c->code, payer, 0, r->payer);
+        r->base = (fk == FK_RESIDENT ? 2000 : 1000) + (int64_t)(h % 4001);
+        r->rate = 10000;
+    }
+    tc_money_apply_rate(r->base, r->rate, &r->due);
+}
+
 /* ============================================================== the plan */
 
 static int is(const gen_county *c, const char *code) { return strcmp(c->city, code) == 0; }
@@ -146,7 +195,7 @@ static void month_normal(ops *o, int ci, int cf, int k)
     mfig *m = &fp->m[k];
     int p = period_of(o->g, k), mon = p % 100;
     uint64_t h = rnd(o, ci, cf, 1, (uint64_t)k);
-    m->contrib = fp->level * (95 + (int64_t)(h % 11)) / 100 + (int64_t)((h >> 8) % 100);
+    /* m->contrib: the records' sum, added up before (plan) */
     if (c->funds[fp->lf].kind == FK_RESIDENT && (mon == 3 || mon == 9))
         m->subsidy = fp->level * (40 + (int64_t)((h >> 16) % 20)) / 100 + 37;
     if (mon % 3 == 0)
@@ -193,8 +242,12 @@ static void plan_year(ops *o, int ci, int cf, yplan *yp, int64_t S, int64_t sp_o
     const gen_county *c = g->counties[ci].c;
     yp->S = S;
     yp->sp_open = sp_open;
-    for (int k = yp->k0; k < yp->k0 + yp->n; k++)
+    for (int k = yp->k0; k < yp->k0 + yp->n; k++) {
+        int64_t contrib = fp->m[k].contrib;
+        memset(&fp->m[k], 0, sizeof(fp->m[k]));
+        fp->m[k].contrib = contrib;
         month_normal(o, ci, cf, k);
+    }
     /* a gap of the year, on purpose, in a settled year */
     int cover = is(c, CASE_COVER_COUNTY), gov = is(c, CASE_GOV_COUNTY);
     if (yp->complete && (cover || gov) && strcmp(fp->city, CASE_FUND) == 0) {
@@ -302,6 +355,12 @@ static int plan(ops *o, tc_err *e)
             if (!fp->m)
                 return tc_fail(e, TC_ENOMEM, "out of memory");
         }
+        for (int k = 0; k < o->n; k++)
+            for (uint64_t j = 0; j < g->records; j++) {
+                mcontrib r;
+                month_contrib(o, ci, k, j, &r);
+                o->f[ci][r.cf].m[k].contrib += r.due;
+            }
         for (int cf = 0; cf < o->nf[ci]; cf++) {
             fplan *fp = &o->f[ci][cf];
             for (int lf = 0; lf < c->nfunds; lf++)
@@ -578,6 +637,15 @@ static int write_ledger(ops *o, int ci, int k, const char *path, tc_err *e)
                               tc_v_text("", 0)};
             rc = sink->record(sink, RT_VOUCHER_LINE, x, e);
         }
+    }
+    for (uint64_t j = 0; j < g->records && !rc; j++) {
+        mcontrib r;
+        month_contrib(o, ci, k, j, &r);
+        tc_value x[8] = {TXT(r.payer),          TXT(c->kinds[r.kind]),
+                         TXT(c->funds[o->f[ci][r.cf].lf].code), tc_v_int(period),
+                         tc_v_int(r.base),      tc_v_int(r.rate),
+                         tc_v_int(r.due),       tc_v_int(r.due)};
+        rc = sink->record(sink, RT_CONTRIBUTION, x, e);
     }
     /* bank statements: every posting with a reference, nothing outstanding */
     int from = period * 100 + 1, to = period * 100 + days_in(period);
