@@ -16,7 +16,8 @@
  *                           市财政专户 per county and city fund (4701)
  *   operations/budget.csv   county,fund,year,income,expenditure (yuan)
  *   operations/requests.csv county,fund,year,quarter,amount (yuan)
- *   operations/exceptions.csv county,fund,year,quarter,reason (signed later)
+ *   operations/exceptions.csv county,fund,year,quarter,reason: the requests a
+ *                           signed exception names (the signatures come later)
  *   operations/answer-key.json
  *
  * The model of a county's month, per city fund (one county fund each: 九台
@@ -61,6 +62,8 @@
 #define CASE_NOBUDGET_COUNTY "220122"   /* 农安: no budget row for fund 390 */
 #define CASE_NOBUDGET_FUND "390"
 #define CASE_FUND "310"
+#define CASE_EXCEPT_COUNTY "220100"     /* 市本级 330: the first request over, named by an exception */
+#define CASE_EXCEPT_FUND "330"
 #define OVERDUE_K 1                     /* month index (0-based) left unremitted, with the next */
 
 typedef struct mfig {          /* one county fund, one month */
@@ -70,7 +73,7 @@ typedef struct mfig {          /* one county fund, one month */
 typedef struct yreq {
     int quarter, k;            /* k: the month index it is paid in */
     int64_t requested, headroom, approved, excess;
-    int over;
+    int over, excepted;
 } yreq;
 
 typedef struct yplan {
@@ -302,6 +305,8 @@ static void plan_year(ops *o, int ci, int cf, yplan *yp, int64_t S, int64_t sp_o
     fp->m[yp->k0].pre = yp->pre;
     /* a request in each quarter whose first month is generated */
     int over = is(c, CASE_OVER_COUNTY) && strcmp(fp->city, CASE_FUND) == 0 && yp->k0 == 0;
+    int excepted = is(c, CASE_EXCEPT_COUNTY) && strcmp(fp->city, CASE_EXCEPT_FUND) == 0 &&
+                   yp->k0 == 0;
     for (int k = yp->k0; k < yp->k0 + yp->n; k++) {
         int mon = period_of(g, k) % 100;
         if (mon % 3 != 1)
@@ -320,8 +325,17 @@ static void plan_year(ops *o, int ci, int cf, yplan *yp, int64_t S, int64_t sp_o
             uint64_t hq = rnd(o, ci, cf, 5, (uint64_t)r->k);
             r->requested = room + 1000000 + (int64_t)(hq % 9000000);
         }
-        r->approved = r->requested < room ? r->requested : room;
+        if (excepted && i == 0) {
+            /* an urgent need the city signs an exception for */
+            uint64_t hq = rnd(o, ci, cf, 6, (uint64_t)r->k);
+            r->requested = room + yp->basis * (5 + (int64_t)(hq % 8)) / 100 +
+                           (int64_t)((hq >> 8) % 100);
+            r->excepted = 1;
+        } else if (excepted && r->requested > room) {
+            r->requested = room;   /* the county asks no more than is left */
+        }
         r->over = r->requested > room;
+        r->approved = r->requested < room || r->excepted ? r->requested : room;
         r->excess = r->over ? r->requested - room : 0;
         yp->approved += r->approved;
         fp->m[r->k].req += r->approved;
@@ -480,9 +494,14 @@ static int write_inputs(ops *o, const char *dir, tc_err *e)
                 if (yp->has_budget)
                     fprintf(bud.f, "%s,%s,%d,%s,%s\n", g->counties[ci].c->city, fp->city,
                             yp->year, yuan(yp->b_income, a), yuan(yp->b_expenditure, b));
-                for (int r = 0; r < yp->nreq; r++)
+                for (int r = 0; r < yp->nreq; r++) {
                     fprintf(req.f, "%s,%s,%d,%d,%s\n", g->counties[ci].c->city, fp->city,
                             yp->year, yp->req[r].quarter, yuan(yp->req[r].requested, a));
+                    if (yp->req[r].excepted)
+                        fprintf(exc.f, "%s,%s,%d,%d,%s\n", g->counties[ci].c->city, fp->city,
+                                yp->year, yp->req[r].quarter,
+                                "重点医院年初集中结算(市医保局签批)");
+                }
             }
         }
     rc = csv_close(&bud, e);
@@ -782,7 +801,7 @@ static json_t *year_json(const yplan *yp)
         SET(x, "approved", jy(r->approved));
         SET(x, "over_budget", json_boolean(r->over));
         SET(x, "excess", jy(r->excess));
-        SET(x, "excepted", json_false());
+        SET(x, "excepted", json_boolean(r->excepted));
         json_array_append_new(rs, x);
     }
     SET(y, "requests", rs);
@@ -890,6 +909,18 @@ static int write_key(ops *o, const char *path, tc_err *e)
                 SET(x, "as_of", jperiod(period_of(g, OVERDUE_K + 1)));
                 SET(x, "amount", jy(m->contrib + m->subsidy + m->interest));
                 SET(x, "remitted_in", jperiod(period_of(g, OVERDUE_K + 2)));
+                json_array_append_new(cases, x);
+            }
+            if (is(c, CASE_EXCEPT_COUNTY) && strcmp(fp->city, CASE_EXCEPT_FUND) == 0) {
+                const yplan *yp = &fp->y[0];
+                const yreq *r = &yp->req[0];
+                json_t *x = case_json("REQUEST_EXCEPTED", c, fp->city);
+                SET(x, "year", json_integer(yp->year));
+                SET(x, "quarter", json_integer(r->quarter));
+                SET(x, "requested", jy(r->requested));
+                SET(x, "headroom", jy(r->headroom));
+                SET(x, "approved", jy(r->approved));
+                SET(x, "excess", jy(r->excess));
                 json_array_append_new(cases, x);
             }
             if (is(c, CASE_OVER_COUNTY) && main_fund) {

@@ -286,6 +286,28 @@ static void test_cases(void **state)
     assert_int_equal(fen(c, "requested"), 566764383);
     assert_int_equal(fen(c, "excess"), 1652285);
 
+    /* 2b. 市本级 330: the first request over its headroom, named by a
+     * signed exception (exceptions.csv), so approved whole; the finding
+     * stays, with its excess. */
+    c = case_of(k, "REQUEST_EXCEPTED");
+    assert_string_equal(str(c, "county"), "220100");
+    assert_string_equal(str(c, "fund"), "330");
+    assert_int_equal(json_integer_value(json_object_get(c, "quarter")), 1);
+    assert_int_equal(fen(c, "approved"), fen(c, "requested"));
+    assert_int_equal(fen(c, "excess"), fen(c, "requested") - fen(c, "headroom"));
+    assert_true(fen(c, "excess") > 0);
+    /* seed 5: basis 93 393.62 (大额 is small); Q1 headroom 93 393.62 x 1/4
+     * = 23 348.405, rounded to 23 348.41; requested 28 018.72, approved
+     * whole, excess 4 670.31.  Q2's headroom 46 696.81 - 28 018.72 =
+     * 18 678.09, and the county asks no more. */
+    assert_int_equal(fen(c, "headroom"), 2334841);
+    assert_int_equal(fen(c, "requested"), 2801872);
+    assert_int_equal(fen(c, "excess"), 467031);
+    json_t *y330 = json_array_get(json_object_get(fund_of(county_of(k, "220100"), "330"), "years"), 0);
+    json_t *q2 = json_array_get(json_object_get(y330, "requests"), 1);
+    assert_int_equal(fen(q2, "headroom"), 1867809);
+    assert_int_equal(fen(q2, "approved"), 1867809);
+
     /* 3. 九台 310: a gap covered whole by its surplus. */
     c = case_of(k, "DEFICIT_COVERED");
     assert_string_equal(str(c, "county"), "220113");
@@ -431,7 +453,35 @@ typedef struct reqrow {
     char county[8], fund[8];
     int year, quarter;
     int64_t amount;
+    int exception;
 } reqrow;
+
+/* Mark the requests exceptions.csv names. */
+static int read_exceptions(const char *dir, reqrow *rows, size_t n)
+{
+    char path[700], line[512];
+    snprintf(path, sizeof(path), "%s/operations/exceptions.csv", dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof(line), fp));
+    assert_string_equal(line, "county,fund,year,quarter,reason\n");
+    int named = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        reqrow x;
+        char reason[256];
+        assert_int_equal(sscanf(line, "%7[^,],%7[^,],%d,%d,%255[^\n]", x.county, x.fund, &x.year,
+                                &x.quarter, reason), 5);
+        int found = 0;
+        for (size_t r = 0; r < n; r++)
+            if (strcmp(rows[r].county, x.county) == 0 && strcmp(rows[r].fund, x.fund) == 0 &&
+                rows[r].year == x.year && rows[r].quarter == x.quarter)
+                rows[r].exception = found = 1;
+        assert_true(found);
+        named++;
+    }
+    fclose(fp);
+    return named;
+}
 
 static size_t read_requests(const char *dir, reqrow *rows, size_t cap)
 {
@@ -448,6 +498,7 @@ static size_t read_requests(const char *dir, reqrow *rows, size_t cap)
         assert_int_equal(sscanf(line, "%7[^,],%7[^,],%d,%d,%63[^\n]", r->county, r->fund,
                                 &r->year, &r->quarter, amount), 5);
         r->amount = yuan_fen(amount);
+        r->exception = 0;
     }
     fclose(fp);
     return n;
@@ -463,6 +514,7 @@ static void years_check(json_t *k, const char *dir)
         fail_msg("%s: %s", path, e.msg);
     static reqrow rows[1024];
     size_t nrows = read_requests(dir, rows, 1024);
+    assert_int_equal(read_exceptions(dir, rows, nrows), 1);
     int settled = 0;
     size_t i, j, y;
     json_t *c, *f, *yr;
@@ -499,7 +551,7 @@ static void years_check(json_t *k, const char *dir)
                     assert_true(nr < 4);
                     req[nr].quarter = rows[r].quarter;
                     req[nr].requested = rows[r].amount;
-                    req[nr].exception = 0;
+                    req[nr].exception = rows[r].exception;
                     nr++;
                 }
             json_t *pre = json_object_get(yr, "preallocation");
@@ -544,6 +596,8 @@ static void years_check(json_t *k, const char *dir)
                 assert_int_equal(out.approvals[r].excess, fen(x, "excess"));
                 assert_int_equal(out.approvals[r].over_budget,
                                  json_is_true(json_object_get(x, "over_budget")));
+                assert_int_equal(out.approvals[r].excepted,
+                                 json_is_true(json_object_get(x, "excepted")));
             }
             assert_int_equal(out.approved, fen(yr, "approved"));
             assert_int_equal(out.income, fen(yr, "income"));
