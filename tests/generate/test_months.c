@@ -639,16 +639,16 @@ static void test_years(void **state)
     years_check(key_s, dir_s);
 }
 
-/* The 2021 expenditure 农安's 390 float rests on, from the handover ledger
- * itself: its balance table's 5001 debit turnover over the year. */
-static void test_actual_basis(void **state)
+/* The 2021 expenditure 农安's 390 float of 2022 rests on: the handover
+ * ledger's balance table (its 5001 debit turnover over its months of
+ * 2021) plus the month ledgers' 2021 expenditure after the cutover. */
+static void actual_basis(json_t *k, const char *dir)
 {
-    (void)state;
     char out[800], cmap[800], path[900];
-    snprintf(out, sizeof(out), "%s/hx", dir_a);
-    snprintf(cmap, sizeof(cmap), "%s/hm", dir_a);
+    snprintf(out, sizeof(out), "%s/hx", dir);
+    snprintf(cmap, sizeof(cmap), "%s/hm", dir);
     assert_int_equal(tctest_run("'%s' extract -q -o '%s' '%s/sources/220122.xml'",
-                                tctest_tongchou(), out, dir_a), 0);
+                                tctest_tongchou(), out, dir), 0);
     assert_int_equal(tctest_run("'%s' map -q -m '%s' -o '%s' '%s'/220122.*.tcb",
                                 tctest_tongchou(), SET, cmap, out), 0);
     snprintf(path, sizeof(path), "%s/220122.balance.tcb", cmap);
@@ -656,17 +656,34 @@ static void test_actual_basis(void **state)
     tc_err e;
     assert_int_equal(tc_batch_open(&r, path, 0, &e), 0);
     const tc_value *v;
-    int64_t spent = 0;
+    int64_t handover = 0, months = 0;
     int rc;
     while ((rc = tc_batch_next(r, &v, &e)) == 1)
         if (v[0].n == 3 && memcmp(v[0].s, "390", 3) == 0 && v[1].n == 4 &&
             memcmp(v[1].s, "5001", 4) == 0 && v[2].i / 100 == 2021)
-            spent += v[4].i;
+            handover += v[4].i;
     assert_int_equal(rc, 0);
     tc_batch_close(r);
-    json_t *c = case_of(key_a, "NO_BUDGET_ROW");
+    size_t i;
+    json_t *m;
+    json_t *f = fund_of(county_of(k, "220122"), "390");
+    json_array_foreach(json_object_get(f, "months"), i, m) if (atoi(str(m, "period")) == 2021) months += fen(m, "expenditure");
+    json_t *c = case_of(k, "NO_BUDGET_ROW");
+    assert_int_equal(json_integer_value(json_object_get(c, "year")), 2022);
     assert_int_equal(json_integer_value(json_object_get(c, "basis_year")), 2021);
-    assert_int_equal(fen(c, "basis_amount"), spent);
+    assert_int_equal(fen(c, "basis_amount"), handover + months);
+    json_t *pre = NULL, *y;
+    json_array_foreach(json_object_get(f, "years"), i, y) if (json_integer_value(json_object_get(y, "year")) == 2022) pre = json_object_get(y, "preallocation");
+    assert_non_null(pre);
+    assert_int_equal(fen(pre, "from_handover_ledger"), handover);
+    assert_int_equal(fen(pre, "from_month_ledgers"), months);
+}
+
+static void test_actual_basis(void **state)
+{
+    (void)state;
+    actual_basis(key_a, dir_a);   /* 2021 whole in the handover ledger */
+    actual_basis(key_s, dir_s);   /* January-June there, July-December after */
 }
 
 /* --------------------------- the sub-ledgers and the 市财政专户, monthly */
