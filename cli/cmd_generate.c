@@ -141,6 +141,9 @@ int cmd_generate(int argc, char **argv)
             char key[1024];
             snprintf(key, sizeof(key), "%s/answer-key.json", o.dir);
             tc_log_info("wrote %s", key);
+            if (o.months)
+                tc_log_info("wrote %d months after the cutover: %s/months, %s/operations",
+                            o.months, o.dir, o.dir);
             rc = tc_gen_summary(key, stdout, &e);
         }
     }
