@@ -24,8 +24,8 @@
  * books maternity under 01 once the city chart has merged it):
  *
  *   contributions into the 收入户 (4001; the sum of the month's
- *   contribution records, written in the ledger too), subsidies for the resident fund in
- *   March and September (4101), interest at each quarter's end (4301); the
+ *   contribution records, written in the ledger too), subsidies for the
+ *   resident fund in March and September (4101), interest at each quarter's end (4301); the
  *   month's income remitted up on the 28th (5401 Dr, 收入户 Cr); benefits
  *   paid from the 支出户 (5001 Dr); the city's pre-allocation and approved
  *   requests arriving in the 支出户 (Dr 1004, Cr the fund balance: the
@@ -87,7 +87,7 @@ typedef struct yplan {
     yreq req[4];
     int nreq;
     int64_t approved;
-    int64_t S, gap_target;
+    int64_t S;
     int64_t income, contrib, subsidy, interest, remitted, expenditure;
     int64_t result, gap, cover, government, closing;
     int64_t sp_open, sp_close;
@@ -271,7 +271,6 @@ static void plan_year(ops *o, int ci, int cf, yplan *yp, int64_t S, int64_t sp_o
         for (int k = yp->k0; k < yp->k0 + yp->n; k++)
             fp->m[k].benefit += each;
         fp->m[yp->k0 + yp->n - 1].benefit += bump - each * yp->n;
-        yp->gap_target = G;
     }
     /* the year's figures */
     for (int k = yp->k0; k < yp->k0 + yp->n; k++) {
