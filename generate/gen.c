@@ -44,6 +44,9 @@ int gen_city_new(gen_city **out, const tc_gen_options *o, tc_err *e)
     if (o->months && (o->months < 12 || o->months > 120))
         return tc_fail(e, TC_EUSAGE, "--months is 12 to 120 (room for every injected case), not %d",
                        o->months);
+    if (o->months && o->only)
+        return tc_fail(e, TC_EUSAGE, "--months goes on with the whole city, not one county's "
+                       "source (--county)");
     gen_city *g = calloc(1, sizeof(*g));
     if (!g)
         return tc_fail(e, TC_ENOMEM, "out of memory");
