@@ -234,6 +234,29 @@ static void test_same_bytes(void **state)
     }
 }
 
+/* Too few months for the cases, or one county alone: refused, nothing written. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    char dir[700];
+    snprintf(dir, sizeof(dir), "%s/refused", tmp);
+    tc_gen_options o;
+    tc_gen_defaults(&o);
+    o.dir = dir;
+    o.xml_only = 1;
+    o.months = 6;
+    tc_err e;
+    assert_int_equal(tc_gen_city(&o, &e), TC_EUSAGE);
+    assert_non_null(strstr(e.msg, "12 to 120"));
+    o.months = 121;
+    assert_int_equal(tc_gen_city(&o, &e), TC_EUSAGE);
+    o.months = 12;
+    o.only = "220100";
+    assert_int_equal(tc_gen_city(&o, &e), TC_EUSAGE);
+    struct stat st;
+    assert_int_not_equal(stat(dir, &st), 0);
+}
+
 /* ------------------------------------------------------ injected cases */
 
 static void test_cases(void **state)
@@ -794,6 +817,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_months_through_pipeline),
         cmocka_unit_test(test_years),
