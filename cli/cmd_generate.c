@@ -52,6 +52,10 @@ const tc_command tc_cmd_generate = {
     "                     together, the default), period (by period, no payer\n"
     "                     repeating within a run) or mixed (by period, payers\n"
     "                     scrambled); the same records and answer key in each\n"
+    "      --months N     also the city's first N months after the cutover\n"
+    "                     (12-120): months/YYYY-MM/ (each county's month ledger,\n"
+    "                     city.csv), operations/ (budget.csv, requests.csv,\n"
+    "                     exceptions.csv, answer-key.json)\n"
     "      --correct CODE=YUAN  a corrected export: county CODE's cutover-day\n"
     "                     interest on its first fund (and its cash) moved by YUAN,\n"
     "                     everything else the same (for trying corrections)\n"
@@ -68,7 +72,7 @@ int cmd_generate(int argc, char **argv)
         {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
         {"write-mappings", no_argument, NULL, 'm'}, {"county", required_argument, NULL, 'C'},
         {"correct", required_argument, NULL, 'K'}, {"order", required_argument, NULL, 'O'},
-        {NULL, 0, NULL, 0}};
+        {"months", required_argument, NULL, 'M'},  {NULL, 0, NULL, 0}};
     tc_gen_options o;
     tc_gen_defaults(&o);
     int mappings_only = 0, c;
@@ -88,6 +92,14 @@ int cmd_generate(int argc, char **argv)
         case 'q': tc_log_set_level(TC_LOG_QUIET); break;
         case 'm': mappings_only = 1; break;
         case 'C': o.only = optarg; break;
+        case 'M': {
+            uint64_t n;
+            if (parse_u64(optarg, &n) || (n && (n < 12 || n > 120)))
+                return tc_cli_usage_error(&tc_cmd_generate, "--months is 12 to 120, not '%s'",
+                                          optarg);
+            o.months = (int)n;
+            break;
+        }
         case 'O':
             if (strcmp(optarg, "payer") == 0)
                 o.order = TC_GEN_ORDER_PAYER;
@@ -129,6 +141,9 @@ int cmd_generate(int argc, char **argv)
             char key[1024];
             snprintf(key, sizeof(key), "%s/answer-key.json", o.dir);
             tc_log_info("wrote %s", key);
+            if (o.months)
+                tc_log_info("wrote %d months after the cutover: %s/months, %s/operations",
+                            o.months, o.dir, o.dir);
             rc = tc_gen_summary(key, stdout, &e);
         }
     }

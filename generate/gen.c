@@ -41,6 +41,12 @@ int gen_city_new(gen_city **out, const tc_gen_options *o, tc_err *e)
     if (o->records < 100)
         return tc_fail(e, TC_EUSAGE, "at least 100 records per county are needed, not %llu",
                        (unsigned long long)o->records);
+    if (o->months && (o->months < 12 || o->months > 120))
+        return tc_fail(e, TC_EUSAGE, "--months is 12 to 120 (room for every injected case), not %d",
+                       o->months);
+    if (o->months && o->only)
+        return tc_fail(e, TC_EUSAGE, "--months goes on with the whole city, not one county's "
+                       "source (--county)");
     gen_city *g = calloc(1, sizeof(*g));
     if (!g)
         return tc_fail(e, TC_ENOMEM, "out of memory");
@@ -140,6 +146,8 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
         snprintf(path, sizeof(path), "%s/answer-key.json", o->dir);
         rc = gen_key_write(g, path, e);
     }
+    if (!rc && !o->only && o->months)
+        rc = gen_months_write(g, e);
     tc_err e2;
     if (srv && tc_pgserver_stop(srv, &e2) && !rc)
         rc = tc_fail(e, e2.code, "%s", e2.msg);

@@ -14,6 +14,13 @@
  *   sources/220122.xml        农安县   UTF-8 with a byte-order mark
  *   answer-key.json           what the reconciliation must find, to the fen
  *
+ * and with --months N (gen_months.c) the N months after the cutover:
+ *
+ *   months/YYYY-MM/           each county's month ledger (handover XML) and
+ *                             city.csv, what reached the 市财政专户
+ *   operations/               budget.csv, requests.csv, exceptions.csv and
+ *                             answer-key.json, what operations/ must compute
+ *
  * The data is built, not sampled: every ledger figure is posted from
  * vouchers, every bank statement follows from the postings plus the timing
  * items put there on purpose, and each finding of domain.md is injected in
@@ -48,6 +55,9 @@ typedef struct tc_gen_options {
     const char *correct;      /* a corrected export: this county's (its code) */
     int64_t correct_fen;      /* ... cutover-day interest of its first fund moved
                                * by this much (its cash with it), all else alike */
+    int months;               /* months after the cutover to write (0: none;
+                               * else 12-120): ledgers, budget, requests and
+                               * operations/answer-key.json (gen_months.c) */
     /* Told after each county's source is written (may be NULL). */
     void (*on_source)(void *arg, const char *path, uint64_t records);
     void *arg;

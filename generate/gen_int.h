@@ -175,6 +175,10 @@ int gen_county_emit(gen_city *g, int ci, gen_sink *s, tc_err *e);
 /* Write the answer key, once every county was emitted. */
 int gen_key_write(gen_city *g, const char *path, tc_err *e);
 
+/* Write the months after the cutover (o.months of them), once every
+ * county was emitted: docs/example-city.md, "After the cutover". */
+int gen_months_write(gen_city *g, tc_err *e);
+
 /* Format fen as yuan, minimal (no trailing zeros) or with two decimals. */
 char *gen_yuan(int64_t fen, int minimal, char *buf);
 /* Format a rate, minimal ("0.07", "1") or four decimals ("0.0700"). */
