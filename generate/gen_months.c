@@ -844,6 +844,21 @@ static json_t *case_json(const char *name, const gen_county *c, const char *fund
     return x;
 }
 
+/* A case of a quarter's request r of year yp: asked, headroom, approved,
+ * excess. */
+static json_t *request_case(const char *name, const gen_county *c, const char *fund,
+                            const yplan *yp, const yreq *r)
+{
+    json_t *x = case_json(name, c, fund);
+    SET(x, "year", json_integer(yp->year));
+    SET(x, "quarter", json_integer(r->quarter));
+    SET(x, "requested", jy(r->requested));
+    SET(x, "headroom", jy(r->headroom));
+    SET(x, "approved", jy(r->approved));
+    SET(x, "excess", jy(r->excess));
+    return x;
+}
+
 static int write_key(ops *o, const char *path, tc_err *e)
 {
     gen_city *g = o->g;
@@ -910,30 +925,13 @@ static int write_key(ops *o, const char *path, tc_err *e)
                 SET(x, "remitted_in", jperiod(period_of(g, OVERDUE_K + 2)));
                 json_array_append_new(cases, x);
             }
-            if (is(c, CASE_EXCEPT_COUNTY) && strcmp(fp->city, CASE_EXCEPT_FUND) == 0) {
-                const yplan *yp = &fp->y[0];
-                const yreq *r = &yp->req[0];
-                json_t *x = case_json("REQUEST_EXCEPTED", c, fp->city);
-                SET(x, "year", json_integer(yp->year));
-                SET(x, "quarter", json_integer(r->quarter));
-                SET(x, "requested", jy(r->requested));
-                SET(x, "headroom", jy(r->headroom));
-                SET(x, "approved", jy(r->approved));
-                SET(x, "excess", jy(r->excess));
-                json_array_append_new(cases, x);
-            }
-            if (is(c, CASE_OVER_COUNTY) && main_fund) {
-                const yplan *yp = &fp->y[0];
-                const yreq *r = &yp->req[yp->nreq - 1];
-                json_t *x = case_json("REQUEST_OVER_BUDGET", c, fp->city);
-                SET(x, "year", json_integer(yp->year));
-                SET(x, "quarter", json_integer(r->quarter));
-                SET(x, "requested", jy(r->requested));
-                SET(x, "headroom", jy(r->headroom));
-                SET(x, "approved", jy(r->approved));
-                SET(x, "excess", jy(r->excess));
-                json_array_append_new(cases, x);
-            }
+            if (is(c, CASE_EXCEPT_COUNTY) && strcmp(fp->city, CASE_EXCEPT_FUND) == 0)
+                json_array_append_new(cases, request_case("REQUEST_EXCEPTED", c, fp->city,
+                                                          &fp->y[0], &fp->y[0].req[0]));
+            if (is(c, CASE_OVER_COUNTY) && main_fund)
+                json_array_append_new(cases, request_case("REQUEST_OVER_BUDGET", c, fp->city,
+                                                          &fp->y[0],
+                                                          &fp->y[0].req[fp->y[0].nreq - 1]));
             for (int i = 0; i < fp->ny; i++) {
                 const yplan *yp = &fp->y[i];
                 int cv = is(c, CASE_COVER_COUNTY), gv = is(c, CASE_GOV_COUNTY);
