@@ -812,7 +812,18 @@ static int workbook_table_key(loader *L, pwb_table *t, const char *name, const c
                 return lfail(L, line, "template '%s': a name too long", v);
             memcpy(in, s + 1, k);
             in[k] = '\0';
-            if (strcmp(in, "row") != 0 && strncmp(in, "file:", 5) != 0) {
+            char *minus = strchr(in, '-');
+            if (minus) {   /* {A-B}: the difference of two amount columns */
+                *minus = '\0';
+                int fa = 0, fb = 0;
+                for (int j = 0; j < t->ncols; j++) {
+                    fa |= strcmp(t->cols[j].name, in) == 0;
+                    fb |= strcmp(t->cols[j].name, minus + 1) == 0;
+                }
+                if (!fa || !fb)
+                    return lfail(L, line, "template '%s': {%s-%s} names a column not defined "
+                                 "above", v, in, minus + 1);
+            } else if (strcmp(in, "row") != 0 && strncmp(in, "file:", 5) != 0) {
                 char *ref = strncmp(in, "seq ", 4) == 0 ? in + 4 : in;
                 char *colon = strchr(ref, ':');
                 if (colon && strcmp(colon, ":ym") != 0)

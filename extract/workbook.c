@@ -507,7 +507,25 @@ static int expand(wsheet *W, int j, long row, size_t *used)
             snprintf(in, sizeof(in), "%.*s", (int)(e - s - 1), s + 1);
             s = e + 1;
             src = piece;
-            if (strcmp(in, "row") == 0) {
+            char *minus = strchr(in, '-');
+            if (minus) {   /* {A-B}: A less B, both amounts read above */
+                *minus = '\0';
+                tc_fen a = 0, b = 0, dif;
+                for (int i = 0; i < j; i++) {
+                    tc_fen *dst = strcmp(W->t->cols[i].name, in) == 0 ? &a
+                                  : strcmp(W->t->cols[i].name, minus + 1) == 0 ? &b : NULL;
+                    if (dst && !W->vnull[i] &&
+                        tc_money_parse_yuan(W->val[i], W->vlen[i], dst, W->e))
+                        return cell_fail(W, W->vcell[i], row);
+                }
+                if (tc_money_sub(a, b, &dif)) {
+                    tc_fail(W->e, TC_EINPUT, "column %s: %s less %s overflows",
+                            W->t->cols[j].name, in, minus + 1);
+                    return cell_fail(W, -1, row);
+                }
+                char m[TC_MONEY_BUFSZ];
+                k = (size_t)snprintf(piece, sizeof(piece), "%s", tc_money_format(dif, m));
+            } else if (strcmp(in, "row") == 0) {
                 k = (size_t)snprintf(piece, sizeof(piece), "%ld", row);
             } else if (strncmp(in, "file:", 5) == 0) {
                 k = 0;
@@ -875,6 +893,19 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
                                 : r->f[k].conv == CV_DATE ? U_DATE
                                 : r->f[k].conv == CV_TEXT || r->f[k].conv == CV_MAP ? W->use[j]
                                                                                     : U_OTHER;
+    }
+    /* the columns a template subtracts ({A-B}) are amounts too */
+    for (int j = 0; j < t->ncols; j++) {
+        const char *q = t->cols[j].kind == WC_TEMPLATE ? t->cols[j].spec : "";
+        for (q = strchr(q, '{'); q; q = strchr(q + 1, '{')) {
+            const char *end = strchr(q, '}'), *minus = memchr(q, '-', (size_t)(end - q));
+            for (int i = 0; minus && i < j; i++) {
+                size_t k = strlen(t->cols[i].name);
+                if ((k == (size_t)(minus - q - 1) && memcmp(q + 1, t->cols[i].name, k) == 0) ||
+                    (k == (size_t)(end - minus - 1) && memcmp(minus + 1, t->cols[i].name, k) == 0))
+                    W->use[i] = U_AMOUNT;
+            }
+        }
     }
     /* the files, in byte order of their names */
     char **names = NULL;
