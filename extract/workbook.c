@@ -298,6 +298,14 @@ static int gcmp(const void *a, const void *b)
 
 enum { U_TEXT = 0, U_AMOUNT, U_DATE, U_OTHER };
 
+#define WMAXTOK 16
+
+typedef struct wtok {
+    int kind, a, b;            /* TK_*; a, b: columns */
+    const char *s;             /* a literal, or a capture's name */
+    size_t n;
+} wtok;
+
 typedef struct wsheet {
     const tc_profile *p;
     const pwb_table *t;
@@ -313,6 +321,7 @@ typedef struct wsheet {
     int jrec, brec;            /* the voucher_line and balance sections reading this
                                 * table, or -1 */
     int use[WMAXCOLS];         /* U_*: what the mapping reads each column as */
+    int need[WMAXCOLS];        /* read by a field or a template: must not be empty */
     int letter[WMAXCOLS];      /* sheet column of each header or letter column */
     unsigned char *want;
     int resolved;
@@ -326,6 +335,10 @@ typedef struct wsheet {
     int vcell[WMAXCOLS];       /* the sheet column the value came from, or -1 */
     char *buf;
     size_t bcap;
+    wtok tk[WMAXCOLS][WMAXTOK];  /* template columns, parsed */
+    int ntk[WMAXCOLS];
+    int fcol[16][TC_MAX_COLUMNS];
+    int xj[5], xb[5];          /* the cross-check's columns of voucher_line and balance */  /* each record section's fields: their column, or -1 */
     char seqkey[WMAXCOLS][128];
     long seq[WMAXCOLS];
     long long skipped_blank, skipped_sub;
@@ -492,86 +505,148 @@ static char *room(wsheet *W, size_t *used, size_t n)
     return W->buf + *used;
 }
 
+/* Template tokens, parsed once per table (the profile checked them). */
+enum { TK_LIT, TK_COL, TK_YM, TK_SEQ, TK_ROW, TK_FILE, TK_DIFF };
+
+static int col_index(const pwb_table *t, const char *name, size_t n)
+{
+    for (int i = 0; i < t->ncols; i++)
+        if (strlen(t->cols[i].name) == n && memcmp(t->cols[i].name, name, n) == 0)
+            return i;
+    return -1;
+}
+
+static int tokenize(wsheet *W, int j)
+{
+    const char *s = W->t->cols[j].spec;
+    int n = 0;
+    while (*s) {
+        if (n == WMAXTOK) {
+            tc_fail(W->e, TC_EINPUT, "column %s: a template of more than %d parts",
+                    W->t->cols[j].name, WMAXTOK);
+            return tc_err_hint(W->e, "simplify it (%s line %d)", W->p->workbook.path,
+                               W->t->cols[j].line);
+        }
+        wtok *k = &W->tk[j][n++];
+        memset(k, 0, sizeof(*k));
+        if (*s != '{') {
+            k->kind = TK_LIT;
+            k->s = s;
+            k->n = strcspn(s, "{");
+            s += k->n;
+            continue;
+        }
+        const char *in = s + 1, *e = strchr(s, '}');
+        size_t len = (size_t)(e - in);
+        const char *minus = memchr(in, '-', len), *colon = memchr(in, ':', len);
+        s = e + 1;
+        if (len == 3 && memcmp(in, "row", 3) == 0) {
+            k->kind = TK_ROW;
+        } else if (len > 5 && memcmp(in, "file:", 5) == 0) {
+            k->kind = TK_FILE;
+            k->s = in + 5;
+            k->n = len - 5;
+            char cap[80];
+            snprintf(cap, sizeof(cap), "{%.*s}", (int)k->n, k->s);
+            if (!strstr(W->t->file, cap)) {
+                tc_fail(W->e, TC_EINPUT, "column %s: {file:%.*s}: the file pattern %s has no %s",
+                        W->t->cols[j].name, (int)k->n, k->s, W->t->file, cap);
+                return tc_err_hint(W->e, "name the capture in [workbook %s] file (%s)",
+                                   W->t->table, W->p->workbook.path);
+            }
+        } else if (minus) {
+            k->kind = TK_DIFF;
+            k->a = col_index(W->t, in, (size_t)(minus - in));
+            k->b = col_index(W->t, minus + 1, (size_t)(e - minus - 1));
+        } else if (len > 4 && memcmp(in, "seq ", 4) == 0) {
+            k->kind = TK_SEQ;
+            k->a = col_index(W->t, in + 4, len - 4);
+        } else if (colon) {
+            k->kind = TK_YM;
+            k->a = col_index(W->t, in, (size_t)(colon - in));
+        } else {
+            k->kind = TK_COL;
+            k->a = col_index(W->t, in, len);
+        }
+        if (k->a < 0 || k->b < 0)
+            return tc_fail(W->e, TC_EINTERNAL, "template %s: a column the profile did not check",
+                           W->t->cols[j].spec);
+    }
+    W->ntk[j] = n;
+    return 0;
+}
+
+static size_t utoa(unsigned long v, char *out)
+{
+    char t[24];
+    size_t k = 0, n = 0;
+    do
+        t[k++] = (char)('0' + v % 10);
+    while ((v /= 10));
+    while (k)
+        out[n++] = t[--k];
+    return n;
+}
+
 /* Expand a template column from the columns before it. */
 static int expand(wsheet *W, int j, long row, size_t *used)
 {
-    const char *s = W->t->cols[j].spec;
     size_t start = *used;
-    while (*s) {
-        char piece[256];
-        const char *src = s;
-        size_t k = 1;
-        if (*s == '{') {
-            const char *e = strchr(s, '}');
-            char in[PNAME + 16];
-            snprintf(in, sizeof(in), "%.*s", (int)(e - s - 1), s + 1);
-            s = e + 1;
-            src = piece;
-            char *minus = strchr(in, '-');
-            if (minus) {   /* {A-B}: A less B, both amounts read above */
-                *minus = '\0';
-                tc_fen a = 0, b = 0, dif;
-                for (int i = 0; i < j; i++) {
-                    tc_fen *dst = strcmp(W->t->cols[i].name, in) == 0 ? &a
-                                  : strcmp(W->t->cols[i].name, minus + 1) == 0 ? &b : NULL;
-                    if (dst && !W->vnull[i] &&
-                        tc_money_parse_yuan(W->val[i], W->vlen[i], dst, W->e))
-                        return cell_fail(W, W->vcell[i], row);
-                }
-                if (tc_money_sub(a, b, &dif)) {
-                    tc_fail(W->e, TC_EINPUT, "column %s: %s less %s overflows",
-                            W->t->cols[j].name, in, minus + 1);
-                    return cell_fail(W, -1, row);
-                }
-                char m[TC_MONEY_BUFSZ];
-                k = (size_t)snprintf(piece, sizeof(piece), "%s", tc_money_format(dif, m));
-            } else if (strcmp(in, "row") == 0) {
-                k = (size_t)snprintf(piece, sizeof(piece), "%ld", row);
-            } else if (strncmp(in, "file:", 5) == 0) {
-                k = 0;
-                int found = 0;
-                for (int i = 0; i < W->ncaps; i++)
-                    if (strcmp(W->caps[i][0], in + 5) == 0)
-                        k = (size_t)snprintf(piece, sizeof(piece), "%s", W->caps[i][1]), found = 1;
-                if (!found) {
-                    tc_fail(W->e, TC_EINPUT, "column %s: {%s}: the file pattern %s has no "
-                            "{%s}", W->t->cols[j].name, in, W->t->file, in + 5);
-                    return cell_fail(W, -1, row);
-                }
-            } else {
-                int seq = strncmp(in, "seq ", 4) == 0;
-                char *ref = seq ? in + 4 : in, *colon = strchr(ref, ':');
-                if (colon)
-                    *colon = '\0';
-                int r = -1;
-                for (int i = 0; i < j; i++)
-                    if (strcmp(W->t->cols[i].name, ref) == 0)
-                        r = i;
-                const char *v = W->vnull[r] ? "" : W->val[r];
-                size_t vn = W->vnull[r] ? 0 : W->vlen[r];
-                if (seq) {
-                    /* the row's place among the rows before it with the same value */
-                    char key[128];
-                    snprintf(key, sizeof(key), "%.*s", (int)(vn < 127 ? vn : 127), v);
-                    if (strcmp(key, W->seqkey[j]) != 0) {
-                        snprintf(W->seqkey[j], sizeof(W->seqkey[j]), "%s", key);
-                        W->seq[j] = 0;
-                    }
-                    k = (size_t)snprintf(piece, sizeof(piece), "%ld", ++W->seq[j]);
-                } else if (colon) {   /* :ym of a date: YYYYMM */
-                    if (vn < 7) {
-                        tc_fail(W->e, TC_EINPUT, "column %s: {%s:ym} needs a date",
-                                W->t->cols[j].name, ref);
-                        return cell_fail(W, W->vcell[r], row);
-                    }
-                    k = (size_t)snprintf(piece, sizeof(piece), "%.4s%.2s", v, v + 5);
-                } else {
-                    src = v;
-                    k = vn;
-                }
+    for (int i = 0; i < W->ntk[j]; i++) {
+        const wtok *t = &W->tk[j][i];
+        char piece[TC_MONEY_BUFSZ + 24];
+        const char *src = piece;
+        size_t k = 0;
+        switch (t->kind) {
+        case TK_LIT: src = t->s, k = t->n; break;
+        case TK_ROW: k = utoa((unsigned long)row, piece); break;
+        case TK_FILE:
+            for (int c = 0; c < W->ncaps; c++)
+                if (strlen(W->caps[c][0]) == t->n && memcmp(W->caps[c][0], t->s, t->n) == 0)
+                    src = W->caps[c][1], k = strlen(W->caps[c][1]);
+            break;
+        case TK_COL:
+            src = W->vnull[t->a] ? "" : W->val[t->a];
+            k = W->vnull[t->a] ? 0 : W->vlen[t->a];
+            break;
+        case TK_YM:   /* a date's YYYYMM */
+            if (W->vnull[t->a] || W->vlen[t->a] != 10) {
+                tc_fail(W->e, TC_EINPUT, "column %s: {%s:ym} needs a date", W->t->cols[j].name,
+                        W->t->cols[t->a].name);
+                return cell_fail(W, W->vcell[t->a], row);
             }
-        } else {
-            s++;
+            memcpy(piece, W->val[t->a], 4);
+            memcpy(piece + 4, W->val[t->a] + 5, 2);
+            k = 6;
+            break;
+        case TK_SEQ: {   /* the row's place among the rows before it with the same value */
+            const char *v = W->vnull[t->a] ? "" : W->val[t->a];
+            size_t vn = W->vnull[t->a] ? 0 : W->vlen[t->a];
+            if (vn > 127)
+                vn = 127;
+            if (vn != strlen(W->seqkey[j]) || memcmp(v, W->seqkey[j], vn) != 0) {
+                memcpy(W->seqkey[j], v, vn);
+                W->seqkey[j][vn] = '\0';
+                W->seq[j] = 0;
+            }
+            k = utoa((unsigned long)++W->seq[j], piece);
+            break;
+        }
+        case TK_DIFF: {   /* A less B, both amounts read above */
+            tc_fen a = 0, b = 0, dif;
+            if (!W->vnull[t->a] && tc_money_parse_yuan(W->val[t->a], W->vlen[t->a], &a, W->e))
+                return cell_fail(W, W->vcell[t->a], row);
+            if (!W->vnull[t->b] && tc_money_parse_yuan(W->val[t->b], W->vlen[t->b], &b, W->e))
+                return cell_fail(W, W->vcell[t->b], row);
+            if (tc_money_sub(a, b, &dif)) {
+                tc_fail(W->e, TC_EINPUT, "column %s: %s less %s overflows", W->t->cols[j].name,
+                        W->t->cols[t->a].name, W->t->cols[t->b].name);
+                return cell_fail(W, -1, row);
+            }
+            tc_money_format(dif, piece);
+            k = strlen(piece);
+            break;
+        }
         }
         /* src may be a value in buf, which room() may move */
         size_t in_buf = W->buf && src >= W->buf && src < W->buf + W->bcap
@@ -584,8 +659,11 @@ static int expand(wsheet *W, int j, long row, size_t *used)
         memmove(d, src, k);
         *used += k;
     }
-    W->buf[*used] = '\0';
-    W->val[j] = W->buf + start;   /* fixed up below: buf may move again */
+    char *d = room(W, used, 0);
+    if (!d)
+        return tc_fail(W->e, TC_ENOMEM, "out of memory");
+    *d = '\0';
+    W->val[j] = W->buf + start;
     W->vlen[j] = *used - start;
     W->vnull[j] = 0;
     W->vcell[j] = -1;
@@ -614,7 +692,7 @@ static int cell_value(wsheet *W, int j, const tc_xlsx_cell *c, long row, size_t 
     if (!n) {
         if (W->use[j] == U_AMOUNT) {   /* the other side of a line is left blank */
             s = "0", n = 1;
-        } else if (W->use[j] == U_TEXT && pc->blank) {
+        } else if (W->use[j] == U_TEXT && (pc->blank || !W->need[j])) {
             W->vnull[j] = 1;
             W->val[j] = NULL;
             W->vlen[j] = 0;
@@ -678,10 +756,7 @@ static int take(wsheet *W, long row)
         memset(vals, 0, sizeof(vals));
         for (int k = 0; k < r->nf; k++) {
             const pfield *f = &r->f[k];
-            int j = -1;
-            for (int q = 0; q < W->t->ncols && f->conv != CV_CONST; q++)
-                if (strcmp(W->t->cols[q].name, f->column) == 0)
-                    j = q;
+            int j = W->fcol[i][k];
             const char *s = j >= 0 && !W->vnull[j] ? W->val[j] : "";
             size_t n = j >= 0 && !W->vnull[j] ? W->vlen[j] : 0;
             if (tc_profile_convert(p, f, rt->cols[f->col].type, s, n, &vals[f->col], W->e)) {
@@ -694,13 +769,13 @@ static int take(wsheet *W, long row)
         }
         int is_j = (int)(rt - tc_rectypes) == W->jrec, is_b = (int)(rt - tc_rectypes) == W->brec;
         if (W->gm && (is_j || is_b)) {
-            int fund = tc_rectype_col(rt, "fund"), acct = tc_rectype_col(rt, "account");
-            int64_t period = is_j ? vals[tc_rectype_col(rt, "date")].i / 100
-                                  : vals[tc_rectype_col(rt, "period")].i;
+            const int *x = is_j ? W->xj : W->xb;   /* fund account date|period debit credit */
+            int fund = x[0], acct = x[1];
+            int64_t period = is_j ? vals[x[2]].i / 100 : vals[x[2]].i;
             group *g = gmap_get(W->gm, &vals[fund], &vals[acct], period);
             if (!g)
                 return tc_fail(W->e, TC_ENOMEM, "out of memory");
-            tc_fen d = vals[tc_rectype_col(rt, "debit")].i, c = vals[tc_rectype_col(rt, "credit")].i;
+            tc_fen d = vals[x[3]].i, c = vals[x[4]].i;
             tc_fen *pd = is_j ? &g->jd : &g->bd, *pc = is_j ? &g->jc : &g->bc;
             if (tc_money_add(*pd, d, pd) || tc_money_add(*pc, c, pc)) {
                 tc_fail(W->e, TC_EINPUT, "the turnover of account %s overflows", g->account);
@@ -888,11 +963,30 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
             W->brec = r->rectype;
         for (int k = 0; k < r->nf; k++)
             for (int j = 0; j < t->ncols; j++)
-                if (strcmp(t->cols[j].name, r->f[k].column) == 0 && r->f[k].conv != CV_CONST)
+                if (strcmp(t->cols[j].name, r->f[k].column) == 0 && r->f[k].conv != CV_CONST &&
+                    (W->need[j] = 1))
                     W->use[j] = r->f[k].conv == CV_YUAN || r->f[k].conv == CV_FEN ? U_AMOUNT
                                 : r->f[k].conv == CV_DATE ? U_DATE
                                 : r->f[k].conv == CV_TEXT || r->f[k].conv == CV_MAP ? W->use[j]
                                                                                     : U_OTHER;
+    }
+    static const char *const xn[5] = {"fund", "account", "date", "debit", "credit"};
+    for (int k = 0; k < 5; k++) {
+        W->xj[k] = tc_rectype_col(tc_rectype_find("voucher_line"), xn[k]);
+        W->xb[k] = tc_rectype_col(tc_rectype_find("balance"), k == 2 ? "period" : xn[k]);
+    }
+    for (int i = 0; i < p->nrec; i++)
+        for (int k = 0; k < p->recs[i].nf; k++)
+            W->fcol[i][k] = p->recs[i].f[k].conv == CV_CONST
+                                ? -1 : col_index(t, p->recs[i].f[k].column,
+                                                 strlen(p->recs[i].f[k].column));
+    int rc = 0;
+    for (int j = 0; j < t->ncols && !rc; j++)
+        if (t->cols[j].kind == WC_TEMPLATE)
+            rc = tokenize(W, j);
+    if (rc) {
+        free(W);
+        return rc;
     }
     /* the columns a template subtracts ({A-B}) are amounts too */
     for (int j = 0; j < t->ncols; j++) {
@@ -906,10 +1000,18 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
                     W->use[i] = U_AMOUNT;
             }
         }
+        /* and every column a template reads must be there */
+        for (q = t->cols[j].kind == WC_TEMPLATE ? t->cols[j].spec + 1 : ""; *q; q++)
+            for (int i = 0; i < j; i++) {
+                size_t k = strlen(t->cols[i].name);
+                if ((q[-1] == '{' || q[-1] == ' ' || q[-1] == '-') && strncmp(q, t->cols[i].name, k) == 0 &&
+                    strchr("}:-", q[k]))
+                    W->need[i] = 1;
+            }
     }
     /* the files, in byte order of their names */
     char **names = NULL;
-    int nn = 0, capn = 0, rc = 0;
+    int nn = 0, capn = 0;
     DIR *D = opendir(dir);
     if (!D) {
         free(W);

@@ -43,6 +43,8 @@
 #include <libxml/xmlreader.h>
 #include <zlib.h>
 
+#include "core/readahead.h"
+
 #define ZBUF (1 << 16)
 #define MAX_ENTRIES 65536
 #define MAX_SHEETS 256
@@ -74,8 +76,23 @@ struct tc_xlsx {
     /* shared strings, spilled (see the top) */
     FILE *sst_data, *sst_idx;
     long long nsst;
+    struct sblk *cache;        /* blocks of the two spill files, for lookups */
+    unsigned long tick;
     const unsigned char *want;
 };
+
+/* A block of a spill file, kept for the next lookups: a journal names its
+ * 摘要 in about the order they were added, so a few blocks serve nearly
+ * every lookup without a system call. */
+#define SBLK (1 << 16)
+#define SNBLK 16
+typedef struct sblk {
+    int file;                  /* 0: index, 1: strings; -1: empty */
+    long long no;
+    size_t n;
+    unsigned long used;
+    char b[SBLK];
+} sblk;
 
 /* ------------------------------------------------------------ container */
 
@@ -330,15 +347,19 @@ static int zs_read(zstream *s, char *buf, int cap)
 
 typedef struct xpart {
     zstream zs;
+    tc_readahead *bg;          /* inflating on a second thread */
     xmlTextReaderPtr r;
     char err[400];
     long err_line;
 } xpart;
 
+static int zs_block(void *ctx, char *buf, int cap) { return zs_read(ctx, buf, cap); }
+
 static int xp_read(void *ctx, char *buf, int len)
 {
     xpart *p = ctx;
-    return zs_read(&p->zs, buf, len);
+    int r = tc_readahead_read(p->bg, buf, len);
+    return r < 0 ? -1 : r;
 }
 
 static void xp_error(void *ctx, xmlErrorPtr err)
@@ -358,8 +379,13 @@ static int xp_open(xpart *p, tc_xlsx *x, const zent *z, tc_err *e)
     memset(p, 0, sizeof(*p));
     if (zs_open(&p->zs, x, z, e))
         return TC_EINPUT;
+    if (!(p->bg = tc_readahead_open(1 << 18, zs_block, &p->zs))) {
+        zs_close(&p->zs);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
     p->r = xmlReaderForIO(xp_read, NULL, p, z->name, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
     if (!p->r) {
+        tc_readahead_close(p->bg);
         zs_close(&p->zs);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
@@ -391,6 +417,9 @@ static void xp_close(xpart *p)
     if (p->r)
         xmlFreeTextReader(p->r);
     p->r = NULL;
+    if (p->bg)
+        tc_readahead_close(p->bg);
+    p->bg = NULL;
     zs_close(&p->zs);
 }
 
@@ -597,6 +626,7 @@ void tc_xlsx_close(tc_xlsx *x)
     for (int i = 0; i < x->nz; i++)
         free(x->z[i].name);
     free(x->z);
+    free(x->cache);
     for (int i = 0; i < x->nsh; i++) {
         xmlFree(x->sh[i].name);
         xmlFree(x->sh[i].rid);
@@ -649,6 +679,17 @@ static int rb_text(rowbuf *b, const char *s, size_t n)
     return 0;
 }
 
+/* s into out (n bytes), cut if longer (snprintf costs too much per cell). */
+static char *scopy(char *out, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    if (k >= n)
+        k = n - 1;
+    memcpy(out, s, k);
+    out[k] = '\0';
+    return out;
+}
+
 /* "F203" into col and row; 0, or -1 when it is no cell reference. */
 static int parse_ref(const char *s, int *col, long *row)
 {
@@ -668,20 +709,59 @@ static int parse_ref(const char *s, int *col, long *row)
     return 0;
 }
 
+/* n bytes at off of spill file `file` (0 index, 1 strings) into dst. */
+static int cread(tc_xlsx *x, int file, uint64_t off, char *dst, size_t n)
+{
+    if (!x->cache) {
+        if (!(x->cache = malloc(SNBLK * sizeof(sblk))))
+            return -1;
+        for (int i = 0; i < SNBLK; i++)
+            x->cache[i].file = -1;
+    }
+    while (n) {
+        long long no = (long long)(off / SBLK);
+        sblk *b = NULL, *lru = &x->cache[0];
+        for (int i = 0; i < SNBLK && !b; i++) {
+            if (x->cache[i].file == file && x->cache[i].no == no)
+                b = &x->cache[i];
+            else if (x->cache[i].used < lru->used)
+                lru = &x->cache[i];
+        }
+        if (!b) {
+            b = lru;
+            ssize_t k = pread(fileno(file ? x->sst_data : x->sst_idx), b->b, SBLK,
+                              (off_t)no * SBLK);
+            if (k < 0)
+                return -1;
+            b->file = file, b->no = no, b->n = (size_t)k;
+        }
+        b->used = ++x->tick;
+        size_t in = (size_t)(off % SBLK), k = n < SBLK - in ? n : SBLK - in;
+        if (in + k > b->n)
+            return -1;
+        memcpy(dst, b->b + in, k);
+        dst += k, off += k, n -= k;
+    }
+    return 0;
+}
+
 /* Shared string i onto the row's text. */
-static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *where, tc_err *e)
+static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *sheet, int col, long row,
+                   tc_err *e)
 {
     char *end;
     errno = 0;
     long long i = strtoll(v, &end, 10);
     if (!v[0] || *end || errno || i < 0 || i >= x->nsst) {
-        tc_fail(e, TC_EINPUT, "%s: names shared string '%.20s', and the workbook has %lld",
-                where, v, x->nsst);
+        char ref[16];
+        tc_xlsx_ref(ref, sizeof(ref), col, row);
+        tc_fail(e, TC_EINPUT, "%s: %s!%s: names shared string '%.20s', and the workbook has "
+                "%lld", x->label, sheet, ref, v, x->nsst);
         return tc_err_hint(e, "the workbook is damaged: export it again from the finance "
                               "software");
     }
     uint64_t o[2];
-    if (pread(fileno(x->sst_idx), o, 16, (off_t)(i * 8)) != 16 || o[1] < o[0] ||
+    if (cread(x, 0, (uint64_t)i * 8, (char *)o, 16) || o[1] < o[0] ||
         o[1] - o[0] > (uint64_t)MAX_CELL)
         return tc_fail(e, TC_EIO, "cannot read a temporary file: %s", strerror(errno));
     size_t n = (size_t)(o[1] - o[0]);
@@ -694,7 +774,7 @@ static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *where, tc_e
             return tc_fail(e, TC_ENOMEM, "out of memory");
         b->text = t, b->cap = cap;
     }
-    if (n && pread(fileno(x->sst_data), b->text + b->len, n, (off_t)o[0]) != (ssize_t)n)
+    if (n && cread(x, 1, o[0], b->text + b->len, n))
         return tc_fail(e, TC_EIO, "cannot read a temporary file: %s", strerror(errno));
     b->len += n;
     b->text[b->len] = '\0';
@@ -729,18 +809,32 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
     long row = 0, last_row = 0;
     int col = -1, kind = 0, want = 0, had = 0;
     char ctype[12] = "";
-    char where[700];
+    int wcol = 0;              /* the cell being read, for messages */
+    long wrow = 0;
     size_t vstart = 0;
+    /* element names come from the reader's dictionary: compared as pointers */
+    const xmlChar *N_SHEETDATA = NULL, *N_ROW = NULL, *N_C = NULL, *N_V = NULL, *N_IS = NULL,
+                  *N_RPH = NULL, *N_T = NULL;
+    if (!rc) {
+        N_SHEETDATA = xmlTextReaderConstString(p.r, (const xmlChar *)"sheetData");
+        N_ROW = xmlTextReaderConstString(p.r, (const xmlChar *)"row");
+        N_C = xmlTextReaderConstString(p.r, (const xmlChar *)"c");
+        N_V = xmlTextReaderConstString(p.r, (const xmlChar *)"v");
+        N_IS = xmlTextReaderConstString(p.r, (const xmlChar *)"is");
+        N_RPH = xmlTextReaderConstString(p.r, (const xmlChar *)"rPh");
+        N_T = xmlTextReaderConstString(p.r, (const xmlChar *)"t");
+    }
+    int shared = 0;            /* the cell's value names a shared string */
     while (!rc && (r = xmlTextReaderRead(p.r)) == 1) {
         int type = xmlTextReaderNodeType(p.r);
         if (type == XML_READER_TYPE_ELEMENT) {
-            const char *n = name_of(p.r);
+            const xmlChar *n = xmlTextReaderConstLocalName(p.r);
             int empty = xmlTextReaderIsEmptyElement(p.r);
-            if (strcmp(n, "sheetData") == 0) {
+            if (n == N_SHEETDATA) {
                 in_data = !empty;
             } else if (!in_data) {
                 continue;
-            } else if (strcmp(n, "row") == 0) {
+            } else if (n == N_ROW) {
                 char *rr = attr(p.r, "r");
                 long nr = last_row + 1;
                 int bad = 0;
@@ -762,16 +856,24 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                 b.n = 0, b.len = 0, col = -1;
                 if (empty)
                     goto end_row;
-            } else if (strcmp(n, "c") == 0) {
-                char *rr = attr(p.r, "r"), *t = attr(p.r, "t");
+            } else if (n == N_C) {
+                /* its attributes without copies: r and t */
+                char rbuf[24], tbuf[12];
+                char *rr = NULL, *t = NULL;
+                while (xmlTextReaderMoveToNextAttribute(p.r) == 1) {
+                    const char *an = (const char *)xmlTextReaderConstLocalName(p.r);
+                    const char *av = (const char *)xmlTextReaderConstValue(p.r);
+                    if (an && av && an[0] == 'r' && !an[1])
+                        rr = scopy(rbuf, sizeof(rbuf), av);
+                    else if (an && av && an[0] == 't' && !an[1])
+                        t = scopy(tbuf, sizeof(tbuf), av);
+                }
+                xmlTextReaderMoveToElement(p.r);
                 int c = col + 1;
                 long cr = row;
                 int bad = rr && parse_ref(rr, &c, &cr);
-                char ref[16];
-                tc_xlsx_ref(ref, sizeof(ref), c, cr);
-                snprintf(where, sizeof(where), "%s: %s!%s", x->label, s->name,
-                         bad ? "?" : ref);
-                snprintf(ctype, sizeof(ctype), "%.10s", t ? t : "n");
+                wcol = c, wrow = cr;
+                scopy(ctype, sizeof(ctype), t ? t : "n");
                 if (bad || cr != row || c <= col) {
                     tc_fail(e, TC_EINPUT, "%s: %s!%.16s: %s", x->label, s->name, rr ? rr : "?",
                             bad ? "not a cell reference"
@@ -780,13 +882,13 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                     rc = tc_err_hint(e, "the sheet's cells must be in order, as Excel writes "
                                         "them: save the workbook again in Excel");
                 }
-                xmlFree(rr), xmlFree(t);
                 if (rc)
                     break;
                 col = c;
                 in_c = !empty;
                 want = !x->want || x->want[c];
-                kind = strcmp(ctype, "s") == 0 || strcmp(ctype, "str") == 0 ||
+                shared = strcmp(ctype, "s") == 0;
+                kind = shared || strcmp(ctype, "str") == 0 ||
                                strcmp(ctype, "inlineStr") == 0 || strcmp(ctype, "d") == 0
                            ? TC_XC_TEXT
                        : strcmp(ctype, "b") == 0 ? TC_XC_BOOL
@@ -794,40 +896,40 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                                                  : TC_XC_NUM;
                 vstart = b.len;
                 had = 0;
-            } else if (in_c && strcmp(n, "v") == 0 && !empty) {
+            } else if (in_c && n == N_V && !empty) {
                 in_v = 1;
-            } else if (in_c && strcmp(n, "is") == 0 && !empty) {
+            } else if (in_c && n == N_IS && !empty) {
                 in_is = 1;
-            } else if (in_is && strcmp(n, "rPh") == 0 && !empty) {
+            } else if (in_is && n == N_RPH && !empty) {
                 rph++;
-            } else if (in_is && strcmp(n, "t") == 0 && !empty) {
+            } else if (in_is && n == N_T && !empty) {
                 in_t = 1;
             }
         } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            const char *n = name_of(p.r);
-            if (strcmp(n, "sheetData") == 0) {
+            const xmlChar *n = xmlTextReaderConstLocalName(p.r);
+            if (n == N_SHEETDATA) {
                 in_data = 0;
             } else if (!in_data) {
                 continue;
-            } else if (strcmp(n, "v") == 0) {
+            } else if (n == N_V) {
                 in_v = 0;
-            } else if (strcmp(n, "is") == 0) {
+            } else if (n == N_IS) {
                 in_is = 0;
-            } else if (strcmp(n, "t") == 0) {
+            } else if (n == N_T) {
                 in_t = 0;
-            } else if (strcmp(n, "rPh") == 0) {
+            } else if (n == N_RPH) {
                 rph--;
-            } else if (strcmp(n, "c") == 0) {
+            } else if (n == N_C) {
                 in_c = 0;
                 if (!had)
                     continue;   /* no value: an empty cell */
-                if (want && strcmp(ctype, "s") == 0) {
+                if (want && shared) {
                     char idx[24];
                     size_t k = b.len - vstart < 23 ? b.len - vstart : 23;
                     memcpy(idx, b.text + vstart, k);
                     idx[k] = '\0';
                     b.len = vstart;
-                    if ((rc = sst_get(x, &b, idx, where, e)))
+                    if ((rc = sst_get(x, &b, idx, s->name, wcol, wrow, e)))
                         break;
                     if (b.len == vstart)   /* an empty shared string: an empty cell */
                         continue;
@@ -855,7 +957,7 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                     rc = tc_fail(e, TC_ENOMEM, "out of memory");
                     break;
                 }
-            } else if (strcmp(n, "row") == 0) {
+            } else if (n == N_ROW) {
             end_row:
                 if (!b.n)
                     continue;
@@ -874,7 +976,10 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
             const char *v = (const char *)xmlTextReaderConstValue(p.r);
             size_t k = v ? strlen(v) : 0;
             if (b.len - vstart + k > (size_t)MAX_CELL || b.len + k > (size_t)MAX_ROW) {
-                tc_fail(e, TC_EINPUT, "%s: holds more than %ld bytes", where, MAX_CELL);
+                char ref[16];
+                tc_xlsx_ref(ref, sizeof(ref), wcol, wrow);
+                tc_fail(e, TC_EINPUT, "%s: %s!%s: holds more than %ld bytes", x->label, s->name,
+                        ref, MAX_CELL);
                 rc = tc_err_hint(e, "a cell holds at most 32,767 characters in Excel: the "
                                     "workbook is not one Excel wrote");
                 break;
