@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/workbook.sh [ROWS] - finance-software workbooks against `unzip -p
-# FILE xl/worksheets/sheet1.xml | wc -l` of the journal (issue 22: within
+# FILE xl/worksheets/sheet1.xml | wc -l` of the journal's files (issue 22: within
 # 2x; peak RSS < 64 MiB for 10 million rows).
 #
 # bench/workbook_gen.c writes a 用友-style ledger of ROWS journal rows
@@ -29,15 +29,16 @@ trap 'rm -rf "$work"' EXIT
 echo "== generating a 用友 ledger of $rows journal rows"
 mkdir -m 700 "$work/220182" "$work/out"
 "$b/bench/workbook_gen" "$work/220182" "$rows"
-j=$work/220182/序时账_01.xlsx
-ls -l "$j" | awk '{printf "   the journal: %.1f MB zipped; ", $5/1e6}'
-unzip -l "$j" | awk '/sheet1.xml|sharedStrings/ {printf "%s %.1f MB  ", $4, $1/1e6} END {print ""}'
+# the journal: one file a million rows (a sheet holds 1,048,576)
+ls -l "$work/220182"/序时账_* | awk '{z += $5; n++} END {printf "   the journal: %d files, %.1f MB zipped; ", n, z/1e6}'
+for f in "$work/220182"/序时账_*; do unzip -l "$f"; done |
+  awk '/sheet1.xml/ {s += $1} /sharedStrings/ {t += $1} END {printf "sheets %.1f MB, shared strings %.1f MB\n", s/1e6, t/1e6}'
 sync
 
 printf '\n%-36s %9s %9s %7s %7s %9s\n' "workbook extract vs unzip -p|wc -l" toolkit floor ratio target "peak RSS"
 z=() x=()
 for i in $(seq "$runs"); do
-  z+=("$(secs bash -c "unzip -p '$j' xl/worksheets/sheet1.xml | wc -l")")
+  z+=("$(secs bash -c "for f in '$work/220182'/序时账_*; do unzip -p \"\$f\" xl/worksheets/sheet1.xml; done | wc -l")")
   rm -f "$work/out"/*.tcb
   x+=("$(secs "$tc" extract -q --profile yonyou -o "$work/out" "$work/220182")")
 done

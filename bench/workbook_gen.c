@@ -1,7 +1,9 @@
 /*
  * workbook_gen.c - a 用友-style ledger of N journal rows as .xlsx, for
- * bench/workbook.sh: DIR/序时账_01.xlsx and DIR/科目余额表_01_2024MM.xlsx
- * for the twelve months, as extract/profiles/yonyou.ini reads them.
+ * bench/workbook.sh: DIR/序时账_01.xlsx (and, past a million rows, for a
+ * sheet holds at most 1,048,576, the parts 序时账_01_02.xlsx, _03, ...)
+ * and DIR/科目余额表_01_2024MM.xlsx for the twelve months, as
+ * extract/profiles/yonyou.ini reads them.
  *
  *   workbook_gen DIR ROWS
  *
@@ -160,52 +162,60 @@ int main(int argc, char **argv)
     long rows = atol(argv[2]), vouchers = rows / 2;
     char path[4096], a[32];
     int64_t turn[13] = {0};
-    /* the journal */
+    /* the journal, in parts of at most a million rows */
     zw *z = calloc(1, sizeof(*z));
-    snprintf(path, sizeof(path), "%s/序时账_01.xlsx", argv[1]);
-    if (!(z->f = fopen(path, "wb")))
-        return perror(path), 1;
-    common(z, "序时账");
-    zbegin(z, "xl/sharedStrings.xml");   /* 0-5 the header, 6.. one 摘要 per voucher */
-    zprintf(z, "<sst " NS "><si><t>日期</t></si><si><t>凭证字号</t></si><si><t>摘要</t></si>"
-            "<si><t>科目编码</t></si><si><t>借方</t></si><si><t>贷方</t></si>"
-            "<si><t>本月合计</t></si>");
-    for (long v = 0; v < vouchers; v++)
-        zprintf(z, "<si><t>收到第%ld笔城乡居民医疗保险征缴收入，转入收入户</t></si>", v + 1);
-    zprintf(z, "</sst>");
-    zend(z);
-    zbegin(z, "xl/worksheets/sheet1.xml");
-    zprintf(z, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet " NS
-            "><sheetData><row r=\"3\"><c r=\"A3\" t=\"s\"><v>0</v></c><c r=\"B3\" t=\"s\"><v>1</v>"
-            "</c><c r=\"C3\" t=\"s\"><v>2</v></c><c r=\"D3\" t=\"s\"><v>3</v></c><c r=\"F3\" "
-            "t=\"s\"><v>4</v></c><c r=\"G3\" t=\"s\"><v>5</v></c></row>");
-    long r = 4;
-    int month = 0;
-    long per_month = (vouchers + 11) / 12;
-    for (long v = 0; v < vouchers; v++) {
-        int m = (int)(v / per_month) + 1;
-        if (m != month && month) {   /* 本月合计 */
-            zprintf(z, "<row r=\"%ld\"><c r=\"C%ld\" t=\"s\"><v>6</v></c><c r=\"F%ld\"><v>%s</v>"
-                    "</c></row>", r, r, r, yuan(turn[month], a));
-            r++;
+    long per_month = (vouchers + 11) / 12, per_part = 500000;
+    for (long part = 0; part * per_part < vouchers || part == 0; part++) {
+        long v0 = part * per_part, v1 = v0 + per_part < vouchers ? v0 + per_part : vouchers;
+        memset(z, 0, sizeof(*z));
+        if (part)
+            snprintf(path, sizeof(path), "%s/序时账_01_%02ld.xlsx", argv[1], part + 1);
+        else
+            snprintf(path, sizeof(path), "%s/序时账_01.xlsx", argv[1]);
+        if (!(z->f = fopen(path, "wb")))
+            return perror(path), 1;
+        common(z, "序时账");
+        zbegin(z, "xl/sharedStrings.xml");   /* 0-5 the header, 6 本月合计, 7.. one 摘要 a voucher */
+        zprintf(z, "<sst " NS "><si><t>日期</t></si><si><t>凭证字号</t></si><si><t>摘要</t></si>"
+                "<si><t>科目编码</t></si><si><t>借方</t></si><si><t>贷方</t></si>"
+                "<si><t>本月合计</t></si>");
+        for (long v = v0; v < v1; v++)
+            zprintf(z, "<si><t>收到第%ld笔城乡居民医疗保险征缴收入，转入收入户</t></si>", v + 1);
+        zprintf(z, "</sst>");
+        zend(z);
+        zbegin(z, "xl/worksheets/sheet1.xml");
+        zprintf(z, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet "
+                NS "><sheetData><row r=\"3\"><c r=\"A3\" t=\"s\"><v>0</v></c><c r=\"B3\" "
+                "t=\"s\"><v>1</v></c><c r=\"C3\" t=\"s\"><v>2</v></c><c r=\"D3\" t=\"s\">"
+                "<v>3</v></c><c r=\"F3\" t=\"s\"><v>4</v></c><c r=\"G3\" t=\"s\"><v>5</v></c>"
+                "</row>");
+        long r = 4;
+        int month = 0;
+        for (long v = v0; v < v1; v++) {
+            int m = (int)(v / per_month) + 1;
+            if (m != month && month) {   /* 本月合计 */
+                zprintf(z, "<row r=\"%ld\"><c r=\"C%ld\" t=\"s\"><v>6</v></c><c r=\"F%ld\">"
+                        "<v>%s</v></c></row>", r, r, r, yuan(turn[month], a));
+                r++;
+            }
+            month = m;
+            /* a serial date within month m of 2024 */
+            static const int start[13] = {0, 45292, 45323, 45352, 45383, 45413, 45444, 45474,
+                                          45505, 45536, 45566, 45597, 45627};
+            long serial = start[m] + v % 28;
+            long no = v - (m - 1) * per_month + 1;
+            for (int l = 0; l < 2; l++, r++)
+                zprintf(z, "<row r=\"%ld\"><c r=\"A%ld\" s=\"1\"><v>%ld</v></c><c r=\"B%ld\" "
+                        "t=\"inlineStr\"><is><t>记-%05ld</t></is></c><c r=\"C%ld\" t=\"s\">"
+                        "<v>%ld</v></c><c r=\"D%ld\"><v>%s</v></c><c r=\"%c%ld\"><v>%s</v></c>"
+                        "</row>", r, r, serial, r, no, r, v - v0 + 7, r, l ? "4001" : "100201",
+                        l ? 'G' : 'F', r, yuan(amount(v), a));
+            turn[m] += amount(v);
         }
-        month = m;
-        /* a serial date within month m of 2024 */
-        static const int start[13] = {0, 45292, 45323, 45352, 45383, 45413, 45444, 45474,
-                                      45505, 45536, 45566, 45597, 45627};
-        long serial = start[m] + v % 28;
-        long no = v - (m - 1) * per_month + 1;
-        for (int l = 0; l < 2; l++, r++)
-            zprintf(z, "<row r=\"%ld\"><c r=\"A%ld\" s=\"1\"><v>%ld</v></c><c r=\"B%ld\" "
-                    "t=\"inlineStr\"><is><t>记-%05ld</t></is></c><c r=\"C%ld\" t=\"s\"><v>%ld</v>"
-                    "</c><c r=\"D%ld\"><v>%s</v></c><c r=\"%c%ld\"><v>%s</v></c></row>",
-                    r, r, serial, r, no, r, v + 7, r, l ? "4001" : "100201", l ? 'G' : 'F', r,
-                    yuan(amount(v), a));
-        turn[m] += amount(v);
+        zprintf(z, "</sheetData></worksheet>");
+        zend(z);
+        zclose(z);
     }
-    zprintf(z, "</sheetData></worksheet>");
-    zend(z);
-    zclose(z);
     /* the balance tables */
     int64_t bank = 0, income = 0;
     for (int m = 1; m <= 12; m++) {

@@ -103,9 +103,23 @@ static uint32_t u32(const unsigned char *p)
 }
 static uint64_t u64(const unsigned char *p) { return u32(p) | (uint64_t)u32(p + 4) << 32; }
 
+/* Where a refusal is: the workbook, and the sheet and cell or row when
+ * known (ref NULL: the workbook alone). */
+static void locate(tc_err *e, const char *label, const char *sheet, const char *ref)
+{
+    if (!e)
+        return;
+    if (ref)
+        snprintf(e->file, sizeof(e->file), "%s: %s!%s", label, sheet, ref);
+    else
+        snprintf(e->file, sizeof(e->file), "%s", label);
+    e->line = e->column = 0;
+}
+
 static int zfail(tc_xlsx *x, tc_err *e, const char *what)
 {
-    tc_fail(e, TC_EINPUT, "%s: %s", x->label, what);
+    tc_fail(e, TC_EINPUT, "%s", what);
+    locate(e, x->label, NULL, NULL);
     return tc_err_hint(e, "the workbook is damaged or cut short: export it again from the "
                           "finance software (or copy it again), and check it opens in Excel");
 }
@@ -144,7 +158,8 @@ static int read_directory(tc_xlsx *x, tc_err *e)
                 ole = 1;
         }
         if (ole) {
-            tc_fail(e, TC_EINPUT, "%s is an Excel 97-2003 workbook (.xls), not .xlsx", x->label);
+            tc_fail(e, TC_EINPUT, "an Excel 97-2003 workbook (.xls), not .xlsx");
+            locate(e, x->label, NULL, NULL);
             return tc_err_hint(e, "open it in Excel or WPS and save it as .xlsx (Excel "
                                   "Workbook), or export .xlsx from the finance software");
         }
@@ -398,8 +413,8 @@ static int xp_fail(xpart *p, tc_err *e)
 {
     if (p->zs.failed)
         return TC_EINPUT;
-    tc_fail(e, TC_EINPUT, "%s: entry %s: malformed XML at its line %ld: %s", p->zs.x->label,
-            p->zs.z->name, p->err_line, p->err[0] ? p->err : "malformed XML");
+    tc_fail(e, TC_EINPUT, "entry %s: malformed XML at its line %ld: %s", p->zs.z->name, p->err_line, p->err[0] ? p->err : "malformed XML");
+    locate(e, p->zs.x->label, NULL, NULL);
     return tc_err_hint(e, "the workbook is damaged: export it again from the finance software");
 }
 
@@ -439,8 +454,8 @@ static int read_workbook(tc_xlsx *x, tc_err *e)
 {
     const zent *z = find_entry(x, "xl/workbook.xml");
     if (!z) {
-        tc_fail(e, TC_EINPUT, "%s holds no xl/workbook.xml: a zip file, but not an .xlsx "
-                "workbook", x->label);
+        tc_fail(e, TC_EINPUT, "no xl/workbook.xml: a zip file, but not an .xlsx workbook");
+        locate(e, x->label, NULL, NULL);
         return tc_err_hint(e, "export the journal or balance table as .xlsx (Excel 2007 or "
                               "later) from the finance software");
     }
@@ -563,8 +578,9 @@ static int read_sst(tc_xlsx *x, const char *name, tc_err *e)
             const char *v = (const char *)xmlTextReaderConstValue(p.r);
             size_t k = v ? strlen(v) : 0;
             if (off - start + k > (uint64_t)MAX_CELL) {
-                tc_fail(e, TC_EINPUT, "%s: shared string %lld is longer than %ld bytes", x->label,
-                        x->nsst, MAX_CELL);
+                tc_fail(e, TC_EINPUT, "shared string %lld is longer than %ld bytes", x->nsst,
+                        MAX_CELL);
+                locate(e, x->label, NULL, NULL);
                 rc = tc_err_hint(e, "a cell holds at most 32,767 characters in Excel: the "
                                     "workbook is not one Excel wrote");
             } else if (k && fwrite(v, 1, k, x->sst_data) != k) {
@@ -755,8 +771,9 @@ static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *sheet, int 
     if (!v[0] || *end || errno || i < 0 || i >= x->nsst) {
         char ref[16];
         tc_xlsx_ref(ref, sizeof(ref), col, row);
-        tc_fail(e, TC_EINPUT, "%s: %s!%s: names shared string '%.20s', and the workbook has "
-                "%lld", x->label, sheet, ref, v, x->nsst);
+        tc_fail(e, TC_EINPUT, "names shared string '%.20s', and the workbook has %lld", v,
+                x->nsst);
+        locate(e, x->label, sheet, ref);
         return tc_err_hint(e, "the workbook is damaged: export it again from the finance "
                               "software");
     }
@@ -794,7 +811,8 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
         for (int i = 0; i < x->nsh && k + 80 < sizeof(list); i++)
             k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%.60s", i ? ", " : "",
                                   x->sh[i].name);
-        tc_fail(e, TC_EINPUT, "%s has no sheet named %s", x->label, sheet);
+        tc_fail(e, TC_EINPUT, "the workbook has no sheet named %s", sheet);
+        locate(e, x->label, NULL, NULL);
         return tc_err_hint(e, "its sheets are: %s; name one in the profile (sheet = ...)",
                            x->nsh ? list : "none");
     }
@@ -845,9 +863,15 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                 }
                 xmlFree(rr);
                 if (bad || nr <= last_row) {
-                    tc_fail(e, TC_EINPUT, "%s: %s!row %ld: %s", x->label, s->name, nr,
-                            bad ? "a row number that is not one"
-                                : "the rows go back (it comes after a later row)");
+                    char ref[32];
+                    snprintf(ref, sizeof(ref), "row %ld", nr);
+                    if (bad && nr > 1048576)
+                        tc_fail(e, TC_EINPUT, "beyond Excel's last row, 1,048,576");
+                    else
+                        tc_fail(e, TC_EINPUT, "%s", bad ? "a row number that is not one"
+                                                        : "the rows go back (it comes after a "
+                                                          "later row)");
+                    locate(e, x->label, s->name, ref);
                     rc = tc_err_hint(e, "the sheet's rows must be in order, as Excel writes "
                                         "them: save the workbook again in Excel");
                     break;
@@ -875,10 +899,10 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
                 wcol = c, wrow = cr;
                 scopy(ctype, sizeof(ctype), t ? t : "n");
                 if (bad || cr != row || c <= col) {
-                    tc_fail(e, TC_EINPUT, "%s: %s!%.16s: %s", x->label, s->name, rr ? rr : "?",
-                            bad ? "not a cell reference"
-                            : cr != row ? "the cell is in another row than its <row>"
-                                        : "the cells go back (it comes after a cell right of it)");
+                    tc_fail(e, TC_EINPUT, "%s", bad ? "not a cell reference"
+                                  : cr != row ? "the cell is in another row than its <row>"
+                                              : "the cells go back (it comes after a cell right of it)");
+                    locate(e, x->label, s->name, rr ? rr : "?");
                     rc = tc_err_hint(e, "the sheet's cells must be in order, as Excel writes "
                                         "them: save the workbook again in Excel");
                 }
@@ -978,8 +1002,8 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
             if (b.len - vstart + k > (size_t)MAX_CELL || b.len + k > (size_t)MAX_ROW) {
                 char ref[16];
                 tc_xlsx_ref(ref, sizeof(ref), wcol, wrow);
-                tc_fail(e, TC_EINPUT, "%s: %s!%s: holds more than %ld bytes", x->label, s->name,
-                        ref, MAX_CELL);
+                tc_fail(e, TC_EINPUT, "the cell holds more than %ld bytes", MAX_CELL);
+                locate(e, x->label, s->name, ref);
                 rc = tc_err_hint(e, "a cell holds at most 32,767 characters in Excel: the "
                                     "workbook is not one Excel wrote");
                 break;
