@@ -260,6 +260,13 @@ static int new_section(loader *L, const char *section, int line)
     if (strncmp(section, "workbook ", 9) == 0) {
         char t[PNAME];
         pworkbook *w = &p->workbook;
+        if (!w->on) {   /* an empty [workbook] (inih shows no section without keys): defaults */
+            snprintf(w->dates[0], sizeof(w->dates[0]), "YYYY-MM-DD");
+            w->ndates = 1;
+            w->on = 1;
+            w->line = line;
+            snprintf(w->path, sizeof(w->path), "%s", L->path);
+        }
         if (!ident_value(section + 9, t))
             return lfail(L, line, "bad table name in [%s]: [workbook TABLE]", section);
         if (tc_profile_workbook_table(p, t))
@@ -274,8 +281,8 @@ static int new_section(loader *L, const char *section, int line)
     }
     if (strcmp(section, "profile") != 0 && L->included)
         return lfail(L, line, "[%s] in a profile that includes another: such a profile adds "
-                     "[unload] or [workbook] sections only, the mapping comes whole from the "
-                     "one it includes",
+                     "[unload] sections only (or [workbook] keys), the mapping comes whole "
+                     "from the one it includes",
                      section);
     if (strcmp(section, "profile") != 0)   /* messages about fields name this file */
         snprintf(p->path, sizeof(p->path), "%s", L->path);

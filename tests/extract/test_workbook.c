@@ -29,6 +29,7 @@
 #include "core/money.h"
 #include "extract/emit.h"
 #include "extract/extract.h"
+#include "extract/profile.h"
 #include "extract/workbook.h"
 
 static const char *const TYPES[] = {"account", "bank_account", "balance", "voucher_line",
@@ -668,6 +669,63 @@ static void test_amounts(void **state)
     }
 }
 
+/* The profile's [workbook] sections: each mistake refused with its line. */
+static int load(const char *work, const char *text, tc_err *e)
+{
+    char p[1200];
+    snprintf(p, sizeof(p), "%s/p.ini", work);
+    char full[4096];
+    snprintf(full, sizeof(full),
+             "[county]\ntable = workbook\ncode = county\n[workbook]\n%s\n"
+             "[balance]\ntable = b\nfund = '01'\naccount = a\nperiod = p yyyymm\n"
+             "opening = o yuan\ndebit = d yuan\ncredit = c yuan\nclosing = o yuan\n", text);
+    assert_int_equal(tctest_spit(p, full, strlen(full)), 0);
+    tc_profile *prof = NULL;
+    tc_err_clear(e);
+    int rc = tc_profile_load(&prof, p, e);
+    tc_profile_free(prof);
+    return rc;
+}
+
+static void test_profile(void **state)
+{
+    const char *work = *state;
+    tc_err e;
+    const char *good = "[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = $C\no = {a}\nd = D\n"
+                       "c = E\n";
+    if (load(work, good, &e))
+        fail_msg("%s", e.msg);
+    static const char *const bad[][2] = {
+        {"colour = blue\n", "unknown key 'colour' in [workbook]"},
+        {"county = 2201\n", "bad county '2201'"},
+        {"dates = DD.MM.YY\n", "bad date format"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 0\n", "bad header '0'"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 2-9\n", "bad header '2-9'"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = $AAAA\n", "bad column letter"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = {zz}\n", "{zz} names no column"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\na = B\n", "defines column a twice"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\nblank = q\n", "blank names column 'q'"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\n", "reads column p, which [workbook b]"},
+        {"[workbook c]\nfile = x.xlsx\nheader = 1\n", "no [workbook b] section"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = C\nd = D\nc = E\n"
+         "subtotal = zz: 合计\n", "subtotal names column zz"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (load(work, bad[i][0], &e) != TC_EINPUT || !strstr(e.msg, bad[i][1]))
+            fail_msg("'%s': wanted '%s', got '%s'", bad[i][0], bad[i][1], e.msg);
+        assert_true(e.line > 0);
+    }
+    /* the shipped profiles load */
+    char prof[1024];
+    tc_profile *p = NULL;
+    for (int v = 0; v < 2; v++) {
+        if (tc_profile_load(&p, profile(v, prof, sizeof(prof)), &e))
+            fail_msg("%s: %s", prof, e.msg);
+        assert_true(tc_workbook_profile(p));
+        tc_profile_free(p);
+    }
+}
+
 static int setup(void **state)
 {
     *state = tctest_tmpdir();
@@ -685,6 +743,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_amounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yonyou, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kingdee, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_as_unload, setup, teardown),
