@@ -398,7 +398,7 @@ static int xp_open(xpart *p, tc_xlsx *x, const zent *z, tc_err *e)
         zs_close(&p->zs);
         return tc_fail(e, TC_ENOMEM, "out of memory");
     }
-    p->r = xmlReaderForIO(xp_read, NULL, p, z->name, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    p->r = xmlReaderForIO(xp_read, NULL, p, z->name, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
     if (!p->r) {
         tc_readahead_close(p->bg);
         zs_close(&p->zs);
