@@ -23,7 +23,8 @@
 static const char *kind_name(tc_source_kind k)
 {
     return k == TC_SRC_XML ? "handover XML" : k == TC_SRC_DUMP ? "dump"
-         : k == TC_SRC_UNLOAD ? "unload" : "live database";
+         : k == TC_SRC_UNLOAD ? "unload"
+         : k == TC_SRC_WORKBOOK ? "finance-software workbook folder" : "live database";
 }
 
 const tc_command tc_cmd_extract = {
@@ -132,6 +133,10 @@ int cmd_extract(int argc, char **argv)
         else if (r.kind == TC_SRC_UNLOAD)
             tc_log_info("%s: every file's row count agreed with its check file (control "
                         "totals: counts)", src);
+        if (r.kind == TC_SRC_WORKBOOK)
+            tc_log_info("%s: the journal's turnover agreed with the balance table's, per fund, "
+                        "account and period (a check of the ledger against itself, not a "
+                        "control total)", src);
         if (r.bad_check_digits)
             tc_log_warning("%s: %lld identity numbers or credit codes with a bad check "
                            "digit (reconcile reports them)", src, r.bad_check_digits);

@@ -18,6 +18,7 @@
 #include "extract/live.h"
 #include "extract/profile.h"
 #include "extract/unload.h"
+#include "extract/workbook.h"
 #include "extract/xml.h"
 
 int tc_extract_sniff(const char *source, tc_source_kind *kind, int *gzip, tc_err *e)
@@ -238,12 +239,13 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     int rc = tc_extract_sniff(source, &r->kind, &gz, e);
     struct stat sb;
     if (rc == TC_EINPUT && e && stat(source, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        /* a folder without toc.dat: an unload, if the profile says so */
+        /* a folder without toc.dat: an unload or workbooks, if the profile says so */
         tc_err keep = *e;
         if (tc_extract_profile_path(o->profile, path, sizeof(path), e) == 0 &&
-            tc_profile_load(&prof, path, e) == 0 && tc_unload_profile(prof)) {
+            tc_profile_load(&prof, path, e) == 0 &&
+            (tc_unload_profile(prof) || tc_workbook_profile(prof))) {
             tc_err_clear(e);
-            r->kind = TC_SRC_UNLOAD;
+            r->kind = tc_unload_profile(prof) ? TC_SRC_UNLOAD : TC_SRC_WORKBOOK;
             rc = 0;
         } else {
             tc_profile_free(prof);
@@ -261,13 +263,17 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
         if ((rc = tc_extract_profile_path(o->profile, path, sizeof(path), e)) ||
             (rc = tc_profile_load(&prof, path, e)))
             return rc;
-        if (tc_unload_profile(prof)) {
+        if (tc_unload_profile(prof) || tc_workbook_profile(prof)) {
+            int wb = tc_workbook_profile(prof);
             tc_profile_free(prof);
-            tc_fail(e, TC_EUSAGE, "profile %s describes text unloads, and %s is a %s", path,
-                    source, r->kind == TC_SRC_LIVE ? "database" : "dump");
-            return tc_err_hint(e, "an unload profile reads the folder of the unload files; "
-                               "give a dump or database the profile without [unload] (the "
-                               "one it includes)");
+            tc_fail(e, TC_EUSAGE, "profile %s describes %s, and %s is a %s", path,
+                    wb ? "finance-software workbooks" : "text unloads", source,
+                    r->kind == TC_SRC_LIVE ? "database" : "dump");
+            return tc_err_hint(e, "%s", wb ? "a workbook profile reads the folder holding the "
+                                             "journal and balance-table workbooks (.xlsx)"
+                                           : "an unload profile reads the folder of the unload "
+                                             "files; give a dump or database the profile "
+                                             "without [unload] (the one it includes)");
         }
     }
     tc_emit *em;
@@ -280,7 +286,9 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
         hash = TC_EMIT_HASH_FED;
     tc_emit_opts eo = {.outdir = o->outdir,
                        .source = r->kind == TC_SRC_LIVE ? shown : source,
-                       .check_keys = r->kind == TC_SRC_XML,
+                       /* a workbook's voucher numbers and balance rows are typed by
+                        * hand in places: duplicates are refused as in handover XML */
+                       .check_keys = r->kind == TC_SRC_XML || r->kind == TC_SRC_WORKBOOK,
                        .hash_source = hash,
                        /* a handover XML's Trailer is checked before commit;
                         * a dump or a database has none to check */
@@ -304,6 +312,12 @@ int tc_extract_source(const char *source, const tc_extract_opts *o, tc_extract_r
     } else if (r->kind == TC_SRC_UNLOAD) {
         tc_dump_stats st;
         rc = tc_unload_extract(source, prof, em, &st, e);
+    } else if (r->kind == TC_SRC_WORKBOOK) {
+        /* controls none: the journal is cross-checked against the balance
+         * table, but both are the ledger's own figures, not totals the
+         * county computed apart from the records (docs/profiles.md) */
+        tc_dump_stats st;
+        rc = tc_workbook_extract(source, prof, em, &st, e);
     } else if (r->kind == TC_SRC_DUMP) {
         tc_dump_stats st;
         memset(&st, 0, sizeof(st));

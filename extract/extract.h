@@ -18,7 +18,8 @@
 
 #include "core/err.h"
 
-typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE, TC_SRC_UNLOAD } tc_source_kind;
+typedef enum { TC_SRC_XML = 1, TC_SRC_DUMP, TC_SRC_LIVE, TC_SRC_UNLOAD,
+               TC_SRC_WORKBOOK } tc_source_kind;
 
 typedef struct tc_extract_opts {
     const char *outdir;
@@ -38,7 +39,8 @@ typedef struct tc_extract_result {
     long long bad_check_digits;
     int segments;            /* handover XML read in this many segments at once, or 0 */
     int counted;             /* the source's own control totals were checked: a Trailer,
-                              * or an unload's check files */
+                              * or an unload's check files (never a workbook's: its
+                              * cross-check is of the ledger against itself) */
 } tc_extract_result;
 
 /* What kind of source this is (reads its first bytes); *gzip (may be NULL)

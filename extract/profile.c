@@ -244,9 +244,45 @@ static int new_section(loader *L, const char *section, int line)
         u->line = line;
         return 1;
     }
+    if (strcmp(section, "workbook") == 0) {
+        pworkbook *w = &p->workbook;
+        if (w->on && strcmp(w->path, L->path) == 0)
+            return lfail(L, line, "section [workbook] appears twice");
+        if (!w->on) {   /* the defaults (docs/profiles.md) */
+            snprintf(w->dates[0], sizeof(w->dates[0]), "YYYY-MM-DD");
+            w->ndates = 1;
+        }
+        w->on = 1;
+        w->line = line;
+        snprintf(w->path, sizeof(w->path), "%s", L->path);
+        return 1;
+    }
+    if (strncmp(section, "workbook ", 9) == 0) {
+        char t[PNAME];
+        pworkbook *w = &p->workbook;
+        if (!w->on) {   /* an empty [workbook] (inih shows no section without keys): defaults */
+            snprintf(w->dates[0], sizeof(w->dates[0]), "YYYY-MM-DD");
+            w->ndates = 1;
+            w->on = 1;
+            w->line = line;
+            snprintf(w->path, sizeof(w->path), "%s", L->path);
+        }
+        if (!ident_value(section + 9, t))
+            return lfail(L, line, "bad table name in [%s]: [workbook TABLE]", section);
+        if (tc_profile_workbook_table(p, t))
+            return lfail(L, line, "section [workbook %s] appears twice", t);
+        if (w->nt == WMAXTAB)
+            return lfail(L, line, "too many [workbook TABLE] sections (at most %d)", WMAXTAB);
+        pwb_table *u = &w->t[w->nt++];
+        memset(u, 0, sizeof(*u));
+        memcpy(u->table, t, PNAME);
+        u->line = line;
+        return 1;
+    }
     if (strcmp(section, "profile") != 0 && L->included)
         return lfail(L, line, "[%s] in a profile that includes another: such a profile adds "
-                     "[unload] sections only, the mapping comes whole from the one it includes",
+                     "[unload] sections only (or [workbook] keys), the mapping comes whole "
+                     "from the one it includes",
                      section);
     if (strcmp(section, "profile") != 0)   /* messages about fields name this file */
         snprintf(p->path, sizeof(p->path), "%s", L->path);
@@ -588,6 +624,235 @@ const punload_table *tc_profile_unload_table(const tc_profile *p, const char *ta
     return NULL;
 }
 
+/* ----------------------------------------------------------- workbooks */
+
+const pwb_table *tc_profile_workbook_table(const tc_profile *p, const char *table)
+{
+    for (int i = 0; i < p->workbook.nt; i++)
+        if (strcmp(p->workbook.t[i].table, table) == 0)
+            return &p->workbook.t[i];
+    return NULL;
+}
+
+/* A date format for dates written as text: YYYY, MM or M, DD or D once
+ * each, between literal bytes (ASCII punctuation, 年 月 日). */
+static int wb_date_ok(const char *fmt)
+{
+    int y = 0, m = 0, d = 0;
+    for (const char *s = fmt; *s;) {
+        if (strncmp(s, "YYYY", 4) == 0)
+            y++, s += 4;
+        else if (*s == 'M')
+            m++, s += s[1] == 'M' ? 2 : 1;
+        else if (*s == 'D')
+            d++, s += s[1] == 'D' ? 2 : 1;
+        else if ((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z'))
+            return 0;
+        else
+            s++;
+    }
+    return y == 1 && m == 1 && d == 1 && strlen(fmt) < 24;
+}
+
+/* A comma-separated list into up to max items of size n (trimmed).  The
+ * count, or -1 when an item is empty or too long or there are too many. */
+static int wb_list(const char *v, char *items, int max, size_t n)
+{
+    int k = 0;
+    for (const char *s = v;;) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t len = strcspn(s, ",");
+        size_t t = len;
+        while (t && (s[t - 1] == ' ' || s[t - 1] == '\t'))
+            t--;
+        if (!t || t >= n || k == max)
+            return -1;
+        memcpy(items + (size_t)k * n, s, t);
+        items[(size_t)k * n + t] = '\0';
+        k++;
+        if (!s[len])
+            return k;
+        s += len + 1;
+    }
+}
+
+static int workbook_key(loader *L, const char *name, const char *v, int line)
+{
+    pworkbook *w = &L->p->workbook;
+    if (strcmp(name, "county") == 0) {
+        if (strcmp(v, "folder") == 0)
+            w->county[0] = '\0';
+        else if (strlen(v) == 6 && strspn(v, "0123456789") == 6)
+            snprintf(w->county, sizeof(w->county), "%s", v);
+        else
+            return lfail(L, line, "bad county '%s': six digits, or folder (the source "
+                         "folder's name)", v);
+        return 1;
+    }
+    if (strcmp(name, "cutover") == 0) {
+        int64_t d;
+        if (strcmp(v, "none") == 0)
+            w->cutover[0] = '\0';
+        else if (strlen(v) == 10 && tc_date_parse(v, 10, &d) == 0)
+            snprintf(w->cutover, sizeof(w->cutover), "%s", v);
+        else
+            return lfail(L, line, "bad cutover '%s': a date YYYY-MM-DD, or none", v);
+        return 1;
+    }
+    if (strcmp(name, "dates") == 0) {
+        int k = wb_list(v, &w->dates[0][0], 4, sizeof(w->dates[0]));
+        if (k < 0)
+            return lfail(L, line, "bad dates '%s': up to 4 formats separated by commas", v);
+        for (int i = 0; i < k; i++)
+            if (!wb_date_ok(w->dates[i]))
+                return lfail(L, line, "bad date format '%s': YYYY, MM or M, DD or D once each, "
+                             "between punctuation or 年 月 日", w->dates[i]);
+        w->ndates = k;
+        return 1;
+    }
+    return lfail(L, line, "unknown key '%s' in [workbook] (county, cutover, dates)", name);
+}
+
+/* A sheet column: A..XFD into 0..16383, or -1. */
+static int wb_letter(const char *s, size_t n)
+{
+    int c = 0;
+    if (!n || n > 3)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 'A' || s[i] > 'Z')
+            return -1;
+        c = c * 26 + (s[i] - 'A' + 1);
+    }
+    return c <= 16384 ? c - 1 : -1;
+}
+
+static int workbook_table_key(loader *L, pwb_table *t, const char *name, const char *v, int line)
+{
+    if (strcmp(name, "file") == 0) {
+        if (!v[0] || strlen(v) >= UPATTERN || strchr(v, '/'))
+            return lfail(L, line, "bad file pattern '%s': a name with at most one * and "
+                         "{NAME} captures, no '/', under %d bytes", v, UPATTERN);
+        snprintf(t->file, sizeof(t->file), "%s", v);
+        return 1;
+    }
+    if (strcmp(name, "sheet") == 0) {
+        if (strlen(v) >= sizeof(t->sheet))
+            return lfail(L, line, "the sheet name '%s' is too long", v);
+        snprintf(t->sheet, sizeof(t->sheet), "%s", v);
+        return 1;
+    }
+    if (strcmp(name, "header") == 0) {
+        int a = 0, b = 0, n = 0;
+        if ((sscanf(v, "%d-%d%n", &a, &b, &n) == 2 && !v[n]) ||
+            (sscanf(v, "%d%n", &a, &n) == 1 && !v[n] && (b = a)))
+            if (a >= 1 && b >= a && b - a < 4 && b < 1000) {
+                t->head_first = a;
+                t->head_last = b;
+                return 1;
+            }
+        return lfail(L, line, "bad header '%s': the header's row (4), or its first and last "
+                     "rows (4-5, at most 4 rows)", v);
+    }
+    if (strcmp(name, "subtotal") == 0) {
+        /* subtotal = COLUMN: 合计, 本月合计, ... */
+        const char *colon = strchr(v, ':');
+        char col[PNAME];
+        const char *q = v;
+        if (!colon || pident_parse(&q, col) || q != colon)
+            return lfail(L, line, "bad subtotal '%s': COLUMN: MARKER, MARKER, ...", v);
+        int k = wb_list(colon + 1, &t->mark[0][0], WMAXMARK, sizeof(t->mark[0]));
+        if (k < 0)
+            return lfail(L, line, "bad subtotal markers '%s': up to %d texts separated by "
+                         "commas", colon + 1, WMAXMARK);
+        memcpy(t->subtotal_col, col, PNAME);
+        t->nmark = k;
+        return 1;
+    }
+    if (strcmp(name, "blank") == 0) {
+        char names[WMAXCOLS][PNAME];
+        int k = wb_list(v, &names[0][0], WMAXCOLS, PNAME);
+        for (int i = 0; i < k; i++) {
+            int found = 0;
+            for (int j = 0; j < t->ncols; j++)
+                if (strcmp(t->cols[j].name, names[i]) == 0)
+                    t->cols[j].blank = found = 1;
+            if (!found)
+                return lfail(L, line, "blank names column '%s', which [workbook %s] does not "
+                             "define above", names[i], t->table);
+        }
+        if (k < 0)
+            return lfail(L, line, "bad blank '%s': column names separated by commas", v);
+        return 1;
+    }
+    /* any other key defines a column: NAME = HEADER TEXT | $LETTER | TEMPLATE */
+    char col[PNAME];
+    if (!ident_value(name, col))
+        return lfail(L, line, "bad column name '%s' in [workbook %s]", name, t->table);
+    for (int j = 0; j < t->ncols; j++)
+        if (strcmp(t->cols[j].name, col) == 0)
+            return lfail(L, line, "[workbook %s] defines column %s twice", t->table, col);
+    if (t->ncols == WMAXCOLS)
+        return lfail(L, line, "[workbook %s] defines more than %d columns", t->table, WMAXCOLS);
+    if (!v[0] || strlen(v) >= WSPEC)
+        return lfail(L, line, "column %s: give its header text, $LETTER or a template", col);
+    pwb_col *c = &t->cols[t->ncols];
+    memset(c, 0, sizeof(*c));
+    memcpy(c->name, col, PNAME);
+    snprintf(c->spec, sizeof(c->spec), "%s", v);
+    c->line = line;
+    if (v[0] == '$') {
+        c->kind = WC_LETTER;
+        if ((c->letter = wb_letter(v + 1, strlen(v + 1))) < 0)
+            return lfail(L, line, "bad column letter '%s': $A to $XFD", v);
+    } else if (strchr(v, '{')) {
+        c->kind = WC_TEMPLATE;
+        /* {NAME} of a column defined above, {NAME:ym}, {seq NAME}, {row}, {file:CAP} */
+        for (const char *s = strchr(v, '{'); s; s = strchr(s, '{')) {
+            const char *e = strchr(s, '}');
+            if (!e)
+                return lfail(L, line, "template '%s': a { without its }", v);
+            char in[PNAME + 16];
+            size_t k = (size_t)(e - s - 1);
+            if (k >= sizeof(in))
+                return lfail(L, line, "template '%s': a name too long", v);
+            memcpy(in, s + 1, k);
+            in[k] = '\0';
+            char *minus = strchr(in, '-');
+            if (minus) {   /* {A-B}: the difference of two amount columns */
+                *minus = '\0';
+                int fa = 0, fb = 0;
+                for (int j = 0; j < t->ncols; j++) {
+                    fa |= strcmp(t->cols[j].name, in) == 0;
+                    fb |= strcmp(t->cols[j].name, minus + 1) == 0;
+                }
+                if (!fa || !fb)
+                    return lfail(L, line, "template '%s': {%s-%s} names a column not defined "
+                                 "above", v, in, minus + 1);
+            } else if (strcmp(in, "row") != 0 && strncmp(in, "file:", 5) != 0) {
+                char *ref = strncmp(in, "seq ", 4) == 0 ? in + 4 : in;
+                char *colon = strchr(ref, ':');
+                if (colon && strcmp(colon, ":ym") != 0)
+                    return lfail(L, line, "template '%s': {%s}: the only modifier is :ym", v, in);
+                if (colon)
+                    *colon = '\0';
+                int found = 0;
+                for (int j = 0; j < t->ncols; j++)
+                    found |= strcmp(t->cols[j].name, ref) == 0;
+                if (!found)
+                    return lfail(L, line, "template '%s': {%s} names no column defined above "
+                                 "(a template reads the columns before it)", v, ref);
+            }
+            s = e;
+        }
+    } else {
+        c->kind = WC_HEADER;
+    }
+    t->ncols++;
+    return 1;
+}
+
 static int on_kv(void *user, const char *section, const char *name, const char *value)
 {
     loader *L = user;
@@ -620,6 +885,10 @@ static int on_kv(void *user, const char *section, const char *name, const char *
     }
     if (strcmp(section, "unload") == 0)
         return unload_key(L, name, value, line);
+    if (strcmp(section, "workbook") == 0)
+        return workbook_key(L, name, value, line);
+    if (strncmp(section, "workbook ", 9) == 0)
+        return workbook_table_key(L, &p->workbook.t[p->workbook.nt - 1], name, value, line);
     if (strncmp(section, "unload ", 7) == 0)
         return unload_table_key(L, &p->unload.t[p->unload.nt - 1], name, value, line);
     if (strcmp(section, "county") == 0) {
@@ -762,6 +1031,53 @@ static int finish_unload(tc_profile *p, loader *L)
     return 0;
 }
 
+/* The workbook sections fit together and name every table the mapping reads. */
+static int finish_workbook(tc_profile *p, loader *L)
+{
+    pworkbook *w = &p->workbook;
+    if (!w->on) {
+        if (w->nt)
+            return lfail(L, w->t[0].line, "[workbook %s] without a [workbook] section",
+                         w->t[0].table), L->rc;
+        return 0;
+    }
+    L->path = w->path;
+    if (p->unload.on)
+        return lfail(L, w->line, "a profile describes unloads or workbooks, not both"), L->rc;
+    for (int i = 0; i < p->nrec; i++) {
+        const prec *r = &p->recs[i];
+        const pwb_table *t = tc_profile_workbook_table(p, r->table);
+        if (r->join_table[0] || r->derive)
+            return lfail(L, r->line, "[%s]: a workbook's sheets are read without joins or "
+                         "derivations", tc_rectypes[r->rectype].name), L->rc;
+        if (!t)
+            return lfail(L, w->line, "no [workbook %s] section: the mapping (%s line %d) reads "
+                         "table %s, so the profile must say which sheet holds it", r->table,
+                         p->path, r->line, r->table), L->rc;
+        if (!t->file[0] || !t->head_first)
+            return lfail(L, t->line, "[workbook %s] must give file and header", t->table),
+                   L->rc;
+        for (int j = 0; j < r->nf; j++) {
+            const pfield *f = &r->f[j];
+            int found = f->conv == CV_CONST;
+            for (int k = 0; k < t->ncols && !found; k++)
+                found = strcmp(t->cols[k].name, f->column) == 0;
+            if (!found)
+                return lfail(L, f->line, "field reads column %s, which [workbook %s] does not "
+                             "define", f->column, t->table), L->rc;
+        }
+        if (t->subtotal_col[0]) {
+            int found = 0;
+            for (int k = 0; k < t->ncols; k++)
+                found |= strcmp(t->cols[k].name, t->subtotal_col) == 0;
+            if (!found)
+                return lfail(L, t->line, "[workbook %s]: subtotal names column %s, which it does "
+                             "not define", t->table, t->subtotal_col), L->rc;
+        }
+    }
+    return 0;
+}
+
 static int finish(tc_profile *p, tc_err *e)
 {
     loader L = {p, e, 0, "", NULL, 0, p->path, 0, 0};
@@ -784,7 +1100,8 @@ static int finish(tc_profile *p, tc_err *e)
                                                       : t->cols[c].name), L.rc;
         }
     }
-    return finish_unload(p, &L);
+    int rc = finish_unload(p, &L);
+    return rc ? rc : finish_workbook(p, &L);
 }
 
 int tc_profile_load(tc_profile **out, const char *path, tc_err *e)

@@ -89,6 +89,49 @@ typedef struct punload {
     int nt;
 } punload;
 
+/* ---- finance-software workbooks (docs/profiles.md, "Workbooks") ---- */
+
+#define WMAXTAB 4          /* [workbook TABLE] sections */
+#define WMAXCOLS 32        /* columns of one sheet the profile names */
+#define WMAXMARK 8         /* subtotal markers */
+#define WSPEC 160          /* a column's header text or template, in bytes */
+
+enum { WC_HEADER = 1, WC_LETTER, WC_TEMPLATE };
+
+typedef struct pwb_col {
+    char name[PNAME];        /* the column as the mapping names it */
+    char spec[WSPEC];        /* header text, or the template */
+    int kind;                /* WC_* */
+    int letter;              /* WC_LETTER: 0-based sheet column */
+    int blank;               /* may be empty (text only) */
+    int line;
+} pwb_col;
+
+typedef struct pwb_table {
+    char table[PNAME];
+    char file[UPATTERN];     /* name pattern: one *, {fund} {period} {NAME} captures */
+    char sheet[PNAME];       /* "" = the workbook's first sheet */
+    int head_first, head_last;   /* the header rows (1-based) */
+    char subtotal_col[PNAME];    /* a column of this section, or "" */
+    char mark[WMAXMARK][40];     /* subtotal markers in that column */
+    int nmark;
+    pwb_col cols[WMAXCOLS];
+    int ncols;
+    int line;
+} pwb_table;
+
+typedef struct pworkbook {
+    int on;                  /* the profile has a [workbook] section */
+    char path[512];
+    int line;
+    char county[8];          /* six digits, or "" = the folder's name */
+    char cutover[11];        /* YYYY-MM-DD, or "" */
+    char dates[4][24];       /* formats of dates written as text */
+    int ndates;
+    pwb_table t[WMAXTAB];
+    int nt;
+} pworkbook;
+
 struct tc_profile {
     char path[512];
     char name[PNAME];
@@ -101,7 +144,11 @@ struct tc_profile {
     pmap maps[PMAXMAP];
     int nmaps;
     punload unload;
+    pworkbook workbook;
 };
+
+/* The [workbook TABLE] section of table, or NULL. */
+const pwb_table *tc_profile_workbook_table(const tc_profile *p, const char *table);
 
 /* The [unload TABLE] section of table, or NULL. */
 const punload_table *tc_profile_unload_table(const tc_profile *p, const char *table);

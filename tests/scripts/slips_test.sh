@@ -279,6 +279,30 @@ slip unload-check-count 3 "kj_pzmx.txt.chk gives 7 rows, the file holds $(cat un
 unl nochk && rm unl-nochk/yh_zh.txt.chk
 slip unload-check-missing 3 'yh_zh.txt.chk is missing' $T extract --profile unl.ini -o unl-out unl-nochk
 empty unload-writes-nothing unl-out
+# Finance-software workbooks (issue 22): the 用友 ledger of
+# docs/examples/workbooks (a journal and twelve monthly balance tables),
+# read through the shipped yonyou profile.  Then one slip each: a workbook
+# cut short, an .xls, a month's balance table missing (the cross-check), a
+# folder not named by a county code, the other vendor's profile, the
+# profile given a dump.  Each refusal names the file (and the sheet, cell
+# or account) and writes nothing.
+mkdir -p wb wb-ext wb-out
+cp -r "$src/docs/examples/workbooks/220182" wb/ && chmod -R go-rwx wb
+slip workbook-ok 0 "the journal's turnover agreed with the balance table's" $T extract --profile yonyou -o wb-ext wb/220182
+slip workbook-as-dump 2 'describes finance-software workbooks' $T extract --profile yonyou -o wb-out dumpcity/sources/220182.sql.gz
+wbc() { # wbc NAME: a copy of the ledger to damage, in NAME/220182
+  rm -rf "wb-$1" && mkdir "wb-$1" && cp -r wb/220182 "wb-$1/"
+}
+wbc cut && head -c 1500 wb/220182/序时账_01.xlsx >wb-cut/220182/序时账_01.xlsx
+slip workbook-cut 3 '序时账_01.xlsx: no end of central directory: not a zip file, or cut short' $T extract --profile yonyou -o wb-out wb-cut/220182
+wbc xls && printf '\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' >wb-xls/220182/序时账_01.xlsx
+slip workbook-xls 3 '序时账_01.xlsx: an Excel 97-2003 workbook (.xls), not .xlsx' $T extract --profile yonyou -o wb-out wb-xls/220182
+wbc month && rm wb-month/220182/科目余额表_01_202412.xlsx
+slip workbook-cross-check 3 'cross-check: fund 01 account 100201 period 202412: the journal has 2 lines' $T extract --profile yonyou -o wb-out wb-month/220182
+rm -rf wb-name && cp -r wb/220182 wb-name
+slip workbook-folder-name 3 'the folder wb-name is not named by a county code' $T extract --profile yonyou -o wb-out wb-name
+slip workbook-other-vendor 3 '序时账_01.xlsx: the workbook has no sheet named 序时簿' $T extract --profile kingdee -o wb-out wb/220182
+empty workbook-writes-nothing wb-out
 # ---------------------------------------------------------------- mappings
 slip mappings-no-args 2 '' $T mappings
 slip mappings-verb 2 '' $T mappings frob maps
