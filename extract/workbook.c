@@ -1097,9 +1097,11 @@ static int cross_check(gmap *m, const char *dir, tc_err *e)
         for (size_t j = i; j < n && strcmp(g[j].fund, g[i].fund) == 0 &&
                            g[j].period == g[i].period && strncmp(g[j].account, g[i].account, k) == 0;
              j++) {
-            if (tc_money_add(d, g[j].jd, &d) || tc_money_add(c, g[j].jc, &c))
-                return free(g), tc_fail(e, TC_EINPUT, "the turnover of account %s overflows",
-                                        g[i].account);
+            if (tc_money_add(d, g[j].jd, &d) || tc_money_add(c, g[j].jc, &c)) {
+                rc = tc_fail(e, TC_EINPUT, "the turnover of account %s overflows", g[i].account);
+                free(g);   /* after the message, which names one of its accounts */
+                return rc;
+            }
             g[j].covered = 1;
         }
         const char *side = d != g[i].bd ? "debit" : c != g[i].bc ? "credit" : NULL;
