@@ -1233,10 +1233,10 @@ static int county_docs(const tc_docin *in, const tc_stmt_opts *o, const char *co
             x->kind = k;
             x->fund = fund;
             x->sheets = (int)json_array_size(json_object_get(st, "sheets"));
-            int lay = write != W_TELL;   /* telling alone needs no pages */
-            if (lay && !doc && !(rc = doc_for(&doc, st, o->each, e)) && !o->each)
+            int pages = write != W_TELL;   /* telling alone needs no pages */
+            if (pages && !doc && !(rc = doc_for(&doc, st, o->each, e)) && !o->each)
                 bundle = doc;
-            if (!rc && lay)
+            if (!rc && pages)
                 rc = layout(doc, st, x->digest, e);
             if (!rc && write && o->each) {
                 char name[64];

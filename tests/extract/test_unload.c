@@ -36,6 +36,7 @@
 #include "extract/profile.h"
 #include "extract/unload.h"
 #include "generate/gen.h"
+#include "tests/support/batchcmp.h"
 #include "tests/support/pgtest.h"
 
 static const char *const TABLES[] = {"xt_dw", "kj_km", "kj_kmye", "kj_pz", "kj_pzmx", "zj_jfmx",
@@ -106,63 +107,15 @@ static void extract_ok(const char *src, const char *profile, char *out, size_t n
     }
 }
 
-/* The records of a batch: member 1 decompressed, after its header. */
-static unsigned char *records_of(const char *path, size_t *len)
-{
-    size_t n;
-    unsigned char *z = tctest_slurp(path, &n);
-    assert_non_null(z);
-    z_stream s;
-    memset(&s, 0, sizeof(s));
-    assert_int_equal(inflateInit2(&s, 31), Z_OK);
-    size_t cap = 1 << 16, got = 0;
-    unsigned char *out = malloc(cap);
-    s.next_in = z;
-    s.avail_in = (uInt)n;
-    int r;
-    do {
-        if (cap - got < 4096)
-            out = realloc(out, cap *= 2);
-        s.next_out = out + got;
-        s.avail_out = (uInt)(cap - got);
-        r = inflate(&s, Z_NO_FLUSH);
-        got = cap - s.avail_out;
-        assert_true(r == Z_OK || r == Z_STREAM_END);
-    } while (r != Z_STREAM_END);
-    inflateEnd(&s);
-    free(z);
-    unsigned char *h = memmem(out, got, "\n\n", 2);
-    assert_non_null(h);
-    size_t skip = (size_t)(h - out) + 2;
-    memmove(out, out + skip, got - skip);
-    *len = got - skip;
-    return out;
-}
-
 /* dir's batches hold the reference's records, byte for byte, with the same
  * counts and totals; the header's source differs, its controls are want. */
 static void same_as_dump(const char *ref, const char *dir, const char *county, tc_controls want)
 {
     for (int t = 0; t < 10; t++) {
-        char a[1300], b[1300];
-        tc_emit_batch_path(a, sizeof(a), ref, county, TYPES[t]);
-        tc_emit_batch_path(b, sizeof(b), dir, county, TYPES[t]);
-        tc_batch_header ha, hb;
-        tc_batch_summary sa, sb;
-        tc_err e;
-        if (tc_batch_verify(a, &ha, &sa, &e) || tc_batch_verify(b, &hb, &sb, &e))
-            fail_msg("%s: %s", TYPES[t], e.msg);
-        assert_int_equal(sa.count, sb.count);
-        assert_memory_equal(sa.totals, sb.totals, sizeof(sa.totals));
-        assert_string_not_equal(ha.source, hb.source);
-        assert_int_equal(ha.controls, TC_CONTROLS_NONE);
-        assert_int_equal(hb.controls, want);
-        size_t na, nb;
-        unsigned char *ra = records_of(a, &na), *rb = records_of(b, &nb);
-        if (na != nb || memcmp(ra, rb, na) != 0)
-            fail_msg("%s: the records of %s differ from the dump's", TYPES[t], dir);
-        free(ra);
-        free(rb);
+        tc_controls ca, cb;
+        tctest_same_batch(ref, dir, county, TYPES[t], &ca, &cb);
+        assert_int_equal(ca, TC_CONTROLS_NONE);
+        assert_int_equal(cb, want);
     }
 }
 
