@@ -7,6 +7,11 @@
  * document bundles several: tc_doc_add_part).  Every text is set by pango in Noto
  * Serif CJK SC (fonts-noto-cjk), regular and bold, which cairo subsets and
  * embeds; figures use the font's tabular digits so that amounts line up.
+ * The font comes cut to GB 2312 and the punctuation, as Tongchou Serif SC,
+ * made by the build (fontcut.c: cairo copies the whole font for every PDF,
+ * and the cut is a quarter of it); pango is asked for "Tongchou Serif SC,
+ * Noto Serif CJK SC", so a character outside the cut comes from the full
+ * font.  fonts_register() gives the cut to fontconfig, once per process.
  *
  * Two passes over the same code.  The footer needs M, the number of pages,
  * before the first page is drawn, so the first pass lays everything out
@@ -40,11 +45,13 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/atomic.h"
 #include "core/version.h"
@@ -64,6 +71,10 @@
 
 #define FONT_FAMILY "Noto Serif CJK SC"
 #define FONT_PACKAGE "fonts-noto-cjk"
+#define FONT_CUT "Tongchou Serif SC"                /* fontcut.c */
+#define FONT_ASKED FONT_CUT "," FONT_FAMILY
+static const char *const font_cut_file[2] = {"TongchouSerifSC-Regular.otf",
+                                             "TongchouSerifSC-Bold.otf"};
 
 #define GAP 8.0           /* between blocks */
 #define PAD_X 3.0         /* inside a table cell */
@@ -668,8 +679,38 @@ static void pass(pdf *p, const tc_doc *d, int draw)
     }
 }
 
+/* Give fontconfig the cut of the font (fontcut.c), once per process: from
+ * $TONGCHOU_FONTS, the build's folder or the installed one, the first that
+ * holds both weights. */
+static int fonts_register(tc_err *e)
+{
+    static int done;
+    if (done)
+        return 0;
+    const char *dirs[3] = {getenv("TONGCHOU_FONTS"), TC_FONT_DIR, TC_FONT_INSTALL_DIR};
+    for (int k = 0; k < 3; k++) {
+        char path[2][1024];
+        int found = dirs[k] && *dirs[k];
+        for (int w = 0; w < 2 && found; w++)
+            found = snprintf(path[w], sizeof(path[w]), "%s/%s", dirs[k], font_cut_file[w]) <
+                        (int)sizeof(path[w]) &&
+                    access(path[w], R_OK) == 0;
+        if (!found)
+            continue;
+        for (int w = 0; w < 2; w++)
+            if (!FcConfigAppFontAddFile(NULL, (const FcChar8 *)path[w]))
+                return tc_fail(e, TC_EIO, "fontconfig cannot read the font %s", path[w]);
+        done = 1;
+        return 0;
+    }
+    tc_fail(e, TC_EIO, "cannot find the font %s (%s) in %s or %s", FONT_CUT, font_cut_file[0],
+            TC_FONT_DIR, TC_FONT_INSTALL_DIR);
+    return tc_err_hint(e, "the build makes it (cmake --build BUILD --target tc_fonts); "
+                          "TONGCHOU_FONTS names another folder");
+}
+
 /* The fonts, and the check that fontconfig gives the family asked for
- * rather than a stand-in. */
+ * rather than a stand-in: the cut first, the full font behind it. */
 static int fonts_load(pdf *p)
 {
     PangoFontMap *fm = pango_context_get_font_map(p->ctx);
@@ -677,28 +718,35 @@ static int fonts_load(pdf *p)
         PangoFontDescription *d = pango_font_description_new();
         if (!d)
             return tc_fail(p->e, TC_ENOMEM, "out of memory");
-        pango_font_description_set_family(d, FONT_FAMILY);
+        pango_font_description_set_family(d, FONT_ASKED);
         pango_font_description_set_size(d, (int)(fonts[f].size * PANGO_SCALE));
         pango_font_description_set_weight(d, fonts[f].bold ? PANGO_WEIGHT_BOLD
                                                            : PANGO_WEIGHT_NORMAL);
         p->font[f] = d;
     }
-    for (int f = F_BODY; f <= F_BOLD; f++) {
-        PangoFont *font = pango_font_map_load_font(fm, p->ctx, p->font[f]);
+    for (int c = 0; c < 4; c++) {   /* the full font, then the cut; regular and bold */
+        int f = c % 2 ? F_BOLD : F_BODY;
+        const char *want = c < 2 ? FONT_FAMILY : FONT_CUT;
+        PangoFontDescription *d = pango_font_description_copy(p->font[f]);
+        pango_font_description_set_family(d, want);
+        PangoFont *font = pango_font_map_load_font(fm, p->ctx, d);
+        pango_font_description_free(d);
         PangoFontDescription *got = font ? pango_font_describe(font) : NULL;
         const char *fam = got ? pango_font_description_get_family(got) : NULL;
-        int ok = fam && g_ascii_strcasecmp(fam, FONT_FAMILY) == 0 &&
+        int ok = fam && g_ascii_strcasecmp(fam, want) == 0 &&
                  (!fonts[f].bold || pango_font_description_get_weight(got) >= PANGO_WEIGHT_BOLD);
         if (!ok)
             tc_fail(p->e, TC_EIO, "cannot find the font %s%s (fontconfig offers %s)",
-                    FONT_FAMILY, fonts[f].bold ? " Bold" : "", fam ? fam : "no font at all");
+                    want, fonts[f].bold ? " Bold" : "", fam ? fam : "no font at all");
         if (got)
             pango_font_description_free(got);
         if (font)
             g_object_unref(font);
-        if (!ok)
+        if (!ok && c < 2)
             return tc_err_hint(p->e, "install the Debian package %s (scripts/lib/deps.sh)",
                                FONT_PACKAGE);
+        if (!ok)
+            return tc_err_hint(p->e, "the build makes it (cmake --build BUILD --target tc_fonts)");
     }
     for (int f = 0; f < F_N; f++)
         p->line_h[f] = height(set(p, p->lay, "国", f, 0, TC_ALIGN_LEFT, 0));
@@ -732,6 +780,9 @@ static int render(const tc_doc *d, cairo_surface_t *sf, tc_err *e)
     cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "tongchou " TC_VERSION);
     cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATE_DATE, date);
     cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_MOD_DATE, date);
+    int rc = fonts_register(e);
+    if (rc)
+        return rc;
     p.cr = cairo_create(sf);
     p.ctx = pango_font_map_create_context(pango_cairo_font_map_get_default());
     cairo_font_options_t *fo = cairo_font_options_create();
@@ -750,7 +801,7 @@ static int render(const tc_doc *d, cairo_surface_t *sf, tc_err *e)
     cairo_set_source_rgb(p.cr, 0, 0, 0);
     cairo_set_line_cap(p.cr, CAIRO_LINE_CAP_SQUARE);   /* closed corners where rules meet */
 
-    int rc = fonts_load(&p);
+    rc = fonts_load(&p);
     if (!rc) {
         pass(&p, d, 0);
         p.pages = p.page;

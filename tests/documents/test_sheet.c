@@ -13,7 +13,9 @@
  *   - pdftotext holds the title, the header line, every amount as printed
  *     (1,234,567.89) and every amount in capitals, and on page N of 3
  *     "第 N 页 共 3 页"; no U+FFFD;
- *   - pdffonts lists Noto Serif CJK SC, embedded, and no Type 3 font;
+ *   - pdffonts lists the cut of Noto Serif CJK SC (Tongchou Serif SC,
+ *     documents/fontcut.c), embedded, and no Type 3 font; the cut holds
+ *     GB 2312, and a character outside it comes from the full font;
  *   - pdftoppm: no page is blank; the QR code decodes (zbarimg) to the digest;
  *   - the same document gives the same PDF and workbook bytes, twice in
  *     this process and once in a new one;
@@ -32,6 +34,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fontconfig/fontconfig.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,11 +339,14 @@ static void test_pdf_text(void **state)
     }
 }
 
-static void test_pdf_fonts(void **state)
+/* The fonts pdffonts lists in pdf: every one embedded and none Type 3;
+ * how many are the cut (Tongchou Serif SC) and how many the full Noto
+ * Serif CJK SC, behind it. */
+static void fonts_of(const char *pdf, int *cut, int *full)
 {
-    (void)state;
-    char *out = out_of("pdffonts '%s'", sample_pdf);
-    int cjk = 0, fonts = 0;
+    char *out = out_of("pdffonts '%s'", pdf);
+    int fonts = 0;
+    *cut = *full = 0;
     /* name type... encoding emb sub uni object gen: emb is the fifth from the end */
     char *save, *line = strtok_r(out, "\n", &save);
     for (int no = 0; line; line = strtok_r(NULL, "\n", &save), no++) {
@@ -353,18 +360,106 @@ static void test_pdf_fonts(void **state)
         assert_true(n >= 7);
         fonts++;
         if (strcmp(tok[n - 5], "yes") != 0)
-            fail_msg("font %s is not embedded", tok[0]);
+            fail_msg("%s: font %s is not embedded", pdf, tok[0]);
         for (int k = 1; k < n - 5; k++)
             if (strcmp(tok[k], "3") == 0 && strcmp(tok[k - 1], "Type") == 0)
-                fail_msg("font %s is a Type 3 font (a glyph drawn in place of a font's)",
-                         tok[0]);
-        if (strstr(tok[0], "NotoSerifCJKsc-"))
-            cjk++;
+                fail_msg("%s: font %s is a Type 3 font (a glyph drawn in place of a font's)",
+                         pdf, tok[0]);
+        if (strstr(tok[0], "+TongchouSerifSC-"))
+            ++*cut;
+        else if (strstr(tok[0], "+NotoSerifCJKsc-"))
+            ++*full;
+        else
+            fail_msg("%s: font %s is neither the cut nor Noto Serif CJK SC", pdf, tok[0]);
     }
     assert_true(fonts >= 1);
-    assert_int_equal(cjk, fonts);   /* every text in the one family, regular and bold */
-    assert_true(cjk == 2);
     free(out);
+}
+
+static void test_pdf_fonts(void **state)
+{
+    (void)state;
+    int cut, full;
+    fonts_of(sample_pdf, &cut, &full);
+    assert_int_equal(cut, 2);    /* regular and bold, GB 2312 holds every character */
+    assert_int_equal(full, 0);
+}
+
+/* The cut (documents/fontcut.c) as fontconfig reads it: its own family in
+ * both weights, every character of GB 2312 and the punctuation the
+ * documents print, and not the rarer characters, which a document still
+ * prints from the full font behind it. */
+static void test_font_cut(void **state)
+{
+    (void)state;
+    static const char *const file[2] = {"TongchouSerifSC-Regular.otf",
+                                        "TongchouSerifSC-Bold.otf"};
+    for (int w = 0; w < 2; w++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", TC_FONT_DIR, file[w]);
+        int count = 0;
+        FcPattern *pat = FcFreeTypeQuery((const FcChar8 *)path, 0, NULL, &count);
+        assert_non_null(pat);
+        FcChar8 *fam;
+        int weight;
+        FcCharSet *cs;
+        assert_int_equal(FcPatternGetString(pat, FC_FAMILY, 0, &fam), FcResultMatch);
+        assert_string_equal((const char *)fam, "Tongchou Serif SC");
+        assert_int_equal(FcPatternGetInteger(pat, FC_WEIGHT, 0, &weight), FcResultMatch);
+        assert_int_equal(weight, w ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+        assert_int_equal(FcPatternGetCharSet(pat, FC_CHARSET, 0, &cs), FcResultMatch);
+        iconv_t cd = iconv_open("UTF-32LE", "GB2312");
+        assert_true(cd != (iconv_t)-1);
+        int gb = 0;
+        for (unsigned hi = 0xA1; hi <= 0xF7; hi++)
+            for (unsigned lo = 0xA1; lo <= 0xFE; lo++) {
+                char in[2] = {(char)hi, (char)lo}, *ip = in;
+                uint32_t u;
+                char *op = (char *)&u;
+                size_t il = 2, ol = 4;
+                iconv(cd, NULL, NULL, NULL, NULL);
+                if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || ol)
+                    continue;
+                gb++;
+                if (!FcCharSetHasChar(cs, u))
+                    fail_msg("%s lacks U+%04X (GB 2312 %02X%02X)", file[w], (unsigned)u, hi, lo);
+            }
+        iconv_close(cd);
+        assert_int_equal(gb, 7445);   /* 6,763 hanzi and 682 other characters */
+        static const uint32_t kept[] = {'A', '0', 0xFFE5 /* ￥ */, 0x3001 /* 、 */,
+                                        0x2014 /* — */, 0xFF08 /* （ */};
+        for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++)
+            assert_true(FcCharSetHasChar(cs, kept[k]));
+        assert_false(FcCharSetHasChar(cs, 0x5803));   /* 堃, in GBK but not GB 2312 */
+        assert_true(FcCharSetCount(cs) < 8000);
+        FcPatternDestroy(pat);
+    }
+}
+
+/* A character outside the cut is printed from the full font: 王堃 and 喆
+ * in a name.  pdffonts shows both families; pdftotext reads the name. */
+static void test_pdf_font_fallback(void **state)
+{
+    (void)state;
+    tc_err e;
+    tc_err_clear(&e);
+    tc_doc *d;
+    tc_sheet *s;
+    ok(tc_doc_new(&d, "询证函", "2021-06-30", &e), &e);
+    ok(tc_sheet_new(&s, "询证函", &e), &e);
+    ok(tc_sheet_paragraph(s, "致：王堃、李喆（经办人）", &e), &e);
+    ok(tc_doc_add(d, s, &e), &e);
+    char *p = path_in("fallback.pdf");
+    ok(tc_doc_write_pdf(d, p, &e), &e);
+    int cut, full;
+    fonts_of(p, &cut, &full);
+    assert_int_equal(cut, 2);    /* the title is bold, the paragraph regular */
+    assert_int_equal(full, 1);   /* 堃 and 喆, regular */
+    char *text = out_of("pdftotext '%s' -", p);
+    assert_non_null(strstr(text, "致：王堃、李喆（经办人）"));
+    free(text);
+    tc_doc_free(d);
+    free(p);
 }
 
 static void test_pdf_pages_not_blank(void **state)
@@ -713,6 +808,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pdf_text),
         cmocka_unit_test(test_pdf_fonts),
+        cmocka_unit_test(test_font_cut),
+        cmocka_unit_test(test_pdf_font_fallback),
         cmocka_unit_test(test_pdf_pages_not_blank),
         cmocka_unit_test(test_pdf_qr),
         cmocka_unit_test(test_pdf_form),

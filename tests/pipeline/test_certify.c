@@ -199,7 +199,7 @@ static void test_certificates_state_the_plan(void **state)
         snprintf(cmd, sizeof(cmd), "pdffonts %s/%s.certificate.pdf", docs, county);
         char *fonts = run(cmd, &code);
         assert_int_equal(code, 0);
-        char *row = strstr(fonts, "NotoSerifCJKsc-Regular");
+        char *row = strstr(fonts, "TongchouSerifSC-Regular");
         assert_non_null(row);
         assert_non_null(strstr(row, " yes yes yes"));
         free(fonts);
@@ -661,7 +661,7 @@ static void test_every_kind_renders(void **state)
             free(text);
             snprintf(cmd, sizeof(cmd), "pdffonts %s.pdf", base);
             char *fonts = run(cmd, &code);
-            char *row = strstr(fonts, "NotoSerifCJKsc-Regular");
+            char *row = strstr(fonts, "TongchouSerifSC-Regular");
             if (!row || !strstr(row, " yes yes yes"))
                 fail_msg("%s.pdf: the CJK font is not embedded:\n%s", base, fonts);
             free(fonts);
