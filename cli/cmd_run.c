@@ -13,11 +13,15 @@
 #include "pipeline/manifest.h"
 #include "pipeline/run.h"
 
-/* Progress to stderr; with --dry-run the plan, as data, to stdout. */
+/* Progress to stderr; with --dry-run the plan, as data, to stdout.  A
+ * county that failed is an error, said even with --quiet: the run's own
+ * error only points at it. */
 static void progress(void *arg, const char *county, const char *stage, const char *what)
 {
     if (arg)
         fprintf(arg, "%-8s %-10s %s\n", county, stage, what);
+    else if (strcmp(stage, "failed") == 0)
+        tc_log_error("%-8s %-10s %s", county, stage, what);
     else
         tc_log_info("%-8s %-10s %s", county, stage, what);
 }

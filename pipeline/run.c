@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ typedef struct run {
     tc_policy *policy;          /* the city's key policy, NULL when none is named */
     tc_digest_alg alg;
     char trail[P];
+    pid_t starter;              /* starting the embedded server meanwhile, or 0 */
+    int starter_fd;             /* ... its error comes down this pipe */
+    int starter_status;         /* ... its wait status, once reaped */
 } run;
 
 static void say(run *R, const char *county, const char *stage, const char *fmt, ...)
@@ -586,14 +590,85 @@ static int step_reconcile(run *R, const paths *in, tc_err *e)
     return rc;
 }
 
-/* The database: named, or the embedded server under WORK/db. */
-static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *e)
+/* The database the run names (--db, the manifest, DATABASE_URL, libpq's
+ * PG* variables: "" for those), or NULL for the embedded server. */
+static const char *named_db(const run *R)
 {
     const char *db = R->o->db && R->o->db[0] ? R->o->db
                      : R->m->database[0]    ? R->m->database
                                             : getenv("DATABASE_URL");
     if ((!db || !db[0]) && (getenv("PGHOST") || getenv("PGDATABASE") || getenv("PGSERVICE")))
         db = "";   /* libpq's own defaults: PG* */
+    return db;
+}
+
+/*
+ * The embedded server takes seconds to start the first time (initdb), and
+ * the counties' extraction does not need it: a child process starts it
+ * while they run, and open_db() finds it running.  The child only starts
+ * the server and creates the database, then exits, leaving the server to
+ * open_db() as `tongchou db start` would; its error, if any, comes back
+ * whole through a pipe.  run_counties() may reap it among the counties.
+ */
+static void start_db_early(run *R)
+{
+    int fd[2];
+    if (R->o->dry_run || named_db(R) || pipe2(fd, O_CLOEXEC) != 0)
+        return;   /* open_db() starts it, or says why it cannot */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        char dir[P];
+        snprintf(dir, sizeof(dir), "%s/db", R->m->work);
+        tc_err e;
+        tc_err_clear(&e);
+        tc_pgserver *srv;
+        int rc = tc_pgserver_start(&srv, dir, 0, &e);
+        if (!rc) {
+            tc_err ce;
+            tc_pgserver_createdb(srv, "tongchou", "UTF8", &ce);   /* there already, on a re-run */
+            tc_pgserver_detach(srv);
+        }
+        ssize_t w = write(fd[1], &e, sizeof(e));
+        _exit(rc && w == (ssize_t)sizeof(e) ? 1 : rc ? 2 : 0);
+    }
+    close(fd[1]);
+    if (pid < 0) {
+        close(fd[0]);
+        return;
+    }
+    R->starter = pid;
+    R->starter_fd = fd[0];
+    R->starter_status = -1;
+}
+
+/* Wait for the starter, if any: 0, or its error in e. */
+static int join_db_early(run *R, tc_err *e)
+{
+    if (!R->starter)
+        return 0;
+    int st = R->starter_status;
+    while (st == -1 && waitpid(R->starter, &st, 0) < 0 && errno == EINTR)
+        ;
+    tc_err ce;
+    ssize_t got = read(R->starter_fd, &ce, sizeof(ce));
+    close(R->starter_fd);
+    R->starter = 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && got == (ssize_t)sizeof(ce)) {
+        *e = ce;
+        return e->code;
+    }
+    return tc_fail(e, TC_EIO, "the process starting the embedded server in %s/db failed "
+                   "(wait status %d)", R->m->work, st);
+}
+
+/* The database: named, or the embedded server under WORK/db. */
+static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *e)
+{
+    const char *db = named_db(R);
     if (db) {
         snprintf(conninfo, n, "%s", db);
         tc_redact_secrets(db, R->r->db, sizeof(R->r->db));
@@ -605,7 +680,9 @@ static int open_db(run *R, tc_pgserver **srv, char *conninfo, size_t n, tc_err *
         say(R, "city", "database", "to do: start the embedded server in %s", dir);
         return 1;
     }
-    int rc = tc_pgserver_start(srv, dir, 0, e);
+    int rc = join_db_early(R, e);
+    if (!rc)
+        rc = tc_pgserver_start(srv, dir, 0, e);
     if (rc)
         return rc;
     tc_err ce;
@@ -810,8 +887,13 @@ static int run_counties(run *R, int *worst)
     for (int i = 0; i <= R->m->ncounties; i++) {
         while (running && (running >= jobs || i == R->m->ncounties)) {
             int st;
-            if (wait(&st) < 0)
+            pid_t w = wait(&st);
+            if (w < 0)
                 break;
+            if (w == R->starter) {   /* the embedded server's starter, not a county */
+                R->starter_status = st;
+                continue;
+            }
             running--;
             int code = WIFEXITED(st) ? WEXITSTATUS(st) : TC_EXIT_IO;
             if (code > *worst)
@@ -937,6 +1019,7 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
         goto out;
 
     int worst = 0;
+    start_db_early(&R);
     run_counties(&R, &worst);
     if (worst >= TC_EXIT_USAGE) {
         rc = tc_fail(e, worst == TC_EXIT_INTEGRITY ? TC_EINTEGRITY
@@ -982,6 +1065,15 @@ int tc_run(const tc_manifest *m, const tc_run_opts *o, tc_run_progress progress,
     }
     tc_strlist_free(&in);
 out:
+    if (R.starter) {   /* the run stopped before it needed the server */
+        tc_err se;
+        tc_pgserver *srv;
+        char dir[P];
+        snprintf(dir, sizeof(dir), "%s/db", m->work);
+        if (join_db_early(&R, &se) == 0 && !o->keep_db &&
+            tc_pgserver_attach(&srv, dir, &se) == 0)
+            tc_pgserver_stop(srv, &se);
+    }
     tc_mapset_free(R.owned_maps);
     if (R.policy)   /* its holders go with it */
         tc_batch_seal_for(TC_SEAL_SM4_CTR_HMAC_SM3, NULL, 0, e);

@@ -4,7 +4,9 @@
 # gives the same batches, the same reports and the same database totals as
 # an uninterrupted run (`tongchou demo`).  Also: --dry-run after a complete
 # run has nothing to do but load, status shows every county loaded, and the
-# trail of the resumed run verifies.
+# trail of the resumed run verifies.  And the embedded server, started while
+# the counties extract, is stopped again when a county fails; one that
+# cannot start says why.
 set -u
 tc=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tc-run-test-XXXXXX")
@@ -90,6 +92,30 @@ grep -q "<table>" "$tmp/status.html" && ! grep -qi "http" "$tmp/status.html" && 
   bad "the status page is not one self-contained table"
 "$tc" audit verify --trail "$tmp/b/work/audit.trail" --pub "$tmp/b/keys/maker.pub" >/dev/null 2>&1 &&
   ok || bad "the resumed run's trail does not verify"
+
+# the embedded server starts while the counties extract: a run that then
+# fails in a county (exit 3) stops it again, and one whose server cannot
+# start says why, after the counties are done
+mkdir -p "$tmp/c"
+cp -r "$tmp/a/city" "$tmp/a/keys" "$tmp/a/city.ini" "$tmp/c/"
+head -c 4000 "$tmp/a/city/sources/220100.xml" >"$tmp/c/city/sources/220100.xml"
+"$tc" run -q "$tmp/c/city.ini" >/dev/null 2>"$tmp/c.err"
+rc=$?
+[ "$rc" -eq 3 ] && grep -q "220100 *failed .*220100.xml:42: the file stops after line 42" "$tmp/c.err" &&
+  ok || { bad "a truncated source: exit $rc, wanted 3 and the county's error even with -q"
+  cat "$tmp/c.err"; }
+[ -s "$tmp/c/work/db/port" ] && ok || bad "the server was not started during the counties"
+"$tc" db status "$tmp/c/work/db" >/dev/null 2>&1
+[ $? -eq 4 ] && ok || bad "the server started for a run that failed is left running"
+mkdir -p "$tmp/d"
+cp -r "$tmp/a/city" "$tmp/a/keys" "$tmp/a/city.ini" "$tmp/d/"
+mkdir -p "$tmp/d/work" && echo "not a folder" >"$tmp/d/work/db"
+"$tc" run -q "$tmp/d/city.ini" >/dev/null 2>"$tmp/d.err"
+rc=$?
+[ "$rc" -eq 4 ] && grep -q "work/db" "$tmp/d.err" && ok ||
+  { bad "a server that cannot start: exit $rc, wanted 4 naming work/db"; cat "$tmp/d.err"; }
+n=$(find "$tmp/d/work/city" -name '*.tcb' | wc -l)
+[ "$n" -eq 70 ] && ok || bad "the counties' work beside a server that cannot start: $n city batches, wanted 70"
 
 # the manifest's errors name the file and line
 printf '[city]\ncode = 220100\ncutover = 2021-06-31\n' >"$tmp/bad.ini"
