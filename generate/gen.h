@@ -14,6 +14,13 @@
  *   sources/220122.xml        农安县   UTF-8 with a byte-order mark
  *   answer-key.json           what the reconciliation must find, to the fen
  *
+ * with --legacy-as (legacy_as, gen_legacy.c, gen_workbook.c) 220182 and
+ * 220183 also as
+ *
+ *   legacy/unload/CODE/ + CODE.ini     COPY text unloads, GB18030, '|'
+ *   legacy/yonyou/CODE/ + CODE.ini     用友 序时账 and 科目余额表 workbooks
+ *   legacy/kingdee/CODE/ + CODE.ini    金蝶 序时簿 and 科目余额表 workbooks
+ *
  * and with --months N (gen_months.c) the N months after the cutover:
  *
  *   months/YYYY-MM/           each county's month ledger (handover XML) and
