@@ -18,10 +18,12 @@
  * The bytes of the unload are the server's: PQgetCopyData's buffers go to
  * the file as they come, so memory holds one row whatever the table's size.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -50,7 +52,7 @@ static int copy_table(PGconn *conn, const char *table, const char *path, long lo
     PQclear(r);
     if (!ok)
         return pg_fail(conn, e, "cannot unload", table);
-    tc_atomic *a;
+    tc_atomic *a = NULL;
     int rc = tc_atomic_open(&a, path, e);
     char *buf;
     int n;
@@ -140,12 +142,34 @@ int gen_copy_shipped(const char *dir, const char *name, tc_err *e)
     return rc;
 }
 
+int gen_legacy_folder(const char *folder, tc_err *e)
+{
+    int rc = tc_mkdir_p(folder, tc_perm_dir(), e);
+    DIR *d = rc ? NULL : opendir(folder);
+    if (!rc && !d)
+        return tc_fail(e, TC_EIO, "cannot read %s: %s", folder, strerror(errno));
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        int ours = (n > 4 && strcmp(de->d_name + n - 4, ".txt") == 0) ||
+                   (n > 8 && strcmp(de->d_name + n - 8, ".txt.chk") == 0) ||
+                   (n > 5 && strcmp(de->d_name + n - 5, ".xlsx") == 0);
+        char p[1400];
+        snprintf(p, sizeof(p), "%s/%s", folder, de->d_name);
+        if (ours && unlink(p) != 0 && !rc)
+            rc = tc_fail(e, TC_EIO, "cannot remove %s: %s", p, strerror(errno));
+    }
+    if (d)
+        closedir(d);
+    return rc;
+}
+
 int gen_legacy_unload(PGconn *conn, const gen_county *c, const char *dir, tc_err *e)
 {
     char base[1100], folder[1200], path[1300], chk[1400];
     snprintf(base, sizeof(base), "%s/legacy/unload", dir);
     snprintf(folder, sizeof(folder), "%s/%s", base, c->code);
-    int rc = tc_mkdir_p(folder, tc_perm_dir(), e);
+    int rc = gen_legacy_folder(folder, e);
     for (size_t i = 0; i < NTABLES && !rc; i++) {
         long long rows;
         snprintf(path, sizeof(path), "%s/%s.txt", folder, TABLES[i]);

@@ -20,6 +20,10 @@ int gen_legacy_unload(PGconn *conn, const gen_county *c, const char *dir, tc_err
 int gen_legacy_workbooks(PGconn *conn, const gen_county *c, const char *dir, int vendor,
                          tc_err *e);
 
+/* Make folder, or empty it of what an earlier run wrote there (.txt,
+ * .txt.chk, .xlsx), so that no file of another cutover or seed stays. */
+int gen_legacy_folder(const char *folder, tc_err *e);
+
 /* text into path, atomically; the shipped profile NAME.ini copied into dir. */
 int gen_write_text(const char *path, const char *text, size_t n, tc_err *e);
 int gen_copy_shipped(const char *dir, const char *name, tc_err *e);

@@ -32,12 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <xlsxwriter.h>
 
 #include "core/atomic.h"
 #include "core/money.h"
-#include "core/perm.h"
 #include "generate/gen_legacy.h"
 
 typedef struct vendor {
@@ -75,6 +75,11 @@ static void amount(lxw_worksheet *ws, int r, int c, int64_t fen, lxw_format *fmt
         worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)c, (double)fen / 100.0, fmt);
 }
 
+/* The time the workbooks say they were made: the cutover day, 18:00 UTC
+ * (as the custom-format dump's), so that the same options give the same
+ * bytes. */
+static time_t made;
+
 static lxw_workbook *book_open(tc_atomic **a, const char *path, const vendor *v, tc_err *e)
 {
     if (tc_atomic_open(a, path, e))
@@ -85,7 +90,10 @@ static lxw_workbook *book_open(tc_atomic **a, const char *path, const vendor *v,
     if (!wb) {
         tc_atomic_abort(*a);
         tc_fail(e, TC_EIO, "cannot start the workbook %s", path);
+        return NULL;
     }
+    lxw_doc_properties props = {.created = made};
+    workbook_set_properties(wb, &props);
     return wb;
 }
 
@@ -97,13 +105,6 @@ static int book_close(lxw_workbook *wb, tc_atomic *a, const char *path, tc_err *
         return tc_fail(e, TC_EIO, "cannot write %s: %s", path, lxw_strerror(l));
     }
     return tc_atomic_commit_nodir(a, e);
-}
-
-static void date_text(const char *iso, int kingdee, char *out, size_t n)
-{
-    /* 用友 writes the date cell as a date (a serial number) below; 金蝶 as text */
-    (void)kingdee;
-    snprintf(out, n, "%s", iso);
 }
 
 /* The journal of fund: vouchers in number order, lines in theirs. */
@@ -159,9 +160,7 @@ static int journal(PGconn *conn, const gen_county *c, const vendor *v, const cha
             lxw_datetime dt = {y, mo, d, 0, 0, 0};
             worksheet_write_datetime(ws, (lxw_row_t)row, 0, &dt, df);
         } else {
-            char t[16];
-            date_text(rq, 1, t, sizeof(t));
-            worksheet_write_string(ws, (lxw_row_t)row, 0, t, NULL);
+            worksheet_write_string(ws, (lxw_row_t)row, 0, rq, NULL);   /* 金蝶: text */
         }
         /* 凭证字号: the type 记 and the number within the month */
         const char *num = strrchr(pzh, '-');
@@ -379,7 +378,7 @@ int gen_legacy_workbooks(PGconn *conn, const gen_county *c, const char *dir, int
     char base[1100], folder[1200];
     snprintf(base, sizeof(base), "%s/legacy/%s", dir, v->dir);
     snprintf(folder, sizeof(folder), "%s/%s", base, c->code);
-    int rc = tc_mkdir_p(folder, tc_perm_dir(), e);
+    int rc = gen_legacy_folder(folder, e);
     if (rc)
         return rc;
     PGresult *r = PQexec(conn, "SELECT DISTINCT xzlx FROM kj_kmye UNION "
@@ -388,6 +387,14 @@ int gen_legacy_workbooks(PGconn *conn, const gen_county *c, const char *dir, int
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQresultStatus(w) != PGRES_TUPLES_OK ||
         PQntuples(w) != 1)
         rc = tc_fail(e, TC_EDB, "cannot read the funds of %s: %s", c->code, PQerrorMessage(conn));
+    if (!rc) {
+        struct tm tm = {0};
+        sscanf(PQgetvalue(w, 0, 0), "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        tm.tm_hour = 18;
+        made = timegm(&tm);
+    }
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         rc = journal(conn, c, v, folder, PQgetvalue(r, i, 0), e);
         if (!rc)
