@@ -45,6 +45,11 @@ const tc_command tc_cmd_generate = {
     "      --cutover D    cutover date YYYY-MM-DD (default 2021-06-30)\n"
     "      --unmapped     also inject one code the example mapping set lacks\n"
     "      --xml-only     write every county as handover XML (no PostgreSQL)\n"
+    "      --legacy-as FORMS  also write the two legacy-database counties\n"
+    "                     (220182, 220183) in these forms, comma-separated, under\n"
+    "                     DIR/legacy/: unload (PostgreSQL COPY text unloads with\n"
+    "                     check files), yonyou and kingdee (用友 and 金蝶 ledger\n"
+    "                     workbooks), each folder with its profile beside it\n"
     "      --write-mappings  write only the example mapping set into DIR\n"
     "      --county CODE  write only this county's source, no answer key\n"
     "                     (for benchmarks: one big file)\n"
@@ -72,7 +77,8 @@ int cmd_generate(int argc, char **argv)
         {"xml-only", no_argument, NULL, 'x'},      {"quiet", no_argument, NULL, 'q'},
         {"write-mappings", no_argument, NULL, 'm'}, {"county", required_argument, NULL, 'C'},
         {"correct", required_argument, NULL, 'K'}, {"order", required_argument, NULL, 'O'},
-        {"months", required_argument, NULL, 'M'},  {NULL, 0, NULL, 0}};
+        {"months", required_argument, NULL, 'M'},  {"legacy-as", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0}};
     tc_gen_options o;
     tc_gen_defaults(&o);
     int mappings_only = 0, c;
@@ -100,6 +106,21 @@ int cmd_generate(int argc, char **argv)
             o.months = (int)n;
             break;
         }
+        case 'L':
+            for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+                if (strcmp(t, "unload") == 0)
+                    o.legacy_as |= TC_GEN_LEGACY_UNLOAD;
+                else if (strcmp(t, "yonyou") == 0)
+                    o.legacy_as |= TC_GEN_LEGACY_YONYOU;
+                else if (strcmp(t, "kingdee") == 0)
+                    o.legacy_as |= TC_GEN_LEGACY_KINGDEE;
+                else
+                    return tc_cli_usage_error(&tc_cmd_generate, "--legacy-as takes unload, "
+                                              "yonyou and kingdee, comma-separated, not '%s'", t);
+            }
+            if (!o.legacy_as)
+                return tc_cli_usage_error(&tc_cmd_generate, "--legacy-as names no form");
+            break;
         case 'O':
             if (strcmp(optarg, "payer") == 0)
                 o.order = TC_GEN_ORDER_PAYER;

@@ -44,6 +44,9 @@ int gen_city_new(gen_city **out, const tc_gen_options *o, tc_err *e)
     if (o->months && (o->months < 12 || o->months > 120))
         return tc_fail(e, TC_EUSAGE, "--months is 12 to 120 (room for every injected case), not %d",
                        o->months);
+    if (o->legacy_as && o->xml_only)
+        return tc_fail(e, TC_EUSAGE, "--legacy-as writes the legacy databases' counties in other "
+                       "forms: not with --xml-only, which writes them as XML");
     if (o->months && o->only)
         return tc_fail(e, TC_EUSAGE, "--months goes on with the whole city, not one county's "
                        "source (--county)");
@@ -130,7 +133,7 @@ int tc_gen_city(const tc_gen_options *o, tc_err *e)
         if (c->format == FMT_XML)
             rc = gen_xml_sink(&sink, c, path, o->cutover, e);
         else
-            rc = gen_yb2008_sink(&sink, c, srv, path, o->cutover, e);
+            rc = gen_yb2008_sink(&sink, c, srv, path, o->cutover, o->legacy_as, o->dir, e);
         if (rc)
             break;
         rc = gen_county_emit(g, ci, sink, e);

@@ -14,6 +14,13 @@
  *   sources/220122.xml        农安县   UTF-8 with a byte-order mark
  *   answer-key.json           what the reconciliation must find, to the fen
  *
+ * with --legacy-as (legacy_as, gen_legacy.c, gen_workbook.c) 220182 and
+ * 220183 also as
+ *
+ *   legacy/unload/CODE/ + CODE.ini     COPY text unloads, GB18030, '|'
+ *   legacy/yonyou/CODE/ + CODE.ini     用友 序时账 and 科目余额表 workbooks
+ *   legacy/kingdee/CODE/ + CODE.ini    金蝶 序时簿 and 科目余额表 workbooks
+ *
  * and with --months N (gen_months.c) the N months after the cutover:
  *
  *   months/YYYY-MM/           each county's month ledger (handover XML) and
@@ -58,6 +65,8 @@ typedef struct tc_gen_options {
     int months;               /* months after the cutover to write (0: none;
                                * else 12-120): ledgers, budget, requests and
                                * operations/answer-key.json (gen_months.c) */
+    unsigned legacy_as;       /* TC_GEN_LEGACY_*: the legacy-database counties
+                               * also in these forms, under legacy/ (none: 0) */
     /* Told after each county's source is written (may be NULL). */
     void (*on_source)(void *arg, const char *path, uint64_t records);
     void *arg;
@@ -75,6 +84,19 @@ typedef struct tc_gen_options {
  *            credit codes and persons' identity numbers interleaved at random.
  */
 enum { TC_GEN_ORDER_PAYER, TC_GEN_ORDER_PERIOD, TC_GEN_ORDER_MIXED };
+
+/*
+ * The legacy-database counties (220182, 220183) in other forms, written
+ * beside their dumps from the same database (docs/example-city.md, "The
+ * legacy counties in other forms"):
+ *
+ *   UNLOAD   legacy/unload/CODE/: each table as PostgreSQL's COPY writes it
+ *            (text, GB18030, '|'), with its check file; legacy/unload/CODE.ini
+ *   YONYOU   legacy/yonyou/CODE/: the ledger as 用友 exports it, 序时账 and
+ *            科目余额表 workbooks; legacy/yonyou/CODE.ini
+ *   KINGDEE  legacy/kingdee/CODE/: the same as 金蝶 exports it
+ */
+enum { TC_GEN_LEGACY_UNLOAD = 1, TC_GEN_LEGACY_YONYOU = 2, TC_GEN_LEGACY_KINGDEE = 4 };
 
 /* Defaults: 2000 records, seed 1, cutover 2021-06-30. */
 void tc_gen_defaults(tc_gen_options *o);

@@ -161,8 +161,10 @@ int gen_xml_sink(gen_sink **out, const gen_county *c, const char *path, const ch
                  tc_err *e);
 
 typedef struct tc_pgserver tc_pgserver;
+/* legacy_as (TC_GEN_LEGACY_*): the forms to write into legacy_dir/legacy/
+ * from the database before it goes (gen_legacy.c). */
 int gen_yb2008_sink(gen_sink **out, const gen_county *c, tc_pgserver *srv, const char *path,
-                    const char *cutover, tc_err *e);
+                    const char *cutover, unsigned legacy_as, const char *legacy_dir, tc_err *e);
 
 /* --------------------------------------------------------------- the model */
 

@@ -26,6 +26,7 @@
 
 #include "core/money.h"
 #include "generate/gen_int.h"
+#include "generate/gen_legacy.h"
 #include "db/pgserver.h"
 
 static const char *const ddl_common =
@@ -74,6 +75,8 @@ typedef struct yb_sink {
     char dbname[64];
     char path[1024];
     char cutover[11];
+    unsigned legacy_as;     /* TC_GEN_LEGACY_* */
+    const char *legacy_dir;
     int copying;            /* record type being copied, -1 none */
     strbuf row;             /* COPY row being built, or held rows */
     strbuf pz, pzmx;        /* vouchers held until their section ends */
@@ -387,6 +390,13 @@ static int yb_commit(gen_sink *s, tc_err *e)
     int rc = section_end(y);
     if (!rc)
         rc = exec(y, "COMMIT");
+    /* the other forms, from the database as committed */
+    if (!rc && (y->legacy_as & TC_GEN_LEGACY_UNLOAD))
+        rc = gen_legacy_unload(y->conn, y->c, y->legacy_dir, e);
+    if (!rc && (y->legacy_as & TC_GEN_LEGACY_YONYOU))
+        rc = gen_legacy_workbooks(y->conn, y->c, y->legacy_dir, TC_GEN_LEGACY_YONYOU, e);
+    if (!rc && (y->legacy_as & TC_GEN_LEGACY_KINGDEE))
+        rc = gen_legacy_workbooks(y->conn, y->c, y->legacy_dir, TC_GEN_LEGACY_KINGDEE, e);
     if (!rc) {
         PQfinish(y->conn);
         y->conn = NULL;
@@ -419,7 +429,7 @@ static void yb_abort(gen_sink *s)
 }
 
 int gen_yb2008_sink(gen_sink **out, const gen_county *c, tc_pgserver *srv, const char *path,
-                    const char *cutover, tc_err *e)
+                    const char *cutover, unsigned legacy_as, const char *legacy_dir, tc_err *e)
 {
     yb_sink *y = calloc(1, sizeof(*y));
     if (!y)
@@ -430,6 +440,8 @@ int gen_yb2008_sink(gen_sink **out, const gen_county *c, tc_pgserver *srv, const
     y->c = c;
     y->srv = srv;
     y->copying = -1;
+    y->legacy_as = legacy_as;
+    y->legacy_dir = legacy_dir;
     y->e = e;
     snprintf(y->dbname, sizeof(y->dbname), "yb2008_%s", c->code);
     snprintf(y->path, sizeof(y->path), "%s", path);
