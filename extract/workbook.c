@@ -138,7 +138,16 @@ int tc_workbook_yuan(const char *v, size_t n, char out[40], tc_err *e)
             ni = 1;
         }
     }
-    snprintf(out, 40, "%s%.*s.%.2s", neg ? "-" : "", ni, ip, fp);
+    /* -ip.fp, by hand: snprintf cost more than the rest of the parse */
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    memcpy(out + k, ip, (size_t)ni);
+    k += (size_t)ni;
+    out[k++] = '.';
+    out[k++] = fp[0];
+    out[k++] = fp[1];
+    out[k] = '\0';
     return 0;
 }
 
@@ -154,7 +163,16 @@ static void civil(long long z, char out[11])
     long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
     long long m = mp < 10 ? mp + 3 : mp - 9;
-    snprintf(out, 11, "%04lld-%02lld-%02lld", y + (m <= 2), m, d);
+    y += m <= 2;
+    if (y < 0 || y > 9999) {
+        snprintf(out, 11, "%04lld-%02lld-%02lld", y, m, d);
+        return;
+    }
+    out[0] = (char)('0' + y / 1000), out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10), out[3] = (char)('0' + y % 10);
+    out[4] = '-', out[5] = (char)('0' + m / 10), out[6] = (char)('0' + m % 10);
+    out[7] = '-', out[8] = (char)('0' + d / 10), out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
 }
 
 /* An Excel serial date: its whole days (a time of day is dropped, as
@@ -248,8 +266,12 @@ static uint64_t ghash(const char *f, const char *a, int64_t p)
 static group *gmap_get(gmap *m, const tc_value *fund, const tc_value *acct, int64_t period)
 {
     char f[128], a[128];
-    snprintf(f, sizeof(f), "%.*s", (int)(fund->n < 127 ? fund->n : 127), fund->s ? fund->s : "");
-    snprintf(a, sizeof(a), "%.*s", (int)(acct->n < 127 ? acct->n : 127), acct->s ? acct->s : "");
+    size_t fn = fund->s ? (fund->n < 127 ? fund->n : 127) : 0;
+    size_t an = acct->s ? (acct->n < 127 ? acct->n : 127) : 0;
+    memcpy(f, fund->s ? fund->s : "", fn);
+    f[fn] = '\0';
+    memcpy(a, acct->s ? acct->s : "", an);
+    a[an] = '\0';
     if ((m->n + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
         group *g = calloc(cap, sizeof(*g));
