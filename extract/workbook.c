@@ -528,7 +528,7 @@ static char *room(wsheet *W, size_t *used, size_t n)
 }
 
 /* Template tokens, parsed once per table (the profile checked them). */
-enum { TK_LIT, TK_COL, TK_YM, TK_SEQ, TK_ROW, TK_FILE, TK_DIFF };
+enum { TK_LIT, TK_COL, TK_YM, TK_SEQ, TK_ROW, TK_FILE, TK_DIFF, TK_DIR };
 
 static int col_index(const pwb_table *t, const char *name, size_t n)
 {
@@ -576,6 +576,11 @@ static int tokenize(wsheet *W, int j)
                 return tc_err_hint(W->e, "name the capture in [workbook %s] file (%s)",
                                    W->t->table, W->p->workbook.path);
             }
+        } else if (len > 4 && memcmp(in, "dir ", 4) == 0) {   /* {dir D A} */
+            const char *sp = memchr(in + 4, ' ', len - 4);
+            k->kind = TK_DIR;
+            k->a = sp ? col_index(W->t, in + 4, (size_t)(sp - in - 4)) : -1;
+            k->b = sp ? col_index(W->t, sp + 1, (size_t)(e - sp - 1)) : -1;
         } else if (minus) {
             k->kind = TK_DIFF;
             k->a = col_index(W->t, in, (size_t)(minus - in));
@@ -666,6 +671,42 @@ static int expand(wsheet *W, int j, long row, size_t *used)
                 return cell_fail(W, -1, row);
             }
             tc_money_format(dif, piece);
+            k = strlen(piece);
+            break;
+        }
+        case TK_DIR: {   /* B signed by A: 借 +, 贷 -, 平 0 (and B must be 0) */
+            tc_fen b = 0, v = 0;
+            if (!W->vnull[t->b] && tc_money_parse_yuan(W->val[t->b], W->vlen[t->b], &b, W->e))
+                return cell_fail(W, W->vcell[t->b], row);
+            const char *d = W->vnull[t->a] ? "" : W->val[t->a];
+            size_t dn = W->vnull[t->a] ? 0 : W->vlen[t->a];
+            if (dn == 3 && memcmp(d, "借", 3) == 0) {
+                v = b;
+            } else if (dn == 3 && memcmp(d, "贷", 3) == 0) {
+                if (tc_money_sub(0, b, &v)) {
+                    tc_fail(W->e, TC_EINPUT, "column %s: less %s overflows", W->t->cols[j].name,
+                            W->t->cols[t->b].name);
+                    return cell_fail(W, W->vcell[t->b], row);
+                }
+            } else if (dn == 3 && memcmp(d, "平", 3) == 0) {
+                if (b) {
+                    tc_fail(W->e, TC_EINPUT, "column %s: the direction is 平 (balanced), and "
+                            "column %s holds %s yuan, not 0", W->t->cols[j].name,
+                            W->t->cols[t->b].name, tc_money_format(b, piece));
+                    tc_err_hint(W->e, "a balanced account's amount is 0: correct the ledger in "
+                                "the finance software and export again");
+                    return cell_fail(W, W->vcell[t->b], row);
+                }
+            } else {
+                tc_fail(W->e, TC_EINPUT, "column %s: the direction '%.*s' (column %s) is none "
+                        "of 借, 贷, 平", W->t->cols[j].name, (int)(dn < 40 ? dn : 40), d,
+                        W->t->cols[t->a].name);
+                tc_err_hint(W->e, "a direction column holds 借 (debit), 贷 (credit) or 平 "
+                            "(balanced): export the balance table again from the finance "
+                            "software, with its 方向 column as it shows it");
+                return cell_fail(W, W->vcell[t->a], row);
+            }
+            tc_money_format(v, piece);
             k = strlen(piece);
             break;
         }
@@ -1031,6 +1072,13 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
                     W->need[i] = 1;
             }
     }
+    /* {dir D A}: A is an amount, D must give a direction */
+    for (int j = 0; j < t->ncols; j++)
+        for (int i = 0; i < W->ntk[j]; i++)
+            if (W->tk[j][i].kind == TK_DIR) {
+                W->use[W->tk[j][i].b] = U_AMOUNT;
+                W->need[W->tk[j][i].a] = 1;
+            }
     /* the files, in byte order of their names */
     char **names = NULL;
     int nn = 0, capn = 0;
