@@ -25,10 +25,12 @@
  * pread()s, served from the page cache; memory holds neither file.  Cells
  * in columns the caller does not want are not looked up at all.
  *
- * The sheet.  Its XML is streamed through xmlReaderForIO reading from the
- * inflate stream: <row r> and <c r t> elements with their <v> (or <is><t>
- * for inline strings, <t> runs outside phonetic <rPh>), one row's cells
- * gathered, handed to the caller and forgotten.  Memory holds one row.
+ * The sheet.  Its XML is pushed through libxml2's SAX2 parser from the
+ * inflate stream (the small parts, workbook.xml and its relationships,
+ * go through xmlReaderForIO): <row r> and <c r t> elements with their <v>
+ * (or <is><t> for inline strings, <t> runs outside phonetic <rPh>), one
+ * row's cells gathered, handed to the caller and forgotten.  Memory holds
+ * one row.
  */
 #include "extract/xlsx.h"
 
