@@ -872,8 +872,8 @@ static int cread(tc_xlsx *x, int file, uint64_t off, char *dst, size_t n)
     if (!x->cache) {
         if (!(x->cache = malloc(SNBLK * sizeof(sblk))))
             return -1;
-        for (int i = 0; i < SNBLK; i++)
-            x->cache[i].file = -1;
+        for (int i = 0; i < SNBLK; i++)   /* used too: garbage there kept blocks forever */
+            x->cache[i].file = -1, x->cache[i].used = 0;
     }
     while (n) {
         long long no = (long long)(off / SBLK);
