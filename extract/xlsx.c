@@ -35,6 +35,7 @@
 #include "extract/xlsx.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,6 +470,23 @@ static void sx_error(void *ctx, xmlErrorPtr err)
     p->err_line = err->line;
 }
 
+/* libxml2 reports encoding trouble through its generic error function, not
+ * the structured one: keep the first message for the refusal, print none
+ * (as extract/xml.c does). */
+static _Thread_local char sx_generic[300];
+
+static void sx_on_generic(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    if (sx_generic[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sx_generic, sizeof(sx_generic), fmt, ap);
+    va_end(ap);
+    sx_generic[strcspn(sx_generic, "\n")] = '\0';
+}
+
 /* Stop the parse with the refusal rc (e already says it). */
 static void sx_stop(sxp *p, int rc)
 {
@@ -509,6 +527,8 @@ static int sx_run(tc_xlsx *x, const zent *z, xmlSAXHandler *h, sxp *user,
     }
     h->initialized = XML_SAX2_MAGIC;
     h->serror = sx_error;
+    sx_generic[0] = '\0';
+    xmlSetGenericErrorFunc(NULL, sx_on_generic);
     int rc = 0, n = tc_readahead_read(bg, buf, CHUNK), perr = 0;
     int first = n < 0 ? 0 : n < 4 ? n : 4;   /* 4 bytes tell the encoding */
     if (n >= 0) {
@@ -539,7 +559,8 @@ static int sx_run(tc_xlsx *x, const zent *z, xmlSAXHandler *h, sxp *user,
     }
     if (!rc && (perr || (user->ctxt && !user->ctxt->wellFormed))) {
         tc_fail(e, TC_EINPUT, "entry %s: malformed XML at its line %ld: %s", z->name,
-                user->err_line, user->err[0] ? user->err : "malformed XML");
+                user->err_line, user->err[0] ? user->err : sx_generic[0] ? sx_generic
+                                                                         : "malformed XML");
         locate(e, x->label, NULL, NULL);
         rc = tc_err_hint(e, "the workbook is damaged: export it again from the finance software");
     }
