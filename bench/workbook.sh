@@ -47,3 +47,4 @@ m=$(peak_mib "$tc" extract -q --profile yonyou -o "$work/out" "$work/220182")
 zm=$(median "${z[@]}") xm=$(median "${x[@]}")
 printf '%-36s %8ss %8ss %7.3f %7s %8sM\n' "yonyou ($rows rows)" "$xm" "$zm" \
   "$(awk "BEGIN{print $xm/$zm}")" "<=2" "$m"
+echo "   runs: toolkit ${x[*]}; floor ${z[*]}"

@@ -808,7 +808,8 @@ static int workbook_table_key(loader *L, pwb_table *t, const char *name, const c
             return lfail(L, line, "bad column letter '%s': $A to $XFD", v);
     } else if (strchr(v, '{')) {
         c->kind = WC_TEMPLATE;
-        /* {NAME} of a column defined above, {NAME:ym}, {seq NAME}, {row}, {file:CAP} */
+        /* {NAME} of a column defined above, {NAME:ym}, {seq NAME}, {row}, {file:CAP},
+         * {A-B}, {dir D A} */
         for (const char *s = strchr(v, '{'); s; s = strchr(s, '{')) {
             const char *e = strchr(s, '}');
             if (!e)
@@ -820,7 +821,21 @@ static int workbook_table_key(loader *L, pwb_table *t, const char *name, const c
             memcpy(in, s + 1, k);
             in[k] = '\0';
             char *minus = strchr(in, '-');
-            if (minus) {   /* {A-B}: the difference of two amount columns */
+            if (strncmp(in, "dir ", 4) == 0) {   /* {dir D A}: A signed by D's 借 / 贷 / 平 */
+                char *d = in + 4, *a = strchr(d, ' ');
+                if (!a || !*d || !a[1] || strchr(a + 1, ' '))
+                    return lfail(L, line, "template '%s': {%s}: {dir DIRECTION AMOUNT} names "
+                                 "two columns", v, in);
+                *a++ = '\0';
+                int fd = 0, fa = 0;
+                for (int j = 0; j < t->ncols; j++) {
+                    fd |= strcmp(t->cols[j].name, d) == 0;
+                    fa |= strcmp(t->cols[j].name, a) == 0;
+                }
+                if (!fd || !fa)
+                    return lfail(L, line, "template '%s': {dir %s %s} names a column not "
+                                 "defined above", v, d, a);
+            } else if (minus) {   /* {A-B}: the difference of two amount columns */
                 *minus = '\0';
                 int fa = 0, fb = 0;
                 for (int j = 0; j < t->ncols; j++) {

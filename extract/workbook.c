@@ -138,7 +138,16 @@ int tc_workbook_yuan(const char *v, size_t n, char out[40], tc_err *e)
             ni = 1;
         }
     }
-    snprintf(out, 40, "%s%.*s.%.2s", neg ? "-" : "", ni, ip, fp);
+    /* -ip.fp, by hand: snprintf cost more than the rest of the parse */
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    memcpy(out + k, ip, (size_t)ni);
+    k += (size_t)ni;
+    out[k++] = '.';
+    out[k++] = fp[0];
+    out[k++] = fp[1];
+    out[k] = '\0';
     return 0;
 }
 
@@ -154,7 +163,16 @@ static void civil(long long z, char out[11])
     long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
     long long m = mp < 10 ? mp + 3 : mp - 9;
-    snprintf(out, 11, "%04lld-%02lld-%02lld", y + (m <= 2), m, d);
+    y += m <= 2;
+    if (y < 0 || y > 9999) {
+        snprintf(out, 11, "%04lld-%02lld-%02lld", y, m, d);
+        return;
+    }
+    out[0] = (char)('0' + y / 1000), out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10), out[3] = (char)('0' + y % 10);
+    out[4] = '-', out[5] = (char)('0' + m / 10), out[6] = (char)('0' + m % 10);
+    out[7] = '-', out[8] = (char)('0' + d / 10), out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
 }
 
 /* An Excel serial date: its whole days (a time of day is dropped, as
@@ -248,8 +266,12 @@ static uint64_t ghash(const char *f, const char *a, int64_t p)
 static group *gmap_get(gmap *m, const tc_value *fund, const tc_value *acct, int64_t period)
 {
     char f[128], a[128];
-    snprintf(f, sizeof(f), "%.*s", (int)(fund->n < 127 ? fund->n : 127), fund->s ? fund->s : "");
-    snprintf(a, sizeof(a), "%.*s", (int)(acct->n < 127 ? acct->n : 127), acct->s ? acct->s : "");
+    size_t fn = fund->s ? (fund->n < 127 ? fund->n : 127) : 0;
+    size_t an = acct->s ? (acct->n < 127 ? acct->n : 127) : 0;
+    memcpy(f, fund->s ? fund->s : "", fn);
+    f[fn] = '\0';
+    memcpy(a, acct->s ? acct->s : "", an);
+    a[an] = '\0';
     if ((m->n + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 1024;
         group *g = calloc(cap, sizeof(*g));
@@ -506,7 +528,7 @@ static char *room(wsheet *W, size_t *used, size_t n)
 }
 
 /* Template tokens, parsed once per table (the profile checked them). */
-enum { TK_LIT, TK_COL, TK_YM, TK_SEQ, TK_ROW, TK_FILE, TK_DIFF };
+enum { TK_LIT, TK_COL, TK_YM, TK_SEQ, TK_ROW, TK_FILE, TK_DIFF, TK_DIR };
 
 static int col_index(const pwb_table *t, const char *name, size_t n)
 {
@@ -554,6 +576,11 @@ static int tokenize(wsheet *W, int j)
                 return tc_err_hint(W->e, "name the capture in [workbook %s] file (%s)",
                                    W->t->table, W->p->workbook.path);
             }
+        } else if (len > 4 && memcmp(in, "dir ", 4) == 0) {   /* {dir D A} */
+            const char *sp = memchr(in + 4, ' ', len - 4);
+            k->kind = TK_DIR;
+            k->a = sp ? col_index(W->t, in + 4, (size_t)(sp - in - 4)) : -1;
+            k->b = sp ? col_index(W->t, sp + 1, (size_t)(e - sp - 1)) : -1;
         } else if (minus) {
             k->kind = TK_DIFF;
             k->a = col_index(W->t, in, (size_t)(minus - in));
@@ -644,6 +671,42 @@ static int expand(wsheet *W, int j, long row, size_t *used)
                 return cell_fail(W, -1, row);
             }
             tc_money_format(dif, piece);
+            k = strlen(piece);
+            break;
+        }
+        case TK_DIR: {   /* B signed by A: 借 +, 贷 -, 平 0 (and B must be 0) */
+            tc_fen b = 0, v = 0;
+            if (!W->vnull[t->b] && tc_money_parse_yuan(W->val[t->b], W->vlen[t->b], &b, W->e))
+                return cell_fail(W, W->vcell[t->b], row);
+            const char *d = W->vnull[t->a] ? "" : W->val[t->a];
+            size_t dn = W->vnull[t->a] ? 0 : W->vlen[t->a];
+            if (dn == 3 && memcmp(d, "借", 3) == 0) {
+                v = b;
+            } else if (dn == 3 && memcmp(d, "贷", 3) == 0) {
+                if (tc_money_sub(0, b, &v)) {
+                    tc_fail(W->e, TC_EINPUT, "column %s: less %s overflows", W->t->cols[j].name,
+                            W->t->cols[t->b].name);
+                    return cell_fail(W, W->vcell[t->b], row);
+                }
+            } else if (dn == 3 && memcmp(d, "平", 3) == 0) {
+                if (b) {
+                    tc_fail(W->e, TC_EINPUT, "column %s: the direction is 平 (balanced), and "
+                            "column %s holds %s yuan, not 0", W->t->cols[j].name,
+                            W->t->cols[t->b].name, tc_money_format(b, piece));
+                    tc_err_hint(W->e, "a balanced account's amount is 0: correct the ledger in "
+                                "the finance software and export again");
+                    return cell_fail(W, W->vcell[t->b], row);
+                }
+            } else {
+                tc_fail(W->e, TC_EINPUT, "column %s: the direction '%.*s' (column %s) is none "
+                        "of 借, 贷, 平", W->t->cols[j].name, (int)(dn < 40 ? dn : 40), d,
+                        W->t->cols[t->a].name);
+                tc_err_hint(W->e, "a direction column holds 借 (debit), 贷 (credit) or 平 "
+                            "(balanced): export the balance table again from the finance "
+                            "software, with its 方向 column as it shows it");
+                return cell_fail(W, W->vcell[t->a], row);
+            }
+            tc_money_format(v, piece);
             k = strlen(piece);
             break;
         }
@@ -1009,6 +1072,13 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
                     W->need[i] = 1;
             }
     }
+    /* {dir D A}: A is an amount, D must give a direction */
+    for (int j = 0; j < t->ncols; j++)
+        for (int i = 0; i < W->ntk[j]; i++)
+            if (W->tk[j][i].kind == TK_DIR) {
+                W->use[W->tk[j][i].b] = U_AMOUNT;
+                W->need[W->tk[j][i].a] = 1;
+            }
     /* the files, in byte order of their names */
     char **names = NULL;
     int nn = 0, capn = 0;

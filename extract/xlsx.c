@@ -25,14 +25,17 @@
  * pread()s, served from the page cache; memory holds neither file.  Cells
  * in columns the caller does not want are not looked up at all.
  *
- * The sheet.  Its XML is streamed through xmlReaderForIO reading from the
- * inflate stream: <row r> and <c r t> elements with their <v> (or <is><t>
- * for inline strings, <t> runs outside phonetic <rPh>), one row's cells
- * gathered, handed to the caller and forgotten.  Memory holds one row.
+ * The sheet.  Its XML is pushed through libxml2's SAX2 parser from the
+ * inflate stream (the small parts, workbook.xml and its relationships,
+ * go through xmlReaderForIO): <row r> and <c r t> elements with their <v>
+ * (or <is><t> for inline strings, <t> runs outside phonetic <rPh>), one
+ * row's cells gathered, handed to the caller and forgotten.  Memory holds
+ * one row.
  */
 #include "extract/xlsx.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,6 +441,140 @@ static void xp_close(xpart *p)
     zs_close(&p->zs);
 }
 
+/* ------------------------------------------------- XML parts, pushed */
+
+/*
+ * The large parts (the sheet, the shared strings) go through libxml2's
+ * SAX2 push parser rather than the reader: the reader builds and frees a
+ * node per element and text, which cost more than the parse itself.  The
+ * inflate stream (on the read-ahead thread) is fed to xmlParseChunk; the
+ * callbacks keep a small state machine.  A callback that refuses sets rc
+ * and stops the parser.  The handler's user data must begin with an sxp.
+ */
+typedef struct sxp {
+    xmlParserCtxtPtr ctxt;
+    int rc;                    /* a callback's refusal */
+    char err[400];
+    long err_line;
+} sxp;
+
+static void sx_error(void *ctx, xmlErrorPtr err)
+{
+    sxp *p = ctx;
+    if (!err || err->level < XML_ERR_ERROR || p->err[0])
+        return;
+    snprintf(p->err, sizeof(p->err), "%s", err->message ? err->message : "malformed XML");
+    size_t n = strlen(p->err);
+    while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+        p->err[--n] = '\0';
+    p->err_line = err->line;
+}
+
+/* libxml2 reports encoding trouble through its generic error function, not
+ * the structured one: keep the first message for the refusal, print none
+ * (as extract/xml.c does). */
+static _Thread_local char sx_generic[300];
+
+static void sx_on_generic(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    if (sx_generic[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sx_generic, sizeof(sx_generic), fmt, ap);
+    va_end(ap);
+    sx_generic[strcspn(sx_generic, "\n")] = '\0';
+}
+
+/* Stop the parse with the refusal rc (e already says it). */
+static void sx_stop(sxp *p, int rc)
+{
+    if (!p->rc)
+        p->rc = rc;
+    xmlStopParser(p->ctxt);
+}
+
+/* Interned in the parser's dictionary, so that names compare as pointers. */
+static const xmlChar *sx_name(sxp *p, const char *s)
+{
+    return xmlDictLookup(p->ctxt->dict, (const xmlChar *)s, -1);
+}
+
+/* Parse entry z with handler h; user begins with an sxp.  intern() is
+ * called once the parser exists, to intern the names the callbacks compare. */
+static int sx_run(tc_xlsx *x, const zent *z, xmlSAXHandler *h, sxp *user,
+                  void (*intern)(sxp *), tc_err *e)
+{
+    /* the stream's refusals go to zerr: the read-ahead thread may make one
+     * while a callback refuses here */
+    zstream zs;
+    tc_err zerr;
+    tc_err_clear(&zerr);
+    if (zs_open(&zs, x, z, &zerr)) {
+        *e = zerr;
+        return TC_EINPUT;
+    }
+    tc_readahead *bg = tc_readahead_open(1 << 18, zs_block, &zs);
+    enum { CHUNK = 1 << 16 };
+    char *buf = malloc(CHUNK);
+    if (!bg || !buf) {
+        free(buf);
+        if (bg)
+            tc_readahead_close(bg);
+        zs_close(&zs);
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    }
+    h->initialized = XML_SAX2_MAGIC;
+    h->serror = sx_error;
+    sx_generic[0] = '\0';
+    xmlSetGenericErrorFunc(NULL, sx_on_generic);
+    int rc = 0, n = tc_readahead_read(bg, buf, CHUNK), perr = 0;
+    int first = n < 0 ? 0 : n < 4 ? n : 4;   /* 4 bytes tell the encoding */
+    if (n >= 0) {
+        user->ctxt = xmlCreatePushParserCtxt(h, user, buf, first, z->name);
+        if (!user->ctxt)
+            rc = tc_fail(e, TC_ENOMEM, "out of memory");
+        else {
+            xmlCtxtUseOptions(user->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+            if (intern)
+                intern(user);
+        }
+    }
+    int off = first;
+    while (!rc && n >= 0 && !user->rc) {
+        if (n - off > 0 || n == 0)
+            perr = xmlParseChunk(user->ctxt, buf + off, n - off, n == 0);
+        if (user->rc || perr || n == 0)
+            break;
+        off = 0;
+        n = tc_readahead_read(bg, buf, CHUNK);
+    }
+    tc_readahead_close(bg);   /* the worker stopped: zs and zerr are ours */
+    if (!rc)
+        rc = user->rc;
+    if (!rc && (n < 0 || zs.failed)) {
+        *e = zerr;   /* zs_fail said why */
+        rc = TC_EINPUT;
+    }
+    if (!rc && (perr || (user->ctxt && !user->ctxt->wellFormed))) {
+        tc_fail(e, TC_EINPUT, "entry %s: malformed XML at its line %ld: %s", z->name,
+                user->err_line, user->err[0] ? user->err : sx_generic[0] ? sx_generic
+                                                                         : "malformed XML");
+        locate(e, x->label, NULL, NULL);
+        rc = tc_err_hint(e, "the workbook is damaged: export it again from the finance software");
+    }
+    if (user->ctxt) {
+        if (user->ctxt->myDoc)
+            xmlFreeDoc(user->ctxt->myDoc);
+        xmlFreeParserCtxt(user->ctxt);
+        user->ctxt = NULL;
+    }
+    zs_close(&zs);
+    free(buf);
+    return rc;
+}
+
 static const char *name_of(xmlTextReaderPtr r)
 {
     const xmlChar *n = xmlTextReaderConstLocalName(r);
@@ -534,7 +671,81 @@ static int read_rels(tc_xlsx *x, char **sst, tc_err *e)
     return rc;
 }
 
-/* xl/sharedStrings.xml into the two spill files. */
+/* xl/sharedStrings.xml into the two spill files: <si> elements, the text
+ * of their <t> runs outside phonetic <rPh>. */
+typedef struct sstst {
+    sxp p;
+    tc_xlsx *x;
+    tc_err *e;
+    const xmlChar *N_SI, *N_T, *N_RPH;
+    int in_si, in_t, rph;
+    uint64_t off, start;
+} sstst;
+
+static void sst_intern(sxp *p)
+{
+    sstst *s = (sstst *)p;
+    s->N_SI = sx_name(p, "si");
+    s->N_T = sx_name(p, "t");
+    s->N_RPH = sx_name(p, "rPh");
+}
+
+static void sst_start(void *ctx, const xmlChar *n, const xmlChar *prefix, const xmlChar *uri,
+                      int nns, const xmlChar **ns, int na, int nd, const xmlChar **at)
+{
+    sstst *s = ctx;
+    (void)prefix, (void)uri, (void)nns, (void)ns, (void)na, (void)nd, (void)at;
+    if (s->p.rc)
+        return;
+    if (n == s->N_SI)
+        s->in_si = 1, s->start = s->off;
+    else if (n == s->N_RPH)
+        s->rph++;
+    else if (n == s->N_T)
+        s->in_t = 1;
+}
+
+static void sst_end(void *ctx, const xmlChar *n, const xmlChar *prefix, const xmlChar *uri)
+{
+    sstst *s = ctx;
+    (void)prefix, (void)uri;
+    if (s->p.rc)
+        return;
+    if (n == s->N_T) {
+        s->in_t = 0;
+    } else if (n == s->N_RPH) {
+        s->rph--;
+    } else if (n == s->N_SI) {
+        s->in_si = 0;
+        if (fwrite(&s->start, 8, 1, s->x->sst_idx) != 1)
+            sx_stop(&s->p, tc_fail(s->e, TC_EIO, "cannot write a temporary file: %s",
+                                   strerror(errno)));
+        s->x->nsst++;
+    }
+}
+
+static void sst_chars(void *ctx, const xmlChar *v, int len)
+{
+    sstst *s = ctx;
+    if (s->p.rc || !s->in_si || !s->in_t || s->rph)
+        return;
+    size_t k = (size_t)len;
+    if (s->off - s->start + k > (uint64_t)MAX_CELL) {
+        tc_fail(s->e, TC_EINPUT, "shared string %lld is longer than %ld bytes", s->x->nsst,
+                MAX_CELL);
+        locate(s->e, s->x->label, NULL, NULL);
+        sx_stop(&s->p, tc_err_hint(s->e, "a cell holds at most 32,767 characters in Excel: "
+                                         "the workbook is not one Excel wrote"));
+        return;
+    }
+    if (k && fwrite(v, 1, k, s->x->sst_data) != k) {
+        sx_stop(&s->p, tc_fail(s->e, TC_EIO, "cannot write a temporary file: %s",
+                               strerror(errno)));
+        return;
+    }
+    s->off += k;
+}
+
 static int read_sst(tc_xlsx *x, const char *name, tc_err *e)
 {
     const zent *z = find_entry(x, name);
@@ -542,57 +753,19 @@ static int read_sst(tc_xlsx *x, const char *name, tc_err *e)
         return zfail(x, e, "the shared strings part its relationships name is missing");
     if (!(x->sst_data = tmpfile()) || !(x->sst_idx = tmpfile()))
         return tc_fail(e, TC_EIO, "cannot make a temporary file: %s", strerror(errno));
-    xpart p;
-    int rc = xp_open(&p, x, z, e), r;
-    int in_si = 0, in_t = 0, rph = 0;
-    uint64_t off = 0, start = 0;
-    while (!rc && (r = xmlTextReaderRead(p.r)) == 1) {
-        int type = xmlTextReaderNodeType(p.r);
-        if (type == XML_READER_TYPE_ELEMENT) {
-            const char *n = name_of(p.r);
-            int empty = xmlTextReaderIsEmptyElement(p.r);
-            if (strcmp(n, "si") == 0) {
-                in_si = 1, start = off;
-                if (empty)
-                    goto end_si;
-            } else if (strcmp(n, "rPh") == 0 && !empty)
-                rph++;
-            else if (strcmp(n, "t") == 0 && !empty)
-                in_t = 1;
-        } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            const char *n = name_of(p.r);
-            if (strcmp(n, "t") == 0)
-                in_t = 0;
-            else if (strcmp(n, "rPh") == 0)
-                rph--;
-            else if (strcmp(n, "si") == 0) {
-            end_si:
-                in_si = 0;
-                if (fwrite(&start, 8, 1, x->sst_idx) != 1)
-                    rc = tc_fail(e, TC_EIO, "cannot write a temporary file: %s", strerror(errno));
-                x->nsst++;
-            }
-        } else if (in_si && in_t && !rph &&
-                   (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-                    type == XML_READER_TYPE_WHITESPACE || type == XML_READER_TYPE_CDATA)) {
-            const char *v = (const char *)xmlTextReaderConstValue(p.r);
-            size_t k = v ? strlen(v) : 0;
-            if (off - start + k > (uint64_t)MAX_CELL) {
-                tc_fail(e, TC_EINPUT, "shared string %lld is longer than %ld bytes", x->nsst,
-                        MAX_CELL);
-                locate(e, x->label, NULL, NULL);
-                rc = tc_err_hint(e, "a cell holds at most 32,767 characters in Excel: the "
-                                    "workbook is not one Excel wrote");
-            } else if (k && fwrite(v, 1, k, x->sst_data) != k) {
-                rc = tc_fail(e, TC_EIO, "cannot write a temporary file: %s", strerror(errno));
-            }
-            off += k;
-        }
-    }
-    if (!rc && r < 0)
-        rc = xp_fail(&p, e);
-    xp_close(&p);
-    if (!rc && (fwrite(&off, 8, 1, x->sst_idx) != 1 || fflush(x->sst_idx) || fflush(x->sst_data)))
+    sstst s;
+    memset(&s, 0, sizeof(s));
+    s.x = x, s.e = e;
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof(h));
+    h.startElementNs = sst_start;
+    h.endElementNs = sst_end;
+    h.characters = sst_chars;
+    h.cdataBlock = sst_chars;
+    h.ignorableWhitespace = sst_chars;
+    int rc = sx_run(x, z, &h, &s.p, sst_intern, e);
+    if (!rc && (fwrite(&s.off, 8, 1, x->sst_idx) != 1 || fflush(x->sst_idx) ||
+                fflush(x->sst_data)))
         rc = tc_fail(e, TC_EIO, "cannot write a temporary file: %s", strerror(errno));
     return rc;
 }
@@ -695,17 +868,6 @@ static int rb_text(rowbuf *b, const char *s, size_t n)
     return 0;
 }
 
-/* s into out (n bytes), cut if longer (snprintf costs too much per cell). */
-static char *scopy(char *out, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    if (k >= n)
-        k = n - 1;
-    memcpy(out, s, k);
-    out[k] = '\0';
-    return out;
-}
-
 /* "F203" into col and row; 0, or -1 when it is no cell reference. */
 static int parse_ref(const char *s, int *col, long *row)
 {
@@ -731,8 +893,8 @@ static int cread(tc_xlsx *x, int file, uint64_t off, char *dst, size_t n)
     if (!x->cache) {
         if (!(x->cache = malloc(SNBLK * sizeof(sblk))))
             return -1;
-        for (int i = 0; i < SNBLK; i++)
-            x->cache[i].file = -1;
+        for (int i = 0; i < SNBLK; i++)   /* used too: garbage there kept blocks forever */
+            x->cache[i].file = -1, x->cache[i].used = 0;
     }
     while (n) {
         long long no = (long long)(off / SBLK);
@@ -761,17 +923,29 @@ static int cread(tc_xlsx *x, int file, uint64_t off, char *dst, size_t n)
     return 0;
 }
 
-/* Shared string i onto the row's text. */
-static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *sheet, int col, long row,
-                   tc_err *e)
+/* Shared string v (its index, n bytes) onto the row's text. */
+static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, size_t vn, const char *sheet, int col,
+                   long row, tc_err *e)
 {
-    char *end;
-    errno = 0;
-    long long i = strtoll(v, &end, 10);
-    if (!v[0] || *end || errno || i < 0 || i >= x->nsst) {
+    long long i = 0;
+    size_t k = 0;
+    for (; k < vn && k < 18 && v[k] >= '0' && v[k] <= '9'; k++)
+        i = i * 10 + (v[k] - '0');
+    int bad = !vn || k != vn || i >= x->nsst;
+    char idx[24];
+    if (bad) {   /* not plain digits: as strtoll reads it */
+        size_t c = vn < 23 ? vn : 23;
+        memcpy(idx, v, c);
+        idx[c] = '\0';
+        char *end;
+        errno = 0;
+        i = strtoll(idx, &end, 10);
+        bad = !idx[0] || *end || errno || i < 0 || i >= x->nsst;
+    }
+    if (bad) {
         char ref[16];
         tc_xlsx_ref(ref, sizeof(ref), col, row);
-        tc_fail(e, TC_EINPUT, "names shared string '%.20s', and the workbook has %lld", v,
+        tc_fail(e, TC_EINPUT, "names shared string '%.20s', and the workbook has %lld", idx,
                 x->nsst);
         locate(e, x->label, sheet, ref);
         return tc_err_hint(e, "the workbook is damaged: export it again from the finance "
@@ -782,8 +956,8 @@ static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *sheet, int 
         o[1] - o[0] > (uint64_t)MAX_CELL)
         return tc_fail(e, TC_EIO, "cannot read a temporary file: %s", strerror(errno));
     size_t n = (size_t)(o[1] - o[0]);
-    if (b->len + n + 1 > b->cap && rb_text(b, "", 0) == 0) {
-        size_t cap = b->cap;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n + 1)
             cap *= 2;
         char *t = realloc(b->text, cap);
@@ -796,6 +970,269 @@ static int sst_get(tc_xlsx *x, rowbuf *b, const char *v, const char *sheet, int 
     b->len += n;
     b->text[b->len] = '\0';
     return 0;
+}
+
+/* The sheet's SAX state: the row being gathered and the cell being read. */
+typedef struct shst {
+    sxp p;
+    tc_xlsx *x;
+    const sheet_ref *s;
+    tc_xlsx_row_fn fn;
+    void *arg;
+    tc_err *e;
+    rowbuf b;
+    const xmlChar *N_SHEETDATA, *N_ROW, *N_C, *N_V, *N_IS, *N_RPH, *N_T, *N_R;
+    int in_data, in_c, in_v, in_is, in_t, rph;
+    long row, last_row;
+    int col, kind, want, had, shared;
+    int wcol;                  /* the cell being read, for messages */
+    long wrow;
+    size_t vstart;
+} shst;
+
+static void sh_intern(sxp *p)
+{
+    shst *S = (shst *)p;
+    S->N_SHEETDATA = sx_name(p, "sheetData");
+    S->N_ROW = sx_name(p, "row");
+    S->N_C = sx_name(p, "c");
+    S->N_V = sx_name(p, "v");
+    S->N_IS = sx_name(p, "is");
+    S->N_RPH = sx_name(p, "rPh");
+    S->N_T = sx_name(p, "t");
+    S->N_R = sx_name(p, "r");
+}
+
+/* An attribute's value, NUL-terminated and cut to n - 1 bytes, into out. */
+static char *acopy(char *out, size_t n, const xmlChar *v, const xmlChar *end)
+{
+    size_t k = (size_t)(end - v);
+    if (k >= n)
+        k = n - 1;
+    memcpy(out, v, k);
+    out[k] = '\0';
+    return out;
+}
+
+static void sh_row(shst *S, const xmlChar *rv, const xmlChar *re)
+{
+    long nr = S->last_row + 1;
+    int bad = 0;
+    if (rv) {
+        size_t k = (size_t)(re - rv), i = 0;
+        long v = 0;
+        for (; i < k && i < 8 && rv[i] >= '0' && rv[i] <= '9'; i++)
+            v = v * 10 + (rv[i] - '0');
+        if (k && i == k) {
+            nr = v;
+            bad = nr < 1 || nr > 1048576;
+        } else {   /* as strtol reads it */
+            char *rr = strndup((const char *)rv, k), *end;
+            if (!rr) {
+                sx_stop(&S->p, tc_fail(S->e, TC_ENOMEM, "out of memory"));
+                return;
+            }
+            nr = strtol(rr, &end, 10);
+            bad = !rr[0] || *end || nr < 1 || nr > 1048576;
+            free(rr);
+        }
+    }
+    if (bad || nr <= S->last_row) {
+        char ref[32];
+        snprintf(ref, sizeof(ref), "row %ld", nr);
+        if (bad && nr > 1048576)
+            tc_fail(S->e, TC_EINPUT, "beyond Excel's last row, 1,048,576");
+        else
+            tc_fail(S->e, TC_EINPUT, "%s", bad ? "a row number that is not one"
+                                              : "the rows go back (it comes after a "
+                                                "later row)");
+        locate(S->e, S->x->label, S->s->name, ref);
+        sx_stop(&S->p, tc_err_hint(S->e, "the sheet's rows must be in order, as Excel writes "
+                                         "them: save the workbook again in Excel"));
+        return;
+    }
+    S->row = S->last_row = nr;
+    S->b.n = 0, S->b.len = 0, S->col = -1;
+}
+
+static void sh_cell(shst *S, int na, const xmlChar **at)
+{
+    char rbuf[24], tbuf[12];
+    char *rr = NULL, *t = NULL;
+    for (int i = 0; i < na; i++) {   /* r and t, the last of each */
+        const xmlChar *an = at[5 * i];
+        if (an == S->N_R)
+            rr = acopy(rbuf, sizeof(rbuf), at[5 * i + 3], at[5 * i + 4]);
+        else if (an == S->N_T)
+            t = acopy(tbuf, sizeof(tbuf), at[5 * i + 3], at[5 * i + 4]);
+    }
+    int c = S->col + 1;
+    long cr = S->row;
+    int bad = rr && parse_ref(rr, &c, &cr);
+    S->wcol = c, S->wrow = cr;
+    if (bad || cr != S->row || c <= S->col) {
+        tc_fail(S->e, TC_EINPUT, "%s", bad ? "not a cell reference"
+                      : cr != S->row ? "the cell is in another row than its <row>"
+                                     : "the cells go back (it comes after a cell right of it)");
+        locate(S->e, S->x->label, S->s->name, rr ? rr : "?");
+        sx_stop(&S->p, tc_err_hint(S->e, "the sheet's cells must be in order, as Excel writes "
+                                         "them: save the workbook again in Excel"));
+        return;
+    }
+    S->col = c;
+    S->in_c = 1;
+    S->want = !S->x->want || S->x->want[c];
+    S->shared = t && strcmp(t, "s") == 0;
+    S->kind = !t ? TC_XC_NUM
+              : S->shared || strcmp(t, "str") == 0 || strcmp(t, "inlineStr") == 0 ||
+                      strcmp(t, "d") == 0
+                  ? TC_XC_TEXT
+              : strcmp(t, "b") == 0 ? TC_XC_BOOL
+              : strcmp(t, "e") == 0 ? TC_XC_ERROR
+                                    : TC_XC_NUM;
+    S->vstart = S->b.len;
+    S->had = 0;
+}
+
+static void sh_start(void *ctx, const xmlChar *n, const xmlChar *prefix, const xmlChar *uri,
+                     int nns, const xmlChar **ns, int na, int nd, const xmlChar **at)
+{
+    shst *S = ctx;
+    (void)prefix, (void)uri, (void)nns, (void)ns, (void)nd;
+    if (S->p.rc)
+        return;
+    if (n == S->N_C) {
+        if (S->in_data)
+            sh_cell(S, na, at);
+    } else if (n == S->N_V) {
+        if (S->in_data && S->in_c)
+            S->in_v = 1;
+    } else if (n == S->N_ROW) {
+        if (!S->in_data)
+            return;
+        const xmlChar *rv = NULL, *re = NULL;
+        for (int i = 0; i < na; i++)
+            if (at[5 * i] == S->N_R)
+                rv = at[5 * i + 3], re = at[5 * i + 4];
+        sh_row(S, rv, re);
+    } else if (n == S->N_SHEETDATA) {
+        S->in_data = 1;
+    } else if (!S->in_data) {
+        return;
+    } else if (n == S->N_IS) {
+        if (S->in_c)
+            S->in_is = 1;
+    } else if (n == S->N_RPH) {
+        if (S->in_is)
+            S->rph++;
+    } else if (n == S->N_T) {
+        if (S->in_is)
+            S->in_t = 1;
+    }
+}
+
+/* The cell ends: its value onto the row. */
+static void sh_cell_end(shst *S)
+{
+    rowbuf *b = &S->b;
+    S->in_c = 0;
+    if (!S->had)
+        return;   /* no value: an empty cell */
+    if (S->want && S->shared) {
+        size_t vn = b->len - S->vstart;
+        char idx[24];
+        memcpy(idx, b->text + S->vstart, vn < 23 ? vn : 23);
+        b->len = S->vstart;
+        int rc = sst_get(S->x, b, idx, vn < 23 ? vn : 23, S->s->name, S->wcol, S->wrow, S->e);
+        if (rc) {
+            sx_stop(&S->p, rc);
+            return;
+        }
+        if (b->len == S->vstart)   /* an empty shared string: an empty cell */
+            return;
+    }
+    if (b->n == b->cap_c) {
+        int cap = b->cap_c ? b->cap_c * 2 : 64;
+        void *q = realloc(b->c, (size_t)cap * sizeof(*b->c));
+        if (q)
+            b->c = q;
+        void *o = realloc(b->out, (size_t)cap * sizeof(*b->out));
+        if (o)
+            b->out = o;
+        if (!q || !o) {
+            sx_stop(&S->p, tc_fail(S->e, TC_ENOMEM, "out of memory"));
+            return;
+        }
+        b->cap_c = cap;
+    }
+    b->c[b->n].col = S->col;
+    b->c[b->n].kind = S->kind;
+    b->c[b->n].off = S->vstart;
+    b->c[b->n].n = b->len - S->vstart;
+    b->n++;
+    if (rb_text(b, "", 1))   /* a NUL between values */
+        sx_stop(&S->p, tc_fail(S->e, TC_ENOMEM, "out of memory"));
+}
+
+static void sh_end(void *ctx, const xmlChar *n, const xmlChar *prefix, const xmlChar *uri)
+{
+    shst *S = ctx;
+    (void)prefix, (void)uri;
+    if (S->p.rc)
+        return;
+    if (n == S->N_SHEETDATA) {
+        S->in_data = 0;
+    } else if (!S->in_data) {
+        return;
+    } else if (n == S->N_V) {
+        S->in_v = 0;
+    } else if (n == S->N_C) {
+        sh_cell_end(S);
+    } else if (n == S->N_ROW) {
+        rowbuf *b = &S->b;
+        if (!b->n)
+            return;
+        for (int i = 0; i < b->n; i++) {
+            b->out[i].col = b->c[i].col;
+            b->out[i].kind = b->c[i].kind;
+            b->out[i].s = b->text + b->c[i].off;
+            b->out[i].n = b->c[i].n;
+        }
+        int rc = S->fn(S->arg, S->row, b->out, b->n, S->e);
+        b->n = 0;
+        if (rc)
+            sx_stop(&S->p, rc);
+    } else if (n == S->N_IS) {
+        S->in_is = 0;
+    } else if (n == S->N_T) {
+        S->in_t = 0;
+    } else if (n == S->N_RPH) {
+        if (S->rph > 0)
+            S->rph--;
+    }
+}
+
+static void sh_chars(void *ctx, const xmlChar *v, int len)
+{
+    shst *S = ctx;
+    if (S->p.rc || !S->in_c || !(S->in_v || (S->in_t && !S->rph)))
+        return;
+    size_t k = (size_t)len;
+    rowbuf *b = &S->b;
+    if (b->len - S->vstart + k > (size_t)MAX_CELL || b->len + k > (size_t)MAX_ROW) {
+        char ref[16];
+        tc_xlsx_ref(ref, sizeof(ref), S->wcol, S->wrow);
+        tc_fail(S->e, TC_EINPUT, "the cell holds more than %ld bytes", MAX_CELL);
+        locate(S->e, S->x->label, S->s->name, ref);
+        sx_stop(&S->p, tc_err_hint(S->e, "a cell holds at most 32,767 characters in Excel: "
+                                         "the workbook is not one Excel wrote"));
+        return;
+    }
+    if (S->want && rb_text(b, (const char *)v, k)) {
+        sx_stop(&S->p, tc_fail(S->e, TC_ENOMEM, "out of memory"));
+        return;
+    }
+    S->had |= k > 0;
 }
 
 int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_row_fn fn,
@@ -820,208 +1257,22 @@ int tc_xlsx_read(tc_xlsx *x, const char *sheet, char *name, size_t nn, tc_xlsx_r
     const zent *z = s->target ? find_entry(x, s->target) : NULL;
     if (!z)
         return zfail(x, e, "the sheet's part is missing from the container");
-    xpart p;
-    rowbuf b = {0};
-    int rc = xp_open(&p, x, z, e), r;
-    int in_data = 0, in_c = 0, in_v = 0, in_is = 0, in_t = 0, rph = 0;
-    long row = 0, last_row = 0;
-    int col = -1, kind = 0, want = 0, had = 0;
-    char ctype[12] = "";
-    int wcol = 0;              /* the cell being read, for messages */
-    long wrow = 0;
-    size_t vstart = 0;
-    /* element names come from the reader's dictionary: compared as pointers */
-    const xmlChar *N_SHEETDATA = NULL, *N_ROW = NULL, *N_C = NULL, *N_V = NULL, *N_IS = NULL,
-                  *N_RPH = NULL, *N_T = NULL;
-    if (!rc) {
-        N_SHEETDATA = xmlTextReaderConstString(p.r, (const xmlChar *)"sheetData");
-        N_ROW = xmlTextReaderConstString(p.r, (const xmlChar *)"row");
-        N_C = xmlTextReaderConstString(p.r, (const xmlChar *)"c");
-        N_V = xmlTextReaderConstString(p.r, (const xmlChar *)"v");
-        N_IS = xmlTextReaderConstString(p.r, (const xmlChar *)"is");
-        N_RPH = xmlTextReaderConstString(p.r, (const xmlChar *)"rPh");
-        N_T = xmlTextReaderConstString(p.r, (const xmlChar *)"t");
-    }
-    int shared = 0;            /* the cell's value names a shared string */
-    while (!rc && (r = xmlTextReaderRead(p.r)) == 1) {
-        int type = xmlTextReaderNodeType(p.r);
-        if (type == XML_READER_TYPE_ELEMENT) {
-            const xmlChar *n = xmlTextReaderConstLocalName(p.r);
-            int empty = xmlTextReaderIsEmptyElement(p.r);
-            if (n == N_SHEETDATA) {
-                in_data = !empty;
-            } else if (!in_data) {
-                continue;
-            } else if (n == N_ROW) {
-                char *rr = attr(p.r, "r");
-                long nr = last_row + 1;
-                int bad = 0;
-                if (rr) {
-                    char *end;
-                    nr = strtol(rr, &end, 10);
-                    bad = !rr[0] || *end || nr < 1 || nr > 1048576;
-                }
-                xmlFree(rr);
-                if (bad || nr <= last_row) {
-                    char ref[32];
-                    snprintf(ref, sizeof(ref), "row %ld", nr);
-                    if (bad && nr > 1048576)
-                        tc_fail(e, TC_EINPUT, "beyond Excel's last row, 1,048,576");
-                    else
-                        tc_fail(e, TC_EINPUT, "%s", bad ? "a row number that is not one"
-                                                        : "the rows go back (it comes after a "
-                                                          "later row)");
-                    locate(e, x->label, s->name, ref);
-                    rc = tc_err_hint(e, "the sheet's rows must be in order, as Excel writes "
-                                        "them: save the workbook again in Excel");
-                    break;
-                }
-                row = last_row = nr;
-                b.n = 0, b.len = 0, col = -1;
-                if (empty)
-                    goto end_row;
-            } else if (n == N_C) {
-                /* its attributes without copies: r and t */
-                char rbuf[24], tbuf[12];
-                char *rr = NULL, *t = NULL;
-                while (xmlTextReaderMoveToNextAttribute(p.r) == 1) {
-                    const char *an = (const char *)xmlTextReaderConstLocalName(p.r);
-                    const char *av = (const char *)xmlTextReaderConstValue(p.r);
-                    if (an && av && an[0] == 'r' && !an[1])
-                        rr = scopy(rbuf, sizeof(rbuf), av);
-                    else if (an && av && an[0] == 't' && !an[1])
-                        t = scopy(tbuf, sizeof(tbuf), av);
-                }
-                xmlTextReaderMoveToElement(p.r);
-                int c = col + 1;
-                long cr = row;
-                int bad = rr && parse_ref(rr, &c, &cr);
-                wcol = c, wrow = cr;
-                scopy(ctype, sizeof(ctype), t ? t : "n");
-                if (bad || cr != row || c <= col) {
-                    tc_fail(e, TC_EINPUT, "%s", bad ? "not a cell reference"
-                                  : cr != row ? "the cell is in another row than its <row>"
-                                              : "the cells go back (it comes after a cell right of it)");
-                    locate(e, x->label, s->name, rr ? rr : "?");
-                    rc = tc_err_hint(e, "the sheet's cells must be in order, as Excel writes "
-                                        "them: save the workbook again in Excel");
-                }
-                if (rc)
-                    break;
-                col = c;
-                in_c = !empty;
-                want = !x->want || x->want[c];
-                shared = strcmp(ctype, "s") == 0;
-                kind = shared || strcmp(ctype, "str") == 0 ||
-                               strcmp(ctype, "inlineStr") == 0 || strcmp(ctype, "d") == 0
-                           ? TC_XC_TEXT
-                       : strcmp(ctype, "b") == 0 ? TC_XC_BOOL
-                       : strcmp(ctype, "e") == 0 ? TC_XC_ERROR
-                                                 : TC_XC_NUM;
-                vstart = b.len;
-                had = 0;
-            } else if (in_c && n == N_V && !empty) {
-                in_v = 1;
-            } else if (in_c && n == N_IS && !empty) {
-                in_is = 1;
-            } else if (in_is && n == N_RPH && !empty) {
-                rph++;
-            } else if (in_is && n == N_T && !empty) {
-                in_t = 1;
-            }
-        } else if (type == XML_READER_TYPE_END_ELEMENT) {
-            const xmlChar *n = xmlTextReaderConstLocalName(p.r);
-            if (n == N_SHEETDATA) {
-                in_data = 0;
-            } else if (!in_data) {
-                continue;
-            } else if (n == N_V) {
-                in_v = 0;
-            } else if (n == N_IS) {
-                in_is = 0;
-            } else if (n == N_T) {
-                in_t = 0;
-            } else if (n == N_RPH) {
-                rph--;
-            } else if (n == N_C) {
-                in_c = 0;
-                if (!had)
-                    continue;   /* no value: an empty cell */
-                if (want && shared) {
-                    char idx[24];
-                    size_t k = b.len - vstart < 23 ? b.len - vstart : 23;
-                    memcpy(idx, b.text + vstart, k);
-                    idx[k] = '\0';
-                    b.len = vstart;
-                    if ((rc = sst_get(x, &b, idx, s->name, wcol, wrow, e)))
-                        break;
-                    if (b.len == vstart)   /* an empty shared string: an empty cell */
-                        continue;
-                }
-                if (b.n == b.cap_c) {
-                    int cap = b.cap_c ? b.cap_c * 2 : 64;
-                    void *q = realloc(b.c, (size_t)cap * sizeof(*b.c));
-                    void *o = realloc(b.out, (size_t)cap * sizeof(*b.out));
-                    if (q)
-                        b.c = q;
-                    if (o)
-                        b.out = o;
-                    if (!q || !o) {
-                        rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                        break;
-                    }
-                    b.cap_c = cap;
-                }
-                b.c[b.n].col = col;
-                b.c[b.n].kind = kind;
-                b.c[b.n].off = vstart;
-                b.c[b.n].n = b.len - vstart;
-                b.n++;
-                if (rb_text(&b, "", 1)) {   /* a NUL between values */
-                    rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                    break;
-                }
-            } else if (n == N_ROW) {
-            end_row:
-                if (!b.n)
-                    continue;
-                for (int i = 0; i < b.n; i++) {
-                    b.out[i].col = b.c[i].col;
-                    b.out[i].kind = b.c[i].kind;
-                    b.out[i].s = b.text + b.c[i].off;
-                    b.out[i].n = b.c[i].n;
-                }
-                if ((rc = fn(arg, row, b.out, b.n, e)))
-                    break;
-            }
-        } else if (in_c && (in_v || (in_t && !rph)) &&
-                   (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-                    type == XML_READER_TYPE_WHITESPACE || type == XML_READER_TYPE_CDATA)) {
-            const char *v = (const char *)xmlTextReaderConstValue(p.r);
-            size_t k = v ? strlen(v) : 0;
-            if (b.len - vstart + k > (size_t)MAX_CELL || b.len + k > (size_t)MAX_ROW) {
-                char ref[16];
-                tc_xlsx_ref(ref, sizeof(ref), wcol, wrow);
-                tc_fail(e, TC_EINPUT, "the cell holds more than %ld bytes", MAX_CELL);
-                locate(e, x->label, s->name, ref);
-                rc = tc_err_hint(e, "a cell holds at most 32,767 characters in Excel: the "
-                                    "workbook is not one Excel wrote");
-                break;
-            }
-            if (want && rb_text(&b, v, k)) {
-                rc = tc_fail(e, TC_ENOMEM, "out of memory");
-                break;
-            }
-            had |= k > 0;
-        }
-    }
-    if (!rc && r < 0)
-        rc = xp_fail(&p, e);
-    if (!rc)
-        rc = xp_finish(&p, e);
-    xp_close(&p);
-    free(b.text);
-    free(b.c);
-    free(b.out);
+    shst *S = calloc(1, sizeof(*S));
+    if (!S)
+        return tc_fail(e, TC_ENOMEM, "out of memory");
+    S->x = x, S->s = s, S->fn = fn, S->arg = arg, S->e = e;
+    S->col = -1;
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof(h));
+    h.startElementNs = sh_start;
+    h.endElementNs = sh_end;
+    h.characters = sh_chars;
+    h.cdataBlock = sh_chars;
+    h.ignorableWhitespace = sh_chars;
+    int rc = sx_run(x, z, &h, &S->p, sh_intern, e);
+    free(S->b.text);
+    free(S->b.c);
+    free(S->b.out);
+    free(S);
     return rc;
 }

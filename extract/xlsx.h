@@ -5,7 +5,7 @@
  * container itself (end of central directory, central directory, local
  * headers; stored and deflate entries, through zlib's raw inflate; zip64
  * sizes and offsets), checks every entry it reads against its CRC-32 and
- * size, and streams a sheet's XML through libxml2's xmlReaderForIO fed
+ * size, and streams a sheet's XML through libxml2's SAX2 push parser fed
  * from the inflate stream.  It hands its caller one row at a time: the
  * row's number and its non-empty cells in column order, numbers as Excel
  * wrote them in <v>, text with shared strings resolved (xlsx.c explains

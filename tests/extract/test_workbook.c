@@ -18,6 +18,11 @@
  * decimals, a date that is none, a balance table that disagrees with the
  * journal, a workbook cut short, a deflate stream damaged, cells out of
  * order (a workbook zipped by hand here), an .xls.
+ *
+ * A balance table with a direction column (方向: 借 / 贷 / 平 beside one
+ * amount, yonyou-direction.ini's {dir D A}) gives the same totals as the
+ * 借方 / 贷方 layout; a direction that is none, or 平 with an amount, is
+ * refused naming the cell.
  */
 #include "tests/support/tctest.h"
 
@@ -39,6 +44,7 @@ static const char *const TYPES[] = {"account", "bank_account", "balance", "vouch
 #define NV 12          /* vouchers a month */
 #define YONYOU 0
 #define KINGDEE 1
+#define YONYOU_DIR 2   /* the 用友 ledger, balances with a direction column (profile() only) */
 
 /* The ledger: voucher v of month m moves amount(m, v) from income to the bank. */
 static tc_fen amount(int m, int v) { return (tc_fen)(m * 100000 + v * 1234 + (v % 3) * 5); }
@@ -53,6 +59,10 @@ typedef struct opts {
     int empty_account;         /* leave one account cell empty */
     const char *debit_header;  /* instead of 借方 / 借方金额 */
     tc_fen balance_delta;      /* added to one 本期借方 of 202401 */
+    int direction;             /* 用友 balances as 方向 and 金额 (yonyou-direction.ini), with
+                                * a fourth account, 1001, balanced (平) */
+    const char *bad_direction; /* instead of 4001's 期初余额 方向 of 202401 */
+    double ping_amount;        /* 1001's 期初余额 金额 of 202401 (its 方向 平) */
 } opts;
 
 static char *yuan(tc_fen f, char *buf) { return tc_money_format(f, buf); }
@@ -188,11 +198,16 @@ static void balance_table(const char *path, int m, const opts *o)
         worksheet_merge_range(ws, (lxw_row_t)h, (lxw_col_t)(2 + 2 * g), (lxw_row_t)h,
                               (lxw_col_t)(3 + 2 * g), groups[g], NULL);
     for (int g = 0; g < ng; g++) {
-        worksheet_write_string(ws, (lxw_row_t)h + 1, (lxw_col_t)(2 + 2 * g), "借方", NULL);
-        worksheet_write_string(ws, (lxw_row_t)h + 1, (lxw_col_t)(3 + 2 * g), "贷方", NULL);
+        int dir = o->direction && g != 1;   /* 期初余额, 期末余额: 方向 and 金额 */
+        worksheet_write_string(ws, (lxw_row_t)h + 1, (lxw_col_t)(2 + 2 * g), dir ? "方向" : "借方",
+                               NULL);
+        worksheet_write_string(ws, (lxw_row_t)h + 1, (lxw_col_t)(3 + 2 * g), dir ? "金额" : "贷方",
+                               NULL);
     }
-    bal b[3];
+    bal b[4];
     int n = balances(m, b);
+    if (o->direction)
+        b[n++] = (bal){"1001", "库存现金", 0, 0, 0};
     int r = h + 2;
     tc_fen td = 0, tc = 0;
     for (int i = 0; i < n; i++, r++) {
@@ -200,6 +215,26 @@ static void balance_table(const char *path, int m, const opts *o)
         tc_fen close = b[i].open + b[i].d - b[i].c;
         worksheet_write_string(ws, (lxw_row_t)r, 0, b[i].code, NULL);
         worksheet_write_string(ws, (lxw_row_t)r, 1, b[i].name, NULL);
+        if (o->direction) {   /* 方向 and 金额: the amount as the ledger shows it, unsigned */
+            tc_fen v[2] = {b[i].open, close};
+            for (int k = 0; k < 2; k++) {
+                const char *fx = v[k] > 0 ? "借" : v[k] < 0 ? "贷" : "平";
+                double je = dbl(v[k] < 0 ? -v[k] : v[k]);
+                if (k == 0 && m == 1 && i == 2 && o->bad_direction)
+                    fx = o->bad_direction;
+                if (k == 0 && m == 1 && i == 3)
+                    je = o->ping_amount;
+                worksheet_write_string(ws, (lxw_row_t)r, (lxw_col_t)(k ? 6 : 2), fx, NULL);
+                worksheet_write_number(ws, (lxw_row_t)r, (lxw_col_t)(k ? 7 : 3), je, NULL);
+            }
+            if (d)
+                worksheet_write_number(ws, (lxw_row_t)r, 4, dbl(d), NULL);
+            if (b[i].c)
+                worksheet_write_number(ws, (lxw_row_t)r, 5, dbl(b[i].c), NULL);
+            if (i && i < 3)
+                td += b[i].d, tc += b[i].c;
+            continue;
+        }
         if (b[i].open >= 0)
             worksheet_write_number(ws, (lxw_row_t)r, 2, dbl(b[i].open), NULL);
         else
@@ -247,7 +282,7 @@ static char *ledger(const char *work, const opts *o)
 static char *profile(int vendor, char *buf, size_t n)
 {
     snprintf(buf, n, "%s/extract/profiles/%s.ini", TC_TEST_SOURCE_DIR,
-             vendor == YONYOU ? "yonyou" : "kingdee");
+             vendor == YONYOU ? "yonyou" : vendor == YONYOU_DIR ? "yonyou-direction" : "kingdee");
     return buf;
 }
 
@@ -593,6 +628,67 @@ static void test_cells_out_of_order(void **state)
     refused(work, dir, YONYOU, (const char *[]){"序时账!row 6", "the rows go back", NULL});
 }
 
+/* A balance table with a direction column (yonyou-direction.ini): 借 gives
+ * the amount, 贷 its negative, 平 0; other text, or 平 with an amount, is
+ * refused naming the cell. */
+static void test_direction(void **state)
+{
+    const char *work = *state;
+    opts o = {.vendor = YONYOU, .direction = 1};
+    char *dir = ledger(work, &o), prof[1024], out[1200], b[2048];
+    snprintf(out, sizeof(out), "%s/outd", work);
+    tc_extract_result r;
+    tc_err e;
+    if (extract(dir, profile(YONYOU_DIR, prof, sizeof(prof)), out, &r, &e))
+        fail_msg("%s", tc_err_format(&e, b, sizeof(b)));
+    assert_int_equal(r.records[2], 8);   /* 4 accounts x 2 periods */
+    tc_batch_header h;
+    tc_batch_summary s;
+    summary(out, "balance", &h, &s);
+    bal bb[3];
+    tc_fen open = 0, d = 0, c = 0, close = 0;
+    for (int m = 1; m <= 2; m++) {
+        balances(m, bb);
+        for (int i = 0; i < 3; i++)
+            open += bb[i].open, d += bb[i].d, c += bb[i].c,
+                close += bb[i].open + bb[i].d - bb[i].c;
+    }
+    /* 4001 opens in credit (贷): its -3000.00 is in the sum */
+    assert_true(OPEN_INCOME < 0);
+    assert_int_equal(s.totals[col(&h, "opening")], open);
+    assert_int_equal(s.totals[col(&h, "debit")], d);
+    assert_int_equal(s.totals[col(&h, "credit")], c);
+    assert_int_equal(s.totals[col(&h, "closing")], close);
+    /* the totals the 借方 / 贷方 layout of the same ledger gives */
+    tc_batch_header h2;
+    tc_batch_summary s2;
+    opts o2 = {.vendor = YONYOU};
+    char out2[1200];
+    snprintf(out2, sizeof(out2), "%s/outd2", work);
+    dir = ledger(work, &o2);
+    if (extract(dir, profile(YONYOU, prof, sizeof(prof)), out2, &r, &e))
+        fail_msg("%s", tc_err_format(&e, b, sizeof(b)));
+    summary(out2, "balance", &h2, &s2);
+    assert_int_equal(s2.totals[col(&h2, "opening")], open);
+    assert_int_equal(s2.totals[col(&h2, "closing")], close);
+
+    /* a direction that is none: 4001's opening 方向 of 202401, row 7 column C */
+    opts bad = {.vendor = YONYOU, .direction = 1, .bad_direction = "借方"};
+    refused(work, ledger(work, &bad), YONYOU_DIR,
+            (const char *[]){"科目余额表_01_202401.xlsx: 科目余额表!C7", "column qc",
+                             "the direction '借方' (column qcfx) is none of 借, 贷, 平", NULL});
+    bad.bad_direction = "";
+    refused(work, ledger(work, &bad), YONYOU_DIR,
+            (const char *[]){"科目余额表_01_202401.xlsx: 科目余额表!C7", "column qcfx is empty",
+                             NULL});
+    /* 平 with an amount: 1001's opening 金额 of 202401, row 8 column D */
+    opts ping = {.vendor = YONYOU, .direction = 1, .ping_amount = 12.34};
+    refused(work, ledger(work, &ping), YONYOU_DIR,
+            (const char *[]){"科目余额表_01_202401.xlsx: 科目余额表!D8",
+                             "the direction is 平 (balanced), and column qcje holds 12.34 yuan, "
+                             "not 0", NULL});
+}
+
 /* Numbers as Excel writes them in <v>, read as exact yuan. */
 static void test_amounts(void **state)
 {
@@ -662,6 +758,10 @@ static void test_profile(void **state)
         {"[workbook c]\nfile = x.xlsx\nheader = 1\n", "no [workbook b] section"},
         {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = C\nd = D\nc = E\n"
          "subtotal = zz: 合计\n", "subtotal names column zz"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\nf = F\nj = G\na = {dir f}\n",
+         "{dir DIRECTION AMOUNT} names two columns"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\nf = F\nj = G\na = {dir f zz}\n",
+         "{dir f zz} names a column not defined above"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (load(work, bad[i][0], &e) != TC_EINPUT || !strstr(e.msg, bad[i][1]))
@@ -671,7 +771,7 @@ static void test_profile(void **state)
     /* the shipped profiles load */
     char prof[1024];
     tc_profile *p = NULL;
-    for (int v = 0; v < 2; v++) {
+    for (int v = 0; v < 3; v++) {
         if (tc_profile_load(&p, profile(v, prof, sizeof(prof)), &e))
             fail_msg("%s: %s", prof, e.msg);
         assert_true(tc_workbook_profile(p));
@@ -703,6 +803,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_cells, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_container, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cells_out_of_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
