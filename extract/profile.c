@@ -770,6 +770,22 @@ static int workbook_table_key(loader *L, pwb_table *t, const char *name, const c
         t->nmark = k;
         return 1;
     }
+    if (strcmp(name, "credit") == 0) {
+        /* credit = COLUMN: 2, 3, 4 - the account codes of credit-normal classes */
+        const char *colon = strchr(v, ':');
+        char col[PNAME];
+        const char *q = v;
+        if (!colon || pident_parse(&q, col) || q != colon)
+            return lfail(L, line, "bad credit '%s': COLUMN: PREFIX, PREFIX, ... (the account "
+                         "column, and how the codes of credit-normal accounts begin)", v);
+        int k = wb_list(colon + 1, &t->credit[0][0], WMAXMARK, sizeof(t->credit[0]));
+        if (k < 0)
+            return lfail(L, line, "bad credit prefixes '%s': up to %d codes separated by "
+                         "commas", colon + 1, WMAXMARK);
+        memcpy(t->credit_col, col, PNAME);
+        t->ncredit = k;
+        return 1;
+    }
     if (strcmp(name, "blank") == 0) {
         char names[WMAXCOLS][PNAME];
         int k = wb_list(v, &names[0][0], WMAXCOLS, PNAME);
@@ -1088,6 +1104,20 @@ static int finish_workbook(tc_profile *p, loader *L)
             if (!found)
                 return lfail(L, t->line, "[workbook %s]: subtotal names column %s, which it does "
                              "not define", t->table, t->subtotal_col), L->rc;
+        }
+        if (t->credit_col[0]) {
+            /* a column of the sheet, read before any template signs an amount by it */
+            int at = -1, first_tpl = t->ncols;
+            for (int k = 0; k < t->ncols; k++) {
+                if (at < 0 && strcmp(t->cols[k].name, t->credit_col) == 0)
+                    at = k;
+                if (first_tpl == t->ncols && t->cols[k].kind == WC_TEMPLATE)
+                    first_tpl = k;
+            }
+            if (at < 0 || t->cols[at].kind == WC_TEMPLATE || at > first_tpl)
+                return lfail(L, t->line, "[workbook %s]: credit names column %s, which is not "
+                             "one of its sheet's columns defined above its templates", t->table,
+                             t->credit_col), L->rc;
         }
     }
     return 0;

@@ -115,6 +115,9 @@ typedef struct pwb_table {
     char subtotal_col[PNAME];    /* a column of this section, or "" */
     char mark[WMAXMARK][40];     /* subtotal markers in that column */
     int nmark;
+    char credit_col[PNAME];      /* a column holding the account code, or "" */
+    char credit[WMAXMARK][16];   /* codes beginning so are credit-normal accounts */
+    int ncredit;
     pwb_col cols[WMAXCOLS];
     int ncols;
     int line;

@@ -359,6 +359,7 @@ typedef struct wsheet {
     size_t bcap;
     wtok tk[WMAXCOLS][WMAXTOK];  /* template columns, parsed */
     int ntk[WMAXCOLS];
+    int credit_j;              /* the account column of [workbook TABLE] credit, or -1 */
     int fcol[16][TC_MAX_COLUMNS];
     int xj[5], xb[5];          /* the cross-check's columns of voucher_line and balance */  /* each record section's fields: their column, or -1 */
     char seqkey[WMAXCOLS][128];
@@ -491,6 +492,24 @@ static int resolve(wsheet *W, long row)
             W->want[W->letter[j]] = 1;
     tc_xlsx_want(W->x, W->want);
     W->resolved = 1;
+    return 0;
+}
+
+/* Is this row's account credit-normal ([workbook TABLE] credit: its code
+ * begins with one of the prefixes)?  Its balance is then 贷方 less 借方. */
+static int credit_row(const wsheet *W)
+{
+    int j = W->credit_j;
+    if (j < 0 || W->vnull[j] || !W->val[j])
+        return 0;
+    const char *s = W->val[j];
+    size_t n = W->vlen[j];
+    trim(&s, &n);
+    for (int i = 0; i < W->t->ncredit; i++) {
+        size_t k = strlen(W->t->credit[i]);
+        if (k <= n && memcmp(W->t->credit[i], s, k) == 0)
+            return 1;
+    }
     return 0;
 }
 
@@ -665,7 +684,7 @@ static int expand(wsheet *W, int j, long row, size_t *used)
                 return cell_fail(W, W->vcell[t->a], row);
             if (!W->vnull[t->b] && tc_money_parse_yuan(W->val[t->b], W->vlen[t->b], &b, W->e))
                 return cell_fail(W, W->vcell[t->b], row);
-            if (tc_money_sub(a, b, &dif)) {
+            if (credit_row(W) ? tc_money_sub(b, a, &dif) : tc_money_sub(a, b, &dif)) {
                 tc_fail(W->e, TC_EINPUT, "column %s: %s less %s overflows", W->t->cols[j].name,
                         W->t->cols[t->a].name, W->t->cols[t->b].name);
                 return cell_fail(W, -1, row);
@@ -680,9 +699,16 @@ static int expand(wsheet *W, int j, long row, size_t *used)
                 return cell_fail(W, W->vcell[t->b], row);
             const char *d = W->vnull[t->a] ? "" : W->val[t->a];
             size_t dn = W->vnull[t->a] ? 0 : W->vlen[t->a];
-            if (dn == 3 && memcmp(d, "借", 3) == 0) {
+            int debit = dn == 3 && memcmp(d, "借", 3) == 0,
+                credit = dn == 3 && memcmp(d, "贷", 3) == 0;
+            if (credit_row(W)) {   /* a credit-normal account: 贷 +, 借 - */
+                int x = debit;
+                debit = credit;
+                credit = x;
+            }
+            if (debit) {
                 v = b;
-            } else if (dn == 3 && memcmp(d, "贷", 3) == 0) {
+            } else if (credit) {
                 if (tc_money_sub(0, b, &v)) {
                     tc_fail(W->e, TC_EINPUT, "column %s: less %s overflows", W->t->cols[j].name,
                             W->t->cols[t->b].name);
@@ -1043,6 +1069,7 @@ static int read_table(const char *dir, const tc_profile *p, const pwb_table *t, 
             W->fcol[i][k] = p->recs[i].f[k].conv == CV_CONST
                                 ? -1 : col_index(t, p->recs[i].f[k].column,
                                                  strlen(p->recs[i].f[k].column));
+    W->credit_j = t->credit_col[0] ? col_index(t, t->credit_col, strlen(t->credit_col)) : -1;
     int rc = 0;
     for (int j = 0; j < t->ncols && !rc; j++)
         if (t->cols[j].kind == WC_TEMPLATE)

@@ -19,6 +19,10 @@
  * journal, a workbook cut short, a deflate stream damaged, cells out of
  * order (a workbook zipped by hand here), an .xls.
  *
+ * Balances are signed by the account's normal side, as every source signs
+ * them ([workbook TABLE] credit): income 4001's credit balance is
+ * positive, the bank's debit balance too.
+ *
  * A balance table with a direction column (方向: 借 / 贷 / 平 beside one
  * amount, yonyou-direction.ini's {dir D A}) gives the same totals as the
  * 借方 / 贷方 layout; a direction that is none, or 平 with an amount, is
@@ -173,6 +177,14 @@ static int balances(int m, bal b[3])
     b[1] = (bal){"100201", "银行存款-收入户", OPEN_BANK + before, turn[m], 0};
     b[2] = (bal){"4001", "征缴收入", OPEN_INCOME - before, 0, turn[m]};
     return 3;
+}
+
+/* A balance as the batch holds it: signed by its account's normal side,
+ * so the debit-positive x of a liability, fund or income account (codes 2,
+ * 3, 4: the shipped profiles' credit) negated. */
+static tc_fen normal(const bal *b, tc_fen x)
+{
+    return strchr("234", b->code[0]) ? -x : x;
 }
 
 static void balance_table(const char *path, int m, const opts *o)
@@ -349,8 +361,11 @@ static void good(void **state, int vendor)
     for (int m = 1; m <= 2; m++) {
         balances(m, b);
         for (int i = 0; i < 3; i++)
-            open += b[i].open, d += b[i].d, c += b[i].c, close += b[i].open + b[i].d - b[i].c;
+            open += normal(&b[i], b[i].open), d += b[i].d, c += b[i].c,
+                close += normal(&b[i], b[i].open + b[i].d - b[i].c);
     }
+    /* 4001 income is credit-normal: its opening reads +3,000.00 and more */
+    assert_int_equal(normal(&b[2], OPEN_INCOME), 300000);
     assert_int_equal(s.totals[col(&h, "opening")], open);
     assert_int_equal(s.totals[col(&h, "debit")], d);
     assert_int_equal(s.totals[col(&h, "credit")], c);
@@ -405,9 +420,9 @@ static void test_same_as_unload(void **state)
         balances(m, bb);
         for (int i = 0; i < 3; i++)
             nye += (size_t)snprintf(ye + nye, cap - nye, "01\t%s\t20240%d\t%s\t%s\t%s\t%s\n",
-                                    bb[i].code, m, yuan(bb[i].open, a1), yuan(bb[i].d, a2),
-                                    yuan(bb[i].c, a3),
-                                    yuan(bb[i].open + bb[i].d - bb[i].c, a4));
+                                    bb[i].code, m, yuan(normal(&bb[i], bb[i].open), a1),
+                                    yuan(bb[i].d, a2), yuan(bb[i].c, a3),
+                                    yuan(normal(&bb[i], bb[i].open + bb[i].d - bb[i].c), a4));
     }
     put(unl, "xt_dw.txt", "220182\t榆树\t\\N\n");
     put(unl, "kj_pz.txt", pz);
@@ -650,10 +665,10 @@ static void test_direction(void **state)
     for (int m = 1; m <= 2; m++) {
         balances(m, bb);
         for (int i = 0; i < 3; i++)
-            open += bb[i].open, d += bb[i].d, c += bb[i].c,
-                close += bb[i].open + bb[i].d - bb[i].c;
+            open += normal(&bb[i], bb[i].open), d += bb[i].d, c += bb[i].c,
+                close += normal(&bb[i], bb[i].open + bb[i].d - bb[i].c);
     }
-    /* 4001 opens in credit (贷): its -3000.00 is in the sum */
+    /* 4001 opens in credit (贷), its normal side: +3,000.00 is in the sum */
     assert_true(OPEN_INCOME < 0);
     assert_int_equal(s.totals[col(&h, "opening")], open);
     assert_int_equal(s.totals[col(&h, "debit")], d);
@@ -762,6 +777,15 @@ static void test_profile(void **state)
          "{dir DIRECTION AMOUNT} names two columns"},
         {"[workbook b]\nfile = x.xlsx\nheader = 1\nf = F\nj = G\na = {dir f zz}\n",
          "{dir f zz} names a column not defined above"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = C\nd = D\nc = E\n"
+         "credit = a 2, 3\n", "bad credit 'a 2, 3'"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = C\nd = D\nc = E\n"
+         "credit = a: 2,,3\n", "bad credit prefixes"},
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = C\nd = D\nc = E\n"
+         "credit = zz: 2\n", "credit names column zz, which is not"},
+        /* the account column must be read before a template signs by it */
+        {"[workbook b]\nfile = x.xlsx\nheader = 1\na = A\np = B\no = {a}\nd = D\nc = E\n"
+         "credit = d: 2\n", "credit names column d, which is not"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (load(work, bad[i][0], &e) != TC_EINPUT || !strstr(e.msg, bad[i][1]))
