@@ -336,7 +336,7 @@ static int profile(const gen_county *c, const vendor *v, const char *cutover, co
             "header = 3-4\nsubtotal = kmmc: 合计\nkmbm = 科目编码\nkmmc = 科目名称\n"
             "qcj = 期初余额/借方\nqcd = 期初余额/贷方\njf = 本期发生/借方\ndf = 本期发生/贷方\n"
             "qmj = 期末余额/借方\nqmd = 期末余额/贷方\nxz = {file:fund}\nqj = {file:period}\n"
-            "qc = {qcj-qcd}\nqm = {qmj-qmd}\n\n",
+            "qc = {qcj-qcd}\nqm = {qmj-qmd}\ncredit = kmbm: 2, 3, 4\n\n",
             c->code, c->name, c->code, c->code, c->name, cutover);
     else
         n = snprintf(text, sizeof(text),
@@ -358,7 +358,7 @@ static int profile(const gen_county *c, const vendor *v, const char *cutover, co
             "header = 4-5\nsubtotal = kmdm: 合计\nkmdm = 科目代码\nkmmc = 科目名称\n"
             "qcj = 期初余额/借方\nqcd = 期初余额/贷方\njf = 本期发生额/借方\ndf = 本期发生额/贷方\n"
             "qmj = 期末余额/借方\nqmd = 期末余额/贷方\nxz = {file:fund}\nqj = {file:period}\n"
-            "qc = {qcj-qcd}\nqm = {qmj-qmd}\n\n",
+            "qc = {qcj-qcd}\nqm = {qmj-qmd}\ncredit = kmdm: 2, 3, 4\n\n",
             c->code, c->name, c->code, c->code, c->name, cutover);
     n += snprintf(text + n, sizeof(text) - (size_t)n,
         "[voucher_line]\ntable = journal\nvoucher = pz\ndate = rq date\nfund = xz\n"
