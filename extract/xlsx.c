@@ -380,16 +380,23 @@ static int xp_read(void *ctx, char *buf, int len)
     return r < 0 ? -1 : r;
 }
 
+/* Keep libxml2's first error (its message trimmed, its line) in out, for
+ * the refusal: both readers' structured error handlers. */
+static void keep_xml_error(const xmlError *err, char *out, size_t cap, long *line)
+{
+    if (!err || err->level < XML_ERR_ERROR || out[0])
+        return;
+    snprintf(out, cap, "%s", err->message ? err->message : "malformed XML");
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+        out[--n] = '\0';
+    *line = err->line;
+}
+
 static void xp_error(void *ctx, xmlErrorPtr err)
 {
     xpart *p = ctx;
-    if (!err || err->level < XML_ERR_ERROR || p->err[0])
-        return;
-    snprintf(p->err, sizeof(p->err), "%s", err->message ? err->message : "malformed XML");
-    size_t n = strlen(p->err);
-    while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
-        p->err[--n] = '\0';
-    p->err_line = err->line;
+    keep_xml_error(err, p->err, sizeof(p->err), &p->err_line);
 }
 
 static int xp_open(xpart *p, tc_xlsx *x, const zent *z, tc_err *e)
@@ -461,13 +468,7 @@ typedef struct sxp {
 static void sx_error(void *ctx, xmlErrorPtr err)
 {
     sxp *p = ctx;
-    if (!err || err->level < XML_ERR_ERROR || p->err[0])
-        return;
-    snprintf(p->err, sizeof(p->err), "%s", err->message ? err->message : "malformed XML");
-    size_t n = strlen(p->err);
-    while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
-        p->err[--n] = '\0';
-    p->err_line = err->line;
+    keep_xml_error(err, p->err, sizeof(p->err), &p->err_line);
 }
 
 /* libxml2 reports encoding trouble through its generic error function, not
