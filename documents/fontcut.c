@@ -34,12 +34,14 @@
 #include <hb-subset.h>
 #include <hb.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/atomic.h"
 #include "core/err.h"
+#include "core/jcs.h"
 
 #define SOURCE_FAMILY "Noto Serif CJK SC"
 #define CUT_FAMILY "Tongchou Serif SC"
@@ -143,19 +145,11 @@ static hb_blob_t *name_table(hb_face_t *src, const char *style, const char *ps)
     PUT16(t + 4, head);
     for (int i = 0; i < NREC; i++) {
         size_t start = len;
-        const unsigned char *s = (const unsigned char *)rec[i].s;
-        while (*s) {   /* UTF-8 (from harfbuzz, so well formed) to UTF-16BE */
-            unsigned c;
-            if (*s < 0x80)
-                c = *s++;
-            else if ((*s & 0xE0) == 0xC0)
-                c = (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu), s += 2;
-            else if ((*s & 0xF0) == 0xE0)
-                c = (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu), s += 3;
-            else
-                c = (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 | (s[2] & 0x3Fu) << 6 |
-                    (s[3] & 0x3Fu),
-                s += 4;
+        const char *s = rec[i].s;
+        size_t left = strlen(s), k;
+        uint32_t c;
+        for (; left && (k = tc_utf8_decode(s, left, &c)) > 0; s += k, left -= k) {
+            /* UTF-8 (from harfbuzz, so well formed) to UTF-16BE */
             if (c >= 0x10000) {
                 c -= 0x10000;
                 PUT16(t + head + len, 0xD800 + (c >> 10));
