@@ -15,6 +15,7 @@ TC_DEPS=(
   chromium unzip
   fontconfig fonts-noto-cjk   # the pages' Chinese in headless Chromium, not empty boxes
   libcairo2-dev libpango1.0-dev libqrencode-dev   # the printed documents (documents/)
+  libharfbuzz-dev libfontconfig-dev   # the build's cut of the documents' font (documents/fontcut.c)
   poppler-utils zbar-tools    # pdftotext, pdffonts, pdftoppm, zbarimg: the documents' tests read the PDFs
   sqlite3                     # extract_unload exports a county with its csv and list modes
 )
